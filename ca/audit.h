@@ -1,0 +1,36 @@
+/*
+ * audit.h - the hash-chained audit trail (in the store's AUDIT database).
+ *
+ * Event n is: sequence n (u64), time (unix seconds), action ("init",
+ * "ca.new", "issue", ...), object (what it concerns: a serial, a CA name, a
+ * file), result ("ok" or "refused: why"), detail (free text), prev (the hash
+ * of event n-1, 32 zero bytes for n = 1) and hash = BLAKE2b-256(prev ||
+ * encoded fields).  META "audit.head" holds (last sequence, last hash) and
+ * is updated in the same transaction, so deleting the newest events is
+ * detected too.
+ *
+ * audit_append() writes into the caller's write transaction: the event
+ * commits with the change it records, or neither does.
+ */
+#ifndef PLANTCA_AUDIT_H
+#define PLANTCA_AUDIT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "store.h"
+
+pc_rc audit_append(store_txn *t, time_t when, const char *action,
+    const char *object, const char *result, const char *detail,
+    pc_err *e) PC_CHECK;
+
+/* Walk the chain.  Returns PC_OK if intact; PC_E_AUDIT naming the first bad
+ * event ("event 7: hash does not match its contents (modified)", "event 7:
+ * previous-hash link broken (deleted or reordered)", "chain ends at 6 but
+ * head says 9 (events deleted)"), with *checked set to events checked. */
+pc_rc audit_verify(store_txn *t, uint64_t *checked, pc_err *e) PC_CHECK;
+
+/* Print events, oldest first: text lines, or a JSON array with `json`. */
+pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e) PC_CHECK;
+
+#endif

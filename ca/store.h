@@ -1,0 +1,80 @@
+/*
+ * store.h - the CA's durable state: one LMDB environment in HOME/db.
+ *
+ * Only store.c includes lmdb.h.  The store is a thin, strict key/value
+ * layer over named databases; the CA engine encodes records field by field
+ * (common/rec.h), never raw structs.
+ *
+ * Durability: the environment is opened without MDB_NOSYNC, MDB_NOMETASYNC,
+ * MDB_MAPASYNC or MDB_WRITEMAP, so a successful store_commit() is on disk.
+ * Group many records into one write transaction to amortise the fsync.
+ *
+ * Lifetime: values returned by store_get()/store_scan() point into the LMDB
+ * map and are valid only until the transaction ends; copy what you keep.
+ * Every failure path aborts the transaction; store_commit() and
+ * store_abort() always free the txn.
+ *
+ * Schema: META "schema" holds the schema version (u32 big-endian).  A store
+ * written by a newer plantca is refused (PC_E_STORE_SCHEMA).
+ */
+#ifndef PLANTCA_STORE_H
+#define PLANTCA_STORE_H
+
+#include "pc.h"
+#include "buf.h"
+
+enum { STORE_SCHEMA_VERSION = 1 };
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+
+typedef enum store_db {
+	STORE_META = 0,     /* small named values: schema, audit head, counters */
+	STORE_CAS,          /* CA name -> CA record */
+	STORE_CERTS,        /* serial (20 bytes) -> certificate record */
+	STORE_BY_SEGMENT,   /* segment NUL serial -> "" */
+	STORE_BY_EXPIRY,    /* notAfter u64be | serial -> "" */
+	STORE_INTENTS,      /* serial -> issuance intent (TBS bytes, CA, ...) */
+	STORE_REQUESTS,     /* request id u64be -> request record */
+	STORE_STATIONS,     /* station key id -> station record (last sequence) */
+	STORE_REVOCATIONS,  /* serial -> revocation record */
+	STORE_CRLS,         /* CA name -> current CRL + CRL number */
+	STORE_AUDIT,        /* event sequence u64be -> audit event */
+	STORE_DB_COUNT
+} store_db;
+
+/* Open (or with `create`, create) the environment in `dir` (created with
+ * mode 0700 if missing).  Checks/writes the schema version.  Errors:
+ * PC_E_NOTFOUND (no store and !create), PC_E_STORE, PC_E_STORE_SCHEMA. */
+pc_rc store_open(const char *dir, bool create, store **out, pc_err *e) PC_CHECK;
+void store_close(store *s);
+
+pc_rc store_begin(store *s, bool write, store_txn **out, pc_err *e) PC_CHECK;
+/* Commit and free.  On failure the changes are gone (PC_E_STORE). */
+pc_rc store_commit(store_txn *t, pc_err *e) PC_CHECK;
+/* Abort and free; NULL is fine. */
+void store_abort(store_txn *t);
+
+/* Put; with no_overwrite an existing key gives PC_E_EXISTS (MDB_NOOVERWRITE:
+ * the database, not our code, enforces uniqueness). */
+pc_rc store_put(store_txn *t, store_db db, const void *key, size_t klen,
+    const void *val, size_t vlen, bool no_overwrite, pc_err *e) PC_CHECK;
+/* Get; PC_E_NOTFOUND if absent.  *val valid until the txn ends. */
+pc_rc store_get(store_txn *t, store_db db, const void *key, size_t klen,
+    pc_reader *val, pc_err *e) PC_CHECK;
+/* Delete; PC_E_NOTFOUND if absent. */
+pc_rc store_del(store_txn *t, store_db db, const void *key, size_t klen,
+    pc_err *e) PC_CHECK;
+
+/* Visit every key starting with `prefix` (plen may be 0) in key order
+ * (reverse order if `reverse`).  The visitor returns PC_OK to go on; it sets
+ * *stop to end early.  A visitor error ends the scan and is returned. */
+typedef pc_rc (*store_visit_fn)(void *ctx, pc_reader key, pc_reader val,
+    bool *stop, pc_err *e);
+pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
+    bool reverse, store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
+
+/* Number of entries in a database. */
+pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e) PC_CHECK;
+
+#endif

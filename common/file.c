@@ -1,0 +1,154 @@
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+pc_rc pc_file_read(const char *path, size_t cap, uint8_t **out, size_t *len, pc_err *e)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pc_fail(e, PC_E_IO, "%s: not a regular file", path);
+	}
+	if ((uintmax_t)st.st_size > cap) {
+		close(fd);
+		return pc_fail(e, PC_E_LIMIT, "%s: file is %jd bytes, larger than the %zu-byte limit",
+		    path, (intmax_t)st.st_size, cap);
+	}
+	buf = malloc((size_t)st.st_size + 2);
+	if (buf == NULL) {
+		close(fd);
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", path);
+	}
+	for (;;) {
+		/* read one byte more than fstat said, to notice growth */
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			free(buf);
+			close(fd);
+			return pc_fail(e, PC_E_IO, "%s: read failed: %s", path, strerror(err));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > (size_t)st.st_size) {
+			free(buf);
+			close(fd);
+			return pc_fail(e, PC_E_IO, "%s: file changed while being read", path);
+		}
+	}
+	close(fd);
+	buf[got] = 0;
+	*out = buf;
+	*len = got;
+	return PC_OK;
+}
+
+bool pc_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		c += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static pc_rc fsync_dir_of(const char *path, pc_err *e)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (strlen(path) >= sizeof tmp)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	strcpy(tmp, path);
+	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open directory: %s", path, strerror(errno));
+	if (fsync(fd) != 0) {
+		int err = errno;
+		close(fd);
+		return pc_fail(e, PC_E_IO, "%s: fsync of directory failed: %s", path, strerror(err));
+	}
+	close(fd);
+	return PC_OK;
+}
+
+pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
+    unsigned mode, bool no_clobber, pc_err *e)
+{
+	char tmp[PATH_MAX];
+	int fd, n, err;
+
+	if (no_clobber && access(path, F_OK) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", path);
+	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) != 0 || !pc_write_all(fd, data, len) || fsync(fd) != 0) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: write failed: %s", path, strerror(err));
+	}
+	if (close(fd) != 0) {
+		err = errno;
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
+	}
+	if (no_clobber) {
+		/* link() refuses to replace an existing name: no race with access() */
+		if (link(tmp, path) != 0) {
+			err = errno;
+			unlink(tmp);
+			if (err == EEXIST)
+				return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", path);
+			return pc_fail(e, PC_E_IO, "%s: cannot create: %s", path, strerror(err));
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		err = errno;
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: rename failed: %s", path, strerror(err));
+	}
+	return fsync_dir_of(path, e);
+}
+
+pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return PC_OK;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return PC_OK;
+	return pc_fail(e, PC_E_IO, "%s: cannot create directory: %s", path, strerror(errno));
+}

@@ -1,0 +1,30 @@
+/*
+ * file.h - reading untrusted files with a cap, writing outputs atomically.
+ */
+#ifndef PLANTCA_FILE_H
+#define PLANTCA_FILE_H
+
+#include "pc.h"
+
+/* Read a whole regular file of at most `cap` bytes.  The size is checked
+ * with fstat before reading and again while reading (the file may grow).
+ * On success *out is a malloc'ed buffer (caller frees) with a NUL byte after
+ * the data (not counted in *len).  Errors: PC_E_IO (cannot open/read, not a
+ * regular file), PC_E_LIMIT (larger than cap). */
+pc_rc pc_file_read(const char *path, size_t cap, uint8_t **out, size_t *len,
+    pc_err *e) PC_CHECK;
+
+/* Write atomically: temporary file in the same directory (O_EXCL|O_NOFOLLOW),
+ * write, fsync, rename over `path`, fsync the directory.  `mode` is applied
+ * to the new file.  If `no_clobber` and `path` exists: PC_E_EXISTS and
+ * nothing is written. */
+pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
+    unsigned mode, bool no_clobber, pc_err *e) PC_CHECK;
+
+/* Create a directory (mode) if missing; PC_E_IO if it exists as non-dir. */
+pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e) PC_CHECK;
+
+/* Write all bytes to an fd, retrying on EINTR/short writes. */
+bool pc_write_all(int fd, const void *p, size_t n);
+
+#endif

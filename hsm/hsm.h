@@ -1,0 +1,105 @@
+/*
+ * hsm.h - the HSM layer: PKCS#11 tokens, keys that never leave them, and
+ * signatures that are checked before anyone sees them.
+ *
+ * Only this module includes pkcs11.h.  Nothing here knows about
+ * certificates; it knows modules, tokens, sessions, keys and signatures.
+ *
+ * Lifetime: an hsm owns one PKCS#11 module (dlopen'ed), one read/write
+ * session on one token, kept open and logged in for the whole run (a login
+ * per signature is ~5x slower).  hsm_key objects borrow the hsm: free every
+ * key before hsm_close().  Pointers returned by hsm_key_* accessors are
+ * owned by the key and valid until hsm_key_free().
+ *
+ * Signing: ECDSA and RSA go through the wolfSSL crypto callback that this
+ * module registers (the same path wolfSSL's PKCS#7 code uses), Ed25519
+ * through our own C_Sign(CKM_EDDSA): wolfSSL has no Ed25519 PKCS#11 path
+ * and silently signs with a zero key if asked (see the notes).  Every
+ * signature is verified in software against the key's public part before
+ * it is returned; a mismatch is PC_E_HSM_BADSIG and nothing is returned.
+ *
+ * Not thread-safe: one hsm per thread.
+ */
+#ifndef PLANTCA_HSM_H
+#define PLANTCA_HSM_H
+
+#include "pc.h"
+#include "buf.h"
+#include "secret.h"
+
+typedef struct hsm hsm;
+typedef struct hsm_key hsm_key;
+
+typedef enum hsm_alg {
+	HSM_EC_P256 = 1,
+	HSM_EC_P384,
+	HSM_RSA_3072,
+	HSM_RSA_4096,
+	HSM_ED25519,
+} hsm_alg;
+
+/* "ec-p256" ("p256"), "ec-p384" ("p384"), "rsa-3072" ("rsa3072"),
+ * "rsa-4096" ("rsa4096"), "ed25519".  PC_E_USAGE names the bad value. */
+pc_rc hsm_alg_parse(const char *name, hsm_alg *out, pc_err *e) PC_CHECK;
+const char *hsm_alg_name(hsm_alg alg);  /* canonical name, e.g. "ec-p256" */
+
+/* Load `module_path` (any PKCS#11 module), C_Initialize it, find the token
+ * named by `token` (a token label, or an RFC 7512 "pkcs11:" URI whose token
+ * attributes must match exactly one token) and open a R/W session.
+ * Errors: PC_E_HSM_MODULE (cannot load, no C_GetFunctionList, init fails),
+ * PC_E_HSM_TOKEN (no such token, or more than one matches), PC_E_USAGE
+ * (unparsable URI).  Messages name the module path and the token. */
+pc_rc hsm_open(const char *module_path, const char *token, hsm **out,
+    pc_err *e) PC_CHECK;
+
+/* C_Login as CKU_USER.  Errors: PC_E_HSM_PIN for CKR_PIN_INCORRECT, with the
+ * token's flags in the message ("2 tries may be left" for COUNT_LOW, "one
+ * try left before the PIN locks" for FINAL_TRY); PC_E_HSM_LOCKED for
+ * CKR_PIN_LOCKED.  Already logged in is success.  The PIN is not kept. */
+pc_rc hsm_login(hsm *h, const pc_secret *pin, pc_err *e) PC_CHECK;
+
+/* The token's label (trailing blanks stripped); owned by h. */
+const char *hsm_token_label(const hsm *h);
+
+/* Generate a key pair inside the token: private key CKA_TOKEN, CKA_PRIVATE,
+ * CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE, CKA_SIGN; public key CKA_VERIFY;
+ * both with a fresh random 16-byte CKA_ID and CKA_LABEL = label.  Refuses
+ * (PC_E_EXISTS) if a key with that label already exists in the token. */
+pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
+    pc_err *e) PC_CHECK;
+
+/* Open an existing key pair by the URI that hsm_key_uri() gave.  The
+ * private key must be found exactly once (PC_E_HSM_KEY otherwise); the
+ * public part is read from the public key object (CKA_EC_POINT, or
+ * CKA_MODULUS + CKA_PUBLIC_EXPONENT). */
+pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e) PC_CHECK;
+
+/* RFC 7512 URI naming the key: "pkcs11:token=LABEL;id=%..;object=LABEL". */
+const char *hsm_key_uri(const hsm_key *k);
+hsm_alg hsm_key_alg(const hsm_key *k);
+/* DER SubjectPublicKeyInfo of the key (RFC 5280 §4.1.2.7; RFC 8410 for
+ * Ed25519; namedCurve parameters for EC, NULL parameters for RSA). */
+const uint8_t *hsm_key_spki(const hsm_key *k, size_t *len);
+/* DER AlgorithmIdentifier of the signatures hsm_sign() makes with this key:
+ * ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384), sha256WithRSA-
+ * Encryption with NULL parameters (RSA), id-Ed25519 (no parameters). */
+const uint8_t *hsm_key_sigalg(const hsm_key *k, size_t *len);
+
+/* Sign `msg` (hashing it as the signature algorithm says; Ed25519 signs the
+ * message itself) and append the signature value to `sig`: a DER
+ * Ecdsa-Sig-Value for ECDSA, the k-byte PKCS#1 v1.5 block for RSA, 64 bytes
+ * for Ed25519: exactly what goes inside an X.509 BIT STRING.  The signature
+ * is verified in software first.  Errors: PC_E_HSM_FAIL, PC_E_HSM_BADSIG. */
+pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig,
+    pc_err *e) PC_CHECK;
+
+/* Verify a signature made as hsm_sign() makes them, against a DER SPKI,
+ * entirely in software (wolfSSL/libsodium).  PC_E_SIGNATURE if it does not
+ * verify, PC_E_INPUT if the SPKI is unsupported. */
+pc_rc hsm_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg,
+    size_t len, const uint8_t *sig, size_t sig_len, pc_err *e) PC_CHECK;
+
+void hsm_key_free(hsm_key *k);
+void hsm_close(hsm *h);
+
+#endif

@@ -1,0 +1,442 @@
+/*
+ * audit.c - the hash-chained audit trail (audit.h).
+ *
+ * Event record (common/rec.h): type 'A', version 1, fields
+ *   1 seq (u64)   2 time (u64, unix seconds)   3 action   4 object
+ *   5 result      6 detail                     7 prev (32 bytes)
+ *   8 hash (32 bytes)
+ * stored in STORE_AUDIT under the key seq (u64 big-endian).
+ *
+ * The hash of an event is exactly
+ *
+ *   hash = BLAKE2b-256(prev || F(1, seq) || F(2, time) || F(3, action) ||
+ *                      F(4, object) || F(5, result) || F(6, detail))
+ *
+ * unkeyed, 32-byte output (libsodium crypto_generichash), where
+ * F(tag, v) = tag (u8) || length of v (u32 big-endian) || v, i.e. the rec.h
+ * field encoding; seq and time are 8-byte big-endian integers and the text
+ * fields their bytes without a terminator.  Every field carries its length,
+ * so bytes cannot move across a field boundary without changing the hash.
+ * Verification recomputes it from the stored field bytes, not from the
+ * record as a whole, so the hashed form does not depend on field order.
+ *
+ * META "audit.head" = last seq (u64 big-endian) || last hash (32 bytes).
+ *
+ * Limit: the hash is unkeyed, so someone who can write the store can
+ * rewrite a whole tail and the head consistently; the chain proves that
+ * nothing changed only relative to a head hash kept elsewhere.
+ */
+#include "audit.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "rec.h"
+
+#define AUDIT_REC_TYPE 'A'
+#define AUDIT_REC_VERSION 1
+
+enum {
+	AUDIT_HASH_LEN = 32,
+	AUDIT_HEAD_LEN = 8 + AUDIT_HASH_LEN,
+	AUDIT_FIELD_MAX = 64 * 1024,   /* per text field, a bug if larger */
+	AUDIT_TIME_MAX = 32,
+};
+
+_Static_assert(AUDIT_HASH_LEN <= crypto_generichash_BYTES_MAX &&
+    AUDIT_HASH_LEN >= crypto_generichash_BYTES_MIN, "BLAKE2b-256");
+
+enum audit_tag {
+	AT_SEQ = 1, AT_TIME, AT_ACTION, AT_OBJECT, AT_RESULT, AT_DETAIL,
+	AT_PREV, AT_HASH,
+	AT_ALL = (1u << (AT_HASH + 1)) - 2,   /* bits 1..8: all seen */
+};
+
+static const char HEAD_KEY[] = "audit.head";
+
+/* A decoded event; the text fields are windows into the store's map
+ * (valid until the transaction ends) or into the caller's strings. */
+struct event {
+	uint64_t seq;
+	uint64_t time;
+	pc_reader action, object, result, detail;
+	uint8_t prev[AUDIT_HASH_LEN];
+	uint8_t hash[AUDIT_HASH_LEN];
+};
+
+static void field(pc_buf *b, uint8_t tag, pc_reader v)
+{
+	pc_rec_bytes(b, tag, v.p, v.len);
+}
+
+/* Fields 1..6, in tag order: the hashed part of the record. */
+static void encode_fields(pc_buf *b, const struct event *ev)
+{
+	pc_rec_u64(b, AT_SEQ, ev->seq);
+	pc_rec_u64(b, AT_TIME, ev->time);
+	field(b, AT_ACTION, ev->action);
+	field(b, AT_OBJECT, ev->object);
+	field(b, AT_RESULT, ev->result);
+	field(b, AT_DETAIL, ev->detail);
+}
+
+static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
+    pc_err *e)
+{
+	crypto_generichash_state st;
+	pc_buf b = PC_BUF_INIT;
+
+	encode_fields(&b, ev);
+	if (!pc_buf_ok(&b)) {
+		pc_buf_free(&b);
+		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
+	}
+	if (crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_LEN) != 0 ||
+	    crypto_generichash_update(&st, ev->prev, AUDIT_HASH_LEN) != 0 ||
+	    crypto_generichash_update(&st, b.p, b.len) != 0 ||
+	    crypto_generichash_final(&st, out, AUDIT_HASH_LEN) != 0) {
+		pc_buf_free(&b);
+		return pc_fail(e, PC_E_INTERNAL, "audit: BLAKE2b failed");
+	}
+	pc_buf_free(&b);
+	return PC_OK;
+}
+
+/* Strict decode: version 1, every field exactly once, no unknown fields
+ * (an unhashed extra field would be an undetectable insertion). */
+static bool event_decode(pc_reader r, struct event *ev)
+{
+	unsigned seen = 0;
+	uint8_t version, tag;
+	pc_reader v;
+
+	memset(ev, 0, sizeof *ev);
+	if (!pc_rec_open(&r, AUDIT_REC_TYPE, &version) ||
+	    version != AUDIT_REC_VERSION)
+		return false;
+	while (pc_rec_next(&r, &tag, &v)) {
+		if (tag < AT_SEQ || tag > AT_HASH || (seen & (1u << tag)))
+			return false;
+		seen |= 1u << tag;
+		switch (tag) {
+		case AT_SEQ:
+			if (!pc_rec_val_u64(v, &ev->seq))
+				return false;
+			break;
+		case AT_TIME:
+			if (!pc_rec_val_u64(v, &ev->time))
+				return false;
+			break;
+		case AT_ACTION: ev->action = v; break;
+		case AT_OBJECT: ev->object = v; break;
+		case AT_RESULT: ev->result = v; break;
+		case AT_DETAIL: ev->detail = v; break;
+		case AT_PREV:
+		case AT_HASH:
+			if (pc_reader_left(&v) != AUDIT_HASH_LEN)
+				return false;
+			memcpy(tag == AT_PREV ? ev->prev : ev->hash,
+			    pc_reader_take(&v, AUDIT_HASH_LEN), AUDIT_HASH_LEN);
+			break;
+		default:
+			return false;
+		}
+	}
+	return pc_reader_done(&r) && seen == AT_ALL;
+}
+
+static uint64_t load_u64be(const uint8_t *p)
+{
+	pc_reader r = pc_reader_make(p, 8);
+	uint64_t v = 0;
+
+	(void)pc_reader_u64be(&r, &v);
+	return v;
+}
+
+static void store_u64be(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Head: *found false (seq 0, zero hash) when there are no events yet. */
+static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
+    uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
+{
+	pc_reader v;
+	pc_rc rc;
+
+	*found = false;
+	*seq = 0;
+	memset(hash, 0, AUDIT_HASH_LEN);
+	rc = store_get(t, STORE_META, HEAD_KEY, sizeof HEAD_KEY - 1, &v, e);
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	if (pc_reader_left(&v) != AUDIT_HEAD_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "audit head is %zu "
+		    "bytes, expected %d", pc_reader_left(&v), AUDIT_HEAD_LEN);
+	*seq = load_u64be(v.p);
+	memcpy(hash, v.p + 8, AUDIT_HASH_LEN);
+	*found = true;
+	return PC_OK;
+}
+
+static pc_reader text(const char *s)
+{
+	return pc_reader_make(s ? s : "", s ? strlen(s) : 0);
+}
+
+pc_rc audit_append(store_txn *t, time_t when, const char *action,
+    const char *object, const char *result, const char *detail,
+    pc_err *e)
+{
+	uint8_t key[8], head[AUDIT_HEAD_LEN];
+	pc_buf rec = PC_BUF_INIT;
+	struct event ev;
+	uint64_t last;
+	bool found;
+	pc_rc rc;
+
+	memset(&ev, 0, sizeof ev);
+	if (when < 0)
+		return pc_fail(e, PC_E_INTERNAL, "audit: time before 1970");
+	ev.time = (uint64_t)when;
+	ev.action = text(action);
+	ev.object = text(object);
+	ev.result = text(result);
+	ev.detail = text(detail);
+	if (ev.action.len > AUDIT_FIELD_MAX || ev.object.len > AUDIT_FIELD_MAX ||
+	    ev.result.len > AUDIT_FIELD_MAX || ev.detail.len > AUDIT_FIELD_MAX)
+		return pc_fail(e, PC_E_LIMIT, "audit: event field longer than "
+		    "%d bytes", AUDIT_FIELD_MAX);
+
+	PC_TRY(head_read(t, &found, &last, ev.prev, e));
+	if (last == UINT64_MAX)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "audit: sequence "
+		    "exhausted");
+	ev.seq = last + 1;
+	PC_TRY(event_hash(ev.hash, &ev, e));
+
+	pc_rec_begin(&rec, AUDIT_REC_TYPE, AUDIT_REC_VERSION);
+	encode_fields(&rec, &ev);
+	pc_rec_bytes(&rec, AT_PREV, ev.prev, AUDIT_HASH_LEN);
+	pc_rec_bytes(&rec, AT_HASH, ev.hash, AUDIT_HASH_LEN);
+	if (!pc_buf_ok(&rec)) {
+		pc_buf_free(&rec);
+		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
+	}
+	/* History is never overwritten: the database refuses a used seq. */
+	store_u64be(key, ev.seq);
+	rc = store_put(t, STORE_AUDIT, key, sizeof key, rec.p, rec.len, true,
+	    e);
+	pc_buf_free(&rec);
+	if (rc == PC_E_EXISTS)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": already "
+		    "exists but the head says %" PRIu64 " (run plantca audit "
+		    "verify)", ev.seq, last);
+	PC_TRY(rc);
+
+	store_u64be(head, ev.seq);
+	memcpy(head + 8, ev.hash, AUDIT_HASH_LEN);
+	return store_put(t, STORE_META, HEAD_KEY, sizeof HEAD_KEY - 1, head,
+	    sizeof head, false, e);
+}
+
+struct verify_ctx {
+	uint64_t next;                  /* expected sequence */
+	uint8_t prev[AUDIT_HASH_LEN];   /* hash of event next - 1 */
+	uint64_t checked;
+};
+
+static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
+    bool *stop, pc_err *e)
+{
+	struct verify_ctx *vc = ctx;
+	uint8_t h[AUDIT_HASH_LEN];
+	struct event ev;
+	uint64_t seq;
+
+	if (pc_reader_left(&key) != 8)
+		return pc_fail(e, PC_E_AUDIT, "audit: a key of %zu bytes "
+		    "where event %" PRIu64 " belongs (inserted)",
+		    pc_reader_left(&key), vc->next);
+	seq = load_u64be(key.p);
+	if (seq < vc->next)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": not a "
+		    "valid sequence number (inserted)", seq);
+	if (seq > vc->next)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": missing "
+		    "(deleted)", vc->next);
+	if (!event_decode(val, &ev))
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": record "
+		    "does not decode (modified)", seq);
+	if (ev.seq != seq)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": holds event "
+		    "%" PRIu64 " (reordered)", seq, ev.seq);
+	PC_TRY(event_hash(h, &ev, e));
+	if (sodium_memcmp(h, ev.hash, AUDIT_HASH_LEN) != 0)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": hash does "
+		    "not match its contents (modified)", seq);
+	if (sodium_memcmp(ev.prev, vc->prev, AUDIT_HASH_LEN) != 0)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": "
+		    "previous-hash link broken (deleted or reordered)", seq);
+	memcpy(vc->prev, ev.hash, AUDIT_HASH_LEN);
+	vc->next++;
+	vc->checked++;
+	return PC_OK;
+}
+
+pc_rc audit_verify(store_txn *t, uint64_t *checked, pc_err *e)
+{
+	struct verify_ctx vc;
+	uint8_t hash[AUDIT_HASH_LEN];
+	uint64_t head, last;
+	bool found;
+	pc_rc rc;
+
+	memset(&vc, 0, sizeof vc);
+	vc.next = 1;
+	rc = store_scan(t, STORE_AUDIT, NULL, 0, false, verify_visit, &vc, e);
+	if (checked != NULL)
+		*checked = vc.checked;
+	PC_TRY(rc);
+
+	last = vc.next - 1;
+	rc = head_read(t, &found, &head, hash, e);
+	if (rc == PC_E_STORE_CORRUPT)
+		return pc_fail(e, PC_E_AUDIT, "audit head malformed "
+		    "(modified)");
+	PC_TRY(rc);
+	if (!found && last > 0)
+		return pc_fail(e, PC_E_AUDIT, "chain ends at %" PRIu64 " but "
+		    "the head is missing (deleted)", last);
+	if (head > last)
+		return pc_fail(e, PC_E_AUDIT, "chain ends at %" PRIu64 " but "
+		    "head says %" PRIu64 " (events deleted)", last, head);
+	if (head < last)
+		return pc_fail(e, PC_E_AUDIT, "chain ends at %" PRIu64 " but "
+		    "head says %" PRIu64 " (head rolled back or events added)",
+		    last, head);
+	if (sodium_memcmp(hash, vc.prev, AUDIT_HASH_LEN) != 0)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": hash does "
+		    "not match the head (modified)", last);
+	return PC_OK;
+}
+
+struct print_ctx {
+	FILE *out;
+	bool json;
+	bool first;
+	uint64_t last;   /* seq of the last event printed */
+};
+
+static void iso_time(char *buf, size_t cap, uint64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((uint64_t)tt != t || tt < 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, cap, "@%" PRIu64, t);
+}
+
+/* Text output is one event per line: control bytes and backslashes are
+ * escaped so that no field can forge a line; an empty field prints "-". */
+static void text_field(FILE *f, pc_reader v)
+{
+	size_t i;
+
+	putc(' ', f);
+	if (v.len == 0)
+		putc('-', f);
+	for (i = 0; i < v.len; i++) {
+		uint8_t c = v.p[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			putc(c, f);
+	}
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	putc('"', f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	putc('"', f);
+}
+
+static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
+{
+	char *s = pc_rec_val_strdup(v);
+
+	if (s == NULL)
+		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
+	fprintf(f, ",\"%s\":", name);
+	json_str(f, s);
+	free(s);
+	return PC_OK;
+}
+
+static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
+    bool *stop, pc_err *e)
+{
+	struct print_ctx *pc = ctx;
+	char when[AUDIT_TIME_MAX];
+	struct event ev;
+
+	if (pc_reader_left(&key) != 8 || !event_decode(val, &ev))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "audit: a record after "
+		    "event %" PRIu64 " does not decode (run plantca audit "
+		    "verify)", pc->last);
+	pc->last = ev.seq;
+	iso_time(when, sizeof when, ev.time);
+	if (!pc->json) {
+		fprintf(pc->out, "%" PRIu64 " %s", ev.seq, when);
+		text_field(pc->out, ev.action);
+		text_field(pc->out, ev.object);
+		text_field(pc->out, ev.result);
+		text_field(pc->out, ev.detail);
+		putc('\n', pc->out);
+		return PC_OK;
+	}
+	fprintf(pc->out, "%s\n  {\"seq\":%" PRIu64 ",\"time\":\"%s\","
+	    "\"unix_time\":%" PRIu64, pc->first ? "" : ",", ev.seq, when,
+	    ev.time);
+	pc->first = false;
+	PC_TRY(json_field(pc->out, "action", ev.action, e));
+	PC_TRY(json_field(pc->out, "object", ev.object, e));
+	PC_TRY(json_field(pc->out, "result", ev.result, e));
+	PC_TRY(json_field(pc->out, "detail", ev.detail, e));
+	fputs(",\"prev\":", pc->out);
+	hex(pc->out, ev.prev, AUDIT_HASH_LEN);
+	fputs(",\"hash\":", pc->out);
+	hex(pc->out, ev.hash, AUDIT_HASH_LEN);
+	putc('}', pc->out);
+	return PC_OK;
+}
+
+pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e)
+{
+	struct print_ctx pc = { out, json, true, 0 };
+
+	if (json)
+		putc('[', out);
+	PC_TRY(store_scan(t, STORE_AUDIT, NULL, 0, false, print_visit, &pc,
+	    e));
+	if (json)
+		fputs(pc.first ? "]\n" : "\n]\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return pc_fail(e, PC_E_IO, "audit output: write failed");
+	return PC_OK;
+}

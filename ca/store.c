@@ -1,0 +1,524 @@
+/*
+ * store.c - the LMDB wrapper behind store.h.  The only file that includes
+ * lmdb.h.  Modelled on Postfix slmdb.c: short transactions, every failure
+ * translated into a pc_err "DIR: DB: OP: WHY", values handed out only for
+ * the life of the transaction.
+ *
+ * After a failed store_put/store_del/store_get the caller must still call
+ * store_abort(): LMDB marks the transaction bad on every error except
+ * MDB_KEYEXIST and MDB_NOTFOUND, and only an abort releases it.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* LMDB maps are virtual address space, not disk: the file grows only as
+ * pages are used.  32 GiB holds millions of certificates; a full map is a
+ * clear error (MDB_MAP_FULL), never a silent loss. */
+#if SIZE_MAX > 0xffffffffu
+#define STORE_MAP_SIZE ((size_t)32 << 30)
+#else
+#define STORE_MAP_SIZE ((size_t)1 << 30)
+#endif
+
+enum { STORE_KEY_HEX_MAX = 24 };  /* key bytes shown in messages */
+
+static const char *const db_names[STORE_DB_COUNT] = {
+	[STORE_META] = "meta",
+	[STORE_CAS] = "cas",
+	[STORE_CERTS] = "certs",
+	[STORE_BY_SEGMENT] = "by-segment",
+	[STORE_BY_EXPIRY] = "by-expiry",
+	[STORE_INTENTS] = "intents",
+	[STORE_REQUESTS] = "requests",
+	[STORE_STATIONS] = "stations",
+	[STORE_REVOCATIONS] = "revocations",
+	[STORE_CRLS] = "crls",
+	[STORE_AUDIT] = "audit",
+};
+
+static const char SCHEMA_KEY[] = "schema";
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	char *dir;
+	store_txn *writer;  /* the open write txn, if any (one per env) */
+};
+
+struct store_txn {
+	store *s;
+	MDB_txn *txn;
+	bool write;
+};
+
+/* Translate an LMDB (or errno) code at the module boundary. */
+static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
+    const char *op, int rc)
+{
+	pc_rc code = PC_E_STORE;
+	const char *hint = "";
+
+	switch (rc) {
+	case MDB_MAP_FULL:
+		hint = "the store is full (map size reached); ";
+		break;
+	case MDB_TXN_FULL:
+		hint = "transaction too large, commit in smaller groups; ";
+		break;
+	case MDB_READERS_FULL:
+		hint = "all reader slots taken (stale readers of crashed "
+		    "processes? `mdb_stat -rr` on the directory clears them); ";
+		break;
+	case MDB_PANIC:
+		hint = "fatal LMDB error, the store must be reopened; ";
+		break;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+		code = PC_E_STORE_CORRUPT;
+		break;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		hint = "check ownership and permissions of data.mdb and "
+		    "lock.mdb; ";
+		break;
+	default:
+		break;
+	}
+	return pc_fail(e, code, "%s: %s%s%s: %s%s", dir, db ? db : "",
+	    db ? ": " : "", op, hint, mdb_strerror(rc));
+}
+
+static void key_hex(char *out, size_t cap, const void *key, size_t klen)
+{
+	const uint8_t *k = key;
+	size_t n = klen < STORE_KEY_HEX_MAX ? klen : STORE_KEY_HEX_MAX;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 3 <= cap; i++, o += 2)
+		snprintf(out + o, cap - o, "%02x", k[i]);
+	if (n < klen && o + 4 <= cap) {
+		memcpy(out + o, "...", 4);
+		o += 3;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+static pc_rc txn_check(const store_txn *t, store_db db, bool write,
+    pc_err *e)
+{
+	if (t == NULL || t->txn == NULL)
+		return pc_fail(e, PC_E_INTERNAL, "store: no transaction");
+	if ((unsigned)db >= STORE_DB_COUNT)
+		return pc_fail(e, PC_E_INTERNAL, "store: bad database %d",
+		    (int)db);
+	if (write && !t->write)
+		return pc_fail(e, PC_E_INTERNAL, "%s: %s: write in a "
+		    "read-only transaction", t->s->dir, db_names[db]);
+	return PC_OK;
+}
+
+/* META "schema": written only into a brand-new environment (`fresh`),
+ * checked on every open. */
+static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
+{
+	MDB_dbi meta = s->dbi[STORE_META];
+	MDB_val k = { sizeof SCHEMA_KEY - 1, (void *)SCHEMA_KEY }, v;
+	uint8_t be[4];
+	uint32_t ver;
+	int rc;
+
+	rc = mdb_get(txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		if (!fresh)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: store has "
+			    "no schema version", s->dir);
+		ver = STORE_SCHEMA_VERSION;
+		be[0] = (uint8_t)(ver >> 24);
+		be[1] = (uint8_t)(ver >> 16);
+		be[2] = (uint8_t)(ver >> 8);
+		be[3] = (uint8_t)ver;
+		v.mv_size = sizeof be;
+		v.mv_data = be;
+		if ((rc = mdb_put(txn, meta, &k, &v, MDB_NOOVERWRITE)) != 0)
+			return mdb_fail(e, s->dir, "meta", "write schema", rc);
+		return PC_OK;
+	}
+	if (rc != 0)
+		return mdb_fail(e, s->dir, "meta", "read schema", rc);
+	if (v.mv_size != sizeof be)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: schema version is "
+		    "%zu bytes, expected 4", s->dir, v.mv_size);
+	memcpy(be, v.mv_data, sizeof be);
+	ver = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 |
+	    (uint32_t)be[2] << 8 | be[3];
+	if (ver > STORE_SCHEMA_VERSION)
+		return pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u is "
+		    "newer than this plantca (%d); upgrade plantca", s->dir,
+		    (unsigned)ver, STORE_SCHEMA_VERSION);
+	if (ver == 0)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: schema version 0",
+		    s->dir);
+	if (ver < STORE_SCHEMA_VERSION)
+		return pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u is "
+		    "older than this plantca (%d) and has no migration",
+		    s->dir, (unsigned)ver, STORE_SCHEMA_VERSION);
+	return PC_OK;
+}
+
+/* Open every named database once, in one transaction: the handles then
+ * live in the environment for all later transactions.  META first, so a
+ * newer store is refused before anything is created in it. */
+static pc_rc dbs_open(store *s, bool create, pc_err *e)
+{
+	unsigned flags = create ? MDB_CREATE : 0;
+	bool fresh = false;
+	MDB_txn *txn;
+	MDB_dbi main_db;
+	MDB_stat st;
+	pc_rc prc;
+	int rc;
+	size_t i;
+
+	rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return mdb_fail(e, s->dir, NULL, "begin", rc);
+	/* The main database lists the named ones: empty means brand new. */
+	if (create) {
+		if ((rc = mdb_dbi_open(txn, NULL, 0, &main_db)) != 0 ||
+		    (rc = mdb_stat(txn, main_db, &st)) != 0) {
+			mdb_txn_abort(txn);
+			return mdb_fail(e, s->dir, NULL, "stat", rc);
+		}
+		fresh = st.ms_entries == 0;
+	}
+	for (i = 0; i < STORE_DB_COUNT; i++) {
+		if (db_names[i] == NULL) {
+			mdb_txn_abort(txn);
+			return pc_fail(e, PC_E_INTERNAL, "store: database %zu "
+			    "has no name", i);
+		}
+		rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: database "
+			    "'%s' is missing (store damaged, or plantca init "
+			    "did not complete)", s->dir, db_names[i]);
+		}
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+			return mdb_fail(e, s->dir, db_names[i], "open", rc);
+		}
+		if (i == STORE_META &&
+		    (prc = schema_check(s, txn, fresh, e)) != PC_OK) {
+			mdb_txn_abort(txn);
+			return prc;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(e, s->dir, NULL, "commit", rc);
+	return PC_OK;
+}
+
+static pc_rc dir_check(const char *dir, bool create, pc_err *e)
+{
+	char path[4096];
+	struct stat st;
+
+	if (create) {
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return pc_fail(e, PC_E_IO, "%s: cannot create: %s",
+			    dir, strerror(errno));
+		if (stat(dir, &st) != 0)
+			return pc_fail(e, PC_E_IO, "%s: %s", dir,
+			    strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return pc_fail(e, PC_E_IO, "%s: not a directory", dir);
+		return PC_OK;
+	}
+	if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >=
+	    sizeof path)
+		return pc_fail(e, PC_E_USAGE, "%.64s...: path too long", dir);
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pc_fail(e, PC_E_NOTFOUND, "%s: no CA store "
+			    "here (run plantca init)", dir);
+		return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+	}
+	return PC_OK;
+}
+
+pc_rc store_open(const char *dir, bool create, store **out, pc_err *e)
+{
+	store *s;
+	pc_rc prc;
+	int rc, dead = 0;
+
+	*out = NULL;
+	PC_TRY(dir_check(dir, create, e));
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->dir = strdup(dir)) == NULL) {
+		free(s);
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", dir);
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		s->env = NULL;
+		prc = mdb_fail(e, dir, NULL, "create environment", rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(s->env, STORE_DB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, STORE_MAP_SIZE)) != 0) {
+		prc = mdb_fail(e, dir, NULL, "configure environment", rc);
+		goto fail;
+	}
+	/* No MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC or MDB_WRITEMAP: a
+	 * commit is on disk when it returns.  MDB_NOTLS ties reader slots to
+	 * transactions, not threads, so a thread may hold a read txn while
+	 * it opens another. */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+		prc = mdb_fail(e, dir, NULL, "open", rc);
+		goto fail;
+	}
+	/* Free reader slots left by processes that died in a transaction:
+	 * they would pin old pages and, eventually, fill the reader table. */
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0) {
+		prc = mdb_fail(e, dir, NULL, "check stale readers", rc);
+		goto fail;
+	}
+	if ((prc = dbs_open(s, create, e)) != PC_OK)
+		goto fail;
+	*out = s;
+	return PC_OK;
+fail:
+	store_close(s);
+	return prc;
+}
+
+void store_close(store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+}
+
+pc_rc store_begin(store *s, bool write, store_txn **out, pc_err *e)
+{
+	store_txn *t;
+	int rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return pc_fail(e, PC_E_INTERNAL, "store: not open");
+	/* LMDB allows one writer per environment; a second write txn in the
+	 * same process would wait on itself forever. */
+	if (write && s->writer != NULL)
+		return pc_fail(e, PC_E_INTERNAL, "%s: a write transaction is "
+		    "already open (a second one would deadlock)", s->dir);
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", s->dir);
+	rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size, retry once. */
+		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
+			rc = mdb_txn_begin(s->env, NULL,
+			    write ? 0 : MDB_RDONLY, &t->txn);
+	}
+	if (rc != 0) {
+		free(t);
+		return mdb_fail(e, s->dir, NULL, "begin", rc);
+	}
+	t->s = s;
+	t->write = write;
+	if (write)
+		s->writer = t;
+	*out = t;
+	return PC_OK;
+}
+
+static void txn_free(store_txn *t)
+{
+	if (t->write)
+		t->s->writer = NULL;
+	free(t);
+}
+
+pc_rc store_commit(store_txn *t, pc_err *e)
+{
+	const store *s;
+	int rc;
+
+	if (t == NULL)
+		return pc_fail(e, PC_E_INTERNAL, "store: no transaction");
+	s = t->s;
+	rc = mdb_txn_commit(t->txn);  /* frees the txn, even on failure */
+	txn_free(t);
+	if (rc != 0)
+		return mdb_fail(e, s->dir, NULL, "commit", rc);
+	return PC_OK;
+}
+
+void store_abort(store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	txn_free(t);
+}
+
+pc_rc store_put(store_txn *t, store_db db, const void *key, size_t klen,
+    const void *val, size_t vlen, bool no_overwrite, pc_err *e)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	char hex[2 * STORE_KEY_HEX_MAX + 4];
+	int rc;
+
+	PC_TRY(txn_check(t, db, true, e));
+	rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
+	    no_overwrite ? MDB_NOOVERWRITE : 0);
+	if (rc == MDB_KEYEXIST) {
+		key_hex(hex, sizeof hex, key, klen);
+		return pc_fail(e, PC_E_EXISTS, "%s: %s: key %s already exists",
+		    t->s->dir, db_names[db], hex);
+	}
+	if (rc != 0)
+		return mdb_fail(e, t->s->dir, db_names[db], "put", rc);
+	return PC_OK;
+}
+
+pc_rc store_get(store_txn *t, store_db db, const void *key, size_t klen,
+    pc_reader *val, pc_err *e)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	char hex[2 * STORE_KEY_HEX_MAX + 4];
+	int rc;
+
+	*val = pc_reader_make(NULL, 0);
+	PC_TRY(txn_check(t, db, false, e));
+	rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		key_hex(hex, sizeof hex, key, klen);
+		return pc_fail(e, PC_E_NOTFOUND, "%s: %s: no key %s",
+		    t->s->dir, db_names[db], hex);
+	}
+	if (rc != 0)
+		return mdb_fail(e, t->s->dir, db_names[db], "get", rc);
+	*val = pc_reader_make(v.mv_data, v.mv_size);
+	return PC_OK;
+}
+
+pc_rc store_del(store_txn *t, store_db db, const void *key, size_t klen,
+    pc_err *e)
+{
+	MDB_val k = { klen, (void *)key };
+	char hex[2 * STORE_KEY_HEX_MAX + 4];
+	int rc;
+
+	PC_TRY(txn_check(t, db, true, e));
+	rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		key_hex(hex, sizeof hex, key, klen);
+		return pc_fail(e, PC_E_NOTFOUND, "%s: %s: no key %s",
+		    t->s->dir, db_names[db], hex);
+	}
+	if (rc != 0)
+		return mdb_fail(e, t->s->dir, db_names[db], "delete", rc);
+	return PC_OK;
+}
+
+static bool has_prefix(const MDB_val *k, const void *prefix, size_t plen)
+{
+	return k->mv_size >= plen &&
+	    (plen == 0 || memcmp(k->mv_data, prefix, plen) == 0);
+}
+
+/* Position on the last key that starts with `prefix`, or the key just
+ * before the range (the caller's prefix test then ends the scan).  The
+ * prefix range is [prefix, succ) where succ is prefix with trailing 0xff
+ * bytes dropped and the last byte incremented; without a successor (empty
+ * or all-0xff prefix) the range runs to the end of the database. */
+static int seek_last(MDB_cursor *c, const void *prefix, size_t plen,
+    MDB_val *k, MDB_val *v)
+{
+	uint8_t succ[512];  /* LMDB keys are at most 511 bytes by default */
+	size_t n = plen;
+	int rc;
+
+	if (n > sizeof succ)
+		return MDB_NOTFOUND;  /* longer than any key: nothing matches */
+	if (n > 0)
+		memcpy(succ, prefix, n);
+	while (n > 0 && succ[n - 1] == 0xff)
+		n--;
+	if (n == 0)
+		return mdb_cursor_get(c, k, v, MDB_LAST);
+	succ[n - 1]++;
+	k->mv_size = n;
+	k->mv_data = succ;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(c, k, v, MDB_LAST);
+	if (rc != 0)
+		return rc;
+	return mdb_cursor_get(c, k, v, MDB_PREV);
+}
+
+pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
+    bool reverse, store_visit_fn fn, void *ctx, pc_err *e)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	pc_rc prc = PC_OK;
+	bool stop = false;
+	int rc;
+
+	PC_TRY(txn_check(t, db, false, e));
+	if (plen > 0 && prefix == NULL)
+		return pc_fail(e, PC_E_INTERNAL, "store: scan without prefix");
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)) != 0)
+		return mdb_fail(e, t->s->dir, db_names[db], "cursor", rc);
+	if (reverse) {
+		rc = seek_last(c, prefix, plen, &k, &v);
+	} else if (plen > 0) {
+		k.mv_size = plen;
+		k.mv_data = (void *)prefix;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	} else {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
+	while (rc == 0 && has_prefix(&k, prefix, plen)) {
+		prc = fn(ctx, pc_reader_make(k.mv_data, k.mv_size),
+		    pc_reader_make(v.mv_data, v.mv_size), &stop, e);
+		if (prc != PC_OK || stop)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (prc != PC_OK || stop)
+		return prc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return mdb_fail(e, t->s->dir, db_names[db], "scan", rc);
+	return PC_OK;
+}
+
+pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e)
+{
+	MDB_stat st;
+	int rc;
+
+	*n = 0;
+	PC_TRY(txn_check(t, db, false, e));
+	if ((rc = mdb_stat(t->txn, t->s->dbi[db], &st)) != 0)
+		return mdb_fail(e, t->s->dir, db_names[db], "stat", rc);
+	*n = st.ms_entries;
+	return PC_OK;
+}

@@ -228,7 +228,9 @@ void pc_der_time(pc_der *d, time_t t)
 	char s[32];
 	int n;
 
-	if (gmtime_r(&t, &tm) == NULL) {
+	/* GeneralizedTime has exactly four year digits (RFC 5280 §4.1.2.5.2);
+	 * outside 0000..9999 there is no valid encoding */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
 		d->failed = true;
 		return;
 	}
@@ -357,6 +359,13 @@ bool pc_der_parse_time(uint8_t tag, pc_reader c, time_t *out)
 		return false;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
 		return false;
+	/* no Feb 30 or Apr 31: timegm() would silently roll them over */
+	{
+		static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		if (d > mdays[mo - 1] + (mo == 2 && leap))
+			return false;
+	}
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;

@@ -19,7 +19,9 @@ pc_rc pc_file_read(const char *path, size_t cap, uint8_t **out, size_t *len, pc_
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO without a writer would otherwise block
+	 * before fstat() can refuse it; it changes nothing for regular files */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return pc_fail(e, PC_E_IO, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -151,4 +153,56 @@ pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e)
 	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return PC_OK;
 	return pc_fail(e, PC_E_IO, "%s: cannot create directory: %s", path, strerror(errno));
+}
+
+pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
+    unsigned mode, pc_err *e)
+{
+	char tmp[PATH_MAX];
+	int fd, n, err;
+
+	/* temporary name, then link(): a reader (or a crash) never sees a
+	 * partial file under the final name, and an existing file is kept */
+	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (!pc_write_all(fd, data, len)) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: write failed: %s", path, strerror(err));
+	}
+	if (close(fd) != 0) {
+		err = errno;
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
+	}
+	if (link(tmp, path) != 0) {
+		err = errno;
+		unlink(tmp);
+		if (err == EEXIST)
+			return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", path);
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", path, strerror(err));
+	}
+	unlink(tmp);
+	return PC_OK;
+}
+
+pc_rc pc_dir_sync(const char *dir, pc_err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+	if (syncfs(fd) != 0 || fsync(fd) != 0) {
+		err = errno;
+		close(fd);
+		return pc_fail(e, PC_E_IO, "%s: sync failed: %s", dir, strerror(err));
+	}
+	close(fd);
+	return PC_OK;
 }

@@ -27,4 +27,12 @@ pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e) PC_CHECK;
 /* Write all bytes to an fd, retrying on EINTR/short writes. */
 bool pc_write_all(int fd, const void *p, size_t n);
 
+
+
+/* Like pc_file_write_atomic(no_clobber) but without the fsyncs: for many
+ * files in one directory, followed by one pc_dir_sync(). */
+pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
+    unsigned mode, pc_err *e) PC_CHECK;
+/* Flush the file system holding `dir` (syncfs) and fsync `dir` itself. */
+pc_rc pc_dir_sync(const char *dir, pc_err *e) PC_CHECK;
 #endif

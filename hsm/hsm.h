@@ -8,7 +8,8 @@
  * Lifetime: an hsm owns one PKCS#11 module (dlopen'ed), one read/write
  * session on one token, kept open and logged in for the whole run (a login
  * per signature is ~5x slower).  hsm_key objects borrow the hsm: free every
- * key before hsm_close().  Pointers returned by hsm_key_* accessors are
+ * key before hsm_close() (a key that outlives its hsm can only be freed;
+ * hsm_sign() on it is PC_E_STATE).  Pointers returned by hsm_key_* accessors are
  * owned by the key and valid until hsm_key_free().
  *
  * Signing: ECDSA and RSA go through the wolfSSL crypto callback that this
@@ -46,6 +47,8 @@ const char *hsm_alg_name(hsm_alg alg);  /* canonical name, e.g. "ec-p256" */
 /* Load `module_path` (any PKCS#11 module), C_Initialize it, find the token
  * named by `token` (a token label, or an RFC 7512 "pkcs11:" URI whose token
  * attributes must match exactly one token) and open a R/W session.
+ * Several hsm objects on one module share its C_Initialize (counted); at
+ * most 8 hsm objects can be open in a process (wolfSSL's device table).
  * Errors: PC_E_HSM_MODULE (cannot load, no C_GetFunctionList, init fails),
  * PC_E_HSM_TOKEN (no such token, or more than one matches), PC_E_USAGE
  * (unparsable URI).  Messages name the module path and the token. */
@@ -53,7 +56,8 @@ pc_rc hsm_open(const char *module_path, const char *token, hsm **out,
     pc_err *e) PC_CHECK;
 
 /* C_Login as CKU_USER.  Errors: PC_E_HSM_PIN for CKR_PIN_INCORRECT, with the
- * token's flags in the message ("2 tries may be left" for COUNT_LOW, "one
+ * token's flags in the message ("few may be left" for COUNT_LOW, which
+ * says only that a wrong PIN was given since the last good login, "one
  * try left before the PIN locks" for FINAL_TRY); PC_E_HSM_LOCKED for
  * CKR_PIN_LOCKED.  Already logged in is success.  The PIN is not kept. */
 pc_rc hsm_login(hsm *h, const pc_secret *pin, pc_err *e) PC_CHECK;
@@ -64,14 +68,19 @@ const char *hsm_token_label(const hsm *h);
 /* Generate a key pair inside the token: private key CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE, CKA_SIGN; public key CKA_VERIFY;
  * both with a fresh random 16-byte CKA_ID and CKA_LABEL = label.  Refuses
- * (PC_E_EXISTS) if a key with that label already exists in the token. */
+ * (PC_E_EXISTS) if a key with that label already exists in the token.
+ * Other errors: PC_E_STATE (not logged in), PC_E_USAGE (label empty, over
+ * 128 bytes or with control characters), PC_E_HSM_FAIL (the token refused),
+ * PC_E_HSM_KEY (the token made a key unlike the template; it is destroyed). */
 pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
     pc_err *e) PC_CHECK;
 
 /* Open an existing key pair by the URI that hsm_key_uri() gave.  The
  * private key must be found exactly once (PC_E_HSM_KEY otherwise); the
  * public part is read from the public key object (CKA_EC_POINT, or
- * CKA_MODULUS + CKA_PUBLIC_EXPONENT). */
+ * CKA_MODULUS + CKA_PUBLIC_EXPONENT) with the same CKA_ID, also exactly
+ * one.  A URI naming another token is PC_E_HSM_KEY; an unparsable one, or
+ * one with neither id= nor object=, PC_E_USAGE; not logged in, PC_E_STATE. */
 pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e) PC_CHECK;
 
 /* RFC 7512 URI naming the key: "pkcs11:token=LABEL;id=%..;object=LABEL". */
@@ -89,7 +98,8 @@ const uint8_t *hsm_key_sigalg(const hsm_key *k, size_t *len);
  * message itself) and append the signature value to `sig`: a DER
  * Ecdsa-Sig-Value for ECDSA, the k-byte PKCS#1 v1.5 block for RSA, 64 bytes
  * for Ed25519: exactly what goes inside an X.509 BIT STRING.  The signature
- * is verified in software first.  Errors: PC_E_HSM_FAIL, PC_E_HSM_BADSIG. */
+ * is verified in software first.  Errors: PC_E_HSM_FAIL, PC_E_HSM_BADSIG
+ * (nothing is appended on any error), PC_E_CRYPTO (wolfSSL failed). */
 pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig,
     pc_err *e) PC_CHECK;
 

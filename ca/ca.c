@@ -1,0 +1,1615 @@
+#include "ca.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "file.h"
+#include "json.h"
+#include "pem.h"
+#include "profile.h"
+#include "rec.h"
+
+/* record types and fields (common/rec.h); never reorder, only add */
+enum { REC_CA = 'C', REC_CERT = 'X', REC_INTENT = 'I' };
+enum { CA_F_NAME = 1, CA_F_KEY_URI, CA_F_ALG, CA_F_CERT, CA_F_PARENT, CA_F_CREATED };
+enum {
+	X_F_SERIAL = 1, X_F_CA, X_F_PROFILE, X_F_SUBJECT, X_F_SAN, X_F_NB, X_F_NA, X_F_DER,
+	X_F_ISSUED, X_F_SOURCE, X_F_SEGMENT, X_F_KEYTYPE, X_F_KIND,
+};
+enum {
+	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
+	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
+};
+
+#define META_MODULE "config.module"
+#define META_TOKEN "config.token"
+#define META_ID "config.id"
+#define META_TRANSFER_URI "transfer.key_uri"
+#define META_TRANSFER_KEYID "transfer.keyid"
+
+struct ca_keycache {
+	char name[CA_NAME_MAX + 1];
+	hsm_key *key;
+	struct ca_keycache *next;
+};
+
+/* A CA as stored; owns its strings and certificate. */
+typedef struct ca_rec {
+	char *name, *key_uri, *parent;
+	uint64_t alg, created;
+	uint8_t *cert;
+	size_t cert_len;
+	x509_cert_view v;
+} ca_rec;
+
+static void ca_rec_free(ca_rec *r)
+{
+	free(r->name);
+	free(r->key_uri);
+	free(r->parent);
+	free(r->cert);
+	memset(r, 0, sizeof *r);
+}
+
+static char *reader_dup(pc_reader v)
+{
+	return pc_rec_val_strdup(v);
+}
+
+static uint8_t *reader_memdup(pc_reader v, size_t *len)
+{
+	size_t n = pc_reader_left(&v);
+	uint8_t *p = malloc(n ? n : 1);
+
+	if (p != NULL && n)
+		memcpy(p, pc_reader_take(&v, n), n);
+	*len = n;
+	return p;
+}
+
+static pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
+{
+	uint8_t ver, tag;
+	pc_reader f;
+
+	memset(r, 0, sizeof *r);
+	if (!pc_rec_open(&val, REC_CA, &ver) || ver != 1)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CA record: unknown type or version");
+	while (pc_rec_next(&val, &tag, &f)) {
+		switch (tag) {
+		case CA_F_NAME: r->name = reader_dup(f); break;
+		case CA_F_KEY_URI: r->key_uri = reader_dup(f); break;
+		case CA_F_PARENT: r->parent = reader_dup(f); break;
+		case CA_F_ALG: (void)pc_rec_val_u64(f, &r->alg); break;
+		case CA_F_CREATED: (void)pc_rec_val_u64(f, &r->created); break;
+		case CA_F_CERT: r->cert = reader_memdup(f, &r->cert_len); break;
+		default: break;
+		}
+	}
+	if (!pc_reader_done(&val) || !r->name || !r->key_uri || !r->parent || !r->cert ||
+	    x509_cert_view_parse(r->cert, r->cert_len, &r->v) != PC_OK) {
+		ca_rec_free(r);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CA record is truncated or malformed");
+	}
+	return PC_OK;
+}
+
+static pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e)
+{
+	pc_reader val;
+	pc_rc rc = store_get(t, STORE_CAS, name, strlen(name), &val, e);
+
+	if (rc == PC_E_NOTFOUND)
+		return pc_fail(e, PC_E_NOTFOUND, "CA '%s' does not exist (see plantca ca list)", name);
+	if (rc != PC_OK)
+		return rc;
+	rc = ca_rec_decode(val, r, e);
+	if (rc != PC_OK)
+		pc_wrap(e, "CA '%s'", name);
+	return rc;
+}
+
+static pc_rc meta_get_str(store_txn *t, const char *key, char **out, pc_err *e)
+{
+	pc_reader val;
+	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);
+
+	if (rc != PC_OK)
+		return rc == PC_E_NOTFOUND ? pc_fail(e, PC_E_STORE_CORRUPT,
+		    "store has no '%s' (not made by plantca init?)", key) : rc;
+	*out = reader_dup(val);
+	return *out ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
+}
+
+static pc_rc meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e)
+{
+	return store_put(t, STORE_META, key, strlen(key), v, strlen(v), false, e);
+}
+
+static void serial_hex(const uint8_t *s, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[s[i] >> 4];
+		out[2 * i + 1] = hx[s[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e)
+{
+	char clean[2 * X509_SERIAL_LEN + 1];
+	size_t n = 0, got = 0;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p == ':')
+			continue;
+		if (n >= sizeof clean - 1)
+			return pc_fail(e, PC_E_USAGE, "serial '%s': longer than %d bytes", text, X509_SERIAL_LEN);
+		clean[n++] = *p;
+	}
+	clean[n] = '\0';
+	if (n != 2 * X509_SERIAL_LEN || !pc_hex_decode(clean, serial, X509_SERIAL_LEN, &got) ||
+	    got != X509_SERIAL_LEN)
+		return pc_fail(e, PC_E_USAGE, "serial '%s': expected %d hex digits", text, 2 * X509_SERIAL_LEN);
+	return PC_OK;
+}
+
+static bool valid_ca_name(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len == 0 || len > CA_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		    (n[i] >= '0' && n[i] <= '9') || (i > 0 && (n[i] == '-' || n[i] == '_' || n[i] == '.'))))
+			return false;
+	return true;
+}
+
+static pc_rc text_of_name(const uint8_t *der, size_t len, char **out, pc_err *e)
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t n;
+
+	if (x509_name_to_text(der, len, &b) != PC_OK) {
+		pc_buf_free(&b);
+		return pc_fail(e, PC_E_INPUT, "malformed name");
+	}
+	pc_buf_byte(&b, 0);
+	*out = (char *)pc_buf_steal(&b, &n);
+	return *out ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
+}
+
+static char *san_text(const x509_gn *g, size_t n)
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			pc_buf_byte(&b, ',');
+		x509_gn_to_text(&g[i], &b);
+	}
+	pc_buf_byte(&b, 0);
+	return (char *)pc_buf_steal(&b, &len);
+}
+
+/* ------------------------------------------------------------- the HSM */
+
+static pc_rc key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e)
+{
+	struct ca_keycache *k;
+
+	for (k = c->keys; k; k = k->next)
+		if (strcmp(k->name, name) == 0) {
+			*out = k->key;
+			return PC_OK;
+		}
+	k = calloc(1, sizeof *k);
+	if (k == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	snprintf(k->name, sizeof k->name, "%s", name);
+	if (hsm_key_open(c->h, uri, &k->key, e) != PC_OK) {
+		free(k);
+		return pc_wrap(e, "CA '%s'", name);
+	}
+	k->next = c->keys;
+	c->keys = k;
+	*out = k->key;
+	return PC_OK;
+}
+
+static pc_rc hsm_login_from(hsm *h, const char *pin_file, pc_err *e)
+{
+	pc_secret pin;
+	char prompt[300];
+	pc_rc rc;
+
+	snprintf(prompt, sizeof prompt, "PIN for token '%s'", hsm_token_label(h));
+	PC_TRY(pc_secret_read(&pin, pin_file, prompt, e));
+	rc = hsm_login(h, &pin, e);
+	pc_secret_free(&pin);
+	return rc;
+}
+
+/* ------------------------------------------------------- the CA home */
+
+static pc_rc home_paths(const char *home, char *db, char *pub, pc_err *e)
+{
+	if (snprintf(db, PATH_MAX, "%s/db", home) >= PATH_MAX ||
+	    snprintf(pub, PATH_MAX, "%s/public", home) >= PATH_MAX)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
+	return PC_OK;
+}
+
+static pc_rc count_intents(ca_ctx *c, uint64_t *n, pc_err *e)
+{
+	store_txn *t;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_count(t, STORE_INTENTS, n, e);
+	store_abort(t);
+	return rc;
+}
+
+pc_rc ca_open(ca_ctx *c, const char *home, pc_err *e)
+{
+	char db[PATH_MAX], pub[PATH_MAX];
+	uint64_t pending = 0;
+	pc_rc rc;
+
+	memset(c, 0, sizeof *c);
+	if (home == NULL || home[0] == '\0')
+		return pc_fail(e, PC_E_USAGE, "no CA home: use --home DIR or set PLANTCA_HOME");
+	if (strlen(home) >= sizeof c->home)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
+	strcpy(c->home, home);
+	PC_TRY(home_paths(home, db, pub, e));
+	rc = store_open(db, false, &c->st, e);
+	if (rc == PC_E_NOTFOUND)
+		return pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	if (rc != PC_OK)
+		return rc;
+	if (count_intents(c, &pending, e) == PC_OK && pending > 0)
+		fprintf(stderr, "plantca: %s: %" PRIu64 " issuance(s) were interrupted; the next "
+		    "signing command completes them\n", home, pending);
+	return PC_OK;
+}
+
+void ca_close(ca_ctx *c)
+{
+	struct ca_keycache *k = c->keys, *n;
+
+	for (; k; k = n) {
+		n = k->next;
+		hsm_key_free(k->key);
+		free(k);
+	}
+	c->keys = NULL;
+	if (c->h)
+		hsm_close(c->h);
+	c->h = NULL;
+	if (c->st)
+		store_close(c->st);
+	c->st = NULL;
+}
+
+static pc_rc resolve_intents(ca_ctx *c, pc_err *e);
+
+pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e)
+{
+	char *module = NULL, *token = NULL;
+	store_txn *t;
+	pc_rc rc;
+
+	if (c->h != NULL)
+		return PC_OK;
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = meta_get_str(t, META_MODULE, &module, e);
+	if (rc == PC_OK)
+		rc = meta_get_str(t, META_TOKEN, &token, e);
+	store_abort(t);
+	if (rc == PC_OK)
+		rc = hsm_open(module, token, &c->h, e);
+	if (rc == PC_OK)
+		rc = hsm_login_from(c->h, c->pin_file, e);
+	free(module);
+	free(token);
+	if (rc == PC_OK)
+		rc = resolve_intents(c, e);
+	return rc;
+}
+
+/* ---------------------------------------------------------- signing core */
+
+/* One certificate on its way through intent -> HSM -> record. */
+typedef struct job {
+	/* inputs */
+	const char *issuer;        /* CA name */
+	const char *kind;          /* "leaf" or "ca" */
+	const char *profile;
+	const char *source;
+	const char *segment;
+	const char *newca;         /* kind == ca */
+	const char *newca_uri;
+	uint64_t newca_alg;
+	char keytype[32];
+	char *subject_text, *san_text;
+	uint8_t serial[X509_SERIAL_LEN];
+	time_t nb, na;
+	pc_buf tbs;
+	/* outputs */
+	pc_buf cert;
+} job;
+
+static void job_free(job *j)
+{
+	free(j->subject_text);
+	free(j->san_text);
+	pc_buf_free(&j->tbs);
+	pc_buf_free(&j->cert);
+}
+
+static void intent_encode(const job *j, pc_buf *b)
+{
+	pc_rec_begin(b, REC_INTENT, 1);
+	pc_rec_str(b, I_F_ISSUER, j->issuer);
+	pc_rec_bytes(b, I_F_TBS, j->tbs.p, j->tbs.len);
+	pc_rec_str(b, I_F_KIND, j->kind);
+	pc_rec_str(b, I_F_PROFILE, j->profile);
+	pc_rec_str(b, I_F_SUBJECT, j->subject_text);
+	pc_rec_str(b, I_F_SAN, j->san_text);
+	pc_rec_u64(b, I_F_NB, (uint64_t)j->nb);
+	pc_rec_u64(b, I_F_NA, (uint64_t)j->na);
+	pc_rec_str(b, I_F_SOURCE, j->source);
+	pc_rec_str(b, I_F_SEGMENT, j->segment);
+	pc_rec_str(b, I_F_KEYTYPE, j->keytype);
+	if (j->newca) {
+		pc_rec_str(b, I_F_NEWCA, j->newca);
+		pc_rec_str(b, I_F_NEWCA_URI, j->newca_uri);
+		pc_rec_u64(b, I_F_NEWCA_ALG, j->newca_alg);
+	}
+	pc_rec_u64(b, I_F_CREATED, (uint64_t)time(NULL));
+}
+
+static void cert_encode(const job *j, pc_buf *b)
+{
+	pc_rec_begin(b, REC_CERT, 1);
+	pc_rec_bytes(b, X_F_SERIAL, j->serial, X509_SERIAL_LEN);
+	pc_rec_str(b, X_F_CA, j->issuer);
+	pc_rec_str(b, X_F_PROFILE, j->profile);
+	pc_rec_str(b, X_F_SUBJECT, j->subject_text);
+	pc_rec_str(b, X_F_SAN, j->san_text);
+	pc_rec_u64(b, X_F_NB, (uint64_t)j->nb);
+	pc_rec_u64(b, X_F_NA, (uint64_t)j->na);
+	pc_rec_bytes(b, X_F_DER, j->cert.p, j->cert.len);
+	pc_rec_u64(b, X_F_ISSUED, (uint64_t)time(NULL));
+	pc_rec_str(b, X_F_SOURCE, j->source);
+	pc_rec_str(b, X_F_SEGMENT, j->segment);
+	pc_rec_str(b, X_F_KEYTYPE, j->keytype);
+	pc_rec_str(b, X_F_KIND, j->kind);
+}
+
+static void ca_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
+    const uint8_t *cert, size_t cert_len, const char *parent)
+{
+	pc_rec_begin(b, REC_CA, 1);
+	pc_rec_str(b, CA_F_NAME, name);
+	pc_rec_str(b, CA_F_KEY_URI, uri);
+	pc_rec_u64(b, CA_F_ALG, alg);
+	pc_rec_bytes(b, CA_F_CERT, cert, cert_len);
+	pc_rec_str(b, CA_F_PARENT, parent);
+	pc_rec_u64(b, CA_F_CREATED, (uint64_t)time(NULL));
+}
+
+static void expiry_key(uint8_t k[8 + X509_SERIAL_LEN], time_t na, const uint8_t *serial)
+{
+	uint64_t v = (uint64_t)na;
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		k[i] = (uint8_t)v;
+		v >>= 8;
+	}
+	memcpy(k + 8, serial, X509_SERIAL_LEN);
+}
+
+/* Phase 1: commit the intents (serial uniqueness checked by the database). */
+static pc_rc commit_intents(ca_ctx *c, job *jobs, size_t n, pc_err *e)
+{
+	store_txn *t;
+	pc_buf b = PC_BUF_INIT;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = 0; i < n && rc == PC_OK; i++) {
+		pc_reader dummy;
+		/* a serial already used by a certificate is never reused */
+		rc = store_get(t, STORE_CERTS, jobs[i].serial, X509_SERIAL_LEN, &dummy, e);
+		if (rc == PC_OK) {
+			rc = pc_fail(e, PC_E_EXISTS, "serial collision (a CSPRNG failure?)");
+			break;
+		}
+		b.len = 0;
+		intent_encode(&jobs[i], &b);
+		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, X509_SERIAL_LEN,
+		    b.p, b.len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	pc_buf_free(&b);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, e);
+}
+
+/* Phase 2: sign every TBS in the HSM (the signature is verified there). */
+static pc_rc sign_jobs(ca_ctx *c, job *jobs, size_t n, size_t done, size_t total, pc_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		job *j = &jobs[i];
+		ca_rec issuer;
+		store_txn *t;
+		hsm_key *k;
+		pc_buf sig = PC_BUF_INIT;
+		const uint8_t *alg;
+		size_t alg_len;
+		pc_rc rc;
+
+		/* cached lookups: the CA record is read once per key */
+		if (i == 0 || strcmp(jobs[i - 1].issuer, j->issuer) != 0) {
+			PC_TRY(store_begin(c->st, false, &t, e));
+			rc = ca_rec_get(t, j->issuer, &issuer, e);
+			store_abort(t);
+			if (rc != PC_OK)
+				return rc;
+			rc = key_for(c, j->issuer, issuer.key_uri, &k, e);
+			ca_rec_free(&issuer);
+			if (rc != PC_OK)
+				return rc;
+		} else {
+			PC_TRY(key_for(c, j->issuer, "", &k, e));
+		}
+		rc = hsm_sign(k, j->tbs.p, j->tbs.len, &sig, e);
+		if (rc != PC_OK) {
+			pc_buf_free(&sig);
+			return pc_wrap(e, "signing %s", j->subject_text);
+		}
+		alg = hsm_key_sigalg(k, &alg_len);
+		rc = x509_cert_assemble(j->tbs.p, j->tbs.len, alg, alg_len, sig.p, sig.len, &j->cert);
+		pc_buf_free(&sig);
+		if (rc != PC_OK)
+			return pc_fail(e, rc, "cannot assemble certificate");
+		if (c->progress && total > 1 && ((done + i + 1) % 250 == 0 || done + i + 1 == total))
+			fprintf(stderr, "\rplantca: signed %zu/%zu", done + i + 1, total);
+	}
+	return PC_OK;
+}
+
+/* Phase 3: the certificates, their index entries and audit events, and the
+ * intents' removal, in one transaction. */
+static pc_rc commit_certs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err *e)
+{
+	store_txn *t;
+	pc_buf b = PC_BUF_INIT;
+	size_t i;
+	pc_rc rc = PC_OK;
+	time_t now = time(NULL);
+
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = 0; i < n && rc == PC_OK; i++) {
+		job *j = &jobs[i];
+		char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
+		uint8_t ek[8 + X509_SERIAL_LEN];
+
+		serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		b.len = 0;
+		cert_encode(j, &b);
+		if (!pc_buf_ok(&b)) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			break;
+		}
+		rc = store_put(t, STORE_CERTS, j->serial, X509_SERIAL_LEN, b.p, b.len, true, e);
+		if (rc == PC_OK) {
+			expiry_key(ek, j->na, j->serial);
+			rc = store_put(t, STORE_BY_EXPIRY, ek, sizeof ek, "", 0, true, e);
+		}
+		if (rc == PC_OK && j->segment && j->segment[0]) {
+			pc_buf sk = PC_BUF_INIT;
+			pc_buf_str(&sk, j->segment);
+			pc_buf_byte(&sk, 0);
+			pc_buf_append(&sk, j->serial, X509_SERIAL_LEN);
+			rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT, sk.p, sk.len, "", 0, true, e)
+			    : pc_fail(e, PC_E_NOMEM, "out of memory");
+			pc_buf_free(&sk);
+		}
+		if (rc == PC_OK && j->newca) {
+			b.len = 0;
+			ca_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len, j->issuer);
+			rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len,
+			    true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			if (rc == PC_E_EXISTS)
+				pc_fail(e, rc, "CA '%s' already exists", j->newca);
+		}
+		if (rc == PC_OK)
+			rc = store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e);
+		if (rc == PC_OK) {
+			snprintf(detail, sizeof detail, "%s; profile %s; by CA %s; from %s",
+			    j->subject_text, j->profile, j->issuer, j->source);
+			rc = audit_append(t, now, j->newca ? (recovered ? "ca.new.recovered" : "ca.new")
+			    : (recovered ? "issue.recovered" : "issue"), hex, "ok", detail, e);
+		}
+	}
+	pc_buf_free(&b);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, e);
+}
+
+static pc_rc run_jobs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err *e)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t g = n - done < CA_ISSUE_GROUP ? n - done : CA_ISSUE_GROUP;
+		if (!recovered)
+			PC_TRY(commit_intents(c, jobs + done, g, e));
+		PC_TRY(sign_jobs(c, jobs + done, g, done, n, e));
+		PC_TRY(commit_certs(c, jobs + done, g, recovered, e));
+		done += g;
+	}
+	if (c->progress && n > 1)
+		fputc('\n', stderr);
+	return PC_OK;
+}
+
+/* --------------------------------------------------------- recovery */
+
+typedef struct intent_list {
+	job *jobs;
+	size_t n, cap;
+	char **strings;
+	size_t nstr, capstr;
+	pc_rc rc;
+} intent_list;
+
+static const char *keep(intent_list *l, pc_reader v)
+{
+	char *s = reader_dup(v);
+
+	if (s == NULL)
+		return NULL;
+	if (l->nstr == l->capstr) {
+		size_t nc = l->capstr ? l->capstr * 2 : 64;
+		char **ns = realloc(l->strings, nc * sizeof *ns);
+		if (ns == NULL) {
+			free(s);
+			return NULL;
+		}
+		l->strings = ns;
+		l->capstr = nc;
+	}
+	l->strings[l->nstr++] = s;
+	return s;
+}
+
+static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	intent_list *l = ctx;
+	uint8_t ver, tag;
+	pc_reader f;
+	job *j;
+	uint64_t v;
+
+	(void)stop;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		job *nj = realloc(l->jobs, nc * sizeof *nj);
+		if (nj == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		l->jobs = nj;
+		l->cap = nc;
+	}
+	j = &l->jobs[l->n];
+	memset(j, 0, sizeof *j);
+	if (pc_reader_left(&key) != X509_SERIAL_LEN || !pc_rec_open(&val, REC_INTENT, &ver) || ver != 1)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "malformed issuance intent");
+	memcpy(j->serial, key.p + key.off, X509_SERIAL_LEN);
+	while (pc_rec_next(&val, &tag, &f)) {
+		switch (tag) {
+		case I_F_ISSUER: j->issuer = keep(l, f); break;
+		case I_F_TBS: pc_buf_append(&j->tbs, f.p + f.off, pc_reader_left(&f)); break;
+		case I_F_KIND: j->kind = keep(l, f); break;
+		case I_F_PROFILE: j->profile = keep(l, f); break;
+		case I_F_SUBJECT: j->subject_text = reader_dup(f); break;
+		case I_F_SAN: j->san_text = reader_dup(f); break;
+		case I_F_NB: if (pc_rec_val_u64(f, &v)) j->nb = (time_t)v; break;
+		case I_F_NA: if (pc_rec_val_u64(f, &v)) j->na = (time_t)v; break;
+		case I_F_SOURCE: j->source = keep(l, f); break;
+		case I_F_SEGMENT: j->segment = keep(l, f); break;
+		case I_F_KEYTYPE: {
+			char *s = reader_dup(f);
+			if (s)
+				snprintf(j->keytype, sizeof j->keytype, "%s", s);
+			free(s);
+			break;
+		}
+		case I_F_NEWCA: j->newca = keep(l, f); break;
+		case I_F_NEWCA_URI: j->newca_uri = keep(l, f); break;
+		case I_F_NEWCA_ALG: (void)pc_rec_val_u64(f, &j->newca_alg); break;
+		default: break;
+		}
+	}
+	l->n++;
+	if (!pc_reader_done(&val) || !j->issuer || !j->kind || !j->profile || !j->source ||
+	    !j->subject_text || !j->san_text || j->tbs.len == 0 || (j->newca && !j->newca_uri))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "malformed issuance intent");
+	return PC_OK;
+}
+
+static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
+{
+	intent_list l;
+	store_txn *t;
+	size_t i;
+	pc_rc rc;
+
+	memset(&l, 0, sizeof l);
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_scan(t, STORE_INTENTS, NULL, 0, false, intent_visit, &l, e);
+	store_abort(t);
+	if (rc == PC_OK && l.n > 0) {
+		rc = run_jobs(c, l.jobs, l.n, true, e);
+		if (rc == PC_OK)
+			fprintf(stderr, "plantca: completed %zu interrupted issuance(s); see "
+			    "plantca audit log (issue.recovered)\n", l.n);
+		else
+			pc_wrap(e, "completing interrupted issuances");
+	}
+	for (i = 0; i < l.n; i++)
+		job_free(&l.jobs[i]);
+	for (i = 0; i < l.nstr; i++)
+		free(l.strings[i]);
+	free(l.jobs);
+	free(l.strings);
+	return rc;
+}
+
+/* -------------------------------------------------------------- init */
+
+static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, pc_err *e)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	*missing = false;
+	if (d == NULL) {
+		if (errno == ENOENT) {
+			*missing = true;
+			return PC_OK;
+		}
+		return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			closedir(d);
+			return pc_fail(e, PC_E_EXISTS, "%s: exists and is not empty; "
+			    "refusing to create a CA home there", path);
+		}
+	}
+	closedir(d);
+	return PC_OK;
+}
+
+/* minisign public key file (minisign's PublicKeyStruct): "Ed" || key id
+ * (8 bytes, little-endian as minisign prints it) || Ed25519 public key */
+static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t keyid[8],
+    pc_buf *out, pc_err *e)
+{
+	uint8_t raw[2 + 8 + 32];
+	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+	uint64_t id = 0;
+	int i;
+
+	if (spki_len != 44)
+		return pc_fail(e, PC_E_INTERNAL, "transfer key is not Ed25519");
+	raw[0] = 'E';
+	raw[1] = 'd';
+	memcpy(raw + 2, keyid, 8);
+	memcpy(raw + 10, spki + 12, 32);
+	for (i = 7; i >= 0; i--)
+		id = (id << 8) | keyid[i];
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+	pc_buf_printf(out, "untrusted comment: minisign public key %016" PRIX64 "\n%s\n", id, b64);
+	return PC_OK;
+}
+
+static pc_rc sign_now(hsm_key *k, job *j, pc_err *e)
+{
+	pc_buf sig = PC_BUF_INIT;
+	const uint8_t *alg;
+	size_t alg_len;
+	pc_rc rc = hsm_sign(k, j->tbs.p, j->tbs.len, &sig, e);
+
+	if (rc == PC_OK) {
+		alg = hsm_key_sigalg(k, &alg_len);
+		rc = x509_cert_assemble(j->tbs.p, j->tbs.len, alg, alg_len, sig.p, sig.len, &j->cert);
+		if (rc != PC_OK)
+			pc_fail(e, rc, "cannot assemble certificate");
+	}
+	pc_buf_free(&sig);
+	return rc;
+}
+
+static void fingerprint(const uint8_t *der, size_t len, char out[3 * 32])
+{
+	uint8_t h[32];
+	pc_buf b = PC_BUF_INIT;
+
+	crypto_hash_sha256(h, der, len);
+	pc_hex_encode(&b, h, sizeof h, ':');
+	pc_buf_byte(&b, 0);
+	snprintf(out, 3 * 32, "%s", b.p ? (char *)b.p : "");
+	pc_buf_free(&b);
+}
+
+static unsigned ca_profile_days_default(bool root)
+{
+	return root ? 7300 : 3650;
+}
+
+static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin_file,
+    bool json, hsm **hp, store **stp, pc_err *e)
+{
+	char db[PATH_MAX], pub[PATH_MAX], path[PATH_MAX + 32], idhex[17], label[128];
+	char fp[96], tfp[96];
+	hsm_alg alg;
+	hsm_key *root = NULL, *transfer = NULL;
+	uint8_t id[8], keyid[8];
+	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
+	job j;
+	x509_tbs_params p;
+	const uint8_t *spki, *tspki;
+	size_t spki_len, tspki_len;
+	store_txn *t = NULL;
+	time_t now = time(NULL);
+	unsigned days = o->days ? o->days : ca_profile_days_default(true);
+	pc_rc rc;
+
+	memset(&j, 0, sizeof j);
+	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
+	if (alg == HSM_ED25519)
+		return pc_fail(e, PC_E_USAGE, "--key ed25519: a root for OPC UA and TLS devices must be "
+		    "EC or RSA (most device stacks cannot verify Ed25519 chains)");
+	PC_TRY(x509_name_from_text(&subject, o->subject, e));
+	PC_TRY(home_paths(home, db, pub, e));
+	if ((rc = hsm_open(o->module, o->token, hp, e)) != PC_OK)
+		goto out;
+	if ((rc = hsm_login_from(*hp, pin_file, e)) != PC_OK)
+		goto out;
+	if ((rc = pc_mkdir(home, 0700, e)) != PC_OK || (rc = pc_mkdir(pub, 0755, e)) != PC_OK)
+		goto out;
+	if ((rc = store_open(db, true, stp, e)) != PC_OK)
+		goto out;
+
+	/* keys: labels carry a per-home id so two CA homes can share a token */
+	randombytes_buf(id, sizeof id);
+	serial_hex(id, 4, idhex);
+	snprintf(label, sizeof label, "plantca-%s-root", idhex);
+	if ((rc = hsm_key_generate(*hp, alg, label, &root, e)) != PC_OK)
+		goto out;
+	snprintf(label, sizeof label, "plantca-%s-transfer", idhex);
+	if ((rc = hsm_key_generate(*hp, HSM_ED25519, label, &transfer, e)) != PC_OK)
+		goto out;
+
+	spki = hsm_key_spki(root, &spki_len);
+	memset(&p, 0, sizeof p);
+	x509_serial_new(p.serial);
+	memcpy(j.serial, p.serial, sizeof j.serial);
+	p.sigalg = hsm_key_sigalg(root, &p.sigalg_len);
+	p.issuer = subject.p;
+	p.issuer_len = subject.len;
+	p.issuer_keyid = NULL;
+	p.not_before = now - CA_SKEW_SECONDS;
+	p.not_after = now + (time_t)days * 86400;
+	p.subject = subject.p;
+	p.subject_len = subject.len;
+	p.spki = spki;
+	p.spki_len = spki_len;
+	p.is_ca = true;
+	p.path_len = -1;
+	p.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK || (rc = sign_now(root, &j, e)) != PC_OK)
+		goto out;
+
+	/* one transaction: configuration, root record, transfer key, event */
+	randombytes_buf(keyid, sizeof keyid);
+	if ((rc = store_begin(*stp, true, &t, e)) != PC_OK)
+		goto out;
+	ca_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "");
+	rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e)
+	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK)
+		rc = meta_put_str(t, META_MODULE, o->module, e);
+	if (rc == PC_OK)
+		rc = meta_put_str(t, META_TOKEN, o->token, e);
+	if (rc == PC_OK)
+		rc = meta_put_str(t, META_ID, idhex, e);
+	if (rc == PC_OK)
+		rc = meta_put_str(t, META_TRANSFER_URI, hsm_key_uri(transfer), e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID),
+		    keyid, sizeof keyid, false, e);
+	if (rc == PC_OK) {
+		char detail[600];
+		snprintf(detail, sizeof detail, "root %s, key %s in token %s", o->subject,
+		    hsm_alg_name(alg), hsm_token_label(*hp));
+		serial_hex(j.serial, X509_SERIAL_LEN, path);
+		rc = audit_append(t, now, "init", path, "ok", detail, e);
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		goto out;
+	}
+	if ((rc = store_commit(t, e)) != PC_OK)
+		goto out;
+
+	b.len = 0;
+	pc_pem_encode(&b, "CERTIFICATE", j.cert.p, j.cert.len);
+	snprintf(path, sizeof path, "%s/root.pem", pub);
+	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
+		goto out;
+	b.len = 0;
+	tspki = hsm_key_spki(transfer, &tspki_len);
+	if ((rc = minisign_pub(tspki, tspki_len, keyid, &b, e)) != PC_OK)
+		goto out;
+	snprintf(path, sizeof path, "%s/transfer.pub", pub);
+	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
+		goto out;
+
+	fingerprint(j.cert.p, j.cert.len, fp);
+	fingerprint(tspki, tspki_len, tfp);
+	if (json) {
+		printf("{\"home\":");
+		json_str(stdout, home);
+		printf(",\"root\":{\"subject\":");
+		json_str(stdout, o->subject);
+		printf(",\"key\":\"%s\",\"sha256\":\"%s\",\"pem\":", hsm_alg_name(alg), fp);
+		snprintf(path, sizeof path, "%s/root.pem", pub);
+		json_str(stdout, path);
+		printf("},\"transfer\":{\"sha256_spki\":\"%s\",\"pub\":", tfp);
+		snprintf(path, sizeof path, "%s/transfer.pub", pub);
+		json_str(stdout, path);
+		printf("}}\n");
+	} else {
+		printf("CA home:       %s\n", home);
+		printf("root:          %s (%s, %u days)\n", o->subject, hsm_alg_name(alg), days);
+		printf("root SHA-256:  %s\n", fp);
+		printf("               %s/root.pem\n", pub);
+		printf("transfer key:  %s/transfer.pub (Ed25519, in the token)\n", pub);
+		printf("transfer SPKI SHA-256: %s\n", tfp);
+		printf("Give root.pem and transfer.pub to each plant station; check the "
+		    "fingerprints on the station.\n");
+	}
+out:
+	hsm_key_free(root);
+	hsm_key_free(transfer);
+	job_free(&j);
+	pc_buf_free(&subject);
+	pc_buf_free(&b);
+	return rc;
+}
+
+pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file, bool json, pc_err *e)
+{
+	hsm *h = NULL;
+	store *st = NULL;
+	bool missing;
+	pc_rc rc;
+
+	if (home == NULL || home[0] == '\0')
+		return pc_fail(e, PC_E_USAGE, "no CA home: use --home DIR or set PLANTCA_HOME");
+	if (!o->module || !o->token || !o->subject)
+		return pc_fail(e, PC_E_USAGE, "init needs --module, --token and --subject");
+	PC_TRY(dir_is_empty_or_missing(home, &missing, e));
+	rc = init_inner(home, o, pin_file, json, &h, &st, e);
+	if (st)
+		store_close(st);
+	if (h)
+		hsm_close(h);
+	if (rc != PC_OK) {
+		/* leave nothing half-made: a failed init removes what it created */
+		char p[PATH_MAX + 32];
+		static const char *const files[] = { "db/data.mdb", "db/lock.mdb", "public/root.pem",
+			"public/transfer.pub", "db", "public", NULL };
+		int i;
+		for (i = 0; files[i]; i++) {
+			snprintf(p, sizeof p, "%s/%s", home, files[i]);
+			(void)(i < 4 ? unlink(p) : rmdir(p));
+		}
+		if (missing)
+			(void)rmdir(home);
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- ca new */
+
+pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
+{
+	x509_gn permit[X509_PERMIT_MAX];
+	size_t npermit = 0;
+	hsm_alg alg;
+	hsm_key *key = NULL;
+	ca_rec root;
+	store_txn *t;
+	pc_buf subject = PC_BUF_INIT;
+	x509_tbs_params p;
+	job j;
+	char *idhex = NULL, label[160];
+	uint8_t rootkid[X509_KEYID_LEN];
+	time_t now = time(NULL);
+	unsigned days = o->days ? o->days : ca_profile_days_default(false);
+	pc_rc rc;
+	pc_reader dummy;
+
+	memset(&j, 0, sizeof j);
+	memset(&root, 0, sizeof root);
+	if (!valid_ca_name(o->name) || strcmp(o->name, "root") == 0)
+		return pc_fail(e, PC_E_USAGE, "CA name '%s': use 1-%d letters, digits, '-', '_', '.' "
+		    "(and not 'root')", o->name, CA_NAME_MAX);
+	if (!o->subject)
+		return pc_fail(e, PC_E_USAGE, "ca new needs --subject");
+	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
+	if (alg == HSM_ED25519)
+		return pc_fail(e, PC_E_USAGE, "--key ed25519: issuing CAs must be EC or RSA "
+		    "(device TLS and OPC UA stacks verify ECDSA/RSA chains)");
+	for (; o->permit && o->permit[npermit]; npermit++) {
+		if (npermit >= X509_PERMIT_MAX)
+			return pc_fail(e, PC_E_USAGE, "more than %d --permit", X509_PERMIT_MAX);
+		PC_TRY(x509_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
+	}
+	PC_TRY(x509_name_from_text(&subject, o->subject, e));
+
+	/* refuse early, before a key is made, if the name is taken */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	rc = store_get(t, STORE_CAS, o->name, strlen(o->name), &dummy, e);
+	if (rc == PC_OK)
+		rc = pc_fail(e, PC_E_EXISTS, "CA '%s' already exists", o->name);
+	else if (rc == PC_E_NOTFOUND)
+		rc = ca_rec_get(t, "root", &root, e);
+	if (rc == PC_OK)
+		rc = meta_get_str(t, META_ID, &idhex, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (root.v.not_after <= now + 86400) {
+		rc = pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
+		goto out;
+	}
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+	snprintf(label, sizeof label, "plantca-%s-ca-%s", idhex, o->name);
+	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
+		goto out;
+	if (x509_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
+		goto out;
+	}
+	{
+		hsm_key *rk;
+		if ((rc = key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
+			goto out;
+		memset(&p, 0, sizeof p);
+		x509_serial_new(p.serial);
+		p.sigalg = hsm_key_sigalg(rk, &p.sigalg_len);
+	}
+	p.issuer = root.v.subject;
+	p.issuer_len = root.v.subject_len;
+	p.issuer_keyid = rootkid;
+	p.not_before = now - CA_SKEW_SECONDS;
+	p.not_after = now + (time_t)days * 86400;
+	if (p.not_after > root.v.not_after)
+		p.not_after = root.v.not_after;   /* never outlive the issuer */
+	p.subject = subject.p;
+	p.subject_len = subject.len;
+	p.spki = hsm_key_spki(key, &p.spki_len);
+	p.is_ca = true;
+	p.path_len = o->path_len < 0 ? 0 : o->path_len;
+	p.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	p.permit = permit;
+	p.npermit = npermit;
+
+	memcpy(j.serial, p.serial, X509_SERIAL_LEN);
+	j.issuer = "root";
+	j.kind = "ca";
+	j.profile = "issuing-ca";
+	j.source = "plantca ca new";
+	j.segment = "";
+	j.newca = o->name;
+	j.newca_uri = hsm_key_uri(key);
+	j.newca_alg = alg;
+	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
+	j.nb = p.not_before;
+	j.na = p.not_after;
+	if ((rc = text_of_name(subject.p, subject.len, &j.subject_text, e)) != PC_OK)
+		goto out;
+	j.san_text = strdup("");
+	if (!j.san_text) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
+		goto out;
+	if ((rc = run_jobs(c, &j, 1, false, e)) != PC_OK)
+		goto out;
+	if (c->json) {
+		char fp[96];
+		fingerprint(j.cert.p, j.cert.len, fp);
+		printf("{\"name\":");
+		json_str(stdout, o->name);
+		printf(",\"subject\":");
+		json_str(stdout, o->subject);
+		printf(",\"key\":\"%s\",\"sha256\":\"%s\"}\n", hsm_alg_name(alg), fp);
+	} else {
+		char fp[96];
+		fingerprint(j.cert.p, j.cert.len, fp);
+		printf("issuing CA '%s': %s (%s), SHA-256 %s\n", o->name, o->subject,
+		    hsm_alg_name(alg), fp);
+	}
+out:
+	hsm_key_free(key);
+	ca_rec_free(&root);
+	free(idhex);
+	pc_buf_free(&subject);
+	job_free(&j);
+	return rc;
+}
+
+/* ------------------------------------------------------ list / cert */
+
+struct list_ctx {
+	FILE *out;
+	bool json;
+	int n;
+};
+
+static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct list_ctx *l = ctx;
+	ca_rec r;
+	char *subj = NULL, fp[96], nb[32], na[32];
+	struct tm tm;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_rec_decode(val, &r, e));
+	if (text_of_name(r.v.subject, r.v.subject_len, &subj, e) != PC_OK) {
+		ca_rec_free(&r);
+		return e->rc;
+	}
+	fingerprint(r.cert, r.cert_len, fp);
+	strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_before, &tm));
+	strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_after, &tm));
+	if (l->json) {
+		fprintf(l->out, "%s{\"name\":", l->n ? "," : "");
+		json_str(l->out, r.name);
+		fprintf(l->out, ",\"subject\":");
+		json_str(l->out, subj);
+		fprintf(l->out, ",\"parent\":");
+		json_str(l->out, r.parent[0] ? r.parent : "");
+		fprintf(l->out, ",\"key\":\"%s\",\"not_before\":\"%s\",\"not_after\":\"%s\","
+		    "\"sha256\":\"%s\",\"key_uri\":", hsm_alg_name((hsm_alg)r.alg), nb, na, fp);
+		json_str(l->out, r.key_uri);
+		fputc('}', l->out);
+	} else {
+		fprintf(l->out, "%-16s %-8s %s  until %s\n  %s\n  SHA-256 %s\n", r.name,
+		    hsm_alg_name((hsm_alg)r.alg), subj, na, r.parent[0] ? r.parent : "(self-signed)", fp);
+	}
+	l->n++;
+	free(subj);
+	ca_rec_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_list(ca_ctx *c, FILE *out, pc_err *e)
+{
+	struct list_ctx l = { out, c->json, 0 };
+	store_txn *t;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	if (c->json)
+		fputc('[', out);
+	rc = store_scan(t, STORE_CAS, NULL, 0, false, ca_list_visit, &l, e);
+	if (c->json)
+		fputs("]\n", out);
+	store_abort(t);
+	return rc;
+}
+
+pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
+{
+	store_txn *t;
+	ca_rec r;
+	pc_buf b = PC_BUF_INIT;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_rec_get(t, name, &r, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		return rc;
+	pc_pem_encode(&b, "CERTIFICATE", r.cert, r.cert_len);
+	if (pc_buf_ok(&b))
+		fwrite(b.p, 1, b.len, out);
+	else
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&b);
+	ca_rec_free(&r);
+	return rc;
+}
+
+/* -------------------------------------------------------------- issue */
+
+static pc_rc prepare_leaf(const ca_issue_opts *o, const ca_profile *prof, const ca_rec *issuer,
+    hsm_key *ik, const uint8_t *ikid, const char *path, job *j, pc_err *e)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	x509_csr csr;
+	x509_tbs_params p;
+	time_t now = time(NULL);
+	unsigned days = o->days ? o->days : prof->days;
+	pc_rc rc;
+
+	memset(j, 0, sizeof *j);
+	PC_TRY(pc_file_read(path, X509_CSR_MAX, &buf, &len, e));
+	rc = x509_csr_parse(buf, len, path, &csr, e);
+	free(buf);
+	if (rc != PC_OK)
+		return rc;
+	memset(&p, 0, sizeof p);
+	rc = ca_profile_apply(prof, &csr, path, &p, e);
+	if (rc != PC_OK)
+		goto out;
+	x509_serial_new(p.serial);
+	memcpy(j->serial, p.serial, X509_SERIAL_LEN);
+	p.sigalg = hsm_key_sigalg(ik, &p.sigalg_len);
+	p.issuer = issuer->v.subject;
+	p.issuer_len = issuer->v.subject_len;
+	p.issuer_keyid = ikid;
+	p.not_before = now - CA_SKEW_SECONDS;
+	p.not_after = now + (time_t)days * 86400;
+	if (p.not_after > issuer->v.not_after)
+		p.not_after = issuer->v.not_after;   /* never outlive the issuer */
+	p.subject = csr.subject;
+	p.subject_len = csr.subject_len;
+	p.spki = csr.spki;
+	p.spki_len = csr.spki_len;
+	j->issuer = o->ca;
+	j->kind = "leaf";
+	j->profile = prof->name;
+	j->source = path;
+	j->segment = "";
+	j->nb = p.not_before;
+	j->na = p.not_after;
+	x509_keytype_name(csr.keytype, csr.bits, j->keytype, sizeof j->keytype);
+	if ((rc = text_of_name(csr.subject, csr.subject_len, &j->subject_text, e)) != PC_OK) {
+		pc_wrap(e, "%s", path);
+		goto out;
+	}
+	j->san_text = san_text(csr.san, csr.nsan);
+	if (j->san_text == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = x509_tbs_build(&p, &j->tbs, e);
+	if (rc != PC_OK)
+		pc_wrap(e, "%s", path);
+out:
+	x509_csr_free(&csr);
+	if (rc != PC_OK)
+		job_free(j);
+	return rc;
+}
+
+static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, job *jobs, size_t n, pc_err *e)
+{
+	pc_buf all = PC_BUF_INIT, one = PC_BUF_INIT;
+	char path[PATH_MAX], hex[2 * X509_SERIAL_LEN + 1];
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	for (i = 0; i < n && rc == PC_OK; i++) {
+		job *j = &jobs[i];
+		serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		one.len = 0;
+		if (o->der)
+			pc_buf_append(&one, j->cert.p, j->cert.len);
+		else
+			pc_pem_encode(&one, "CERTIFICATE", j->cert.p, j->cert.len);
+		if (!pc_buf_ok(&one)) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			break;
+		}
+		if (o->out_dir) {
+			snprintf(path, sizeof path, "%s/%s.%s", o->out_dir, hex, o->der ? "der" : "pem");
+			rc = pc_file_write_nosync(path, one.p, one.len, 0644, e);
+		} else {
+			pc_buf_append(&all, one.p, one.len);
+		}
+	}
+	if (rc == PC_OK && o->out_dir)
+		rc = pc_dir_sync(o->out_dir, e);
+	else if (rc == PC_OK && o->out_file)
+		rc = pc_buf_ok(&all) ? pc_file_write_atomic(o->out_file, all.p, all.len, 0644, true, e)
+		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	else if (rc == PC_OK && !c->json)
+		fwrite(all.p, 1, all.len, stdout);
+	pc_buf_free(&all);
+	pc_buf_free(&one);
+	return rc;
+}
+
+pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
+{
+	const ca_profile *prof;
+	ca_rec issuer;
+	store_txn *t;
+	hsm_key *ik = NULL;
+	job *jobs = NULL;
+	uint8_t ikid[X509_KEYID_LEN];
+	size_t i, made = 0;
+	struct stat st;
+	pc_rc rc;
+
+	memset(&issuer, 0, sizeof issuer);
+	if (!o->ca || !o->profile)
+		return pc_fail(e, PC_E_USAGE, "issue needs --ca NAME and --profile P");
+	if (o->ncsr == 0)
+		return pc_fail(e, PC_E_USAGE, "issue needs at least one CSR file");
+	if (o->ncsr > CA_BATCH_MAX)
+		return pc_fail(e, PC_E_LIMIT, "%zu CSRs: more than %d in one run", o->ncsr, CA_BATCH_MAX);
+	if (o->out_dir && o->out_file)
+		return pc_fail(e, PC_E_USAGE, "use -o FILE or --out-dir DIR, not both");
+	if (o->der && o->ncsr > 1 && !o->out_dir)
+		return pc_fail(e, PC_E_USAGE, "--der with several CSRs needs --out-dir");
+	if (o->out_dir && (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return pc_fail(e, PC_E_USAGE, "%s: not a directory", o->out_dir);
+	if (o->out_file && access(o->out_file, F_OK) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", o->out_file);
+	prof = ca_profile_find(o->profile);
+	if (prof == NULL)
+		return pc_fail(e, PC_E_USAGE, "unknown profile '%s' (tls-server, tls-client, opcua-app)",
+		    o->profile);
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_rec_get(t, o->ca, &issuer, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		return rc;
+	if (strcmp(o->ca, "root") == 0) {
+		rc = pc_fail(e, PC_E_USAGE, "the root issues only CA certificates; use an issuing CA "
+		    "(plantca ca new)");
+		goto out;
+	}
+	if (issuer.v.not_after <= time(NULL)) {
+		rc = pc_fail(e, PC_E_STATE, "CA '%s' has expired", o->ca);
+		goto out;
+	}
+	if (x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK) {
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate", o->ca);
+		goto out;
+	}
+	/* The HSM session comes first: the signature algorithm is the key's. */
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = key_for(c, o->ca, issuer.key_uri, &ik, e)) != PC_OK)
+		goto out;
+	jobs = calloc(o->ncsr, sizeof *jobs);
+	if (jobs == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Every CSR is read and checked before anything is written: one bad
+	 * request refuses the batch and leaves the store as it was. */
+	for (i = 0; i < o->ncsr; i++) {
+		rc = prepare_leaf(o, prof, &issuer, ik, ikid, o->csr_paths[i], &jobs[i], e);
+		if (rc != PC_OK)
+			goto out;
+		made++;
+	}
+	if ((rc = run_jobs(c, jobs, o->ncsr, false, e)) != PC_OK)
+		goto out;
+	if ((rc = write_outputs(c, o, jobs, o->ncsr, e)) != PC_OK) {
+		pc_wrap(e, "certificates are issued and recorded (plantca certs), but writing them failed");
+		goto out;
+	}
+	if (c->json) {
+		printf("[");
+		for (i = 0; i < o->ncsr; i++) {
+			char hex[2 * X509_SERIAL_LEN + 1];
+			serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
+			printf("%s{\"serial\":\"%s\",\"subject\":", i ? "," : "", hex);
+			json_str(stdout, jobs[i].subject_text);
+			printf(",\"source\":");
+			json_str(stdout, jobs[i].source);
+			printf("}");
+		}
+		printf("]\n");
+	} else if (o->out_file || o->out_dir) {
+		fprintf(stderr, "plantca: issued %zu certificate(s) with CA %s, profile %s, into %s\n",
+		    o->ncsr, o->ca, o->profile, o->out_file ? o->out_file : o->out_dir);
+	}
+out:
+	for (i = 0; i < made; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+	ca_rec_free(&issuer);
+	return rc;
+}
+
+/* ------------------------------------------------------------ inventory */
+
+typedef struct cert_rec {
+	uint8_t serial[X509_SERIAL_LEN];
+	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
+	uint64_t nb, na, issued;
+	const uint8_t *der;   /* into the store: valid during the txn */
+	size_t der_len;
+} cert_rec;
+
+static void cert_rec_free(cert_rec *r)
+{
+	free(r->ca);
+	free(r->profile);
+	free(r->subject);
+	free(r->san);
+	free(r->source);
+	free(r->segment);
+	free(r->keytype);
+	free(r->kind);
+	memset(r, 0, sizeof *r);
+}
+
+static pc_rc cert_rec_decode(pc_reader val, cert_rec *r, pc_err *e)
+{
+	uint8_t ver, tag;
+	pc_reader f;
+	bool serial = false;
+
+	memset(r, 0, sizeof *r);
+	if (!pc_rec_open(&val, REC_CERT, &ver) || ver != 1)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate record: unknown type or version");
+	while (pc_rec_next(&val, &tag, &f)) {
+		switch (tag) {
+		case X_F_SERIAL:
+			if (pc_reader_left(&f) == X509_SERIAL_LEN) {
+				memcpy(r->serial, f.p + f.off, X509_SERIAL_LEN);
+				serial = true;
+			}
+			break;
+		case X_F_CA: r->ca = reader_dup(f); break;
+		case X_F_PROFILE: r->profile = reader_dup(f); break;
+		case X_F_SUBJECT: r->subject = reader_dup(f); break;
+		case X_F_SAN: r->san = reader_dup(f); break;
+		case X_F_SOURCE: r->source = reader_dup(f); break;
+		case X_F_SEGMENT: r->segment = reader_dup(f); break;
+		case X_F_KEYTYPE: r->keytype = reader_dup(f); break;
+		case X_F_KIND: r->kind = reader_dup(f); break;
+		case X_F_NB: (void)pc_rec_val_u64(f, &r->nb); break;
+		case X_F_NA: (void)pc_rec_val_u64(f, &r->na); break;
+		case X_F_ISSUED: (void)pc_rec_val_u64(f, &r->issued); break;
+		case X_F_DER: r->der = f.p + f.off; r->der_len = pc_reader_left(&f); break;
+		default: break;
+		}
+	}
+	if (!pc_reader_done(&val) || !serial || !r->ca || !r->profile || !r->subject || !r->san ||
+	    !r->source || !r->segment || !r->keytype || !r->kind || !r->der) {
+		cert_rec_free(r);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate record is truncated or malformed");
+	}
+	return PC_OK;
+}
+
+static const char *cert_status(store_txn *t, const cert_rec *r, time_t now)
+{
+	pc_reader v;
+	pc_err ignored;
+
+	if (store_get(t, STORE_REVOCATIONS, r->serial, X509_SERIAL_LEN, &v, &ignored) == PC_OK)
+		return "revoked";
+	if ((time_t)r->na < now)
+		return "expired";
+	return "valid";
+}
+
+static void iso_time(uint64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+}
+
+static void cert_json(FILE *out, const cert_rec *r, const char *status)
+{
+	char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32];
+
+	serial_hex(r->serial, X509_SERIAL_LEN, hex);
+	iso_time(r->nb, nb);
+	iso_time(r->na, na);
+	iso_time(r->issued, is);
+	fprintf(out, "{\"serial\":\"%s\",\"status\":\"%s\",\"subject\":", hex, status);
+	json_str(out, r->subject);
+	fprintf(out, ",\"san\":");
+	json_str(out, r->san);
+	fprintf(out, ",\"profile\":");
+	json_str(out, r->profile);
+	fprintf(out, ",\"ca\":");
+	json_str(out, r->ca);
+	fprintf(out, ",\"kind\":");
+	json_str(out, r->kind);
+	fprintf(out, ",\"key\":");
+	json_str(out, r->keytype);
+	fprintf(out, ",\"segment\":");
+	json_str(out, r->segment);
+	fprintf(out, ",\"source\":");
+	json_str(out, r->source);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"}", nb, na, is);
+}
+
+struct certs_ctx {
+	ca_ctx *c;
+	const ca_certs_filter *f;
+	store_txn *t;
+	FILE *out;
+	time_t now;
+	size_t n;
+};
+
+static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct certs_ctx *x = ctx;
+	cert_rec r;
+	const char *status;
+	char hex[2 * X509_SERIAL_LEN + 1], na[32];
+
+	(void)key;
+	(void)stop;
+	PC_TRY(cert_rec_decode(val, &r, e));
+	status = cert_status(x->t, &r, x->now);
+	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
+	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
+	    (x->f->expiring_days >= 0 && (strcmp(status, "valid") != 0 ||
+	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * 86400))) {
+		cert_rec_free(&r);
+		return PC_OK;
+	}
+	if (x->c->json) {
+		if (x->n)
+			fputc(',', x->out);
+		cert_json(x->out, &r, status);
+	} else {
+		serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		iso_time(r.na, na);
+		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s\n", hex, status, na, r.profile,
+		    r.ca, r.subject, r.san[0] ? "  " : "", r.san);
+	}
+	x->n++;
+	cert_rec_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e)
+{
+	struct certs_ctx x = { c, f, NULL, out, time(NULL), 0 };
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &x.t, e));
+	if (c->json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-40s  %-7s  %-10s  %-10s  %-10s  %s\n", "SERIAL", "STATUS", "NOT AFTER",
+		    "PROFILE", "CA", "SUBJECT  SAN");
+	rc = store_scan(x.t, STORE_CERTS, NULL, 0, false, certs_visit, &x, e);
+	if (c->json)
+		fputs("]\n", out);
+	store_abort(x.t);
+	return rc;
+}
+
+pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e)
+{
+	uint8_t serial[X509_SERIAL_LEN];
+	store_txn *t;
+	pc_reader val;
+	cert_rec r;
+	pc_rc rc;
+
+	PC_TRY(ca_serial_parse(serial_text, serial, e));
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_get(t, STORE_CERTS, serial, sizeof serial, &val, e);
+	if (rc == PC_E_NOTFOUND)
+		rc = pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", serial_text);
+	if (rc == PC_OK)
+		rc = cert_rec_decode(val, &r, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	if (pem) {
+		pc_buf b = PC_BUF_INIT;
+		pc_pem_encode(&b, "CERTIFICATE", r.der, r.der_len);
+		if (pc_buf_ok(&b))
+			fwrite(b.p, 1, b.len, out);
+		pc_buf_free(&b);
+	} else if (c->json) {
+		cert_json(out, &r, cert_status(t, &r, time(NULL)));
+		fputc('\n', out);
+	} else {
+		char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
+		serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		iso_time(r.nb, nb);
+		iso_time(r.na, na);
+		iso_time(r.issued, is);
+		fingerprint(r.der, r.der_len, fp);
+		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    %s\nSAN:        %s\n"
+		    "key:        %s\nprofile:    %s\nissued by:  CA %s\nvalid:      %s .. %s\n"
+		    "issued at:  %s\nsegment:    %s\nsource:     %s\nSHA-256:    %s\n",
+		    hex, cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
+		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
+		    r.source, fp);
+	}
+	cert_rec_free(&r);
+	store_abort(t);
+	return PC_OK;
+}
+
+pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e)
+{
+	store_txn *t;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = audit_print(t, out, c->json, e);
+	store_abort(t);
+	return rc;
+}
+
+pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e)
+{
+	store_txn *t;
+	uint64_t n = 0;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = audit_verify(t, &n, e);
+	store_abort(t);
+	if (rc == PC_OK) {
+		if (c->json)
+			fprintf(out, "{\"ok\":true,\"events\":%" PRIu64 "}\n", n);
+		else
+			fprintf(out, "audit trail intact: %" PRIu64 " events\n", n);
+	}
+	return rc;
+}

@@ -1,0 +1,102 @@
+/*
+ * ca.h - the CA engine: CA home, root and issuing CAs, issuance, inventory.
+ *
+ * A ca_ctx holds the open store and, once a signing command needs it, the
+ * logged-in HSM.  Read-only commands never open the HSM or ask for a PIN.
+ *
+ * Issuance is crash-safe (DESIGN.md "Store"): for each group of requests the
+ * intents (serial + exact TBS bytes) are committed before the HSM signs, and
+ * the certificates, with their audit events, after; output files are
+ * written only after that commit.  An intent left by a crash is reported
+ * by every command that opens the store and completed by the next command
+ * that logs into the HSM ("issue.recovered" in the audit trail).
+ */
+#ifndef PLANTCA_CA_H
+#define PLANTCA_CA_H
+
+#include <stdio.h>
+
+#include "hsm.h"
+#include "store.h"
+#include "x509.h"
+
+enum {
+	CA_NAME_MAX = 63,
+	CA_ISSUE_GROUP = 512,      /* certificates per pair of commits */
+	CA_BATCH_MAX = 1000000,    /* CSRs in one issue command */
+	CA_SKEW_SECONDS = 300,     /* notBefore back-dating for clock skew */
+};
+
+typedef struct ca_ctx {
+	char home[4096];
+	store *st;
+	hsm *h;
+	const char *pin_file;      /* NULL: prompt on the terminal */
+	bool json;
+	bool progress;             /* show progress on stderr */
+	struct ca_keycache *keys;
+} ca_ctx;
+
+typedef struct ca_init_opts {
+	const char *module;
+	const char *token;
+	const char *subject;
+	const char *key;           /* NULL: ec-p384 */
+	unsigned days;             /* 0: 7300 */
+} ca_init_opts;
+
+typedef struct ca_new_opts {
+	const char *name;
+	const char *subject;
+	const char *key;           /* NULL: ec-p256 */
+	unsigned days;             /* 0: 3650 */
+	int path_len;              /* <0: 0 */
+	const char *const *permit; /* "dns:x" ..., NULL-terminated or NULL */
+} ca_new_opts;
+
+typedef struct ca_issue_opts {
+	const char *ca;
+	const char *profile;
+	const char *const *csr_paths;
+	size_t ncsr;
+	const char *out_file;      /* all certificates into one file */
+	const char *out_dir;       /* one SERIAL.pem/.der per certificate */
+	bool der;
+	unsigned days;             /* 0: the profile's */
+} ca_issue_opts;
+
+/* Create HOME (must not exist or be empty), the store, root key and CA
+ * transfer key in the token, the self-signed root; writes
+ * HOME/public/root.pem and HOME/public/transfer.pub. */
+pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file,
+    bool json, pc_err *e) PC_CHECK;
+
+/* Open an existing CA home (store only). */
+pc_rc ca_open(ca_ctx *c, const char *home, pc_err *e) PC_CHECK;
+void ca_close(ca_ctx *c);
+/* Open and log into the HSM named in the store; completes interrupted
+ * issuances. */
+pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e) PC_CHECK;
+
+pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
+pc_rc ca_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e) PC_CHECK;
+
+pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e) PC_CHECK;
+
+typedef struct ca_certs_filter {
+	const char *segment;
+	int expiring_days;         /* <0: no filter */
+	bool revoked;
+} ca_certs_filter;
+
+pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e) PC_CHECK;
+pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e) PC_CHECK;
+
+pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+
+/* Parse a serial given as hex (colons allowed). */
+pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e) PC_CHECK;
+
+#endif

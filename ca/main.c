@@ -1,0 +1,301 @@
+/*
+ * plantca - the offline CA workstation program.  One verb per run.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca.h"
+#include "pc.h"
+#include "secret.h"
+
+static const char usage_text[] =
+"usage: plantca [--home DIR] [--json] [--pin-file FILE] VERB [ARGS]\n"
+"\n"
+"plantca is an offline certificate authority for air-gapped plants.  Its keys\n"
+"live in a PKCS#11 token and never leave it; every state change is recorded in\n"
+"the CA home's store and in a hash-chained audit trail.\n"
+"\n"
+"Verbs:\n"
+"  init --module SO --token LABEL|URI --subject DN [--key ALG] [--days N]\n"
+"        Create the CA home: store, root key and CA transfer key in the token,\n"
+"        the self-signed root.  Writes HOME/public/root.pem and\n"
+"        HOME/public/transfer.pub (minisign format) for plant stations.\n"
+"        ALG: ec-p384 (default), ec-p256, rsa-3072, rsa-4096.  Days: 7300.\n"
+"  ca new NAME --subject DN [--key ALG] [--days N] [--path-len N]\n"
+"        [--permit TYPE:VALUE]...\n"
+"        Issuing CA signed by the root, key in the token (default ec-p256,\n"
+"        3650 days, path length 0).  --permit adds a critical name constraint\n"
+"        (dns:line3.plant.local, ip:10.3.0.0/16, uri:HOST, email:DOMAIN).\n"
+"  ca list                 CAs with key type, validity and SHA-256 fingerprints.\n"
+"  ca cert NAME            One CA's certificate as PEM on stdout ('root' too).\n"
+"  issue CSR... --ca NAME --profile P [-o FILE | --out-dir DIR] [--der]\n"
+"        [--days N]\n"
+"        Certificates from PKCS#10 requests (PEM or DER; EC P-256/P-384, RSA\n"
+"        >= 2048, Ed25519).  Each request's self-signature must verify.  All\n"
+"        CSRs are checked before anything is signed: one bad CSR refuses the\n"
+"        batch.  Profiles: tls-server, tls-client, opcua-app.  Output: PEM on\n"
+"        stdout, or -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
+"  certs [--segment S] [--expiring DAYS] [--revoked]\n"
+"                          Issued certificates: serial, status, expiry, profile,\n"
+"                          CA, subject, SAN.\n"
+"  show SERIAL [--pem]     One certificate in detail (or its PEM).\n"
+"  audit log               The audit trail, oldest first.\n"
+"  audit verify            Check the hash chain; exit 1 if any event was\n"
+"                          modified, deleted or reordered.\n"
+"\n"
+"Global options:\n"
+"  --home DIR        CA home (else $PLANTCA_HOME).\n"
+"  --json            Machine-readable output on stdout.\n"
+"  --pin-file FILE   Token user PIN, first line of FILE.  Without it plantca\n"
+"                    prompts on the terminal with echo off.  A PIN is never\n"
+"                    taken from the command line or the environment.\n"
+"  -h, --help        This text.\n"
+"\n"
+"DN syntax: \"/C=DE/O=Acme/CN=Line 3 CA\" (OpenSSL order) or RFC 4514\n"
+"\"CN=Line 3 CA,O=Acme,C=DE\".  Attributes: C ST L O OU CN serialNumber DC UID\n"
+"emailAddress.\n"
+"\n"
+"Exit status: 0 done; 1 refused (bad input, policy, signature, state);\n"
+"2 usage, environment or system error.  Messages go to stderr as\n"
+"\"plantca: WHAT: WHY\".\n";
+
+enum {
+	OPT_HOME = 256, OPT_JSON, OPT_PIN_FILE, OPT_MODULE, OPT_TOKEN, OPT_SUBJECT, OPT_KEY,
+	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
+	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED,
+};
+
+static const struct option longopts[] = {
+	{ "home", required_argument, NULL, OPT_HOME },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pin-file", required_argument, NULL, OPT_PIN_FILE },
+	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "subject", required_argument, NULL, OPT_SUBJECT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "days", required_argument, NULL, OPT_DAYS },
+	{ "path-len", required_argument, NULL, OPT_PATH_LEN },
+	{ "permit", required_argument, NULL, OPT_PERMIT },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "output", required_argument, NULL, 'o' },
+	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
+	{ "der", no_argument, NULL, OPT_DER },
+	{ "pem", no_argument, NULL, OPT_PEM },
+	{ "segment", required_argument, NULL, OPT_SEGMENT },
+	{ "expiring", required_argument, NULL, OPT_EXPIRING },
+	{ "revoked", no_argument, NULL, OPT_REVOKED },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *home, *pin_file, *module, *token, *subject, *key, *ca, *profile;
+	const char *out, *out_dir, *segment;
+	unsigned days;
+	int path_len, expiring;
+	bool json, der, pem, revoked;
+	const char **permit;
+	size_t npermit;
+	char **pos;       /* positional arguments, verb first */
+	int npos;
+};
+
+static int fail(const pc_err *e)
+{
+	fprintf(stderr, "plantca: %s\n", e->msg);
+	return pc_rc_exit_status(e->rc);
+}
+
+static int usage_error(const char *fmt, ...) PC_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "plantca: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(plantca --help shows the verbs and options)\n");
+	return 2;
+}
+
+static bool parse_uint(const char *s, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	long v;
+	int c;
+
+	memset(a, 0, sizeof *a);
+	a->path_len = -1;
+	a->expiring = -1;
+	a->permit = calloc((size_t)argc + 1, sizeof *a->permit);
+	a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
+	if (!a->permit || !a->pos)
+		return usage_error("%s", "out of memory");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HOME: a->home = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case OPT_PIN_FILE: a->pin_file = optarg; break;
+		case OPT_MODULE: a->module = optarg; break;
+		case OPT_TOKEN: a->token = optarg; break;
+		case OPT_SUBJECT: a->subject = optarg; break;
+		case OPT_KEY: a->key = optarg; break;
+		case OPT_DAYS:
+			if (!parse_uint(optarg, 36500, &v) || v == 0)
+				return usage_error("--days '%s': expected 1..36500", optarg);
+			a->days = (unsigned)v;
+			break;
+		case OPT_PATH_LEN:
+			if (!parse_uint(optarg, 8, &v))
+				return usage_error("--path-len '%s': expected 0..8", optarg);
+			a->path_len = (int)v;
+			break;
+		case OPT_EXPIRING:
+			if (!parse_uint(optarg, 36500, &v))
+				return usage_error("--expiring '%s': expected a number of days", optarg);
+			a->expiring = (int)v;
+			break;
+		case OPT_PERMIT: a->permit[a->npermit++] = optarg; break;
+		case OPT_CA: a->ca = optarg; break;
+		case OPT_PROFILE: a->profile = optarg; break;
+		case 'o': a->out = optarg; break;
+		case OPT_OUT_DIR: a->out_dir = optarg; break;
+		case OPT_DER: a->der = true; break;
+		case OPT_PEM: a->pem = true; break;
+		case OPT_SEGMENT: a->segment = optarg; break;
+		case OPT_REVOKED: a->revoked = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case '?':
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	while (optind < argc)
+		a->pos[a->npos++] = argv[optind++];
+	if (!a->home)
+		a->home = getenv("PLANTCA_HOME");
+	return 0;
+}
+
+static bool verb_is(const struct args *a, const char *v1, const char *v2)
+{
+	if (a->npos < 1 || strcmp(a->pos[0], v1) != 0)
+		return false;
+	if (v2 == NULL)
+		return true;
+	return a->npos >= 2 && strcmp(a->pos[1], v2) == 0;
+}
+
+static int need_pos(const struct args *a, int n, const char *what)
+{
+	if (a->npos != n)
+		return usage_error("usage: plantca %s", what);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	ca_ctx c;
+	pc_err e = { PC_OK, "" };
+	pc_rc rc;
+	int st;
+
+	if (pc_secure_process(&e) != PC_OK)
+		return fail(&e);
+	if ((st = parse_args(argc, argv, &a)) != 0)
+		return st;
+	if (a.npos == 0)
+		return usage_error("%s", "no verb given");
+
+	if (verb_is(&a, "init", NULL)) {
+		ca_init_opts o = { a.module, a.token, a.subject, a.key, a.days };
+		if ((st = need_pos(&a, 1, "init --module SO --token LABEL --subject DN")) != 0)
+			return st;
+		rc = ca_init(a.home, &o, a.pin_file, a.json, &e);
+		return rc == PC_OK ? 0 : fail(&e);
+	}
+	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
+	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
+	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify")))
+		return usage_error("unknown verb '%s'", a.pos[0]);
+
+	if (ca_open(&c, a.home, &e) != PC_OK)
+		return fail(&e);
+	c.pin_file = a.pin_file;
+	c.json = a.json;
+	c.progress = isatty(STDERR_FILENO) && !a.json;
+
+	if (verb_is(&a, "ca", "new")) {
+		ca_new_opts o;
+		a.permit[a.npermit] = NULL;
+		o.name = a.npos == 3 ? a.pos[2] : NULL;
+		o.subject = a.subject;
+		o.key = a.key;
+		o.days = a.days;
+		o.path_len = a.path_len;
+		o.permit = a.permit;
+		if ((st = need_pos(&a, 3, "ca new NAME --subject DN")) != 0)
+			goto out_st;
+		rc = ca_new(&c, &o, &e);
+	} else if (verb_is(&a, "ca", "list")) {
+		rc = ca_list(&c, stdout, &e);
+	} else if (verb_is(&a, "ca", "cert")) {
+		if ((st = need_pos(&a, 3, "ca cert NAME")) != 0)
+			goto out_st;
+		rc = ca_cert(&c, a.pos[2], stdout, &e);
+	} else if (verb_is(&a, "issue", NULL)) {
+		ca_issue_opts o;
+		o.ca = a.ca;
+		o.profile = a.profile;
+		o.csr_paths = (const char *const *)a.pos + 1;
+		o.ncsr = (size_t)a.npos - 1;
+		o.out_file = a.out;
+		o.out_dir = a.out_dir;
+		o.der = a.der;
+		o.days = a.days;
+		rc = ca_issue(&c, &o, &e);
+	} else if (verb_is(&a, "certs", NULL)) {
+		ca_certs_filter f = { a.segment, a.expiring, a.revoked };
+		if ((st = need_pos(&a, 1, "certs [--segment S] [--expiring DAYS] [--revoked]")) != 0)
+			goto out_st;
+		rc = ca_certs(&c, &f, stdout, &e);
+	} else if (verb_is(&a, "show", NULL)) {
+		if ((st = need_pos(&a, 2, "show SERIAL [--pem]")) != 0)
+			goto out_st;
+		rc = ca_show(&c, a.pos[1], a.pem, stdout, &e);
+	} else if (verb_is(&a, "audit", "log")) {
+		rc = ca_audit_log(&c, stdout, &e);
+	} else {
+		rc = ca_audit_verify(&c, stdout, &e);
+	}
+	ca_close(&c);
+	if (fflush(stdout) != 0 && rc == PC_OK)
+		rc = pc_fail(&e, PC_E_IO, "stdout: write failed");
+	return rc == PC_OK ? 0 : fail(&e);
+out_st:
+	ca_close(&c);
+	return st;
+}

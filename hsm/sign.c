@@ -1,0 +1,451 @@
+/*
+ * sign.c - signing in the token, and checking every signature in software.
+ *
+ * ECDSA and RSA: hsm_sign() calls wolfSSL with a key bound to our crypto
+ * callback device; wolfSSL calls hsm_cryptocb(), which signs in the token
+ * with the one session the hsm keeps.  This is the path wolfSSL's own
+ * certificate and CMS code takes, so it is exercised here.
+ * Ed25519: our own C_Sign(CKM_EDDSA), never a wolfSSL ed25519_key with a
+ * device id (wolfSSL 5.5.4 would sign with an all-zero key, see the notes).
+ */
+#include "hsm_int.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/sha512.h>
+
+#include "der.h"
+
+enum {
+	HASH_MAX = WC_SHA384_DIGEST_SIZE,
+	DIGESTINFO_MAX = 19 + WC_SHA256_DIGEST_SIZE,   /* RFC 8017 §9.2 note 1 */
+	PKCS1_MIN_PAD = 8,                             /* RFC 8017 §9.2 step 3 */
+	HASH_CHUNK = 1 << 30,                          /* wolfSSL takes word32 */
+	RSA_MIN_BITS = 2048,                           /* for verifying only */
+};
+
+/* ---- hashing ---- */
+
+static int hash_msg(bool sha384, const uint8_t *msg, size_t len, uint8_t *out)
+{
+	wc_Sha256 s256;
+	wc_Sha384 s384;
+	int ret;
+
+	if (!sha384) {
+		ret = wc_InitSha256(&s256);
+		while (ret == 0 && len > 0) {
+			word32 n = len > HASH_CHUNK ? HASH_CHUNK : (word32)len;
+			ret = wc_Sha256Update(&s256, msg, n);
+			msg += n;
+			len -= n;
+		}
+		if (ret == 0)
+			ret = wc_Sha256Final(&s256, out);
+		wc_Sha256Free(&s256);
+		return ret;
+	}
+	ret = wc_InitSha384(&s384);
+	while (ret == 0 && len > 0) {
+		word32 n = len > HASH_CHUNK ? HASH_CHUNK : (word32)len;
+		ret = wc_Sha384Update(&s384, msg, n);
+		msg += n;
+		len -= n;
+	}
+	if (ret == 0)
+		ret = wc_Sha384Final(&s384, out);
+	wc_Sha384Free(&s384);
+	return ret;
+}
+
+/* ---- the crypto callback ---- */
+
+/* The hsm_key behind a wolfSSL key of our device, found by CKA_ID (wolfSSL
+ * 5.5.4 keys have no user pointer; the id is what wolfSSL itself uses). */
+static hsm_key *cb_key(hsm *h, const uint8_t *id, int id_len, bool ec)
+{
+	hsm_key *k;
+
+	if (id_len <= 0)
+		return NULL;
+	for (k = h->keys; k != NULL; k = k->next) {
+		if (hsm_alg_is_ec(k->alg) == ec && hsm_alg_is_rsa(k->alg) == !ec &&
+		    k->id_len == (size_t)id_len && memcmp(k->id, id, k->id_len) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static int cb_sign(hsm_key *k, CK_MECHANISM_TYPE m, const uint8_t *in, size_t inlen,
+    uint8_t *out, CK_ULONG *outlen)
+{
+	hsm *h = k->h;
+	CK_MECHANISM mech = { m, NULL, 0 };
+	CK_RV rv;
+
+	rv = h->f->C_SignInit(h->session, &mech, k->priv);
+	if (rv != CKR_OK) {
+		k->cb_rv = rv;
+		k->cb_fn = "C_SignInit";
+		return WC_HW_E;
+	}
+	rv = h->f->C_Sign(h->session, (CK_BYTE_PTR)in, (CK_ULONG)inlen, out, outlen);
+	if (rv != CKR_OK) {
+		k->cb_rv = rv;
+		k->cb_fn = "C_Sign";
+		return WC_HW_E;
+	}
+	return 0;
+}
+
+/* ECDSA: wolfSSL hands us the hash; the token returns r||s (PKCS#11 2.40
+ * §2.3.1), wolfSSL wants DER Ecdsa-Sig-Value. */
+static int cb_ecdsa(hsm *h, wc_CryptoInfo *info)
+{
+	ecc_key *ek = info->pk.eccsign.key;
+	uint8_t raw[2 * HSM_EC_MAX_FIELD];
+	CK_ULONG rawlen = sizeof raw;
+	hsm_key *k;
+	size_t fl;
+	int ret;
+
+	k = ek != NULL ? cb_key(h, ek->id, ek->idLen, true) : NULL;
+	if (k == NULL)
+		return WC_HW_E;
+	fl = k->sig_len / 2;
+	ret = cb_sign(k, CKM_ECDSA, info->pk.eccsign.in, info->pk.eccsign.inlen, raw, &rawlen);
+	if (ret != 0)
+		return ret;
+	if (rawlen != k->sig_len) {
+		k->cb_rv = CKR_OK;
+		k->cb_fn = "C_Sign (wrong signature length)";
+		return WC_HW_E;
+	}
+	return wc_ecc_rs_raw_to_sig(raw, (word32)fl, raw + fl, (word32)fl,
+	    info->pk.eccsign.out, info->pk.eccsign.outlen);
+}
+
+/* RSA: wolfSSL 5.5.4 (no WOLF_CRYPTO_CB_RSA_PAD) hands us the block it has
+ * already padded, EM = 00 01 FF..FF 00 DigestInfo (RFC 8017 §9.2), for a
+ * raw private-key operation.  Production HSMs forbid raw CKM_RSA_X_509,
+ * so we take the padding off again, check it, and let the token pad with
+ * CKM_RSA_PKCS over the same DigestInfo: the signature is identical,
+ * PKCS#1 v1.5 signing being deterministic. */
+static int cb_rsa(hsm *h, wc_CryptoInfo *info)
+{
+	RsaKey *rk = info->pk.rsa.key;
+	const uint8_t *em = info->pk.rsa.in;
+	size_t emlen = info->pk.rsa.inLen, i;
+	uint8_t di[DIGESTINFO_MAX];
+	size_t dilen;
+	CK_ULONG outlen;
+	hsm_key *k;
+	int ret;
+
+	k = rk != NULL ? cb_key(h, rk->id, rk->idLen, false) : NULL;
+	if (k == NULL)
+		return WC_HW_E;
+	if (emlen != k->sig_len || *info->pk.rsa.outLen < k->sig_len ||
+	    em[0] != 0x00 || em[1] != 0x01)
+		return RSA_PAD_E;
+	for (i = 2; i < emlen && em[i] == 0xff; i++)
+		;
+	if (i - 2 < PKCS1_MIN_PAD || i >= emlen || em[i] != 0x00)
+		return RSA_PAD_E;
+	i++;
+	dilen = emlen - i;
+	if (dilen == 0 || dilen > sizeof di)
+		return RSA_PAD_E;
+	/* in and out may be the same buffer */
+	memcpy(di, em + i, dilen);
+	outlen = *info->pk.rsa.outLen;
+	ret = cb_sign(k, CKM_RSA_PKCS, di, dilen, info->pk.rsa.out, &outlen);
+	if (ret != 0)
+		return ret;
+	if (outlen != k->sig_len) {
+		k->cb_rv = CKR_OK;
+		k->cb_fn = "C_Sign (wrong signature length)";
+		return WC_HW_E;
+	}
+	*info->pk.rsa.outLen = (word32)outlen;
+	return 0;
+}
+
+int hsm_cryptocb(int devId, wc_CryptoInfo *info, void *ctx)
+{
+	hsm *h = ctx;
+
+	if (h == NULL || devId != h->devid || info->algo_type != WC_ALGO_TYPE_PK)
+		return CRYPTOCB_UNAVAILABLE;
+	/* For the signing operations, an unknown key is an error and never
+	 * CRYPTOCB_UNAVAILABLE: wolfSSL would fall back to software with a
+	 * key that has no private part. */
+	if (info->pk.type == WC_PK_TYPE_ECDSA_SIGN)
+		return cb_ecdsa(h, info);
+	if (info->pk.type == WC_PK_TYPE_RSA && info->pk.rsa.type == RSA_PRIVATE_ENCRYPT)
+		return cb_rsa(h, info);
+	return CRYPTOCB_UNAVAILABLE;
+}
+
+/* ---- hsm_sign ---- */
+
+static pc_rc sign_fail(hsm_key *k, int ret, const char *wfn, pc_err *e)
+{
+	if (k->cb_fn != NULL && k->cb_rv != CKR_OK)
+		return hsm_ck_fail(e, PC_E_HSM_FAIL, k->cb_rv, k->cb_fn, "%s: signing", k->what);
+	if (k->cb_fn != NULL)
+		return pc_fail(e, PC_E_HSM_FAIL, "%s: signing: %s", k->what, k->cb_fn);
+	return pc_fail(e, PC_E_HSM_FAIL, "%s: signing: %s failed: %s (%d)", k->what, wfn,
+	    wc_GetErrorString(ret), ret);
+}
+
+pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
+{
+	hsm *h = k->h;
+	uint8_t hash[HASH_MAX], di[DIGESTINFO_MAX], out[HSM_SIG_MAX];
+	size_t hlen = 0, outlen = 0;
+	CK_ULONG ckl;
+	word32 wl;
+	pc_err ve;
+	pc_rc rc;
+	int ret;
+
+	if (h == NULL)
+		return pc_fail(e, PC_E_STATE, "%s: its hsm was closed", k->what);
+	if (msg == NULL && len > 0)
+		return pc_fail(e, PC_E_USAGE, "%s: no message to sign", k->what);
+	k->cb_rv = CKR_OK;
+	k->cb_fn = NULL;
+	switch (k->alg) {
+	case HSM_EC_P256:
+	case HSM_EC_P384:
+		hlen = k->alg == HSM_EC_P384 ? WC_SHA384_DIGEST_SIZE : WC_SHA256_DIGEST_SIZE;
+		ret = hash_msg(k->alg == HSM_EC_P384, msg, len, hash);
+		if (ret != 0)
+			return pc_fail(e, PC_E_CRYPTO, "%s: hashing failed: %d", k->what, ret);
+		wl = sizeof out;
+		ret = wc_ecc_sign_hash(hash, (word32)hlen, out, &wl, &h->rng, &k->w.ecc);
+		if (ret != 0)
+			return sign_fail(k, ret, "wc_ecc_sign_hash", e);
+		outlen = wl;
+		break;
+	case HSM_RSA_3072:
+	case HSM_RSA_4096:
+		ret = hash_msg(false, msg, len, hash);
+		if (ret != 0)
+			return pc_fail(e, PC_E_CRYPTO, "%s: hashing failed: %d", k->what, ret);
+		wl = wc_EncodeSignature(di, hash, WC_SHA256_DIGEST_SIZE, wc_HashGetOID(WC_HASH_TYPE_SHA256));
+		if (wl == 0 || wl > sizeof di)
+			return pc_fail(e, PC_E_CRYPTO, "%s: cannot encode DigestInfo", k->what);
+		ret = wc_RsaSSL_Sign(di, wl, out, sizeof out, &k->w.rsa, &h->rng);
+		if (ret < 0)
+			return sign_fail(k, ret, "wc_RsaSSL_Sign", e);
+		outlen = (size_t)ret;
+		break;
+	case HSM_ED25519:
+		ckl = sizeof out;
+		if (cb_sign(k, CKM_EDDSA, msg != NULL ? msg : (const uint8_t *)"", len, out, &ckl) != 0)
+			return sign_fail(k, 0, "C_Sign", e);
+		if (ckl != 64)
+			return pc_fail(e, PC_E_HSM_FAIL, "%s: the token returned a %lu-byte Ed25519 signature",
+			    k->what, (unsigned long)ckl);
+		outlen = ckl;
+		break;
+	}
+
+	/* Trust nothing the token says until software agrees. */
+	rc = hsm_verify_spki(k->spki, k->spki_len, msg, len, out, outlen, &ve);
+	if (rc == PC_E_SIGNATURE)
+		return pc_fail(e, PC_E_HSM_BADSIG,
+		    "%s: the token returned a signature that does not verify (%s); nothing was signed",
+		    k->what, ve.msg);
+	if (rc != PC_OK)
+		return pc_fail(e, rc, "%s: checking the signature: %s", k->what, ve.msg);
+	pc_buf_append(sig, out, outlen);
+	if (!pc_buf_ok(sig))
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", k->what);
+	return PC_OK;
+}
+
+/* ---- verifying in software ---- */
+
+/* A DER INTEGER's content as a positive, minimally encoded magnitude of at
+ * most `max` bytes (after the optional 00 sign byte).  X.690 §8.3.2. */
+static bool read_uint(pc_reader *r, size_t max, const uint8_t **p, size_t *n)
+{
+	pc_reader c;
+	size_t len;
+	const uint8_t *v;
+
+	if (!pc_der_read(r, DER_INTEGER, &c))
+		return false;
+	len = pc_reader_left(&c);
+	v = pc_reader_take(&c, len);
+	if (v == NULL || len == 0 || (v[0] & 0x80))
+		return false;                   /* empty or negative */
+	if (len > 1 && v[0] == 0x00 && !(v[1] & 0x80))
+		return false;                   /* not minimal */
+	if (v[0] == 0x00 && len > 1) {
+		v++;
+		len--;
+	}
+	if (len > max)
+		return false;
+	*p = v;
+	*n = len;
+	return true;
+}
+
+/* Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 5480 §2.2 /
+ * RFC 3279 §2.2.3), strictly DER, each no longer than the field. */
+static bool ecdsa_sig_strict(const uint8_t *sig, size_t len, size_t fl)
+{
+	pc_reader r = pc_reader_make(sig, len), s;
+	const uint8_t *p;
+	size_t n;
+
+	return pc_der_read(&r, DER_SEQUENCE, &s) && pc_reader_done(&r) &&
+	    read_uint(&s, fl, &p, &n) && read_uint(&s, fl, &p, &n) && pc_reader_done(&s);
+}
+
+static pc_rc verify_ec(bool p384, const uint8_t *pt, size_t ptlen, const uint8_t *msg,
+    size_t len, const uint8_t *sig, size_t sig_len, pc_err *e)
+{
+	uint8_t hash[HASH_MAX];
+	size_t fl = p384 ? 48 : 32;
+	ecc_key key;
+	int ret, res = 0;
+
+	if (ptlen != 1 + 2 * fl || pt[0] != 0x04)
+		return pc_fail(e, PC_E_INPUT, "public key: not an uncompressed %s point",
+		    p384 ? "P-384" : "P-256");
+	if (!ecdsa_sig_strict(sig, sig_len, fl))
+		return pc_fail(e, PC_E_SIGNATURE, "signature: not a DER ECDSA signature");
+	if (hash_msg(p384, msg, len, hash) != 0)
+		return pc_fail(e, PC_E_CRYPTO, "hashing failed");
+	if (wc_ecc_init(&key) != 0)
+		return pc_fail(e, PC_E_CRYPTO, "wc_ecc_init failed");
+	ret = wc_ecc_import_x963_ex(pt, (word32)ptlen, &key, p384 ? ECC_SECP384R1 : ECC_SECP256R1);
+	if (ret != 0) {
+		wc_ecc_free(&key);
+		return pc_fail(e, PC_E_INPUT, "public key: wolfSSL rejects the point: %s (%d)",
+		    wc_GetErrorString(ret), ret);
+	}
+	ret = wc_ecc_verify_hash(sig, (word32)sig_len, hash, p384 ? WC_SHA384_DIGEST_SIZE :
+	    WC_SHA256_DIGEST_SIZE, &res, &key);
+	wc_ecc_free(&key);
+	if (ret != 0 || res != 1)
+		return pc_fail(e, PC_E_SIGNATURE, "signature: ECDSA verification failed");
+	return PC_OK;
+}
+
+static pc_rc verify_rsa(pc_reader bits, const uint8_t *msg, size_t len,
+    const uint8_t *sig, size_t sig_len, pc_err *e)
+{
+	uint8_t hash[WC_SHA256_DIGEST_SIZE], di[DIGESTINFO_MAX], tmp[HSM_RSA_MAX_BYTES];
+	const uint8_t *n, *x;
+	size_t nl, xl;
+	pc_reader seq;
+	RsaKey key;
+	byte *dec = NULL;
+	word32 dil;
+	int ret;
+
+	/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+	if (!pc_der_read(&bits, DER_SEQUENCE, &seq) || !pc_reader_done(&bits) ||
+	    !read_uint(&seq, HSM_RSA_MAX_BYTES, &n, &nl) || !read_uint(&seq, 8, &x, &xl) ||
+	    !pc_reader_done(&seq))
+		return pc_fail(e, PC_E_INPUT, "public key: malformed RSAPublicKey");
+	if (nl * 8 < RSA_MIN_BITS)
+		return pc_fail(e, PC_E_INPUT, "public key: RSA modulus shorter than %d bits",
+		    RSA_MIN_BITS);
+	if (sig_len != nl)
+		return pc_fail(e, PC_E_SIGNATURE, "signature: %zu bytes, the modulus has %zu",
+		    sig_len, nl);
+	if (hash_msg(false, msg, len, hash) != 0)
+		return pc_fail(e, PC_E_CRYPTO, "hashing failed");
+	dil = wc_EncodeSignature(di, hash, sizeof hash, wc_HashGetOID(WC_HASH_TYPE_SHA256));
+	if (dil == 0 || dil > sizeof di)
+		return pc_fail(e, PC_E_CRYPTO, "cannot encode DigestInfo");
+	if (wc_InitRsaKey(&key, NULL) != 0)
+		return pc_fail(e, PC_E_CRYPTO, "wc_InitRsaKey failed");
+	ret = wc_RsaPublicKeyDecodeRaw(n, (word32)nl, x, (word32)xl, &key);
+	if (ret != 0) {
+		wc_FreeRsaKey(&key);
+		return pc_fail(e, PC_E_INPUT, "public key: wolfSSL rejects it: %s (%d)",
+		    wc_GetErrorString(ret), ret);
+	}
+	memcpy(tmp, sig, sig_len);
+	ret = wc_RsaSSL_VerifyInline(tmp, (word32)sig_len, &dec, &key);
+	wc_FreeRsaKey(&key);
+	/* The whole DigestInfo must match (RFC 8017 §8.2.2 step 4): comparing
+	 * only the hash would accept forged encodings. */
+	if (ret < 0 || (word32)ret != dil || memcmp(dec, di, dil) != 0)
+		return pc_fail(e, PC_E_SIGNATURE, "signature: RSA PKCS#1 v1.5 verification failed");
+	return PC_OK;
+}
+
+pc_rc hsm_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg,
+    size_t len, const uint8_t *sig, size_t sig_len, pc_err *e)
+{
+	pc_reader r = pc_reader_make(spki, spki_len), s, a, oid, bits, params;
+	const uint8_t *pt;
+	uint8_t unused = 0xff;
+	size_t ptlen;
+	bool p384;
+
+	if (spki == NULL || sig == NULL || (msg == NULL && len > 0))
+		return pc_fail(e, PC_E_USAGE, "verify: missing input");
+	/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+	 *   subjectPublicKey BIT STRING }                 RFC 5280 §4.1 */
+	if (!pc_der_read(&r, DER_SEQUENCE, &s) || !pc_reader_done(&r) ||
+	    !pc_der_read(&s, DER_SEQUENCE, &a) || !pc_der_read(&s, DER_BIT_STRING, &bits) ||
+	    !pc_reader_done(&s) || !pc_der_read(&a, DER_OID, &oid) ||
+	    !pc_reader_u8(&bits, &unused) || unused != 0)
+		return pc_fail(e, PC_E_INPUT, "public key: malformed SubjectPublicKeyInfo");
+	ptlen = pc_reader_left(&bits);
+
+	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_EC_PUBKEY))) {
+		if (!pc_der_read(&a, DER_OID, &params) || !pc_reader_done(&a))
+			return pc_fail(e, PC_E_INPUT, "public key: EC key without a named curve");
+		if (hsm_oid_eq(&params, HSM_OID(HSM_OID_P256)))
+			p384 = false;
+		else if (hsm_oid_eq(&params, HSM_OID(HSM_OID_P384)))
+			p384 = true;
+		else
+			return pc_fail(e, PC_E_INPUT, "public key: unsupported curve");
+		pt = pc_reader_take(&bits, ptlen);
+		if (pt == NULL)
+			return pc_fail(e, PC_E_INPUT, "public key: empty");
+		return verify_ec(p384, pt, ptlen, msg, len, sig, sig_len, e);
+	}
+	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_RSA))) {
+		/* RFC 3279 §2.3.1: parameters MUST be NULL */
+		if (!pc_der_read(&a, DER_NULL, &params) || pc_reader_left(&params) != 0 ||
+		    !pc_reader_done(&a))
+			return pc_fail(e, PC_E_INPUT, "public key: RSA parameters are not NULL");
+		return verify_rsa(bits, msg, len, sig, sig_len, e);
+	}
+	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_ED25519))) {
+		/* RFC 8410 §3: parameters MUST be absent */
+		if (!pc_reader_done(&a) || ptlen != crypto_sign_PUBLICKEYBYTES)
+			return pc_fail(e, PC_E_INPUT, "public key: malformed Ed25519 key");
+		if (sig_len != crypto_sign_BYTES)
+			return pc_fail(e, PC_E_SIGNATURE, "signature: %zu bytes, Ed25519 has %d",
+			    sig_len, crypto_sign_BYTES);
+		if (sodium_init() < 0)
+			return pc_fail(e, PC_E_INTERNAL, "libsodium failed to initialise");
+		pt = pc_reader_take(&bits, ptlen);
+		if (crypto_sign_verify_detached(sig, msg != NULL ? msg : (const uint8_t *)"",
+		    len, pt) != 0)
+			return pc_fail(e, PC_E_SIGNATURE, "signature: Ed25519 verification failed");
+		return PC_OK;
+	}
+	return pc_fail(e, PC_E_INPUT, "public key: unsupported algorithm");
+}

@@ -1,0 +1,145 @@
+/*
+ * test_file.c - pc_file_read (size cap, regular files only, messages that
+ * name the file) and the atomic writers.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "check.h"
+
+static char dir[256];
+
+static void path_in(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static void put(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CHECK(fd >= 0);
+	CHECK(pc_write_all(fd, p, n));
+	CHECK(close(fd) == 0);
+}
+
+static void test_read(void)
+{
+	char path[512], empty[512], sub[512], fifo[512], missing[512];
+	uint8_t data[1000], *out;
+	size_t len, i;
+
+	for (i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)i;
+	path_in(path, sizeof path, "data.bin");
+	put(path, data, sizeof data);
+
+	/* cap == size is fine; the buffer carries a NUL after the data */
+	CHECK_OK(pc_file_read(path, sizeof data, &out, &len, &t_err));
+	CHECK(len == sizeof data && memcmp(out, data, len) == 0 && out[len] == 0);
+	free(out);
+	CHECK_OK(pc_file_read(path, SIZE_MAX, &out, &len, &t_err));
+	free(out);
+
+	/* one byte over the cap: refused, naming the file and the limit */
+	out = (uint8_t *)1;
+	len = 1;
+	CHECK_RC(pc_file_read(path, sizeof data - 1, &out, &len, &t_err), PC_E_LIMIT);
+	CHECK(out == NULL && len == 0);
+	CHECK(t_err.rc == PC_E_LIMIT);
+	CHECK_MSG(path);
+	CHECK_MSG("1000 bytes");
+	CHECK_MSG("999-byte limit");
+	CHECK_RC(pc_file_read(path, 0, &out, &len, &t_err), PC_E_LIMIT);
+
+	/* an empty file: a valid empty buffer */
+	path_in(empty, sizeof empty, "empty");
+	put(empty, "", 0);
+	CHECK_OK(pc_file_read(empty, 0, &out, &len, &t_err));
+	CHECK(out != NULL && len == 0 && out[0] == 0);
+	free(out);
+
+	/* not regular files */
+	path_in(sub, sizeof sub, "subdir");
+	CHECK(mkdir(sub, 0700) == 0);
+	CHECK_RC(pc_file_read(sub, 4096, &out, &len, &t_err), PC_E_IO);
+	CHECK_MSG(sub);
+	CHECK_MSG("not a regular file");
+	CHECK(out == NULL);
+	CHECK_RC(pc_file_read("/dev/null", 4096, &out, &len, &t_err), PC_E_IO);
+	CHECK_MSG("/dev/null: not a regular file");
+
+	/* a FIFO with no writer must not block the reader: the alarm turns a
+	 * hang into a failure of this test */
+	path_in(fifo, sizeof fifo, "fifo");
+	CHECK(mkfifo(fifo, 0600) == 0);
+	alarm(10);
+	CHECK_RC(pc_file_read(fifo, 4096, &out, &len, &t_err), PC_E_IO);
+	alarm(0);
+	CHECK_MSG("not a regular file");
+
+	path_in(missing, sizeof missing, "missing");
+	CHECK_RC(pc_file_read(missing, 4096, &out, &len, &t_err), PC_E_IO);
+	CHECK_MSG(missing);
+	CHECK_MSG("cannot open");
+
+	CHECK(unlink(path) == 0);
+	CHECK(unlink(empty) == 0);
+	CHECK(unlink(fifo) == 0);
+	CHECK(rmdir(sub) == 0);
+}
+
+static void test_write(void)
+{
+	char path[512], link_path[512], sub[512];
+	struct stat st;
+	uint8_t *out;
+	size_t len;
+
+	path_in(path, sizeof path, "out.pem");
+	CHECK_OK(pc_file_write_atomic(path, "one", 3, 0640, true, &t_err));
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+	/* no_clobber: refused, content unchanged */
+	CHECK_RC(pc_file_write_atomic(path, "two", 3, 0600, true, &t_err), PC_E_EXISTS);
+	CHECK_MSG(path);
+	CHECK_OK(pc_file_read(path, 100, &out, &len, &t_err));
+	CHECK_BYTES(out, len, "one", 3);
+	free(out);
+	/* replace */
+	CHECK_OK(pc_file_write_atomic(path, "three", 5, 0600, false, &t_err));
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK_OK(pc_file_read(path, 100, &out, &len, &t_err));
+	CHECK_BYTES(out, len, "three", 5);
+	free(out);
+
+	/* the no-sync writer never replaces, and never follows a symlink */
+	CHECK_RC(pc_file_write_nosync(path, "x", 1, 0600, &t_err), PC_E_EXISTS);
+	path_in(link_path, sizeof link_path, "link");
+	CHECK(symlink(path, link_path) == 0);
+	CHECK(pc_file_write_nosync(link_path, "x", 1, 0600, &t_err) != PC_OK);
+	CHECK(unlink(link_path) == 0);
+
+	path_in(sub, sizeof sub, "d");
+	CHECK_OK(pc_mkdir(sub, 0700, &t_err));
+	CHECK_OK(pc_mkdir(sub, 0700, &t_err));              /* exists: fine */
+	CHECK_RC(pc_mkdir(path, 0700, &t_err), PC_E_IO);    /* a file is in the way */
+	CHECK_OK(pc_dir_sync(dir, &t_err));
+
+	CHECK(unlink(path) == 0);
+	CHECK(rmdir(sub) == 0);
+}
+
+int main(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(dir, sizeof dir, "%s/plantca-common-XXXXXX", base ? base : "/tmp");
+	CHECK(mkdtemp(dir) != NULL);
+	test_read();
+	test_write();
+	CHECK(rmdir(dir) == 0);
+	return 0;
+}

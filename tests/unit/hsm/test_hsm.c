@@ -1,0 +1,675 @@
+/*
+ * test_hsm.c - the HSM layer against a private SoftHSM2 token.
+ *
+ * usage: test-hsm MODULE TOKEN-LABEL PIN-FILE WORKDIR TWIN-LABEL
+ * (run through run-hsm-test.sh, which makes the token; TWIN-LABEL names
+ * two tokens that share a label).
+ *
+ * Signatures and public keys are checked with OpenSSL as well as with our
+ * own verifier, and the private key attributes are read back through raw
+ * PKCS#11 after the hsm is closed: a bug shared by our writer and our
+ * reader would be invisible otherwise.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <p11-kit/pkcs11.h>
+#include <sodium.h>
+
+#include "hsm.h"
+#include "secret.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+static const char *module, *token, *pinfile, *workdir, *twin;
+
+/* The call must fail with `want`, and the message must contain `sub`. */
+static void expect(pc_rc rc, pc_rc want, const pc_err *e, const char *sub, const char *what)
+{
+	CHECK(rc == want, "%s: got %s (%d), want %s: %s", what, pc_rc_name(rc), (int)rc,
+	    pc_rc_name(want), rc != PC_OK ? e->msg : "");
+	if (rc != PC_OK && sub != NULL)
+		CHECK(strstr(e->msg, sub) != NULL, "%s: message \"%s\" lacks \"%s\"", what, e->msg, sub);
+	if (rc != PC_OK)
+		printf("  ok (%s): %s\n", what, e->msg);
+}
+
+#define OK(expr, e) do { pc_rc ok_rc_ = (expr); \
+	CHECK(ok_rc_ == PC_OK, "%s: %s", #expr, (e)->msg); } while (0)
+
+static void write_file(const char *name, const void *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", workdir, name);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(2);
+	}
+}
+
+/* Run a shell command in WORKDIR; its exit status. */
+static int run(const char *cmd)
+{
+	char full[8192];
+	int st;
+
+	snprintf(full, sizeof full, "cd '%s' && %s >/dev/null 2>&1", workdir, cmd);
+	st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Output of a command run in WORKDIR (NUL-terminated, at most cap-1). */
+static void capture(const char *cmd, char *out, size_t cap)
+{
+	char full[8192];
+	size_t n = 0;
+	FILE *p;
+
+	out[0] = '\0';
+	snprintf(full, sizeof full, "cd '%s' && %s 2>&1", workdir, cmd);
+	p = popen(full, "r");
+	if (p == NULL)
+		return;
+	n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	(void)pclose(p);
+}
+
+static hsm *open_token(const char *tok, bool login)
+{
+	pc_secret pin = { 0 };
+	pc_err e = { 0 };
+	hsm *h = NULL;
+	pc_rc rc;
+
+	rc = hsm_open(module, tok, &h, &e);
+	if (rc != PC_OK) {
+		fprintf(stderr, "FATAL: hsm_open %s: %s\n", tok, e.msg);
+		exit(1);
+	}
+	if (login) {
+		if (pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK ||
+		    hsm_login(h, &pin, &e) != PC_OK) {
+			fprintf(stderr, "FATAL: login: %s\n", e.msg);
+			exit(1);
+		}
+		pc_secret_free(&pin);
+	}
+	return h;
+}
+
+/* ---- module and token errors, login ---- */
+
+static void test_open_errors(void)
+{
+	pc_err e = { 0 };
+	hsm_alg alg;
+	hsm *h = NULL;
+	char uri[256];
+
+	printf("open errors\n");
+	OK(hsm_alg_parse("ec-p256", &alg, &e), &e);
+	CHECK(alg == HSM_EC_P256, "ec-p256");
+	OK(hsm_alg_parse("rsa4096", &alg, &e), &e);
+	CHECK(alg == HSM_RSA_4096 && strcmp(hsm_alg_name(alg), "rsa-4096") == 0, "rsa4096");
+	expect(hsm_alg_parse("dsa", &alg, &e), PC_E_USAGE, &e, "dsa", "unknown algorithm");
+
+	expect(hsm_open("/nonexistent/libnope.so", token, &h, &e), PC_E_HSM_MODULE, &e,
+	    "/nonexistent/libnope.so", "missing module");
+	CHECK(h == NULL, "no hsm on failure");
+	expect(hsm_open("libm.so.6", token, &h, &e), PC_E_HSM_MODULE, &e,
+	    "C_GetFunctionList", "not a PKCS#11 module");
+	expect(hsm_open(module, "no such token", &h, &e), PC_E_HSM_TOKEN, &e,
+	    "no such token", "unknown label");
+	/* the message lists the tokens there are */
+	CHECK(strstr(e.msg, token) != NULL, "tokens present listed: %s", e.msg);
+	expect(hsm_open(module, "pkcs11:token=no%20such", &h, &e), PC_E_HSM_TOKEN, &e,
+	    module, "unknown token URI");
+	expect(hsm_open(module, "pkcs11:token=%zz", &h, &e), PC_E_USAGE, &e,
+	    "URI", "malformed URI");
+	expect(hsm_open(module, "", &h, &e), PC_E_USAGE, &e, NULL, "empty token");
+	expect(hsm_open(module, twin, &h, &e), PC_E_HSM_TOKEN, &e, "2 tokens", "two tokens");
+
+	/* by URI, with the label percent-encoded */
+	snprintf(uri, sizeof uri, "pkcs11:model=SoftHSM%%20v2;token=");
+	for (const char *p = token; *p != '\0'; p++) {
+		size_t n = strlen(uri);
+		if (*p == ' ')
+			snprintf(uri + n, sizeof uri - n, "%%20");
+		else
+			snprintf(uri + n, sizeof uri - n, "%c", *p);
+	}
+	OK(hsm_open(module, uri, &h, &e), &e);
+	if (h != NULL) {
+		CHECK(strcmp(hsm_token_label(h), token) == 0, "label by URI: %s", hsm_token_label(h));
+		hsm_close(h);
+		h = NULL;
+	}
+	/* a key's URI names its token */
+	OK(hsm_open(module, "pkcs11:token=plantca%20test;id=%01;object=x;type=private", &h, &e), &e);
+	hsm_close(h);
+	h = NULL;
+	expect(hsm_open(module, "pkcs11:token=plantca%20test?pin-value=1234", &h, &e),
+	    PC_E_USAGE, &e, "PIN", "PIN in the URI");
+	expect(hsm_open(module, "pkcs11:foo=bar;token=plantca%20test", &h, &e),
+	    PC_E_USAGE, &e, "does not know", "unknown URI attribute");
+	expect(hsm_open(module, "pkcs11:library-manufacturer=Nobody;token=plantca%20test", &h, &e),
+	    PC_E_HSM_TOKEN, &e, "another module", "URI of another module");
+	expect(hsm_open(module, "pkcs11:slot-id=4294967295;token=plantca%20test", &h, &e),
+	    PC_E_HSM_TOKEN, &e, "no such", "URI of another slot");
+	/* a URI matching a token of another model finds nothing */
+	expect(hsm_open(module, "pkcs11:model=NotSoftHSM", &h, &e), PC_E_HSM_TOKEN, &e,
+	    NULL, "URI of another model");
+}
+
+static void test_login(hsm *h)
+{
+	pc_secret bad = { 0 }, pin = { 0 };
+	pc_err e = { 0 };
+	hsm_key *k = NULL;
+
+	printf("login\n");
+	expect(hsm_key_generate(h, HSM_EC_P256, "early", &k, &e), PC_E_STATE, &e,
+	    "not logged in", "generate before login");
+	expect(hsm_key_open(h, "pkcs11:object=early", &k, &e), PC_E_STATE, &e,
+	    "not logged in", "open before login");
+
+	bad.s = sodium_malloc(16);
+	if (bad.s == NULL)
+		exit(2);
+	memcpy(bad.s, "not-the-pin", 12);
+	bad.len = 11;
+	expect(hsm_login(h, &bad, &e), PC_E_HSM_PIN, &e, "wrong user PIN", "wrong PIN");
+	CHECK(strstr(e.msg, "tries") != NULL || strstr(e.msg, "try") != NULL,
+	    "wrong PIN message mentions tries: %s", e.msg);
+	CHECK(strstr(e.msg, token) != NULL, "wrong PIN message names the token: %s", e.msg);
+	pc_secret_free(&bad);
+
+	if (pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK) {
+		fprintf(stderr, "FATAL: %s\n", e.msg);
+		exit(1);
+	}
+	OK(hsm_login(h, &pin, &e), &e);
+	OK(hsm_login(h, &pin, &e), &e);   /* already logged in is fine */
+	pc_secret_free(&pin);
+}
+
+/* ---- keys ---- */
+
+struct algcase {
+	hsm_alg alg;
+	const char *label;
+	const char *pkey_text;      /* in `openssl pkey -text` output */
+	const char *dgst;           /* openssl dgst flag, NULL: Ed25519 */
+	const uint8_t *sigalg;
+	size_t sigalg_len;
+	size_t sig_len;             /* exact, 0: variable (ECDSA DER) */
+	char uri[512];
+};
+
+static const uint8_t sa_p256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+	0x3d, 0x04, 0x03, 0x02 };
+static const uint8_t sa_p384[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+	0x3d, 0x04, 0x03, 0x03 };
+static const uint8_t sa_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+	0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+static const uint8_t sa_ed[] = { 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 };
+
+static struct algcase cases[] = {
+	{ HSM_EC_P256, "ca key p256", "prime256v1", "-sha256", sa_p256, sizeof sa_p256, 0, "" },
+	{ HSM_EC_P384, "ca-key-p384", "secp384r1", "-sha384", sa_p384, sizeof sa_p384, 0, "" },
+	{ HSM_RSA_3072, "ca-key-rsa3072", "(3072 bit)", "-sha256", sa_rsa, sizeof sa_rsa, 384, "" },
+	{ HSM_RSA_4096, "ca-key-rsa4096", "(4096 bit)", "-sha256", sa_rsa, sizeof sa_rsa, 512, "" },
+	{ HSM_ED25519, "ca/key;ed25519", "ED25519", NULL, sa_ed, sizeof sa_ed, 64, "" },
+};
+enum { NCASES = sizeof cases / sizeof cases[0] };
+
+static const uint8_t message[] = "tbsCertificate stand-in: plantca signs this";
+
+/* Verify with OpenSSL, from files; returns openssl's exit status. */
+static int openssl_verify(const struct algcase *c, const char *sigfile)
+{
+	char cmd[1024];
+
+	if (c->dgst != NULL)
+		snprintf(cmd, sizeof cmd,
+		    "openssl dgst %s -verify spki.der -keyform DER -signature %s msg.bin",
+		    c->dgst, sigfile);
+	else
+		snprintf(cmd, sizeof cmd,
+		    "openssl pkeyutl -verify -pubin -inkey spki.der -keyform DER -rawin -in msg.bin -sigfile %s",
+		    sigfile);
+	return run(cmd);
+}
+
+static void test_key_case(hsm *h, struct algcase *c)
+{
+	pc_buf sig = PC_BUF_INIT, sig2 = PC_BUF_INIT;
+	pc_err e = { 0 };
+	hsm_key *k = NULL, *k2 = NULL;
+	const uint8_t *spki, *spki2, *sa;
+	size_t spki_len, spki2_len, sa_len;
+	char text[8192], prefix[128];
+	uint8_t *bad;
+
+	printf("key %s (%s)\n", c->label, hsm_alg_name(c->alg));
+	OK(hsm_key_generate(h, c->alg, c->label, &k, &e), &e);
+	if (k == NULL)
+		return;
+	CHECK(hsm_key_alg(k) == c->alg, "alg");
+	snprintf(c->uri, sizeof c->uri, "%s", hsm_key_uri(k));
+	printf("  uri %s\n", c->uri);
+	snprintf(prefix, sizeof prefix, "pkcs11:token=%s;id=%%", "plantca%20test");
+	CHECK(strncmp(c->uri, prefix, strlen(prefix)) == 0, "uri prefix: %s", c->uri);
+	/* 16 random bytes as %XX, then the label, encoded */
+	CHECK(strlen(c->uri) > strlen(prefix) + 47 && strstr(c->uri, ";object=") != NULL,
+	    "uri id/object: %s", c->uri);
+
+	spki = hsm_key_spki(k, &spki_len);
+	sa = hsm_key_sigalg(k, &sa_len);
+	CHECK(sa_len == c->sigalg_len && memcmp(sa, c->sigalg, sa_len) == 0, "sigalg bytes");
+	write_file("spki.der", spki, spki_len);
+	capture("openssl pkey -pubin -inform DER -in spki.der -noout -text", text, sizeof text);
+	CHECK(strstr(text, c->pkey_text) != NULL, "openssl reads the SPKI as %s: %s",
+	    c->pkey_text, text);
+	/* DER round trip through OpenSSL must give the same bytes */
+	CHECK(run("openssl pkey -pubin -inform DER -in spki.der -outform DER -out spki2.der"
+	    " && cmp spki.der spki2.der") == 0, "SPKI re-encoded identically by OpenSSL");
+
+	OK(hsm_sign(k, message, sizeof message, &sig, &e), &e);
+	if (c->sig_len != 0)
+		CHECK(sig.len == c->sig_len, "signature length %zu", sig.len);
+	else
+		CHECK(sig.len >= 8 && sig.p[0] == 0x30, "DER ECDSA signature");
+	OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &e), &e);
+	write_file("msg.bin", message, sizeof message);
+	write_file("sig.bin", sig.p, sig.len);
+	CHECK(openssl_verify(c, "sig.bin") == 0, "OpenSSL verifies the %s signature",
+	    hsm_alg_name(c->alg));
+
+	/* a flipped bit fails both verifiers */
+	bad = malloc(sig.len);
+	if (bad == NULL)
+		exit(2);
+	memcpy(bad, sig.p, sig.len);
+	bad[sig.len - 3] ^= 0x10;
+	expect(hsm_verify_spki(spki, spki_len, message, sizeof message, bad, sig.len, &e),
+	    PC_E_SIGNATURE, &e, NULL, "corrupted signature");
+	write_file("bad.bin", bad, sig.len);
+	CHECK(openssl_verify(c, "bad.bin") != 0, "OpenSSL rejects the corrupted signature");
+	free(bad);
+	expect(hsm_verify_spki(spki, spki_len, message, sizeof message - 1, sig.p, sig.len, &e),
+	    PC_E_SIGNATURE, &e, NULL, "other message");
+	expect(hsm_verify_spki(spki, spki_len - 1, message, sizeof message, sig.p, sig.len, &e),
+	    PC_E_INPUT, &e, NULL, "truncated SPKI");
+
+	/* RSA PKCS#1 v1.5 is deterministic: the same block twice */
+	if (c->alg == HSM_RSA_3072 || c->alg == HSM_RSA_4096) {
+		OK(hsm_sign(k, message, sizeof message, &sig2, &e), &e);
+		CHECK(sig2.len == sig.len && memcmp(sig2.p, sig.p, sig.len) == 0,
+		    "RSA signatures are deterministic");
+		pc_buf_free(&sig2);
+	}
+
+	/* the same label again: refused, whatever the algorithm */
+	expect(hsm_key_generate(h, HSM_EC_P256, c->label, &k2, &e), PC_E_EXISTS, &e,
+	    c->label, "duplicate label");
+	CHECK(k2 == NULL, "no key on PC_E_EXISTS");
+
+	/* open by URI: same key, same SPKI, can sign */
+	OK(hsm_key_open(h, c->uri, &k2, &e), &e);
+	if (k2 != NULL) {
+		spki2 = hsm_key_spki(k2, &spki2_len);
+		CHECK(spki2_len == spki_len && memcmp(spki2, spki, spki_len) == 0,
+		    "SPKI round-trips through the URI");
+		CHECK(hsm_key_alg(k2) == c->alg, "alg round-trips");
+		CHECK(strcmp(hsm_key_uri(k2), c->uri) == 0, "URI round-trips: %s", hsm_key_uri(k2));
+		pc_buf_free(&sig2);
+		OK(hsm_sign(k2, message, 1, &sig2, &e), &e);
+		OK(hsm_verify_spki(spki, spki_len, message, 1, sig2.p, sig2.len, &e), &e);
+		hsm_key_free(k2);
+	}
+	pc_buf_free(&sig2);
+	pc_buf_free(&sig);
+	hsm_key_free(k);
+}
+
+static void test_key_errors(hsm *h)
+{
+	pc_err e = { 0 };
+	hsm_key *k = NULL;
+
+	printf("key errors\n");
+	expect(hsm_key_open(h, "pkcs11:token=plantca%20test;id=%01%02%03;object=nope", &k, &e),
+	    PC_E_HSM_KEY, &e, "no such private key", "unknown key URI");
+	CHECK(k == NULL, "no key");
+	expect(hsm_key_open(h, "pkcs11:object=nope", &k, &e), PC_E_HSM_KEY, &e,
+	    "plantca test", "unknown key label");
+	expect(hsm_key_open(h, "pkcs11:token=other;object=ca%20key%20p256", &k, &e),
+	    PC_E_HSM_KEY, &e, "another token", "key on another token");
+	expect(hsm_key_open(h, "pkcs11:library-manufacturer=Nobody;object=ca%20key%20p256", &k, &e),
+	    PC_E_HSM_KEY, &e, "another token", "key in another module");
+	expect(hsm_key_open(h, "pkcs11:object=ca%20key%20p256?pin-value=1234", &k, &e),
+	    PC_E_USAGE, &e, "PIN", "PIN in a key URI");
+	expect(hsm_key_open(h, "pkcs11:object=%zz", &k, &e), PC_E_USAGE, &e, NULL, "bad key URI");
+	expect(hsm_key_open(h, "pkcs11:token=plantca%20test", &k, &e), PC_E_USAGE, &e,
+	    "names no key", "URI without a key");
+	expect(hsm_key_generate(h, HSM_EC_P256, "", &k, &e), PC_E_USAGE, &e, NULL, "empty label");
+	expect(hsm_key_generate(h, HSM_EC_P256, "tab\there", &k, &e), PC_E_USAGE, &e, NULL,
+	    "control character in label");
+	expect(hsm_key_generate(h, (hsm_alg)99, "x", &k, &e), PC_E_USAGE, &e, NULL, "bad alg");
+}
+
+/* Two hsm objects on one token at once (one per thread in real use): they
+ * share the module's initialisation and the login; closing one leaves the
+ * other working.  Also other spellings of a key URI. */
+static void test_two_sessions(hsm *h, const char *uri)
+{
+	pc_secret pin = { 0 };
+	pc_buf sig = PC_BUF_INIT;
+	pc_err e = { 0 };
+	hsm *h2 = NULL;
+	hsm_key *k1 = NULL, *k2 = NULL, *k3 = NULL;
+	const uint8_t *spki;
+	size_t spki_len;
+	char u[600];
+
+	printf("two sessions\n");
+	OK(hsm_open(module, token, &h2, &e), &e);
+	if (h2 == NULL)
+		return;
+	/* already logged in through h: keys open without a login */
+	OK(hsm_key_open(h2, uri, &k2, &e), &e);
+	OK(hsm_key_open(h, uri, &k1, &e), &e);
+	if (pc_secret_read(&pin, pinfile, "PIN", &e) == PC_OK) {
+		OK(hsm_login(h2, &pin, &e), &e);
+		pc_secret_free(&pin);
+	}
+	if (k1 != NULL && k2 != NULL) {
+		spki = hsm_key_spki(k1, &spki_len);
+		OK(hsm_sign(k2, message, sizeof message, &sig, &e), &e);
+		OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &e), &e);
+		sig.len = 0;
+		OK(hsm_sign(k1, message, sizeof message, &sig, &e), &e);
+		hsm_key_free(k1);
+	}
+	/* label only, and with type=private */
+	OK(hsm_key_open(h2, "pkcs11:object=ca%20key%20p256", &k3, &e), &e);
+	hsm_key_free(k3);
+	k3 = NULL;
+	snprintf(u, sizeof u, "%s;type=private", uri);
+	OK(hsm_key_open(h2, u, &k3, &e), &e);
+	hsm_key_free(k3);
+	k3 = NULL;
+	hsm_key_free(k2);
+	/* a key left open when its hsm closes can still be freed, not used */
+	OK(hsm_key_open(h2, uri, &k3, &e), &e);
+	hsm_close(h2);
+	if (k3 != NULL) {
+		sig.len = 0;
+		expect(hsm_sign(k3, message, sizeof message, &sig, &e), PC_E_STATE, &e,
+		    "closed", "key outliving its hsm");
+		hsm_key_free(k3);
+	}
+	/* h still works after h2 closed */
+	OK(hsm_key_open(h, uri, &k1, &e), &e);
+	if (k1 != NULL) {
+		sig.len = 0;
+		OK(hsm_sign(k1, message, sizeof message, &sig, &e), &e);
+		hsm_key_free(k1);
+	}
+	pc_buf_free(&sig);
+}
+
+static void bench_p256(hsm *h)
+{
+	enum { N = 2000 };
+	struct timespec t0, t1;
+	pc_buf sig = PC_BUF_INIT;
+	pc_err e = { 0 };
+	hsm_key *k = NULL;
+	double s;
+	int i, ok = 0;
+
+	if (hsm_key_generate(h, HSM_EC_P256, "bench-p256", &k, &e) != PC_OK) {
+		CHECK(false, "bench key: %s", e.msg);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < N; i++) {
+		sig.len = 0;
+		if (hsm_sign(k, message, sizeof message, &sig, &e) == PC_OK)
+			ok++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(ok == N, "all bench signatures made: %d", ok);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("P-256: %d signatures (sign in token + verify in software) in %.3f s: %.0f/s\n",
+	    N, s, N / s);
+	/* of which the software check alone: */
+	{
+		size_t spki_len;
+		const uint8_t *spki = hsm_key_spki(k, &spki_len);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < N; i++)
+			ok += hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p,
+			    sig.len, &e) == PC_OK;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		CHECK(ok == 2 * N, "all bench signatures verify");
+		printf("P-256: %d software verifications alone in %.3f s: %.0f/s\n", N, s, N / s);
+	}
+	pc_buf_free(&sig);
+	hsm_key_free(k);
+}
+
+/* ---- raw PKCS#11: attributes as the token has them ---- */
+
+struct raw {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	CK_SESSION_HANDLE s;
+};
+
+static void raw_open(struct raw *r)
+{
+	union { void *p; CK_C_GetFunctionList fn; } gfl;
+	CK_SLOT_ID slots[16];
+	CK_ULONG n = 16, i;
+	CK_TOKEN_INFO ti;
+	pc_secret pin = { 0 };
+	pc_err e = { 0 };
+	bool found = false;
+
+	r->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	gfl.p = r->dl != NULL ? dlsym(r->dl, "C_GetFunctionList") : NULL;
+	if (gfl.p == NULL || gfl.fn(&r->f) != CKR_OK || r->f->C_Initialize(NULL) != CKR_OK ||
+	    r->f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK) {
+		fprintf(stderr, "FATAL: raw PKCS#11 setup failed\n");
+		exit(1);
+	}
+	for (i = 0; i < n && !found; i++) {
+		size_t l = strlen(token);
+		if (r->f->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, token, l) == 0 && (l == 32 || ti.label[l] == ' ')) {
+			found = r->f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION,
+			    NULL, NULL, &r->s) == CKR_OK;
+		}
+	}
+	if (!found || pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK ||
+	    r->f->C_Login(r->s, CKU_USER, (CK_UTF8CHAR_PTR)pin.s, pin.len) != CKR_OK) {
+		fprintf(stderr, "FATAL: raw PKCS#11 login failed\n");
+		exit(1);
+	}
+	pc_secret_free(&pin);
+}
+
+static void raw_close(struct raw *r)
+{
+	r->f->C_CloseSession(r->s);
+	r->f->C_Finalize(NULL);
+	dlclose(r->dl);
+}
+
+static CK_ULONG raw_find(struct raw *r, CK_OBJECT_CLASS cls, const char *label,
+    CK_OBJECT_HANDLE *o)
+{
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof cls },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_OBJECT_HANDLE found[4];
+	CK_ULONG n = 0;
+
+	if (r->f->C_FindObjectsInit(r->s, t, 2) != CKR_OK)
+		return 0;
+	(void)r->f->C_FindObjects(r->s, found, 4, &n);
+	(void)r->f->C_FindObjectsFinal(r->s);
+	if (n > 0)
+		*o = found[0];
+	return n;
+}
+
+static void raw_check(struct raw *r, const struct algcase *c)
+{
+	CK_OBJECT_HANDLE priv = 0, pub = 0;
+	CK_BBOOL token_ = 0, private_ = 0, sens = 0, extr = 1, asens = 0, nextr = 0, sign = 0,
+	    decrypt = 1, derive = 1;
+	uint8_t id1[64], id2[64], secret[1024];
+	CK_ATTRIBUTE a[] = {
+		{ CKA_TOKEN, &token_, 1 }, { CKA_PRIVATE, &private_, 1 },
+		{ CKA_SENSITIVE, &sens, 1 }, { CKA_EXTRACTABLE, &extr, 1 },
+		{ CKA_ALWAYS_SENSITIVE, &asens, 1 }, { CKA_NEVER_EXTRACTABLE, &nextr, 1 },
+		{ CKA_SIGN, &sign, 1 }, { CKA_DECRYPT, &decrypt, 1 }, { CKA_DERIVE, &derive, 1 },
+		{ CKA_ID, id1, sizeof id1 },
+	};
+	CK_ATTRIBUTE b = { CKA_ID, id2, sizeof id2 };
+	CK_ATTRIBUTE v = { CKA_VALUE, secret, sizeof secret };
+	CK_RV rv;
+
+	printf("raw PKCS#11 check of %s\n", c->label);
+	CHECK(raw_find(r, CKO_PRIVATE_KEY, c->label, &priv) == 1, "one private key");
+	CHECK(raw_find(r, CKO_PUBLIC_KEY, c->label, &pub) == 1, "one public key");
+	rv = r->f->C_GetAttributeValue(r->s, priv, a, sizeof a / sizeof a[0]);
+	CHECK(rv == CKR_OK, "private attributes readable: 0x%lx", (unsigned long)rv);
+	CHECK(token_ && private_ && sign, "CKA_TOKEN, CKA_PRIVATE, CKA_SIGN");
+	CHECK(sens && !extr, "CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE");
+	CHECK(asens && nextr, "CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE");
+	CHECK(!decrypt && !derive, "CKA_DECRYPT, CKA_DERIVE false");
+	CHECK(a[9].ulValueLen == 16, "16-byte CKA_ID");
+	rv = r->f->C_GetAttributeValue(r->s, pub, &b, 1);
+	CHECK(rv == CKR_OK && b.ulValueLen == a[9].ulValueLen &&
+	    memcmp(id1, id2, b.ulValueLen) == 0, "public key has the same CKA_ID");
+	if (c->alg == HSM_RSA_3072 || c->alg == HSM_RSA_4096)
+		v.type = CKA_PRIVATE_EXPONENT;
+	rv = r->f->C_GetAttributeValue(r->s, priv, &v, 1);
+	CHECK(rv == CKR_ATTRIBUTE_SENSITIVE, "private value unreadable: 0x%lx", (unsigned long)rv);
+}
+
+/* Give public key objects `a` and `b` each other's CKA_ID, so that opening
+ * a's URI pairs a's private key with b's public key. */
+static void raw_swap(struct raw *r, const char *a, const char *b)
+{
+	CK_OBJECT_HANDLE pa = 0, pb = 0;
+	uint8_t ida[64], idb[64];
+	CK_ATTRIBUTE ta = { CKA_ID, ida, sizeof ida }, tb = { CKA_ID, idb, sizeof idb };
+
+	if (raw_find(r, CKO_PUBLIC_KEY, a, &pa) != 1 || raw_find(r, CKO_PUBLIC_KEY, b, &pb) != 1 ||
+	    r->f->C_GetAttributeValue(r->s, pa, &ta, 1) != CKR_OK ||
+	    r->f->C_GetAttributeValue(r->s, pb, &tb, 1) != CKR_OK ||
+	    r->f->C_SetAttributeValue(r->s, pa, &tb, 1) != CKR_OK ||
+	    r->f->C_SetAttributeValue(r->s, pb, &ta, 1) != CKR_OK) {
+		fprintf(stderr, "FATAL: cannot swap public key ids of %s and %s\n", a, b);
+		exit(1);
+	}
+}
+
+/* A token whose signature does not match the public key: PC_E_HSM_BADSIG. */
+static void test_badsig(hsm *h, const char *uri, const char *what)
+{
+	pc_buf sig = PC_BUF_INIT;
+	pc_err e = { 0 };
+	hsm_key *k = NULL;
+
+	OK(hsm_key_open(h, uri, &k, &e), &e);
+	if (k == NULL)
+		return;
+	pc_buf_str(&sig, "x");
+	expect(hsm_sign(k, message, sizeof message, &sig, &e), PC_E_HSM_BADSIG, &e,
+	    "does not verify", what);
+	CHECK(sig.len == 1, "nothing appended on PC_E_HSM_BADSIG");
+	pc_buf_free(&sig);
+	hsm_key_free(k);
+}
+
+int main(int argc, char **argv)
+{
+	char swap_uri[4][512];
+	static const char *swap_label[4] = { "swap-a", "swap-b", "swap-c", "swap-d" };
+	pc_err e = { 0 };
+	struct raw r;
+	hsm *h;
+	int i;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: test-hsm MODULE TOKEN PIN-FILE WORKDIR TWIN\n");
+		return 2;
+	}
+	module = argv[1];
+	token = argv[2];
+	pinfile = argv[3];
+	workdir = argv[4];
+	twin = argv[5];
+	if (sodium_init() < 0)
+		return 2;
+
+	test_open_errors();
+
+	h = open_token(token, false);
+	test_login(h);
+	for (i = 0; i < NCASES; i++)
+		test_key_case(h, &cases[i]);
+	test_key_errors(h);
+	test_two_sessions(h, cases[0].uri);
+	for (i = 0; i < 4; i++) {
+		hsm_key *k = NULL;
+		OK(hsm_key_generate(h, i < 2 ? HSM_EC_P256 : HSM_ED25519, swap_label[i], &k, &e), &e);
+		snprintf(swap_uri[i], sizeof swap_uri[i], "%s", k != NULL ? hsm_key_uri(k) : "");
+		hsm_key_free(k);
+	}
+	bench_p256(h);
+	hsm_close(h);
+
+	/* The token's own view, through PKCS#11 without our code. */
+	raw_open(&r);
+	for (i = 0; i < NCASES; i++)
+		raw_check(&r, &cases[i]);
+	raw_swap(&r, swap_label[0], swap_label[1]);
+	raw_swap(&r, swap_label[2], swap_label[3]);
+	raw_close(&r);
+
+	printf("mismatched key pairs\n");
+	h = open_token(token, true);
+	test_badsig(h, swap_uri[0], "ECDSA signature not matching the public key");
+	test_badsig(h, swap_uri[2], "Ed25519 signature not matching the public key");
+	hsm_close(h);
+
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
+}

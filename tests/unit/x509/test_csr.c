@@ -1,0 +1,231 @@
+/*
+ * test_csr.c - x509_csr_parse() over a table of files (BearSSL style):
+ *
+ *   test_csr CASES-FILE CORPUS-DIR
+ *
+ * Each line of CASES-FILE names a file of CORPUS-DIR, the expected result
+ * code and a fragment of the expected message (see csr-cases.txt).  Every
+ * line is checked and every failure reported before the test exits 1; a
+ * corpus file without a line is a failure too, so that new seeds get an
+ * expected outcome.  A few in-memory cases follow (size limit, NULL error
+ * record, bytes around the limit).
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "x509.h"
+#include "file.h"
+#include "check.h"
+
+enum { CASES_MAX = 512 };
+
+static const char san_list[] =
+    "dns:host.example,dns:*.wild.example,ip:192.0.2.7,ip:2001:db8::7,"
+    "uri:urn:example:plant:7,email:ops@example.com";
+
+static char *names[CASES_MAX];
+static size_t ncases;
+static int failures;
+
+#define FAIL(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); \
+	failures++; } while (0)
+
+/* Checks of a request that parsed; returns false after reporting. */
+static bool check_good(const char *file, const x509_csr *c, const char *want)
+{
+	char kt[32], got[64];
+	pc_buf t = PC_BUF_INIT;
+	uint8_t id[X509_KEYID_LEN];
+	size_t i;
+	bool ok = true;
+
+	snprintf(got, sizeof got, "%s %zu",
+	    x509_keytype_name(c->keytype, c->bits, kt, sizeof kt), c->nsan);
+	if (strcmp(got, want) != 0) {
+		FAIL("%s: parsed as '%s', expected '%s'", file, got, want);
+		return false;
+	}
+	/* the views point into the owned copy */
+	if (c->subject < c->der || c->subject + c->subject_len > c->der + c->der_len ||
+	    c->spki < c->der || c->spki + c->spki_len > c->der + c->der_len) {
+		FAIL("%s: subject or SPKI outside the request's bytes", file);
+		return false;
+	}
+	if (x509_name_to_text(c->subject, c->subject_len, &t) != PC_OK) {
+		FAIL("%s: subject does not print", file);
+		ok = false;
+	} else if (c->subject_len > 2) {
+		pc_buf_byte(&t, 0);
+		if (strncmp((char *)t.p, "CN=", 3) != 0 ||
+		    strstr((char *)t.p, ",O=Plant,C=DE") == NULL) {
+			FAIL("%s: subject is '%s'", file, (char *)t.p);
+			ok = false;
+		}
+	}
+	pc_buf_free(&t);
+	if (x509_keyid(c->spki, c->spki_len, id) != PC_OK) {
+		FAIL("%s: no key identifier", file);
+		ok = false;
+	}
+	if (c->nsan == 6) {
+		for (i = 0; i < c->nsan; i++) {
+			if (i > 0)
+				pc_buf_byte(&t, ',');
+			x509_gn_to_text(&c->san[i], &t);
+		}
+		pc_buf_byte(&t, 0);
+		if (strcmp((char *)t.p, san_list) != 0) {
+			FAIL("%s: SANs are '%s'", file, (char *)t.p);
+			ok = false;
+		}
+		pc_buf_free(&t);
+	}
+	return ok;
+}
+
+static void run_case(const char *dir, const char *file, const char *rc_name,
+    const char *frag, int lineno)
+{
+	char path[4096];
+	uint8_t *buf;
+	size_t len;
+	x509_csr c;
+	pc_err e;
+	pc_rc rc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	memset(&e, 0, sizeof e);
+	/* read with a cap well above the parser's own limit: the limit is
+	 * the parser's to enforce */
+	if (pc_file_read(path, 4 * X509_CSR_MAX, &buf, &len, &e) != PC_OK) {
+		FAIL("line %d: %s", lineno, e.msg);
+		return;
+	}
+	rc = x509_csr_parse(buf, len, file, &c, &e);
+	free(buf);
+	if (strcmp(pc_rc_name(rc), rc_name) != 0) {
+		FAIL("line %d: %s: got %s (%s), expected %s", lineno, file, pc_rc_name(rc),
+		    rc == PC_OK ? "" : e.msg, rc_name);
+	} else if (rc == PC_OK) {
+		check_good(file, &c, frag);
+	} else if (e.rc != rc || strstr(e.msg, file) == NULL || strstr(e.msg, frag) == NULL) {
+		FAIL("line %d: %s: message '%s' (rc %s) lacks the file name or '%s'",
+		    lineno, file, e.msg, pc_rc_name(e.rc), frag);
+	} else if (c.der != NULL || c.nsan != 0) {
+		FAIL("line %d: %s: refused request left data behind", lineno, file);
+	}
+	if (rc == PC_OK)
+		x509_csr_free(&c);
+}
+
+static void run_table(const char *table, const char *dir)
+{
+	uint8_t *text;
+	size_t len;
+	char *line, *next;
+	int lineno = 0;
+
+	CHECK_OK(pc_file_read(table, 1 << 20, &text, &len, &t_err));
+	for (line = (char *)text; line != NULL && *line != '\0'; line = next) {
+		char *file, *rc, *frag, *tab;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		file = line;
+		tab = strchr(file, '\t');
+		if (tab == NULL || strchr(tab + 1, '\t') == NULL) {
+			FAIL("%s:%d: expected FILE<TAB>RC<TAB>FRAGMENT", table, lineno);
+			continue;
+		}
+		*tab = '\0';
+		rc = tab + 1;
+		tab = strchr(rc, '\t');
+		*tab = '\0';
+		frag = tab + 1;
+		CHECK(ncases < CASES_MAX);
+		names[ncases++] = strdup(file);
+		run_case(dir, file, rc, frag, lineno);
+	}
+	free(text);
+	CHECK(ncases > 0);
+}
+
+/* Every corpus file has a line in the table. */
+static void check_complete(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t i;
+
+	CHECK(d != NULL);
+	while ((de = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		bool found = false;
+
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		for (i = 0; i < ncases && !found; i++)
+			found = strcmp(names[i], de->d_name) == 0;
+		if (!found)
+			FAIL("%s has no line in the cases table", path);
+	}
+	closedir(d);
+	for (i = 0; i < ncases; i++)
+		free(names[i]);
+}
+
+static void test_in_memory(void)
+{
+	static uint8_t big[X509_CSR_MAX + 1];
+	x509_csr c;
+	pc_err e;
+
+	/* the size limit comes first, and is PC_E_LIMIT, not PC_E_CSR */
+	memset(big, 0x30, sizeof big);
+	CHECK_RC(x509_csr_parse(big, sizeof big, "big.csr", &c, &t_err), PC_E_LIMIT);
+	CHECK_MSG("big.csr");
+	CHECK_MSG("larger than the 65536-byte CSR limit");
+	CHECK(c.der == NULL);
+	/* at the limit: parsed (and refused for what it is: 30 30 is a
+	 * 48-byte SEQUENCE followed by more bytes) */
+	CHECK_RC(x509_csr_parse(big, X509_CSR_MAX, "max.csr", &c, &t_err), PC_E_CSR);
+	CHECK_MSG("max.csr: trailing bytes after the request");
+	/* a well-formed SEQUENCE of the whole 64 KiB holding garbage */
+	big[0] = 0x30; big[1] = 0x82; big[2] = 0xff; big[3] = 0xfc;
+	CHECK_RC(x509_csr_parse(big, X509_CSR_MAX, "seq.csr", &c, &t_err), PC_E_CSR);
+	CHECK_MSG("seq.csr: malformed CertificationRequest");
+
+	/* a NULL error record is allowed everywhere, as for pc_fail() */
+	CHECK(x509_csr_parse((const uint8_t *)"x", 1, "x", &c, NULL) == PC_E_CSR);
+	CHECK(x509_csr_parse(big, sizeof big, "x", &c, NULL) == PC_E_LIMIT);
+	CHECK(x509_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "x", &c, NULL) == PC_E_CSR);
+	CHECK(x509_csr_parse((const uint8_t *)"", 0, "x", &c, NULL) == PC_E_CSR);
+
+	/* PEM errors are reported as PC_E_CSR, with the name in front */
+	memset(&e, 0, sizeof e);
+	CHECK(x509_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "in.pem", &c, &e) == PC_E_CSR);
+	CHECK(e.rc == PC_E_CSR && strncmp(e.msg, "in.pem: ", 8) == 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s CASES-FILE CORPUS-DIR\n", argv[0]);
+		return 2;
+	}
+	run_table(argv[1], argv[2]);
+	check_complete(argv[2]);
+	test_in_memory();
+	if (failures > 0) {
+		fprintf(stderr, "%d of %zu cases failed\n", failures, ncases);
+		return 1;
+	}
+	printf("%zu cases passed\n", ncases);
+	return 0;
+}

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1235,6 +1237,127 @@ out:
 	return rc;
 }
 
+/* Parsing a CSR and checking its self-signature is the costliest step
+ * before signing (wolfSSL's generic ECC math), and requests are
+ * independent: workers take every n-th request.  The first failure in
+ * request order is the one reported; on failure no job is left allocated. */
+struct prep_shared {
+	const ca_issue_opts *o;
+	const ca_profile *prof;
+	const ca_rec *issuer;
+	hsm_key *ik;
+	const uint8_t *ikid;
+	job *jobs;
+	pc_rc *rcs;
+	pc_err *errs;
+	size_t nworkers;
+	atomic_bool stop;
+};
+
+struct prep_worker {
+	struct prep_shared *sh;
+	size_t first;
+	pthread_t tid;
+};
+
+static void *prep_run(void *arg)
+{
+	struct prep_worker *w = arg;
+	struct prep_shared *sh = w->sh;
+	size_t i;
+
+	for (i = w->first; i < sh->o->ncsr; i += sh->nworkers) {
+		if (atomic_load(&sh->stop)) {
+			sh->rcs[i] = PC_E_STATE;   /* skipped: another request failed */
+			continue;
+		}
+		sh->rcs[i] = prepare_leaf(sh->o, sh->prof, sh->issuer, sh->ik, sh->ikid,
+		    sh->o->csr_paths[i], &sh->jobs[i], &sh->errs[w->first]);
+		if (sh->rcs[i] != PC_OK) {
+			atomic_store(&sh->stop, true);
+			/* keep this worker's first failure in its error slot */
+			for (i += sh->nworkers; i < sh->o->ncsr; i += sh->nworkers)
+				sh->rcs[i] = PC_E_STATE;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static pc_rc prepare_all(const ca_issue_opts *o, const ca_profile *prof, const ca_rec *issuer,
+    hsm_key *ik, const uint8_t *ikid, job *jobs, pc_err *e)
+{
+	struct prep_shared sh;
+	struct prep_worker w[CA_PREP_WORKERS_MAX];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n, i, started = 0, bad = SIZE_MAX;
+	pc_rc rc = PC_OK;
+
+	n = ncpu < 1 ? 1 : (size_t)ncpu;
+	if (n > CA_PREP_WORKERS_MAX)
+		n = CA_PREP_WORKERS_MAX;
+	if (n > o->ncsr)
+		n = o->ncsr;
+	memset(&sh, 0, sizeof sh);
+	sh.o = o;
+	sh.prof = prof;
+	sh.issuer = issuer;
+	sh.ik = ik;
+	sh.ikid = ikid;
+	sh.jobs = jobs;
+	sh.nworkers = n;
+	atomic_init(&sh.stop, false);
+	sh.rcs = calloc(o->ncsr, sizeof *sh.rcs);
+	sh.errs = calloc(n, sizeof *sh.errs);
+	if (sh.rcs == NULL || sh.errs == NULL) {
+		free(sh.rcs);
+		free(sh.errs);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		w[i].sh = &sh;
+		w[i].first = i;
+		if (n == 1 || pthread_create(&w[i].tid, NULL, prep_run, &w[i]) != 0) {
+			if (i == 0) {     /* no threads: do it all here */
+				sh.nworkers = 1;
+				prep_run(&w[0]);
+				started = 0;
+				break;
+			}
+			atomic_store(&sh.stop, true);
+			rc = pc_fail(e, PC_E_INTERNAL, "cannot start a worker thread");
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	if (rc == PC_OK) {
+		for (i = 0; i < o->ncsr; i++)
+			if (sh.rcs[i] != PC_OK && sh.rcs[i] != PC_E_STATE) {
+				bad = i;
+				break;
+			}
+		if (bad == SIZE_MAX) {
+			for (i = 0; i < o->ncsr; i++)
+				if (sh.rcs[i] != PC_OK) {
+					rc = pc_fail(e, PC_E_INTERNAL, "request %zu was not prepared", i);
+					break;
+				}
+		} else {
+			*e = sh.errs[bad % sh.nworkers];
+			rc = e->rc;
+		}
+	}
+	if (rc != PC_OK)
+		for (i = 0; i < o->ncsr; i++)
+			if (sh.rcs[i] == PC_OK)
+				job_free(&jobs[i]);
+	free(sh.rcs);
+	free(sh.errs);
+	return rc;
+}
+
 static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, job *jobs, size_t n, pc_err *e)
 {
 	pc_buf all = PC_BUF_INIT, one = PC_BUF_INIT;
@@ -1332,12 +1455,10 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	}
 	/* Every CSR is read and checked before anything is written: one bad
 	 * request refuses the batch and leaves the store as it was. */
-	for (i = 0; i < o->ncsr; i++) {
-		rc = prepare_leaf(o, prof, &issuer, ik, ikid, o->csr_paths[i], &jobs[i], e);
-		if (rc != PC_OK)
-			goto out;
-		made++;
-	}
+	rc = prepare_all(o, prof, &issuer, ik, ikid, jobs, e);
+	if (rc != PC_OK)
+		goto out;
+	made = o->ncsr;
 	if ((rc = run_jobs(c, jobs, o->ncsr, false, e)) != PC_OK)
 		goto out;
 	if ((rc = write_outputs(c, o, jobs, o->ncsr, e)) != PC_OK) {

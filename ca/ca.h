@@ -25,6 +25,7 @@ enum {
 	CA_ISSUE_GROUP = 512,      /* certificates per pair of commits */
 	CA_BATCH_MAX = 1000000,    /* CSRs in one issue command */
 	CA_SKEW_SECONDS = 300,     /* notBefore back-dating for clock skew */
+	CA_PREP_WORKERS_MAX = 8,   /* threads parsing/checking CSRs */
 };
 
 typedef struct ca_ctx {

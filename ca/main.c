@@ -199,6 +199,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static void args_free(struct args *a)
+{
+	free(a->permit);
+	free(a->pos);
+	a->permit = NULL;
+	a->pos = NULL;
+}
+
 static bool verb_is(const struct args *a, const char *v1, const char *v2)
 {
 	if (a->npos < 1 || strcmp(a->pos[0], v1) != 0)
@@ -225,25 +233,34 @@ int main(int argc, char **argv)
 
 	if (pc_secure_process(&e) != PC_OK)
 		return fail(&e);
-	if ((st = parse_args(argc, argv, &a)) != 0)
+	if ((st = parse_args(argc, argv, &a)) != 0 || a.npos == 0) {
+		if (st == 0)
+			st = usage_error("%s", "no verb given");
+		args_free(&a);
 		return st;
-	if (a.npos == 0)
-		return usage_error("%s", "no verb given");
+	}
 
 	if (verb_is(&a, "init", NULL)) {
 		ca_init_opts o = { a.module, a.token, a.subject, a.key, a.days };
 		if ((st = need_pos(&a, 1, "init --module SO --token LABEL --subject DN")) != 0)
 			return st;
 		rc = ca_init(a.home, &o, a.pin_file, a.json, &e);
+		args_free(&a);
 		return rc == PC_OK ? 0 : fail(&e);
 	}
 	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
 	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
 	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify")))
-		return usage_error("unknown verb '%s'", a.pos[0]);
+	{
+		st = usage_error("unknown verb '%s'", a.pos[0]);
+		args_free(&a);
+		return st;
+	}
 
-	if (ca_open(&c, a.home, &e) != PC_OK)
+	if (ca_open(&c, a.home, &e) != PC_OK) {
+		args_free(&a);
 		return fail(&e);
+	}
 	c.pin_file = a.pin_file;
 	c.json = a.json;
 	c.progress = isatty(STDERR_FILENO) && !a.json;
@@ -292,10 +309,12 @@ int main(int argc, char **argv)
 		rc = ca_audit_verify(&c, stdout, &e);
 	}
 	ca_close(&c);
+	args_free(&a);
 	if (fflush(stdout) != 0 && rc == PC_OK)
 		rc = pc_fail(&e, PC_E_IO, "stdout: write failed");
 	return rc == PC_OK ? 0 : fail(&e);
 out_st:
 	ca_close(&c);
+	args_free(&a);
 	return st;
 }

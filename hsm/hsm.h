@@ -9,8 +9,8 @@
  * session on one token, kept open and logged in for the whole run (a login
  * per signature is ~5x slower).  hsm_key objects borrow the hsm: free every
  * key before hsm_close() (a key that outlives its hsm can only be freed;
- * hsm_sign() on it is PC_E_STATE).  Pointers returned by hsm_key_* accessors are
- * owned by the key and valid until hsm_key_free().
+ * hsm_sign() on it is PC_E_STATE).  Pointers returned by hsm_key_*
+ * accessors are owned by the key and valid until hsm_key_free().
  *
  * Signing: ECDSA and RSA go through the wolfSSL crypto callback that this
  * module registers (the same path wolfSSL's PKCS#7 code uses), Ed25519
@@ -46,7 +46,10 @@ const char *hsm_alg_name(hsm_alg alg);  /* canonical name, e.g. "ec-p256" */
 
 /* Load `module_path` (any PKCS#11 module), C_Initialize it, find the token
  * named by `token` (a token label, or an RFC 7512 "pkcs11:" URI whose token
- * attributes must match exactly one token) and open a R/W session.
+ * attributes must match exactly one token) and open a R/W session.  URI
+ * module and slot attributes are matched too and object attributes
+ * ignored, so a key's URI names its token; unknown attributes, or a PIN
+ * in the URI (pin-value, pin-source), are PC_E_USAGE.
  * Several hsm objects on one module share its C_Initialize (counted); at
  * most 8 hsm objects can be open in a process (wolfSSL's device table).
  * Errors: PC_E_HSM_MODULE (cannot load, no C_GetFunctionList, init fails),
@@ -102,6 +105,15 @@ const uint8_t *hsm_key_sigalg(const hsm_key *k, size_t *len);
  * (nothing is appended on any error), PC_E_CRYPTO (wolfSSL failed). */
 pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig,
     pc_err *e) PC_CHECK;
+
+/* Sign n messages as hsm_sign() does, sigs[i] receiving signature i (each
+ * buffer is reset first).  The token signs on the calling thread, through
+ * the one session; a second thread verifies each signature in software
+ * while the token makes the next, so the check costs no wall time.  All n
+ * signatures are verified before it returns; on any failure every sigs[i]
+ * is emptied and the first error is returned. */
+pc_rc hsm_sign_many(hsm_key *k, const uint8_t *const *msgs, const size_t *lens,
+    size_t n, pc_buf *sigs, pc_err *e) PC_CHECK;
 
 /* Verify a signature made as hsm_sign() makes them, against a DER SPKI,
  * entirely in software (wolfSSL/libsodium).  PC_E_SIGNATURE if it does not

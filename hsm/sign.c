@@ -10,11 +10,14 @@
  */
 #include "hsm_int.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -205,15 +208,15 @@ static pc_rc sign_fail(hsm_key *k, int ret, const char *wfn, pc_err *e)
 	    wc_GetErrorString(ret), ret);
 }
 
-pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
+/* The token's part of a signature: out[0..*outlen) not yet checked. */
+static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HSM_SIG_MAX],
+    size_t *outlenp, pc_err *e)
 {
 	hsm *h = k->h;
-	uint8_t hash[HASH_MAX], di[DIGESTINFO_MAX], out[HSM_SIG_MAX];
+	uint8_t hash[HASH_MAX], di[DIGESTINFO_MAX];
 	size_t hlen = 0, outlen = 0;
 	CK_ULONG ckl;
 	word32 wl;
-	pc_err ve;
-	pc_rc rc;
 	int ret;
 
 	if (h == NULL)
@@ -229,7 +232,7 @@ pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *
 		ret = hash_msg(k->alg == HSM_EC_P384, msg, len, hash);
 		if (ret != 0)
 			return pc_fail(e, PC_E_CRYPTO, "%s: hashing failed: %d", k->what, ret);
-		wl = sizeof out;
+		wl = (size_t)HSM_SIG_MAX;
 		ret = wc_ecc_sign_hash(hash, (word32)hlen, out, &wl, &h->rng, &k->w.ecc);
 		if (ret != 0)
 			return sign_fail(k, ret, "wc_ecc_sign_hash", e);
@@ -243,13 +246,13 @@ pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *
 		wl = wc_EncodeSignature(di, hash, WC_SHA256_DIGEST_SIZE, wc_HashGetOID(WC_HASH_TYPE_SHA256));
 		if (wl == 0 || wl > sizeof di)
 			return pc_fail(e, PC_E_CRYPTO, "%s: cannot encode DigestInfo", k->what);
-		ret = wc_RsaSSL_Sign(di, wl, out, sizeof out, &k->w.rsa, &h->rng);
+		ret = wc_RsaSSL_Sign(di, wl, out, (size_t)HSM_SIG_MAX, &k->w.rsa, &h->rng);
 		if (ret < 0)
 			return sign_fail(k, ret, "wc_RsaSSL_Sign", e);
 		outlen = (size_t)ret;
 		break;
 	case HSM_ED25519:
-		ckl = sizeof out;
+		ckl = (size_t)HSM_SIG_MAX;
 		if (cb_sign(k, CKM_EDDSA, msg != NULL ? msg : (const uint8_t *)"", len, out, &ckl) != 0)
 			return sign_fail(k, 0, "C_Sign", e);
 		if (ckl != 64)
@@ -258,19 +261,153 @@ pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *
 		outlen = ckl;
 		break;
 	}
+	*outlenp = outlen;
+	return PC_OK;
+}
 
-	/* Trust nothing the token says until software agrees. */
-	rc = hsm_verify_spki(k->spki, k->spki_len, msg, len, out, outlen, &ve);
+/* Trust nothing the token says until software agrees. */
+static pc_rc check_sig(const hsm_key *k, const uint8_t *msg, size_t len, const uint8_t *sig,
+    size_t siglen, pc_err *e)
+{
+	pc_err ve;
+	pc_rc rc = hsm_verify_spki(k->spki, k->spki_len, msg, len, sig, siglen, &ve);
+
 	if (rc == PC_E_SIGNATURE)
 		return pc_fail(e, PC_E_HSM_BADSIG,
 		    "%s: the token returned a signature that does not verify (%s); nothing was signed",
 		    k->what, ve.msg);
 	if (rc != PC_OK)
 		return pc_fail(e, rc, "%s: checking the signature: %s", k->what, ve.msg);
+	return PC_OK;
+}
+
+pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
+{
+	uint8_t out[HSM_SIG_MAX];
+	size_t outlen = 0;
+
+	PC_TRY(sign_raw(k, msg, len, out, &outlen, e));
+	PC_TRY(check_sig(k, msg, len, out, outlen, e));
 	pc_buf_append(sig, out, outlen);
 	if (!pc_buf_ok(sig))
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", k->what);
 	return PC_OK;
+}
+
+/* hsm_sign_many: the token signs on this thread (one session); a checker
+ * thread verifies signature i in software while the token makes i+1.  The
+ * hand-over is a counter under a mutex: signatures [0, produced) are
+ * final and read-only for the checker. */
+struct checker {
+	const hsm_key *k;
+	const uint8_t *const *msgs;
+	const size_t *lens;
+	pc_buf *sigs;
+	size_t n, produced;
+	bool finished;          /* producer is done (all signed, or failed) */
+	atomic_bool failed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pc_rc rc;
+	pc_err err;
+};
+
+static void *checker_run(void *arg)
+{
+	struct checker *c = arg;
+	size_t i, avail = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (i >= avail) {
+			pthread_mutex_lock(&c->mu);
+			while (c->produced <= i && !c->finished)
+				pthread_cond_wait(&c->cv, &c->mu);
+			avail = c->produced;
+			pthread_mutex_unlock(&c->mu);
+			if (i >= avail)
+				break;          /* producer stopped early */
+		}
+		c->rc = check_sig(c->k, c->msgs[i], c->lens[i], c->sigs[i].p, c->sigs[i].len, &c->err);
+		if (c->rc != PC_OK) {
+			atomic_store(&c->failed, true);
+			break;
+		}
+	}
+	/* wolfSSL's FP_ECC point cache is thread-local: free it before the
+	 * thread ends, or every checker thread leaks its tables */
+	wc_ecc_fp_free();
+	return NULL;
+}
+
+pc_rc hsm_sign_many(hsm_key *k, const uint8_t *const *msgs, const size_t *lens, size_t n,
+    pc_buf *sigs, pc_err *e)
+{
+	struct checker c;
+	pthread_t tid;
+	bool threaded;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	memset(&c, 0, sizeof c);
+	c.k = k;
+	c.msgs = msgs;
+	c.lens = lens;
+	c.sigs = sigs;
+	c.n = n;
+	atomic_init(&c.failed, false);
+	if (n < 2)
+		goto serial;
+	if (pthread_mutex_init(&c.mu, NULL) != 0)
+		goto serial;
+	if (pthread_cond_init(&c.cv, NULL) != 0) {
+		pthread_mutex_destroy(&c.mu);
+		goto serial;
+	}
+	threaded = pthread_create(&tid, NULL, checker_run, &c) == 0;
+	if (!threaded) {
+		pthread_cond_destroy(&c.cv);
+		pthread_mutex_destroy(&c.mu);
+		goto serial;
+	}
+	for (i = 0; i < n && rc == PC_OK && !atomic_load(&c.failed); i++) {
+		uint8_t out[HSM_SIG_MAX];
+		size_t outlen = 0;
+		rc = sign_raw(k, msgs[i], lens[i], out, &outlen, e);
+		if (rc != PC_OK)
+			break;
+		sigs[i].len = 0;
+		pc_buf_append(&sigs[i], out, outlen);
+		if (!pc_buf_ok(&sigs[i])) {
+			rc = pc_fail(e, PC_E_NOMEM, "%s: out of memory", k->what);
+			break;
+		}
+		pthread_mutex_lock(&c.mu);
+		c.produced = i + 1;
+		pthread_cond_signal(&c.cv);
+		pthread_mutex_unlock(&c.mu);
+	}
+	pthread_mutex_lock(&c.mu);
+	c.finished = true;
+	pthread_cond_signal(&c.cv);
+	pthread_mutex_unlock(&c.mu);
+	pthread_join(tid, NULL);
+	pthread_cond_destroy(&c.cv);
+	pthread_mutex_destroy(&c.mu);
+	if (rc == PC_OK && atomic_load(&c.failed)) {
+		*e = c.err;
+		rc = c.rc;
+	}
+	goto out;
+serial:
+	for (i = 0; i < n && rc == PC_OK; i++) {
+		sigs[i].len = 0;
+		rc = hsm_sign(k, msgs[i], lens[i], &sigs[i], e);
+	}
+out:
+	if (rc != PC_OK)
+		for (i = 0; i < n; i++)
+			sigs[i].len = 0;     /* nothing unverified leaves this function */
+	return rc;
 }
 
 /* ---- verifying in software ---- */

@@ -615,6 +615,59 @@ static void test_badsig(hsm *h, const char *uri, const char *what)
 	    "does not verify", what);
 	CHECK(sig.len == 1, "nothing appended on PC_E_HSM_BADSIG");
 	pc_buf_free(&sig);
+	{
+		/* the pipelined path must refuse the same way and hand back nothing */
+		enum { N = 9 };
+		const uint8_t *msgs[N];
+		size_t lens[N], i;
+		pc_buf sigs[N];
+		for (i = 0; i < N; i++) {
+			msgs[i] = message;
+			lens[i] = sizeof message;
+			sigs[i] = (pc_buf)PC_BUF_INIT;
+		}
+		expect(hsm_sign_many(k, msgs, lens, N, sigs, &e), PC_E_HSM_BADSIG, &e,
+		    "does not verify", what);
+		for (i = 0; i < N; i++) {
+			CHECK(sigs[i].len == 0, "hsm_sign_many: nothing returned on PC_E_HSM_BADSIG");
+			pc_buf_free(&sigs[i]);
+		}
+	}
+	hsm_key_free(k);
+}
+
+/* hsm_sign_many: every signature is right (checked by our verifier and for
+ * a sample by OpenSSL via test_key_case's path) and in the right slot. */
+static void test_sign_many(hsm *h, const char *uri)
+{
+	enum { N = 300 };
+	static uint8_t bufs[N][40];
+	const uint8_t *msgs[N];
+	size_t lens[N], i, spki_len;
+	pc_buf sigs[N];
+	const uint8_t *spki;
+	pc_err e = { 0 };
+	hsm_key *k = NULL;
+
+	OK(hsm_key_open(h, uri, &k, &e), &e);
+	if (k == NULL)
+		return;
+	spki = hsm_key_spki(k, &spki_len);
+	for (i = 0; i < N; i++) {
+		snprintf((char *)bufs[i], sizeof bufs[i], "message number %zu", i);
+		msgs[i] = bufs[i];
+		lens[i] = strlen((char *)bufs[i]);
+		sigs[i] = (pc_buf)PC_BUF_INIT;
+	}
+	OK(hsm_sign_many(k, msgs, lens, N, sigs, &e), &e);
+	for (i = 0; i < N; i++) {
+		OK(hsm_verify_spki(spki, spki_len, msgs[i], lens[i], sigs[i].p, sigs[i].len, &e), &e);
+		/* signature i belongs to message i, not to its neighbour */
+		if (i > 0)
+			CHECK(hsm_verify_spki(spki, spki_len, msgs[i - 1], lens[i - 1], sigs[i].p,
+			    sigs[i].len, &e) == PC_E_SIGNATURE, "hsm_sign_many: signatures out of order");
+		pc_buf_free(&sigs[i]);
+	}
 	hsm_key_free(k);
 }
 
@@ -647,6 +700,8 @@ int main(int argc, char **argv)
 		test_key_case(h, &cases[i]);
 	test_key_errors(h);
 	test_two_sessions(h, cases[0].uri);
+	for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++)
+		test_sign_many(h, cases[i].uri);
 	for (i = 0; i < 4; i++) {
 		hsm_key *k = NULL;
 		OK(hsm_key_generate(h, i < 2 ? HSM_EC_P256 : HSM_ED25519, swap_label[i], &k, &e), &e);

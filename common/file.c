@@ -155,39 +155,68 @@ pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e)
 	return pc_fail(e, PC_E_IO, "%s: cannot create directory: %s", path, strerror(errno));
 }
 
+/* An unnamed file in `dir` (O_TMPFILE), or -1 where the file system has
+ * none (then the caller falls back to a temporary name). */
+static int open_unnamed(const char *path, unsigned mode)
+{
+	char dir[PATH_MAX];
+
+	if (strlen(path) >= sizeof dir)
+		return -1;
+	strcpy(dir, path);
+	return open(dirname(dir), O_WRONLY | O_TMPFILE | O_CLOEXEC, mode);
+}
+
 pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
     unsigned mode, pc_err *e)
 {
 	char tmp[PATH_MAX];
 	int fd, n, err;
+	bool unnamed;
 
-	/* temporary name, then link(): a reader (or a crash) never sees a
-	 * partial file under the final name, and an existing file is kept */
-	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	/* Write under no name (O_TMPFILE) or a temporary one, then link() it
+	 * in: a reader, or a crash, never sees a partial file under the final
+	 * name, and an existing file is never replaced (link fails EEXIST). */
+	fd = open_unnamed(path, mode);
+	unnamed = fd >= 0;
+	if (unnamed) {
+		n = snprintf(tmp, sizeof tmp, "/proc/self/fd/%d", fd);
+	} else {
+		n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+		if (n > 0 && (size_t)n < sizeof tmp)
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	}
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return pc_fail(e, PC_E_IO, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
-	if (!pc_write_all(fd, data, len)) {
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", path, strerror(errno));
+	if (!pc_write_all(fd, data, len) || (unnamed && fchmod(fd, mode) != 0)) {
 		err = errno;
 		close(fd);
-		unlink(tmp);
+		if (!unnamed)
+			unlink(tmp);
 		return pc_fail(e, PC_E_IO, "%s: write failed: %s", path, strerror(err));
 	}
-	if (close(fd) != 0) {
+	if (unnamed) {
+		/* linking through /proc needs no privilege, unlike AT_EMPTY_PATH */
+		n = linkat(AT_FDCWD, tmp, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+		err = errno;
+		close(fd);
+	} else {
+		if (close(fd) != 0) {
+			err = errno;
+			unlink(tmp);
+			return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
+		}
+		n = link(tmp, path);
 		err = errno;
 		unlink(tmp);
-		return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
 	}
-	if (link(tmp, path) != 0) {
-		err = errno;
-		unlink(tmp);
+	if (n != 0) {
 		if (err == EEXIST)
 			return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", path);
 		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", path, strerror(err));
 	}
-	unlink(tmp);
 	return PC_OK;
 }
 

@@ -22,6 +22,7 @@
 #include "pem.h"
 #include "profile.h"
 #include "rec.h"
+#include "ca_int.h"
 
 /* record types and fields (common/rec.h); never reorder, only add */
 enum { REC_CA = 'C', REC_CERT = 'X', REC_INTENT = 'I' };
@@ -35,28 +36,8 @@ enum {
 	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
 };
 
-#define META_MODULE "config.module"
-#define META_TOKEN "config.token"
-#define META_ID "config.id"
-#define META_TRANSFER_URI "transfer.key_uri"
-#define META_TRANSFER_KEYID "transfer.keyid"
 
-struct ca_keycache {
-	char name[CA_NAME_MAX + 1];
-	hsm_key *key;
-	struct ca_keycache *next;
-};
-
-/* A CA as stored; owns its strings and certificate. */
-typedef struct ca_rec {
-	char *name, *key_uri, *parent;
-	uint64_t alg, created;
-	uint8_t *cert;
-	size_t cert_len;
-	x509_cert_view v;
-} ca_rec;
-
-static void ca_rec_free(ca_rec *r)
+void ca_rec_free(ca_rec *r)
 {
 	free(r->name);
 	free(r->key_uri);
@@ -65,7 +46,7 @@ static void ca_rec_free(ca_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
-static char *reader_dup(pc_reader v)
+char *ca_strdup_reader(pc_reader v)
 {
 	return pc_rec_val_strdup(v);
 }
@@ -81,7 +62,7 @@ static uint8_t *reader_memdup(pc_reader v, size_t *len)
 	return p;
 }
 
-static pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
+pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
 {
 	uint8_t ver, tag;
 	pc_reader f;
@@ -91,9 +72,9 @@ static pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "CA record: unknown type or version");
 	while (pc_rec_next(&val, &tag, &f)) {
 		switch (tag) {
-		case CA_F_NAME: r->name = reader_dup(f); break;
-		case CA_F_KEY_URI: r->key_uri = reader_dup(f); break;
-		case CA_F_PARENT: r->parent = reader_dup(f); break;
+		case CA_F_NAME: r->name = ca_strdup_reader(f); break;
+		case CA_F_KEY_URI: r->key_uri = ca_strdup_reader(f); break;
+		case CA_F_PARENT: r->parent = ca_strdup_reader(f); break;
 		case CA_F_ALG: (void)pc_rec_val_u64(f, &r->alg); break;
 		case CA_F_CREATED: (void)pc_rec_val_u64(f, &r->created); break;
 		case CA_F_CERT: r->cert = reader_memdup(f, &r->cert_len); break;
@@ -108,7 +89,7 @@ static pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e)
+pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e)
 {
 	pc_reader val;
 	pc_rc rc = store_get(t, STORE_CAS, name, strlen(name), &val, e);
@@ -123,7 +104,7 @@ static pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e)
 	return rc;
 }
 
-static pc_rc meta_get_str(store_txn *t, const char *key, char **out, pc_err *e)
+pc_rc ca_meta_get_str(store_txn *t, const char *key, char **out, pc_err *e)
 {
 	pc_reader val;
 	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);
@@ -131,16 +112,16 @@ static pc_rc meta_get_str(store_txn *t, const char *key, char **out, pc_err *e)
 	if (rc != PC_OK)
 		return rc == PC_E_NOTFOUND ? pc_fail(e, PC_E_STORE_CORRUPT,
 		    "store has no '%s' (not made by plantca init?)", key) : rc;
-	*out = reader_dup(val);
+	*out = ca_strdup_reader(val);
 	return *out ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
 }
 
-static pc_rc meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e)
+pc_rc ca_meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e)
 {
 	return store_put(t, STORE_META, key, strlen(key), v, strlen(v), false, e);
 }
 
-static void serial_hex(const uint8_t *s, size_t n, char *out)
+void ca_serial_hex(const uint8_t *s, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
 	size_t i;
@@ -172,7 +153,7 @@ pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err 
 	return PC_OK;
 }
 
-static bool valid_ca_name(const char *n)
+bool valid_ca_name(const char *n)
 {
 	size_t i, len = strlen(n);
 
@@ -185,7 +166,7 @@ static bool valid_ca_name(const char *n)
 	return true;
 }
 
-static pc_rc text_of_name(const uint8_t *der, size_t len, char **out, pc_err *e)
+pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e)
 {
 	pc_buf b = PC_BUF_INIT;
 	size_t n;
@@ -199,7 +180,7 @@ static pc_rc text_of_name(const uint8_t *der, size_t len, char **out, pc_err *e)
 	return *out ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
 }
 
-static char *san_text(const x509_gn *g, size_t n)
+char *ca_san_text(const x509_gn *g, size_t n)
 {
 	pc_buf b = PC_BUF_INIT;
 	size_t i, len;
@@ -215,7 +196,7 @@ static char *san_text(const x509_gn *g, size_t n)
 
 /* ------------------------------------------------------------- the HSM */
 
-static pc_rc key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e)
+pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e)
 {
 	struct ca_keycache *k;
 
@@ -325,9 +306,9 @@ pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e)
 	if (c->h != NULL)
 		return PC_OK;
 	PC_TRY(store_begin(c->st, false, &t, e));
-	rc = meta_get_str(t, META_MODULE, &module, e);
+	rc = ca_meta_get_str(t, META_MODULE, &module, e);
 	if (rc == PC_OK)
-		rc = meta_get_str(t, META_TOKEN, &token, e);
+		rc = ca_meta_get_str(t, META_TOKEN, &token, e);
 	store_abort(t);
 	if (rc == PC_OK)
 		rc = hsm_open(module, token, &c->h, e);
@@ -342,27 +323,8 @@ pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e)
 
 /* ---------------------------------------------------------- signing core */
 
-/* One certificate on its way through intent -> HSM -> record. */
-typedef struct job {
-	/* inputs */
-	const char *issuer;        /* CA name */
-	const char *kind;          /* "leaf" or "ca" */
-	const char *profile;
-	const char *source;
-	const char *segment;
-	const char *newca;         /* kind == ca */
-	const char *newca_uri;
-	uint64_t newca_alg;
-	char keytype[32];
-	char *subject_text, *san_text;
-	uint8_t serial[X509_SERIAL_LEN];
-	time_t nb, na;
-	pc_buf tbs;
-	/* outputs */
-	pc_buf cert;
-} job;
 
-static void job_free(job *j)
+void ca_job_free(ca_job *j)
 {
 	free(j->subject_text);
 	free(j->san_text);
@@ -370,7 +332,7 @@ static void job_free(job *j)
 	pc_buf_free(&j->cert);
 }
 
-static void intent_encode(const job *j, pc_buf *b)
+static void intent_encode(const ca_job *j, pc_buf *b)
 {
 	pc_rec_begin(b, REC_INTENT, 1);
 	pc_rec_str(b, I_F_ISSUER, j->issuer);
@@ -392,7 +354,7 @@ static void intent_encode(const job *j, pc_buf *b)
 	pc_rec_u64(b, I_F_CREATED, (uint64_t)time(NULL));
 }
 
-static void cert_encode(const job *j, pc_buf *b)
+static void cert_encode(const ca_job *j, pc_buf *b)
 {
 	pc_rec_begin(b, REC_CERT, 1);
 	pc_rec_bytes(b, X_F_SERIAL, j->serial, X509_SERIAL_LEN);
@@ -435,7 +397,7 @@ static void expiry_key(uint8_t k[8 + X509_SERIAL_LEN], time_t na, const uint8_t 
 }
 
 /* Phase 1: commit the intents (serial uniqueness checked by the database). */
-static pc_rc commit_intents(ca_ctx *c, job *jobs, size_t n, pc_err *e)
+static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 {
 	store_txn *t;
 	pc_buf b = PC_BUF_INIT;
@@ -466,7 +428,7 @@ static pc_rc commit_intents(ca_ctx *c, job *jobs, size_t n, pc_err *e)
 
 /* Phase 2: sign every TBS in the HSM; each signature is verified in
  * software (on a second core, see hsm_sign_many) before we see it. */
-static pc_rc sign_jobs(ca_ctx *c, job *jobs, size_t n, size_t done, size_t total, pc_err *e)
+static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, size_t total, pc_err *e)
 {
 	const uint8_t **msgs = calloc(n ? n : 1, sizeof *msgs);
 	size_t *lens = calloc(n ? n : 1, sizeof *lens), i, j;
@@ -496,7 +458,7 @@ static pc_rc sign_jobs(ca_ctx *c, job *jobs, size_t n, size_t done, size_t total
 		store_abort(t);
 		if (rc != PC_OK)
 			break;
-		rc = key_for(c, jobs[i].issuer, issuer.key_uri, &k, e);
+		rc = ca_key_for(c, jobs[i].issuer, issuer.key_uri, &k, e);
 		ca_rec_free(&issuer);
 		if (rc != PC_OK)
 			break;
@@ -528,7 +490,7 @@ out:
 
 /* Phase 3: the certificates, their index entries and audit events, and the
  * intents' removal, in one transaction. */
-static pc_rc commit_certs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err *e)
+static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
 {
 	store_txn *t;
 	pc_buf b = PC_BUF_INIT;
@@ -538,11 +500,11 @@ static pc_rc commit_certs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err
 
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = 0; i < n && rc == PC_OK; i++) {
-		job *j = &jobs[i];
+		ca_job *j = &jobs[i];
 		char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
 		uint8_t ek[8 + X509_SERIAL_LEN];
 
-		serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
 		b.len = 0;
 		cert_encode(j, &b);
 		if (!pc_buf_ok(&b)) {
@@ -588,7 +550,7 @@ static pc_rc commit_certs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err
 	return store_commit(t, e);
 }
 
-static pc_rc run_jobs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err *e)
+pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
 {
 	size_t done = 0;
 
@@ -608,7 +570,7 @@ static pc_rc run_jobs(ca_ctx *c, job *jobs, size_t n, bool recovered, pc_err *e)
 /* --------------------------------------------------------- recovery */
 
 typedef struct intent_list {
-	job *jobs;
+	ca_job *jobs;
 	size_t n, cap;
 	char **strings;
 	size_t nstr, capstr;
@@ -617,7 +579,7 @@ typedef struct intent_list {
 
 static const char *keep(intent_list *l, pc_reader v)
 {
-	char *s = reader_dup(v);
+	char *s = ca_strdup_reader(v);
 
 	if (s == NULL)
 		return NULL;
@@ -640,13 +602,13 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 	intent_list *l = ctx;
 	uint8_t ver, tag;
 	pc_reader f;
-	job *j;
+	ca_job *j;
 	uint64_t v;
 
 	(void)stop;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
-		job *nj = realloc(l->jobs, nc * sizeof *nj);
+		ca_job *nj = realloc(l->jobs, nc * sizeof *nj);
 		if (nj == NULL)
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
 		l->jobs = nj;
@@ -663,14 +625,14 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 		case I_F_TBS: pc_buf_append(&j->tbs, f.p + f.off, pc_reader_left(&f)); break;
 		case I_F_KIND: j->kind = keep(l, f); break;
 		case I_F_PROFILE: j->profile = keep(l, f); break;
-		case I_F_SUBJECT: j->subject_text = reader_dup(f); break;
-		case I_F_SAN: j->san_text = reader_dup(f); break;
+		case I_F_SUBJECT: j->subject_text = ca_strdup_reader(f); break;
+		case I_F_SAN: j->san_text = ca_strdup_reader(f); break;
 		case I_F_NB: if (pc_rec_val_u64(f, &v)) j->nb = (time_t)v; break;
 		case I_F_NA: if (pc_rec_val_u64(f, &v)) j->na = (time_t)v; break;
 		case I_F_SOURCE: j->source = keep(l, f); break;
 		case I_F_SEGMENT: j->segment = keep(l, f); break;
 		case I_F_KEYTYPE: {
-			char *s = reader_dup(f);
+			char *s = ca_strdup_reader(f);
 			if (s)
 				snprintf(j->keytype, sizeof j->keytype, "%s", s);
 			free(s);
@@ -701,7 +663,7 @@ static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 	rc = store_scan(t, STORE_INTENTS, NULL, 0, false, intent_visit, &l, e);
 	store_abort(t);
 	if (rc == PC_OK && l.n > 0) {
-		rc = run_jobs(c, l.jobs, l.n, true, e);
+		rc = ca_run_jobs(c, l.jobs, l.n, true, e);
 		if (rc == PC_OK)
 			fprintf(stderr, "plantca: completed %zu interrupted issuance(s); see "
 			    "plantca audit log (issue.recovered)\n", l.n);
@@ -709,7 +671,7 @@ static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 			pc_wrap(e, "completing interrupted issuances");
 	}
 	for (i = 0; i < l.n; i++)
-		job_free(&l.jobs[i]);
+		ca_job_free(&l.jobs[i]);
 	for (i = 0; i < l.nstr; i++)
 		free(l.strings[i]);
 	free(l.jobs);
@@ -766,7 +728,7 @@ static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t ke
 	return PC_OK;
 }
 
-static pc_rc sign_now(hsm_key *k, job *j, pc_err *e)
+static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
 {
 	pc_buf sig = PC_BUF_INIT;
 	const uint8_t *alg;
@@ -783,7 +745,7 @@ static pc_rc sign_now(hsm_key *k, job *j, pc_err *e)
 	return rc;
 }
 
-static void fingerprint(const uint8_t *der, size_t len, char out[3 * 32])
+void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32])
 {
 	uint8_t h[32];
 	pc_buf b = PC_BUF_INIT;
@@ -809,7 +771,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	hsm_key *root = NULL, *transfer = NULL;
 	uint8_t id[8], keyid[8];
 	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
-	job j;
+	ca_job j;
 	x509_tbs_params p;
 	const uint8_t *spki, *tspki;
 	size_t spki_len, tspki_len;
@@ -836,7 +798,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 
 	/* keys: labels carry a per-home id so two CA homes can share a token */
 	randombytes_buf(id, sizeof id);
-	serial_hex(id, 4, idhex);
+	ca_serial_hex(id, 4, idhex);
 	snprintf(label, sizeof label, "plantca-%s-root", idhex);
 	if ((rc = hsm_key_generate(*hp, alg, label, &root, e)) != PC_OK)
 		goto out;
@@ -872,13 +834,13 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e)
 	    : pc_fail(e, PC_E_NOMEM, "out of memory");
 	if (rc == PC_OK)
-		rc = meta_put_str(t, META_MODULE, o->module, e);
+		rc = ca_meta_put_str(t, META_MODULE, o->module, e);
 	if (rc == PC_OK)
-		rc = meta_put_str(t, META_TOKEN, o->token, e);
+		rc = ca_meta_put_str(t, META_TOKEN, o->token, e);
 	if (rc == PC_OK)
-		rc = meta_put_str(t, META_ID, idhex, e);
+		rc = ca_meta_put_str(t, META_ID, idhex, e);
 	if (rc == PC_OK)
-		rc = meta_put_str(t, META_TRANSFER_URI, hsm_key_uri(transfer), e);
+		rc = ca_meta_put_str(t, META_TRANSFER_URI, hsm_key_uri(transfer), e);
 	if (rc == PC_OK)
 		rc = store_put(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID),
 		    keyid, sizeof keyid, false, e);
@@ -886,7 +848,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 		char detail[600];
 		snprintf(detail, sizeof detail, "root %s, key %s in token %s", o->subject,
 		    hsm_alg_name(alg), hsm_token_label(*hp));
-		serial_hex(j.serial, X509_SERIAL_LEN, path);
+		ca_serial_hex(j.serial, X509_SERIAL_LEN, path);
 		rc = audit_append(t, now, "init", path, "ok", detail, e);
 	}
 	if (rc != PC_OK) {
@@ -909,8 +871,8 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
 		goto out;
 
-	fingerprint(j.cert.p, j.cert.len, fp);
-	fingerprint(tspki, tspki_len, tfp);
+	ca_fingerprint(j.cert.p, j.cert.len, fp);
+	ca_fingerprint(tspki, tspki_len, tfp);
 	if (json) {
 		printf("{\"home\":");
 		json_str(stdout, home);
@@ -936,7 +898,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 out:
 	hsm_key_free(root);
 	hsm_key_free(transfer);
-	job_free(&j);
+	ca_job_free(&j);
 	pc_buf_free(&subject);
 	pc_buf_free(&b);
 	return rc;
@@ -987,7 +949,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	store_txn *t;
 	pc_buf subject = PC_BUF_INIT;
 	x509_tbs_params p;
-	job j;
+	ca_job j;
 	char *idhex = NULL, label[160];
 	uint8_t rootkid[X509_KEYID_LEN];
 	time_t now = time(NULL);
@@ -1022,7 +984,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	else if (rc == PC_E_NOTFOUND)
 		rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
-		rc = meta_get_str(t, META_ID, &idhex, e);
+		rc = ca_meta_get_str(t, META_ID, &idhex, e);
 	store_abort(t);
 	if (rc != PC_OK)
 		goto out;
@@ -1041,7 +1003,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	{
 		hsm_key *rk;
-		if ((rc = key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
+		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
 			goto out;
 		memset(&p, 0, sizeof p);
 		x509_serial_new(p.serial);
@@ -1075,7 +1037,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
 	j.nb = p.not_before;
 	j.na = p.not_after;
-	if ((rc = text_of_name(subject.p, subject.len, &j.subject_text, e)) != PC_OK)
+	if ((rc = ca_name_text(subject.p, subject.len, &j.subject_text, e)) != PC_OK)
 		goto out;
 	j.san_text = strdup("");
 	if (!j.san_text) {
@@ -1084,11 +1046,11 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
-	if ((rc = run_jobs(c, &j, 1, false, e)) != PC_OK)
+	if ((rc = ca_run_jobs(c, &j, 1, false, e)) != PC_OK)
 		goto out;
 	if (c->json) {
 		char fp[96];
-		fingerprint(j.cert.p, j.cert.len, fp);
+		ca_fingerprint(j.cert.p, j.cert.len, fp);
 		printf("{\"name\":");
 		json_str(stdout, o->name);
 		printf(",\"subject\":");
@@ -1096,7 +1058,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		printf(",\"key\":\"%s\",\"sha256\":\"%s\"}\n", hsm_alg_name(alg), fp);
 	} else {
 		char fp[96];
-		fingerprint(j.cert.p, j.cert.len, fp);
+		ca_fingerprint(j.cert.p, j.cert.len, fp);
 		printf("issuing CA '%s': %s (%s), SHA-256 %s\n", o->name, o->subject,
 		    hsm_alg_name(alg), fp);
 	}
@@ -1105,7 +1067,7 @@ out:
 	ca_rec_free(&root);
 	free(idhex);
 	pc_buf_free(&subject);
-	job_free(&j);
+	ca_job_free(&j);
 	return rc;
 }
 
@@ -1127,11 +1089,11 @@ static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 	(void)key;
 	(void)stop;
 	PC_TRY(ca_rec_decode(val, &r, e));
-	if (text_of_name(r.v.subject, r.v.subject_len, &subj, e) != PC_OK) {
+	if (ca_name_text(r.v.subject, r.v.subject_len, &subj, e) != PC_OK) {
 		ca_rec_free(&r);
 		return e->rc;
 	}
-	fingerprint(r.cert, r.cert_len, fp);
+	ca_fingerprint(r.cert, r.cert_len, fp);
 	strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_before, &tm));
 	strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_after, &tm));
 	if (l->json) {
@@ -1195,21 +1157,19 @@ pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
 
 /* -------------------------------------------------------------- issue */
 
-static pc_rc prepare_leaf(const ca_issue_opts *o, const ca_profile *prof, const ca_rec *issuer,
-    hsm_key *ik, const uint8_t *ikid, const char *path, job *j, pc_err *e)
+pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec *issuer,
+    hsm_key *ik, const uint8_t *ikid, const uint8_t *buf, size_t len, const char *path,
+    const char *segment, unsigned days, ca_job *j, pc_err *e)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	x509_csr csr;
 	x509_tbs_params p;
 	time_t now = time(NULL);
-	unsigned days = o->days ? o->days : prof->days;
 	pc_rc rc;
 
+	if (days == 0)
+		days = prof->days;
 	memset(j, 0, sizeof *j);
-	PC_TRY(pc_file_read(path, X509_CSR_MAX, &buf, &len, e));
 	rc = x509_csr_parse(buf, len, path, &csr, e);
-	free(buf);
 	if (rc != PC_OK)
 		return rc;
 	memset(&p, 0, sizeof p);
@@ -1230,19 +1190,19 @@ static pc_rc prepare_leaf(const ca_issue_opts *o, const ca_profile *prof, const 
 	p.subject_len = csr.subject_len;
 	p.spki = csr.spki;
 	p.spki_len = csr.spki_len;
-	j->issuer = o->ca;
+	j->issuer = ca_name;
 	j->kind = "leaf";
 	j->profile = prof->name;
 	j->source = path;
-	j->segment = "";
+	j->segment = segment ? segment : "";
 	j->nb = p.not_before;
 	j->na = p.not_after;
 	x509_keytype_name(csr.keytype, csr.bits, j->keytype, sizeof j->keytype);
-	if ((rc = text_of_name(csr.subject, csr.subject_len, &j->subject_text, e)) != PC_OK) {
+	if ((rc = ca_name_text(csr.subject, csr.subject_len, &j->subject_text, e)) != PC_OK) {
 		pc_wrap(e, "%s", path);
 		goto out;
 	}
-	j->san_text = san_text(csr.san, csr.nsan);
+	j->san_text = ca_san_text(csr.san, csr.nsan);
 	if (j->san_text == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -1253,21 +1213,21 @@ static pc_rc prepare_leaf(const ca_issue_opts *o, const ca_profile *prof, const 
 out:
 	x509_csr_free(&csr);
 	if (rc != PC_OK)
-		job_free(j);
+		ca_job_free(j);
 	return rc;
 }
 
 /* Parsing a CSR and checking its self-signature is the costliest step
  * before signing (wolfSSL's generic ECC math), and requests are
  * independent: workers take every n-th request.  The first failure in
- * request order is the one reported; on failure no job is left allocated. */
+ * request order is the one reported; on failure no ca_job is left allocated. */
 struct prep_shared {
 	const ca_issue_opts *o;
 	const ca_profile *prof;
 	const ca_rec *issuer;
 	hsm_key *ik;
 	const uint8_t *ikid;
-	job *jobs;
+	ca_job *jobs;
 	pc_rc *rcs;
 	pc_err *errs;
 	size_t nworkers;
@@ -1291,8 +1251,15 @@ static void *prep_run(void *arg)
 			sh->rcs[i] = PC_E_STATE;   /* skipped: another request failed */
 			continue;
 		}
-		sh->rcs[i] = prepare_leaf(sh->o, sh->prof, sh->issuer, sh->ik, sh->ikid,
-		    sh->o->csr_paths[i], &sh->jobs[i], &sh->errs[w->first]);
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		sh->rcs[i] = pc_file_read(sh->o->csr_paths[i], X509_CSR_MAX, &buf, &len,
+		    &sh->errs[w->first]);
+		if (sh->rcs[i] == PC_OK)
+			sh->rcs[i] = ca_prepare_leaf(sh->o->ca, sh->prof, sh->issuer, sh->ik, sh->ikid,
+			    buf, len, sh->o->csr_paths[i], "", sh->o->days, &sh->jobs[i],
+			    &sh->errs[w->first]);
+		free(buf);
 		if (sh->rcs[i] != PC_OK) {
 			atomic_store(&sh->stop, true);
 			/* keep this worker's first failure in its error slot */
@@ -1309,7 +1276,7 @@ static void *prep_run(void *arg)
 }
 
 static pc_rc prepare_all(const ca_issue_opts *o, const ca_profile *prof, const ca_rec *issuer,
-    hsm_key *ik, const uint8_t *ikid, job *jobs, pc_err *e)
+    hsm_key *ik, const uint8_t *ikid, ca_job *jobs, pc_err *e)
 {
 	struct prep_shared sh;
 	struct prep_worker w[CA_PREP_WORKERS_MAX];
@@ -1376,13 +1343,13 @@ static pc_rc prepare_all(const ca_issue_opts *o, const ca_profile *prof, const c
 	if (rc != PC_OK)
 		for (i = 0; i < o->ncsr; i++)
 			if (sh.rcs[i] == PC_OK)
-				job_free(&jobs[i]);
+				ca_job_free(&jobs[i]);
 	free(sh.rcs);
 	free(sh.errs);
 	return rc;
 }
 
-static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, job *jobs, size_t n, pc_err *e)
+static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, ca_job *jobs, size_t n, pc_err *e)
 {
 	pc_buf all = PC_BUF_INIT, one = PC_BUF_INIT;
 	char path[PATH_MAX], hex[2 * X509_SERIAL_LEN + 1];
@@ -1390,8 +1357,8 @@ static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, job *jobs, size_t 
 	pc_rc rc = PC_OK;
 
 	for (i = 0; i < n && rc == PC_OK; i++) {
-		job *j = &jobs[i];
-		serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		ca_job *j = &jobs[i];
+		ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
 		one.len = 0;
 		if (o->der)
 			pc_buf_append(&one, j->cert.p, j->cert.len);
@@ -1426,7 +1393,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	ca_rec issuer;
 	store_txn *t;
 	hsm_key *ik = NULL;
-	job *jobs = NULL;
+	ca_job *jobs = NULL;
 	uint8_t ikid[X509_KEYID_LEN];
 	size_t i, made = 0;
 	struct stat st;
@@ -1470,7 +1437,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 		goto out;
 	}
 	/* The HSM session comes first: the signature algorithm is the key's. */
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = key_for(c, o->ca, issuer.key_uri, &ik, e)) != PC_OK)
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = ca_key_for(c, o->ca, issuer.key_uri, &ik, e)) != PC_OK)
 		goto out;
 	jobs = calloc(o->ncsr, sizeof *jobs);
 	if (jobs == NULL) {
@@ -1483,7 +1450,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	if (rc != PC_OK)
 		goto out;
 	made = o->ncsr;
-	if ((rc = run_jobs(c, jobs, o->ncsr, false, e)) != PC_OK)
+	if ((rc = ca_run_jobs(c, jobs, o->ncsr, false, e)) != PC_OK)
 		goto out;
 	if ((rc = write_outputs(c, o, jobs, o->ncsr, e)) != PC_OK) {
 		pc_wrap(e, "certificates are issued and recorded (plantca certs), but writing them failed");
@@ -1493,7 +1460,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 		printf("[");
 		for (i = 0; i < o->ncsr; i++) {
 			char hex[2 * X509_SERIAL_LEN + 1];
-			serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
+			ca_serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
 			printf("%s{\"serial\":\"%s\",\"subject\":", i ? "," : "", hex);
 			json_str(stdout, jobs[i].subject_text);
 			printf(",\"source\":");
@@ -1507,7 +1474,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	}
 out:
 	for (i = 0; i < made; i++)
-		job_free(&jobs[i]);
+		ca_job_free(&jobs[i]);
 	free(jobs);
 	ca_rec_free(&issuer);
 	return rc;
@@ -1515,15 +1482,8 @@ out:
 
 /* ------------------------------------------------------------ inventory */
 
-typedef struct cert_rec {
-	uint8_t serial[X509_SERIAL_LEN];
-	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
-	uint64_t nb, na, issued;
-	const uint8_t *der;   /* into the store: valid during the txn */
-	size_t der_len;
-} cert_rec;
 
-static void cert_rec_free(cert_rec *r)
+void ca_cert_rec_free(ca_cert_rec *r)
 {
 	free(r->ca);
 	free(r->profile);
@@ -1536,7 +1496,7 @@ static void cert_rec_free(cert_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
-static pc_rc cert_rec_decode(pc_reader val, cert_rec *r, pc_err *e)
+pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e)
 {
 	uint8_t ver, tag;
 	pc_reader f;
@@ -1553,14 +1513,14 @@ static pc_rc cert_rec_decode(pc_reader val, cert_rec *r, pc_err *e)
 				serial = true;
 			}
 			break;
-		case X_F_CA: r->ca = reader_dup(f); break;
-		case X_F_PROFILE: r->profile = reader_dup(f); break;
-		case X_F_SUBJECT: r->subject = reader_dup(f); break;
-		case X_F_SAN: r->san = reader_dup(f); break;
-		case X_F_SOURCE: r->source = reader_dup(f); break;
-		case X_F_SEGMENT: r->segment = reader_dup(f); break;
-		case X_F_KEYTYPE: r->keytype = reader_dup(f); break;
-		case X_F_KIND: r->kind = reader_dup(f); break;
+		case X_F_CA: r->ca = ca_strdup_reader(f); break;
+		case X_F_PROFILE: r->profile = ca_strdup_reader(f); break;
+		case X_F_SUBJECT: r->subject = ca_strdup_reader(f); break;
+		case X_F_SAN: r->san = ca_strdup_reader(f); break;
+		case X_F_SOURCE: r->source = ca_strdup_reader(f); break;
+		case X_F_SEGMENT: r->segment = ca_strdup_reader(f); break;
+		case X_F_KEYTYPE: r->keytype = ca_strdup_reader(f); break;
+		case X_F_KIND: r->kind = ca_strdup_reader(f); break;
 		case X_F_NB: (void)pc_rec_val_u64(f, &r->nb); break;
 		case X_F_NA: (void)pc_rec_val_u64(f, &r->na); break;
 		case X_F_ISSUED: (void)pc_rec_val_u64(f, &r->issued); break;
@@ -1570,13 +1530,13 @@ static pc_rc cert_rec_decode(pc_reader val, cert_rec *r, pc_err *e)
 	}
 	if (!pc_reader_done(&val) || !serial || !r->ca || !r->profile || !r->subject || !r->san ||
 	    !r->source || !r->segment || !r->keytype || !r->kind || !r->der) {
-		cert_rec_free(r);
+		ca_cert_rec_free(r);
 		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate record is truncated or malformed");
 	}
 	return PC_OK;
 }
 
-static const char *cert_status(store_txn *t, const cert_rec *r, time_t now)
+const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now)
 {
 	pc_reader v;
 	pc_err ignored;
@@ -1588,7 +1548,7 @@ static const char *cert_status(store_txn *t, const cert_rec *r, time_t now)
 	return "valid";
 }
 
-static void iso_time(uint64_t t, char out[32])
+void ca_iso_time(uint64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -1596,14 +1556,14 @@ static void iso_time(uint64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 }
 
-static void cert_json(FILE *out, const cert_rec *r, const char *status)
+static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
 {
 	char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
-	serial_hex(r->serial, X509_SERIAL_LEN, hex);
-	iso_time(r->nb, nb);
-	iso_time(r->na, na);
-	iso_time(r->issued, is);
+	ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
+	ca_iso_time(r->nb, nb);
+	ca_iso_time(r->na, na);
+	ca_iso_time(r->issued, is);
 	fprintf(out, "{\"serial\":\"%s\",\"status\":\"%s\",\"subject\":", hex, status);
 	json_str(out, r->subject);
 	fprintf(out, ",\"san\":");
@@ -1635,19 +1595,19 @@ struct certs_ctx {
 static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct certs_ctx *x = ctx;
-	cert_rec r;
+	ca_cert_rec r;
 	const char *status;
 	char hex[2 * X509_SERIAL_LEN + 1], na[32];
 
 	(void)key;
 	(void)stop;
-	PC_TRY(cert_rec_decode(val, &r, e));
-	status = cert_status(x->t, &r, x->now);
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	status = ca_cert_status(x->t, &r, x->now);
 	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
 	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
 	    (x->f->expiring_days >= 0 && (strcmp(status, "valid") != 0 ||
 	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * 86400))) {
-		cert_rec_free(&r);
+		ca_cert_rec_free(&r);
 		return PC_OK;
 	}
 	if (x->c->json) {
@@ -1655,13 +1615,13 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 			fputc(',', x->out);
 		cert_json(x->out, &r, status);
 	} else {
-		serial_hex(r.serial, X509_SERIAL_LEN, hex);
-		iso_time(r.na, na);
+		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		ca_iso_time(r.na, na);
 		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s\n", hex, status, na, r.profile,
 		    r.ca, r.subject, r.san[0] ? "  " : "", r.san);
 	}
 	x->n++;
-	cert_rec_free(&r);
+	ca_cert_rec_free(&r);
 	return PC_OK;
 }
 
@@ -1688,7 +1648,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	uint8_t serial[X509_SERIAL_LEN];
 	store_txn *t;
 	pc_reader val;
-	cert_rec r;
+	ca_cert_rec r;
 	pc_rc rc;
 
 	PC_TRY(ca_serial_parse(serial_text, serial, e));
@@ -1697,7 +1657,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	if (rc == PC_E_NOTFOUND)
 		rc = pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", serial_text);
 	if (rc == PC_OK)
-		rc = cert_rec_decode(val, &r, e);
+		rc = ca_cert_rec_decode(val, &r, e);
 	if (rc != PC_OK) {
 		store_abort(t);
 		return rc;
@@ -1709,23 +1669,23 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, &r, cert_status(t, &r, time(NULL)));
+		cert_json(out, &r, ca_cert_status(t, &r, time(NULL)));
 		fputc('\n', out);
 	} else {
 		char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
-		serial_hex(r.serial, X509_SERIAL_LEN, hex);
-		iso_time(r.nb, nb);
-		iso_time(r.na, na);
-		iso_time(r.issued, is);
-		fingerprint(r.der, r.der_len, fp);
+		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		ca_iso_time(r.nb, nb);
+		ca_iso_time(r.na, na);
+		ca_iso_time(r.issued, is);
+		ca_fingerprint(r.der, r.der_len, fp);
 		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    %s\nSAN:        %s\n"
 		    "key:        %s\nprofile:    %s\nissued by:  CA %s\nvalid:      %s .. %s\n"
 		    "issued at:  %s\nsegment:    %s\nsource:     %s\nSHA-256:    %s\n",
-		    hex, cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
+		    hex, ca_cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
 		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
 		    r.source, fp);
 	}
-	cert_rec_free(&r);
+	ca_cert_rec_free(&r);
 	store_abort(t);
 	return PC_OK;
 }

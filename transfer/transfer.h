@@ -1,0 +1,190 @@
+/*
+ * transfer.h - signed bundles on removable media (DESIGN.md "Bundles on
+ * removable media"; the full format is in docs/bundle-format.md).
+ *
+ * A bundle is NAME.tar (POSIX ustar: BUNDLE metadata first, SHA256SUMS
+ * second, payload after; regular files with flat names only) and
+ * NAME.tar.minisig (minisign, Ed25519 over BLAKE2b-512 of the whole tar,
+ * trusted comment naming kind, segment, sender key id and sequence).
+ *
+ * This module knows bytes, keys and formats; it has no CA database and no
+ * HSM.  Signing goes through a callback so that the CA signs with its HSM
+ * key and a station with its passphrase-protected minisign key.
+ *
+ * Reading is strict and in this order: size cap checked with fstat, the
+ * .tar read into memory once, the .minisig read (capped), the signature and
+ * the trusted-comment signature verified over those bytes with a trusted
+ * key, and only then the tar parsed, from the same buffer.  Member names are
+ * never used as paths.  Every refusal is PC_E_BUNDLE, PC_E_SIGNATURE,
+ * PC_E_LIMIT, PC_E_REPLAY or PC_E_EXPIRED with a message that names the
+ * bundle file and the reason.
+ */
+#ifndef PLANTCA_TRANSFER_H
+#define PLANTCA_TRANSFER_H
+
+#include <time.h>
+
+#include "pc.h"
+#include "buf.h"
+#include "secret.h"
+
+enum {
+	TR_FORMAT_VERSION = 1,
+	/* sized for 50,000 CSRs of up to 4 KiB each plus headers */
+	TR_BUNDLE_MAX = 512 * 1024 * 1024,  /* bytes in NAME.tar */
+	TR_MINISIG_MAX = 4096,              /* bytes in NAME.tar.minisig */
+	TR_MEMBERS_MAX = 200000,            /* members in one tar */
+	TR_MEMBER_MAX = 64 * 1024 * 1024,   /* bytes in one member */
+	TR_META_MAX = 4 * 1024 * 1024,      /* bytes in BUNDLE */
+	TR_NAME_MAX = 100,                  /* member name: [A-Za-z0-9][A-Za-z0-9._-]{0,99} */
+	TR_SEGMENT_MAX = 63,                /* segment: [a-z0-9][a-z0-9-]{0,62} */
+	TR_PROFILE_MAX = 63,
+	TR_COMMENT_MAX = 1024,              /* minisign comment lines */
+	TR_KEYID_LEN = 8,
+	TR_PK_LEN = 32,
+	TR_SIG_LEN = 64,
+};
+
+typedef enum tr_kind { TR_REQUEST = 1, TR_RESPONSE = 2 } tr_kind;
+
+/* ---- keys (minisign formats) ---- */
+
+typedef struct tr_pubkey {
+	uint8_t keyid[TR_KEYID_LEN];   /* as stored in the file (little-endian) */
+	uint8_t pk[TR_PK_LEN];
+} tr_pubkey;
+
+/* Key id as minisign prints it: 16 uppercase hex digits of the
+ * little-endian 64-bit number.  out: 17 bytes. */
+void tr_keyid_text(const uint8_t keyid[TR_KEYID_LEN], char out[17]);
+
+/* Parse a minisign public key file ("untrusted comment: ...\n" + base64 of
+ * "Ed" || keyid || pk), or the bare base64 line.  PC_E_INPUT names `what`. */
+pc_rc tr_pubkey_parse(const uint8_t *text, size_t len, const char *what,
+    tr_pubkey *out, pc_err *e) PC_CHECK;
+/* Append a minisign public key file for k to out. */
+void tr_pubkey_format(const tr_pubkey *k, pc_buf *out);
+
+/* A station's secret key: keyid and the 64-byte libsodium Ed25519 secret
+ * key, in sodium_malloc() memory (tr_seckey_free wipes it). */
+typedef struct tr_seckey {
+	uint8_t keyid[TR_KEYID_LEN];
+	uint8_t *sk;                   /* 64 bytes, sodium_malloc */
+} tr_seckey;
+
+/* New key pair; `file` receives a minisign secret key file (scrypt-encrypted
+ * with the passphrase exactly as minisign does, so `minisign -S -s FILE`
+ * can use it) and `pub` the public key. */
+pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *pub,
+    tr_seckey *out, pc_err *e) PC_CHECK;
+/* Decrypt a minisign secret key file.  Wrong passphrase: PC_E_SIGNATURE
+ * ("wrong passphrase (checksum mismatch)"). */
+pc_rc tr_seckey_open(const uint8_t *file, size_t len, const char *what,
+    const pc_secret *passphrase, tr_seckey *out, pc_err *e) PC_CHECK;
+void tr_seckey_free(tr_seckey *k);
+
+/* ---- signing ---- */
+
+/* Sign `msg` with Ed25519 (pure), writing 64 bytes to sig. */
+typedef pc_rc (*tr_sign_fn)(void *ctx, const uint8_t *msg, size_t len,
+    uint8_t sig[TR_SIG_LEN], pc_err *e);
+/* A tr_sign_fn for a tr_seckey (ctx = tr_seckey *). */
+pc_rc tr_seckey_sign(void *ctx, const uint8_t *msg, size_t len,
+    uint8_t sig[TR_SIG_LEN], pc_err *e) PC_CHECK;
+
+/* A minisign signature file for `data` (prehashed "ED" algorithm: Ed25519
+ * over BLAKE2b-512(data)), with the given trusted comment (one line, no
+ * newline) and global signature over sig || trusted comment.  Both
+ * signatures are verified against `pub` before this returns. */
+pc_rc tr_minisig_make(const uint8_t *data, size_t len, const tr_pubkey *pub,
+    const char *trusted_comment, tr_sign_fn sign, void *ctx, pc_buf *out,
+    pc_err *e) PC_CHECK;
+
+/* Verify a minisign signature file over data against one of n trusted keys
+ * (chosen by key id).  Accepts the prehashed "ED" and legacy "Ed"
+ * algorithms.  On success *which is the index of the key and
+ * trusted_comment (TR_COMMENT_MAX + 1 bytes) the verified trusted comment. */
+pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
+    size_t len, const tr_pubkey *trusted, size_t ntrusted, const char *what,
+    size_t *which, char *trusted_comment, pc_err *e) PC_CHECK;
+
+/* ---- metadata ---- */
+
+typedef struct tr_csr_entry {
+	char member[TR_NAME_MAX + 1];   /* the .csr member */
+	char profile[TR_PROFILE_MAX + 1];
+} tr_csr_entry;
+
+typedef struct tr_meta {
+	unsigned version;
+	tr_kind kind;
+	char segment[TR_SEGMENT_MAX + 1];
+	char sender[17];                /* key id, tr_keyid_text form */
+	uint64_t sequence;              /* > 0 */
+	time_t created, expires;        /* RFC 3339 UTC in the file */
+	char **in_reply_to;             /* bundle names (responses), NULL-terminated */
+	size_t nreply;
+	tr_csr_entry *csrs;             /* requests: one per .csr member */
+	size_t ncsrs;
+} tr_meta;
+
+/* Parse BUNDLE text: "key: value" lines (format, kind, segment, sender,
+ * sequence, created, expires, in-reply-to, csr: MEMBER PROFILE), LF line
+ * ends, no duplicates of single-valued keys, unknown keys refused. */
+pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *out,
+    pc_err *e) PC_CHECK;
+void tr_meta_format(const tr_meta *m, pc_buf *out);
+void tr_meta_free(tr_meta *m);
+
+/* ---- bundles ---- */
+
+typedef struct tr_member {
+	char name[TR_NAME_MAX + 1];
+	const uint8_t *data;            /* into the bundle's buffer */
+	size_t len;
+} tr_member;
+
+typedef struct tr_bundle {
+	uint8_t *buf;                   /* the whole tar, owned */
+	size_t len;
+	tr_meta meta;
+	tr_member *members;             /* payload only (not BUNDLE/SHA256SUMS), in tar order */
+	size_t nmembers;
+	size_t signer;                  /* index into the trusted keys */
+	char name[TR_NAME_MAX + 1];     /* NAME of NAME.tar */
+} tr_bundle;
+
+/* Read and verify PATH (NAME.tar) and PATH.minisig with one of the trusted
+ * keys; parse and check the tar (see the header comment), SHA256SUMS (every
+ * payload member listed exactly once, every listed member present, every
+ * hash right), BUNDLE, and that the trusted comment agrees with BUNDLE
+ * (kind, segment, sender, sequence) and the sender is the signing key.
+ * Does not judge replay, expiry, kind or segment: tr_bundle_check does. */
+pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
+    tr_bundle *out, pc_err *e) PC_CHECK;
+/* The caller's rules: kind, segment (NULL: any), sequence > last_seq
+ * (PC_E_REPLAY), now < expires (PC_E_EXPIRED) and created not absurdly in
+ * the future (more than a day: PC_E_BUNDLE). */
+pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
+    uint64_t last_seq, time_t now, pc_err *e) PC_CHECK;
+void tr_bundle_free(tr_bundle *b);
+
+/* Build NAME.tar bytes: BUNDLE (from meta), SHA256SUMS, then the payload
+ * members in the given order (names checked, no duplicates). */
+pc_rc tr_bundle_build(const tr_meta *meta, const tr_member *payload, size_t n,
+    pc_buf *tar, pc_err *e) PC_CHECK;
+/* The trusted comment for a bundle: "plantca-bundle kind=request
+ * segment=line3 sender=0123456789ABCDEF sequence=17 file=NAME.tar". */
+void tr_trusted_comment(const tr_meta *m, const char *name, char *out, size_t n);
+/* Write DIR/NAME.tar then DIR/NAME.tar.minisig, each atomically (temporary
+ * file, fsync, rename, fsync of DIR); refuses to overwrite (PC_E_EXISTS). */
+pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
+    const pc_buf *minisig, pc_err *e) PC_CHECK;
+/* Conventional bundle name: "SEGMENT-request-000017" / "SEGMENT-response-000017". */
+void tr_bundle_name(tr_kind kind, const char *segment, uint64_t seq, char *out, size_t n);
+
+/* Name checks shared by reader, writer and callers. */
+bool tr_member_name_ok(const char *name);
+bool tr_segment_ok(const char *segment);
+
+#endif

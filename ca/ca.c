@@ -20,7 +20,6 @@
 #include "file.h"
 #include "json.h"
 #include "pem.h"
-#include "profile.h"
 #include "rec.h"
 #include "ca_int.h"
 
@@ -29,11 +28,12 @@ enum { REC_CA = 'C', REC_CERT = 'X', REC_INTENT = 'I' };
 enum { CA_F_NAME = 1, CA_F_KEY_URI, CA_F_ALG, CA_F_CERT, CA_F_PARENT, CA_F_CREATED };
 enum {
 	X_F_SERIAL = 1, X_F_CA, X_F_PROFILE, X_F_SUBJECT, X_F_SAN, X_F_NB, X_F_NA, X_F_DER,
-	X_F_ISSUED, X_F_SOURCE, X_F_SEGMENT, X_F_KEYTYPE, X_F_KIND,
+	X_F_ISSUED, X_F_SOURCE, X_F_SEGMENT, X_F_KEYTYPE, X_F_KIND, X_F_POLICY_HASH,
 };
 enum {
 	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
 	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
+	I_F_POLICY_HASH,
 };
 
 
@@ -346,6 +346,8 @@ static void intent_encode(const ca_job *j, pc_buf *b)
 	pc_rec_str(b, I_F_SOURCE, j->source);
 	pc_rec_str(b, I_F_SEGMENT, j->segment);
 	pc_rec_str(b, I_F_KEYTYPE, j->keytype);
+	if (j->policy_hash)
+		pc_rec_str(b, I_F_POLICY_HASH, j->policy_hash);
 	if (j->newca) {
 		pc_rec_str(b, I_F_NEWCA, j->newca);
 		pc_rec_str(b, I_F_NEWCA_URI, j->newca_uri);
@@ -370,6 +372,8 @@ static void cert_encode(const ca_job *j, pc_buf *b)
 	pc_rec_str(b, X_F_SEGMENT, j->segment);
 	pc_rec_str(b, X_F_KEYTYPE, j->keytype);
 	pc_rec_str(b, X_F_KIND, j->kind);
+	if (j->policy_hash)
+		pc_rec_str(b, X_F_POLICY_HASH, j->policy_hash);
 }
 
 static void ca_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
@@ -641,6 +645,7 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 		case I_F_NEWCA: j->newca = keep(l, f); break;
 		case I_F_NEWCA_URI: j->newca_uri = keep(l, f); break;
 		case I_F_NEWCA_ALG: (void)pc_rec_val_u64(f, &j->newca_alg); break;
+		case I_F_POLICY_HASH: j->policy_hash = keep(l, f); break;
 		default: break;
 		}
 	}
@@ -1046,6 +1051,12 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
+	{
+		ca_lint_expect lx = { true, p.key_usage, NULL, 0 };
+		if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, root.cert, root.cert_len, &lx, o->name,
+		    e)) != PC_OK)
+			goto out;
+	}
 	if ((rc = ca_run_jobs(c, &j, 1, false, e)) != PC_OK)
 		goto out;
 	if (c->json) {
@@ -1157,23 +1168,29 @@ pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
 
 /* -------------------------------------------------------------- issue */
 
-pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec *issuer,
-    hsm_key *ik, const uint8_t *ikid, const uint8_t *buf, size_t len, const char *path,
-    const char *segment, unsigned days, ca_job *j, pc_err *e)
+pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *buf, size_t len,
+    const char *path, const char *what, const char *segment, const char *station,
+    unsigned days, ca_job *j, pc_err *e)
 {
 	x509_csr csr;
 	x509_tbs_params p;
+	pc_buf subject = PC_BUF_INIT;
+	const char *eku[POLICY_EKU_MAX + 1];
+	ca_lint_expect lx;
 	time_t now = time(NULL);
 	pc_rc rc;
 
-	if (days == 0)
-		days = prof->days;
+	if (what == NULL)
+		what = path;
 	memset(j, 0, sizeof *j);
-	rc = x509_csr_parse(buf, len, path, &csr, e);
+	rc = x509_csr_parse(buf, len, what, &csr, e);
 	if (rc != PC_OK)
 		return rc;
 	memset(&p, 0, sizeof p);
-	rc = ca_profile_apply(prof, &csr, path, &p, e);
+	/* the policy decides everything but the key: nothing else is copied */
+	rc = ca_policy_apply(pol, &csr, profile, ca_name, segment, station, days, what, &p,
+	    &subject, &days, eku, e);
 	if (rc != PC_OK)
 		goto out;
 	x509_serial_new(p.serial);
@@ -1186,20 +1203,19 @@ pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec 
 	p.not_after = now + (time_t)days * 86400;
 	if (p.not_after > issuer->v.not_after)
 		p.not_after = issuer->v.not_after;   /* never outlive the issuer */
-	p.subject = csr.subject;
-	p.subject_len = csr.subject_len;
 	p.spki = csr.spki;
 	p.spki_len = csr.spki_len;
 	j->issuer = ca_name;
 	j->kind = "leaf";
-	j->profile = prof->name;
+	j->profile = profile;
 	j->source = path;
 	j->segment = segment ? segment : "";
+	j->policy_hash = policy_hash(pol);
 	j->nb = p.not_before;
 	j->na = p.not_after;
 	x509_keytype_name(csr.keytype, csr.bits, j->keytype, sizeof j->keytype);
-	if ((rc = ca_name_text(csr.subject, csr.subject_len, &j->subject_text, e)) != PC_OK) {
-		pc_wrap(e, "%s", path);
+	if ((rc = ca_name_text(subject.p, subject.len, &j->subject_text, e)) != PC_OK) {
+		pc_wrap(e, "%s", what);
 		goto out;
 	}
 	j->san_text = ca_san_text(csr.san, csr.nsan);
@@ -1208,9 +1224,18 @@ pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec 
 		goto out;
 	}
 	rc = x509_tbs_build(&p, &j->tbs, e);
-	if (rc != PC_OK)
-		pc_wrap(e, "%s", path);
+	if (rc != PC_OK) {
+		pc_wrap(e, "%s", what);
+		goto out;
+	}
+	/* an independent look at the bytes the HSM would sign */
+	lx.is_ca = false;
+	lx.key_usage = p.key_usage;
+	lx.eku = eku;
+	lx.max_days = days;
+	rc = ca_lint_tbs(j->tbs.p, j->tbs.len, issuer->cert, issuer->cert_len, &lx, what, e);
 out:
+	pc_buf_free(&subject);
 	x509_csr_free(&csr);
 	if (rc != PC_OK)
 		ca_job_free(j);
@@ -1223,7 +1248,7 @@ out:
  * request order is the one reported; on failure no ca_job is left allocated. */
 struct prep_shared {
 	const ca_issue_opts *o;
-	const ca_profile *prof;
+	const policy *pol;
 	const ca_rec *issuer;
 	hsm_key *ik;
 	const uint8_t *ikid;
@@ -1256,9 +1281,9 @@ static void *prep_run(void *arg)
 		sh->rcs[i] = pc_file_read(sh->o->csr_paths[i], X509_CSR_MAX, &buf, &len,
 		    &sh->errs[w->first]);
 		if (sh->rcs[i] == PC_OK)
-			sh->rcs[i] = ca_prepare_leaf(sh->o->ca, sh->prof, sh->issuer, sh->ik, sh->ikid,
-			    buf, len, sh->o->csr_paths[i], "", sh->o->days, &sh->jobs[i],
-			    &sh->errs[w->first]);
+			sh->rcs[i] = ca_prepare_leaf(sh->o->ca, sh->pol, sh->o->profile, sh->issuer,
+			    sh->ik, sh->ikid, buf, len, sh->o->csr_paths[i], NULL, "", NULL,
+			    sh->o->days, &sh->jobs[i], &sh->errs[w->first]);
 		free(buf);
 		if (sh->rcs[i] != PC_OK) {
 			atomic_store(&sh->stop, true);
@@ -1275,7 +1300,7 @@ static void *prep_run(void *arg)
 	return NULL;
 }
 
-static pc_rc prepare_all(const ca_issue_opts *o, const ca_profile *prof, const ca_rec *issuer,
+static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec *issuer,
     hsm_key *ik, const uint8_t *ikid, ca_job *jobs, pc_err *e)
 {
 	struct prep_shared sh;
@@ -1291,7 +1316,7 @@ static pc_rc prepare_all(const ca_issue_opts *o, const ca_profile *prof, const c
 		n = o->ncsr;
 	memset(&sh, 0, sizeof sh);
 	sh.o = o;
-	sh.prof = prof;
+	sh.pol = pol;
 	sh.issuer = issuer;
 	sh.ik = ik;
 	sh.ikid = ikid;
@@ -1389,7 +1414,7 @@ static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, ca_job *jobs, size
 
 pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 {
-	const ca_profile *prof;
+	policy *pol = NULL;
 	ca_rec issuer;
 	store_txn *t;
 	hsm_key *ik = NULL;
@@ -1414,15 +1439,23 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", o->out_dir);
 	if (o->out_file && access(o->out_file, F_OK) == 0)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", o->out_file);
-	prof = ca_profile_find(o->profile);
-	if (prof == NULL)
-		return pc_fail(e, PC_E_USAGE, "unknown profile '%s' (tls-server, tls-client, opcua-app)",
-		    o->profile);
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY(ca_policy_active(c->home, &pol, e));
+	if (!policy_has_profile(pol, o->profile)) {
+		rc = pc_fail(e, PC_E_USAGE, "unknown profile '%s' (%s)", o->profile,
+		    policy_profile_names(pol));
+		policy_free(pol);
+		return rc;
+	}
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
+		policy_free(pol);
+		return rc;
+	}
 	rc = ca_rec_get(t, o->ca, &issuer, e);
 	store_abort(t);
-	if (rc != PC_OK)
+	if (rc != PC_OK) {
+		policy_free(pol);
 		return rc;
+	}
 	if (strcmp(o->ca, "root") == 0) {
 		rc = pc_fail(e, PC_E_USAGE, "the root issues only CA certificates; use an issuing CA "
 		    "(plantca ca new)");
@@ -1446,7 +1479,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	}
 	/* Every CSR is read and checked before anything is written: one bad
 	 * request refuses the batch and leaves the store as it was. */
-	rc = prepare_all(o, prof, &issuer, ik, ikid, jobs, e);
+	rc = prepare_all(o, pol, &issuer, ik, ikid, jobs, e);
 	if (rc != PC_OK)
 		goto out;
 	made = o->ncsr;
@@ -1477,6 +1510,7 @@ out:
 		ca_job_free(&jobs[i]);
 	free(jobs);
 	ca_rec_free(&issuer);
+	policy_free(pol);   /* jobs pointed into it (profile, hash) */
 	return rc;
 }
 
@@ -1493,6 +1527,7 @@ void ca_cert_rec_free(ca_cert_rec *r)
 	free(r->segment);
 	free(r->keytype);
 	free(r->kind);
+	free(r->policy_hash);
 	memset(r, 0, sizeof *r);
 }
 
@@ -1521,6 +1556,7 @@ pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e)
 		case X_F_SEGMENT: r->segment = ca_strdup_reader(f); break;
 		case X_F_KEYTYPE: r->keytype = ca_strdup_reader(f); break;
 		case X_F_KIND: r->kind = ca_strdup_reader(f); break;
+		case X_F_POLICY_HASH: r->policy_hash = ca_strdup_reader(f); break;
 		case X_F_NB: (void)pc_rec_val_u64(f, &r->nb); break;
 		case X_F_NA: (void)pc_rec_val_u64(f, &r->na); break;
 		case X_F_ISSUED: (void)pc_rec_val_u64(f, &r->issued); break;
@@ -1532,6 +1568,10 @@ pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e)
 	    !r->source || !r->segment || !r->keytype || !r->kind || !r->der) {
 		ca_cert_rec_free(r);
 		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate record is truncated or malformed");
+	}
+	if (r->policy_hash == NULL && (r->policy_hash = strdup("")) == NULL) {
+		ca_cert_rec_free(r);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
 	return PC_OK;
 }
@@ -1580,6 +1620,8 @@ static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
 	json_str(out, r->segment);
 	fprintf(out, ",\"source\":");
 	json_str(out, r->source);
+	fprintf(out, ",\"policy_sha256\":");
+	json_str(out, r->policy_hash);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"}", nb, na, is);
 }
 
@@ -1684,6 +1726,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		    hex, ca_cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
 		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
 		    r.source, fp);
+		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
 	}
 	ca_cert_rec_free(&r);
 	store_abort(t);

@@ -97,6 +97,14 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 
+/* `plantca policy check FILE`: parse FILE; errors name the line. */
+pc_rc ca_policy_check(const char *path, bool json, FILE *out, pc_err *e) PC_CHECK;
+/* `plantca policy show`: the active policy of `home` (NULL: the default). */
+pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e) PC_CHECK;
+/* `plantca policy set FILE`: check FILE, install it as HOME/policy.conf
+ * atomically, record "policy.set" with its SHA-256 in the audit trail. */
+pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e) PC_CHECK;
+
 /* Parse a serial given as hex (colons allowed). */
 pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e) PC_CHECK;
 

@@ -6,7 +6,7 @@
 #define PLANTCA_CA_INT_H
 
 #include "ca.h"
-#include "profile.h"
+#include "policy.h"
 
 #define META_MODULE "config.module"
 #define META_TOKEN "config.token"
@@ -33,6 +33,7 @@ typedef struct ca_rec {
 typedef struct ca_cert_rec {
 	uint8_t serial[X509_SERIAL_LEN];
 	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
+	char *policy_hash;    /* SHA-256 of the policy file it was issued under ("" before) */
 	uint64_t nb, na, issued;
 	const uint8_t *der;   /* into the store: valid during the txn */
 	size_t der_len;
@@ -47,6 +48,7 @@ typedef struct ca_job {
 	const char *profile;
 	const char *source;
 	const char *segment;
+	const char *policy_hash;   /* NULL for CA certificates */
 	const char *newca;         /* kind == ca */
 	const char *newca_uri;
 	uint64_t newca_alg;
@@ -78,10 +80,50 @@ void ca_iso_time(uint64_t t, char out[32]);
 void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32]);
 bool valid_ca_name(const char *n);
 
-/* Check one CSR (bytes from `source`) against `prof` and build its TBS as a
- * leaf of `issuer`, signed later with `ik`.  Fills j (ca_job_free it). */
-pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec *issuer,
-    hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len, const char *source,
-    const char *segment, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+/* Check one CSR (bytes from `source`) against the policy's `profile` (and
+ * `segment` and `station` when it came in a bundle; NULL for a direct
+ * issue), build its TBS as a leaf of `issuer`, signed later with `ik`, and
+ * run the pre-issuance check on it.  `what` prefixes refusals (the file
+ * name, or "request 17 (bundle.tar/x.csr)"); NULL: `source`.  Fills j
+ * (ca_job_free it). */
+pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len,
+    const char *source, const char *what, const char *segment, const char *station,
+    unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+
+/* ---- policy (capolicy.c) ---- */
+
+#define CA_POLICY_FILE "policy.conf"
+
+/* The active policy: HOME/policy.conf, else the built-in default. */
+pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;
+
+/* Describe a parsed CSR to the policy, decide, and fill the TBS fields the
+ * decision governs (subject rebuilt into `subject`, which must outlive t;
+ * KU, EKU, SANs, leaf basicConstraints).  *days gets the decided validity. */
+pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
+    const char *ca_name, const char *segment, const char *station, unsigned days,
+    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    const char *eku[POLICY_EKU_MAX + 1], pc_err *e) PC_CHECK;
+
+/* ---- pre-issuance check (lint.c) ---- */
+
+typedef struct ca_lint_expect {
+	bool is_ca;
+	unsigned key_usage;          /* X509_KU_* exactly */
+	const char *const *eku;      /* exactly these purposes (NULL-terminated) or NULL */
+	unsigned max_days;           /* 0: no limit */
+} ca_lint_expect;
+
+/* Parse the TBSCertificate DER independently and check RFC 5280 and the
+ * expectations: serial positive and <= 20 octets; v3; UTCTime through 2049,
+ * GeneralizedTime from 2050; notBefore < notAfter; no duplicate extension,
+ * no unknown critical one; basicConstraints cA <=> keyCertSign; empty
+ * subject => critical SAN; no keyEncipherment/dataEncipherment for EC or
+ * Ed25519 keys; issuer name and validity nest in issuer_cert (DER, may be
+ * NULL for a self-signed root) and its name constraints hold for every SAN.
+ * PC_E_POLICY "WHAT: pre-issuance check failed: rule; rule" on failure. */
+pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, size_t issuer_len,
+    const ca_lint_expect *x, const char *what, pc_err *e) PC_CHECK;
 
 #endif

@@ -37,8 +37,16 @@ static const char usage_text[] =
 "        Certificates from PKCS#10 requests (PEM or DER; EC P-256/P-384, RSA\n"
 "        >= 2048, Ed25519).  Each request's self-signature must verify.  All\n"
 "        CSRs are checked before anything is signed: one bad CSR refuses the\n"
-"        batch.  Profiles: tls-server, tls-client, opcua-app.  Output: PEM on\n"
+"        batch.  Profiles come from the policy (plantca policy show):\n"
+"        tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing\n"
+"        by default.  Output: PEM on\n"
 "        stdout, or -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
+"  policy check FILE       Check a policy file (docs/policy-format.md); errors\n"
+"                          name the line.  Exit 1 if it is bad.\n"
+"  policy show             The active policy (HOME/policy.conf, else the\n"
+"                          built-in default), as text or --json.\n"
+"  policy set FILE         Check FILE and install it as the CA home's policy;\n"
+"                          the audit trail records its SHA-256.\n"
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
@@ -248,9 +256,22 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return rc == PC_OK ? 0 : fail(&e);
 	}
+	/* policy check needs no CA home; policy show works without one */
+	if (verb_is(&a, "policy", "check") || (verb_is(&a, "policy", "show") && !a.home)) {
+		bool check = verb_is(&a, "policy", "check");
+		if ((st = need_pos(&a, check ? 3 : 2, check ? "policy check FILE" : "policy show")) != 0) {
+			args_free(&a);
+			return st;
+		}
+		rc = check ? ca_policy_check(a.pos[2], a.json, stdout, &e)
+		    : ca_policy_show(NULL, a.json, stdout, &e);
+		args_free(&a);
+		return rc == PC_OK ? 0 : fail(&e);
+	}
 	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
 	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
-	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify")))
+	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify") ||
+	    verb_is(&a, "policy", "show") || verb_is(&a, "policy", "set")))
 	{
 		st = usage_error("unknown verb '%s'", a.pos[0]);
 		args_free(&a);
@@ -303,6 +324,14 @@ int main(int argc, char **argv)
 		if ((st = need_pos(&a, 2, "show SERIAL [--pem]")) != 0)
 			goto out_st;
 		rc = ca_show(&c, a.pos[1], a.pem, stdout, &e);
+	} else if (verb_is(&a, "policy", "show")) {
+		if ((st = need_pos(&a, 2, "policy show")) != 0)
+			goto out_st;
+		rc = ca_policy_show(c.home, a.json, stdout, &e);
+	} else if (verb_is(&a, "policy", "set")) {
+		if ((st = need_pos(&a, 3, "policy set FILE")) != 0)
+			goto out_st;
+		rc = ca_policy_set(&c, a.pos[2], &e);
 	} else if (verb_is(&a, "audit", "log")) {
 		rc = ca_audit_log(&c, stdout, &e);
 	} else {

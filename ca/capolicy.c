@@ -1,0 +1,301 @@
+/*
+ * capolicy.c - the CA side of the policy engine: which policy is active,
+ * describing a parsed CSR to policy_decide() and turning its decision into
+ * TBS parameters, and the `plantca policy` verbs.
+ *
+ * Nothing is copied from the CSR into the certificate as bytes except the
+ * public key: the subject is rebuilt attribute by attribute from the
+ * decision (template values from the profile, allowed values from the
+ * request), SANs are rebuilt from their parsed values (x509_tbs_build), and
+ * KU/EKU/validity come from the profile.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "ca_int.h"
+#include "file.h"
+#include "json.h"
+
+_Static_assert((int)X509_KU_DIGITAL_SIGNATURE == (int)POLICY_KU_DIGITAL_SIGNATURE &&
+    (int)X509_KU_KEY_ENCIPHERMENT == (int)POLICY_KU_KEY_ENCIPHERMENT &&
+    (int)X509_KU_CRL_SIGN == (int)POLICY_KU_CRL_SIGN, "KU bits agree");
+_Static_assert((int)X509_GN_DNS == (int)POLICY_SAN_DNS && (int)X509_GN_IP == (int)POLICY_SAN_IP &&
+    (int)X509_GN_URI == (int)POLICY_SAN_URI && (int)X509_GN_EMAIL == (int)POLICY_SAN_EMAIL,
+    "SAN types agree");
+
+pc_rc ca_policy_active(const char *home, policy **out, pc_err *e)
+{
+	char path[PATH_MAX];
+
+	if (home != NULL) {
+		if ((size_t)snprintf(path, sizeof path, "%s/" CA_POLICY_FILE, home) >= sizeof path)
+			return pc_fail(e, PC_E_USAGE, "%s: CA home path too long", home);
+		if (access(path, F_OK) == 0)
+			return policy_load(path, out, e);
+	}
+	return policy_default(out, e);
+}
+
+/* The subject of a CSR as a flat attribute list (multi-valued RDNs are
+ * flattened; the certificate gets one attribute per RDN). */
+struct subj {
+	policy_attr a[POLICY_ATTRS_MAX];
+	uint8_t tag[POLICY_ATTRS_MAX];
+	char oid[POLICY_ATTRS_MAX][64];
+	char *val[POLICY_ATTRS_MAX];
+	size_t n;
+};
+
+static void subj_free(struct subj *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->val[i]);
+	s->n = 0;
+}
+
+static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct subj *s,
+    pc_err *e)
+{
+	pc_reader r = pc_reader_make(der, len), name, rdn, atv, oid, val;
+	uint8_t tag;
+
+	s->n = 0;
+	if (!pc_der_read(&r, DER_SEQUENCE, &name) || !pc_reader_done(&r))
+		return pc_fail(e, PC_E_CSR, "%s: malformed subject", what);
+	while (pc_reader_left(&name) > 0) {
+		if (!pc_der_read(&name, DER_SET, &rdn))
+			return pc_fail(e, PC_E_CSR, "%s: malformed subject", what);
+		while (pc_reader_left(&rdn) > 0) {
+			size_t n;
+			if (s->n >= POLICY_ATTRS_MAX)
+				return pc_fail(e, PC_E_POLICY, "%s: subject has more than %d attributes",
+				    what, POLICY_ATTRS_MAX);
+			if (!pc_der_read(&rdn, DER_SEQUENCE, &atv) || !pc_der_read(&atv, DER_OID, &oid) ||
+			    !pc_der_read_any(&atv, &tag, &val, NULL, NULL) || !pc_reader_done(&atv) ||
+			    !pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), s->oid[s->n],
+			    sizeof s->oid[0]))
+				return pc_fail(e, PC_E_CSR, "%s: malformed subject", what);
+			if (tag != DER_UTF8STRING && tag != DER_PRINTABLESTRING && tag != DER_IA5STRING)
+				return pc_fail(e, PC_E_POLICY, "%s: subject attribute %s is not a UTF8String, "
+				    "PrintableString or IA5String", what, s->oid[s->n]);
+			n = pc_reader_left(&val);
+			if (memchr(val.p + val.off, 0, n) != NULL || n == 0)
+				return pc_fail(e, PC_E_POLICY, "%s: subject attribute %s is empty or has a "
+				    "NUL byte", what, s->oid[s->n]);
+			s->val[s->n] = malloc(n + 1);
+			if (s->val[s->n] == NULL)
+				return pc_fail(e, PC_E_NOMEM, "out of memory");
+			memcpy(s->val[s->n], val.p + val.off, n);
+			s->val[s->n][n] = '\0';
+			s->tag[s->n] = tag;
+			s->a[s->n].oid = s->oid[s->n];
+			s->a[s->n].value = s->val[s->n];
+			s->n++;
+		}
+	}
+	return PC_OK;
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr(" '()+,-./:=?", *s)))
+			return false;
+	return true;
+}
+
+/* String type for a template value (RFC 5280 Appendix A / RFC 4519). */
+static uint8_t template_tag(const char *oid, const char *v)
+{
+	if (strcmp(oid, "2.5.4.6") == 0 || strcmp(oid, "2.5.4.5") == 0)
+		return printable(v) ? DER_PRINTABLESTRING : DER_UTF8STRING;
+	if (strcmp(oid, "0.9.2342.19200300.100.1.25") == 0 || strcmp(oid, "1.2.840.113549.1.9.1") == 0)
+		return DER_IA5STRING;
+	return DER_UTF8STRING;
+}
+
+static policy_key key_of(x509_keytype t)
+{
+	switch (t) {
+	case X509_KEY_EC_P256: return POLICY_KEY_EC_P256;
+	case X509_KEY_EC_P384: return POLICY_KEY_EC_P384;
+	case X509_KEY_RSA: return POLICY_KEY_RSA;
+	case X509_KEY_ED25519: return POLICY_KEY_ED25519;
+	}
+	return (policy_key)0;
+}
+
+pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
+    const char *ca_name, const char *segment, const char *station, unsigned days,
+    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    const char *eku[POLICY_EKU_MAX + 1], pc_err *e)
+{
+	struct subj s;
+	policy_san san[X509_SAN_MAX];
+	policy_request r;
+	policy_decision *d;
+	pc_der der;
+	size_t i;
+	pc_rc rc;
+
+	memset(&s, 0, sizeof s);
+	rc = subj_parse(csr->subject, csr->subject_len, what, &s, e);
+	if (rc != PC_OK) {
+		subj_free(&s);
+		return rc;
+	}
+	for (i = 0; i < csr->nsan; i++) {
+		san[i].type = (policy_san_type)csr->san[i].type;
+		san[i].val = csr->san[i].val;
+		san[i].len = csr->san[i].len;
+	}
+	memset(&r, 0, sizeof r);
+	r.what = what;
+	r.segment = segment && segment[0] ? segment : NULL;
+	r.station = station;
+	r.profile = profile;
+	r.ca = ca_name;
+	r.key = key_of(csr->keytype);
+	r.bits = csr->bits;
+	r.subject = s.a;
+	r.nsubject = s.n;
+	r.san = san;
+	r.nsan = csr->nsan;
+	r.days = days;
+	d = malloc(sizeof *d);
+	if (d == NULL) {
+		subj_free(&s);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	rc = policy_decide(pol, &r, d, e);
+	if (rc != PC_OK)
+		goto out;
+
+	/* the subject, rebuilt from the decision */
+	pc_der_init(&der);
+	pc_der_begin(&der, DER_SEQUENCE);
+	for (i = 0; i < d->nsubject; i++) {
+		const policy_out_attr *a = &d->subject[i];
+		uint8_t tag = a->from_request >= 0 ? s.tag[a->from_request] : template_tag(a->oid, a->value);
+		pc_der_begin(&der, DER_SET);
+		pc_der_begin(&der, DER_SEQUENCE);
+		pc_der_oid_text(&der, a->oid);
+		pc_der_tlv(&der, tag, a->value, strlen(a->value));
+		pc_der_end(&der);
+		pc_der_end(&der);
+	}
+	pc_der_end(&der);
+	if (!pc_der_ok(&der)) {
+		pc_der_free(&der);
+		rc = pc_fail(e, PC_E_INTERNAL, "%s: cannot encode the subject", what);
+		goto out;
+	}
+	pc_buf_append(subject, der.b.p, der.b.len);
+	pc_der_free(&der);
+	if (!pc_buf_ok(subject)) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; d->eku[i] != NULL; i++)
+		eku[i] = d->eku[i];
+	eku[i] = NULL;
+	t->subject = subject->p;
+	t->subject_len = subject->len;
+	t->key_usage = d->key_usage;
+	t->eku = eku;
+	t->san = csr->san;          /* every SAN was allowed: all of them, rebuilt */
+	t->nsan = csr->nsan;
+	t->is_ca = false;
+	t->path_len = -1;
+	t->permit = NULL;
+	t->npermit = 0;
+	*days_out = d->days;
+out:
+	free(d);
+	subj_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------------------- verbs */
+
+pc_rc ca_policy_check(const char *path, bool json, FILE *out, pc_err *e)
+{
+	policy *p;
+
+	PC_TRY(policy_load(path, &p, e));
+	if (json)
+		fprintf(out, "{\"file\":\"%s\",\"ok\":true,\"sha256\":\"%s\"}\n", path, policy_hash(p));
+	else
+		fprintf(out, "%s: ok (sha256 %s; profiles %s)\n", path, policy_hash(p),
+		    policy_profile_names(p));
+	policy_free(p);
+	return PC_OK;
+}
+
+pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e)
+{
+	policy *p;
+	pc_buf b = PC_BUF_INIT;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(ca_policy_active(home, &p, e));
+	policy_describe(p, json, &b);
+	if (pc_buf_ok(&b))
+		fwrite(b.p, 1, b.len, out);
+	else
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&b);
+	policy_free(p);
+	return rc;
+}
+
+pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	policy *p = NULL;
+	store_txn *t;
+	char dst[PATH_MAX], detail[600];
+	pc_rc rc;
+
+	PC_TRY(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
+	rc = policy_parse(buf, len, path, &p, e);
+	if (rc != PC_OK)
+		goto out;
+	if ((size_t)snprintf(dst, sizeof dst, "%s/" CA_POLICY_FILE, c->home) >= sizeof dst) {
+		rc = pc_fail(e, PC_E_USAGE, "%s: CA home path too long", c->home);
+		goto out;
+	}
+	/* the file goes in first (atomically), then the audit event: a crash
+	 * in between leaves the new policy unrecorded, never a recorded policy
+	 * that is not in force */
+	rc = pc_file_write_atomic(dst, buf, len, 0644, false, e);
+	if (rc != PC_OK)
+		goto out;
+	snprintf(detail, sizeof detail, "sha256 %s; profiles %s; from %.300s", policy_hash(p),
+	    policy_profile_names(p), path);
+	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		goto out;
+	rc = audit_append(t, time(NULL), "policy.set", CA_POLICY_FILE, "ok", detail, e);
+	if (rc == PC_OK)
+		rc = store_commit(t, e);
+	else
+		store_abort(t);
+	if (rc == PC_OK) {
+		if (c->json)
+			printf("{\"policy\":\"%s\",\"sha256\":\"%s\"}\n", dst, policy_hash(p));
+		else
+			printf("policy installed: %s (sha256 %s)\n", dst, policy_hash(p));
+	}
+out:
+	policy_free(p);
+	free(buf);
+	return rc;
+}

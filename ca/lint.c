@@ -405,9 +405,63 @@ static bool gn_matches(const x509_gn *name, const x509_gn *c)
 	return false;
 }
 
+static bool eku_has(const struct tbs_info *t, const char *oid)
+{
+	size_t i;
+
+	for (i = 0; i < t->neku; i++)
+		if (strcmp(t->eku[i], oid) == 0)
+			return true;
+	return false;
+}
+
+/* The subject's last CN as text, if any. */
+static bool subject_cn(const struct tbs_info *t, char *out, size_t n)
+{
+	pc_reader r = pc_reader_make(t->subject, t->subject_len), name, rdn, atv, oid, val;
+	uint8_t tag;
+	bool found = false;
+
+	if (!pc_der_read(&r, DER_SEQUENCE, &name))
+		return false;
+	while (pc_der_read(&name, DER_SET, &rdn))
+		while (pc_der_read(&rdn, DER_SEQUENCE, &atv))
+			if (pc_der_read(&atv, DER_OID, &oid) &&
+			    pc_der_read_any(&atv, &tag, &val, NULL, NULL) && oid_is(oid, "2.5.4.3") &&
+			    pc_reader_left(&val) < n) {
+				memcpy(out, val.p + val.off, pc_reader_left(&val));
+				out[pc_reader_left(&val)] = '\0';
+				found = true;
+			}
+	return found;
+}
+
 static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct lint *l)
 {
 	size_t i, k;
+	bool dns_san = false;
+	char cn[256];
+
+	/* A server certificate without a DNS SAN: GnuTLS (as browsers once
+	 * did) checks its CN against the issuer's dNSName constraints. */
+	for (i = 0; i < t->nsan; i++)
+		dns_san = dns_san || t->san[i].type == X509_GN_DNS;
+	if (!dns_san && eku_has(t, "1.3.6.1.5.5.7.3.1") && subject_cn(t, cn, sizeof cn)) {
+		bool constrained = false, ok = false;
+		x509_gn g;
+		memset(&g, 0, sizeof g);
+		g.type = X509_GN_DNS;
+		g.len = strlen(cn);
+		memcpy(g.val, cn, g.len);
+		for (k = 0; k < is->npermit; k++)
+			if (is->permit[k].type == X509_GN_DNS) {
+				constrained = true;
+				ok = ok || gn_matches(&g, &is->permit[k]);
+			}
+		if (constrained && !ok)
+			bad(l, "serverAuth certificate without a DNS SAN whose CN '%s' is outside the "
+			    "issuer's DNS name constraints (verifiers check the CN then)", cn);
+	}
 
 	for (i = 0; i < t->nsan; i++) {
 		const x509_gn *g = &t->san[i];
@@ -439,15 +493,6 @@ static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct
 	}
 }
 
-static bool eku_has(const struct tbs_info *t, const char *oid)
-{
-	size_t i;
-
-	for (i = 0; i < t->neku; i++)
-		if (strcmp(t->eku[i], oid) == 0)
-			return true;
-	return false;
-}
 
 pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, size_t issuer_len,
     const ca_lint_expect *x, const char *what, pc_err *e)

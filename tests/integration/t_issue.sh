@@ -122,8 +122,8 @@ done
 ok "batch issuance into SERIAL.pem files"
 
 # name constraints are real: the pre-issuance check refuses a certificate
-# outside them before the HSM signs (OpenSSL would refuse it too:
-# t_policy.sh shows that with a certificate made outside plantca)
+# outside them before the HSM signs (the matching rules are unit-tested in
+# tests/unit/ca/test_lint.c)
 mkcsr p256 rogue "$WORK/rogue.csr" "DNS:pump.corp.example"
 before=$(store_dump)
 expect 1 pc issue "$WORK/rogue.csr" --ca line3 --profile tls-server -o "$WORK/rogue.pem"

@@ -377,6 +377,10 @@ int main(void)
 	s = good(now); s.san[3] = "email:ops@corp.example";
 	REFUSED("email domain outside", s, X509_KU_DIGITAL_SIGNATURE, false,
 	    "SAN email:ops@corp.example is outside");
+	s = good(now); s.san[0] = "ip:10.3.0.7"; s.san[1] = NULL;
+	REFUSED("serverAuth, no DNS SAN, CN outside the DNS constraints", s,
+	    X509_KU_DIGITAL_SIGNATURE, false, "serverAuth certificate without a DNS SAN whose CN "
+	    "'pump1' is outside the issuer's DNS name constraints");
 	s = good(now); s.serial[0] = 0x80; s.na = s.nb - 1; s.dup_ku = true;
 	REFUSED("several faults, all listed", s, X509_KU_DIGITAL_SIGNATURE, false,
 	    "serial number is not positive");

@@ -230,9 +230,11 @@ pc_rc ca_policy_check(const char *path, bool json, FILE *out, pc_err *e)
 	policy *p;
 
 	PC_TRY(policy_load(path, &p, e));
-	if (json)
-		fprintf(out, "{\"file\":\"%s\",\"ok\":true,\"sha256\":\"%s\"}\n", path, policy_hash(p));
-	else
+	if (json) {
+		fprintf(out, "{\"file\":");
+		json_str(out, path);
+		fprintf(out, ",\"ok\":true,\"sha256\":\"%s\"}\n", policy_hash(p));
+	} else
 		fprintf(out, "%s: ok (sha256 %s; profiles %s)\n", path, policy_hash(p),
 		    policy_profile_names(p));
 	policy_free(p);
@@ -289,9 +291,11 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	else
 		store_abort(t);
 	if (rc == PC_OK) {
-		if (c->json)
-			printf("{\"policy\":\"%s\",\"sha256\":\"%s\"}\n", dst, policy_hash(p));
-		else
+		if (c->json) {
+			printf("{\"policy\":");
+			json_str(stdout, dst);
+			printf(",\"sha256\":\"%s\"}\n", policy_hash(p));
+		} else
 			printf("policy installed: %s (sha256 %s)\n", dst, policy_hash(p));
 	}
 out:

@@ -499,6 +499,7 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 {
 	struct tbs_info *t = NULL, *is = NULL;
 	struct lint *l;
+	pc_err ke;
 	x509_keytype kt = 0;
 	unsigned bits = 0;
 	pc_rc rc = PC_OK;
@@ -563,8 +564,8 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 
 	/* key usage fit for the key type: EC and Ed25519 keys do not encrypt
 	 * (RFC 8813 §3, RFC 8410 §5); Ed25519 and RSA do not agree keys */
-	if (x509_spki_check(t->spki, t->spki_len, &kt, &bits, "subject key", e) != PC_OK) {
-		bad(l, "%s", e->msg);
+	if (x509_spki_check(t->spki, t->spki_len, &kt, &bits, "subject key", &ke) != PC_OK) {
+		bad(l, "%s", ke.msg);
 	} else {
 		if (kt != X509_KEY_RSA &&
 		    (t->ku & (X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT)))

@@ -34,6 +34,7 @@ enum {
 enum {
 	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
 	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
+	I_F_REQUEST,
 };
 
 
@@ -346,6 +347,8 @@ static void intent_encode(const ca_job *j, pc_buf *b)
 	pc_rec_str(b, I_F_SOURCE, j->source);
 	pc_rec_str(b, I_F_SEGMENT, j->segment);
 	pc_rec_str(b, I_F_KEYTYPE, j->keytype);
+	if (j->request_id)
+		pc_rec_u64(b, I_F_REQUEST, j->request_id);
 	if (j->newca) {
 		pc_rec_str(b, I_F_NEWCA, j->newca);
 		pc_rec_str(b, I_F_NEWCA_URI, j->newca_uri);
@@ -533,6 +536,8 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 			if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
+		if (rc == PC_OK && j->request_id)
+			rc = ca_request_mark_issued(t, j->request_id, j->serial, e);
 		if (rc == PC_OK)
 			rc = store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e);
 		if (rc == PC_OK) {
@@ -631,6 +636,7 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 		case I_F_NA: if (pc_rec_val_u64(f, &v)) j->na = (time_t)v; break;
 		case I_F_SOURCE: j->source = keep(l, f); break;
 		case I_F_SEGMENT: j->segment = keep(l, f); break;
+		case I_F_REQUEST: (void)pc_rec_val_u64(f, &j->request_id); break;
 		case I_F_KEYTYPE: {
 			char *s = ca_strdup_reader(f);
 			if (s)

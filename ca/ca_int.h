@@ -50,6 +50,7 @@ typedef struct ca_job {
 	const char *newca;         /* kind == ca */
 	const char *newca_uri;
 	uint64_t newca_alg;
+	uint64_t request_id;       /* queued request this answers, 0: none */
 	char keytype[32];
 	char *subject_text, *san_text;
 	uint8_t serial[X509_SERIAL_LEN];
@@ -78,10 +79,89 @@ void ca_iso_time(uint64_t t, char out[32]);
 void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32]);
 bool valid_ca_name(const char *n);
 
+/* Mark queued request `id` issued with `serial` (ca/bundle.c); called in the
+ * transaction that records the certificate. */
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
+
 /* Check one CSR (bytes from `source`) against `prof` and build its TBS as a
  * leaf of `issuer`, signed later with `ik`.  Fills j (ca_job_free it). */
 pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec *issuer,
     hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len, const char *source,
     const char *segment, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+
+/* ---- stations and queued requests (requests.c; bundles: bundle.c) ---- */
+
+/* a station's minisign key: 8-byte id, 32-byte Ed25519 public key (the
+ * same sizes as transfer.h's TR_KEYID_LEN / TR_PK_LEN) */
+enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
+/* Key id as minisign prints it (16 uppercase hex digits of the
+ * little-endian number). */
+void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
+
+enum { REC_STATION = 'S', REC_REQUEST = 'R', REC_EXPORT = 'E' };
+enum { S_F_SEGMENT = 1, S_F_CA, S_F_PK, S_F_LAST_SEQ, S_F_ADDED, S_F_KEYID };
+enum {
+	R_F_ID = 1, R_F_STATUS, R_F_SEGMENT, R_F_STATION, R_F_BUNDLE, R_F_MEMBER, R_F_PROFILE,
+	R_F_CSR, R_F_SUBJECT, R_F_SAN, R_F_KEYTYPE, R_F_REASON, R_F_SERIAL, R_F_CREATED,
+	R_F_EXPORTED, R_F_CA,
+};
+enum { E_F_TIME = 1, E_F_SEQ, E_F_CRL, E_F_BUNDLE };
+
+enum {
+	RESPONSE_DAYS = 30,          /* a response bundle expires after this */
+	REASON_MAX = 512,
+};
+
+#define META_REQ_NEXT "requests.next"
+#define META_EXPORT_SEQ "export.seq."   /* + segment */
+#define META_EXPORT "export."           /* + segment: last export record */
+
+/* ------------------------------------------------------------ stations */
+
+typedef struct ca_station {
+	uint8_t keyid[CA_KEYID_LEN];
+	char keyid_text[17];
+	char *segment, *ca;
+	uint8_t pk[CA_PK_LEN];
+	uint64_t last_seq, added;
+} ca_station;
+
+typedef struct ca_station_list_t {
+	ca_station *v;
+	size_t n, cap;
+} ca_station_list_t;
+
+typedef struct ca_request {
+	uint64_t id, created, exported;
+	char *status, *segment, *station, *bundle, *member, *profile, *subject, *san, *keytype,
+	    *reason, *ca;
+	uint8_t *csr;
+	size_t csr_len;
+	uint8_t serial[X509_SERIAL_LEN];
+	bool has_serial;
+} ca_request;
+
+typedef struct ca_request_list {
+	ca_request *v;
+	size_t n, cap;
+	const char *status;      /* filter, NULL: all */
+	const char *segment;     /* filter, NULL: all */
+} ca_request_list;
+
+void ca_station_free(ca_station *s);
+void ca_station_encode(const ca_station *s, pc_buf *b);
+pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e);
+void ca_station_list_free(ca_station_list_t *l);
+pc_rc ca_stations_load(store_txn *t, ca_station_list_t *l, pc_err *e);
+void ca_request_free(ca_request *r);
+void ca_request_encode(const ca_request *r, pc_buf *b);
+pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e);
+void ca_id_key(uint64_t id, uint8_t k[8]);
+pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e);
+pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e);
+pc_rc ca_set_str(char **field, const char *v, pc_err *e);
+pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e);
+void ca_request_list_free(ca_request_list *l);
+pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
 
 #endif

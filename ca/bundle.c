@@ -19,7 +19,7 @@
 #include "rec.h"
 #include "transfer.h"
 
-_Static_assert(CA_KEYID_LEN == TR_KEYID_LEN && CA_PK_LEN == TR_PK_LEN,
+_Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)TR_PK_LEN,
     "station records and minisign keys must agree on sizes");
 
 pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, const char *ca_name,
@@ -37,7 +37,7 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 	pc_rc rc;
 
 	if (!segment || !pubkey_path || !ca_name)
-		return pc_fail(e, PC_E_USAGE, "usage: plantca ca_station add SEGMENT PUBKEY --ca NAME");
+		return pc_fail(e, PC_E_USAGE, "usage: plantca station add SEGMENT PUBKEY --ca NAME");
 	if (!tr_segment_ok(segment))
 		return pc_fail(e, PC_E_USAGE, "segment '%s': use 1-%d lowercase letters, digits and '-'",
 		    segment, TR_SEGMENT_MAX);
@@ -93,7 +93,7 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 	} else {
 		printf("station key %s enrolled for segment %s (issuing CA %s)\n", s.keyid_text, segment,
 		    ca_name);
-		printf("Compare the key id with the one plantca-ca_station init printed on the station.\n");
+		printf("Compare the key id with the one plantca-station init printed on the station.\n");
 	}
 	return PC_OK;
 }
@@ -157,7 +157,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	if (rc != PC_OK)
 		goto out;
 	if (sl.n == 0) {
-		rc = pc_fail(e, PC_E_STATE, "%s: no ca_station is enrolled (plantca ca_station add)", path);
+		rc = pc_fail(e, PC_E_STATE, "%s: no station is enrolled (plantca station add)", path);
 		goto out;
 	}
 	keys = calloc(sl.n, sizeof *keys);
@@ -562,11 +562,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
 		goto out;
-	{
-		char fname[TR_NAME_MAX + 8];
-		snprintf(fname, sizeof fname, "%s.tar", name);
-		tr_trusted_comment(&meta, fname, comment, sizeof comment);
-	}
+	tr_trusted_comment(&meta, name, comment, sizeof comment);
 	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, hsm_ed25519_sign, tk, &sig, e)) != PC_OK)
 		goto out;
 	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)

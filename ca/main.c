@@ -39,6 +39,22 @@ static const char usage_text[] =
 "        CSRs are checked before anything is signed: one bad CSR refuses the\n"
 "        batch.  Profiles: tls-server, tls-client, opcua-app.  Output: PEM on\n"
 "        stdout, or -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
+"  station add SEGMENT PUBKEY --ca NAME\n"
+"        Enroll a plant station's minisign public key (station.pub) for a\n"
+"        segment served by issuing CA NAME.  Shows the key id to compare.\n"
+"  station list            Enrolled stations, segments and last sequences.\n"
+"  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
+"                          station, segment, sequence, expiry, every hash) and\n"
+"                          queue its requests: pending, or rejected with why.\n"
+"  requests [--status pending|approved|rejected|issued]\n"
+"                          The review screen: subject, SAN, key type, profile,\n"
+"                          station and any reason, per request.\n"
+"  approve ID... | --all   Approve pending requests.\n"
+"  reject ID --reason TEXT Reject a pending or approved request.\n"
+"  sign                    Issue every approved request (progress on a terminal).\n"
+"  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
+"                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
+"                          signed by the CA transfer key in the token.\n"
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
@@ -66,7 +82,7 @@ static const char usage_text[] =
 enum {
 	OPT_HOME = 256, OPT_JSON, OPT_PIN_FILE, OPT_MODULE, OPT_TOKEN, OPT_SUBJECT, OPT_KEY,
 	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
-	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED,
+	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON,
 };
 
 static const struct option longopts[] = {
@@ -89,16 +105,19 @@ static const struct option longopts[] = {
 	{ "segment", required_argument, NULL, OPT_SEGMENT },
 	{ "expiring", required_argument, NULL, OPT_EXPIRING },
 	{ "revoked", no_argument, NULL, OPT_REVOKED },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char *home, *pin_file, *module, *token, *subject, *key, *ca, *profile;
-	const char *out, *out_dir, *segment;
+	const char *out, *out_dir, *segment, *status, *reason;
 	unsigned days;
 	int path_len, expiring;
-	bool json, der, pem, revoked;
+	bool json, der, pem, revoked, all;
 	const char **permit;
 	size_t npermit;
 	char **pos;       /* positional arguments, verb first */
@@ -184,6 +203,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_PEM: a->pem = true; break;
 		case OPT_SEGMENT: a->segment = optarg; break;
 		case OPT_REVOKED: a->revoked = true; break;
+		case OPT_STATUS: a->status = optarg; break;
+		case OPT_ALL: a->all = true; break;
+		case OPT_REASON: a->reason = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -250,7 +272,11 @@ int main(int argc, char **argv)
 	}
 	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
 	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
-	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify")))
+	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify") ||
+	    verb_is(&a, "station", "add") || verb_is(&a, "station", "list") ||
+	    verb_is(&a, "import", NULL) || verb_is(&a, "requests", NULL) ||
+	    verb_is(&a, "approve", NULL) || verb_is(&a, "reject", NULL) ||
+	    verb_is(&a, "sign", NULL) || verb_is(&a, "export", NULL)))
 	{
 		st = usage_error("unknown verb '%s'", a.pos[0]);
 		args_free(&a);
@@ -303,6 +329,30 @@ int main(int argc, char **argv)
 		if ((st = need_pos(&a, 2, "show SERIAL [--pem]")) != 0)
 			goto out_st;
 		rc = ca_show(&c, a.pos[1], a.pem, stdout, &e);
+	} else if (verb_is(&a, "station", "add")) {
+		if ((st = need_pos(&a, 4, "station add SEGMENT PUBKEY --ca NAME")) != 0)
+			goto out_st;
+		rc = ca_station_add(&c, a.pos[2], a.pos[3], a.ca, &e);
+	} else if (verb_is(&a, "station", "list")) {
+		rc = ca_station_list(&c, stdout, &e);
+	} else if (verb_is(&a, "import", NULL)) {
+		if ((st = need_pos(&a, 2, "import BUNDLE.tar")) != 0)
+			goto out_st;
+		rc = ca_import(&c, a.pos[1], &e);
+	} else if (verb_is(&a, "requests", NULL)) {
+		rc = ca_requests(&c, a.status, stdout, &e);
+	} else if (verb_is(&a, "approve", NULL)) {
+		rc = ca_approve(&c, (const char *const *)a.pos + 1, (size_t)a.npos - 1, a.all, &e);
+	} else if (verb_is(&a, "reject", NULL)) {
+		if ((st = need_pos(&a, 2, "reject ID --reason TEXT")) != 0)
+			goto out_st;
+		rc = ca_reject(&c, a.pos[1], a.reason, &e);
+	} else if (verb_is(&a, "sign", NULL)) {
+		rc = ca_sign(&c, &e);
+	} else if (verb_is(&a, "export", NULL)) {
+		if ((st = need_pos(&a, 3, "export SEGMENT DIR")) != 0)
+			goto out_st;
+		rc = ca_export(&c, a.pos[1], a.pos[2], &e);
 	} else if (verb_is(&a, "audit", "log")) {
 		rc = ca_audit_log(&c, stdout, &e);
 	} else {

@@ -133,7 +133,7 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 	if (c->json)
 		fputc('[', out);
 	else if (l.n == 0)
-		fprintf(out, "no stations enrolled (plantca ca_station add SEGMENT PUBKEY --ca NAME)\n");
+		fprintf(out, "no stations enrolled (plantca station add SEGMENT PUBKEY --ca NAME)\n");
 	for (i = 0; i < l.n; i++) {
 		char added[32];
 		ca_iso_time(l.v[i].added, added);

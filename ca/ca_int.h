@@ -84,4 +84,25 @@ pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec 
     hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len, const char *source,
     const char *segment, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
 
+/* ---- revocations and CRLs (crl.c) ---- */
+
+/* A revocation as stored in STORE_REVOCATIONS under the 20-byte serial. */
+typedef struct ca_revocation {
+	uint64_t reason;            /* RFC 5280 §5.3.1 CRLReason; 0: unspecified */
+	uint64_t when;              /* revocation time, unix seconds */
+	char ca[CA_NAME_MAX + 1];   /* the CA that issued the certificate */
+} ca_revocation;
+
+void ca_revocation_encode(pc_buf *b, const ca_revocation *r);
+pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e) PC_CHECK;
+/* Revocation of `serial`, if any: PC_OK and *r, PC_E_NOTFOUND, or an error. */
+pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
+    ca_revocation *r, pc_err *e) PC_CHECK;
+
+/* The current CRL of CA `ca_name` as last published by `plantca crl`: a
+ * malloc'ed copy of its DER in *der (caller frees), its thisUpdate and
+ * nextUpdate.  PC_E_NOTFOUND if that CA has no CRL yet. */
+pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
+    time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
+
 #endif

@@ -23,6 +23,7 @@
 #include "profile.h"
 #include "rec.h"
 #include "ca_int.h"
+#include "crl.h"
 
 /* record types and fields (common/rec.h); never reorder, only add */
 enum { REC_CA = 'C', REC_CERT = 'X', REC_INTENT = 'I' };
@@ -1562,8 +1563,24 @@ void ca_iso_time(uint64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 }
 
-static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
+/* Reason and date of a revoked certificate as text; false if not revoked. */
+static bool revocation_text(store_txn *t, const ca_cert_rec *r, const char **reason,
+    char when[32])
 {
+	ca_revocation rv;
+	pc_err ignored;
+
+	if (ca_revocation_get(t, r->serial, &rv, &ignored) != PC_OK)
+		return false;
+	*reason = ca_reason_name((unsigned)rv.reason);
+	ca_iso_time(rv.when, when);
+	return true;
+}
+
+static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status)
+{
+	const char *reason;
+	char when[32];
 	char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
 	ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
@@ -1586,7 +1603,10 @@ static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
 	json_str(out, r->segment);
 	fprintf(out, ",\"source\":");
 	json_str(out, r->source);
-	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"}", nb, na, is);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"", nb, na, is);
+	if (revocation_text(t, r, &reason, when))
+		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", reason, when);
+	fputc('}', out);
 }
 
 struct certs_ctx {
@@ -1619,12 +1639,17 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	if (x->c->json) {
 		if (x->n)
 			fputc(',', x->out);
-		cert_json(x->out, &r, status);
+		cert_json(x->out, x->t, &r, status);
 	} else {
+		const char *reason;
+		char when[32];
 		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
 		ca_iso_time(r.na, na);
-		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s\n", hex, status, na, r.profile,
+		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s", hex, status, na, r.profile,
 		    r.ca, r.subject, r.san[0] ? "  " : "", r.san);
+		if (revocation_text(x->t, &r, &reason, when))
+			fprintf(x->out, "  [revoked %s %s]", when, reason);
+		fputc('\n', x->out);
 	}
 	x->n++;
 	ca_cert_rec_free(&r);
@@ -1675,7 +1700,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, &r, ca_cert_status(t, &r, time(NULL)));
+		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)));
 		fputc('\n', out);
 	} else {
 		char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
@@ -1690,6 +1715,12 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		    hex, ca_cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
 		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
 		    r.source, fp);
+		{
+			const char *reason;
+			char when[32];
+			if (revocation_text(t, &r, &reason, when))
+				fprintf(out, "revoked:    %s (%s)\n", when, reason);
+		}
 	}
 	ca_cert_rec_free(&r);
 	store_abort(t);

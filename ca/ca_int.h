@@ -98,7 +98,7 @@ enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
  * little-endian number). */
 void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
 
-enum { REC_STATION = 'S', REC_REQUEST = 'R', REC_EXPORT = 'E' };
+enum { REC_STATION = 'S', REC_REQUEST = 'Q', REC_EXPORT = 'E' };
 enum { S_F_SEGMENT = 1, S_F_CA, S_F_PK, S_F_LAST_SEQ, S_F_ADDED, S_F_KEYID };
 enum {
 	R_F_ID = 1, R_F_STATUS, R_F_SEGMENT, R_F_STATION, R_F_BUNDLE, R_F_MEMBER, R_F_PROFILE,
@@ -163,5 +163,26 @@ pc_rc ca_set_str(char **field, const char *v, pc_err *e);
 pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e);
 void ca_request_list_free(ca_request_list *l);
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
+
+/* ---- revocations and CRLs (crl.c) ---- */
+
+/* A revocation as stored in STORE_REVOCATIONS under the 20-byte serial. */
+typedef struct ca_revocation {
+	uint64_t reason;            /* RFC 5280 §5.3.1 CRLReason; 0: unspecified */
+	uint64_t when;              /* revocation time, unix seconds */
+	char ca[CA_NAME_MAX + 1];   /* the CA that issued the certificate */
+} ca_revocation;
+
+void ca_revocation_encode(pc_buf *b, const ca_revocation *r);
+pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e) PC_CHECK;
+/* Revocation of `serial`, if any: PC_OK and *r, PC_E_NOTFOUND, or an error. */
+pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
+    ca_revocation *r, pc_err *e) PC_CHECK;
+
+/* The current CRL of CA `ca_name` as last published by `plantca crl`: a
+ * malloc'ed copy of its DER in *der (caller frees), its thisUpdate and
+ * nextUpdate.  PC_E_NOTFOUND if that CA has no CRL yet. */
+pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
+    time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
 
 #endif

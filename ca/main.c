@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "crl.h"
 #include "pc.h"
 #include "secret.h"
 
@@ -54,11 +55,28 @@ static const char usage_text[] =
 "  sign                    Issue every approved request (progress on a terminal).\n"
 "  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
 "                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
-"                          signed by the CA transfer key in the token.\n"
+"                          signed by the CA transfer key in the token.\n";
+static const char usage_text2[] =
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
 "  show SERIAL [--pem]     One certificate in detail (or its PEM).\n"
+"  revoke SERIAL --reason R | revoke --from-file FILE --reason R\n"
+"        Revoke certificates (an issuing CA by its certificate's serial: it\n"
+"        goes on the root's CRL).  R: keyCompromise, cACompromise,\n"
+"        affiliationChanged, superseded, cessationOfOperation,\n"
+"        privilegeWithdrawn, or unspecified (no reason code on the CRL).\n"
+"        FILE: one serial a line ('#' comments); all or nothing.  Unknown,\n"
+"        already revoked or expired serials are refused.  No PIN needed; the\n"
+"        revocation reaches devices with the next CRL.\n"
+"  crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]\n"
+"        Sign a new v2 CRL (PEM, or DER with --der) for CA NAME ('root' for\n"
+"        the root's), on stdout or into FILE; without --ca, one for every CA\n"
+"        into HOME/crl/NAME.crl.  The current CRLs are kept in the store for\n"
+"        export.  nextUpdate = thisUpdate + the CA's cadence: 7 days for\n"
+"        issuing CAs, 180 for the root; --next-update DAYS (with --ca) sets\n"
+"        that CA's cadence from now on.  Refused when the clock is earlier\n"
+"        than the thisUpdate of the last CRL that CA signed.\n"
 "  audit log               The audit trail, oldest first.\n"
 "  audit verify            Check the hash chain; exit 1 if any event was\n"
 "                          modified, deleted or reordered.\n"
@@ -82,7 +100,8 @@ static const char usage_text[] =
 enum {
 	OPT_HOME = 256, OPT_JSON, OPT_PIN_FILE, OPT_MODULE, OPT_TOKEN, OPT_SUBJECT, OPT_KEY,
 	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
-	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON,
+	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON, OPT_FROM_FILE,
+	OPT_NEXT_UPDATE,
 };
 
 static const struct option longopts[] = {
@@ -108,14 +127,17 @@ static const struct option longopts[] = {
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "from-file", required_argument, NULL, OPT_FROM_FILE },
+	{ "next-update", required_argument, NULL, OPT_NEXT_UPDATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char *home, *pin_file, *module, *token, *subject, *key, *ca, *profile;
-	const char *out, *out_dir, *segment, *status, *reason;
-	unsigned days;
+	const char *out, *out_dir, *segment, *status;
+	const char *reason, *from_file;
+	unsigned days, next_update;
 	int path_len, expiring;
 	bool json, der, pem, revoked, all;
 	const char **permit;
@@ -206,8 +228,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_STATUS: a->status = optarg; break;
 		case OPT_ALL: a->all = true; break;
 		case OPT_REASON: a->reason = optarg; break;
+		case OPT_FROM_FILE: a->from_file = optarg; break;
+		case OPT_NEXT_UPDATE:
+			if (!parse_uint(optarg, 3650, &v) || v == 0)
+				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
+			a->next_update = (unsigned)v;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(usage_text2, stdout);
 			exit(0);
 		case '?':
 		default:
@@ -276,7 +305,8 @@ int main(int argc, char **argv)
 	    verb_is(&a, "station", "add") || verb_is(&a, "station", "list") ||
 	    verb_is(&a, "import", NULL) || verb_is(&a, "requests", NULL) ||
 	    verb_is(&a, "approve", NULL) || verb_is(&a, "reject", NULL) ||
-	    verb_is(&a, "sign", NULL) || verb_is(&a, "export", NULL)))
+	    verb_is(&a, "sign", NULL) || verb_is(&a, "export", NULL) ||
+	    verb_is(&a, "revoke", NULL) || verb_is(&a, "crl", NULL)))
 	{
 		st = usage_error("unknown verb '%s'", a.pos[0]);
 		args_free(&a);
@@ -353,6 +383,18 @@ int main(int argc, char **argv)
 		if ((st = need_pos(&a, 3, "export SEGMENT DIR")) != 0)
 			goto out_st;
 		rc = ca_export(&c, a.pos[1], a.pos[2], &e);
+	} else if (verb_is(&a, "revoke", NULL)) {
+		if (a.npos > 2 || (a.npos == 2) == (a.from_file != NULL)) {
+			st = usage_error("%s", "usage: plantca revoke SERIAL --reason R | revoke "
+			    "--from-file FILE --reason R");
+			goto out_st;
+		}
+		rc = ca_revoke(&c, a.npos == 2 ? a.pos[1] : NULL, a.from_file, a.reason, &e);
+	} else if (verb_is(&a, "crl", NULL)) {
+		ca_crl_opts o = { a.ca, a.out, a.der, a.next_update };
+		if ((st = need_pos(&a, 1, "crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]")) != 0)
+			goto out_st;
+		rc = ca_crl(&c, &o, &e);
 	} else if (verb_is(&a, "audit", "log")) {
 		rc = ca_audit_log(&c, stdout, &e);
 	} else {

@@ -431,6 +431,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	char **replies = NULL;
 	size_t i, j, nreply = 0, ncerts = 0;
 	uint64_t seq = 0;
+	time_t crl_next[2] = { 0, 0 };
 	struct stat st;
 	pc_rc rc;
 
@@ -515,6 +516,36 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (rc != PC_OK)
 		goto out;
 
+	/* the current CRLs of the segment's CA and of the root, as PEM */
+	{
+		const char *cas[2] = { ca_name, "root" };
+		for (i = 0; i < 2; i++) {
+			uint8_t *der = NULL;
+			size_t dl = 0;
+			time_t tu, nu;
+			char mname[CA_NAME_MAX + 8];
+			rc = ca_crl_current(c, cas[i], &der, &dl, &tu, &nu, e);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				fprintf(stderr, "plantca: export %s: CA %s has no CRL yet (plantca crl --ca %s); "
+				    "the bundle carries none for it\n", segment, cas[i], cas[i]);
+				continue;
+			}
+			if (rc != PC_OK)
+				goto out;
+			if (nu <= time(NULL))
+				fprintf(stderr, "plantca: export %s: warning: the CRL of CA %s expired at its "
+				    "nextUpdate; issue a new one (plantca crl --ca %s)\n", segment, cas[i], cas[i]);
+			b.len = 0;
+			pc_pem_encode(&b, "X509 CRL", der, dl);
+			free(der);
+			snprintf(mname, sizeof mname, "%s.crl", cas[i]);
+			if ((rc = member_add(&ms, mname, &b, e)) != PC_OK)
+				goto out;
+			crl_next[i] = nu;
+		}
+	}
+
 	/* chain.pem: issuing CA then root; trust.pem: root then issuing CA */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
@@ -595,6 +626,11 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		pc_rec_u64(&b, E_F_TIME, (uint64_t)meta.created);
 		pc_rec_u64(&b, E_F_SEQ, meta.sequence);
 		pc_rec_str(&b, E_F_BUNDLE, name);
+		/* the CRLs as delivered: what the plant will run on until next time */
+		if (crl_next[0])
+			pc_rec_u64(&b, E_F_CRL, (uint64_t)crl_next[0]);
+		if (crl_next[1])
+			pc_rec_u64(&b, E_F_CRL, (uint64_t)crl_next[1]);
 		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
 		rc = pc_buf_ok(&b) ? store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e)
 		    : pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -634,6 +670,124 @@ out:
 	pc_buf_free(&sig);
 	pc_buf_free(&b);
 	ca_request_list_free(&rl);
+	ca_station_list_free(&sl);
+	return rc;
+}
+
+/* --------------------------------------------------------------- status */
+
+struct expiring_ctx {
+	const char *segment;
+	time_t now, until;
+	size_t n;
+};
+
+static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct expiring_ctx *x = ctx;
+	ca_cert_rec r;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	if (strcmp(r.segment, x->segment) == 0 && (time_t)r.na > x->now && (time_t)r.na <= x->until)
+		x->n++;
+	ca_cert_rec_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out, pc_err *e)
+{
+	ca_station_list_t sl;
+	store_txn *t;
+	time_t now = time(NULL);
+	size_t i, j, shown = 0;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_stations_load(t, &sl, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	if (c->json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-14s %-19s %-6s %-19s %-9s %-9s %s\n", "SEGMENT", "LAST EXPORT", "SEQ",
+		    "CRL NEXT UPDATE", "DAYS LEFT", "EXPIRING", "FLAG");
+	for (i = 0; rc == PC_OK && i < sl.n; i++) {
+		const char *seg = sl.v[i].segment;
+		char key[128], when[32] = "never", next[32] = "none";
+		uint64_t etime = 0, eseq = 0, crl = 0, v;
+		pc_reader val, f;
+		uint8_t ver, tag;
+		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * 86400, 0 };
+		long days_left = 0;
+		const char *flag = "";
+
+		for (j = 0; j < i; j++)
+			if (strcmp(sl.v[j].segment, seg) == 0)
+				break;
+		if (j < i)
+			continue;            /* one line per segment */
+		snprintf(key, sizeof key, "%s%s", META_EXPORT, seg);
+		rc = store_get(t, STORE_META, key, strlen(key), &val, e);
+		if (rc == PC_OK) {
+			if (!pc_rec_open(&val, REC_EXPORT, &ver) || ver != 1) {
+				rc = pc_fail(e, PC_E_STORE_CORRUPT, "export record of %s is malformed", seg);
+				break;
+			}
+			while (pc_rec_next(&val, &tag, &f)) {
+				if (tag == E_F_TIME)
+					(void)pc_rec_val_u64(f, &etime);
+				else if (tag == E_F_SEQ)
+					(void)pc_rec_val_u64(f, &eseq);
+				else if (tag == E_F_CRL && pc_rec_val_u64(f, &v) && (crl == 0 || v < crl))
+					crl = v;     /* the first CRL to go stale rules */
+			}
+			ca_iso_time(etime, when);
+		} else if (rc == PC_E_NOTFOUND) {
+			rc = PC_OK;
+		} else {
+			break;
+		}
+		if (crl) {
+			ca_iso_time(crl, next);
+			days_left = ((long)crl - (long)now) / 86400;
+		}
+		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
+		if (rc != PC_OK)
+			break;
+		if (etime == 0)
+			flag = "NEVER-EXPORTED";
+		else if (crl == 0)
+			flag = "NO-CRL-DELIVERED";
+		else if ((time_t)crl <= now)
+			flag = "CRL-EXPIRED";
+		else if ((time_t)crl <= now + (time_t)margin_days * 86400)
+			flag = "CRL-STALE-SOON";
+		if (c->json) {
+			fprintf(out, "%s{\"segment\":", shown ? "," : "");
+			json_str(out, seg);
+			fprintf(out, ",\"last_export\":%s%s%s,\"sequence\":%" PRIu64 ",\"crl_next_update\":%s%s%s,"
+			    "\"days_left\":%ld,\"expiring\":%zu,\"flag\":\"%s\",\"flagged\":%s}",
+			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, flag,
+			    flag[0] ? "true" : "false");
+		} else {
+			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %s\n", seg, when, eseq,
+			    next, days_left, x.n, flag);
+		}
+		shown++;
+	}
+	store_abort(t);
+	if (c->json)
+		fputs("]\n", out);
+	else if (rc == PC_OK && shown == 0)
+		fprintf(out, "no segments (plantca station add)\n");
+	else if (rc == PC_OK)
+		fprintf(out, "(flagged when the delivered CRL expires within %u days; EXPIRING: "
+		    "certificates ending within %u days)\n", margin_days, expiring_days);
 	ca_station_list_free(&sl);
 	return rc;
 }

@@ -117,6 +117,13 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e) PC_CHECK;
 /* Write the signed response bundle for SEGMENT into DIR. */
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e) PC_CHECK;
 
+/* Staleness at a glance: per segment the last export, the nextUpdate of
+ * the CRLs delivered then, days left, certificates expiring within
+ * `expiring_days`; flagged when the delivered CRL expires within
+ * `margin_days` (or never was delivered). */
+pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out,
+    pc_err *e) PC_CHECK;
+
 /* Parse a serial given as hex (colons allowed). */
 pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e) PC_CHECK;
 

@@ -60,6 +60,11 @@ static const char usage_text2[] =
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
+"  status [--margin DAYS] [--expiring DAYS]\n"
+"                          Per segment: last export, nextUpdate of the CRLs\n"
+"                          delivered then, days left, certificates expiring\n"
+"                          within DAYS (30); flags segments whose delivered CRL\n"
+"                          expires within the margin (3 days) or never went out.\n"
 "  show SERIAL [--pem]     One certificate in detail (or its PEM).\n"
 "  revoke SERIAL --reason R | revoke --from-file FILE --reason R\n"
 "        Revoke certificates (an issuing CA by its certificate's serial: it\n"
@@ -101,7 +106,7 @@ enum {
 	OPT_HOME = 256, OPT_JSON, OPT_PIN_FILE, OPT_MODULE, OPT_TOKEN, OPT_SUBJECT, OPT_KEY,
 	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
 	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON, OPT_FROM_FILE,
-	OPT_NEXT_UPDATE,
+	OPT_NEXT_UPDATE, OPT_MARGIN,
 };
 
 static const struct option longopts[] = {
@@ -129,6 +134,7 @@ static const struct option longopts[] = {
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "from-file", required_argument, NULL, OPT_FROM_FILE },
 	{ "next-update", required_argument, NULL, OPT_NEXT_UPDATE },
+	{ "margin", required_argument, NULL, OPT_MARGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -137,9 +143,9 @@ struct args {
 	const char *home, *pin_file, *module, *token, *subject, *key, *ca, *profile;
 	const char *out, *out_dir, *segment, *status;
 	const char *reason, *from_file;
-	unsigned days, next_update;
+	unsigned days, next_update, margin;
 	int path_len, expiring;
-	bool json, der, pem, revoked, all;
+	bool json, der, pem, revoked, all, margin_set;
 	const char **permit;
 	size_t npermit;
 	char **pos;       /* positional arguments, verb first */
@@ -229,6 +235,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_ALL: a->all = true; break;
 		case OPT_REASON: a->reason = optarg; break;
 		case OPT_FROM_FILE: a->from_file = optarg; break;
+		case OPT_MARGIN:
+			if (!parse_uint(optarg, 3650, &v))
+				return usage_error("--margin '%s': expected a number of days", optarg);
+			a->margin = (unsigned)v;
+			a->margin_set = true;
+			break;
 		case OPT_NEXT_UPDATE:
 			if (!parse_uint(optarg, 3650, &v) || v == 0)
 				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
@@ -306,7 +318,7 @@ int main(int argc, char **argv)
 	    verb_is(&a, "import", NULL) || verb_is(&a, "requests", NULL) ||
 	    verb_is(&a, "approve", NULL) || verb_is(&a, "reject", NULL) ||
 	    verb_is(&a, "sign", NULL) || verb_is(&a, "export", NULL) ||
-	    verb_is(&a, "revoke", NULL) || verb_is(&a, "crl", NULL)))
+	    verb_is(&a, "revoke", NULL) || verb_is(&a, "crl", NULL) || verb_is(&a, "status", NULL)))
 	{
 		st = usage_error("unknown verb '%s'", a.pos[0]);
 		args_free(&a);
@@ -383,6 +395,11 @@ int main(int argc, char **argv)
 		if ((st = need_pos(&a, 3, "export SEGMENT DIR")) != 0)
 			goto out_st;
 		rc = ca_export(&c, a.pos[1], a.pos[2], &e);
+	} else if (verb_is(&a, "status", NULL)) {
+		if ((st = need_pos(&a, 1, "status [--margin DAYS] [--expiring DAYS]")) != 0)
+			goto out_st;
+		rc = ca_status(&c, a.margin_set ? a.margin : 3, a.expiring >= 0 ? (unsigned)a.expiring : 30,
+		    stdout, &e);
 	} else if (verb_is(&a, "revoke", NULL)) {
 		if (a.npos > 2 || (a.npos == 2) == (a.from_file != NULL)) {
 			st = usage_error("%s", "usage: plantca revoke SERIAL --reason R | revoke "

@@ -22,6 +22,7 @@
 #include "pem.h"
 #include "rec.h"
 #include "ca_int.h"
+#include "crl.h"
 
 /* record types and fields (common/rec.h); never reorder, only add */
 enum { REC_CA = 'C', REC_CERT = 'X', REC_INTENT = 'I' };
@@ -33,6 +34,7 @@ enum {
 enum {
 	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
 	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
+	I_F_REQUEST,
 	I_F_POLICY_HASH,
 };
 
@@ -346,6 +348,8 @@ static void intent_encode(const ca_job *j, pc_buf *b)
 	pc_rec_str(b, I_F_SOURCE, j->source);
 	pc_rec_str(b, I_F_SEGMENT, j->segment);
 	pc_rec_str(b, I_F_KEYTYPE, j->keytype);
+	if (j->request_id)
+		pc_rec_u64(b, I_F_REQUEST, j->request_id);
 	if (j->policy_hash)
 		pc_rec_str(b, I_F_POLICY_HASH, j->policy_hash);
 	if (j->newca) {
@@ -537,6 +541,8 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 			if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
+		if (rc == PC_OK && j->request_id)
+			rc = ca_request_mark_issued(t, j->request_id, j->serial, e);
 		if (rc == PC_OK)
 			rc = store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e);
 		if (rc == PC_OK) {
@@ -635,6 +641,7 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 		case I_F_NA: if (pc_rec_val_u64(f, &v)) j->na = (time_t)v; break;
 		case I_F_SOURCE: j->source = keep(l, f); break;
 		case I_F_SEGMENT: j->segment = keep(l, f); break;
+		case I_F_REQUEST: (void)pc_rec_val_u64(f, &j->request_id); break;
 		case I_F_KEYTYPE: {
 			char *s = ca_strdup_reader(f);
 			if (s)
@@ -1596,8 +1603,24 @@ void ca_iso_time(uint64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 }
 
-static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
+/* Reason and date of a revoked certificate as text; false if not revoked. */
+static bool revocation_text(store_txn *t, const ca_cert_rec *r, const char **reason,
+    char when[32])
 {
+	ca_revocation rv;
+	pc_err ignored;
+
+	if (ca_revocation_get(t, r->serial, &rv, &ignored) != PC_OK)
+		return false;
+	*reason = ca_reason_name((unsigned)rv.reason);
+	ca_iso_time(rv.when, when);
+	return true;
+}
+
+static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status)
+{
+	const char *reason;
+	char when[32];
 	char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
 	ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
@@ -1622,7 +1645,10 @@ static void cert_json(FILE *out, const ca_cert_rec *r, const char *status)
 	json_str(out, r->source);
 	fprintf(out, ",\"policy_sha256\":");
 	json_str(out, r->policy_hash);
-	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"}", nb, na, is);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"", nb, na, is);
+	if (revocation_text(t, r, &reason, when))
+		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", reason, when);
+	fputc('}', out);
 }
 
 struct certs_ctx {
@@ -1655,12 +1681,17 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	if (x->c->json) {
 		if (x->n)
 			fputc(',', x->out);
-		cert_json(x->out, &r, status);
+		cert_json(x->out, x->t, &r, status);
 	} else {
+		const char *reason;
+		char when[32];
 		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
 		ca_iso_time(r.na, na);
-		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s\n", hex, status, na, r.profile,
+		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s", hex, status, na, r.profile,
 		    r.ca, r.subject, r.san[0] ? "  " : "", r.san);
+		if (revocation_text(x->t, &r, &reason, when))
+			fprintf(x->out, "  [revoked %s %s]", when, reason);
+		fputc('\n', x->out);
 	}
 	x->n++;
 	ca_cert_rec_free(&r);
@@ -1711,7 +1742,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, &r, ca_cert_status(t, &r, time(NULL)));
+		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)));
 		fputc('\n', out);
 	} else {
 		char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
@@ -1727,6 +1758,12 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
 		    r.source, fp);
 		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
+		{
+			const char *reason;
+			char when[32];
+			if (revocation_text(t, &r, &reason, when))
+				fprintf(out, "revoked:    %s (%s)\n", when, reason);
+		}
 	}
 	ca_cert_rec_free(&r);
 	store_abort(t);

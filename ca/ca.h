@@ -97,6 +97,33 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 
+/* ---- plant stations and request bundles (ca/bundle.c) ---- */
+
+/* Enroll a station's minisign public key (file) for SEGMENT, served by
+ * issuing CA `ca_name`.  Refuses a key id already enrolled. */
+pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path,
+    const char *ca_name, pc_err *e) PC_CHECK;
+pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+/* Verify a request bundle from an enrolled station and queue its requests
+ * (pending, or rejected with the reason); the station's sequence number is
+ * stored in the same transaction.  A bad bundle changes nothing. */
+pc_rc ca_import(ca_ctx *c, const char *bundle_path, pc_err *e) PC_CHECK;
+/* status: NULL (all), "pending", "approved", "rejected", "issued". */
+pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e) PC_CHECK;
+pc_rc ca_approve(ca_ctx *c, const char *const *ids, size_t n, bool all, pc_err *e) PC_CHECK;
+pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e) PC_CHECK;
+/* Issue every approved request. */
+pc_rc ca_sign(ca_ctx *c, pc_err *e) PC_CHECK;
+/* Write the signed response bundle for SEGMENT into DIR. */
+pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e) PC_CHECK;
+
+/* Staleness at a glance: per segment the last export, the nextUpdate of
+ * the CRLs delivered then, days left, certificates expiring within
+ * `expiring_days`; flagged when the delivered CRL expires within
+ * `margin_days` (or never was delivered). */
+pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out,
+    pc_err *e) PC_CHECK;
+
 /* `plantca policy check FILE`: parse FILE; errors name the line. */
 pc_rc ca_policy_check(const char *path, bool json, FILE *out, pc_err *e) PC_CHECK;
 /* `plantca policy show`: the active policy of `home` (NULL: the default). */

@@ -52,6 +52,7 @@ typedef struct ca_job {
 	const char *newca;         /* kind == ca */
 	const char *newca_uri;
 	uint64_t newca_alg;
+	uint64_t request_id;       /* queued request this answers, 0: none */
 	char keytype[32];
 	char *subject_text, *san_text;
 	uint8_t serial[X509_SERIAL_LEN];
@@ -79,6 +80,10 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
 void ca_iso_time(uint64_t t, char out[32]);
 void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32]);
 bool valid_ca_name(const char *n);
+
+/* Mark queued request `id` issued with `serial` (ca/bundle.c); called in the
+ * transaction that records the certificate. */
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
 
 /* Check one CSR (bytes from `source`) against the policy's `profile` (and
  * `segment` and `station` when it came in a bundle; NULL for a direct
@@ -125,5 +130,101 @@ typedef struct ca_lint_expect {
  * PC_E_POLICY "WHAT: pre-issuance check failed: rule; rule" on failure. */
 pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, size_t issuer_len,
     const ca_lint_expect *x, const char *what, pc_err *e) PC_CHECK;
+
+/* ---- stations and queued requests (requests.c; bundles: bundle.c) ---- */
+
+/* a station's minisign key: 8-byte id, 32-byte Ed25519 public key (the
+ * same sizes as transfer.h's TR_KEYID_LEN / TR_PK_LEN) */
+enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
+/* Key id as minisign prints it (16 uppercase hex digits of the
+ * little-endian number). */
+void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
+
+enum { REC_STATION = 'S', REC_REQUEST = 'Q', REC_EXPORT = 'E' };
+enum { S_F_SEGMENT = 1, S_F_CA, S_F_PK, S_F_LAST_SEQ, S_F_ADDED, S_F_KEYID };
+enum {
+	R_F_ID = 1, R_F_STATUS, R_F_SEGMENT, R_F_STATION, R_F_BUNDLE, R_F_MEMBER, R_F_PROFILE,
+	R_F_CSR, R_F_SUBJECT, R_F_SAN, R_F_KEYTYPE, R_F_REASON, R_F_SERIAL, R_F_CREATED,
+	R_F_EXPORTED, R_F_CA,
+};
+enum { E_F_TIME = 1, E_F_SEQ, E_F_CRL, E_F_BUNDLE };
+
+enum {
+	RESPONSE_DAYS = 30,          /* a response bundle expires after this */
+	REASON_MAX = 512,
+};
+
+#define META_REQ_NEXT "requests.next"
+#define META_EXPORT_SEQ "export.seq."   /* + segment */
+#define META_EXPORT "export."           /* + segment: last export record */
+
+/* ------------------------------------------------------------ stations */
+
+typedef struct ca_station {
+	uint8_t keyid[CA_KEYID_LEN];
+	char keyid_text[17];
+	char *segment, *ca;
+	uint8_t pk[CA_PK_LEN];
+	uint64_t last_seq, added;
+} ca_station;
+
+typedef struct ca_station_list_t {
+	ca_station *v;
+	size_t n, cap;
+} ca_station_list_t;
+
+typedef struct ca_request {
+	uint64_t id, created, exported;
+	char *status, *segment, *station, *bundle, *member, *profile, *subject, *san, *keytype,
+	    *reason, *ca;
+	uint8_t *csr;
+	size_t csr_len;
+	uint8_t serial[X509_SERIAL_LEN];
+	bool has_serial;
+} ca_request;
+
+typedef struct ca_request_list {
+	ca_request *v;
+	size_t n, cap;
+	const char *status;      /* filter, NULL: all */
+	const char *segment;     /* filter, NULL: all */
+} ca_request_list;
+
+void ca_station_free(ca_station *s);
+void ca_station_encode(const ca_station *s, pc_buf *b);
+pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e);
+void ca_station_list_free(ca_station_list_t *l);
+pc_rc ca_stations_load(store_txn *t, ca_station_list_t *l, pc_err *e);
+void ca_request_free(ca_request *r);
+void ca_request_encode(const ca_request *r, pc_buf *b);
+pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e);
+void ca_id_key(uint64_t id, uint8_t k[8]);
+pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e);
+pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e);
+pc_rc ca_set_str(char **field, const char *v, pc_err *e);
+pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e);
+void ca_request_list_free(ca_request_list *l);
+pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
+
+/* ---- revocations and CRLs (crl.c) ---- */
+
+/* A revocation as stored in STORE_REVOCATIONS under the 20-byte serial. */
+typedef struct ca_revocation {
+	uint64_t reason;            /* RFC 5280 §5.3.1 CRLReason; 0: unspecified */
+	uint64_t when;              /* revocation time, unix seconds */
+	char ca[CA_NAME_MAX + 1];   /* the CA that issued the certificate */
+} ca_revocation;
+
+void ca_revocation_encode(pc_buf *b, const ca_revocation *r);
+pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e) PC_CHECK;
+/* Revocation of `serial`, if any: PC_OK and *r, PC_E_NOTFOUND, or an error. */
+pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
+    ca_revocation *r, pc_err *e) PC_CHECK;
+
+/* The current CRL of CA `ca_name` as last published by `plantca crl`: a
+ * malloc'ed copy of its DER in *der (caller frees), its thisUpdate and
+ * nextUpdate.  PC_E_NOTFOUND if that CA has no CRL yet. */
+pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
+    time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
 
 #endif

@@ -158,8 +158,12 @@ pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profil
 	}
 	memset(&r, 0, sizeof r);
 	r.what = what;
-	r.segment = segment && segment[0] ? segment : NULL;
-	r.station = station;
+	/* A segment the policy file does not describe is still a segment: its
+	 * stations are enrolled in the store (plantca station add) and its
+	 * issuing CA's name constraints are enforced by the pre-issuance
+	 * check; the policy then applies its profile rules only. */
+	r.segment = segment && segment[0] && policy_has_segment(pol, segment) ? segment : NULL;
+	r.station = r.segment ? station : NULL;
 	r.profile = profile;
 	r.ca = ca_name;
 	r.key = key_of(csr->keytype);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "crl.h"
 #include "pc.h"
 #include "secret.h"
 
@@ -47,10 +48,48 @@ static const char usage_text[] =
 "                          built-in default), as text or --json.\n"
 "  policy set FILE         Check FILE and install it as the CA home's policy;\n"
 "                          the audit trail records its SHA-256.\n"
+"  station add SEGMENT PUBKEY --ca NAME\n"
+"        Enroll a plant station's minisign public key (station.pub) for a\n"
+"        segment served by issuing CA NAME.  Shows the key id to compare.\n"
+"  station list            Enrolled stations, segments and last sequences.\n"
+"  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
+"                          station, segment, sequence, expiry, every hash) and\n"
+"                          queue its requests: pending, or rejected with why.\n"
+"  requests [--status pending|approved|rejected|issued]\n"
+"                          The review screen: subject, SAN, key type, profile,\n"
+"                          station and any reason, per request.\n"
+"  approve ID... | --all   Approve pending requests.\n"
+"  reject ID --reason TEXT Reject a pending or approved request.\n"
+"  sign                    Issue every approved request (progress on a terminal).\n"
+"  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
+"                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
+"                          signed by the CA transfer key in the token.\n";
+static const char usage_text2[] =
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
+"  status [--margin DAYS] [--expiring DAYS]\n"
+"                          Per segment: last export, nextUpdate of the CRLs\n"
+"                          delivered then, days left, certificates expiring\n"
+"                          within DAYS (30); flags segments whose delivered CRL\n"
+"                          expires within the margin (3 days) or never went out.\n"
 "  show SERIAL [--pem]     One certificate in detail (or its PEM).\n"
+"  revoke SERIAL --reason R | revoke --from-file FILE --reason R\n"
+"        Revoke certificates (an issuing CA by its certificate's serial: it\n"
+"        goes on the root's CRL).  R: keyCompromise, cACompromise,\n"
+"        affiliationChanged, superseded, cessationOfOperation,\n"
+"        privilegeWithdrawn, or unspecified (no reason code on the CRL).\n"
+"        FILE: one serial a line ('#' comments); all or nothing.  Unknown,\n"
+"        already revoked or expired serials are refused.  No PIN needed; the\n"
+"        revocation reaches devices with the next CRL.\n"
+"  crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]\n"
+"        Sign a new v2 CRL (PEM, or DER with --der) for CA NAME ('root' for\n"
+"        the root's), on stdout or into FILE; without --ca, one for every CA\n"
+"        into HOME/crl/NAME.crl.  The current CRLs are kept in the store for\n"
+"        export.  nextUpdate = thisUpdate + the CA's cadence: 7 days for\n"
+"        issuing CAs, 180 for the root; --next-update DAYS (with --ca) sets\n"
+"        that CA's cadence from now on.  Refused when the clock is earlier\n"
+"        than the thisUpdate of the last CRL that CA signed.\n"
 "  audit log               The audit trail, oldest first.\n"
 "  audit verify            Check the hash chain; exit 1 if any event was\n"
 "                          modified, deleted or reordered.\n"
@@ -74,7 +113,8 @@ static const char usage_text[] =
 enum {
 	OPT_HOME = 256, OPT_JSON, OPT_PIN_FILE, OPT_MODULE, OPT_TOKEN, OPT_SUBJECT, OPT_KEY,
 	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
-	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED,
+	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON, OPT_FROM_FILE,
+	OPT_NEXT_UPDATE, OPT_MARGIN,
 };
 
 static const struct option longopts[] = {
@@ -97,16 +137,23 @@ static const struct option longopts[] = {
 	{ "segment", required_argument, NULL, OPT_SEGMENT },
 	{ "expiring", required_argument, NULL, OPT_EXPIRING },
 	{ "revoked", no_argument, NULL, OPT_REVOKED },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "from-file", required_argument, NULL, OPT_FROM_FILE },
+	{ "next-update", required_argument, NULL, OPT_NEXT_UPDATE },
+	{ "margin", required_argument, NULL, OPT_MARGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char *home, *pin_file, *module, *token, *subject, *key, *ca, *profile;
-	const char *out, *out_dir, *segment;
-	unsigned days;
+	const char *out, *out_dir, *segment, *status;
+	const char *reason, *from_file;
+	unsigned days, next_update, margin;
 	int path_len, expiring;
-	bool json, der, pem, revoked;
+	bool json, der, pem, revoked, all, margin_set;
 	const char **permit;
 	size_t npermit;
 	char **pos;       /* positional arguments, verb first */
@@ -192,8 +239,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_PEM: a->pem = true; break;
 		case OPT_SEGMENT: a->segment = optarg; break;
 		case OPT_REVOKED: a->revoked = true; break;
+		case OPT_STATUS: a->status = optarg; break;
+		case OPT_ALL: a->all = true; break;
+		case OPT_REASON: a->reason = optarg; break;
+		case OPT_FROM_FILE: a->from_file = optarg; break;
+		case OPT_MARGIN:
+			if (!parse_uint(optarg, 3650, &v))
+				return usage_error("--margin '%s': expected a number of days", optarg);
+			a->margin = (unsigned)v;
+			a->margin_set = true;
+			break;
+		case OPT_NEXT_UPDATE:
+			if (!parse_uint(optarg, 3650, &v) || v == 0)
+				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
+			a->next_update = (unsigned)v;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(usage_text2, stdout);
 			exit(0);
 		case '?':
 		default:
@@ -271,7 +334,12 @@ int main(int argc, char **argv)
 	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
 	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
 	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify") ||
-	    verb_is(&a, "policy", "show") || verb_is(&a, "policy", "set")))
+	    verb_is(&a, "policy", "show") || verb_is(&a, "policy", "set") ||
+	    verb_is(&a, "station", "add") || verb_is(&a, "station", "list") ||
+	    verb_is(&a, "import", NULL) || verb_is(&a, "requests", NULL) ||
+	    verb_is(&a, "approve", NULL) || verb_is(&a, "reject", NULL) ||
+	    verb_is(&a, "sign", NULL) || verb_is(&a, "export", NULL) ||
+	    verb_is(&a, "revoke", NULL) || verb_is(&a, "crl", NULL) || verb_is(&a, "status", NULL)))
 	{
 		st = usage_error("unknown verb '%s'", a.pos[0]);
 		args_free(&a);
@@ -332,6 +400,47 @@ int main(int argc, char **argv)
 		if ((st = need_pos(&a, 3, "policy set FILE")) != 0)
 			goto out_st;
 		rc = ca_policy_set(&c, a.pos[2], &e);
+	} else if (verb_is(&a, "station", "add")) {
+		if ((st = need_pos(&a, 4, "station add SEGMENT PUBKEY --ca NAME")) != 0)
+			goto out_st;
+		rc = ca_station_add(&c, a.pos[2], a.pos[3], a.ca, &e);
+	} else if (verb_is(&a, "station", "list")) {
+		rc = ca_station_list(&c, stdout, &e);
+	} else if (verb_is(&a, "import", NULL)) {
+		if ((st = need_pos(&a, 2, "import BUNDLE.tar")) != 0)
+			goto out_st;
+		rc = ca_import(&c, a.pos[1], &e);
+	} else if (verb_is(&a, "requests", NULL)) {
+		rc = ca_requests(&c, a.status, stdout, &e);
+	} else if (verb_is(&a, "approve", NULL)) {
+		rc = ca_approve(&c, (const char *const *)a.pos + 1, (size_t)a.npos - 1, a.all, &e);
+	} else if (verb_is(&a, "reject", NULL)) {
+		if ((st = need_pos(&a, 2, "reject ID --reason TEXT")) != 0)
+			goto out_st;
+		rc = ca_reject(&c, a.pos[1], a.reason, &e);
+	} else if (verb_is(&a, "sign", NULL)) {
+		rc = ca_sign(&c, &e);
+	} else if (verb_is(&a, "export", NULL)) {
+		if ((st = need_pos(&a, 3, "export SEGMENT DIR")) != 0)
+			goto out_st;
+		rc = ca_export(&c, a.pos[1], a.pos[2], &e);
+	} else if (verb_is(&a, "status", NULL)) {
+		if ((st = need_pos(&a, 1, "status [--margin DAYS] [--expiring DAYS]")) != 0)
+			goto out_st;
+		rc = ca_status(&c, a.margin_set ? a.margin : 3, a.expiring >= 0 ? (unsigned)a.expiring : 30,
+		    stdout, &e);
+	} else if (verb_is(&a, "revoke", NULL)) {
+		if (a.npos > 2 || (a.npos == 2) == (a.from_file != NULL)) {
+			st = usage_error("%s", "usage: plantca revoke SERIAL --reason R | revoke "
+			    "--from-file FILE --reason R");
+			goto out_st;
+		}
+		rc = ca_revoke(&c, a.npos == 2 ? a.pos[1] : NULL, a.from_file, a.reason, &e);
+	} else if (verb_is(&a, "crl", NULL)) {
+		ca_crl_opts o = { a.ca, a.out, a.der, a.next_update };
+		if ((st = need_pos(&a, 1, "crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]")) != 0)
+			goto out_st;
+		rc = ca_crl(&c, &o, &e);
 	} else if (verb_is(&a, "audit", "log")) {
 		rc = ca_audit_log(&c, stdout, &e);
 	} else {

@@ -60,6 +60,16 @@ void pc_der_end(pc_der *d)
 	pc_buf_insert(&d->b, start, hdr, n);
 }
 
+void pc_der_cancel(pc_der *d)
+{
+	if (d->depth <= 0) {
+		d->failed = true;
+		return;
+	}
+	/* the tag byte sits just before the recorded content start */
+	d->b.len = d->open[--d->depth] - 1;
+}
+
 void pc_der_tlv(pc_der *d, uint8_t tag, const void *content, size_t len)
 {
 	uint8_t hdr[9];

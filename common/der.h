@@ -49,6 +49,9 @@ void pc_der_init(pc_der *d);
 void pc_der_free(pc_der *d);
 void pc_der_begin(pc_der *d, uint8_t tag);
 void pc_der_end(pc_der *d);
+/* Drop the innermost open container and everything written into it (an
+ * OPTIONAL SEQUENCE OF that turned out empty, RFC 5280 §5.1.2.6). */
+void pc_der_cancel(pc_der *d);
 void pc_der_tlv(pc_der *d, uint8_t tag, const void *content, size_t len);
 /* Already-encoded TLV(s), copied verbatim. */
 void pc_der_raw(pc_der *d, const void *der, size_t len);

@@ -1101,6 +1101,11 @@ bool policy_has_profile(const policy *p, const char *name)
 	return find_profile(p, name) != NULL;
 }
 
+bool policy_has_segment(const policy *p, const char *name)
+{
+	return find_segment(p, name) != NULL;
+}
+
 /* ------------------------------------------------------------ decision */
 
 static void violation(policy_decision *d, const char *fmt, ...) PC_PRINTF(2, 3);

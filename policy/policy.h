@@ -140,6 +140,7 @@ const char *policy_hash(const policy *p);
 /* Where it came from (the `what` given to policy_parse). */
 const char *policy_source(const policy *p);
 bool policy_has_profile(const policy *p, const char *name);
+bool policy_has_segment(const policy *p, const char *name);
 /* Profile names, comma-separated, for usage messages; into p. */
 const char *policy_profile_names(const policy *p);
 

@@ -1,0 +1,802 @@
+/*
+ * bundle.c - the CA side of the air gap: plant stations, ca_request bundles in
+ * (import, review, sign), response bundles out (export).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "audit.h"
+#include "ca_int.h"
+#include "file.h"
+#include "json.h"
+#include "pem.h"
+#include "rec.h"
+#include "transfer.h"
+
+_Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)TR_PK_LEN,
+    "station records and minisign keys must agree on sizes");
+
+pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, const char *ca_name,
+    pc_err *e)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	tr_pubkey pk;
+	ca_station s;
+	ca_rec cr;
+	store_txn *t;
+	pc_reader dummy;
+	pc_buf b = PC_BUF_INIT;
+	char detail[300];
+	pc_rc rc;
+
+	if (!segment || !pubkey_path || !ca_name)
+		return pc_fail(e, PC_E_USAGE, "usage: plantca station add SEGMENT PUBKEY --ca NAME");
+	if (!tr_segment_ok(segment))
+		return pc_fail(e, PC_E_USAGE, "segment '%s': use 1-%d lowercase letters, digits and '-'",
+		    segment, TR_SEGMENT_MAX);
+	if (strcmp(ca_name, "root") == 0)
+		return pc_fail(e, PC_E_USAGE, "a segment is served by an issuing CA, not the root");
+	PC_TRY(pc_file_read(pubkey_path, 4096, &buf, &len, e));
+	rc = tr_pubkey_parse(buf, len, pubkey_path, &pk, e);
+	free(buf);
+	if (rc != PC_OK)
+		return rc;
+	memset(&s, 0, sizeof s);
+	PC_TRY(store_begin(c->st, true, &t, e));
+	rc = ca_rec_get(t, ca_name, &cr, e);
+	if (rc == PC_OK)
+		ca_rec_free(&cr);
+	if (rc == PC_OK) {
+		rc = store_get(t, STORE_STATIONS, pk.keyid, CA_KEYID_LEN, &dummy, e);
+		if (rc == PC_OK) {
+			char kt[17];
+			tr_keyid_text(pk.keyid, kt);
+			rc = pc_fail(e, PC_E_EXISTS, "station key %s is already enrolled", kt);
+		} else if (rc == PC_E_NOTFOUND) {
+			rc = PC_OK;
+		}
+	}
+	if (rc == PC_OK) {
+		memcpy(s.keyid, pk.keyid, CA_KEYID_LEN);
+		memcpy(s.pk, pk.pk, CA_PK_LEN);
+		tr_keyid_text(s.keyid, s.keyid_text);
+		s.segment = (char *)segment;
+		s.ca = (char *)ca_name;
+		s.added = (uint64_t)time(NULL);
+		ca_station_encode(&s, &b);
+		rc = pc_buf_ok(&b) ? store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e)
+		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	if (rc == PC_OK) {
+		snprintf(detail, sizeof detail, "segment %s, CA %s, from %s", segment, ca_name, pubkey_path);
+		rc = audit_append(t, time(NULL), "station.add", s.keyid_text, "ok", detail, e);
+	}
+	pc_buf_free(&b);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	PC_TRY(store_commit(t, e));
+	if (c->json) {
+		printf("{\"key_id\":\"%s\",\"segment\":", s.keyid_text);
+		json_str(stdout, segment);
+		printf(",\"ca\":");
+		json_str(stdout, ca_name);
+		printf("}\n");
+	} else {
+		printf("station key %s enrolled for segment %s (issuing CA %s)\n", s.keyid_text, segment,
+		    ca_name);
+		printf("Compare the key id with the one plantca-station init printed on the station.\n");
+	}
+	return PC_OK;
+}
+
+/* --------------------------------------------------------------- import */
+
+/* Check one CSR from a bundle: rejected requests keep the reason. */
+static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
+    const char *what)
+{
+	x509_csr csr;
+	x509_tbs_params p;
+	pc_buf subject = PC_BUF_INIT;
+	const char *eku[POLICY_EKU_MAX + 1];
+	unsigned days;
+	pc_err e;
+	char kt[32];
+
+	memset(&e, 0, sizeof e);
+	if (x509_csr_parse(data, len, what, &csr, &e) != PC_OK) {
+		(void)ca_set_str(&r->reason, e.msg, &e);
+		(void)ca_set_str(&r->status, "rejected", &e);
+		return;
+	}
+	(void)ca_name_text(csr.subject, csr.subject_len, &r->subject, &e);
+	r->san = ca_san_text(csr.san, csr.nsan);
+	x509_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
+	(void)ca_set_str(&r->keytype, kt, &e);
+	memset(&p, 0, sizeof p);
+	/* the policy's decision (profile, and the segment's rules when the
+	 * policy file describes the segment); sign checks again, with the
+	 * pre-issuance check, under the policy in force then */
+	if (ca_policy_apply(pol, &csr, r->profile, r->ca, r->segment, r->station, 0, what, &p,
+	    &subject, &days, eku, &e) != PC_OK) {
+		(void)ca_set_str(&r->reason, e.msg, &e);
+		(void)ca_set_str(&r->status, "rejected", &e);
+	} else {
+		(void)ca_set_str(&r->status, "pending", &e);
+		(void)ca_set_str(&r->reason, "", &e);
+	}
+	pc_buf_free(&subject);
+	x509_csr_free(&csr);
+}
+
+pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
+{
+	ca_station_list_t sl;
+	tr_pubkey *keys = NULL;
+	tr_bundle b;
+	ca_station *st;
+	store_txn *t = NULL;
+	ca_request *reqs = NULL;
+	size_t i, j, npend = 0, nrej = 0;
+	pc_buf sb = PC_BUF_INIT;
+	char detail[400];
+	policy *pol = NULL;
+	pc_rc rc;
+
+	memset(&b, 0, sizeof b);
+	memset(&sl, 0, sizeof sl);
+	PC_TRY(ca_policy_active(c->home, &pol, e));
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
+		policy_free(pol);
+		return rc;
+	}
+	rc = ca_stations_load(t, &sl, e);
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (sl.n == 0) {
+		rc = pc_fail(e, PC_E_STATE, "%s: no station is enrolled (plantca station add)", path);
+		goto out;
+	}
+	keys = calloc(sl.n, sizeof *keys);
+	if (keys == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sl.n; i++) {
+		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
+		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
+	}
+	if ((rc = tr_bundle_read(path, keys, sl.n, &b, e)) != PC_OK)
+		goto out;
+	st = &sl.v[b.signer];
+	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
+		goto out;
+	/* every .csr member has exactly one csr line, and every line a member */
+	for (i = 0; i < b.nmembers; i++) {
+		size_t nl = strlen(b.members[i].name), hits = 0;
+		if (nl < 5 || strcmp(b.members[i].name + nl - 4, ".csr") != 0)
+			continue;
+		for (j = 0; j < b.meta.ncsrs; j++)
+			hits += strcmp(b.meta.csrs[j].member, b.members[i].name) == 0;
+		if (hits != 1) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has %zu csr lines in BUNDLE (need one)",
+			    path, b.members[i].name, hits);
+			goto out;
+		}
+	}
+	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
+	if (reqs == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < b.meta.ncsrs; j++) {
+		const tr_member *m = NULL;
+		char what[TR_NAME_MAX * 2 + 8];
+		ca_request *r = &reqs[j];
+		for (i = 0; i < b.nmembers; i++)
+			if (strcmp(b.members[i].name, b.meta.csrs[j].member) == 0)
+				m = &b.members[i];
+		if (m == NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s, which is not in the bundle",
+			    path, b.meta.csrs[j].member);
+			goto out;
+		}
+		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
+		r->created = (uint64_t)time(NULL);
+		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||
+		    ca_set_str(&r->bundle, b.name, e) || ca_set_str(&r->member, m->name, e) ||
+		    ca_set_str(&r->profile, b.meta.csrs[j].profile, e) || ca_set_str(&r->ca, st->ca, e)) {
+			rc = PC_E_NOMEM;
+			goto out;
+		}
+		r->csr = malloc(m->len ? m->len : 1);
+		if (r->csr == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r->csr, m->data, m->len);
+		r->csr_len = m->len;
+		judge_csr(pol, r, m->data, m->len, what);
+		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
+		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (strcmp(r->status, "pending") == 0)
+			npend++;
+		else
+			nrej++;
+	}
+
+	/* one transaction: requests, the station's sequence, the event */
+	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		goto out;
+	{
+		pc_reader val;
+		ca_station cur;
+		rc = store_get(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, &val, e);
+		if (rc == PC_OK)
+			rc = ca_station_decode(val, &cur, e);
+		if (rc == PC_OK) {
+			if (b.meta.sequence <= cur.last_seq)
+				rc = pc_fail(e, PC_E_REPLAY, "%s: sequence %" PRIu64 " is not newer than "
+				    "%" PRIu64 ", the last accepted from station %s (replayed?)", path,
+				    b.meta.sequence, cur.last_seq, st->keyid_text);
+			cur.last_seq = b.meta.sequence;
+			ca_station_encode(&cur, &sb);
+			if (rc == PC_OK)
+				rc = pc_buf_ok(&sb) ? store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN,
+				    sb.p, sb.len, false, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			ca_station_free(&cur);
+		}
+	}
+	for (j = 0; j < b.meta.ncsrs && rc == PC_OK; j++) {
+		rc = ca_next_request_id(t, &reqs[j].id, e);
+		if (rc == PC_OK)
+			rc = ca_request_put(t, &reqs[j], true, e);
+	}
+	if (rc == PC_OK) {
+		snprintf(detail, sizeof detail, "station %s, segment %s, sequence %" PRIu64
+		    ": %zu pending, %zu rejected", st->keyid_text, st->segment, b.meta.sequence, npend, nrej);
+		rc = audit_append(t, time(NULL), "import", b.name, "ok", detail, e);
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		t = NULL;
+		goto out;
+	}
+	rc = store_commit(t, e);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("{\"bundle\":");
+		json_str(stdout, b.name);
+		printf(",\"segment\":");
+		json_str(stdout, st->segment);
+		printf(",\"station\":\"%s\",\"sequence\":%" PRIu64 ",\"requests\":[", st->keyid_text,
+		    b.meta.sequence);
+		for (j = 0; j < b.meta.ncsrs; j++) {
+			printf("%s{\"id\":%" PRIu64 ",\"status\":\"%s\",\"member\":", j ? "," : "", reqs[j].id,
+			    reqs[j].status);
+			json_str(stdout, reqs[j].member);
+			printf(",\"reason\":");
+			json_str(stdout, reqs[j].reason);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		printf("%s: from station %s (segment %s), sequence %" PRIu64 ": %zu pending, %zu rejected\n",
+		    b.name, st->keyid_text, st->segment, b.meta.sequence, npend, nrej);
+		for (j = 0; j < b.meta.ncsrs; j++)
+			if (strcmp(reqs[j].status, "rejected") == 0)
+				printf("  request %" PRIu64 " rejected: %s\n", reqs[j].id, reqs[j].reason);
+		printf("Review with: plantca requests --status pending\n");
+	}
+out:
+	if (reqs)
+		for (j = 0; j < b.meta.ncsrs; j++)
+			ca_request_free(&reqs[j]);
+	free(reqs);
+	free(keys);
+	pc_buf_free(&sb);
+	tr_bundle_free(&b);
+	ca_station_list_free(&sl);
+	policy_free(pol);
+	return rc;
+}
+
+/* --------------------------------------------------------------- export */
+
+/* PKCS#7 / CMS SignedData with certificates only (RFC 5652 §5.1; the
+ * "degenerate" certs-only form that OT devices import as .p7b). */
+static pc_rc p7b_build(const uint8_t *const *certs, const size_t *lens, size_t n, pc_buf *out)
+{
+	pc_der d;
+	size_t i;
+
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);                 /* ContentInfo */
+	pc_der_oid_text(&d, "1.2.840.113549.1.7.2");    /* id-signedData */
+	pc_der_begin(&d, DER_CTX_CONS | 0);
+	pc_der_begin(&d, DER_SEQUENCE);                 /* SignedData */
+	pc_der_u64(&d, 1);
+	pc_der_begin(&d, DER_SET);                      /* digestAlgorithms: none */
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SEQUENCE);                 /* encapContentInfo */
+	pc_der_oid_text(&d, "1.2.840.113549.1.7.1");    /* id-data, no content */
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_CTX_CONS | 0);             /* certificates */
+	for (i = 0; i < n; i++)
+		pc_der_raw(&d, certs[i], lens[i]);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SET);                      /* signerInfos: none */
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	if (!pc_der_ok(&d)) {
+		pc_der_free(&d);
+		return PC_E_NOMEM;
+	}
+	pc_buf_append(out, d.b.p, d.b.len);
+	pc_der_free(&d);
+	return pc_buf_ok(out) ? PC_OK : PC_E_NOMEM;
+}
+
+/* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
+static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
+    pc_err *e)
+{
+	pc_buf b = PC_BUF_INIT;
+	pc_rc rc = hsm_sign(ctx, msg, len, &b, e);
+
+	if (rc == PC_OK && b.len != TR_SIG_LEN)
+		rc = pc_fail(e, PC_E_HSM_FAIL, "the transfer key made a %zu-byte signature", b.len);
+	if (rc == PC_OK)
+		memcpy(sig, b.p, TR_SIG_LEN);
+	pc_buf_free(&b);
+	return rc;
+}
+
+typedef struct member_set {
+	tr_member *v;
+	pc_buf *bufs;     /* owned bytes behind v[i].data */
+	size_t n, cap;
+} member_set;
+
+static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
+{
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 16;
+		tr_member *nv = realloc(m->v, nc * sizeof *nv);
+		pc_buf *nb;
+		if (nv == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		m->v = nv;
+		nb = realloc(m->bufs, nc * sizeof *nb);
+		if (nb == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		m->bufs = nb;
+		m->cap = nc;
+	}
+	if (!pc_buf_ok(bytes))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	m->bufs[m->n] = *bytes;
+	*bytes = (pc_buf)PC_BUF_INIT;
+	snprintf(m->v[m->n].name, sizeof m->v[m->n].name, "%s", name);
+	m->n++;
+	return PC_OK;
+}
+
+static void member_set_free(member_set *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		pc_buf_free(&m->bufs[i]);
+	free(m->v);
+	free(m->bufs);
+	memset(m, 0, sizeof m[0]);
+}
+
+static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
+{
+	pc_reader val;
+	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);
+
+	*v = 0;
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	if (!pc_reader_u64be(&val, v))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
+	return PC_OK;
+}
+
+pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
+{
+	ca_station_list_t sl;
+	ca_request_list rl;
+	member_set ms;
+	store_txn *t = NULL;
+	ca_rec root, ica;
+	tr_meta meta;
+	tr_pubkey tpub;
+	hsm_key *tk = NULL;
+	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT, b = PC_BUF_INIT;
+	char *turi = NULL, *ca_name = NULL, name[TR_NAME_MAX + 1], key[128], comment[TR_COMMENT_MAX];
+	char **replies = NULL;
+	size_t i, j, nreply = 0, ncerts = 0;
+	uint64_t seq = 0;
+	time_t crl_next[2] = { 0, 0 };
+	struct stat st;
+	pc_rc rc;
+
+	memset(&sl, 0, sizeof sl);
+	memset(&rl, 0, sizeof rl);
+	memset(&ms, 0, sizeof ms);
+	memset(&root, 0, sizeof root);
+	memset(&ica, 0, sizeof ica);
+	memset(&meta, 0, sizeof meta);
+	if (!segment || !dir)
+		return pc_fail(e, PC_E_USAGE, "usage: plantca export SEGMENT DIR");
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return pc_fail(e, PC_E_USAGE, "%s: not a directory", dir);
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_stations_load(t, &sl, e);
+	for (i = 0; rc == PC_OK && i < sl.n; i++)
+		if (strcmp(sl.v[i].segment, segment) == 0) {
+			ca_name = sl.v[i].ca;
+			break;
+		}
+	if (rc == PC_OK && ca_name == NULL)
+		rc = pc_fail(e, PC_E_NOTFOUND, "segment '%s' has no enrolled station", segment);
+	if (rc == PC_OK)
+		rc = ca_rec_get(t, "root", &root, e);
+	if (rc == PC_OK)
+		rc = ca_rec_get(t, ca_name, &ica, e);
+	if (rc == PC_OK) {
+		rl.status = "issued";
+		rl.segment = segment;
+		rc = ca_requests_load(t, &rl, e);
+	}
+	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
+	if (rc == PC_OK)
+		rc = u64_meta(t, key, &seq, e);
+	if (rc == PC_OK)
+		rc = ca_meta_get_str(t, "transfer.key_uri", &turi, e);
+	if (rc == PC_OK) {
+		pc_reader val;
+		rc = store_get(t, STORE_META, "transfer.keyid", strlen("transfer.keyid"), &val, e);
+		if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
+		if (rc == PC_OK)
+			memcpy(tpub.keyid, val.p + val.off, CA_KEYID_LEN);
+	}
+	/* the certificates not yet delivered */
+	for (i = 0; rc == PC_OK && i < rl.n; i++) {
+		pc_reader val;
+		ca_cert_rec cr;
+		char hex[2 * X509_SERIAL_LEN + 1], mname[64];
+		if (rl.v[i].exported || !rl.v[i].has_serial)
+			continue;
+		rc = store_get(t, STORE_CERTS, rl.v[i].serial, X509_SERIAL_LEN, &val, e);
+		if (rc == PC_OK)
+			rc = ca_cert_rec_decode(val, &cr, e);
+		if (rc != PC_OK)
+			break;
+		ca_serial_hex(rl.v[i].serial, X509_SERIAL_LEN, hex);
+		snprintf(mname, sizeof mname, "%s.crt", hex);
+		b.len = 0;
+		pc_pem_encode(&b, "CERTIFICATE", cr.der, cr.der_len);
+		ca_cert_rec_free(&cr);
+		rc = member_add(&ms, mname, &b, e);
+		ncerts++;
+		/* in-reply-to: each ca_request bundle once */
+		for (j = 0; j < nreply; j++)
+			if (strcmp(replies[j], rl.v[i].bundle) == 0)
+				break;
+		if (rc == PC_OK && j == nreply) {
+			char **nr = realloc(replies, (nreply + 2) * sizeof *nr);
+			if (nr == NULL) {
+				rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+				break;
+			}
+			replies = nr;
+			replies[nreply++] = rl.v[i].bundle;
+			replies[nreply] = NULL;
+		}
+	}
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+
+	/* the current CRLs of the segment's CA and of the root, as PEM */
+	{
+		const char *cas[2] = { ca_name, "root" };
+		for (i = 0; i < 2; i++) {
+			uint8_t *der = NULL;
+			size_t dl = 0;
+			time_t tu, nu;
+			char mname[CA_NAME_MAX + 8];
+			rc = ca_crl_current(c, cas[i], &der, &dl, &tu, &nu, e);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				fprintf(stderr, "plantca: export %s: CA %s has no CRL yet (plantca crl --ca %s); "
+				    "the bundle carries none for it\n", segment, cas[i], cas[i]);
+				continue;
+			}
+			if (rc != PC_OK)
+				goto out;
+			if (nu <= time(NULL))
+				fprintf(stderr, "plantca: export %s: warning: the CRL of CA %s expired at its "
+				    "nextUpdate; issue a new one (plantca crl --ca %s)\n", segment, cas[i], cas[i]);
+			b.len = 0;
+			pc_pem_encode(&b, "X509 CRL", der, dl);
+			free(der);
+			snprintf(mname, sizeof mname, "%s.crl", cas[i]);
+			if ((rc = member_add(&ms, mname, &b, e)) != PC_OK)
+				goto out;
+			crl_next[i] = nu;
+		}
+	}
+
+	/* chain.pem: issuing CA then root; trust.pem: root then issuing CA */
+	b.len = 0;
+	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
+	if ((rc = member_add(&ms, "chain.pem", &b, e)) != PC_OK)
+		goto out;
+	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
+	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	if ((rc = member_add(&ms, "trust.pem", &b, e)) != PC_OK)
+		goto out;
+	{
+		const uint8_t *certs[2] = { root.cert, ica.cert };
+		size_t lens[2] = { root.cert_len, ica.cert_len };
+		if (p7b_build(certs, lens, 2, &b) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
+			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < ms.n; i++) {
+		ms.v[i].data = ms.bufs[i].p;
+		ms.v[i].len = ms.bufs[i].len;
+	}
+
+	/* the HSM: transfer key */
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = ca_key_for(c, "#transfer", turi, &tk, e)) != PC_OK)
+		goto out;
+	{
+		size_t sl_len;
+		const uint8_t *spki = hsm_key_spki(tk, &sl_len);
+		if (sl_len != 44) {
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "the CA transfer key is not Ed25519");
+			goto out;
+		}
+		memcpy(tpub.pk, spki + 12, CA_PK_LEN);
+	}
+	meta.version = TR_FORMAT_VERSION;
+	meta.kind = TR_RESPONSE;
+	snprintf(meta.segment, sizeof meta.segment, "%s", segment);
+	tr_keyid_text(tpub.keyid, meta.sender);
+	meta.sequence = seq + 1;
+	meta.created = time(NULL);
+	meta.expires = meta.created + (time_t)RESPONSE_DAYS * 86400;
+	meta.in_reply_to = replies;
+	meta.nreply = nreply;
+	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
+	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
+		goto out;
+	tr_trusted_comment(&meta, name, comment, sizeof comment);
+	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, hsm_ed25519_sign, tk, &sig, e)) != PC_OK)
+		goto out;
+	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)
+		goto out;
+
+	/* recorded after the files exist: a crash in between re-exports the
+	 * same certificates under the next sequence number, never loses them */
+	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		goto out;
+	for (i = 0; rc == PC_OK && i < rl.n; i++) {
+		ca_request r;
+		if (rl.v[i].exported || !rl.v[i].has_serial)
+			continue;
+		rc = ca_request_get(t, rl.v[i].id, &r, e);
+		if (rc == PC_OK) {
+			r.exported = meta.sequence;
+			rc = ca_request_put(t, &r, false, e);
+			ca_request_free(&r);
+		}
+	}
+	if (rc == PC_OK) {
+		uint8_t k8[8];
+		ca_id_key(meta.sequence, k8);
+		rc = store_put(t, STORE_META, key, strlen(key), k8, 8, false, e);
+	}
+	if (rc == PC_OK) {
+		char ek[128];
+		b.len = 0;
+		pc_rec_begin(&b, REC_EXPORT, 1);
+		pc_rec_u64(&b, E_F_TIME, (uint64_t)meta.created);
+		pc_rec_u64(&b, E_F_SEQ, meta.sequence);
+		pc_rec_str(&b, E_F_BUNDLE, name);
+		/* the CRLs as delivered: what the plant will run on until next time */
+		if (crl_next[0])
+			pc_rec_u64(&b, E_F_CRL, (uint64_t)crl_next[0]);
+		if (crl_next[1])
+			pc_rec_u64(&b, E_F_CRL, (uint64_t)crl_next[1]);
+		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
+		rc = pc_buf_ok(&b) ? store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e)
+		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	if (rc == PC_OK) {
+		char detail[300];
+		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), to %s",
+		    segment, meta.sequence, ncerts, dir);
+		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		t = NULL;
+		pc_wrap(e, "%s/%s.tar was written but not recorded; the next export repeats it", dir, name);
+		goto out;
+	}
+	rc = store_commit(t, e);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("{\"bundle\":\"%s/%s.tar\",\"segment\":", dir, name);
+		json_str(stdout, segment);
+		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, ncerts);
+	} else {
+		printf("%s/%s.tar (+ .minisig): segment %s, sequence %" PRIu64 ", %zu certificate(s), "
+		    "chain, trust.pem, trust.p7b\n", dir, name, segment, meta.sequence, ncerts);
+	}
+out:
+	store_abort(t);
+	free(replies);
+	free(turi);
+	ca_rec_free(&root);
+	ca_rec_free(&ica);
+	member_set_free(&ms);
+	pc_buf_free(&tar);
+	pc_buf_free(&sig);
+	pc_buf_free(&b);
+	ca_request_list_free(&rl);
+	ca_station_list_free(&sl);
+	return rc;
+}
+
+/* --------------------------------------------------------------- status */
+
+struct expiring_ctx {
+	const char *segment;
+	time_t now, until;
+	size_t n;
+};
+
+static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct expiring_ctx *x = ctx;
+	ca_cert_rec r;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	if (strcmp(r.segment, x->segment) == 0 && (time_t)r.na > x->now && (time_t)r.na <= x->until)
+		x->n++;
+	ca_cert_rec_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out, pc_err *e)
+{
+	ca_station_list_t sl;
+	store_txn *t;
+	time_t now = time(NULL);
+	size_t i, j, shown = 0;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_stations_load(t, &sl, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	if (c->json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-14s %-19s %-6s %-19s %-9s %-9s %s\n", "SEGMENT", "LAST EXPORT", "SEQ",
+		    "CRL NEXT UPDATE", "DAYS LEFT", "EXPIRING", "FLAG");
+	for (i = 0; rc == PC_OK && i < sl.n; i++) {
+		const char *seg = sl.v[i].segment;
+		char key[128], when[32] = "never", next[32] = "none";
+		uint64_t etime = 0, eseq = 0, crl = 0, v;
+		pc_reader val, f;
+		uint8_t ver, tag;
+		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * 86400, 0 };
+		long days_left = 0;
+		const char *flag = "";
+
+		for (j = 0; j < i; j++)
+			if (strcmp(sl.v[j].segment, seg) == 0)
+				break;
+		if (j < i)
+			continue;            /* one line per segment */
+		snprintf(key, sizeof key, "%s%s", META_EXPORT, seg);
+		rc = store_get(t, STORE_META, key, strlen(key), &val, e);
+		if (rc == PC_OK) {
+			if (!pc_rec_open(&val, REC_EXPORT, &ver) || ver != 1) {
+				rc = pc_fail(e, PC_E_STORE_CORRUPT, "export record of %s is malformed", seg);
+				break;
+			}
+			while (pc_rec_next(&val, &tag, &f)) {
+				if (tag == E_F_TIME)
+					(void)pc_rec_val_u64(f, &etime);
+				else if (tag == E_F_SEQ)
+					(void)pc_rec_val_u64(f, &eseq);
+				else if (tag == E_F_CRL && pc_rec_val_u64(f, &v) && (crl == 0 || v < crl))
+					crl = v;     /* the first CRL to go stale rules */
+			}
+			ca_iso_time(etime, when);
+		} else if (rc == PC_E_NOTFOUND) {
+			rc = PC_OK;
+		} else {
+			break;
+		}
+		if (crl) {
+			ca_iso_time(crl, next);
+			days_left = ((long)crl - (long)now) / 86400;
+		}
+		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
+		if (rc != PC_OK)
+			break;
+		if (etime == 0)
+			flag = "NEVER-EXPORTED";
+		else if (crl == 0)
+			flag = "NO-CRL-DELIVERED";
+		else if ((time_t)crl <= now)
+			flag = "CRL-EXPIRED";
+		else if ((time_t)crl <= now + (time_t)margin_days * 86400)
+			flag = "CRL-STALE-SOON";
+		if (c->json) {
+			fprintf(out, "%s{\"segment\":", shown ? "," : "");
+			json_str(out, seg);
+			fprintf(out, ",\"last_export\":%s%s%s,\"sequence\":%" PRIu64 ",\"crl_next_update\":%s%s%s,"
+			    "\"days_left\":%ld,\"expiring\":%zu,\"flag\":\"%s\",\"flagged\":%s}",
+			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, flag,
+			    flag[0] ? "true" : "false");
+		} else {
+			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %s\n", seg, when, eseq,
+			    next, days_left, x.n, flag);
+		}
+		shown++;
+	}
+	store_abort(t);
+	if (c->json)
+		fputs("]\n", out);
+	else if (rc == PC_OK && shown == 0)
+		fprintf(out, "no segments (plantca station add)\n");
+	else if (rc == PC_OK)
+		fprintf(out, "(flagged when the delivered CRL expires within %u days; EXPIRING: "
+		    "certificates ending within %u days)\n", margin_days, expiring_days);
+	ca_station_list_free(&sl);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * crl.h - revocation and CRLs (RFC 5280 §5): the verbs main.c calls.
+ *
+ * Revocation writes one record per serial into STORE_REVOCATIONS (key: the
+ * 20-byte serial; value: reason, time, name of the issuing CA) together with
+ * one audit event, in one transaction; many serials at once are all-or-
+ * nothing.  Nothing is signed and no PIN is needed: a revocation takes
+ * effect for relying parties when the next CRL is published.
+ *
+ * A CRL is a v2 CertificateList built by our DER writer and signed by the
+ * CA's HSM key; the signature is checked in software (hsm_sign) and again
+ * against the CA certificate's public key before the CRL is stored or
+ * written.  STORE_CRLS holds, per CA, the current CRL and its number; the
+ * number and the CRL are committed in the same transaction, and a CRL is
+ * written out only after that commit, so a number is never published twice.
+ */
+#ifndef PLANTCA_CRL_H
+#define PLANTCA_CRL_H
+
+#include "ca.h"
+
+enum {
+	CA_CRL_DAYS_CA = 7,          /* default nextUpdate interval, issuing CAs */
+	CA_CRL_DAYS_ROOT = 180,      /* default nextUpdate interval, the root */
+	CA_CRL_DAYS_MAX = 3650,
+	CA_REVOKE_FILE_MAX = 64 * 1024 * 1024,   /* --from-file size cap */
+	CA_REVOKE_LINE_MAX = 128,                /* one serial line */
+};
+
+/* Revoke one serial (hex, colons allowed) or, with from_file, every serial
+ * listed in the file (one per line; blank lines and '#' comments skipped).
+ * reason: an RFC 5280 §5.3.1 name, "unspecified" for none.  Errors
+ * (nothing revoked on any): PC_E_USAGE (bad reason or serial text),
+ * PC_E_NOTFOUND (unknown serial), PC_E_STATE (already revoked, expired),
+ * PC_E_LIMIT (file too large or line too long), PC_E_STORE. */
+pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
+    const char *reason, pc_err *e) PC_CHECK;
+
+typedef struct ca_crl_opts {
+	const char *ca;            /* NULL: every CA, into HOME/crl/NAME.crl */
+	const char *out_file;      /* NULL: stdout (only with ca) */
+	bool der;                  /* DER instead of PEM */
+	unsigned next_update_days; /* 0: the CA's stored cadence; else store it */
+} ca_crl_opts;
+
+/* Sign and publish new CRLs.  Errors: PC_E_NOTFOUND (no such CA),
+ * PC_E_STATE (clock earlier than the last thisUpdate of that CA), HSM
+ * errors, PC_E_HSM_BADSIG / PC_E_SIGNATURE (signature did not verify:
+ * nothing stored or written), PC_E_IO. */
+pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e) PC_CHECK;
+
+/* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the
+ * code is not one plantca issues. */
+const char *ca_reason_name(unsigned code);
+
+#endif

@@ -1,0 +1,671 @@
+/*
+ * requests.c - plant stations and queued requests: the records, the review
+ * screen, approval and signing.  (Bundles in and out: bundle.c.)
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "audit.h"
+#include "ca_int.h"
+#include "file.h"
+#include "json.h"
+#include "pem.h"
+#include "rec.h"
+
+void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17])
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = CA_KEYID_LEN - 1; i >= 0; i--)
+		v = (v << 8) | id[i];
+	snprintf(out, 17, "%016" PRIX64, v);
+}
+
+void ca_station_free(ca_station *s)
+{
+	free(s->segment);
+	free(s->ca);
+	memset(s, 0, sizeof *s);
+}
+
+void ca_station_encode(const ca_station *s, pc_buf *b)
+{
+	pc_rec_begin(b, REC_STATION, 1);
+	pc_rec_str(b, S_F_SEGMENT, s->segment);
+	pc_rec_str(b, S_F_CA, s->ca);
+	pc_rec_bytes(b, S_F_PK, s->pk, CA_PK_LEN);
+	pc_rec_u64(b, S_F_LAST_SEQ, s->last_seq);
+	pc_rec_u64(b, S_F_ADDED, s->added);
+	pc_rec_bytes(b, S_F_KEYID, s->keyid, CA_KEYID_LEN);
+}
+
+pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e)
+{
+	uint8_t ver, tag;
+	pc_reader f;
+	bool pk = false, kid = false;
+
+	memset(s, 0, sizeof *s);
+	if (!pc_rec_open(&val, REC_STATION, &ver) || ver != 1)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "station record: unknown type or version");
+	while (pc_rec_next(&val, &tag, &f)) {
+		switch (tag) {
+		case S_F_SEGMENT: s->segment = ca_strdup_reader(f); break;
+		case S_F_CA: s->ca = ca_strdup_reader(f); break;
+		case S_F_PK:
+			if ((pk = pc_reader_left(&f) == CA_PK_LEN))
+				memcpy(s->pk, f.p + f.off, CA_PK_LEN);
+			break;
+		case S_F_KEYID:
+			if ((kid = pc_reader_left(&f) == CA_KEYID_LEN))
+				memcpy(s->keyid, f.p + f.off, CA_KEYID_LEN);
+			break;
+		case S_F_LAST_SEQ: (void)pc_rec_val_u64(f, &s->last_seq); break;
+		case S_F_ADDED: (void)pc_rec_val_u64(f, &s->added); break;
+		default: break;
+		}
+	}
+	if (!pc_reader_done(&val) || !s->segment || !s->ca || !pk || !kid) {
+		ca_station_free(s);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "station record is truncated or malformed");
+	}
+	ca_keyid_text(s->keyid, s->keyid_text);
+	return PC_OK;
+}
+
+
+void ca_station_list_free(ca_station_list_t *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ca_station_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static pc_rc station_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	ca_station_list_t *l = ctx;
+
+	(void)key;
+	(void)stop;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		ca_station *nv = realloc(l->v, nc * sizeof *nv);
+		if (nv == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		l->v = nv;
+		l->cap = nc;
+	}
+	PC_TRY(ca_station_decode(val, &l->v[l->n], e));
+	l->n++;
+	return PC_OK;
+}
+
+pc_rc ca_stations_load(store_txn *t, ca_station_list_t *l, pc_err *e)
+{
+	memset(l, 0, sizeof *l);
+	return store_scan(t, STORE_STATIONS, NULL, 0, false, station_visit, l, e);
+}
+
+pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
+{
+	ca_station_list_t l;
+	store_txn *t;
+	size_t i;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_stations_load(t, &l, e);
+	store_abort(t);
+	if (rc != PC_OK) {
+		ca_station_list_free(&l);
+		return rc;
+	}
+	if (c->json)
+		fputc('[', out);
+	else if (l.n == 0)
+		fprintf(out, "no stations enrolled (plantca station add SEGMENT PUBKEY --ca NAME)\n");
+	for (i = 0; i < l.n; i++) {
+		char added[32];
+		ca_iso_time(l.v[i].added, added);
+		if (c->json) {
+			fprintf(out, "%s{\"key_id\":\"%s\",\"segment\":", i ? "," : "", l.v[i].keyid_text);
+			json_str(out, l.v[i].segment);
+			fprintf(out, ",\"ca\":");
+			json_str(out, l.v[i].ca);
+			fprintf(out, ",\"last_sequence\":%" PRIu64 ",\"added\":\"%s\"}", l.v[i].last_seq, added);
+		} else {
+			fprintf(out, "%s  segment %-12s CA %-12s last sequence %-6" PRIu64 " added %s\n",
+			    l.v[i].keyid_text, l.v[i].segment, l.v[i].ca, l.v[i].last_seq, added);
+		}
+	}
+	if (c->json)
+		fputs("]\n", out);
+	ca_station_list_free(&l);
+	return PC_OK;
+}
+
+/* ------------------------------------------------------------ requests */
+
+
+void ca_request_free(ca_request *r)
+{
+	free(r->status);
+	free(r->segment);
+	free(r->station);
+	free(r->bundle);
+	free(r->member);
+	free(r->profile);
+	free(r->subject);
+	free(r->san);
+	free(r->keytype);
+	free(r->reason);
+	free(r->ca);
+	free(r->csr);
+	memset(r, 0, sizeof *r);
+}
+
+void ca_request_encode(const ca_request *r, pc_buf *b)
+{
+	pc_rec_begin(b, REC_REQUEST, 1);
+	pc_rec_u64(b, R_F_ID, r->id);
+	pc_rec_str(b, R_F_STATUS, r->status);
+	pc_rec_str(b, R_F_SEGMENT, r->segment);
+	pc_rec_str(b, R_F_STATION, r->station);
+	pc_rec_str(b, R_F_BUNDLE, r->bundle);
+	pc_rec_str(b, R_F_MEMBER, r->member);
+	pc_rec_str(b, R_F_PROFILE, r->profile);
+	pc_rec_bytes(b, R_F_CSR, r->csr, r->csr_len);
+	pc_rec_str(b, R_F_SUBJECT, r->subject);
+	pc_rec_str(b, R_F_SAN, r->san);
+	pc_rec_str(b, R_F_KEYTYPE, r->keytype);
+	pc_rec_str(b, R_F_REASON, r->reason);
+	pc_rec_str(b, R_F_CA, r->ca);
+	if (r->has_serial)
+		pc_rec_bytes(b, R_F_SERIAL, r->serial, X509_SERIAL_LEN);
+	pc_rec_u64(b, R_F_CREATED, r->created);
+	pc_rec_u64(b, R_F_EXPORTED, r->exported);
+}
+
+pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e)
+{
+	uint8_t ver, tag;
+	pc_reader f;
+
+	memset(r, 0, sizeof *r);
+	if (!pc_rec_open(&val, REC_REQUEST, &ver) || ver != 1)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "request record: unknown type or version");
+	while (pc_rec_next(&val, &tag, &f)) {
+		switch (tag) {
+		case R_F_ID: (void)pc_rec_val_u64(f, &r->id); break;
+		case R_F_STATUS: r->status = ca_strdup_reader(f); break;
+		case R_F_SEGMENT: r->segment = ca_strdup_reader(f); break;
+		case R_F_STATION: r->station = ca_strdup_reader(f); break;
+		case R_F_BUNDLE: r->bundle = ca_strdup_reader(f); break;
+		case R_F_MEMBER: r->member = ca_strdup_reader(f); break;
+		case R_F_PROFILE: r->profile = ca_strdup_reader(f); break;
+		case R_F_SUBJECT: r->subject = ca_strdup_reader(f); break;
+		case R_F_SAN: r->san = ca_strdup_reader(f); break;
+		case R_F_KEYTYPE: r->keytype = ca_strdup_reader(f); break;
+		case R_F_REASON: r->reason = ca_strdup_reader(f); break;
+		case R_F_CA: r->ca = ca_strdup_reader(f); break;
+		case R_F_CSR: {
+			size_t n = pc_reader_left(&f);
+			r->csr = malloc(n ? n : 1);
+			if (r->csr && n)
+				memcpy(r->csr, f.p + f.off, n);
+			r->csr_len = n;
+			break;
+		}
+		case R_F_SERIAL:
+			if ((r->has_serial = pc_reader_left(&f) == X509_SERIAL_LEN))
+				memcpy(r->serial, f.p + f.off, X509_SERIAL_LEN);
+			break;
+		case R_F_CREATED: (void)pc_rec_val_u64(f, &r->created); break;
+		case R_F_EXPORTED: (void)pc_rec_val_u64(f, &r->exported); break;
+		default: break;
+		}
+	}
+	if (!pc_reader_done(&val) || !r->status || !r->segment || !r->station || !r->bundle ||
+	    !r->member || !r->profile || !r->csr || !r->subject || !r->san || !r->keytype ||
+	    !r->reason || !r->ca) {
+		ca_request_free(r);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "request record is truncated or malformed");
+	}
+	return PC_OK;
+}
+
+void ca_id_key(uint64_t id, uint8_t k[8])
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		k[i] = (uint8_t)id;
+		id >>= 8;
+	}
+}
+
+pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e)
+{
+	uint8_t k[8];
+	pc_reader val;
+	pc_rc rc;
+
+	ca_id_key(id, k);
+	rc = store_get(t, STORE_REQUESTS, k, 8, &val, e);
+	if (rc == PC_E_NOTFOUND)
+		return pc_fail(e, PC_E_NOTFOUND, "request %" PRIu64 ": no such request", id);
+	PC_TRY(rc);
+	return ca_request_decode(val, r, e);
+}
+
+pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e)
+{
+	uint8_t k[8];
+	pc_buf b = PC_BUF_INIT;
+	pc_rc rc;
+
+	ca_id_key(r->id, k);
+	ca_request_encode(r, &b);
+	rc = pc_buf_ok(&b) ? store_put(t, STORE_REQUESTS, k, 8, b.p, b.len, fresh, e)
+	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&b);
+	return rc;
+}
+
+pc_rc ca_set_str(char **field, const char *v, pc_err *e)
+{
+	char *n = strdup(v);
+
+	if (n == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	free(*field);
+	*field = n;
+	return PC_OK;
+}
+
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e)
+{
+	ca_request r;
+	pc_rc rc;
+
+	PC_TRY(ca_request_get(t, id, &r, e));
+	rc = ca_set_str(&r.status, "issued", e);
+	if (rc == PC_OK) {
+		memcpy(r.serial, serial, X509_SERIAL_LEN);
+		r.has_serial = true;
+		rc = ca_request_put(t, &r, false, e);
+	}
+	ca_request_free(&r);
+	return rc;
+}
+
+pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e)
+{
+	pc_reader val;
+	uint64_t v = 0;
+	uint8_t k[8];
+	pc_rc rc = store_get(t, STORE_META, META_REQ_NEXT, strlen(META_REQ_NEXT), &val, e);
+
+	if (rc == PC_E_NOTFOUND)
+		v = 1;
+	else if (rc != PC_OK)
+		return rc;
+	else if (!pc_reader_u64be(&val, &v) || v == 0)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "request counter is malformed");
+	*id = v;
+	ca_id_key(v + 1, k);
+	return store_put(t, STORE_META, META_REQ_NEXT, strlen(META_REQ_NEXT), k, 8, false, e);
+}
+
+/* ------------------------------------------------------------- review */
+
+
+void ca_request_list_free(ca_request_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ca_request_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	ca_request_list *l = ctx;
+	ca_request r;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_request_decode(val, &r, e));
+	if ((l->status && strcmp(l->status, r.status) != 0) ||
+	    (l->segment && strcmp(l->segment, r.segment) != 0)) {
+		ca_request_free(&r);
+		return PC_OK;
+	}
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 32;
+		ca_request *nv = realloc(l->v, nc * sizeof *nv);
+		if (nv == NULL) {
+			ca_request_free(&r);
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		}
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = r;
+	return PC_OK;
+}
+
+pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e)
+{
+	return store_scan(t, STORE_REQUESTS, NULL, 0, false, request_visit, l, e);
+}
+
+static bool status_ok(const char *s)
+{
+	return !strcmp(s, "pending") || !strcmp(s, "approved") || !strcmp(s, "rejected") ||
+	    !strcmp(s, "issued");
+}
+
+pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
+{
+	ca_request_list l;
+	store_txn *t;
+	size_t i;
+	pc_rc rc;
+
+	if (status && !status_ok(status))
+		return pc_fail(e, PC_E_USAGE, "--status '%s': pending, approved, rejected or issued", status);
+	memset(&l, 0, sizeof l);
+	l.status = status;
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_requests_load(t, &l, e);
+	store_abort(t);
+	if (rc != PC_OK) {
+		ca_request_list_free(&l);
+		return rc;
+	}
+	if (c->json)
+		fputc('[', out);
+	for (i = 0; i < l.n; i++) {
+		ca_request *r = &l.v[i];
+		char hex[2 * X509_SERIAL_LEN + 1] = "";
+		if (r->has_serial)
+			ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
+		if (c->json) {
+			fprintf(out, "%s{\"id\":%" PRIu64 ",\"status\":\"%s\",\"segment\":", i ? "," : "",
+			    r->id, r->status);
+			json_str(out, r->segment);
+			fprintf(out, ",\"station\":\"%s\",\"bundle\":", r->station);
+			json_str(out, r->bundle);
+			fprintf(out, ",\"member\":");
+			json_str(out, r->member);
+			fprintf(out, ",\"profile\":");
+			json_str(out, r->profile);
+			fprintf(out, ",\"ca\":");
+			json_str(out, r->ca);
+			fprintf(out, ",\"subject\":");
+			json_str(out, r->subject);
+			fprintf(out, ",\"san\":");
+			json_str(out, r->san);
+			fprintf(out, ",\"key\":");
+			json_str(out, r->keytype);
+			fprintf(out, ",\"reason\":");
+			json_str(out, r->reason);
+			fprintf(out, ",\"serial\":\"%s\"}", hex);
+		} else {
+			/* the review screen: what will be signed, and by what right */
+			fprintf(out, "request %" PRIu64 "  %-8s  %s/%s\n", r->id, r->status, r->bundle, r->member);
+			fprintf(out, "  subject  %s\n  SAN      %s\n  key      %s\n", r->subject[0] ? r->subject
+			    : "(unparsable)", r->san[0] ? r->san : "(none)", r->keytype[0] ? r->keytype : "-");
+			fprintf(out, "  profile  %s   CA %s   segment %s   station %s\n", r->profile, r->ca,
+			    r->segment, r->station);
+			if (r->reason[0])
+				fprintf(out, "  reason   %s\n", r->reason);
+			if (hex[0])
+				fprintf(out, "  serial   %s\n", hex);
+		}
+	}
+	if (c->json)
+		fputs("]\n", out);
+	else if (l.n == 0)
+		fprintf(out, "no %s requests\n", status ? status : "queued");
+	ca_request_list_free(&l);
+	return PC_OK;
+}
+
+static pc_rc parse_id(const char *s, uint64_t *id, pc_err *e)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '1' || s[0] > '9')
+		return pc_fail(e, PC_E_USAGE, "request id '%s': expected a number", s);
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return pc_fail(e, PC_E_USAGE, "request id '%s': expected a number", s);
+	*id = v;
+	return PC_OK;
+}
+
+/* Move requests to a new status in one transaction with one audit event. */
+static pc_rc set_status(ca_ctx *c, const uint64_t *ids, size_t n, const char *from1,
+    const char *from2, const char *to, const char *reason, const char *action, pc_err *e)
+{
+	store_txn *t;
+	pc_buf obj = PC_BUF_INIT;
+	size_t i, len;
+	pc_rc rc = PC_OK;
+	char *objs;
+
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = 0; i < n && rc == PC_OK; i++) {
+		ca_request r;
+		rc = ca_request_get(t, ids[i], &r, e);
+		if (rc != PC_OK)
+			break;
+		if (strcmp(r.status, from1) != 0 && (!from2 || strcmp(r.status, from2) != 0))
+			rc = pc_fail(e, PC_E_STATE, "request %" PRIu64 " is %s, not %s%s%s", ids[i],
+			    r.status, from1, from2 ? " or " : "", from2 ? from2 : "");
+		if (rc == PC_OK)
+			rc = ca_set_str(&r.status, to, e);
+		if (rc == PC_OK && reason)
+			rc = ca_set_str(&r.reason, reason, e);
+		if (rc == PC_OK)
+			rc = ca_request_put(t, &r, false, e);
+		ca_request_free(&r);
+		pc_buf_printf(&obj, "%s%" PRIu64, i ? "," : "", ids[i]);
+	}
+	pc_buf_byte(&obj, 0);
+	objs = (char *)pc_buf_steal(&obj, &len);
+	if (rc == PC_OK && objs == NULL)
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK)
+		rc = audit_append(t, time(NULL), action, objs, "ok", reason ? reason : "", e);
+	free(objs);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, e);
+}
+
+pc_rc ca_approve(ca_ctx *c, const char *const *ids, size_t n, bool all, pc_err *e)
+{
+	uint64_t *v = NULL;
+	size_t i, count = 0;
+	pc_rc rc = PC_OK;
+
+	if (all == (n > 0))
+		return pc_fail(e, PC_E_USAGE, "usage: plantca approve ID... | --all");
+	if (all) {
+		ca_request_list l;
+		store_txn *t;
+		memset(&l, 0, sizeof l);
+		l.status = "pending";
+		PC_TRY(store_begin(c->st, false, &t, e));
+		rc = ca_requests_load(t, &l, e);
+		store_abort(t);
+		if (rc == PC_OK && l.n > 0 && (v = calloc(l.n, sizeof *v)) == NULL)
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		for (i = 0; rc == PC_OK && i < l.n; i++)
+			v[count++] = l.v[i].id;
+		ca_request_list_free(&l);
+		if (rc == PC_OK && count == 0) {
+			if (!c->json)
+				printf("no pending requests\n");
+			else
+				printf("{\"approved\":[]}\n");
+			return PC_OK;
+		}
+	} else {
+		v = calloc(n, sizeof *v);
+		if (v == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		for (i = 0; rc == PC_OK && i < n; i++)
+			rc = parse_id(ids[i], &v[count++], e);
+	}
+	if (rc == PC_OK)
+		rc = set_status(c, v, count, "pending", NULL, "approved", NULL, "approve", e);
+	if (rc == PC_OK) {
+		if (c->json) {
+			printf("{\"approved\":[");
+			for (i = 0; i < count; i++)
+				printf("%s%" PRIu64, i ? "," : "", v[i]);
+			printf("]}\n");
+		} else {
+			printf("approved %zu request(s); plantca sign issues them\n", count);
+		}
+	}
+	free(v);
+	return rc;
+}
+
+pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e)
+{
+	uint64_t v;
+	char full[REASON_MAX];
+
+	if (!id || !reason || !reason[0])
+		return pc_fail(e, PC_E_USAGE, "usage: plantca reject ID --reason TEXT");
+	PC_TRY(parse_id(id, &v, e));
+	snprintf(full, sizeof full, "rejected by the officer: %s", reason);
+	PC_TRY(set_status(c, &v, 1, "pending", "approved", "rejected", full, "reject", e));
+	if (c->json)
+		printf("{\"rejected\":%" PRIu64 "}\n", v);
+	else
+		printf("request %" PRIu64 " rejected\n", v);
+	return PC_OK;
+}
+
+/* ---------------------------------------------------------------- sign */
+
+pc_rc ca_sign(ca_ctx *c, pc_err *e)
+{
+	ca_request_list l;
+	store_txn *t;
+	ca_job *jobs = NULL;
+	size_t i, made = 0;
+	char **sources = NULL;
+	policy *pol = NULL;
+	pc_rc rc;
+
+	memset(&l, 0, sizeof l);
+	l.status = "approved";
+	/* the policy in force now decides, not the one at import */
+	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_requests_load(t, &l, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (l.n == 0) {
+		if (c->json)
+			printf("[]\n");
+		else
+			printf("no approved requests to sign\n");
+		goto out;
+	}
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+	jobs = calloc(l.n, sizeof *jobs);
+	sources = calloc(l.n, sizeof *sources);
+	if (!jobs || !sources) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Every approved ca_request is prepared (and re-checked) before any is
+	 * signed: a ca_request that no longer passes stops the run, nothing is
+	 * signed, and the officer sees why. */
+	for (i = 0; i < l.n; i++) {
+		ca_request *r = &l.v[i];
+		ca_rec issuer;
+		hsm_key *ik;
+		uint8_t ikid[X509_KEYID_LEN];
+		char what[600];
+		size_t sl = strlen(r->bundle) + strlen(r->member) + 16;
+
+		if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+			goto out;
+		rc = ca_rec_get(t, r->ca, &issuer, e);
+		store_abort(t);
+		if (rc != PC_OK)
+			goto out;
+		rc = ca_key_for(c, r->ca, issuer.key_uri, &ik, e);
+		if (rc == PC_OK && x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK)
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key", r->ca);
+		if (rc == PC_OK && (sources[i] = malloc(sl)) == NULL)
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		if (rc == PC_OK) {
+			snprintf(sources[i], sl, "request %" PRIu64 " %s/%s", r->id, r->bundle, r->member);
+			snprintf(what, sizeof what, "request %" PRIu64 " (%s/%s)", r->id, r->bundle,
+			    r->member);
+			rc = ca_prepare_leaf(r->ca, pol, r->profile, &issuer, ik, ikid, r->csr, r->csr_len,
+			    sources[i], what, r->segment, r->station, 0, &jobs[i], e);
+		}
+		ca_rec_free(&issuer);
+		if (rc != PC_OK)
+			goto out;
+		jobs[i].request_id = r->id;
+		made++;
+	}
+	if ((rc = ca_run_jobs(c, jobs, l.n, false, e)) != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("[");
+		for (i = 0; i < l.n; i++) {
+			char hex[2 * X509_SERIAL_LEN + 1];
+			ca_serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
+			printf("%s{\"id\":%" PRIu64 ",\"serial\":\"%s\",\"subject\":", i ? "," : "", l.v[i].id, hex);
+			json_str(stdout, jobs[i].subject_text);
+			printf("}");
+		}
+		printf("]\n");
+	} else {
+		printf("signed %zu request(s); plantca export SEGMENT DIR writes the response bundle\n", l.n);
+	}
+out:
+	for (i = 0; i < made; i++)
+		ca_job_free(&jobs[i]);
+	for (i = 0; sources && i < l.n; i++)
+		free(sources[i]);
+	free(sources);
+	free(jobs);
+	ca_request_list_free(&l);
+	policy_free(pol);   /* jobs pointed into it (profile, hash) */
+	return rc;
+}
+

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# plantca status: a segment is flagged when the CRL it was last given
+# expires within the margin, and when it never got one.  Time moves with
+# faketime; nothing about wall-clock speed is asserted.
+. "$(dirname "$0")/lib.sh"
+command -v faketime >/dev/null || fail "faketime missing (scripts/setup installs it)"
+
+make_ca
+minisign -G -W -p "$WORK/st.pub" -s "$WORK/st.key" >/dev/null 2>&1 || fail "minisign -G"
+expect 0 pc station add line3 "$WORK/st.pub" --ca line3
+expect 0 pc --json status
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="NEVER-EXPORTED" and d[0]["flagged"], d' <<<"$OUT" \
+  || fail "never exported: $OUT"
+ok "a segment never exported is flagged"
+
+mkdir "$WORK/usb"
+expect 0 pc export line3 "$WORK/usb"
+err_has "has no CRL yet"
+expect 0 pc --json status
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="NO-CRL-DELIVERED", d' <<<"$OUT" \
+  || fail "no CRL: $OUT"
+ok "an export without CRLs warns and the segment stays flagged"
+
+expect 0 pc crl
+rm -f "$WORK"/usb/*
+expect 0 pc export line3 "$WORK/usb"
+tar tf "$WORK"/usb/*.tar | grep -qx line3.crl || fail "export lacks line3.crl"
+tar tf "$WORK"/usb/*.tar | grep -qx root.crl || fail "export lacks root.crl"
+expect 0 pc --json status
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="" and d[0]["days_left"] in (6,7) and d[0]["sequence"]==2, d' <<<"$OUT" \
+  || fail "fresh CRL: $OUT"
+ok "after export with fresh CRLs: not flagged, 7 days left (device CA cadence)"
+
+expect 0 faketime -f '+5d' "$PLANTCA" --home "$CAHOME" --json status
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="CRL-STALE-SOON" and d[0]["days_left"] in (1,2), d' <<<"$OUT" \
+  || fail "5 days later: $OUT"
+expect 0 faketime -f '+5d' "$PLANTCA" --home "$CAHOME" --json status --margin 1
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="", d' <<<"$OUT" \
+  || fail "margin 1: $OUT"
+expect 0 faketime -f '+8d' "$PLANTCA" --home "$CAHOME" status
+out_has "CRL-EXPIRED"
+ok "5 days later the segment is flagged (not with --margin 1); 8 days later its CRL is expired"
+done_testing

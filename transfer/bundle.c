@@ -1,0 +1,435 @@
+/*
+ * bundle.c - reading, checking, building and writing bundles.
+ *
+ * Reading follows transfer.h to the letter: size cap (fstat, in
+ * pc_file_read), one read into memory, signature and trusted-comment
+ * signature over those bytes, and only then the tar, from the same buffer.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "file.h"
+#include "tr_int.h"
+
+enum { TR_PATH_MAX = 4096 };
+
+static const char *kind_name(tr_kind k)
+{
+	return k == TR_RESPONSE ? "response" : "request";
+}
+
+void tr_bundle_name(tr_kind kind, const char *segment, uint64_t seq, char *out, size_t n)
+{
+	snprintf(out, n, "%s-%s-%06" PRIu64, segment, kind_name(kind), seq);
+}
+
+void tr_trusted_comment(const tr_meta *m, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "plantca-bundle kind=%s segment=%s sender=%s sequence=%" PRIu64
+	    " file=%s.tar", kind_name(m->kind), m->segment, m->sender, m->sequence, name);
+}
+
+void tr_bundle_free(tr_bundle *b)
+{
+	free(b->buf);
+	free(b->members);
+	tr_meta_free(&b->meta);
+	memset(b, 0, sizeof *b);
+}
+
+static int cmp_sum(const void *a, const void *b)
+{
+	return strcmp(((const tr_sum *)a)->name, ((const tr_sum *)b)->name);
+}
+
+static int cmp_csr(const void *a, const void *b)
+{
+	return strcmp(((const tr_csr_entry *)a)->member, ((const tr_csr_entry *)b)->member);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* SHA256SUMS against the payload: each member listed once, each line a
+ * member, each hash right. */
+static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
+    const char *what, pc_err *e)
+{
+	tr_sum *sums = NULL, key;
+	bool *used = NULL;
+	size_t ns = 0, i;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(tr_sums_parse(text, len, what, &sums, &ns, e));
+	if (ns > 1)
+		qsort(sums, ns, sizeof *sums, cmp_sum);
+	for (i = 1; i < ns; i++)
+		if (strcmp(sums[i - 1].name, sums[i].name) == 0) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: SHA256SUMS lists %s twice", what,
+			    sums[i].name);
+			goto out;
+		}
+	used = calloc(ns + 1, sizeof *used);
+	if (used == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t h[TR_HASH_LEN];
+		tr_sum *s;
+
+		memcpy(key.name, pl[i].name, sizeof key.name);
+		s = ns > 0 ? bsearch(&key, sums, ns, sizeof *sums, cmp_sum) : NULL;
+		if (s == NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s is not in SHA256SUMS", what,
+			    pl[i].name);
+			goto out;
+		}
+		used[s - sums] = true;
+		crypto_hash_sha256(h, pl[i].data, pl[i].len);
+		if (sodium_memcmp(h, s->hash, sizeof h) != 0) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s: SHA-256 mismatch", what,
+			    pl[i].name);
+			goto out;
+		}
+	}
+	for (i = 0; i < ns; i++)
+		if (!used[i]) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: SHA256SUMS lists %s, which is not in "
+			    "the bundle", what, sums[i].name);
+			goto out;
+		}
+out:
+	free(used);
+	free(sums);
+	return rc;
+}
+
+/* Requests: every csr line names a .csr member, every .csr member has
+ * exactly one csr line. */
+static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
+    const char *what, pc_err *e)
+{
+	tr_csr_entry *sorted, key;
+	size_t i, found = 0;
+	pc_rc rc = PC_OK;
+
+	if (m->kind != TR_REQUEST)
+		return PC_OK;
+	sorted = calloc(m->ncsrs + 1, sizeof *sorted);
+	if (sorted == NULL)
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
+	if (m->ncsrs > 0)
+		memcpy(sorted, m->csrs, m->ncsrs * sizeof *sorted);
+	if (m->ncsrs > 1)
+		qsort(sorted, m->ncsrs, sizeof *sorted, cmp_csr);
+	for (i = 0; i < m->ncsrs; i++) {
+		if (i > 0 && strcmp(sorted[i - 1].member, sorted[i].member) == 0) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s in two csr lines", what,
+			    sorted[i].member);
+			goto out;
+		}
+		if (!ends_with(sorted[i].member, ".csr")) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE csr line names %s, not a .csr "
+			    "member", what, sorted[i].member);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!ends_with(pl[i].name, ".csr"))
+			continue;
+		memcpy(key.member, pl[i].name, sizeof key.member);
+		if (m->ncsrs == 0 || bsearch(&key, sorted, m->ncsrs, sizeof *sorted,
+		    cmp_csr) == NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has no csr line in BUNDLE",
+			    what, pl[i].name);
+			goto out;
+		}
+		found++;
+	}
+	if (found != m->ncsrs)
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has csr lines for members that are "
+		    "not in the bundle", what);
+out:
+	free(sorted);
+	return rc;
+}
+
+pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, const char *what,
+    tr_bundle *out, pc_err *e)
+{
+	tr_member *ms = NULL;
+	size_t n = 0;
+	pc_rc rc;
+
+	out->members = NULL;
+	out->nmembers = 0;
+	memset(&out->meta, 0, sizeof out->meta);
+	PC_TRY(tr_tar_parse(buf, len, what, &ms, &n, e));
+	if (n < 1 || strcmp(ms[0].name, "BUNDLE") != 0) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: first member must be BUNDLE", what);
+		goto fail;
+	}
+	if (n < 2 || strcmp(ms[1].name, "SHA256SUMS") != 0) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: second member must be SHA256SUMS", what);
+		goto fail;
+	}
+	if (n < 3) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: no payload members", what);
+		goto fail;
+	}
+	if ((rc = tr_meta_parse(ms[0].data, ms[0].len, what, &out->meta, e)) != PC_OK)
+		goto fail;
+	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, what, e)) != PC_OK ||
+	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
+		goto fail;
+	/* payload only: drop BUNDLE and SHA256SUMS from the front */
+	memmove(ms, ms + 2, (n - 2) * sizeof *ms);
+	out->members = ms;
+	out->nmembers = n - 2;
+	return PC_OK;
+fail:
+	tr_meta_free(&out->meta);
+	free(ms);
+	return rc;
+}
+
+/* "plantca-bundle kind=K segment=S sender=X sequence=N file=F": exactly
+ * these six space-separated fields in this order. */
+static bool tc_field(const char **p, const char *key, char *out, size_t cap)
+{
+	size_t klen = strlen(key), n;
+	const char *end;
+
+	if (strncmp(*p, key, klen) != 0)
+		return false;
+	*p += klen;
+	end = strchr(*p, ' ');
+	n = end != NULL ? (size_t)(end - *p) : strlen(*p);
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	if (**p == ' ')
+		(*p)++;
+	return true;
+}
+
+pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
+    tr_bundle *out, pc_err *e)
+{
+	char sigpath[TR_PATH_MAX], tc[TR_COMMENT_MAX + 1], signer[17];
+	char kind[16], seg[TR_SEGMENT_MAX + 2], sender[18], seq[24], file[TR_NAME_MAX + 8];
+	const char *base = strrchr(path, '/'), *p;
+	uint8_t *sig = NULL;
+	size_t siglen = 0, blen, which = 0;
+	struct stat st;
+	pc_rc rc;
+
+	memset(out, 0, sizeof *out);
+	base = base != NULL ? base + 1 : path;
+	blen = strlen(base);
+	if (blen <= 4 || blen - 4 > TR_NAME_MAX || strcmp(base + blen - 4, ".tar") != 0)
+		return pc_fail(e, PC_E_BUNDLE, "%s: bundle file name must be NAME.tar", path);
+	memcpy(out->name, base, blen - 4);
+	out->name[blen - 4] = '\0';
+	if (!tr_member_name_ok(out->name))
+		return pc_fail(e, PC_E_BUNDLE, "%s: bundle name not allowed", path);
+	if ((size_t)snprintf(sigpath, sizeof sigpath, "%s.minisig", path) >= sizeof sigpath)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", path);
+
+	/* 1. the tar: size cap by fstat, then one read into memory */
+	PC_TRY(pc_file_read(path, TR_BUNDLE_MAX, &out->buf, &out->len, e));
+	/* 2. the signature */
+	if (stat(sigpath, &st) != 0 && errno == ENOENT) {
+		rc = pc_fail(e, PC_E_SIGNATURE, "%s: signature file %s is missing", path,
+		    sigpath);
+		goto fail;
+	}
+	if ((rc = pc_file_read(sigpath, TR_MINISIG_MAX, &sig, &siglen, e)) != PC_OK)
+		goto fail;
+	rc = tr_minisig_verify(sig, siglen, out->buf, out->len, trusted, ntrusted, path,
+	    &which, tc, e);
+	free(sig);
+	if (rc != PC_OK)
+		goto fail;
+	out->signer = which;
+
+	/* 3. the trusted comment, now authenticated */
+	p = tc;
+	if (strncmp(p, "plantca-bundle ", 15) != 0 || (p += 15, false) ||
+	    !tc_field(&p, "kind=", kind, sizeof kind) ||
+	    !tc_field(&p, "segment=", seg, sizeof seg) ||
+	    !tc_field(&p, "sender=", sender, sizeof sender) ||
+	    !tc_field(&p, "sequence=", seq, sizeof seq) ||
+	    !tc_field(&p, "file=", file, sizeof file) || *p != '\0') {
+		char shown[201];
+		size_t i;
+
+		/* signed, but still not ours: show it without control bytes */
+		for (i = 0; i < sizeof shown - 1 && tc[i] != '\0'; i++)
+			shown[i] = tc[i] >= 0x20 && tc[i] < 0x7f ? tc[i] : '?';
+		shown[i] = '\0';
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment is not a plantca bundle "
+		    "comment: \"%s\"", path, shown);
+		goto fail;
+	}
+	tr_keyid_text(trusted[which].keyid, signer);
+	if (strcmp(sender, signer) != 0) {
+		rc = pc_fail(e, PC_E_SIGNATURE, "%s: sender %s in the trusted comment is not "
+		    "the signing key %s", path, sender, signer);
+		goto fail;
+	}
+	if (strcmp(file, base) != 0) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment names file %s (renamed "
+		    "bundle?)", path, file);
+		goto fail;
+	}
+
+	/* 4. only now the tar, from the verified buffer */
+	if ((rc = tr_bundle_parse(out->buf, out->len, path, out, e)) != PC_OK)
+		goto fail;
+	{
+		char mseq[24];
+		const char *field = NULL;
+
+		snprintf(mseq, sizeof mseq, "%" PRIu64, out->meta.sequence);
+		if (strcmp(kind, kind_name(out->meta.kind)) != 0)
+			field = "kind";
+		else if (strcmp(seg, out->meta.segment) != 0)
+			field = "segment";
+		else if (strcmp(sender, out->meta.sender) != 0)
+			field = "sender";
+		else if (strcmp(seq, mseq) != 0)
+			field = "sequence";
+		if (field != NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment does not match BUNDLE "
+			    "(%s)", path, field);
+			goto fail;
+		}
+	}
+	return PC_OK;
+fail:
+	tr_bundle_free(out);
+	return rc;
+}
+
+pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
+    uint64_t last_seq, time_t now, pc_err *e)
+{
+	char when[21];
+
+	if (b->meta.kind != kind)
+		return pc_fail(e, PC_E_BUNDLE, "%s.tar: is a %s bundle, expected a %s bundle",
+		    b->name, kind_name(b->meta.kind), kind_name(kind));
+	if (segment != NULL && strcmp(segment, b->meta.segment) != 0)
+		return pc_fail(e, PC_E_BUNDLE, "%s.tar: bundle for segment %s, not %s", b->name,
+		    b->meta.segment, segment);
+	if (b->meta.sequence <= last_seq)
+		return pc_fail(e, PC_E_REPLAY, "%s.tar: sequence %" PRIu64 " is not newer than "
+		    "the last accepted (%" PRIu64 "): replayed or old bundle", b->name,
+		    b->meta.sequence, last_seq);
+	if (now >= b->meta.expires) {
+		tr_time_format(b->meta.expires, when);
+		return pc_fail(e, PC_E_EXPIRED, "%s.tar: expired at %s", b->name, when);
+	}
+	if (b->meta.created > now && b->meta.created - now > TR_FUTURE_SLACK) {
+		tr_time_format(b->meta.created, when);
+		return pc_fail(e, PC_E_BUNDLE, "%s.tar: created %s, more than a day in the "
+		    "future (check the clocks)", b->name, when);
+	}
+	return PC_OK;
+}
+
+pc_rc tr_bundle_build(const tr_meta *meta, const tr_member *payload, size_t n,
+    pc_buf *tar, pc_err *e)
+{
+	pc_buf mb = PC_BUF_INIT, sb = PC_BUF_INIT;
+	tr_bundle check;
+	size_t i, start = tar->len;
+	pc_rc rc;
+
+	if (meta->version != TR_FORMAT_VERSION || (meta->kind != TR_REQUEST &&
+	    meta->kind != TR_RESPONSE) || !tr_segment_ok(meta->segment) || meta->sequence == 0)
+		return pc_fail(e, PC_E_USAGE, "new bundle: bad metadata (version, kind, "
+		    "segment or sequence)");
+	if (n == 0)
+		return pc_fail(e, PC_E_USAGE, "new bundle: no payload members");
+	if (n > TR_MEMBERS_MAX - 2)
+		return pc_fail(e, PC_E_LIMIT, "new bundle: more than %d members", TR_MEMBERS_MAX);
+	for (i = 0; i < n; i++) {
+		if (!tr_member_name_ok(payload[i].name) || strcmp(payload[i].name, "BUNDLE") == 0 ||
+		    strcmp(payload[i].name, "SHA256SUMS") == 0)
+			return pc_fail(e, PC_E_USAGE, "new bundle: member name \"%.100s\" not "
+			    "allowed", payload[i].name);
+		if (payload[i].len > TR_MEMBER_MAX)
+			return pc_fail(e, PC_E_LIMIT, "new bundle: member %s is %zu bytes, more "
+			    "than %d", payload[i].name, payload[i].len, TR_MEMBER_MAX);
+	}
+	tr_meta_format(meta, &mb);
+	tr_sums_format(payload, n, &sb);
+	if (!pc_buf_ok(&mb) || !pc_buf_ok(&sb)) {
+		rc = pc_fail(e, PC_E_NOMEM, "new bundle: out of memory");
+		goto out;
+	}
+	if (mb.len > TR_META_MAX || sb.len > TR_MEMBER_MAX) {
+		rc = pc_fail(e, PC_E_LIMIT, "new bundle: BUNDLE or SHA256SUMS too large");
+		goto out;
+	}
+	tr_tar_add(tar, "BUNDLE", mb.p, mb.len, meta->created);
+	tr_tar_add(tar, "SHA256SUMS", sb.p, sb.len, meta->created);
+	for (i = 0; i < n; i++)
+		tr_tar_add(tar, payload[i].name, payload[i].data, payload[i].len, meta->created);
+	tr_tar_end(tar);
+	if (!pc_buf_ok(tar)) {
+		rc = pc_fail(e, PC_E_NOMEM, "new bundle: out of memory");
+		goto out;
+	}
+	if (tar->len - start > TR_BUNDLE_MAX) {
+		rc = pc_fail(e, PC_E_LIMIT, "new bundle: %zu bytes, more than %d", tar->len - start,
+		    TR_BUNDLE_MAX);
+		goto out;
+	}
+	/* read back what we wrote, with the reader's rules: a bundle we
+	 * would refuse is never written (duplicates, csr lines, sums) */
+	memset(&check, 0, sizeof check);
+	rc = tr_bundle_parse(tar->p + start, tar->len - start, "new bundle", &check, e);
+	tr_bundle_free(&check);
+out:
+	if (rc != PC_OK && pc_buf_ok(tar))
+		tar->len = start;
+	pc_buf_free(&mb);
+	pc_buf_free(&sb);
+	return rc;
+}
+
+pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
+    const pc_buf *minisig, pc_err *e)
+{
+	char tp[TR_PATH_MAX], sp[TR_PATH_MAX];
+	struct stat st;
+
+	if (!tr_member_name_ok(name))
+		return pc_fail(e, PC_E_USAGE, "bundle name \"%.100s\" not allowed", name);
+	if ((size_t)snprintf(tp, sizeof tp, "%s/%s.tar", dir, name) >= sizeof tp ||
+	    (size_t)snprintf(sp, sizeof sp, "%s/%s.tar.minisig", dir, name) >= sizeof sp)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
+	if (lstat(tp, &st) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
+	if (lstat(sp, &st) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists", sp);
+	/* the tar first, its signature after: a reader that sees a .minisig
+	 * can rely on the tar being complete */
+	PC_TRY(pc_file_write_atomic(tp, tar->p, tar->len, 0644, true, e));
+	return pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e);
+}

@@ -84,4 +84,17 @@ pc_rc ca_prepare_leaf(const char *ca_name, const ca_profile *prof, const ca_rec 
     hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len, const char *source,
     const char *segment, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
 
+/* Firmware signatures queued by `plantca firmware publish` for `segment`,
+ * oldest first, inside the caller's transaction: fn gets the file name the
+ * officer gave and the signature's DER bytes (valid only during the call).
+ * A callback error stops the scan and is returned.  The export that puts
+ * them into a response bundle removes them with ca_firmware_pending_clear()
+ * in the transaction that records the bundle. */
+typedef pc_rc (*ca_fw_pending_fn)(void *ctx, const char *name, const uint8_t *sig, size_t len,
+    pc_err *e);
+pc_rc ca_firmware_pending(ca_ctx *c, store_txn *t, const char *segment, ca_fw_pending_fn fn,
+    void *ctx, pc_err *e) PC_CHECK;
+pc_rc ca_firmware_pending_clear(ca_ctx *c, store_txn *t, const char *segment,
+    pc_err *e) PC_CHECK;
+
 #endif

@@ -5,10 +5,12 @@
 
 #define EKU_SERVER "1.3.6.1.5.5.7.3.1"
 #define EKU_CLIENT "1.3.6.1.5.5.7.3.2"
+#define EKU_CODE_SIGNING "1.3.6.1.5.5.7.3.3"
 #define GN(t) (1u << (t))
 
 static const char *const eku_server[] = { EKU_SERVER, NULL };
 static const char *const eku_client[] = { EKU_CLIENT, NULL };
+static const char *const eku_code[] = { EKU_CODE_SIGNING, NULL };
 /* OPC UA Part 6 §6.2.2: application instance certificates are used both as
  * client and server */
 static const char *const eku_opcua[] = { EKU_SERVER, EKU_CLIENT, NULL };
@@ -45,9 +47,21 @@ static const ca_profile profiles[] = {
 		GN(X509_GN_URI),
 		1825,
 	},
+	{
+		/* firmware signers (plantca firmware signer new): RFC 5280
+		 * §4.2.1.12 codeSigning, digitalSignature only, no SAN */
+		"code-signing", "firmware/code signer: codeSigning, no SAN",
+		X509_KU_DIGITAL_SIGNATURE,
+		X509_KU_DIGITAL_SIGNATURE,
+		eku_code,
+		0,
+		0,
+		1095,
+	},
 };
 
-static const ca_profile *const all[] = { &profiles[0], &profiles[1], &profiles[2], NULL };
+static const ca_profile *const all[] = { &profiles[0], &profiles[1], &profiles[2], &profiles[3],
+	NULL };
 
 const ca_profile *ca_profile_find(const char *name)
 {

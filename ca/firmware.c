@@ -604,7 +604,10 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	if (!o->image || !o->signer || !o->version)
 		return pc_fail(e, PC_E_USAGE, "firmware sign needs IMAGE, --signer NAME and "
 		    "--fw-version V");
-	PC_TRY(fw_version_parse(o->version, &ver, e));
+	if (fw_version_parse(o->version, &ver, e) != PC_OK) {
+		pc_wrap(e, "--fw-version");
+		return e->rc = PC_E_USAGE;
+	}
 	pkg = o->package ? o->package : o->signer;
 	if (!valid_package(pkg))
 		return pc_fail(e, PC_E_USAGE, "package name '%s': 1-%d printable characters, no ':' "

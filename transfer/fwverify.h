@@ -73,6 +73,21 @@ const uint8_t *fw_hash_algid(fw_hash h, size_t *len);
 pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
     uint8_t b2[64], uint64_t *size, pc_err *e) PC_CHECK;
 
+/* SHA-256 with the CPU's SHA extensions (x86-64 SHA-NI).  Use only when
+ * fw_sha256_ni_available(); fw_digest_file() picks it by itself (set
+ * PLANTCA_NO_SHA_NI in the environment to force the libsodium path, for
+ * comparison).  Exposed for the unit test that checks it against libsodium. */
+typedef struct fw_sha256_ni {
+	uint32_t st[8];
+	uint64_t total;
+	uint8_t buf[64];
+	size_t used;
+} fw_sha256_ni;
+bool fw_sha256_ni_available(void);
+void fw_sha256_ni_init(fw_sha256_ni *c);
+void fw_sha256_ni_update(fw_sha256_ni *c, const uint8_t *p, size_t n);
+void fw_sha256_ni_final(fw_sha256_ni *c, uint8_t out[32]);
+
 typedef struct fw_version {
 	unsigned part[FW_VERSION_PARTS];
 	unsigned nparts;

@@ -300,8 +300,10 @@ int main(int argc, char **argv)
 		ca_fw_verify_opts o = { a.npos == 4 ? a.pos[2] : NULL, a.npos == 4 ? a.pos[3] : NULL,
 			a.trust, a.ntrust, a.crls, a.ncrls, a.min_version,
 			a.ntargets ? a.targets[0] : NULL, a.json };
-		if ((st = need_pos(&a, 4, "firmware verify IMAGE SIG --trust FILE")) != 0)
+		if ((st = need_pos(&a, 4, "firmware verify IMAGE SIG --trust FILE")) != 0) {
+			args_free(&a);
 			return st;
+		}
 		if (a.ntargets > 1) {
 			args_free(&a);
 			return usage_error("%s", "firmware verify takes one --target");

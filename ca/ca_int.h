@@ -227,4 +227,17 @@ pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
 pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
     time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
 
+/* Firmware signatures queued by `plantca firmware publish` for `segment`,
+ * oldest first, inside the caller's transaction: fn gets the file name the
+ * officer gave and the signature's DER bytes (valid only during the call).
+ * A callback error stops the scan and is returned.  The export that puts
+ * them into a response bundle removes them with ca_firmware_pending_clear()
+ * in the transaction that records the bundle. */
+typedef pc_rc (*ca_fw_pending_fn)(void *ctx, const char *name, const uint8_t *sig, size_t len,
+    pc_err *e);
+pc_rc ca_firmware_pending(ca_ctx *c, store_txn *t, const char *segment, ca_fw_pending_fn fn,
+    void *ctx, pc_err *e) PC_CHECK;
+pc_rc ca_firmware_pending_clear(ca_ctx *c, store_txn *t, const char *segment,
+    pc_err *e) PC_CHECK;
+
 #endif

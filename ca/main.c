@@ -10,6 +10,7 @@
 
 #include "ca.h"
 #include "crl.h"
+#include "firmware.h"
 #include "pc.h"
 #include "secret.h"
 
@@ -90,6 +91,22 @@ static const char usage_text2[] =
 "        issuing CAs, 180 for the root; --next-update DAYS (with --ca) sets\n"
 "        that CA's cadence from now on.  Refused when the clock is earlier\n"
 "        than the thisUpdate of the last CRL that CA signed.\n"
+"  firmware signer new NAME --ca CA --subject DN [--key ALG] [--days N]\n"
+"        Firmware signer: key in the token (ec-p256 default, ec-p384, ed25519)\n"
+"        and a code-signing certificate (EKU codeSigning) from CA.\n"
+"  firmware signer list    Signers with certificate serial and status.\n"
+"  firmware sign IMAGE --signer NAME --fw-version V [--package P]\n"
+"        [--target OID]... [-o FILE] [--minisign]\n"
+"        Detached CMS signature (DER, default IMAGE.p7s) with the RFC 4108\n"
+"        firmware package (P:V, P defaults to the signer name) and target\n"
+"        hardware attributes.  --minisign (Ed25519 signers) also writes a\n"
+"        minisign signature (FILE without .p7s, plus .minisig).\n"
+"  firmware verify IMAGE SIG --trust FILE [--crl FILE]... [--min-version V]\n"
+"        [--target OID]\n"
+"        Check a firmware signature: digest, signature, chain to --trust,\n"
+"        codeSigning, revocation, rollback, target.  Exit 0 valid, 1 refused.\n"
+"  firmware publish SEGMENT SIG\n"
+"        Queue a firmware signature for the segment's next response bundle.\n"
 "  audit log               The audit trail, oldest first.\n"
 "  audit verify            Check the hash chain; exit 1 if any event was\n"
 "                          modified, deleted or reordered.\n"
@@ -115,6 +132,8 @@ enum {
 	OPT_DAYS, OPT_PATH_LEN, OPT_PERMIT, OPT_CA, OPT_PROFILE, OPT_OUT_DIR, OPT_DER, OPT_PEM,
 	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON, OPT_FROM_FILE,
 	OPT_NEXT_UPDATE, OPT_MARGIN,
+	OPT_SIGNER, OPT_FW_VERSION, OPT_PACKAGE, OPT_TARGET, OPT_TRUST, OPT_CRL, OPT_MIN_VERSION,
+	OPT_MINISIGN,
 };
 
 static const struct option longopts[] = {
@@ -143,6 +162,14 @@ static const struct option longopts[] = {
 	{ "from-file", required_argument, NULL, OPT_FROM_FILE },
 	{ "next-update", required_argument, NULL, OPT_NEXT_UPDATE },
 	{ "margin", required_argument, NULL, OPT_MARGIN },
+	{ "signer", required_argument, NULL, OPT_SIGNER },
+	{ "fw-version", required_argument, NULL, OPT_FW_VERSION },
+	{ "package", required_argument, NULL, OPT_PACKAGE },
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "crl", required_argument, NULL, OPT_CRL },
+	{ "min-version", required_argument, NULL, OPT_MIN_VERSION },
+	{ "minisign", no_argument, NULL, OPT_MINISIGN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -156,6 +183,11 @@ struct args {
 	bool json, der, pem, revoked, all, margin_set;
 	const char **permit;
 	size_t npermit;
+	/* firmware */
+	const char *signer, *fw_version, *package, *min_version;
+	const char **targets, **trust, **crls;
+	size_t ntargets, ntrust, ncrls;
+	bool minisign;
 	char **pos;       /* positional arguments, verb first */
 	int npos;
 };
@@ -203,7 +235,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->expiring = -1;
 	a->permit = calloc((size_t)argc + 1, sizeof *a->permit);
 	a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
-	if (!a->permit || !a->pos)
+	a->targets = calloc((size_t)argc + 1, sizeof *a->targets);
+	a->trust = calloc((size_t)argc + 1, sizeof *a->trust);
+	a->crls = calloc((size_t)argc + 1, sizeof *a->crls);
+	if (!a->permit || !a->pos || !a->targets || !a->trust || !a->crls)
 		return usage_error("%s", "out of memory");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -254,6 +289,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
 			a->next_update = (unsigned)v;
 			break;
+		case OPT_SIGNER: a->signer = optarg; break;
+		case OPT_FW_VERSION: a->fw_version = optarg; break;
+		case OPT_PACKAGE: a->package = optarg; break;
+		case OPT_TARGET: a->targets[a->ntargets++] = optarg; break;
+		case OPT_TRUST: a->trust[a->ntrust++] = optarg; break;
+		case OPT_CRL: a->crls[a->ncrls++] = optarg; break;
+		case OPT_MIN_VERSION: a->min_version = optarg; break;
+		case OPT_MINISIGN: a->minisign = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(usage_text2, stdout);
@@ -274,6 +317,10 @@ static void args_free(struct args *a)
 {
 	free(a->permit);
 	free(a->pos);
+	free(a->targets);
+	free(a->trust);
+	free(a->crls);
+	a->targets = a->trust = a->crls = NULL;
 	a->permit = NULL;
 	a->pos = NULL;
 }
@@ -331,7 +378,26 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return rc == PC_OK ? 0 : fail(&e);
 	}
-	if (!(verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
+	if (verb_is(&a, "firmware", "verify")) {
+		/* needs no CA home: anyone with the trusted roots can verify */
+		ca_fw_verify_opts o = { a.npos == 4 ? a.pos[2] : NULL, a.npos == 4 ? a.pos[3] : NULL,
+			a.trust, a.ntrust, a.crls, a.ncrls, a.min_version,
+			a.ntargets ? a.targets[0] : NULL, a.json };
+		if ((st = need_pos(&a, 4, "firmware verify IMAGE SIG --trust FILE")) != 0) {
+			args_free(&a);
+			return st;
+		}
+		if (a.ntargets > 1) {
+			args_free(&a);
+			return usage_error("%s", "firmware verify takes one --target");
+		}
+		rc = ca_fw_verify(&o, stdout, &e);
+		args_free(&a);
+		return rc == PC_OK ? 0 : fail(&e);
+	}
+	if (!(verb_is(&a, "firmware", "signer") || verb_is(&a, "firmware", "sign") ||
+	    verb_is(&a, "firmware", "publish") ||
+	    verb_is(&a, "ca", "new") || verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
 	    verb_is(&a, "issue", NULL) || verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
 	    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify") ||
 	    verb_is(&a, "policy", "show") || verb_is(&a, "policy", "set") ||
@@ -354,7 +420,30 @@ int main(int argc, char **argv)
 	c.json = a.json;
 	c.progress = isatty(STDERR_FILENO) && !a.json;
 
-	if (verb_is(&a, "ca", "new")) {
+	if (verb_is(&a, "firmware", "signer")) {
+		if (a.npos == 3 && strcmp(a.pos[2], "list") == 0) {
+			rc = ca_fw_signer_list(&c, stdout, &e);
+		} else {
+			ca_fw_signer_opts o = { a.npos == 4 ? a.pos[3] : NULL, a.ca, a.subject, a.key,
+				a.days };
+			if (a.npos != 4 || strcmp(a.pos[2], "new") != 0) {
+				st = usage_error("%s", "usage: plantca firmware signer new NAME --ca CA "
+				    "--subject DN | firmware signer list");
+				goto out_st;
+			}
+			rc = ca_fw_signer_new(&c, &o, &e);
+		}
+	} else if (verb_is(&a, "firmware", "sign")) {
+		ca_fw_sign_opts o = { a.npos == 3 ? a.pos[2] : NULL, a.signer, a.fw_version, a.package,
+			a.targets, a.ntargets, a.out, a.minisign };
+		if ((st = need_pos(&a, 3, "firmware sign IMAGE --signer NAME --fw-version V")) != 0)
+			goto out_st;
+		rc = ca_fw_sign(&c, &o, &e);
+	} else if (verb_is(&a, "firmware", "publish")) {
+		if ((st = need_pos(&a, 4, "firmware publish SEGMENT SIG")) != 0)
+			goto out_st;
+		rc = ca_fw_publish(&c, a.pos[2], a.pos[3], &e);
+	} else if (verb_is(&a, "ca", "new")) {
 		ca_new_opts o;
 		a.permit[a.npermit] = NULL;
 		o.name = a.npos == 3 ? a.pos[2] : NULL;

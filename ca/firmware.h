@@ -1,0 +1,72 @@
+/*
+ * firmware.h - firmware signers and signatures (plantca firmware ...).
+ *
+ * A signer is a key pair generated in the token (label
+ * "plantca-<id>-fw-NAME") with a code-signing certificate (profile
+ * code-signing: EKU codeSigning, KU digitalSignature critical,
+ * basicConstraints CA:FALSE) issued by an issuing CA through the normal
+ * intent -> HSM -> commit pipeline, so it is inventoried and revocable by
+ * serial like any certificate.  The signer record (STORE_META
+ * "signer.NAME": key URI, certificate serial, CA, algorithm) names both.
+ *
+ * A signature is a detached CMS SignedData in DER (see transfer/fwverify.h
+ * for its exact shape), made with the signer's key in the HSM over the
+ * image's digest, streamed; each one is an audit event ("fw.sign").
+ */
+#ifndef PLANTCA_FIRMWARE_H
+#define PLANTCA_FIRMWARE_H
+
+#include "ca.h"
+
+typedef struct ca_fw_signer_opts {
+	const char *name;
+	const char *ca;            /* issuing CA */
+	const char *subject;
+	const char *key;           /* NULL: ec-p256; ec-p384, ed25519 */
+	unsigned days;             /* 0: the code-signing profile's (1095) */
+} ca_fw_signer_opts;
+
+/* New signer.  For Ed25519 signers also writes HOME/public/fw-NAME.pub,
+ * the minisign public key for --minisign signatures.  Errors: PC_E_USAGE,
+ * PC_E_EXISTS (signer name or token label taken), PC_E_NOTFOUND (CA), HSM
+ * and store errors. */
+pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e) PC_CHECK;
+
+/* Signers with their serial, status, key and CA. */
+pc_rc ca_fw_signer_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+
+typedef struct ca_fw_sign_opts {
+	const char *image;
+	const char *signer;
+	const char *version;       /* dotted, e.g. 1.3.0 */
+	const char *package;       /* NULL: the signer's name */
+	const char *const *targets;/* dotted OIDs */
+	size_t ntargets;
+	const char *out;           /* NULL: IMAGE.p7s */
+	bool minisign;             /* Ed25519 signers: also OUT-without-.p7s.minisig */
+} ca_fw_sign_opts;
+
+/* Sign an image.  Refuses (PC_E_REVOKED / PC_E_EXPIRED) a revoked or
+ * expired signer; checks its own output with fwverify before writing it;
+ * writes files only after the audit event is committed, never over an
+ * existing file (PC_E_EXISTS). */
+pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;
+
+/* Queue SIG (a firmware signature, checked to parse) for the segment's next
+ * response bundle: see ca_firmware_pending() in ca_int.h. */
+pc_rc ca_fw_publish(ca_ctx *c, const char *segment, const char *sig_path, pc_err *e) PC_CHECK;
+
+typedef struct ca_fw_verify_opts {
+	const char *image, *sig;
+	const char *const *trust; size_t ntrust;   /* files (PEM bundle or DER) */
+	const char *const *crls; size_t ncrls;     /* files (PEM or DER) */
+	const char *min_version;
+	const char *target;
+	bool json;
+} ca_fw_verify_opts;
+
+/* Verify without a CA home (no store, no HSM): the result on stdout, the
+ * reason of a refusal in e. */
+pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e) PC_CHECK;
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * fwverify.h - firmware signatures: detached CMS SignedData (RFC 5652)
+ * with RFC 4108 firmware package attributes, read strictly and checked
+ * completely.  Linked by plantca (firmware verify, and the signer's
+ * self-check) and meant for plantca-station (verify-firmware).
+ *
+ * What a plantca firmware signature is (and the only shape accepted here):
+ *
+ *   ContentInfo { id-signedData, [0] SignedData {
+ *     version 1,
+ *     digestAlgorithms { sha256 | sha384 | sha512 },
+ *     encapContentInfo { id-data }            -- detached: no eContent
+ *     certificates [0] { signer, its CA(s) }  -- the chain, root optional
+ *     signerInfos { exactly one SignerInfo {
+ *       version 1, sid issuerAndSerialNumber, digestAlgorithm,
+ *       signedAttrs [0] { contentType id-data, messageDigest, signingTime,
+ *         id-aa-firmwarePackageID, [id-aa-targetHardwareIDs] },
+ *       signatureAlgorithm ecdsa-with-SHA256/384 | Ed25519, signature } } } }
+ *
+ * Hashes: SHA-256 for P-256 signers, SHA-384 for P-384, SHA-512 for
+ * Ed25519 (RFC 8419 §3.1 requires SHA-512 for the message digest when the
+ * signature is Ed25519).  The signature covers the DER of the signed
+ * attributes with the explicit SET OF tag (RFC 5652 §5.4).
+ *
+ * Firmware package identifier (RFC 4108 §2.2.3): we use the `legacy`
+ * OCTET STRING form holding "PACKAGE:VERSION", PACKAGE printable ASCII
+ * without ':', VERSION dotted decimal (1 to 4 numbers, each 0..65535,
+ * e.g. "1.3.0").  The preferred form would need an OID per package, which
+ * a plant does not have; the text form keeps the version readable by
+ * `openssl cms -cmsout -print` and comparable for rollback checks: versions
+ * compare number by number, missing numbers count as 0 ("1.3" == "1.3.0").
+ * The optional `stale` field is never written and refused when read.
+ *
+ * Target hardware (RFC 4108 §2.2.4): SEQUENCE OF OBJECT IDENTIFIER; on the
+ * command line a target is its dotted OID (e.g. 1.3.6.1.4.1.99999.1.7).
+ *
+ * Lifetime: fw_cms points into the signature bytes the caller passed and
+ * keeps them borrowed; it owns nothing.  All strings in fw_info are copies.
+ */
+#ifndef PLANTCA_FWVERIFY_H
+#define PLANTCA_FWVERIFY_H
+
+#include <time.h>
+
+#include "buf.h"
+
+enum {
+	FW_SIG_MAX = 256 * 1024,      /* largest .p7s we read */
+	FW_TRUST_MAX = 1024 * 1024,   /* largest trust file */
+	FW_CRL_MAX = 64 * 1024 * 1024,/* largest CRL file */
+	FW_CERTS_MAX = 8,             /* certificates in one signature */
+	FW_CHAIN_MAX = 6,             /* signer + CAs up to the anchor */
+	FW_TARGETS_MAX = 64,          /* target hardware ids in one signature */
+	FW_PKG_MAX = 64,              /* package name bytes */
+	FW_VERSION_TEXT_MAX = 32,     /* version text bytes */
+	FW_VERSION_PARTS = 4,
+	FW_OID_TEXT_MAX = 128,
+	FW_DIGEST_MAX = 64,
+	FW_CHUNK = 256 * 1024,        /* image read size (the only image buffer) */
+};
+
+typedef enum fw_hash { FW_SHA256 = 1, FW_SHA384, FW_SHA512 } fw_hash;
+
+size_t fw_hash_len(fw_hash h);
+const char *fw_hash_name(fw_hash h);          /* "sha256" ... */
+/* DER AlgorithmIdentifier (parameters absent, RFC 5754 §2) of h. */
+const uint8_t *fw_hash_algid(fw_hash h, size_t *len);
+
+/* Hash a file as a stream, FW_CHUNK bytes at a time (memory does not grow
+ * with the file).  With b2 != NULL also BLAKE2b-512 of the same bytes (for
+ * minisign's prehashed signatures) in the same pass.  *size gets the byte
+ * count.  Errors: PC_E_IO naming the file. */
+pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
+    uint8_t b2[64], uint64_t *size, pc_err *e) PC_CHECK;
+
+/* SHA-256 with the CPU's SHA extensions (x86-64 SHA-NI).  Use only when
+ * fw_sha256_ni_available(); fw_digest_file() picks it by itself (set
+ * PLANTCA_NO_SHA_NI in the environment to force the libsodium path, for
+ * comparison).  Exposed for the unit test that checks it against libsodium. */
+typedef struct fw_sha256_ni {
+	uint32_t st[8];
+	uint64_t total;
+	uint8_t buf[64];
+	size_t used;
+} fw_sha256_ni;
+bool fw_sha256_ni_available(void);
+void fw_sha256_ni_init(fw_sha256_ni *c);
+void fw_sha256_ni_update(fw_sha256_ni *c, const uint8_t *p, size_t n);
+void fw_sha256_ni_final(fw_sha256_ni *c, uint8_t out[32]);
+
+typedef struct fw_version {
+	unsigned part[FW_VERSION_PARTS];
+	unsigned nparts;
+} fw_version;
+
+/* "1.3.0" -> parts; PC_E_INPUT with the reason if not 1..4 dotted numbers
+ * 0..65535 without leading zeros or signs. */
+pc_rc fw_version_parse(const char *text, fw_version *v, pc_err *e) PC_CHECK;
+/* <0, 0, >0 as a is lower than, equal to, higher than b. */
+int fw_version_cmp(const fw_version *a, const fw_version *b);
+
+/* A parsed signature: every pointer is into the caller's bytes. */
+typedef struct fw_cms {
+	fw_hash hash;
+	const uint8_t *certs[FW_CERTS_MAX];
+	size_t cert_len[FW_CERTS_MAX];
+	size_t ncerts;
+	const uint8_t *sid_issuer; size_t sid_issuer_len;   /* whole Name TLV */
+	const uint8_t *sid_serial; size_t sid_serial_len;   /* INTEGER content */
+	const uint8_t *attrs; size_t attrs_len;             /* [0] content */
+	const uint8_t *sigalg; size_t sigalg_len;           /* whole AlgId TLV */
+	const uint8_t *sig; size_t sig_len;
+	const uint8_t *digest; size_t digest_len;           /* messageDigest */
+	time_t signing_time;
+	char package[FW_PKG_MAX + 1];
+	char version_text[FW_VERSION_TEXT_MAX + 1];
+	fw_version version;
+	char targets[FW_TARGETS_MAX][FW_OID_TEXT_MAX];
+	size_t ntargets;
+} fw_cms;
+
+/* Parse the DER signature strictly (the shape above; trailing bytes,
+ * indefinite lengths, unknown or repeated signed attributes, embedded
+ * content, more than one signer are all refused).  No cryptography.
+ * PC_E_INPUT / PC_E_LIMIT with the reason. */
+pc_rc fw_cms_parse(const uint8_t *der, size_t len, fw_cms *out, pc_err *e) PC_CHECK;
+
+/* A DER blob with a name for messages (a file name). */
+typedef struct fw_blob {
+	const uint8_t *der;
+	size_t len;
+	const char *name;
+} fw_blob;
+
+typedef struct fw_check_opts {
+	const fw_blob *trust; size_t ntrust;   /* trusted CA certificates */
+	const fw_blob *crls; size_t ncrls;     /* CRLs (any CA's; unrelated ones ignored) */
+	const char *min_version;               /* NULL: no rollback check */
+	const char *target;                    /* NULL: no target check */
+	time_t now;                            /* 0: time(NULL) */
+} fw_check_opts;
+
+/* What a verified signature says. */
+typedef struct fw_result {
+	char signer_serial[2 * 20 + 1];        /* hex */
+	char signer_cn[128];                   /* subject CN, "" if none */
+	char anchor_cn[128];
+	size_t chain_len;                      /* certificates from signer to anchor */
+} fw_result;
+
+/* Check a parsed signature against the image digest (`digest`, computed
+ * with c->hash): digest, signature over the signed attributes with the
+ * signer's key, chain to one of o->trust (each certificate's signature,
+ * validity at o->now, CA flag, keyCertSign, path length; the signer's
+ * codeSigning EKU and digitalSignature key usage), revocation of every
+ * certificate below the anchor in the CRLs whose issuer is in the chain
+ * (each such CRL's signature checked with its issuer's key; an out-of-date
+ * CRL is refused), the minimum version, the target.
+ * Refusals: PC_E_SIGNATURE (digest, signature, chain), PC_E_REVOKED,
+ * PC_E_REPLAY (version lower than the minimum), PC_E_POLICY (target),
+ * PC_E_EXPIRED (a certificate or CRL out of its dates), PC_E_INPUT
+ * (malformed certificate or CRL).  The message says why. */
+pc_rc fw_cms_check(const fw_cms *c, const uint8_t *digest, size_t digest_len,
+    const fw_check_opts *o, fw_result *res, pc_err *e) PC_CHECK;
+
+/* The whole verification of IMAGE against SIG (bytes): parse, stream-hash
+ * the image, check.  Messages name the image and the signature file. */
+pc_rc fw_verify_image(const char *image_path, const uint8_t *sig, size_t sig_len,
+    const char *sig_name, const fw_check_opts *o, fw_cms *cms, fw_result *res,
+    pc_err *e) PC_CHECK;
+
+/* Read a file of certificates (PEM "CERTIFICATE" blocks, or one DER
+ * certificate) / CRLs (PEM "X509 CRL" blocks, or one DER CRL), appending
+ * blobs to *v (grown with realloc; n counts them).  The decoded DER is kept
+ * in *store (a list the caller frees with fw_blobs_free). */
+typedef struct fw_blobs {
+	fw_blob *v;
+	size_t n;
+	uint8_t **mem;
+	size_t nmem;
+} fw_blobs;
+pc_rc fw_blobs_load(fw_blobs *b, const char *path, bool crl, pc_err *e) PC_CHECK;
+void fw_blobs_free(fw_blobs *b);
+
+#endif

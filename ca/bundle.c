@@ -411,6 +411,37 @@ static void member_set_free(member_set *m)
 	memset(m, 0, sizeof m[0]);
 }
 
+/* A queued firmware signature becomes member "firmware-NAME.p7s", NAME
+ * from the officer's file name reduced to the member-name alphabet. */
+struct fw_collect {
+	member_set *ms;
+	size_t n;
+};
+
+static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t len, pc_err *e)
+{
+	struct fw_collect *fc = ctx;
+	char base[64], mname[TR_NAME_MAX + 1];
+	const char *slash = strrchr(name, '/');
+	size_t i, k = 0;
+	pc_buf b = PC_BUF_INIT;
+
+	name = slash ? slash + 1 : name;
+	for (i = 0; name[i] && k < 40; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '.' || ch == '-' || ch == '_'))
+			ch = '_';
+		base[k++] = ch;
+	}
+	base[k] = '\0';
+	if (k > 4 && strcmp(base + k - 4, ".p7s") == 0)
+		base[k - 4] = '\0';
+	snprintf(mname, sizeof mname, "firmware-%zu-%s.p7s", ++fc->n, base[0] ? base : "sig");
+	pc_buf_append(&b, sig, len);
+	return member_add(fc->ms, mname, &b, e);
+}
+
 static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
 {
 	pc_reader val;
@@ -441,6 +472,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	size_t i, j, nreply = 0, ncerts = 0;
 	uint64_t seq = 0;
 	time_t crl_next[2] = { 0, 0 };
+	size_t nfw = 0;
 	struct stat st;
 	pc_rc rc;
 
@@ -485,6 +517,12 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
 		if (rc == PC_OK)
 			memcpy(tpub.keyid, val.p + val.off, CA_KEYID_LEN);
+	}
+	/* firmware signatures queued for this segment */
+	if (rc == PC_OK) {
+		struct fw_collect fc = { &ms, 0 };
+		rc = ca_firmware_pending(c, t, segment, fw_collect, &fc, e);
+		nfw = fc.n;
 	}
 	/* the certificates not yet delivered */
 	for (i = 0; rc == PC_OK && i < rl.n; i++) {
@@ -623,6 +661,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			ca_request_free(&r);
 		}
 	}
+	if (rc == PC_OK && nfw > 0)
+		rc = ca_firmware_pending_clear(c, t, segment, e);
 	if (rc == PC_OK) {
 		uint8_t k8[8];
 		ca_id_key(meta.sequence, k8);
@@ -646,8 +686,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	}
 	if (rc == PC_OK) {
 		char detail[300];
-		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), to %s",
-		    segment, meta.sequence, ncerts, dir);
+		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), "
+		    "%zu firmware signature(s), to %s", segment, meta.sequence, ncerts, nfw, dir);
 		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
 	}
 	if (rc != PC_OK) {
@@ -666,7 +706,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, ncerts);
 	} else {
 		printf("%s/%s.tar (+ .minisig): segment %s, sequence %" PRIu64 ", %zu certificate(s), "
-		    "chain, trust.pem, trust.p7b\n", dir, name, segment, meta.sequence, ncerts);
+		    "%zu firmware signature(s), chain, trust.pem, trust.p7b\n", dir, name, segment,
+		    meta.sequence, ncerts, nfw);
 	}
 out:
 	store_abort(t);

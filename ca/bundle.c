@@ -109,6 +109,7 @@ static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, siz
 	pc_buf subject = PC_BUF_INIT;
 	const char *eku[POLICY_EKU_MAX + 1];
 	unsigned days;
+	bool officer = true;
 	pc_err e;
 	char kt[32];
 
@@ -126,12 +127,14 @@ static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, siz
 	/* the policy's decision (profile, and the segment's rules when the
 	 * policy file describes the segment); sign checks again, with the
 	 * pre-issuance check, under the policy in force then */
-	if (ca_policy_apply(pol, &csr, r->profile, r->ca, r->segment, r->station, 0, what, &p,
-	    &subject, &days, eku, &e) != PC_OK) {
+	if (ca_policy_apply_ex(pol, &csr, r->profile, r->ca, r->segment, r->station, 0, what, &p,
+	    &subject, &days, eku, &officer, &e) != PC_OK) {
 		(void)ca_set_str(&r->reason, e.msg, &e);
 		(void)ca_set_str(&r->status, "rejected", &e);
 	} else {
-		(void)ca_set_str(&r->status, "pending", &e);
+		/* approval = auto in the profile: queued as approved; 'sign'
+		 * still issues only when the officer runs it */
+		(void)ca_set_str(&r->status, officer ? "pending" : "approved", &e);
 		(void)ca_set_str(&r->reason, "", &e);
 	}
 	pc_buf_free(&subject);
@@ -146,7 +149,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	ca_station *st;
 	store_txn *t = NULL;
 	ca_request *reqs = NULL;
-	size_t i, j, npend = 0, nrej = 0;
+	size_t i, j, npend = 0, nauto = 0, nrej = 0;
 	pc_buf sb = PC_BUF_INIT;
 	char detail[400];
 	policy *pol = NULL;
@@ -235,6 +238,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		}
 		if (strcmp(r->status, "pending") == 0)
 			npend++;
+		else if (strcmp(r->status, "approved") == 0)
+			nauto++;
 		else
 			nrej++;
 	}
@@ -268,7 +273,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	}
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "station %s, segment %s, sequence %" PRIu64
-		    ": %zu pending, %zu rejected", st->keyid_text, st->segment, b.meta.sequence, npend, nrej);
+		    ": %zu pending, %zu approved by policy, %zu rejected", st->keyid_text, st->segment,
+		    b.meta.sequence, npend, nauto, nrej);
 		rc = audit_append(t, time(NULL), "import", b.name, "ok", detail, e);
 	}
 	if (rc != PC_OK) {
@@ -297,8 +303,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		}
 		printf("]}\n");
 	} else {
-		printf("%s: from station %s (segment %s), sequence %" PRIu64 ": %zu pending, %zu rejected\n",
-		    b.name, st->keyid_text, st->segment, b.meta.sequence, npend, nrej);
+		printf("%s: from station %s (segment %s), sequence %" PRIu64 ": %zu pending, "
+		    "%zu approved by policy, %zu rejected\n", b.name, st->keyid_text, st->segment,
+		    b.meta.sequence, npend, nauto, nrej);
 		for (j = 0; j < b.meta.ncsrs; j++)
 			if (strcmp(reqs[j].status, "rejected") == 0)
 				printf("  request %" PRIu64 " rejected: %s\n", reqs[j].id, reqs[j].reason);

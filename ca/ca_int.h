@@ -110,6 +110,12 @@ pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profil
     const char *ca_name, const char *segment, const char *station, unsigned days,
     const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e) PC_CHECK;
+/* The same, also telling whether the profile wants officer approval
+ * (approval = officer) or lets import approve the request (approval = auto). */
+pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *profile,
+    const char *ca_name, const char *segment, const char *station, unsigned days,
+    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    const char *eku[POLICY_EKU_MAX + 1], bool *needs_approval, pc_err *e) PC_CHECK;
 
 /* ---- pre-issuance check (lint.c) ---- */
 

@@ -137,6 +137,15 @@ pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profil
     const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e)
 {
+	return ca_policy_apply_ex(pol, csr, profile, ca_name, segment, station, days, what, t,
+	    subject, days_out, eku, NULL, e);
+}
+
+pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *profile,
+    const char *ca_name, const char *segment, const char *station, unsigned days,
+    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    const char *eku[POLICY_EKU_MAX + 1], bool *needs_approval, pc_err *e)
+{
 	struct subj s;
 	policy_san san[X509_SAN_MAX];
 	policy_request r;
@@ -222,6 +231,8 @@ pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profil
 	t->npermit = 0;
 	*days_out = d->days;
 out:
+	if (rc == PC_OK && needs_approval)
+		*needs_approval = d->needs_approval;
 	free(d);
 	subj_free(&s);
 	return rc;

@@ -42,9 +42,12 @@ mkdir "$WORK/x" && tar xf "$req" -C "$WORK/x" && (cd "$WORK/x" && sha256sum -c -
   || fail "sha256sum -c"
 ok "request bundle: tar, minisign -V and sha256sum -c accept it"
 
-# --- the CA imports, the officer reviews and approves, the CA signs
+# --- the CA imports, the officer reviews and approves, the CA signs; this
+# plant's policy wants the officer to approve every request
+sed 's/^approval = auto$/approval = officer/' "$SRCDIR/policy/default.policy" >"$WORK/officer.policy"
+expect 0 pc policy set "$WORK/officer.policy"
 expect 0 pc import "$req"
-out_has "3 pending, 1 rejected"
+out_has "3 pending, 0 approved by policy, 1 rejected"
 expect 0 pc --json requests
 python3 - "$OUT" <<'PY' || fail "requests --json"
 import json, sys
@@ -53,7 +56,7 @@ assert len(d) == 4, d
 by = {r["member"]: r for r in d}
 assert by["nosan.csr"]["status"] == "rejected" and "URI" in by["nosan.csr"]["reason"], by["nosan.csr"]
 for m in ("opcua-srv.csr", "pump-12.csr", "sensor-7.csr"):
-    assert by[m]["status"] == "pending", by[m]
+    assert by[m]["status"] == "pending", by[m]      # approval = officer
 assert by["sensor-7.csr"]["key"] == "ed25519"
 assert "dns:pump-12.line3.plant.local" in by["pump-12.csr"]["san"]
 PY
@@ -61,17 +64,20 @@ expect 0 pc requests --status pending
 out_has "subject" "SAN" "key" "profile" "opcua-app" "tls-client"
 expect 1 pc import "$req"
 err_has "not newer"
-ok "import queues 3 pending and 1 rejected-with-reason; the same bundle again is a replay"
+ok "import queues 3 pending (approval = officer) and 1 rejected with the reason; the same bundle again is a replay"
 
 ids=$(pc --json requests --status pending | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))')
 first=${ids%% *}
 expect 0 pc reject "$first" --reason "not on the asset list"
+second=$(cut -d' ' -f2 <<<"$ids")
+expect 0 pc approve "$second"
 expect 0 pc approve --all
+out_has "approved 1 request(s)"
 expect 0 pc sign
 out_has "signed 2 request(s)"
 expect 0 pc --json requests --status issued
 [ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$OUT")" = 2 ] || fail "2 issued"
-ok "officer rejects one, approves the rest; sign issues 2"
+ok "officer rejects one before signing; sign issues the other 2"
 
 # --- CRLs, export and accept
 expect 0 pc crl
@@ -109,7 +115,9 @@ err_has "$(basename "$resp")"
 [ ! -e "$WORK/pki2" ] || [ -z "$(ls -A "$WORK/pki2")" ] || fail "a refused bundle wrote files"
 ok "the same response again is refused (replay) and writes nothing"
 
-# --- a request bundle made by hand with GNU tar + minisign, from the station key
+# --- a request bundle made by hand with GNU tar + minisign, from the station
+# key; under the default policy (approval = auto) it is approved at import
+expect 0 pc policy set "$SRCDIR/policy/default.policy"
 seq=2    # the station sent sequence 1
 mkdir "$WORK/hand" && cd "$WORK/hand"
 mkcsr p256 hand-1 hand-1.csr "DNS:hand-1.line3.plant.local"
@@ -131,7 +139,7 @@ minisign -S -s "$WORK/st/station.key" -m line3-request-hand.tar \
   <"$WORK/pass" >/dev/null 2>&1 || fail "minisign -S with the station key"
 cd "$SRCDIR"
 expect 0 pc import "$WORK/hand/line3-request-hand.tar"
-out_has "1 pending"
+out_has "0 pending, 1 approved by policy"
 ok "a bundle built by hand with GNU tar + minisign -S is accepted"
 
 # --- refused bundles leave the store unchanged

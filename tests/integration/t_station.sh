@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# plantca-station on its own (no CA, no token): init, request and accept.
+# Request bundles are checked with stock tools (tar, minisign, sha256sum);
+# response bundles come from mkresponse (the library's writer, signed with a
+# fake CA transfer key) over a real test PKI made with openssl, and the
+# unpacked files are checked with openssl verify.  Every crafted bad response
+# must exit 1, name the bundle, and leave PKI_DIR and station.conf exactly as
+# they were.
+#
+# Environment: STATION (plantca-station), MKRESPONSE (test tool), SRCDIR.
+set -euo pipefail
+: "${STATION:?}" "${MKRESPONSE:?}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/plantca-station-test.XXXXXX")
+trap 'rc=$?; if [ $rc -ne 0 ]; then echo "FAILED (work dir kept: $WORK)" >&2; else rm -rf "$WORK"; fi' EXIT
+cd "$WORK"
+
+checks=0
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+expect() {
+  local want=$1; shift
+  local rc=0
+  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+  if [ "$rc" -ne "$want" ]; then
+    echo "--- stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"
+    fail "exit $rc, expected $want: $*"
+  fi
+}
+err_has() { local f; for f in "$@"; do [[ "$ERR" == *"$f"* ]] || fail "stderr lacks '$f': $ERR"; done; }
+out_has() { local f; for f in "$@"; do [[ "$OUT" == *"$f"* ]] || fail "stdout lacks '$f': $OUT"; done; }
+st() { "$STATION" "$@"; }
+mode() { stat -c %a "$1"; }
+# a canonical picture of a directory tree: every file's hash and mode
+snap() { if [ -d "$1" ]; then (cd "$1" && find . -type f -printf '%p %m\n' | sort && find . -type f -print0 | sort -z | xargs -0r sha256sum); else echo absent; fi; }
+
+printf 'correct horse battery staple\n' >pass
+printf 'wrong horse\n' >wrongpass
+chmod 600 pass wrongpass
+
+# ---------------------------------------------------------------- test PKI
+# root (P-384) -> line3 issuing CA (P-256) -> devices; a second, foreign root.
+cat >ext.cnf <<'EOF'
+[ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth, serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[leafnoaki]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+[canoaki]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+EOF
+serial() { printf '5%s' "$(openssl rand -hex 20 | cut -c1-39)"; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout root.key \
+  -subj "/C=DE/O=Acme Plant/CN=Acme Plant Root CA" -days 3650 \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -out root.pem 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout line3.key \
+  -subj "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA" -out line3.csr 2>/dev/null
+openssl x509 -req -in line3.csr -CA root.pem -CAkey root.key -set_serial "0x$(serial)" -days 1825 \
+  -extfile ext.cnf -extensions ca -out line3.pem 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout evil.key \
+  -subj "/CN=Evil Root" -days 30 -addext "basicConstraints=critical,CA:TRUE" -out evil.pem 2>/dev/null
+
+mkdir dev
+mkdev() {  # mkdev CN -> dev/CN.csr (PEM), dev/CN.der (DER)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "dev/$1.key" \
+    -subj "/O=Acme Plant/CN=$1" -out "dev/$1.csr" 2>/dev/null
+  openssl req -in "dev/$1.csr" -outform DER -out "dev/$1.der"
+}
+issue() {  # issue CN -> resp/SERIAL.crt, prints SERIAL
+  local s; s=$(serial)
+  openssl x509 -req -in "dev/$1.csr" -CA line3.pem -CAkey line3.key -set_serial "0x$s" -days 365 \
+    -extfile ext.cnf -extensions leaf -out "resp/$s.crt" 2>/dev/null
+  echo "$s"
+}
+mkcrl() {  # mkcrl CERT KEY OUT: an empty CRL with `openssl ca -gencrl`
+  local d; d=$(mktemp -d "$WORK/crlca.XXXX")
+  : >"$d/index.txt"; echo 1000 >"$d/crlnumber"
+  cat >"$d/ca.cnf" <<EOF
+[ca]
+default_ca = c
+[c]
+database = $d/index.txt
+crlnumber = $d/crlnumber
+default_md = sha256
+default_crl_days = 30
+EOF
+  openssl ca -batch -config "$d/ca.cnf" -gencrl -cert "$1" -keyfile "$2" -out "$3" 2>/dev/null
+}
+mkdev pump-12; mkdev opcua-srv; mkdev "weird name/../x"  2>/dev/null || true
+mkdir resp
+S1=$(issue pump-12)
+S2=$(issue opcua-srv)
+cat line3.pem root.pem >resp/chain.pem
+cat root.pem line3.pem >resp/trust.pem
+openssl crl2pkcs7 -nocrl -certfile resp/trust.pem -outform DER -out resp/trust.p7b
+mkcrl line3.pem line3.key resp/line3.crl
+mkcrl root.pem root.key resp/root.crl
+ok "test PKI: root, issuing CA line3, two device certificates, CRLs, trust.p7b"
+
+# the fake CA transfer key (our writer) and a foreign one (stock minisign)
+"$MKRESPONSE" genkey catr.key catr.pub --passphrase-file pass
+if printf '%s\n%s\n' otherpw otherpw | minisign -G -p other.pub -s other.key >/dev/null 2>&1; then
+  printf 'otherpw\n' >otherpass
+else
+  "$MKRESPONSE" genkey other.key other.pub --passphrase-file pass; cp pass otherpass
+fi
+
+# ------------------------------------------------------------------- init
+expect 0 st init S --segment line3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+[ "$(mode S)" = 700 ] || fail "station dir mode $(mode S)"
+[ "$(mode S/station.key)" = 600 ] || fail "station.key mode $(mode S/station.key)"
+for f in station.pub ca-transfer.pub root.pem station.conf; do [ -f "S/$f" ] || fail "no S/$f"; done
+kid=$(head -1 S/station.pub | awk '{print $NF}')
+cakid=$(head -1 catr.pub | awk '{print $NF}')
+rootfp=$(openssl x509 -in root.pem -outform DER | sha256sum | cut -c1-64 | sed 's/../&:/g; s/:$//')
+out_has "$kid" "$cakid" "$rootfp" "plantca station add line3"
+cmp <(openssl x509 -in root.pem -outform DER) <(openssl x509 -in S/root.pem -outform DER) || fail "root.pem differs"
+grep -q '^segment: line3$' S/station.conf && grep -q '^next-request-sequence: 1$' S/station.conf \
+  && grep -q '^last-response-sequence: 0$' S/station.conf || fail "station.conf: $(cat S/station.conf)"
+ok "init: DIR 0700, station.key 0600, key id $kid and root SHA-256 printed, station.conf"
+
+mkdir nonempty; touch nonempty/x
+expect 1 st init nonempty --segment line3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+err_has "nonempty" "not empty"
+[ "$(ls nonempty)" = x ] || fail "init touched a non-empty dir"
+expect 1 st init S --segment line3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+err_has "not empty"
+expect 2 st init T --segment Line_3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+err_has "--segment"
+expect 1 st init T --segment line3 --ca-key root.pem --trust root.pem --passphrase-file pass
+expect 1 st init T --segment line3 --ca-key catr.pub --trust line3.pem --passphrase-file pass
+err_has "line3.pem" "self-signed"
+[ ! -e T ] || fail "a refused init left T behind"
+expect 2 st init T --segment line3 --ca-key catr.pub --trust root.pem   # no tty, no file
+[ ! -e T ] || fail "init without passphrase left T behind"
+mkdir E; expect 0 st --json init E --segment line4 --ca-key catr.pub --trust root.pem --passphrase-file pass
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["segment"]=="line4" and len(d["station_key_id"])==16' "$OUT" \
+  || fail "init --json: $OUT"
+[ "$(mode E)" = 700 ] || fail "existing empty dir not made 0700"
+ok "init refuses a non-empty DIR, a bad segment, a non-key, a non-root; --json; empty DIR accepted"
+
+# ---------------------------------------------------------------- request
+mkdir usb
+expect 0 st request S --passphrase-file pass --profile tls-client dev/pump-12.csr dev/pump-12.der \
+  --profile opcua-app dev/opcua-srv.csr dev/pump-12.csr -o usb
+req=usb/line3-request-000001.tar
+[ -f "$req" ] && [ -f "$req.minisig" ] || fail "no $req(.minisig): $(ls usb)"
+out_has "$req" "2 CSRs for profile tls-client" "2 CSRs for profile opcua-app"
+tar tvf "$req" >list || fail "tar tvf"
+[ "$(awk 'NR==1{print $NF}' list)" = BUNDLE ] && [ "$(awk 'NR==2{print $NF}' list)" = SHA256SUMS ] || fail "order: $(cat list)"
+[ "$(awk 'NR>2{print $NF}' list | tr '\n' ' ')" = "pump-12.csr pump-12-2.csr opcua-srv.csr pump-12-3.csr " ] \
+  || fail "members: $(cat list)"
+minisign -V -p S/station.pub -m "$req" >mv || fail "minisign -V refuses the request"
+grep -q "kind=request segment=line3 sender=$kid sequence=1 file=line3-request-000001.tar" mv || fail "trusted comment: $(cat mv)"
+mkdir x && tar xf "$req" -C x && (cd x && sha256sum -c --quiet SHA256SUMS) || fail "sha256sum -c"
+grep -q '^csr: pump-12.csr tls-client$' x/BUNDLE && grep -q '^csr: pump-12-2.csr tls-client$' x/BUNDLE \
+  && grep -q '^csr: opcua-srv.csr opcua-app$' x/BUNDLE && grep -q '^csr: pump-12-3.csr opcua-app$' x/BUNDLE \
+  || fail "BUNDLE: $(cat x/BUNDLE)"
+cmp x/pump-12-2.csr dev/pump-12.der && cmp x/pump-12.csr dev/pump-12.csr || fail "CSR bytes changed"
+openssl req -in x/opcua-srv.csr -verify -noout 2>/dev/null || fail "CSR unreadable"
+grep -q '^next-request-sequence: 2$' S/station.conf || fail "sequence not advanced"
+ok "request: tar tvf (BUNDLE, SHA256SUMS, CSRs), minisign -V, sha256sum -c, profiles, bytes kept"
+
+expect 0 st --json request S --passphrase-file pass --expires 2 --profile tls-server dev/opcua-srv.der -o usb
+[ -f usb/line3-request-000002.tar ] || fail "second request: $(ls usb)"
+minisign -V -p S/station.pub -m usb/line3-request-000002.tar | grep -q 'sequence=2' || fail "sequence 2"
+grep -q '^next-request-sequence: 3$' S/station.conf || fail "sequence not advanced twice"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["sequence"]==2 and d["csrs"][0]["member"]=="opcua-srv.csr"' "$OUT" \
+  || fail "request --json: $OUT"
+ok "a second request has sequence 2"
+
+conf_before=$(sha256sum S/station.conf)
+expect 1 st request S --passphrase-file wrongpass --profile tls-client dev/pump-12.csr -o usb
+err_has "station.key" "passphrase"
+expect 2 st request S --passphrase-file pass dev/pump-12.csr -o usb
+err_has "--profile"
+expect 1 st request S --passphrase-file pass --profile tls-client root.pem -o usb
+err_has "root.pem" "PKCS#10"
+head -c 70000 /dev/urandom >big.csr
+expect 1 st request S --passphrase-file pass --profile tls-client big.csr -o usb
+err_has "big.csr" "limit"
+expect 2 st request S --passphrase-file pass --profile "bad profile" dev/pump-12.csr -o usb
+[ "$(sha256sum S/station.conf)" = "$conf_before" ] || fail "a refused request changed station.conf"
+[ "$(ls usb | wc -l)" = 4 ] || fail "a refused request wrote to the media: $(ls usb)"
+ok "wrong passphrase (exit 1), missing profile, non-CSR, oversize CSR refused; nothing written"
+
+# ----------------------------------------------------------------- accept
+mk() {  # mk OUTDIR SEQ [mkresponse options...]: a response with the standard payload
+  local out=$1 seq=$2; shift 2
+  mkdir -p "$out"
+  "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+    --sequence "$seq" -o "$out" --reply line3-request-000001 "$@" \
+    "$S1.crt=resp/$S1.crt" "$S2.crt=resp/$S2.crt" chain.pem=resp/chain.pem trust.pem=resp/trust.pem \
+    trust.p7b=resp/trust.p7b line3.crl=resp/line3.crl root.crl=resp/root.crl
+}
+mk good 5 >/dev/null
+resp=good/line3-response-000005.tar
+minisign -V -p catr.pub -m "$resp" >/dev/null || fail "minisign -V refuses mkresponse's bundle"
+
+# flat layout (into a copy of the station, so that opcua can accept the same bundle)
+cp -a S S2
+expect 0 st accept S2 "$resp" --out flat --layout flat
+for f in "certs/$S1.pem" "certs/$S2.pem" chain.pem trust.pem trust.p7b crl/line3.crl crl/root.crl; do
+  [ -f "flat/$f" ] || fail "flat: no $f ($(find flat -type f))"
+done
+[ "$(find flat -type f | wc -l)" = 7 ] || fail "flat: extra files: $(find flat -type f)"
+openssl verify -CAfile flat/trust.pem "flat/certs/$S1.pem" >/dev/null || fail "flat cert does not verify"
+openssl verify -crl_check_all -CRLfile flat/crl/line3.crl -CRLfile flat/crl/root.crl -CAfile flat/trust.pem \
+  "flat/certs/$S2.pem" >/dev/null || fail "flat cert with CRLs"
+cmp "flat/certs/$S1.pem" "resp/$S1.crt" || fail "certificate changed"
+openssl pkcs7 -inform DER -in flat/trust.p7b -print_certs -noout >/dev/null || fail "trust.p7b"
+grep -q '^last-response-sequence: 5$' S2/station.conf || fail "sequence not recorded: $(cat S2/station.conf)"
+out_has "sequence 5" "line3-request-000001" "CRL line3"
+ok "accept --layout flat: certs/SERIAL.pem, chain, trust.pem/.p7b, crl/; openssl verify -crl_check_all"
+
+expect 0 st --json accept S "$resp" --out pki --layout opcua
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["sequence"]==5 and d["certificates"]==2 and d["crls"]==2 and d["layout"]=="opcua", d' "$OUT" \
+  || fail "accept --json: $OUT"
+for f in trusted/certs/Line_3_Issuing_CA.pem trusted/crl/line3.crl issuers/certs/Acme_Plant_Root_CA.pem \
+  issuers/crl/root.crl own/certs/pump-12.pem own/certs/opcua-srv.pem; do
+  [ -f "pki/$f" ] || fail "opcua: no $f ($(find pki -type f))"
+done
+[ "$(find pki -type f | wc -l)" = 6 ] || fail "opcua: extra files: $(find pki -type f)"
+[ "$(grep -c 'BEGIN CERTIFICATE' pki/own/certs/pump-12.pem)" = 2 ] || fail "own cert is not cert + issuing CA"
+for f in pki/own/certs/*.pem; do
+  openssl verify -x509_strict -CAfile pki/issuers/certs/Acme_Plant_Root_CA.pem \
+    -untrusted pki/trusted/certs/Line_3_Issuing_CA.pem "$f" >/dev/null || fail "$f does not verify"
+  openssl verify -CAfile pki/issuers/certs/Acme_Plant_Root_CA.pem -untrusted "$f" "$f" >/dev/null \
+    || fail "$f: its own chain does not verify"
+  openssl verify -crl_check_all -CRLfile pki/trusted/crl/line3.crl -CRLfile pki/issuers/crl/root.crl \
+    -CAfile pki/issuers/certs/Acme_Plant_Root_CA.pem -untrusted pki/trusted/certs/Line_3_Issuing_CA.pem \
+    "$f" >/dev/null || fail "$f with CRLs"
+done
+openssl crl -in pki/trusted/crl/line3.crl -noout -CAfile pki/trusted/certs/Line_3_Issuing_CA.pem 2>/dev/null \
+  || fail "trusted/crl unreadable"
+ok "accept --layout opcua: trusted/, issuers/, own/certs verify with openssl (and -crl_check_all)"
+
+expect 0 st accept E "$(mk good4 1 --segment line4 | tail -1)" --out pkider --layout opcua --der
+[ -f pkider/own/certs/pump-12.der ] && openssl x509 -inform DER -in pkider/own/certs/pump-12.der -noout \
+  && openssl crl -inform DER -in pkider/trusted/crl/line3.crl -noout || fail "--der: $(find pkider -type f)"
+ok "--der writes DER certificates and CRLs"
+
+# ----------------------------------------------------- refusals leave no trace
+pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+refused() {  # refused BUNDLE WHY...: exit 1, names the bundle, nothing changed
+  local b=$1; shift
+  [ -f "$b" ] || fail "test bug: no bundle '$b'"
+  expect 1 st accept S "$b" --out pki --layout opcua
+  echo "  refused: $ERR"
+  err_has "$(basename "$b")" "$@"
+  [ "$(snap pki)" = "$pki_before" ] || fail "refused $b changed PKI_DIR"
+  [ "$(sha256sum S/station.conf)" = "$conf_before" ] || fail "refused $b changed station.conf"
+  expect 1 st accept S "$b" --out fresh --layout flat
+  [ ! -e fresh ] || fail "refused $b created the output dir"
+}
+refused "$resp"                                 # replay of the accepted bundle
+[[ "$ERR" == *sequence* || "$ERR" == *replay* || "$ERR" == *newer* ]] || fail "replay message: $ERR"
+refused "$(mk old 4 | tail -1)"                 # older sequence
+refused "$(mk seg 6 --segment line4 | tail -1)" "line"
+refused "$(mk exp 7 --created-offset -200000 --expires-offset -100000 | tail -1)"
+refused "$(mk fut 8 --created-offset 200000 | tail -1)"
+mkdir -p kind && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 9 -o kind --kind request "$S1.crt=resp/$S1.crt" >/dev/null
+refused kind/line3-request-000009.tar
+mkdir -p unk && "$MKRESPONSE" build --key other.key --pub other.pub --passphrase-file otherpass --segment line3 \
+  --sequence 10 -o unk "$S1.crt=resp/$S1.crt" >/dev/null
+refused unk/line3-response-000010.tar
+refused "$(mk tamper 11 --tamper | tail -1)"
+refused "$(mk link 12 --patch-type "$S1.crt=2" | tail -1)"
+refused "$(mk hard 13 --patch-type "chain.pem=1" | tail -1)"
+refused "$(mk dir 14 --patch-type "trust.pem=5" | tail -1)"
+refused "$(mk dotdot 15 --patch-name "$S1.crt=../$S1.crt" | tail -1)"
+refused "$(mk slash 16 --patch-name "chain.pem=a/chain.pem" | tail -1)"
+refused "$(mk garb 17 --garbage | tail -1)"
+# signature file missing, or from the right key over another bundle
+mk nosig 18 >/dev/null; rm nosig/*.minisig; refused nosig/line3-response-000018.tar
+mk swap 19 >/dev/null; mk swap2 20 >/dev/null; cp swap2/*.minisig swap/line3-response-000019.tar.minisig
+refused swap/line3-response-000019.tar
+ok "refused: replay, older, other segment, expired, future, request kind, unknown key, tampered, symlink, hard link, directory, ../ and / names, trailing garbage, missing or foreign .minisig"
+
+# signed but inconsistent content: refused by the station's own checks
+cp resp/"$S1".crt wrong.crt
+refused "$(mk "badsum" 21 --patch-name "$S1.crt=$(serial).crt" | tail -1)"
+mkdir -p ser && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 22 -o ser "$(serial).crt=resp/$S1.crt" chain.pem=resp/chain.pem >/dev/null
+refused ser/line3-response-000022.tar "serial"
+cat line3.pem evil.pem >evilchain.pem
+mkdir -p evil && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 23 -o evil "$S1.crt=resp/$S1.crt" chain.pem=evilchain.pem >/dev/null
+refused evil/line3-response-000023.tar "root"
+mkdir -p unexp && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 24 -o unexp "$S1.crt=resp/$S1.crt" chain.pem=resp/chain.pem notes.txt=ext.cnf >/dev/null
+refused unexp/line3-response-000024.tar "notes.txt" "unexpected"
+mkdir -p orphan && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 25 -o orphan "$S1.crt=resp/$S1.crt" >/dev/null
+refused orphan/line3-response-000025.tar "issuer"
+mkdir -p junk && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 26 -o junk "$S1.crt=ext.cnf" >/dev/null
+refused junk/line3-response-000026.tar "$S1.crt"
+# forgeries that chain by name: a device certificate naming our line3 as
+# issuer but signed by another key, without an AKI (so that wolfSSL looks the
+# CA up by name and finds the genuine one); and an impostor "Line 3 Issuing
+# CA" naming our root as issuer, signed by another key
+# (openssl signs only with a matching -CA/-CAkey pair: look-alike issuers)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout fake3.key \
+  -subj "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA" -days 30 -out fake3.pem 2>/dev/null
+openssl req -x509 -key evil.key -subj "/C=DE/O=Acme Plant/CN=Acme Plant Root CA" -days 30 \
+  -out fakeroot.pem 2>/dev/null
+openssl req -new -key fake3.key -subj "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA" -out fake3.csr
+FS=$(serial)
+openssl x509 -req -in dev/pump-12.csr -CA fake3.pem -CAkey fake3.key -set_serial "0x$FS" -days 30 \
+  -extfile ext.cnf -extensions leafnoaki -out forged.crt 2>/dev/null
+mkdir -p forged && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 27 -o forged "$FS.crt=forged.crt" chain.pem=resp/chain.pem >/dev/null
+refused forged/line3-response-000027.tar "signature"
+openssl x509 -req -in fake3.csr -CA fakeroot.pem -CAkey evil.key -set_serial "0x$(serial)" -days 30 \
+  -extfile ext.cnf -extensions canoaki -out fakeca.pem 2>/dev/null
+cat fakeca.pem root.pem >fakechain.pem
+mkdir -p fakeca && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 28 -o fakeca chain.pem=fakechain.pem >/dev/null
+refused fakeca/line3-response-000028.tar "Line 3 Issuing CA" "signature"
+ok "refused: renamed member (SHA256SUMS), serial/name mismatch, foreign root in chain, unexpected member, certificate without its CA, junk certificate, forged device and CA certificates (signatures)"
+
+mkcrl evil.pem evil.key evil.crl
+mkdir -p evilcrl && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 29 -o evilcrl chain.pem=resp/chain.pem line3.crl=evil.crl >/dev/null
+refused evilcrl/line3-response-000029.tar "line3.crl" "issuer"
+# a look-alike line3 CRL signed by another key
+mkcrl fake3.pem fake3.key fake3.crl
+mkdir -p fakecrl && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 30 -o fakecrl chain.pem=resp/chain.pem line3.crl=fake3.crl >/dev/null
+refused fakecrl/line3-response-000030.tar "line3.crl" "signature"
+# a CRL past its nextUpdate
+d=$(mktemp -d "$WORK/crlca.XXXX"); : >"$d/index.txt"; echo 1000 >"$d/crlnumber"
+printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\n' "$d" "$d" >"$d/ca.cnf"
+openssl ca -batch -config "$d/ca.cnf" -gencrl -crlsec 1 -cert line3.pem -keyfile line3.key -out old.crl 2>/dev/null
+sleep 2
+mkdir -p oldcrl && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 31 -o oldcrl chain.pem=resp/chain.pem line3.crl=old.crl >/dev/null
+refused oldcrl/line3-response-000031.tar "line3.crl" "expired" "nextUpdate"
+ok "refused: a CRL from a CA outside the station's PKI, a look-alike CRL with a bad signature, an expired CRL"
+
+# a newer good response (with a firmware signature) is accepted after all that
+head -c 300 /dev/urandom >fw.p7s
+expect 0 st accept S "$(mk newer 32 firmware-pump-1.2.p7s=fw.p7s | tail -1)" --out pki --layout opcua
+grep -q '^last-response-sequence: 32$' S/station.conf || fail "sequence 32 not recorded"
+cmp fw.p7s pki/firmware/firmware-pump-1.2.p7s || fail "firmware signature not delivered"
+ok "a newer response is accepted after the refusals; firmware-*.p7s lands in firmware/"
+
+expect 0 st --help
+out_has "init DIR" "request DIR" "accept DIR" "--layout" "Exit status"
+expect 2 st frobnicate
+expect 2 st accept S "$resp"
+err_has "--out"
+ok "--help, unknown verb and missing --out are usage errors"
+echo "$checks checks passed"

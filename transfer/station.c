@@ -51,6 +51,7 @@
 #include "pem.h"
 #include "secret.h"
 #include "transfer.h"
+#include "fwverify.h"
 
 enum {
 	ST_CSR_MAX = 64 * 1024,        /* bytes in one CSR file */
@@ -123,7 +124,14 @@ static const char usage_verbs[] =
 "        --der writes certificates and CRLs as DER (one certificate per file:\n"
 "        own/certs then holds only the device certificate; chain.pem and\n"
 "        trust.pem stay PEM).  PEM is the default because some OPC UA stacks\n"
-"        misread short DER files.\n";
+"        misread short DER files.\n"
+"  verify-firmware DIR IMAGE SIG [--pki PKI_DIR] [--crl FILE]... [--min-version V]\n"
+"        [--target OID]\n"
+"        Check a firmware signature (CMS .p7s from plantca firmware sign)\n"
+"        against this station's root (DIR/root.pem) and the CRLs a response\n"
+"        delivered (--pki: the PKI_DIR given to accept) or --crl files: image\n"
+"        digest, signature, chain, codeSigning, revocation, version not below\n"
+"        V (rollback), target listed.  Exit 0 valid, 1 refused with the reason.\n";
 
 static const char usage_options[] =
 "\n"
@@ -628,6 +636,9 @@ static pc_rc passphrase_new(const char *file, pc_secret *out, pc_err *e)
 
 typedef struct st_opts {
 	const char *segment, *ca_key, *trust, *pass_file, *media, *out, *layout;
+	const char *pki, *min_version, *target;
+	const char **crls;
+	size_t ncrls;
 	unsigned expires_days;
 	bool json, der;
 } st_opts;
@@ -1783,11 +1794,102 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------- verify-firmware */
+
+/* CRL files below PKI_DIR as accept wrote them: crl/ (flat) and
+ * trusted/crl, issuers/crl (opcua).  Missing directories are fine. */
+static pc_rc load_pki_crls(const char *pki, fw_blobs *crls, size_t *n, pc_err *e)
+{
+	static const char *const sub[] = { "crl", "trusted/crl", "issuers/crl" };
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+		DIR *d;
+		struct dirent *de;
+		snprintf(dir, sizeof dir, "%s/%s", pki, sub[i]);
+		d = opendir(dir);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			size_t l = strlen(de->d_name);
+			if (l < 5 || strcmp(de->d_name + l - 4, ".crl") != 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			if (fw_blobs_load(crls, path, true, e) != PC_OK) {
+				closedir(d);
+				return e->rc;
+			}
+			(*n)++;
+		}
+		closedir(d);
+	}
+	return PC_OK;
+}
+
+/* The station's check of a firmware signature: the trust anchor is the
+ * root it was set up with (DIR/root.pem), the CRLs those a response bundle
+ * delivered (--pki PKI_DIR) and any --crl files. */
+static pc_rc st_verify_firmware(const char *dir, const char *image, const char *sigpath,
+    const st_opts *o, pc_err *e)
+{
+	fw_blobs trust = { 0 }, crls = { 0 };
+	fw_check_opts co;
+	fw_cms cms;
+	fw_result res;
+	uint8_t *sig = NULL;
+	size_t len, i, ncrl = 0;
+	char root[PATH_MAX];
+	pc_rc rc;
+
+	snprintf(root, sizeof root, "%s/root.pem", dir);
+	if ((rc = fw_blobs_load(&trust, root, false, e)) != PC_OK)
+		goto out;
+	if (o->pki && (rc = load_pki_crls(o->pki, &crls, &ncrl, e)) != PC_OK)
+		goto out;
+	for (i = 0; i < o->ncrls; i++, ncrl++)
+		if ((rc = fw_blobs_load(&crls, o->crls[i], true, e)) != PC_OK)
+			goto out;
+	if (o->min_version) {
+		fw_version v;
+		if (fw_version_parse(o->min_version, &v, e) != PC_OK) {
+			pc_wrap(e, "--min-version");
+			rc = e->rc = PC_E_USAGE;
+			goto out;
+		}
+	}
+	if ((rc = pc_file_read(sigpath, FW_SIG_MAX, &sig, &len, e)) != PC_OK)
+		goto out;
+	memset(&co, 0, sizeof co);
+	co.trust = trust.v;
+	co.ntrust = trust.n;
+	co.crls = crls.v;
+	co.ncrls = crls.n;
+	co.min_version = o->min_version;
+	co.target = o->target;
+	if ((rc = fw_verify_image(image, sig, len, sigpath, &co, &cms, &res, e)) != PC_OK)
+		goto out;
+	if (o->json) {
+		printf("{\"valid\":true,\"package\":\"%s\",\"version\":\"%s\",\"signer_serial\":\"%s\","
+		    "\"crls\":%zu}\n", cms.package, cms.version_text, res.signer_serial, ncrl);
+	} else {
+		printf("%s: valid signature: firmware %s version %s by signer %s (serial %s), chained "
+		    "to this station's root; checked against %zu CRL file(s)%s\n", image, cms.package,
+		    cms.version_text, res.signer_cn[0] ? res.signer_cn : "(no CN)", res.signer_serial,
+		    ncrl, ncrl ? "" : " (no CRL: revocation not checked; give --pki PKI_DIR)");
+	}
+out:
+	free(sig);
+	fw_blobs_free(&trust);
+	fw_blobs_free(&crls);
+	return rc;
+}
+
 /* -------------------------------------------------------------------- main */
 
 enum {
 	OPT_SEGMENT = 256, OPT_CA_KEY, OPT_TRUST, OPT_PASS_FILE, OPT_JSON, OPT_PROFILE,
-	OPT_EXPIRES, OPT_OUT, OPT_LAYOUT, OPT_DER,
+	OPT_EXPIRES, OPT_OUT, OPT_LAYOUT, OPT_DER, OPT_PKI, OPT_CRL, OPT_MIN_VERSION, OPT_TARGET,
 };
 
 static const struct option longopts[] = {
@@ -1802,6 +1904,10 @@ static const struct option longopts[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "der", no_argument, NULL, OPT_DER },
+	{ "pki", required_argument, NULL, OPT_PKI },
+	{ "crl", required_argument, NULL, OPT_CRL },
+	{ "min-version", required_argument, NULL, OPT_MIN_VERSION },
+	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1821,8 +1927,12 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.expires_days = ST_EXPIRES_DEFAULT;
 	pos = calloc((size_t)argc + 1, sizeof *pos);
-	if (pos == NULL)
+	o.crls = calloc((size_t)argc + 1, sizeof *o.crls);
+	if (pos == NULL || o.crls == NULL) {
+		free(pos);
+		free(o.crls);
 		return usage_error("%s", "out of memory");
+	}
 	opterr = 0;
 	/* "-": operands are returned in order (as 1), so that each CSR picks up
 	 * the --profile given before it */
@@ -1853,6 +1963,16 @@ int main(int argc, char **argv)
 		case OPT_OUT: o.out = optarg; break;
 		case OPT_LAYOUT: o.layout = optarg; break;
 		case OPT_DER: o.der = true; break;
+		case OPT_PKI: o.pki = optarg; break;
+		case OPT_CRL: o.crls[o.ncrls++] = optarg; break;
+		case OPT_MIN_VERSION: o.min_version = optarg; break;
+		case OPT_TARGET:
+			if (o.target) {
+				st = usage_error("%s", "verify-firmware takes one --target");
+				goto done;
+			}
+			o.target = optarg;
+			break;
 		case 'h':
 			fputs(usage_verbs, stdout);
 			fputs(usage_options, stdout);
@@ -1888,6 +2008,13 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		rc = st_accept_bundle(pos[1].path, pos[2].path, &o, &e);
+	} else if (strcmp(pos[0].path, "verify-firmware") == 0) {
+		if (npos != 4) {
+			st = usage_error("usage: plantca-station verify-firmware DIR IMAGE SIG [--pki PKI_DIR] "
+			    "[--crl FILE]... [--min-version V] [--target OID]");
+			goto done;
+		}
+		rc = st_verify_firmware(pos[1].path, pos[2].path, pos[3].path, &o, &e);
 	} else {
 		st = usage_error("unknown verb '%s'", pos[0].path);
 		goto done;
@@ -1897,5 +2024,6 @@ int main(int argc, char **argv)
 	st = rc == PC_OK ? 0 : fail(&e);
 done:
 	free(pos);
+	free(o.crls);
 	return st;
 }

@@ -115,6 +115,41 @@ err_has "$(basename "$resp")"
 [ ! -e "$WORK/pki2" ] || [ -z "$(ls -A "$WORK/pki2")" ] || fail "a refused bundle wrote files"
 ok "the same response again is refused (replay) and writes nothing"
 
+# --- firmware: signed in the token, published to the segment, delivered in
+# the next response bundle, checked by the station against its own root and
+# the CRLs it was given; then the signer is revoked
+head -c 300000 /dev/urandom >"$WORK/fw.bin"
+expect 0 pc firmware signer new fw-line3 --ca line3 --subject "/O=Acme Plant/CN=Line 3 firmware"
+expect 0 pc firmware sign "$WORK/fw.bin" --signer fw-line3 --fw-version 2.1.0 -o "$WORK/fw.p7s"
+openssl cms -verify -binary -inform DER -in "$WORK/fw.p7s" -content "$WORK/fw.bin" \
+  -CAfile "$CAHOME/public/root.pem" -purpose any -out /dev/null 2>/dev/null || fail "openssl cms -verify"
+expect 0 pc firmware publish line3 "$WORK/fw.p7s"
+expect 0 pc crl
+mkdir "$WORK/usb3"
+expect 0 pc export line3 "$WORK/usb3"
+out_has "1 firmware signature(s)"
+expect 0 "$STATION" accept "$WORK/st" "$(ls "$WORK"/usb3/*.tar)" --out "$WORK/pki" --layout opcua
+fw=$(ls "$WORK"/pki/firmware/*.p7s)
+cmp -s "$fw" "$WORK/fw.p7s" || fail "delivered signature differs"
+expect 0 "$STATION" verify-firmware "$WORK/st" "$WORK/fw.bin" "$fw" --pki "$WORK/pki" --min-version 2.0
+out_has "valid signature" "2.1.0"
+expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/fw.bin" "$fw" --pki "$WORK/pki" --min-version 2.2
+err_has "lower than the minimum"
+cp "$WORK/fw.bin" "$WORK/fw-bad.bin"; printf 'x' | dd of="$WORK/fw-bad.bin" bs=1 seek=1000 conv=notrunc 2>/dev/null
+expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/fw-bad.bin" "$fw" --pki "$WORK/pki"
+ok "firmware signed in the token, delivered in the response bundle, verified by the station; rollback and a changed image refused"
+fwserial=$(openssl cms -cmsout -print -inform DER -in "$WORK/fw.p7s" | awk '/serialNumber:/{print $2; exit}' | sed 's/^0x//' | tr 'A-F' 'a-f')
+[ ${#fwserial} -ge 30 ] || fail "no signer serial from openssl cms -print: '$fwserial'"
+fwserial=$(printf '%040s' "$fwserial" | tr ' ' 0)
+expect 0 pc revoke "$fwserial" --reason keyCompromise
+expect 0 pc crl
+mkdir "$WORK/usb4"
+expect 0 pc export line3 "$WORK/usb4"
+expect 0 "$STATION" accept "$WORK/st" "$(ls "$WORK"/usb4/*.tar)" --out "$WORK/pki" --layout opcua
+expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/fw.bin" "$fw" --pki "$WORK/pki"
+err_has "revoked"
+ok "after the signer's revocation reaches the station in the next CRL, its firmware is refused"
+
 # --- a request bundle made by hand with GNU tar + minisign, from the station
 # key; under the default policy (approval = auto) it is approved at import
 expect 0 pc policy set "$SRCDIR/policy/default.policy"

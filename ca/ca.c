@@ -1018,16 +1018,8 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
 			goto out;
 		memset(&p, 0, sizeof p);
-		x509_serial_new(p.serial);
-		p.sigalg = hsm_key_sigalg(rk, &p.sigalg_len);
+		ca_tbs_issued_by(&p, &root, rk, rootkid, days, now);
 	}
-	p.issuer = root.v.subject;
-	p.issuer_len = root.v.subject_len;
-	p.issuer_keyid = rootkid;
-	p.not_before = now - CA_SKEW_SECONDS;
-	p.not_after = now + (time_t)days * 86400;
-	if (p.not_after > root.v.not_after)
-		p.not_after = root.v.not_after;   /* never outlive the issuer */
 	p.subject = subject.p;
 	p.subject_len = subject.len;
 	p.spki = hsm_key_spki(key, &p.spki_len);
@@ -1175,6 +1167,23 @@ pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
 
 /* -------------------------------------------------------------- issue */
 
+/* The issuer's part of a TBS: fresh serial, the issuer key's signature
+ * algorithm, issuer name and key id, validity from now (back-dated for clock
+ * skew) for `days`, never beyond the issuer's own notAfter. */
+void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, hsm_key *ik,
+    const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now)
+{
+	x509_serial_new(p->serial);
+	p->sigalg = hsm_key_sigalg(ik, &p->sigalg_len);
+	p->issuer = issuer->v.subject;
+	p->issuer_len = issuer->v.subject_len;
+	p->issuer_keyid = ikid;
+	p->not_before = now - CA_SKEW_SECONDS;
+	p->not_after = now + (time_t)days * 86400;
+	if (p->not_after > issuer->v.not_after)
+		p->not_after = issuer->v.not_after;   /* never outlive the issuer */
+}
+
 pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
     const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *buf, size_t len,
     const char *path, const char *what, const char *segment, const char *station,
@@ -1200,16 +1209,8 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
 	    &subject, &days, eku, e);
 	if (rc != PC_OK)
 		goto out;
-	x509_serial_new(p.serial);
+	ca_tbs_issued_by(&p, issuer, ik, ikid, days, now);
 	memcpy(j->serial, p.serial, X509_SERIAL_LEN);
-	p.sigalg = hsm_key_sigalg(ik, &p.sigalg_len);
-	p.issuer = issuer->v.subject;
-	p.issuer_len = issuer->v.subject_len;
-	p.issuer_keyid = ikid;
-	p.not_before = now - CA_SKEW_SECONDS;
-	p.not_after = now + (time_t)days * 86400;
-	if (p.not_after > issuer->v.not_after)
-		p.not_after = issuer->v.not_after;   /* never outlive the issuer */
 	p.spki = csr.spki;
 	p.spki_len = csr.spki_len;
 	j->issuer = ca_name;

@@ -85,6 +85,11 @@ bool valid_ca_name(const char *n);
  * transaction that records the certificate. */
 pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
 
+/* Fill the issuer's part of a TBS (serial, signature algorithm, issuer,
+ * validity capped at the issuer's notAfter). */
+void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, hsm_key *ik,
+    const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now);
+
 /* Check one CSR (bytes from `source`) against the policy's `profile` (and
  * `segment` and `station` when it came in a bundle; NULL for a direct
  * issue), build its TBS as a leaf of `issuer`, signed later with `ik`, and

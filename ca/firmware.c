@@ -206,15 +206,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		goto out;
 
 	memset(&p, 0, sizeof p);
-	x509_serial_new(p.serial);
-	p.sigalg = hsm_key_sigalg(ik, &p.sigalg_len);
-	p.issuer = issuer.v.subject;
-	p.issuer_len = issuer.v.subject_len;
-	p.issuer_keyid = ikid;
-	p.not_before = now - CA_SKEW_SECONDS;
-	p.not_after = now + (time_t)days * 86400;
-	if (p.not_after > issuer.v.not_after)
-		p.not_after = issuer.v.not_after;   /* never outlive the issuer */
+	ca_tbs_issued_by(&p, &issuer, ik, ikid, days, now);
 	p.subject = subject.p;
 	p.subject_len = subject.len;
 	p.spki = hsm_key_spki(sk, &p.spki_len);

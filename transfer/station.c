@@ -1797,8 +1797,11 @@ out:
 /* ------------------------------------------------------- verify-firmware */
 
 /* CRL files below PKI_DIR as accept wrote them: crl/ (flat) and
- * trusted/crl, issuers/crl (opcua).  Missing directories are fine. */
-static pc_rc load_pki_crls(const char *pki, fw_blobs *crls, size_t *n, pc_err *e)
+ * trusted/crl, issuers/crl (opcua).  Missing directories are fine.  The
+ * blobs borrow their file names (messages name them), so the names are
+ * kept in *names until the caller frees them. */
+static pc_rc load_pki_crls(const char *pki, fw_blobs *crls, size_t *n, char ***names,
+    size_t *nnames, pc_err *e)
 {
 	static const char *const sub[] = { "crl", "trusted/crl", "issuers/crl" };
 	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
@@ -1815,8 +1818,18 @@ static pc_rc load_pki_crls(const char *pki, fw_blobs *crls, size_t *n, pc_err *e
 			size_t l = strlen(de->d_name);
 			if (l < 5 || strcmp(de->d_name + l - 4, ".crl") != 0)
 				continue;
+			char **nn = realloc(*names, (*nnames + 1) * sizeof *nn);
+			if (nn == NULL) {
+				closedir(d);
+				return pc_fail(e, PC_E_NOMEM, "out of memory");
+			}
+			*names = nn;
 			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-			if (fw_blobs_load(crls, path, true, e) != PC_OK) {
+			if ((nn[*nnames] = strdup(path)) == NULL) {
+				closedir(d);
+				return pc_fail(e, PC_E_NOMEM, "out of memory");
+			}
+			if (fw_blobs_load(crls, nn[(*nnames)++], true, e) != PC_OK) {
 				closedir(d);
 				return e->rc;
 			}
@@ -1838,14 +1851,14 @@ static pc_rc st_verify_firmware(const char *dir, const char *image, const char *
 	fw_cms cms;
 	fw_result res;
 	uint8_t *sig = NULL;
-	size_t len, i, ncrl = 0;
-	char root[PATH_MAX];
+	size_t len, i, ncrl = 0, nnames = 0;
+	char root[PATH_MAX], **names = NULL;
 	pc_rc rc;
 
 	snprintf(root, sizeof root, "%s/root.pem", dir);
 	if ((rc = fw_blobs_load(&trust, root, false, e)) != PC_OK)
 		goto out;
-	if (o->pki && (rc = load_pki_crls(o->pki, &crls, &ncrl, e)) != PC_OK)
+	if (o->pki && (rc = load_pki_crls(o->pki, &crls, &ncrl, &names, &nnames, e)) != PC_OK)
 		goto out;
 	for (i = 0; i < o->ncrls; i++, ncrl++)
 		if ((rc = fw_blobs_load(&crls, o->crls[i], true, e)) != PC_OK)
@@ -1882,6 +1895,9 @@ out:
 	free(sig);
 	fw_blobs_free(&trust);
 	fw_blobs_free(&crls);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
 	return rc;
 }
 

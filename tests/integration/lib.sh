@@ -22,6 +22,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 
 pc() { "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" "$@"; }
+# faketime under a sanitizer build: libfaketime is preloaded ahead of the
+# ASan runtime, so ASan's link-order check must be off for these runs
+ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime "$@"; }
 
 # expect RC CMD... : run, capture stdout/stderr in $OUT/$ERR, check exit code
 expect() {

@@ -82,8 +82,8 @@ c=${issued[opcua-app.p256]}
   || fail "opcua EKU: $(ext "$c" extendedKeyUsage)"
 [ "$(ext "$c" subjectAltName)" = "URI:urn:acme:line3:opcua-srv, DNS:opcua.line3.plant.local, IP Address:10.3.0.10" ] \
   || fail "opcua SAN: $(ext "$c" subjectAltName)"
-openssl x509 -in "$c" -noout -text | grep -q 'X509v3 Key Usage: critical' || fail "opcua KU not critical"
-openssl x509 -in "$c" -noout -text | grep -q 'CA:FALSE' || fail "opcua not CA:FALSE"
+grep -q 'X509v3 Key Usage: critical' < <(openssl x509 -in "$c" -noout -text) || fail "opcua KU not critical"
+grep -q 'CA:FALSE' < <(openssl x509 -in "$c" -noout -text) || fail "opcua not CA:FALSE"
 exts=$(openssl x509 -in "$c" -noout -text | grep -c '^ *X509v3 [A-Z]')
 [ "$exts" -eq 6 ] || fail "opcua certificate has $exts extensions, expected BC, KU, EKU, SAN, SKI, AKI"
 [ "$(openssl x509 -in "$c" -noout -subject)" = "subject=O = Acme Plant, CN = opcua-srv" ] || fail "opcua subject"
@@ -93,7 +93,7 @@ c=${issued[opcua-app.rsa3072]}
 ok "opcua-app: KU, EKU, SAN (ApplicationUri first), subject exactly as OPC UA Part 6 §6.2.2 asks"
 
 c=${issued[ldevid]}
-openssl x509 -in "$c" -noout -subject | grep -q 'serialNumber = PUMP-0012' || fail "ldevid serialNumber"
+grep -q 'serialNumber = PUMP-0012' < <(openssl x509 -in "$c" -noout -subject) || fail "ldevid serialNumber"
 [ "$(ext "$c" keyUsage)" = "Digital Signature" ] || fail "ldevid KU"
 days=$(( ($(date -d "$(openssl x509 -in "$c" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
 [ "$days" -ge 3640 ] || fail "ldevid lifetime $days days (capped by the issuing CA's 3650)"

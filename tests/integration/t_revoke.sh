@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 # faketime preloads a library; under AddressSanitizer that trips ASan's
 # link-order check, which is harmless here
-ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime "$@"; }
 
 make_ca
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f; }

@@ -85,7 +85,7 @@ mkdir "$WORK/usb2"
 expect 0 pc export line3 "$WORK/usb2"
 resp=$(ls "$WORK"/usb2/*.tar)
 minisign -V -p "$CAHOME/public/transfer.pub" -m "$resp" >/dev/null || fail "minisign -V refuses the response"
-tar tvf "$resp" | grep -q 'trust.p7b' || fail "no trust.p7b"
+grep -q 'trust.p7b' < <(tar tvf "$resp") || fail "no trust.p7b"
 mkdir "$WORK/y" && tar xf "$resp" -C "$WORK/y" && (cd "$WORK/y" && sha256sum -c --quiet SHA256SUMS) || fail "sha256sum -c response"
 grep -q "^in-reply-to: $(basename "$req" .tar)" "$WORK/y/BUNDLE" || fail "in-reply-to: $(cat "$WORK/y/BUNDLE")"
 openssl pkcs7 -inform DER -in "$WORK/y/trust.p7b" -print_certs -noout >/dev/null || fail "trust.p7b unreadable"

@@ -175,7 +175,7 @@ ok "request: tar tvf (BUNDLE, SHA256SUMS, CSRs), minisign -V, sha256sum -c, prof
 
 expect 0 st --json request S --passphrase-file pass --expires 2 --profile tls-server dev/opcua-srv.der -o usb
 [ -f usb/line3-request-000002.tar ] || fail "second request: $(ls usb)"
-minisign -V -p S/station.pub -m usb/line3-request-000002.tar | grep -q 'sequence=2' || fail "sequence 2"
+grep -q 'sequence=2' < <(minisign -V -p S/station.pub -m usb/line3-request-000002.tar) || fail "sequence 2"
 grep -q '^next-request-sequence: 3$' S/station.conf || fail "sequence not advanced twice"
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["sequence"]==2 and d["csrs"][0]["member"]=="opcua-srv.csr"' "$OUT" \
   || fail "request --json: $OUT"

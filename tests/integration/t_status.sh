@@ -24,20 +24,21 @@ ok "an export without CRLs warns and the segment stays flagged"
 expect 0 pc crl
 rm -f "$WORK"/usb/*
 expect 0 pc export line3 "$WORK/usb"
-tar tf "$WORK"/usb/*.tar | grep -qx line3.crl || fail "export lacks line3.crl"
-tar tf "$WORK"/usb/*.tar | grep -qx root.crl || fail "export lacks root.crl"
+tar tf "$WORK"/usb/*.tar >"$WORK/members"     # no pipe into grep -q: SIGPIPE under pipefail
+grep -qx line3.crl "$WORK/members" || fail "export lacks line3.crl"
+grep -qx root.crl "$WORK/members" || fail "export lacks root.crl"
 expect 0 pc --json status
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="" and d[0]["days_left"] in (6,7) and d[0]["sequence"]==2, d' <<<"$OUT" \
   || fail "fresh CRL: $OUT"
 ok "after export with fresh CRLs: not flagged, 7 days left (device CA cadence)"
 
-expect 0 faketime -f '+5d' "$PLANTCA" --home "$CAHOME" --json status
+expect 0 ft -f '+5d' "$PLANTCA" --home "$CAHOME" --json status
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="CRL-STALE-SOON" and d[0]["days_left"] in (1,2), d' <<<"$OUT" \
   || fail "5 days later: $OUT"
-expect 0 faketime -f '+5d' "$PLANTCA" --home "$CAHOME" --json status --margin 1
+expect 0 ft -f '+5d' "$PLANTCA" --home "$CAHOME" --json status --margin 1
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="", d' <<<"$OUT" \
   || fail "margin 1: $OUT"
-expect 0 faketime -f '+8d' "$PLANTCA" --home "$CAHOME" status
+expect 0 ft -f '+8d' "$PLANTCA" --home "$CAHOME" status
 out_has "CRL-EXPIRED"
 ok "5 days later the segment is flagged (not with --margin 1); 8 days later its CRL is expired"
 done_testing

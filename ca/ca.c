@@ -984,6 +984,14 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		if (npermit >= X509_PERMIT_MAX)
 			return pc_fail(e, PC_E_USAGE, "more than %d --permit", X509_PERMIT_MAX);
 		PC_TRY(x509_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
+		/* RFC 5280 §4.2.1.10: a URI constraint is a host or domain, matched
+		 * against the host part of URI SANs; a URN has no host, so such a
+		 * constraint would refuse every URN ApplicationUri */
+		if (permit[npermit].type == X509_GN_URI &&
+		    memchr(permit[npermit].val, ':', permit[npermit].len) != NULL)
+			return pc_fail(e, PC_E_USAGE, "--permit %s: a URI name constraint names a host or "
+			    "domain (e.g. uri:.line3.plant.local), not a URI prefix; limit URNs such as "
+			    "ApplicationUris with the policy's segment URI prefixes", o->permit[npermit]);
 	}
 	PC_TRY(x509_name_from_text(&subject, o->subject, e));
 

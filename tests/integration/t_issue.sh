@@ -164,6 +164,8 @@ expect 2 pc issue "$WORK/der.csr" --ca line3 --profile nosuch
 err_has "unknown profile 'nosuch'" "tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing"
 expect 1 pc issue "$WORK/3.csr" --ca line3 --profile opcua-app
 err_has "$WORK/3.csr" "requires a SAN"
+expect 2 pc ca new urnca --subject "/CN=URN CA" --permit uri:urn:acme:line3:
+err_has "names a host or domain"
 expect 1 pc ca new line3 --subject "/CN=dup"
 err_has "CA 'line3' already exists"
 ok "clear refusals for root-as-issuer, unknown CA/profile, profile SAN rule, duplicate CA"

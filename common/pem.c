@@ -133,23 +133,21 @@ pc_rc pc_pem_decode_all(const uint8_t *p, size_t len, const char *want,
 
 void pc_pem_encode(pc_buf *out, const char *label, const uint8_t *der, size_t len)
 {
-	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = malloc(b64len);
-	size_t i, n;
+	/* straight into `out`, 48 input bytes (one 64-column line) at a time:
+	 * no second copy of the whole encoding (CRLs run to tens of MB) */
+	size_t lines = (len + 47) / 48, i;
 
-	if (b64 == NULL) {
-		out->failed = true;
-		return;
-	}
-	sodium_bin2base64(b64, b64len, der, len, sodium_base64_VARIANT_ORIGINAL);
-	n = strlen(b64);
 	pc_buf_printf(out, "-----BEGIN %s-----\n", label);
-	for (i = 0; i < n; i += 64) {
-		pc_buf_append(out, b64 + i, n - i < 64 ? n - i : 64);
+	if (!pc_buf_reserve(out, lines * 65 + strlen(label) + 32))
+		return;
+	for (i = 0; i < len; i += 48) {
+		size_t n = len - i < 48 ? len - i : 48;
+		char line[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
+		sodium_bin2base64(line, sizeof line, der + i, n, sodium_base64_VARIANT_ORIGINAL);
+		pc_buf_str(out, line);
 		pc_buf_byte(out, '\n');
 	}
 	pc_buf_printf(out, "-----END %s-----\n", label);
-	free(b64);
 }
 
 void pc_hex_encode(pc_buf *out, const uint8_t *p, size_t len, char sep)

@@ -25,7 +25,7 @@ ok "station init, enrolled once (key $kid), duplicate refused"
 # --- devices make CSRs; the station bundles them
 mkdir "$WORK/dev" "$WORK/usb"
 mkcsr p256 opcua-srv "$WORK/dev/opcua-srv.csr" "URI:urn:acme:line3:opcua-srv,DNS:opcua.line3.plant.local"
-mkcsr p256 pump-12 "$WORK/dev/pump-12.csr" "DNS:pump-12.line3.plant.local"
+mkcsr p256 pump-12 "$WORK/dev/pump-12.csr" "DNS:pump-12.line3.plant.local,IP:10.3.0.12"   # IP SAN under an IP name constraint
 mkcsr ed25519 sensor-7 "$WORK/dev/sensor-7.csr" "DNS:sensor-7.line3.plant.local"
 mkcsr p256 nosan "$WORK/dev/nosan.csr"      # opcua-app needs a URI SAN: rejected at import
 expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" \
@@ -135,7 +135,8 @@ expect 0 "$STATION" verify-firmware "$WORK/st" "$WORK/fw.bin" "$fw" --pki "$WORK
 out_has "valid signature" "2.1.0"
 expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/fw.bin" "$fw" --pki "$WORK/pki" --min-version 2.2
 err_has "lower than the minimum"
-cp "$WORK/fw.bin" "$WORK/fw-bad.bin"; printf 'x' | dd of="$WORK/fw-bad.bin" bs=1 seek=1000 conv=notrunc 2>/dev/null
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[1000] ^= 1; open(sys.argv[2], "wb").write(d)' \
+  "$WORK/fw.bin" "$WORK/fw-bad.bin"     # one bit, always a change
 expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/fw-bad.bin" "$fw" --pki "$WORK/pki"
 ok "firmware signed in the token, delivered in the response bundle, verified by the station; rollback and a changed image refused"
 fwserial=$(openssl cms -cmsout -print -inform DER -in "$WORK/fw.p7s" | awk '/serialNumber:/{print $2; exit}' | sed 's/^0x//' | tr 'A-F' 'a-f')
@@ -180,7 +181,7 @@ ok "a bundle built by hand with GNU tar + minisign -S is accepted"
 # --- refused bundles leave the store unchanged
 before=$(store_dump)
 cp "$WORK/hand/line3-request-hand.tar" "$WORK/t.tar"; cp "$WORK/hand/line3-request-hand.tar.minisig" "$WORK/t.tar.minisig"
-printf 'X' | dd of="$WORK/t.tar" bs=1 seek=700 conv=notrunc 2>/dev/null
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[700] ^= 1; open(sys.argv[1], "wb").write(d)' "$WORK/t.tar"
 expect 1 pc import "$WORK/t.tar"
 err_has "t.tar"
 [ "$(store_dump)" = "$before" ] || fail "a tampered bundle changed the store"

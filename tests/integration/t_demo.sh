@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's first command must keep working: run scripts/demo with the
+# programs just built, into a temp dir, and check that it ends with the OPC UA
+# store verified against the delivered CRLs.
+. "$(dirname "$0")/lib.sh"
+: "${STATION:?}"
+DEMO_PLANTCA=$PLANTCA DEMO_STATION=$STATION "$SRCDIR/scripts/demo" "$WORK/demo" >"$WORK/demo.log" 2>&1 \
+  || { tail -30 "$WORK/demo.log"; fail "scripts/demo failed"; }
+grep -q '^Demo finished' "$WORK/demo.log" || fail "demo did not finish"
+[ "$(grep -c ': OK$' "$WORK/demo.log")" -eq 4 ] || { tail -30 "$WORK/demo.log"; fail "not all 4 device certificates verified"; }
+ls "$WORK"/demo/plant-pki/trusted/crl/*.crl "$WORK"/demo/plant-pki/issuers/crl/*.crl >/dev/null || fail "no CRLs in the plant PKI"
+ok "scripts/demo runs end to end: request bundle in, certificates, CRLs and trust bundle out"
+done_testing

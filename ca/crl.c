@@ -6,8 +6,10 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "der.h"
@@ -20,7 +22,7 @@
 /* record types and fields (common/rec.h); never reorder, only add */
 enum { REC_REVOCATION = 'R', REC_CRL = 'L' };
 enum { RV_F_REASON = 1, RV_F_TIME, RV_F_CA };
-enum { L_F_NUMBER = 1, L_F_THIS, L_F_NEXT, L_F_DER, L_F_ENTRIES };
+enum { L_F_NUMBER = 1, L_F_THIS, L_F_NEXT, L_F_DER, L_F_ENTRIES, L_F_SHA256, L_F_SIZE };
 
 #define META_CRL_DAYS "crl.days."
 
@@ -115,10 +117,17 @@ pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
 	return ca_revocation_decode(v, r, e);
 }
 
+/* The current CRL of a CA: its number and dates in the store, its DER in
+ * HOME/crl/current/NAME.NUMBER.der, pinned by the SHA-256 in the record.
+ * (A CRL of a million entries is 51 MB: kept in LMDB it would be copied
+ * into the write transaction's dirty pages and held there twice over.)
+ * Records of the first format carried the DER itself (L_F_DER). */
 typedef struct crl_rec {
-	uint64_t number, this_update, next_update, entries;
-	const uint8_t *der;       /* into the store: valid during the txn */
+	uint64_t number, this_update, next_update, entries, size;
+	const uint8_t *der;       /* L_F_DER records only: into the store */
 	size_t der_len;
+	uint8_t sha256[32];
+	bool has_sha256;
 } crl_rec;
 
 static void crl_encode(pc_buf *b, const crl_rec *r)
@@ -128,7 +137,18 @@ static void crl_encode(pc_buf *b, const crl_rec *r)
 	pc_rec_u64(b, L_F_THIS, r->this_update);
 	pc_rec_u64(b, L_F_NEXT, r->next_update);
 	pc_rec_u64(b, L_F_ENTRIES, r->entries);
-	pc_rec_bytes(b, L_F_DER, r->der, r->der_len);
+	pc_rec_bytes(b, L_F_SHA256, r->sha256, sizeof r->sha256);
+	pc_rec_u64(b, L_F_SIZE, r->size);
+}
+
+static pc_rc crl_file_path(const char *home, const char *ca, uint64_t number, char *out,
+    size_t n, pc_err *e)
+{
+	int w = snprintf(out, n, "%s/crl/current/%s.%" PRIu64 ".der", home, ca, number);
+
+	if (w < 0 || (size_t)w >= n)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
+	return PC_OK;
 }
 
 static pc_rc crl_decode(pc_reader val, crl_rec *r, pc_err *e)
@@ -147,10 +167,15 @@ static pc_rc crl_decode(pc_reader val, crl_rec *r, pc_err *e)
 		case L_F_NEXT: nx = pc_rec_val_u64(f, &r->next_update); break;
 		case L_F_ENTRIES: (void)pc_rec_val_u64(f, &r->entries); break;
 		case L_F_DER: r->der = f.p + f.off; r->der_len = pc_reader_left(&f); break;
+		case L_F_SIZE: (void)pc_rec_val_u64(f, &r->size); break;
+		case L_F_SHA256:
+			if ((r->has_sha256 = pc_reader_left(&f) == sizeof r->sha256))
+				memcpy(r->sha256, f.p + f.off, sizeof r->sha256);
+			break;
 		default: break;
 		}
 	}
-	if (!pc_reader_done(&val) || !num || !th || !nx || r->der == NULL)
+	if (!pc_reader_done(&val) || !num || !th || !nx || (r->der == NULL && !r->has_sha256))
 		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record is truncated or malformed");
 	return PC_OK;
 }
@@ -171,21 +196,38 @@ pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
 		rc = pc_fail(e, PC_E_NOTFOUND, "CA '%s' has no CRL yet (run plantca crl)", ca_name);
 	if (rc == PC_OK)
 		rc = crl_decode(v, &r, e);
-	if (rc == PC_OK) {
+	if (rc == PC_OK && r.der != NULL) {
+		/* a first-format record: the DER is in the store, copy it out
+		 * before the transaction ends */
 		*der = malloc(r.der_len ? r.der_len : 1);
-		if (*der == NULL) {
+		if (*der == NULL)
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		} else {
+		else
 			memcpy(*der, r.der, r.der_len);
-			*len = r.der_len;
-			if (this_update)
-				*this_update = (time_t)r.this_update;
-			if (next_update)
-				*next_update = (time_t)r.next_update;
-		}
+		*len = r.der_len;
 	}
 	store_abort(t);
-	return rc;
+	if (rc != PC_OK)
+		return rc;
+	if (r.der == NULL) {
+		char path[PATH_MAX];
+		uint8_t h[32];
+		PC_TRY(crl_file_path(c->home, ca_name, r.number, path, sizeof path, e));
+		PC_TRY(pc_file_read(path, (size_t)r.size, der, len, e));
+		crypto_hash_sha256(h, *der, *len);
+		if (*len != r.size || sodium_memcmp(h, r.sha256, sizeof h) != 0) {
+			free(*der);
+			*der = NULL;
+			*len = 0;
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: does not match the SHA-256 the store "
+			    "recorded for CRL %" PRIu64 " of CA '%s'", path, r.number, ca_name);
+		}
+	}
+	if (this_update)
+		*this_update = (time_t)r.this_update;
+	if (next_update)
+		*next_update = (time_t)r.next_update;
+	return PC_OK;
 }
 
 /* ---------------------------------------------------------------- revoke */
@@ -387,8 +429,10 @@ static const uint8_t OID_AKI[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
 
 struct entries_ctx {
 	const char *ca;
+	store *st;
 	pc_der *d;
 	uint64_t n;
+	uint64_t scanned;         /* every record visited, this CA's or not */
 	time_t tcache;            /* revocation times repeat: encode each once */
 	uint8_t tenc[24];
 	size_t tlen;
@@ -409,6 +453,9 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	(void)stop;
 	if (pc_reader_left(&key) != X509_SERIAL_LEN)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "revocation key is not a 20-byte serial");
+	/* the scan touches every revocation page once: let go of them as we go */
+	if (++x->scanned % 4096 == 0)
+		store_release_pages(x->st);
 	PC_TRY(ca_revocation_decode(val, &rv, e));
 	if (strcmp(rv.ca, x->ca) != 0)
 		return PC_OK;
@@ -512,7 +559,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *
 	unsigned days = 0;
 	uint64_t nrev = 0;
 	time_t now = time(NULL);
-	char thisu[32], nextu[32], detail[300];
+	char thisu[32], nextu[32], detail[300], cpath[PATH_MAX], cdir[PATH_MAX];
 	struct entries_ctx x;
 	pc_rc rc;
 
@@ -578,6 +625,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* revokedCertificates */
 	memset(&x, 0, sizeof x);
 	x.ca = name;
+	x.st = c->st;
 	x.d = &m->d;
 	/* keys are 20-byte big-endian serials: key order is numeric order, and
 	 * the database keeps them unique */
@@ -632,8 +680,22 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *
 		rc = pc_fail(e, PC_E_NOMEM, "CA '%s': cannot build the CRL (out of memory)", name);
 		goto out;
 	}
-	m->r.der = m->d.b.p;
-	m->r.der_len = m->d.b.len;
+	/* the DER goes to its own file (written and synced before the record
+	 * that pins it commits); the store keeps number, dates and SHA-256 */
+	crypto_hash_sha256(m->r.sha256, m->d.b.p, m->d.b.len);
+	m->r.has_sha256 = true;
+	m->r.size = m->d.b.len;
+	if ((rc = crl_file_path(c->home, name, m->r.number, cpath, sizeof cpath, e)) != PC_OK)
+		goto out;
+	if (snprintf(cdir, sizeof cdir, "%s/crl", c->home) >= (int)sizeof cdir ||
+	    (rc = pc_mkdir(cdir, 0755, e)) != PC_OK ||
+	    snprintf(cdir, sizeof cdir, "%s/crl/current", c->home) >= (int)sizeof cdir ||
+	    (rc = pc_mkdir(cdir, 0755, e)) != PC_OK) {
+		rc = rc ? rc : pc_fail(e, PC_E_USAGE, "%s: path too long", c->home);
+		goto out;
+	}
+	if ((rc = pc_file_write_atomic(cpath, m->d.b.p, m->d.b.len, 0644, false, e)) != PC_OK)
+		goto out;
 	crl_encode(&rb, &m->r);
 	if (!pc_buf_ok(&rb)) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -650,6 +712,9 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *
 		goto out;
 	rc = store_commit(t, e);
 	t = NULL;
+	if (rc == PC_OK && last.number > 0 &&
+	    crl_file_path(c->home, name, last.number, cpath, sizeof cpath, NULL) == PC_OK)
+		(void)unlink(cpath);     /* the previous CRL's file: superseded now */
 out:
 	store_abort(t);
 	ca_rec_free(&ca);
@@ -660,28 +725,35 @@ out:
 	return rc;
 }
 
+static pc_rc afile_out(void *ctx, const void *p, size_t n, pc_err *e)
+{
+	return pc_afile_write(ctx, p, n, e);
+}
+
+static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
+{
+	(void)ctx;
+	return fwrite(p, 1, n, stdout) == n ? PC_OK : pc_fail(e, PC_E_IO, "stdout: write failed");
+}
+
+/* Written in pieces: a CRL of a million entries is 51 MB of DER and 69 MB
+ * of PEM, and the PEM is never held in memory whole. */
 static pc_rc crl_output(const crl_made *m, const char *path, bool der, pc_err *e)
 {
-	pc_buf pem = PC_BUF_INIT;
-	const uint8_t *p = m->d.b.p;
-	size_t n = m->d.b.len;
-	pc_rc rc = PC_OK;
+	pc_afile f;
+	pc_rc rc;
 
-	if (!der) {
-		pc_pem_encode(&pem, "X509 CRL", m->d.b.p, m->d.b.len);
-		if (!pc_buf_ok(&pem)) {
-			pc_buf_free(&pem);
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		}
-		p = pem.p;
-		n = pem.len;
+	if (path == NULL)
+		return der ? stdout_out(NULL, m->d.b.p, m->d.b.len, e)
+		    : pc_pem_stream("X509 CRL", m->d.b.p, m->d.b.len, stdout_out, NULL, e);
+	PC_TRY(pc_afile_open(&f, path, 0644, e));
+	rc = der ? pc_afile_write(&f, m->d.b.p, m->d.b.len, e)
+	    : pc_pem_stream("X509 CRL", m->d.b.p, m->d.b.len, afile_out, &f, e);
+	if (rc != PC_OK) {
+		pc_afile_abort(&f);
+		return rc;
 	}
-	if (path)
-		rc = pc_file_write_atomic(path, p, n, 0644, false, e);
-	else if (fwrite(p, 1, n, stdout) != n)
-		rc = pc_fail(e, PC_E_IO, "stdout: write failed");
-	pc_buf_free(&pem);
-	return rc;
+	return pc_afile_commit(&f, e);
 }
 
 static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const char *path,

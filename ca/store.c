@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ struct store {
 	MDB_dbi dbi[STORE_DB_COUNT];
 	char *dir;
 	store_txn *writer;  /* the open write txn, if any (one per env) */
+	void *map_addr;     /* the read-only map of data.mdb (store_release_pages) */
+	size_t map_len;
 };
 
 struct store_txn {
@@ -521,4 +524,43 @@ pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e)
 		return mdb_fail(e, t->s->dir, db_names[db], "stat", rc);
 	*n = st.ms_entries;
 	return PC_OK;
+}
+
+/* LMDB reports its map address only with MDB_FIXEDMAP, so find the mapping
+ * of DIR/data.mdb in /proc/self/maps (once; the map never moves). */
+static bool map_range(store *s)
+{
+	char want[4200], line[4600];
+	FILE *f;
+
+	if (s->map_len > 0)
+		return true;
+	if (snprintf(want, sizeof want, "%s/data.mdb", s->dir) >= (int)sizeof want)
+		return false;
+	f = fopen("/proc/self/maps", "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned long lo, hi;
+		char *path = strchr(line, '/');
+		size_t n;
+		if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		n = strlen(path);
+		if (n > 0 && path[n - 1] == '\n')
+			path[--n] = '\0';
+		if (strcmp(path, want) == 0 && hi > lo) {
+			s->map_addr = (void *)lo;
+			s->map_len = hi - lo;
+			break;
+		}
+	}
+	fclose(f);
+	return s->map_len > 0;
+}
+
+void store_release_pages(store *s)
+{
+	if (map_range(s))
+		(void)madvise(s->map_addr, s->map_len, MADV_DONTNEED);
 }

@@ -74,6 +74,13 @@ typedef pc_rc (*store_visit_fn)(void *ctx, pc_reader key, pc_reader val,
 pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
     bool reverse, store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
 
+/* Drop this process's mapping of the store's pages; they stay in the page
+ * cache and are mapped again on the next access.  The map is read-only (no
+ * MDB_WRITEMAP), so this is safe at any time, inside transactions too.
+ * Scans of millions of records call it so that resident memory stays
+ * flat instead of growing with the size of the store. */
+void store_release_pages(store *s);
+
 /* Number of entries in a database. */
 pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e) PC_CHECK;
 

@@ -235,3 +235,67 @@ pc_rc pc_dir_sync(const char *dir, pc_err *e)
 	close(fd);
 	return PC_OK;
 }
+
+pc_rc pc_afile_open(pc_afile *f, const char *path, unsigned mode, pc_err *e)
+{
+	int n;
+
+	f->fd = -1;
+	if (strlen(path) >= sizeof f->path)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	strcpy(f->path, path);
+	n = snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof f->tmp)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (f->fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", f->tmp, strerror(errno));
+	if (fchmod(f->fd, mode) != 0) {
+		int err = errno;
+		pc_afile_abort(f);
+		return pc_fail(e, PC_E_IO, "%s: chmod failed: %s", path, strerror(err));
+	}
+	return PC_OK;
+}
+
+pc_rc pc_afile_write(pc_afile *f, const void *p, size_t n, pc_err *e)
+{
+	if (f->fd < 0)
+		return pc_fail(e, PC_E_INTERNAL, "%s: not open", f->path);
+	if (!pc_write_all(f->fd, p, n)) {
+		int err = errno;
+		pc_afile_abort(f);
+		return pc_fail(e, PC_E_IO, "%s: write failed: %s", f->path, strerror(err));
+	}
+	return PC_OK;
+}
+
+pc_rc pc_afile_commit(pc_afile *f, pc_err *e)
+{
+	int err;
+
+	if (f->fd < 0)
+		return pc_fail(e, PC_E_INTERNAL, "%s: not open", f->path);
+	if (fsync(f->fd) != 0 || close(f->fd) != 0) {
+		err = errno;
+		f->fd = -1;
+		unlink(f->tmp);
+		return pc_fail(e, PC_E_IO, "%s: write failed: %s", f->path, strerror(err));
+	}
+	f->fd = -1;
+	if (rename(f->tmp, f->path) != 0) {
+		err = errno;
+		unlink(f->tmp);
+		return pc_fail(e, PC_E_IO, "%s: rename failed: %s", f->path, strerror(err));
+	}
+	return fsync_dir_of(f->path, e);
+}
+
+void pc_afile_abort(pc_afile *f)
+{
+	if (f->fd >= 0) {
+		close(f->fd);
+		unlink(f->tmp);
+	}
+	f->fd = -1;
+}

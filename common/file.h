@@ -35,4 +35,22 @@ pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
     unsigned mode, pc_err *e) PC_CHECK;
 /* Flush the file system holding `dir` (syncfs) and fsync `dir` itself. */
 pc_rc pc_dir_sync(const char *dir, pc_err *e) PC_CHECK;
+
+/* A file written in pieces but published atomically: a temporary file in
+ * the target directory (O_EXCL|O_NOFOLLOW), pc_afile_write() as often as
+ * needed, then pc_afile_commit() (fsync, rename over `path`, fsync of the
+ * directory) or pc_afile_abort() (the temporary file is removed).  For
+ * outputs too large to assemble in memory first (CRLs of millions of
+ * entries). */
+typedef struct pc_afile {
+	int fd;
+	char tmp[4096];
+	char path[4096];
+} pc_afile;
+
+pc_rc pc_afile_open(pc_afile *f, const char *path, unsigned mode, pc_err *e) PC_CHECK;
+pc_rc pc_afile_write(pc_afile *f, const void *p, size_t n, pc_err *e) PC_CHECK;
+pc_rc pc_afile_commit(pc_afile *f, pc_err *e) PC_CHECK;
+void pc_afile_abort(pc_afile *f);
+
 #endif

@@ -150,6 +150,37 @@ void pc_pem_encode(pc_buf *out, const char *label, const uint8_t *der, size_t le
 	pc_buf_printf(out, "-----END %s-----\n", label);
 }
 
+pc_rc pc_pem_stream(const char *label, const uint8_t *der, size_t len,
+    pc_rc (*out)(void *ctx, const void *p, size_t n, pc_err *e), void *ctx, pc_err *e)
+{
+	enum { LINES = 1000 };           /* 48 KB of DER -> 65 KB of PEM a piece */
+	pc_buf b = PC_BUF_INIT;
+	size_t i = 0;
+	pc_rc rc = PC_OK;
+
+	pc_buf_printf(&b, "-----BEGIN %s-----\n", label);
+	do {
+		size_t end = len - i < 48 * LINES ? len : i + 48 * LINES;
+		for (; i < end; i += 48) {
+			size_t n = len - i < 48 ? len - i : 48;
+			char line[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
+			sodium_bin2base64(line, sizeof line, der + i, n, sodium_base64_VARIANT_ORIGINAL);
+			pc_buf_str(&b, line);
+			pc_buf_byte(&b, '\n');
+		}
+		if (i >= len)
+			pc_buf_printf(&b, "-----END %s-----\n", label);
+		if (!pc_buf_ok(&b)) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			break;
+		}
+		rc = out(ctx, b.p, b.len, e);
+		b.len = 0;
+	} while (rc == PC_OK && i < len);
+	pc_buf_free(&b);
+	return rc;
+}
+
 void pc_hex_encode(pc_buf *out, const uint8_t *p, size_t len, char sep)
 {
 	static const char hx[] = "0123456789abcdef";

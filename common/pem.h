@@ -31,6 +31,11 @@ pc_rc pc_pem_decode_all(const uint8_t *p, size_t len, const char *label,
 /* Append a PEM block (64-column lines) to out. */
 void pc_pem_encode(pc_buf *out, const char *label, const uint8_t *der, size_t len);
 
+/* PEM of der, produced in pieces of at most about 64 KiB handed to `out`
+ * (e.g. a pc_afile or stdout): memory does not grow with der. */
+pc_rc pc_pem_stream(const char *label, const uint8_t *der, size_t len,
+    pc_rc (*out)(void *ctx, const void *p, size_t n, pc_err *e), void *ctx, pc_err *e) PC_CHECK;
+
 /* Lowercase hex of bytes, with optional separator (0 for none). */
 void pc_hex_encode(pc_buf *out, const uint8_t *p, size_t len, char sep);
 /* Parse hex (no separators, upper or lower case) into out; false if bad. */

@@ -32,6 +32,19 @@ python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="" and
   || fail "fresh CRL: $OUT"
 ok "after export with fresh CRLs: not flagged, 7 days left (device CA cadence)"
 
+# the current CRL's DER lives in HOME/crl/current, pinned by its SHA-256 in
+# the store: a changed file is refused, never exported
+cur=$(ls "$CAHOME"/crl/current/line3.*.der)
+[ "$(ls "$CAHOME"/crl/current | wc -l)" -eq 2 ] || fail "superseded CRL files are not removed: $(ls "$CAHOME"/crl/current)"
+cp "$cur" "$WORK/cur.bak"
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[-10] ^= 1; open(sys.argv[1], "wb").write(d)' "$cur"
+mkdir "$WORK/usb-bad"
+expect 2 pc export line3 "$WORK/usb-bad"
+err_has "does not match the SHA-256"
+[ -z "$(ls "$WORK/usb-bad")" ] || fail "an export with a tampered CRL wrote files"
+cp "$WORK/cur.bak" "$cur"
+ok "a tampered current CRL file is refused at export (${ERR#plantca: })"
+
 expect 0 ft -f '+5d' "$PLANTCA" --home "$CAHOME" --json status
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["flag"]=="CRL-STALE-SOON" and d[0]["days_left"] in (1,2), d' <<<"$OUT" \
   || fail "5 days later: $OUT"

@@ -140,6 +140,28 @@ int main(void)
 	CHECK(mkdtemp(dir) != NULL);
 	test_read();
 	test_write();
+	{
+		/* pc_afile: pieces, then all or nothing */
+		char path[600];
+		pc_afile f;
+		pc_err e;
+		uint8_t *got;
+		size_t len;
+		snprintf(path, sizeof path, "%s/pieces", dir);
+		CHECK(pc_afile_open(&f, path, 0644, &e) == PC_OK);
+		CHECK(pc_afile_write(&f, "abc", 3, &e) == PC_OK);
+		CHECK(access(path, F_OK) != 0);          /* nothing under the name yet */
+		CHECK(pc_afile_write(&f, "def", 3, &e) == PC_OK);
+		CHECK(pc_afile_commit(&f, &e) == PC_OK);
+		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 6 && memcmp(got, "abcdef", 6) == 0);
+		free(got);
+		CHECK(pc_afile_open(&f, path, 0644, &e) == PC_OK);
+		CHECK(pc_afile_write(&f, "zzz", 3, &e) == PC_OK);
+		pc_afile_abort(&f);                       /* the old content stays */
+		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 6 && memcmp(got, "abcdef", 6) == 0);
+		free(got);
+		CHECK(unlink(path) == 0);
+	}
 	CHECK(rmdir(dir) == 0);
 	return 0;
 }

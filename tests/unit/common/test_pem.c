@@ -238,8 +238,39 @@ static void test_hex(void)
 	CHECK(!pc_hex_decode("000102030405060708", out, sizeof out, &n));   /* 9 > cap */
 }
 
+static pc_rc collect(void *ctx, const void *p, size_t n, pc_err *e)
+{
+	(void)e;
+	pc_buf_append(ctx, p, n);
+	return PC_OK;
+}
+
+/* pc_pem_stream gives exactly what pc_pem_encode gives, at every boundary
+ * (a line, a 48,000-byte piece), in pieces. */
+static void test_stream(void)
+{
+	static const size_t sizes[] = { 0, 1, 47, 48, 49, 48000, 48001, 96000, 100003 };
+	uint8_t *der = malloc(100003);
+	size_t i;
+
+	CHECK(der != NULL);
+	for (i = 0; i < 100003; i++)
+		der[i] = (uint8_t)(i * 131 + 7);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		pc_buf a = PC_BUF_INIT, b = PC_BUF_INIT;
+		pc_err e;
+		pc_pem_encode(&a, "X509 CRL", der, sizes[i]);
+		CHECK(pc_pem_stream("X509 CRL", der, sizes[i], collect, &b, &e) == PC_OK);
+		CHECK(pc_buf_ok(&a) && pc_buf_ok(&b) && a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+		pc_buf_free(&a);
+		pc_buf_free(&b);
+	}
+	free(der);
+}
+
 int main(void)
 {
+	test_stream();
 	test_good();
 	test_bad();
 	test_encode();

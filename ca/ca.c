@@ -30,6 +30,7 @@ enum { CA_F_NAME = 1, CA_F_KEY_URI, CA_F_ALG, CA_F_CERT, CA_F_PARENT, CA_F_CREAT
 enum {
 	X_F_SERIAL = 1, X_F_CA, X_F_PROFILE, X_F_SUBJECT, X_F_SAN, X_F_NB, X_F_NA, X_F_DER,
 	X_F_ISSUED, X_F_SOURCE, X_F_SEGMENT, X_F_KEYTYPE, X_F_KIND, X_F_POLICY_HASH,
+	X_F_REQUEST,
 };
 enum {
 	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
@@ -255,24 +256,32 @@ static pc_rc count_intents(ca_ctx *c, uint64_t *n, pc_err *e)
 	return rc;
 }
 
-pc_rc ca_open(ca_ctx *c, const char *home, pc_err *e)
+pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e)
 {
 	char db[PATH_MAX], pub[PATH_MAX];
 	uint64_t pending = 0;
+	struct stat st;
 	pc_rc rc;
 
 	memset(c, 0, sizeof *c);
+	c->lock_fd = -1;
 	if (home == NULL || home[0] == '\0')
 		return pc_fail(e, PC_E_USAGE, "no CA home: use --home DIR or set PLANTCA_HOME");
 	if (strlen(home) >= sizeof c->home)
 		return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
 	strcpy(c->home, home);
 	PC_TRY(home_paths(home, db, pub, e));
+	if (stat(db, &st) != 0)
+		return pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	if (lock)
+		PC_TRY(pc_dir_lock(home, "plantca", &c->lock_fd, e));
 	rc = store_open(db, false, &c->st, e);
 	if (rc == PC_E_NOTFOUND)
-		return pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
-	if (rc != PC_OK)
+		rc = pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	if (rc != PC_OK) {
+		pc_dir_unlock(&c->lock_fd);
 		return rc;
+	}
 	if (count_intents(c, &pending, e) == PC_OK && pending > 0)
 		fprintf(stderr, "plantca: %s: %" PRIu64 " issuance(s) were interrupted; the next "
 		    "signing command completes them\n", home, pending);
@@ -295,6 +304,7 @@ void ca_close(ca_ctx *c)
 	if (c->st)
 		store_close(c->st);
 	c->st = NULL;
+	pc_dir_unlock(&c->lock_fd);
 }
 
 static pc_rc resolve_intents(ca_ctx *c, pc_err *e);
@@ -307,6 +317,8 @@ pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e)
 
 	if (c->h != NULL)
 		return PC_OK;
+	if (c->lock_fd < 0)
+		return pc_fail(e, PC_E_INTERNAL, "%s: signing without the CA home's lock", c->home);
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = ca_meta_get_str(t, META_MODULE, &module, e);
 	if (rc == PC_OK)
@@ -378,6 +390,8 @@ static void cert_encode(const ca_job *j, pc_buf *b)
 	pc_rec_str(b, X_F_KIND, j->kind);
 	if (j->policy_hash)
 		pc_rec_str(b, X_F_POLICY_HASH, j->policy_hash);
+	if (j->request_id)
+		pc_rec_u64(b, X_F_REQUEST, j->request_id);
 }
 
 static void ca_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
@@ -404,7 +418,11 @@ static void expiry_key(uint8_t k[8 + X509_SERIAL_LEN], time_t na, const uint8_t 
 	memcpy(k + 8, serial, X509_SERIAL_LEN);
 }
 
-/* Phase 1: commit the intents (serial uniqueness checked by the database). */
+/* Phase 1: commit the intents (serial uniqueness checked by the database),
+ * and claim each job's request (approved -> signing) in the same
+ * transaction: LMDB runs one write transaction at a time, so of two runs
+ * that both loaded a request as approved only the first claims it; the
+ * other skips it here, before anything is signed. */
 static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 {
 	store_txn *t;
@@ -421,6 +439,23 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 			rc = pc_fail(e, PC_E_EXISTS, "serial collision (a CSPRNG failure?)");
 			break;
 		}
+		if (rc != PC_E_NOTFOUND)
+			break;
+		rc = PC_OK;
+		if (jobs[i].request_id) {
+			pc_err why;
+			pc_rc cr = ca_request_claim(t, jobs[i].request_id, jobs[i].serial, &why);
+			if (cr == PC_E_STATE) {
+				jobs[i].skip = true;
+				jobs[i].skip_why = "no longer approved (signed or rejected meanwhile)";
+				continue;
+			}
+			if (cr != PC_OK) {
+				*e = why;
+				rc = cr;
+				break;
+			}
+		}
 		b.len = 0;
 		intent_encode(&jobs[i], &b);
 		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, X509_SERIAL_LEN,
@@ -435,69 +470,160 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 }
 
 /* Phase 2: sign every TBS in the HSM; each signature is verified in
- * software (on a second core, see hsm_sign_many) before we see it. */
+ * software (on a second core, see hsm_sign_many) before we see it.
+ * Skipped jobs are not signed. */
 static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, size_t total, pc_err *e)
 {
 	const uint8_t **msgs = calloc(n ? n : 1, sizeof *msgs);
-	size_t *lens = calloc(n ? n : 1, sizeof *lens), i, j;
+	size_t *lens = calloc(n ? n : 1, sizeof *lens), *idx = calloc(n ? n : 1, sizeof *idx);
+	size_t m = 0, i, j, k;
 	pc_buf *sigs = calloc(n ? n : 1, sizeof *sigs);
 	pc_rc rc = PC_OK;
 
-	if (!msgs || !lens || !sigs) {
+	if (!msgs || !lens || !sigs || !idx) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		msgs[i] = jobs[i].tbs.p;
-		lens[i] = jobs[i].tbs.len;
+		if (jobs[i].skip)
+			continue;
+		idx[m] = i;
+		msgs[m] = jobs[i].tbs.p;
+		lens[m] = jobs[i].tbs.len;
+		m++;
 	}
 	/* runs of jobs with the same issuer share one key (recovery can mix) */
-	for (i = 0; i < n && rc == PC_OK; i = j) {
+	for (i = 0; i < m && rc == PC_OK; i = j) {
+		const char *issuer_name = jobs[idx[i]].issuer;
 		ca_rec issuer;
 		store_txn *t;
-		hsm_key *k;
+		hsm_key *key;
 		const uint8_t *alg;
 		size_t alg_len;
 
-		for (j = i + 1; j < n && strcmp(jobs[j].issuer, jobs[i].issuer) == 0; j++)
+		for (j = i + 1; j < m && strcmp(jobs[idx[j]].issuer, issuer_name) == 0; j++)
 			;
-		PC_TRY(store_begin(c->st, false, &t, e));
-		rc = ca_rec_get(t, jobs[i].issuer, &issuer, e);
+		if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+			break;
+		rc = ca_rec_get(t, issuer_name, &issuer, e);
 		store_abort(t);
 		if (rc != PC_OK)
 			break;
-		rc = ca_key_for(c, jobs[i].issuer, issuer.key_uri, &k, e);
+		rc = ca_key_for(c, issuer_name, issuer.key_uri, &key, e);
 		ca_rec_free(&issuer);
 		if (rc != PC_OK)
 			break;
-		rc = hsm_sign_many(k, msgs + i, lens + i, j - i, sigs + i, e);
+		rc = hsm_sign_many(key, msgs + i, lens + i, j - i, sigs + i, e);
 		if (rc != PC_OK) {
-			pc_wrap(e, "signing for CA %s", jobs[i].issuer);
+			pc_wrap(e, "signing for CA %s", issuer_name);
 			break;
 		}
-		alg = hsm_key_sigalg(k, &alg_len);
-		for (; i < j; i++) {
-			rc = x509_cert_assemble(jobs[i].tbs.p, jobs[i].tbs.len, alg, alg_len, sigs[i].p,
-			    sigs[i].len, &jobs[i].cert);
+		alg = hsm_key_sigalg(key, &alg_len);
+		for (k = i; k < j; k++) {
+			ca_job *jb = &jobs[idx[k]];
+			rc = x509_cert_assemble(jb->tbs.p, jb->tbs.len, alg, alg_len, sigs[k].p,
+			    sigs[k].len, &jb->cert);
 			if (rc != PC_OK) {
 				rc = pc_fail(e, rc, "cannot assemble certificate");
 				break;
 			}
 		}
 		if (c->progress && total > 1)
-			fprintf(stderr, "\rplantca: signed %zu/%zu", done + j, total);
+			fprintf(stderr, "\rplantca: signed %zu/%zu", done + idx[j - 1] + 1, total);
 	}
 out:
 	for (i = 0; sigs && i < n; i++)
 		pc_buf_free(&sigs[i]);
 	free(msgs);
 	free(lens);
+	free(idx);
 	free(sigs);
 	return rc;
 }
 
-/* Phase 3: the certificates, their index entries and audit events, and the
- * intents' removal, in one transaction. */
+/* An intent that must never become a certificate (its request was issued
+ * under another serial or rejected meanwhile): removed, with an audit event
+ * saying why, in the caller's write transaction. */
+static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now, pc_err *e)
+{
+	char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
+
+	ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
+	snprintf(detail, sizeof detail, "request %" PRIu64 ": %s; %s; not signed", j->request_id,
+	    why, j->subject_text ? j->subject_text : "");
+	PC_TRY(store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e));
+	PC_TRY(audit_append(t, now, "issue.abandoned", hex, "refused: request not signable", detail, e));
+	j->skip = true;
+	j->skip_why = why;
+	return PC_OK;
+}
+
+/* Whether intent j may still become a certificate, inside write
+ * transaction t: the intent is still there (else another run completed it:
+ * skip) and its request, if any, is in the state that the claim left
+ * (else: abandon).  *go is false when j was skipped or abandoned. */
+static pc_rc intent_still_good(store_txn *t, ca_job *j, bool recovered, time_t now, bool *go,
+    pc_err *e)
+{
+	pc_reader v;
+	ca_request r;
+	pc_rc rc;
+	bool ok;
+
+	*go = false;
+	rc = store_get(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, &v, e);
+	if (rc == PC_E_NOTFOUND) {
+		j->skip = true;
+		j->skip_why = "completed by another run";
+		return PC_OK;
+	}
+	PC_TRY(rc);
+	if (j->request_id == 0) {
+		*go = true;
+		return PC_OK;
+	}
+	rc = ca_request_get(t, j->request_id, &r, e);
+	if (rc == PC_E_NOTFOUND)
+		return abandon_intent(t, j, "its request is gone", now, e);
+	PC_TRY(rc);
+	/* "approved" only for an intent left by a plantca that had no
+	 * "signing" state: it claimed nothing, so the request must not have
+	 * been issued since */
+	ok = (strcmp(r.status, "signing") == 0 && r.has_serial &&
+	    memcmp(r.serial, j->serial, X509_SERIAL_LEN) == 0) ||
+	    (recovered && strcmp(r.status, "approved") == 0);
+	ca_request_free(&r);
+	if (!ok)
+		return abandon_intent(t, j, "its request was issued under another serial or rejected",
+		    now, e);
+	*go = true;
+	return PC_OK;
+}
+
+/* Recovery, before anything is signed: intents whose request can no
+ * longer be issued are abandoned. */
+static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
+{
+	store_txn *t;
+	size_t i;
+	time_t now = time(NULL);
+	pc_rc rc = PC_OK;
+	bool go;
+
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = 0; i < n && rc == PC_OK; i++)
+		rc = intent_still_good(t, &jobs[i], true, now, &go, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, e);
+}
+
+/* Phase 3: the certificates, their index entries and audit events, the
+ * requests marked issued and the intents' removal, in one transaction.
+ * Each intent is checked again inside it (intent_still_good): this, not
+ * the CA home's lock, is what makes issuance exactly once. */
 static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
 {
 	store_txn *t;
@@ -511,7 +637,12 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 		ca_job *j = &jobs[i];
 		char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
 		uint8_t ek[8 + X509_SERIAL_LEN];
+		bool go;
 
+		if (j->skip)
+			continue;
+		if ((rc = intent_still_good(t, j, recovered, now, &go, e)) != PC_OK || !go)
+			continue;
 		ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
 		b.len = 0;
 		cert_encode(j, &b);
@@ -542,7 +673,7 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
 		if (rc == PC_OK && j->request_id)
-			rc = ca_request_mark_issued(t, j->request_id, j->serial, e);
+			rc = ca_request_mark_issued(t, j->request_id, j->serial, recovered, e);
 		if (rc == PC_OK)
 			rc = store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e);
 		if (rc == PC_OK) {
@@ -566,8 +697,8 @@ pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
 
 	while (done < n) {
 		size_t g = n - done < CA_ISSUE_GROUP ? n - done : CA_ISSUE_GROUP;
-		if (!recovered)
-			PC_TRY(commit_intents(c, jobs + done, g, e));
+		PC_TRY(recovered ? screen_intents(c, jobs + done, g, e)
+		    : commit_intents(c, jobs + done, g, e));
 		PC_TRY(sign_jobs(c, jobs + done, g, done, n, e));
 		PC_TRY(commit_certs(c, jobs + done, g, recovered, e));
 		done += g;
@@ -676,11 +807,20 @@ static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 	store_abort(t);
 	if (rc == PC_OK && l.n > 0) {
 		rc = ca_run_jobs(c, l.jobs, l.n, true, e);
-		if (rc == PC_OK)
-			fprintf(stderr, "plantca: completed %zu interrupted issuance(s); see "
-			    "plantca audit log (issue.recovered)\n", l.n);
-		else
+		if (rc == PC_OK) {
+			size_t done = 0;
+			for (i = 0; i < l.n; i++)
+				done += !l.jobs[i].skip;
+			if (done)
+				fprintf(stderr, "plantca: completed %zu interrupted issuance(s); see "
+				    "plantca audit log (issue.recovered)\n", done);
+			if (done < l.n)
+				fprintf(stderr, "plantca: abandoned %zu interrupted issuance(s) whose "
+				    "request was issued or rejected meanwhile (issue.abandoned)\n",
+				    l.n - done);
+		} else {
 			pc_wrap(e, "completing interrupted issuances");
+		}
 	}
 	for (i = 0; i < l.n; i++)
 		ca_job_free(&l.jobs[i]);
@@ -1576,6 +1716,13 @@ pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e)
 		case X_F_NB: (void)pc_rec_val_u64(f, &r->nb); break;
 		case X_F_NA: (void)pc_rec_val_u64(f, &r->na); break;
 		case X_F_ISSUED: (void)pc_rec_val_u64(f, &r->issued); break;
+		case X_F_REQUEST:
+			if (!pc_rec_val_u64(f, &r->request) || r->request == 0) {
+				ca_cert_rec_free(r);
+				return pc_fail(e, PC_E_STORE_CORRUPT, "certificate record: malformed "
+				    "request field");
+			}
+			break;
 		case X_F_DER: r->der = f.p + f.off; r->der_len = pc_reader_left(&f); break;
 		default: break;
 		}
@@ -1793,17 +1940,23 @@ pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e)
 pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e)
 {
 	store_txn *t;
-	uint64_t n = 0;
+	uint64_t n = 0, findings = 0;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = audit_verify(t, &n, e);
 	store_abort(t);
-	if (rc == PC_OK) {
-		if (c->json)
-			fprintf(out, "{\"ok\":true,\"events\":%" PRIu64 "}\n", n);
-		else
-			fprintf(out, "audit trail intact: %" PRIu64 " events\n", n);
-	}
+	if (rc != PC_OK)
+		return rc;
+	/* the chain is intact; now what it recorded must agree with itself:
+	 * no request with two certificates, no certificate without its
+	 * request (ca/check.c) */
+	if (c->json)
+		fprintf(out, "{\"events\":%" PRIu64 ",", n);
+	else
+		fprintf(out, "audit trail intact: %" PRIu64 " events\n", n);
+	rc = ca_check_store(c, out, c->json, &findings, e);
+	if (c->json)
+		fprintf(out, ",\"ok\":%s}\n", rc == PC_OK ? "true" : "false");
 	return rc;
 }

@@ -36,6 +36,7 @@ typedef struct ca_ctx {
 	bool json;
 	bool progress;             /* show progress on stderr */
 	struct ca_keycache *keys;
+	int lock_fd;               /* HOME/lock, held by commands that change state; -1: none */
 } ca_ctx;
 
 typedef struct ca_init_opts {
@@ -72,11 +73,15 @@ typedef struct ca_issue_opts {
 pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file,
     bool json, pc_err *e) PC_CHECK;
 
-/* Open an existing CA home (store only). */
-pc_rc ca_open(ca_ctx *c, const char *home, pc_err *e) PC_CHECK;
+/* Open an existing CA home (store only).  With `lock`, first take the CA
+ * home's lock (pc_dir_lock: one state-changing plantca command at a time;
+ * a second one is refused with "HOME is in use by pid N").  The lock is a
+ * convenience for the officer; the guarantee that a request is issued at
+ * most once is checked inside the transactions themselves (ca/ca.c). */
+pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e) PC_CHECK;
 void ca_close(ca_ctx *c);
 /* Open and log into the HSM named in the store; completes interrupted
- * issuances. */
+ * issuances.  Needs a home opened with `lock` (PC_E_INTERNAL otherwise). */
 pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e) PC_CHECK;
 
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;

@@ -35,6 +35,8 @@ typedef struct ca_cert_rec {
 	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
 	char *policy_hash;    /* SHA-256 of the policy file it was issued under ("" before) */
 	uint64_t nb, na, issued;
+	uint64_t request;     /* queued request it answers; 0: none, or a record older
+	                       * than the field (see ca_cert_request_id) */
 	const uint8_t *der;   /* into the store: valid during the txn */
 	size_t der_len;
 } ca_cert_rec;
@@ -60,6 +62,13 @@ typedef struct ca_job {
 	pc_buf tbs;
 	/* outputs */
 	pc_buf cert;
+	/* set by the pipeline when this job makes no certificate: its request
+	 * was no longer approved when the intent was to be committed (another
+	 * run took it, or the officer rejected it), or an interrupted intent
+	 * was completed by someone else or abandoned (its request was issued
+	 * or rejected meanwhile).  `skip_why` says which. */
+	bool skip;
+	const char *skip_why;
 } ca_job;
 
 void ca_rec_free(ca_rec *r);
@@ -81,9 +90,20 @@ void ca_iso_time(uint64_t t, char out[32]);
 void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32]);
 bool valid_ca_name(const char *n);
 
-/* Mark queued request `id` issued with `serial` (ca/bundle.c); called in the
- * transaction that records the certificate. */
-pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
+/* The request state machine of issuance (ca/requests.c), each step inside
+ * the write transaction that records it, so that a request yields at most
+ * one certificate whatever runs concurrently or crashes:
+ *   approved --claim--> signing (serial reserved; committed with the intent)
+ *   signing  --issued-> issued  (committed with the certificate)
+ * ca_request_claim: PC_OK and the request is now "signing" with `serial`;
+ * PC_E_STATE if it is not "approved" (the caller skips it).
+ * ca_request_mark_issued: PC_OK if the request was "signing" with exactly
+ * this serial (or, for an intent written by plantca before the "signing"
+ * state existed, `legacy` and still "approved"), now "issued"; PC_E_STATE
+ * otherwise (the intent must then be abandoned, never signed). */
+pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, bool legacy,
+    pc_err *e) PC_CHECK;
 
 /* Fill the issuer's part of a TBS (serial, signature algorithm, issuer,
  * validity capped at the issuer's notAfter). */
@@ -100,6 +120,14 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
     const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len,
     const char *source, const char *what, const char *segment, const char *station,
     unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+
+/* The store's invariants (ca/check.c): each certificate under its own
+ * serial, each request with at most one certificate and that certificate
+ * pointing back to it, no certificate for a request that does not name it,
+ * an intent for every request being signed.  Findings go to `out` (text
+ * lines, or with `json` the members "findings":[...],"certificates":N,...
+ * of an object the caller opened); any finding is PC_E_AUDIT. */
+pc_rc ca_check_store(ca_ctx *c, FILE *out, bool json, uint64_t *findings, pc_err *e) PC_CHECK;
 
 /* ---- policy (capolicy.c) ---- */
 

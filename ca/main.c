@@ -56,12 +56,19 @@ static const char usage_text[] =
 "  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
 "                          station, segment, sequence, expiry, every hash) and\n"
 "                          queue its requests: pending, or rejected with why.\n"
-"  requests [--status pending|approved|rejected|issued]\n"
+"  requests [--status pending|approved|rejected|signing|issued]\n"
 "                          The review screen: subject, SAN, key type, profile,\n"
 "                          station and any reason, per request.\n"
 "  approve ID... | --all   Approve pending requests.\n"
 "  reject ID --reason TEXT Reject a pending or approved request.\n"
 "  sign                    Issue every approved request (progress on a terminal).\n"
+"                          Completes interrupted issuances first.  A request\n"
+"                          that no longer passes its checks is rejected with\n"
+"                          the reason and the others are still signed (exit 1\n"
+"                          when any was refused).  Each request yields at most\n"
+"                          one certificate, however runs are killed or started\n"
+"                          side by side: approved -> signing (serial reserved,\n"
+"                          with the intent) -> issued (with the certificate).\n"
 "  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
 "                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
 "                          signed by the CA transfer key in the token.\n";
@@ -108,8 +115,11 @@ static const char usage_text2[] =
 "  firmware publish SEGMENT SIG\n"
 "        Queue a firmware signature for the segment's next response bundle.\n"
 "  audit log               The audit trail, oldest first.\n"
-"  audit verify            Check the hash chain; exit 1 if any event was\n"
-"                          modified, deleted or reordered.\n"
+"  audit verify            Check the hash chain, then the store's invariants\n"
+"                          (no request with two certificates, no certificate\n"
+"                          without its request, an intent for every request\n"
+"                          being signed); exit 1 on any finding or if an event\n"
+"                          was modified, deleted or reordered.\n"
 "\n"
 "Global options:\n"
 "  --home DIR        CA home (else $PLANTCA_HOME).\n"
@@ -122,6 +132,9 @@ static const char usage_text2[] =
 "DN syntax: \"/C=DE/O=Acme/CN=Line 3 CA\" (OpenSSL order) or RFC 4514\n"
 "\"CN=Line 3 CA,O=Acme,C=DE\".  Attributes: C ST L O OU CN serialNumber DC UID\n"
 "emailAddress.\n"
+"\n"
+"Commands that change the CA home hold HOME/lock while they run; a second\n"
+"one is refused (\"HOME is in use by pid N\"); read-only verbs never wait.\n"
 "\n"
 "Exit status: 0 done; 1 refused (bad input, policy, signature, state);\n"
 "2 usage, environment or system error.  Messages go to stderr as\n"
@@ -348,6 +361,7 @@ int main(int argc, char **argv)
 	pc_err e = { PC_OK, "" };
 	pc_rc rc;
 	int st;
+	bool lock;
 
 	if (pc_secure_process(&e) != PC_OK)
 		return fail(&e);
@@ -412,7 +426,19 @@ int main(int argc, char **argv)
 		return st;
 	}
 
-	if (ca_open(&c, a.home, &e) != PC_OK) {
+	/* read-only verbs never wait for, nor block, a command that changes
+	 * the CA home; every other verb holds its lock while it runs */
+	{
+		bool ro = verb_is(&a, "ca", "list") || verb_is(&a, "ca", "cert") ||
+		    verb_is(&a, "certs", NULL) || verb_is(&a, "show", NULL) ||
+		    verb_is(&a, "requests", NULL) || verb_is(&a, "status", NULL) ||
+		    verb_is(&a, "audit", "log") || verb_is(&a, "audit", "verify") ||
+		    verb_is(&a, "check", NULL) || verb_is(&a, "station", "list") ||
+		    verb_is(&a, "policy", "show") ||
+		    (verb_is(&a, "firmware", "signer") && a.npos == 3 && strcmp(a.pos[2], "list") == 0);
+		lock = !ro;
+	}
+	if (ca_open(&c, a.home, lock, &e) != PC_OK) {
 		args_free(&a);
 		return fail(&e);
 	}

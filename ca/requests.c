@@ -293,13 +293,41 @@ pc_rc ca_set_str(char **field, const char *v, pc_err *e)
 	return PC_OK;
 }
 
-pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e)
+pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e)
 {
 	ca_request r;
 	pc_rc rc;
 
 	PC_TRY(ca_request_get(t, id, &r, e));
-	rc = ca_set_str(&r.status, "issued", e);
+	if (strcmp(r.status, "approved") != 0)
+		rc = pc_fail(e, PC_E_STATE, "request %" PRIu64 " is %s, no longer approved", id, r.status);
+	else
+		rc = ca_set_str(&r.status, "signing", e);
+	if (rc == PC_OK) {
+		memcpy(r.serial, serial, X509_SERIAL_LEN);
+		r.has_serial = true;
+		rc = ca_request_put(t, &r, false, e);
+	}
+	ca_request_free(&r);
+	return rc;
+}
+
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, bool legacy,
+    pc_err *e)
+{
+	ca_request r;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(ca_request_get(t, id, &r, e));
+	if (strcmp(r.status, "signing") == 0) {
+		if (!r.has_serial || memcmp(r.serial, serial, X509_SERIAL_LEN) != 0)
+			rc = pc_fail(e, PC_E_STATE, "request %" PRIu64 " is being signed under another "
+			    "serial", id);
+	} else if (!(legacy && strcmp(r.status, "approved") == 0)) {
+		rc = pc_fail(e, PC_E_STATE, "request %" PRIu64 " is %s", id, r.status);
+	}
+	if (rc == PC_OK)
+		rc = ca_set_str(&r.status, "issued", e);
 	if (rc == PC_OK) {
 		memcpy(r.serial, serial, X509_SERIAL_LEN);
 		r.has_serial = true;
@@ -376,7 +404,7 @@ pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e)
 static bool status_ok(const char *s)
 {
 	return !strcmp(s, "pending") || !strcmp(s, "approved") || !strcmp(s, "rejected") ||
-	    !strcmp(s, "issued");
+	    !strcmp(s, "signing") || !strcmp(s, "issued");
 }
 
 pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
@@ -387,7 +415,7 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 	pc_rc rc;
 
 	if (status && !status_ok(status))
-		return pc_fail(e, PC_E_USAGE, "--status '%s': pending, approved, rejected or issued", status);
+		return pc_fail(e, PC_E_USAGE, "--status '%s': pending, approved, rejected, signing or issued", status);
 	memset(&l, 0, sizeof l);
 	l.status = status;
 	PC_TRY(store_begin(c->st, false, &t, e));
@@ -573,13 +601,58 @@ pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e)
 
 /* ---------------------------------------------------------------- sign */
 
+/* Requests that failed their checks at signing time are rejected with the
+ * reason, each only if it is still approved (checked in the transaction),
+ * so that they do not block the next runs; one audit event each. */
+static pc_rc reject_at_signing(ca_ctx *c, const ca_request_list *l, char **why, size_t *nrej,
+    pc_err *e)
+{
+	store_txn *t;
+	size_t i;
+	pc_rc rc = PC_OK;
+	time_t now = time(NULL);
+
+	*nrej = 0;
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = 0; i < l->n && rc == PC_OK; i++) {
+		ca_request r;
+		char obj[24], full[REASON_MAX];
+		if (why[i] == NULL)
+			continue;
+		if ((rc = ca_request_get(t, l->v[i].id, &r, e)) != PC_OK)
+			break;
+		if (strcmp(r.status, "approved") != 0) {
+			ca_request_free(&r);
+			continue;
+		}
+		snprintf(full, sizeof full, "refused at signing: %s", why[i]);
+		rc = ca_set_str(&r.status, "rejected", e);
+		if (rc == PC_OK)
+			rc = ca_set_str(&r.reason, full, e);
+		if (rc == PC_OK)
+			rc = ca_request_put(t, &r, false, e);
+		ca_request_free(&r);
+		snprintf(obj, sizeof obj, "%" PRIu64, l->v[i].id);
+		if (rc == PC_OK)
+			rc = audit_append(t, now, "reject", obj, "ok", full, e);
+		if (rc == PC_OK)
+			(*nrej)++;
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, e);
+}
+
 pc_rc ca_sign(ca_ctx *c, pc_err *e)
 {
 	ca_request_list l;
 	store_txn *t;
 	ca_job *jobs = NULL;
-	size_t i, made = 0;
-	char **sources = NULL;
+	size_t i, nprep = 0, nok = 0, nbad = 0, nrej = 0;
+	char **sources = NULL, **why = NULL;
+	uint64_t nintents = 0;
 	policy *pol = NULL;
 	pc_rc rc;
 
@@ -587,7 +660,30 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 	l.status = "approved";
 	/* the policy in force now decides, not the one at import */
 	PC_TRY(ca_policy_active(c->home, &pol, e));
-	PC_TRY(store_begin(c->st, false, &t, e));
+	/* Interrupted issuances are completed first (ca_hsm_ready), and only
+	 * then is the list of approved requests read: a request whose intent
+	 * was committed is "signing", not "approved", so it cannot be
+	 * prepared a second time. */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	rc = store_count(t, STORE_INTENTS, &nintents, e);
+	if (rc == PC_OK && nintents == 0)
+		rc = ca_requests_load(t, &l, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (nintents == 0 && l.n == 0) {
+		if (c->json)
+			printf("[]\n");
+		else
+			printf("no approved requests to sign\n");
+		goto out;
+	}
+	ca_request_list_free(&l);
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
 	rc = ca_requests_load(t, &l, e);
 	store_abort(t);
 	if (rc != PC_OK)
@@ -599,73 +695,145 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 			printf("no approved requests to sign\n");
 		goto out;
 	}
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
-		goto out;
 	jobs = calloc(l.n, sizeof *jobs);
 	sources = calloc(l.n, sizeof *sources);
-	if (!jobs || !sources) {
+	why = calloc(l.n, sizeof *why);
+	if (!jobs || !sources || !why) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Every approved ca_request is prepared (and re-checked) before any is
-	 * signed: a ca_request that no longer passes stops the run, nothing is
-	 * signed, and the officer sees why. */
+	/* Every approved request is prepared (and checked again) before any is
+	 * signed.  One that no longer passes does not stop the others: it is
+	 * rejected with the reason and reported. */
 	for (i = 0; i < l.n; i++) {
 		ca_request *r = &l.v[i];
 		ca_rec issuer;
 		hsm_key *ik;
 		uint8_t ikid[X509_KEYID_LEN];
 		char what[600];
-		size_t sl = strlen(r->bundle) + strlen(r->member) + 16;
+		size_t sl = strlen(r->bundle) + strlen(r->member) + 32;
+		pc_err pe;
+		pc_rc prc;
 
 		if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
 			goto out;
-		rc = ca_rec_get(t, r->ca, &issuer, e);
+		prc = ca_rec_get(t, r->ca, &issuer, &pe);
 		store_abort(t);
-		if (rc != PC_OK)
-			goto out;
-		rc = ca_key_for(c, r->ca, issuer.key_uri, &ik, e);
-		if (rc == PC_OK && x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK)
-			rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key", r->ca);
-		if (rc == PC_OK && (sources[i] = malloc(sl)) == NULL)
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		if (rc == PC_OK) {
-			snprintf(sources[i], sl, "request %" PRIu64 " %s/%s", r->id, r->bundle, r->member);
-			snprintf(what, sizeof what, "request %" PRIu64 " (%s/%s)", r->id, r->bundle,
-			    r->member);
-			rc = ca_prepare_leaf(r->ca, pol, r->profile, &issuer, ik, ikid, r->csr, r->csr_len,
-			    sources[i], what, r->segment, r->station, 0, &jobs[i], e);
+		if (prc == PC_OK) {
+			prc = ca_key_for(c, r->ca, issuer.key_uri, &ik, &pe);
+			if (prc == PC_OK && x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK)
+				prc = pc_fail(&pe, PC_E_STORE_CORRUPT, "CA '%s': malformed key", r->ca);
+			if (prc == PC_OK && (sources[i] = malloc(sl)) == NULL)
+				prc = pc_fail(&pe, PC_E_NOMEM, "out of memory");
+			if (prc == PC_OK) {
+				snprintf(sources[i], sl, "request %" PRIu64 " %s/%s", r->id, r->bundle,
+				    r->member);
+				snprintf(what, sizeof what, "request %" PRIu64 " (%s/%s)", r->id, r->bundle,
+				    r->member);
+				prc = ca_prepare_leaf(r->ca, pol, r->profile, &issuer, ik, ikid, r->csr,
+				    r->csr_len, sources[i], what, r->segment, r->station, 0, &jobs[i], &pe);
+			}
+			ca_rec_free(&issuer);
 		}
-		ca_rec_free(&issuer);
+		if (prc == PC_OK) {
+			jobs[i].request_id = r->id;
+			nprep++;
+			continue;
+		}
+		/* a system failure (token, memory, store) stops the run; a
+		 * refusal of this one request does not */
+		if (pc_rc_exit_status(prc) != 1) {
+			*e = pe;
+			rc = prc;
+			goto out;
+		}
+		memset(&jobs[i], 0, sizeof jobs[i]);
+		jobs[i].skip = true;
+		if ((why[i] = strdup(pe.msg)) == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		nbad++;
+	}
+	if (nbad && (rc = reject_at_signing(c, &l, why, &nrej, e)) != PC_OK)
+		goto out;
+	{
+		/* ca_run_jobs sees the prepared jobs only */
+		ca_job *run = calloc(nprep ? nprep : 1, sizeof *run);
+		size_t k = 0;
+		if (run == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < l.n; i++)
+			if (!jobs[i].skip)
+				run[k++] = jobs[i];
+		rc = nprep ? ca_run_jobs(c, run, nprep, false, e) : PC_OK;
+		for (i = 0, k = 0; i < l.n; i++)
+			if (!jobs[i].skip)
+				jobs[i] = run[k++];
+		free(run);
 		if (rc != PC_OK)
 			goto out;
-		jobs[i].request_id = r->id;
-		made++;
 	}
-	if ((rc = ca_run_jobs(c, jobs, l.n, false, e)) != PC_OK)
-		goto out;
+	for (i = 0; i < l.n; i++)
+		nok += !why[i] && !jobs[i].skip;
 	if (c->json) {
+		size_t shown = 0;
 		printf("[");
 		for (i = 0; i < l.n; i++) {
 			char hex[2 * X509_SERIAL_LEN + 1];
+			if (why[i]) {
+				printf("%s{\"id\":%" PRIu64 ",\"status\":\"rejected\",\"reason\":",
+				    shown++ ? "," : "", l.v[i].id);
+				json_str(stdout, why[i]);
+				printf("}");
+				continue;
+			}
+			if (jobs[i].skip) {
+				printf("%s{\"id\":%" PRIu64 ",\"status\":\"skipped\",\"reason\":",
+				    shown++ ? "," : "", l.v[i].id);
+				json_str(stdout, jobs[i].skip_why);
+				printf("}");
+				continue;
+			}
 			ca_serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
-			printf("%s{\"id\":%" PRIu64 ",\"serial\":\"%s\",\"subject\":", i ? "," : "", l.v[i].id, hex);
+			printf("%s{\"id\":%" PRIu64 ",\"status\":\"issued\",\"serial\":\"%s\","
+			    "\"subject\":", shown++ ? "," : "", l.v[i].id, hex);
 			json_str(stdout, jobs[i].subject_text);
 			printf("}");
 		}
 		printf("]\n");
 	} else {
-		printf("signed %zu request(s); plantca export SEGMENT DIR writes the response bundle\n", l.n);
+		size_t nskip = 0;
+		for (i = 0; i < l.n; i++) {
+			if (why[i])
+				fprintf(stderr, "plantca: %s (rejected)\n", why[i]);
+			else if (jobs[i].skip)
+				nskip++;
+		}
+		if (nskip)
+			fprintf(stderr, "plantca: %zu request(s) not signed by this run: they were no "
+			    "longer approved when it came to them (signed by another run, or rejected)\n",
+			    nskip);
+		printf("signed %zu request(s); plantca export SEGMENT DIR writes the response bundle\n",
+		    nok);
 	}
+	if (nbad)
+		rc = pc_fail(e, PC_E_POLICY, "%zu request(s) refused at signing, %zu of them now "
+		    "rejected with the reason (plantca requests --status rejected); %zu signed", nbad,
+		    nrej, nok);
 out:
-	for (i = 0; i < made; i++)
+	for (i = 0; jobs && i < l.n; i++)
 		ca_job_free(&jobs[i]);
 	for (i = 0; sources && i < l.n; i++)
 		free(sources[i]);
+	for (i = 0; why && i < l.n; i++)
+		free(why[i]);
 	free(sources);
+	free(why);
 	free(jobs);
 	ca_request_list_free(&l);
 	policy_free(pol);   /* jobs pointed into it (profile, hash) */
 	return rc;
 }
-

@@ -299,3 +299,58 @@ void pc_afile_abort(pc_afile *f)
 	}
 	f->fd = -1;
 }
+
+pc_rc pc_dir_lock(const char *dir, const char *who, int *fd, pc_err *e)
+{
+	char path[PATH_MAX], pidtext[32];
+	struct flock fl;
+	int f, n;
+
+	*fd = -1;
+	if ((size_t)snprintf(path, sizeof path, "%s/lock", dir) >= sizeof path)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (f < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open: %s", path, strerror(errno));
+	/* a POSIX record lock, so that F_GETLK can name the holder; this is
+	 * the only descriptor of the file in the process (closing another one
+	 * would drop a POSIX lock) */
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(f, F_SETLK, &fl) != 0) {
+		int err = errno;
+
+		if (err != EACCES && err != EAGAIN) {
+			close(f);
+			return pc_fail(e, PC_E_IO, "%s: cannot lock: %s", path, strerror(err));
+		}
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(f, F_GETLK, &fl) != 0 || fl.l_type == F_UNLCK)
+			fl.l_pid = 0;
+		close(f);
+		if (fl.l_pid > 0)
+			return pc_fail(e, PC_E_STATE, "%s is in use by pid %ld (another %s command); "
+			    "wait for it to finish", dir, (long)fl.l_pid, who);
+		return pc_fail(e, PC_E_STATE, "%s is in use by another %s command; wait for it to "
+		    "finish", dir, who);
+	}
+	/* the pid in the file is for a person looking at the directory */
+	n = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
+	if (ftruncate(f, 0) != 0 || pwrite(f, pidtext, (size_t)n, 0) != n) {
+		int err = errno;
+		close(f);
+		return pc_fail(e, PC_E_IO, "%s: cannot write: %s", path, strerror(err));
+	}
+	*fd = f;
+	return PC_OK;
+}
+
+void pc_dir_unlock(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}

@@ -53,4 +53,15 @@ pc_rc pc_afile_write(pc_afile *f, const void *p, size_t n, pc_err *e) PC_CHECK;
 pc_rc pc_afile_commit(pc_afile *f, pc_err *e) PC_CHECK;
 void pc_afile_abort(pc_afile *f);
 
+/* An exclusive lock on a directory that one process at a time may change
+ * (the CA home, a station directory): a POSIX write lock on DIR/lock,
+ * taken without waiting; a refusal names the holder (F_GETLK): PC_E_STATE
+ * "DIR is in use by pid N (another WHO command)".  The kernel drops the
+ * lock when the process ends, however it ends (a kill -9 included), so a
+ * stale lock file never blocks anybody.  `who` names the program in the
+ * message ("plantca", "plantca-station").  *fd gets the descriptor (keep
+ * it open while working; pc_dir_unlock closes it). */
+pc_rc pc_dir_lock(const char *dir, const char *who, int *fd, pc_err *e) PC_CHECK;
+void pc_dir_unlock(int *fd);
+
 #endif

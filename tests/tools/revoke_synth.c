@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	}
 	n = strtoull(argv[4], NULL, 10);
 	rng_state = strtoull(argv[5], NULL, 10);
-	if (ca_open(&c, argv[2], &e) != PC_OK)
+	if (ca_open(&c, argv[2], true, &e) != PC_OK)
 		goto fail;
 	if (store_begin(c.st, true, &t, &e) != PC_OK)
 		goto fail;

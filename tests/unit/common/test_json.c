@@ -1,9 +1,13 @@
 /*
- * test_json.c - json_str(): escapes, and ill-formed UTF-8 replaced byte by
- * byte (RFC 3629: overlongs, surrogates, > U+10FFFF, truncated sequences).
+ * test_json.c - json_str(): RFC 8259 escapes of '"' and '\', and every
+ * untrusted character through the display escaper (text.h) first, so a
+ * JSON consumer gets the visible escape (the six characters \u202e), never
+ * a control, C1, bidi or invisible character or ill-formed UTF-8.
  */
+#include <stdio.h>
+
 #include "json.h"
-#include "t.h"
+#include "check.h"
 
 static void expect(const char *in, const char *want, int line)
 {
@@ -30,25 +34,34 @@ int main(void)
 	EXPECT("", "\"\"");
 	EXPECT("plain text", "\"plain text\"");
 	EXPECT("a\"b\\c/d", "\"a\\\"b\\\\c/d\"");
-	EXPECT("\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\"");
-	EXPECT("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	/* C0 and DEL: the escaper's \xHH, JSON-encoded */
+	EXPECT("\b\f\n\r\t", "\"\\\\x08\\\\x0c\\\\x0a\\\\x0d\\\\x09\"");
+	EXPECT("\x01\x1b[2J\x1f\x7f", "\"\\\\x01\\\\x1b[2J\\\\x1f\\\\x7f\"");
 	/* well-formed: 2, 3 and 4 bytes, the extremes of each */
-	EXPECT("\xc2\x80 \xdf\xbf", "\"\xc2\x80 \xdf\xbf\"");
+	EXPECT("\xc2\xa0 \xdf\xbf", "\"\xc2\xa0 \xdf\xbf\"");
 	EXPECT("\xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf",
 	    "\"\xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf\"");
 	EXPECT("\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf",
 	    "\"\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\"");
-	/* ill-formed: one U+FFFD per bad byte */
-	EXPECT("\xc0\xaf", "\"\\ufffd\\ufffd\"");            /* overlong / */
-	EXPECT("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");  /* overlong */
-	EXPECT("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");  /* surrogate */
+	/* C1 (raw and encoded), bidi, zero-width, tags */
+	EXPECT("\x9b" "31m", "\"\\\\x9b31m\"");
+	EXPECT("\xc2\x80\xc2\x9b", "\"\\\\u0080\\\\u009b\"");
+	EXPECT("a\xe2\x80\xae" "b", "\"a\\\\u202eb\"");
+	EXPECT("\xe2\x80\x8b\xef\xbb\xbf\xf3\xa0\x80\x81",
+	    "\"\\\\u200b\\\\ufeff\\\\U000e0001\"");
+	/* ill-formed: each bad byte as \xHH */
+	EXPECT("\xc0\xaf", "\"\\\\xc0\\\\xaf\"");             /* overlong / */
+	EXPECT("\xe0\x80\xaf", "\"\\\\xe0\\\\x80\\\\xaf\"");   /* overlong */
+	EXPECT("\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"");   /* surrogate */
 	EXPECT("\xf4\x90\x80\x80",
-	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");             /* > U+10FFFF */
-	EXPECT("\xf5\x80", "\"\\ufffd\\ufffd\"");
-	EXPECT("\xff", "\"\\ufffd\"");
-	EXPECT("a\xe2\x82", "\"a\\ufffd\\ufffd\"");           /* truncated */
-	EXPECT("\xe2\x82x", "\"\\ufffd\\ufffdx\"");
-	EXPECT("\x80x", "\"\\ufffdx\"");                      /* lone cont. */
+	    "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"");              /* > U+10FFFF */
+	EXPECT("\xf5\x80", "\"\\\\xf5\\\\x80\"");
+	EXPECT("caf\xe9", "\"caf\\\\xe9\"");
+	EXPECT("a\xe2\x82", "\"a\\\\xe2\\\\x82\"");            /* truncated */
+	EXPECT("\xe2\x82x", "\"\\\\xe2\\\\x82x\"");
+	EXPECT("\x80x", "\"\\\\x80x\"");                       /* lone cont. */
+	/* an escape already in the text stays one: \ is JSON-escaped once */
+	EXPECT("\\x1b", "\"\\\\x1b\"");
 	printf("json: ok\n");
 	return 0;
 }

@@ -349,15 +349,14 @@ static void iso_time(char *buf, size_t cap, uint64_t t)
 }
 
 /* Text output is one event per line, through the display escaper: no
- * field can forge a line or act on the terminal, and backslashes are
- * escaped too (PC_TEXT_BACKSLASH) so that every line decodes to exactly
- * the stored bytes; an empty field prints "-". */
+ * field can forge a line or act on the terminal, and a subject quoted in a
+ * detail reads as on every other screen; an empty field prints "-". */
 static void text_field(FILE *f, pc_reader v)
 {
 	putc(' ', f);
 	if (pc_reader_left(&v) == 0)
 		putc('-', f);
-	pc_text_fwrite(f, v.p + v.off, pc_reader_left(&v), PC_TEXT_BACKSLASH);
+	pc_text_fwrite(f, v.p + v.off, pc_reader_left(&v), 0);
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n)

@@ -195,8 +195,6 @@ static void escape(struct sink *k, const uint8_t *s, size_t n, unsigned flags)
 		} else if (pc_text_invisible(cp)) {
 			w = cp <= 0xffff ? snprintf(e, sizeof e, "%su%04x", bs, (unsigned)cp)
 			    : snprintf(e, sizeof e, "%sU%08x", bs, (unsigned)cp);
-		} else if (cp == '\\' && (flags & PC_TEXT_BACKSLASH)) {
-			w = snprintf(e, sizeof e, "%sx5c", bs);
 		} else if ((cp == '\\' || cp == '"') && (flags & PC_TEXT_JSON)) {
 			w = snprintf(e, sizeof e, "\\%c", (char)cp);
 		} else {

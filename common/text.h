@@ -17,10 +17,11 @@
  *     C1 U+0080-U+009F, bidi controls, zero-width and      \UXXXXXXXX
  *     other format characters, tags                        (above U+FFFF)
  *
- * Hex digits are lowercase.  A backslash passes unchanged (except with
- * PC_TEXT_BACKSLASH), so the escaper is idempotent: escaping its own output
- * changes nothing, and text that was escaped before it was stored (a
- * rejection reason) is not escaped twice.  The output never holds a byte
+ * Hex digits are lowercase.  A backslash passes unchanged, so the escaper
+ * is idempotent: escaping its own output changes nothing, and text that was
+ * escaped before it was stored (a subject, a rejection reason) reads the
+ * same on every screen and in every log.  (Subjects stay unambiguous: RFC
+ * 4514 text writes a literal backslash as \\.)  The output never holds a byte
  * below 0x20, 0x7f, ill-formed UTF-8, or a character pc_text_invisible()
  * accepts.
  *
@@ -35,13 +36,10 @@
 #include "buf.h"
 
 enum {
-	/* Also show '\' as \x5c: the output is then unambiguous (injective),
-	 * for one-line logs that a reader may need to decode exactly. */
-	PC_TEXT_BACKSLASH = 1 << 0,
 	/* The body of a JSON string (RFC 8259 §7): the escapes themselves are
 	 * JSON-encoded ("\\x1b", "\\u202e"), '"' becomes \", '\' becomes \\.
 	 * A JSON consumer then gets the visible escape, never the character. */
-	PC_TEXT_JSON = 1 << 1,
+	PC_TEXT_JSON = 1 << 0,
 };
 
 /* Length of the well-formed UTF-8 sequence at s (n bytes available, n > 0)

@@ -461,8 +461,8 @@ pc_rc x509_name_to_text(const uint8_t *der, size_t len, pc_buf *out)
 				uint8_t c = vp[k];
 				/* memchr over the 8 specials, not strchr: strchr
 				 * finds the terminating NUL too */
-				if (memchr(specials, c, sizeof specials - 1) || (k == 0 && (c == ' ' || c == '#')) ||
-				    (k == vl - 1 && c == ' ')) {
+				if (memchr(specials, c, sizeof specials - 1) ||
+				    (k == 0 && (c == ' ' || c == '#')) || (k == vl - 1 && c == ' ')) {
 					pc_text_escape(out, vp + start, k - start);
 					pc_buf_byte(out, '\\');
 					pc_buf_byte(out, c);

@@ -94,7 +94,10 @@ static void test_utf8(void)
 static size_t enc(uint32_t cp, uint8_t *b)
 {
 	if (cp < 0x80) { b[0] = (uint8_t)cp; return 1; }
-	if (cp < 0x800) { b[0] = (uint8_t)(0xc0 | cp >> 6); b[1] = (uint8_t)(0x80 | (cp & 0x3f)); return 2; }
+	if (cp < 0x800) {
+		b[0] = (uint8_t)(0xc0 | cp >> 6); b[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 2;
+	}
 	if (cp < 0x10000) {
 		b[0] = (uint8_t)(0xe0 | cp >> 12); b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
 		b[2] = (uint8_t)(0x80 | (cp & 0x3f)); return 3;

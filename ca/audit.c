@@ -35,6 +35,7 @@
 
 #include "json.h"
 #include "rec.h"
+#include "text.h"
 
 #define AUDIT_REC_TYPE 'A'
 #define AUDIT_REC_VERSION 1
@@ -347,23 +348,15 @@ static void iso_time(char *buf, size_t cap, uint64_t t)
 		snprintf(buf, cap, "@%" PRIu64, t);
 }
 
-/* Text output is one event per line: control bytes and backslashes are
- * escaped so that no field can forge a line; an empty field prints "-". */
+/* Text output is one event per line, through the display escaper: no
+ * field can forge a line or act on the terminal, and a subject quoted in a
+ * detail reads as on every other screen; an empty field prints "-". */
 static void text_field(FILE *f, pc_reader v)
 {
-	size_t i;
-
 	putc(' ', f);
-	if (v.len == 0)
+	if (pc_reader_left(&v) == 0)
 		putc('-', f);
-	for (i = 0; i < v.len; i++) {
-		uint8_t c = v.p[i];
-
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			fprintf(f, "\\x%02x", c);
-		else
-			putc(c, f);
-	}
+	pc_text_fwrite(f, v.p + v.off, pc_reader_left(&v), 0);
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n)

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "pem.h"
 #include "rec.h"
+#include "text.h"
 #include "transfer.h"
 
 _Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)TR_PK_LEN,
@@ -100,6 +101,16 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 
 /* --------------------------------------------------------------- import */
 
+/* A rejection reason as stored: through the display escaper, so the
+ * record never holds raw bytes from the CSR whatever the message quotes. */
+static void set_reason(ca_request *r, const char *msg, pc_err *e)
+{
+	char *safe = pc_text_escape_str(msg);
+
+	(void)ca_set_str(&r->reason, safe ? safe : "(out of memory)", e);
+	free(safe);
+}
+
 /* Check one CSR from a bundle: rejected requests keep the reason. */
 static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
     const char *what)
@@ -115,7 +126,7 @@ static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, siz
 
 	memset(&e, 0, sizeof e);
 	if (x509_csr_parse(data, len, what, &csr, &e) != PC_OK) {
-		(void)ca_set_str(&r->reason, e.msg, &e);
+		set_reason(r, e.msg, &e);
 		(void)ca_set_str(&r->status, "rejected", &e);
 		return;
 	}
@@ -129,7 +140,7 @@ static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, siz
 	 * pre-issuance check, under the policy in force then */
 	if (ca_policy_apply_ex(pol, &csr, r->profile, r->ca, r->segment, r->station, 0, what, &p,
 	    &subject, &days, eku, &officer, &e) != PC_OK) {
-		(void)ca_set_str(&r->reason, e.msg, &e);
+		set_reason(r, e.msg, &e);
 		(void)ca_set_str(&r->status, "rejected", &e);
 	} else {
 		/* approval = auto in the profile: queued as approved; 'sign'
@@ -307,8 +318,11 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		    "%zu approved by policy, %zu rejected\n", b.name, st->keyid_text, st->segment,
 		    b.meta.sequence, npend, nauto, nrej);
 		for (j = 0; j < b.meta.ncsrs; j++)
-			if (strcmp(reqs[j].status, "rejected") == 0)
-				printf("  request %" PRIu64 " rejected: %s\n", reqs[j].id, reqs[j].reason);
+			if (strcmp(reqs[j].status, "rejected") == 0) {
+				printf("  request %" PRIu64 " rejected: ", reqs[j].id);
+				pc_text_fputs(stdout, reqs[j].reason);
+				putchar('\n');
+			}
 		printf("Review with: plantca requests --status pending\n");
 	}
 out:

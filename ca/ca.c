@@ -21,6 +21,7 @@
 #include "json.h"
 #include "pem.h"
 #include "rec.h"
+#include "text.h"
 #include "ca_int.h"
 #include "crl.h"
 
@@ -1843,8 +1844,12 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 		char when[32];
 		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
 		ca_iso_time(r.na, na);
-		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  %s%s%s", hex, status, na, r.profile,
-		    r.ca, r.subject, r.san[0] ? "  " : "", r.san);
+		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  ", hex, status, na, r.profile, r.ca);
+		pc_text_fputs(x->out, r.subject);     /* from a CSR: escaped */
+		if (r.san[0]) {
+			fputs("  ", x->out);
+			pc_text_fputs(x->out, r.san);
+		}
 		if (revocation_text(x->t, &r, &reason, when))
 			fprintf(x->out, "  [revoked %s %s]", when, reason);
 		fputc('\n', x->out);
@@ -1907,12 +1912,18 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		ca_iso_time(r.na, na);
 		ca_iso_time(r.issued, is);
 		ca_fingerprint(r.der, r.der_len, fp);
-		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    %s\nSAN:        %s\n"
-		    "key:        %s\nprofile:    %s\nissued by:  CA %s\nvalid:      %s .. %s\n"
-		    "issued at:  %s\nsegment:    %s\nsource:     %s\nSHA-256:    %s\n",
-		    hex, ca_cert_status(t, &r, time(NULL)), r.subject, r.san[0] ? r.san : "(none)",
-		    r.keytype, r.profile, r.ca, nb, na, is, r.segment[0] ? r.segment : "(none)",
-		    r.source, fp);
+		/* subject, SAN and source come from a CSR and its bundle:
+		 * through the display escaper */
+		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    ", hex,
+		    ca_cert_status(t, &r, time(NULL)));
+		pc_text_fputs(out, r.subject);
+		fputs("\nSAN:        ", out);
+		pc_text_fputs(out, r.san[0] ? r.san : "(none)");
+		fprintf(out, "\nkey:        %s\nprofile:    %s\nissued by:  CA %s\nvalid:      %s .. %s\n"
+		    "issued at:  %s\nsegment:    %s\nsource:     ", r.keytype, r.profile, r.ca, nb, na,
+		    is, r.segment[0] ? r.segment : "(none)");
+		pc_text_fputs(out, r.source);
+		fprintf(out, "\nSHA-256:    %s\n", fp);
 		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
 		{
 			const char *reason;

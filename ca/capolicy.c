@@ -81,13 +81,10 @@ static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct
 			    !pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), s->oid[s->n],
 			    sizeof s->oid[0]))
 				return pc_fail(e, PC_E_CSR, "%s: malformed subject", what);
-			if (tag != DER_UTF8STRING && tag != DER_PRINTABLESTRING && tag != DER_IA5STRING)
-				return pc_fail(e, PC_E_POLICY, "%s: subject attribute %s is not a UTF8String, "
-				    "PrintableString or IA5String", what, s->oid[s->n]);
 			n = pc_reader_left(&val);
-			if (memchr(val.p + val.off, 0, n) != NULL || n == 0)
-				return pc_fail(e, PC_E_POLICY, "%s: subject attribute %s is empty or has a "
-				    "NUL byte", what, s->oid[s->n]);
+			/* the name rules again (x509_csr_parse applied them): the
+			 * value is copied into the certificate as it is */
+			PC_TRY(x509_attr_check(s->oid[s->n], tag, val.p + val.off, n, what, PC_E_CSR, e));
 			s->val[s->n] = malloc(n + 1);
 			if (s->val[s->n] == NULL)
 				return pc_fail(e, PC_E_NOMEM, "out of memory");

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "ca_int.h"
+#include "text.h"
 
 enum {
 	LINT_EXT_MAX = 32,
@@ -458,9 +459,12 @@ static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct
 				constrained = true;
 				ok = ok || gn_matches(&g, &is->permit[k]);
 			}
-		if (constrained && !ok)
+		if (constrained && !ok) {
+			char q[100];
 			bad(l, "serverAuth certificate without a DNS SAN whose CN '%s' is outside the "
-			    "issuer's DNS name constraints (verifiers check the CN then)", cn);
+			    "issuer's DNS name constraints (verifiers check the CN then)",
+			    pc_text_quote(q, sizeof q, cn, strlen(cn)));
+		}
 	}
 
 	for (i = 0; i < t->nsan; i++) {
@@ -553,6 +557,11 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 		bad(l, "pathLenConstraint without cA TRUE (RFC 5280 §4.2.1.9)");
 	if (x->is_ca && !t->has_ski)
 		bad(l, "CA certificate without subjectKeyIdentifier (RFC 5280 §4.2.1.2)");
+
+	/* §4.1.2.4 and Appendix A: the subject's values obey the same rules as
+	 * names typed by the officer and names in CSRs (x509_name_check) */
+	if (x509_name_check(t->subject, t->subject_len, NULL, PC_E_POLICY, &ke) != PC_OK)
+		bad(l, "%s", ke.msg);
 
 	/* §4.2.1.6: an empty subject needs a critical SAN */
 	if (t->subject_len <= 2) {

@@ -13,6 +13,7 @@
 #include "firmware.h"
 #include "pc.h"
 #include "secret.h"
+#include "text.h"
 
 static const char usage_text[] =
 "usage: plantca [--home DIR] [--json] [--pin-file FILE] VERB [ARGS]\n"
@@ -58,7 +59,9 @@ static const char usage_text[] =
 "                          queue its requests: pending, or rejected with why.\n"
 "  requests [--status pending|approved|rejected|signing|issued]\n"
 "                          The review screen: subject, SAN, key type, profile,\n"
-"                          station and any reason, per request.\n"
+"                          station and any reason, per request.  Untrusted\n"
+"                          text is shown escaped: \\x1b (controls, bytes that\n"
+"                          are not UTF-8), \\u202e (C1, bidi, invisible).\n"
 "  approve ID... | --all   Approve pending requests.\n"
 "  reject ID --reason TEXT Reject a pending or approved request.\n"
 "  sign                    Issue every approved request (progress on a terminal).\n"
@@ -205,9 +208,13 @@ struct args {
 	int npos;
 };
 
+/* Messages quote CSR contents, bundle members and stored fields: they
+ * reach the terminal only through the display escaper (common/text.h). */
 static int fail(const pc_err *e)
 {
-	fprintf(stderr, "plantca: %s\n", e->msg);
+	fputs("plantca: ", stderr);
+	pc_text_fputs(stderr, e->msg);
+	fputc('\n', stderr);
 	return pc_rc_exit_status(e->rc);
 }
 
@@ -215,11 +222,14 @@ static int usage_error(const char *fmt, ...) PC_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[PC_ERR_MSG_MAX];
 
-	fprintf(stderr, "plantca: ");
+	/* arguments are quoted: escaped like every other message */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "plantca: ");
+	pc_text_fputs(stderr, msg);
 	fprintf(stderr, "\n(plantca --help shows the verbs and options)\n");
 	return 2;
 }

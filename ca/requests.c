@@ -17,6 +17,7 @@
 #include "json.h"
 #include "pem.h"
 #include "rec.h"
+#include "text.h"
 
 void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17])
 {
@@ -436,7 +437,9 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 			fprintf(out, "%s{\"id\":%" PRIu64 ",\"status\":\"%s\",\"segment\":", i ? "," : "",
 			    r->id, r->status);
 			json_str(out, r->segment);
-			fprintf(out, ",\"station\":\"%s\",\"bundle\":", r->station);
+			fprintf(out, ",\"station\":");
+			json_str(out, r->station);
+			fprintf(out, ",\"bundle\":");
 			json_str(out, r->bundle);
 			fprintf(out, ",\"member\":");
 			json_str(out, r->member);
@@ -454,14 +457,33 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 			json_str(out, r->reason);
 			fprintf(out, ",\"serial\":\"%s\"}", hex);
 		} else {
-			/* the review screen: what will be signed, and by what right */
-			fprintf(out, "request %" PRIu64 "  %-8s  %s/%s\n", r->id, r->status, r->bundle, r->member);
-			fprintf(out, "  subject  %s\n  SAN      %s\n  key      %s\n", r->subject[0] ? r->subject
-			    : "(unparsable)", r->san[0] ? r->san : "(none)", r->keytype[0] ? r->keytype : "-");
-			fprintf(out, "  profile  %s   CA %s   segment %s   station %s\n", r->profile, r->ca,
-			    r->segment, r->station);
-			if (r->reason[0])
-				fprintf(out, "  reason   %s\n", r->reason);
+			/* the review screen: what will be signed, and by what right;
+			 * every stored field through the display escaper, so a
+			 * hostile CSR cannot repaint it (issue 9) */
+			fprintf(out, "request %" PRIu64 "  %-8s  ", r->id, r->status);
+			pc_text_fputs(out, r->bundle);
+			fputc('/', out);
+			pc_text_fputs(out, r->member);
+			fputs("\n  subject  ", out);
+			pc_text_fputs(out, r->subject[0] ? r->subject : "(unparsable)");
+			fputs("\n  SAN      ", out);
+			pc_text_fputs(out, r->san[0] ? r->san : "(none)");
+			fputs("\n  key      ", out);
+			pc_text_fputs(out, r->keytype[0] ? r->keytype : "-");
+			fputs("\n  profile  ", out);
+			pc_text_fputs(out, r->profile);
+			fputs("   CA ", out);
+			pc_text_fputs(out, r->ca);
+			fputs("   segment ", out);
+			pc_text_fputs(out, r->segment);
+			fputs("   station ", out);
+			pc_text_fputs(out, r->station);
+			fputc('\n', out);
+			if (r->reason[0]) {
+				fputs("  reason   ", out);
+				pc_text_fputs(out, r->reason);
+				fputc('\n', out);
+			}
 			if (hex[0])
 				fprintf(out, "  serial   %s\n", hex);
 		}

@@ -11,6 +11,7 @@
 #include <wolfssl/wolfcrypt/asn.h>
 
 #include "pem.h"
+#include "text.h"
 
 #define OID(name, ...) static const uint8_t name[] = { __VA_ARGS__ }
 OID(oid_ec_public_key, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
@@ -148,25 +149,59 @@ pc_rc x509_keyid(const uint8_t *spki, size_t len, uint8_t id[X509_KEYID_LEN])
 
 /* ----------------------------------------------------------------- names */
 
+/*
+ * The rules for attribute values, one set for every name plantca writes
+ * or reads: names typed by the officer (x509_name_from_text), subjects of
+ * CSRs (x509_csr_parse, and again when a subject is rebuilt in capolicy.c)
+ * and the subject of every TBS before the HSM signs it (lint.c).
+ *
+ * String types: RFC 5280 §4.1.2.4 says new certificates use UTF8String or
+ * PrintableString for DirectoryString attributes; TeletexString,
+ * BMPString and UniversalString are refused (their encodings are not
+ * UTF-8, and no device needs them).  Appendix A fixes CountryName and
+ * serialNumber as PrintableString and emailAddress as IA5String; DC is
+ * IA5String (RFC 4519 §2.4).  Upper bounds are Appendix A's ub-* values,
+ * counted in characters.  No value may hold NUL, C0 controls, DEL or C1
+ * controls (a NUL in a CN has fooled name checks before; controls repaint
+ * terminals): those are not characters of a name.
+ */
+enum { T_UTF8 = 1, T_PRINT = 2, T_IA5 = 4 };
+
 struct dn_attr {
 	const char *name;
 	const char *oid;
-	uint8_t tag;
-	size_t maxlen;   /* RFC 5280 Appendix A upper bounds */
+	uint8_t tag;          /* the type x509_name_from_text writes */
+	unsigned tags;        /* the types accepted (T_*) */
+	size_t maxlen;        /* upper bound in characters */
+	const char *bound;    /* where the bound comes from */
 };
 
 static const struct dn_attr dn_attrs[] = {
-	{ "C", "2.5.4.6", DER_PRINTABLESTRING, 2 },
-	{ "ST", "2.5.4.8", DER_UTF8STRING, 128 },
-	{ "L", "2.5.4.7", DER_UTF8STRING, 128 },
-	{ "O", "2.5.4.10", DER_UTF8STRING, 64 },
-	{ "OU", "2.5.4.11", DER_UTF8STRING, 64 },
-	{ "CN", "2.5.4.3", DER_UTF8STRING, 64 },
-	{ "serialNumber", "2.5.4.5", DER_PRINTABLESTRING, 64 },
-	{ "DC", "0.9.2342.19200300.100.1.25", DER_IA5STRING, 63 },
-	{ "UID", "0.9.2342.19200300.100.1.1", DER_UTF8STRING, 256 },
-	{ "emailAddress", "1.2.840.113549.1.9.1", DER_IA5STRING, 255 },
+	{ "C", "2.5.4.6", DER_PRINTABLESTRING, T_PRINT, 2, "ub-country-name" },
+	{ "ST", "2.5.4.8", DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
+	    "ub-state-name, RFC 5280 Appendix A" },
+	{ "L", "2.5.4.7", DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
+	    "ub-locality-name, RFC 5280 Appendix A" },
+	{ "O", "2.5.4.10", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	    "ub-organization-name, RFC 5280 Appendix A" },
+	{ "OU", "2.5.4.11", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	    "ub-organizational-unit-name, RFC 5280 Appendix A" },
+	{ "CN", "2.5.4.3", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	    "ub-common-name, RFC 5280 Appendix A" },
+	{ "serialNumber", "2.5.4.5", DER_PRINTABLESTRING, T_PRINT, 64,
+	    "ub-serial-number, RFC 5280 Appendix A" },
+	{ "DC", "0.9.2342.19200300.100.1.25", DER_IA5STRING, T_IA5, 63,
+	    "one DNS label, RFC 4519 §2.4, RFC 1035 §2.3.4" },
+	{ "UID", "0.9.2342.19200300.100.1.1", DER_UTF8STRING, T_UTF8 | T_PRINT, 256,
+	    "ub-user-identifier, RFC 4519 §2.39" },
+	{ "emailAddress", "1.2.840.113549.1.9.1", DER_IA5STRING, T_IA5, 255,
+	    "ub-emailaddress-length, RFC 5280 Appendix A" },
 };
+#define DN_COUNTRY (&dn_attrs[0])
+
+/* Any other attribute: a string type with its alphabet, and our own cap. */
+static const struct dn_attr dn_other = { NULL, NULL, DER_UTF8STRING, T_UTF8 | T_PRINT | T_IA5,
+	256, "plantca's limit for other attributes" };
 
 static const struct dn_attr *dn_attr_by_name(const char *n, size_t len)
 {
@@ -178,69 +213,101 @@ static const struct dn_attr *dn_attr_by_name(const char *n, size_t len)
 	return NULL;
 }
 
-static bool printable_ok(const char *s, size_t n)
+static const struct dn_attr *dn_attr_by_oid(const char *dotted)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?", s[i]))
-			return false;
-	return true;
+	for (i = 0; i < sizeof dn_attrs / sizeof dn_attrs[0]; i++)
+		if (strcmp(dn_attrs[i].oid, dotted) == 0)
+			return &dn_attrs[i];
+	return NULL;
 }
 
-/* RFC 3629 §4: shortest form, no surrogates, nothing above U+10FFFF. */
-static bool utf8_ok(const uint8_t *s, size_t n)
+/* X.680 §41.4 Table 10: A-Z a-z 0-9 space ' ( ) + , - . / : = ? */
+static bool printable_char(uint8_t c)
 {
-	size_t i = 0, j, k;
-	uint32_t cp, min;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && memchr(" '()+,-./:=?", c, 12) != NULL);   /* 12: not the NUL */
+}
 
-	while (i < n) {
-		uint8_t c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1; cp = c & 0x1fu; min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2; cp = c & 0x0fu; min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3; cp = c & 0x07u; min = 0x10000;
-		} else {
-			return false;
-		}
-		if (n - i <= k)
-			return false;
-		for (j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
+static const char *tag_name(uint8_t tag, char *buf, size_t n)
+{
+	switch (tag) {
+	case DER_UTF8STRING: return "UTF8String";
+	case DER_PRINTABLESTRING: return "PrintableString";
+	case DER_IA5STRING: return "IA5String";
+	case 0x14: return "TeletexString";
+	case 0x1c: return "UniversalString";
+	case 0x1e: return "BMPString";
+	default: snprintf(buf, n, "tag 0x%02x", tag); return buf;
 	}
-	return true;
 }
 
-static bool ascii_only(const char *s, size_t n)
+static const char *tags_text(unsigned tags)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((uint8_t)s[i] >= 0x80)
-			return false;
-	return true;
+	switch (tags) {
+	case T_PRINT: return "PrintableString only";
+	case T_IA5: return "IA5String only";
+	case T_UTF8 | T_PRINT: return "UTF8String or PrintableString";
+	default: return "UTF8String, PrintableString or IA5String";
+	}
 }
 
-static bool has_control(const char *s, size_t n)
+static pc_rc attr_fail(pc_err *e, pc_rc code, const char *what, const char *an,
+    const uint8_t *v, size_t n, const char *why)
 {
-	size_t i;
+	char q[100];
 
-	for (i = 0; i < n; i++)
-		if ((uint8_t)s[i] < 0x20 || s[i] == 0x7f)
-			return true;
-	return false;
+	return pc_fail(e, code, "%s%ssubject %s: '%s' %s", what ? what : "", what ? ": " : "", an,
+	    pc_text_quote(q, sizeof q, v, n), why);
+}
+
+pc_rc x509_attr_check(const char *oid, uint8_t tag, const uint8_t *v, size_t n,
+    const char *what, pc_rc code, pc_err *e)
+{
+	const struct dn_attr *a = dn_attr_by_oid(oid);
+	const char *an = a ? a->name : oid;
+	const char *w = what ? what : "", *sep = what ? ": " : "";
+	unsigned t = tag == DER_UTF8STRING ? T_UTF8 : tag == DER_PRINTABLESTRING ? T_PRINT
+	    : tag == DER_IA5STRING ? T_IA5 : 0;
+	size_t i, chars = 0, l;
+	char tb[16], why[160];
+	uint32_t cp;
+
+	if (a == NULL)
+		a = &dn_other;
+	if (!(a->tags & t))
+		return pc_fail(e, code, "%s%ssubject %s: %s values are refused (%s, RFC 5280 "
+		    "§4.1.2.4 and Appendix A)", w, sep, an, tag_name(tag, tb, sizeof tb),
+		    tags_text(a->tags));
+	if (n == 0)
+		return pc_fail(e, code, "%s%ssubject %s: empty value (X.520: at least one "
+		    "character)", w, sep, an);
+	/* X.520: CountryName ::= PrintableString (SIZE (2)) -- ISO 3166 codes only */
+	if (a == DN_COUNTRY && (n != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z'))
+		return attr_fail(e, code, what, an, v, n, "is not a two-letter country code "
+		    "(ISO 3166, RFC 5280 Appendix A)");
+	for (i = 0; i < n; i += l, chars++) {
+		l = 1;
+		cp = v[i];
+		if (t == T_UTF8 && (l = pc_utf8_next(v + i, n - i, &cp)) == 0)
+			return attr_fail(e, code, what, an, v, n, "is not valid UTF-8 (RFC 3629)");
+		if (t == T_PRINT && !printable_char(v[i]))
+			return attr_fail(e, code, what, an, v, n, "has characters outside "
+			    "PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)");
+		if (t == T_IA5 && v[i] >= 0x80)
+			return attr_fail(e, code, what, an, v, n, "has bytes outside IA5String "
+			    "(7-bit ASCII)");
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return attr_fail(e, code, what, an, v, n, "has control characters "
+			    "(C0, DEL or C1; NUL included)");
+	}
+	if (chars > a->maxlen) {
+		snprintf(why, sizeof why, "has %zu characters, more than %zu (%s)", chars,
+		    a->maxlen, a->bound);
+		return attr_fail(e, code, what, an, v, n, why);
+	}
+	return PC_OK;
 }
 
 struct rdn_text {
@@ -284,28 +351,10 @@ static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t m
 		r->val[r->len] = '\0';
 		if (*p == sep)
 			p++;
-		if (r->len == 0 || r->len > r->a->maxlen)
-			return pc_fail(e, PC_E_USAGE, "subject '%s': %s must be 1 to %zu characters",
-			    text, r->a->name, r->a->maxlen);
-		/* RFC 5280 Appendix A: CountryName is PrintableString (SIZE (2)) */
-		if (r->a == &dn_attrs[0] && r->len != 2)
-			return pc_fail(e, PC_E_USAGE, "subject '%s': C must be a two-letter "
-			    "country code (ISO 3166)", text);
-		if (r->a->tag == DER_PRINTABLESTRING && !printable_ok(r->val, r->len))
-			return pc_fail(e, PC_E_USAGE, "subject '%s': %s has characters outside "
-			    "PrintableString", text, r->a->name);
-		/* the bytes go into the certificate as they are: they must be
-		 * valid for the string type, and no NUL or other control bytes
-		 * (a NUL in a CN has fooled name checks before) */
-		if (has_control(r->val, r->len))
-			return pc_fail(e, PC_E_USAGE, "subject '%s': %s has control characters",
-			    text, r->a->name);
-		if (r->a->tag == DER_UTF8STRING && !utf8_ok((const uint8_t *)r->val, r->len))
-			return pc_fail(e, PC_E_USAGE, "subject '%s': %s is not valid UTF-8",
-			    text, r->a->name);
-		if (r->a->tag == DER_IA5STRING && !ascii_only(r->val, r->len))
-			return pc_fail(e, PC_E_USAGE, "subject '%s': %s has characters outside "
-			    "IA5String", text, r->a->name);
+		/* the same rules as for names from CSRs: the bytes go into the
+		 * certificate as they are */
+		PC_TRY(x509_attr_check(r->a->oid, r->a->tag, (const uint8_t *)r->val, r->len, NULL,
+		    PC_E_USAGE, e));
 		n++;
 	}
 	*count = n;
@@ -367,6 +416,7 @@ static bool string_tag(uint8_t t)
 
 pc_rc x509_name_to_text(const uint8_t *der, size_t len, pc_buf *out)
 {
+	static const char specials[] = ",+\"\\<>;=";
 	pc_reader r = pc_reader_make(der, len), name;
 	pc_reader rdns[32];
 	size_t n = 0, i;
@@ -387,7 +437,8 @@ pc_rc x509_name_to_text(const uint8_t *der, size_t len, pc_buf *out)
 			uint8_t tag;
 			char tmp[128];
 			const char *sn;
-			size_t k, vl;
+			const uint8_t *vp;
+			size_t k, vl, start;
 			if (!pc_der_read(&rdns[i], DER_SEQUENCE, &atv) ||
 			    !pc_der_read(&atv, DER_OID, &oid) ||
 			    !pc_der_read_any(&atv, &tag, &val, NULL, NULL) || !pc_reader_done(&atv) ||
@@ -400,30 +451,69 @@ pc_rc x509_name_to_text(const uint8_t *der, size_t len, pc_buf *out)
 				pc_buf_byte(out, first_in_rdn ? ',' : '+');
 			first_in_rdn = false;
 			pc_buf_printf(out, "%s=", sn);
+			/* RFC 4514 §2.4 backslashes the special characters (all
+			 * ASCII, so never inside a UTF-8 sequence); everything
+			 * between them goes through the display escaper, so the
+			 * text is safe to show whatever the DER holds */
 			vl = pc_reader_left(&val);
-			for (k = 0; k < vl; k++) {
-				uint8_t c = val.p[val.off + k];
-				if (strchr(",+\"\\<>;=", c) || (k == 0 && (c == ' ' || c == '#')) ||
-				    (k == vl - 1 && c == ' '))
+			vp = val.p + val.off;
+			for (k = start = 0; k < vl; k++) {
+				uint8_t c = vp[k];
+				/* memchr over the 8 specials, not strchr: strchr
+				 * finds the terminating NUL too */
+				if (memchr(specials, c, sizeof specials - 1) ||
+				    (k == 0 && (c == ' ' || c == '#')) || (k == vl - 1 && c == ' ')) {
+					pc_text_escape(out, vp + start, k - start);
 					pc_buf_byte(out, '\\');
-				if (c < 0x20 || c == 0x7f)
-					pc_buf_printf(out, "\\%02x", c);
-				else
 					pc_buf_byte(out, c);
+					start = k + 1;
+				}
 			}
+			pc_text_escape(out, vp + start, vl - start);
 		}
 	}
 	return pc_buf_ok(out) ? PC_OK : PC_E_NOMEM;
 }
 
-/* Validate a DER Name from an untrusted CSR: well formed, string values. */
-static bool name_valid(const uint8_t *der, size_t len)
+pc_rc x509_name_check(const uint8_t *der, size_t len, const char *what, pc_rc code, pc_err *e)
 {
-	pc_buf tmp = PC_BUF_INIT;
-	bool ok = len <= X509_NAME_MAX && x509_name_to_text(der, len, &tmp) == PC_OK;
+	pc_reader r = pc_reader_make(der, len), name, rdn, atv, oid, val;
+	const char *w = what ? what : "", *sep = what ? ": " : "";
+	char dotted[128];
+	uint8_t tag;
 
-	pc_buf_free(&tmp);
-	return ok;
+	if (len > X509_NAME_MAX)
+		return pc_fail(e, code, "%s%ssubject name of %zu bytes, more than %d", w, sep, len,
+		    X509_NAME_MAX);
+	if (!pc_der_read(&r, DER_SEQUENCE, &name) || !pc_reader_done(&r))
+		return pc_fail(e, code, "%s%ssubject name is malformed (RFC 5280 §4.1.2.4)", w, sep);
+	while (pc_reader_left(&name) > 0) {
+		/* X.501: an RDN is a SET SIZE (1..MAX): no empty RDNs */
+		if (!pc_der_read(&name, DER_SET, &rdn) || pc_reader_left(&rdn) == 0)
+			return pc_fail(e, code, "%s%ssubject name is malformed (RFC 5280 §4.1.2.4)",
+			    w, sep);
+		while (pc_reader_left(&rdn) > 0) {
+			if (!pc_der_read(&rdn, DER_SEQUENCE, &atv) || !pc_der_read(&atv, DER_OID, &oid) ||
+			    !pc_der_read_any(&atv, &tag, &val, NULL, NULL) || !pc_reader_done(&atv) ||
+			    !pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), dotted, sizeof dotted))
+				return pc_fail(e, code, "%s%ssubject name is malformed (RFC 5280 "
+				    "§4.1.2.4)", w, sep);
+			PC_TRY(x509_attr_check(dotted, tag, val.p + val.off, pc_reader_left(&val), what,
+			    code, e));
+		}
+	}
+	/* and it prints (at most 32 RDNs) */
+	{
+		pc_buf tmp = PC_BUF_INIT;
+		pc_rc rc = x509_name_to_text(der, len, &tmp);
+		pc_buf_free(&tmp);
+		if (rc == PC_E_NOMEM)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		if (rc != PC_OK)
+			return pc_fail(e, code, "%s%ssubject name is malformed or has more than 32 "
+			    "RDNs", w, sep);
+	}
+	return PC_OK;
 }
 
 /* --------------------------------------------------------- general names */
@@ -537,9 +627,10 @@ void x509_gn_to_text(const x509_gn *g, pc_buf *out)
 	char a[INET6_ADDRSTRLEN];
 
 	switch (g->type) {
-	case X509_GN_DNS: pc_buf_printf(out, "dns:%.*s", (int)g->len, (const char *)g->val); break;
-	case X509_GN_URI: pc_buf_printf(out, "uri:%.*s", (int)g->len, (const char *)g->val); break;
-	case X509_GN_EMAIL: pc_buf_printf(out, "email:%.*s", (int)g->len, (const char *)g->val); break;
+	/* text names come from requests: shown through the display escaper */
+	case X509_GN_DNS: pc_buf_str(out, "dns:"); pc_text_escape(out, g->val, g->len); break;
+	case X509_GN_URI: pc_buf_str(out, "uri:"); pc_text_escape(out, g->val, g->len); break;
+	case X509_GN_EMAIL: pc_buf_str(out, "email:"); pc_text_escape(out, g->val, g->len); break;
 	case X509_GN_IP:
 		if (g->len == 4 || g->len == 8) {
 			inet_ntop(AF_INET, g->val, a, sizeof a);
@@ -640,8 +731,8 @@ static pc_rc csr_structure(x509_csr *c, const char *what, pc_err *e)
 	if (!pc_der_read_any(&info, &tag, &attrs, &whole, &c->subject_len) || tag != DER_SEQUENCE)
 		return pc_fail(e, PC_E_CSR, "%s: malformed subject name", what);
 	c->subject = whole;
-	if (!name_valid(c->subject, c->subject_len))
-		return pc_fail(e, PC_E_CSR, "%s: subject name is malformed or has non-string values", what);
+	/* the same rules as for names the officer types (x509_attr_check) */
+	PC_TRY(x509_name_check(c->subject, c->subject_len, what, PC_E_CSR, e));
 	if (!pc_der_read_any(&info, &tag, &attrs, &whole, &c->spki_len) || tag != DER_SEQUENCE)
 		return pc_fail(e, PC_E_CSR, "%s: malformed SubjectPublicKeyInfo", what);
 	c->spki = whole;

@@ -77,8 +77,34 @@ void x509_csr_free(x509_csr *c);
  * "CN=Root,O=Acme,C=DE".  Attributes: C ST L O OU CN serialNumber DC UID
  * emailAddress.  Appends the DER Name to out. */
 pc_rc x509_name_from_text(pc_buf *out, const char *text, pc_err *e) PC_CHECK;
-/* RFC 4514 text of a DER Name (most specific first). */
+/* RFC 4514 text of a DER Name (most specific first), safe to show: the
+ * special characters are backslashed (§2.4) and the rest goes through the
+ * display escaper (text.h), so control, C1, bidi and invisible characters
+ * and bytes that are not UTF-8 appear as \xHH / \uXXXX escapes. */
 pc_rc x509_name_to_text(const uint8_t *der, size_t len, pc_buf *out) PC_CHECK;
+
+/* The rules for one attribute value, the same wherever a name comes from
+ * (typed by the officer, a CSR's subject, the TBS before signing): the
+ * ASN.1 string type allowed for the attribute (C and serialNumber
+ * PrintableString; DC and emailAddress IA5String; CN, O, OU, L, ST, UID
+ * UTF8String or PrintableString; other OIDs UTF8String, PrintableString or
+ * IA5String), not empty, the type's alphabet (well-formed UTF-8, the
+ * PrintableString set, 7-bit IA5), no NUL, C0, DEL or C1 control, C two
+ * upper-case letters (ISO 3166), RFC 5280 Appendix A upper bounds counted
+ * in characters (CN O OU serialNumber 64, L ST 128, emailAddress 255, DC
+ * 63, UID and other attributes 256).  `oid` is dotted.  On failure returns
+ * `code` with "WHAT: subject ATTR: 'VALUE' RULE" (WHAT: left out when what
+ * is NULL; VALUE display-escaped), e.g.
+ * "b.tar/x.csr: subject C: 'GERMANY' is not a two-letter country code
+ * (ISO 3166, RFC 5280 Appendix A)". */
+pc_rc x509_attr_check(const char *oid, uint8_t tag, const uint8_t *v, size_t n,
+    const char *what, pc_rc code, pc_err *e) PC_CHECK;
+
+/* A DER Name: at most X509_NAME_MAX bytes, SEQUENCE OF non-empty SET OF
+ * AttributeTypeAndValue, at most 32 RDNs, every value passing
+ * x509_attr_check.  Errors as there. */
+pc_rc x509_name_check(const uint8_t *der, size_t len, const char *what, pc_rc code,
+    pc_err *e) PC_CHECK;
 
 /* General names from text "dns:x", "ip:10.0.0.1", "ip:10.3.0.0/16" (only
  * with allow_cidr), "uri:urn:...", "email:a@b". */

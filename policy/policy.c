@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "der.h"
 #include "file.h"
+#include "text.h"
 
 /* ------------------------------------------------------------- storage */
 
@@ -838,35 +839,6 @@ static pc_rc section_start(struct parser *ps, char *s)
 	return ps->cur_seg->name ? PC_OK : pc_fail(ps->e, PC_E_NOMEM, "out of memory");
 }
 
-/* UTF-8 well-formedness (RFC 3629): no overlongs, no surrogates. */
-static bool utf8_ok(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k;
-		uint32_t cp;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xc2 && c <= 0xdf) { k = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { k = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { k = 3; cp = c & 0x07; }
-		else return false;
-		if (n - i <= k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
 static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 {
 	char buf[POLICY_LINE_MAX + 1];
@@ -881,7 +853,7 @@ static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 			return perr(ps, "control character 0x%02x", c);
 	}
 	n = i;
-	if (!utf8_ok(raw, n))
+	if (!pc_utf8_valid(raw, n))   /* RFC 3629 */
 		return perr(ps, "not valid UTF-8");
 	memcpy(buf, raw, n);
 	buf[n] = '\0';
@@ -1158,7 +1130,7 @@ static void san_text(const policy_san *s, char *out, size_t n)
 		else
 			snprintf(out, n, "(bad address)");
 	} else {
-		snprintf(out, n, "%.*s", (int)(s->len > 200 ? 200 : s->len), (const char *)s->val);
+		(void)pc_text_quote(out, n, s->val, s->len);   /* from the request */
 	}
 }
 
@@ -1215,25 +1187,28 @@ static void decide_subject(const struct profile *pr, const policy_request *r, po
 		const policy_attr *a = &r->subject[i];
 		const struct attr_rule *rule = rule_find(pr, a->oid);
 		const char *an = attr_name_of(a->oid);
+		char q[80];    /* the request's value, display-escaped (it is stored and shown) */
+
+		(void)pc_text_quote(q, sizeof q, a->value, strlen(a->value));
 		if (rule == NULL || (rule->flags & RULE_FORBID)) {
-			violation(d, "subject attribute %s='%.64s' is %s by profile %s", an, a->value,
+			violation(d, "subject attribute %s='%s' is %s by profile %s", an, q,
 			    rule ? "forbidden" : "not allowed", pr->name);
 			continue;
 		}
 		if (rule->set != NULL) {
 			if (strcmp(rule->set, a->value) != 0)
-				violation(d, "subject %s '%.64s' differs from profile %s's fixed value '%s'",
-				    an, a->value, pr->name, rule->set);
+				violation(d, "subject %s '%s' differs from profile %s's fixed value '%s'",
+				    an, q, pr->name, rule->set);
 			continue;      /* the template's copy goes in */
 		}
 		if (!(rule->flags & (RULE_ALLOW | RULE_REQUIRE)) && rule->match == NULL) {
-			violation(d, "subject attribute %s='%.64s' is not allowed by profile %s", an,
-			    a->value, pr->name);
+			violation(d, "subject attribute %s='%s' is not allowed by profile %s", an,
+			    q, pr->name);
 			continue;
 		}
 		if (rule->match != NULL && !policy_glob(rule->match, a->value, strlen(a->value))) {
-			violation(d, "subject %s '%.64s' does not match profile %s's pattern '%s'", an,
-			    a->value, pr->name, rule->match);
+			violation(d, "subject %s '%s' does not match profile %s's pattern '%s'", an,
+			    q, pr->name, rule->match);
 			continue;
 		}
 		if (d->nsubject < POLICY_ATTRS_MAX) {

@@ -47,9 +47,11 @@
 #include "buf.h"
 #include "der.h"
 #include "file.h"
+#include "json.h"
 #include "pc.h"
 #include "pem.h"
 #include "secret.h"
+#include "text.h"
 #include "transfer.h"
 #include "fwverify.h"
 
@@ -158,9 +160,13 @@ static const char usage_options[] =
 
 /* ---------------------------------------------------------------- utilities */
 
+/* Messages quote bundle members, certificate names and firmware fields:
+ * they reach the terminal only through the display escaper. */
 static int fail(const pc_err *e)
 {
-	fprintf(stderr, "plantca-station: %s\n", e->msg);
+	fputs("plantca-station: ", stderr);
+	pc_text_fputs(stderr, e->msg);
+	fputc('\n', stderr);
 	return pc_rc_exit_status(e->rc);
 }
 
@@ -168,11 +174,14 @@ static int usage_error(const char *fmt, ...) PC_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[PC_ERR_MSG_MAX];
 
-	fprintf(stderr, "plantca-station: ");
+	/* arguments are quoted: escaped like every other message */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "plantca-station: ");
+	pc_text_fputs(stderr, msg);
 	fprintf(stderr, "\n(plantca-station --help shows the verbs and options)\n");
 	return 2;
 }
@@ -184,26 +193,6 @@ static pc_rc path_join(char out[PATH_MAX], const char *dir, const char *name, pc
 	if (n < 0 || n >= PATH_MAX)
 		return pc_fail(e, PC_E_USAGE, "%s/%s: path too long", dir, name);
 	return PC_OK;
-}
-
-static void json_str_body(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	json_str_body(f, s);
-	fputc('"', f);
 }
 
 static bool is_alnum(char c)
@@ -785,7 +774,9 @@ static pc_rc st_init(const char *dir, const st_opts *o, pc_err *e)
 		printf("station public key:    %s/station.pub\n", dir);
 		printf("CA transfer key id:    %s\n", cakeyid);
 		printf("transfer SPKI SHA-256: %s\n", tfp);
-		printf("root:                  %s\n", root.cn[0] ? root.cn : "(no CN)");
+		printf("root:                  ");
+		pc_text_fputs(stdout, root.cn[0] ? root.cn : "(no CN)");
+		putchar('\n');
 		printf("root SHA-256:          %s\n", fp);
 		printf("Compare the two SHA-256 fingerprints with what 'plantca init' printed.\n");
 		printf("Next, on the CA workstation:\n"
@@ -1905,8 +1896,11 @@ static pc_rc st_verify_firmware(const char *dir, const char *image, const char *
 	if ((rc = fw_verify_image(image, sig, len, sigpath, &co, &cms, &res, e)) != PC_OK)
 		goto out;
 	if (o->json) {
-		printf("{\"valid\":true,\"package\":\"%s\",\"version\":\"%s\",\"signer_serial\":\"%s\","
-		    "\"crls\":%zu}\n", cms.package, cms.version_text, res.signer_serial, ncrl);
+		printf("{\"valid\":true,\"package\":");
+		json_str(stdout, cms.package);
+		printf(",\"version\":");
+		json_str(stdout, cms.version_text);
+		printf(",\"signer_serial\":\"%s\",\"crls\":%zu}\n", res.signer_serial, ncrl);
 	} else {
 		printf("%s: valid signature: firmware %s version %s by signer %s (serial %s), chained "
 		    "to this station's root; checked against %zu CRL file(s)%s\n", image, cms.package,

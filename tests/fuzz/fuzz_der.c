@@ -23,6 +23,7 @@
 
 #include "fuzz.h"
 #include "der.h"
+#include "text.h"
 #include "x509.h"
 
 enum { WALK_DEPTH_MAX = 64 };
@@ -147,6 +148,22 @@ static bool inside(const uint8_t *p, size_t n, const uint8_t *data, size_t size)
 	return p >= data && n <= size && (size_t)(p - data) <= size - n;
 }
 
+/* Text for the screen: well-formed UTF-8 without controls or invisible
+ * characters, whatever the DER held (the display escaper's promise). */
+static bool display_safe(const pc_buf *t)
+{
+	size_t i = 0, l;
+	uint32_t cp;
+
+	while (i < t->len) {
+		if ((l = pc_utf8_next(t->p + i, t->len - i, &cp)) == 0 || cp < 0x20 || cp == 0x7f ||
+		    pc_text_invisible(cp))
+			return false;
+		i += l;
+	}
+	return true;
+}
+
 static void check_x509(const uint8_t *data, size_t size)
 {
 	x509_cert_view v;
@@ -162,17 +179,22 @@ static void check_x509(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(inside(v.subject, v.subject_len, data, size));
 		FUZZ_ASSERT(inside(v.spki, v.spki_len, data, size));
 		if (x509_name_to_text(v.issuer, v.issuer_len, &t) == PC_OK)
-			FUZZ_ASSERT(pc_buf_ok(&t));
+			FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
 		pc_buf_free(&t);
 		if (x509_name_to_text(v.subject, v.subject_len, &t) == PC_OK)
-			FUZZ_ASSERT(pc_buf_ok(&t));
+			FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
 		pc_buf_free(&t);
 		if (x509_spki_check(v.spki, v.spki_len, &kt, &bits, "spki", NULL) == PC_OK)
 			FUZZ_ASSERT(x509_keyid(v.spki, v.spki_len, id) == PC_OK);
 	}
 	if (x509_name_to_text(data, size, &t) == PC_OK)
-		FUZZ_ASSERT(pc_buf_ok(&t));
+		FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
 	pc_buf_free(&t);
+	/* a Name the rules accept also prints */
+	if (x509_name_check(data, size, NULL, PC_E_CSR, NULL) == PC_OK) {
+		FUZZ_ASSERT(x509_name_to_text(data, size, &t) == PC_OK);
+		pc_buf_free(&t);
+	}
 	if (x509_spki_check(data, size, &kt, &bits, "spki", NULL) == PC_OK)
 		FUZZ_ASSERT(kt >= X509_KEY_EC_P256 && kt <= X509_KEY_ED25519 && bits >= 256);
 	/* smallest SPKI: 30 05 30 00 03 01 00 */

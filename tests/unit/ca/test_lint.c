@@ -39,6 +39,8 @@ struct spec {
 	bool unknown_critical;
 	bool ski;
 	bool nc;
+	const uint8_t *subject;      /* a DER Name instead of leaf_name */
+	size_t subject_len;
 };
 
 static const uint8_t issuer_name[] = {
@@ -150,6 +152,8 @@ static void build(const struct spec *s, bool is_issuer, pc_buf *out)
 	pc_der_end(&d);
 	if (s->empty_subject)
 		pc_der_tlv(&d, DER_SEQUENCE, NULL, 0);
+	else if (s->subject != NULL)
+		pc_der_raw(&d, s->subject, s->subject_len);
 	else if (is_issuer)
 		pc_der_raw(&d, issuer_name, sizeof issuer_name);
 	else
@@ -261,6 +265,29 @@ static pc_rc run(const struct spec *s, unsigned want_ku, bool ca)
 	CHECK_MSG("t: pre-issuance check failed: "); \
 	CHECK_MSG(frag); \
 	printf("ok - %s: %s\n", (what), t_err.msg + 30); } while (0)
+
+/* A one-attribute Name. */
+static size_t name1(uint8_t *out, size_t cap, const char *oid, uint8_t tag, const char *v,
+    size_t n)
+{
+	pc_der d;
+	size_t len;
+
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_begin(&d, DER_SET);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid_text(&d, oid);
+	pc_der_tlv(&d, tag, v, n);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	CHECK(pc_der_ok(&d) && d.b.len <= cap);
+	memcpy(out, d.b.p, d.b.len);
+	len = d.b.len;
+	pc_der_free(&d);
+	return len;
+}
 
 int main(void)
 {
@@ -386,6 +413,64 @@ int main(void)
 	    "serial number is not positive");
 	CHECK_MSG("notAfter is not after notBefore");
 	CHECK_MSG("appears twice");
+
+	/* the subject obeys the name rules (x509_name_check), whatever built
+	 * the TBS: the bad-input table of issue 9 item 3 */
+	{
+		static const struct {
+			const char *what, *oid;
+			uint8_t tag;
+			const char *v;
+			const char *msg;
+		} n[] = {
+			{ "UTF8String that is not UTF-8", "2.5.4.3", DER_UTF8STRING, "caf\xe9",
+			  "subject CN: 'caf\\xe9' is not valid UTF-8 (RFC 3629)" },
+			{ "PrintableString with @*&", "2.5.4.3", DER_PRINTABLESTRING, "a@b*c&d",
+			  "subject CN: 'a@b*c&d' has characters outside PrintableString (A-Z a-z 0-9 space "
+			  "'()+,-./:=?, X.680 §41.4)" },
+			{ "PrintableString with ESC", "2.5.4.10", DER_PRINTABLESTRING, "Acme\x1b[2J",
+			  "subject O: 'Acme\\x1b[2J' has characters outside PrintableString (A-Z a-z 0-9 "
+			  "space '()+,-./:=?, X.680 §41.4)" },
+			{ "IA5String with 0xe9", "1.2.840.113549.1.9.1", DER_IA5STRING, "ops\xe9@plant",
+			  "subject emailAddress: 'ops\\xe9@plant' has bytes outside IA5String (7-bit ASCII)" },
+			{ "C=GERMANY", "2.5.4.6", DER_PRINTABLESTRING, "GERMANY",
+			  "subject C: 'GERMANY' is not a two-letter country code (ISO 3166, RFC 5280 "
+			  "Appendix A)" },
+			{ "65-character CN", "2.5.4.3", DER_UTF8STRING,
+			  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			  "subject CN: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' has 65 "
+			  "characters, more than 64 (ub-common-name, RFC 5280 Appendix A)" },
+			{ "ESC and BEL in OU", "2.5.4.11", DER_UTF8STRING, "Ops\x1b\x07",
+			  "subject OU: 'Ops\\x1b\\x07' has control characters (C0, DEL or C1; NUL "
+			  "included)" },
+			{ "UTF-8 C1 in CN", "2.5.4.3", DER_UTF8STRING, "a\xc2\x9b" "b",
+			  "subject CN: 'a\\u009bb' has control characters (C0, DEL or C1; NUL included)" },
+			{ "TeletexString CN", "2.5.4.3", 0x14, "t61",
+			  "subject CN: TeletexString values are refused (UTF8String or PrintableString, "
+			  "RFC 5280 §4.1.2.4 and Appendix A)" },
+		};
+		uint8_t name[256];
+		size_t k;
+
+		for (k = 0; k < sizeof n / sizeof n[0]; k++) {
+			s = good(now);
+			s.subject = name;
+			s.subject_len = name1(name, sizeof name, n[k].oid, n[k].tag, n[k].v, strlen(n[k].v));
+			CHECK_RC(run(&s, X509_KU_DIGITAL_SIGNATURE, false), PC_E_POLICY);
+			if (strncmp(t_err.msg, "t: pre-issuance check failed: ", 30) != 0 ||
+			    strcmp(t_err.msg + 30, n[k].msg) != 0) {
+				fprintf(stderr, "%s: got\n  %s\nwant\n  t: pre-issuance check failed: "
+				    "%s\n", n[k].what, t_err.msg, n[k].msg);
+				exit(1);
+			}
+			printf("ok - %s: %s\n", n[k].what, t_err.msg + 30);
+		}
+		/* and a good one passes */
+		s = good(now);
+		s.subject = name;
+		s.subject_len = name1(name, sizeof name, "2.5.4.3", DER_UTF8STRING, "pump-\xc3\xa9", 7);
+		CHECK_OK(run(&s, X509_KU_DIGITAL_SIGNATURE, false));
+	}
 
 	/* not DER at all */
 	{

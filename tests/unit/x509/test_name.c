@@ -152,6 +152,7 @@ static void test_escaping(void)
 
 static void test_bad_names(void)
 {
+	/* structure: a part of the message */
 	static const struct {
 		const char *in;
 		const char *msg;
@@ -165,26 +166,52 @@ static void test_bad_names(void)
 		{ "XX=a", "unknown attribute 'XX'" },
 		{ "commonName=a", "unknown attribute 'commonName'" },
 		{ "2.5.4.3=a", "unknown attribute '2.5.4.3'" },
-		{ "CN=", "CN must be 1 to 64 characters" },
-		{ "/C=DE/CN=", "CN must be 1 to 64 characters" },
-		{ "C=D", "C must be a two-letter country code" },
-		{ "C=DEU", "C must be 1 to 2 characters" },
-		{ "C=D*", "C has characters outside PrintableString" },
-		{ "C=\xc3\xa4", "C has characters outside PrintableString" },
-		{ "serialNumber=a_b", "serialNumber has characters outside PrintableString" },
-		{ "serialNumber=a@b", "serialNumber has characters outside PrintableString" },
+	};
+	/* the value rules (x509_attr_check), the same for typed names and
+	 * CSRs: the whole message */
+	static const struct {
+		const char *in;
+		const char *msg;
+	} v[] = {
+		{ "CN=", "subject CN: empty value (X.520: at least one character)" },
+		{ "/C=DE/CN=", "subject CN: empty value (X.520: at least one character)" },
+		{ "C=D", "subject C: 'D' is not a two-letter country code (ISO 3166, RFC 5280 Appendix A)" },
+		{ "C=DEU", "subject C: 'DEU' is not a two-letter country code (ISO 3166, RFC 5280 Appendix A)" },
+		{ "C=GERMANY", "subject C: 'GERMANY' is not a two-letter country code (ISO 3166, RFC 5280 "
+		    "Appendix A)" },
+		{ "C=de", "subject C: 'de' is not a two-letter country code (ISO 3166, RFC 5280 Appendix A)" },
+		{ "C=D*", "subject C: 'D*' is not a two-letter country code (ISO 3166, RFC 5280 Appendix A)" },
+		{ "C=\xc3\xa4", "subject C: '\xc3\xa4' is not a two-letter country code (ISO 3166, RFC 5280 "
+		    "Appendix A)" },
+		{ "serialNumber=a_b", "subject serialNumber: 'a_b' has characters outside PrintableString "
+		    "(A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
+		{ "serialNumber=a@b*c&d", "subject serialNumber: 'a@b*c&d' has characters outside "
+		    "PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
+		{ "serialNumber=A\x1b" "1", "subject serialNumber: 'A\\x1b1' has characters outside "
+		    "PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
 		{ "CN=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		    "CN must be 1 to 64 characters" },
-		{ "CN=a\nb", "CN has control characters" },
-		{ "CN=a\tb", "CN has control characters" },
-		{ "CN=a\x7f", "CN has control characters" },
-		{ "CN=\xff", "CN is not valid UTF-8" },
-		{ "CN=\xc3", "CN is not valid UTF-8" },               /* truncated */
-		{ "CN=\xc0\xaf", "CN is not valid UTF-8" },           /* overlong '/' */
-		{ "CN=\xed\xa0\x80", "CN is not valid UTF-8" },       /* surrogate */
-		{ "CN=\xf4\x90\x80\x80", "CN is not valid UTF-8" },   /* > U+10FFFF */
-		{ "emailAddress=\xc3\xa4@x", "emailAddress has characters outside IA5String" },
-		{ "DC=ex\xc3\xa4mple", "DC has characters outside IA5String" },
+		    "subject CN: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' has 65 "
+		    "characters, more than 64 (ub-common-name, RFC 5280 Appendix A)" },
+		{ "CN=a\nb", "subject CN: 'a\\x0ab' has control characters (C0, DEL or C1; NUL included)" },
+		{ "CN=a\tb", "subject CN: 'a\\x09b' has control characters (C0, DEL or C1; NUL included)" },
+		{ "CN=a\x7f", "subject CN: 'a\\x7f' has control characters (C0, DEL or C1; NUL included)" },
+		{ "OU=x\x1b\x07", "subject OU: 'x\\x1b\\x07' has control characters (C0, DEL or C1; NUL "
+		    "included)" },
+		{ "CN=a\xc2\x9b" "b", "subject CN: 'a\\u009bb' has control characters (C0, DEL or C1; NUL "
+		    "included)" },
+		{ "CN=\xff", "subject CN: '\\xff' is not valid UTF-8 (RFC 3629)" },
+		{ "CN=\xc3", "subject CN: '\\xc3' is not valid UTF-8 (RFC 3629)" },          /* truncated */
+		{ "CN=\xc0\xaf", "subject CN: '\\xc0\\xaf' is not valid UTF-8 (RFC 3629)" }, /* overlong */
+		{ "CN=\xed\xa0\x80", "subject CN: '\\xed\\xa0\\x80' is not valid UTF-8 (RFC 3629)" },
+		{ "CN=\xf4\x90\x80\x80", "subject CN: '\\xf4\\x90\\x80\\x80' is not valid UTF-8 (RFC 3629)" },
+		{ "CN=a\x9b" "b", "subject CN: 'a\\x9bb' is not valid UTF-8 (RFC 3629)" },
+		{ "emailAddress=\xc3\xa4@x", "subject emailAddress: '\xc3\xa4@x' has bytes outside "
+		    "IA5String (7-bit ASCII)" },
+		{ "DC=ex\xc3\xa4mple", "subject DC: 'ex\xc3\xa4mple' has bytes outside IA5String (7-bit "
+		    "ASCII)" },
+		{ "DC=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "subject DC: "
+		    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' has 64 characters, more "
+		    "than 63 (one DNS label, RFC 4519 §2.4, RFC 1035 §2.3.4)" },
 	};
 	size_t i;
 
@@ -200,6 +227,41 @@ static void test_bad_names(void)
 			CHECK(0);
 		}
 		CHECK(der.len == 0);
+		pc_buf_free(&der);
+	}
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		pc_buf der = PC_BUF_INIT;
+		pc_rc rc;
+
+		memset(&t_err, 0, sizeof t_err);
+		rc = x509_name_from_text(&der, v[i].in, &t_err);
+		if (rc != PC_E_USAGE || strcmp(t_err.msg, v[i].msg) != 0) {
+			fprintf(stderr, "'%s': got %s\n  '%s'\nwant usage\n  '%s'\n", v[i].in,
+			    pc_rc_name(rc), t_err.msg, v[i].msg);
+			CHECK(0);
+		}
+		CHECK(der.len == 0);
+		pc_buf_free(&der);
+	}
+
+	/* the bounds count characters, not bytes: 64 two-byte characters fit */
+	{
+		char cn[3 + 64 * 2 + 3] = "CN=";
+		pc_buf der = PC_BUF_INIT;
+		for (i = 0; i < 64; i++)
+			memcpy(cn + 3 + 2 * i, "\xc3\xa9", 2);
+		cn[3 + 128] = '\0';
+		CHECK_OK(x509_name_from_text(&der, cn, &t_err));
+		pc_buf_free(&der);
+		memcpy(cn + 3 + 128, "\xc3\xa9", 3);
+		CHECK_RC(x509_name_from_text(&der, cn, &t_err), PC_E_USAGE);
+		CHECK_MSG("has 65 characters, more than 64 (ub-common-name");
+		pc_buf_free(&der);
+	}
+	/* U+202E is a character (it is shown escaped, not refused) */
+	{
+		pc_buf der = PC_BUF_INIT;
+		CHECK_OK(x509_name_from_text(&der, "CN=exe.\xe2\x80\xaegpj", &t_err));
 		pc_buf_free(&der);
 	}
 
@@ -260,12 +322,168 @@ static void test_bad_der_names(void)
 	pc_buf_byte(&t2, 0);
 	CHECK(strcmp((char *)t2.p, "CN=abc+1.2.3.4.5=d\\,ef") == 0);
 	pc_buf_free(&t2);
-	/* control bytes print as \XX hex pairs */
-	CHECK_OK(x509_name_to_text((const uint8_t *)
-	    "\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x0c\x03""a\nb", 16, &t2));
-	pc_buf_byte(&t2, 0);
-	CHECK(strcmp((char *)t2.p, "CN=a\\0ab") == 0);
-	pc_buf_free(&t2);
+	/* what the DER holds is shown through the display escaper: control
+	 * bytes, NUL (once matched as a special character by strchr), raw C1,
+	 * ill-formed UTF-8, bidi overrides; RFC 4514 specials still backslashed */
+	{
+		static const struct {
+			const char *der;
+			size_t len;
+			const char *text;
+		} d[] = {
+			{ "\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x0c\x03""a\nb", 16, "CN=a\\x0ab" },
+			{ "\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x0c\x03""a\0b", 16, "CN=a\\x00b" },
+			{ "\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x0c\x03""a\x9b" "b", 16,
+			  "CN=a\\x9bb" },
+			{ "\x30\x0f\x31\x0d\x30\x0b\x06\x03\x55\x04\x03\x0c\x04""\xc2\x9b,\xe9", 17,
+			  "CN=\\u009b\\,\\xe9" },
+			{ "\x30\x10\x31\x0e\x30\x0c\x06\x03\x55\x04\x03\x0c\x05""a\xe2\x80\xae" "b", 18,
+			  "CN=a\\u202eb" },
+			{ "\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x13\x03""\x1b[J", 16,
+			  "CN=\\x1b[J" },
+		};
+		size_t k;
+		for (k = 0; k < sizeof d / sizeof d[0]; k++) {
+			pc_buf_free(&t2);
+			CHECK_OK(x509_name_to_text((const uint8_t *)d[k].der, d[k].len, &t2));
+			pc_buf_byte(&t2, 0);
+			if (strcmp((char *)t2.p, d[k].text) != 0) {
+				fprintf(stderr, "Name %zu printed as '%s', want '%s'\n", k,
+				    (char *)t2.p, d[k].text);
+				CHECK(0);
+			}
+		}
+		pc_buf_free(&t2);
+	}
+}
+
+/* A one-attribute DER Name with exactly the given type and bytes. */
+static void one_attr(pc_buf *out, const char *oid, uint8_t tag, const char *v, size_t n)
+{
+	pc_der d;
+
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_begin(&d, DER_SET);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid_text(&d, oid);
+	pc_der_tlv(&d, tag, v, n);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	CHECK(pc_der_ok(&d));
+	pc_buf_append(out, d.b.p, d.b.len);
+	pc_der_free(&d);
+}
+
+/* Names from CSRs (x509_name_check): the bad-input table of issue 9 item 3,
+ * each row with the exact message.  The same rules as typed names. */
+static void test_name_check(void)
+{
+	static const char *const CN = "2.5.4.3", *const OU = "2.5.4.11", *const C = "2.5.4.6",
+	    *const SN = "2.5.4.5", *const DC = "0.9.2342.19200300.100.1.25",
+	    *const MAIL = "1.2.840.113549.1.9.1", *const OTHER = "1.3.6.1.4.1.99999.1";
+	static const char cn65[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const struct {
+		const char *oid;
+		uint8_t tag;
+		const char *v;
+		size_t n;           /* 0: strlen(v) */
+		const char *msg;    /* NULL: accepted */
+	} t[] = {
+		{ CN, DER_UTF8STRING, "caf\xe9", 0,
+		  "x.csr: subject CN: 'caf\\xe9' is not valid UTF-8 (RFC 3629)" },
+		{ CN, DER_PRINTABLESTRING, "a@b*c&d", 0, "x.csr: subject CN: 'a@b*c&d' has characters "
+		  "outside PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
+		{ CN, DER_PRINTABLESTRING, "a\x1b[2Jb", 0, "x.csr: subject CN: 'a\\x1b[2Jb' has characters "
+		  "outside PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
+		{ MAIL, DER_IA5STRING, "ops\xe9@plant", 0, "x.csr: subject emailAddress: 'ops\\xe9@plant' "
+		  "has bytes outside IA5String (7-bit ASCII)" },
+		{ DC, DER_IA5STRING, "a\x07", 0, "x.csr: subject DC: 'a\\x07' has control characters "
+		  "(C0, DEL or C1; NUL included)" },
+		{ C, DER_PRINTABLESTRING, "GERMANY", 0, "x.csr: subject C: 'GERMANY' is not a two-letter "
+		  "country code (ISO 3166, RFC 5280 Appendix A)" },
+		{ C, DER_UTF8STRING, "DE", 0, "x.csr: subject C: UTF8String values are refused "
+		  "(PrintableString only, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ CN, DER_UTF8STRING, cn65, 0, "x.csr: subject CN: "
+		  "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' has 65 characters, "
+		  "more than 64 (ub-common-name, RFC 5280 Appendix A)" },
+		{ OU, DER_UTF8STRING, "Ops\x1b\x07", 0, "x.csr: subject OU: 'Ops\\x1b\\x07' has control "
+		  "characters (C0, DEL or C1; NUL included)" },
+		{ CN, DER_UTF8STRING, "a\0b", 3, "x.csr: subject CN: 'a\\x00b' has control characters "
+		  "(C0, DEL or C1; NUL included)" },
+		{ CN, DER_UTF8STRING, "a\xc2\x9b" "b", 0, "x.csr: subject CN: 'a\\u009bb' has control "
+		  "characters (C0, DEL or C1; NUL included)" },
+		{ CN, DER_UTF8STRING, "a\x7f", 0, "x.csr: subject CN: 'a\\x7f' has control characters "
+		  "(C0, DEL or C1; NUL included)" },
+		{ CN, DER_UTF8STRING, "", 0, "x.csr: subject CN: empty value (X.520: at least one "
+		  "character)" },
+		{ CN, 0x14, "T61", 0, "x.csr: subject CN: TeletexString values are refused (UTF8String or "
+		  "PrintableString, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ CN, 0x1e, "\0a", 2, "x.csr: subject CN: BMPString values are refused (UTF8String or "
+		  "PrintableString, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ CN, 0x1c, "\0\0\0a", 4, "x.csr: subject CN: UniversalString values are refused "
+		  "(UTF8String or PrintableString, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ CN, DER_IA5STRING, "ia5", 0, "x.csr: subject CN: IA5String values are refused "
+		  "(UTF8String or PrintableString, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ SN, DER_UTF8STRING, "123", 0, "x.csr: subject serialNumber: UTF8String values are "
+		  "refused (PrintableString only, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ CN, DER_INTEGER, "\x05", 1, "x.csr: subject CN: tag 0x02 values are refused (UTF8String "
+		  "or PrintableString, RFC 5280 §4.1.2.4 and Appendix A)" },
+		{ OTHER, DER_PRINTABLESTRING, "a_b", 0, "x.csr: subject 1.3.6.1.4.1.99999.1: 'a_b' has "
+		  "characters outside PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)" },
+		{ OTHER, DER_UTF8STRING, "\x1b" "x", 0, "x.csr: subject 1.3.6.1.4.1.99999.1: '\\x1bx' has "
+		  "control characters (C0, DEL or C1; NUL included)" },
+		{ OTHER, 0x14, "x", 0, "x.csr: subject 1.3.6.1.4.1.99999.1: TeletexString values are "
+		  "refused (UTF8String, PrintableString or IA5String, RFC 5280 §4.1.2.4 and Appendix A)" },
+		/* accepted */
+		{ CN, DER_UTF8STRING, cn65 + 1, 0, NULL },
+		{ CN, DER_PRINTABLESTRING, "Pump 12 (line-3)", 0, NULL },
+		{ CN, DER_UTF8STRING, "exe.\xe2\x80\xaegpj", 0, NULL },   /* shown escaped */
+		{ C, DER_PRINTABLESTRING, "DE", 0, NULL },
+		{ MAIL, DER_IA5STRING, "ops@plant.local", 0, NULL },
+		{ OTHER, DER_IA5STRING, "x", 0, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		pc_buf der = PC_BUF_INIT;
+		pc_rc rc;
+
+		one_attr(&der, t[i].oid, t[i].tag, t[i].v, t[i].n ? t[i].n : strlen(t[i].v));
+		memset(&t_err, 0, sizeof t_err);
+		rc = x509_name_check(der.p, der.len, "x.csr", PC_E_CSR, &t_err);
+		if (t[i].msg == NULL ? rc != PC_OK
+		    : rc != PC_E_CSR || strcmp(t_err.msg, t[i].msg) != 0) {
+			fprintf(stderr, "row %zu: got %s\n  '%s'\nwant\n  '%s'\n", i, pc_rc_name(rc),
+			    t_err.msg, t[i].msg ? t[i].msg : "ok");
+			CHECK(0);
+		}
+		pc_buf_free(&der);
+	}
+	/* an unknown attribute may hold 256 characters, not 257 */
+	{
+		char big[258];
+		pc_buf der = PC_BUF_INIT;
+		memset(big, 'x', sizeof big);
+		one_attr(&der, OTHER, DER_UTF8STRING, big, 256);
+		CHECK_OK(x509_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err));
+		pc_buf_free(&der);
+		one_attr(&der, OTHER, DER_UTF8STRING, big, 257);
+		CHECK_RC(x509_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err), PC_E_CSR);
+		CHECK_MSG("has 257 characters, more than 256 (plantca's limit for other attributes)");
+		pc_buf_free(&der);
+	}
+	/* structure and size */
+	CHECK_RC(x509_name_check((const uint8_t *)"\x30\x02\x31\x00", 4, "x.csr", PC_E_CSR, &t_err),
+	    PC_E_CSR);
+	CHECK(strcmp(t_err.msg, "x.csr: subject name is malformed (RFC 5280 §4.1.2.4)") == 0);
+	CHECK_OK(x509_name_check((const uint8_t *)"\x30\x00", 2, "x.csr", PC_E_CSR, &t_err));
+	{
+		uint8_t big[X509_NAME_MAX + 1] = { 0x30 };
+		CHECK_RC(x509_name_check(big, sizeof big, "x.csr", PC_E_CSR, &t_err), PC_E_CSR);
+		CHECK_MSG("x.csr: subject name of 4097 bytes, more than 4096");
+	}
 }
 
 static void gn_ok(const char *text, bool cidr, x509_gn_type type, const char *val,
@@ -413,6 +631,7 @@ int main(int argc, char **argv)
 	test_escaping();
 	test_bad_names();
 	test_bad_der_names();
+	test_name_check();
 	test_general_names();
 	test_spki();
 	return 0;

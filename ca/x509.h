@@ -22,6 +22,8 @@ enum {
 	X509_NAME_MAX = 4096,            /* largest encoded Name we accept */
 	X509_SAN_MAX = 64,               /* most SAN entries in one request */
 	X509_PERMIT_MAX = 32,            /* most name-constraint subtrees */
+	X509_RSA_E_MIN = 3,              /* RSA public exponent: odd, >= 3 ... */
+	X509_RSA_E_MAX_BYTES = 4,        /* ... and < 2^32 (see x509_spki_check) */
 };
 
 /* Key types a subject may have (from the SPKI). */
@@ -47,7 +49,8 @@ typedef struct x509_gn {
 } x509_gn;
 
 /* Parse an SPKI: key type, RSA bits; rejects explicit EC parameters, unknown
- * curves and RSA under 2048 bits.  `what` names the source in messages. */
+ * curves, RSA under 2048 or over 8192 bits and RSA public exponents that are
+ * even, below 3 or not below 2^32.  `what` names the source in messages. */
 pc_rc x509_spki_check(const uint8_t *spki, size_t len, x509_keytype *type,
     unsigned *bits, const char *what, pc_err *e) PC_CHECK;
 const char *x509_keytype_name(x509_keytype t, unsigned bits, char *buf, size_t n);

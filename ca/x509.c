@@ -636,10 +636,25 @@ static pc_rc csr_extensions(x509_csr *c, pc_reader exts, const char *what, pc_er
 	while (pc_reader_left(&exts) > 0) {
 		pc_reader ext, oid, val, crit;
 		bool has_crit;
+		uint8_t critical = 0;
 		if (!pc_der_read(&exts, DER_SEQUENCE, &ext) || !pc_der_read(&ext, DER_OID, &oid) ||
 		    !pc_der_read_opt(&ext, DER_BOOLEAN, &crit, &has_crit) ||
+		    (has_crit && (!pc_reader_u8(&crit, &critical) || !pc_reader_done(&crit))) ||
 		    !pc_der_read(&ext, DER_OCTET_STRING, &val) || !pc_reader_done(&ext))
 			return pc_fail(e, PC_E_CSR, "%s: malformed requested extension", what);
+		/* A critical extension says "do not act on this without me"
+		 * (RFC 5280 §4.2).  We know what these are and decide them
+		 * ourselves from the profile; any other critical one is refused
+		 * here, by name, before the self-signature is checked (wolfSSL
+		 * would refuse it there as a bad signature). */
+		if (critical && !OID_IS(oid, oid_san) && !OID_IS(oid, oid_bc) && !OID_IS(oid, oid_ku) &&
+		    !OID_IS(oid, oid_eku) && !OID_IS(oid, oid_ski)) {
+			char dotted[X509_OID_TEXT_MAX];
+			if (!pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), dotted, sizeof dotted))
+				snprintf(dotted, sizeof dotted, "(malformed)");
+			return pc_fail(e, PC_E_CSR, "%s: requested extension OID %s is critical and not "
+			    "understood", what, dotted);
+		}
 		if (OID_IS(oid, oid_san)) {
 			pc_reader names;
 			if (!pc_der_read(&val, DER_SEQUENCE, &names) || !pc_reader_done(&val))

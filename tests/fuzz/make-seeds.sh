@@ -186,6 +186,12 @@ $mkcsr_e "$keys/rsa2048.pem" --e 65536 --country DE --org Plant --subject "rsa e
 $mkcsr_e "$keys/rsa2048.pem" --e 1 --country DE --org Plant --subject "rsa e 1" \
     -o "$csr/bad-rsa-e-1.der"
 
+# requested extensions: a critical one we do not know is refused by name; a
+# critical one we know (the profile decides it anyway) is not
+req p256 "$csr/bad-ext-critical-unknown.der" -subj "/C=DE/O=Plant/CN=critical" \
+    -addext '1.3.6.1.4.1.55555.1=critical,ASN1:NULL'
+req p256 "$csr/good-ext-critical-ku.der" -subj "/C=DE/O=Plant/CN=critical ku" \
+    -addext 'keyUsage=critical,digitalSignature'
 
 # SANs we refuse
 req p256 "$csr/bad-san-othername.der" -subj /CN=other \

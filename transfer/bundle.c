@@ -339,6 +339,12 @@ pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
 		return pc_fail(e, PC_E_REPLAY, "%s.tar: sequence %" PRIu64 " is not newer than "
 		    "the last accepted (%" PRIu64 "): replayed or old bundle", b->name,
 		    b->meta.sequence, last_seq);
+	/* bounded steps: see TR_SEQ_STEP_MAX (no overflow: sequence > last_seq) */
+	if (b->meta.sequence - last_seq > TR_SEQ_STEP_MAX)
+		return pc_fail(e, PC_E_BUNDLE, "%s.tar: sequence %" PRIu64 " jumps more than %d "
+		    "past %" PRIu64 ", the last accepted (a sequence that high would leave the "
+		    "sender no room; number bundles one after the other)", b->name,
+		    b->meta.sequence, TR_SEQ_STEP_MAX, last_seq);
 	if (now >= b->meta.expires) {
 		tr_time_format(b->meta.expires, when);
 		return pc_fail(e, PC_E_EXPIRED, "%s.tar: expired at %s", b->name, when);

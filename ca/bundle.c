@@ -185,36 +185,26 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	st = &sl.v[b.signer];
 	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
 		goto out;
-	/* every .csr member has exactly one csr line, and every line a member */
-	for (i = 0; i < b.nmembers; i++) {
-		size_t nl = strlen(b.members[i].name), hits = 0;
-		if (nl < 5 || strcmp(b.members[i].name + nl - 4, ".csr") != 0)
-			continue;
-		for (j = 0; j < b.meta.ncsrs; j++)
-			hits += strcmp(b.meta.csrs[j].member, b.members[i].name) == 0;
-		if (hits != 1) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has %zu csr lines in BUNDLE (need one)",
-			    path, b.members[i].name, hits);
-			goto out;
-		}
-	}
+	/* tr_bundle_read matched members and csr lines (every .csr member has
+	 * exactly one line, every line a member) and gave each line its
+	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
+	 * members costs O(n log n), not O(n^2) */
 	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
 	if (reqs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (j = 0; j < b.meta.ncsrs; j++) {
-		const tr_member *m = NULL;
+		const tr_member *m;
 		char what[TR_NAME_MAX * 2 + 8];
 		ca_request *r = &reqs[j];
-		for (i = 0; i < b.nmembers; i++)
-			if (strcmp(b.members[i].name, b.meta.csrs[j].member) == 0)
-				m = &b.members[i];
-		if (m == NULL) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s, which is not in the bundle",
-			    path, b.meta.csrs[j].member);
+		i = b.meta.csrs[j].index;
+		if (i >= b.nmembers || strcmp(b.members[i].name, b.meta.csrs[j].member) != 0) {
+			rc = pc_fail(e, PC_E_INTERNAL, "%s: csr line for %s has no member", path,
+			    b.meta.csrs[j].member);
 			goto out;
 		}
+		m = &b.members[i];
 		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
 		r->created = (uint64_t)time(NULL);
 		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static int cmp_sum(const void *a, const void *b)
 
 static int cmp_csr(const void *a, const void *b)
 {
-	return strcmp(((const tr_csr_entry *)a)->member, ((const tr_csr_entry *)b)->member);
+	return strcmp((*(tr_csr_entry *const *)a)->member, (*(tr_csr_entry *const *)b)->member);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -115,11 +116,13 @@ out:
 }
 
 /* Requests: every csr line names a .csr member, every .csr member has
- * exactly one csr line. */
-static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
+ * exactly one csr line; each line learns its member's index.  Sorted
+ * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
+ * members a station may send (a search per member was quadratic). */
+static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
     const char *what, pc_err *e)
 {
-	tr_csr_entry *sorted, key;
+	tr_csr_entry **sorted, key, *keyp = &key, **hit;
 	size_t i, found = 0;
 	pc_rc rc = PC_OK;
 
@@ -128,19 +131,21 @@ static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
 	sorted = calloc(m->ncsrs + 1, sizeof *sorted);
 	if (sorted == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-	if (m->ncsrs > 0)
-		memcpy(sorted, m->csrs, m->ncsrs * sizeof *sorted);
+	for (i = 0; i < m->ncsrs; i++) {
+		m->csrs[i].index = SIZE_MAX;
+		sorted[i] = &m->csrs[i];
+	}
 	if (m->ncsrs > 1)
 		qsort(sorted, m->ncsrs, sizeof *sorted, cmp_csr);
 	for (i = 0; i < m->ncsrs; i++) {
-		if (i > 0 && strcmp(sorted[i - 1].member, sorted[i].member) == 0) {
+		if (i > 0 && strcmp(sorted[i - 1]->member, sorted[i]->member) == 0) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s in two csr lines", what,
-			    sorted[i].member);
+			    sorted[i]->member);
 			goto out;
 		}
-		if (!ends_with(sorted[i].member, ".csr")) {
+		if (!ends_with(sorted[i]->member, ".csr")) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE csr line names %s, not a .csr "
-			    "member", what, sorted[i].member);
+			    "member", what, sorted[i]->member);
 			goto out;
 		}
 	}
@@ -148,12 +153,15 @@ static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
 		if (!ends_with(pl[i].name, ".csr"))
 			continue;
 		memcpy(key.member, pl[i].name, sizeof key.member);
-		if (m->ncsrs == 0 || bsearch(&key, sorted, m->ncsrs, sizeof *sorted,
-		    cmp_csr) == NULL) {
+		hit = m->ncsrs > 0 ? bsearch(&keyp, sorted, m->ncsrs, sizeof *sorted, cmp_csr)
+		    : NULL;
+		if (hit == NULL) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has no csr line in BUNDLE",
 			    what, pl[i].name);
 			goto out;
 		}
+		/* member names are unique (tar.c), so each line is hit once */
+		(*hit)->index = i;
 		found++;
 	}
 	if (found != m->ncsrs)

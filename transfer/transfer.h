@@ -123,6 +123,7 @@ pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
 typedef struct tr_csr_entry {
 	char member[TR_NAME_MAX + 1];   /* the .csr member */
 	char profile[TR_PROFILE_MAX + 1];
+	size_t index;                   /* tr_bundle_read: members[index] is that member */
 } tr_csr_entry;
 
 typedef struct tr_meta {
@@ -170,6 +171,9 @@ typedef struct tr_bundle {
  * payload member listed exactly once, every listed member present, every
  * hash right), BUNDLE, and that the trusted comment agrees with BUNDLE
  * (kind, segment, sender, sequence) and the sender is the signing key.
+ * For requests, every .csr member has exactly one csr line and every csr
+ * line names a .csr member; meta.csrs[i].index is that member's index in
+ * members (found in O(n log n), so callers need not search).
  * Does not judge replay, expiry, kind or segment: tr_bundle_check does. */
 pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
     tr_bundle *out, pc_err *e) PC_CHECK;

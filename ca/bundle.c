@@ -198,6 +198,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		const tr_member *m;
 		char what[TR_NAME_MAX * 2 + 8];
 		ca_request *r = &reqs[j];
+		size_t keep;
 		i = b.meta.csrs[j].index;
 		if (i >= b.nmembers || strcmp(b.members[i].name, b.meta.csrs[j].member) != 0) {
 			rc = pc_fail(e, PC_E_INTERNAL, "%s: csr line for %s has no member", path,
@@ -213,19 +214,27 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		r->csr = malloc(m->len ? m->len : 1);
-		if (r->csr == NULL) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(r->csr, m->data, m->len);
-		r->csr_len = m->len;
 		judge_csr(pol, r, m->data, m->len, what);
 		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
 		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
+		/* the store keeps what sign needs (the whole CSR, at most
+		 * X509_CSR_MAX, of a request that may be issued) and of a
+		 * rejected one only its start, its size and its hash */
+		keep = m->len;
+		if (strcmp(r->status, "rejected") == 0 && keep > CA_REJECTED_KEEP)
+			keep = CA_REJECTED_KEEP;
+		r->csr = malloc(keep ? keep : 1);
+		if (r->csr == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r->csr, m->data, keep);
+		r->csr_len = keep;
+		r->csr_bytes = m->len;
+		crypto_hash_sha256(r->csr_sha256, m->data, m->len);
 		if (strcmp(r->status, "pending") == 0)
 			npend++;
 		else if (strcmp(r->status, "approved") == 0)

@@ -156,13 +156,17 @@ enum { S_F_SEGMENT = 1, S_F_CA, S_F_PK, S_F_LAST_SEQ, S_F_ADDED, S_F_KEYID };
 enum {
 	R_F_ID = 1, R_F_STATUS, R_F_SEGMENT, R_F_STATION, R_F_BUNDLE, R_F_MEMBER, R_F_PROFILE,
 	R_F_CSR, R_F_SUBJECT, R_F_SAN, R_F_KEYTYPE, R_F_REASON, R_F_SERIAL, R_F_CREATED,
-	R_F_EXPORTED, R_F_CA,
+	R_F_EXPORTED, R_F_CA, R_F_CSR_SHA256, R_F_CSR_BYTES,
 };
 enum { E_F_TIME = 1, E_F_SEQ, E_F_CRL, E_F_BUNDLE };
 
 enum {
 	RESPONSE_DAYS = 30,          /* a response bundle expires after this */
 	REASON_MAX = 512,
+	/* A rejected request keeps only this much of its member (with the
+	 * SHA-256 and size of the whole): enough to look at, while a station
+	 * cannot fill the store with 64 MiB members that were never CSRs. */
+	CA_REJECTED_KEEP = 4096,
 };
 
 #define META_REQ_NEXT "requests.next"
@@ -188,8 +192,10 @@ typedef struct ca_request {
 	uint64_t id, created, exported;
 	char *status, *segment, *station, *bundle, *member, *profile, *subject, *san, *keytype,
 	    *reason, *ca;
-	uint8_t *csr;
-	size_t csr_len;
+	uint8_t *csr;                /* the member's bytes; rejected: the first CA_REJECTED_KEEP */
+	size_t csr_len;              /* bytes in csr */
+	uint64_t csr_bytes;          /* size of the whole member */
+	uint8_t csr_sha256[32];      /* SHA-256 of the whole member */
 	uint8_t serial[X509_SERIAL_LEN];
 	bool has_serial;
 } ca_request;

@@ -22,6 +22,55 @@
 _Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)TR_PK_LEN,
     "station records and minisign keys must agree on sizes");
 
+/* The CA transfer key's id (from the store) and public key: from
+ * HOME/public/transfer.pub when that file still holds this key id, else
+ * from the token (which then needs the PIN). */
+static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
+{
+	char path[sizeof c->home + 32], *uri = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, sl;
+	store_txn *t;
+	pc_reader val;
+	hsm_key *tk;
+	tr_pubkey f;
+	const uint8_t *spki;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_get(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID), &val, e);
+	if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
+	if (rc == PC_OK) {
+		memcpy(out->keyid, val.p + val.off, CA_KEYID_LEN);
+		rc = ca_meta_get_str(t, META_TRANSFER_URI, &uri, e);
+	}
+	store_abort(t);
+	if (rc != PC_OK)
+		return rc;
+	snprintf(path, sizeof path, "%s/public/transfer.pub", c->home);
+	if (pc_file_read(path, CA_PUBKEY_FILE_MAX, &buf, &len, NULL) == PC_OK &&
+	    tr_pubkey_parse(buf, len, path, &f, NULL) == PC_OK &&
+	    memcmp(f.keyid, out->keyid, CA_KEYID_LEN) == 0) {
+		memcpy(out->pk, f.pk, CA_PK_LEN);
+		free(buf);
+		free(uri);
+		return PC_OK;
+	}
+	free(buf);
+	rc = ca_hsm_ready(c, e);
+	if (rc == PC_OK)
+		rc = ca_key_for(c, "#transfer", uri, &tk, e);
+	free(uri);
+	PC_TRY(rc);
+	spki = hsm_key_spki(tk, &sl);
+	/* Ed25519 SPKI (RFC 8410 §4): 12 bytes of header, then the key */
+	if (sl != CA_ED25519_SPKI_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "the CA transfer key is not Ed25519");
+	memcpy(out->pk, spki + CA_ED25519_SPKI_LEN - CA_PK_LEN, CA_PK_LEN);
+	return PC_OK;
+}
+
 pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, const char *ca_name,
     pc_err *e)
 {
@@ -43,11 +92,29 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		    segment, TR_SEGMENT_MAX);
 	if (strcmp(ca_name, "root") == 0)
 		return pc_fail(e, PC_E_USAGE, "a segment is served by an issuing CA, not the root");
-	PC_TRY(pc_file_read(pubkey_path, 4096, &buf, &len, e));
+	PC_TRY(pc_file_read(pubkey_path, CA_PUBKEY_FILE_MAX, &buf, &len, e));
 	rc = tr_pubkey_parse(buf, len, pubkey_path, &pk, e);
 	free(buf);
 	if (rc != PC_OK)
 		return rc;
+	/* A station key signs requests the CA trusts; the transfer key signs
+	 * what stations trust.  One key in both roles would let either side's
+	 * bundles pass for the other's, so the transfer key is never enrolled,
+	 * not even under another key id. */
+	{
+		tr_pubkey tk;
+		char kt[17];
+		PC_TRY(transfer_pubkey(c, &tk, e));
+		tr_keyid_text(tk.keyid, kt);
+		if (memcmp(pk.keyid, tk.keyid, CA_KEYID_LEN) == 0)
+			return pc_fail(e, PC_E_INPUT, "%s: key %s is the CA transfer key, not a station key "
+			    "(stations get it as --ca-key; enroll the station's own station.pub)",
+			    pubkey_path, kt);
+		if (sodium_memcmp(pk.pk, tk.pk, CA_PK_LEN) == 0)
+			return pc_fail(e, PC_E_INPUT, "%s: this is the public key of the CA transfer key "
+			    "(key id %s) under another key id; enroll the station's own station.pub",
+			    pubkey_path, kt);
+	}
 	memset(&s, 0, sizeof s);
 	PC_TRY(store_begin(c->st, true, &t, e));
 	rc = ca_rec_get(t, ca_name, &cr, e);

@@ -147,6 +147,10 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 /* a station's minisign key: 8-byte id, 32-byte Ed25519 public key (the
  * same sizes as transfer.h's TR_KEYID_LEN / TR_PK_LEN) */
 enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
+/* an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): 12 bytes, then the key */
+enum { CA_ED25519_SPKI_LEN = 12 + CA_PK_LEN };
+/* a minisign public key file: a comment line and one base64 line */
+enum { CA_PUBKEY_FILE_MAX = 4096 };
 /* Key id as minisign prints it (16 uppercase hex digits of the
  * little-endian number). */
 void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);

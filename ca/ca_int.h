@@ -104,6 +104,8 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
 /* ---- policy (capolicy.c) ---- */
 
 #define CA_POLICY_FILE "policy.conf"
+/* HOME is the officer's alone (init sets it, every command checks it) */
+enum { CA_HOME_MODE = 0700 };
 
 /* The active policy: HOME/policy.conf, else the built-in default. */
 pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;

@@ -164,9 +164,15 @@ static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
 		(*hit)->index = i;
 		found++;
 	}
+	/* lines are unique and so are members: a line not hit has no member */
+	for (i = 0; found != m->ncsrs && i < m->ncsrs; i++)
+		if (m->csrs[i].index == SIZE_MAX) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has a csr line for %s, which is "
+			    "not in the bundle", what, m->csrs[i].member);
+			goto out;
+		}
 	if (found != m->ncsrs)
-		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has csr lines for members that are "
-		    "not in the bundle", what);
+		rc = pc_fail(e, PC_E_INTERNAL, "%s: csr lines and members do not match", what);
 out:
 	free(sorted);
 	return rc;

@@ -8,6 +8,7 @@ what it writes with the reader's rules and so cannot make these.
   mkbundle.py --key SEC --pub PUB --segment S --sequence N -o DIR
       [--kind request|response] [--name NAME] [--lifetime SECS]
       [--created-offset SECS] [--many N] [--reverse]
+      [--orphan-line MEMBER] [--unlisted MEMBER=FILE]...
       [MEMBER=FILE[:PROFILE]]...
 
 SEC is an unencrypted minisign secret key (minisign -G -W), so signing needs
@@ -15,7 +16,10 @@ no passphrase.  MEMBER=FILE adds a payload member; a .csr member of a
 request gets a `csr: MEMBER PROFILE` line (PROFILE defaults to tls-client).
 --many N adds N small members m000000.csr ... whose bytes are not CSRs,
 each with a csr line naming profile pK for member K mod 7; --reverse writes
-the csr lines in the reverse of the tar order.  Prints the path of the tar.
+the csr lines in the reverse of the tar order.  --orphan-line adds a csr
+line naming a member that is not in the bundle, --unlisted a .csr member
+without a csr line (both refused by every reader).  Prints the path of the
+tar.
 """
 import argparse
 import base64
@@ -62,6 +66,8 @@ def main():
     ap.add_argument("--created-offset", type=int, default=0)
     ap.add_argument("--many", type=int, default=0)
     ap.add_argument("--reverse", action="store_true")
+    ap.add_argument("--orphan-line", action="append", default=[])
+    ap.add_argument("--unlisted", action="append", default=[])
     ap.add_argument("members", nargs="*")
     a = ap.parse_args()
 
@@ -78,6 +84,11 @@ def main():
         name = "m%06d.csr" % k
         members.append((name, b"not a CSR: member %d\n" % k))
         csr_lines.append("csr: %s p%d\n" % (name, k % 7))
+    for spec in a.unlisted:
+        name, _, path = spec.partition("=")
+        with open(path, "rb") as f:
+            members.append((name, f.read()))
+    csr_lines += ["csr: %s tls-client\n" % name for name in a.orphan_line]
     if a.reverse:
         csr_lines.reverse()
 

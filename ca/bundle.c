@@ -23,6 +23,55 @@
 _Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)TR_PK_LEN,
     "station records and minisign keys must agree on sizes");
 
+/* The CA transfer key's id (from the store) and public key: from
+ * HOME/public/transfer.pub when that file still holds this key id, else
+ * from the token (which then needs the PIN). */
+static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
+{
+	char path[sizeof c->home + 32], *uri = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, sl;
+	store_txn *t;
+	pc_reader val;
+	hsm_key *tk;
+	tr_pubkey f;
+	const uint8_t *spki;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_get(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID), &val, e);
+	if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
+	if (rc == PC_OK) {
+		memcpy(out->keyid, val.p + val.off, CA_KEYID_LEN);
+		rc = ca_meta_get_str(t, META_TRANSFER_URI, &uri, e);
+	}
+	store_abort(t);
+	if (rc != PC_OK)
+		return rc;
+	snprintf(path, sizeof path, "%s/public/transfer.pub", c->home);
+	if (pc_file_read(path, CA_PUBKEY_FILE_MAX, &buf, &len, NULL) == PC_OK &&
+	    tr_pubkey_parse(buf, len, path, &f, NULL) == PC_OK &&
+	    memcmp(f.keyid, out->keyid, CA_KEYID_LEN) == 0) {
+		memcpy(out->pk, f.pk, CA_PK_LEN);
+		free(buf);
+		free(uri);
+		return PC_OK;
+	}
+	free(buf);
+	rc = ca_hsm_ready(c, e);
+	if (rc == PC_OK)
+		rc = ca_key_for(c, "#transfer", uri, &tk, e);
+	free(uri);
+	PC_TRY(rc);
+	spki = hsm_key_spki(tk, &sl);
+	/* Ed25519 SPKI (RFC 8410 §4): 12 bytes of header, then the key */
+	if (sl != CA_ED25519_SPKI_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "the CA transfer key is not Ed25519");
+	memcpy(out->pk, spki + CA_ED25519_SPKI_LEN - CA_PK_LEN, CA_PK_LEN);
+	return PC_OK;
+}
+
 pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, const char *ca_name,
     pc_err *e)
 {
@@ -44,11 +93,29 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		    segment, TR_SEGMENT_MAX);
 	if (strcmp(ca_name, "root") == 0)
 		return pc_fail(e, PC_E_USAGE, "a segment is served by an issuing CA, not the root");
-	PC_TRY(pc_file_read(pubkey_path, 4096, &buf, &len, e));
+	PC_TRY(pc_file_read(pubkey_path, CA_PUBKEY_FILE_MAX, &buf, &len, e));
 	rc = tr_pubkey_parse(buf, len, pubkey_path, &pk, e);
 	free(buf);
 	if (rc != PC_OK)
 		return rc;
+	/* A station key signs requests the CA trusts; the transfer key signs
+	 * what stations trust.  One key in both roles would let either side's
+	 * bundles pass for the other's, so the transfer key is never enrolled,
+	 * not even under another key id. */
+	{
+		tr_pubkey tk;
+		char kt[17];
+		PC_TRY(transfer_pubkey(c, &tk, e));
+		tr_keyid_text(tk.keyid, kt);
+		if (memcmp(pk.keyid, tk.keyid, CA_KEYID_LEN) == 0)
+			return pc_fail(e, PC_E_INPUT, "%s: key %s is the CA transfer key, not a station key "
+			    "(stations get it as --ca-key; enroll the station's own station.pub)",
+			    pubkey_path, kt);
+		if (sodium_memcmp(pk.pk, tk.pk, CA_PK_LEN) == 0)
+			return pc_fail(e, PC_E_INPUT, "%s: this is the public key of the CA transfer key "
+			    "(key id %s) under another key id; enroll the station's own station.pub",
+			    pubkey_path, kt);
+	}
 	memset(&s, 0, sizeof s);
 	PC_TRY(store_begin(c->st, true, &t, e));
 	rc = ca_rec_get(t, ca_name, &cr, e);
@@ -196,36 +263,27 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	st = &sl.v[b.signer];
 	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
 		goto out;
-	/* every .csr member has exactly one csr line, and every line a member */
-	for (i = 0; i < b.nmembers; i++) {
-		size_t nl = strlen(b.members[i].name), hits = 0;
-		if (nl < 5 || strcmp(b.members[i].name + nl - 4, ".csr") != 0)
-			continue;
-		for (j = 0; j < b.meta.ncsrs; j++)
-			hits += strcmp(b.meta.csrs[j].member, b.members[i].name) == 0;
-		if (hits != 1) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has %zu csr lines in BUNDLE (need one)",
-			    path, b.members[i].name, hits);
-			goto out;
-		}
-	}
+	/* tr_bundle_read matched members and csr lines (every .csr member has
+	 * exactly one line, every line a member) and gave each line its
+	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
+	 * members costs O(n log n), not O(n^2) */
 	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
 	if (reqs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (j = 0; j < b.meta.ncsrs; j++) {
-		const tr_member *m = NULL;
+		const tr_member *m;
 		char what[TR_NAME_MAX * 2 + 8];
 		ca_request *r = &reqs[j];
-		for (i = 0; i < b.nmembers; i++)
-			if (strcmp(b.members[i].name, b.meta.csrs[j].member) == 0)
-				m = &b.members[i];
-		if (m == NULL) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s, which is not in the bundle",
-			    path, b.meta.csrs[j].member);
+		size_t keep;
+		i = b.meta.csrs[j].index;
+		if (i >= b.nmembers || strcmp(b.members[i].name, b.meta.csrs[j].member) != 0) {
+			rc = pc_fail(e, PC_E_INTERNAL, "%s: csr line for %s has no member", path,
+			    b.meta.csrs[j].member);
 			goto out;
 		}
+		m = &b.members[i];
 		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
 		r->created = (uint64_t)time(NULL);
 		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||
@@ -234,19 +292,27 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		r->csr = malloc(m->len ? m->len : 1);
-		if (r->csr == NULL) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(r->csr, m->data, m->len);
-		r->csr_len = m->len;
 		judge_csr(pol, r, m->data, m->len, what);
 		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
 		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
+		/* the store keeps what sign needs (the whole CSR, at most
+		 * X509_CSR_MAX, of a request that may be issued) and of a
+		 * rejected one only its start, its size and its hash */
+		keep = m->len;
+		if (strcmp(r->status, "rejected") == 0 && keep > CA_REJECTED_KEEP)
+			keep = CA_REJECTED_KEEP;
+		r->csr = malloc(keep ? keep : 1);
+		if (r->csr == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r->csr, m->data, keep);
+		r->csr_len = keep;
+		r->csr_bytes = m->len;
+		crypto_hash_sha256(r->csr_sha256, m->data, m->len);
 		if (strcmp(r->status, "pending") == 0)
 			npend++;
 		else if (strcmp(r->status, "approved") == 0)

@@ -246,6 +246,27 @@ static pc_rc home_paths(const char *home, char *db, char *pub, pc_err *e)
 	return PC_OK;
 }
 
+/* The CA home and what in it decides anything (the store, the policy) may
+ * be changed by the user running plantca alone: any local user who can
+ * write HOME or drop HOME/policy.conf would choose the active policy, and
+ * one who can write the store could rewrite it. */
+static pc_rc home_check(const char *home, pc_err *e)
+{
+	static const char *const parts[] = { "db", "db/data.mdb", "db/lock.mdb", CA_POLICY_FILE };
+	char p[PATH_MAX];
+	size_t i;
+
+	if (access(home, F_OK) != 0 && errno == ENOENT)
+		return pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	PC_TRY(pc_path_check_private(home, false, e));
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (snprintf(p, sizeof p, "%s/%s", home, parts[i]) >= (int)sizeof p)
+			return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
+		PC_TRY(pc_path_check_private(p, true, e));
+	}
+	return PC_OK;
+}
+
 static pc_rc count_intents(ca_ctx *c, uint64_t *n, pc_err *e)
 {
 	store_txn *t;
@@ -274,6 +295,7 @@ pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e)
 	PC_TRY(home_paths(home, db, pub, e));
 	if (stat(db, &st) != 0)
 		return pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	PC_TRY(home_check(home, e));
 	if (lock)
 		PC_TRY(pc_dir_lock(home, "plantca", &c->lock_fd, e));
 	rc = store_open(db, false, &c->st, e);
@@ -944,7 +966,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 		goto out;
 	if ((rc = hsm_login_from(*hp, pin_file, e)) != PC_OK)
 		goto out;
-	if ((rc = pc_mkdir(home, 0700, e)) != PC_OK || (rc = pc_mkdir(pub, 0755, e)) != PC_OK)
+	if ((rc = pc_mkdir(home, CA_HOME_MODE, e)) != PC_OK || (rc = pc_mkdir(pub, 0755, e)) != PC_OK)
 		goto out;
 	if ((rc = store_open(db, true, stp, e)) != PC_OK)
 		goto out;
@@ -1069,6 +1091,18 @@ pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file, boo
 	if (!o->module || !o->token || !o->subject)
 		return pc_fail(e, PC_E_USAGE, "init needs --module, --token and --subject");
 	PC_TRY(dir_is_empty_or_missing(home, &missing, e));
+	/* an existing empty HOME: ours alone, before anything goes into it */
+	if (!missing) {
+		struct stat hs;
+		if (stat(home, &hs) != 0)
+			return pc_fail(e, PC_E_IO, "%s: %s", home, strerror(errno));
+		if (hs.st_uid != geteuid())
+			return pc_fail(e, PC_E_STATE, "%s: owned by uid %u, not by uid %u who runs "
+			    "plantca: a CA home must be a directory of your own", home,
+			    (unsigned)hs.st_uid, (unsigned)geteuid());
+		if (chmod(home, CA_HOME_MODE) != 0)
+			return pc_fail(e, PC_E_IO, "%s: chmod %o: %s", home, CA_HOME_MODE, strerror(errno));
+	}
 	rc = init_inner(home, o, pin_file, json, &h, &st, e);
 	if (st)
 		store_close(st);

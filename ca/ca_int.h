@@ -132,6 +132,8 @@ pc_rc ca_check_store(ca_ctx *c, FILE *out, bool json, uint64_t *findings, pc_err
 /* ---- policy (capolicy.c) ---- */
 
 #define CA_POLICY_FILE "policy.conf"
+/* HOME is the officer's alone (init sets it, every command checks it) */
+enum { CA_HOME_MODE = 0700 };
 
 /* The active policy: HOME/policy.conf, else the built-in default. */
 pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;
@@ -175,6 +177,10 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 /* a station's minisign key: 8-byte id, 32-byte Ed25519 public key (the
  * same sizes as transfer.h's TR_KEYID_LEN / TR_PK_LEN) */
 enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
+/* an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): 12 bytes, then the key */
+enum { CA_ED25519_SPKI_LEN = 12 + CA_PK_LEN };
+/* a minisign public key file: a comment line and one base64 line */
+enum { CA_PUBKEY_FILE_MAX = 4096 };
 /* Key id as minisign prints it (16 uppercase hex digits of the
  * little-endian number). */
 void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
@@ -184,13 +190,17 @@ enum { S_F_SEGMENT = 1, S_F_CA, S_F_PK, S_F_LAST_SEQ, S_F_ADDED, S_F_KEYID };
 enum {
 	R_F_ID = 1, R_F_STATUS, R_F_SEGMENT, R_F_STATION, R_F_BUNDLE, R_F_MEMBER, R_F_PROFILE,
 	R_F_CSR, R_F_SUBJECT, R_F_SAN, R_F_KEYTYPE, R_F_REASON, R_F_SERIAL, R_F_CREATED,
-	R_F_EXPORTED, R_F_CA,
+	R_F_EXPORTED, R_F_CA, R_F_CSR_SHA256, R_F_CSR_BYTES,
 };
 enum { E_F_TIME = 1, E_F_SEQ, E_F_CRL, E_F_BUNDLE };
 
 enum {
 	RESPONSE_DAYS = 30,          /* a response bundle expires after this */
 	REASON_MAX = 512,
+	/* A rejected request keeps only this much of its member (with the
+	 * SHA-256 and size of the whole): enough to look at, while a station
+	 * cannot fill the store with 64 MiB members that were never CSRs. */
+	CA_REJECTED_KEEP = 4096,
 };
 
 #define META_REQ_NEXT "requests.next"
@@ -216,8 +226,10 @@ typedef struct ca_request {
 	uint64_t id, created, exported;
 	char *status, *segment, *station, *bundle, *member, *profile, *subject, *san, *keytype,
 	    *reason, *ca;
-	uint8_t *csr;
-	size_t csr_len;
+	uint8_t *csr;                /* the member's bytes; rejected: the first CA_REJECTED_KEEP */
+	size_t csr_len;              /* bytes in csr */
+	uint64_t csr_bytes;          /* size of the whole member */
+	uint8_t csr_sha256[32];      /* SHA-256 of the whole member */
 	uint8_t serial[X509_SERIAL_LEN];
 	bool has_serial;
 } ca_request;

@@ -541,11 +541,13 @@ static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e
 typedef struct crl_made {
 	pc_der d;                 /* the whole CertificateList */
 	crl_rec r;
+	uint64_t overrode;        /* clock override: thisUpdate of the CRL before, else 0 */
 } crl_made;
 
 /* Build, sign, check and store the next CRL of one CA, in one write
  * transaction (the CRL number and the CRL commit together). */
-static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *m, pc_err *e)
+static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
+    crl_made *m, pc_err *e)
 {
 	store_txn *t = NULL;
 	ca_rec ca;
@@ -578,13 +580,35 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, crl_made *
 		goto out;
 	/* air-gapped workstations have no time service: a clock set back would
 	 * publish a CRL older than one already out there */
-	if (last.number > 0 && now < (time_t)last.this_update) {
-		ca_iso_time(last.this_update, thisu);
-		ca_iso_time((uint64_t)now, nextu);
+	ca_iso_time(last.this_update, thisu);
+	ca_iso_time((uint64_t)now, nextu);
+	if (last.number > 0 && now < (time_t)last.this_update && override_reason == NULL) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s': the clock (%s) is earlier than the last CRL's "
 		    "thisUpdate (%s, CRL number %" PRIu64 "); set the workstation clock right, "
-		    "nothing was signed", name, nextu, thisu, last.number);
+		    "nothing was signed.  If the clock is right and that CRL was signed with the "
+		    "clock ahead: plantca crl --ca %s --clock-override --reason TEXT", name, nextu,
+		    thisu, last.number, name);
 		goto out;
+	}
+	/* the override is deliberate: only where there is something to override */
+	if (override_reason != NULL && (last.number == 0 || now >= (time_t)last.this_update)) {
+		rc = pc_fail(e, PC_E_STATE, "CA '%s': --clock-override: the clock (%s) is not earlier "
+		    "than the last CRL's thisUpdate (%s); nothing to override, nothing was signed",
+		    name, nextu, last.number ? thisu : "none");
+		goto out;
+	}
+	/* With the override, thisUpdate goes back to the clock (RFC 5280 §5.1.2.4
+	 * wants the issue date) while the CRL number still goes up (§5.2.3:
+	 * relying parties order CRLs by number), so the new CRL supersedes
+	 * the one dated in the future. */
+	if (override_reason != NULL) {
+		char od[CA_CRL_OVERRIDE_REASON_MAX + 300];
+		m->overrode = last.this_update;
+		snprintf(od, sizeof od, "clock %s is earlier than thisUpdate %s of CRL number %" PRIu64
+		    "; CRL number %" PRIu64 " signed with thisUpdate %s; reason: %s", nextu, thisu,
+		    last.number, last.number + 1, nextu, override_reason);
+		if ((rc = audit_append(t, now, "crl.clock-override", name, "ok", od, e)) != PC_OK)
+			goto out;
 	}
 	if (last.number >= INT64_MAX) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s': CRL numbers exhausted", name);
@@ -819,11 +843,30 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "crl --next-update needs --ca NAME");
 	if (o->next_update_days > CA_CRL_DAYS_MAX)
 		return pc_fail(e, PC_E_USAGE, "--next-update: at most %d days", CA_CRL_DAYS_MAX);
+	if (o->clock_override && o->ca == NULL)
+		return pc_fail(e, PC_E_USAGE, "crl --clock-override needs --ca NAME (one CA at a time)");
+	if (o->clock_override && (o->override_reason == NULL || o->override_reason[0] == '\0'))
+		return pc_fail(e, PC_E_USAGE, "crl --clock-override needs --reason TEXT (it goes into "
+		    "the audit trail)");
+	if (o->clock_override && strlen(o->override_reason) > CA_CRL_OVERRIDE_REASON_MAX)
+		return pc_fail(e, PC_E_USAGE, "crl --reason: at most %d characters",
+		    CA_CRL_OVERRIDE_REASON_MAX);
+	if (!o->clock_override && o->override_reason != NULL)
+		return pc_fail(e, PC_E_USAGE, "crl --reason goes with --clock-override");
 	if (o->ca) {
 		memset(&m, 0, sizeof m);
 		PC_TRY(ca_hsm_ready(c, e));
-		PC_TRY(crl_make(c, o->ca, o->next_update_days, &m, e));
+		PC_TRY(crl_make(c, o->ca, o->next_update_days,
+		    o->clock_override ? o->override_reason : NULL, &m, e));
 		rc = crl_output(&m, o->out_file, o->der, e);
+		if (rc == PC_OK && m.overrode) {
+			char was[32], now[32];
+			ca_iso_time(m.overrode, was);
+			ca_iso_time(m.r.this_update, now);
+			fprintf(stderr, "plantca: CA '%s': clock override: CRL %" PRIu64 " has thisUpdate "
+			    "%s, before the %s of CRL %" PRIu64 " (recorded in the audit trail)\n", o->ca,
+			    m.r.number, now, was, m.r.number - 1);
+		}
 		if (rc == PC_OK) {
 			crl_report(c, o->ca, &m, o->out_file, true);
 			if (c->json && o->out_file)
@@ -850,7 +893,7 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 			rc = pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
 			break;
 		}
-		rc = crl_make(c, l.v[i], 0, &m, e);
+		rc = crl_make(c, l.v[i], 0, NULL, &m, e);
 		if (rc == PC_OK)
 			rc = crl_output(&m, path, o->der, e);
 		if (rc == PC_OK)

@@ -25,6 +25,7 @@ enum {
 	CA_CRL_DAYS_MAX = 3650,
 	CA_REVOKE_FILE_MAX = 64 * 1024 * 1024,   /* --from-file size cap */
 	CA_REVOKE_LINE_MAX = 128,                /* one serial line */
+	CA_CRL_OVERRIDE_REASON_MAX = 256,        /* --clock-override --reason TEXT */
 };
 
 /* Revoke one serial (hex, colons allowed) or, with from_file, every serial
@@ -41,12 +42,20 @@ typedef struct ca_crl_opts {
 	const char *out_file;      /* NULL: stdout (only with ca) */
 	bool der;                  /* DER instead of PEM */
 	unsigned next_update_days; /* 0: the CA's stored cadence; else store it */
+	/* The officer's way out when the last CRL was signed with the clock
+	 * ahead (its thisUpdate is in the future, so every later run would be
+	 * refused until then): sign anyway with the clock as it is now.  Needs
+	 * ca and a reason; recorded in the audit trail with both times. */
+	bool clock_override;
+	const char *override_reason;
 } ca_crl_opts;
 
 /* Sign and publish new CRLs.  Errors: PC_E_NOTFOUND (no such CA),
- * PC_E_STATE (clock earlier than the last thisUpdate of that CA), HSM
- * errors, PC_E_HSM_BADSIG / PC_E_SIGNATURE (signature did not verify:
- * nothing stored or written), PC_E_IO. */
+ * PC_E_STATE (clock earlier than the last thisUpdate of that CA, unless
+ * clock_override; with clock_override, a clock that is not earlier),
+ * PC_E_USAGE (clock_override without ca or reason), HSM errors,
+ * PC_E_HSM_BADSIG / PC_E_SIGNATURE (signature did not verify: nothing
+ * stored or written), PC_E_IO.  CRL numbers increase in every case. */
 pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e) PC_CHECK;
 
 /* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the

@@ -38,9 +38,9 @@ static const char usage_text[] =
 "  issue CSR... --ca NAME --profile P [-o FILE | --out-dir DIR] [--der]\n"
 "        [--days N]\n"
 "        Certificates from PKCS#10 requests (PEM or DER; EC P-256/P-384, RSA\n"
-"        >= 2048, Ed25519).  Each request's self-signature must verify.  All\n"
-"        CSRs are checked before anything is signed: one bad CSR refuses the\n"
-"        batch.  Profiles come from the policy (plantca policy show):\n"
+"        2048..8192 bits with an odd exponent 3 <= e < 2^32, Ed25519).  Each\n"
+"        request's self-signature must verify.  All CSRs are checked before\n"
+"        anything is signed: one bad CSR refuses the batch.  Profiles come from the policy (plantca policy show):\n"
 "        tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing\n"
 "        by default.  Output: PEM on\n"
 "        stdout, or -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
@@ -53,7 +53,8 @@ static const char usage_text[] =
 "  station add SEGMENT PUBKEY --ca NAME\n"
 "        Enroll a plant station's minisign public key (station.pub) for a\n"
 "        segment served by issuing CA NAME.  Shows the key id to compare.\n"
-"  station list            Enrolled stations, segments and last sequences.\n"
+"  station list            Enrolled stations, segments and last sequences.\n";
+static const char usage_text1b[] =
 "  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
 "                          station, segment, sequence, expiry, every hash) and\n"
 "                          queue its requests: pending, or rejected with why.\n"
@@ -94,13 +95,19 @@ static const char usage_text2[] =
 "        already revoked or expired serials are refused.  No PIN needed; the\n"
 "        revocation reaches devices with the next CRL.\n"
 "  crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]\n"
+"      [--clock-override --reason TEXT]\n"
 "        Sign a new v2 CRL (PEM, or DER with --der) for CA NAME ('root' for\n"
 "        the root's), on stdout or into FILE; without --ca, one for every CA\n"
 "        into HOME/crl/NAME.crl.  The current CRLs are kept in the store for\n"
 "        export.  nextUpdate = thisUpdate + the CA's cadence: 7 days for\n"
 "        issuing CAs, 180 for the root; --next-update DAYS (with --ca) sets\n"
 "        that CA's cadence from now on.  Refused when the clock is earlier\n"
-"        than the thisUpdate of the last CRL that CA signed.\n"
+"        than the thisUpdate of the last CRL that CA signed.  If that CRL was\n"
+"        signed with the clock ahead and the clock is right now,\n"
+"        --clock-override --reason TEXT (with --ca) signs anyway: thisUpdate\n"
+"        is the clock, the CRL number still goes up, and the audit trail\n"
+"        records both times and TEXT.\n";
+static const char usage_text3[] =
 "  firmware signer new NAME --ca CA --subject DN [--key ALG] [--days N]\n"
 "        Firmware signer: key in the token (ec-p256 default, ec-p384, ed25519)\n"
 "        and a code-signing certificate (EKU codeSigning) from CA.\n"
@@ -149,7 +156,7 @@ enum {
 	OPT_SEGMENT, OPT_EXPIRING, OPT_REVOKED, OPT_STATUS, OPT_ALL, OPT_REASON, OPT_FROM_FILE,
 	OPT_NEXT_UPDATE, OPT_MARGIN,
 	OPT_SIGNER, OPT_FW_VERSION, OPT_PACKAGE, OPT_TARGET, OPT_TRUST, OPT_CRL, OPT_MIN_VERSION,
-	OPT_MINISIGN,
+	OPT_MINISIGN, OPT_CLOCK_OVERRIDE,
 };
 
 static const struct option longopts[] = {
@@ -186,6 +193,7 @@ static const struct option longopts[] = {
 	{ "crl", required_argument, NULL, OPT_CRL },
 	{ "min-version", required_argument, NULL, OPT_MIN_VERSION },
 	{ "minisign", no_argument, NULL, OPT_MINISIGN },
+	{ "clock-override", no_argument, NULL, OPT_CLOCK_OVERRIDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -196,7 +204,7 @@ struct args {
 	const char *reason, *from_file;
 	unsigned days, next_update, margin;
 	int path_len, expiring;
-	bool json, der, pem, revoked, all, margin_set;
+	bool json, der, pem, revoked, all, margin_set, clock_override;
 	const char **permit;
 	size_t npermit;
 	/* firmware */
@@ -320,9 +328,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CRL: a->crls[a->ncrls++] = optarg; break;
 		case OPT_MIN_VERSION: a->min_version = optarg; break;
 		case OPT_MINISIGN: a->minisign = true; break;
+		case OPT_CLOCK_OVERRIDE: a->clock_override = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(usage_text1b, stdout);
 			fputs(usage_text2, stdout);
+			fputs(usage_text3, stdout);
 			exit(0);
 		case '?':
 		default:
@@ -562,8 +573,9 @@ int main(int argc, char **argv)
 		}
 		rc = ca_revoke(&c, a.npos == 2 ? a.pos[1] : NULL, a.from_file, a.reason, &e);
 	} else if (verb_is(&a, "crl", NULL)) {
-		ca_crl_opts o = { a.ca, a.out, a.der, a.next_update };
-		if ((st = need_pos(&a, 1, "crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS]")) != 0)
+		ca_crl_opts o = { a.ca, a.out, a.der, a.next_update, a.clock_override, a.reason };
+		if ((st = need_pos(&a, 1, "crl [--ca NAME] [-o FILE] [--der] [--next-update DAYS] "
+		    "[--clock-override --reason TEXT]")) != 0)
 			goto out_st;
 		rc = ca_crl(&c, &o, &e);
 	} else if (verb_is(&a, "audit", "log")) {

@@ -186,6 +186,8 @@ void ca_request_encode(const ca_request *r, pc_buf *b)
 	pc_rec_str(b, R_F_MEMBER, r->member);
 	pc_rec_str(b, R_F_PROFILE, r->profile);
 	pc_rec_bytes(b, R_F_CSR, r->csr, r->csr_len);
+	pc_rec_bytes(b, R_F_CSR_SHA256, r->csr_sha256, sizeof r->csr_sha256);
+	pc_rec_u64(b, R_F_CSR_BYTES, r->csr_bytes);
 	pc_rec_str(b, R_F_SUBJECT, r->subject);
 	pc_rec_str(b, R_F_SAN, r->san);
 	pc_rec_str(b, R_F_KEYTYPE, r->keytype);
@@ -201,6 +203,7 @@ pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e)
 {
 	uint8_t ver, tag;
 	pc_reader f;
+	bool has_sha = false, has_bytes = false;
 
 	memset(r, 0, sizeof *r);
 	if (!pc_rec_open(&val, REC_REQUEST, &ver) || ver != 1)
@@ -233,9 +236,19 @@ pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e)
 			break;
 		case R_F_CREATED: (void)pc_rec_val_u64(f, &r->created); break;
 		case R_F_EXPORTED: (void)pc_rec_val_u64(f, &r->exported); break;
+		case R_F_CSR_SHA256:
+			if ((has_sha = pc_reader_left(&f) == sizeof r->csr_sha256))
+				memcpy(r->csr_sha256, f.p + f.off, sizeof r->csr_sha256);
+			break;
+		case R_F_CSR_BYTES: has_bytes = pc_rec_val_u64(f, &r->csr_bytes); break;
 		default: break;
 		}
 	}
+	/* records written before these fields kept the whole member */
+	if (r->csr != NULL && !has_sha)
+		crypto_hash_sha256(r->csr_sha256, r->csr, r->csr_len);
+	if (r->csr != NULL && !has_bytes)
+		r->csr_bytes = r->csr_len;
 	if (!pc_reader_done(&val) || !r->status || !r->segment || !r->station || !r->bundle ||
 	    !r->member || !r->profile || !r->csr || !r->subject || !r->san || !r->keytype ||
 	    !r->reason || !r->ca) {
@@ -431,6 +444,7 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 	for (i = 0; i < l.n; i++) {
 		ca_request *r = &l.v[i];
 		char hex[2 * X509_SERIAL_LEN + 1] = "";
+		pc_buf sha = PC_BUF_INIT;
 		if (r->has_serial)
 			ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
 		if (c->json) {
@@ -455,6 +469,10 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 			json_str(out, r->keytype);
 			fprintf(out, ",\"reason\":");
 			json_str(out, r->reason);
+			pc_hex_encode(&sha, r->csr_sha256, sizeof r->csr_sha256, 0);
+			pc_buf_byte(&sha, 0);
+			fprintf(out, ",\"csr_bytes\":%" PRIu64 ",\"csr_kept\":%zu,\"csr_sha256\":\"%s\"",
+			    r->csr_bytes, r->csr_len, pc_buf_ok(&sha) ? (char *)sha.p : "");
 			fprintf(out, ",\"serial\":\"%s\"}", hex);
 		} else {
 			/* the review screen: what will be signed, and by what right;
@@ -484,9 +502,19 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 				pc_text_fputs(out, r->reason);
 				fputc('\n', out);
 			}
+			/* the hash lets the officer match the request to the device's CSR;
+			 * a rejected one was cut to its first CA_REJECTED_KEEP bytes */
+			pc_hex_encode(&sha, r->csr_sha256, sizeof r->csr_sha256, 0);
+			pc_buf_byte(&sha, 0);
+			fprintf(out, "  csr      %" PRIu64 " bytes, SHA-256 %s", r->csr_bytes,
+			    pc_buf_ok(&sha) ? (char *)sha.p : "?");
+			if (r->csr_len < r->csr_bytes)
+				fprintf(out, " (first %zu kept)", r->csr_len);
+			fputc('\n', out);
 			if (hex[0])
 				fprintf(out, "  serial   %s\n", hex);
 		}
+		pc_buf_free(&sha);
 	}
 	if (c->json)
 		fputs("]\n", out);

@@ -1,6 +1,7 @@
 #include "x509.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,44 @@ OID(oid_nc, 0x55, 0x1d, 0x1e);
 	memcmp((r).p + (r).off, (o), sizeof(o)) == 0)
 
 /* ------------------------------------------------------------------ keys */
+
+/* RSA public exponent: odd, 3 <= e < 2^32.  RFC 8017 §3.1 allows any odd e
+ * in [3, n-1], but verifying costs time linear in the bits of e: a station
+ * sending 4088-bit exponents made import 200 times slower than e = 65537.
+ * Real keys use 3 or 65537 (CA/B BR §6.1.6 asks for an odd e of at least 3;
+ * NIST SP 800-89 §5.3.3 for e > 2^16), and nothing below 2^32 is costly. */
+static pc_rc rsa_exponent_check(pc_reader ex, const char *what, pc_err *e)
+{
+	size_t el = pc_reader_left(&ex);
+	const uint8_t *ep = pc_reader_take(&ex, el);
+	uint64_t v = 0;
+	unsigned ebits;
+	size_t i;
+
+	if (el == 0 || ep[0] & 0x80)
+		return pc_fail(e, PC_E_CSR, "%s: malformed RSA public exponent (negative or empty)",
+		    what);
+	while (el > 0 && ep[0] == 0) {
+		ep++;
+		el--;
+	}
+	if (el > X509_RSA_E_MAX_BYTES) {
+		ebits = (unsigned)(el * 8);
+		for (i = 0x80; !(ep[0] & i); i >>= 1)
+			ebits--;
+		return pc_fail(e, PC_E_CSR, "%s: RSA public exponent of %u bits: it must be odd, "
+		    "at least 3 and below 2^32", what, ebits);
+	}
+	for (i = 0; i < el; i++)
+		v = v << 8 | ep[i];
+	if (v < X509_RSA_E_MIN)
+		return pc_fail(e, PC_E_CSR, "%s: RSA public exponent %" PRIu64 " is below 3: it must "
+		    "be odd, at least 3 and below 2^32", what, v);
+	if (v % 2 == 0)
+		return pc_fail(e, PC_E_CSR, "%s: RSA public exponent %" PRIu64 " is even: it must be "
+		    "odd, at least 3 and below 2^32", what, v);
+	return PC_OK;
+}
 
 pc_rc x509_spki_check(const uint8_t *spki, size_t len, x509_keytype *type,
     unsigned *bits, const char *what, pc_err *e)
@@ -101,6 +140,7 @@ pc_rc x509_spki_check(const uint8_t *spki, size_t len, x509_keytype *type,
 			    what, *bits);
 		if (*bits > 8192)
 			return pc_fail(e, PC_E_CSR, "%s: RSA key of %u bits is larger than 8192", what, *bits);
+		PC_TRY(rsa_exponent_check(ex, what, e));
 		*type = X509_KEY_RSA;
 		return PC_OK;
 	}
@@ -687,10 +727,25 @@ static pc_rc csr_extensions(x509_csr *c, pc_reader exts, const char *what, pc_er
 	while (pc_reader_left(&exts) > 0) {
 		pc_reader ext, oid, val, crit;
 		bool has_crit;
+		uint8_t critical = 0;
 		if (!pc_der_read(&exts, DER_SEQUENCE, &ext) || !pc_der_read(&ext, DER_OID, &oid) ||
 		    !pc_der_read_opt(&ext, DER_BOOLEAN, &crit, &has_crit) ||
+		    (has_crit && (!pc_reader_u8(&crit, &critical) || !pc_reader_done(&crit))) ||
 		    !pc_der_read(&ext, DER_OCTET_STRING, &val) || !pc_reader_done(&ext))
 			return pc_fail(e, PC_E_CSR, "%s: malformed requested extension", what);
+		/* A critical extension says "do not act on this without me"
+		 * (RFC 5280 §4.2).  We know what these are and decide them
+		 * ourselves from the profile; any other critical one is refused
+		 * here, by name, before the self-signature is checked (wolfSSL
+		 * would refuse it there as a bad signature). */
+		if (critical && !OID_IS(oid, oid_san) && !OID_IS(oid, oid_bc) && !OID_IS(oid, oid_ku) &&
+		    !OID_IS(oid, oid_eku) && !OID_IS(oid, oid_ski)) {
+			char dotted[X509_OID_TEXT_MAX];
+			if (!pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), dotted, sizeof dotted))
+				snprintf(dotted, sizeof dotted, "(malformed)");
+			return pc_fail(e, PC_E_CSR, "%s: requested extension OID %s is critical and not "
+			    "understood", what, dotted);
+		}
 		if (OID_IS(oid, oid_san)) {
 			pc_reader names;
 			if (!pc_der_read(&val, DER_SEQUENCE, &names) || !pc_reader_done(&val))

@@ -22,6 +22,9 @@ enum {
 	X509_NAME_MAX = 4096,            /* largest encoded Name we accept */
 	X509_SAN_MAX = 64,               /* most SAN entries in one request */
 	X509_PERMIT_MAX = 32,            /* most name-constraint subtrees */
+	X509_RSA_E_MIN = 3,              /* RSA public exponent: odd, >= 3 ... */
+	X509_RSA_E_MAX_BYTES = 4,        /* ... and < 2^32 (see x509_spki_check) */
+	X509_OID_TEXT_MAX = 128,         /* dotted OID text in messages */
 };
 
 /* Key types a subject may have (from the SPKI). */
@@ -47,7 +50,8 @@ typedef struct x509_gn {
 } x509_gn;
 
 /* Parse an SPKI: key type, RSA bits; rejects explicit EC parameters, unknown
- * curves and RSA under 2048 bits.  `what` names the source in messages. */
+ * curves, RSA under 2048 or over 8192 bits and RSA public exponents that are
+ * even, below 3 or not below 2^32.  `what` names the source in messages. */
 pc_rc x509_spki_check(const uint8_t *spki, size_t len, x509_keytype *type,
     unsigned *bits, const char *what, pc_err *e) PC_CHECK;
 const char *x509_keytype_name(x509_keytype t, unsigned bits, char *buf, size_t n);
@@ -68,7 +72,10 @@ typedef struct x509_csr {
 } x509_csr;
 
 /* Parse a CSR file's bytes (PEM "CERTIFICATE REQUEST"/"NEW CERTIFICATE
- * REQUEST", or DER).  Errors are PC_E_CSR with messages naming `what`. */
+ * REQUEST", or DER).  A critical requested extension other than SAN,
+ * basicConstraints, keyUsage, extendedKeyUsage and subjectKeyIdentifier is
+ * refused by OID before the self-signature is checked.  Errors are
+ * PC_E_CSR with messages naming `what`. */
 pc_rc x509_csr_parse(const uint8_t *buf, size_t len, const char *what,
     x509_csr *out, pc_err *e) PC_CHECK;
 void x509_csr_free(x509_csr *c);

@@ -144,6 +144,26 @@ pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
 	return fsync_dir_of(path, e);
 }
 
+pc_rc pc_path_check_private(const char *path, bool optional, pc_err *e)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT && optional)
+			return PC_OK;
+		return pc_fail(e, PC_E_IO, "%s: cannot examine: %s", path, strerror(errno));
+	}
+	if (st.st_uid != me)
+		return pc_fail(e, PC_E_STATE, "%s: owned by uid %u, not by uid %u who runs this: "
+		    "chown %u %s (or use a directory of your own)", path, (unsigned)st.st_uid,
+		    (unsigned)me, (unsigned)me, path);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return pc_fail(e, PC_E_STATE, "%s: writable by group or others (mode %04o): "
+		    "chmod go-w %s", path, (unsigned)(st.st_mode & 07777), path);
+	return PC_OK;
+}
+
 pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e)
 {
 	struct stat st;

@@ -24,6 +24,14 @@ pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
 /* Create a directory (mode) if missing; PC_E_IO if it exists as non-dir. */
 pc_rc pc_mkdir(const char *path, unsigned mode, pc_err *e) PC_CHECK;
 
+/* A path only its owner may change: it exists (or, if `optional`, does
+ * not), is owned by the effective user and is writable by neither group
+ * nor others.  Refusals are PC_E_STATE with a message naming the path and
+ * saying what to chmod or chown; PC_E_IO if it cannot be examined.  For
+ * the CA home and what it trusts (store, policy): a file another local
+ * user can replace is one they decide. */
+pc_rc pc_path_check_private(const char *path, bool optional, pc_err *e) PC_CHECK;
+
 /* Write all bytes to an fd, retrying on EINTR/short writes. */
 bool pc_write_all(int fd, const void *p, size_t n);
 

@@ -11,6 +11,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* Mode bits a PIN or passphrase file must not have: its owner alone may
+ * read or write it (chmod 600). */
+#define PC_SECRET_FILE_FORBIDDEN (S_IRWXG | S_IRWXO)
+
 pc_rc pc_secure_process(pc_err *e)
 {
 	struct rlimit rl = { 0, 0 };
@@ -85,6 +89,14 @@ pc_rc pc_secret_read(pc_secret *out, const char *path, const char *prompt, pc_er
 			close(fd);
 			return pc_fail(e, PC_E_INPUT, "%s: not a regular file of at most %d bytes",
 			    path, PC_SECRET_MAX);
+		}
+		/* refused, not warned about: a warning scrolls by in a script,
+		 * and a PIN any local user can read is no longer secret (one they
+		 * can write can lock the token with wrong PINs) */
+		if (st.st_mode & PC_SECRET_FILE_FORBIDDEN) {
+			close(fd);
+			return pc_fail(e, PC_E_INPUT, "%s: readable or writable by group or others "
+			    "(mode %04o): chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
 		}
 		rc = read_fd_line(fd, out, path, e);
 		close(fd);

@@ -20,8 +20,10 @@ typedef struct pc_secret {
 } pc_secret;
 
 /* path != NULL: read the file (must be a regular file of at most
- * PC_SECRET_MAX bytes); path == NULL: prompt on /dev/tty with echo off.
- * Errors: PC_E_IO, PC_E_USAGE (no terminal and no file), PC_E_INPUT (empty). */
+ * PC_SECRET_MAX bytes that its owner alone may read or write: chmod 600);
+ * path == NULL: prompt on /dev/tty with echo off.  Errors: PC_E_IO,
+ * PC_E_USAGE (no terminal and no file), PC_E_INPUT (empty, too large, not
+ * a regular file, or readable or writable by group or others). */
 pc_rc pc_secret_read(pc_secret *out, const char *path, const char *prompt,
     pc_err *e) PC_CHECK;
 /* Wipe and free; safe on a zeroed struct. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static int cmp_sum(const void *a, const void *b)
 
 static int cmp_csr(const void *a, const void *b)
 {
-	return strcmp(((const tr_csr_entry *)a)->member, ((const tr_csr_entry *)b)->member);
+	return strcmp((*(tr_csr_entry *const *)a)->member, (*(tr_csr_entry *const *)b)->member);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -115,11 +116,13 @@ out:
 }
 
 /* Requests: every csr line names a .csr member, every .csr member has
- * exactly one csr line. */
-static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
+ * exactly one csr line; each line learns its member's index.  Sorted
+ * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
+ * members a station may send (a search per member was quadratic). */
+static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
     const char *what, pc_err *e)
 {
-	tr_csr_entry *sorted, key;
+	tr_csr_entry **sorted, key, *keyp = &key, **hit;
 	size_t i, found = 0;
 	pc_rc rc = PC_OK;
 
@@ -128,19 +131,21 @@ static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
 	sorted = calloc(m->ncsrs + 1, sizeof *sorted);
 	if (sorted == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-	if (m->ncsrs > 0)
-		memcpy(sorted, m->csrs, m->ncsrs * sizeof *sorted);
+	for (i = 0; i < m->ncsrs; i++) {
+		m->csrs[i].index = SIZE_MAX;
+		sorted[i] = &m->csrs[i];
+	}
 	if (m->ncsrs > 1)
 		qsort(sorted, m->ncsrs, sizeof *sorted, cmp_csr);
 	for (i = 0; i < m->ncsrs; i++) {
-		if (i > 0 && strcmp(sorted[i - 1].member, sorted[i].member) == 0) {
+		if (i > 0 && strcmp(sorted[i - 1]->member, sorted[i]->member) == 0) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE names %s in two csr lines", what,
-			    sorted[i].member);
+			    sorted[i]->member);
 			goto out;
 		}
-		if (!ends_with(sorted[i].member, ".csr")) {
+		if (!ends_with(sorted[i]->member, ".csr")) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE csr line names %s, not a .csr "
-			    "member", what, sorted[i].member);
+			    "member", what, sorted[i]->member);
 			goto out;
 		}
 	}
@@ -148,17 +153,26 @@ static pc_rc check_csrs(const tr_meta *m, const tr_member *pl, size_t n,
 		if (!ends_with(pl[i].name, ".csr"))
 			continue;
 		memcpy(key.member, pl[i].name, sizeof key.member);
-		if (m->ncsrs == 0 || bsearch(&key, sorted, m->ncsrs, sizeof *sorted,
-		    cmp_csr) == NULL) {
+		hit = m->ncsrs > 0 ? bsearch(&keyp, sorted, m->ncsrs, sizeof *sorted, cmp_csr)
+		    : NULL;
+		if (hit == NULL) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s has no csr line in BUNDLE",
 			    what, pl[i].name);
 			goto out;
 		}
+		/* member names are unique (tar.c), so each line is hit once */
+		(*hit)->index = i;
 		found++;
 	}
+	/* lines are unique and so are members: a line not hit has no member */
+	for (i = 0; found != m->ncsrs && i < m->ncsrs; i++)
+		if (m->csrs[i].index == SIZE_MAX) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has a csr line for %s, which is "
+			    "not in the bundle", what, m->csrs[i].member);
+			goto out;
+		}
 	if (found != m->ncsrs)
-		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has csr lines for members that are "
-		    "not in the bundle", what);
+		rc = pc_fail(e, PC_E_INTERNAL, "%s: csr lines and members do not match", what);
 out:
 	free(sorted);
 	return rc;
@@ -339,6 +353,12 @@ pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
 		return pc_fail(e, PC_E_REPLAY, "%s.tar: sequence %" PRIu64 " is not newer than "
 		    "the last accepted (%" PRIu64 "): replayed or old bundle", b->name,
 		    b->meta.sequence, last_seq);
+	/* bounded steps: see TR_SEQ_STEP_MAX (no overflow: sequence > last_seq) */
+	if (b->meta.sequence - last_seq > TR_SEQ_STEP_MAX)
+		return pc_fail(e, PC_E_BUNDLE, "%s.tar: sequence %" PRIu64 " jumps more than %d "
+		    "past %" PRIu64 ", the last accepted (a sequence that high would leave the "
+		    "sender no room; number bundles one after the other)", b->name,
+		    b->meta.sequence, TR_SEQ_STEP_MAX, last_seq);
 	if (now >= b->meta.expires) {
 		tr_time_format(b->meta.expires, when);
 		return pc_fail(e, PC_E_EXPIRED, "%s.tar: expired at %s", b->name, when);

@@ -342,6 +342,16 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: expires is not after created", what);
 		goto fail;
 	}
+	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * TR_DAY) {
+		char c[21], x[21];
+		tr_time_format(out->created, c);
+		tr_time_format(out->expires, x);
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: lives %lld days (created %s, expires %s); "
+		    "a bundle may live at most %d days", what,
+		    (long long)((out->expires - out->created + TR_DAY - 1) / TR_DAY), c, x,
+		    TR_LIFETIME_MAX_DAYS);
+		goto fail;
+	}
 	if (out->kind == TR_REQUEST && out->nreply > 0) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: in-reply-to in a request", what);
 		goto fail;

@@ -64,7 +64,7 @@ enum {
 	ST_FILE_STEM_MAX = 64,         /* sanitised output names (before the suffix) */
 	ST_CHAIN_DEPTH_MAX = 8,        /* CA certificates above one device certificate */
 	ST_EXPIRES_DEFAULT = 30,       /* days a request bundle stays valid */
-	ST_EXPIRES_MAX = 3650,
+	ST_EXPIRES_MAX = TR_LIFETIME_MAX_DAYS,   /* the CA refuses longer-lived bundles */
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
 };
 
@@ -99,8 +99,8 @@ static const char usage_verbs[] =
 "        request bundle MEDIA_DIR/SEGMENT-request-NNNNNN.tar (+ .minisig).\n"
 "        Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
 "        opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
-"        for DAYS days (default 30).  The sequence number in station.conf is\n"
-"        advanced after the bundle is written.\n"
+"        for DAYS days (default 30, at most 366).  The sequence number in\n"
+"        station.conf is advanced after the bundle is written.\n"
 "  accept DIR BUNDLE.tar --out PKI_DIR [--layout flat|opcua] [--der] [--json]\n"
 "        Verify a response bundle (BUNDLE.tar and BUNDLE.tar.minisig): signed\n"
 "        by the CA transfer key, addressed to this segment, sequence newer than\n"
@@ -147,7 +147,7 @@ static const char usage_options[] =
 "                        or the environment.\n"
 "  --profile P           Certificate profile for the CSRs that follow.\n"
 "  -o, --output DIR      Media directory for the request bundle.\n"
-"  --expires DAYS        Validity of a request bundle, 1..3650 (default 30).\n"
+"  --expires DAYS        Validity of a request bundle, 1..366 (default 30).\n"
 "  --out DIR             PKI directory that accept writes (created if missing).\n"
 "  --layout L            flat (default) or opcua.\n"
 "  --der                 DER instead of PEM where a file holds one object.\n"

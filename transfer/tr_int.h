@@ -12,7 +12,8 @@ enum {
 	TR_SUMS_NAME_MAX = TR_NAME_MAX,
 	TR_HASH_LEN = 32,               /* SHA-256 */
 	TR_REPLY_MAX = 4096,            /* in-reply-to names in one BUNDLE */
-	TR_FUTURE_SLACK = 24 * 60 * 60, /* created may be this far in the future */
+	TR_DAY = 24 * 60 * 60,          /* seconds */
+	TR_FUTURE_SLACK = TR_DAY,       /* created may be this far in the future */
 };
 
 /* ---- ustar (tar.c) ---- */

@@ -43,6 +43,16 @@ enum {
 	TR_KEYID_LEN = 8,
 	TR_PK_LEN = 32,
 	TR_SIG_LEN = 64,
+	/* A bundle lives at most this long (expires - created), whatever its
+	 * kind: media can sit in a drawer for months, but a signed request
+	 * valid for a century is a standing order nobody meant to give. */
+	TR_LIFETIME_MAX_DAYS = 366,
+	/* A sequence may be at most this far past the last accepted one from
+	 * the same sender.  Without a bound one bundle with 2^64-1 (signed by
+	 * a stolen or buggy key) would leave no greater sequence and lock the
+	 * sender out for ever; with it that takes 2^64 / 10^6 bundles, while a
+	 * million request bundles lost or never taken to the CA still pass. */
+	TR_SEQ_STEP_MAX = 1000000,
 };
 
 typedef enum tr_kind { TR_REQUEST = 1, TR_RESPONSE = 2 } tr_kind;
@@ -113,6 +123,7 @@ pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
 typedef struct tr_csr_entry {
 	char member[TR_NAME_MAX + 1];   /* the .csr member */
 	char profile[TR_PROFILE_MAX + 1];
+	size_t index;                   /* tr_bundle_read: members[index] is that member */
 } tr_csr_entry;
 
 typedef struct tr_meta {
@@ -130,7 +141,8 @@ typedef struct tr_meta {
 
 /* Parse BUNDLE text: "key: value" lines (format, kind, segment, sender,
  * sequence, created, expires, in-reply-to, csr: MEMBER PROFILE), LF line
- * ends, no duplicates of single-valued keys, unknown keys refused. */
+ * ends, no duplicates of single-valued keys, unknown keys refused; expires
+ * after created by at most TR_LIFETIME_MAX_DAYS. */
 pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *out,
     pc_err *e) PC_CHECK;
 void tr_meta_format(const tr_meta *m, pc_buf *out);
@@ -159,12 +171,17 @@ typedef struct tr_bundle {
  * payload member listed exactly once, every listed member present, every
  * hash right), BUNDLE, and that the trusted comment agrees with BUNDLE
  * (kind, segment, sender, sequence) and the sender is the signing key.
+ * For requests, every .csr member has exactly one csr line and every csr
+ * line names a .csr member; meta.csrs[i].index is that member's index in
+ * members (found in O(n log n), so callers need not search).
  * Does not judge replay, expiry, kind or segment: tr_bundle_check does. */
 pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
     tr_bundle *out, pc_err *e) PC_CHECK;
 /* The caller's rules: kind, segment (NULL: any), sequence > last_seq
- * (PC_E_REPLAY), now < expires (PC_E_EXPIRED) and created not absurdly in
- * the future (more than a day: PC_E_BUNDLE). */
+ * (PC_E_REPLAY) and at most last_seq + TR_SEQ_STEP_MAX (PC_E_BUNDLE),
+ * now < expires (PC_E_EXPIRED) and created not absurdly in the future (more
+ * than a day: PC_E_BUNDLE).  (The lifetime cap, TR_LIFETIME_MAX_DAYS, is
+ * checked at read: tr_meta_parse refuses a longer-lived BUNDLE.) */
 pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
     uint64_t last_seq, time_t now, pc_err *e) PC_CHECK;
 void tr_bundle_free(tr_bundle *b);

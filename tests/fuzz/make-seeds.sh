@@ -52,6 +52,11 @@ key rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
 key ed25519 -algorithm ED25519
 key ed448 -algorithm ED448
 key secp256k1 -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -pkeyopt ec_param_enc:named_curve
+# RSA public exponents at and beyond the bounds (odd, 3 <= e < 2^32)
+key rsa2048-e3 -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:3
+key rsa2048-e2p32m1 -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:4294967295
+key rsa2048-e2p32p1 -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:4294967297
+key rsa4096 -algorithm RSA -pkeyopt rsa_keygen_bits:4096
 # explicit curve parameters (RFC 5480 forbids them; we must refuse)
 [ -f "$keys/p256-explicit.pem" ] ||
 	openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout \
@@ -167,6 +172,26 @@ req secp256k1 "$csr/bad-ec-secp256k1.der" -subj /CN=k1
 req rsa1024 "$csr/bad-rsa-1024.der" -subj /CN=weak
 to_pem "$csr/bad-rsa-1024.der" "$csr/bad-rsa-1024.pem"
 req ed448 "$csr/bad-ed448.der" -subj /CN=ed448
+# RSA public exponents: OpenSSL makes the ones it can; mkcsr_rsa_e.py the
+# rest, correctly self-signed where an inverse exists (a 4088-bit exponent
+# of a 4096-bit key: 200 times the verification cost of e = 65537)
+req rsa2048-e3 "$csr/good-rsa-e3.der" -subj "/C=DE/O=Plant/CN=rsa e3"
+req rsa2048-e2p32m1 "$csr/good-rsa-e-2p32m1.der" -subj "/C=DE/O=Plant/CN=rsa e max"
+req rsa2048-e2p32p1 "$csr/bad-rsa-e-2p32p1.der" -subj "/C=DE/O=Plant/CN=rsa e over"
+mkcsr_e="python3 $here/../tools/mkcsr_rsa_e.py"
+$mkcsr_e "$keys/rsa4096.pem" --e-bits 4088 --country DE --org Plant --subject "rsa e 4088 bits" \
+    -o "$csr/bad-rsa-e-4088.der"
+$mkcsr_e "$keys/rsa2048.pem" --e 65536 --country DE --org Plant --subject "rsa e even" \
+    -o "$csr/bad-rsa-e-even.der"
+$mkcsr_e "$keys/rsa2048.pem" --e 1 --country DE --org Plant --subject "rsa e 1" \
+    -o "$csr/bad-rsa-e-1.der"
+
+# requested extensions: a critical one we do not know is refused by name; a
+# critical one we know (the profile decides it anyway) is not
+req p256 "$csr/bad-ext-critical-unknown.der" -subj "/C=DE/O=Plant/CN=critical" \
+    -addext '1.3.6.1.4.1.55555.1=critical,ASN1:NULL'
+req p256 "$csr/good-ext-critical-ku.der" -subj "/C=DE/O=Plant/CN=critical ku" \
+    -addext 'keyUsage=critical,digitalSignature'
 
 # SANs we refuse
 req p256 "$csr/bad-san-othername.der" -subj /CN=other \

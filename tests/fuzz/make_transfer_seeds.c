@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	tr_pubkey pk;
 	tr_seckey sk;
 	tr_meta m;
-	tr_csr_entry csrs[2] = { { "a.csr", "tls-server" }, { "b.csr", "opcua-app" } };
+	tr_csr_entry csrs[2] = { { "a.csr", "tls-server", 0 }, { "b.csr", "opcua-app", 0 } };
 	char *reply[3] = { "line3-request-000016", "line3-request-000017", NULL };
 	tr_member pl[3] = {
 		{ "a.csr", (const uint8_t *)"CSR-A\n", 6 },

@@ -112,7 +112,7 @@ ok "test PKI: root, issuing CA line3, two device certificates, CRLs, trust.p7b"
 # the fake CA transfer key (our writer) and a foreign one (stock minisign)
 "$MKRESPONSE" genkey catr.key catr.pub --passphrase-file pass
 if printf '%s\n%s\n' otherpw otherpw | minisign -G -p other.pub -s other.key >/dev/null 2>&1; then
-  printf 'otherpw\n' >otherpass
+  printf 'otherpw\n' >otherpass; chmod 600 otherpass
 else
   "$MKRESPONSE" genkey other.key other.pub --passphrase-file pass; cp pass otherpass
 fi

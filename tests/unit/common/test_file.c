@@ -132,6 +132,29 @@ static void test_write(void)
 	CHECK(rmdir(sub) == 0);
 }
 
+/* pc_path_check_private: mode bits (the owner check needs another user:
+ * tests/integration/t_perms.sh, which runs as root, does that one) */
+static void test_private(void)
+{
+	char path[512], missing[512];
+
+	path_in(path, sizeof path, "private");
+	path_in(missing, sizeof missing, "no-such-file");
+	put(path, "x", 1);
+	CHECK(chmod(path, 0644) == 0);
+	CHECK_OK(pc_path_check_private(path, false, &t_err));
+	CHECK(chmod(path, 0664) == 0);
+	CHECK_RC(pc_path_check_private(path, false, &t_err), PC_E_STATE);
+	CHECK_MSG("private: writable by group or others (mode 0664): chmod go-w ");
+	CHECK(chmod(path, 0602) == 0);
+	CHECK_RC(pc_path_check_private(path, false, &t_err), PC_E_STATE);
+	CHECK_MSG("(mode 0602)");
+	CHECK_OK(pc_path_check_private(missing, true, &t_err));
+	CHECK_RC(pc_path_check_private(missing, false, &t_err), PC_E_IO);
+	CHECK_MSG("no-such-file: cannot examine");
+	CHECK(unlink(path) == 0);
+}
+
 int main(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -140,6 +163,7 @@ int main(void)
 	CHECK(mkdtemp(dir) != NULL);
 	test_read();
 	test_write();
+	test_private();
 	{
 		/* pc_afile: pieces, then all or nothing */
 		char path[600];

@@ -257,6 +257,40 @@ static bool make_case(const char *c, struct spec *s, char *meta, size_t metacap)
 		snprintf(tc, sizeof tc, "plantca-bundle kind=request segment=line3 sender=%s "
 		    "sequence=17 file=%s.tar", other, c);
 		s->tc = tc;
+	} else if (IS("lifetime-century") || IS("lifetime-over") || IS("lifetime-max") ||
+	    IS("lifetime-response")) {
+		/* TR_LIFETIME_MAX_DAYS = 366 days from 2026-11-27T09:00:00Z */
+		static char tc[300];
+		s->meta = IS("lifetime-century") ?
+		    "format: 1\nkind: request\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2126-11-27T09:00:00Z\n"
+		    "csr: a.csr tls-server\n" : IS("lifetime-over") ?
+		    "format: 1\nkind: request\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2027-11-28T09:00:01Z\n"
+		    "csr: a.csr tls-server\n" : IS("lifetime-max") ?
+		    "format: 1\nkind: request\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2027-11-28T09:00:00Z\n"
+		    "csr: a.csr tls-server\n" :
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2036-11-27T09:00:00Z\n";
+		if (IS("lifetime-response")) {
+			s->kind = TR_RESPONSE;
+			snprintf(tc, sizeof tc, "plantca-bundle kind=response segment=line3 sender=%s "
+			    "sequence=17 file=%s.tar", sender, c);
+			s->tc = tc;
+		}
+	} else if (IS("seq-max") || IS("seq-jump") || IS("seq-step-max")) {
+		/* TR_SEQ_STEP_MAX = 1000000 past the last accepted, 16 */
+		static char tc[300], m[400];
+		const char *seq = IS("seq-max") ? "18446744073709551615" : IS("seq-jump") ?
+		    "1000017" : "1000016";
+		snprintf(m, sizeof m, "format: 1\nkind: request\nsegment: line3\nsender: %%s\n"
+		    "sequence: %s\ncreated: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "csr: a.csr tls-server\n", seq);
+		s->meta = m;
+		snprintf(tc, sizeof tc, "plantca-bundle kind=request segment=line3 sender=%s "
+		    "sequence=%s file=%s.tar", sender, seq, c);
+		s->tc = tc;
 	} else if (IS("future")) {
 		s->meta = "format: 1\nkind: request\nsegment: line3\nsender: %s\nsequence: 17\n"
 		    "created: 2026-11-29T11:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"

@@ -93,7 +93,7 @@ static void tt_key(tr_seckey *sk, tr_pubkey *pk)
 }
 
 /* The default request metadata: segment line3, sequence 17, one CSR. */
-static tr_csr_entry tt_csr_a = { "a.csr", "tls-server" };
+static tr_csr_entry tt_csr_a = { "a.csr", "tls-server", 0 };
 
 __attribute__((unused))
 static void tt_meta(tr_meta *m, const tr_pubkey *sender)

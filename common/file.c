@@ -101,12 +101,30 @@ static pc_rc fsync_dir_of(const char *path, pc_err *e)
 	return PC_OK;
 }
 
+/* An output is written beside its name and renamed over it: that would
+ * replace a device, a FIFO, a directory entry of another kind or a
+ * symlink (not write through it) with a regular file.  `-o /dev/null` once
+ * turned /dev/null into a file this way.  Only a missing name or a
+ * regular file may be replaced. */
+static pc_rc target_ok(const char *path, pc_err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? PC_OK : pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return pc_fail(e, PC_E_USAGE, "%s: exists and is not a regular file (outputs are "
+		    "written beside it and renamed into place); give a new file name", path);
+	return PC_OK;
+}
+
 pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
     unsigned mode, bool no_clobber, pc_err *e)
 {
 	char tmp[PATH_MAX];
 	int fd, n, err;
 
+	PC_TRY(target_ok(path, e));
 	if (no_clobber && access(path, F_OK) == 0)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", path);
 	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -263,6 +281,7 @@ pc_rc pc_afile_open(pc_afile *f, const char *path, unsigned mode, pc_err *e)
 	f->fd = -1;
 	if (strlen(path) >= sizeof f->path)
 		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	PC_TRY(target_ok(path, e));
 	strcpy(f->path, path);
 	n = snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof f->tmp)

@@ -47,7 +47,19 @@ ok "the CA transfer key is refused as a station key (by key id, and by public ke
 # ---------------------------------------------------------------- CRL clock override
 if ! command -v faketime >/dev/null; then
   echo "# SKIP CRL clock override: faketime not installed (scripts/setup installs it)"
-  done_testing
+  # An output is renamed into place: a device or FIFO under that name must be
+# refused, not replaced by a file (once `-o /dev/null` made /dev/null a
+# regular file)
+mkfifo "$WORK/fifo"
+ln -s "$WORK/elsewhere.crl" "$WORK/link.crl"
+expect 2 pc crl --ca line3 -o "$WORK/fifo"
+err_has "$WORK/fifo: exists and is not a regular file"
+[ -p "$WORK/fifo" ] || fail "the FIFO was replaced"
+expect 2 pc crl --ca line3 -o "$WORK/link.crl"
+err_has "not a regular file"
+[ -L "$WORK/link.crl" ] && [ ! -e "$WORK/elsewhere.crl" ] || fail "the symlink was replaced or followed"
+ok "-o onto a FIFO or a symlink is refused; neither is replaced"
+done_testing
   exit 0
 fi
 crlnum() { openssl crl -in "$1" -noout -crlnumber | sed 's/.*=//'; }
@@ -84,6 +96,19 @@ ok "the override signs CRL 3 with today's thisUpdate (openssl verifies it); the 
 expect 0 pc crl --ca line3 -o "$WORK/c4.crl"
 [ "$(crlnum "$WORK/c4.crl")" = 0x04 ] || fail "next CRL number $(crlnum "$WORK/c4.crl")"
 expect 0 pc crl
-"$PLANTCA" --help | grep -q -- "--clock-override" || fail "--help does not document --clock-override"
+"$PLANTCA" --help >"$WORK/help.txt"
+grep -q -- "--clock-override" "$WORK/help.txt" || fail "--help does not document --clock-override"
 ok "after the override CRL signing goes on as usual (CRL 4); --help documents the override"
+# An output is renamed into place: a device or FIFO under that name must be
+# refused, not replaced by a file (once `-o /dev/null` made /dev/null a
+# regular file)
+mkfifo "$WORK/fifo"
+ln -s "$WORK/elsewhere.crl" "$WORK/link.crl"
+expect 2 pc crl --ca line3 -o "$WORK/fifo"
+err_has "$WORK/fifo: exists and is not a regular file"
+[ -p "$WORK/fifo" ] || fail "the FIFO was replaced"
+expect 2 pc crl --ca line3 -o "$WORK/link.crl"
+err_has "not a regular file"
+[ -L "$WORK/link.crl" ] && [ ! -e "$WORK/elsewhere.crl" ] || fail "the symlink was replaced or followed"
+ok "-o onto a FIFO or a symlink is refused; neither is replaced"
 done_testing

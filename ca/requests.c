@@ -623,6 +623,24 @@ pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e)
 
 /* ---------------------------------------------------------------- sign */
 
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const x509_csr *csr,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
+    const char *what, ca_job *j, pc_err *e)
+{
+	uint8_t ikid[X509_KEYID_LEN];
+
+	memset(j, 0, sizeof *j);
+	if (x509_keyid(issuer->v.spki, issuer->v.spki_len, ikid) != PC_OK)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate",
+		    r->ca);
+	/* days 0: a station asks for the profile's default validity */
+	if (csr != NULL)
+		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    csr, source, what, r->segment, r->station, 0, j, e);
+	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
+	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
+}
+
 /* Requests that failed their checks at signing time are rejected with the
  * reason, each only if it is still approved (checked in the transaction),
  * so that they do not block the next runs; one audit event each. */
@@ -731,7 +749,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		ca_request *r = &l.v[i];
 		ca_rec issuer;
 		hsm_key *ik;
-		uint8_t ikid[X509_KEYID_LEN];
+		const uint8_t *sa = NULL;
+		size_t sal = 0;
 		char what[600];
 		size_t sl = strlen(r->bundle) + strlen(r->member) + 32;
 		pc_err pe;
@@ -743,8 +762,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		store_abort(t);
 		if (prc == PC_OK) {
 			prc = ca_key_for(c, r->ca, issuer.key_uri, &ik, &pe);
-			if (prc == PC_OK && x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK)
-				prc = pc_fail(&pe, PC_E_STORE_CORRUPT, "CA '%s': malformed key", r->ca);
+			if (prc == PC_OK)
+				sa = hsm_key_sigalg(ik, &sal);
 			if (prc == PC_OK && (sources[i] = malloc(sl)) == NULL)
 				prc = pc_fail(&pe, PC_E_NOMEM, "out of memory");
 			if (prc == PC_OK) {
@@ -752,8 +771,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 				    r->member);
 				snprintf(what, sizeof what, "request %" PRIu64 " (%s/%s)", r->id, r->bundle,
 				    r->member);
-				prc = ca_prepare_leaf(r->ca, pol, r->profile, &issuer, ik, ikid, r->csr,
-				    r->csr_len, sources[i], what, r->segment, r->station, 0, &jobs[i], &pe);
+				prc = ca_request_prepare(pol, r, NULL, &issuer, sa, sal, sources[i], what,
+				    &jobs[i], &pe);
 			}
 			ca_rec_free(&issuer);
 		}

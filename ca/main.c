@@ -54,7 +54,9 @@ static const char usage_text[] =
 "  station add SEGMENT PUBKEY --ca NAME\n"
 "        Enroll a plant station's minisign public key (station.pub) for a\n"
 "        segment served by issuing CA NAME.  Shows the key id to compare.\n"
-"  station list            Enrolled stations, segments and last sequences.\n"
+"  station list            Enrolled stations, segments and last sequences.\n";
+/* split: ISO C requires compilers to support string literals of 4095 bytes */
+static const char usage_text2[] =
 "  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
 "                          station, segment, sequence, expiry, every hash) and\n"
 "                          check each request as sign will (policy, segment,\n"
@@ -66,7 +68,10 @@ static const char usage_text[] =
 "                          station and any reason, per request.  Untrusted\n"
 "                          text is shown escaped: \\x1b (controls, bytes that\n"
 "                          are not UTF-8), \\u202e (C1, bidi, invisible).\n"
-"  approve ID... | --all   Approve pending requests.\n"
+"  approve ID... | --all   Approve pending requests.  A profile with\n"
+"                          approval = single (ldevid by default) is approved\n"
+"                          only by 'approve ID' with that ID alone; --all\n"
+"                          skips it and says so.\n"
 "  reject ID --reason TEXT Reject a pending or approved request.\n"
 "  sign                    Issue every approved request (progress on a terminal).\n"
 "                          Completes interrupted issuances first.  A request\n"
@@ -77,7 +82,7 @@ static const char usage_text[] =
 "                          side by side: approved -> signing (serial reserved,\n"
 "                          with the intent) -> issued (with the certificate).\n";
 /* split: ISO C requires compilers to support string literals of 4095 bytes */
-static const char usage_text2[] =
+static const char usage_text3[] =
 "  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
 "                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
 "                          signed by the CA transfer key in the token.\n"
@@ -106,7 +111,8 @@ static const char usage_text2[] =
 "        issuing CAs, 180 for the root; --next-update DAYS (with --ca) sets\n"
 "        that CA's cadence from now on.  Refused when the clock is earlier\n"
 "        than the thisUpdate of the last CRL that CA signed.\n";
-static const char usage_text3[] =
+/* split: ISO C requires compilers to support string literals of 4095 bytes */
+static const char usage_text4[] =
 "  firmware signer new NAME --ca CA --subject DN [--key ALG] [--days N]\n"
 "        [--package P]...\n"
 "        Firmware signer: key in the token (ec-p256 default, ec-p384, ed25519)\n"
@@ -335,6 +341,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			fputs(usage_text, stdout);
 			fputs(usage_text2, stdout);
 			fputs(usage_text3, stdout);
+			fputs(usage_text4, stdout);
 			exit(0);
 		case '?':
 		default:

@@ -178,44 +178,65 @@ static void set_reason(ca_request *r, const char *msg, pc_err *e)
 	free(safe);
 }
 
-/* Check one CSR from a bundle: rejected requests keep the reason. */
+/* The issuing CA a bundle's requests are judged against, without the HSM:
+ * its record (certificate, name constraints) and the signature algorithm
+ * of its key from the record (hsm_alg_sigalg), which is what sign gets
+ * from the token.  `missing` holds the reason when the CA is gone. */
+struct judge_ca {
+	ca_rec rec;
+	const uint8_t *sigalg;
+	size_t sigalg_len;
+	bool have;
+	char missing[PC_ERR_MSG_MAX];
+};
+
+static void reject(ca_request *r, const char *why)
+{
+	pc_err e;
+
+	set_reason(r, why, &e);
+	(void)ca_set_str(&r->status, "rejected", &e);
+}
+
+/* Judge one CSR of a bundle with exactly what `plantca sign` will run on
+ * it (ca_request_prepare: CSR and proof of possession, the policy's
+ * decision for its profile, segment and station, the TBS the issuing CA
+ * would sign, the pre-issuance check with the CA's certificate, so its name
+ * constraints), only not signed.  A request that sign would refuse is
+ * rejected now with every reason.  One that passes is approved when its
+ * profile says approval = auto (sign still runs only when the officer runs
+ * it, and checks again under the policy in force then); under officer or
+ * single it waits for plantca approve. */
 static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
-    const char *what)
+    const struct judge_ca *ca, const char *what)
 {
 	x509_csr csr;
-	x509_tbs_params p;
-	pc_buf subject = PC_BUF_INIT;
-	const char *eku[POLICY_EKU_MAX + 1];
-	unsigned days;
-	bool officer = true;
+	ca_job j;
+	policy_approval a = POLICY_APPROVAL_OFFICER;
 	pc_err e;
 	char kt[32];
 
 	memset(&e, 0, sizeof e);
 	if (x509_csr_parse(data, len, what, &csr, &e) != PC_OK) {
-		set_reason(r, e.msg, &e);
-		(void)ca_set_str(&r->status, "rejected", &e);
+		reject(r, e.msg);
 		return;
 	}
+	/* the review screen shows what the CSR asks for */
 	(void)ca_name_text(csr.subject, csr.subject_len, &r->subject, &e);
 	r->san = ca_san_text(csr.san, csr.nsan);
 	x509_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
 	(void)ca_set_str(&r->keytype, kt, &e);
-	memset(&p, 0, sizeof p);
-	/* the policy's decision (profile, and the segment's rules when the
-	 * policy file describes the segment); sign checks again, with the
-	 * pre-issuance check, under the policy in force then */
-	if (ca_policy_apply_ex(pol, &csr, r->profile, r->ca, r->segment, r->station, 0, what, &p,
-	    &subject, &days, eku, &officer, &e) != PC_OK) {
-		set_reason(r, e.msg, &e);
-		(void)ca_set_str(&r->status, "rejected", &e);
+	if (!ca->have) {
+		reject(r, ca->missing);
+	} else if (ca_request_prepare(pol, r, &csr, &ca->rec, ca->sigalg, ca->sigalg_len, what,
+	    what, &j, &e) != PC_OK) {
+		reject(r, e.msg);
 	} else {
-		/* approval = auto in the profile: queued as approved; 'sign'
-		 * still issues only when the officer runs it */
-		(void)ca_set_str(&r->status, officer ? "pending" : "approved", &e);
+		ca_job_free(&j);       /* its serial is never used: sign draws its own */
+		(void)policy_profile_approval(pol, r->profile, &a);
+		(void)ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e);
 		(void)ca_set_str(&r->reason, "", &e);
 	}
-	pc_buf_free(&subject);
 	x509_csr_free(&csr);
 }
 
@@ -231,6 +252,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	pc_buf sb = PC_BUF_INIT;
 	char detail[400];
 	policy *pol = NULL;
+	struct judge_ca *jca = NULL;
 	pc_rc rc;
 
 	memset(&b, 0, sizeof b);
@@ -268,9 +290,34 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
 	 * members costs O(n log n), not O(n^2) */
 	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
-	if (reqs == NULL) {
+	jca = calloc(1, sizeof *jca);
+	if (reqs == NULL || jca == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
+	}
+	/* the station's issuing CA, as sign will use it */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	{
+		pc_err ce;
+		rc = ca_rec_get(t, st->ca, &jca->rec, &ce);
+		store_abort(t);
+		t = NULL;
+		if (rc == PC_E_NOTFOUND) {
+			snprintf(jca->missing, sizeof jca->missing, "CA '%s', which serves station %s, "
+			    "does not exist", st->ca, st->keyid_text);
+			rc = PC_OK;
+		} else if (rc != PC_OK) {
+			*e = ce;
+			goto out;
+		} else if ((jca->sigalg = hsm_alg_sigalg((hsm_alg)jca->rec.alg, &jca->sigalg_len)) ==
+		    NULL) {
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': unknown key algorithm %" PRIu64
+			    " in its record", st->ca, jca->rec.alg);
+			goto out;
+		} else {
+			jca->have = true;
+		}
 	}
 	for (j = 0; j < b.meta.ncsrs; j++) {
 		const tr_member *m;
@@ -292,7 +339,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		judge_csr(pol, r, m->data, m->len, what);
+		judge_csr(pol, r, m->data, m->len, jca, what);
 		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
 		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -396,6 +443,9 @@ out:
 		for (j = 0; j < b.meta.ncsrs; j++)
 			ca_request_free(&reqs[j]);
 	free(reqs);
+	if (jca != NULL)
+		ca_rec_free(&jca->rec);
+	free(jca);
 	free(keys);
 	pc_buf_free(&sb);
 	tr_bundle_free(&b);

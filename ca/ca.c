@@ -1198,10 +1198,14 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	{
 		hsm_key *rk;
+		const uint8_t *sa;
+		size_t sal;
+
 		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
 			goto out;
+		sa = hsm_key_sigalg(rk, &sal);
 		memset(&p, 0, sizeof p);
-		ca_tbs_issued_by(&p, &root, rk, rootkid, days, now);
+		ca_tbs_issued_by(&p, &root, sa, sal, rootkid, days, now);
 	}
 	p.subject = subject.p;
 	p.subject_len = subject.len;
@@ -1234,7 +1238,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
 	{
-		ca_lint_expect lx = { true, p.key_usage, NULL, 0 };
+		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
 		if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, root.cert, root.cert_len, &lx, o->name,
 		    e)) != PC_OK)
 			goto out;
@@ -1353,11 +1357,12 @@ pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
 /* The issuer's part of a TBS: fresh serial, the issuer key's signature
  * algorithm, issuer name and key id, validity from now (back-dated for clock
  * skew) for `days`, never beyond the issuer's own notAfter. */
-void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, hsm_key *ik,
-    const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now)
+void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
+    size_t sigalg_len, const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now)
 {
 	x509_serial_new(p->serial);
-	p->sigalg = hsm_key_sigalg(ik, &p->sigalg_len);
+	p->sigalg = sigalg;
+	p->sigalg_len = sigalg_len;
 	p->issuer = issuer->v.subject;
 	p->issuer_len = issuer->v.subject_len;
 	p->issuer_keyid = ikid;
@@ -1368,11 +1373,28 @@ void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, hsm_key *ik,
 }
 
 pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
-    const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *buf, size_t len,
-    const char *path, const char *what, const char *segment, const char *station,
-    unsigned days, ca_job *j, pc_err *e)
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const uint8_t *buf, size_t len, const char *path, const char *what, const char *segment,
+    const char *station, unsigned days, ca_job *j, pc_err *e)
 {
 	x509_csr csr;
+	pc_rc rc;
+
+	memset(j, 0, sizeof *j);
+	rc = x509_csr_parse(buf, len, what ? what : path, &csr, e);
+	if (rc != PC_OK)
+		return rc;
+	rc = ca_prepare_leaf_parsed(ca_name, pol, profile, issuer, sigalg, sigalg_len, ikid, &csr,
+	    path, what, segment, station, days, j, e);
+	x509_csr_free(&csr);
+	return rc;
+}
+
+pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const x509_csr *csr, const char *path, const char *what, const char *segment,
+    const char *station, unsigned days, ca_job *j, pc_err *e)
+{
 	x509_tbs_params p;
 	pc_buf subject = PC_BUF_INIT;
 	const char *eku[POLICY_EKU_MAX + 1];
@@ -1383,19 +1405,16 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
 	if (what == NULL)
 		what = path;
 	memset(j, 0, sizeof *j);
-	rc = x509_csr_parse(buf, len, what, &csr, e);
-	if (rc != PC_OK)
-		return rc;
 	memset(&p, 0, sizeof p);
 	/* the policy decides everything but the key: nothing else is copied */
-	rc = ca_policy_apply(pol, &csr, profile, ca_name, segment, station, days, what, &p,
+	rc = ca_policy_apply(pol, csr, profile, ca_name, segment, station, days, false, what, &p,
 	    &subject, &days, eku, e);
 	if (rc != PC_OK)
 		goto out;
-	ca_tbs_issued_by(&p, issuer, ik, ikid, days, now);
+	ca_tbs_issued_by(&p, issuer, sigalg, sigalg_len, ikid, days, now);
 	memcpy(j->serial, p.serial, X509_SERIAL_LEN);
-	p.spki = csr.spki;
-	p.spki_len = csr.spki_len;
+	p.spki = csr->spki;
+	p.spki_len = csr->spki_len;
 	j->issuer = ca_name;
 	j->kind = "leaf";
 	j->profile = profile;
@@ -1404,12 +1423,12 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
 	j->policy_hash = policy_hash(pol);
 	j->nb = p.not_before;
 	j->na = p.not_after;
-	x509_keytype_name(csr.keytype, csr.bits, j->keytype, sizeof j->keytype);
+	x509_keytype_name(csr->keytype, csr->bits, j->keytype, sizeof j->keytype);
 	if ((rc = ca_name_text(subject.p, subject.len, &j->subject_text, e)) != PC_OK) {
 		pc_wrap(e, "%s", what);
 		goto out;
 	}
-	j->san_text = ca_san_text(csr.san, csr.nsan);
+	j->san_text = ca_san_text(csr->san, csr->nsan);
 	if (j->san_text == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -1424,10 +1443,10 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
 	lx.key_usage = p.key_usage;
 	lx.eku = eku;
 	lx.max_days = days;
+	lx.fw_packages = NULL;       /* never a firmware signer */
 	rc = ca_lint_tbs(j->tbs.p, j->tbs.len, issuer->cert, issuer->cert_len, &lx, what, e);
 out:
 	pc_buf_free(&subject);
-	x509_csr_free(&csr);
 	if (rc != PC_OK)
 		ca_job_free(j);
 	return rc;
@@ -1441,7 +1460,8 @@ struct prep_shared {
 	const ca_issue_opts *o;
 	const policy *pol;
 	const ca_rec *issuer;
-	hsm_key *ik;
+	const uint8_t *sigalg;
+	size_t sigalg_len;
 	const uint8_t *ikid;
 	ca_job *jobs;
 	pc_rc *rcs;
@@ -1473,8 +1493,8 @@ static void *prep_run(void *arg)
 		    &sh->errs[w->first]);
 		if (sh->rcs[i] == PC_OK)
 			sh->rcs[i] = ca_prepare_leaf(sh->o->ca, sh->pol, sh->o->profile, sh->issuer,
-			    sh->ik, sh->ikid, buf, len, sh->o->csr_paths[i], NULL, "", NULL,
-			    sh->o->days, &sh->jobs[i], &sh->errs[w->first]);
+			    sh->sigalg, sh->sigalg_len, sh->ikid, buf, len, sh->o->csr_paths[i], NULL, "",
+			    NULL, sh->o->days, &sh->jobs[i], &sh->errs[w->first]);
 		free(buf);
 		if (sh->rcs[i] != PC_OK) {
 			atomic_store(&sh->stop, true);
@@ -1509,7 +1529,7 @@ static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec
 	sh.o = o;
 	sh.pol = pol;
 	sh.issuer = issuer;
-	sh.ik = ik;
+	sh.sigalg = hsm_key_sigalg(ik, &sh.sigalg_len);
 	sh.ikid = ikid;
 	sh.jobs = jobs;
 	sh.nworkers = n;

@@ -105,21 +105,30 @@ pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err 
 pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, bool legacy,
     pc_err *e) PC_CHECK;
 
-/* Fill the issuer's part of a TBS (serial, signature algorithm, issuer,
+/* Fill the issuer's part of a TBS (serial, signature algorithm `sigalg`
+ * (DER AlgorithmIdentifier, borrowed: it must outlive p), issuer,
  * validity capped at the issuer's notAfter). */
-void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, hsm_key *ik,
-    const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now);
+void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
+    size_t sigalg_len, const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now);
 
 /* Check one CSR (bytes from `source`) against the policy's `profile` (and
  * `segment` and `station` when it came in a bundle; NULL for a direct
- * issue), build its TBS as a leaf of `issuer`, signed later with `ik`, and
- * run the pre-issuance check on it.  `what` prefixes refusals (the file
+ * issue), build its TBS as a leaf of `issuer` whose signatures carry
+ * `sigalg` (hsm_key_sigalg of the key that will sign; import, which has no
+ * token, passes hsm_alg_sigalg of the CA record's algorithm), and run the
+ * pre-issuance check on it with the issuer's certificate (so its name
+ * constraints hold).  Needs no HSM.  `what` prefixes refusals (the file
  * name, or "request 17 (bundle.tar/x.csr)"); NULL: `source`.  Fills j
- * (ca_job_free it). */
+ * (ca_job_free it; it points into pol, source and sigalg). */
 pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
-    const ca_rec *issuer, hsm_key *ik, const uint8_t *ikid, const uint8_t *csr, size_t csr_len,
-    const char *source, const char *what, const char *segment, const char *station,
-    unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const uint8_t *csr, size_t csr_len, const char *source, const char *what,
+    const char *segment, const char *station, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
+/* The same for a CSR the caller has parsed (x509_csr_parse) and frees. */
+pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const x509_csr *csr, const char *source, const char *what, const char *segment,
+    const char *station, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
 
 /* The store's invariants (ca/check.c): each certificate under its own
  * serial, each request with at most one certificate and that certificate
@@ -140,17 +149,13 @@ pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;
 
 /* Describe a parsed CSR to the policy, decide, and fill the TBS fields the
  * decision governs (subject rebuilt into `subject`, which must outlive t;
- * KU, EKU, SANs, leaf basicConstraints).  *days gets the decided validity. */
+ * KU, EKU, SANs, leaf basicConstraints).  *days gets the decided validity.
+ * fw_signer: the "CSR" describes a key that `firmware signer new` made in
+ * the token (policy_request.fw_signer); false for every real request. */
 pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
     const char *ca_name, const char *segment, const char *station, unsigned days,
-    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    bool fw_signer, const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e) PC_CHECK;
-/* The same, also telling whether the profile wants officer approval
- * (approval = officer) or lets import approve the request (approval = auto). */
-pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *profile,
-    const char *ca_name, const char *segment, const char *station, unsigned days,
-    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
-    const char *eku[POLICY_EKU_MAX + 1], bool *needs_approval, pc_err *e) PC_CHECK;
 
 /* ---- pre-issuance check (lint.c) ---- */
 
@@ -159,6 +164,10 @@ typedef struct ca_lint_expect {
 	unsigned key_usage;          /* X509_KU_* exactly */
 	const char *const *eku;      /* exactly these purposes (NULL-terminated) or NULL */
 	unsigned max_days;           /* 0: no limit */
+	/* a firmware signer's package list (transfer/fwverify.h), exactly
+	 * these names in this order, NULL-terminated; NULL: not a signer, so
+	 * neither the list nor EKU codeSigning / anyExtendedKeyUsage */
+	const char *const *fw_packages;
 } ca_lint_expect;
 
 /* Parse the TBSCertificate DER independently and check RFC 5280 and the
@@ -166,8 +175,10 @@ typedef struct ca_lint_expect {
  * GeneralizedTime from 2050; notBefore < notAfter; no duplicate extension,
  * no unknown critical one; basicConstraints cA <=> keyCertSign; empty
  * subject => critical SAN; no keyEncipherment/dataEncipherment for EC or
- * Ed25519 keys; issuer name and validity nest in issuer_cert (DER, may be
- * NULL for a self-signed root) and its name constraints hold for every SAN.
+ * Ed25519 keys; a code-signing purpose only with the expected firmware
+ * package list (non-critical); issuer name and validity nest in
+ * issuer_cert (DER, may be NULL for a self-signed root) and its name
+ * constraints hold for every SAN.
  * PC_E_POLICY "WHAT: pre-issuance check failed: rule; rule" on failure. */
 pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, size_t issuer_len,
     const ca_lint_expect *x, const char *what, pc_err *e) PC_CHECK;
@@ -257,6 +268,17 @@ pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e);
 void ca_request_list_free(ca_request_list *l);
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
 
+/* Everything `plantca sign` checks for queued request r before the HSM
+ * signs, through ca_prepare_leaf with the request's own profile, CA,
+ * segment and station: CSR parse and proof of possession, the policy's
+ * decision, the TBS as `issuer` would sign it (`sigalg` as there), the
+ * pre-issuance check with the issuer's certificate.  Import calls it as
+ * sign does, so a request that sign would refuse is rejected at import.
+ * csr: r->csr already parsed by the caller (import shows its subject), or
+ * NULL.  Fills j (ca_job_free it; it points into pol, source and sigalg). */
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const x509_csr *csr,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
+    const char *what, ca_job *j, pc_err *e) PC_CHECK;
 /* ---- revocations and CRLs (crl.c) ---- */
 
 /* A revocation as stored in STORE_REVOCATIONS under the 20-byte serial. */

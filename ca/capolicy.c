@@ -131,17 +131,8 @@ static policy_key key_of(x509_keytype t)
 
 pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
     const char *ca_name, const char *segment, const char *station, unsigned days,
-    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    bool fw_signer, const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e)
-{
-	return ca_policy_apply_ex(pol, csr, profile, ca_name, segment, station, days, what, t,
-	    subject, days_out, eku, NULL, e);
-}
-
-pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *profile,
-    const char *ca_name, const char *segment, const char *station, unsigned days,
-    const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
-    const char *eku[POLICY_EKU_MAX + 1], bool *needs_approval, pc_err *e)
 {
 	struct subj s;
 	policy_san san[X509_SAN_MAX];
@@ -167,8 +158,9 @@ pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *pro
 	/* A segment the policy file does not describe is still a segment: its
 	 * stations are enrolled in the store (plantca station add) and its
 	 * issuing CA's name constraints are enforced by the pre-issuance
-	 * check; the policy then applies its profile rules only. */
-	r.segment = segment && segment[0] && policy_has_segment(pol, segment) ? segment : NULL;
+	 * check; the file's [segment *] then says which profiles it may ask
+	 * for, and without one the policy applies its profile rules only. */
+	r.segment = segment && segment[0] && policy_covers_segment(pol, segment) ? segment : NULL;
 	r.station = r.segment ? station : NULL;
 	r.profile = profile;
 	r.ca = ca_name;
@@ -179,6 +171,7 @@ pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *pro
 	r.san = san;
 	r.nsan = csr->nsan;
 	r.days = days;
+	r.fw_signer = fw_signer;
 	d = malloc(sizeof *d);
 	if (d == NULL) {
 		subj_free(&s);
@@ -228,8 +221,6 @@ pc_rc ca_policy_apply_ex(const policy *pol, const x509_csr *csr, const char *pro
 	t->npermit = 0;
 	*days_out = d->days;
 out:
-	if (rc == PC_OK && needs_approval)
-		*needs_approval = d->needs_approval;
 	free(d);
 	subj_free(&s);
 	return rc;

@@ -133,45 +133,90 @@ static const uint8_t *ed25519_raw(const uint8_t *spki, size_t len)
 
 /* ---------------------------------------------------------- signer new */
 
-enum { FW_SIGNER_DAYS = 1095 };   /* as the policy's code-signing profile */
+/* The policy profile that decides a signer certificate (keys, validity,
+ * subject, key usage, EKU), as for every certificate; only a signer made
+ * here may use it (policy_request.fw_signer), never a request. */
+#define FW_SIGNER_PROFILE "code-signing"
+
+static x509_keytype signer_keytype(hsm_alg alg)
+{
+	switch (alg) {
+	case HSM_EC_P384: return X509_KEY_EC_P384;
+	case HSM_ED25519: return X509_KEY_ED25519;
+	default: return X509_KEY_EC_P256;
+	}
+}
 
 pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 {
-	/* A signer key is made in the token here, not requested by a CSR, so
-	 * the code-signing extensions are fixed (the policy's code-signing
-	 * profile governs requests for Ed25519-less device signers); the TBS
-	 * still passes the same pre-issuance check as every certificate. */
-	static const char *const eku_code[] = { "1.3.6.1.5.5.7.3.3", NULL };
-	static const ca_lint_expect lx = { false, X509_KU_DIGITAL_SIGNATURE, eku_code, 0 };
-	char key[16 + CA_NAME_MAX + 1], label[200], *idhex = NULL;
+	/* A signer key is made in the token here, never requested by a CSR:
+	 * this is the only way to a certificate that can sign code.  The
+	 * policy's code-signing profile decides its contents as it decides
+	 * every certificate's, the package list it may sign goes in as our
+	 * private extension (transfer/fwverify.h), and the TBS passes the
+	 * same pre-issuance check as every certificate, expecting that list. */
+	const char *def_pkg[2] = { o->name, NULL };
+	const char *pkgs[FW_SIGNER_PKGS_MAX + 1];
+	const char *eku[POLICY_EKU_MAX + 1];
+	size_t npkgs, pi;
+	char key[16 + CA_NAME_MAX + 1], label[200], what[32 + CA_NAME_MAX], *idhex = NULL;
 	hsm_alg alg;
 	hsm_key *sk = NULL, *ik;
 	ca_rec issuer;
 	store_txn *t = NULL;
-	pc_buf subject = PC_BUF_INIT, rec = PC_BUF_INIT;
+	pc_buf dn = PC_BUF_INIT, subject = PC_BUF_INIT, rec = PC_BUF_INIT, ext = PC_BUF_INIT;
+	pc_buf pkg_text = PC_BUF_INIT;
+	policy *pol = NULL;
+	x509_csr *desc = NULL;
 	x509_tbs_params p;
+	ca_lint_expect lx;
 	ca_job j;
 	uint8_t ikid[X509_KEYID_LEN];
 	time_t now = time(NULL);
 	unsigned days;
 	pc_reader dummy;
+	const uint8_t *sa;
+	size_t sal;
 	pc_rc rc;
 
 	memset(&j, 0, sizeof j);
 	memset(&issuer, 0, sizeof issuer);
+	memset(&p, 0, sizeof p);
 	PC_TRY(signer_key(o->name, key, sizeof key, e));
+	snprintf(what, sizeof what, "firmware signer '%s'", o->name);
 	if (!o->ca || !o->subject)
 		return pc_fail(e, PC_E_USAGE, "firmware signer new needs --ca CA and --subject DN");
-	days = o->days ? o->days : FW_SIGNER_DAYS;
 	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
 	if (alg != HSM_EC_P256 && alg != HSM_EC_P384 && alg != HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key %s: firmware signers are ec-p256, ec-p384 or "
 		    "ed25519", o->key);
-	PC_TRY(x509_name_from_text(&subject, o->subject, e));
-	if (subject.len <= 2) {
+	/* the packages it may sign: --package, else its name (the package
+	 * `firmware sign` names by default) */
+	npkgs = o->npackages ? o->npackages : 1;
+	if (npkgs > FW_SIGNER_PKGS_MAX)
+		return pc_fail(e, PC_E_USAGE, "more than %d --package", FW_SIGNER_PKGS_MAX);
+	for (pi = 0; pi < npkgs; pi++) {
+		pkgs[pi] = o->npackages ? o->packages[pi] : def_pkg[pi];
+		pc_buf_printf(&pkg_text, "%s%s", pi ? "," : "", pkgs[pi]);
+	}
+	pkgs[npkgs] = NULL;
+	pc_buf_byte(&pkg_text, 0);
+	if ((rc = fw_pkgs_ext_encode(pkgs, npkgs, &ext, e)) != PC_OK) {
+		pc_wrap(e, "%s", what);
+		goto out;
+	}
+	if (!pc_buf_ok(&pkg_text)) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = x509_name_from_text(&dn, o->subject, e)) != PC_OK)
+		goto out;
+	if (dn.len <= 2) {
 		rc = pc_fail(e, PC_E_USAGE, "--subject: a signer needs a non-empty subject");
 		goto out;
 	}
+	if ((rc = ca_policy_active(c->home, &pol, e)) != PC_OK)
+		goto out;
 	/* refuse early, before a key is made */
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
 		goto out;
@@ -198,6 +243,22 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate", o->ca);
 		goto out;
 	}
+	/* the policy's decision, before the key exists: the subject as the
+	 * officer typed it and the key type to be generated */
+	if ((desc = calloc(1, sizeof *desc)) == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	desc->subject = dn.p;
+	desc->subject_len = dn.len;
+	desc->keytype = signer_keytype(alg);
+	rc = ca_policy_apply(pol, desc, FW_SIGNER_PROFILE, o->ca, NULL, NULL, o->days, true, what, &p,
+	    &subject, &days, eku, e);
+	if (rc == PC_E_USAGE && !policy_has_profile(pol, FW_SIGNER_PROFILE))
+		pc_wrap(e, "firmware signers are made under the policy's profile %s (see "
+		    "policy/default.policy)", FW_SIGNER_PROFILE);
+	if (rc != PC_OK)
+		goto out;
 	if ((rc = ca_hsm_ready(c, e)) != PC_OK ||
 	    (rc = ca_key_for(c, o->ca, issuer.key_uri, &ik, e)) != PC_OK)
 		goto out;
@@ -205,22 +266,19 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	if ((rc = hsm_key_generate(c->h, alg, label, &sk, e)) != PC_OK)
 		goto out;
 
-	memset(&p, 0, sizeof p);
-	ca_tbs_issued_by(&p, &issuer, ik, ikid, days, now);
-	p.subject = subject.p;
-	p.subject_len = subject.len;
+	sa = hsm_key_sigalg(ik, &sal);
+	ca_tbs_issued_by(&p, &issuer, sa, sal, ikid, days, now);
 	p.spki = hsm_key_spki(sk, &p.spki_len);
-	p.is_ca = false;
-	p.path_len = -1;
-	p.key_usage = X509_KU_DIGITAL_SIGNATURE;
-	p.eku = eku_code;
+	p.extra_ext = ext.p;
+	p.extra_ext_len = ext.len;
 
 	memcpy(j.serial, p.serial, X509_SERIAL_LEN);
 	j.issuer = o->ca;
 	j.kind = "leaf";
-	j.profile = "code-signing";
+	j.profile = FW_SIGNER_PROFILE;
 	j.source = "plantca firmware signer new";
 	j.segment = "";
+	j.policy_hash = policy_hash(pol);
 	j.nb = p.not_before;
 	j.na = p.not_after;
 	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
@@ -233,7 +291,12 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	}
 	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
-	if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, issuer.cert, issuer.cert_len, &lx, o->name, e)) != PC_OK)
+	lx.is_ca = false;
+	lx.key_usage = p.key_usage;
+	lx.eku = eku;
+	lx.max_days = days;
+	lx.fw_packages = pkgs;
+	if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, issuer.cert, issuer.cert_len, &lx, what, e)) != PC_OK)
 		goto out;
 	/* the certificate goes through intent -> HSM -> commit like any other */
 	if ((rc = ca_run_jobs(c, &j, 1, false, e)) != PC_OK)
@@ -254,8 +317,8 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	{
 		char hex[2 * X509_SERIAL_LEN + 1], detail[600];
 		ca_serial_hex(j.serial, X509_SERIAL_LEN, hex);
-		snprintf(detail, sizeof detail, "%s; %s; certificate %s by CA %s", j.subject_text,
-		    hsm_alg_name(alg), hex, o->ca);
+		snprintf(detail, sizeof detail, "%s; %s; packages %s; certificate %s by CA %s",
+		    j.subject_text, hsm_alg_name(alg), (const char *)pkg_text.p, hex, o->ca);
 		if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 			goto out;
 		rc = store_put(t, STORE_META, key, strlen(key), rec.p, rec.len, true, e);
@@ -312,19 +375,30 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 			json_str(stdout, o->ca);
 			printf(",\"key_uri\":");
 			json_str(stdout, hsm_key_uri(sk));
-			printf("}\n");
+			printf(",\"packages\":[");
+			for (pi = 0; pi < npkgs; pi++) {
+				printf("%s", pi ? "," : "");
+				json_str(stdout, pkgs[pi]);
+			}
+			printf("]}\n");
 		} else {
-			printf("firmware signer '%s': %s (%s), certificate %s by CA %s\n", o->name,
-			    j.subject_text, hsm_alg_name(alg), hex, o->ca);
+			printf("firmware signer '%s': %s (%s), certificate %s by CA %s, may sign "
+			    "package%s %s\n", o->name, j.subject_text, hsm_alg_name(alg), hex, o->ca,
+			    npkgs > 1 ? "s" : "", (const char *)pkg_text.p);
 		}
 	}
 out:
 	hsm_key_free(sk);
 	ca_rec_free(&issuer);
 	free(idhex);
+	free(desc);
+	pc_buf_free(&dn);
 	pc_buf_free(&subject);
 	pc_buf_free(&rec);
+	pc_buf_free(&ext);
+	pc_buf_free(&pkg_text);
 	ca_job_free(&j);
+	policy_free(pol);      /* after the job, which points into it */
 	return rc;
 }
 
@@ -343,12 +417,19 @@ static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	pc_reader cv;
 	char hex[2 * X509_SERIAL_LEN + 1];
 	const char *status = "missing";
+	fw_pkgs pk;
+	pc_err pe;
+	size_t i;
 
 	PC_TRY(signer_decode(val, &s, e));
 	ca_serial_hex(s.serial, X509_SERIAL_LEN, hex);
+	memset(&pk, 0, sizeof pk);
 	if (store_get(l->t, STORE_CERTS, s.serial, X509_SERIAL_LEN, &cv, e) == PC_OK &&
 	    ca_cert_rec_decode(cv, &cr, e) == PC_OK) {
 		status = ca_cert_status(l->t, &cr, time(NULL));
+		/* no list (a signer from before package lists): shown as none */
+		if (fw_cert_packages(cr.der, cr.der_len, &pk, &pe) != PC_OK)
+			pk.n = 0;
 		ca_cert_rec_free(&cr);
 	}
 	if (l->json) {
@@ -357,10 +438,17 @@ static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 		fprintf(l->out, ",\"serial\":\"%s\",\"status\":\"%s\",\"key\":\"%s\",\"ca\":", hex,
 		    status, hsm_alg_name((hsm_alg)s.alg));
 		json_str(l->out, s.ca);
-		fprintf(l->out, "}");
+		fprintf(l->out, ",\"packages\":[");
+		for (i = 0; i < pk.n; i++) {
+			fprintf(l->out, "%s", i ? "," : "");
+			json_str(l->out, pk.name[i]);
+		}
+		fprintf(l->out, "]}");
 	} else {
-		fprintf(l->out, "%-20s %s %-8s %-8s CA %s\n", s.name, hex, status,
-		    hsm_alg_name((hsm_alg)s.alg), s.ca);
+		char list[FW_SIGNER_PKGS_MAX * (FW_PKG_MAX + 1) + 1];
+		fw_pkgs_text(&pk, ",", list, sizeof list);
+		fprintf(l->out, "%-20s %s %-8s %-8s CA %s packages %s\n", s.name, hex, status,
+		    hsm_alg_name((hsm_alg)s.alg), s.ca, pk.n ? list : "(none: cannot sign)");
 	}
 	l->n++;
 	signer_rec_free(&s);
@@ -565,18 +653,6 @@ static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
 	return rc;
 }
 
-static bool valid_package(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > FW_PKG_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == ':')
-			return false;
-	return true;
-}
-
 pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 {
 	signer_rec s;
@@ -608,7 +684,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		return e->rc = PC_E_USAGE;
 	}
 	pkg = o->package ? o->package : o->signer;
-	if (!valid_package(pkg))
+	if (!fw_package_name_ok(pkg, strlen(pkg)))
 		return pc_fail(e, PC_E_USAGE, "package name '%s': 1-%d printable characters, no ':' "
 		    "or space", pkg, FW_PKG_MAX);
 	if (o->ntargets > FW_TARGETS_MAX)
@@ -693,6 +769,30 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	if (x509_cert_view_parse(certs[0], cert_len[0], &sv) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "signer '%s': malformed certificate", o->signer);
 		goto out;
+	}
+	/* the packages the certificate registers it for (the verifiers refuse
+	 * any other), before the token is touched */
+	{
+		fw_pkgs pk;
+		char list[FW_SIGNER_PKGS_MAX * (FW_PKG_MAX + 2) + 1];
+		rc = fw_cert_packages(certs[0], cert_len[0], &pk, e);
+		if (rc == PC_E_NOTFOUND) {
+			rc = pc_fail(e, PC_E_STATE, "signer '%s' (certificate %s) names no firmware "
+			    "packages (made before signers were registered for packages), and the "
+			    "verifiers refuse its signatures: make a new signer (plantca firmware signer "
+			    "new NAME --package P)", o->signer, hex);
+			goto out;
+		}
+		if (rc != PC_OK) {
+			pc_wrap(e, "signer '%s'", o->signer);
+			goto out;
+		}
+		if (!fw_pkgs_has(&pk, pkg)) {
+			fw_pkgs_text(&pk, ", ", list, sizeof list);
+			rc = pc_fail(e, PC_E_POLICY, "signer '%s' is not registered for firmware package "
+			    "'%s' (it may sign %s)", o->signer, pkg, list);
+			goto out;
+		}
 	}
 
 	/* the key, which must be the certificate's */

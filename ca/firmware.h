@@ -2,12 +2,15 @@
  * firmware.h - firmware signers and signatures (plantca firmware ...).
  *
  * A signer is a key pair generated in the token (label
- * "plantca-<id>-fw-NAME") with a code-signing certificate (profile
- * code-signing: EKU codeSigning, KU digitalSignature critical,
- * basicConstraints CA:FALSE) issued by an issuing CA through the normal
- * intent -> HSM -> commit pipeline, so it is inventoried and revocable by
- * serial like any certificate.  The signer record (STORE_META
- * "signer.NAME": key URI, certificate serial, CA, algorithm) names both.
+ * "plantca-<id>-fw-NAME") with a code-signing certificate (the policy's
+ * profile code-signing decides it: EKU codeSigning, KU digitalSignature
+ * critical, basicConstraints CA:FALSE in the default) that also names the
+ * firmware packages it may sign (transfer/fwverify.h), issued by an
+ * issuing CA through the normal intent -> HSM -> commit pipeline, so it is
+ * inventoried and revocable by serial like any certificate.  This is the
+ * only way to a code-signing certificate: no request can get one.  The
+ * signer record (STORE_META "signer.NAME": key URI, certificate serial, CA,
+ * algorithm) names both.
  *
  * A signature is a detached CMS SignedData in DER (see transfer/fwverify.h
  * for its exact shape), made with the signer's key in the HSM over the
@@ -23,16 +26,20 @@ typedef struct ca_fw_signer_opts {
 	const char *ca;            /* issuing CA */
 	const char *subject;
 	const char *key;           /* NULL: ec-p256; ec-p384, ed25519 */
-	unsigned days;             /* 0: the code-signing profile's (1095) */
+	unsigned days;             /* 0: the code-signing profile's `days` */
+	const char *const *packages;   /* packages it may sign; none: its name */
+	size_t npackages;
 } ca_fw_signer_opts;
 
 /* New signer.  For Ed25519 signers also writes HOME/public/fw-NAME.pub,
- * the minisign public key for --minisign signatures.  Errors: PC_E_USAGE,
- * PC_E_EXISTS (signer name or token label taken), PC_E_NOTFOUND (CA), HSM
- * and store errors. */
+ * the minisign public key for --minisign signatures.  Errors: PC_E_USAGE
+ * (also: no code-signing profile in the policy, bad package names),
+ * PC_E_POLICY (the profile refuses subject, key or days), PC_E_EXISTS
+ * (signer name or token label taken), PC_E_NOTFOUND (CA), HSM and store
+ * errors. */
 pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e) PC_CHECK;
 
-/* Signers with their serial, status, key and CA. */
+/* Signers with their serial, status, key, CA and packages. */
 pc_rc ca_fw_signer_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 
 typedef struct ca_fw_sign_opts {
@@ -47,7 +54,9 @@ typedef struct ca_fw_sign_opts {
 } ca_fw_sign_opts;
 
 /* Sign an image.  Refuses (PC_E_REVOKED / PC_E_EXPIRED) a revoked or
- * expired signer; checks its own output with fwverify before writing it;
+ * expired signer, (PC_E_POLICY) a package its certificate does not list and
+ * (PC_E_STATE) a signer whose certificate lists none (made before package
+ * lists); checks its own output with fwverify before writing it;
  * writes files only after the audit event is committed, never over an
  * existing file (PC_E_EXISTS). */
 pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;

@@ -14,6 +14,7 @@
 
 #include "ca_int.h"
 #include "text.h"
+#include "fwverify.h"
 
 enum {
 	LINT_EXT_MAX = 32,
@@ -42,6 +43,10 @@ struct tbs_info {
 	x509_gn permit[LINT_NC_MAX], exclude[LINT_NC_MAX];
 	size_t npermit, nexclude;
 	bool has_nc;
+	/* the firmware signer's package list (transfer/fwverify.h) */
+	bool has_pkgs, pkgs_critical, pkgs_ok;
+	fw_pkgs pkgs;
+	char pkgs_err[PC_ERR_MSG_MAX];
 };
 
 struct lint {
@@ -234,6 +239,15 @@ static void parse_exts(pc_reader exts, struct tbs_info *t, struct lint *l)
 					(*cnt)++;
 				}
 			}
+		} else if (pc_reader_left(&oid) == fw_pkgs_oid_len &&
+		    memcmp(oid.p + oid.off, fw_pkgs_oid, fw_pkgs_oid_len) == 0) {
+			pc_err pe;
+			t->has_pkgs = true;
+			t->pkgs_critical = critical;
+			t->pkgs_ok = fw_pkgs_parse(val.p + val.off, pc_reader_left(&val), &t->pkgs,
+			    &pe) == PC_OK;
+			if (!t->pkgs_ok)
+				snprintf(t->pkgs_err, sizeof t->pkgs_err, "%s", pe.msg);
 		} else if (oid_is(oid, "2.5.29.14")) {
 			t->has_ski = true;
 		} else if (oid_is(oid, "2.5.29.35")) {
@@ -595,6 +609,31 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 	}
 	if (t->neku != n)
 		bad(l, "extKeyUsage has %zu purposes, the profile %zu", t->neku, n);
+
+	/* code signing: only a firmware signer (made in the token by
+	 * `firmware signer new`) with exactly its package list, non-critical
+	 * so that verifiers which do not know it still accept the signer */
+	if (t->has_pkgs && !t->pkgs_ok)
+		bad(l, "malformed firmware package list: %s", t->pkgs_err);
+	if (x->fw_packages == NULL) {
+		if (t->has_pkgs)
+			bad(l, "a firmware package list in a certificate that is not a firmware signer");
+		if (eku_has(t, "1.3.6.1.5.5.7.3.3") || eku_has(t, "2.5.29.37.0"))
+			bad(l, "extKeyUsage %s in a certificate that is not a firmware signer "
+			    "(code-signing certificates are made only by plantca firmware signer new)",
+			    eku_has(t, "1.3.6.1.5.5.7.3.3") ? "codeSigning" : "anyExtendedKeyUsage");
+	} else if (!t->has_pkgs) {
+		bad(l, "firmware signer without its package list (%s)", FW_PKGS_OID_TEXT);
+	} else if (t->pkgs_ok) {
+		bool same = true;
+		for (i = 0; x->fw_packages[i] != NULL && same; i++)
+			same = i < t->pkgs.n && strcmp(x->fw_packages[i], t->pkgs.name[i]) == 0;
+		if (!same || i != t->pkgs.n)
+			bad(l, "firmware package list differs from the packages asked for");
+		if (t->pkgs_critical)
+			bad(l, "firmware package list marked critical (verifiers that do not know it "
+			    "would refuse the signer)");
+	}
 
 	/* the issuer: names chain, validity nested, name constraints */
 	if (issuer_cert != NULL) {

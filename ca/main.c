@@ -40,10 +40,11 @@ static const char usage_text[] =
 "        Certificates from PKCS#10 requests (PEM or DER; EC P-256/P-384, RSA\n"
 "        2048..8192 bits with an odd exponent 3 <= e < 2^32, Ed25519).  Each\n"
 "        request's self-signature must verify.  All CSRs are checked before\n"
-"        anything is signed: one bad CSR refuses the batch.  Profiles come from the policy (plantca policy show):\n"
-"        tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing\n"
-"        by default.  Output: PEM on\n"
-"        stdout, or -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
+"        anything is signed: one bad CSR refuses the batch.  Profiles come\n"
+"        from the policy (plantca policy show): tls-server, tls-client,\n"
+"        mqtt-client, opcua-app, ldevid by default (code-signing certificates\n"
+"        come only from firmware signer new).  Output: PEM on stdout, or\n"
+"        -o FILE (all certificates), or DIR/SERIAL.pem each.\n"
 "  policy check FILE       Check a policy file (docs/policy-format.md); errors\n"
 "                          name the line.  Exit 1 if it is bad.\n"
 "  policy show             The active policy (HOME/policy.conf, else the\n"
@@ -57,13 +58,19 @@ static const char usage_text[] =
 static const char usage_text1b[] =
 "  import BUNDLE.tar       Verify a request bundle (signature by an enrolled\n"
 "                          station, segment, sequence, expiry, every hash) and\n"
-"                          queue its requests: pending, or rejected with why.\n"
+"                          check each request as sign will (policy, segment,\n"
+"                          the TBS, the pre-issuance check with the CA's name\n"
+"                          constraints; no HSM): rejected with why, else\n"
+"                          approved (approval = auto) or pending.\n"
 "  requests [--status pending|approved|rejected|signing|issued]\n"
 "                          The review screen: subject, SAN, key type, profile,\n"
 "                          station and any reason, per request.  Untrusted\n"
 "                          text is shown escaped: \\x1b (controls, bytes that\n"
 "                          are not UTF-8), \\u202e (C1, bidi, invisible).\n"
-"  approve ID... | --all   Approve pending requests.\n"
+"  approve ID... | --all   Approve pending requests.  A profile with\n"
+"                          approval = single (ldevid by default) is approved\n"
+"                          only by 'approve ID' with that ID alone; --all\n"
+"                          skips it and says so.\n"
 "  reject ID --reason TEXT Reject a pending or approved request.\n"
 "  sign                    Issue every approved request (progress on a terminal).\n"
 "                          Completes interrupted issuances first.  A request\n"
@@ -72,11 +79,12 @@ static const char usage_text1b[] =
 "                          when any was refused).  Each request yields at most\n"
 "                          one certificate, however runs are killed or started\n"
 "                          side by side: approved -> signing (serial reserved,\n"
-"                          with the intent) -> issued (with the certificate).\n"
+"                          with the intent) -> issued (with the certificate).\n";
+/* split: ISO C requires compilers to support string literals of 4095 bytes */
+static const char usage_text2[] =
 "  export SEGMENT DIR      Write the signed response bundle for a segment:\n"
 "                          new certificates, chain.pem, trust.pem, trust.p7b,\n"
-"                          signed by the CA transfer key in the token.\n";
-static const char usage_text2[] =
+"                          signed by the CA transfer key in the token.\n"
 "  certs [--segment S] [--expiring DAYS] [--revoked]\n"
 "                          Issued certificates: serial, status, expiry, profile,\n"
 "                          CA, subject, SAN.\n"
@@ -109,9 +117,12 @@ static const char usage_text2[] =
 "        records both times and TEXT.\n";
 static const char usage_text3[] =
 "  firmware signer new NAME --ca CA --subject DN [--key ALG] [--days N]\n"
+"        [--package P]...\n"
 "        Firmware signer: key in the token (ec-p256 default, ec-p384, ed25519)\n"
-"        and a code-signing certificate (EKU codeSigning) from CA.\n"
-"  firmware signer list    Signers with certificate serial and status.\n"
+"        and a code-signing certificate from CA under the policy's profile\n"
+"        code-signing, naming the packages it may sign (default: NAME); the\n"
+"        verifiers refuse its signatures for any other package.\n"
+"  firmware signer list    Signers with certificate serial, status, packages.\n"
 "  firmware sign IMAGE --signer NAME --fw-version V [--package P]\n"
 "        [--target OID]... [-o FILE] [--minisign]\n"
 "        Detached CMS signature (DER, default IMAGE.p7s) with the RFC 4108\n"
@@ -121,7 +132,8 @@ static const char usage_text3[] =
 "  firmware verify IMAGE SIG --trust FILE [--crl FILE]... [--min-version V]\n"
 "        [--target OID]\n"
 "        Check a firmware signature: digest, signature, chain to --trust,\n"
-"        codeSigning, revocation, rollback, target.  Exit 0 valid, 1 refused.\n"
+"        codeSigning, the signer's package list, revocation, rollback,\n"
+"        target.  Exit 0 valid, 1 refused.\n"
 "  firmware publish SEGMENT SIG\n"
 "        Queue a firmware signature for the segment's next response bundle.\n"
 "  audit log               The audit trail, oldest first.\n"
@@ -208,9 +220,9 @@ struct args {
 	const char **permit;
 	size_t npermit;
 	/* firmware */
-	const char *signer, *fw_version, *package, *min_version;
-	const char **targets, **trust, **crls;
-	size_t ntargets, ntrust, ncrls;
+	const char *signer, *fw_version, *min_version;
+	const char **targets, **trust, **crls, **packages;
+	size_t ntargets, ntrust, ncrls, npackages;
 	bool minisign;
 	char **pos;       /* positional arguments, verb first */
 	int npos;
@@ -269,7 +281,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->targets = calloc((size_t)argc + 1, sizeof *a->targets);
 	a->trust = calloc((size_t)argc + 1, sizeof *a->trust);
 	a->crls = calloc((size_t)argc + 1, sizeof *a->crls);
-	if (!a->permit || !a->pos || !a->targets || !a->trust || !a->crls)
+	a->packages = calloc((size_t)argc + 1, sizeof *a->packages);
+	if (!a->permit || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
 		return usage_error("%s", "out of memory");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -322,7 +335,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_SIGNER: a->signer = optarg; break;
 		case OPT_FW_VERSION: a->fw_version = optarg; break;
-		case OPT_PACKAGE: a->package = optarg; break;
+		case OPT_PACKAGE: a->packages[a->npackages++] = optarg; break;
 		case OPT_TARGET: a->targets[a->ntargets++] = optarg; break;
 		case OPT_TRUST: a->trust[a->ntrust++] = optarg; break;
 		case OPT_CRL: a->crls[a->ncrls++] = optarg; break;
@@ -354,7 +367,8 @@ static void args_free(struct args *a)
 	free(a->targets);
 	free(a->trust);
 	free(a->crls);
-	a->targets = a->trust = a->crls = NULL;
+	free(a->packages);
+	a->targets = a->trust = a->crls = a->packages = NULL;
 	a->permit = NULL;
 	a->pos = NULL;
 }
@@ -472,7 +486,7 @@ int main(int argc, char **argv)
 			rc = ca_fw_signer_list(&c, stdout, &e);
 		} else {
 			ca_fw_signer_opts o = { a.npos == 4 ? a.pos[3] : NULL, a.ca, a.subject, a.key,
-				a.days };
+				a.days, a.packages, a.npackages };
 			if (a.npos != 4 || strcmp(a.pos[2], "new") != 0) {
 				st = usage_error("%s", "usage: plantca firmware signer new NAME --ca CA "
 				    "--subject DN | firmware signer list");
@@ -481,10 +495,14 @@ int main(int argc, char **argv)
 			rc = ca_fw_signer_new(&c, &o, &e);
 		}
 	} else if (verb_is(&a, "firmware", "sign")) {
-		ca_fw_sign_opts o = { a.npos == 3 ? a.pos[2] : NULL, a.signer, a.fw_version, a.package,
-			a.targets, a.ntargets, a.out, a.minisign };
+		ca_fw_sign_opts o = { a.npos == 3 ? a.pos[2] : NULL, a.signer, a.fw_version,
+			a.npackages ? a.packages[0] : NULL, a.targets, a.ntargets, a.out, a.minisign };
 		if ((st = need_pos(&a, 3, "firmware sign IMAGE --signer NAME --fw-version V")) != 0)
 			goto out_st;
+		if (a.npackages > 1) {
+			st = usage_error("%s", "firmware sign takes one --package");
+			goto out_st;
+		}
 		rc = ca_fw_sign(&c, &o, &e);
 	} else if (verb_is(&a, "firmware", "publish")) {
 		if ((st = need_pos(&a, 4, "firmware publish SEGMENT SIG")) != 0)

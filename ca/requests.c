@@ -581,53 +581,125 @@ static pc_rc set_status(ca_ctx *c, const uint64_t *ids, size_t n, const char *fr
 	return store_commit(t, e);
 }
 
+/* A request whose profile wants approval = single is approved only by an
+ * `approve ID` that names it alone: the officer looked at that one request.
+ * A profile the active policy does not define counts as single too (sign
+ * would refuse it anyway; a bulk approval must not wave it through). */
+static bool needs_single(const policy *pol, const char *profile)
+{
+	policy_approval a;
+
+	return !policy_profile_approval(pol, profile, &a) || a == POLICY_APPROVAL_SINGLE;
+}
+
+static void single_msg(pc_buf *b, uint64_t id, const char *profile)
+{
+	pc_buf_printf(b, "request %" PRIu64 " (profile %s) needs its own approval: plantca approve %"
+	    PRIu64, id, profile, id);
+}
+
 pc_rc ca_approve(ca_ctx *c, const char *const *ids, size_t n, bool all, pc_err *e)
 {
+	ca_request_list l;
+	store_txn *t;
+	policy *pol = NULL;
 	uint64_t *v = NULL;
-	size_t i, count = 0;
+	size_t *skip = NULL;      /* indexes into l of the requests --all left */
+	size_t i, count = 0, nskip = 0;
 	pc_rc rc = PC_OK;
 
 	if (all == (n > 0))
 		return pc_fail(e, PC_E_USAGE, "usage: plantca approve ID... | --all");
+	memset(&l, 0, sizeof l);
+	PC_TRY(ca_policy_active(c->home, &pol, e));
 	if (all) {
-		ca_request_list l;
-		store_txn *t;
-		memset(&l, 0, sizeof l);
 		l.status = "pending";
-		PC_TRY(store_begin(c->st, false, &t, e));
+		if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+			goto out;
 		rc = ca_requests_load(t, &l, e);
 		store_abort(t);
-		if (rc == PC_OK && l.n > 0 && (v = calloc(l.n, sizeof *v)) == NULL)
+		if (rc == PC_OK && l.n > 0 && ((v = calloc(l.n, sizeof *v)) == NULL ||
+		    (skip = calloc(l.n, sizeof *skip)) == NULL))
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		for (i = 0; rc == PC_OK && i < l.n; i++)
-			v[count++] = l.v[i].id;
-		ca_request_list_free(&l);
-		if (rc == PC_OK && count == 0) {
+		/* skipped, and said so: approve --all is never the officer's
+		 * look at a request that needs one */
+		for (i = 0; rc == PC_OK && i < l.n; i++) {
+			if (needs_single(pol, l.v[i].profile))
+				skip[nskip++] = i;
+			else
+				v[count++] = l.v[i].id;
+		}
+		if (rc != PC_OK)
+			goto out;
+		if (count == 0 && nskip == 0) {
 			if (!c->json)
 				printf("no pending requests\n");
 			else
-				printf("{\"approved\":[]}\n");
-			return PC_OK;
+				printf("{\"approved\":[],\"skipped\":[]}\n");
+			goto out;
 		}
 	} else {
 		v = calloc(n, sizeof *v);
-		if (v == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		if (v == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
 		for (i = 0; rc == PC_OK && i < n; i++)
 			rc = parse_id(ids[i], &v[count++], e);
-	}
-	if (rc == PC_OK)
-		rc = set_status(c, v, count, "pending", NULL, "approved", NULL, "approve", e);
-	if (rc == PC_OK) {
-		if (c->json) {
-			printf("{\"approved\":[");
-			for (i = 0; i < count; i++)
-				printf("%s%" PRIu64, i ? "," : "", v[i]);
-			printf("]}\n");
-		} else {
-			printf("approved %zu request(s); plantca sign issues them\n", count);
+		/* several ids: none of them may need a single approval (the
+		 * profile of a request never changes, so a read is enough) */
+		if (rc == PC_OK && count > 1 && (rc = store_begin(c->st, false, &t, e)) == PC_OK) {
+			pc_buf msg = PC_BUF_INIT;
+			for (i = 0; rc == PC_OK && i < count; i++) {
+				ca_request r;
+				pc_err ignored;
+				if (ca_request_get(t, v[i], &r, &ignored) != PC_OK)
+					continue;      /* set_status names a missing request */
+				if (needs_single(pol, r.profile)) {
+					if (msg.len)
+						pc_buf_str(&msg, "; ");
+					single_msg(&msg, r.id, r.profile);
+				}
+				ca_request_free(&r);
+			}
+			store_abort(t);
+			if (msg.len) {
+				pc_buf_byte(&msg, 0);
+				rc = pc_buf_ok(&msg) ? pc_fail(e, PC_E_POLICY, "%s (nothing approved)",
+				    (const char *)msg.p) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			}
+			pc_buf_free(&msg);
 		}
+		if (rc != PC_OK)
+			goto out;
 	}
+	if (count > 0 &&
+	    (rc = set_status(c, v, count, "pending", NULL, "approved", NULL, "approve", e)) != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("{\"approved\":[");
+		for (i = 0; i < count; i++)
+			printf("%s%" PRIu64, i ? "," : "", v[i]);
+		printf("],\"skipped\":[");
+		for (i = 0; i < nskip; i++) {
+			printf("%s{\"id\":%" PRIu64 ",\"profile\":", i ? "," : "", l.v[skip[i]].id);
+			json_str(stdout, l.v[skip[i]].profile);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		for (i = 0; i < nskip; i++) {
+			pc_buf m = PC_BUF_INIT;
+			single_msg(&m, l.v[skip[i]].id, l.v[skip[i]].profile);
+			printf("%.*s\n", (int)m.len, m.p ? (const char *)m.p : "");
+			pc_buf_free(&m);
+		}
+		printf("approved %zu request(s); plantca sign issues them\n", count);
+	}
+out:
+	ca_request_list_free(&l);
+	policy_free(pol);
+	free(skip);
 	free(v);
 	return rc;
 }
@@ -650,6 +722,24 @@ pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e)
 }
 
 /* ---------------------------------------------------------------- sign */
+
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const x509_csr *csr,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
+    const char *what, ca_job *j, pc_err *e)
+{
+	uint8_t ikid[X509_KEYID_LEN];
+
+	memset(j, 0, sizeof *j);
+	if (x509_keyid(issuer->v.spki, issuer->v.spki_len, ikid) != PC_OK)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate",
+		    r->ca);
+	/* days 0: a station asks for the profile's default validity */
+	if (csr != NULL)
+		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    csr, source, what, r->segment, r->station, 0, j, e);
+	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
+	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
+}
 
 /* Requests that failed their checks at signing time are rejected with the
  * reason, each only if it is still approved (checked in the transaction),
@@ -759,7 +849,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		ca_request *r = &l.v[i];
 		ca_rec issuer;
 		hsm_key *ik;
-		uint8_t ikid[X509_KEYID_LEN];
+		const uint8_t *sa = NULL;
+		size_t sal = 0;
 		char what[600];
 		size_t sl = strlen(r->bundle) + strlen(r->member) + 32;
 		pc_err pe;
@@ -771,8 +862,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		store_abort(t);
 		if (prc == PC_OK) {
 			prc = ca_key_for(c, r->ca, issuer.key_uri, &ik, &pe);
-			if (prc == PC_OK && x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK)
-				prc = pc_fail(&pe, PC_E_STORE_CORRUPT, "CA '%s': malformed key", r->ca);
+			if (prc == PC_OK)
+				sa = hsm_key_sigalg(ik, &sal);
 			if (prc == PC_OK && (sources[i] = malloc(sl)) == NULL)
 				prc = pc_fail(&pe, PC_E_NOMEM, "out of memory");
 			if (prc == PC_OK) {
@@ -780,8 +871,8 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 				    r->member);
 				snprintf(what, sizeof what, "request %" PRIu64 " (%s/%s)", r->id, r->bundle,
 				    r->member);
-				prc = ca_prepare_leaf(r->ca, pol, r->profile, &issuer, ik, ikid, r->csr,
-				    r->csr_len, sources[i], what, r->segment, r->station, 0, &jobs[i], &pe);
+				prc = ca_request_prepare(pol, r, NULL, &issuer, sa, sal, sources[i], what,
+				    &jobs[i], &pe);
 			}
 			ca_rec_free(&issuer);
 		}

@@ -992,6 +992,8 @@ pc_rc x509_tbs_build(const x509_tbs_params *p, pc_buf *out, pc_err *e)
 		pc_der_end(&d);
 		ext_end(&d);
 	}
+	if (p->extra_ext_len > 0)
+		pc_der_raw(&d, p->extra_ext, p->extra_ext_len);
 
 	pc_der_end(&d);
 	pc_der_end(&d);

@@ -134,6 +134,9 @@ typedef struct x509_tbs_params {
 	const char *const *eku;      /* dotted OIDs, NULL-terminated, or NULL */
 	const x509_gn *san; size_t nsan;
 	const x509_gn *permit; size_t npermit;   /* name constraints (CA only) */
+	/* further extensions, each a whole DER Extension SEQUENCE, appended
+	 * as given (the firmware signer's package list); NULL: none */
+	const uint8_t *extra_ext; size_t extra_ext_len;
 } x509_tbs_params;
 
 enum {

@@ -43,6 +43,10 @@ typedef enum hsm_alg {
  * "rsa-4096" ("rsa4096"), "ed25519".  PC_E_USAGE names the bad value. */
 pc_rc hsm_alg_parse(const char *name, hsm_alg *out, pc_err *e) PC_CHECK;
 const char *hsm_alg_name(hsm_alg alg);  /* canonical name, e.g. "ec-p256" */
+/* DER AlgorithmIdentifier of the signatures keys of `alg` make (see
+ * hsm_key_sigalg); needs no token, session or PIN.  Static bytes; NULL and
+ * *len 0 for an unknown alg. */
+const uint8_t *hsm_alg_sigalg(hsm_alg alg, size_t *len);
 
 /* Load `module_path` (any PKCS#11 module), C_Initialize it, find the token
  * named by `token` (a token label, or an RFC 7512 "pkcs11:" URI whose token
@@ -94,7 +98,8 @@ hsm_alg hsm_key_alg(const hsm_key *k);
 const uint8_t *hsm_key_spki(const hsm_key *k, size_t *len);
 /* DER AlgorithmIdentifier of the signatures hsm_sign() makes with this key:
  * ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384), sha256WithRSA-
- * Encryption with NULL parameters (RSA), id-Ed25519 (no parameters). */
+ * Encryption with NULL parameters (RSA), id-Ed25519 (no parameters);
+ * hsm_alg_sigalg(hsm_key_alg(k)), static bytes. */
 const uint8_t *hsm_key_sigalg(const hsm_key *k, size_t *len);
 
 /* Sign `msg` (hashing it as the signature algorithm says; Ed25519 signs the

@@ -73,8 +73,6 @@ struct hsm_key {
 	char *uri;
 	uint8_t *spki;
 	size_t spki_len;
-	uint8_t *sigalg;
-	size_t sigalg_len;
 	size_t sig_len;                /* raw C_Sign output: 2*field, k, 64 */
 	/* The wolfSSL key bound to our device id (EC and RSA): it carries the
 	 * public part, which wolfSSL wants, and CKA_ID, by which the crypto

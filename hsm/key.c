@@ -210,39 +210,6 @@ static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
 	return PC_OK;
 }
 
-/* AlgorithmIdentifier of our signatures: RFC 5758 §3.2 (ECDSA, parameters
- * absent), RFC 4055 §5 (sha256WithRSAEncryption, NULL), RFC 8410 §3. */
-static pc_rc build_sigalg(hsm_key *k, pc_err *e)
-{
-	pc_der d;
-
-	pc_der_init(&d);
-	pc_der_begin(&d, DER_SEQUENCE);
-	switch (k->alg) {
-	case HSM_EC_P256:
-		pc_der_oid(&d, HSM_OID(HSM_OID_ECDSA_SHA256));
-		break;
-	case HSM_EC_P384:
-		pc_der_oid(&d, HSM_OID(HSM_OID_ECDSA_SHA384));
-		break;
-	case HSM_RSA_3072:
-	case HSM_RSA_4096:
-		pc_der_oid(&d, HSM_OID(HSM_OID_SHA256_RSA));
-		pc_der_null(&d);
-		break;
-	case HSM_ED25519:
-		pc_der_oid(&d, HSM_OID(HSM_OID_ED25519));
-		break;
-	}
-	pc_der_end(&d);
-	if (!pc_der_ok(&d)) {
-		pc_der_free(&d);
-		return pc_fail(e, PC_E_NOMEM, "%s: cannot encode the signature algorithm", k->what);
-	}
-	k->sigalg = pc_buf_steal(&d.b, &k->sigalg_len);
-	return PC_OK;
-}
-
 /* CKA_EC_POINT is a DER OCTET STRING holding the point (PKCS#11 2.40
  * §2.3.3), but some modules return the bare point, notably for Ed25519.
  * The two forms have different lengths, so accepting both is unambiguous. */
@@ -373,8 +340,9 @@ static pc_rc load_public(hsm_key *k, pc_err *e)
 	}
 	free(v1);
 	free(v2);
-	if (rc == PC_OK)
-		rc = build_sigalg(k, e);
+	if (rc == PC_OK && hsm_alg_sigalg(k->alg, &(size_t){ 0 }) == NULL)
+		rc = pc_fail(e, PC_E_INTERNAL, "%s: no signature algorithm for %s", k->what,
+		    hsm_alg_name(k->alg));
 	if (rc == PC_OK)
 		rc = build_uri(k, e);
 	return rc;
@@ -454,7 +422,6 @@ void hsm_key_free(hsm_key *k)
 	free(k->label);
 	free(k->uri);
 	free(k->spki);
-	free(k->sigalg);
 	free(k);
 }
 
@@ -792,6 +759,5 @@ const uint8_t *hsm_key_spki(const hsm_key *k, size_t *len)
 
 const uint8_t *hsm_key_sigalg(const hsm_key *k, size_t *len)
 {
-	*len = k->sigalg_len;
-	return k->sigalg;
+	return hsm_alg_sigalg(k->alg, len);
 }

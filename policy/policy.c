@@ -79,7 +79,10 @@ struct profile {
 	unsigned san_max_type[SAN_TYPES];  /* 0: no limit */
 	struct strlist dns, uri, email;    /* globs, prefixes, globs */
 	struct iplist ip;
-	bool officer;
+	policy_approval approval;
+	/* EKU codeSigning or anyExtendedKeyUsage: a certificate that could
+	 * sign firmware, never made from a request (see signs_code_why) */
+	bool signs_code, has_codesign;
 	const char *keys_text, *ku_text, *ku_rsa_text, *eku_text;
 };
 
@@ -98,6 +101,9 @@ struct policy {
 	size_t nprof;
 	struct segment *seg;
 	size_t nseg;
+	/* [segment *]: the rules for every segment the file does not name */
+	struct segment defseg;
+	bool has_defseg;
 	char hash[2 * crypto_hash_sha256_BYTES + 1];
 	const char *source;
 	const char *names;
@@ -158,6 +164,9 @@ static const struct named eku_names[] = {
 	{ "codeSigning", "1.3.6.1.5.5.7.3.3", 0 }, { "emailProtection", "1.3.6.1.5.5.7.3.4", 0 },
 	{ "timeStamping", "1.3.6.1.5.5.7.3.8", 0 }, { "OCSPSigning", "1.3.6.1.5.5.7.3.9", 0 },
 };
+
+#define OID_EKU_CODE_SIGNING "1.3.6.1.5.5.7.3.3"
+#define OID_EKU_ANY "2.5.29.37.0"      /* anyExtendedKeyUsage, RFC 5280 §4.2.1.12 */
 
 static const struct named san_names[] = {
 	{ "dns", NULL, POLICY_SAN_DNS }, { "ip", NULL, POLICY_SAN_IP },
@@ -684,11 +693,13 @@ static pc_rc profile_key(struct parser *ps, const char *key, const char *v)
 		pr->ca = v;
 	} else if (strcmp(key, "approval") == 0) {
 		if (strcmp(v, "auto") == 0)
-			pr->officer = false;
+			pr->approval = POLICY_APPROVAL_AUTO;
 		else if (strcmp(v, "officer") == 0)
-			pr->officer = true;
+			pr->approval = POLICY_APPROVAL_OFFICER;
+		else if (strcmp(v, "single") == 0)
+			pr->approval = POLICY_APPROVAL_SINGLE;
 		else
-			return perr(ps, "approval: '%s': expected auto or officer", v);
+			return perr(ps, "approval: '%s': expected auto, officer or single", v);
 	} else {
 		return perr(ps, "unknown profile key '%s'", key);
 	}
@@ -713,6 +724,12 @@ static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
 	struct segment *sg = ps->cur_seg;
 	size_t i;
 
+	/* a segment the file does not name keeps what stands for it outside
+	 * the file: its stations' enrollment (plantca station add), its CA,
+	 * and that CA's name constraints; the file adds its profiles only */
+	if (sg == &ps->p->defseg && strcmp(key, "profiles") != 0)
+		return perr(ps, "[segment *] takes only 'profiles' (a segment the file does not name "
+		    "keeps its enrolled stations, its CA and the CA's name constraints)");
 	if (strcmp(key, "stations") == 0) {
 		PC_TRY(split_list(ps, key, v, &sg->stations));
 		for (i = 0; i < sg->stations.n; i++)
@@ -775,6 +792,12 @@ static pc_rc section_end(struct parser *ps)
 		if ((pr->san_require & ~pr->san_allow) != 0)
 			return perr(ps, "profile %s: san-require names a type that san-allow does not",
 			    pr->name);
+		for (size_t i = 0; i < pr->neku; i++) {
+			if (strcmp(pr->eku[i], OID_EKU_CODE_SIGNING) == 0)
+				pr->signs_code = pr->has_codesign = true;
+			else if (strcmp(pr->eku[i], OID_EKU_ANY) == 0)
+				pr->signs_code = true;
+		}
 	}
 	if (sg != NULL) {
 		ps->line = sg->line;
@@ -811,6 +834,16 @@ static pc_rc section_start(struct parser *ps, char *s)
 	n = strlen(name);
 	while (n > 0 && name[n - 1] == ' ')
 		name[--n] = '\0';
+	if (!prof && strcmp(name, "*") == 0) {
+		if (p->has_defseg)
+			return perr(ps, "segment * defined twice (first at line %d)", p->defseg.line);
+		p->has_defseg = true;
+		ps->cur_seg = &p->defseg;
+		memset(ps->cur_seg, 0, sizeof *ps->cur_seg);
+		ps->cur_seg->line = ps->line;
+		ps->cur_seg->name = "*";
+		return PC_OK;
+	}
 	if (!name_ok(name))
 		return perr(ps, "'%s' is not a valid name ([A-Za-z0-9][A-Za-z0-9._-]*, at most %d)",
 		    name, POLICY_NAME_MAX);
@@ -916,8 +949,8 @@ static pc_rc check_refs(struct parser *ps)
 		ps->line = ps->line > 0 ? ps->line : 1;
 		return perr(ps, "no profiles");
 	}
-	for (i = 0; i < p->nseg; i++) {
-		struct segment *sg = &p->seg[i];
+	for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
+		struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;
 		for (j = 0; j < sg->profiles.n; j++) {
 			for (k = 0; k < p->nprof; k++)
 				if (strcmp(p->prof[k].name, sg->profiles.v[j]) == 0)
@@ -926,6 +959,16 @@ static pc_rc check_refs(struct parser *ps)
 				ps->line = sg->profiles_line;
 				return perr(ps, "segment %s: profile '%s' is not defined", sg->name,
 				    sg->profiles.v[j]);
+			}
+			/* a station's request never makes a certificate that
+			 * could sign firmware (the hard rule in policy_decide;
+			 * refused here so that no file pretends otherwise) */
+			if (p->prof[k].signs_code) {
+				ps->line = sg->profiles_line;
+				return perr(ps, "segment %s: profile %s makes code-signing certificates (%s), "
+				    "which are never issued from a station's request (`plantca firmware "
+				    "signer new` makes signers)", sg->name, p->prof[k].name,
+				    p->prof[k].has_codesign ? "codeSigning" : "anyExtendedKeyUsage");
 			}
 			if (p->prof[k].ca && sg->ca && strcmp(p->prof[k].ca, sg->ca) != 0) {
 				ps->line = sg->profiles_line;
@@ -1076,6 +1119,21 @@ bool policy_has_profile(const policy *p, const char *name)
 bool policy_has_segment(const policy *p, const char *name)
 {
 	return find_segment(p, name) != NULL;
+}
+
+bool policy_covers_segment(const policy *p, const char *name)
+{
+	return name != NULL && (p->has_defseg || find_segment(p, name) != NULL);
+}
+
+bool policy_profile_approval(const policy *p, const char *name, policy_approval *out)
+{
+	const struct profile *pr = find_profile(p, name);
+
+	if (pr == NULL)
+		return false;
+	*out = pr->approval;
+	return true;
 }
 
 /* ------------------------------------------------------------ decision */
@@ -1368,24 +1426,40 @@ pc_rc policy_decide(const policy *p, const policy_request *r, policy_decision *d
 		goto out;
 	}
 	d->profile = pr->name;
-	d->needs_approval = pr->officer;
+	d->approval = pr->approval;
+	d->needs_approval = pr->approval != POLICY_APPROVAL_AUTO;
+	/* Firmware signing means nothing if a request can obtain a signer:
+	 * whatever the file says, a certificate that could sign code is made
+	 * only for a key generated in the token by `firmware signer new`. */
+	if (pr->signs_code && !r->fw_signer)
+		violation(d, "profile %s: %scode-signing certificates are made only by `plantca "
+		    "firmware signer new` on the CA workstation", pr->name, pr->has_codesign ? "" :
+		    "anyExtendedKeyUsage would let the certificate sign code; ");
+	if (r->fw_signer && !pr->has_codesign)
+		violation(d, "profile %s does not give codeSigning, which a firmware signer needs",
+		    pr->name);
 	if (r->segment != NULL) {
+		const char *sgname = r->segment;
 		sg = find_segment(p, r->segment);
+		if (sg == NULL && p->has_defseg)
+			sg = &p->defseg;   /* profiles only: no stations or names of its own */
 		if (sg == NULL) {
 			violation(d, "segment '%s' is not in the policy", r->segment);
 			rc = PC_E_USAGE;
 			goto out;
 		}
-		if (r->station != NULL && !strlist_has(&sg->stations, r->station))
-			violation(d, "station %s is not enrolled for segment %s", r->station, sg->name);
+		if (sg != &p->defseg && r->station != NULL && !strlist_has(&sg->stations, r->station))
+			violation(d, "station %s is not enrolled for segment %s", r->station, sgname);
 		if (!strlist_has(&sg->profiles, pr->name)) {
 			char list[512];
 			list_text(&sg->profiles, list, sizeof list);
-			violation(d, "profile %s is not allowed in segment %s (%s)", pr->name, sg->name, list);
+			violation(d, "profile %s is not allowed in segment %s (%s)", pr->name, sgname, list);
 		}
 		if (sg->ca && r->ca && strcmp(sg->ca, r->ca) != 0)
-			violation(d, "CA '%s' does not serve segment %s (its CA is '%s')", r->ca, sg->name,
+			violation(d, "CA '%s' does not serve segment %s (its CA is '%s')", r->ca, sgname,
 			    sg->ca);
+		if (sg == &p->defseg)
+			sg = NULL;         /* the name space is the issuing CA's constraints */
 	}
 	if (pr->ca && r->ca && strcmp(pr->ca, r->ca) != 0)
 		violation(d, "profile %s issues only from CA '%s', not '%s'", pr->name, pr->ca, r->ca);
@@ -1432,6 +1506,16 @@ out:
 }
 
 /* ------------------------------------------------------------ describe */
+
+static const char *approval_name(policy_approval a)
+{
+	switch (a) {
+	case POLICY_APPROVAL_AUTO: return "auto";
+	case POLICY_APPROVAL_OFFICER: return "officer";
+	case POLICY_APPROVAL_SINGLE: return "single";
+	}
+	return "?";
+}
 
 static void json_s(pc_buf *b, const char *s)
 {
@@ -1572,11 +1656,12 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 				json_s(b, pr->ca);
 			else
 				pc_buf_str(b, "null");
-			pc_buf_printf(b, ",\"approval\":\"%s\"}", pr->officer ? "officer" : "auto");
+			pc_buf_printf(b, ",\"approval\":\"%s\",\"signer_only\":%s}",
+			    approval_name(pr->approval), pr->signs_code ? "true" : "false");
 		}
 		pc_buf_str(b, "],\"segments\":[");
-		for (i = 0; i < p->nseg; i++) {
-			const struct segment *sg = &p->seg[i];
+		for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
+			const struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;
 			pc_buf_str(b, i ? ",{\"name\":" : "{\"name\":");
 			json_s(b, sg->name);
 			json_list(b, "stations", &sg->stations);
@@ -1625,11 +1710,19 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 		if (pr->san_max)
 			pc_buf_printf(b, "  SANs at most   %u\n", pr->san_max);
 		pc_buf_printf(b, "  issuing CA     %s\n  approval       %s\n", pr->ca ? pr->ca : "(any)",
-		    pr->officer ? "officer" : "auto");
+		    pr->signs_code ? "never from a request: firmware signers only (plantca firmware "
+		    "signer new)" : approval_name(pr->approval));
 	}
-	for (i = 0; i < p->nseg; i++) {
-		const struct segment *sg = &p->seg[i];
+	for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
+		const struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;
 		char l[512];
+		if (sg == &p->defseg) {
+			list_text(&sg->profiles, l, sizeof l);
+			pc_buf_printf(b, "\nsegment * (every segment this file does not name)\n"
+			    "  profiles       %s\n  stations, CA, names: the enrollment in the store and "
+			    "the CA's name constraints\n", l);
+			continue;
+		}
 		pc_buf_printf(b, "\nsegment %s\n", sg->name);
 		list_text(&sg->stations, l, sizeof l);
 		pc_buf_printf(b, "  stations       %s\n", l[0] ? l : "(none)");

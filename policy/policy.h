@@ -77,6 +77,13 @@ typedef struct policy_san {
 	size_t len;
 } policy_san;
 
+/* How a request under a profile is approved (`approval =`). */
+typedef enum policy_approval {
+	POLICY_APPROVAL_AUTO = 0,   /* approved at import when every check passes */
+	POLICY_APPROVAL_OFFICER,    /* waits for plantca approve (ID... or --all) */
+	POLICY_APPROVAL_SINGLE,     /* waits for plantca approve ID, that ID alone */
+} policy_approval;
+
 /* What is asked for. */
 typedef struct policy_request {
 	const char *what;          /* message prefix: "request 17 (b.tar/x.csr)" or the file name */
@@ -91,6 +98,12 @@ typedef struct policy_request {
 	const policy_san *san;
 	size_t nsan;
 	unsigned days;             /* validity asked for; 0: the profile's default */
+	/* A firmware signer that `plantca firmware signer new` makes: its key
+	 * was generated in the token on the CA workstation, no CSR is
+	 * involved, and only then may a code-signing profile (one whose EKU
+	 * has codeSigning or anyExtendedKeyUsage) decide.  Every request that
+	 * carries a CSR has it false, and a code-signing profile refuses it. */
+	bool fw_signer;
 } policy_request;
 
 /* One subject attribute of the certificate: from the profile's template
@@ -104,7 +117,8 @@ typedef struct policy_out_attr {
 
 typedef struct policy_decision {
 	bool allow;
-	bool needs_approval;       /* profile says approval = officer */
+	bool needs_approval;       /* approval is officer or single */
+	policy_approval approval;  /* the profile's approval */
 	const char *profile;       /* canonical profile name (into the policy) */
 	const char *ca;            /* issuing CA: segment's, else profile's, else the request's */
 	unsigned key_usage;        /* POLICY_KU_* for this key type */
@@ -141,6 +155,11 @@ const char *policy_hash(const policy *p);
 const char *policy_source(const policy *p);
 bool policy_has_profile(const policy *p, const char *name);
 bool policy_has_segment(const policy *p, const char *name);
+/* The file has rules for segment `name`: its own [segment NAME], or the
+ * [segment *] that stands for every segment the file does not name. */
+bool policy_covers_segment(const policy *p, const char *name);
+/* Profile `name`'s approval; false if there is no such profile. */
+bool policy_profile_approval(const policy *p, const char *name, policy_approval *out);
 /* Profile names, comma-separated, for usage messages; into p. */
 const char *policy_profile_names(const policy *p);
 

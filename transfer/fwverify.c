@@ -67,6 +67,10 @@
 #define OID_EKU_CODESIGN "\x2b\x06\x01\x05\x05\x07\x03\x03"          /* 1.3.6.1.5.5.7.3.3 */
 #define OID(o) (const uint8_t *)(o), (sizeof(o) - 1)
 
+/* FW_PKGS_OID_TEXT in DER: 2*40+25, then the arc in base 128 */
+const uint8_t fw_pkgs_oid[] = { 0x69, 0xc9, 0xb9, 0xde, 0x9f, 0xff, 0x9d, 0xea, 0xd5, 0x20 };
+const size_t fw_pkgs_oid_len = sizeof fw_pkgs_oid;
+
 enum { RSA_MAX_BYTES = 512, RSA_MIN_BITS = 2048 };
 
 /* keyUsage bits as numbered in RFC 5280 §4.2.1.3 */
@@ -887,6 +891,113 @@ static pc_rc verify_sig(const uint8_t *spki, size_t spki_len, const uint8_t *alg
 	}
 }
 
+/* ------------------------------------------------- signer package list */
+
+bool fw_package_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > FW_PKG_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == ':')
+			return false;
+	return true;
+}
+
+bool fw_pkgs_has(const fw_pkgs *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], name) == 0)
+			return true;
+	return false;
+}
+
+void fw_pkgs_text(const fw_pkgs *p, const char *sep, char *out, size_t n)
+{
+	size_t i, off = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < p->n && off < n; i++) {
+		int w = snprintf(out + off, n - off, "%s%s", i ? sep : "", p->name[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+pc_rc fw_pkgs_parse(const uint8_t *der, size_t len, fw_pkgs *out, pc_err *e)
+{
+	pc_reader r = pc_reader_make(der, len), seq, s;
+	const uint8_t *p;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	if (!pc_der_read(&r, DER_SEQUENCE, &seq) || !pc_reader_done(&r))
+		return pc_fail(e, PC_E_INPUT, "firmware package list is not one SEQUENCE");
+	if (pc_reader_left(&seq) == 0)
+		return pc_fail(e, PC_E_INPUT, "firmware package list is empty");
+	while (pc_reader_left(&seq) > 0) {
+		if (!pc_der_read(&seq, DER_UTF8STRING, &s))
+			return pc_fail(e, PC_E_INPUT, "firmware package list: an entry is not a "
+			    "UTF8String");
+		if (out->n == FW_SIGNER_PKGS_MAX)
+			return pc_fail(e, PC_E_INPUT, "firmware package list: more than %d names",
+			    FW_SIGNER_PKGS_MAX);
+		n = pc_reader_left(&s);
+		p = pc_reader_take(&s, n);
+		if (p == NULL || !fw_package_name_ok((const char *)p, n))
+			return pc_fail(e, PC_E_INPUT, "firmware package list: entry %zu is empty, "
+			    "longer than %d bytes or not printable ASCII without space and ':'",
+			    out->n + 1, FW_PKG_MAX);
+		memcpy(out->name[out->n], p, n);
+		out->name[out->n][n] = '\0';
+		/* fw_pkgs_has() looks at the n names before this one */
+		if (fw_pkgs_has(out, out->name[out->n]))
+			return pc_fail(e, PC_E_INPUT, "firmware package list: '%s' appears twice",
+			    out->name[out->n]);
+		out->n++;
+	}
+	return PC_OK;
+}
+
+pc_rc fw_pkgs_ext_encode(const char *const *names, size_t n, pc_buf *out, pc_err *e)
+{
+	pc_der d;
+	size_t i, j;
+
+	if (n == 0 || n > FW_SIGNER_PKGS_MAX)
+		return pc_fail(e, PC_E_USAGE, "a signer names 1 to %d packages, not %zu",
+		    FW_SIGNER_PKGS_MAX, n);
+	for (i = 0; i < n; i++) {
+		if (!fw_package_name_ok(names[i], strlen(names[i])))
+			return pc_fail(e, PC_E_USAGE, "package name '%s': 1-%d printable characters, "
+			    "no ':' or space", names[i], FW_PKG_MAX);
+		for (j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				return pc_fail(e, PC_E_USAGE, "package '%s' given twice", names[i]);
+	}
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);             /* Extension, critical absent (FALSE) */
+	pc_der_oid(&d, fw_pkgs_oid, fw_pkgs_oid_len);
+	pc_der_begin(&d, DER_OCTET_STRING);
+	pc_der_begin(&d, DER_SEQUENCE);
+	for (i = 0; i < n; i++)
+		pc_der_tlv(&d, DER_UTF8STRING, names[i], strlen(names[i]));
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	if (!pc_der_ok(&d)) {
+		pc_der_free(&d);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	pc_buf_append(out, d.b.p, d.b.len);
+	pc_der_free(&d);
+	return pc_buf_ok(out) ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
+}
+
 /* ------------------------------------------------------ certificates */
 
 typedef struct fw_cert {
@@ -904,6 +1015,8 @@ typedef struct fw_cert {
 	bool has_ku;
 	unsigned ku;            /* bit n = RFC 5280 KeyUsage bit n */
 	bool has_eku, eku_codesign, eku_any;
+	bool has_pkgs;          /* the signer package list (checked when read) */
+	const uint8_t *pkgs; size_t pkgs_len;
 	char cn[128];
 	char serial_hex[2 * 20 + 1];
 } fw_cert;
@@ -1062,6 +1175,18 @@ static pc_rc cert_parse(const uint8_t *der, size_t len, fw_cert *c, pc_err *e)
 				else if (oid_is(o, OID(OID_EKU_ANY)))
 					c->eku_any = true;
 			}
+		} else if (oid_is(oid, fw_pkgs_oid, fw_pkgs_oid_len)) {
+			/* our own: read strictly now, so that a malformed list
+			 * refuses the certificate wherever it sits in the chain */
+			fw_pkgs list;
+			if (c->has_pkgs)
+				return pc_fail(e, PC_E_INPUT, "certificate %s has two firmware package "
+				    "lists", c->serial_hex);
+			c->pkgs_len = pc_reader_left(&os);
+			c->pkgs = pc_reader_take(&os, c->pkgs_len);
+			c->has_pkgs = true;
+			if (fw_pkgs_parse(c->pkgs, c->pkgs_len, &list, e) != PC_OK)
+				return pc_wrap(e, "certificate %s", c->serial_hex);
 		} else if (critical && !oid_is(oid, OID(OID_EXT_NC)) && !oid_is(oid, OID(OID_EXT_SAN)) &&
 		    !oid_is(oid, OID(OID_EXT_POLICIES))) {
 			/* RFC 5280 §4.2: a critical extension we do not know
@@ -1328,7 +1453,24 @@ pc_rc fw_cms_check(const fw_cms *c, const uint8_t *digest, size_t digest_len,
 			    "issuing CA", now, &used, e));
 		}
 	}
-	/* 7. rollback and target */
+	/* 7. the package: a signer signs only what its (now trusted)
+	 * certificate registers it for; a code signer from elsewhere, without
+	 * the list, is not a plantca firmware signer */
+	{
+		fw_pkgs pk;
+		char list[FW_SIGNER_PKGS_MAX * (FW_PKG_MAX + 2) + 1];
+		if (!signer->has_pkgs)
+			return pc_fail(e, PC_E_POLICY, "signer %s names no firmware packages (no %s "
+			    "extension): not a plantca firmware signer", who(signer, w, sizeof w),
+			    FW_PKGS_OID_TEXT);
+		PC_TRY(fw_pkgs_parse(signer->pkgs, signer->pkgs_len, &pk, e));
+		if (!fw_pkgs_has(&pk, c->package)) {
+			fw_pkgs_text(&pk, ", ", list, sizeof list);
+			return pc_fail(e, PC_E_POLICY, "signer %s is not registered for firmware package "
+			    "'%s' (it may sign %s)", who(signer, w, sizeof w), c->package, list);
+		}
+	}
+	/* 8. rollback and target */
 	if (o->min_version) {
 		fw_version min;
 		PC_TRY(fw_version_parse(o->min_version, &min, e));
@@ -1363,6 +1505,18 @@ pc_rc fw_verify_image(const char *image_path, const uint8_t *sig, size_t sig_len
 	if (fw_cms_check(cms, digest, fw_hash_len(cms->hash), o, res, e) != PC_OK)
 		return pc_wrap(e, "%s", image_path);
 	return PC_OK;
+}
+
+pc_rc fw_cert_packages(const uint8_t *cert, size_t len, fw_pkgs *out, pc_err *e)
+{
+	fw_cert c;
+
+	memset(out, 0, sizeof *out);
+	PC_TRY(cert_parse(cert, len, &c, e));
+	if (!c.has_pkgs)
+		return pc_fail(e, PC_E_NOTFOUND, "certificate %s names no firmware packages",
+		    c.serial_hex);
+	return fw_pkgs_parse(c.pkgs, c.pkgs_len, out, e);
 }
 
 /* ------------------------------------------------------------ files */

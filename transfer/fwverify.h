@@ -125,6 +125,54 @@ typedef struct fw_cms {
  * PC_E_INPUT / PC_E_LIMIT with the reason. */
 pc_rc fw_cms_parse(const uint8_t *der, size_t len, fw_cms *out, pc_err *e) PC_CHECK;
 
+/* The packages a firmware signer may sign: a private certificate extension,
+ * non-critical (other verifiers, which do not know it, keep accepting the
+ * signer; ours require it), docs/firmware.md:
+ *
+ *   id-plantca-fwPackages OBJECT IDENTIFIER ::=
+ *       { joint-iso-itu-t(2) uuid(25) 5292707027791555232 }
+ *   FwPackages ::= SEQUENCE SIZE (1..FW_SIGNER_PKGS_MAX) OF
+ *       UTF8String (SIZE (1..FW_PKG_MAX))  -- printable ASCII, no space or ':'
+ *
+ * Why this number and not a whole UUID under 2.25 (X.667): GnuTLS
+ * (libtasn1 4.19, Debian 12) refuses to parse any certificate with an OID
+ * arc of 2^64 or more ("Error in DER parsing"), and a UUID's integer is
+ * always at least 2^76, so a true UUID OID would make every signer
+ * certificate unreadable to certtool and to GnuTLS devices.  A random
+ * 63-bit arc under 2.25 cannot collide with any UUID-allocated OID (all
+ * are >= 2^76); it should move under a plantca enterprise number once one
+ * is registered.
+ *
+ * Names are compared exactly (case matters) with the PACKAGE of the
+ * signature's firmware package identifier; no two are equal. */
+#define FW_PKGS_OID_TEXT "2.25.5292707027791555232"
+enum { FW_SIGNER_PKGS_MAX = 16 };
+extern const uint8_t fw_pkgs_oid[];     /* OID content octets (no tag, no length) */
+extern const size_t fw_pkgs_oid_len;
+
+typedef struct fw_pkgs {
+	char name[FW_SIGNER_PKGS_MAX][FW_PKG_MAX + 1];
+	size_t n;
+} fw_pkgs;
+
+/* A package name as signatures and signer certificates carry it: 1 to
+ * FW_PKG_MAX bytes of printable ASCII without space or ':'. */
+bool fw_package_name_ok(const char *s, size_t n);
+/* Strict reader of the extension's value (the extnValue OCTET STRING's
+ * content): exactly the shape above, nothing after it.  PC_E_INPUT with
+ * the reason. */
+pc_rc fw_pkgs_parse(const uint8_t *der, size_t len, fw_pkgs *out, pc_err *e) PC_CHECK;
+/* Append the whole Extension (SEQUENCE { oid, extnValue }, not critical)
+ * for these names to out.  PC_E_USAGE for a bad, repeated or missing name
+ * or too many; PC_E_NOMEM. */
+pc_rc fw_pkgs_ext_encode(const char *const *names, size_t n, pc_buf *out, pc_err *e) PC_CHECK;
+/* The list a DER certificate carries: PC_OK, PC_E_NOTFOUND without the
+ * extension, PC_E_INPUT for a malformed certificate or list. */
+pc_rc fw_cert_packages(const uint8_t *cert, size_t len, fw_pkgs *out, pc_err *e) PC_CHECK;
+/* "a, b, c" (cut to fit n). */
+void fw_pkgs_text(const fw_pkgs *p, const char *sep, char *out, size_t n);
+bool fw_pkgs_has(const fw_pkgs *p, const char *name);
+
 /* A DER blob with a name for messages (a file name). */
 typedef struct fw_blob {
 	const uint8_t *der;
@@ -152,12 +200,15 @@ typedef struct fw_result {
  * with c->hash): digest, signature over the signed attributes with the
  * signer's key, chain to one of o->trust (each certificate's signature,
  * validity at o->now, CA flag, keyCertSign, path length; the signer's
- * codeSigning EKU and digitalSignature key usage), revocation of every
- * certificate below the anchor in the CRLs whose issuer is in the chain
+ * codeSigning EKU and digitalSignature key usage, and the signature's
+ * package among those of the signer's package list, which it must
+ * have), revocation of every certificate below the anchor in the CRLs
+ * whose issuer is in the chain
  * (each such CRL's signature checked with its issuer's key; an out-of-date
  * CRL is refused), the minimum version, the target.
  * Refusals: PC_E_SIGNATURE (digest, signature, chain), PC_E_REVOKED,
- * PC_E_REPLAY (version lower than the minimum), PC_E_POLICY (target),
+ * PC_E_REPLAY (version lower than the minimum), PC_E_POLICY (target; a
+ * package the signer is not registered for, or a signer without a list),
  * PC_E_EXPIRED (a certificate or CRL out of its dates), PC_E_INPUT
  * (malformed certificate or CRL).  The message says why. */
 pc_rc fw_cms_check(const fw_cms *c, const uint8_t *digest, size_t digest_len,

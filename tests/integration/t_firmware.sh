@@ -5,7 +5,7 @@
 # by `openssl cms -cmsout -print`, minisign signatures checked by minisign,
 # and our verifier refusing each kind of bad input with the right reason.
 . "$(dirname "$0")/lib.sh"
-: "${FW_TEST_CRL:?}"
+: "${FW_TEST_CRL:?}" "${FW_TEST_SIGN:?}" "${STATION:?}"
 
 make_ca
 cat "$WORK/line3.pem" "$WORK/root.pem" >"$WORK/chain.pem"
@@ -16,7 +16,7 @@ out_has "firmware signer 'fw-a'" "ec-p256"
 expect 0 pc firmware signer new fw-ed --ca line3 --subject "/O=Acme Plant/CN=Firmware Signer Ed" \
   --key ed25519
 expect 0 pc firmware signer new fw-384 --ca line3 --subject "/O=Acme Plant/CN=Firmware Signer 384" \
-  --key ec-p384
+  --key ec-p384 --package pump-fw
 ok "three signers (ec-p256, ed25519, ec-p384)"
 expect 1 pc firmware signer new fw-a --ca line3 --subject "/CN=again"
 err_has "signer 'fw-a' already exists"
@@ -182,6 +182,117 @@ err_has "is out of date"
 expect 1 V "$WORK/fw.bin" "$WORK/fw384.p7s" --trust "$WORK/root.pem" --crl "$WORK/forged.crl"
 err_has "not signed by"
 ok "an out-of-date CRL and a CRL not signed by the issuer are refused"
+
+# ---- a signer signs only the packages its certificate names (issue 9
+# item 4): a signer for pumps cannot sign valves, whoever makes the CMS
+PKG_OID=2.25.5292707027791555232
+expect 0 pc --json firmware signer new fw-pk --ca line3 \
+  --subject "/O=Acme Plant/CN=Pump Firmware Signer" --package pumps --package pumps-boot
+pk_uri=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["key_uri"])' <<<"$OUT")
+pk_serial=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])' <<<"$OUT")
+expect 0 pc show "$pk_serial" --pem
+echo "$OUT" >"$WORK/fw-pk.pem"
+openssl x509 -in "$WORK/fw-pk.pem" -outform DER -out "$WORK/fw-pk.der"
+openssl x509 -in "$WORK/line3.pem" -outform DER -out "$WORK/line3.der"
+openssl x509 -in "$WORK/root.pem" -outform DER -out "$WORK/root.der"
+head -c 100000 /dev/urandom >"$WORK/pumps.bin"
+printf 'pass phrase for the test\n' >"$WORK/pass"
+chmod 600 "$WORK/pass"
+expect 0 pc firmware sign "$WORK/pumps.bin" --signer fw-pk --fw-version 3.2.0 --package pumps -o "$WORK/pumps.p7s"
+openssl cms -verify -binary -inform DER -in "$WORK/pumps.p7s" -content "$WORK/pumps.bin" \
+  -CAfile "$WORK/root.pem" -purpose any -out /dev/null 2>/dev/null || fail "openssl cms -verify: pumps.p7s"
+expect 0 V "$WORK/pumps.bin" "$WORK/pumps.p7s" --trust "$WORK/root.pem" --min-version 3.1
+expect 0 "$STATION" init "$WORK/st" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
+  --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass"
+expect 0 "$STATION" verify-firmware "$WORK/st" "$WORK/pumps.bin" "$WORK/pumps.p7s" --min-version 3.1
+# the same signer key, package valves: a perfect signature made outside plantca
+"$FW_TEST_SIGN" "$SOFTHSM_MODULE" "$TOKEN_LABEL" "$PIN" "$pk_uri" "$WORK/pumps.bin" valves:99.0 \
+  "$WORK/valves.p7s" "$WORK/fw-pk.der" "$WORK/line3.der" "$WORK/root.der" || fail "fw_test_sign"
+openssl cms -verify -binary -inform DER -in "$WORK/valves.p7s" -content "$WORK/pumps.bin" \
+  -CAfile "$WORK/root.pem" -purpose any -out /dev/null 2>/dev/null || fail "the valves signature is not a valid CMS"
+expect 1 V "$WORK/pumps.bin" "$WORK/valves.p7s" --trust "$WORK/root.pem" --min-version 3.1
+err_has "signer 'Pump Firmware Signer' (serial $pk_serial) is not registered for firmware package 'valves' (it may sign pumps, pumps-boot)"
+expect 1 "$STATION" verify-firmware "$WORK/st" "$WORK/pumps.bin" "$WORK/valves.p7s" --min-version 3.1
+err_has "is not registered for firmware package 'valves' (it may sign pumps, pumps-boot)"
+# OpenSSL reads the extension: non-critical, SEQUENCE OF UTF8String
+txt=$(openssl x509 -in "$WORK/fw-pk.pem" -noout -text)
+grep -q "^ *$PKG_OID: *\$" <<<"$txt" || fail "no non-critical $PKG_OID extension: $txt"
+off=$(openssl asn1parse -inform DER -in "$WORK/fw-pk.der" | grep -A1 ":$PKG_OID\$" | tail -1 | cut -d: -f1 | tr -d ' ')
+ext=$(openssl asn1parse -inform DER -in "$WORK/fw-pk.der" -strparse "$off")
+[ "$(grep -c 'UTF8STRING' <<<"$ext")" = 2 ] && grep -q ':pumps$' <<<"$ext" && grep -q ':pumps-boot$' <<<"$ext" \
+  || fail "package list as OpenSSL reads it: $ext"
+openssl verify -x509_strict -purpose any -CAfile "$WORK/root.pem" -untrusted "$WORK/line3.pem" "$WORK/fw-pk.pem" \
+  >/dev/null || fail "openssl verify refuses the signer with the package extension"
+# GnuTLS reads it too (libtasn1 cannot parse OID arcs of 2^64 or more: the
+# reason the OID is not a whole UUID) and verifies the signer's signatures
+certtool -i --infile "$WORK/fw-pk.pem" >"$WORK/ct.txt" 2>&1 || { cat "$WORK/ct.txt"; fail "certtool cannot read the signer"; }
+grep -q "Unknown extension $PKG_OID (not critical)" "$WORK/ct.txt" || fail "certtool: $(cat "$WORK/ct.txt")"
+certtool --p7-verify --load-ca-certificate "$WORK/root.pem" --load-data "$WORK/pumps.bin" \
+  --infile "$WORK/pumps.p7s" --inder >/dev/null 2>&1 || fail "certtool --p7-verify: pumps.p7s"
+expect 0 pc firmware signer list
+grep -q '^fw-pk .*packages pumps,pumps-boot' <<<"$OUT" || fail "signer list: $OUT"
+grep -q '^fw-a .*packages fw-a$' <<<"$OUT" || fail "signer list, default package: $OUT"
+expect 0 pc --json firmware signer list
+python3 -c 'import json,sys; d={s["name"]:s for s in json.load(sys.stdin)}; assert d["fw-pk"]["packages"]==["pumps","pumps-boot"] and d["fw-384"]["packages"]==["pump-fw"], d' <<<"$OUT" \
+  || fail "signer list --json packages"
+ok "signer new --package: the list is in the certificate (openssl and certtool read it, verify -purpose any, cms -verify and certtool --p7-verify pass); signer list shows it"
+
+expect 1 pc firmware sign "$WORK/pumps.bin" --signer fw-pk --fw-version 99.0 --package valves -o "$WORK/v2.p7s"
+err_has "signer 'fw-pk' is not registered for firmware package 'valves' (it may sign pumps, pumps-boot)"
+[ ! -e "$WORK/v2.p7s" ] || fail "a refused signing wrote a file"
+ok "a pumps signer's signature for valves is refused by plantca firmware verify and plantca-station verify-firmware; firmware sign refuses to make it"
+
+# a code-signing certificate for the same key from another CA, without the
+# package list: a valid code signer to OpenSSL, not a plantca firmware signer
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/fr.key" 2>/dev/null
+cat >"$WORK/fr.cnf" <<CNF
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = Foreign Root
+[root]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[cs]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning
+authorityKeyIdentifier = keyid
+[cs_pkg]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning
+authorityKeyIdentifier = keyid
+$PKG_OID = DER:30:08:0c:06:76:61:6c:76:65:73
+CNF
+openssl req -x509 -new -key "$WORK/fr.key" -config "$WORK/fr.cnf" -extensions root -days 10 -out "$WORK/fr.pem"
+openssl x509 -in "$WORK/fr.pem" -outform DER -out "$WORK/fr.der"
+openssl x509 -in "$WORK/fw-pk.pem" -pubkey -noout >"$WORK/fw-pk.pub"
+openssl req -new -key "$WORK/fr.key" -subj "/CN=Foreign Signer" -out "$WORK/fs.csr"
+n=0
+for x in cs cs_pkg; do
+  n=$((n + 1))
+  openssl x509 -req -in "$WORK/fs.csr" -force_pubkey "$WORK/fw-pk.pub" -CA "$WORK/fr.pem" -CAkey "$WORK/fr.key" \
+    -set_serial 0x700$n -days 5 -extfile "$WORK/fr.cnf" -extensions $x -out "$WORK/$x.pem" 2>/dev/null
+  openssl x509 -in "$WORK/$x.pem" -outform DER -out "$WORK/$x.der"
+  "$FW_TEST_SIGN" "$SOFTHSM_MODULE" "$TOKEN_LABEL" "$PIN" "$pk_uri" "$WORK/pumps.bin" valves:4.0 \
+    "$WORK/$x.p7s" "$WORK/$x.der" "$WORK/fr.der" || fail "fw_test_sign $x"
+  openssl cms -verify -binary -inform DER -in "$WORK/$x.p7s" -content "$WORK/pumps.bin" \
+    -CAfile "$WORK/fr.pem" -purpose any -out /dev/null 2>/dev/null || fail "openssl cms -verify: $x"
+done
+expect 0 "$STATION" init "$WORK/st2" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
+  --trust "$WORK/fr.pem" --passphrase-file "$WORK/pass"
+expect 1 V "$WORK/pumps.bin" "$WORK/cs.p7s" --trust "$WORK/fr.pem"
+err_has "signer 'Foreign Signer' (serial 7001) names no firmware packages (no $PKG_OID extension): not a plantca firmware signer"
+expect 1 "$STATION" verify-firmware "$WORK/st2" "$WORK/pumps.bin" "$WORK/cs.p7s"
+err_has "names no firmware packages"
+# the list as OpenSSL wrote it is read as ours is
+expect 0 V "$WORK/pumps.bin" "$WORK/cs_pkg.p7s" --trust "$WORK/fr.pem"
+out_has "valid signature"
+expect 0 "$STATION" verify-firmware "$WORK/st2" "$WORK/pumps.bin" "$WORK/cs_pkg.p7s"
+ok "a signer certificate without the package list is refused by both verifiers; one written by OpenSSL for valves is read and accepted"
 
 # ---- publish
 expect 0 pc firmware publish line3 "$WORK/fw.bin.p7s"

@@ -7,7 +7,9 @@
  * good one must pass, so each refusal is caused by the one change.  The
  * issuer is a CA certificate (also hand-built) with name constraints
  * dns:line3.plant.local, ip:10.3.0.0/16, uri:.plant.local,
- * email:plant.local.
+ * email:plant.local.  Code signing: only a firmware signer's TBS, with
+ * exactly its package list, non-critical, may carry codeSigning or
+ * anyExtendedKeyUsage.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +17,14 @@
 
 #include "../common/check.h"
 #include "ca_int.h"
+#include "fwverify.h"
 
 static const uint8_t OID_BC[] = { 0x55, 0x1d, 0x13 }, OID_KU[] = { 0x55, 0x1d, 0x0f },
     OID_EKU[] = { 0x55, 0x1d, 0x25 }, OID_SAN[] = { 0x55, 0x1d, 0x11 },
     OID_SKI[] = { 0x55, 0x1d, 0x0e }, OID_NC[] = { 0x55, 0x1d, 0x1e };
 
 enum { KEY_EC, KEY_ED25519 };
+enum { PKGS_OK = 1, PKGS_CRITICAL, PKGS_MALFORMED };
 
 struct spec {
 	uint8_t serial[24];
@@ -33,6 +37,8 @@ struct spec {
 	bool bc_ca, bc_pathlen;
 	unsigned ku;
 	bool eku;
+	const char *eku_oid;         /* NULL: serverAuth */
+	int pkgs;                    /* firmware package list: 0 none, PKGS_* */
 	const char *san[4];          /* "dns:x", "ip:a.b.c.d", "uri:x", "email:x" */
 	bool san_critical;
 	bool dup_ku;
@@ -177,7 +183,15 @@ static void build(const struct spec *s, bool is_issuer, pc_buf *out)
 	if (s->eku) {
 		ext_begin(&d, OID_EKU, sizeof OID_EKU, false);
 		pc_der_begin(&d, DER_SEQUENCE);
-		pc_der_oid_text(&d, "1.3.6.1.5.5.7.3.1");
+		pc_der_oid_text(&d, s->eku_oid ? s->eku_oid : "1.3.6.1.5.5.7.3.1");
+		pc_der_end(&d);
+		ext_end(&d);
+	}
+	if (s->pkgs) {
+		ext_begin(&d, fw_pkgs_oid, fw_pkgs_oid_len, s->pkgs == PKGS_CRITICAL);
+		pc_der_begin(&d, DER_SEQUENCE);
+		pc_der_tlv(&d, s->pkgs == PKGS_MALFORMED ? DER_PRINTABLESTRING : DER_UTF8STRING,
+		    "pumps", 5);
 		pc_der_end(&d);
 		ext_end(&d);
 	}
@@ -249,7 +263,24 @@ static const char *const eku_server[] = { "1.3.6.1.5.5.7.3.1", NULL };
 static pc_rc run(const struct spec *s, unsigned want_ku, bool ca)
 {
 	pc_buf tbs = PC_BUF_INIT;
-	ca_lint_expect x = { ca, want_ku, ca ? NULL : eku_server, ca ? 0 : 400 };
+	ca_lint_expect x = { ca, want_ku, ca ? NULL : eku_server, ca ? 0 : 400, NULL };
+	pc_rc rc;
+
+	build(s, false, &tbs);
+	CHECK(pc_buf_ok(&tbs));
+	memset(&t_err, 0, sizeof t_err);
+	rc = ca_lint_tbs(tbs.p, tbs.len, issuer.p, issuer.len, &x, "t", &t_err);
+	pc_buf_free(&tbs);
+	return rc;
+}
+
+/* A firmware signer's TBS: codeSigning expected, and package list `pkgs`. */
+static const char *const eku_code[] = { "1.3.6.1.5.5.7.3.3", NULL };
+
+static pc_rc run_signer(const struct spec *s, const char *const *pkgs)
+{
+	pc_buf tbs = PC_BUF_INIT;
+	ca_lint_expect x = { false, X509_KU_DIGITAL_SIGNATURE, eku_code, 400, pkgs };
 	pc_rc rc;
 
 	build(s, false, &tbs);
@@ -472,10 +503,60 @@ int main(void)
 		CHECK_OK(run(&s, X509_KU_DIGITAL_SIGNATURE, false));
 	}
 
+	/* code signing: firmware signers only, with exactly their list */
+	{
+		static const char *const pumps[] = { "pumps", NULL };
+		static const char *const two[] = { "pumps", "valves", NULL };
+		static const char *const eku_any[] = { "2.5.29.37.0", NULL };
+		pc_buf tbs = PC_BUF_INIT;
+		ca_lint_expect x = { false, X509_KU_DIGITAL_SIGNATURE, eku_any, 400, NULL };
+
+		s = good(now); s.eku_oid = "1.3.6.1.5.5.7.3.3"; s.san[0] = NULL; s.san[1] = NULL;
+		s.san[2] = NULL; s.san[3] = NULL;
+		/* a request's certificate: refused even when the EKU is "expected" */
+		{
+			ca_lint_expect xr = { false, X509_KU_DIGITAL_SIGNATURE, eku_code, 400, NULL };
+			build(&s, false, &tbs);
+			CHECK_RC(ca_lint_tbs(tbs.p, tbs.len, issuer.p, issuer.len, &xr, "t", &t_err),
+			    PC_E_POLICY);
+			CHECK_MSG("extKeyUsage codeSigning in a certificate that is not a firmware signer");
+			pc_buf_free(&tbs);
+			printf("ok - codeSigning outside a firmware signer: %s\n", t_err.msg + 30);
+		}
+		s.eku_oid = "2.5.29.37.0";
+		build(&s, false, &tbs);
+		CHECK_RC(ca_lint_tbs(tbs.p, tbs.len, issuer.p, issuer.len, &x, "t", &t_err), PC_E_POLICY);
+		CHECK_MSG("extKeyUsage anyExtendedKeyUsage in a certificate that is not a firmware signer");
+		pc_buf_free(&tbs);
+		printf("ok - anyExtendedKeyUsage outside a firmware signer: %s\n", t_err.msg + 30);
+
+		s = good(now); s.pkgs = PKGS_OK;
+		REFUSED("package list in a device certificate", s, X509_KU_DIGITAL_SIGNATURE, false,
+		    "a firmware package list in a certificate that is not a firmware signer");
+
+		s = good(now); s.eku_oid = "1.3.6.1.5.5.7.3.3"; s.pkgs = PKGS_OK;
+		CHECK_OK(run_signer(&s, pumps));
+		printf("ok - a firmware signer with its package list passes\n");
+		s.pkgs = PKGS_CRITICAL;
+		CHECK_RC(run_signer(&s, pumps), PC_E_POLICY);
+		CHECK_MSG("firmware package list marked critical");
+		s.pkgs = PKGS_OK;
+		CHECK_RC(run_signer(&s, two), PC_E_POLICY);
+		CHECK_MSG("firmware package list differs from the packages asked for");
+		s.pkgs = 0;
+		CHECK_RC(run_signer(&s, pumps), PC_E_POLICY);
+		CHECK_MSG("firmware signer without its package list (" FW_PKGS_OID_TEXT ")");
+		s.pkgs = PKGS_MALFORMED;
+		CHECK_RC(run_signer(&s, pumps), PC_E_POLICY);
+		CHECK_MSG("malformed firmware package list: firmware package list: an entry is not a "
+		    "UTF8String");
+		printf("ok - signer: critical, different, missing, malformed package lists refused\n");
+	}
+
 	/* not DER at all */
 	{
 		static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01 };
-		ca_lint_expect x = { false, 0, NULL, 0 };
+		ca_lint_expect x = { false, 0, NULL, 0, NULL };
 		CHECK_RC(ca_lint_tbs(junk, sizeof junk, NULL, 0, &x, "t", &t_err), PC_E_POLICY);
 		CHECK_MSG("not one DER SEQUENCE");
 	}

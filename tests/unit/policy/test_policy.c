@@ -258,16 +258,60 @@ static void defaults(void)
 	r.nsubject = 2;
 	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
 	CHECK_MSG("subject attribute serialNumber is required by profile ldevid");
-	r.profile = "code-signing";
-	r.key = POLICY_KEY_ED25519;
-	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
-	CHECK_MSG("key ed25519 is not allowed by profile code-signing");
-	r.key = POLICY_KEY_EC_P384;
+	r.profile = "ldevid";
+	subj[0].oid = SN;
+	subj[0].value = "PUMP-0012";
 	CHECK_OK(policy_decide(p, &r, &d, &t_err));
-	CHECK(d.needs_approval && d.key_usage == POLICY_KU_DIGITAL_SIGNATURE);
+	CHECK(d.approval == POLICY_APPROVAL_SINGLE && d.needs_approval);
+	subj[0].oid = O;
+	subj[0].value = "Acme";
+	/* code signing: never for a request, whatever it asks for */
+	r.profile = "code-signing";
+	r.key = POLICY_KEY_EC_P384;
+	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
+	CHECK_MSG("profile code-signing: code-signing certificates are made only by `plantca "
+	    "firmware signer new` on the CA workstation");
+	CHECK(d.nviolations == 1);
+	/* ...and for a station in a segment the file does not name, also not
+	 * among the profiles of [segment *] */
+	r.segment = "line7";
+	r.station = "0123456789ABCDEF";
+	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
+	CHECK_MSG("profile code-signing is not allowed in segment line7 (tls-server, tls-client, "
+	    "mqtt-client, opcua-app, ldevid)");
+	CHECK(policy_covers_segment(p, "line7") && !policy_has_segment(p, "line7"));
+	r.profile = "tls-client";
+	CHECK_OK(policy_decide(p, &r, &d, &t_err));   /* stations: the store's enrollment */
+	CHECK(d.approval == POLICY_APPROVAL_AUTO && !d.needs_approval);
+	r.segment = NULL;
+	r.station = NULL;
+	/* the firmware signer that `firmware signer new` describes */
+	r.profile = "code-signing";
+	r.fw_signer = true;
+	CHECK_OK(policy_decide(p, &r, &d, &t_err));
+	CHECK(d.key_usage == POLICY_KU_DIGITAL_SIGNATURE && d.days == 1095);
 	CHECK(strcmp(d.eku[0], "1.3.6.1.5.5.7.3.3") == 0 && d.eku[1] == NULL);
+	r.key = POLICY_KEY_RSA;
+	r.bits = 3072;
+	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
+	CHECK_MSG("key rsa-3072 is not allowed by profile code-signing (ec-p256 ec-p384 ed25519)");
+	r.key = POLICY_KEY_ED25519;
+	r.days = 2000;
+	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
+	CHECK_MSG("validity of 2000 days exceeds profile code-signing's maximum of 1095");
+	r.days = 0;
+	r.profile = "tls-client";        /* a signer needs codeSigning */
+	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
+	CHECK_MSG("profile tls-client does not give codeSigning, which a firmware signer needs");
+	{
+		policy_approval a;
+		CHECK(policy_profile_approval(p, "ldevid", &a) && a == POLICY_APPROVAL_SINGLE);
+		CHECK(policy_profile_approval(p, "opcua-app", &a) && a == POLICY_APPROVAL_AUTO);
+		CHECK(!policy_profile_approval(p, "nosuch", &a));
+	}
 	policy_free(p);
-	printf("ok - default policy: six profiles, ldevid needs serialNumber, code-signing rules\n");
+	printf("ok - default policy: six profiles, ldevid needs serialNumber and single approval, "
+	    "code-signing only for firmware signers, [segment *] lists the device profiles\n");
 }
 
 static void globs(void)

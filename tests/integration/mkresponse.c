@@ -4,6 +4,8 @@
  * independently of `plantca export`.  Never installed.
  *
  *   mkresponse genkey SECFILE PUBFILE --passphrase-file F
+ *   mkresponse fwattrs IMAGE PKG:VERSION ATTRS.der
+ *   mkresponse fwcms ATTRS.der SIG.der SIGNER.pem [CA.pem...] OUT.p7s
  *   mkresponse build --key SECFILE --pub PUBFILE --passphrase-file F
  *       --segment S --sequence N -o DIR [--kind response|request]
  *       [--name NAME] [--created-offset SECS] [--expires-offset SECS]
@@ -16,16 +18,29 @@
  * the reader's structural checks are what refuses them.  --tamper flips a
  * byte after signing.  Offsets are relative to now (default: created now,
  * expires in 30 days).
+ *
+ * fwattrs and fwcms make a firmware signature of the one shape that
+ * transfer/fwverify.h accepts (detached CMS SignedData, RFC 5652, with the
+ * RFC 4108 firmwarePackageID) without an HSM, so that accept's check of
+ * firmware-*.p7s members can be tested with signers of any chain: fwattrs
+ * writes the DER signed attributes with the explicit SET OF tag (the bytes
+ * the signature covers, RFC 5652 §5.4) for an image hashed with SHA-256;
+ * OpenSSL signs them (`openssl dgst -sha256 -sign KEY`, ECDSA P-256); fwcms
+ * puts attributes, signature and certificates together.  The signing is
+ * OpenSSL's, not ours.
  */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "der.h"
 #include "file.h"
 #include "pc.h"
+#include "pem.h"
 #include "secret.h"
 #include "transfer.h"
 
@@ -40,6 +55,8 @@ static int die(const pc_err *e)
 static int usage(void)
 {
 	fprintf(stderr, "usage: mkresponse genkey SEC PUB --passphrase-file F\n"
+	    "       mkresponse fwattrs IMAGE PKG:VERSION ATTRS.der\n"
+	    "       mkresponse fwcms ATTRS.der SIG.der SIGNER.pem [CA.pem...] OUT.p7s\n"
 	    "       mkresponse build --key SEC --pub PUB --passphrase-file F --segment S "
 	    "--sequence N -o DIR [options] MEMBER=FILE...\n");
 	return 2;
@@ -130,6 +147,188 @@ static int genkey(const char *sec, const char *pubpath, const char *passfile)
 	return 0;
 }
 
+/* --------------------------------------------------- firmware signatures */
+
+static const uint8_t oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+static const uint8_t oid_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
+static const uint8_t oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03 };
+static const uint8_t oid_msg_digest[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
+static const uint8_t oid_signing_time[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
+static const uint8_t oid_fw_pkg_id[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
+	0x02, 0x23 };
+static const uint8_t oid_sha256[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01 };
+static const uint8_t oid_ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+
+typedef struct attr { pc_buf b; } attr;
+
+static int attr_cmp(const void *x, const void *y)
+{
+	const attr *a = x, *b = y;
+	size_t n = a->b.len < b->b.len ? a->b.len : b->b.len;
+	int c = memcmp(a->b.p, b->b.p, n);
+
+	return c ? c : (a->b.len > b->b.len) - (a->b.len < b->b.len);
+}
+
+static void attr_make(attr *a, const uint8_t *oid, size_t oidlen, const pc_der *value)
+{
+	pc_der d;
+
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid, oidlen);
+	pc_der_begin(&d, DER_SET);
+	pc_der_raw(&d, value->b.p, value->b.len);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	a->b = d.b;
+}
+
+static int fwattrs(const char *image, const char *pkg_id, const char *out)
+{
+	uint8_t *img, digest[32];
+	size_t len, i;
+	attr a[4];
+	pc_der v, set;
+	pc_err e = { PC_OK, "" };
+
+	if (pc_file_read(image, MK_FILE_MAX, &img, &len, &e) != PC_OK)
+		return die(&e);
+	crypto_hash_sha256(digest, img, len);
+	free(img);
+	pc_der_init(&v);
+	pc_der_oid(&v, oid_data, sizeof oid_data);
+	attr_make(&a[0], oid_content_type, sizeof oid_content_type, &v);
+	pc_der_free(&v);
+	pc_der_init(&v);
+	pc_der_tlv(&v, DER_OCTET_STRING, digest, sizeof digest);
+	attr_make(&a[1], oid_msg_digest, sizeof oid_msg_digest, &v);
+	pc_der_free(&v);
+	pc_der_init(&v);
+	pc_der_time(&v, time(NULL));
+	attr_make(&a[2], oid_signing_time, sizeof oid_signing_time, &v);
+	pc_der_free(&v);
+	pc_der_init(&v);
+	pc_der_begin(&v, DER_SEQUENCE);
+	pc_der_tlv(&v, DER_OCTET_STRING, pkg_id, strlen(pkg_id));
+	pc_der_end(&v);
+	attr_make(&a[3], oid_fw_pkg_id, sizeof oid_fw_pkg_id, &v);
+	pc_der_free(&v);
+	/* DER SET OF: ascending order of the encodings (X.690 §11.6) */
+	qsort(a, 4, sizeof a[0], attr_cmp);
+	pc_der_init(&set);
+	pc_der_begin(&set, DER_SET);
+	for (i = 0; i < 4; i++) {
+		pc_der_raw(&set, a[i].b.p, a[i].b.len);
+		pc_buf_free(&a[i].b);
+	}
+	pc_der_end(&set);
+	if (!pc_der_ok(&set) ||
+	    pc_file_write_atomic(out, set.b.p, set.b.len, 0644, false, &e) != PC_OK) {
+		pc_der_free(&set);
+		return e.rc ? die(&e) : 2;
+	}
+	pc_der_free(&set);
+	return 0;
+}
+
+static pc_rc cert_der(const char *path, uint8_t **der, size_t *len, pc_err *e)
+{
+	static const char *const labels[] = { "CERTIFICATE", NULL };
+	uint8_t *text;
+	size_t tl;
+	pc_rc rc;
+
+	PC_TRY(pc_file_read(path, MK_KEY_MAX * 16, &text, &tl, e));
+	rc = pc_pem_decode(text, tl, labels, der, len, NULL, e);
+	free(text);
+	return rc;
+}
+
+static int fwcms(char **args, size_t nargs)
+{
+	uint8_t *attrs, *sig, *certs[8];
+	size_t alen, slen, clen[8], ncerts = nargs - 3, i;
+	pc_reader r, cert, tbs, x;
+	const uint8_t *issuer, *serial;
+	size_t issuer_len, serial_len;
+	uint8_t tag;
+	bool present;
+	pc_der d;
+	pc_err e = { PC_OK, "" };
+
+	if (nargs < 4 || ncerts > 8)
+		return usage();
+	if (pc_file_read(args[0], MK_FILE_MAX, &attrs, &alen, &e) != PC_OK ||
+	    pc_file_read(args[1], MK_FILE_MAX, &sig, &slen, &e) != PC_OK)
+		return die(&e);
+	for (i = 0; i < ncerts; i++)
+		if (cert_der(args[2 + i], &certs[i], &clen[i], &e) != PC_OK)
+			return die(&e);
+	/* the signer: issuerAndSerialNumber of the first certificate */
+	r = pc_reader_make(certs[0], clen[0]);
+	if (!pc_der_read(&r, DER_SEQUENCE, &cert) || !pc_der_read(&cert, DER_SEQUENCE, &tbs) ||
+	    !pc_der_read_opt(&tbs, DER_CTX_CONS | 0, &x, &present) ||
+	    !pc_der_read(&tbs, DER_INTEGER, &x))
+		return 2;
+	serial = x.p + x.off;
+	serial_len = pc_reader_left(&x);
+	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
+	    !pc_der_read_any(&tbs, &tag, &x, &issuer, &issuer_len))
+		return 2;
+	/* the signed attributes go in as [0] IMPLICIT: the SET's content */
+	r = pc_reader_make(attrs, alen);
+	if (!pc_der_read(&r, DER_SET, &x))
+		return 2;
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid_signed_data, sizeof oid_signed_data);
+	pc_der_begin(&d, DER_CTX_CONS | 0);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_u64(&d, 1);
+	pc_der_begin(&d, DER_SET);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid_sha256, sizeof oid_sha256);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid_data, sizeof oid_data);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_CTX_CONS | 0);
+	for (i = 0; i < ncerts; i++)
+		pc_der_raw(&d, certs[i], clen[i]);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SET);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_u64(&d, 1);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_raw(&d, issuer, issuer_len);
+	pc_der_tlv(&d, DER_INTEGER, serial, serial_len);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid_sha256, sizeof oid_sha256);
+	pc_der_end(&d);
+	pc_der_tlv(&d, DER_CTX_CONS | 0, x.p + x.off, pc_reader_left(&x));
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid_ecdsa_sha256, sizeof oid_ecdsa_sha256);
+	pc_der_end(&d);
+	pc_der_tlv(&d, DER_OCTET_STRING, sig, slen);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	if (!pc_der_ok(&d) ||
+	    pc_file_write_atomic(args[nargs - 1], d.b.p, d.b.len, 0644, false, &e) != PC_OK)
+		return e.rc ? die(&e) : 2;
+	pc_der_free(&d);
+	for (i = 0; i < ncerts; i++)
+		free(certs[i]);
+	free(attrs);
+	free(sig);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -175,6 +374,10 @@ int main(int argc, char **argv)
 		return die(&e);
 	if (argc < 2)
 		return usage();
+	if (strcmp(argv[1], "fwattrs") == 0)
+		return argc == 5 ? fwattrs(argv[2], argv[3], argv[4]) : usage();
+	if (strcmp(argv[1], "fwcms") == 0)
+		return fwcms(argv + 2, (size_t)argc - 2);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {

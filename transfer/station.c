@@ -19,12 +19,17 @@
  *
  * Trust: a response bundle is untrusted until tr_bundle_read() verified its
  * signature over the bytes it then parses.  Even signed, certificates and
- * CRLs are parsed with bounds and cross-checked (each certificate's serial
- * against its member name; every CA certificate, device certificate and CRL
- * signature-verified up to the station's own root) before the first byte is
- * written; output file names come from
- * fixed names, parsed serials and sanitised common names, never from a
- * member name as given.
+ * CRLs are parsed with bounds and cross-checked before the first byte is
+ * written: each certificate's serial against its member name; every CA
+ * certificate (chain.pem, trust.pem, trust.p7b), device certificate and CRL
+ * signature-verified up to the station's own root; trust.p7b parsed
+ * strictly (transfer.h tr_p7b_parse) and holding exactly trust.pem's
+ * certificates; the certificates of firmware-*.p7s checked by the firmware
+ * verifier against the same root.  Nothing is written that was not parsed
+ * and checked (certificates, CRLs and trust.p7b are re-encoded from what
+ * was checked).  Output file names come from fixed names,
+ * parsed serials and sanitised common names, never from a member name as
+ * given.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -70,7 +75,7 @@ static const char *const station_files[] = {
 	"station.key", "station.pub", "ca-transfer.pub", "root.pem", "station.conf", NULL,
 };
 
-/* two parts: ISO C caps string literals at 4095 bytes */
+/* in parts: ISO C caps string literals at 4095 bytes */
 static const char usage_verbs[] =
 "usage: plantca-station VERB [ARGS]\n"
 "\n"
@@ -98,14 +103,20 @@ static const char usage_verbs[] =
 "        Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
 "        opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
 "        for DAYS days (default 30).  The sequence number in station.conf is\n"
-"        advanced after the bundle is written.\n"
+"        advanced after the bundle is written.\n";
+
+static const char usage_accept[] =
 "  accept DIR BUNDLE.tar --out PKI_DIR [--layout flat|opcua] [--der] [--json]\n"
 "        Verify a response bundle (BUNDLE.tar and BUNDLE.tar.minisig): signed\n"
 "        by the CA transfer key, addressed to this segment, sequence newer than\n"
-"        the last accepted one, not expired, every SHA-256 right, every\n"
-"        certificate and CRL signed by a CA that chains to the station's\n"
-"        root (DIR/root.pem), no CRL past its nextUpdate.  Nothing is written\n"
-"        unless all of that holds; then each file is replaced atomically.\n"
+"        the last accepted one, not expired, every SHA-256 right; every\n"
+"        certificate in every file (certificates, chain.pem, trust.pem,\n"
+"        trust.p7b, the signers in firmware-*.p7s) and every CRL either the\n"
+"        station's root (DIR/root.pem) or signed by a CA that chains to it;\n"
+"        trust.p7b a certs-only PKCS#7 holding exactly trust.pem's\n"
+"        certificates; firmware signatures by a codeSigning certificate, not\n"
+"        revoked; no CRL past its nextUpdate.  Nothing is written unless all\n"
+"        of that holds; then each file is replaced atomically.\n"
 "        --layout flat (default):\n"
 "          certs/SERIAL.pem   delivered certificates, by serial\n"
 "          chain.pem          issuing CA(s), then the root\n"
@@ -379,8 +390,8 @@ static pc_rc load_pubkey(const char *dir, const char *name, tr_pubkey *k, pc_err
 
 /* One certificate, parsed twice: our strict DER reader finds the raw issuer
  * and subject names (for subject == issuer comparisons, RFC 5280 §4.1.2.4
- * and §4.1.2.6) and the serial; wolfSSL parses the whole certificate (no
- * signature check here) and gives the CN and basicConstraints. */
+ * and §4.1.2.6) and the serial; wolfSSL parses the whole certificate (no signature check here) and gives
+ * the CN and basicConstraints. */
 typedef struct st_cert {
 	uint8_t *der;                  /* owned */
 	size_t len;
@@ -390,6 +401,7 @@ typedef struct st_cert {
 	char cn[ST_CN_MAX + 1];        /* raw CN, "" if none */
 	bool is_ca, self_signed;
 	char stem[ST_FILE_STEM_MAX + 1];   /* output file name without suffix */
+	const char *from;              /* the file it came in (static), for messages; NULL: a member */
 } st_cert;
 
 static void cert_free(st_cert *c)
@@ -532,6 +544,7 @@ static pc_rc certs_add_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 	st_cert c;
 
 	PC_TRY(cert_parse(der, len, s->what, &c, e));
+	c.from = s->what;
 	return certs_push(s, &c, e);
 }
 
@@ -1168,6 +1181,7 @@ static bool firmware_member(const char *name, char out[TR_NAME_MAX + 1])
 
 typedef struct st_crl {
 	char stem[ST_FILE_STEM_MAX + 1];
+	char member[TR_NAME_MAX + 1];  /* NAME.crl as in the bundle, for messages */
 	uint8_t *der;                  /* owned */
 	size_t len;
 	const uint8_t *issuer;         /* into der */
@@ -1225,23 +1239,9 @@ bad:
 	return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL", what);
 }
 
-/* PKCS#7 ContentInfo with contentType signedData (RFC 5652 §3, §5.1). */
-static bool p7_ok(const uint8_t *p, size_t len)
-{
-	static const uint8_t signed_data[] = {
-		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
-	};
-	pc_reader r = pc_reader_make(p, len), ci, oid, x;
-
-	return pc_der_read(&r, DER_SEQUENCE, &ci) && pc_reader_done(&r) &&
-	    pc_der_read(&ci, DER_OID, &oid) && pc_reader_left(&oid) == sizeof signed_data &&
-	    memcmp(rd_ptr(&oid), signed_data, sizeof signed_data) == 0 &&
-	    pc_der_read(&ci, DER_CTX_CONS | 0, &x) && pc_reader_done(&ci);
-}
-
 typedef struct st_accept {
 	st_cert root;                  /* the station's own root */
-	st_certs chain, trust, cas, devices;
+	st_certs chain, trust, p7, cas, devices;   /* p7: trust.p7b's certificates */
 	st_crl *crls;
 	size_t ncrls;
 	const tr_member *chain_m, *trust_m, *p7_m;
@@ -1257,6 +1257,7 @@ static void accept_free(st_accept *a)
 	cert_free(&a->root);
 	certs_free(&a->chain);
 	certs_free(&a->trust);
+	certs_free(&a->p7);
 	/* cas holds copies of pointers owned by chain/trust/root: free only the array */
 	free(a->cas.v);
 	certs_free(&a->devices);
@@ -1268,19 +1269,21 @@ static void accept_free(st_accept *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* The set of CA certificates: the station root, then chain.pem and
- * trust.pem, duplicates removed.  Every one must be a CA, and the only
- * self-signed one allowed is the station's own root. */
+/* The set of CA certificates: the station root, then chain.pem, trust.pem
+ * and trust.p7b, duplicates removed.  Every one must be a CA, and the only
+ * self-signed one allowed is the station's own root; accept_signatures then
+ * verifies each from the root down.  Whatever the container, a certificate
+ * the station writes as a CA goes through this one gate. */
 static pc_rc accept_cas(st_accept *a, const char *bundle, pc_err *e)
 {
-	const st_certs *src[2] = { &a->chain, &a->trust };
+	const st_certs *src[3] = { &a->chain, &a->trust, &a->p7 };
 	size_t i, k;
 
-	a->cas.v = calloc(1 + a->chain.n + a->trust.n, sizeof *a->cas.v);
+	a->cas.v = calloc(1 + a->chain.n + a->trust.n + a->p7.n, sizeof *a->cas.v);
 	if (a->cas.v == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	a->cas.v[a->cas.n++] = a->root;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		for (i = 0; i < src[k]->n; i++) {
 			const st_cert *c = &src[k]->v[i];
 			if (!c->is_ca)
@@ -1303,8 +1306,8 @@ static pc_rc accept_cas(st_accept *a, const char *bundle, pc_err *e)
 				break;
 		}
 		if (c == NULL || !c->self_signed)
-			return pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' does not chain to the "
-			    "station's root", bundle, a->cas.v[i].cn);
+			return pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' does not chain to the "
+			    "station's root", bundle, a->cas.v[i].from, a->cas.v[i].cn);
 	}
 	return PC_OK;
 }
@@ -1332,6 +1335,7 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 
 	a->chain.what = "chain.pem";
 	a->trust.what = "trust.pem";
+	a->p7.what = "trust.p7b";
 	a->crls = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->crls);
 	a->fw = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw);
 	a->fw_names = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw_names);
@@ -1362,14 +1366,23 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 			else
 				a->trust_m = m;
 		} else if (strcmp(m->name, "trust.p7b") == 0) {
-			if (!p7_ok(m->data, m->len))
-				return pc_fail(e, PC_E_BUNDLE, "%s: not a DER PKCS#7 SignedData", what);
+			/* parsed strictly, then its certificates go where chain.pem's
+			 * and trust.pem's go: into the CA set that accept_cas and
+			 * accept_signatures check against the station's root */
+			tr_p7b p7;
+			size_t k;
+			if (tr_p7b_parse(m->data, m->len, what, &p7, e) != PC_OK)
+				return e->rc;
+			for (k = 0; k < p7.ncerts; k++)
+				if (certs_add_cb(&a->p7, p7.cert[k], p7.cert_len[k], e) != PC_OK)
+					return pc_wrap(e, "%s", what);
 			a->p7_m = m;
 		} else if (crl_member(m->name, stem)) {
 			st_crl *c = &a->crls[a->ncrls];
 			PC_TRY(crl_parse(m->data, m->len, what, c, e));
 			a->ncrls++;
 			snprintf(c->stem, sizeof c->stem, "%s", stem);
+			snprintf(c->member, sizeof c->member, "%s", m->name);
 		} else if (firmware_member(m->name, a->fw_names[a->nfw])) {
 			if (m->len == 0)
 				return pc_fail(e, PC_E_BUNDLE, "%s: empty", what);
@@ -1382,6 +1395,9 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 	}
 	if (a->devices.n == 0 && a->chain.n + a->trust.n + a->ncrls + a->nfw == 0 && a->p7_m == NULL)
 		return pc_fail(e, PC_E_BUNDLE, "%s: response carries nothing to install", bundle);
+	if (a->p7_m != NULL && a->trust_m == NULL)
+		return pc_fail(e, PC_E_BUNDLE, "%s: member trust.p7b without trust.pem (trust.p7b is "
+		    "trust.pem in PKCS#7 form, accepted only next to it)", bundle);
 	return PC_OK;
 }
 
@@ -1491,15 +1507,15 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 			    !loaded[p - a->cas.v])
 				continue;
 			if ((ret = verify_with(cm, c, p)) != 0) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s': signature does not "
-				    "verify with '%s' (wolfSSL %d)", bundle, c->cn, p->cn, ret);
+				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s': signature does "
+				    "not verify with '%s' (wolfSSL %d)", bundle, c->from, c->cn, p->cn, ret);
 				goto out;
 			}
 			ret = wolfSSL_CertManagerLoadCABuffer(cm, c->der, (long)c->len,
 			    WOLFSSL_FILETYPE_ASN1);
 			if (ret != WOLFSSL_SUCCESS) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' cannot be used "
-				    "(wolfSSL %d; expired or not yet valid?)", bundle, c->cn, ret);
+				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' cannot be used "
+				    "(wolfSSL %d; expired or not yet valid?)", bundle, c->from, c->cn, ret);
 				goto out;
 			}
 			loaded[i] = progress = true;
@@ -1507,8 +1523,8 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 	}
 	for (i = 1; i < a->cas.n; i++)
 		if (!loaded[i]) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' does not chain to the "
-			    "station's root", bundle, a->cas.v[i].cn);
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' does not chain to the "
+			    "station's root", bundle, a->cas.v[i].from, a->cas.v[i].cn);
 			goto out;
 		}
 	/* CRLs (RFC 5280 §6.3.3 (f)): signed by the CA that issued them */
@@ -1550,6 +1566,73 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 out:
 	wolfSSL_CertManagerFree(cm);
 	free(loaded);
+	return rc;
+}
+
+/* trust.p7b and trust.pem are one trust list in two encodings: PEM for
+ * the stacks that read PEM bundles, PKCS#7 for those that import a .p7b
+ * (many OPC UA stacks, Windows-based HMIs).  Each certificate of both was
+ * checked on its own above; if the two still differed, two applications of
+ * one plant would trust different CAs depending on the format they read,
+ * and whoever audits trust.pem would not see what the others trust. */
+static pc_rc accept_p7b_matches(const st_accept *a, const char *bundle, pc_err *e)
+{
+	const st_certs *side[2] = { &a->p7, &a->trust };
+	size_t k, i;
+
+	if (a->p7_m == NULL)
+		return PC_OK;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < side[k]->n; i++)
+			if (certs_find_der(side[1 - k], &side[k]->v[i]) == NULL)
+				return pc_fail(e, PC_E_BUNDLE, "%s: trust.p7b and trust.pem are not the same "
+				    "certificates ('%s' is only in %s): they are one trust list in two "
+				    "formats", bundle, side[k]->v[i].cn, side[k]->what);
+	return PC_OK;
+}
+
+/* firmware-*.p7s: the signer's certificates are written to PKI_DIR like any
+ * other, so they are checked now with the firmware verifier's whole logic
+ * (transfer/fwverify.h: strict CMS shape, signature over the signed
+ * attributes, chain to the station's root, CA flags and path length,
+ * codeSigning, dates, revocation in this bundle's CRLs).  The image does
+ * not travel in the bundle: the digest given is the signature's own
+ * messageDigest, and verify-firmware compares it with the image later. */
+static pc_rc accept_firmware(const st_accept *a, const char *bundle, pc_err *e)
+{
+	fw_blob anchor, *crls;
+	fw_check_opts o;
+	fw_result res;
+	fw_cms cms;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	if (a->nfw == 0)
+		return PC_OK;
+	crls = calloc(a->ncrls ? a->ncrls : 1, sizeof *crls);
+	if (crls == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; i < a->ncrls; i++) {
+		crls[i].der = a->crls[i].der;
+		crls[i].len = a->crls[i].len;
+		crls[i].name = a->crls[i].member;
+	}
+	anchor.der = a->root.der;
+	anchor.len = a->root.len;
+	anchor.name = "DIR/root.pem";
+	memset(&o, 0, sizeof o);
+	o.trust = &anchor;
+	o.ntrust = 1;
+	o.crls = crls;
+	o.ncrls = a->ncrls;
+	for (i = 0; i < a->nfw && rc == PC_OK; i++) {
+		const tr_member *m = a->fw[i];
+		if ((rc = fw_cms_parse(m->data, m->len, &cms, e)) == PC_OK)
+			rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, e);
+		if (rc != PC_OK)
+			pc_wrap(e, "%s: member %s", bundle, a->fw_names[i]);
+	}
+	free(crls);
 	return rc;
 }
 
@@ -1613,8 +1696,23 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 			put_cert(&b, &a->trust.v[i], false);
 		PC_TRY(outs_add(outs, "trust.pem", &b, e));
 	}
-	if (a->p7_m != NULL)
-		PC_TRY(out_copy(outs, "trust.p7b", a->p7_m, e));
+	/* trust.p7b likewise: the certs-only PKCS#7 of the checked
+	 * certificates (tr_p7b_parse accepts only the canonical encoding, so
+	 * these are the bytes that came, rebuilt from what was checked) */
+	if (a->p7_m != NULL) {
+		const uint8_t *cv[TR_P7B_CERTS_MAX];
+		size_t lv[TR_P7B_CERTS_MAX];
+		pc_buf b = PC_BUF_INIT;
+		for (i = 0; i < a->p7.n; i++) {
+			cv[i] = a->p7.v[i].der;
+			lv[i] = a->p7.v[i].len;
+		}
+		if (tr_p7b_build(cv, lv, a->p7.n, &b, e) != PC_OK) {
+			pc_buf_free(&b);
+			return e->rc;
+		}
+		PC_TRY(outs_add(outs, "trust.p7b", &b, e));
+	}
 	for (i = 0; i < a->ncrls; i++) {
 		pc_buf b = PC_BUF_INIT;
 		snprintf(rel, sizeof rel, "crl/%s.crl", a->crls[i].stem);
@@ -1733,6 +1831,7 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 	PC_TRY(load_pubkey(dir, "ca-transfer.pub", &capub, e));
 	PC_TRY(path_join(path, dir, "root.pem", e));
 	PC_TRY(root_load(path, &a.root, e));
+	a.root.from = "DIR/root.pem";
 
 	/* the CA transfer key is the only key trusted for responses */
 	if ((rc = tr_bundle_read(bundle_path, &capub, 1, &b, e)) != PC_OK)
@@ -1743,7 +1842,9 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 		goto out;
 	if ((rc = accept_classify(&a, &b, bundle_path, e)) != PC_OK ||
 	    (rc = accept_verify(&a, bundle_path, e)) != PC_OK ||
-	    (rc = accept_signatures(&a, bundle_path, e)) != PC_OK)
+	    (rc = accept_signatures(&a, bundle_path, e)) != PC_OK ||
+	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
+	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
 		goto out;
 	rc = opcua ? plan_opcua(&a, o->der, &outs, e) : plan_flat(&a, o->der, &outs, e);
 	if (rc != PC_OK)
@@ -2013,6 +2114,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_verbs, stdout);
+			fputs(usage_accept, stdout);
 			fputs(usage_options, stdout);
 			goto done;
 		case '?':

@@ -29,7 +29,8 @@
  * and checked (certificates, CRLs and trust.p7b are re-encoded from what
  * was checked).  Output file names come from fixed names,
  * parsed serials and sanitised common names, never from a member name as
- * given.
+ * given, and a device certificate file is replaced only by a certificate of
+ * the same identity (its subjectAltName set; check_replacements).
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -69,6 +70,9 @@ enum {
 	ST_EXPIRES_DEFAULT = 30,       /* days a request bundle stays valid */
 	ST_EXPIRES_MAX = 3650,
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
+	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
+	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
+	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
 };
 
 static const char *const station_files[] = {
@@ -115,7 +119,8 @@ static const char usage_accept[] =
 "        station's root (DIR/root.pem) or signed by a CA that chains to it;\n"
 "        trust.p7b a certs-only PKCS#7 holding exactly trust.pem's\n"
 "        certificates; firmware signatures by a codeSigning certificate, not\n"
-"        revoked; no CRL past its nextUpdate.  Nothing is written unless all\n"
+"        revoked; no CRL past its nextUpdate; no device certificate file\n"
+"        replaced by another identity (below).  Nothing is written unless all\n"
 "        of that holds; then each file is replaced atomically.\n"
 "        --layout flat (default):\n"
 "          certs/SERIAL.pem   delivered certificates, by serial\n"
@@ -131,6 +136,14 @@ static const char usage_accept[] =
 "          own/certs/CN.pem   each delivered certificate followed by its chain\n"
 "                             up to, not including, the root (CN sanitised;\n"
 "                             the serial when there is no usable CN)\n"
+"        A device certificate file (own/certs/CN.pem, certs/SERIAL.pem; .der\n"
+"        or .pem) that exists is replaced only by a renewal: a certificate with\n"
+"        the same subjectAltName set (for OPC UA, the same ApplicationUri),\n"
+"        with a new key or not.  Another device's certificate under the same\n"
+"        name, in this bundle or in the file, refuses the whole response,\n"
+"        naming both (move the old file away if the device really changed).\n"
+"        One identity twice in a bundle: the newest (notBefore) takes CN.pem,\n"
+"        the others are written by serial.\n"
 "        Firmware signatures (firmware-*.p7s) go to firmware/ in both layouts.\n"
 "        --der writes certificates and CRLs as DER (one certificate per file:\n"
 "        own/certs then holds only the device certificate; chain.pem and\n"
@@ -390,7 +403,8 @@ static pc_rc load_pubkey(const char *dir, const char *name, tr_pubkey *k, pc_err
 
 /* One certificate, parsed twice: our strict DER reader finds the raw issuer
  * and subject names (for subject == issuer comparisons, RFC 5280 §4.1.2.4
- * and §4.1.2.6) and the serial; wolfSSL parses the whole certificate (no signature check here) and gives
+ * and §4.1.2.6), the serial, notBefore and the subjectAltName entries;
+ * wolfSSL parses the whole certificate (no signature check here) and gives
  * the CN and basicConstraints. */
 typedef struct st_cert {
 	uint8_t *der;                  /* owned */
@@ -401,6 +415,13 @@ typedef struct st_cert {
 	char cn[ST_CN_MAX + 1];        /* raw CN, "" if none */
 	bool is_ca, self_signed;
 	char stem[ST_FILE_STEM_MAX + 1];   /* output file name without suffix */
+	time_t not_before;
+	/* the device's identity (RFC 5280 §4.2.1.6; for OPC UA the URI entry
+	 * is the ApplicationUri, OPC 10000-6 §6.2.2): whole GeneralName TLVs,
+	 * into der, in certificate order */
+	const uint8_t *san[ST_SAN_MAX];
+	size_t san_len[ST_SAN_MAX];
+	size_t nsan;
 	const char *from;              /* the file it came in (static), for messages; NULL: a member */
 } st_cert;
 
@@ -410,13 +431,59 @@ static void cert_free(st_cert *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* 2.5.29.17 */
+static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
+
+/* Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension (RFC 5280 §4.1):
+ * collects the subjectAltName entries.  False: malformed, or SAN twice
+ * (§4.2: an extension appears at most once).  *over: more than ST_SAN_MAX. */
+static bool cert_exts(pc_reader exts, st_cert *c, bool *over)
+{
+	bool seen = false;
+
+	if (pc_reader_left(&exts) == 0)
+		return false;
+	while (pc_reader_left(&exts) > 0) {
+		pc_reader ext, oid, crit, val, names, gn;
+		const uint8_t *w;
+		size_t wl;
+		uint8_t tag;
+		bool cp;
+
+		if (!pc_der_read(&exts, DER_SEQUENCE, &ext) || !pc_der_read(&ext, DER_OID, &oid) ||
+		    !pc_der_read_opt(&ext, DER_BOOLEAN, &crit, &cp) ||
+		    !pc_der_read(&ext, DER_OCTET_STRING, &val) || !pc_reader_done(&ext))
+			return false;
+		if (pc_reader_left(&oid) != sizeof oid_san ||
+		    memcmp(rd_ptr(&oid), oid_san, sizeof oid_san) != 0)
+			continue;
+		/* GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName */
+		if (seen || !pc_der_read(&val, DER_SEQUENCE, &names) || !pc_reader_done(&val) ||
+		    pc_reader_left(&names) == 0)
+			return false;
+		seen = true;
+		while (pc_reader_left(&names) > 0) {
+			if (!pc_der_read_any(&names, &tag, &gn, &w, &wl) || (tag & 0xc0) != DER_CTX)
+				return false;
+			if (c->nsan == ST_SAN_MAX) {
+				*over = true;
+				return false;
+			}
+			c->san[c->nsan] = w;
+			c->san_len[c->nsan] = wl;
+			c->nsan++;
+		}
+	}
+	return true;
+}
+
 static pc_rc cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c, pc_err *e)
 {
-	pc_reader r, cert, tbs, x;
+	pc_reader r, cert, tbs, x, val;
 	const uint8_t *w, *sp;
 	size_t wl, sl, i;
 	uint8_t tag;
-	bool present;
+	bool present, over = false;
 	DecodedCert dc;
 	int ret;
 
@@ -453,11 +520,34 @@ static pc_rc cert_parse(const uint8_t *der, size_t len, const char *what, st_cer
 		goto bad;
 	c->issuer = w;
 	c->issuer_len = wl;
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
+	/* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
+	if (!pc_der_read(&tbs, DER_SEQUENCE, &val) || !pc_der_read_any(&val, &tag, &x, NULL, NULL) ||
+	    !pc_der_parse_time(tag, x, &c->not_before) ||
 	    !pc_der_read_any(&tbs, &tag, &x, &w, &wl) || tag != DER_SEQUENCE)
 		goto bad;
 	c->subject = w;
 	c->subject_len = wl;
+	/* subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID,
+	 * [3] extensions, and nothing after them */
+	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
+	    !pc_der_read_opt(&tbs, DER_CTX | 1, &x, &present) ||
+	    !pc_der_read_opt(&tbs, DER_CTX | 2, &x, &present) ||
+	    !pc_der_read_opt(&tbs, DER_CTX_CONS | 3, &x, &present))
+		goto bad;
+	if (present) {
+		pc_reader exts;
+		if (!pc_der_read(&x, DER_SEQUENCE, &exts) || !pc_reader_done(&x) ||
+		    !cert_exts(exts, c, &over)) {
+			if (over) {
+				cert_free(c);
+				return pc_fail(e, PC_E_LIMIT, "%s: more than %d subjectAltName entries",
+				    what, ST_SAN_MAX);
+			}
+			goto bad;
+		}
+	}
+	if (!pc_reader_done(&tbs))
+		goto bad;
 	c->self_signed = c->issuer_len == c->subject_len &&
 	    memcmp(c->issuer, c->subject, c->subject_len) == 0;
 
@@ -1078,6 +1168,7 @@ typedef struct st_out {
 	char rel[PATH_MAX];            /* relative to PKI_DIR */
 	uint8_t *data;                 /* owned */
 	size_t len;
+	const st_cert *cert;           /* a device certificate file: whose; else NULL */
 } st_out;
 
 typedef struct st_outs {
@@ -1121,6 +1212,7 @@ static pc_rc outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e)
 		s->cap = cap;
 	}
 	snprintf(s->v[s->n].rel, sizeof s->v[s->n].rel, "%s", rel);
+	s->v[s->n].cert = NULL;
 	s->v[s->n].len = b->len;
 	s->v[s->n].data = pc_buf_steal(b, &s->v[s->n].len);
 	if (s->v[s->n].data == NULL) {
@@ -1139,6 +1231,180 @@ static bool has_suffix(const char *s, const char *suf)
 	size_t n = strlen(s), m = strlen(suf);
 
 	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* ------------------------------------------------- identity of a device */
+
+/* A device certificate file (own/certs/CN.pem, certs/SERIAL.pem) may be
+ * replaced only by a certificate for the same identity: the same set of
+ * subjectAltName entries (for OPC UA the URI entry is the ApplicationUri,
+ * OPC 10000-6 §6.2.2, and the DNS/IP entries the host it runs on).  A
+ * renewal keeps them, with a new key or not; a different device that
+ * merely shares the CN does not.  Entries compare as sets of their exact
+ * DER (order free, nothing normalised: the CA reproduces a renewal's
+ * SANs byte for byte, and anything else fails safe). */
+static bool san_has(const st_cert *c, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsan; i++)
+		if (c->san_len[i] == n && memcmp(c->san[i], p, n) == 0)
+			return true;
+	return false;
+}
+
+static bool same_identity(const st_cert *x, const st_cert *y)
+{
+	size_t i;
+
+	for (i = 0; i < x->nsan; i++)
+		if (!san_has(y, x->san[i], x->san_len[i]))
+			return false;
+	for (i = 0; i < y->nsan; i++)
+		if (!san_has(x, y->san[i], y->san_len[i]))
+			return false;
+	return true;
+}
+
+/* The SANs as text for messages: "uri:urn:acme:line3:srv, dns:srv.local,
+ * ip:10.3.0.5"; bytes outside printable ASCII as \xHH (they come from a
+ * certificate); cut with "..." at ST_SAN_TEXT_MAX. */
+static void san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1])
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t i, k;
+
+	if (c->nsan == 0)
+		pc_buf_str(&b, "no subjectAltName");
+	for (i = 0; i < c->nsan; i++) {
+		pc_reader r = pc_reader_make(c->san[i], c->san_len[i]), v;
+		uint8_t tag = 0;
+		const uint8_t *p;
+		size_t n;
+
+		if (!pc_der_read_any(&r, &tag, &v, NULL, NULL))
+			continue;   /* cannot happen: cert_exts read it */
+		p = rd_ptr(&v);
+		n = pc_reader_left(&v);
+		pc_buf_str(&b, i ? ", " : "");
+		if (tag == (DER_CTX | 7) && n == 4) {
+			pc_buf_printf(&b, "ip:%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+			continue;
+		}
+		if (tag == (DER_CTX | 7) && n == 16) {
+			pc_buf_str(&b, "ip:");
+			for (k = 0; k < 16; k += 2)
+				pc_buf_printf(&b, "%s%x", k ? ":" : "", (unsigned)(p[k] << 8 | p[k + 1]));
+			continue;
+		}
+		switch (tag) {
+		case DER_CTX | 1: pc_buf_str(&b, "email:"); break;
+		case DER_CTX | 2: pc_buf_str(&b, "dns:"); break;
+		case DER_CTX | 6: pc_buf_str(&b, "uri:"); break;
+		case DER_CTX_CONS | 0: pc_buf_str(&b, "othername:"); break;
+		case DER_CTX_CONS | 4: pc_buf_str(&b, "dirname:"); break;
+		default: pc_buf_printf(&b, "[%u]:", (unsigned)(tag & 0x1f)); break;
+		}
+		if (tag == (DER_CTX | 1) || tag == (DER_CTX | 2) || tag == (DER_CTX | 6)) {
+			for (k = 0; k < n; k++)
+				if (p[k] > 0x20 && p[k] < 0x7f && p[k] != '\\')
+					pc_buf_byte(&b, p[k]);
+				else
+					pc_buf_printf(&b, "\\x%02x", p[k]);
+		} else {
+			pc_hex_encode(&b, p, n, 0);
+		}
+	}
+	if (!pc_buf_ok(&b)) {
+		snprintf(out, ST_SAN_TEXT_MAX + 1, "?");
+	} else if (b.len > ST_SAN_TEXT_MAX) {
+		memcpy(out, b.p, ST_SAN_TEXT_MAX - 3);
+		memcpy(out + ST_SAN_TEXT_MAX - 3, "...", 4);
+	} else {
+		memcpy(out, b.p, b.len);
+		out[b.len] = '\0';
+	}
+	pc_buf_free(&b);
+}
+
+static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+{
+	st_cert *c = ctx;
+
+	/* the device certificate comes first; its chain after it is ours */
+	if (c->der != NULL)
+		return PC_OK;
+	return cert_parse(der, len, "certificate", c, e);
+}
+
+/* Before anything is written: every device certificate file the layout
+ * would replace must hold a certificate of the same identity as the new
+ * one (same_identity).  NAME.pem and NAME.der are one name to the
+ * application configured with it (--der or not), so the file with the
+ * other suffix is held to the same rule.  A file that holds no readable
+ * certificate is not replaced either: it is not known whose it is. */
+static pc_rc check_replacements(const char *pki, const st_outs *outs, const char *bundle,
+    pc_err *e)
+{
+	char path[PATH_MAX], rel[PATH_MAX], was[ST_SAN_TEXT_MAX + 1], now[ST_SAN_TEXT_MAX + 1];
+	struct stat st;
+	size_t i, n;
+
+	for (i = 0; i < 2 * outs->n; i++) {
+		const st_cert *c = outs->v[i / 2].cert;
+		st_cert old;
+		uint8_t *buf;
+		size_t len;
+		pc_err why;
+		pc_rc rc;
+
+		if (c == NULL)
+			continue;
+		/* i even: the file itself; odd: the same name with the other suffix */
+		snprintf(rel, sizeof rel, "%s", outs->v[i / 2].rel);
+		n = strlen(rel);
+		if (i % 2 == 1) {
+			if (n < 4 || rel[n - 4] != '.')
+				continue;
+			memcpy(rel + n - 3, has_suffix(rel, ".pem") ? "der" : "pem", 3);
+		}
+		PC_TRY(path_join(path, pki, rel, e));
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+		}
+		if ((rc = pc_file_read(path, ST_OWN_FILE_MAX, &buf, &len, &why)) != PC_OK)
+			return pc_fail(e, rc, "%s (checking whose certificate it holds before "
+			    "replacing it)", why.msg);
+		memset(&old, 0, sizeof old);
+		if (pc_pem_looks_like(buf, len))
+			rc = pc_pem_decode_all(buf, len, "CERTIFICATE", first_cert_cb, &old, &why);
+		else
+			rc = cert_parse(buf, len, "certificate", &old, &why);
+		free(buf);
+		san_text(c, now);
+		if (rc != PC_OK) {
+			cert_free(&old);
+			return pc_fail(e, PC_E_EXISTS, "%s: holds no certificate that can be read (%s), "
+			    "so it is not known whose it is; %s would replace it with certificate %s "
+			    "(%s): refused, nothing written (move the file away if it is not needed)",
+			    path, why.msg, bundle, c->serial, now);
+		}
+		if (!same_identity(&old, c)) {
+			san_text(&old, was);
+			pc_fail(e, PC_E_EXISTS, "%s: holds certificate %s (%s), another identity than "
+			    "certificate %s (%s) that %s delivers under this name: a file there is "
+			    "replaced only by a renewal, with the same subjectAltName set (the "
+			    "ApplicationUri): refused, nothing written (if the device really changed "
+			    "its identity, move the old file away first)", path, old.serial, was,
+			    c->serial, now, bundle);
+			cert_free(&old);
+			return e->rc;
+		}
+		cert_free(&old);
+	}
+	return PC_OK;
 }
 
 static bool serial_member(const char *name)
@@ -1681,6 +1947,7 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 		snprintf(rel, sizeof rel, "certs/%s.%s", a->devices.v[i].serial, der ? "der" : "pem");
 		put_cert(&b, &a->devices.v[i], der);
 		PC_TRY(outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = &a->devices.v[i];
 	}
 	/* chain.pem and trust.pem are rewritten from the parsed certificates:
 	 * no text from the bundle besides base64 of checked DER */
@@ -1722,7 +1989,8 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
+static pc_rc plan_opcua(const st_accept *a, bool der, const char *bundle, st_outs *outs,
+    pc_err *e)
 {
 	char rel[PATH_MAX], stem[ST_FILE_STEM_MAX + 1];
 	const char *ext = der ? "der" : "pem";
@@ -1758,15 +2026,36 @@ static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 		put_crl(&b, &a->crls[i], der);
 		PC_TRY(outs_add(outs, rel, &b, e));
 	}
+	/* own/certs/CN.pem: an OPC UA application is configured with the path
+	 * of its own certificate, so the name is stable and a renewal lands in
+	 * the same file.  One name holds one identity (same_identity): two
+	 * devices with one CN in this bundle are refused here, one against a
+	 * file already there by check_replacements. */
 	for (i = 0; i < a->devices.n; i++) {
 		const st_cert *c = &a->devices.v[i], *p = c;
 		pc_buf b = PC_BUF_INIT;
-		bool clash = false;
+		bool named = true;
 
-		/* two certificates for one CN in one bundle: the later ones by serial */
-		for (k = 0; k < i && !clash; k++)
-			clash = strcmp(a->devices.v[k].stem, c->stem) == 0;
-		snprintf(stem, sizeof stem, "%s", clash ? c->serial : c->stem);
+		for (k = 0; k < a->devices.n; k++) {
+			const st_cert *o = &a->devices.v[k];
+			if (k == i || strcmp(o->stem, c->stem) != 0)
+				continue;
+			if (!same_identity(o, c)) {
+				char x[ST_SAN_TEXT_MAX + 1], y[ST_SAN_TEXT_MAX + 1];
+				san_text(k < i ? o : c, x);
+				san_text(k < i ? c : o, y);
+				return pc_fail(e, PC_E_BUNDLE, "%s: certificates %s (%s) and %s (%s) would both "
+				    "be own/certs/%s.%s: two identities under one name (CN '%s'); refused, "
+				    "nothing written", bundle, (k < i ? o : c)->serial, x,
+				    (k < i ? c : o)->serial, y, c->stem, ext, c->cn);
+			}
+			/* the same identity twice (a renewal exported together with
+			 * the certificate it renews): the newest takes the name, the
+			 * others are still delivered, by serial */
+			if (o->not_before > c->not_before || (o->not_before == c->not_before && k > i))
+				named = false;
+		}
+		snprintf(stem, sizeof stem, "%s", named ? c->stem : c->serial);
 		snprintf(rel, sizeof rel, "own/certs/%s.%s", stem, ext);
 		put_cert(&b, c, der);
 		for (k = 0; !der && k < ST_CHAIN_DEPTH_MAX; k++) {
@@ -1776,6 +2065,7 @@ static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 			put_cert(&b, p, false);
 		}
 		PC_TRY(outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = c;
 	}
 	return PC_OK;
 }
@@ -1846,7 +2136,7 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
 	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
 		goto out;
-	rc = opcua ? plan_opcua(&a, o->der, &outs, e) : plan_flat(&a, o->der, &outs, e);
+	rc = opcua ? plan_opcua(&a, o->der, bundle_path, &outs, e) : plan_flat(&a, o->der, &outs, e);
 	if (rc != PC_OK)
 		goto out;
 	for (i = 0; i < a.nfw; i++) {
@@ -1854,6 +2144,9 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 		if ((rc = out_copy(&outs, rel, a.fw[i], e)) != PC_OK)
 			goto out;
 	}
+
+	if ((rc = check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
+		goto out;
 
 	/* verified: write */
 	if ((rc = write_outs(o->out, &outs, opcua, e)) != PC_OK) {

@@ -463,9 +463,105 @@ cmp flat3/trust.p7b resp/trust.p7b || fail "trust.p7b is not the certs-only PKCS
 expect 0 st verify-firmware S3 fw.img flat3/firmware/firmware-pump-1.2.p7s --pki flat3
 ok "a checked trust.p7b is written as the certs-only PKCS#7 of trust.pem (cmp, openssl pkcs7 -print_certs)"
 
+# -------------------------------------------- own/certs: one file, one identity
+# (issue 9 item 5) own/certs/NAME.pem is named after the CN, so that an OPC
+# UA application finds its renewed certificate where it was configured to
+# look.  A file there is replaced only by a certificate for the same
+# identity (the same set of SANs: the URI is the ApplicationUri, OPC 10000-6
+# §6.2.2), never by another device's certificate that happens to share the
+# CN; a clash refuses the whole response and names both certificates.
+expect 0 st init O --segment line3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+mkdir -p ids
+issue_san() {  # issue_san TAG CN SAN [SERIAL]: ids/TAG.crt, ids/TAG.serial (a new key each time)
+  local s=${4:-$(serial)}
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "ids/$1.key" \
+    -subj "/O=Acme Plant/CN=$2" -out "ids/$1.csr" 2>/dev/null
+  printf '[x]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\n%s\n%s\n%s\nsubjectAltName = %s\n' \
+    'extendedKeyUsage = clientAuth, serverAuth' 'subjectKeyIdentifier = hash' \
+    'authorityKeyIdentifier = keyid' "$3" >"ids/$1.cnf"
+  ${FAKETIME:+faketime -f "$FAKETIME"} openssl x509 -req -in "ids/$1.csr" -CA line3.pem -CAkey line3.key \
+    -set_serial "0x$s" -days 365 -extfile "ids/$1.cnf" -extensions x -out "ids/$1.crt" 2>/dev/null
+  echo "$s" >"ids/$1.serial"
+}
+sn() { cat "ids/$1.serial"; }
+mko() {  # mko DIR SEQ TAG...: a response for station O with the certificates ids/TAG.crt
+  local out=$1 seq=$2 t; shift 2
+  local args=()
+  for t in "$@"; do args+=("$(sn "$t").crt=ids/$t.crt"); done
+  mkdir -p "$out"
+  "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+    --sequence "$seq" -o "$out" "${args[@]}" chain.pem=resp/chain.pem trust.pem=resp/trust.pem | tail -1
+}
+first() { openssl x509 -in "$1" -outform DER | sha256sum; }  # the first certificate of a file
+orefused() {  # orefused BUNDLE OUT "LAYOUT [--der]" WHY...: exit 1, nothing written, nothing recorded
+  local b=$1 out=$2 layout=$3; shift 3
+  local before conf
+  before=$(snap "$out"); conf=$(sha256sum O/station.conf)
+  # shellcheck disable=SC2086  # LAYOUT carries the options
+  expect 1 st accept O "$b" --out "$out" --layout $layout
+  echo "  refused: $ERR"
+  err_has "$(basename "$b")" "$@"
+  [ "$(snap "$out")" = "$before" ] || fail "refused $b changed $out"
+  [ "$(sha256sum O/station.conf)" = "$conf" ] || fail "refused $b changed O/station.conf"
+}
+own=opki/own/certs/Line_3_OPC_UA_server.pem
+issue_san srv "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv,DNS:srv.line3.plant.local"
+expect 0 st accept O "$(mko own1 1 srv)" --out opki --layout opcua
+[ "$(first $own)" = "$(first ids/srv.crt)" ] || fail "$own does not hold the server's certificate"
+issue_san evil "Line 3 OPC UA server" "URI:urn:acme:line3:evil"
+orefused "$(mko own2 2 evil)" opki opcua "own/certs/Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn evil)" \
+  "uri:urn:acme:line3:opcua-srv" "uri:urn:acme:line3:evil" "dns:srv.line3.plant.local"
+[ "$(first $own)" = "$(first ids/srv.crt)" ] || fail "$own was replaced by another device's certificate"
+ok "own/certs: a later certificate with the same CN but another ApplicationUri and key is refused, naming both"
+
+issue_san srv3 "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv"
+orefused "$(mko own3 3 srv3)" opki opcua "Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn srv3)"
+issue_san srv4 "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv,DNS:srv.line3.plant.local,DNS:srv2.line3.plant.local"
+orefused "$(mko own4 4 srv4)" opki opcua "Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn srv4)"
+# the renewal: a new key, the same SANs (listed in another order: sets)
+issue_san srv2 "Line 3 OPC UA server" "DNS:srv.line3.plant.local,URI:urn:acme:line3:opcua-srv"
+expect 0 st accept O "$(mko own5 5 srv2)" --out opki --layout opcua
+[ "$(first $own)" = "$(first ids/srv2.crt)" ] || fail "the renewal did not replace $own"
+openssl verify -x509_strict -CAfile opki/issuers/certs/Acme_Plant_Root_CA.pem -untrusted "$own" "$own" >/dev/null \
+  || fail "$own does not verify"
+cmp <(openssl x509 -in "$own" -noout -ext subjectAltName) <(openssl x509 -in ids/srv.crt -noout -ext subjectAltName) \
+  && fail "test bug: the renewal's SANs are not in another order"
+ok "own/certs: one SAN fewer or more is refused; the renewal (new key, same SAN set) replaces the file"
+
+issue_san hmi "Line 3 HMI" "URI:urn:acme:line3:hmi"
+issue_san hmix "Line 3 HMI" "URI:urn:acme:line3:hmi-evil"
+orefused "$(mko own6 6 hmi hmix)" opki opcua "own/certs/Line_3_HMI.pem" "$(sn hmi)" "$(sn hmix)" \
+  "uri:urn:acme:line3:hmi" "uri:urn:acme:line3:hmi-evil"
+[ ! -e opki/own/certs/Line_3_HMI.pem ] || fail "a refused bundle wrote Line_3_HMI.pem"
+# the same identity twice in one bundle: the newer certificate takes the name
+FAKETIME=-2d issue_san hmiold "Line 3 HMI" "URI:urn:acme:line3:hmi"
+expect 0 st accept O "$(mko own7 7 hmiold hmi)" --out opki --layout opcua
+[ "$(first opki/own/certs/Line_3_HMI.pem)" = "$(first ids/hmi.crt)" ] || fail "Line_3_HMI.pem is not the newer certificate"
+[ "$(first "opki/own/certs/$(sn hmiold).pem")" = "$(first ids/hmiold.crt)" ] || fail "the older HMI certificate is not kept by serial"
+ok "own/certs: two identities for one name in one bundle are refused; the same identity twice: the newer takes the name"
+
+printf 'not a certificate\n' >opki/own/certs/Line_3_Pump.pem
+issue_san pump "Line 3 Pump" "URI:urn:acme:line3:pump"
+orefused "$(mko own8 8 pump)" opki opcua "own/certs/Line_3_Pump.pem" "$(sn pump)"
+[ "$(cat opki/own/certs/Line_3_Pump.pem)" = "not a certificate" ] || fail "Line_3_Pump.pem was overwritten"
+rm opki/own/certs/Line_3_Pump.pem
+# --der: own/certs/NAME.der, the same rule
+expect 0 st accept O "$(mko own9 9 srv)" --out oder --layout opcua --der
+b10=$(mko own10 10 evil)
+orefused "$b10" oder "opcua --der" "own/certs/Line_3_OPC_UA_server.der" "$(sn srv)" "$(sn evil)"
+# NAME.pem and NAME.der are one name to an application: the other suffix counts too
+orefused "$b10" opki "opcua --der" "own/certs/Line_3_OPC_UA_server.pem" "$(sn srv2)" "$(sn evil)"
+# flat: certs/SERIAL.pem is replaced only by the same identity too (a serial
+# reused for another device is a CA defect, not a renewal)
+issue_san flat1 "Line 3 Pump" "URI:urn:acme:line3:pump"
+expect 0 st accept O "$(mko own11 11 flat1)" --out oflat --layout flat
+issue_san flat2 "Line 3 Pump" "URI:urn:acme:line3:pump-evil" "$(sn flat1)"
+orefused "$(mko own12 12 flat2)" oflat flat "certs/$(sn flat1).pem" "uri:urn:acme:line3:pump-evil"
+ok "own/certs: a file that holds no certificate is not overwritten; --der and flat follow the same rule"
+
 expect 0 st --help
 out_has "init DIR" "request DIR" "accept DIR" "--layout" "Exit status"
-out_has "holding exactly trust.pem's"
+out_has "replaced only by a renewal" "same subjectAltName set" "holding exactly trust.pem's"
 expect 2 st frobnicate
 expect 2 st accept S "$resp"
 err_has "--out"

@@ -3,7 +3,7 @@
  * attacker might), so that plantca-station accept can be tested before and
  * independently of `plantca export`.  Never installed.
  *
- *   mkresponse genkey SECFILE PUBFILE --passphrase-file F
+ *   mkresponse genkey SECFILE PUBFILE (--passphrase-file F | --raw)
  *   mkresponse fwattrs IMAGE PKG:VERSION ATTRS.der
  *   mkresponse fwcms ATTRS.der SIG.der SIGNER.pem [CA.pem...] OUT.p7s
  *   mkresponse build --key SECFILE --pub PUBFILE --passphrase-file F
@@ -18,6 +18,12 @@
  * the reader's structural checks are what refuses them.  --tamper flips a
  * byte after signing.  Offsets are relative to now (default: created now,
  * expires in 30 days).
+ *
+ * genkey --raw writes the secret key unencrypted in a test-only format
+ * (RAW_MAGIC, then hex of key id || Ed25519 secret key), which build reads
+ * without a passphrase: opening a minisign key costs seconds of scrypt
+ * (1 GiB), and the station test builds dozens of bundles.  The minisign
+ * format itself is tested with keys made by stock minisign.
  *
  * fwattrs and fwcms make a firmware signature of the one shape that
  * transfer/fwverify.h accepts (detached CMS SignedData, RFC 5652, with the
@@ -46,6 +52,8 @@
 
 enum { MK_FILE_MAX = 64 * 1024 * 1024, MK_KEY_MAX = 4096, MK_REPLY_MAX = 16 };
 
+#define RAW_MAGIC "mkresponse raw TEST key, never for real use\n"
+
 static int die(const pc_err *e)
 {
 	fprintf(stderr, "mkresponse: %s\n", e->msg);
@@ -54,7 +62,7 @@ static int die(const pc_err *e)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mkresponse genkey SEC PUB --passphrase-file F\n"
+	fprintf(stderr, "usage: mkresponse genkey SEC PUB (--passphrase-file F | --raw)\n"
 	    "       mkresponse fwattrs IMAGE PKG:VERSION ATTRS.der\n"
 	    "       mkresponse fwcms ATTRS.der SIG.der SIGNER.pem [CA.pem...] OUT.p7s\n"
 	    "       mkresponse build --key SEC --pub PUB --passphrase-file F --segment S "
@@ -123,6 +131,54 @@ static int patch(pc_buf *tar, const char *spec, bool type)
 	}
 	tar_fix_checksum(h);
 	return 0;
+}
+
+static int genkey_raw(const char *sec, const char *pubpath)
+{
+	uint8_t raw[TR_KEYID_LEN + 64], sk[64];
+	tr_pubkey pub;
+	pc_buf file = PC_BUF_INIT, pb = PC_BUF_INIT;
+	pc_err e = { PC_OK, "" };
+
+	if (crypto_sign_keypair(pub.pk, sk) != 0)
+		return 2;
+	randombytes_buf(pub.keyid, sizeof pub.keyid);
+	memcpy(raw, pub.keyid, TR_KEYID_LEN);
+	memcpy(raw + TR_KEYID_LEN, sk, 64);
+	pc_buf_str(&file, RAW_MAGIC);
+	pc_hex_encode(&file, raw, sizeof raw, 0);
+	pc_buf_str(&file, "\n");
+	tr_pubkey_format(&pub, &pb);
+	if (!pc_buf_ok(&file) || !pc_buf_ok(&pb) ||
+	    pc_file_write_atomic(sec, file.p, file.len, 0600, true, &e) != PC_OK ||
+	    pc_file_write_atomic(pubpath, pb.p, pb.len, 0644, true, &e) != PC_OK)
+		return e.rc ? die(&e) : 2;
+	sodium_memzero(raw, sizeof raw);
+	sodium_memzero(sk, sizeof sk);
+	pc_buf_free(&file);
+	pc_buf_free(&pb);
+	return 0;
+}
+
+/* A RAW_MAGIC key file; false if the file is not one. */
+static bool open_raw(const uint8_t *text, size_t len, tr_seckey *sk)
+{
+	const size_t ml = strlen(RAW_MAGIC);
+	uint8_t raw[TR_KEYID_LEN + 64];
+	char hex[2 * sizeof raw + 1];
+	size_t n = 0;
+
+	if (len != ml + 2 * sizeof raw + 1 || memcmp(text, RAW_MAGIC, ml) != 0)
+		return false;
+	memcpy(hex, text + ml, 2 * sizeof raw);
+	hex[2 * sizeof raw] = '\0';
+	if (!pc_hex_decode(hex, raw, sizeof raw, &n) || n != sizeof raw ||
+	    (sk->sk = sodium_malloc(64)) == NULL)
+		return false;
+	memcpy(sk->keyid, raw, TR_KEYID_LEN);
+	memcpy(sk->sk, raw + TR_KEYID_LEN, 64);
+	sodium_memzero(raw, sizeof raw);
+	return true;
 }
 
 static int genkey(const char *sec, const char *pubpath, const char *passfile)
@@ -346,6 +402,7 @@ int main(int argc, char **argv)
 		{ "patch-name", required_argument, NULL, 'M' },
 		{ "garbage", no_argument, NULL, 'g' },
 		{ "tamper", no_argument, NULL, 't' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key = NULL, *pubpath = NULL, *passfile = NULL, *segment = NULL, *out = NULL;
@@ -353,7 +410,7 @@ int main(int argc, char **argv)
 	char *reply[MK_REPLY_MAX + 1] = { NULL };
 	unsigned long long seq = 0;
 	long long coff = 0, xoff = 30LL * 86400;
-	bool garbage = false, tamper = false;
+	bool garbage = false, tamper = false, raw = false;
 	tr_kind kind = TR_RESPONSE;
 	tr_member *members;
 	uint8_t **data;
@@ -398,17 +455,18 @@ int main(int argc, char **argv)
 		case 'M': pname = optarg; break;
 		case 'g': garbage = true; break;
 		case 't': tamper = true; break;
+		case 'R': raw = true; break;
 		case 'o': out = optarg; break;
 		default: return usage();
 		}
 	}
 	if (strcmp(argv[1], "genkey") == 0) {
-		if (argc - optind != 2 || passfile == NULL)
+		if (argc - optind != 2 || (passfile == NULL) == !raw)
 			return usage();
-		return genkey(argv[optind], argv[optind + 1], passfile);
+		return raw ? genkey_raw(argv[optind], argv[optind + 1]) :
+		    genkey(argv[optind], argv[optind + 1], passfile);
 	}
-	if (strcmp(argv[1], "build") != 0 || !key || !pubpath || !passfile || !segment || !out ||
-	    seq == 0)
+	if (strcmp(argv[1], "build") != 0 || !key || !pubpath || !segment || !out || seq == 0)
 		return usage();
 
 	members = calloc((size_t)argc, sizeof *members);
@@ -431,10 +489,13 @@ int main(int argc, char **argv)
 	    tr_pubkey_parse(text, len, pubpath, &pub, &e) != PC_OK)
 		return die(&e);
 	free(text);
-	if (pc_file_read(key, MK_KEY_MAX, &text, &len, &e) != PC_OK ||
-	    pc_secret_read(&pass, passfile, "passphrase", &e) != PC_OK ||
-	    tr_seckey_open(text, len, key, &pass, &sk, &e) != PC_OK)
+	if (pc_file_read(key, MK_KEY_MAX, &text, &len, &e) != PC_OK)
 		return die(&e);
+	if (!open_raw(text, len, &sk) &&
+	    (passfile == NULL || pc_secret_read(&pass, passfile, "passphrase", &e) != PC_OK ||
+	    tr_seckey_open(text, len, key, &pass, &sk, &e) != PC_OK))
+		return passfile == NULL ? usage() : die(&e);
+	sodium_memzero(text, len);
 	free(text);
 	pc_secret_free(&pass);
 

@@ -109,8 +109,9 @@ mkcrl line3.pem line3.key resp/line3.crl
 mkcrl root.pem root.key resp/root.crl
 ok "test PKI: root, issuing CA line3, two device certificates, CRLs, trust.p7b"
 
-# the fake CA transfer key (our writer) and a foreign one (stock minisign)
-"$MKRESPONSE" genkey catr.key catr.pub --passphrase-file pass
+# the fake CA transfer key (unencrypted, test-only: opening a minisign key
+# costs seconds of scrypt per bundle) and a foreign one (stock minisign)
+"$MKRESPONSE" genkey catr.key catr.pub --raw
 if printf '%s\n%s\n' otherpw otherpw | minisign -G -p other.pub -s other.key >/dev/null 2>&1; then
   printf 'otherpw\n' >otherpass
 else

@@ -19,12 +19,18 @@
  *
  * Trust: a response bundle is untrusted until tr_bundle_read() verified its
  * signature over the bytes it then parses.  Even signed, certificates and
- * CRLs are parsed with bounds and cross-checked (each certificate's serial
- * against its member name; every CA certificate, device certificate and CRL
- * signature-verified up to the station's own root) before the first byte is
- * written; output file names come from
- * fixed names, parsed serials and sanitised common names, never from a
- * member name as given.
+ * CRLs are parsed with bounds and cross-checked before the first byte is
+ * written: each certificate's serial against its member name; every CA
+ * certificate (chain.pem, trust.pem, trust.p7b), device certificate and CRL
+ * signature-verified up to the station's own root; trust.p7b parsed
+ * strictly (transfer.h tr_p7b_parse) and holding exactly trust.pem's
+ * certificates; the certificates of firmware-*.p7s checked by the firmware
+ * verifier against the same root.  Nothing is written that was not parsed
+ * and checked (certificates, CRLs and trust.p7b are re-encoded from what
+ * was checked).  Output file names come from fixed names,
+ * parsed serials and sanitised common names, never from a member name as
+ * given, and a device certificate file is replaced only by a certificate of
+ * the same identity (its subjectAltName set; check_replacements).
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -66,13 +72,16 @@ enum {
 	ST_EXPIRES_DEFAULT = 30,       /* days a request bundle stays valid */
 	ST_EXPIRES_MAX = TR_LIFETIME_MAX_DAYS,   /* the CA refuses longer-lived bundles */
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
+	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
+	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
+	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
 };
 
 static const char *const station_files[] = {
 	"station.key", "station.pub", "ca-transfer.pub", "root.pem", "station.conf", NULL,
 };
 
-/* two parts: ISO C caps string literals at 4095 bytes */
+/* in parts: ISO C caps string literals at 4095 bytes */
 static const char usage_verbs[] =
 "usage: plantca-station VERB [ARGS]\n"
 "\n"
@@ -100,14 +109,21 @@ static const char usage_verbs[] =
 "        Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
 "        opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
 "        for DAYS days (default 30, at most 366).  The sequence number in\n"
-"        station.conf is advanced after the bundle is written.\n"
+"        station.conf is advanced after the bundle is written.\n";
+
+static const char usage_accept[] =
 "  accept DIR BUNDLE.tar --out PKI_DIR [--layout flat|opcua] [--der] [--json]\n"
 "        Verify a response bundle (BUNDLE.tar and BUNDLE.tar.minisig): signed\n"
 "        by the CA transfer key, addressed to this segment, sequence newer than\n"
-"        the last accepted one, not expired, every SHA-256 right, every\n"
-"        certificate and CRL signed by a CA that chains to the station's\n"
-"        root (DIR/root.pem), no CRL past its nextUpdate.  Nothing is written\n"
-"        unless all of that holds; then each file is replaced atomically.\n"
+"        the last accepted one, not expired, every SHA-256 right; every\n"
+"        certificate in every file (certificates, chain.pem, trust.pem,\n"
+"        trust.p7b, the signers in firmware-*.p7s) and every CRL either the\n"
+"        station's root (DIR/root.pem) or signed by a CA that chains to it;\n"
+"        trust.p7b a certs-only PKCS#7 holding exactly trust.pem's\n"
+"        certificates; firmware signatures by a codeSigning certificate, not\n"
+"        revoked; no CRL past its nextUpdate; no device certificate file\n"
+"        replaced by another identity (below).  Nothing is written unless all\n"
+"        of that holds; then each file is replaced atomically.\n"
 "        --layout flat (default):\n"
 "          certs/SERIAL.pem   delivered certificates, by serial\n"
 "          chain.pem          issuing CA(s), then the root\n"
@@ -122,6 +138,14 @@ static const char usage_verbs[] =
 "          own/certs/CN.pem   each delivered certificate followed by its chain\n"
 "                             up to, not including, the root (CN sanitised;\n"
 "                             the serial when there is no usable CN)\n"
+"        A device certificate file (own/certs/CN.pem, certs/SERIAL.pem; .der\n"
+"        or .pem) that exists is replaced only by a renewal: a certificate with\n"
+"        the same subjectAltName set (for OPC UA, the same ApplicationUri),\n"
+"        with a new key or not.  Another device's certificate under the same\n"
+"        name, in this bundle or in the file, refuses the whole response,\n"
+"        naming both (move the old file away if the device really changed).\n"
+"        One identity twice in a bundle: the newest (notBefore) takes CN.pem,\n"
+"        the others are written by serial.\n"
 "        Firmware signatures (firmware-*.p7s) go to firmware/ in both layouts.\n"
 "        --der writes certificates and CRLs as DER (one certificate per file:\n"
 "        own/certs then holds only the device certificate; chain.pem and\n"
@@ -368,8 +392,9 @@ static pc_rc load_pubkey(const char *dir, const char *name, tr_pubkey *k, pc_err
 
 /* One certificate, parsed twice: our strict DER reader finds the raw issuer
  * and subject names (for subject == issuer comparisons, RFC 5280 §4.1.2.4
- * and §4.1.2.6) and the serial; wolfSSL parses the whole certificate (no
- * signature check here) and gives the CN and basicConstraints. */
+ * and §4.1.2.6), the serial, notBefore and the subjectAltName entries;
+ * wolfSSL parses the whole certificate (no signature check here) and gives
+ * the CN and basicConstraints. */
 typedef struct st_cert {
 	uint8_t *der;                  /* owned */
 	size_t len;
@@ -379,6 +404,14 @@ typedef struct st_cert {
 	char cn[ST_CN_MAX + 1];        /* raw CN, "" if none */
 	bool is_ca, self_signed;
 	char stem[ST_FILE_STEM_MAX + 1];   /* output file name without suffix */
+	time_t not_before;
+	/* the device's identity (RFC 5280 §4.2.1.6; for OPC UA the URI entry
+	 * is the ApplicationUri, OPC 10000-6 §6.2.2): whole GeneralName TLVs,
+	 * into der, in certificate order */
+	const uint8_t *san[ST_SAN_MAX];
+	size_t san_len[ST_SAN_MAX];
+	size_t nsan;
+	const char *from;              /* the file it came in (static), for messages; NULL: a member */
 } st_cert;
 
 static void cert_free(st_cert *c)
@@ -387,13 +420,59 @@ static void cert_free(st_cert *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* 2.5.29.17 */
+static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
+
+/* Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension (RFC 5280 §4.1):
+ * collects the subjectAltName entries.  False: malformed, or SAN twice
+ * (§4.2: an extension appears at most once).  *over: more than ST_SAN_MAX. */
+static bool cert_exts(pc_reader exts, st_cert *c, bool *over)
+{
+	bool seen = false;
+
+	if (pc_reader_left(&exts) == 0)
+		return false;
+	while (pc_reader_left(&exts) > 0) {
+		pc_reader ext, oid, crit, val, names, gn;
+		const uint8_t *w;
+		size_t wl;
+		uint8_t tag;
+		bool cp;
+
+		if (!pc_der_read(&exts, DER_SEQUENCE, &ext) || !pc_der_read(&ext, DER_OID, &oid) ||
+		    !pc_der_read_opt(&ext, DER_BOOLEAN, &crit, &cp) ||
+		    !pc_der_read(&ext, DER_OCTET_STRING, &val) || !pc_reader_done(&ext))
+			return false;
+		if (pc_reader_left(&oid) != sizeof oid_san ||
+		    memcmp(rd_ptr(&oid), oid_san, sizeof oid_san) != 0)
+			continue;
+		/* GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName */
+		if (seen || !pc_der_read(&val, DER_SEQUENCE, &names) || !pc_reader_done(&val) ||
+		    pc_reader_left(&names) == 0)
+			return false;
+		seen = true;
+		while (pc_reader_left(&names) > 0) {
+			if (!pc_der_read_any(&names, &tag, &gn, &w, &wl) || (tag & 0xc0) != DER_CTX)
+				return false;
+			if (c->nsan == ST_SAN_MAX) {
+				*over = true;
+				return false;
+			}
+			c->san[c->nsan] = w;
+			c->san_len[c->nsan] = wl;
+			c->nsan++;
+		}
+	}
+	return true;
+}
+
 static pc_rc cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c, pc_err *e)
 {
-	pc_reader r, cert, tbs, x;
+	pc_reader r, cert, tbs, x, val;
 	const uint8_t *w, *sp;
 	size_t wl, sl, i;
 	uint8_t tag;
-	bool present;
+	bool present, over = false;
 	DecodedCert dc;
 	int ret;
 
@@ -430,11 +509,34 @@ static pc_rc cert_parse(const uint8_t *der, size_t len, const char *what, st_cer
 		goto bad;
 	c->issuer = w;
 	c->issuer_len = wl;
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
+	/* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
+	if (!pc_der_read(&tbs, DER_SEQUENCE, &val) || !pc_der_read_any(&val, &tag, &x, NULL, NULL) ||
+	    !pc_der_parse_time(tag, x, &c->not_before) ||
 	    !pc_der_read_any(&tbs, &tag, &x, &w, &wl) || tag != DER_SEQUENCE)
 		goto bad;
 	c->subject = w;
 	c->subject_len = wl;
+	/* subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID,
+	 * [3] extensions, and nothing after them */
+	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
+	    !pc_der_read_opt(&tbs, DER_CTX | 1, &x, &present) ||
+	    !pc_der_read_opt(&tbs, DER_CTX | 2, &x, &present) ||
+	    !pc_der_read_opt(&tbs, DER_CTX_CONS | 3, &x, &present))
+		goto bad;
+	if (present) {
+		pc_reader exts;
+		if (!pc_der_read(&x, DER_SEQUENCE, &exts) || !pc_reader_done(&x) ||
+		    !cert_exts(exts, c, &over)) {
+			if (over) {
+				cert_free(c);
+				return pc_fail(e, PC_E_LIMIT, "%s: more than %d subjectAltName entries",
+				    what, ST_SAN_MAX);
+			}
+			goto bad;
+		}
+	}
+	if (!pc_reader_done(&tbs))
+		goto bad;
 	c->self_signed = c->issuer_len == c->subject_len &&
 	    memcmp(c->issuer, c->subject, c->subject_len) == 0;
 
@@ -521,6 +623,7 @@ static pc_rc certs_add_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 	st_cert c;
 
 	PC_TRY(cert_parse(der, len, s->what, &c, e));
+	c.from = s->what;
 	return certs_push(s, &c, e);
 }
 
@@ -1056,6 +1159,7 @@ typedef struct st_out {
 	char rel[PATH_MAX];            /* relative to PKI_DIR */
 	uint8_t *data;                 /* owned */
 	size_t len;
+	const st_cert *cert;           /* a device certificate file: whose; else NULL */
 } st_out;
 
 typedef struct st_outs {
@@ -1099,6 +1203,7 @@ static pc_rc outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e)
 		s->cap = cap;
 	}
 	snprintf(s->v[s->n].rel, sizeof s->v[s->n].rel, "%s", rel);
+	s->v[s->n].cert = NULL;
 	s->v[s->n].len = b->len;
 	s->v[s->n].data = pc_buf_steal(b, &s->v[s->n].len);
 	if (s->v[s->n].data == NULL) {
@@ -1117,6 +1222,180 @@ static bool has_suffix(const char *s, const char *suf)
 	size_t n = strlen(s), m = strlen(suf);
 
 	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* ------------------------------------------------- identity of a device */
+
+/* A device certificate file (own/certs/CN.pem, certs/SERIAL.pem) may be
+ * replaced only by a certificate for the same identity: the same set of
+ * subjectAltName entries (for OPC UA the URI entry is the ApplicationUri,
+ * OPC 10000-6 §6.2.2, and the DNS/IP entries the host it runs on).  A
+ * renewal keeps them, with a new key or not; a different device that
+ * merely shares the CN does not.  Entries compare as sets of their exact
+ * DER (order free, nothing normalised: the CA reproduces a renewal's
+ * SANs byte for byte, and anything else fails safe). */
+static bool san_has(const st_cert *c, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsan; i++)
+		if (c->san_len[i] == n && memcmp(c->san[i], p, n) == 0)
+			return true;
+	return false;
+}
+
+static bool same_identity(const st_cert *x, const st_cert *y)
+{
+	size_t i;
+
+	for (i = 0; i < x->nsan; i++)
+		if (!san_has(y, x->san[i], x->san_len[i]))
+			return false;
+	for (i = 0; i < y->nsan; i++)
+		if (!san_has(x, y->san[i], y->san_len[i]))
+			return false;
+	return true;
+}
+
+/* The SANs as text for messages: "uri:urn:acme:line3:srv, dns:srv.local,
+ * ip:10.3.0.5"; bytes outside printable ASCII as \xHH (they come from a
+ * certificate); cut with "..." at ST_SAN_TEXT_MAX. */
+static void san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1])
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t i, k;
+
+	if (c->nsan == 0)
+		pc_buf_str(&b, "no subjectAltName");
+	for (i = 0; i < c->nsan; i++) {
+		pc_reader r = pc_reader_make(c->san[i], c->san_len[i]), v;
+		uint8_t tag = 0;
+		const uint8_t *p;
+		size_t n;
+
+		if (!pc_der_read_any(&r, &tag, &v, NULL, NULL))
+			continue;   /* cannot happen: cert_exts read it */
+		p = rd_ptr(&v);
+		n = pc_reader_left(&v);
+		pc_buf_str(&b, i ? ", " : "");
+		if (tag == (DER_CTX | 7) && n == 4) {
+			pc_buf_printf(&b, "ip:%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+			continue;
+		}
+		if (tag == (DER_CTX | 7) && n == 16) {
+			pc_buf_str(&b, "ip:");
+			for (k = 0; k < 16; k += 2)
+				pc_buf_printf(&b, "%s%x", k ? ":" : "", (unsigned)(p[k] << 8 | p[k + 1]));
+			continue;
+		}
+		switch (tag) {
+		case DER_CTX | 1: pc_buf_str(&b, "email:"); break;
+		case DER_CTX | 2: pc_buf_str(&b, "dns:"); break;
+		case DER_CTX | 6: pc_buf_str(&b, "uri:"); break;
+		case DER_CTX_CONS | 0: pc_buf_str(&b, "othername:"); break;
+		case DER_CTX_CONS | 4: pc_buf_str(&b, "dirname:"); break;
+		default: pc_buf_printf(&b, "[%u]:", (unsigned)(tag & 0x1f)); break;
+		}
+		if (tag == (DER_CTX | 1) || tag == (DER_CTX | 2) || tag == (DER_CTX | 6)) {
+			for (k = 0; k < n; k++)
+				if (p[k] > 0x20 && p[k] < 0x7f && p[k] != '\\')
+					pc_buf_byte(&b, p[k]);
+				else
+					pc_buf_printf(&b, "\\x%02x", p[k]);
+		} else {
+			pc_hex_encode(&b, p, n, 0);
+		}
+	}
+	if (!pc_buf_ok(&b)) {
+		snprintf(out, ST_SAN_TEXT_MAX + 1, "?");
+	} else if (b.len > ST_SAN_TEXT_MAX) {
+		memcpy(out, b.p, ST_SAN_TEXT_MAX - 3);
+		memcpy(out + ST_SAN_TEXT_MAX - 3, "...", 4);
+	} else {
+		memcpy(out, b.p, b.len);
+		out[b.len] = '\0';
+	}
+	pc_buf_free(&b);
+}
+
+static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+{
+	st_cert *c = ctx;
+
+	/* the device certificate comes first; its chain after it is ours */
+	if (c->der != NULL)
+		return PC_OK;
+	return cert_parse(der, len, "certificate", c, e);
+}
+
+/* Before anything is written: every device certificate file the layout
+ * would replace must hold a certificate of the same identity as the new
+ * one (same_identity).  NAME.pem and NAME.der are one name to the
+ * application configured with it (--der or not), so the file with the
+ * other suffix is held to the same rule.  A file that holds no readable
+ * certificate is not replaced either: it is not known whose it is. */
+static pc_rc check_replacements(const char *pki, const st_outs *outs, const char *bundle,
+    pc_err *e)
+{
+	char path[PATH_MAX], rel[PATH_MAX], was[ST_SAN_TEXT_MAX + 1], now[ST_SAN_TEXT_MAX + 1];
+	struct stat st;
+	size_t i, n;
+
+	for (i = 0; i < 2 * outs->n; i++) {
+		const st_cert *c = outs->v[i / 2].cert;
+		st_cert old;
+		uint8_t *buf;
+		size_t len;
+		pc_err why;
+		pc_rc rc;
+
+		if (c == NULL)
+			continue;
+		/* i even: the file itself; odd: the same name with the other suffix */
+		snprintf(rel, sizeof rel, "%s", outs->v[i / 2].rel);
+		n = strlen(rel);
+		if (i % 2 == 1) {
+			if (n < 4 || rel[n - 4] != '.')
+				continue;
+			memcpy(rel + n - 3, has_suffix(rel, ".pem") ? "der" : "pem", 3);
+		}
+		PC_TRY(path_join(path, pki, rel, e));
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+		}
+		if ((rc = pc_file_read(path, ST_OWN_FILE_MAX, &buf, &len, &why)) != PC_OK)
+			return pc_fail(e, rc, "%s (checking whose certificate it holds before "
+			    "replacing it)", why.msg);
+		memset(&old, 0, sizeof old);
+		if (pc_pem_looks_like(buf, len))
+			rc = pc_pem_decode_all(buf, len, "CERTIFICATE", first_cert_cb, &old, &why);
+		else
+			rc = cert_parse(buf, len, "certificate", &old, &why);
+		free(buf);
+		san_text(c, now);
+		if (rc != PC_OK) {
+			cert_free(&old);
+			return pc_fail(e, PC_E_EXISTS, "%s: holds no certificate that can be read (%s), "
+			    "so it is not known whose it is; %s would replace it with certificate %s "
+			    "(%s): refused, nothing written (move the file away if it is not needed)",
+			    path, why.msg, bundle, c->serial, now);
+		}
+		if (!same_identity(&old, c)) {
+			san_text(&old, was);
+			pc_fail(e, PC_E_EXISTS, "%s: holds certificate %s (%s), another identity than "
+			    "certificate %s (%s) that %s delivers under this name: a file there is "
+			    "replaced only by a renewal, with the same subjectAltName set (the "
+			    "ApplicationUri): refused, nothing written (if the device really changed "
+			    "its identity, move the old file away first)", path, old.serial, was,
+			    c->serial, now, bundle);
+			cert_free(&old);
+			return e->rc;
+		}
+		cert_free(&old);
+	}
+	return PC_OK;
 }
 
 static bool serial_member(const char *name)
@@ -1159,6 +1438,7 @@ static bool firmware_member(const char *name, char out[TR_NAME_MAX + 1])
 
 typedef struct st_crl {
 	char stem[ST_FILE_STEM_MAX + 1];
+	char member[TR_NAME_MAX + 1];  /* NAME.crl as in the bundle, for messages */
 	uint8_t *der;                  /* owned */
 	size_t len;
 	const uint8_t *issuer;         /* into der */
@@ -1216,23 +1496,9 @@ bad:
 	return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL", what);
 }
 
-/* PKCS#7 ContentInfo with contentType signedData (RFC 5652 §3, §5.1). */
-static bool p7_ok(const uint8_t *p, size_t len)
-{
-	static const uint8_t signed_data[] = {
-		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
-	};
-	pc_reader r = pc_reader_make(p, len), ci, oid, x;
-
-	return pc_der_read(&r, DER_SEQUENCE, &ci) && pc_reader_done(&r) &&
-	    pc_der_read(&ci, DER_OID, &oid) && pc_reader_left(&oid) == sizeof signed_data &&
-	    memcmp(rd_ptr(&oid), signed_data, sizeof signed_data) == 0 &&
-	    pc_der_read(&ci, DER_CTX_CONS | 0, &x) && pc_reader_done(&ci);
-}
-
 typedef struct st_accept {
 	st_cert root;                  /* the station's own root */
-	st_certs chain, trust, cas, devices;
+	st_certs chain, trust, p7, cas, devices;   /* p7: trust.p7b's certificates */
 	st_crl *crls;
 	size_t ncrls;
 	const tr_member *chain_m, *trust_m, *p7_m;
@@ -1248,6 +1514,7 @@ static void accept_free(st_accept *a)
 	cert_free(&a->root);
 	certs_free(&a->chain);
 	certs_free(&a->trust);
+	certs_free(&a->p7);
 	/* cas holds copies of pointers owned by chain/trust/root: free only the array */
 	free(a->cas.v);
 	certs_free(&a->devices);
@@ -1259,19 +1526,21 @@ static void accept_free(st_accept *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* The set of CA certificates: the station root, then chain.pem and
- * trust.pem, duplicates removed.  Every one must be a CA, and the only
- * self-signed one allowed is the station's own root. */
+/* The set of CA certificates: the station root, then chain.pem, trust.pem
+ * and trust.p7b, duplicates removed.  Every one must be a CA, and the only
+ * self-signed one allowed is the station's own root; accept_signatures then
+ * verifies each from the root down.  Whatever the container, a certificate
+ * the station writes as a CA goes through this one gate. */
 static pc_rc accept_cas(st_accept *a, const char *bundle, pc_err *e)
 {
-	const st_certs *src[2] = { &a->chain, &a->trust };
+	const st_certs *src[3] = { &a->chain, &a->trust, &a->p7 };
 	size_t i, k;
 
-	a->cas.v = calloc(1 + a->chain.n + a->trust.n, sizeof *a->cas.v);
+	a->cas.v = calloc(1 + a->chain.n + a->trust.n + a->p7.n, sizeof *a->cas.v);
 	if (a->cas.v == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	a->cas.v[a->cas.n++] = a->root;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		for (i = 0; i < src[k]->n; i++) {
 			const st_cert *c = &src[k]->v[i];
 			if (!c->is_ca)
@@ -1294,8 +1563,8 @@ static pc_rc accept_cas(st_accept *a, const char *bundle, pc_err *e)
 				break;
 		}
 		if (c == NULL || !c->self_signed)
-			return pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' does not chain to the "
-			    "station's root", bundle, a->cas.v[i].cn);
+			return pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' does not chain to the "
+			    "station's root", bundle, a->cas.v[i].from, a->cas.v[i].cn);
 	}
 	return PC_OK;
 }
@@ -1323,6 +1592,7 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 
 	a->chain.what = "chain.pem";
 	a->trust.what = "trust.pem";
+	a->p7.what = "trust.p7b";
 	a->crls = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->crls);
 	a->fw = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw);
 	a->fw_names = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw_names);
@@ -1353,14 +1623,23 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 			else
 				a->trust_m = m;
 		} else if (strcmp(m->name, "trust.p7b") == 0) {
-			if (!p7_ok(m->data, m->len))
-				return pc_fail(e, PC_E_BUNDLE, "%s: not a DER PKCS#7 SignedData", what);
+			/* parsed strictly, then its certificates go where chain.pem's
+			 * and trust.pem's go: into the CA set that accept_cas and
+			 * accept_signatures check against the station's root */
+			tr_p7b p7;
+			size_t k;
+			if (tr_p7b_parse(m->data, m->len, what, &p7, e) != PC_OK)
+				return e->rc;
+			for (k = 0; k < p7.ncerts; k++)
+				if (certs_add_cb(&a->p7, p7.cert[k], p7.cert_len[k], e) != PC_OK)
+					return pc_wrap(e, "%s", what);
 			a->p7_m = m;
 		} else if (crl_member(m->name, stem)) {
 			st_crl *c = &a->crls[a->ncrls];
 			PC_TRY(crl_parse(m->data, m->len, what, c, e));
 			a->ncrls++;
 			snprintf(c->stem, sizeof c->stem, "%s", stem);
+			snprintf(c->member, sizeof c->member, "%s", m->name);
 		} else if (firmware_member(m->name, a->fw_names[a->nfw])) {
 			if (m->len == 0)
 				return pc_fail(e, PC_E_BUNDLE, "%s: empty", what);
@@ -1373,6 +1652,9 @@ static pc_rc accept_classify(st_accept *a, const tr_bundle *b, const char *bundl
 	}
 	if (a->devices.n == 0 && a->chain.n + a->trust.n + a->ncrls + a->nfw == 0 && a->p7_m == NULL)
 		return pc_fail(e, PC_E_BUNDLE, "%s: response carries nothing to install", bundle);
+	if (a->p7_m != NULL && a->trust_m == NULL)
+		return pc_fail(e, PC_E_BUNDLE, "%s: member trust.p7b without trust.pem (trust.p7b is "
+		    "trust.pem in PKCS#7 form, accepted only next to it)", bundle);
 	return PC_OK;
 }
 
@@ -1482,15 +1764,15 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 			    !loaded[p - a->cas.v])
 				continue;
 			if ((ret = verify_with(cm, c, p)) != 0) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s': signature does not "
-				    "verify with '%s' (wolfSSL %d)", bundle, c->cn, p->cn, ret);
+				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s': signature does "
+				    "not verify with '%s' (wolfSSL %d)", bundle, c->from, c->cn, p->cn, ret);
 				goto out;
 			}
 			ret = wolfSSL_CertManagerLoadCABuffer(cm, c->der, (long)c->len,
 			    WOLFSSL_FILETYPE_ASN1);
 			if (ret != WOLFSSL_SUCCESS) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' cannot be used "
-				    "(wolfSSL %d; expired or not yet valid?)", bundle, c->cn, ret);
+				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' cannot be used "
+				    "(wolfSSL %d; expired or not yet valid?)", bundle, c->from, c->cn, ret);
 				goto out;
 			}
 			loaded[i] = progress = true;
@@ -1498,8 +1780,8 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 	}
 	for (i = 1; i < a->cas.n; i++)
 		if (!loaded[i]) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: CA certificate '%s' does not chain to the "
-			    "station's root", bundle, a->cas.v[i].cn);
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' does not chain to the "
+			    "station's root", bundle, a->cas.v[i].from, a->cas.v[i].cn);
 			goto out;
 		}
 	/* CRLs (RFC 5280 §6.3.3 (f)): signed by the CA that issued them */
@@ -1541,6 +1823,73 @@ static pc_rc accept_signatures(const st_accept *a, const char *bundle, pc_err *e
 out:
 	wolfSSL_CertManagerFree(cm);
 	free(loaded);
+	return rc;
+}
+
+/* trust.p7b and trust.pem are one trust list in two encodings: PEM for
+ * the stacks that read PEM bundles, PKCS#7 for those that import a .p7b
+ * (many OPC UA stacks, Windows-based HMIs).  Each certificate of both was
+ * checked on its own above; if the two still differed, two applications of
+ * one plant would trust different CAs depending on the format they read,
+ * and whoever audits trust.pem would not see what the others trust. */
+static pc_rc accept_p7b_matches(const st_accept *a, const char *bundle, pc_err *e)
+{
+	const st_certs *side[2] = { &a->p7, &a->trust };
+	size_t k, i;
+
+	if (a->p7_m == NULL)
+		return PC_OK;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < side[k]->n; i++)
+			if (certs_find_der(side[1 - k], &side[k]->v[i]) == NULL)
+				return pc_fail(e, PC_E_BUNDLE, "%s: trust.p7b and trust.pem are not the same "
+				    "certificates ('%s' is only in %s): they are one trust list in two "
+				    "formats", bundle, side[k]->v[i].cn, side[k]->what);
+	return PC_OK;
+}
+
+/* firmware-*.p7s: the signer's certificates are written to PKI_DIR like any
+ * other, so they are checked now with the firmware verifier's whole logic
+ * (transfer/fwverify.h: strict CMS shape, signature over the signed
+ * attributes, chain to the station's root, CA flags and path length,
+ * codeSigning, dates, revocation in this bundle's CRLs).  The image does
+ * not travel in the bundle: the digest given is the signature's own
+ * messageDigest, and verify-firmware compares it with the image later. */
+static pc_rc accept_firmware(const st_accept *a, const char *bundle, pc_err *e)
+{
+	fw_blob anchor, *crls;
+	fw_check_opts o;
+	fw_result res;
+	fw_cms cms;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	if (a->nfw == 0)
+		return PC_OK;
+	crls = calloc(a->ncrls ? a->ncrls : 1, sizeof *crls);
+	if (crls == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; i < a->ncrls; i++) {
+		crls[i].der = a->crls[i].der;
+		crls[i].len = a->crls[i].len;
+		crls[i].name = a->crls[i].member;
+	}
+	anchor.der = a->root.der;
+	anchor.len = a->root.len;
+	anchor.name = "DIR/root.pem";
+	memset(&o, 0, sizeof o);
+	o.trust = &anchor;
+	o.ntrust = 1;
+	o.crls = crls;
+	o.ncrls = a->ncrls;
+	for (i = 0; i < a->nfw && rc == PC_OK; i++) {
+		const tr_member *m = a->fw[i];
+		if ((rc = fw_cms_parse(m->data, m->len, &cms, e)) == PC_OK)
+			rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, e);
+		if (rc != PC_OK)
+			pc_wrap(e, "%s: member %s", bundle, a->fw_names[i]);
+	}
+	free(crls);
 	return rc;
 }
 
@@ -1589,6 +1938,7 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 		snprintf(rel, sizeof rel, "certs/%s.%s", a->devices.v[i].serial, der ? "der" : "pem");
 		put_cert(&b, &a->devices.v[i], der);
 		PC_TRY(outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = &a->devices.v[i];
 	}
 	/* chain.pem and trust.pem are rewritten from the parsed certificates:
 	 * no text from the bundle besides base64 of checked DER */
@@ -1604,8 +1954,23 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 			put_cert(&b, &a->trust.v[i], false);
 		PC_TRY(outs_add(outs, "trust.pem", &b, e));
 	}
-	if (a->p7_m != NULL)
-		PC_TRY(out_copy(outs, "trust.p7b", a->p7_m, e));
+	/* trust.p7b likewise: the certs-only PKCS#7 of the checked
+	 * certificates (tr_p7b_parse accepts only the canonical encoding, so
+	 * these are the bytes that came, rebuilt from what was checked) */
+	if (a->p7_m != NULL) {
+		const uint8_t *cv[TR_P7B_CERTS_MAX];
+		size_t lv[TR_P7B_CERTS_MAX];
+		pc_buf b = PC_BUF_INIT;
+		for (i = 0; i < a->p7.n; i++) {
+			cv[i] = a->p7.v[i].der;
+			lv[i] = a->p7.v[i].len;
+		}
+		if (tr_p7b_build(cv, lv, a->p7.n, &b, e) != PC_OK) {
+			pc_buf_free(&b);
+			return e->rc;
+		}
+		PC_TRY(outs_add(outs, "trust.p7b", &b, e));
+	}
 	for (i = 0; i < a->ncrls; i++) {
 		pc_buf b = PC_BUF_INIT;
 		snprintf(rel, sizeof rel, "crl/%s.crl", a->crls[i].stem);
@@ -1615,7 +1980,8 @@ static pc_rc plan_flat(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
+static pc_rc plan_opcua(const st_accept *a, bool der, const char *bundle, st_outs *outs,
+    pc_err *e)
 {
 	char rel[PATH_MAX], stem[ST_FILE_STEM_MAX + 1];
 	const char *ext = der ? "der" : "pem";
@@ -1651,15 +2017,36 @@ static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 		put_crl(&b, &a->crls[i], der);
 		PC_TRY(outs_add(outs, rel, &b, e));
 	}
+	/* own/certs/CN.pem: an OPC UA application is configured with the path
+	 * of its own certificate, so the name is stable and a renewal lands in
+	 * the same file.  One name holds one identity (same_identity): two
+	 * devices with one CN in this bundle are refused here, one against a
+	 * file already there by check_replacements. */
 	for (i = 0; i < a->devices.n; i++) {
 		const st_cert *c = &a->devices.v[i], *p = c;
 		pc_buf b = PC_BUF_INIT;
-		bool clash = false;
+		bool named = true;
 
-		/* two certificates for one CN in one bundle: the later ones by serial */
-		for (k = 0; k < i && !clash; k++)
-			clash = strcmp(a->devices.v[k].stem, c->stem) == 0;
-		snprintf(stem, sizeof stem, "%s", clash ? c->serial : c->stem);
+		for (k = 0; k < a->devices.n; k++) {
+			const st_cert *o = &a->devices.v[k];
+			if (k == i || strcmp(o->stem, c->stem) != 0)
+				continue;
+			if (!same_identity(o, c)) {
+				char x[ST_SAN_TEXT_MAX + 1], y[ST_SAN_TEXT_MAX + 1];
+				san_text(k < i ? o : c, x);
+				san_text(k < i ? c : o, y);
+				return pc_fail(e, PC_E_BUNDLE, "%s: certificates %s (%s) and %s (%s) would both "
+				    "be own/certs/%s.%s: two identities under one name (CN '%s'); refused, "
+				    "nothing written", bundle, (k < i ? o : c)->serial, x,
+				    (k < i ? c : o)->serial, y, c->stem, ext, c->cn);
+			}
+			/* the same identity twice (a renewal exported together with
+			 * the certificate it renews): the newest takes the name, the
+			 * others are still delivered, by serial */
+			if (o->not_before > c->not_before || (o->not_before == c->not_before && k > i))
+				named = false;
+		}
+		snprintf(stem, sizeof stem, "%s", named ? c->stem : c->serial);
 		snprintf(rel, sizeof rel, "own/certs/%s.%s", stem, ext);
 		put_cert(&b, c, der);
 		for (k = 0; !der && k < ST_CHAIN_DEPTH_MAX; k++) {
@@ -1669,6 +2056,7 @@ static pc_rc plan_opcua(const st_accept *a, bool der, st_outs *outs, pc_err *e)
 			put_cert(&b, p, false);
 		}
 		PC_TRY(outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = c;
 	}
 	return PC_OK;
 }
@@ -1724,6 +2112,7 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 	PC_TRY(load_pubkey(dir, "ca-transfer.pub", &capub, e));
 	PC_TRY(path_join(path, dir, "root.pem", e));
 	PC_TRY(root_load(path, &a.root, e));
+	a.root.from = "DIR/root.pem";
 
 	/* the CA transfer key is the only key trusted for responses */
 	if ((rc = tr_bundle_read(bundle_path, &capub, 1, &b, e)) != PC_OK)
@@ -1734,9 +2123,11 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 		goto out;
 	if ((rc = accept_classify(&a, &b, bundle_path, e)) != PC_OK ||
 	    (rc = accept_verify(&a, bundle_path, e)) != PC_OK ||
-	    (rc = accept_signatures(&a, bundle_path, e)) != PC_OK)
+	    (rc = accept_signatures(&a, bundle_path, e)) != PC_OK ||
+	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
+	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
 		goto out;
-	rc = opcua ? plan_opcua(&a, o->der, &outs, e) : plan_flat(&a, o->der, &outs, e);
+	rc = opcua ? plan_opcua(&a, o->der, bundle_path, &outs, e) : plan_flat(&a, o->der, &outs, e);
 	if (rc != PC_OK)
 		goto out;
 	for (i = 0; i < a.nfw; i++) {
@@ -1744,6 +2135,9 @@ static pc_rc st_accept_bundle(const char *dir, const char *bundle_path, const st
 		if ((rc = out_copy(&outs, rel, a.fw[i], e)) != PC_OK)
 			goto out;
 	}
+
+	if ((rc = check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
+		goto out;
 
 	/* verified: write */
 	if ((rc = write_outs(o->out, &outs, opcua, e)) != PC_OK) {
@@ -2007,6 +2401,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_verbs, stdout);
+			fputs(usage_accept, stdout);
 			fputs(usage_options, stdout);
 			goto done;
 		case '?':

@@ -109,8 +109,9 @@ mkcrl line3.pem line3.key resp/line3.crl
 mkcrl root.pem root.key resp/root.crl
 ok "test PKI: root, issuing CA line3, two device certificates, CRLs, trust.p7b"
 
-# the fake CA transfer key (our writer) and a foreign one (stock minisign)
-"$MKRESPONSE" genkey catr.key catr.pub --passphrase-file pass
+# the fake CA transfer key (unencrypted, test-only: opening a minisign key
+# costs seconds of scrypt per bundle) and a foreign one (stock minisign)
+"$MKRESPONSE" genkey catr.key catr.pub --raw
 if printf '%s\n%s\n' otherpw otherpw | minisign -G -p other.pub -s other.key >/dev/null 2>&1; then
   printf 'otherpw\n' >otherpass; chmod 600 otherpass
 else
@@ -352,15 +353,216 @@ mkdir -p oldcrl && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphras
 refused oldcrl/line3-response-000031.tar "line3.crl" "expired" "nextUpdate"
 ok "refused: a CRL from a CA outside the station's PKI, a look-alike CRL with a bad signature, an expired CRL"
 
+# firmware signatures made without an HSM: mkresponse writes the signed
+# attributes and the CMS around them, OpenSSL signs (ECDSA P-256, SHA-256)
+cat >>ext.cnf <<'EOF'
+[fw]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = codeSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+mksigner() {  # mksigner NAME CA.pem CA.key -> NAME.pem, NAME.key: a codeSigning certificate
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+    -subj "/O=Acme Plant/CN=$1" -out "$1.csr" 2>/dev/null
+  openssl x509 -req -in "$1.csr" -CA "$2" -CAkey "$3" -set_serial "0x$(serial)" -days 365 \
+    -extfile ext.cnf -extensions fw -out "$1.pem" 2>/dev/null
+}
+fwsign() {  # fwsign IMAGE PKG:VER KEY OUT.p7s CERT...: a detached firmware signature
+  local img=$1 id=$2 key=$3 out=$4; shift 4
+  "$MKRESPONSE" fwattrs "$img" "$id" "$out.attrs"
+  openssl dgst -sha256 -sign "$key" -out "$out.sig" "$out.attrs"
+  "$MKRESPONSE" fwcms "$out.attrs" "$out.sig" "$@" "$out"
+}
+head -c 5000 /dev/urandom >fw.img
+mksigner fwsigner line3.pem line3.key
+fwsign fw.img pump:1.2 fwsigner.key fw.p7s fwsigner.pem line3.pem
+openssl cms -verify -binary -inform DER -in fw.p7s -content fw.img -CAfile root.pem -purpose any \
+  -out /dev/null 2>/dev/null || fail "openssl cms -verify refuses the test firmware signature"
+
 # a newer good response (with a firmware signature) is accepted after all that
-head -c 300 /dev/urandom >fw.p7s
 expect 0 st accept S "$(mk newer 32 firmware-pump-1.2.p7s=fw.p7s | tail -1)" --out pki --layout opcua
 grep -q '^last-response-sequence: 32$' S/station.conf || fail "sequence 32 not recorded"
 cmp fw.p7s pki/firmware/firmware-pump-1.2.p7s || fail "firmware signature not delivered"
-ok "a newer response is accepted after the refusals; firmware-*.p7s lands in firmware/"
+expect 0 st verify-firmware S fw.img pki/firmware/firmware-pump-1.2.p7s --pki pki
+ok "a newer response is accepted after the refusals; firmware-*.p7s lands in firmware/ and verifies"
+
+# --------------------------------------- every certificate written is checked
+# (issue 9 item 6) trust.p7b and firmware-*.p7s carry certificates as much
+# as chain.pem and trust.pem do: each must be the station's root itself or
+# chain up to it, whatever the container.
+pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+mkt() {  # mkt DIR SEQ MEMBER=FILE...: chain.pem, trust.pem and the given members
+  local out=$1 seq=$2; shift 2
+  mkdir -p "$out"
+  "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+    --sequence "$seq" -o "$out" chain.pem=resp/chain.pem trust.pem=resp/trust.pem "$@" | tail -1
+}
+p7() { local o=$1; shift; cat "$@" >"$o.pem"; openssl crl2pkcs7 -nocrl -certfile "$o.pem" -outform DER -out "$o"; }
+# a second issuing CA of our root: genuine, but not in trust.pem
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout line4.key \
+  -subj "/C=DE/O=Acme Plant/OU=Line 4/CN=Line 4 Issuing CA" -out line4.csr 2>/dev/null
+openssl x509 -req -in line4.csr -CA root.pem -CAkey root.key -set_serial "0x$(serial)" -days 1825 \
+  -extfile ext.cnf -extensions ca -out line4.pem 2>/dev/null
+p7 p7-fakeroot.p7b fakeroot.pem line3.pem
+refused "$(mkt p7fakeroot 33 trust.p7b=p7-fakeroot.p7b)" "trust.p7b" "Acme Plant Root CA" "not the root this station trusts"
+p7 p7-fakeca.p7b root.pem fakeca.pem
+refused "$(mkt p7fakeca 34 trust.p7b=p7-fakeca.p7b)" "trust.p7b" "Line 3 Issuing CA" "signature does not verify"
+p7 p7-evil.p7b evil.pem
+refused "$(mkt p7evil 35 trust.p7b=p7-evil.p7b)" "trust.p7b" "Evil Root"
+p7 p7-subset.p7b root.pem
+refused "$(mkt p7subset 36 trust.p7b=p7-subset.p7b)" "trust.p7b" "trust.pem" "not the same certificates"
+p7 p7-superset.p7b root.pem line3.pem line4.pem
+refused "$(mkt p7superset 37 trust.p7b=p7-superset.p7b)" "trust.p7b" "trust.pem" "not the same certificates"
+p7 p7-twice.p7b root.pem line3.pem line3.pem
+refused "$(mkt p7twice 38 trust.p7b=p7-twice.p7b)" "trust.p7b" "twice"
+openssl crl2pkcs7 -nocrl -certfile resp/trust.pem -outform PEM -out p7-pem.p7b
+refused "$(mkt p7pem 39 trust.p7b=p7-pem.p7b)" "trust.p7b" "DER"
+openssl cms -sign -binary -in ext.cnf -signer line3.pem -inkey line3.key -certfile root.pem -outform DER \
+  -out p7-signed.p7b 2>/dev/null
+refused "$(mkt p7signed 40 trust.p7b=p7-signed.p7b)" "trust.p7b" "digestAlgorithms"
+mkdir -p p7alone && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 41 -o p7alone chain.pem=resp/chain.pem trust.p7b=resp/trust.p7b >/dev/null
+refused p7alone/line3-response-000041.tar "trust.p7b" "without trust.pem"
+ok "refused trust.p7b: a foreign root under our root's name, a look-alike issuing CA, a foreign root, fewer or more certificates than trust.pem, one twice, PEM, a signed CMS, no trust.pem"
+
+mksigner evilsigner evil.pem evil.key
+fwsign fw.img pump:1.3 evilsigner.key fw-evil.p7s evilsigner.pem evil.pem
+refused "$(mkt fwevil 42 firmware-pump-1.3.p7s=fw-evil.p7s)" "firmware-pump-1.3.p7s" "does not chain"
+fwsign fw.img pump:1.3 evilsigner.key fw-evil1.p7s evilsigner.pem
+refused "$(mkt fwevil1 43 firmware-pump-1.3.p7s=fw-evil1.p7s)" "firmware-pump-1.3.p7s" "does not chain"
+fwsign fw.img pump:1.3 "dev/pump-12.key" fw-tls.p7s "resp/$S1.crt" line3.pem
+refused "$(mkt fwtls 44 firmware-pump-1.3.p7s=fw-tls.p7s)" "firmware-pump-1.3.p7s" "codeSigning"
+head -c 300 /dev/urandom >fw-junk.p7s
+refused "$(mkt fwjunk 45 firmware-pump-1.3.p7s=fw-junk.p7s)" "firmware-pump-1.3.p7s" "malformed signature"
+ok "refused firmware-*.p7s: a signer under a foreign root (with it and without it), a TLS certificate as signer, random bytes"
+
+# own/ chains and CRL files are the chain that verifies: a certificate and a
+# CRL that name line3 as their issuer but carry the root's key identifier and
+# signature (so wolfSSL would find the root by AKI) are refused, not filed
+# under line3 with a chain that openssl verify would reject
+openssl req -x509 -key root.key -subj "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA" -days 30 \
+  -out l3rootkey.pem 2>/dev/null
+XS=$(serial)
+openssl x509 -req -in dev/pump-12.csr -CA l3rootkey.pem -CAkey root.key -set_serial "0x$XS" -days 30 \
+  -extfile ext.cnf -extensions leaf -out mixed.crt 2>/dev/null
+refused "$(mkt mixedcert 47 "$XS.crt=mixed.crt")" "$XS" "signature does not verify"
+d=$(mktemp -d "$WORK/crlca.XXXX"); : >"$d/index.txt"; echo 1000 >"$d/crlnumber"
+printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\ncrl_extensions = x\n[x]\nauthorityKeyIdentifier = keyid\n' "$d" "$d" >"$d/ca.cnf"
+openssl ca -batch -config "$d/ca.cnf" -gencrl -cert l3rootkey.pem -keyfile root.key -out mixed.crl 2>/dev/null
+refused "$(mkt mixedcrl 48 line3.crl=mixed.crl)" "line3.crl" "signature does not verify"
+ok "refused: a certificate and a CRL under line3's name with the root's AKI and signature"
+
+# a good trust.p7b as written: the very bytes OpenSSL makes of trust.pem
+cp -a S S3
+expect 0 st accept S3 "$(mkt p7good 49 trust.p7b=resp/trust.p7b firmware-pump-1.2.p7s=fw.p7s)" --out flat3
+cmp flat3/trust.p7b resp/trust.p7b || fail "trust.p7b is not the certs-only PKCS#7 of trust.pem"
+[ "$(openssl pkcs7 -inform DER -in flat3/trust.p7b -print_certs | grep -c 'BEGIN CERT')" = 2 ] \
+  && diff <(openssl pkcs7 -inform DER -in flat3/trust.p7b -print_certs | openssl x509 -outform DER | sha256sum) \
+    <(openssl x509 -in root.pem -outform DER | sha256sum) >/dev/null || fail "trust.p7b certificates"
+expect 0 st verify-firmware S3 fw.img flat3/firmware/firmware-pump-1.2.p7s --pki flat3
+ok "a checked trust.p7b is written as the certs-only PKCS#7 of trust.pem (cmp, openssl pkcs7 -print_certs)"
+
+# -------------------------------------------- own/certs: one file, one identity
+# (issue 9 item 5) own/certs/NAME.pem is named after the CN, so that an OPC
+# UA application finds its renewed certificate where it was configured to
+# look.  A file there is replaced only by a certificate for the same
+# identity (the same set of SANs: the URI is the ApplicationUri, OPC 10000-6
+# §6.2.2), never by another device's certificate that happens to share the
+# CN; a clash refuses the whole response and names both certificates.
+expect 0 st init O --segment line3 --ca-key catr.pub --trust root.pem --passphrase-file pass
+mkdir -p ids
+issue_san() {  # issue_san TAG CN SAN [SERIAL]: ids/TAG.crt, ids/TAG.serial (a new key each time)
+  local s=${4:-$(serial)}
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "ids/$1.key" \
+    -subj "/O=Acme Plant/CN=$2" -out "ids/$1.csr" 2>/dev/null
+  printf '[x]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\n%s\n%s\n%s\nsubjectAltName = %s\n' \
+    'extendedKeyUsage = clientAuth, serverAuth' 'subjectKeyIdentifier = hash' \
+    'authorityKeyIdentifier = keyid' "$3" >"ids/$1.cnf"
+  ${FAKETIME:+faketime -f "$FAKETIME"} openssl x509 -req -in "ids/$1.csr" -CA line3.pem -CAkey line3.key \
+    -set_serial "0x$s" -days 365 -extfile "ids/$1.cnf" -extensions x -out "ids/$1.crt" 2>/dev/null
+  echo "$s" >"ids/$1.serial"
+}
+sn() { cat "ids/$1.serial"; }
+mko() {  # mko DIR SEQ TAG...: a response for station O with the certificates ids/TAG.crt
+  local out=$1 seq=$2 t; shift 2
+  local args=()
+  for t in "$@"; do args+=("$(sn "$t").crt=ids/$t.crt"); done
+  mkdir -p "$out"
+  "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+    --sequence "$seq" -o "$out" "${args[@]}" chain.pem=resp/chain.pem trust.pem=resp/trust.pem | tail -1
+}
+first() { openssl x509 -in "$1" -outform DER | sha256sum; }  # the first certificate of a file
+orefused() {  # orefused BUNDLE OUT "LAYOUT [--der]" WHY...: exit 1, nothing written, nothing recorded
+  local b=$1 out=$2 layout=$3; shift 3
+  local before conf
+  before=$(snap "$out"); conf=$(sha256sum O/station.conf)
+  # shellcheck disable=SC2086  # LAYOUT carries the options
+  expect 1 st accept O "$b" --out "$out" --layout $layout
+  echo "  refused: $ERR"
+  err_has "$(basename "$b")" "$@"
+  [ "$(snap "$out")" = "$before" ] || fail "refused $b changed $out"
+  [ "$(sha256sum O/station.conf)" = "$conf" ] || fail "refused $b changed O/station.conf"
+}
+own=opki/own/certs/Line_3_OPC_UA_server.pem
+issue_san srv "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv,DNS:srv.line3.plant.local"
+expect 0 st accept O "$(mko own1 1 srv)" --out opki --layout opcua
+[ "$(first $own)" = "$(first ids/srv.crt)" ] || fail "$own does not hold the server's certificate"
+issue_san evil "Line 3 OPC UA server" "URI:urn:acme:line3:evil"
+orefused "$(mko own2 2 evil)" opki opcua "own/certs/Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn evil)" \
+  "uri:urn:acme:line3:opcua-srv" "uri:urn:acme:line3:evil" "dns:srv.line3.plant.local"
+[ "$(first $own)" = "$(first ids/srv.crt)" ] || fail "$own was replaced by another device's certificate"
+ok "own/certs: a later certificate with the same CN but another ApplicationUri and key is refused, naming both"
+
+issue_san srv3 "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv"
+orefused "$(mko own3 3 srv3)" opki opcua "Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn srv3)"
+issue_san srv4 "Line 3 OPC UA server" "URI:urn:acme:line3:opcua-srv,DNS:srv.line3.plant.local,DNS:srv2.line3.plant.local"
+orefused "$(mko own4 4 srv4)" opki opcua "Line_3_OPC_UA_server.pem" "$(sn srv)" "$(sn srv4)"
+# the renewal: a new key, the same SANs (listed in another order: sets)
+issue_san srv2 "Line 3 OPC UA server" "DNS:srv.line3.plant.local,URI:urn:acme:line3:opcua-srv"
+expect 0 st accept O "$(mko own5 5 srv2)" --out opki --layout opcua
+[ "$(first $own)" = "$(first ids/srv2.crt)" ] || fail "the renewal did not replace $own"
+openssl verify -x509_strict -CAfile opki/issuers/certs/Acme_Plant_Root_CA.pem -untrusted "$own" "$own" >/dev/null \
+  || fail "$own does not verify"
+cmp <(openssl x509 -in "$own" -noout -ext subjectAltName) <(openssl x509 -in ids/srv.crt -noout -ext subjectAltName) \
+  && fail "test bug: the renewal's SANs are not in another order"
+ok "own/certs: one SAN fewer or more is refused; the renewal (new key, same SAN set) replaces the file"
+
+issue_san hmi "Line 3 HMI" "URI:urn:acme:line3:hmi"
+issue_san hmix "Line 3 HMI" "URI:urn:acme:line3:hmi-evil"
+orefused "$(mko own6 6 hmi hmix)" opki opcua "own/certs/Line_3_HMI.pem" "$(sn hmi)" "$(sn hmix)" \
+  "uri:urn:acme:line3:hmi" "uri:urn:acme:line3:hmi-evil"
+[ ! -e opki/own/certs/Line_3_HMI.pem ] || fail "a refused bundle wrote Line_3_HMI.pem"
+# the same identity twice in one bundle: the newer certificate takes the name
+FAKETIME=-2d issue_san hmiold "Line 3 HMI" "URI:urn:acme:line3:hmi"
+expect 0 st accept O "$(mko own7 7 hmiold hmi)" --out opki --layout opcua
+[ "$(first opki/own/certs/Line_3_HMI.pem)" = "$(first ids/hmi.crt)" ] || fail "Line_3_HMI.pem is not the newer certificate"
+[ "$(first "opki/own/certs/$(sn hmiold).pem")" = "$(first ids/hmiold.crt)" ] || fail "the older HMI certificate is not kept by serial"
+ok "own/certs: two identities for one name in one bundle are refused; the same identity twice: the newer takes the name"
+
+printf 'not a certificate\n' >opki/own/certs/Line_3_Pump.pem
+issue_san pump "Line 3 Pump" "URI:urn:acme:line3:pump"
+orefused "$(mko own8 8 pump)" opki opcua "own/certs/Line_3_Pump.pem" "$(sn pump)"
+[ "$(cat opki/own/certs/Line_3_Pump.pem)" = "not a certificate" ] || fail "Line_3_Pump.pem was overwritten"
+rm opki/own/certs/Line_3_Pump.pem
+# --der: own/certs/NAME.der, the same rule
+expect 0 st accept O "$(mko own9 9 srv)" --out oder --layout opcua --der
+b10=$(mko own10 10 evil)
+orefused "$b10" oder "opcua --der" "own/certs/Line_3_OPC_UA_server.der" "$(sn srv)" "$(sn evil)"
+# NAME.pem and NAME.der are one name to an application: the other suffix counts too
+orefused "$b10" opki "opcua --der" "own/certs/Line_3_OPC_UA_server.pem" "$(sn srv2)" "$(sn evil)"
+# flat: certs/SERIAL.pem is replaced only by the same identity too (a serial
+# reused for another device is a CA defect, not a renewal)
+issue_san flat1 "Line 3 Pump" "URI:urn:acme:line3:pump"
+expect 0 st accept O "$(mko own11 11 flat1)" --out oflat --layout flat
+issue_san flat2 "Line 3 Pump" "URI:urn:acme:line3:pump-evil" "$(sn flat1)"
+orefused "$(mko own12 12 flat2)" oflat flat "certs/$(sn flat1).pem" "uri:urn:acme:line3:pump-evil"
+ok "own/certs: a file that holds no certificate is not overwritten; --der and flat follow the same rule"
 
 expect 0 st --help
 out_has "init DIR" "request DIR" "accept DIR" "--layout" "Exit status"
+out_has "replaced only by a renewal" "same subjectAltName set" "holding exactly trust.pem's"
 expect 2 st frobnicate
 expect 2 st accept S "$resp"
 err_has "--out"

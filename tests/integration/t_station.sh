@@ -362,6 +362,11 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = codeSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+# the packages this signer may sign (plantca's firmware-package extension,
+# docs/firmware.md): without it the verifiers refuse the signer
+2.25.5292707027791555232 = ASN1:SEQUENCE:fwpkgs
+[fwpkgs]
+p1 = UTF8String:pump
 EOF
 mksigner() {  # mksigner NAME CA.pem CA.key -> NAME.pem, NAME.key: a codeSigning certificate
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \

@@ -2338,6 +2338,20 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The station directory's lock (pc_dir_lock), taken only in a directory
+ * that holds a station (elsewhere the verb's own message says what is
+ * wrong, and no lock file is left in a stranger's directory). */
+static pc_rc station_lock(const char *dir, int *fd, pc_err *e)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	*fd = -1;
+	if (path_join(path, dir, "station.conf", e) != PC_OK || stat(path, &sb) != 0)
+		return PC_OK;
+	return pc_dir_lock(dir, "plantca-station", fd, e);
+}
+
 int main(int argc, char **argv)
 {
 	st_opts o;
@@ -2346,7 +2360,7 @@ int main(int argc, char **argv)
 	size_t npos = 0;
 	pc_err e = { PC_OK, "" };
 	pc_rc rc;
-	int c, st = 0;
+	int c, st = 0, lock_fd = -1;
 
 	if (pc_secure_process(&e) != PC_OK)
 		return fail(&e);
@@ -2427,14 +2441,19 @@ int main(int argc, char **argv)
 			    "-o MEDIA_DIR");
 			goto done;
 		}
-		rc = st_request(pos[1].path, pos + 2, npos - 2, &o, &e);
+		/* one request or accept at a time per station: two at once would
+		 * take the same sequence number, and the CA would refuse the
+		 * second bundle as a replay */
+		if ((rc = station_lock(pos[1].path, &lock_fd, &e)) == PC_OK)
+			rc = st_request(pos[1].path, pos + 2, npos - 2, &o, &e);
 	} else if (strcmp(pos[0].path, "accept") == 0) {
 		if (npos != 3) {
 			st = usage_error("usage: plantca-station accept DIR BUNDLE.tar --out PKI_DIR "
 			    "[--layout flat|opcua]");
 			goto done;
 		}
-		rc = st_accept_bundle(pos[1].path, pos[2].path, &o, &e);
+		if ((rc = station_lock(pos[1].path, &lock_fd, &e)) == PC_OK)
+			rc = st_accept_bundle(pos[1].path, pos[2].path, &o, &e);
 	} else if (strcmp(pos[0].path, "verify-firmware") == 0) {
 		if (npos != 4) {
 			st = usage_error("usage: plantca-station verify-firmware DIR IMAGE SIG [--pki PKI_DIR] "
@@ -2450,6 +2469,7 @@ int main(int argc, char **argv)
 		rc = pc_fail(&e, PC_E_IO, "stdout: write failed");
 	st = rc == PC_OK ? 0 : fail(&e);
 done:
+	pc_dir_unlock(&lock_fd);
 	free(pos);
 	free(o.crls);
 	return st;

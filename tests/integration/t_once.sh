@@ -110,7 +110,9 @@ ok "two sign runs at once: one refused while the other held the CA home ($ra/$rb
 # request is issued twice.
 queue
 "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" sign >"$WORK/a.out" 2>"$WORK/a.err" & a=$!
-for _ in $(seq 1 500); do [ -s "$CAHOME/lock" ] && break; sleep 0.01; done
+# wait until the first holds the lock (the file names its pid), then remove it
+for _ in $(seq 1 1000); do [ "$(cat "$CAHOME/lock" 2>/dev/null)" = "$a" ] && break; sleep 0.01; done
+[ "$(cat "$CAHOME/lock" 2>/dev/null)" = "$a" ] || fail "the first sign never took the lock"
 rm -f "$CAHOME/lock"
 "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" sign >"$WORK/b.out" 2>"$WORK/b.err" & b=$!
 ra=0; wait "$a" || ra=$?
@@ -118,7 +120,7 @@ rb=0; wait "$b" || rb=$?
 [ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] || fail "side-by-side signs: $ra $(cat "$WORK/a.err") / $rb $(cat "$WORK/b.err")"
 expect 0 pc sign
 judge "two signs side by side, lock removed"
-ok "two sign runs side by side without the lock: each request still issued once ($(cat "$WORK/a.out" | head -1) / $(cat "$WORK/b.out" | head -1))"
+ok "two sign runs side by side without the lock: each request still issued once ($(head -1 "$WORK/a.out") / $(head -1 "$WORK/b.out"))"
 
 # a read-only command runs while the CA home is locked
 "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" sign >/dev/null 2>&1 &
@@ -126,6 +128,24 @@ s=$!
 expect 0 pc certs --segment line3
 wait "$s" || true
 ok "read-only commands do not take the lock"
+
+# --- the station's sequence numbers are used once too: two requests at
+# the same moment on one station directory; one is refused, and every
+# bundle written imports
+mkdir "$WORK/usb-a" "$WORK/usb-b"
+"$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile tls-client \
+  "$WORK/dev/1.csr" -o "$WORK/usb-a" >/dev/null 2>"$WORK/sa.err" & a=$!
+"$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile tls-client \
+  "$WORK/dev/2.csr" -o "$WORK/usb-b" >/dev/null 2>"$WORK/sb.err" & b=$!
+ra=0; wait "$a" || ra=$?
+rb=0; wait "$b" || rb=$?
+n=$(find "$WORK/usb-a" "$WORK/usb-b" -name '*.tar' | wc -l)
+if [ "$ra" -ne 0 ] || [ "$rb" -ne 0 ]; then
+  [ "$n" -eq 1 ] || fail "one request refused but $n bundles written"
+  cat "$WORK/sa.err" "$WORK/sb.err" | grep -q "is in use by pid" || fail "no 'in use by pid': $(cat "$WORK/sa.err" "$WORK/sb.err")"
+fi
+for f in $(find "$WORK/usb-a" "$WORK/usb-b" -name '*.tar' | sort); do expect 0 pc import "$f"; done
+ok "two station requests at once: $n bundle(s), each with its own sequence, each imported"
 
 # --- 3. audit verify judges the store, not only the chain
 cp -a "$CAHOME" "$WORK/ca.orig"

@@ -317,6 +317,34 @@ bool pc_der_read(pc_reader *r, uint8_t tag, pc_reader *c)
 	return pc_der_read_any(r, &t, c, NULL, NULL);
 }
 
+bool pc_der_read_uint(pc_reader *r, size_t max, const uint8_t **p, size_t *n)
+{
+	pc_reader c;
+	size_t len;
+	const uint8_t *v;
+
+	if (!pc_der_read(r, DER_INTEGER, &c))
+		return false;
+	len = pc_reader_left(&c);
+	v = pc_reader_take(&c, len);
+	if (v == NULL || len == 0 || (v[0] & 0x80) ||
+	    (len > 1 && v[0] == 0x00 && !(v[1] & 0x80))) {
+		r->failed = true;                 /* empty, negative or not minimal */
+		return false;
+	}
+	if (v[0] == 0x00 && len > 1) {
+		v++;
+		len--;
+	}
+	if (len > max) {
+		r->failed = true;
+		return false;
+	}
+	*p = v;
+	*n = len;
+	return true;
+}
+
 bool pc_der_read_opt(pc_reader *r, uint8_t tag, pc_reader *c, bool *present)
 {
 	*present = false;

@@ -85,6 +85,12 @@ bool pc_der_read_any(pc_reader *r, uint8_t *tag, pc_reader *c,
     const uint8_t **whole, size_t *whole_len);
 /* Optional element: if the next tag is `tag`, read it (true, *present=1). */
 bool pc_der_read_opt(pc_reader *r, uint8_t tag, pc_reader *c, bool *present);
+/* An INTEGER that must be positive and minimally encoded (X.690 §8.3.2):
+ * p and n get its magnitude without the optional 00 sign byte, at most `max`
+ * bytes.  False (the reader fails) on a negative, empty, non-minimal or
+ * longer value: for signature values and key parts, where a lax reader
+ * lets one signature have many encodings. */
+bool pc_der_read_uint(pc_reader *r, size_t max, const uint8_t **p, size_t *n);
 /* Parse UTCTime/GeneralizedTime content (Z form only) into time_t. */
 bool pc_der_parse_time(uint8_t tag, pc_reader c, time_t *out);
 

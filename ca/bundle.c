@@ -210,21 +210,21 @@ static void reject(ca_request *r, const char *why)
 static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
     const struct judge_ca *ca, const char *what)
 {
-	x509_csr csr;
+	pkix_csr csr;
 	ca_job j;
 	policy_approval a = POLICY_APPROVAL_OFFICER;
 	pc_err e;
 	char kt[32];
 
 	memset(&e, 0, sizeof e);
-	if (x509_csr_parse(data, len, what, &csr, &e) != PC_OK) {
+	if (pkix_csr_parse(data, len, what, &csr, &e) != PC_OK) {
 		reject(r, e.msg);
 		return;
 	}
 	/* the review screen shows what the CSR asks for */
 	(void)ca_name_text(csr.subject, csr.subject_len, &r->subject, &e);
 	r->san = ca_san_text(csr.san, csr.nsan);
-	x509_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
+	pkix_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
 	(void)ca_set_str(&r->keytype, kt, &e);
 	if (!ca->have) {
 		reject(r, ca->missing);
@@ -237,7 +237,7 @@ static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, siz
 		(void)ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e);
 		(void)ca_set_str(&r->reason, "", &e);
 	}
-	x509_csr_free(&csr);
+	pkix_csr_free(&csr);
 }
 
 pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
@@ -346,7 +346,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			goto out;
 		}
 		/* the store keeps what sign needs (the whole CSR, at most
-		 * X509_CSR_MAX, of a request that may be issued) and of a
+		 * PKIX_CSR_MAX, of a request that may be issued) and of a
 		 * rejected one only its start, its size and its hash */
 		keep = m->len;
 		if (strcmp(r->status, "rejected") == 0 && keep > CA_REJECTED_KEEP)
@@ -665,15 +665,15 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	for (i = 0; rc == PC_OK && i < rl.n; i++) {
 		pc_reader val;
 		ca_cert_rec cr;
-		char hex[2 * X509_SERIAL_LEN + 1], mname[64];
+		char hex[2 * PKIX_SERIAL_LEN + 1], mname[64];
 		if (rl.v[i].exported || !rl.v[i].has_serial)
 			continue;
-		rc = store_get(t, STORE_CERTS, rl.v[i].serial, X509_SERIAL_LEN, &val, e);
+		rc = store_get(t, STORE_CERTS, rl.v[i].serial, PKIX_SERIAL_LEN, &val, e);
 		if (rc == PC_OK)
 			rc = ca_cert_rec_decode(val, &cr, e);
 		if (rc != PC_OK)
 			break;
-		ca_serial_hex(rl.v[i].serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(rl.v[i].serial, PKIX_SERIAL_LEN, hex);
 		snprintf(mname, sizeof mname, "%s.crt", hex);
 		b.len = 0;
 		pc_pem_encode(&b, "CERTIFICATE", cr.der, cr.der_len);

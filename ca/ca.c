@@ -86,7 +86,7 @@ pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e)
 		}
 	}
 	if (!pc_reader_done(&val) || !r->name || !r->key_uri || !r->parent || !r->cert ||
-	    x509_cert_view_parse(r->cert, r->cert_len, &r->v) != PC_OK) {
+	    pkix_cert_parse(r->cert, r->cert_len, "certificate", &r->v, NULL) != PC_OK) {
 		ca_rec_free(r);
 		return pc_fail(e, PC_E_STORE_CORRUPT, "CA record is truncated or malformed");
 	}
@@ -137,9 +137,9 @@ void ca_serial_hex(const uint8_t *s, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e)
+pc_rc ca_serial_parse(const char *text, uint8_t serial[PKIX_SERIAL_LEN], pc_err *e)
 {
-	char clean[2 * X509_SERIAL_LEN + 1];
+	char clean[2 * PKIX_SERIAL_LEN + 1];
 	size_t n = 0, got = 0;
 	const char *p;
 
@@ -147,13 +147,13 @@ pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err 
 		if (*p == ':')
 			continue;
 		if (n >= sizeof clean - 1)
-			return pc_fail(e, PC_E_USAGE, "serial '%s': longer than %d bytes", text, X509_SERIAL_LEN);
+			return pc_fail(e, PC_E_USAGE, "serial '%s': longer than %d bytes", text, PKIX_SERIAL_LEN);
 		clean[n++] = *p;
 	}
 	clean[n] = '\0';
-	if (n != 2 * X509_SERIAL_LEN || !pc_hex_decode(clean, serial, X509_SERIAL_LEN, &got) ||
-	    got != X509_SERIAL_LEN)
-		return pc_fail(e, PC_E_USAGE, "serial '%s': expected %d hex digits", text, 2 * X509_SERIAL_LEN);
+	if (n != 2 * PKIX_SERIAL_LEN || !pc_hex_decode(clean, serial, PKIX_SERIAL_LEN, &got) ||
+	    got != PKIX_SERIAL_LEN)
+		return pc_fail(e, PC_E_USAGE, "serial '%s': expected %d hex digits", text, 2 * PKIX_SERIAL_LEN);
 	return PC_OK;
 }
 
@@ -175,7 +175,7 @@ pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e)
 	pc_buf b = PC_BUF_INIT;
 	size_t n;
 
-	if (x509_name_to_text(der, len, &b) != PC_OK) {
+	if (pkix_name_to_text(der, len, &b) != PC_OK) {
 		pc_buf_free(&b);
 		return pc_fail(e, PC_E_INPUT, "malformed name");
 	}
@@ -184,7 +184,7 @@ pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e)
 	return *out ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
 }
 
-char *ca_san_text(const x509_gn *g, size_t n)
+char *ca_san_text(const pkix_gn *g, size_t n)
 {
 	pc_buf b = PC_BUF_INIT;
 	size_t i, len;
@@ -192,7 +192,7 @@ char *ca_san_text(const x509_gn *g, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i)
 			pc_buf_byte(&b, ',');
-		x509_gn_to_text(&g[i], &b);
+		pkix_gn_to_text(&g[i], &b);
 	}
 	pc_buf_byte(&b, 0);
 	return (char *)pc_buf_steal(&b, &len);
@@ -398,7 +398,7 @@ static void intent_encode(const ca_job *j, pc_buf *b)
 static void cert_encode(const ca_job *j, pc_buf *b)
 {
 	pc_rec_begin(b, REC_CERT, 1);
-	pc_rec_bytes(b, X_F_SERIAL, j->serial, X509_SERIAL_LEN);
+	pc_rec_bytes(b, X_F_SERIAL, j->serial, PKIX_SERIAL_LEN);
 	pc_rec_str(b, X_F_CA, j->issuer);
 	pc_rec_str(b, X_F_PROFILE, j->profile);
 	pc_rec_str(b, X_F_SUBJECT, j->subject_text);
@@ -429,7 +429,7 @@ static void ca_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg
 	pc_rec_u64(b, CA_F_CREATED, (uint64_t)time(NULL));
 }
 
-static void expiry_key(uint8_t k[8 + X509_SERIAL_LEN], time_t na, const uint8_t *serial)
+static void expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial)
 {
 	uint64_t v = (uint64_t)na;
 	int i;
@@ -438,7 +438,7 @@ static void expiry_key(uint8_t k[8 + X509_SERIAL_LEN], time_t na, const uint8_t 
 		k[i] = (uint8_t)v;
 		v >>= 8;
 	}
-	memcpy(k + 8, serial, X509_SERIAL_LEN);
+	memcpy(k + 8, serial, PKIX_SERIAL_LEN);
 }
 
 /* Phase 1: commit the intents (serial uniqueness checked by the database),
@@ -457,7 +457,7 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 	for (i = 0; i < n && rc == PC_OK; i++) {
 		pc_reader dummy;
 		/* a serial already used by a certificate is never reused */
-		rc = store_get(t, STORE_CERTS, jobs[i].serial, X509_SERIAL_LEN, &dummy, e);
+		rc = store_get(t, STORE_CERTS, jobs[i].serial, PKIX_SERIAL_LEN, &dummy, e);
 		if (rc == PC_OK) {
 			rc = pc_fail(e, PC_E_EXISTS, "serial collision (a CSPRNG failure?)");
 			break;
@@ -481,7 +481,7 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 		}
 		b.len = 0;
 		intent_encode(&jobs[i], &b);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, X509_SERIAL_LEN,
+		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, PKIX_SERIAL_LEN,
 		    b.p, b.len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
 	pc_buf_free(&b);
@@ -544,7 +544,7 @@ static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, size_t to
 		alg = hsm_key_sigalg(key, &alg_len);
 		for (k = i; k < j; k++) {
 			ca_job *jb = &jobs[idx[k]];
-			rc = x509_cert_assemble(jb->tbs.p, jb->tbs.len, alg, alg_len, sigs[k].p,
+			rc = pkix_cert_assemble(jb->tbs.p, jb->tbs.len, alg, alg_len, sigs[k].p,
 			    sigs[k].len, &jb->cert);
 			if (rc != PC_OK) {
 				rc = pc_fail(e, rc, "cannot assemble certificate");
@@ -569,12 +569,12 @@ out:
  * saying why, in the caller's write transaction. */
 static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now, pc_err *e)
 {
-	char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
+	char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
 
-	ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
+	ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 	snprintf(detail, sizeof detail, "request %" PRIu64 ": %s; %s; not signed", j->request_id,
 	    why, j->subject_text ? j->subject_text : "");
-	PC_TRY(store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e));
+	PC_TRY(store_del(t, STORE_INTENTS, j->serial, PKIX_SERIAL_LEN, e));
 	PC_TRY(audit_append(t, now, "issue.abandoned", hex, "refused: request not signable", detail, e));
 	j->skip = true;
 	j->skip_why = why;
@@ -594,7 +594,7 @@ static pc_rc intent_still_good(store_txn *t, ca_job *j, bool recovered, time_t n
 	bool ok;
 
 	*go = false;
-	rc = store_get(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, &v, e);
+	rc = store_get(t, STORE_INTENTS, j->serial, PKIX_SERIAL_LEN, &v, e);
 	if (rc == PC_E_NOTFOUND) {
 		j->skip = true;
 		j->skip_why = "completed by another run";
@@ -613,7 +613,7 @@ static pc_rc intent_still_good(store_txn *t, ca_job *j, bool recovered, time_t n
 	 * "signing" state: it claimed nothing, so the request must not have
 	 * been issued since */
 	ok = (strcmp(r.status, "signing") == 0 && r.has_serial &&
-	    memcmp(r.serial, j->serial, X509_SERIAL_LEN) == 0) ||
+	    memcmp(r.serial, j->serial, PKIX_SERIAL_LEN) == 0) ||
 	    (recovered && strcmp(r.status, "approved") == 0);
 	ca_request_free(&r);
 	if (!ok)
@@ -658,22 +658,22 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = 0; i < n && rc == PC_OK; i++) {
 		ca_job *j = &jobs[i];
-		char hex[2 * X509_SERIAL_LEN + 1], detail[1200];
-		uint8_t ek[8 + X509_SERIAL_LEN];
+		char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
+		uint8_t ek[8 + PKIX_SERIAL_LEN];
 		bool go;
 
 		if (j->skip)
 			continue;
 		if ((rc = intent_still_good(t, j, recovered, now, &go, e)) != PC_OK || !go)
 			continue;
-		ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 		b.len = 0;
 		cert_encode(j, &b);
 		if (!pc_buf_ok(&b)) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 			break;
 		}
-		rc = store_put(t, STORE_CERTS, j->serial, X509_SERIAL_LEN, b.p, b.len, true, e);
+		rc = store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b.p, b.len, true, e);
 		if (rc == PC_OK) {
 			expiry_key(ek, j->na, j->serial);
 			rc = store_put(t, STORE_BY_EXPIRY, ek, sizeof ek, "", 0, true, e);
@@ -682,7 +682,7 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 			pc_buf sk = PC_BUF_INIT;
 			pc_buf_str(&sk, j->segment);
 			pc_buf_byte(&sk, 0);
-			pc_buf_append(&sk, j->serial, X509_SERIAL_LEN);
+			pc_buf_append(&sk, j->serial, PKIX_SERIAL_LEN);
 			rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT, sk.p, sk.len, "", 0, true, e)
 			    : pc_fail(e, PC_E_NOMEM, "out of memory");
 			pc_buf_free(&sk);
@@ -698,7 +698,7 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 		if (rc == PC_OK && j->request_id)
 			rc = ca_request_mark_issued(t, j->request_id, j->serial, recovered, e);
 		if (rc == PC_OK)
-			rc = store_del(t, STORE_INTENTS, j->serial, X509_SERIAL_LEN, e);
+			rc = store_del(t, STORE_INTENTS, j->serial, PKIX_SERIAL_LEN, e);
 		if (rc == PC_OK) {
 			snprintf(detail, sizeof detail, "%s; profile %s; by CA %s; from %s",
 			    j->subject_text, j->profile, j->issuer, j->source);
@@ -780,9 +780,9 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 	}
 	j = &l->jobs[l->n];
 	memset(j, 0, sizeof *j);
-	if (pc_reader_left(&key) != X509_SERIAL_LEN || !pc_rec_open(&val, REC_INTENT, &ver) || ver != 1)
+	if (pc_reader_left(&key) != PKIX_SERIAL_LEN || !pc_rec_open(&val, REC_INTENT, &ver) || ver != 1)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "malformed issuance intent");
-	memcpy(j->serial, key.p + key.off, X509_SERIAL_LEN);
+	memcpy(j->serial, key.p + key.off, PKIX_SERIAL_LEN);
 	while (pc_rec_next(&val, &tag, &f)) {
 		switch (tag) {
 		case I_F_ISSUER: j->issuer = keep(l, f); break;
@@ -912,7 +912,7 @@ static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
 
 	if (rc == PC_OK) {
 		alg = hsm_key_sigalg(k, &alg_len);
-		rc = x509_cert_assemble(j->tbs.p, j->tbs.len, alg, alg_len, sig.p, sig.len, &j->cert);
+		rc = pkix_cert_assemble(j->tbs.p, j->tbs.len, alg, alg_len, sig.p, sig.len, &j->cert);
 		if (rc != PC_OK)
 			pc_fail(e, rc, "cannot assemble certificate");
 	}
@@ -947,7 +947,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	uint8_t id[8], keyid[8];
 	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
 	ca_job j;
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	const uint8_t *spki, *tspki;
 	size_t spki_len, tspki_len;
 	store_txn *t = NULL;
@@ -960,7 +960,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	if (alg == HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key ed25519: a root for OPC UA and TLS devices must be "
 		    "EC or RSA (most device stacks cannot verify Ed25519 chains)");
-	PC_TRY(x509_name_from_text(&subject, o->subject, e));
+	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
 	PC_TRY(home_paths(home, db, pub, e));
 	if ((rc = hsm_open(o->module, o->token, hp, e)) != PC_OK)
 		goto out;
@@ -983,7 +983,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 
 	spki = hsm_key_spki(root, &spki_len);
 	memset(&p, 0, sizeof p);
-	x509_serial_new(p.serial);
+	pkix_serial_new(p.serial);
 	memcpy(j.serial, p.serial, sizeof j.serial);
 	p.sigalg = hsm_key_sigalg(root, &p.sigalg_len);
 	p.issuer = subject.p;
@@ -997,8 +997,8 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	p.spki_len = spki_len;
 	p.is_ca = true;
 	p.path_len = -1;
-	p.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
-	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK || (rc = sign_now(root, &j, e)) != PC_OK)
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
+	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK || (rc = sign_now(root, &j, e)) != PC_OK)
 		goto out;
 
 	/* one transaction: configuration, root record, transfer key, event */
@@ -1023,7 +1023,7 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 		char detail[600];
 		snprintf(detail, sizeof detail, "root %s, key %s in token %s", o->subject,
 		    hsm_alg_name(alg), hsm_token_label(*hp));
-		ca_serial_hex(j.serial, X509_SERIAL_LEN, path);
+		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, path);
 		rc = audit_append(t, now, "init", path, "ok", detail, e);
 	}
 	if (rc != PC_OK) {
@@ -1128,17 +1128,17 @@ pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file, boo
 
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 {
-	x509_gn permit[X509_PERMIT_MAX];
+	pkix_gn permit[PKIX_PERMIT_MAX];
 	size_t npermit = 0;
 	hsm_alg alg;
 	hsm_key *key = NULL;
 	ca_rec root;
 	store_txn *t;
 	pc_buf subject = PC_BUF_INIT;
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	ca_job j;
 	char *idhex = NULL, label[160];
-	uint8_t rootkid[X509_KEYID_LEN];
+	uint8_t rootkid[PKIX_KEYID_LEN];
 	time_t now = time(NULL);
 	unsigned days = o->days ? o->days : ca_profile_days_default(false);
 	pc_rc rc;
@@ -1156,19 +1156,19 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "--key ed25519: issuing CAs must be EC or RSA "
 		    "(device TLS and OPC UA stacks verify ECDSA/RSA chains)");
 	for (; o->permit && o->permit[npermit]; npermit++) {
-		if (npermit >= X509_PERMIT_MAX)
-			return pc_fail(e, PC_E_USAGE, "more than %d --permit", X509_PERMIT_MAX);
-		PC_TRY(x509_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
+		if (npermit >= PKIX_PERMIT_MAX)
+			return pc_fail(e, PC_E_USAGE, "more than %d --permit", PKIX_PERMIT_MAX);
+		PC_TRY(pkix_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
 		/* RFC 5280 §4.2.1.10: a URI constraint is a host or domain, matched
 		 * against the host part of URI SANs; a URN has no host, so such a
 		 * constraint would refuse every URN ApplicationUri */
-		if (permit[npermit].type == X509_GN_URI &&
+		if (permit[npermit].type == PKIX_GN_URI &&
 		    memchr(permit[npermit].val, ':', permit[npermit].len) != NULL)
 			return pc_fail(e, PC_E_USAGE, "--permit %s: a URI name constraint names a host or "
 			    "domain (e.g. uri:.line3.plant.local), not a URI prefix; limit URNs such as "
 			    "ApplicationUris with the policy's segment URI prefixes", o->permit[npermit]);
 	}
-	PC_TRY(x509_name_from_text(&subject, o->subject, e));
+	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
 
 	/* refuse early, before a key is made, if the name is taken */
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
@@ -1192,7 +1192,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	snprintf(label, sizeof label, "plantca-%s-ca-%s", idhex, o->name);
 	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
 		goto out;
-	if (x509_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
+	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
 		goto out;
 	}
@@ -1212,11 +1212,11 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	p.spki = hsm_key_spki(key, &p.spki_len);
 	p.is_ca = true;
 	p.path_len = o->path_len < 0 ? 0 : o->path_len;
-	p.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
 	p.permit = permit;
 	p.npermit = npermit;
 
-	memcpy(j.serial, p.serial, X509_SERIAL_LEN);
+	memcpy(j.serial, p.serial, PKIX_SERIAL_LEN);
 	j.issuer = "root";
 	j.kind = "ca";
 	j.profile = "issuing-ca";
@@ -1235,7 +1235,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
+	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
 	{
 		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
@@ -1357,10 +1357,10 @@ pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e)
 /* The issuer's part of a TBS: fresh serial, the issuer key's signature
  * algorithm, issuer name and key id, validity from now (back-dated for clock
  * skew) for `days`, never beyond the issuer's own notAfter. */
-void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
-    size_t sigalg_len, const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now)
+void ca_tbs_issued_by(pkix_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
+    size_t sigalg_len, const uint8_t ikid[PKIX_KEYID_LEN], unsigned days, time_t now)
 {
-	x509_serial_new(p->serial);
+	pkix_serial_new(p->serial);
 	p->sigalg = sigalg;
 	p->sigalg_len = sigalg_len;
 	p->issuer = issuer->v.subject;
@@ -1377,25 +1377,25 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
     const uint8_t *buf, size_t len, const char *path, const char *what, const char *segment,
     const char *station, unsigned days, ca_job *j, pc_err *e)
 {
-	x509_csr csr;
+	pkix_csr csr;
 	pc_rc rc;
 
 	memset(j, 0, sizeof *j);
-	rc = x509_csr_parse(buf, len, what ? what : path, &csr, e);
+	rc = pkix_csr_parse(buf, len, what ? what : path, &csr, e);
 	if (rc != PC_OK)
 		return rc;
 	rc = ca_prepare_leaf_parsed(ca_name, pol, profile, issuer, sigalg, sigalg_len, ikid, &csr,
 	    path, what, segment, station, days, j, e);
-	x509_csr_free(&csr);
+	pkix_csr_free(&csr);
 	return rc;
 }
 
 pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char *profile,
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
-    const x509_csr *csr, const char *path, const char *what, const char *segment,
+    const pkix_csr *csr, const char *path, const char *what, const char *segment,
     const char *station, unsigned days, ca_job *j, pc_err *e)
 {
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	pc_buf subject = PC_BUF_INIT;
 	const char *eku[POLICY_EKU_MAX + 1];
 	ca_lint_expect lx;
@@ -1412,7 +1412,7 @@ pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char 
 	if (rc != PC_OK)
 		goto out;
 	ca_tbs_issued_by(&p, issuer, sigalg, sigalg_len, ikid, days, now);
-	memcpy(j->serial, p.serial, X509_SERIAL_LEN);
+	memcpy(j->serial, p.serial, PKIX_SERIAL_LEN);
 	p.spki = csr->spki;
 	p.spki_len = csr->spki_len;
 	j->issuer = ca_name;
@@ -1423,7 +1423,7 @@ pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char 
 	j->policy_hash = policy_hash(pol);
 	j->nb = p.not_before;
 	j->na = p.not_after;
-	x509_keytype_name(csr->keytype, csr->bits, j->keytype, sizeof j->keytype);
+	pkix_keytype_name(csr->keytype, csr->bits, j->keytype, sizeof j->keytype);
 	if ((rc = ca_name_text(subject.p, subject.len, &j->subject_text, e)) != PC_OK) {
 		pc_wrap(e, "%s", what);
 		goto out;
@@ -1433,7 +1433,7 @@ pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char 
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = x509_tbs_build(&p, &j->tbs, e);
+	rc = pkix_tbs_build(&p, &j->tbs, e);
 	if (rc != PC_OK) {
 		pc_wrap(e, "%s", what);
 		goto out;
@@ -1489,7 +1489,7 @@ static void *prep_run(void *arg)
 		}
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		sh->rcs[i] = pc_file_read(sh->o->csr_paths[i], X509_CSR_MAX, &buf, &len,
+		sh->rcs[i] = pc_file_read(sh->o->csr_paths[i], PKIX_CSR_MAX, &buf, &len,
 		    &sh->errs[w->first]);
 		if (sh->rcs[i] == PC_OK)
 			sh->rcs[i] = ca_prepare_leaf(sh->o->ca, sh->pol, sh->o->profile, sh->issuer,
@@ -1588,13 +1588,13 @@ static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec
 static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, ca_job *jobs, size_t n, pc_err *e)
 {
 	pc_buf all = PC_BUF_INIT, one = PC_BUF_INIT;
-	char path[PATH_MAX], hex[2 * X509_SERIAL_LEN + 1];
+	char path[PATH_MAX], hex[2 * PKIX_SERIAL_LEN + 1];
 	size_t i;
 	pc_rc rc = PC_OK;
 
 	for (i = 0; i < n && rc == PC_OK; i++) {
 		ca_job *j = &jobs[i];
-		ca_serial_hex(j->serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 		one.len = 0;
 		if (o->der)
 			pc_buf_append(&one, j->cert.p, j->cert.len);
@@ -1630,7 +1630,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	store_txn *t;
 	hsm_key *ik = NULL;
 	ca_job *jobs = NULL;
-	uint8_t ikid[X509_KEYID_LEN];
+	uint8_t ikid[PKIX_KEYID_LEN];
 	size_t i, made = 0;
 	struct stat st;
 	pc_rc rc;
@@ -1676,7 +1676,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "CA '%s' has expired", o->ca);
 		goto out;
 	}
-	if (x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK) {
+	if (pkix_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate", o->ca);
 		goto out;
 	}
@@ -1703,8 +1703,8 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	if (c->json) {
 		printf("[");
 		for (i = 0; i < o->ncsr; i++) {
-			char hex[2 * X509_SERIAL_LEN + 1];
-			ca_serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
+			char hex[2 * PKIX_SERIAL_LEN + 1];
+			ca_serial_hex(jobs[i].serial, PKIX_SERIAL_LEN, hex);
 			printf("%s{\"serial\":\"%s\",\"subject\":", i ? "," : "", hex);
 			json_str(stdout, jobs[i].subject_text);
 			printf(",\"source\":");
@@ -1754,8 +1754,8 @@ pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e)
 	while (pc_rec_next(&val, &tag, &f)) {
 		switch (tag) {
 		case X_F_SERIAL:
-			if (pc_reader_left(&f) == X509_SERIAL_LEN) {
-				memcpy(r->serial, f.p + f.off, X509_SERIAL_LEN);
+			if (pc_reader_left(&f) == PKIX_SERIAL_LEN) {
+				memcpy(r->serial, f.p + f.off, PKIX_SERIAL_LEN);
 				serial = true;
 			}
 			break;
@@ -1799,7 +1799,7 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now)
 	pc_reader v;
 	pc_err ignored;
 
-	if (store_get(t, STORE_REVOCATIONS, r->serial, X509_SERIAL_LEN, &v, &ignored) == PC_OK)
+	if (store_get(t, STORE_REVOCATIONS, r->serial, PKIX_SERIAL_LEN, &v, &ignored) == PC_OK)
 		return "revoked";
 	if ((time_t)r->na < now)
 		return "expired";
@@ -1832,9 +1832,9 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 {
 	const char *reason;
 	char when[32];
-	char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32];
+	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
-	ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
+	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
 	ca_iso_time(r->nb, nb);
 	ca_iso_time(r->na, na);
 	ca_iso_time(r->issued, is);
@@ -1876,7 +1876,7 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	struct certs_ctx *x = ctx;
 	ca_cert_rec r;
 	const char *status;
-	char hex[2 * X509_SERIAL_LEN + 1], na[32];
+	char hex[2 * PKIX_SERIAL_LEN + 1], na[32];
 
 	(void)key;
 	(void)stop;
@@ -1896,7 +1896,7 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	} else {
 		const char *reason;
 		char when[32];
-		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
 		ca_iso_time(r.na, na);
 		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  ", hex, status, na, r.profile, r.ca);
 		pc_text_fputs(x->out, r.subject);     /* from a CSR: escaped */
@@ -1933,7 +1933,7 @@ pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e)
 
 pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e)
 {
-	uint8_t serial[X509_SERIAL_LEN];
+	uint8_t serial[PKIX_SERIAL_LEN];
 	store_txn *t;
 	pc_reader val;
 	ca_cert_rec r;
@@ -1960,8 +1960,8 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)));
 		fputc('\n', out);
 	} else {
-		char hex[2 * X509_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
-		ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
+		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
+		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
 		ca_iso_time(r.nb, nb);
 		ca_iso_time(r.na, na);
 		ca_iso_time(r.issued, is);

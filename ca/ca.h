@@ -18,7 +18,7 @@
 
 #include "hsm.h"
 #include "store.h"
-#include "x509.h"
+#include "pkix.h"
 
 enum {
 	CA_NAME_MAX = 63,
@@ -138,6 +138,6 @@ pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e) PC_CHECK
 pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e) PC_CHECK;
 
 /* Parse a serial given as hex (colons allowed). */
-pc_rc ca_serial_parse(const char *text, uint8_t serial[X509_SERIAL_LEN], pc_err *e) PC_CHECK;
+pc_rc ca_serial_parse(const char *text, uint8_t serial[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
 
 #endif

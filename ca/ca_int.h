@@ -26,12 +26,12 @@ typedef struct ca_rec {
 	uint64_t alg, created;
 	uint8_t *cert;
 	size_t cert_len;
-	x509_cert_view v;
+	pkix_cert v;
 } ca_rec;
 
 
 typedef struct ca_cert_rec {
-	uint8_t serial[X509_SERIAL_LEN];
+	uint8_t serial[PKIX_SERIAL_LEN];
 	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
 	char *policy_hash;    /* SHA-256 of the policy file it was issued under ("" before) */
 	uint64_t nb, na, issued;
@@ -57,7 +57,7 @@ typedef struct ca_job {
 	uint64_t request_id;       /* queued request this answers, 0: none */
 	char keytype[32];
 	char *subject_text, *san_text;
-	uint8_t serial[X509_SERIAL_LEN];
+	uint8_t serial[PKIX_SERIAL_LEN];
 	time_t nb, na;
 	pc_buf tbs;
 	/* outputs */
@@ -79,7 +79,7 @@ pc_rc ca_meta_get_str(store_txn *t, const char *key, char **out, pc_err *e);
 pc_rc ca_meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e);
 void ca_serial_hex(const uint8_t *s, size_t n, char *out);
 pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e);
-char *ca_san_text(const x509_gn *g, size_t n);
+char *ca_san_text(const pkix_gn *g, size_t n);
 pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e);
 void ca_job_free(ca_job *j);
 pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e);
@@ -108,8 +108,8 @@ pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, b
 /* Fill the issuer's part of a TBS (serial, signature algorithm `sigalg`
  * (DER AlgorithmIdentifier, borrowed: it must outlive p), issuer,
  * validity capped at the issuer's notAfter). */
-void ca_tbs_issued_by(x509_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
-    size_t sigalg_len, const uint8_t ikid[X509_KEYID_LEN], unsigned days, time_t now);
+void ca_tbs_issued_by(pkix_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
+    size_t sigalg_len, const uint8_t ikid[PKIX_KEYID_LEN], unsigned days, time_t now);
 
 /* Check one CSR (bytes from `source`) against the policy's `profile` (and
  * `segment` and `station` when it came in a bundle; NULL for a direct
@@ -124,10 +124,10 @@ pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profil
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
     const uint8_t *csr, size_t csr_len, const char *source, const char *what,
     const char *segment, const char *station, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
-/* The same for a CSR the caller has parsed (x509_csr_parse) and frees. */
+/* The same for a CSR the caller has parsed (pkix_csr_parse) and frees. */
 pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char *profile,
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
-    const x509_csr *csr, const char *source, const char *what, const char *segment,
+    const pkix_csr *csr, const char *source, const char *what, const char *segment,
     const char *station, unsigned days, ca_job *j, pc_err *e) PC_CHECK;
 
 /* The store's invariants (ca/check.c): each certificate under its own
@@ -152,16 +152,16 @@ pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;
  * KU, EKU, SANs, leaf basicConstraints).  *days gets the decided validity.
  * fw_signer: the "CSR" describes a key that `firmware signer new` made in
  * the token (policy_request.fw_signer); false for every real request. */
-pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
+pc_rc ca_policy_apply(const policy *pol, const pkix_csr *csr, const char *profile,
     const char *ca_name, const char *segment, const char *station, unsigned days,
-    bool fw_signer, const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    bool fw_signer, const char *what, pkix_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e) PC_CHECK;
 
 /* ---- pre-issuance check (lint.c) ---- */
 
 typedef struct ca_lint_expect {
 	bool is_ca;
-	unsigned key_usage;          /* X509_KU_* exactly */
+	unsigned key_usage;          /* PKIX_KU_* exactly */
 	const char *const *eku;      /* exactly these purposes (NULL-terminated) or NULL */
 	unsigned max_days;           /* 0: no limit */
 	/* a firmware signer's package list (transfer/fwverify.h), exactly
@@ -241,7 +241,7 @@ typedef struct ca_request {
 	size_t csr_len;              /* bytes in csr */
 	uint64_t csr_bytes;          /* size of the whole member */
 	uint8_t csr_sha256[32];      /* SHA-256 of the whole member */
-	uint8_t serial[X509_SERIAL_LEN];
+	uint8_t serial[PKIX_SERIAL_LEN];
 	bool has_serial;
 } ca_request;
 
@@ -276,7 +276,7 @@ pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
  * sign does, so a request that sign would refuse is rejected at import.
  * csr: r->csr already parsed by the caller (import shows its subject), or
  * NULL.  Fills j (ca_job_free it; it points into pol, source and sigalg). */
-pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const x509_csr *csr,
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr *csr,
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
     const char *what, ca_job *j, pc_err *e) PC_CHECK;
 /* ---- revocations and CRLs (crl.c) ---- */
@@ -291,7 +291,7 @@ typedef struct ca_revocation {
 void ca_revocation_encode(pc_buf *b, const ca_revocation *r);
 pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e) PC_CHECK;
 /* Revocation of `serial`, if any: PC_OK and *r, PC_E_NOTFOUND, or an error. */
-pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
+pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN],
     ca_revocation *r, pc_err *e) PC_CHECK;
 
 /* The current CRL of CA `ca_name` as last published by `plantca crl`: a

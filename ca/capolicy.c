@@ -6,7 +6,7 @@
  * Nothing is copied from the CSR into the certificate as bytes except the
  * public key: the subject is rebuilt attribute by attribute from the
  * decision (template values from the profile, allowed values from the
- * request), SANs are rebuilt from their parsed values (x509_tbs_build), and
+ * request), SANs are rebuilt from their parsed values (pkix_tbs_build), and
  * KU/EKU/validity come from the profile.
  */
 #include <limits.h>
@@ -20,11 +20,11 @@
 #include "file.h"
 #include "json.h"
 
-_Static_assert((int)X509_KU_DIGITAL_SIGNATURE == (int)POLICY_KU_DIGITAL_SIGNATURE &&
-    (int)X509_KU_KEY_ENCIPHERMENT == (int)POLICY_KU_KEY_ENCIPHERMENT &&
-    (int)X509_KU_CRL_SIGN == (int)POLICY_KU_CRL_SIGN, "KU bits agree");
-_Static_assert((int)X509_GN_DNS == (int)POLICY_SAN_DNS && (int)X509_GN_IP == (int)POLICY_SAN_IP &&
-    (int)X509_GN_URI == (int)POLICY_SAN_URI && (int)X509_GN_EMAIL == (int)POLICY_SAN_EMAIL,
+_Static_assert((int)PKIX_KU_DIGITAL_SIGNATURE == (int)POLICY_KU_DIGITAL_SIGNATURE &&
+    (int)PKIX_KU_KEY_ENCIPHERMENT == (int)POLICY_KU_KEY_ENCIPHERMENT &&
+    (int)PKIX_KU_CRL_SIGN == (int)POLICY_KU_CRL_SIGN, "KU bits agree");
+_Static_assert((int)PKIX_GN_DNS == (int)POLICY_SAN_DNS && (int)PKIX_GN_IP == (int)POLICY_SAN_IP &&
+    (int)PKIX_GN_URI == (int)POLICY_SAN_URI && (int)PKIX_GN_EMAIL == (int)POLICY_SAN_EMAIL,
     "SAN types agree");
 
 pc_rc ca_policy_active(const char *home, policy **out, pc_err *e)
@@ -82,9 +82,9 @@ static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct
 			    sizeof s->oid[0]))
 				return pc_fail(e, PC_E_CSR, "%s: malformed subject", what);
 			n = pc_reader_left(&val);
-			/* the name rules again (x509_csr_parse applied them): the
+			/* the name rules again (pkix_csr_parse applied them): the
 			 * value is copied into the certificate as it is */
-			PC_TRY(x509_attr_check(s->oid[s->n], tag, val.p + val.off, n, what, PC_E_CSR, e));
+			PC_TRY(pkix_attr_check(s->oid[s->n], tag, val.p + val.off, n, what, PC_E_CSR, e));
 			s->val[s->n] = malloc(n + 1);
 			if (s->val[s->n] == NULL)
 				return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -118,24 +118,24 @@ static uint8_t template_tag(const char *oid, const char *v)
 	return DER_UTF8STRING;
 }
 
-static policy_key key_of(x509_keytype t)
+static policy_key key_of(pkix_keytype t)
 {
 	switch (t) {
-	case X509_KEY_EC_P256: return POLICY_KEY_EC_P256;
-	case X509_KEY_EC_P384: return POLICY_KEY_EC_P384;
-	case X509_KEY_RSA: return POLICY_KEY_RSA;
-	case X509_KEY_ED25519: return POLICY_KEY_ED25519;
+	case PKIX_KEY_EC_P256: return POLICY_KEY_EC_P256;
+	case PKIX_KEY_EC_P384: return POLICY_KEY_EC_P384;
+	case PKIX_KEY_RSA: return POLICY_KEY_RSA;
+	case PKIX_KEY_ED25519: return POLICY_KEY_ED25519;
 	}
 	return (policy_key)0;
 }
 
-pc_rc ca_policy_apply(const policy *pol, const x509_csr *csr, const char *profile,
+pc_rc ca_policy_apply(const policy *pol, const pkix_csr *csr, const char *profile,
     const char *ca_name, const char *segment, const char *station, unsigned days,
-    bool fw_signer, const char *what, x509_tbs_params *t, pc_buf *subject, unsigned *days_out,
+    bool fw_signer, const char *what, pkix_tbs_params *t, pc_buf *subject, unsigned *days_out,
     const char *eku[POLICY_EKU_MAX + 1], pc_err *e)
 {
 	struct subj s;
-	policy_san san[X509_SAN_MAX];
+	policy_san san[PKIX_SAN_MAX];
 	policy_request r;
 	policy_decision *d;
 	pc_der der;

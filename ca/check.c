@@ -79,16 +79,16 @@ static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_
 	struct check *k = ctx;
 	ca_cert_rec r;
 	ca_request q;
-	char hex[2 * X509_SERIAL_LEN + 1], qhex[2 * X509_SERIAL_LEN + 1];
+	char hex[2 * PKIX_SERIAL_LEN + 1], qhex[2 * PKIX_SERIAL_LEN + 1];
 	uint64_t id;
 	pc_rc rc;
 
 	(void)stop;
 	PC_TRY(ca_cert_rec_decode(val, &r, e));
 	k->certs++;
-	ca_serial_hex(r.serial, X509_SERIAL_LEN, hex);
-	if (pc_reader_left(&key) != X509_SERIAL_LEN ||
-	    memcmp(key.p + key.off, r.serial, X509_SERIAL_LEN) != 0)
+	ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
+	if (pc_reader_left(&key) != PKIX_SERIAL_LEN ||
+	    memcmp(key.p + key.off, r.serial, PKIX_SERIAL_LEN) != 0)
 		finding(k, "certificate record %s is stored under another key", hex);
 	id = cert_request_id(&r);
 	if (id == 0) {
@@ -109,8 +109,8 @@ static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_
 	if (!q.has_serial) {
 		finding(k, "certificate %s was issued for request %" PRIu64 ", which is %s and names "
 		    "no certificate (a certificate without its request)", hex, id, q.status);
-	} else if (memcmp(q.serial, r.serial, X509_SERIAL_LEN) != 0) {
-		ca_serial_hex(q.serial, X509_SERIAL_LEN, qhex);
+	} else if (memcmp(q.serial, r.serial, PKIX_SERIAL_LEN) != 0) {
+		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, qhex);
 		finding(k, "request %" PRIu64 " has two certificates: %s (the one it names) and %s",
 		    id, qhex, hex);
 	} else if (strcmp(q.status, "issued") != 0) {
@@ -128,7 +128,7 @@ static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 	ca_request q;
 	ca_cert_rec r;
 	pc_reader v;
-	char hex[2 * X509_SERIAL_LEN + 1];
+	char hex[2 * PKIX_SERIAL_LEN + 1];
 	pc_rc rc;
 
 	(void)key;
@@ -136,11 +136,11 @@ static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 	PC_TRY(ca_request_decode(val, &q, e));
 	k->requests++;
 	if (q.has_serial)
-		ca_serial_hex(q.serial, X509_SERIAL_LEN, hex);
+		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, hex);
 	if (strcmp(q.status, "issued") == 0) {
 		if (!q.has_serial) {
 			finding(k, "request %" PRIu64 " is issued but names no certificate", q.id);
-		} else if ((rc = store_get(k->t, STORE_CERTS, q.serial, X509_SERIAL_LEN, &v, e)) ==
+		} else if ((rc = store_get(k->t, STORE_CERTS, q.serial, PKIX_SERIAL_LEN, &v, e)) ==
 		    PC_E_NOTFOUND) {
 			finding(k, "request %" PRIu64 " names certificate %s, which is not in the store",
 			    q.id, hex);
@@ -160,7 +160,7 @@ static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 	} else if (strcmp(q.status, "signing") == 0) {
 		if (!q.has_serial)
 			finding(k, "request %" PRIu64 " is being signed but names no serial", q.id);
-		else if ((rc = store_get(k->t, STORE_INTENTS, q.serial, X509_SERIAL_LEN, &v, e)) ==
+		else if ((rc = store_get(k->t, STORE_INTENTS, q.serial, PKIX_SERIAL_LEN, &v, e)) ==
 		    PC_E_NOTFOUND)
 			finding(k, "request %" PRIu64 " is being signed as %s, but there is no issuance "
 			    "intent for it", q.id, hex);
@@ -182,10 +182,10 @@ static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, p
 	(void)stop;
 	k->intents++;
 	/* a serial is either an intent or a certificate, never both */
-	if (pc_reader_left(&key) == X509_SERIAL_LEN &&
-	    store_get(k->t, STORE_CERTS, key.p + key.off, X509_SERIAL_LEN, &v, e) == PC_OK) {
-		char hex[2 * X509_SERIAL_LEN + 1];
-		ca_serial_hex(key.p + key.off, X509_SERIAL_LEN, hex);
+	if (pc_reader_left(&key) == PKIX_SERIAL_LEN &&
+	    store_get(k->t, STORE_CERTS, key.p + key.off, PKIX_SERIAL_LEN, &v, e) == PC_OK) {
+		char hex[2 * PKIX_SERIAL_LEN + 1];
+		ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
 		finding(k, "serial %s is both an issuance intent and a certificate", hex);
 	}
 	return PC_OK;

@@ -108,12 +108,12 @@ pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e)
 	return PC_OK;
 }
 
-pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[X509_SERIAL_LEN],
+pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN],
     ca_revocation *r, pc_err *e)
 {
 	pc_reader v;
 
-	PC_TRY(store_get(t, STORE_REVOCATIONS, serial, X509_SERIAL_LEN, &v, e));
+	PC_TRY(store_get(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, &v, e));
 	return ca_revocation_decode(v, r, e);
 }
 
@@ -232,17 +232,17 @@ pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
 
 /* ---------------------------------------------------------------- revoke */
 
-static pc_rc revoke_one(store_txn *t, const uint8_t serial[X509_SERIAL_LEN], unsigned reason,
+static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
     time_t now, pc_buf *scratch, pc_err *e)
 {
-	char hex[2 * X509_SERIAL_LEN + 1], when[32], detail[1200];
+	char hex[2 * PKIX_SERIAL_LEN + 1], when[32], detail[1200];
 	ca_cert_rec cr;
 	ca_revocation rv;
 	pc_reader v;
 	pc_rc rc;
 
-	ca_serial_hex(serial, X509_SERIAL_LEN, hex);
-	rc = store_get(t, STORE_CERTS, serial, X509_SERIAL_LEN, &v, e);
+	ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
+	rc = store_get(t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &v, e);
 	if (rc == PC_E_NOTFOUND)
 		return pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", hex);
 	PC_TRY(rc);
@@ -274,7 +274,7 @@ static pc_rc revoke_one(store_txn *t, const uint8_t serial[X509_SERIAL_LEN], uns
 	strcpy(rv.ca, cr.ca);
 	scratch->len = 0;
 	ca_revocation_encode(scratch, &rv);
-	rc = pc_buf_ok(scratch) ? store_put(t, STORE_REVOCATIONS, serial, X509_SERIAL_LEN,
+	rc = pc_buf_ok(scratch) ? store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN,
 	    scratch->p, scratch->len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
@@ -324,7 +324,7 @@ static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **line
 		}
 		if (*n == cap) {
 			size_t nc = cap ? 2 * cap : 256;
-			uint8_t *ns = realloc(s, nc * X509_SERIAL_LEN);
+			uint8_t *ns = realloc(s, nc * PKIX_SERIAL_LEN);
 			size_t *nln;
 			if (ns == NULL) {
 				rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -339,7 +339,7 @@ static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **line
 			ln = nln;
 			cap = nc;
 		}
-		rc = ca_serial_parse(text, s + *n * X509_SERIAL_LEN, e);
+		rc = ca_serial_parse(text, s + *n * PKIX_SERIAL_LEN, e);
 		if (rc != PC_OK) {
 			pc_wrap(e, "%s:%zu", path, lineno);
 			rc = PC_E_INPUT;
@@ -365,13 +365,13 @@ static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **line
 pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
     const char *reason_name, pc_err *e)
 {
-	uint8_t one[X509_SERIAL_LEN], *serials = one;
+	uint8_t one[PKIX_SERIAL_LEN], *serials = one;
 	size_t n = 1, i, *lines = NULL;
 	unsigned reason = 0;
 	store_txn *t;
 	pc_buf scratch = PC_BUF_INIT;
 	time_t now = time(NULL);
-	char hex[2 * X509_SERIAL_LEN + 1], when[32];
+	char hex[2 * PKIX_SERIAL_LEN + 1], when[32];
 	pc_rc rc = PC_OK;
 
 	if ((serial_text == NULL) == (from_file == NULL))
@@ -385,7 +385,7 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
 	for (i = 0; i < n && rc == PC_OK; i++) {
-		rc = revoke_one(t, serials + i * X509_SERIAL_LEN, reason, now, &scratch, e);
+		rc = revoke_one(t, serials + i * PKIX_SERIAL_LEN, reason, now, &scratch, e);
 		if (rc != PC_OK && from_file)
 			pc_wrap(e, "%s:%zu", from_file, lines[i]);
 	}
@@ -402,12 +402,12 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	if (c->json) {
 		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
 		for (i = 0; i < n; i++) {
-			ca_serial_hex(serials + i * X509_SERIAL_LEN, X509_SERIAL_LEN, hex);
+			ca_serial_hex(serials + i * PKIX_SERIAL_LEN, PKIX_SERIAL_LEN, hex);
 			printf("%s\"%s\"", i ? "," : "", hex);
 		}
 		printf("]}\n");
 	} else if (n == 1) {
-		ca_serial_hex(serials, X509_SERIAL_LEN, hex);
+		ca_serial_hex(serials, PKIX_SERIAL_LEN, hex);
 		printf("revoked %s (%s) at %s; publish it with plantca crl\n", hex,
 		    ca_reason_name(reason), when);
 	} else {
@@ -451,7 +451,7 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	size_t slen, o = 0, body;
 
 	(void)stop;
-	if (pc_reader_left(&key) != X509_SERIAL_LEN)
+	if (pc_reader_left(&key) != PKIX_SERIAL_LEN)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "revocation key is not a 20-byte serial");
 	/* the scan touches every revocation page once: let go of them as we go */
 	if (++x->scanned % 4096 == 0)
@@ -474,7 +474,7 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	}
 	/* INTEGER from the big-endian magnitude: minimal, positive (X.690 §8.3) */
 	s = key.p + key.off;
-	slen = X509_SERIAL_LEN;
+	slen = PKIX_SERIAL_LEN;
 	while (slen > 1 && s[0] == 0) {
 		s++;
 		slen--;
@@ -555,7 +555,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	hsm_key *k;
 	pc_reader v;
 	pc_buf sig = PC_BUF_INIT, rb = PC_BUF_INIT;
-	uint8_t kid[X509_KEYID_LEN];
+	uint8_t kid[PKIX_KEYID_LEN];
 	const uint8_t *alg, *tbs;
 	size_t alg_len, tbs_at, tbs_len;
 	unsigned days = 0;
@@ -623,7 +623,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	}
 	if ((rc = ca_key_for(c, name, ca.key_uri, &k, e)) != PC_OK)
 		goto out;
-	if (x509_keyid(ca.v.spki, ca.v.spki_len, kid) != PC_OK) {
+	if (pkix_keyid(ca.v.spki, ca.v.spki_len, kid) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': certificate has a malformed key", name);
 		goto out;
 	}

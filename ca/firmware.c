@@ -41,7 +41,7 @@ static const uint8_t oid_fw_targets[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x
 
 typedef struct signer_rec {
 	char *name, *key_uri, *ca;
-	uint8_t serial[X509_SERIAL_LEN];
+	uint8_t serial[PKIX_SERIAL_LEN];
 	uint64_t alg, created;
 	bool have_serial;
 } signer_rec;
@@ -70,8 +70,8 @@ static pc_rc signer_decode(pc_reader val, signer_rec *s, pc_err *e)
 		case FS_F_ALG: (void)pc_rec_val_u64(f, &s->alg); break;
 		case FS_F_CREATED: (void)pc_rec_val_u64(f, &s->created); break;
 		case FS_F_SERIAL:
-			if (pc_reader_left(&f) == X509_SERIAL_LEN) {
-				memcpy(s->serial, pc_reader_take(&f, X509_SERIAL_LEN), X509_SERIAL_LEN);
+			if (pc_reader_left(&f) == PKIX_SERIAL_LEN) {
+				memcpy(s->serial, pc_reader_take(&f, PKIX_SERIAL_LEN), PKIX_SERIAL_LEN);
 				s->have_serial = true;
 			}
 			break;
@@ -138,12 +138,12 @@ static const uint8_t *ed25519_raw(const uint8_t *spki, size_t len)
  * here may use it (policy_request.fw_signer), never a request. */
 #define FW_SIGNER_PROFILE "code-signing"
 
-static x509_keytype signer_keytype(hsm_alg alg)
+static pkix_keytype signer_keytype(hsm_alg alg)
 {
 	switch (alg) {
-	case HSM_EC_P384: return X509_KEY_EC_P384;
-	case HSM_ED25519: return X509_KEY_ED25519;
-	default: return X509_KEY_EC_P256;
+	case HSM_EC_P384: return PKIX_KEY_EC_P384;
+	case HSM_ED25519: return PKIX_KEY_ED25519;
+	default: return PKIX_KEY_EC_P256;
 	}
 }
 
@@ -167,11 +167,11 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	pc_buf dn = PC_BUF_INIT, subject = PC_BUF_INIT, rec = PC_BUF_INIT, ext = PC_BUF_INIT;
 	pc_buf pkg_text = PC_BUF_INIT;
 	policy *pol = NULL;
-	x509_csr *desc = NULL;
-	x509_tbs_params p;
+	pkix_csr *desc = NULL;
+	pkix_tbs_params p;
 	ca_lint_expect lx;
 	ca_job j;
-	uint8_t ikid[X509_KEYID_LEN];
+	uint8_t ikid[PKIX_KEYID_LEN];
 	time_t now = time(NULL);
 	unsigned days;
 	pc_reader dummy;
@@ -209,7 +209,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = x509_name_from_text(&dn, o->subject, e)) != PC_OK)
+	if ((rc = pkix_name_from_text(&dn, o->subject, e)) != PC_OK)
 		goto out;
 	if (dn.len <= 2) {
 		rc = pc_fail(e, PC_E_USAGE, "--subject: a signer needs a non-empty subject");
@@ -239,7 +239,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "CA '%s' expires within a day", o->ca);
 		goto out;
 	}
-	if (x509_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK) {
+	if (pkix_keyid(issuer.v.spki, issuer.v.spki_len, ikid) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate", o->ca);
 		goto out;
 	}
@@ -272,7 +272,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	p.extra_ext = ext.p;
 	p.extra_ext_len = ext.len;
 
-	memcpy(j.serial, p.serial, X509_SERIAL_LEN);
+	memcpy(j.serial, p.serial, PKIX_SERIAL_LEN);
 	j.issuer = o->ca;
 	j.kind = "leaf";
 	j.profile = FW_SIGNER_PROFILE;
@@ -289,7 +289,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = x509_tbs_build(&p, &j.tbs, e)) != PC_OK)
+	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK)
 		goto out;
 	lx.is_ca = false;
 	lx.key_usage = p.key_usage;
@@ -306,7 +306,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	pc_rec_begin(&rec, REC_SIGNER, 1);
 	pc_rec_str(&rec, FS_F_NAME, o->name);
 	pc_rec_str(&rec, FS_F_KEY_URI, hsm_key_uri(sk));
-	pc_rec_bytes(&rec, FS_F_SERIAL, j.serial, X509_SERIAL_LEN);
+	pc_rec_bytes(&rec, FS_F_SERIAL, j.serial, PKIX_SERIAL_LEN);
 	pc_rec_str(&rec, FS_F_CA, o->ca);
 	pc_rec_u64(&rec, FS_F_ALG, alg);
 	pc_rec_u64(&rec, FS_F_CREATED, (uint64_t)now);
@@ -315,8 +315,8 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		goto out;
 	}
 	{
-		char hex[2 * X509_SERIAL_LEN + 1], detail[600];
-		ca_serial_hex(j.serial, X509_SERIAL_LEN, hex);
+		char hex[2 * PKIX_SERIAL_LEN + 1], detail[600];
+		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, hex);
 		snprintf(detail, sizeof detail, "%s; %s; packages %s; certificate %s by CA %s",
 		    j.subject_text, hsm_alg_name(alg), (const char *)pkg_text.p, hex, o->ca);
 		if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
@@ -415,16 +415,16 @@ static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	signer_rec s;
 	ca_cert_rec cr;
 	pc_reader cv;
-	char hex[2 * X509_SERIAL_LEN + 1];
+	char hex[2 * PKIX_SERIAL_LEN + 1];
 	const char *status = "missing";
 	fw_pkgs pk;
 	pc_err pe;
 	size_t i;
 
 	PC_TRY(signer_decode(val, &s, e));
-	ca_serial_hex(s.serial, X509_SERIAL_LEN, hex);
+	ca_serial_hex(s.serial, PKIX_SERIAL_LEN, hex);
 	memset(&pk, 0, sizeof pk);
-	if (store_get(l->t, STORE_CERTS, s.serial, X509_SERIAL_LEN, &cv, e) == PC_OK &&
+	if (store_get(l->t, STORE_CERTS, s.serial, PKIX_SERIAL_LEN, &cv, e) == PC_OK &&
 	    ca_cert_rec_decode(cv, &cr, e) == PC_OK) {
 		status = ca_cert_status(l->t, &cr, time(NULL));
 		/* no list (a signer from before package lists): shown as none */
@@ -561,7 +561,7 @@ static pc_rc build_attrs(const uint8_t *digest, size_t dlen, time_t now, const c
 }
 
 static pc_rc build_cms(fw_hash h, const uint8_t *const *certs, const size_t *cert_len,
-    size_t ncerts, const x509_cert_view *sv, const pc_buf *attrs, const uint8_t *sigalg,
+    size_t ncerts, const pkix_cert *sv, const pc_buf *attrs, const uint8_t *sigalg,
     size_t sigalg_len, const pc_buf *sig, pc_buf *out, pc_err *e)
 {
 	pc_der d;
@@ -660,14 +660,14 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	store_txn *t = NULL;
 	uint8_t *certs[FW_CHAIN_MAX] = { NULL };
 	size_t cert_len[FW_CHAIN_MAX] = { 0 }, ncerts = 0, i, spki_len, sigalg_len;
-	x509_cert_view sv;
+	pkix_cert sv;
 	hsm_key *k = NULL;
 	fw_hash h;
 	fw_version ver;
 	uint8_t digest[FW_DIGEST_MAX], b2[64];
 	uint64_t size = 0;
 	char out_path[PATH_MAX], ms_path[PATH_MAX], pkg_id[FW_PKG_MAX + FW_VERSION_TEXT_MAX + 2];
-	char hex[2 * X509_SERIAL_LEN + 1], dhex[2 * FW_DIGEST_MAX + 1];
+	char hex[2 * PKIX_SERIAL_LEN + 1], dhex[2 * FW_DIGEST_MAX + 1];
 	const uint8_t *spki, *sigalg;
 	pc_buf attrs = PC_BUF_INIT, tosign = PC_BUF_INIT, sig = PC_BUF_INIT, cms = PC_BUF_INIT;
 	pc_buf minisig = PC_BUF_INIT, detail = PC_BUF_INIT;
@@ -718,7 +718,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	rc = signer_get(t, o->signer, &s, e);
 	if (rc == PC_OK) {
 		pc_reader v;
-		rc = store_get(t, STORE_CERTS, s.serial, X509_SERIAL_LEN, &v, e);
+		rc = store_get(t, STORE_CERTS, s.serial, PKIX_SERIAL_LEN, &v, e);
 		if (rc == PC_OK)
 			rc = ca_cert_rec_decode(v, &cr, e);
 		else if (rc == PC_E_NOTFOUND)
@@ -726,7 +726,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 			    o->signer);
 		if (rc == PC_OK) {
 			status = ca_cert_status(t, &cr, now);
-			ca_serial_hex(s.serial, X509_SERIAL_LEN, hex);
+			ca_serial_hex(s.serial, PKIX_SERIAL_LEN, hex);
 			if (strcmp(status, "revoked") == 0)
 				rc = pc_fail(e, PC_E_REVOKED, "signer '%s' (certificate %s) is revoked",
 				    o->signer, hex);
@@ -766,7 +766,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	t = NULL;
 	if (rc != PC_OK)
 		goto out;
-	if (x509_cert_view_parse(certs[0], cert_len[0], &sv) != PC_OK) {
+	if (pkix_cert_parse(certs[0], cert_len[0], "certificate", &sv, NULL) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "signer '%s': malformed certificate", o->signer);
 		goto out;
 	}

@@ -1,7 +1,7 @@
 /*
  * lint.c - the pre-issuance check: an independent parse of the TBS DER that
  * is about to be signed (not of the parameters it was built from), against
- * RFC 5280 and what the policy decided.  A bug in x509_tbs_build or a
+ * RFC 5280 and what the policy decided.  A bug in pkix_tbs_build or a
  * decision that slipped through cannot reach the HSM: the request is
  * refused instead.  Every failed rule is listed.
  */
@@ -18,7 +18,7 @@
 
 enum {
 	LINT_EXT_MAX = 32,
-	LINT_SAN_MAX = X509_SAN_MAX,
+	LINT_SAN_MAX = PKIX_SAN_MAX,
 	LINT_NC_MAX = 64,
 	LINT_EKU_MAX = 16,
 };
@@ -35,12 +35,12 @@ struct tbs_info {
 	bool has_ku, ku_critical;
 	unsigned ku;
 	bool has_san, san_critical;
-	x509_gn san[LINT_SAN_MAX];
+	pkix_gn san[LINT_SAN_MAX];
 	size_t nsan;
 	char eku[LINT_EKU_MAX][64];
 	size_t neku;
 	bool has_eku, has_ski, has_aki;
-	x509_gn permit[LINT_NC_MAX], exclude[LINT_NC_MAX];
+	pkix_gn permit[LINT_NC_MAX], exclude[LINT_NC_MAX];
 	size_t npermit, nexclude;
 	bool has_nc;
 	/* the firmware signer's package list (transfer/fwverify.h) */
@@ -84,7 +84,7 @@ static bool oid_is(pc_reader oid, const char *dotted)
 	    strcmp(t, dotted) == 0;
 }
 
-static bool gn_read(pc_reader *r, x509_gn *g)
+static bool gn_read(pc_reader *r, pkix_gn *g)
 {
 	uint8_t tag;
 	pc_reader v;
@@ -97,10 +97,10 @@ static bool gn_read(pc_reader *r, x509_gn *g)
 	if (n >= sizeof g->val)
 		return false;
 	switch (tag) {
-	case DER_CTX | 1: g->type = X509_GN_EMAIL; break;
-	case DER_CTX | 2: g->type = X509_GN_DNS; break;
-	case DER_CTX | 6: g->type = X509_GN_URI; break;
-	case DER_CTX | 7: g->type = X509_GN_IP; break;
+	case DER_CTX | 1: g->type = PKIX_GN_EMAIL; break;
+	case DER_CTX | 2: g->type = PKIX_GN_DNS; break;
+	case DER_CTX | 6: g->type = PKIX_GN_URI; break;
+	case DER_CTX | 7: g->type = PKIX_GN_IP; break;
 	default: g->type = 0; break;       /* another form: kept as unknown */
 	}
 	memcpy(g->val, pc_reader_take(&v, n), n);
@@ -225,7 +225,7 @@ static void parse_exts(pc_reader exts, struct tbs_info *t, struct lint *l)
 				continue;
 			}
 			for (i = 0; i < 2; i++) {
-				x509_gn *arr = i == 0 ? t->permit : t->exclude;
+				pkix_gn *arr = i == 0 ? t->permit : t->exclude;
 				size_t *cnt = i == 0 ? &t->npermit : &t->nexclude;
 				if (!pc_der_read_opt(&in, (uint8_t)(DER_CTX_CONS | i), &sub, &p) || !p)
 					continue;
@@ -353,7 +353,7 @@ static bool dns_under(const char *name, size_t n, const char *c, size_t cn)
 }
 
 /* Host part of a URI with an authority ("scheme://[user@]host[:port]..."). */
-static bool uri_host(const x509_gn *g, const char **h, size_t *hn)
+static bool uri_host(const pkix_gn *g, const char **h, size_t *hn)
 {
 	const char *s = (const char *)g->val, *end = s + g->len, *p, *q;
 
@@ -380,14 +380,14 @@ static bool uri_host(const x509_gn *g, const char **h, size_t *hn)
 	return *hn > 0;
 }
 
-static bool gn_matches(const x509_gn *name, const x509_gn *c)
+static bool gn_matches(const pkix_gn *name, const pkix_gn *c)
 {
 	size_t i;
 
 	switch (name->type) {
-	case X509_GN_DNS:
+	case PKIX_GN_DNS:
 		return dns_under((const char *)name->val, name->len, (const char *)c->val, c->len);
-	case X509_GN_EMAIL: {
+	case PKIX_GN_EMAIL: {
 		const char *s = (const char *)name->val;
 		const char *at = memchr(s, '@', name->len);
 		size_t k;
@@ -400,7 +400,7 @@ static bool gn_matches(const x509_gn *name, const x509_gn *c)
 			return dns_under(s + k, name->len - k, (const char *)c->val, c->len);
 		return name->len - k == c->len && strncasecmp(s + k, (const char *)c->val, c->len) == 0;
 	}
-	case X509_GN_URI: {
+	case PKIX_GN_URI: {
 		const char *h;
 		size_t hn;
 		if (!uri_host(name, &h, &hn))
@@ -409,15 +409,16 @@ static bool gn_matches(const x509_gn *name, const x509_gn *c)
 			return dns_under(h, hn, (const char *)c->val, c->len);
 		return hn == c->len && strncasecmp(h, (const char *)c->val, hn) == 0;
 	}
-	case X509_GN_IP:
+	case PKIX_GN_IP:
 		if (c->len != 2 * name->len)
 			return false;
 		for (i = 0; i < name->len; i++)
 			if ((name->val[i] & c->val[name->len + i]) != (c->val[i] & c->val[name->len + i]))
 				return false;
 		return true;
+	default:
+		return false;
 	}
-	return false;
 }
 
 static bool eku_has(const struct tbs_info *t, const char *oid)
@@ -460,16 +461,16 @@ static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct
 	/* A server certificate without a DNS SAN: GnuTLS (as browsers once
 	 * did) checks its CN against the issuer's dNSName constraints. */
 	for (i = 0; i < t->nsan; i++)
-		dns_san = dns_san || t->san[i].type == X509_GN_DNS;
+		dns_san = dns_san || t->san[i].type == PKIX_GN_DNS;
 	if (!dns_san && eku_has(t, "1.3.6.1.5.5.7.3.1") && subject_cn(t, cn, sizeof cn)) {
 		bool constrained = false, ok = false;
-		x509_gn g;
+		pkix_gn g;
 		memset(&g, 0, sizeof g);
-		g.type = X509_GN_DNS;
+		g.type = PKIX_GN_DNS;
 		g.len = strlen(cn);
 		memcpy(g.val, cn, g.len);
 		for (k = 0; k < is->npermit; k++)
-			if (is->permit[k].type == X509_GN_DNS) {
+			if (is->permit[k].type == PKIX_GN_DNS) {
 				constrained = true;
 				ok = ok || gn_matches(&g, &is->permit[k]);
 			}
@@ -482,11 +483,11 @@ static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct
 	}
 
 	for (i = 0; i < t->nsan; i++) {
-		const x509_gn *g = &t->san[i];
+		const pkix_gn *g = &t->san[i];
 		bool constrained = false, ok = false;
 		pc_buf txt = PC_BUF_INIT;
 
-		x509_gn_to_text(g, &txt);
+		pkix_gn_to_text(g, &txt);
 		pc_buf_byte(&txt, 0);
 		for (k = 0; k < is->npermit; k++) {
 			if (is->permit[k].type != g->type)
@@ -496,7 +497,7 @@ static void check_nc(const struct tbs_info *t, const struct tbs_info *is, struct
 				ok = true;
 		}
 		if (constrained && !ok) {
-			if (g->type == X509_GN_URI && !uri_host(g, &(const char *){ NULL }, &(size_t){ 0 }))
+			if (g->type == PKIX_GN_URI && !uri_host(g, &(const char *){ NULL }, &(size_t){ 0 }))
 				bad(l, "SAN %s has no host, so it cannot satisfy the issuer's URI name "
 				    "constraints (RFC 5280 §4.2.1.10)", pc_buf_ok(&txt) ? (char *)txt.p : "?");
 			else
@@ -518,7 +519,7 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 	struct tbs_info *t = NULL, *is = NULL;
 	struct lint *l;
 	pc_err ke;
-	x509_keytype kt = 0;
+	pkix_keytype kt = 0;
 	unsigned bits = 0;
 	pc_rc rc = PC_OK;
 	size_t i, n;
@@ -542,7 +543,7 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 			zero = zero && s[i] == 0;
 		if (n == 0 || (s[0] & 0x80) || zero)
 			bad(l, "serial number is not positive (RFC 5280 §4.1.2.2)");
-		if (n > X509_SERIAL_LEN)
+		if (n > PKIX_SERIAL_LEN)
 			bad(l, "serial number of %zu octets exceeds 20 (RFC 5280 §4.1.2.2)", n);
 	}
 	/* §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 */
@@ -564,17 +565,17 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 		bad(l, "CA certificate without critical basicConstraints cA TRUE (RFC 5280 §4.2.1.9)");
 	if (!x->is_ca && t->ca)
 		bad(l, "basicConstraints cA TRUE in a leaf certificate");
-	if (t->ca != ((t->ku & X509_KU_KEY_CERT_SIGN) != 0))
+	if (t->ca != ((t->ku & PKIX_KU_KEY_CERT_SIGN) != 0))
 		bad(l, "basicConstraints cA is %s but keyCertSign is %s (RFC 5280 §4.2.1.3, §4.2.1.9)",
-		    t->ca ? "TRUE" : "FALSE", t->ku & X509_KU_KEY_CERT_SIGN ? "set" : "not set");
+		    t->ca ? "TRUE" : "FALSE", t->ku & PKIX_KU_KEY_CERT_SIGN ? "set" : "not set");
 	if (t->has_pathlen && !t->ca)
 		bad(l, "pathLenConstraint without cA TRUE (RFC 5280 §4.2.1.9)");
 	if (x->is_ca && !t->has_ski)
 		bad(l, "CA certificate without subjectKeyIdentifier (RFC 5280 §4.2.1.2)");
 
 	/* §4.1.2.4 and Appendix A: the subject's values obey the same rules as
-	 * names typed by the officer and names in CSRs (x509_name_check) */
-	if (x509_name_check(t->subject, t->subject_len, NULL, PC_E_POLICY, &ke) != PC_OK)
+	 * names typed by the officer and names in CSRs (pkix_name_check) */
+	if (pkix_name_check(t->subject, t->subject_len, NULL, PC_E_POLICY, &ke) != PC_OK)
 		bad(l, "%s", ke.msg);
 
 	/* §4.2.1.6: an empty subject needs a critical SAN */
@@ -587,15 +588,15 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 
 	/* key usage fit for the key type: EC and Ed25519 keys do not encrypt
 	 * (RFC 8813 §3, RFC 8410 §5); Ed25519 and RSA do not agree keys */
-	if (x509_spki_check(t->spki, t->spki_len, &kt, &bits, "subject key", &ke) != PC_OK) {
+	if (pkix_spki_type(t->spki, t->spki_len, "subject key", PC_E_CSR, &kt, &bits, &ke) != PC_OK) {
 		bad(l, "%s", ke.msg);
 	} else {
-		if (kt != X509_KEY_RSA &&
-		    (t->ku & (X509_KU_KEY_ENCIPHERMENT | X509_KU_DATA_ENCIPHERMENT)))
+		if (kt != PKIX_KEY_RSA &&
+		    (t->ku & (PKIX_KU_KEY_ENCIPHERMENT | PKIX_KU_DATA_ENCIPHERMENT)))
 			bad(l, "keyEncipherment/dataEncipherment with an %s key",
-			    kt == X509_KEY_ED25519 ? "Ed25519" : "EC");
-		if ((kt == X509_KEY_RSA || kt == X509_KEY_ED25519) && (t->ku & X509_KU_KEY_AGREEMENT))
-			bad(l, "keyAgreement with an %s key", kt == X509_KEY_RSA ? "RSA" : "Ed25519");
+			    kt == PKIX_KEY_ED25519 ? "Ed25519" : "EC");
+		if ((kt == PKIX_KEY_RSA || kt == PKIX_KEY_ED25519) && (t->ku & PKIX_KU_KEY_AGREEMENT))
+			bad(l, "keyAgreement with an %s key", kt == PKIX_KEY_RSA ? "RSA" : "Ed25519");
 	}
 
 	/* what the policy decided, exactly */
@@ -637,8 +638,8 @@ pc_rc ca_lint_tbs(const uint8_t *tbs, size_t len, const uint8_t *issuer_cert, si
 
 	/* the issuer: names chain, validity nested, name constraints */
 	if (issuer_cert != NULL) {
-		x509_cert_view v;
-		if (x509_cert_view_parse(issuer_cert, issuer_len, &v) != PC_OK) {
+		pkix_cert v;
+		if (pkix_cert_parse(issuer_cert, issuer_len, "certificate", &v, NULL) != PC_OK) {
 			bad(l, "issuer certificate unreadable");
 		} else {
 			struct lint il;

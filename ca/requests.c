@@ -194,7 +194,7 @@ void ca_request_encode(const ca_request *r, pc_buf *b)
 	pc_rec_str(b, R_F_REASON, r->reason);
 	pc_rec_str(b, R_F_CA, r->ca);
 	if (r->has_serial)
-		pc_rec_bytes(b, R_F_SERIAL, r->serial, X509_SERIAL_LEN);
+		pc_rec_bytes(b, R_F_SERIAL, r->serial, PKIX_SERIAL_LEN);
 	pc_rec_u64(b, R_F_CREATED, r->created);
 	pc_rec_u64(b, R_F_EXPORTED, r->exported);
 }
@@ -231,8 +231,8 @@ pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e)
 			break;
 		}
 		case R_F_SERIAL:
-			if ((r->has_serial = pc_reader_left(&f) == X509_SERIAL_LEN))
-				memcpy(r->serial, f.p + f.off, X509_SERIAL_LEN);
+			if ((r->has_serial = pc_reader_left(&f) == PKIX_SERIAL_LEN))
+				memcpy(r->serial, f.p + f.off, PKIX_SERIAL_LEN);
 			break;
 		case R_F_CREATED: (void)pc_rec_val_u64(f, &r->created); break;
 		case R_F_EXPORTED: (void)pc_rec_val_u64(f, &r->exported); break;
@@ -318,7 +318,7 @@ pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err 
 	else
 		rc = ca_set_str(&r.status, "signing", e);
 	if (rc == PC_OK) {
-		memcpy(r.serial, serial, X509_SERIAL_LEN);
+		memcpy(r.serial, serial, PKIX_SERIAL_LEN);
 		r.has_serial = true;
 		rc = ca_request_put(t, &r, false, e);
 	}
@@ -334,7 +334,7 @@ pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, b
 
 	PC_TRY(ca_request_get(t, id, &r, e));
 	if (strcmp(r.status, "signing") == 0) {
-		if (!r.has_serial || memcmp(r.serial, serial, X509_SERIAL_LEN) != 0)
+		if (!r.has_serial || memcmp(r.serial, serial, PKIX_SERIAL_LEN) != 0)
 			rc = pc_fail(e, PC_E_STATE, "request %" PRIu64 " is being signed under another "
 			    "serial", id);
 	} else if (!(legacy && strcmp(r.status, "approved") == 0)) {
@@ -343,7 +343,7 @@ pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, b
 	if (rc == PC_OK)
 		rc = ca_set_str(&r.status, "issued", e);
 	if (rc == PC_OK) {
-		memcpy(r.serial, serial, X509_SERIAL_LEN);
+		memcpy(r.serial, serial, PKIX_SERIAL_LEN);
 		r.has_serial = true;
 		rc = ca_request_put(t, &r, false, e);
 	}
@@ -443,10 +443,10 @@ pc_rc ca_requests(ca_ctx *c, const char *status, FILE *out, pc_err *e)
 		fputc('[', out);
 	for (i = 0; i < l.n; i++) {
 		ca_request *r = &l.v[i];
-		char hex[2 * X509_SERIAL_LEN + 1] = "";
+		char hex[2 * PKIX_SERIAL_LEN + 1] = "";
 		pc_buf sha = PC_BUF_INIT;
 		if (r->has_serial)
-			ca_serial_hex(r->serial, X509_SERIAL_LEN, hex);
+			ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
 		if (c->json) {
 			fprintf(out, "%s{\"id\":%" PRIu64 ",\"status\":\"%s\",\"segment\":", i ? "," : "",
 			    r->id, r->status);
@@ -723,14 +723,14 @@ pc_rc ca_reject(ca_ctx *c, const char *id, const char *reason, pc_err *e)
 
 /* ---------------------------------------------------------------- sign */
 
-pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const x509_csr *csr,
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr *csr,
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
     const char *what, ca_job *j, pc_err *e)
 {
-	uint8_t ikid[X509_KEYID_LEN];
+	uint8_t ikid[PKIX_KEYID_LEN];
 
 	memset(j, 0, sizeof *j);
-	if (x509_keyid(issuer->v.spki, issuer->v.spki_len, ikid) != PC_OK)
+	if (pkix_keyid(issuer->v.spki, issuer->v.spki_len, ikid) != PC_OK)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate",
 		    r->ca);
 	/* days 0: a station asks for the profile's default validity */
@@ -923,7 +923,7 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		size_t shown = 0;
 		printf("[");
 		for (i = 0; i < l.n; i++) {
-			char hex[2 * X509_SERIAL_LEN + 1];
+			char hex[2 * PKIX_SERIAL_LEN + 1];
 			if (why[i]) {
 				printf("%s{\"id\":%" PRIu64 ",\"status\":\"rejected\",\"reason\":",
 				    shown++ ? "," : "", l.v[i].id);
@@ -938,7 +938,7 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 				printf("}");
 				continue;
 			}
-			ca_serial_hex(jobs[i].serial, X509_SERIAL_LEN, hex);
+			ca_serial_hex(jobs[i].serial, PKIX_SERIAL_LEN, hex);
 			printf("%s{\"id\":%" PRIu64 ",\"status\":\"issued\",\"serial\":\"%s\","
 			    "\"subject\":", shown++ ? "," : "", l.v[i].id, hex);
 			json_str(stdout, jobs[i].subject_text);

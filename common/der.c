@@ -158,7 +158,9 @@ bool pc_oid_from_text(pc_buf *out, const char *s)
 		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
 			return false;    /* no leading zeros */
 		while (*s >= '0' && *s <= '9') {
-			if (v > (1ULL << 56))
+			/* 63 bits at most: arcs above 2^63 are refused by other
+			 * readers (GnuTLS) and unknown to ours */
+			if (v > ((1ULL << 63) - 10) / 10)
 				return false;
 			v = v * 10 + (unsigned)(*s - '0');
 			s++;
@@ -173,6 +175,8 @@ bool pc_oid_from_text(pc_buf *out, const char *s)
 		}
 	}
 	if (n < 2 || arc[0] > 2 || (arc[0] < 2 && arc[1] > 39))
+		return false;
+	if (arc[1] > (1ULL << 63) - 81)
 		return false;
 	put_base128(out, arc[0] * 40 + arc[1]);
 	for (i = 2; i < n; i++)

@@ -3,6 +3,7 @@
  */
 #include "verify.h"
 
+#include <inttypes.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -146,6 +147,159 @@ static unsigned magnitude_bits(const uint8_t *p, size_t n)
 	return bits;
 }
 
+/* RSA public exponent: odd, 3 <= e < 2^32.  RFC 8017 §3.1 allows any odd e
+ * in [3, n-1], but verifying costs time linear in the bits of e: a station
+ * sending 4088-bit exponents made import 200 times slower than e = 65537.
+ * Real keys use 3 or 65537 (CA/B BR §6.1.6 asks for an odd e of at least 3;
+ * NIST SP 800-89 §5.3.3 for e > 2^16), and nothing below 2^32 is costly. */
+static pc_rc rsa_exponent_check(const uint8_t *ep, size_t el, const char *what, pc_rc code,
+    pc_err *e)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (el > PKIX_RSA_E_MAX_BYTES)
+		return pc_fail(e, code, "%s: RSA public exponent of %u bits: it must be odd, "
+		    "at least 3 and below 2^32", what, magnitude_bits(ep, el));
+	for (i = 0; i < el; i++)
+		v = v << 8 | ep[i];
+	if (v < PKIX_RSA_E_MIN)
+		return pc_fail(e, code, "%s: RSA public exponent %" PRIu64 " is below 3: it must "
+		    "be odd, at least 3 and below 2^32", what, v);
+	if (v % 2 == 0)
+		return pc_fail(e, code, "%s: RSA public exponent %" PRIu64 " is even: it must be "
+		    "odd, at least 3 and below 2^32", what, v);
+	return PC_OK;
+}
+
+/* An INTEGER's magnitude: positive, leading zero octets dropped (a key
+ * part, where only the value matters). */
+static bool key_integer(pc_reader *r, const uint8_t **p, size_t *n)
+{
+	pc_reader c;
+
+	if (!pc_der_read(r, DER_INTEGER, &c))
+		return false;
+	*n = pc_reader_left(&c);
+	*p = pc_reader_take(&c, *n);
+	if (*n == 0 || (*p)[0] & 0x80)
+		return false;
+	while (*n > 0 && (*p)[0] == 0) {
+		(*p)++;
+		(*n)--;
+	}
+	return true;
+}
+
+static pc_rc pubkey_parse(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+    bool strict, pkix_pubkey *k, pc_err *e)
+{
+	pc_reader r = pc_reader_make(spki, len), s, alg, oid, key;
+	const uint8_t *kb;
+	uint8_t unused = 0;
+	size_t klen;
+
+	memset(k, 0, sizeof *k);
+	k->spki = spki;
+	k->spki_len = len;
+	/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+	 *   subjectPublicKey BIT STRING }                     RFC 5280 §4.1 */
+	if (!pc_der_read(&r, DER_SEQUENCE, &s) || !pc_reader_done(&r) ||
+	    !pc_der_read(&s, DER_SEQUENCE, &alg) || !pc_der_read(&alg, DER_OID, &oid) ||
+	    !pc_der_read(&s, DER_BIT_STRING, &key) || !pc_reader_done(&s) ||
+	    !pc_reader_u8(&key, &unused) || unused != 0)
+		return pc_fail(e, code, "%s: malformed SubjectPublicKeyInfo", what);
+	klen = pc_reader_left(&key);
+	kb = pc_reader_take(&key, klen);
+	if (pkix_oid_is(oid, PKIX_OID_EC_PUBKEY)) {
+		pc_reader curve;
+		if (pc_reader_peek(&alg) == DER_SEQUENCE)
+			return pc_fail(e, code, "%s: EC key with explicit curve parameters "
+			    "is not allowed (RFC 5480 §2.1.1: namedCurve only)", what);
+		if (!pc_der_read(&alg, DER_OID, &curve) || !pc_reader_done(&alg))
+			return pc_fail(e, code, "%s: EC key without a named curve", what);
+		/* the format here; whether the point is on the curve is checked
+		 * by libcrypto when the key is first used (pkix_verifier_new) */
+		if (pkix_oid_is(curve, PKIX_OID_P256) && klen == 65 && kb[0] == 4) {
+			k->type = PKIX_KEY_EC_P256;
+			k->bits = 256;
+		} else if (pkix_oid_is(curve, PKIX_OID_P384) && klen == 97 && kb[0] == 4) {
+			k->type = PKIX_KEY_EC_P384;
+			k->bits = 384;
+		} else {
+			return pc_fail(e, code, "%s: EC key on an unsupported curve or with "
+			    "a malformed point (P-256 and P-384, uncompressed, are accepted)", what);
+		}
+		k->key = kb;
+		k->key_len = klen;
+		return PC_OK;
+	}
+	if (pkix_oid_is(oid, PKIX_OID_RSA)) {
+		pc_reader nul, rsa;
+		/* RFC 3279 §2.3.1: parameters MUST be NULL */
+		if (!pc_der_read(&alg, DER_NULL, &nul) || !pc_reader_done(&alg))
+			return pc_fail(e, code, "%s: RSA key algorithm parameters must be NULL", what);
+		/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent
+		 * INTEGER }                                   RFC 8017 A.1.1 */
+		key = pc_reader_make(kb, klen);
+		if (!pc_der_read(&key, DER_SEQUENCE, &rsa) || !pc_reader_done(&key) ||
+		    !key_integer(&rsa, &k->n, &k->n_len) || !key_integer(&rsa, &k->e, &k->e_len) ||
+		    !pc_reader_done(&rsa))
+			return pc_fail(e, code, "%s: malformed RSA public key", what);
+		if (k->n_len == 0)
+			return pc_fail(e, code, "%s: malformed RSA modulus (zero)", what);
+		if (k->e_len == 0)
+			return pc_fail(e, code, "%s: RSA public exponent 0 is below 3: it must be odd, "
+			    "at least 3 and below 2^32", what);
+		k->bits = magnitude_bits(k->n, k->n_len);
+		k->type = PKIX_KEY_RSA;
+		if (k->bits > PKIX_RSA_MAX_BITS)
+			return pc_fail(e, code, "%s: RSA key of %u bits is larger than %d", what, k->bits,
+			    PKIX_RSA_MAX_BITS);
+		if (!strict)
+			return PC_OK;
+		if (k->bits < PKIX_RSA_MIN_BITS)
+			return pc_fail(e, code, "%s: RSA key of %u bits is too weak (minimum %d)",
+			    what, k->bits, PKIX_RSA_MIN_BITS);
+		return rsa_exponent_check(k->e, k->e_len, what, code, e);
+	}
+	if (pkix_oid_is(oid, PKIX_OID_ED25519)) {
+		/* RFC 8410 §3: parameters MUST be absent */
+		if (!pc_reader_done(&alg) || klen != crypto_sign_PUBLICKEYBYTES)
+			return pc_fail(e, code, "%s: malformed Ed25519 key (RFC 8410)", what);
+		k->type = PKIX_KEY_ED25519;
+		k->bits = 256;
+		k->key = kb;
+		k->key_len = klen;
+		return PC_OK;
+	}
+	return pc_fail(e, code, "%s: unsupported public key algorithm "
+	    "(EC P-256/P-384, RSA, Ed25519 are accepted)", what);
+}
+
+pc_rc pkix_pubkey_parse(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+    pkix_pubkey *k, pc_err *e)
+{
+	return pubkey_parse(spki, len, what, code, true, k, e);
+}
+
+pc_rc pkix_spki_type(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+    pkix_keytype *type, unsigned *bits, pc_err *e)
+{
+	pkix_pubkey k;
+
+	PC_TRY(pubkey_parse(spki, len, what, code, true, &k, e));
+	*type = k.type;
+	*bits = k.bits;
+	return PC_OK;
+}
+
+pc_rc pkix_pubkey_parse_any(const uint8_t *spki, size_t len, const char *what,
+    pkix_pubkey *k, pc_err *e)
+{
+	return pubkey_parse(spki, len, what, PC_E_INPUT, false, k, e);
+}
+
 /* The public key as a libcrypto object, built from its parts (never by
  * letting libcrypto parse the SPKI: pkix/ is the only X.509 reader).  For
  * EC, libcrypto decodes the point and refuses one that is not on the
@@ -187,106 +341,6 @@ static EVP_PKEY *make_pkey(const pkix_pubkey *k)
 		pkey = NULL;
 	EVP_PKEY_CTX_free(c);
 	return pkey;
-}
-
-static pc_rc pubkey_parse(const uint8_t *spki, size_t len, const char *what, bool strict,
-    pkix_pubkey *k, pc_err *e)
-{
-	pc_reader r = pc_reader_make(spki, len), s, alg, oid, bits, params;
-	uint8_t unused = 0xff;
-	size_t klen;
-	const uint8_t *kb;
-
-	memset(k, 0, sizeof *k);
-	k->spki = spki;
-	k->spki_len = len;
-	/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
-	 *   subjectPublicKey BIT STRING }                     RFC 5280 §4.1 */
-	if (!pc_der_read(&r, DER_SEQUENCE, &s) || !pc_reader_done(&r) ||
-	    !pc_der_read(&s, DER_SEQUENCE, &alg) || !pc_der_read(&alg, DER_OID, &oid) ||
-	    !pc_der_read(&s, DER_BIT_STRING, &bits) || !pc_reader_done(&s) ||
-	    !pc_reader_u8(&bits, &unused) || unused != 0)
-		return pc_fail(e, PC_E_INPUT, "%s: malformed SubjectPublicKeyInfo", what);
-	klen = pc_reader_left(&bits);
-	kb = pc_reader_take(&bits, klen);
-	if (pkix_oid_is(oid, PKIX_OID_EC_PUBKEY)) {
-		if (pc_reader_peek(&alg) == DER_SEQUENCE)
-			return pc_fail(e, PC_E_INPUT, "%s: EC key with explicit curve parameters is "
-			    "not allowed (RFC 5480 §2.1.1: namedCurve only)", what);
-		if (!pc_der_read(&alg, DER_OID, &params) || !pc_reader_done(&alg))
-			return pc_fail(e, PC_E_INPUT, "%s: EC key without a named curve", what);
-		if (pkix_oid_is(params, PKIX_OID_P256))
-			k->type = PKIX_KEY_EC_P256;
-		else if (pkix_oid_is(params, PKIX_OID_P384))
-			k->type = PKIX_KEY_EC_P384;
-		else
-			return pc_fail(e, PC_E_INPUT, "%s: EC key on an unsupported curve (P-256 and "
-			    "P-384 are accepted)", what);
-		/* the format here; whether the point is on the curve is checked
-		 * by libcrypto when the key is first used (make_pkey) */
-		if (kb == NULL || klen != (k->type == PKIX_KEY_EC_P384 ? 97u : 65u) || kb[0] != 0x04)
-			return pc_fail(e, PC_E_INPUT, "%s: EC public key is not an uncompressed point "
-			    "of its curve", what);
-		k->bits = k->type == PKIX_KEY_EC_P384 ? 384 : 256;
-		k->key = kb;
-		k->key_len = klen;
-		return PC_OK;
-	}
-	if (pkix_oid_is(oid, PKIX_OID_RSA)) {
-		pc_reader key, seq;
-		/* RFC 3279 §2.3.1: parameters MUST be NULL */
-		if (!pc_der_read(&alg, DER_NULL, &params) || pc_reader_left(&params) != 0 ||
-		    !pc_reader_done(&alg))
-			return pc_fail(e, PC_E_INPUT, "%s: RSA key algorithm parameters must be NULL",
-			    what);
-		/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent
-		 * INTEGER }                                   RFC 8017 A.1.1 */
-		key = pc_reader_make(kb, kb ? klen : 0);
-		if (!pc_der_read(&key, DER_SEQUENCE, &seq) || !pc_reader_done(&key) ||
-		    !pc_der_read_uint(&seq, PKIX_RSA_MAX_BITS / 8, &k->n, &k->n_len) ||
-		    !pc_der_read_uint(&seq, PKIX_RSA_MAX_BITS / 8, &k->e, &k->e_len) ||
-		    !pc_reader_done(&seq))
-			return pc_fail(e, PC_E_INPUT, "%s: malformed RSA public key (RFC 8017 A.1.1)",
-			    what);
-		k->bits = magnitude_bits(k->n, k->n_len);
-		k->type = PKIX_KEY_RSA;
-		if (k->bits > PKIX_RSA_MAX_BITS)
-			return pc_fail(e, PC_E_INPUT, "%s: RSA key of %u bits is larger than %d", what,
-			    k->bits, PKIX_RSA_MAX_BITS);
-		if (!strict)
-			return PC_OK;
-		if (k->bits < PKIX_RSA_MIN_BITS)
-			return pc_fail(e, PC_E_INPUT, "%s: RSA key of %u bits is too weak (minimum %d)",
-			    what, k->bits, PKIX_RSA_MIN_BITS);
-		if (k->e_len > 4 || !(k->e[k->e_len - 1] & 1) || (k->e_len == 1 && k->e[0] < 3))
-			return pc_fail(e, PC_E_INPUT, "%s: RSA public exponent must be odd, at least 3 "
-			    "and below 2^32 (65537 is usual)", what);
-		return PC_OK;
-	}
-	if (pkix_oid_is(oid, PKIX_OID_ED25519)) {
-		/* RFC 8410 §3: parameters MUST be absent */
-		if (!pc_reader_done(&alg) || kb == NULL || klen != crypto_sign_PUBLICKEYBYTES)
-			return pc_fail(e, PC_E_INPUT, "%s: malformed Ed25519 key (RFC 8410)", what);
-		k->type = PKIX_KEY_ED25519;
-		k->bits = 256;
-		k->key = kb;
-		k->key_len = klen;
-		return PC_OK;
-	}
-	return pc_fail(e, PC_E_INPUT, "%s: unsupported public key algorithm (EC P-256/P-384, RSA, "
-	    "Ed25519 are accepted)", what);
-}
-
-pc_rc pkix_pubkey_parse(const uint8_t *spki, size_t len, const char *what, pkix_pubkey *k,
-    pc_err *e)
-{
-	return pubkey_parse(spki, len, what, true, k, e);
-}
-
-pc_rc pkix_pubkey_parse_any(const uint8_t *spki, size_t len, const char *what,
-    pkix_pubkey *k, pc_err *e)
-{
-	return pubkey_parse(spki, len, what, false, k, e);
 }
 
 /* ---------------------------------------------------------- verifying */

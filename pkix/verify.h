@@ -43,6 +43,8 @@ enum {
 	PKIX_RSA_MIN_BITS = 2048,       /* weaker keys are refused everywhere */
 	PKIX_RSA_MAX_BITS = 8192,       /* bounds the cost of one verification */
 	PKIX_EC_POINT_MAX = 97,         /* 04 || X || Y for P-384 */
+	PKIX_RSA_E_MIN = 3,             /* RSA public exponent: odd, >= 3 ... */
+	PKIX_RSA_E_MAX_BYTES = 4,       /* ... and < 2^32 (see pkix_pubkey_parse) */
 };
 
 typedef enum pkix_keytype {
@@ -68,10 +70,13 @@ typedef struct pkix_pubkey {
  * PKIX_RSA_MIN_BITS..PKIX_RSA_MAX_BITS and an odd exponent 3 <= e < 2^32
  * (a larger one only costs verification time; RFC 8017 §3.1 allows it,
  * but no real key uses one); Ed25519 without parameters.  `what` names the
- * source in messages ("request 3 (b.tar/x.csr)"); PC_E_INPUT with the
- * reason. */
-pc_rc pkix_pubkey_parse(const uint8_t *spki, size_t len, const char *what, pkix_pubkey *k,
-    pc_err *e) PC_CHECK;
+ * source in messages ("request 3 (b.tar/x.csr)"); a refusal is `code`
+ * (PC_E_CSR for a request's key, PC_E_INPUT elsewhere) with the reason. */
+pc_rc pkix_pubkey_parse(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+    pkix_pubkey *k, pc_err *e) PC_CHECK;
+/* Only the type and size of a key pkix_pubkey_parse accepts. */
+pc_rc pkix_spki_type(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+    pkix_keytype *type, unsigned *bits, pc_err *e) PC_CHECK;
 /* The same for a key we only look at (a scan reports weak keys): any RSA
  * size up to PKIX_RSA_MAX_BITS and any exponent are accepted. */
 pc_rc pkix_pubkey_parse_any(const uint8_t *spki, size_t len, const char *what,

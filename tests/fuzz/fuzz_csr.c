@@ -1,14 +1,14 @@
 /*
- * fuzz_csr.c - x509_csr_parse() on arbitrary bytes.
+ * fuzz_csr.c - pkix_csr_parse() on arbitrary bytes.
  *
  * Properties checked for every input:
  *  - a refusal carries the same code in the error record, a message that
  *    starts with the name we passed, and leaves nothing allocated;
  *  - an accepted request is self-consistent: subject and SPKI lie inside the
  *    owned copy, the subject prints, the key has an identifier, every SAN
- *    prints and reads back (x509_gn_from_text) to the same entry, and a
- *    certificate built from it (x509_tbs_build + x509_cert_assemble) reads
- *    back with x509_cert_view_parse;
+ *    prints and reads back (pkix_gn_from_text) to the same entry, and a
+ *    certificate built from it (pkix_tbs_build + pkix_cert_assemble) reads
+ *    back with pkix_cert_parse;
  *  - input that is not PEM gives the same verdict wrapped in a PEM block
  *    ("CERTIFICATE REQUEST") as it does raw: the two paths to the DER parser
  *    agree.
@@ -17,11 +17,11 @@
 
 #include "fuzz.h"
 #include "pem.h"
-#include "x509.h"
+#include "pkix.h"
 
 static const uint8_t alg_ed25519[] = { 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 };
 
-static void check_refusal(pc_rc rc, const x509_csr *c, const pc_err *e)
+static void check_refusal(pc_rc rc, const pkix_csr *c, const pc_err *e)
 {
 	FUZZ_ASSERT(e->rc == rc);
 	FUZZ_ASSERT(strncmp(e->msg, "fuzz.csr: ", 10) == 0);
@@ -29,12 +29,12 @@ static void check_refusal(pc_rc rc, const x509_csr *c, const pc_err *e)
 	FUZZ_ASSERT(rc == PC_E_CSR || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
 }
 
-static void check_issue(const x509_csr *c)
+static void check_issue(const pkix_csr *c)
 {
 	static const uint8_t sig[64] = { 1 };
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	pc_buf tbs = PC_BUF_INIT, cert = PC_BUF_INIT;
-	x509_cert_view v;
+	pkix_cert v;
 	pc_err e;
 	pc_rc rc;
 
@@ -51,34 +51,34 @@ static void check_issue(const x509_csr *c)
 	p.spki = c->spki;
 	p.spki_len = c->spki_len;
 	p.path_len = -1;
-	p.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	p.key_usage = PKIX_KU_DIGITAL_SIGNATURE;
 	p.san = c->san;
 	p.nsan = c->nsan;
-	rc = x509_tbs_build(&p, &tbs, &e);
+	rc = pkix_tbs_build(&p, &tbs, &e);
 	if (c->subject_len <= 2 && c->nsan == 0) {
 		FUZZ_ASSERT(rc == PC_E_INPUT);
 		pc_buf_free(&tbs);
 		return;
 	}
 	FUZZ_ASSERT(rc == PC_OK);
-	FUZZ_ASSERT(x509_cert_assemble(tbs.p, tbs.len, p.sigalg, p.sigalg_len, sig,
+	FUZZ_ASSERT(pkix_cert_assemble(tbs.p, tbs.len, p.sigalg, p.sigalg_len, sig,
 	    sizeof sig, &cert) == PC_OK);
-	FUZZ_ASSERT(x509_cert_view_parse(cert.p, cert.len, &v) == PC_OK);
+	FUZZ_ASSERT(pkix_cert_parse(cert.p, cert.len, "certificate", &v, NULL) == PC_OK);
 	FUZZ_ASSERT(v.tbs_len == tbs.len && memcmp(v.tbs, tbs.p, tbs.len) == 0);
 	FUZZ_ASSERT(v.subject_len == c->subject_len &&
 	    memcmp(v.subject, c->subject, c->subject_len) == 0);
 	FUZZ_ASSERT(v.spki_len == c->spki_len && memcmp(v.spki, c->spki, c->spki_len) == 0);
-	FUZZ_ASSERT(v.serial_len == X509_SERIAL_LEN && v.serial[0] == 0x42);
+	FUZZ_ASSERT(v.serial_len == PKIX_SERIAL_LEN && v.serial[0] == 0x42);
 	FUZZ_ASSERT(v.not_before == p.not_before && v.not_after == p.not_after);
 	pc_buf_free(&tbs);
 	pc_buf_free(&cert);
 }
 
-static void check_accepted(const x509_csr *c, size_t size)
+static void check_accepted(const pkix_csr *c, size_t size)
 {
 	pc_buf t = PC_BUF_INIT;
-	uint8_t id[X509_KEYID_LEN];
-	x509_keytype kt;
+	uint8_t id[PKIX_KEYID_LEN];
+	pkix_keytype kt;
 	unsigned bits;
 	size_t i;
 
@@ -87,23 +87,23 @@ static void check_accepted(const x509_csr *c, size_t size)
 	    (size_t)(c->subject - c->der) <= c->der_len - c->subject_len);
 	FUZZ_ASSERT(c->spki >= c->der && c->spki_len <= c->der_len &&
 	    (size_t)(c->spki - c->der) <= c->der_len - c->spki_len);
-	FUZZ_ASSERT(c->subject_len <= X509_NAME_MAX);
-	FUZZ_ASSERT(x509_name_to_text(c->subject, c->subject_len, &t) == PC_OK);
+	FUZZ_ASSERT(c->subject_len <= PKIX_NAME_MAX);
+	FUZZ_ASSERT(pkix_name_to_text(c->subject, c->subject_len, &t) == PC_OK);
 	pc_buf_free(&t);
-	FUZZ_ASSERT(x509_keyid(c->spki, c->spki_len, id) == PC_OK);
-	FUZZ_ASSERT(x509_spki_check(c->spki, c->spki_len, &kt, &bits, "spki", NULL) == PC_OK);
+	FUZZ_ASSERT(pkix_keyid(c->spki, c->spki_len, id) == PC_OK);
+	FUZZ_ASSERT(pkix_spki_type(c->spki, c->spki_len, "spki", PC_E_CSR, &kt, &bits, NULL) == PC_OK);
 	FUZZ_ASSERT(kt == c->keytype && bits == c->bits);
-	FUZZ_ASSERT(c->nsan <= X509_SAN_MAX);
+	FUZZ_ASSERT(c->nsan <= PKIX_SAN_MAX);
 	for (i = 0; i < c->nsan; i++) {
-		const x509_gn *g = &c->san[i];
-		x509_gn back;
+		const pkix_gn *g = &c->san[i];
+		pkix_gn back;
 		pc_err e;
 
 		FUZZ_ASSERT(g->len > 0 && g->len < sizeof g->val);
-		x509_gn_to_text(g, &t);
+		pkix_gn_to_text(g, &t);
 		pc_buf_byte(&t, 0);
 		FUZZ_ASSERT(pc_buf_ok(&t));
-		if (x509_gn_from_text((const char *)t.p, false, &back, &e) != PC_OK) {
+		if (pkix_gn_from_text((const char *)t.p, false, &back, &e) != PC_OK) {
 			fprintf(stderr, "SAN '%s' does not read back: %s\n", (const char *)t.p, e.msg);
 			FUZZ_ASSERT(0);
 		}
@@ -116,13 +116,13 @@ static void check_accepted(const x509_csr *c, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	x509_csr c, c2;
+	pkix_csr c, c2;
 	pc_err e, e2;
 	pc_rc rc, rc2;
 	pc_buf pem = PC_BUF_INIT;
 
 	memset(&e, 0, sizeof e);
-	rc = x509_csr_parse(data, size, "fuzz.csr", &c, &e);
+	rc = pkix_csr_parse(data, size, "fuzz.csr", &c, &e);
 	if (rc != PC_OK)
 		check_refusal(rc, &c, &e);
 	else
@@ -131,9 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pc_pem_looks_like(data, size)) {
 		pc_pem_encode(&pem, "CERTIFICATE REQUEST", data, size);
 		FUZZ_ASSERT(pc_buf_ok(&pem));
-		if (pem.len <= X509_CSR_MAX) {
+		if (pem.len <= PKIX_CSR_MAX) {
 			memset(&e2, 0, sizeof e2);
-			rc2 = x509_csr_parse(pem.p, pem.len, "fuzz.csr", &c2, &e2);
+			rc2 = pkix_csr_parse(pem.p, pem.len, "fuzz.csr", &c2, &e2);
 			FUZZ_ASSERT(rc2 == rc);
 			if (rc2 == PC_OK) {
 				FUZZ_ASSERT(c2.der_len == c.der_len &&
@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(c2.keytype == c.keytype && c2.bits == c.bits &&
 				    c2.nsan == c.nsan);
 				FUZZ_ASSERT(memcmp(c2.san, c.san, c.nsan * sizeof c.san[0]) == 0);
-				x509_csr_free(&c2);
+				pkix_csr_free(&c2);
 			} else {
 				check_refusal(rc2, &c2, &e2);
 			}
@@ -149,6 +149,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pc_buf_free(&pem);
 	}
 	if (rc == PC_OK)
-		x509_csr_free(&c);
+		pkix_csr_free(&c);
 	return 0;
 }

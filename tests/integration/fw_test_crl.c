@@ -20,7 +20,7 @@
 #include "hsm.h"
 #include "pem.h"
 #include "secret.h"
-#include "x509.h"
+#include "pkix.h"
 
 static const uint8_t oid_reason[] = { 0x55, 0x1d, 0x15 };
 static const uint8_t oid_crl_number[] = { 0x55, 0x1d, 0x14 };
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	pc_secret pin;
 	uint8_t *cert;
 	size_t cert_len, alg_len;
-	x509_cert_view v;
+	pkix_cert v;
 	const uint8_t *alg;
 	pc_der d;
 	pc_buf sig = PC_BUF_INIT, out = PC_BUF_INIT;
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	days = strtol(argv[6], NULL, 10);
 	if (pc_file_read(argv[5], 65536, &cert, &cert_len, &e) != PC_OK)
 		return die(&e);
-	if (x509_cert_view_parse(cert, cert_len, &v) != PC_OK) {
+	if (pkix_cert_parse(cert, cert_len, "certificate", &v, NULL) != PC_OK) {
 		fprintf(stderr, "fw_test_crl: %s: not a DER certificate\n", argv[5]);
 		return 2;
 	}
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	if (hsm_sign(k, d.b.p, d.b.len, &sig, &e) != PC_OK)
 		return die(&e);
 	/* a CertificateList has a certificate's outer shape */
-	if (x509_cert_assemble(d.b.p, d.b.len, alg, alg_len, sig.p, sig.len, &out) != PC_OK)
+	if (pkix_cert_assemble(d.b.p, d.b.len, alg, alg_len, sig.p, sig.len, &out) != PC_OK)
 		return 2;
 	if (pc_file_write_atomic(argv[7], out.p, out.len, 0644, false, &e) != PC_OK)
 		return die(&e);

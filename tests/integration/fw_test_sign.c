@@ -25,7 +25,7 @@
 #include "fwverify.h"
 #include "hsm.h"
 #include "secret.h"
-#include "x509.h"
+#include "pkix.h"
 
 enum { CERTS_MAX = 6, ATTRS = 4 };
 
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	pc_secret pin;
 	uint8_t *certs[CERTS_MAX], digest[FW_DIGEST_MAX];
 	size_t cert_len[CERTS_MAX], ncerts = 0, i, alg_len, hal;
-	x509_cert_view sv;
+	pkix_cert sv;
 	const uint8_t *alg, *ha;
 	attr a[ATTRS];
 	pc_der v, d;
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 			return die(&e);
 		ncerts++;
 	}
-	if (x509_cert_view_parse(certs[0], cert_len[0], &sv) != PC_OK) {
+	if (pkix_cert_parse(certs[0], cert_len[0], "certificate", &sv, NULL) != PC_OK) {
 		fprintf(stderr, "fw_test_sign: %s: not a DER certificate\n", argv[8]);
 		return 2;
 	}

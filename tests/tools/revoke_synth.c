@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	ca_rec ca;
 	uint64_t n, i, done = 0;
 	time_t now = time(NULL);
-	char detail[200], hex[2 * X509_SERIAL_LEN + 1];
+	char detail[200], hex[2 * PKIX_SERIAL_LEN + 1];
 	pc_rc rc;
 
 	if (argc != 6 || strcmp(argv[1], "--bench-only") != 0) {
@@ -60,15 +60,15 @@ int main(int argc, char **argv)
 		goto fail;
 	ca_rec_free(&ca);
 	for (i = 0; done < n; i++) {
-		uint8_t serial[X509_SERIAL_LEN];
+		uint8_t serial[PKIX_SERIAL_LEN];
 		ca_revocation rv;
 		size_t k;
 
-		for (k = 0; k < X509_SERIAL_LEN; k += 8) {
+		for (k = 0; k < PKIX_SERIAL_LEN; k += 8) {
 			uint64_t v = rng();
-			memcpy(serial + k, &v, X509_SERIAL_LEN - k < 8 ? X509_SERIAL_LEN - k : 8);
+			memcpy(serial + k, &v, PKIX_SERIAL_LEN - k < 8 ? PKIX_SERIAL_LEN - k : 8);
 		}
-		serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40);   /* as x509_serial_new */
+		serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40);   /* as pkix_serial_new */
 		memset(&rv, 0, sizeof rv);
 		rv.reason = codes[rng() % (sizeof codes / sizeof codes[0])];
 		rv.when = (uint64_t)now - rng() % 10000000;

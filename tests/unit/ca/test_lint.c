@@ -3,7 +3,7 @@
  * TBSCertificates, each for its specific reason.
  *
  * Every TBS here is built by hand with common/der.h (not by
- * x509_tbs_build), starting from a good one and breaking one thing; the
+ * pkix_tbs_build), starting from a good one and breaking one thing; the
  * good one must pass, so each refusal is caused by the one change.  The
  * issuer is a CA certificate (also hand-built) with name constraints
  * dns:line3.plant.local, ip:10.3.0.0/16, uri:.plant.local,
@@ -111,9 +111,9 @@ static void ku_bits(pc_der *d, unsigned ku)
 
 static void gn(pc_der *d, const char *t, bool constraint)
 {
-	x509_gn g;
+	pkix_gn g;
 
-	CHECK_OK(x509_gn_from_text(t, constraint, &g, &t_err));
+	CHECK_OK(pkix_gn_from_text(t, constraint, &g, &t_err));
 	pc_der_tlv(d, (uint8_t)(DER_CTX | g.type), g.val, g.len);
 }
 
@@ -248,7 +248,7 @@ static struct spec good(time_t now)
 	s.nb = now - 300;
 	s.na = now + 365 * 86400;
 	s.key = KEY_EC;
-	s.ku = X509_KU_DIGITAL_SIGNATURE;
+	s.ku = PKIX_KU_DIGITAL_SIGNATURE;
 	s.eku = true;
 	s.san[0] = "dns:pump-1.line3.plant.local";
 	s.san[1] = "ip:10.3.0.7";
@@ -280,7 +280,7 @@ static const char *const eku_code[] = { "1.3.6.1.5.5.7.3.3", NULL };
 static pc_rc run_signer(const struct spec *s, const char *const *pkgs)
 {
 	pc_buf tbs = PC_BUF_INIT;
-	ca_lint_expect x = { false, X509_KU_DIGITAL_SIGNATURE, eku_code, 400, pkgs };
+	ca_lint_expect x = { false, PKIX_KU_DIGITAL_SIGNATURE, eku_code, 400, pkgs };
 	pc_rc rc;
 
 	build(s, false, &tbs);
@@ -332,120 +332,120 @@ int main(void)
 	is.na = now + 3650L * 86400;
 	is.bc_ca = true;
 	is.bc_pathlen = true;
-	is.ku = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	is.ku = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
 	is.eku = false;
 	is.san[0] = NULL;
 	is.ski = true;
 	is.nc = true;
 	build(&is, true, &itbs);
-	CHECK_OK(x509_cert_assemble(itbs.p, itbs.len, sigalg, sizeof sigalg, fake_sig,
+	CHECK_OK(pkix_cert_assemble(itbs.p, itbs.len, sigalg, sizeof sigalg, fake_sig,
 	    sizeof fake_sig, &issuer));
 	pc_buf_free(&itbs);
 
 	s = good(now);
-	CHECK_OK(run(&s, X509_KU_DIGITAL_SIGNATURE, false));
+	CHECK_OK(run(&s, PKIX_KU_DIGITAL_SIGNATURE, false));
 	printf("ok - the good TBS passes\n");
 
 	s = good(now); s.serial[0] = 0x80;
-	REFUSED("negative serial", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("negative serial", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "serial number is not positive");
 	s = good(now); memset(s.serial, 0, 20); s.serial_len = 1;
-	REFUSED("zero serial", s, X509_KU_DIGITAL_SIGNATURE, false, "serial number is not positive");
+	REFUSED("zero serial", s, PKIX_KU_DIGITAL_SIGNATURE, false, "serial number is not positive");
 	s = good(now); memset(s.serial, 0x11, 21); s.serial_len = 21;
-	REFUSED("21-octet serial", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("21-octet serial", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "serial number of 21 octets exceeds 20");
 	s = good(now); s.version = 0;
-	REFUSED("v1 with extensions", s, X509_KU_DIGITAL_SIGNATURE, false, "is not v3");
+	REFUSED("v1 with extensions", s, PKIX_KU_DIGITAL_SIGNATURE, false, "is not v3");
 	s = good(now); s.na = s.nb - 1;
-	REFUSED("notAfter before notBefore", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("notAfter before notBefore", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "notAfter is not after notBefore");
 	s = good(now); s.na = now + 2000L * 86400;
-	REFUSED("longer than the profile", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("longer than the profile", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "validity longer than the profile's 400 days");
 	s = good(now); s.nb_tag = DER_GENERALIZEDTIME;
-	REFUSED("GeneralizedTime before 2050", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("GeneralizedTime before 2050", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "notBefore (");
 	CHECK_MSG("encoded as GeneralizedTime (RFC 5280 §4.1.2.5)");
 	{
 		struct tm tm = { .tm_year = 2051 - 1900, .tm_mon = 0, .tm_mday = 1 };
 		s = good(now); s.na = timegm(&tm); s.na_tag = DER_UTCTIME;
 		/* UTCTime cannot say 2051: it reads back as 1951, before notBefore */
-		REFUSED("UTCTime after 2049", s, X509_KU_DIGITAL_SIGNATURE, false,
+		REFUSED("UTCTime after 2049", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 		    "notAfter is not after notBefore");
 	}
 	s = good(now); s.dup_ku = true;
-	REFUSED("duplicate extension", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("duplicate extension", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "extension 2.5.29.15 appears twice");
 	s = good(now); s.unknown_critical = true;
-	REFUSED("unknown critical extension", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("unknown critical extension", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "unknown critical extension 1.3.6.1.4.1.311");
 	s = good(now); s.bc_ca = true;
-	REFUSED("cA TRUE without keyCertSign in a leaf", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("cA TRUE without keyCertSign in a leaf", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "basicConstraints cA is TRUE but keyCertSign is not set");
 	CHECK_MSG("basicConstraints cA TRUE in a leaf certificate");
-	s = good(now); s.ku |= X509_KU_KEY_CERT_SIGN;
-	REFUSED("keyCertSign without cA", s, X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_CERT_SIGN, false,
+	s = good(now); s.ku |= PKIX_KU_KEY_CERT_SIGN;
+	REFUSED("keyCertSign without cA", s, PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_KEY_CERT_SIGN, false,
 	    "basicConstraints cA is FALSE but keyCertSign is set");
 	s = good(now); s.bc_pathlen = true;
-	REFUSED("pathLen in a leaf", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("pathLen in a leaf", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "pathLenConstraint without cA TRUE");
-	s = good(now); s.bc_ca = true; s.ku = X509_KU_KEY_CERT_SIGN; s.eku = false;
-	REFUSED("CA certificate without SKI", s, X509_KU_KEY_CERT_SIGN, true,
+	s = good(now); s.bc_ca = true; s.ku = PKIX_KU_KEY_CERT_SIGN; s.eku = false;
+	REFUSED("CA certificate without SKI", s, PKIX_KU_KEY_CERT_SIGN, true,
 	    "CA certificate without subjectKeyIdentifier");
 	s = good(now); s.empty_subject = true; s.san[0] = NULL;
-	REFUSED("empty subject, no SAN", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("empty subject, no SAN", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "empty subject and no subjectAltName");
 	s = good(now); s.empty_subject = true;
-	REFUSED("empty subject, SAN not critical", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("empty subject, SAN not critical", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "empty subject but subjectAltName not critical");
 	s = good(now); s.empty_subject = true; s.san_critical = true;
-	CHECK_OK(run(&s, X509_KU_DIGITAL_SIGNATURE, false));
+	CHECK_OK(run(&s, PKIX_KU_DIGITAL_SIGNATURE, false));
 	printf("ok - empty subject with a critical SAN passes\n");
-	s = good(now); s.ku |= X509_KU_KEY_ENCIPHERMENT;
-	REFUSED("keyEncipherment with an EC key", s, X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_ENCIPHERMENT,
+	s = good(now); s.ku |= PKIX_KU_KEY_ENCIPHERMENT;
+	REFUSED("keyEncipherment with an EC key", s, PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_KEY_ENCIPHERMENT,
 	    false, "keyEncipherment/dataEncipherment with an EC key");
-	s = good(now); s.key = KEY_ED25519; s.ku |= X509_KU_DATA_ENCIPHERMENT;
+	s = good(now); s.key = KEY_ED25519; s.ku |= PKIX_KU_DATA_ENCIPHERMENT;
 	REFUSED("dataEncipherment with an Ed25519 key", s,
-	    X509_KU_DIGITAL_SIGNATURE | X509_KU_DATA_ENCIPHERMENT, false,
+	    PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_DATA_ENCIPHERMENT, false,
 	    "keyEncipherment/dataEncipherment with an Ed25519 key");
-	s = good(now); s.key = KEY_ED25519; s.ku |= X509_KU_KEY_AGREEMENT;
+	s = good(now); s.key = KEY_ED25519; s.ku |= PKIX_KU_KEY_AGREEMENT;
 	REFUSED("keyAgreement with an Ed25519 key", s,
-	    X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_AGREEMENT, false, "keyAgreement with an Ed25519 key");
+	    PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_KEY_AGREEMENT, false, "keyAgreement with an Ed25519 key");
 	s = good(now);
-	REFUSED("KU differs from the profile", s, X509_KU_DIGITAL_SIGNATURE | X509_KU_NON_REPUDIATION,
+	REFUSED("KU differs from the profile", s, PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_NON_REPUDIATION,
 	    false, "keyUsage 0x1 differs from the profile's 0x3");
 	s = good(now); s.eku = false;
-	REFUSED("EKU missing", s, X509_KU_DIGITAL_SIGNATURE, false, "extKeyUsage lacks 1.3.6.1.5.5.7.3.1");
+	REFUSED("EKU missing", s, PKIX_KU_DIGITAL_SIGNATURE, false, "extKeyUsage lacks 1.3.6.1.5.5.7.3.1");
 	s = good(now); s.san[0] = "dns:pump.corp.example";
-	REFUSED("DNS SAN outside the name constraints", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("DNS SAN outside the name constraints", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN dns:pump.corp.example is outside the issuer's permitted name constraints");
 	s = good(now); s.san[0] = "dns:evilline3.plant.local";
-	REFUSED("DNS suffix without a label boundary", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("DNS suffix without a label boundary", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN dns:evilline3.plant.local is outside");
 	s = good(now); s.san[1] = "ip:10.4.0.7";
-	REFUSED("IP SAN outside the range", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("IP SAN outside the range", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN ip:10.4.0.7 is outside the issuer's permitted name constraints");
 	s = good(now); s.san[2] = "uri:https://evil.example/x";
-	REFUSED("URI host outside", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("URI host outside", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN uri:https://evil.example/x is outside");
 	s = good(now); s.san[2] = "uri:urn:acme:line3:pump";
-	REFUSED("URN under a URI constraint", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("URN under a URI constraint", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN uri:urn:acme:line3:pump has no host, so it cannot satisfy the issuer's URI name "
 	    "constraints");
 	s = good(now); s.san[3] = "email:ops@corp.example";
-	REFUSED("email domain outside", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("email domain outside", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "SAN email:ops@corp.example is outside");
 	s = good(now); s.san[0] = "ip:10.3.0.7"; s.san[1] = NULL;
 	REFUSED("serverAuth, no DNS SAN, CN outside the DNS constraints", s,
-	    X509_KU_DIGITAL_SIGNATURE, false, "serverAuth certificate without a DNS SAN whose CN "
+	    PKIX_KU_DIGITAL_SIGNATURE, false, "serverAuth certificate without a DNS SAN whose CN "
 	    "'pump1' is outside the issuer's DNS name constraints");
 	s = good(now); s.serial[0] = 0x80; s.na = s.nb - 1; s.dup_ku = true;
-	REFUSED("several faults, all listed", s, X509_KU_DIGITAL_SIGNATURE, false,
+	REFUSED("several faults, all listed", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 	    "serial number is not positive");
 	CHECK_MSG("notAfter is not after notBefore");
 	CHECK_MSG("appears twice");
 
-	/* the subject obeys the name rules (x509_name_check), whatever built
+	/* the subject obeys the name rules (pkix_name_check), whatever built
 	 * the TBS: the bad-input table of issue 9 item 3 */
 	{
 		static const struct {
@@ -487,7 +487,7 @@ int main(void)
 			s = good(now);
 			s.subject = name;
 			s.subject_len = name1(name, sizeof name, n[k].oid, n[k].tag, n[k].v, strlen(n[k].v));
-			CHECK_RC(run(&s, X509_KU_DIGITAL_SIGNATURE, false), PC_E_POLICY);
+			CHECK_RC(run(&s, PKIX_KU_DIGITAL_SIGNATURE, false), PC_E_POLICY);
 			if (strncmp(t_err.msg, "t: pre-issuance check failed: ", 30) != 0 ||
 			    strcmp(t_err.msg + 30, n[k].msg) != 0) {
 				fprintf(stderr, "%s: got\n  %s\nwant\n  t: pre-issuance check failed: "
@@ -500,7 +500,7 @@ int main(void)
 		s = good(now);
 		s.subject = name;
 		s.subject_len = name1(name, sizeof name, "2.5.4.3", DER_UTF8STRING, "pump-\xc3\xa9", 7);
-		CHECK_OK(run(&s, X509_KU_DIGITAL_SIGNATURE, false));
+		CHECK_OK(run(&s, PKIX_KU_DIGITAL_SIGNATURE, false));
 	}
 
 	/* code signing: firmware signers only, with exactly their list */
@@ -509,13 +509,13 @@ int main(void)
 		static const char *const two[] = { "pumps", "valves", NULL };
 		static const char *const eku_any[] = { "2.5.29.37.0", NULL };
 		pc_buf tbs = PC_BUF_INIT;
-		ca_lint_expect x = { false, X509_KU_DIGITAL_SIGNATURE, eku_any, 400, NULL };
+		ca_lint_expect x = { false, PKIX_KU_DIGITAL_SIGNATURE, eku_any, 400, NULL };
 
 		s = good(now); s.eku_oid = "1.3.6.1.5.5.7.3.3"; s.san[0] = NULL; s.san[1] = NULL;
 		s.san[2] = NULL; s.san[3] = NULL;
 		/* a request's certificate: refused even when the EKU is "expected" */
 		{
-			ca_lint_expect xr = { false, X509_KU_DIGITAL_SIGNATURE, eku_code, 400, NULL };
+			ca_lint_expect xr = { false, PKIX_KU_DIGITAL_SIGNATURE, eku_code, 400, NULL };
 			build(&s, false, &tbs);
 			CHECK_RC(ca_lint_tbs(tbs.p, tbs.len, issuer.p, issuer.len, &xr, "t", &t_err),
 			    PC_E_POLICY);
@@ -531,7 +531,7 @@ int main(void)
 		printf("ok - anyExtendedKeyUsage outside a firmware signer: %s\n", t_err.msg + 30);
 
 		s = good(now); s.pkgs = PKGS_OK;
-		REFUSED("package list in a device certificate", s, X509_KU_DIGITAL_SIGNATURE, false,
+		REFUSED("package list in a device certificate", s, PKIX_KU_DIGITAL_SIGNATURE, false,
 		    "a firmware package list in a certificate that is not a firmware signer");
 
 		s = good(now); s.eku_oid = "1.3.6.1.5.5.7.3.3"; s.pkgs = PKGS_OK;

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		sl = unhex(spki_h, spki, sizeof spki);
 		ml = unhex(msg_h, msg, sizeof msg);
 		gl = unhex(sig_h, sig, sizeof sig);
-		rc = pkix_pubkey_parse(spki, sl, id, &k, &t_err);
+		rc = pkix_pubkey_parse(spki, sl, id, PC_E_INPUT, &k, &t_err);
 		if (rc == PC_OK)
 			rc = pkix_verify(&k, alg_by_name(alg), msg, ml, sig, gl, id, &t_err);
 		else

@@ -1,6 +1,6 @@
 /*
- * test_name.c - distinguished names (x509_name_from_text / _to_text) and
- * general names (x509_gn_from_text / _to_text).
+ * test_name.c - distinguished names (pkix_name_from_text / _to_text) and
+ * general names (pkix_gn_from_text / _to_text).
  *
  *   test_name [NAME.der]
  *
@@ -8,7 +8,7 @@
  * see make-seeds.sh): our encoding of the same text must equal it byte for
  * byte, an independent check of the attribute OIDs and string types.
  */
-#include "x509.h"
+#include "pkix.h"
 #include "file.h"
 #include "check.h"
 
@@ -18,10 +18,10 @@ static pc_rc name_text(const char *text, pc_buf *der, char *out, size_t cap)
 	pc_rc rc;
 
 	memset(&t_err, 0, sizeof t_err);
-	rc = x509_name_from_text(der, text, &t_err);
+	rc = pkix_name_from_text(der, text, &t_err);
 	if (rc != PC_OK)
 		return rc;
-	CHECK_OK(x509_name_to_text(der->p, der->len, &t));
+	CHECK_OK(pkix_name_to_text(der->p, der->len, &t));
 	CHECK(t.len < cap);
 	memcpy(out, t.p, t.len);
 	out[t.len] = '\0';
@@ -64,7 +64,7 @@ static void test_known_encoding(void)
 		pc_buf der = PC_BUF_INIT;
 
 		pc_buf_str(&der, "xy");
-		CHECK_OK(x509_name_from_text(&der, "CN=Root,O=Acme,C=DE", &t_err));
+		CHECK_OK(pkix_name_from_text(&der, "CN=Root,O=Acme,C=DE", &t_err));
 		CHECK(der.len == 2 + sizeof want && memcmp(der.p + 2, want, sizeof want) == 0);
 		pc_buf_free(&der);
 	}
@@ -79,9 +79,9 @@ static void test_openssl_name(const char *path)
 	size_t len;
 
 	CHECK_OK(pc_file_read(path, 4096, &want, &len, &t_err));
-	CHECK_OK(x509_name_from_text(&der, text, &t_err));
+	CHECK_OK(pkix_name_from_text(&der, text, &t_err));
 	CHECK_BYTES(der.p, der.len, want, len);
-	CHECK_OK(x509_name_to_text(want, len, &t));
+	CHECK_OK(pkix_name_to_text(want, len, &t));
 	pc_buf_byte(&t, 0);
 	CHECK(strcmp((char *)t.p, "emailAddress=ops@example.com,CN=RSA Seed,OU=Ops,"
 	    "O=Plant,L=Berlin,ST=Berlin,C=DE") == 0);
@@ -141,8 +141,8 @@ static void test_escaping(void)
 		{
 			pc_buf again = PC_BUF_INIT, der2 = PC_BUF_INIT;
 
-			CHECK_OK(x509_name_from_text(&der2, t[i].in, &t_err));
-			CHECK_OK(x509_name_from_text(&again, text, &t_err));
+			CHECK_OK(pkix_name_from_text(&der2, t[i].in, &t_err));
+			CHECK_OK(pkix_name_from_text(&again, text, &t_err));
 			CHECK_BYTES(again.p, again.len, der2.p, der2.len);
 			pc_buf_free(&again);
 			pc_buf_free(&der2);
@@ -167,7 +167,7 @@ static void test_bad_names(void)
 		{ "commonName=a", "unknown attribute 'commonName'" },
 		{ "2.5.4.3=a", "unknown attribute '2.5.4.3'" },
 	};
-	/* the value rules (x509_attr_check), the same for typed names and
+	/* the value rules (pkix_attr_check), the same for typed names and
 	 * CSRs: the whole message */
 	static const struct {
 		const char *in;
@@ -220,7 +220,7 @@ static void test_bad_names(void)
 		pc_rc rc;
 
 		memset(&t_err, 0, sizeof t_err);
-		rc = x509_name_from_text(&der, t[i].in, &t_err);
+		rc = pkix_name_from_text(&der, t[i].in, &t_err);
 		if (rc != PC_E_USAGE || strstr(t_err.msg, t[i].msg) == NULL) {
 			fprintf(stderr, "'%s': got %s '%s', want usage '%s'\n", t[i].in,
 			    pc_rc_name(rc), t_err.msg, t[i].msg);
@@ -234,7 +234,7 @@ static void test_bad_names(void)
 		pc_rc rc;
 
 		memset(&t_err, 0, sizeof t_err);
-		rc = x509_name_from_text(&der, v[i].in, &t_err);
+		rc = pkix_name_from_text(&der, v[i].in, &t_err);
 		if (rc != PC_E_USAGE || strcmp(t_err.msg, v[i].msg) != 0) {
 			fprintf(stderr, "'%s': got %s\n  '%s'\nwant usage\n  '%s'\n", v[i].in,
 			    pc_rc_name(rc), t_err.msg, v[i].msg);
@@ -251,17 +251,17 @@ static void test_bad_names(void)
 		for (i = 0; i < 64; i++)
 			memcpy(cn + 3 + 2 * i, "\xc3\xa9", 2);
 		cn[3 + 128] = '\0';
-		CHECK_OK(x509_name_from_text(&der, cn, &t_err));
+		CHECK_OK(pkix_name_from_text(&der, cn, &t_err));
 		pc_buf_free(&der);
 		memcpy(cn + 3 + 128, "\xc3\xa9", 3);
-		CHECK_RC(x509_name_from_text(&der, cn, &t_err), PC_E_USAGE);
+		CHECK_RC(pkix_name_from_text(&der, cn, &t_err), PC_E_USAGE);
 		CHECK_MSG("has 65 characters, more than 64 (ub-common-name");
 		pc_buf_free(&der);
 	}
 	/* U+202E is a character (it is shown escaped, not refused) */
 	{
 		pc_buf der = PC_BUF_INIT;
-		CHECK_OK(x509_name_from_text(&der, "CN=exe.\xe2\x80\xaegpj", &t_err));
+		CHECK_OK(pkix_name_from_text(&der, "CN=exe.\xe2\x80\xaegpj", &t_err));
 		pc_buf_free(&der);
 	}
 
@@ -273,16 +273,16 @@ static void test_bad_names(void)
 
 		for (k = 0; k < 16; k++)
 			strcat(many, "/OU=u");
-		CHECK_OK(x509_name_from_text(&der, many, &t_err));
+		CHECK_OK(pkix_name_from_text(&der, many, &t_err));
 		pc_buf_free(&der);
 		strcat(many, "/OU=u");
-		CHECK_RC(x509_name_from_text(&der, many, &t_err), PC_E_USAGE);
+		CHECK_RC(pkix_name_from_text(&der, many, &t_err), PC_E_USAGE);
 		CHECK_MSG("too many attributes");
 		pc_buf_free(&der);
 	}
 }
 
-/* DER Names from elsewhere (CSRs): what x509_name_to_text refuses. */
+/* DER Names from elsewhere (CSRs): what pkix_name_to_text refuses. */
 static void test_bad_der_names(void)
 {
 	static const struct {
@@ -306,17 +306,17 @@ static void test_bad_der_names(void)
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		pc_buf out = PC_BUF_INIT;
 
-		if (x509_name_to_text((const uint8_t *)t[i].der, t[i].len, &out) != PC_E_INPUT) {
+		if (pkix_name_to_text((const uint8_t *)t[i].der, t[i].len, &out) != PC_E_INPUT) {
 			fprintf(stderr, "Name accepted: %s\n", t[i].why);
 			CHECK(0);
 		}
 		pc_buf_free(&out);
 	}
 	/* an empty Name is valid (RFC 5280 §4.1.2.6, with a critical SAN) */
-	CHECK_OK(x509_name_to_text((const uint8_t *)"\x30\x00", 2, &t2));
+	CHECK_OK(pkix_name_to_text((const uint8_t *)"\x30\x00", 2, &t2));
 	CHECK(t2.len == 0);
 	/* unknown attributes print as dotted OIDs; multi-valued RDNs with '+' */
-	CHECK_OK(x509_name_to_text((const uint8_t *)
+	CHECK_OK(pkix_name_to_text((const uint8_t *)
 	    "\x30\x1c\x31\x1a\x30\x0a\x06\x03\x55\x04\x03\x0c\x03""abc"
 	    "\x30\x0c\x06\x04\x2a\x03\x04\x05\x13\x04""d,ef", 30, &t2));
 	pc_buf_byte(&t2, 0);
@@ -345,7 +345,7 @@ static void test_bad_der_names(void)
 		size_t k;
 		for (k = 0; k < sizeof d / sizeof d[0]; k++) {
 			pc_buf_free(&t2);
-			CHECK_OK(x509_name_to_text((const uint8_t *)d[k].der, d[k].len, &t2));
+			CHECK_OK(pkix_name_to_text((const uint8_t *)d[k].der, d[k].len, &t2));
 			pc_buf_byte(&t2, 0);
 			if (strcmp((char *)t2.p, d[k].text) != 0) {
 				fprintf(stderr, "Name %zu printed as '%s', want '%s'\n", k,
@@ -376,7 +376,7 @@ static void one_attr(pc_buf *out, const char *oid, uint8_t tag, const char *v, s
 	pc_der_free(&d);
 }
 
-/* Names from CSRs (x509_name_check): the bad-input table of issue 9 item 3,
+/* Names from CSRs (pkix_name_check): the bad-input table of issue 9 item 3,
  * each row with the exact message.  The same rules as typed names. */
 static void test_name_check(void)
 {
@@ -452,7 +452,7 @@ static void test_name_check(void)
 
 		one_attr(&der, t[i].oid, t[i].tag, t[i].v, t[i].n ? t[i].n : strlen(t[i].v));
 		memset(&t_err, 0, sizeof t_err);
-		rc = x509_name_check(der.p, der.len, "x.csr", PC_E_CSR, &t_err);
+		rc = pkix_name_check(der.p, der.len, "x.csr", PC_E_CSR, &t_err);
 		if (t[i].msg == NULL ? rc != PC_OK
 		    : rc != PC_E_CSR || strcmp(t_err.msg, t[i].msg) != 0) {
 			fprintf(stderr, "row %zu: got %s\n  '%s'\nwant\n  '%s'\n", i, pc_rc_name(rc),
@@ -467,39 +467,39 @@ static void test_name_check(void)
 		pc_buf der = PC_BUF_INIT;
 		memset(big, 'x', sizeof big);
 		one_attr(&der, OTHER, DER_UTF8STRING, big, 256);
-		CHECK_OK(x509_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err));
+		CHECK_OK(pkix_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err));
 		pc_buf_free(&der);
 		one_attr(&der, OTHER, DER_UTF8STRING, big, 257);
-		CHECK_RC(x509_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err), PC_E_CSR);
+		CHECK_RC(pkix_name_check(der.p, der.len, NULL, PC_E_CSR, &t_err), PC_E_CSR);
 		CHECK_MSG("has 257 characters, more than 256 (plantca's limit for other attributes)");
 		pc_buf_free(&der);
 	}
 	/* structure and size */
-	CHECK_RC(x509_name_check((const uint8_t *)"\x30\x02\x31\x00", 4, "x.csr", PC_E_CSR, &t_err),
+	CHECK_RC(pkix_name_check((const uint8_t *)"\x30\x02\x31\x00", 4, "x.csr", PC_E_CSR, &t_err),
 	    PC_E_CSR);
 	CHECK(strcmp(t_err.msg, "x.csr: subject name is malformed (RFC 5280 §4.1.2.4)") == 0);
-	CHECK_OK(x509_name_check((const uint8_t *)"\x30\x00", 2, "x.csr", PC_E_CSR, &t_err));
+	CHECK_OK(pkix_name_check((const uint8_t *)"\x30\x00", 2, "x.csr", PC_E_CSR, &t_err));
 	{
-		uint8_t big[X509_NAME_MAX + 1] = { 0x30 };
-		CHECK_RC(x509_name_check(big, sizeof big, "x.csr", PC_E_CSR, &t_err), PC_E_CSR);
+		uint8_t big[PKIX_NAME_MAX + 1] = { 0x30 };
+		CHECK_RC(pkix_name_check(big, sizeof big, "x.csr", PC_E_CSR, &t_err), PC_E_CSR);
 		CHECK_MSG("x.csr: subject name of 4097 bytes, more than 4096");
 	}
 }
 
-static void gn_ok(const char *text, bool cidr, x509_gn_type type, const char *val,
+static void gn_ok(const char *text, bool cidr, pkix_gn_type type, const char *val,
     size_t len, const char *back)
 {
-	x509_gn g;
+	pkix_gn g;
 	pc_buf t = PC_BUF_INIT;
 
 	memset(&t_err, 0, sizeof t_err);
-	if (x509_gn_from_text(text, cidr, &g, &t_err) != PC_OK) {
+	if (pkix_gn_from_text(text, cidr, &g, &t_err) != PC_OK) {
 		fprintf(stderr, "'%s' refused: %s\n", text, t_err.msg);
 		CHECK(0);
 	}
 	CHECK(g.type == type);
 	CHECK_BYTES(g.val, g.len, val, len);
-	x509_gn_to_text(&g, &t);
+	pkix_gn_to_text(&g, &t);
 	pc_buf_byte(&t, 0);
 	if (strcmp((char *)t.p, back) != 0) {
 		fprintf(stderr, "'%s' printed as '%s', want '%s'\n", text, (char *)t.p, back);
@@ -550,36 +550,36 @@ static void test_general_names(void)
 		{ "dirName:/CN=x", false, "unknown name type" },
 	};
 	char longv[300];
-	x509_gn g;
+	pkix_gn g;
 	size_t i;
 
-	gn_ok("dns:host.example", false, X509_GN_DNS, "host.example", 12, "dns:host.example");
-	gn_ok("dns:*.wild.example", false, X509_GN_DNS, "*.wild.example", 14, "dns:*.wild.example");
-	gn_ok("dns:.example", true, X509_GN_DNS, ".example", 8, "dns:.example");
-	gn_ok("dns:xn--caf-dma.example", false, X509_GN_DNS, "xn--caf-dma.example", 19,
+	gn_ok("dns:host.example", false, PKIX_GN_DNS, "host.example", 12, "dns:host.example");
+	gn_ok("dns:*.wild.example", false, PKIX_GN_DNS, "*.wild.example", 14, "dns:*.wild.example");
+	gn_ok("dns:.example", true, PKIX_GN_DNS, ".example", 8, "dns:.example");
+	gn_ok("dns:xn--caf-dma.example", false, PKIX_GN_DNS, "xn--caf-dma.example", 19,
 	    "dns:xn--caf-dma.example");
-	gn_ok("ip:192.0.2.7", false, X509_GN_IP, "\xc0\x00\x02\x07", 4, "ip:192.0.2.7");
-	gn_ok("ip:2001:db8::7", false, X509_GN_IP,
+	gn_ok("ip:192.0.2.7", false, PKIX_GN_IP, "\xc0\x00\x02\x07", 4, "ip:192.0.2.7");
+	gn_ok("ip:2001:db8::7", false, PKIX_GN_IP,
 	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x07", 16, "ip:2001:db8::7");
 	/* RFC 5280 §4.2.1.10: address then mask; host bits cleared */
-	gn_ok("ip:10.3.0.0/16", true, X509_GN_IP, "\x0a\x03\0\0\xff\xff\0\0", 8, "ip:10.3.0.0/16");
-	gn_ok("ip:10.3.7.9/12", true, X509_GN_IP, "\x0a\x00\0\0\xff\xf0\0\0", 8, "ip:10.0.0.0/12");
-	gn_ok("ip:0.0.0.0/0", true, X509_GN_IP, "\0\0\0\0\0\0\0\0", 8, "ip:0.0.0.0/0");
-	gn_ok("ip:192.0.2.7", true, X509_GN_IP, "\xc0\x00\x02\x07\xff\xff\xff\xff", 8,
+	gn_ok("ip:10.3.0.0/16", true, PKIX_GN_IP, "\x0a\x03\0\0\xff\xff\0\0", 8, "ip:10.3.0.0/16");
+	gn_ok("ip:10.3.7.9/12", true, PKIX_GN_IP, "\x0a\x00\0\0\xff\xf0\0\0", 8, "ip:10.0.0.0/12");
+	gn_ok("ip:0.0.0.0/0", true, PKIX_GN_IP, "\0\0\0\0\0\0\0\0", 8, "ip:0.0.0.0/0");
+	gn_ok("ip:192.0.2.7", true, PKIX_GN_IP, "\xc0\x00\x02\x07\xff\xff\xff\xff", 8,
 	    "ip:192.0.2.7/32");
-	gn_ok("ip:2001:db8::/32", true, X509_GN_IP,
+	gn_ok("ip:2001:db8::/32", true, PKIX_GN_IP,
 	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\0"
 	    "\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0", 32, "ip:2001:db8::/32");
-	gn_ok("uri:urn:example:plant:7", false, X509_GN_URI, "urn:example:plant:7", 19,
+	gn_ok("uri:urn:example:plant:7", false, PKIX_GN_URI, "urn:example:plant:7", 19,
 	    "uri:urn:example:plant:7");
-	gn_ok("email:ops@example.com", false, X509_GN_EMAIL, "ops@example.com", 15,
+	gn_ok("email:ops@example.com", false, PKIX_GN_EMAIL, "ops@example.com", 15,
 	    "email:ops@example.com");
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		pc_rc rc;
 
 		memset(&t_err, 0, sizeof t_err);
-		rc = x509_gn_from_text(bad[i].text, bad[i].cidr, &g, &t_err);
+		rc = pkix_gn_from_text(bad[i].text, bad[i].cidr, &g, &t_err);
 		if (rc != PC_E_USAGE || strstr(t_err.msg, bad[i].msg) == NULL) {
 			fprintf(stderr, "'%s' (cidr %d): got %s '%s', want usage '%s'\n",
 			    bad[i].text, bad[i].cidr, pc_rc_name(rc), t_err.msg, bad[i].msg);
@@ -591,11 +591,11 @@ static void test_general_names(void)
 	strcpy(longv, "uri:");
 	memset(longv + 4, 'u', 255);
 	longv[4 + 255] = '\0';
-	CHECK_OK(x509_gn_from_text(longv, false, &g, &t_err));
+	CHECK_OK(pkix_gn_from_text(longv, false, &g, &t_err));
 	CHECK(g.len == 255 && g.val[255] == '\0');
 	longv[4 + 255] = 'u';
 	longv[4 + 256] = '\0';
-	CHECK_RC(x509_gn_from_text(longv, false, &g, &t_err), PC_E_USAGE);
+	CHECK_RC(pkix_gn_from_text(longv, false, &g, &t_err), PC_E_USAGE);
 	CHECK_MSG("empty or over-long value");
 }
 
@@ -606,21 +606,21 @@ static void test_spki(void)
 		0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
 		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
 	};
-	x509_keytype kt;
+	pkix_keytype kt;
 	unsigned bits;
 
-	CHECK_OK(x509_spki_check(spki, sizeof spki, &kt, &bits, "k", &t_err));
-	CHECK(kt == X509_KEY_EC_P256 && bits == 256);
+	CHECK_OK(pkix_spki_type(spki, sizeof spki, "k", PC_E_CSR, &kt, &bits, &t_err));
+	CHECK(kt == PKIX_KEY_EC_P256 && bits == 256);
 	spki[26] = 0x02;                              /* compressed point marker */
-	CHECK_RC(x509_spki_check(spki, sizeof spki, &kt, &bits, "k", &t_err), PC_E_CSR);
+	CHECK_RC(pkix_spki_type(spki, sizeof spki, "k", PC_E_CSR, &kt, &bits, &t_err), PC_E_CSR);
 	CHECK_MSG("k: EC key on an unsupported curve or with a malformed point");
 	spki[26] = 0x04;
 	spki[25] = 0x01;                              /* unused bits in the key */
-	CHECK_RC(x509_spki_check(spki, sizeof spki, &kt, &bits, "k", &t_err), PC_E_CSR);
+	CHECK_RC(pkix_spki_type(spki, sizeof spki, "k", PC_E_CSR, &kt, &bits, &t_err), PC_E_CSR);
 	CHECK_MSG("malformed SubjectPublicKeyInfo");
 	spki[25] = 0x00;
-	CHECK_RC(x509_spki_check(spki, sizeof spki - 1, &kt, &bits, "k", &t_err), PC_E_CSR);
-	CHECK_RC(x509_spki_check(spki, 0, &kt, &bits, "k", &t_err), PC_E_CSR);
+	CHECK_RC(pkix_spki_type(spki, sizeof spki - 1, "k", PC_E_CSR, &kt, &bits, &t_err), PC_E_CSR);
+	CHECK_RC(pkix_spki_type(spki, 0, "k", PC_E_CSR, &kt, &bits, &t_err), PC_E_CSR);
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 /*
- * test_cert.c - x509_tbs_build + x509_cert_assemble, checked by OpenSSL and
- * read back with x509_cert_view_parse.
+ * test_cert.c - pkix_tbs_build + pkix_cert_assemble, checked by OpenSSL and
+ * read back with pkix_cert_parse.
  *
  *   test_cert OPENSSL CSR.der
  *
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "x509.h"
+#include "pkix.h"
 #include "file.h"
 #include "pem.h"
 #include "check.h"
@@ -96,32 +96,32 @@ static void key_new(struct key *k)
 }
 
 /* Build, sign with `signer` (or a dummy signature), assemble. */
-static void make_cert(const x509_tbs_params *p, const struct key *signer, pc_buf *cert,
+static void make_cert(const pkix_tbs_params *p, const struct key *signer, pc_buf *cert,
     pc_buf *tbs)
 {
 	uint8_t sig[crypto_sign_BYTES];
 
-	CHECK_OK(x509_tbs_build(p, tbs, &t_err));
+	CHECK_OK(pkix_tbs_build(p, tbs, &t_err));
 	if (signer != NULL)
 		CHECK(crypto_sign_detached(sig, NULL, tbs->p, tbs->len, signer->sk) == 0);
 	else
 		memset(sig, 0x5a, sizeof sig);
-	CHECK_OK(x509_cert_assemble(tbs->p, tbs->len, p->sigalg, p->sigalg_len, sig,
+	CHECK_OK(pkix_cert_assemble(tbs->p, tbs->len, p->sigalg, p->sigalg_len, sig,
 	    sizeof sig, cert));
 }
 
 /* What x509_cert_view_parse reads back is what went in. */
-static void check_view(const pc_buf *cert, const pc_buf *tbs, const x509_tbs_params *p)
+static void check_view(const pc_buf *cert, const pc_buf *tbs, const pkix_tbs_params *p)
 {
-	x509_cert_view v;
+	pkix_cert v;
 	size_t cut;
 
-	CHECK_OK(x509_cert_view_parse(cert->p, cert->len, &v));
+	CHECK_OK(pkix_cert_parse(cert->p, cert->len, "certificate", &v, NULL));
 	CHECK_BYTES(v.tbs, v.tbs_len, tbs->p, tbs->len);
 	/* RFC 5280 §4.1.2.2: positive, at most 20 octets; ours are exactly 20 */
-	CHECK(v.serial_len == X509_SERIAL_LEN);
+	CHECK(v.serial_len == PKIX_SERIAL_LEN);
 	CHECK((v.serial[0] & 0x80) == 0 && (v.serial[0] & 0x40) != 0);
-	CHECK_BYTES(v.serial, v.serial_len, p->serial, X509_SERIAL_LEN);
+	CHECK_BYTES(v.serial, v.serial_len, p->serial, PKIX_SERIAL_LEN);
 	CHECK_BYTES(v.issuer, v.issuer_len, p->issuer, p->issuer_len);
 	CHECK_BYTES(v.subject, v.subject_len, p->subject, p->subject_len);
 	CHECK_BYTES(v.spki, v.spki_len, p->spki, p->spki_len);
@@ -129,28 +129,28 @@ static void check_view(const pc_buf *cert, const pc_buf *tbs, const x509_tbs_par
 
 	/* every truncation, and one byte more, is refused */
 	for (cut = 0; cut < cert->len; cut++)
-		CHECK(x509_cert_view_parse(cert->p, cut, &v) == PC_E_INPUT);
+		CHECK(pkix_cert_parse(cert->p, cut, "certificate", &v, NULL) == PC_E_INPUT);
 	{
 		uint8_t *more = malloc(cert->len + 1);
 
 		CHECK(more != NULL);
 		memcpy(more, cert->p, cert->len);
 		more[cert->len] = 0;
-		CHECK(x509_cert_view_parse(more, cert->len + 1, &v) == PC_E_INPUT);
+		CHECK(pkix_cert_parse(more, cert->len + 1, "certificate", &v, NULL) == PC_E_INPUT);
 		free(more);
 	}
 }
 
-static void test_dummy_signature(const x509_csr *csr)
+static void test_dummy_signature(const pkix_csr *csr)
 {
 	static const char *const eku[] = { "1.3.6.1.5.5.7.3.1", NULL };
 	pc_buf issuer = PC_BUF_INIT, cert = PC_BUF_INIT, tbs = PC_BUF_INIT, hex = PC_BUF_INIT;
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	char out[16384], want[128];
 
 	memset(&p, 0, sizeof p);
-	CHECK_OK(x509_name_from_text(&issuer, "/C=DE/O=Plant/CN=Dummy Issuer", &t_err));
-	x509_serial_new(p.serial);
+	CHECK_OK(pkix_name_from_text(&issuer, "/C=DE/O=Plant/CN=Dummy Issuer", &t_err));
+	pkix_serial_new(p.serial);
 	p.sigalg = alg_ecdsa_sha256;
 	p.sigalg_len = sizeof alg_ecdsa_sha256;
 	p.issuer = issuer.p;
@@ -163,7 +163,7 @@ static void test_dummy_signature(const x509_csr *csr)
 	p.spki = csr->spki;
 	p.spki_len = csr->spki_len;
 	p.path_len = -1;
-	p.key_usage = X509_KU_DIGITAL_SIGNATURE | X509_KU_KEY_AGREEMENT;
+	p.key_usage = PKIX_KU_DIGITAL_SIGNATURE | PKIX_KU_KEY_AGREEMENT;
 	p.eku = eku;
 	p.san = csr->san;
 	p.nsan = csr->nsan;
@@ -180,7 +180,7 @@ static void test_dummy_signature(const x509_csr *csr)
 	CHECK(run(out, sizeof out, "'%s' x509 -inform DER -in '%s/dummy.der' -noout "
 	    "-serial -startdate -enddate -ext basicConstraints,keyUsage,subjectAltName",
 	    openssl, dir) == 0);
-	pc_hex_encode(&hex, p.serial, X509_SERIAL_LEN, 0);
+	pc_hex_encode(&hex, p.serial, PKIX_SERIAL_LEN, 0);
 	pc_buf_byte(&hex, 0);
 	for (char *c = (char *)hex.p; *c; c++)
 		if (*c >= 'a' && *c <= 'f')
@@ -202,28 +202,28 @@ static void test_dummy_signature(const x509_csr *csr)
 	pc_buf_free(&hex);
 }
 
-static void test_chain(const x509_csr *csr)
+static void test_chain(const pkix_csr *csr)
 {
 	static const char *const eku[] = { "1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", NULL };
 	struct key root;
-	x509_gn permit[3], other[1];
-	uint8_t root_id[X509_KEYID_LEN];
+	pkix_gn permit[3], other[1];
+	uint8_t root_id[PKIX_KEYID_LEN];
 	pc_buf name = PC_BUF_INIT, rc = PC_BUF_INIT, rt = PC_BUF_INIT;
 	pc_buf lc = PC_BUF_INIT, lt = PC_BUF_INIT, bc = PC_BUF_INIT, bt = PC_BUF_INIT;
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	time_t now = time(NULL);
 	char out[16384];
 
 	key_new(&root);
-	CHECK_OK(x509_keyid(root.spki, sizeof root.spki, root_id));
-	CHECK_OK(x509_gn_from_text("dns:example", true, &permit[0], &t_err));
-	CHECK_OK(x509_gn_from_text("ip:192.0.2.0/24", true, &permit[1], &t_err));
-	CHECK_OK(x509_gn_from_text("ip:2001:db8::/32", true, &permit[2], &t_err));
-	CHECK_OK(x509_name_from_text(&name, "CN=Test Root,O=Plant,C=DE", &t_err));
+	CHECK_OK(pkix_keyid(root.spki, sizeof root.spki, root_id));
+	CHECK_OK(pkix_gn_from_text("dns:example", true, &permit[0], &t_err));
+	CHECK_OK(pkix_gn_from_text("ip:192.0.2.0/24", true, &permit[1], &t_err));
+	CHECK_OK(pkix_gn_from_text("ip:2001:db8::/32", true, &permit[2], &t_err));
+	CHECK_OK(pkix_name_from_text(&name, "CN=Test Root,O=Plant,C=DE", &t_err));
 
 	/* the root: self-signed, pathLen 0, name constraints */
 	memset(&p, 0, sizeof p);
-	x509_serial_new(p.serial);
+	pkix_serial_new(p.serial);
 	p.sigalg = alg_ed25519;
 	p.sigalg_len = sizeof alg_ed25519;
 	p.issuer = name.p;
@@ -236,7 +236,7 @@ static void test_chain(const x509_csr *csr)
 	p.spki_len = sizeof root.spki;
 	p.is_ca = true;
 	p.path_len = 0;
-	p.key_usage = X509_KU_KEY_CERT_SIGN | X509_KU_CRL_SIGN;
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
 	p.permit = permit;
 	p.npermit = 3;
 	make_cert(&p, &root, &rc, &rt);
@@ -244,7 +244,7 @@ static void test_chain(const x509_csr *csr)
 	write_file("root.pem", rc.p, rc.len, true);
 
 	/* the leaf: the CSR's key and SANs */
-	x509_serial_new(p.serial);
+	pkix_serial_new(p.serial);
 	p.issuer_keyid = root_id;
 	p.subject = csr->subject;
 	p.subject_len = csr->subject_len;
@@ -252,7 +252,7 @@ static void test_chain(const x509_csr *csr)
 	p.spki_len = csr->spki_len;
 	p.is_ca = false;
 	p.path_len = -1;
-	p.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	p.key_usage = PKIX_KU_DIGITAL_SIGNATURE;
 	p.eku = eku;
 	p.permit = NULL;
 	p.npermit = 0;
@@ -263,7 +263,7 @@ static void test_chain(const x509_csr *csr)
 	write_file("leaf.pem", lc.p, lc.len, true);
 
 	/* a leaf outside the root's name constraints */
-	CHECK_OK(x509_gn_from_text("dns:host.other", false, &other[0], &t_err));
+	CHECK_OK(pkix_gn_from_text("dns:host.other", false, &other[0], &t_err));
 	p.san = other;
 	p.nsan = 1;
 	make_cert(&p, &root, &bc, &bt);
@@ -313,9 +313,9 @@ static void test_chain(const x509_csr *csr)
 	pc_buf_free(&bt);
 }
 
-static void test_build_errors(const x509_csr *csr)
+static void test_build_errors(const pkix_csr *csr)
 {
-	x509_tbs_params p;
+	pkix_tbs_params p;
 	pc_buf out = PC_BUF_INIT;
 	static const char *const bad_eku[] = { "1.3.6.1.5.5.7.3.1", "not-an-oid", NULL };
 
@@ -329,27 +329,27 @@ static void test_build_errors(const x509_csr *csr)
 	p.spki = csr->spki;
 	p.spki_len = csr->spki_len;
 	p.path_len = -1;
-	p.key_usage = X509_KU_DIGITAL_SIGNATURE;
+	p.key_usage = PKIX_KU_DIGITAL_SIGNATURE;
 	/* RFC 5280 §4.2.1.6: an empty subject needs a (critical) SAN */
-	CHECK_RC(x509_tbs_build(&p, &out, &t_err), PC_E_INPUT);
+	CHECK_RC(pkix_tbs_build(&p, &out, &t_err), PC_E_INPUT);
 	CHECK_MSG("empty subject and no subjectAltName");
 	p.san = csr->san;
 	p.nsan = csr->nsan;
-	CHECK_OK(x509_tbs_build(&p, &out, &t_err));
+	CHECK_OK(pkix_tbs_build(&p, &out, &t_err));
 	pc_buf_free(&out);
 	/* a malformed SPKI */
 	p.spki_len = 5;
-	CHECK_RC(x509_tbs_build(&p, &out, &t_err), PC_E_INPUT);
+	CHECK_RC(pkix_tbs_build(&p, &out, &t_err), PC_E_INPUT);
 	CHECK_MSG("malformed public key");
 	p.spki_len = csr->spki_len;
 	/* a bad EKU OID fails the encoder rather than producing garbage */
 	p.eku = bad_eku;
-	CHECK_RC(x509_tbs_build(&p, &out, &t_err), PC_E_INTERNAL);
+	CHECK_RC(pkix_tbs_build(&p, &out, &t_err), PC_E_INTERNAL);
 	pc_buf_free(&out);
 	/* validity past 9999 cannot be encoded */
 	p.eku = NULL;
 	p.not_after = (time_t)253402300800;
-	CHECK_RC(x509_tbs_build(&p, &out, &t_err), PC_E_INTERNAL);
+	CHECK_RC(pkix_tbs_build(&p, &out, &t_err), PC_E_INTERNAL);
 	pc_buf_free(&out);
 }
 
@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 	const char *base = getenv("TMPDIR");
 	uint8_t *buf;
 	size_t len;
-	x509_csr csr;
+	pkix_csr csr;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s OPENSSL CSR.der\n", argv[0]);
@@ -366,8 +366,8 @@ int main(int argc, char **argv)
 	}
 	openssl = argv[1];
 	CHECK(sodium_init() >= 0);
-	CHECK_OK(pc_file_read(argv[2], X509_CSR_MAX, &buf, &len, &t_err));
-	CHECK_OK(x509_csr_parse(buf, len, argv[2], &csr, &t_err));
+	CHECK_OK(pc_file_read(argv[2], PKIX_CSR_MAX, &buf, &len, &t_err));
+	CHECK_OK(pkix_csr_parse(buf, len, argv[2], &csr, &t_err));
 	free(buf);
 	CHECK(csr.nsan == 6);
 
@@ -377,6 +377,6 @@ int main(int argc, char **argv)
 	test_chain(&csr);
 	test_build_errors(&csr);
 	CHECK(rmdir(dir) == 0);
-	x509_csr_free(&csr);
+	pkix_csr_free(&csr);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * test_csr.c - x509_csr_parse() over a table of files (BearSSL style):
+ * test_csr.c - pkix_csr_parse() over a table of files (BearSSL style):
  *
  *   test_csr CASES-FILE CORPUS-DIR
  *
@@ -13,7 +13,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "x509.h"
+#include "pkix.h"
 #include "file.h"
 #include "check.h"
 
@@ -31,16 +31,16 @@ static int failures;
 	failures++; } while (0)
 
 /* Checks of a request that parsed; returns false after reporting. */
-static bool check_good(const char *file, const x509_csr *c, const char *want)
+static bool check_good(const char *file, const pkix_csr *c, const char *want)
 {
 	char kt[32], got[64];
 	pc_buf t = PC_BUF_INIT;
-	uint8_t id[X509_KEYID_LEN];
+	uint8_t id[PKIX_KEYID_LEN];
 	size_t i;
 	bool ok = true;
 
 	snprintf(got, sizeof got, "%s %zu",
-	    x509_keytype_name(c->keytype, c->bits, kt, sizeof kt), c->nsan);
+	    pkix_keytype_name(c->keytype, c->bits, kt, sizeof kt), c->nsan);
 	if (strcmp(got, want) != 0) {
 		FAIL("%s: parsed as '%s', expected '%s'", file, got, want);
 		return false;
@@ -51,7 +51,7 @@ static bool check_good(const char *file, const x509_csr *c, const char *want)
 		FAIL("%s: subject or SPKI outside the request's bytes", file);
 		return false;
 	}
-	if (x509_name_to_text(c->subject, c->subject_len, &t) != PC_OK) {
+	if (pkix_name_to_text(c->subject, c->subject_len, &t) != PC_OK) {
 		FAIL("%s: subject does not print", file);
 		ok = false;
 	} else if (c->subject_len > 2) {
@@ -63,7 +63,7 @@ static bool check_good(const char *file, const x509_csr *c, const char *want)
 		}
 	}
 	pc_buf_free(&t);
-	if (x509_keyid(c->spki, c->spki_len, id) != PC_OK) {
+	if (pkix_keyid(c->spki, c->spki_len, id) != PC_OK) {
 		FAIL("%s: no key identifier", file);
 		ok = false;
 	}
@@ -71,7 +71,7 @@ static bool check_good(const char *file, const x509_csr *c, const char *want)
 		for (i = 0; i < c->nsan; i++) {
 			if (i > 0)
 				pc_buf_byte(&t, ',');
-			x509_gn_to_text(&c->san[i], &t);
+			pkix_gn_to_text(&c->san[i], &t);
 		}
 		pc_buf_byte(&t, 0);
 		if (strcmp((char *)t.p, san_list) != 0) {
@@ -89,7 +89,7 @@ static void run_case(const char *dir, const char *file, const char *rc_name,
 	char path[4096];
 	uint8_t *buf;
 	size_t len;
-	x509_csr c;
+	pkix_csr c;
 	pc_err e;
 	pc_rc rc;
 
@@ -97,11 +97,11 @@ static void run_case(const char *dir, const char *file, const char *rc_name,
 	memset(&e, 0, sizeof e);
 	/* read with a cap well above the parser's own limit: the limit is
 	 * the parser's to enforce */
-	if (pc_file_read(path, 4 * X509_CSR_MAX, &buf, &len, &e) != PC_OK) {
+	if (pc_file_read(path, 4 * PKIX_CSR_MAX, &buf, &len, &e) != PC_OK) {
 		FAIL("line %d: %s", lineno, e.msg);
 		return;
 	}
-	rc = x509_csr_parse(buf, len, file, &c, &e);
+	rc = pkix_csr_parse(buf, len, file, &c, &e);
 	free(buf);
 	if (strcmp(pc_rc_name(rc), rc_name) != 0) {
 		FAIL("line %d: %s: got %s (%s), expected %s", lineno, file, pc_rc_name(rc),
@@ -115,7 +115,7 @@ static void run_case(const char *dir, const char *file, const char *rc_name,
 		FAIL("line %d: %s: refused request left data behind", lineno, file);
 	}
 	if (rc == PC_OK)
-		x509_csr_free(&c);
+		pkix_csr_free(&c);
 }
 
 static void run_table(const char *table, const char *dir)
@@ -182,34 +182,34 @@ static void check_complete(const char *dir)
 
 static void test_in_memory(void)
 {
-	static uint8_t big[X509_CSR_MAX + 1];
-	x509_csr c;
+	static uint8_t big[PKIX_CSR_MAX + 1];
+	pkix_csr c;
 	pc_err e;
 
 	/* the size limit comes first, and is PC_E_LIMIT, not PC_E_CSR */
 	memset(big, 0x30, sizeof big);
-	CHECK_RC(x509_csr_parse(big, sizeof big, "big.csr", &c, &t_err), PC_E_LIMIT);
+	CHECK_RC(pkix_csr_parse(big, sizeof big, "big.csr", &c, &t_err), PC_E_LIMIT);
 	CHECK_MSG("big.csr");
 	CHECK_MSG("larger than the 65536-byte CSR limit");
 	CHECK(c.der == NULL);
 	/* at the limit: parsed (and refused for what it is: 30 30 is a
 	 * 48-byte SEQUENCE followed by more bytes) */
-	CHECK_RC(x509_csr_parse(big, X509_CSR_MAX, "max.csr", &c, &t_err), PC_E_CSR);
+	CHECK_RC(pkix_csr_parse(big, PKIX_CSR_MAX, "max.csr", &c, &t_err), PC_E_CSR);
 	CHECK_MSG("max.csr: trailing bytes after the request");
 	/* a well-formed SEQUENCE of the whole 64 KiB holding garbage */
 	big[0] = 0x30; big[1] = 0x82; big[2] = 0xff; big[3] = 0xfc;
-	CHECK_RC(x509_csr_parse(big, X509_CSR_MAX, "seq.csr", &c, &t_err), PC_E_CSR);
+	CHECK_RC(pkix_csr_parse(big, PKIX_CSR_MAX, "seq.csr", &c, &t_err), PC_E_CSR);
 	CHECK_MSG("seq.csr: malformed CertificationRequest");
 
 	/* a NULL error record is allowed everywhere, as for pc_fail() */
-	CHECK(x509_csr_parse((const uint8_t *)"x", 1, "x", &c, NULL) == PC_E_CSR);
-	CHECK(x509_csr_parse(big, sizeof big, "x", &c, NULL) == PC_E_LIMIT);
-	CHECK(x509_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "x", &c, NULL) == PC_E_CSR);
-	CHECK(x509_csr_parse((const uint8_t *)"", 0, "x", &c, NULL) == PC_E_CSR);
+	CHECK(pkix_csr_parse((const uint8_t *)"x", 1, "x", &c, NULL) == PC_E_CSR);
+	CHECK(pkix_csr_parse(big, sizeof big, "x", &c, NULL) == PC_E_LIMIT);
+	CHECK(pkix_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "x", &c, NULL) == PC_E_CSR);
+	CHECK(pkix_csr_parse((const uint8_t *)"", 0, "x", &c, NULL) == PC_E_CSR);
 
 	/* PEM errors are reported as PC_E_CSR, with the name in front */
 	memset(&e, 0, sizeof e);
-	CHECK(x509_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "in.pem", &c, &e) == PC_E_CSR);
+	CHECK(pkix_csr_parse((const uint8_t *)"-----BEGIN X-----\n", 18, "in.pem", &c, &e) == PC_E_CSR);
 	CHECK(e.rc == PC_E_CSR && strncmp(e.msg, "in.pem: ", 8) == 0);
 }
 

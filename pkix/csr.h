@@ -1,0 +1,46 @@
+/*
+ * csr.h - the one reader of PKCS#10 certification requests (RFC 2986).
+ *
+ * Strict DER through the bounded reader: v1, a subject under the name
+ * rules (name.h), a public key the verifier accepts (verify.h), the
+ * requested extensions read only for their subjectAltName (the profile
+ * decides every extension of a certificate; nothing is copied), an unknown
+ * critical requested extension refused by OID, and the self-signature
+ * checked with the one verifier.
+ */
+#ifndef PLANTCA_PKIX_CSR_H
+#define PLANTCA_PKIX_CSR_H
+
+#include "buf.h"
+#include "name.h"
+#include "verify.h"
+
+enum { PKIX_CSR_MAX = 64 * 1024 };   /* largest CSR file we read */
+
+/* A parsed, proof-of-possession-checked PKCS#10 request.  Pointers point into
+ * `der`, which the struct owns (pkix_csr_free releases it). */
+typedef struct pkix_csr {
+	uint8_t *der;
+	size_t der_len;
+	const uint8_t *subject;     /* DER Name */
+	size_t subject_len;
+	const uint8_t *spki;        /* DER SubjectPublicKeyInfo */
+	size_t spki_len;
+	pkix_keytype keytype;
+	unsigned bits;
+	const pkix_sigalg *sigalg;  /* what the request is signed with */
+	pkix_gn san[PKIX_SAN_MAX];  /* requested SANs (rebuilt, never copied) */
+	size_t nsan;
+} pkix_csr;
+
+/* Parse a CSR file's bytes (PEM "CERTIFICATE REQUEST"/"NEW CERTIFICATE
+ * REQUEST", or DER) and check its self-signature with pkix_verify (proof
+ * of possession, RFC 2986 §3).  A critical requested extension other than SAN,
+ * basicConstraints, keyUsage, extendedKeyUsage and subjectKeyIdentifier is
+ * refused by OID before the self-signature is checked.  Errors are
+ * PC_E_CSR with messages naming `what`. */
+pc_rc pkix_csr_parse(const uint8_t *buf, size_t len, const char *what,
+    pkix_csr *out, pc_err *e) PC_CHECK;
+void pkix_csr_free(pkix_csr *c);
+
+#endif

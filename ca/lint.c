@@ -239,8 +239,7 @@ static void parse_exts(pc_reader exts, struct tbs_info *t, struct lint *l)
 					(*cnt)++;
 				}
 			}
-		} else if (pc_reader_left(&oid) == fw_pkgs_oid_len &&
-		    memcmp(oid.p + oid.off, fw_pkgs_oid, fw_pkgs_oid_len) == 0) {
+		} else if (pkix_oid_is(oid, PKIX_OID_FW_PACKAGES)) {
 			pc_err pe;
 			t->has_pkgs = true;
 			t->pkgs_critical = critical;

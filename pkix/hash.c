@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <string.h>
 
 /* Fetched once: EVP_sha256() & co. would look the implementation up
  * again on every init (OpenSSL 3.0 "implicit fetch"). */
@@ -52,6 +53,38 @@ pkix_oid pkix_hash_oid(pkix_hash h)
 	case PKIX_HASH_NONE: break;
 	}
 	return PKIX_OID_NONE;
+}
+
+/* SEQUENCE { OID } of each hash, built once from the OID table */
+static uint8_t algid[4][16];
+static size_t algid_len[4];
+static pthread_once_t algid_once = PTHREAD_ONCE_INIT;
+
+static void algid_build(void)
+{
+	pkix_hash h;
+
+	for (h = PKIX_SHA256; h <= PKIX_SHA512; h++) {
+		size_t ol;
+		const uint8_t *o = pkix_oid_bytes(pkix_hash_oid(h), &ol);
+		algid[h][0] = 0x30;                  /* SEQUENCE */
+		algid[h][1] = (uint8_t)(2 + ol);
+		algid[h][2] = 0x06;                  /* OBJECT IDENTIFIER */
+		algid[h][3] = (uint8_t)ol;
+		memcpy(algid[h] + 4, o, ol);
+		algid_len[h] = 4 + ol;
+	}
+}
+
+const uint8_t *pkix_hash_algid(pkix_hash h, size_t *len)
+{
+	if (h < PKIX_SHA256 || h > PKIX_SHA512) {
+		*len = 0;
+		return NULL;
+	}
+	pthread_once(&algid_once, algid_build);
+	*len = algid_len[h];
+	return algid[h];
 }
 
 pkix_hash pkix_hash_by_oid(pkix_oid o)

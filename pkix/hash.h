@@ -31,6 +31,9 @@ typedef struct pkix_hash_ctx {
 size_t pkix_hash_len(pkix_hash h);           /* 0 for PKIX_HASH_NONE */
 const char *pkix_hash_name(pkix_hash h);     /* "sha256", ... */
 pkix_oid pkix_hash_oid(pkix_hash h);         /* PKIX_OID_SHA256, ... */
+/* Its DER AlgorithmIdentifier, SEQUENCE { OID } with parameters absent
+ * (RFC 5754 §2), as CMS digestAlgorithms carry it (static bytes). */
+const uint8_t *pkix_hash_algid(pkix_hash h, size_t *len);
 /* The hash an OID names, PKIX_HASH_NONE if none of ours. */
 pkix_hash pkix_hash_by_oid(pkix_oid o);
 

@@ -11,6 +11,9 @@
  *   cert.h    the certificate reader
  *   csr.h     the PKCS#10 reader (proof of possession)
  *   build.h   writing TBSCertificates and certificates, serials, key ids
+ *   nc.h      name constraints
+ *   crl.h     the CRL reader and the reason table
+ *   chain.h   path validation
  */
 #ifndef PLANTCA_PKIX_H
 #define PLANTCA_PKIX_H
@@ -22,5 +25,8 @@
 #include "cert.h"
 #include "csr.h"
 #include "build.h"
+#include "nc.h"
+#include "crl.h"
+#include "chain.h"
 
 #endif

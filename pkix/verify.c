@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,12 +34,12 @@ enum { NSIGALGS = sizeof pkix_sigalgs / sizeof pkix_sigalgs[0] };
 static uint8_t sigalg_der[NSIGALGS][16];
 static size_t sigalg_der_len[NSIGALGS];
 
-static void sigalg_der_init(void)
+static pthread_once_t sigalg_der_once = PTHREAD_ONCE_INIT;
+
+static void sigalg_der_build(void)
 {
 	size_t i, ol;
 
-	if (sigalg_der_len[0] != 0)
-		return;
 	for (i = 0; i < NSIGALGS; i++) {
 		const uint8_t *o = pkix_oid_bytes(pkix_sigalgs[i].oid, &ol);
 		uint8_t *d = sigalg_der[i];
@@ -106,7 +107,7 @@ const uint8_t *pkix_sigalg_der(const pkix_sigalg *a, size_t *len)
 {
 	size_t i = (size_t)(a - pkix_sigalgs);
 
-	sigalg_der_init();
+	pthread_once(&sigalg_der_once, sigalg_der_build);
 	*len = sigalg_der_len[i];
 	return sigalg_der[i];
 }

@@ -49,7 +49,9 @@ enum {
 	FW_TRUST_MAX = 1024 * 1024,   /* largest trust file */
 	FW_CRL_MAX = 64 * 1024 * 1024,/* largest CRL file */
 	FW_CERTS_MAX = 8,             /* certificates in one signature */
-	FW_CHAIN_MAX = 6,             /* signer + CAs up to the anchor */
+	FW_CHAIN_MAX = 6,             /* signer + CAs a signature carries */
+	FW_TRUST_CERTS_MAX = 64,      /* trusted certificates given to one check */
+	FW_CRLS_MAX = 64,             /* CRLs given to one check */
 	FW_TARGETS_MAX = 64,          /* target hardware ids in one signature */
 	FW_PKG_MAX = 64,              /* package name bytes */
 	FW_VERSION_TEXT_MAX = 32,     /* version text bytes */
@@ -72,21 +74,6 @@ const uint8_t *fw_hash_algid(fw_hash h, size_t *len);
  * count.  Errors: PC_E_IO naming the file. */
 pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
     uint8_t b2[64], uint64_t *size, pc_err *e) PC_CHECK;
-
-/* SHA-256 with the CPU's SHA extensions (x86-64 SHA-NI).  Use only when
- * fw_sha256_ni_available(); fw_digest_file() picks it by itself (set
- * PLANTCA_NO_SHA_NI in the environment to force the libsodium path, for
- * comparison).  Exposed for the unit test that checks it against libsodium. */
-typedef struct fw_sha256_ni {
-	uint32_t st[8];
-	uint64_t total;
-	uint8_t buf[64];
-	size_t used;
-} fw_sha256_ni;
-bool fw_sha256_ni_available(void);
-void fw_sha256_ni_init(fw_sha256_ni *c);
-void fw_sha256_ni_update(fw_sha256_ni *c, const uint8_t *p, size_t n);
-void fw_sha256_ni_final(fw_sha256_ni *c, uint8_t out[32]);
 
 typedef struct fw_version {
 	unsigned part[FW_VERSION_PARTS];
@@ -145,10 +132,8 @@ pc_rc fw_cms_parse(const uint8_t *der, size_t len, fw_cms *out, pc_err *e) PC_CH
  *
  * Names are compared exactly (case matters) with the PACKAGE of the
  * signature's firmware package identifier; no two are equal. */
-#define FW_PKGS_OID_TEXT "2.25.5292707027791555232"
+#define FW_PKGS_OID_TEXT "2.25.5292707027791555232"    /* PKIX_OID_FW_PACKAGES */
 enum { FW_SIGNER_PKGS_MAX = 16 };
-extern const uint8_t fw_pkgs_oid[];     /* OID content octets (no tag, no length) */
-extern const size_t fw_pkgs_oid_len;
 
 typedef struct fw_pkgs {
 	char name[FW_SIGNER_PKGS_MAX][FW_PKG_MAX + 1];
@@ -162,6 +147,9 @@ bool fw_package_name_ok(const char *s, size_t n);
  * content): exactly the shape above, nothing after it.  PC_E_INPUT with
  * the reason. */
 pc_rc fw_pkgs_parse(const uint8_t *der, size_t len, fw_pkgs *out, pc_err *e) PC_CHECK;
+/* The same over the SEQUENCE's content (a parsed certificate's
+ * fw_packages window, pkix/cert.h). */
+pc_rc fw_pkgs_read(pc_reader seq, fw_pkgs *out, pc_err *e) PC_CHECK;
 /* Append the whole Extension (SEQUENCE { oid, extnValue }, not critical)
  * for these names to out.  PC_E_USAGE for a bad, repeated or missing name
  * or too many; PC_E_NOMEM. */
@@ -190,7 +178,7 @@ typedef struct fw_check_opts {
 
 /* What a verified signature says. */
 typedef struct fw_result {
-	char signer_serial[2 * 20 + 1];        /* hex */
+	char signer_serial[2 * 21 + 1];        /* hex (21 octets with a sign octet) */
 	char signer_cn[128];                   /* subject CN, "" if none */
 	char anchor_cn[128];
 	size_t chain_len;                      /* certificates from signer to anchor */

@@ -188,7 +188,11 @@ static void build(const struct spec *s, bool is_issuer, pc_buf *out)
 		ext_end(&d);
 	}
 	if (s->pkgs) {
-		ext_begin(&d, fw_pkgs_oid, fw_pkgs_oid_len, s->pkgs == PKGS_CRITICAL);
+		{
+			size_t ol;
+			const uint8_t *o = pkix_oid_bytes(PKIX_OID_FW_PACKAGES, &ol);
+			ext_begin(&d, o, ol, s->pkgs == PKGS_CRITICAL);
+		}
 		pc_der_begin(&d, DER_SEQUENCE);
 		pc_der_tlv(&d, s->pkgs == PKGS_MALFORMED ? DER_PRINTABLESTRING : DER_UTF8STRING,
 		    "pumps", 5);

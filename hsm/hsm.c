@@ -131,30 +131,31 @@ const char *hsm_alg_name(hsm_alg alg)
 	return "unknown";
 }
 
-/* AlgorithmIdentifier DER of the signatures each key type makes: RFC 5758
- * §3.2 (ECDSA, parameters absent), RFC 4055 §5 (sha256WithRSAEncryption,
- * NULL parameters), RFC 8410 §3 (Ed25519, parameters absent).  The one
- * table: hsm_key_sigalg() answers from it too, so a TBS built without the
- * token (import) names the algorithm the token will sign with. */
-static const uint8_t sigalg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-	0x3d, 0x04, 0x03, 0x02 };
-static const uint8_t sigalg_ecdsa_sha384[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-	0x3d, 0x04, 0x03, 0x03 };
-static const uint8_t sigalg_sha256_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-	0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
-static const uint8_t sigalg_ed25519[] = { 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 };
-
-const uint8_t *hsm_alg_sigalg(hsm_alg alg, size_t *len)
+pkix_keytype hsm_alg_keytype(hsm_alg alg)
 {
 	switch (alg) {
-	case HSM_EC_P256: *len = sizeof sigalg_ecdsa_sha256; return sigalg_ecdsa_sha256;
-	case HSM_EC_P384: *len = sizeof sigalg_ecdsa_sha384; return sigalg_ecdsa_sha384;
+	case HSM_EC_P256: return PKIX_KEY_EC_P256;
+	case HSM_EC_P384: return PKIX_KEY_EC_P384;
 	case HSM_RSA_3072:
-	case HSM_RSA_4096: *len = sizeof sigalg_sha256_rsa; return sigalg_sha256_rsa;
-	case HSM_ED25519: *len = sizeof sigalg_ed25519; return sigalg_ed25519;
+	case HSM_RSA_4096: return PKIX_KEY_RSA;
+	case HSM_ED25519: return PKIX_KEY_ED25519;
 	}
-	*len = 0;
-	return NULL;
+	return (pkix_keytype)0;
+}
+
+/* The AlgorithmIdentifier of the signatures each key type makes comes
+ * from the one algorithm table (pkix_sigalg_for_key): hsm_key_sigalg()
+ * answers from it too, so a TBS built without the token (import) names
+ * the algorithm the token will sign with. */
+const uint8_t *hsm_alg_sigalg(hsm_alg alg, size_t *len)
+{
+	const pkix_sigalg *a = pkix_sigalg_for_key(hsm_alg_keytype(alg));
+
+	if (a == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	return pkix_sigalg_der(a, len);
 }
 
 /* ---- process-wide state: module initialisation, crypto-callback ids ----

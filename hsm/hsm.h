@@ -120,8 +120,9 @@ pc_rc hsm_sign(hsm_key *k, const uint8_t *msg, size_t len, pc_buf *sig,
 pc_rc hsm_sign_many(hsm_key *k, const uint8_t *const *msgs, const size_t *lens,
     size_t n, pc_buf *sigs, pc_err *e) PC_CHECK;
 
-/* Verify a signature made as hsm_sign() makes them, against a DER SPKI,
- * entirely in software (wolfSSL/libsodium).  PC_E_SIGNATURE if it does not
+/* Verify a signature made as hsm_sign() makes them (the algorithm the
+ * table names for the key's type), against a DER SPKI, in software
+ * through the one verifier (pkix_verify).  PC_E_SIGNATURE if it does not
  * verify, PC_E_INPUT if the SPKI is unsupported. */
 pc_rc hsm_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg,
     size_t len, const uint8_t *sig, size_t sig_len, pc_err *e) PC_CHECK;

@@ -17,6 +17,7 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include "hsm.h"
+#include "pkix.h"
 
 /* PKCS#11 3.0 names that older headers lack. */
 #ifndef CKK_EC_EDWARDS
@@ -86,21 +87,19 @@ struct hsm_key {
 	 * token said; wolfSSL only passes an int back. */
 	CK_RV cb_rv;
 	const char *cb_fn;
+	/* The software check of every signature the token returns: the key
+	 * as pkix reads it and the algorithm it signs with (pkix/verify.h). */
+	pkix_pubkey pub_key;
+	pkix_verifier *verifier;
+	const pkix_sigalg *sigalg;
 };
 
-/* OID contents (no tag, no length); use with HSM_OID(). */
-#define HSM_OID_EC_PUBKEY  "\x2a\x86\x48\xce\x3d\x02\x01"       /* 1.2.840.10045.2.1 */
-#define HSM_OID_P256       "\x2a\x86\x48\xce\x3d\x03\x01\x07"   /* 1.2.840.10045.3.1.7 */
-#define HSM_OID_P384       "\x2b\x81\x04\x00\x22"                 /* 1.3.132.0.34 */
-#define HSM_OID_RSA        "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01" /* 1.2.840.113549.1.1.1 */
-#define HSM_OID_SHA256_RSA "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b" /* 1.2.840.113549.1.1.11 */
-#define HSM_OID_ECDSA_SHA256 "\x2a\x86\x48\xce\x3d\x04\x03\x02" /* 1.2.840.10045.4.3.2 */
-#define HSM_OID_ECDSA_SHA384 "\x2a\x86\x48\xce\x3d\x04\x03\x03" /* 1.2.840.10045.4.3.3 */
-#define HSM_OID_ED25519    "\x2b\x65\x70"                         /* 1.3.101.112 */
-#define HSM_OID(o) (const uint8_t *)(o), (sizeof(o) - 1)
+/* The pkix key type of an hsm_alg. */
+pkix_keytype hsm_alg_keytype(hsm_alg alg);
+/* Make k->verifier once its SPKI is built (key.c). */
+pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 
-/* Does reader content c hold exactly this OID content? */
-bool hsm_oid_eq(const pc_reader *c, const uint8_t *oid, size_t len);
+
 
 /* hsm.c */
 /* PC_E_USAGE for unknown attributes or a PIN in the URI. */

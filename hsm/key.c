@@ -26,11 +26,6 @@ bool hsm_alg_is_rsa(hsm_alg alg)
 	return alg == HSM_RSA_3072 || alg == HSM_RSA_4096;
 }
 
-bool hsm_oid_eq(const pc_reader *c, const uint8_t *oid, size_t len)
-{
-	return pc_reader_ok(c) && pc_reader_left(c) == len &&
-	    memcmp(c->p + c->off, oid, len) == 0;
-}
 
 /* CKA_EC_PARAMS values: DER of the namedCurve OID (RFC 5480 §2.1.1);
  * PKCS#11 3.0 also allows the PrintableString "edwards25519". */
@@ -159,6 +154,14 @@ static pc_rc build_uri(hsm_key *k, pc_err *e)
 	return PC_OK;
 }
 
+static void spki_oid(pc_der *d, pkix_oid id)
+{
+	size_t ol;
+	const uint8_t *o = pkix_oid_bytes(id, &ol);
+
+	pc_der_oid(d, o, ol);
+}
+
 /* SubjectPublicKeyInfo, RFC 5280 §4.1.2.7: EC per RFC 5480 §2 (namedCurve),
  * RSA per RFC 3279 §2.3.1 (NULL parameters, RSAPublicKey in the BIT
  * STRING), Ed25519 per RFC 8410 §4 (no parameters). */
@@ -174,17 +177,17 @@ static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
 	switch (k->alg) {
 	case HSM_EC_P256:
 	case HSM_EC_P384:
-		pc_der_oid(&d, HSM_OID(HSM_OID_EC_PUBKEY));
+		spki_oid(&d, PKIX_OID_EC_PUBKEY);
 		if (k->alg == HSM_EC_P256)
-			pc_der_oid(&d, HSM_OID(HSM_OID_P256));
+			spki_oid(&d, PKIX_OID_P256);
 		else
-			pc_der_oid(&d, HSM_OID(HSM_OID_P384));
+			spki_oid(&d, PKIX_OID_P384);
 		pc_der_end(&d);
 		pc_der_bits(&d, a, alen, 0);
 		break;
 	case HSM_RSA_3072:
 	case HSM_RSA_4096:
-		pc_der_oid(&d, HSM_OID(HSM_OID_RSA));
+		spki_oid(&d, PKIX_OID_RSA);
 		pc_der_null(&d);
 		pc_der_end(&d);
 		pc_der_begin(&d, DER_BIT_STRING);
@@ -196,7 +199,7 @@ static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
 		pc_der_end(&d);
 		break;
 	case HSM_ED25519:
-		pc_der_oid(&d, HSM_OID(HSM_OID_ED25519));
+		spki_oid(&d, PKIX_OID_ED25519);
 		pc_der_end(&d);
 		pc_der_bits(&d, a, alen, 0);
 		break;
@@ -344,6 +347,8 @@ static pc_rc load_public(hsm_key *k, pc_err *e)
 		rc = pc_fail(e, PC_E_INTERNAL, "%s: no signature algorithm for %s", k->what,
 		    hsm_alg_name(k->alg));
 	if (rc == PC_OK)
+		rc = hsm_key_verifier(k, e);
+	if (rc == PC_OK)
 		rc = build_uri(k, e);
 	return rc;
 }
@@ -419,6 +424,7 @@ void hsm_key_free(hsm_key *k)
 		else if (hsm_alg_is_rsa(k->alg))
 			(void)wc_FreeRsaKey(&k->w.rsa);
 	}
+	pkix_verifier_free(k->verifier);
 	free(k->label);
 	free(k->uri);
 	free(k->spki);

@@ -19,53 +19,14 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
-#include <wolfssl/wolfcrypt/hash.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-#include <wolfssl/wolfcrypt/sha512.h>
 
 #include "der.h"
 
 enum {
-	HASH_MAX = WC_SHA384_DIGEST_SIZE,
+	HASH_MAX = PKIX_HASH_MAX,
 	DIGESTINFO_MAX = 19 + WC_SHA256_DIGEST_SIZE,   /* RFC 8017 §9.2 note 1 */
 	PKCS1_MIN_PAD = 8,                             /* RFC 8017 §9.2 step 3 */
-	HASH_CHUNK = 1 << 30,                          /* wolfSSL takes word32 */
-	RSA_MIN_BITS = 2048,                           /* for verifying only */
 };
-
-/* ---- hashing ---- */
-
-static int hash_msg(bool sha384, const uint8_t *msg, size_t len, uint8_t *out)
-{
-	wc_Sha256 s256;
-	wc_Sha384 s384;
-	int ret;
-
-	if (!sha384) {
-		ret = wc_InitSha256(&s256);
-		while (ret == 0 && len > 0) {
-			word32 n = len > HASH_CHUNK ? HASH_CHUNK : (word32)len;
-			ret = wc_Sha256Update(&s256, msg, n);
-			msg += n;
-			len -= n;
-		}
-		if (ret == 0)
-			ret = wc_Sha256Final(&s256, out);
-		wc_Sha256Free(&s256);
-		return ret;
-	}
-	ret = wc_InitSha384(&s384);
-	while (ret == 0 && len > 0) {
-		word32 n = len > HASH_CHUNK ? HASH_CHUNK : (word32)len;
-		ret = wc_Sha384Update(&s384, msg, n);
-		msg += n;
-		len -= n;
-	}
-	if (ret == 0)
-		ret = wc_Sha384Final(&s384, out);
-	wc_Sha384Free(&s384);
-	return ret;
-}
 
 /* ---- the crypto callback ---- */
 
@@ -228,10 +189,10 @@ static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HS
 	switch (k->alg) {
 	case HSM_EC_P256:
 	case HSM_EC_P384:
-		hlen = k->alg == HSM_EC_P384 ? WC_SHA384_DIGEST_SIZE : WC_SHA256_DIGEST_SIZE;
-		ret = hash_msg(k->alg == HSM_EC_P384, msg, len, hash);
-		if (ret != 0)
-			return pc_fail(e, PC_E_CRYPTO, "%s: hashing failed: %d", k->what, ret);
+		/* the hash of the algorithm the table names for this key */
+		hlen = pkix_hash_len(k->sigalg->hash);
+		PC_TRY(pkix_hash_once(k->sigalg->hash, msg != NULL ? msg : (const uint8_t *)"", len,
+		    hash, e));
 		wl = (size_t)HSM_SIG_MAX;
 		ret = wc_ecc_sign_hash(hash, (word32)hlen, out, &wl, &h->rng, &k->w.ecc);
 		if (ret != 0)
@@ -240,9 +201,8 @@ static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HS
 		break;
 	case HSM_RSA_3072:
 	case HSM_RSA_4096:
-		ret = hash_msg(false, msg, len, hash);
-		if (ret != 0)
-			return pc_fail(e, PC_E_CRYPTO, "%s: hashing failed: %d", k->what, ret);
+		PC_TRY(pkix_hash_once(PKIX_SHA256, msg != NULL ? msg : (const uint8_t *)"", len, hash,
+		    e));
 		wl = wc_EncodeSignature(di, hash, WC_SHA256_DIGEST_SIZE, wc_HashGetOID(WC_HASH_TYPE_SHA256));
 		if (wl == 0 || wl > sizeof di)
 			return pc_fail(e, PC_E_CRYPTO, "%s: cannot encode DigestInfo", k->what);
@@ -270,7 +230,8 @@ static pc_rc check_sig(const hsm_key *k, const uint8_t *msg, size_t len, const u
     size_t siglen, pc_err *e)
 {
 	pc_err ve;
-	pc_rc rc = hsm_verify_spki(k->spki, k->spki_len, msg, len, sig, siglen, &ve);
+	pc_rc rc = k->verifier == NULL ? pc_fail(&ve, PC_E_INTERNAL, "no verifier") :
+	    pkix_verifier_verify(k->verifier, k->sigalg, msg, len, sig, siglen, "signature", &ve);
 
 	if (rc == PC_E_SIGNATURE)
 		return pc_fail(e, PC_E_HSM_BADSIG,
@@ -333,9 +294,6 @@ static void *checker_run(void *arg)
 			break;
 		}
 	}
-	/* wolfSSL's FP_ECC point cache is thread-local: free it before the
-	 * thread ends, or every checker thread leaks its tables */
-	wc_ecc_fp_free();
 	return NULL;
 }
 
@@ -412,177 +370,22 @@ out:
 
 /* ---- verifying in software ---- */
 
-/* A DER INTEGER's content as a positive, minimally encoded magnitude of at
- * most `max` bytes (after the optional 00 sign byte).  X.690 §8.3.2. */
-static bool read_uint(pc_reader *r, size_t max, const uint8_t **p, size_t *n)
+pc_rc hsm_key_verifier(hsm_key *k, pc_err *e)
 {
-	pc_reader c;
-	size_t len;
-	const uint8_t *v;
-
-	if (!pc_der_read(r, DER_INTEGER, &c))
-		return false;
-	len = pc_reader_left(&c);
-	v = pc_reader_take(&c, len);
-	if (v == NULL || len == 0 || (v[0] & 0x80))
-		return false;                   /* empty or negative */
-	if (len > 1 && v[0] == 0x00 && !(v[1] & 0x80))
-		return false;                   /* not minimal */
-	if (v[0] == 0x00 && len > 1) {
-		v++;
-		len--;
-	}
-	if (len > max)
-		return false;
-	*p = v;
-	*n = len;
-	return true;
-}
-
-/* Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 5480 §2.2 /
- * RFC 3279 §2.2.3), strictly DER, each no longer than the field. */
-static bool ecdsa_sig_strict(const uint8_t *sig, size_t len, size_t fl)
-{
-	pc_reader r = pc_reader_make(sig, len), s;
-	const uint8_t *p;
-	size_t n;
-
-	return pc_der_read(&r, DER_SEQUENCE, &s) && pc_reader_done(&r) &&
-	    read_uint(&s, fl, &p, &n) && read_uint(&s, fl, &p, &n) && pc_reader_done(&s);
-}
-
-static pc_rc verify_ec(bool p384, const uint8_t *pt, size_t ptlen, const uint8_t *msg,
-    size_t len, const uint8_t *sig, size_t sig_len, pc_err *e)
-{
-	uint8_t hash[HASH_MAX];
-	size_t fl = p384 ? 48 : 32;
-	ecc_key key;
-	int ret, res = 0;
-
-	if (ptlen != 1 + 2 * fl || pt[0] != 0x04)
-		return pc_fail(e, PC_E_INPUT, "public key: not an uncompressed %s point",
-		    p384 ? "P-384" : "P-256");
-	if (!ecdsa_sig_strict(sig, sig_len, fl))
-		return pc_fail(e, PC_E_SIGNATURE, "signature: not a DER ECDSA signature");
-	if (hash_msg(p384, msg, len, hash) != 0)
-		return pc_fail(e, PC_E_CRYPTO, "hashing failed");
-	if (wc_ecc_init(&key) != 0)
-		return pc_fail(e, PC_E_CRYPTO, "wc_ecc_init failed");
-	ret = wc_ecc_import_x963_ex(pt, (word32)ptlen, &key, p384 ? ECC_SECP384R1 : ECC_SECP256R1);
-	if (ret != 0) {
-		wc_ecc_free(&key);
-		return pc_fail(e, PC_E_INPUT, "public key: wolfSSL rejects the point: %s (%d)",
-		    wc_GetErrorString(ret), ret);
-	}
-	ret = wc_ecc_verify_hash(sig, (word32)sig_len, hash, p384 ? WC_SHA384_DIGEST_SIZE :
-	    WC_SHA256_DIGEST_SIZE, &res, &key);
-	wc_ecc_free(&key);
-	if (ret != 0 || res != 1)
-		return pc_fail(e, PC_E_SIGNATURE, "signature: ECDSA verification failed");
-	return PC_OK;
-}
-
-static pc_rc verify_rsa(pc_reader bits, const uint8_t *msg, size_t len,
-    const uint8_t *sig, size_t sig_len, pc_err *e)
-{
-	uint8_t hash[WC_SHA256_DIGEST_SIZE], di[DIGESTINFO_MAX], tmp[HSM_RSA_MAX_BYTES];
-	const uint8_t *n, *x;
-	size_t nl, xl;
-	pc_reader seq;
-	RsaKey key;
-	byte *dec = NULL;
-	word32 dil;
-	int ret;
-
-	/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
-	if (!pc_der_read(&bits, DER_SEQUENCE, &seq) || !pc_reader_done(&bits) ||
-	    !read_uint(&seq, HSM_RSA_MAX_BYTES, &n, &nl) || !read_uint(&seq, 8, &x, &xl) ||
-	    !pc_reader_done(&seq))
-		return pc_fail(e, PC_E_INPUT, "public key: malformed RSAPublicKey");
-	if (nl * 8 < RSA_MIN_BITS)
-		return pc_fail(e, PC_E_INPUT, "public key: RSA modulus shorter than %d bits",
-		    RSA_MIN_BITS);
-	if (sig_len != nl)
-		return pc_fail(e, PC_E_SIGNATURE, "signature: %zu bytes, the modulus has %zu",
-		    sig_len, nl);
-	if (hash_msg(false, msg, len, hash) != 0)
-		return pc_fail(e, PC_E_CRYPTO, "hashing failed");
-	dil = wc_EncodeSignature(di, hash, sizeof hash, wc_HashGetOID(WC_HASH_TYPE_SHA256));
-	if (dil == 0 || dil > sizeof di)
-		return pc_fail(e, PC_E_CRYPTO, "cannot encode DigestInfo");
-	if (wc_InitRsaKey(&key, NULL) != 0)
-		return pc_fail(e, PC_E_CRYPTO, "wc_InitRsaKey failed");
-	ret = wc_RsaPublicKeyDecodeRaw(n, (word32)nl, x, (word32)xl, &key);
-	if (ret != 0) {
-		wc_FreeRsaKey(&key);
-		return pc_fail(e, PC_E_INPUT, "public key: wolfSSL rejects it: %s (%d)",
-		    wc_GetErrorString(ret), ret);
-	}
-	memcpy(tmp, sig, sig_len);
-	ret = wc_RsaSSL_VerifyInline(tmp, (word32)sig_len, &dec, &key);
-	wc_FreeRsaKey(&key);
-	/* The whole DigestInfo must match (RFC 8017 §8.2.2 step 4): comparing
-	 * only the hash would accept forged encodings. */
-	if (ret < 0 || (word32)ret != dil || memcmp(dec, di, dil) != 0)
-		return pc_fail(e, PC_E_SIGNATURE, "signature: RSA PKCS#1 v1.5 verification failed");
-	return PC_OK;
+	k->sigalg = pkix_sigalg_for_key(hsm_alg_keytype(k->alg));
+	if (k->sigalg == NULL)
+		return pc_fail(e, PC_E_INTERNAL, "%s: no signature algorithm", k->what);
+	PC_TRY(pkix_pubkey_parse(k->spki, k->spki_len, k->what, PC_E_HSM_KEY, &k->pub_key, e));
+	return pkix_verifier_new(&k->pub_key, k->what, &k->verifier, e);
 }
 
 pc_rc hsm_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg,
     size_t len, const uint8_t *sig, size_t sig_len, pc_err *e)
 {
-	pc_reader r = pc_reader_make(spki, spki_len), s, a, oid, bits, params;
-	const uint8_t *pt;
-	uint8_t unused = 0xff;
-	size_t ptlen;
-	bool p384;
+	pkix_pubkey k;
 
 	if (spki == NULL || sig == NULL || (msg == NULL && len > 0))
 		return pc_fail(e, PC_E_USAGE, "verify: missing input");
-	/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
-	 *   subjectPublicKey BIT STRING }                 RFC 5280 §4.1 */
-	if (!pc_der_read(&r, DER_SEQUENCE, &s) || !pc_reader_done(&r) ||
-	    !pc_der_read(&s, DER_SEQUENCE, &a) || !pc_der_read(&s, DER_BIT_STRING, &bits) ||
-	    !pc_reader_done(&s) || !pc_der_read(&a, DER_OID, &oid) ||
-	    !pc_reader_u8(&bits, &unused) || unused != 0)
-		return pc_fail(e, PC_E_INPUT, "public key: malformed SubjectPublicKeyInfo");
-	ptlen = pc_reader_left(&bits);
-
-	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_EC_PUBKEY))) {
-		if (!pc_der_read(&a, DER_OID, &params) || !pc_reader_done(&a))
-			return pc_fail(e, PC_E_INPUT, "public key: EC key without a named curve");
-		if (hsm_oid_eq(&params, HSM_OID(HSM_OID_P256)))
-			p384 = false;
-		else if (hsm_oid_eq(&params, HSM_OID(HSM_OID_P384)))
-			p384 = true;
-		else
-			return pc_fail(e, PC_E_INPUT, "public key: unsupported curve");
-		pt = pc_reader_take(&bits, ptlen);
-		if (pt == NULL)
-			return pc_fail(e, PC_E_INPUT, "public key: empty");
-		return verify_ec(p384, pt, ptlen, msg, len, sig, sig_len, e);
-	}
-	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_RSA))) {
-		/* RFC 3279 §2.3.1: parameters MUST be NULL */
-		if (!pc_der_read(&a, DER_NULL, &params) || pc_reader_left(&params) != 0 ||
-		    !pc_reader_done(&a))
-			return pc_fail(e, PC_E_INPUT, "public key: RSA parameters are not NULL");
-		return verify_rsa(bits, msg, len, sig, sig_len, e);
-	}
-	if (hsm_oid_eq(&oid, HSM_OID(HSM_OID_ED25519))) {
-		/* RFC 8410 §3: parameters MUST be absent */
-		if (!pc_reader_done(&a) || ptlen != crypto_sign_PUBLICKEYBYTES)
-			return pc_fail(e, PC_E_INPUT, "public key: malformed Ed25519 key");
-		if (sig_len != crypto_sign_BYTES)
-			return pc_fail(e, PC_E_SIGNATURE, "signature: %zu bytes, Ed25519 has %d",
-			    sig_len, crypto_sign_BYTES);
-		if (sodium_init() < 0)
-			return pc_fail(e, PC_E_INTERNAL, "libsodium failed to initialise");
-		pt = pc_reader_take(&bits, ptlen);
-		if (crypto_sign_verify_detached(sig, msg != NULL ? msg : (const uint8_t *)"",
-		    len, pt) != 0)
-			return pc_fail(e, PC_E_SIGNATURE, "signature: Ed25519 verification failed");
-		return PC_OK;
-	}
-	return pc_fail(e, PC_E_INPUT, "public key: unsupported algorithm");
+	PC_TRY(pkix_pubkey_parse(spki, spki_len, "public key", PC_E_INPUT, &k, e));
+	return pkix_verify(&k, pkix_sigalg_for_key(k.type), msg, len, sig, sig_len, "signature", e);
 }

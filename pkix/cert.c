@@ -178,12 +178,11 @@ static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, co
 		if (!pc_der_read(&v, DER_SEQUENCE, &s) || !pc_reader_done(&v) ||
 		    !read_bool_true(&s, &c->is_ca, &present))
 			return ext_fail(e, what, "basicConstraints");
-		pl = s;
+		(void)pl;
 		pp = pc_reader_peek(&s) == DER_INTEGER;
 		if (pp && (!pc_der_read_uint(&s, 1, &p, &n) || p[0] > 127))
 			return ext_fail(e, what, "basicConstraints");
-		(void)pl;
-		if (!pc_reader_done(&s) || (pp && !c->is_ca))
+		if (!pc_reader_done(&s))
 			return ext_fail(e, what, "basicConstraints");
 		c->path_len = pp ? p[0] : -1;
 		c->flags |= PKIX_CERT_F_BC | (critical ? PKIX_CERT_F_BC_CRITICAL : 0);
@@ -203,6 +202,7 @@ static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, co
 			    pc_reader_left(&o) == 0)
 				return ext_fail(e, what, "extKeyUsage");
 			c->eku[c->neku] = pkix_oid_lookup(o);
+			c->eku_raw[c->neku] = o;
 			if (c->eku[c->neku] == PKIX_OID_KP_ANY)
 				c->flags |= PKIX_CERT_F_EKU_ANY;
 			c->neku++;
@@ -277,11 +277,9 @@ static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, co
 		 * read whole by the firmware verifier (fw_pkgs_parse) */
 		if (!pc_der_read(&v, DER_SEQUENCE, &c->fw_packages) || !pc_reader_done(&v))
 			return ext_fail(e, what, "firmware-package");
-		c->flags |= PKIX_CERT_F_FW_PACKAGES;
+		c->flags |= PKIX_CERT_F_FW_PACKAGES | (critical ? PKIX_CERT_F_FW_PACKAGES_CRITICAL : 0);
 		return PC_OK;
 	default:
-		if (critical)
-			c->flags |= PKIX_CERT_F_UNKNOWN_CRITICAL;
 		return PC_OK;
 	}
 }
@@ -305,14 +303,24 @@ static pc_rc parse_exts(pkix_cert *c, pc_reader exts, const char *what, pc_err *
 			return pc_fail(e, PC_E_INPUT, "%s: malformed extension", what);
 		id = pkix_oid_lookup(oid);
 		/* §4.2: a certificate MUST NOT include more than one instance of
-		 * a particular extension (unknown ones compared by bytes) */
-		if (id != PKIX_OID_NONE) {
-			for (i = 0; i < c->nexts; i++)
-				if (c->ext_oids[i] == id)
-					return pc_fail(e, PC_E_INPUT, "%s: extension %s appears twice", what,
-					    pkix_oid_name(id));
+		 * a particular extension (compared as OID bytes): recorded */
+		for (i = 0; i < c->nexts; i++)
+			if (pc_reader_left(&c->ext_raw[i]) == pc_reader_left(&oid) &&
+			    memcmp(c->ext_raw[i].p + c->ext_raw[i].off, oid.p + oid.off,
+			    pc_reader_left(&oid)) == 0 && !(c->flags & PKIX_CERT_F_DUPLICATE_EXT)) {
+				c->flags |= PKIX_CERT_F_DUPLICATE_EXT;
+				c->duplicate = oid;
+			}
+		if (id == PKIX_OID_NONE && critical && !(c->flags & PKIX_CERT_F_UNKNOWN_CRITICAL)) {
+			c->flags |= PKIX_CERT_F_UNKNOWN_CRITICAL;
+			c->unknown_critical = oid;
 		}
+		c->ext_raw[c->nexts] = oid;
 		c->ext_oids[c->nexts++] = id;
+		if (c->flags & PKIX_CERT_F_DUPLICATE_EXT && pc_reader_left(&c->duplicate) ==
+		    pc_reader_left(&oid) && memcmp(c->duplicate.p + c->duplicate.off, oid.p + oid.off,
+		    pc_reader_left(&oid)) == 0)
+			continue;          /* the first instance decides */
 		PC_TRY(parse_ext(c, id, critical, v, what, e));
 	}
 	return PC_OK;
@@ -392,7 +400,8 @@ static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
 	if (!present)
 		return PC_OK;
 	if (c->version != 3)
-		return pc_fail(e, PC_E_INPUT, "%s: extensions in a v1 certificate", what);
+		return pc_fail(e, PC_E_INPUT, "%s: version v1 is not v3, and only v3 may carry "
+		    "extensions (RFC 5280 §4.1.2.1)", what);
 	if (!pc_der_read(&tmp, DER_SEQUENCE, &v) || !pc_reader_done(&tmp))
 		return pc_fail(e, PC_E_INPUT, "%s: malformed extensions", what);
 	return parse_exts(c, v, what, e);
@@ -406,6 +415,8 @@ static void cert_init(pkix_cert *c)
 	c->nc_permit = pc_reader_make(NULL, 0);
 	c->nc_exclude = pc_reader_make(NULL, 0);
 	c->fw_packages = pc_reader_make(NULL, 0);
+	c->unknown_critical = pc_reader_make(NULL, 0);
+	c->duplicate = pc_reader_make(NULL, 0);
 }
 
 pc_rc pkix_tbs_parse(const uint8_t *der, size_t len, const char *what, pkix_cert *c, pc_err *e)
@@ -416,7 +427,7 @@ pc_rc pkix_tbs_parse(const uint8_t *der, size_t len, const char *what, pkix_cert
 	if (len > PKIX_CERT_MAX)
 		return pc_fail(e, PC_E_LIMIT, "%s: %zu bytes, more than %d", what, len, PKIX_CERT_MAX);
 	if (!read_whole(&r, DER_SEQUENCE, &t, &c->tbs, &c->tbs_len) || !pc_reader_done(&r))
-		return pc_fail(e, PC_E_INPUT, "%s: not a DER TBSCertificate", what);
+		return pc_fail(e, PC_E_INPUT, "%s: not one DER SEQUENCE (a TBSCertificate)", what);
 	return tbs_fields(c, t, what, e);
 }
 

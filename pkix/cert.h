@@ -7,9 +7,12 @@
  * its place, definite minimal lengths, nothing after the end; the outer and
  * inner signature algorithms must be equal (§4.1.1.2); v1 or v3 (v2 is a
  * relic that carries only unique identifiers, which we refuse); extensions
- * only in v3, none twice (§4.2), each understood one decoded, and
- * PKIX_CERT_F_UNKNOWN_CRITICAL set when a critical one is not understood
- * (the chain validator refuses such a certificate, §6.1.4 (o) / §4.2).
+ * only in v3, each understood one decoded.  Two faults are recorded, not
+ * refused, so that the pre-issuance check can list them with the others:
+ * a critical extension that is not understood (PKIX_CERT_F_UNKNOWN_CRITICAL)
+ * and an extension that appears twice (PKIX_CERT_F_DUPLICATE_EXT); the
+ * chain validator refuses both (§6.1.4 (o), §4.2).  Likewise a
+ * pathLenConstraint without cA is read, not refused: users judge it.
  *
  * Understood extensions: basicConstraints, keyUsage, extKeyUsage,
  * subjectAltName, nameConstraints, subjectKeyIdentifier,
@@ -82,6 +85,8 @@ enum {
 	PKIX_CERT_F_UNKNOWN_CRITICAL = 1 << 10, /* a critical extension we do not understand */
 	PKIX_CERT_F_FW_PACKAGES = 1 << 11,      /* plantca firmware-package extension */
 	PKIX_CERT_F_EKU_ANY = 1 << 12,          /* anyExtendedKeyUsage listed */
+	PKIX_CERT_F_DUPLICATE_EXT = 1 << 13,    /* an extension appears twice (§4.2) */
+	PKIX_CERT_F_FW_PACKAGES_CRITICAL = 1 << 14,
 };
 
 typedef struct pkix_cert {
@@ -103,6 +108,7 @@ typedef struct pkix_cert {
 	int path_len;                           /* -1: absent */
 	unsigned ku;                            /* PKIX_KU_* */
 	pkix_oid eku[PKIX_EKU_MAX];             /* known purposes; PKIX_OID_NONE for others */
+	pc_reader eku_raw[PKIX_EKU_MAX];        /* each purpose's OID content */
 	size_t neku;
 	pc_reader san;                          /* GeneralNames content (pkix_gn_next) */
 	pc_reader nc_permit, nc_exclude;        /* GeneralSubtrees contents, empty if absent */
@@ -111,6 +117,9 @@ typedef struct pkix_cert {
 	pc_reader fw_packages;                  /* SEQUENCE OF UTF8String content */
 	size_t nexts;
 	pkix_oid ext_oids[PKIX_EXT_MAX];        /* for the pre-issuance check */
+	pc_reader ext_raw[PKIX_EXT_MAX];        /* each extension's OID content */
+	pc_reader unknown_critical;             /* OID content of the first one, if any */
+	pc_reader duplicate;                    /* OID content of the first repeated one */
 } pkix_cert;
 
 /* Parse a DER certificate.  `what` names it in messages.  PC_E_INPUT with

@@ -185,6 +185,9 @@ pc_rc pkix_chain_verify(const pkix_cert *target, const pkix_chain_opts *o, pkix_
 		if (c->flags & PKIX_CERT_F_UNKNOWN_CRITICAL)
 			return pc_fail(e, PC_E_SIGNATURE, "%s %s has a critical extension that is not "
 			    "understood (RFC 5280 §4.2)", r, label);
+		if (c->flags & PKIX_CERT_F_DUPLICATE_EXT)
+			return pc_fail(e, PC_E_SIGNATURE, "%s %s has an extension twice (RFC 5280 §4.2)", r,
+			    label);
 		/* the name constraints of every CA above it; a self-issued
 		 * intermediate is exempt (§6.1.4 (b)) */
 		if (i == 0 || !pkix_cert_self_issued(c))

@@ -141,20 +141,31 @@ void pkix_gn_view_text(const pkix_gn_view *g, pc_buf *out)
 struct nc_msg {
 	pc_buf b;
 	size_t n;
+	const char *cn_text;     /* the message for a CN outside the DNS constraints */
 };
 
-static void violation(struct nc_msg *m, const pkix_gn_view *g, const char *why)
+/* One violation: "SAN dns:x is outside the issuer's permitted name
+ * constraints" (`kind` "SAN", "subject", ...; NULL: the CN case, which
+ * says it all in `why`). */
+static void violation(struct nc_msg *m, const char *kind, const pkix_gn_view *g,
+    const char *why)
 {
 	if (m->n++ >= NC_MSG_NAMES_MAX)
 		return;
 	if (m->b.len)
 		pc_buf_str(&m->b, "; ");
+	if (kind == NULL) {
+		pc_buf_str(&m->b, why);
+		return;
+	}
+	pc_buf_printf(&m->b, "%s ", kind);
 	pkix_gn_view_text(g, &m->b);
 	pc_buf_printf(&m->b, " %s", why);
 }
 
 /* One name against the CA's subtrees of its type. */
-static void check_name(const pkix_cert *ca, const pkix_gn_view *g, struct nc_msg *m)
+static void check_name(const pkix_cert *ca, const char *kind, const pkix_gn_view *g,
+    struct nc_msg *m)
 {
 	pc_reader p = ca->nc_permit, x = ca->nc_exclude, st;
 	pkix_gn_view c;
@@ -170,15 +181,17 @@ static void check_name(const pkix_cert *ca, const pkix_gn_view *g, struct nc_msg
 	if (constrained && !ok) {
 		if (g->type == PKIX_GN_URI && !uri_host(g->val, g->len, &(const uint8_t *){ NULL },
 		    &(size_t){ 0 }))
-			violation(m, g, "has no host, so it cannot satisfy the URI name constraints "
-			    "(RFC 5280 §4.2.1.10)");
+			violation(m, kind, g, "has no host, so it cannot satisfy the issuer's URI name "
+			    "constraints (RFC 5280 §4.2.1.10)");
+		else if (kind == NULL)
+			violation(m, NULL, g, m->cn_text);
 		else
-			violation(m, g, "is outside the permitted name constraints");
+			violation(m, kind, g, "is outside the issuer's permitted name constraints");
 	}
 	while (pc_reader_left(&x) > 0 && pc_der_read(&x, DER_SEQUENCE, &st) &&
 	    pkix_gn_read(&st, true, &c))
 		if (c.type == g->type && pkix_nc_match(g, &c))
-			violation(m, g, "is in the excluded name constraints");
+			violation(m, kind ? kind : "CN as", g, "is in the issuer's excluded name constraints");
 }
 
 /* Does the CA constrain names of this type at all (permitted or excluded)? */
@@ -199,7 +212,7 @@ static bool constrains(const pkix_cert *ca, pkix_gn_type t)
 pc_rc pkix_nc_check(const pkix_cert *ca, const pkix_cert *subj, unsigned flags,
     const char *what, pc_rc code, pc_err *e)
 {
-	struct nc_msg m = { PC_BUF_INIT, 0 };
+	struct nc_msg m = { PC_BUF_INIT, 0, NULL };
 	pc_reader sans = subj->san;
 	pkix_gn_view g;
 	bool dns_san = false;
@@ -213,10 +226,11 @@ pc_rc pkix_nc_check(const pkix_cert *ca, const pkix_cert *subj, unsigned flags,
 		if (g.type != PKIX_GN_DNS && g.type != PKIX_GN_EMAIL && g.type != PKIX_GN_URI &&
 		    g.type != PKIX_GN_IP && g.type != PKIX_GN_DIR) {
 			if (constrains(ca, g.type))
-				violation(&m, &g, "cannot be checked against the name constraints");
+				violation(&m, "SAN", &g, "cannot be checked against the issuer's name "
+				    "constraints");
 			continue;
 		}
-		check_name(ca, &g, &m);
+		check_name(ca, "SAN", &g, &m);
 	}
 	/* the subject itself is a directoryName (§4.2.1.10), and its
 	 * emailAddress attributes rfc822Names */
@@ -225,7 +239,7 @@ pc_rc pkix_nc_check(const pkix_cert *ca, const pkix_cert *subj, unsigned flags,
 		g.type = PKIX_GN_DIR;
 		g.val = subj->subject;
 		g.len = subj->subject_len;
-		check_name(ca, &g, &m);
+		check_name(ca, "subject", &g, &m);
 	}
 	{
 		const uint8_t *v;
@@ -235,24 +249,36 @@ pc_rc pkix_nc_check(const pkix_cert *ca, const pkix_cert *subj, unsigned flags,
 			g.type = PKIX_GN_EMAIL;
 			g.val = v;
 			g.len = n;
-			check_name(ca, &g, &m);
+			check_name(ca, "subject emailAddress", &g, &m);
 		}
 		if ((flags & PKIX_NC_CN_AS_DNS) && !dns_san &&
 		    pkix_name_find(subj->subject, subj->subject_len, PKIX_OID_AT_CN, &v, &n) &&
 		    constrains(ca, PKIX_GN_DNS)) {
 			memset(&g, 0, sizeof g);
+			char q[100], text[200];
 			g.type = PKIX_GN_DNS;
 			g.val = v;
 			g.len = n;
-			check_name(ca, &g, &m);
+			/* GnuTLS (as browsers once did) checks the CN of a server
+			 * certificate without a DNS SAN against dNSName constraints */
+			snprintf(text, sizeof text, "serverAuth certificate without a DNS SAN whose CN "
+			    "'%s' is outside the issuer's DNS name constraints (verifiers check the CN "
+			    "then)", pc_text_quote(q, sizeof q, v, n));
+			m.cn_text = text;
+			check_name(ca, NULL, &g, &m);
+			m.cn_text = NULL;
 		}
 	}
 	if (m.n > 0) {
 		pkix_cert_label(ca, label, sizeof label);
 		if (m.n > NC_MSG_NAMES_MAX)
 			pc_buf_printf(&m.b, "; ... (%zu in all)", m.n);
-		rc = pc_fail(e, code, "%s: name constraints of CA %s: %.*s", what, label,
-		    pc_buf_ok(&m.b) ? (int)m.b.len : 0, pc_buf_ok(&m.b) ? (const char *)m.b.p : "");
+		if (what != NULL)
+			rc = pc_fail(e, code, "%s: under the name constraints of CA %s: %.*s", what, label,
+			    pc_buf_ok(&m.b) ? (int)m.b.len : 0, pc_buf_ok(&m.b) ? (const char *)m.b.p : "");
+		else
+			rc = pc_fail(e, code, "%.*s", pc_buf_ok(&m.b) ? (int)m.b.len : 0,
+			    pc_buf_ok(&m.b) ? (const char *)m.b.p : "");
 	}
 	pc_buf_free(&m.b);
 	return rc;

@@ -33,9 +33,10 @@ enum { PKIX_NC_CN_AS_DNS = 1 };
 bool pkix_nc_match(const pkix_gn_view *name, const pkix_gn_view *c);
 
 /* Every name of `subj` against the constraints of CA `ca` (which may have
- * none: PC_OK).  On a violation `code` with "WHAT: SAN dns:x is outside the
- * permitted name constraints of CA LABEL" (names display-escaped); all
- * violations are listed, separated by "; ". */
+ * none: PC_OK).  On a violation `code` with "WHAT: under the name
+ * constraints of CA LABEL: SAN dns:x is outside the issuer's permitted name
+ * constraints" (names display-escaped; without "WHAT: under ...: " when
+ * `what` is NULL); all violations are listed, separated by "; ". */
 pc_rc pkix_nc_check(const pkix_cert *ca, const pkix_cert *subj, unsigned flags,
     const char *what, pc_rc code, pc_err *e) PC_CHECK;
 

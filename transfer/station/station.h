@@ -6,7 +6,7 @@
  * plantca-station is the plant side of plantca (README.md "The flow").  One
  * file per job:
  *
- *   main.c             the command line: usage text, options, dispatch, lock
+ *   main.c             the verb table: usage text, options, dispatch, lock
  *   init.c             verb init: a new station directory
  *   request.c          verb request: CSRs -> a signed request bundle
  *   accept.c           verb accept: a response bundle checked, then installed

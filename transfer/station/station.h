@@ -121,6 +121,14 @@ typedef struct st_conf {
 	char last_bundle[TR_NAME_MAX + 1];   /* informational, "" if none */
 } st_conf;
 
+/* Parse station.conf from p[0..len) (untrusted: the file lives on a plant
+ * PC).  Lines "key: value" (segment, next-request-sequence,
+ * last-response-sequence, last-response-bundle), each key once, the first
+ * three required; '#' comments and empty lines.  A refusal is PC_E_INPUT
+ * (PC_E_LIMIT over ST_CONF_MAX) with "PATH:LINE: WHY". */
+pc_rc st_conf_parse(const uint8_t *p, size_t len, const char *path, st_conf *c, pc_err *e) PC_CHECK;
+/* st_conf_parse of the file at path. */
+pc_rc st_conf_read(const char *path, st_conf *c, pc_err *e) PC_CHECK;
 /* DIR/station.conf; PC_E_NOTFOUND when DIR is not a station directory. */
 pc_rc st_conf_load(const char *dir, st_conf *c, pc_err *e) PC_CHECK;
 /* The text st_conf_parse reads back to *c; check pc_buf_ok(b). */

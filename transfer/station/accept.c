@@ -1,0 +1,355 @@
+/*
+ * accept.c - verb accept: a response bundle signed by the CA transfer key,
+ * checked in full, then installed into PKI_DIR (layout.c) and recorded in
+ * station.conf.
+ *
+ * Trust: a response bundle is untrusted until tr_bundle_read() verified its
+ * signature over the bytes it then parses.  Even signed, certificates and
+ * CRLs are parsed with bounds and cross-checked before the first byte is
+ * written: each certificate's serial against its member name; every CA
+ * certificate (chain.pem, trust.pem, trust.p7b), device certificate and CRL
+ * signature-verified up to the station's own root (verify.c); trust.p7b
+ * parsed strictly (transfer.h tr_p7b_parse) and holding exactly trust.pem's
+ * certificates; the certificates of firmware-*.p7s checked by the firmware
+ * verifier against the same root.  Nothing is written that was not parsed
+ * and checked, and a device certificate file is replaced only by a
+ * certificate of the same identity (st_layout_check_replacements).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fwverify.h"
+#include "json.h"
+#include "station.h"
+
+typedef struct accept_state {
+	st_pki pki;
+	const tr_member *chain_m, *trust_m, *p7_m;
+	const tr_member **fw;          /* firmware-*.p7s members, nfw of them */
+	char (*fw_names)[TR_NAME_MAX + 1];
+	size_t nfw;
+} accept_state;
+
+static void accept_free(accept_state *a)
+{
+	st_pki_free(&a->pki);
+	free(a->fw);
+	free(a->fw_names);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---------------------------------------------------------- member names */
+
+static bool serial_member(const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != ST_SERIAL_HEX + 4 || !st_has_suffix(name, ".crt"))
+		return false;
+	for (i = 0; i < ST_SERIAL_HEX; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* NAME.crl with NAME a CA name ([A-Za-z0-9][A-Za-z0-9._-]{0,63}); the
+ * validated stem is copied out. */
+static bool crl_member(const char *name, char stem[ST_FILE_STEM_MAX + 1])
+{
+	size_t n = strlen(name), i;
+
+	if (!st_has_suffix(name, ".crl") || n - 4 == 0 || n - 4 > ST_FILE_STEM_MAX ||
+	    !st_is_alnum(name[0]))
+		return false;
+	for (i = 0; i < n - 4; i++)
+		if (!st_is_alnum(name[i]) && name[i] != '-' && name[i] != '_' && name[i] != '.')
+			return false;
+	memcpy(stem, name, n - 4);
+	stem[n - 4] = '\0';
+	return true;
+}
+
+/* firmware-NAME.p7s; the validated name is copied out. */
+static bool firmware_member(const char *name, char out[TR_NAME_MAX + 1])
+{
+	if (strncmp(name, "firmware-", 9) != 0 || !st_has_suffix(name, ".p7s") ||
+	    strlen(name) <= 13 || !tr_member_name_ok(name))
+		return false;
+	snprintf(out, TR_NAME_MAX + 1, "%s", name);
+	return true;
+}
+
+/* Every member parsed into a->pki by its kind; anything else refused. */
+PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const char *bundle,
+    pc_err *e)
+{
+	st_pki *k = &a->pki;
+	char what[PATH_MAX];
+	size_t i;
+
+	k->chain.what = "chain.pem";
+	k->trust.what = "trust.pem";
+	k->p7.what = "trust.p7b";
+	k->crls = calloc(b->nmembers ? b->nmembers : 1, sizeof *k->crls);
+	a->fw = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw);
+	a->fw_names = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw_names);
+	if (k->crls == NULL || a->fw == NULL || a->fw_names == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; i < b->nmembers; i++) {
+		const tr_member *m = &b->members[i];
+		char stem[ST_FILE_STEM_MAX + 1];
+
+		snprintf(what, sizeof what, "%s: member %s", bundle, m->name);
+		if (serial_member(m->name)) {
+			st_cert c;
+			PC_TRY(st_cert_load(m->data, m->len, what, &c, e));
+			if (strcmp(c.serial, "") == 0 || strncmp(c.serial, m->name, ST_SERIAL_HEX) != 0 ||
+			    strlen(c.serial) != ST_SERIAL_HEX) {
+				pc_fail(e, PC_E_BUNDLE, "%s: certificate serial %s does not match the "
+				    "member name", what, c.serial);
+				st_cert_free(&c);
+				return e->rc;
+			}
+			PC_TRY(st_certs_push(&k->devices, &c, e));
+		} else if (strcmp(m->name, "chain.pem") == 0 || strcmp(m->name, "trust.pem") == 0) {
+			st_certs *s = m->name[0] == 'c' ? &k->chain : &k->trust;
+			if (st_certs_add_pem(s, m->data, m->len, e) != PC_OK)
+				return pc_wrap(e, "%s", what);
+			if (m->name[0] == 'c')
+				a->chain_m = m;
+			else
+				a->trust_m = m;
+		} else if (strcmp(m->name, "trust.p7b") == 0) {
+			/* parsed strictly, then its certificates go where chain.pem's
+			 * and trust.pem's go: into the CA set that st_pki_verify
+			 * checks against the station's root */
+			tr_p7b p7;
+			size_t j;
+			if (tr_p7b_parse(m->data, m->len, what, &p7, e) != PC_OK)
+				return e->rc;
+			for (j = 0; j < p7.ncerts; j++)
+				if (st_certs_add_der(&k->p7, p7.cert[j], p7.cert_len[j], e) != PC_OK)
+					return pc_wrap(e, "%s", what);
+			a->p7_m = m;
+			k->have_p7b = true;
+		} else if (crl_member(m->name, stem)) {
+			st_crl *c = &k->crls[k->ncrls];
+			PC_TRY(st_crl_parse(m->data, m->len, what, c, e));
+			k->ncrls++;
+			snprintf(c->stem, sizeof c->stem, "%s", stem);
+			snprintf(c->member, sizeof c->member, "%s", m->name);
+		} else if (firmware_member(m->name, a->fw_names[a->nfw])) {
+			if (m->len == 0)
+				return pc_fail(e, PC_E_BUNDLE, "%s: empty", what);
+			a->fw[a->nfw++] = m;
+		} else {
+			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
+			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s)",
+			    what);
+		}
+	}
+	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw == 0 && a->p7_m == NULL)
+		return pc_fail(e, PC_E_BUNDLE, "%s: response carries nothing to install", bundle);
+	if (a->p7_m != NULL && a->trust_m == NULL)
+		return pc_fail(e, PC_E_BUNDLE, "%s: member trust.p7b without trust.pem (trust.p7b is "
+		    "trust.pem in PKCS#7 form, accepted only next to it)", bundle);
+	return PC_OK;
+}
+
+/* trust.p7b and trust.pem are one trust list in two encodings: PEM for
+ * the stacks that read PEM bundles, PKCS#7 for those that import a .p7b
+ * (many OPC UA stacks, Windows-based HMIs).  Each certificate of both was
+ * checked on its own above; if the two still differed, two applications of
+ * one plant would trust different CAs depending on the format they read,
+ * and whoever audits trust.pem would not see what the others trust. */
+PC_CHECK static pc_rc accept_p7b_matches(const accept_state *a, const char *bundle, pc_err *e)
+{
+	const st_certs *side[2] = { &a->pki.p7, &a->pki.trust };
+	size_t k, i;
+
+	if (a->p7_m == NULL)
+		return PC_OK;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < side[k]->n; i++)
+			if (st_certs_find_der(side[1 - k], &side[k]->v[i]) == NULL)
+				return pc_fail(e, PC_E_BUNDLE, "%s: trust.p7b and trust.pem are not the same "
+				    "certificates ('%s' is only in %s): they are one trust list in two "
+				    "formats", bundle, side[k]->v[i].cn, side[k]->what);
+	return PC_OK;
+}
+
+/* firmware-*.p7s: the signer's certificates are written to PKI_DIR like any
+ * other, so they are checked now with the firmware verifier's whole logic
+ * (transfer/fwverify.h: strict CMS shape, signature over the signed
+ * attributes, chain to the station's root, CA flags and path length,
+ * codeSigning, dates, revocation in this bundle's CRLs).  The image does
+ * not travel in the bundle: the digest given is the signature's own
+ * messageDigest, and verify-firmware compares it with the image later. */
+PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle, pc_err *e)
+{
+	const st_pki *k = &a->pki;
+	fw_blob anchor, *crls;
+	fw_check_opts o;
+	fw_result res;
+	fw_cms cms;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	if (a->nfw == 0)
+		return PC_OK;
+	crls = calloc(k->ncrls ? k->ncrls : 1, sizeof *crls);
+	if (crls == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; i < k->ncrls; i++) {
+		crls[i].der = k->crls[i].der;
+		crls[i].len = k->crls[i].len;
+		crls[i].name = k->crls[i].member;
+	}
+	anchor.der = k->root.der;
+	anchor.len = k->root.len;
+	anchor.name = "DIR/root.pem";
+	memset(&o, 0, sizeof o);
+	o.trust = &anchor;
+	o.ntrust = 1;
+	o.crls = crls;
+	o.ncrls = k->ncrls;
+	for (i = 0; i < a->nfw && rc == PC_OK; i++) {
+		const tr_member *m = a->fw[i];
+		if ((rc = fw_cms_parse(m->data, m->len, &cms, e)) == PC_OK)
+			rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, e);
+		if (rc != PC_OK)
+			pc_wrap(e, "%s: member %s", bundle, a->fw_names[i]);
+	}
+	free(crls);
+	return rc;
+}
+
+PC_CHECK static pc_rc out_copy(st_outs *outs, const char *rel, const tr_member *m, pc_err *e)
+{
+	pc_buf b = PC_BUF_INIT;
+
+	pc_buf_append(&b, m->data, m->len);
+	return st_outs_add(outs, rel, &b, e);
+}
+
+static void accept_report(const accept_state *a, const tr_bundle *b, const st_outs *outs,
+    const char *bundle_path, const st_conf *conf, const char *keyid, bool opcua,
+    const st_opts *o)
+{
+	const st_pki *k = &a->pki;
+	size_t i;
+
+	if (o->json) {
+		printf("{\"bundle\":");
+		json_str(stdout, bundle_path);
+		printf(",\"segment\":\"%s\",\"sequence\":%llu,\"signer\":\"%s\",\"layout\":\"%s\","
+		    "\"certificates\":%zu,\"crls\":%zu,\"in_reply_to\":[", conf->segment,
+		    (unsigned long long)b->meta.sequence, keyid, opcua ? "opcua" : "flat",
+		    k->devices.n, k->ncrls);
+		for (i = 0; i < b->meta.nreply; i++) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, b->meta.in_reply_to[i]);
+		}
+		printf("],\"written\":[");
+		for (i = 0; i < outs->n; i++) {
+			printf("%s\"", i ? "," : "");
+			json_str_body(stdout, o->out);
+			fputc('/', stdout);
+			json_str_body(stdout, outs->v[i].rel);
+			fputc('"', stdout);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("accepted %s: segment %s, sequence %llu, signed by CA transfer key %s\n",
+	    bundle_path, conf->segment, (unsigned long long)b->meta.sequence, keyid);
+	for (i = 0; i < b->meta.nreply; i++)
+		printf("  in reply to %s\n", b->meta.in_reply_to[i]);
+	for (i = 0; i < k->ncrls; i++) {
+		char when[32] = "none";
+		struct tm tm;
+		if (k->crls[i].next_update != 0 && gmtime_r(&k->crls[i].next_update, &tm) != NULL)
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		printf("  CRL %s: next update %s\n", k->crls[i].stem, when);
+	}
+	printf("%zu certificate%s, %zu CRL%s; wrote (%s layout):\n", k->devices.n,
+	    k->devices.n == 1 ? "" : "s", k->ncrls, k->ncrls == 1 ? "" : "s",
+	    opcua ? "opcua" : "flat");
+	for (i = 0; i < outs->n; i++)
+		printf("  %s/%s\n", o->out, outs->v[i].rel);
+}
+
+pc_rc st_accept(const st_args *args, pc_err *e)
+{
+	const st_opts *o = &args->o;
+	const char *dir = args->dir, *bundle_path = args->ops[0].path;
+	char path[PATH_MAX], rel[PATH_MAX], keyid[17];
+	st_conf conf;
+	tr_pubkey capub;
+	tr_bundle b;
+	accept_state a;
+	st_outs outs = { NULL, 0, 0 };
+	bool opcua, bundle_open = false;
+	size_t i;
+	pc_rc rc;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	if (o->out == NULL)
+		return pc_fail(e, PC_E_USAGE, "accept: --out PKI_DIR is required");
+	if (o->layout != NULL && strcmp(o->layout, "flat") != 0 && strcmp(o->layout, "opcua") != 0)
+		return pc_fail(e, PC_E_USAGE, "--layout '%s': expected flat or opcua", o->layout);
+	opcua = o->layout != NULL && strcmp(o->layout, "opcua") == 0;
+	PC_TRY(st_conf_load(dir, &conf, e));
+	PC_TRY(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
+	PC_TRY(st_path_join(path, dir, "root.pem", e));
+	PC_TRY(st_root_load(path, &a.pki.root, e));
+	a.pki.root.from = "DIR/root.pem";
+
+	/* the CA transfer key is the only key trusted for responses */
+	if ((rc = tr_bundle_read(bundle_path, &capub, 1, &b, e)) != PC_OK)
+		goto out;
+	bundle_open = true;
+	if ((rc = tr_bundle_check(&b, TR_RESPONSE, conf.segment, conf.last_response, time(NULL),
+	    e)) != PC_OK)
+		goto out;
+	if ((rc = accept_classify(&a, &b, bundle_path, e)) != PC_OK ||
+	    (rc = st_pki_verify(&a.pki, bundle_path, e)) != PC_OK ||
+	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
+	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
+		goto out;
+	if ((rc = st_layout_plan(&a.pki, opcua, o->der, bundle_path, &outs, e)) != PC_OK)
+		goto out;
+	for (i = 0; i < a.nfw; i++) {
+		snprintf(rel, sizeof rel, "firmware/%s", a.fw_names[i]);
+		if ((rc = out_copy(&outs, rel, a.fw[i], e)) != PC_OK)
+			goto out;
+	}
+	if ((rc = st_layout_check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
+		goto out;
+
+	/* verified: write */
+	if ((rc = st_layout_write(o->out, &outs, opcua, e)) != PC_OK) {
+		pc_wrap(e, "%s: accepting into %s stopped part-way; the bundle was not recorded "
+		    "and can be accepted again", bundle_path, o->out);
+		goto out;
+	}
+	conf.last_response = b.meta.sequence;
+	snprintf(conf.last_bundle, sizeof conf.last_bundle, "%s", b.name);
+	if ((rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the sequence was not recorded", bundle_path,
+		    o->out);
+		goto out;
+	}
+	tr_keyid_text(capub.keyid, keyid);
+	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o);
+	rc = PC_OK;
+out:
+	if (bundle_open)
+		tr_bundle_free(&b);
+	accept_free(&a);
+	st_outs_free(&outs);
+	return rc;
+}

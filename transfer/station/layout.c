@@ -1,0 +1,429 @@
+/*
+ * layout.c - what accept writes where in PKI_DIR: the flat and OPC UA
+ * layouts planned from a verified response (st_pki), the rule that a
+ * device certificate file is replaced only by the same identity, and the
+ * atomic writing of the planned files.
+ *
+ * Output file names come from fixed names, parsed serials and sanitised
+ * common names, never from a member name as given.  Certificates and CRLs
+ * are re-encoded from the DER that was checked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "der.h"
+#include "file.h"
+#include "pem.h"
+#include "station.h"
+
+/* ------------------------------------------------------------- the plan */
+
+void st_outs_free(st_outs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].data);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* Two outputs with the same name in one bundle would silently lose one:
+ * refused. */
+pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e)
+{
+	size_t i;
+
+	if (!pc_buf_ok(b)) {
+		pc_buf_free(b);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].rel, rel) == 0) {
+			pc_buf_free(b);
+			return pc_fail(e, PC_E_BUNDLE, "two outputs named %s", rel);
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		st_out *v = realloc(s->v, cap * sizeof *v);
+		if (v == NULL) {
+			pc_buf_free(b);
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	snprintf(s->v[s->n].rel, sizeof s->v[s->n].rel, "%s", rel);
+	s->v[s->n].cert = NULL;
+	s->v[s->n].len = b->len;
+	s->v[s->n].data = pc_buf_steal(b, &s->v[s->n].len);
+	if (s->v[s->n].data == NULL) {
+		/* an empty buffer steals as NULL: keep a valid pointer */
+		s->v[s->n].data = malloc(1);
+		s->v[s->n].len = 0;
+		if (s->v[s->n].data == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	s->n++;
+	return PC_OK;
+}
+
+static void put_cert(pc_buf *b, const st_cert *c, bool der)
+{
+	if (der)
+		pc_buf_append(b, c->der, c->len);
+	else
+		pc_pem_encode(b, "CERTIFICATE", c->der, c->len);
+}
+
+static void put_crl(pc_buf *b, const st_crl *c, bool der)
+{
+	if (der)
+		pc_buf_append(b, c->der, c->len);
+	else
+		pc_pem_encode(b, "X509 CRL", c->der, c->len);
+}
+
+void st_cert_stem(const st_cert *c, char out[ST_FILE_STEM_MAX + 1])
+{
+	if (!st_sanitise(c->cn, strlen(c->cn), out, ST_FILE_STEM_MAX))
+		snprintf(out, ST_FILE_STEM_MAX + 1, "%s", c->serial);
+}
+
+/* ------------------------------------------------- identity of a device */
+
+/* A device certificate file (own/certs/CN.pem, certs/SERIAL.pem) may be
+ * replaced only by a certificate for the same identity: the same set of
+ * subjectAltName entries (for OPC UA the URI entry is the ApplicationUri,
+ * OPC 10000-6 §6.2.2, and the DNS/IP entries the host it runs on).  A
+ * renewal keeps them, with a new key or not; a different device that
+ * merely shares the CN does not.  Entries compare as sets of their exact
+ * DER (order free, nothing normalised: the CA reproduces a renewal's
+ * SANs byte for byte, and anything else fails safe). */
+static bool san_has(const st_cert *c, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsan; i++)
+		if (c->san_len[i] == n && memcmp(c->san[i], p, n) == 0)
+			return true;
+	return false;
+}
+
+static bool same_identity(const st_cert *x, const st_cert *y)
+{
+	size_t i;
+
+	for (i = 0; i < x->nsan; i++)
+		if (!san_has(y, x->san[i], x->san_len[i]))
+			return false;
+	for (i = 0; i < y->nsan; i++)
+		if (!san_has(x, y->san[i], y->san_len[i]))
+			return false;
+	return true;
+}
+
+/* "uri:urn:acme:line3:srv, dns:srv.local, ip:10.3.0.5"; bytes outside
+ * printable ASCII as \xHH (they come from a certificate); cut with "..." */
+void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1])
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t i, k;
+
+	if (c->nsan == 0)
+		pc_buf_str(&b, "no subjectAltName");
+	for (i = 0; i < c->nsan; i++) {
+		pc_reader r = pc_reader_make(c->san[i], c->san_len[i]), v;
+		uint8_t tag = 0;
+		const uint8_t *p;
+		size_t n;
+
+		if (!pc_der_read_any(&r, &tag, &v, NULL, NULL))
+			continue;   /* cannot happen: st_cert_parse read it */
+		p = st_reader_at(&v);
+		n = pc_reader_left(&v);
+		pc_buf_str(&b, i ? ", " : "");
+		if (tag == (DER_CTX | 7) && n == 4) {
+			pc_buf_printf(&b, "ip:%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+			continue;
+		}
+		if (tag == (DER_CTX | 7) && n == 16) {
+			pc_buf_str(&b, "ip:");
+			for (k = 0; k < 16; k += 2)
+				pc_buf_printf(&b, "%s%x", k ? ":" : "", (unsigned)(p[k] << 8 | p[k + 1]));
+			continue;
+		}
+		switch (tag) {
+		case DER_CTX | 1: pc_buf_str(&b, "email:"); break;
+		case DER_CTX | 2: pc_buf_str(&b, "dns:"); break;
+		case DER_CTX | 6: pc_buf_str(&b, "uri:"); break;
+		case DER_CTX_CONS | 0: pc_buf_str(&b, "othername:"); break;
+		case DER_CTX_CONS | 4: pc_buf_str(&b, "dirname:"); break;
+		default: pc_buf_printf(&b, "[%u]:", (unsigned)(tag & 0x1f)); break;
+		}
+		if (tag == (DER_CTX | 1) || tag == (DER_CTX | 2) || tag == (DER_CTX | 6)) {
+			for (k = 0; k < n; k++)
+				if (p[k] > 0x20 && p[k] < 0x7f && p[k] != '\\')
+					pc_buf_byte(&b, p[k]);
+				else
+					pc_buf_printf(&b, "\\x%02x", p[k]);
+		} else {
+			pc_hex_encode(&b, p, n, 0);
+		}
+	}
+	if (!pc_buf_ok(&b)) {
+		snprintf(out, ST_SAN_TEXT_MAX + 1, "?");
+	} else if (b.len > ST_SAN_TEXT_MAX) {
+		memcpy(out, b.p, ST_SAN_TEXT_MAX - 3);
+		memcpy(out + ST_SAN_TEXT_MAX - 3, "...", 4);
+	} else {
+		memcpy(out, b.p, b.len);
+		out[b.len] = '\0';
+	}
+	pc_buf_free(&b);
+}
+
+/* Before anything is written: every device certificate file the layout
+ * would replace must hold a certificate of the same identity as the new
+ * one (same_identity).  NAME.pem and NAME.der are one name to the
+ * application configured with it (--der or not), so the file with the
+ * other suffix is held to the same rule.  A file that holds no readable
+ * certificate is not replaced either: it is not known whose it is. */
+pc_rc st_layout_check_replacements(const char *pki, const st_outs *outs, const char *bundle,
+    pc_err *e)
+{
+	char path[PATH_MAX], rel[PATH_MAX], was[ST_SAN_TEXT_MAX + 1], now[ST_SAN_TEXT_MAX + 1];
+	struct stat st;
+	size_t i, n;
+
+	for (i = 0; i < 2 * outs->n; i++) {
+		const st_cert *c = outs->v[i / 2].cert;
+		st_cert old;
+		uint8_t *buf;
+		size_t len;
+		pc_err why;
+		pc_rc rc;
+
+		if (c == NULL)
+			continue;
+		/* i even: the file itself; odd: the same name with the other suffix */
+		snprintf(rel, sizeof rel, "%s", outs->v[i / 2].rel);
+		n = strlen(rel);
+		if (i % 2 == 1) {
+			if (n < 4 || rel[n - 4] != '.')
+				continue;
+			memcpy(rel + n - 3, st_has_suffix(rel, ".pem") ? "der" : "pem", 3);
+		}
+		PC_TRY(st_path_join(path, pki, rel, e));
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+		}
+		if ((rc = pc_file_read(path, ST_OWN_FILE_MAX, &buf, &len, &why)) != PC_OK)
+			return pc_fail(e, rc, "%s (checking whose certificate it holds before "
+			    "replacing it)", why.msg);
+		rc = st_cert_load_first(buf, len, "certificate", &old, &why);
+		free(buf);
+		st_san_text(c, now);
+		if (rc != PC_OK) {
+			st_cert_free(&old);
+			return pc_fail(e, PC_E_EXISTS, "%s: holds no certificate that can be read (%s), "
+			    "so it is not known whose it is; %s would replace it with certificate %s "
+			    "(%s): refused, nothing written (move the file away if it is not needed)",
+			    path, why.msg, bundle, c->serial, now);
+		}
+		if (!same_identity(&old, c)) {
+			st_san_text(&old, was);
+			pc_fail(e, PC_E_EXISTS, "%s: holds certificate %s (%s), another identity than "
+			    "certificate %s (%s) that %s delivers under this name: a file there is "
+			    "replaced only by a renewal, with the same subjectAltName set (the "
+			    "ApplicationUri): refused, nothing written (if the device really changed "
+			    "its identity, move the old file away first)", path, old.serial, was,
+			    c->serial, now, bundle);
+			st_cert_free(&old);
+			return e->rc;
+		}
+		st_cert_free(&old);
+	}
+	return PC_OK;
+}
+
+/* ------------------------------------------------------------- layouts */
+
+PC_CHECK static pc_rc plan_flat(const st_pki *a, bool der, st_outs *outs, pc_err *e)
+{
+	char rel[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < a->devices.n; i++) {
+		pc_buf b = PC_BUF_INIT;
+		snprintf(rel, sizeof rel, "certs/%s.%s", a->devices.v[i].serial, der ? "der" : "pem");
+		put_cert(&b, &a->devices.v[i], der);
+		PC_TRY(st_outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = &a->devices.v[i];
+	}
+	/* chain.pem and trust.pem are rewritten from the parsed certificates:
+	 * no text from the bundle besides base64 of checked DER */
+	if (a->chain.n > 0) {
+		pc_buf b = PC_BUF_INIT;
+		for (i = 0; i < a->chain.n; i++)
+			put_cert(&b, &a->chain.v[i], false);
+		PC_TRY(st_outs_add(outs, "chain.pem", &b, e));
+	}
+	if (a->trust.n > 0) {
+		pc_buf b = PC_BUF_INIT;
+		for (i = 0; i < a->trust.n; i++)
+			put_cert(&b, &a->trust.v[i], false);
+		PC_TRY(st_outs_add(outs, "trust.pem", &b, e));
+	}
+	/* trust.p7b likewise: the certs-only PKCS#7 of the checked
+	 * certificates (tr_p7b_parse accepts only the canonical encoding, so
+	 * these are the bytes that came, rebuilt from what was checked) */
+	if (a->have_p7b) {
+		const uint8_t *cv[TR_P7B_CERTS_MAX];
+		size_t lv[TR_P7B_CERTS_MAX];
+		pc_buf b = PC_BUF_INIT;
+		for (i = 0; i < a->p7.n && i < TR_P7B_CERTS_MAX; i++) {
+			cv[i] = a->p7.v[i].der;
+			lv[i] = a->p7.v[i].len;
+		}
+		if (tr_p7b_build(cv, lv, i, &b, e) != PC_OK) {
+			pc_buf_free(&b);
+			return e->rc;
+		}
+		PC_TRY(st_outs_add(outs, "trust.p7b", &b, e));
+	}
+	for (i = 0; i < a->ncrls; i++) {
+		pc_buf b = PC_BUF_INIT;
+		snprintf(rel, sizeof rel, "crl/%s.crl", a->crls[i].stem);
+		put_crl(&b, &a->crls[i], der);
+		PC_TRY(st_outs_add(outs, rel, &b, e));
+	}
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc plan_opcua(const st_pki *a, bool der, const char *bundle, st_outs *outs,
+    pc_err *e)
+{
+	char rel[PATH_MAX], stem[ST_FILE_STEM_MAX + 1];
+	const char *ext = der ? "der" : "pem";
+	size_t i, k;
+
+	/* CA certificates delivered in the bundle (not the station's own copy
+	 * of the root unless the bundle carries it too) */
+	for (i = 1; i < a->cas.n; i++) {
+		const st_cert *c = &a->cas.v[i];
+		pc_buf b = PC_BUF_INIT;
+		st_cert_stem(c, stem);
+		snprintf(rel, sizeof rel, "%s/certs/%s.%s",
+		    st_pki_ca_issues_cas(a, c) ? "issuers" : "trusted", stem, ext);
+		put_cert(&b, c, der);
+		PC_TRY(st_outs_add(outs, rel, &b, e));
+	}
+	/* the station's root always: OPC UA stacks need it to build chains */
+	{
+		pc_buf b = PC_BUF_INIT;
+		st_cert_stem(&a->root, stem);
+		snprintf(rel, sizeof rel, "issuers/certs/%s.%s", stem, ext);
+		for (i = 0; i < outs->n && strcmp(outs->v[i].rel, rel) != 0; i++)
+			;
+		if (i == outs->n) {
+			put_cert(&b, &a->root, der);
+			PC_TRY(st_outs_add(outs, rel, &b, e));
+		}
+	}
+	for (i = 0; i < a->ncrls; i++) {
+		const st_cert *ca = st_pki_crl_issuer(a, &a->crls[i]);
+		pc_buf b = PC_BUF_INIT;
+		snprintf(rel, sizeof rel, "%s/crl/%s.crl",
+		    ca != NULL && st_pki_ca_issues_cas(a, ca) ? "issuers" : "trusted",
+		    a->crls[i].stem);
+		put_crl(&b, &a->crls[i], der);
+		PC_TRY(st_outs_add(outs, rel, &b, e));
+	}
+	/* own/certs/CN.pem: an OPC UA application is configured with the path
+	 * of its own certificate, so the name is stable and a renewal lands in
+	 * the same file.  One name holds one identity (same_identity): two
+	 * devices with one CN in this bundle are refused here, one against a
+	 * file already there by st_layout_check_replacements. */
+	for (i = 0; i < a->devices.n; i++) {
+		const st_cert *c = &a->devices.v[i], *p = c;
+		char cstem[ST_FILE_STEM_MAX + 1];
+		pc_buf b = PC_BUF_INIT;
+		bool named = true;
+
+		st_cert_stem(c, cstem);
+		for (k = 0; k < a->devices.n; k++) {
+			const st_cert *o = &a->devices.v[k];
+			char ostem[ST_FILE_STEM_MAX + 1];
+			if (k == i)
+				continue;
+			st_cert_stem(o, ostem);
+			if (strcmp(ostem, cstem) != 0)
+				continue;
+			if (!same_identity(o, c)) {
+				char x[ST_SAN_TEXT_MAX + 1], y[ST_SAN_TEXT_MAX + 1];
+				st_san_text(k < i ? o : c, x);
+				st_san_text(k < i ? c : o, y);
+				return pc_fail(e, PC_E_BUNDLE, "%s: certificates %s (%s) and %s (%s) would both "
+				    "be own/certs/%s.%s: two identities under one name (CN '%s'); refused, "
+				    "nothing written", bundle, (k < i ? o : c)->serial, x,
+				    (k < i ? c : o)->serial, y, cstem, ext, c->cn);
+			}
+			/* the same identity twice (a renewal exported together with
+			 * the certificate it renews): the newest takes the name, the
+			 * others are still delivered, by serial */
+			if (o->not_before > c->not_before || (o->not_before == c->not_before && k > i))
+				named = false;
+		}
+		snprintf(stem, sizeof stem, "%s", named ? cstem : c->serial);
+		snprintf(rel, sizeof rel, "own/certs/%s.%s", stem, ext);
+		put_cert(&b, c, der);
+		for (k = 0; !der && k < ST_CHAIN_DEPTH_MAX; k++) {
+			p = st_certs_find_issuer(&a->cas, p);
+			if (p == NULL || p->self_signed)
+				break;
+			put_cert(&b, p, false);
+		}
+		PC_TRY(st_outs_add(outs, rel, &b, e));
+		outs->v[outs->n - 1].cert = c;
+	}
+	return PC_OK;
+}
+
+pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, st_outs *outs,
+    pc_err *e)
+{
+	return opcua ? plan_opcua(p, der, bundle, outs, e) : plan_flat(p, der, outs, e);
+}
+
+pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *e)
+{
+	static const char *const flat_dirs[] = { "certs", "crl", NULL };
+	static const char *const opcua_dirs[] = {
+		"own", "own/certs", "trusted", "trusted/certs", "trusted/crl",
+		"issuers", "issuers/certs", "issuers/crl", NULL,
+	};
+	const char *const *dirs = opcua ? opcua_dirs : flat_dirs;
+	char path[PATH_MAX];
+	size_t i;
+
+	PC_TRY(pc_mkdir(pki, 0755, e));
+	for (i = 0; dirs[i] != NULL; i++) {
+		PC_TRY(st_path_join(path, pki, dirs[i], e));
+		PC_TRY(pc_mkdir(path, 0755, e));
+	}
+	for (i = 0; i < outs->n; i++) {
+		if (strncmp(outs->v[i].rel, "firmware/", 9) == 0) {
+			PC_TRY(st_path_join(path, pki, "firmware", e));
+			PC_TRY(pc_mkdir(path, 0755, e));
+		}
+		PC_TRY(st_path_join(path, pki, outs->v[i].rel, e));
+		PC_TRY(pc_file_write_atomic(path, outs->v[i].data, outs->v[i].len, 0644, false, e));
+	}
+	return PC_OK;
+}

@@ -1,0 +1,458 @@
+/*
+ * main.c - plantca-station's command line: one table of verbs and one of
+ * options, from which the usage text, the per-verb help, the refusal of
+ * options a verb does not take and the dispatch are all derived, so that
+ * help and behaviour cannot drift apart.  One verb per run; request and
+ * accept hold the station directory's lock.  The only place that prints an
+ * error and exits.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "file.h"
+#include "secret.h"
+#include "station.h"
+#include "text.h"
+
+/* ------------------------------------------------------------- options */
+
+enum st_opt_id {
+	O_SEGMENT, O_CA_KEY, O_TRUST, O_PASS_FILE, O_PROFILE, O_OUTPUT, O_EXPIRES,
+	O_OUT, O_LAYOUT, O_DER, O_PKI, O_CRL, O_MIN_VERSION, O_TARGET, O_JSON, O_HELP,
+	O_COUNT,
+};
+
+#define OPT(id) (1u << (id))
+#define OPT_LONG_BASE 256          /* getopt_long values of the long options */
+#define OPT_HELP_COLUMN 26         /* where option descriptions start */
+#define OPT_EVERY_VERB (OPT(O_JSON) | OPT(O_HELP))
+
+typedef struct st_option {
+	const char *name;              /* long name, without "--" */
+	const char *short_flag;        /* "-o", or NULL */
+	const char *arg;               /* metavariable; NULL: takes no argument */
+	const char *help;              /* lines separated by '\n' */
+} st_option;
+
+static const st_option options[O_COUNT] = {
+	[O_SEGMENT] = { "segment", NULL, "S", "Plant segment name: [a-z0-9][a-z0-9-]{0,62}." },
+	[O_CA_KEY] = { "ca-key", NULL, "FILE", "The CA transfer public key (minisign format)." },
+	[O_TRUST] = { "trust", NULL, "FILE",
+		"The plant root certificate (one PEM CERTIFICATE)." },
+	[O_PASS_FILE] = { "passphrase-file", NULL, "F",
+		"Station key passphrase, first line of F.  Without it\n"
+		"plantca-station prompts on the terminal with echo off\n"
+		"(twice for init).  Never taken from the command line\n"
+		"or the environment." },
+	[O_PROFILE] = { "profile", NULL, "P", "Certificate profile for the CSRs that follow." },
+	[O_OUTPUT] = { "output", "-o", "MEDIA_DIR", "Media directory for the request bundle." },
+	[O_EXPIRES] = { "expires", NULL, "DAYS",
+		"Validity of a request bundle, 1..366 (default 30)." },
+	[O_OUT] = { "out", NULL, "PKI_DIR", "PKI directory that accept writes (created if missing)." },
+	[O_LAYOUT] = { "layout", NULL, "L", "flat (default) or opcua." },
+	[O_DER] = { "der", NULL, NULL, "DER instead of PEM where a file holds one object." },
+	[O_PKI] = { "pki", NULL, "PKI_DIR", "The PKI directory accept wrote: its CRLs are checked." },
+	[O_CRL] = { "crl", NULL, "FILE", "A CRL to check the signer against (repeatable)." },
+	[O_MIN_VERSION] = { "min-version", NULL, "V",
+		"Refuse firmware older than version V (rollback)." },
+	[O_TARGET] = { "target", NULL, "OID", "A target the firmware must list (once)." },
+	[O_JSON] = { "json", NULL, NULL, "Machine-readable summary on stdout." },
+	[O_HELP] = { "help", "-h", NULL, "This text; after a verb, that verb's help." },
+};
+
+/* ---------------------------------------------------------------- verbs */
+
+typedef struct st_verb {
+	const char *name;
+	const char *synopsis;          /* after "plantca-station "; '\n': where it wraps */
+	const char *help;              /* lines separated by '\n' */
+	unsigned options;              /* OPT() bits of the options it takes */
+	size_t min_ops, max_ops;       /* operands after the verb, DIR included */
+	bool locks;                    /* holds DIR/lock (sequence numbers are used once) */
+	pc_rc (*run)(const st_args *a, pc_err *e);
+} st_verb;
+
+static const st_verb verbs[] = {
+	{ "init",
+	  "init DIR --segment S --ca-key TRANSFER.pub\n"
+	  "--trust ROOT.pem [--passphrase-file F] [--json]",
+	  "Create the station directory DIR (must not exist, or be empty; mode\n"
+	  "0700): a new Ed25519 station key pair in minisign format\n"
+	  "(DIR/station.key, encrypted with the passphrase, mode 0600;\n"
+	  "DIR/station.pub), the CA transfer public key (DIR/ca-transfer.pub)\n"
+	  "and plant root certificate (DIR/root.pem) that plantca init wrote to\n"
+	  "the CA home's public/ folder, and DIR/station.conf.  Prints the\n"
+	  "station key id and the fingerprints to compare with the ones plantca\n"
+	  "init printed.  The CA officer then enrolls DIR/station.pub with\n"
+	  "'plantca station add S station.pub --ca NAME'.",
+	  OPT(O_SEGMENT) | OPT(O_CA_KEY) | OPT(O_TRUST) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
+	  1, 1, false, st_init },
+	{ "request",
+	  "request DIR --profile P CSR... [--profile P2 CSR...]\n"
+	  "-o MEDIA_DIR [--expires DAYS] [--passphrase-file F] [--json]",
+	  "Sign the CSRs (PKCS#10, PEM or DER, at most 64 KiB each) into a\n"
+	  "request bundle MEDIA_DIR/SEGMENT-request-NNNNNN.tar (+ .minisig).\n"
+	  "Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
+	  "opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
+	  "for DAYS days (default 30, at most 366).  The sequence number in\n"
+	  "station.conf is advanced after the bundle is written; one request or\n"
+	  "accept runs at a time in DIR (DIR/lock).",
+	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
+	  2, SIZE_MAX, true, st_request },
+	{ "accept",
+	  "accept DIR BUNDLE.tar --out PKI_DIR\n"
+	  "[--layout flat|opcua] [--der] [--json]",
+	  "Verify a response bundle (BUNDLE.tar and BUNDLE.tar.minisig): signed\n"
+	  "by the CA transfer key, addressed to this segment, sequence newer than\n"
+	  "the last accepted one, not expired, every SHA-256 right; every\n"
+	  "certificate in every file (certificates, chain.pem, trust.pem,\n"
+	  "trust.p7b, the signers in firmware-*.p7s) and every CRL either the\n"
+	  "station's root (DIR/root.pem) or signed by a CA that chains to it;\n"
+	  "trust.p7b a certs-only PKCS#7 holding exactly trust.pem's\n"
+	  "certificates; firmware signatures by a codeSigning certificate, not\n"
+	  "revoked; no CRL past its nextUpdate; no device certificate file\n"
+	  "replaced by another identity (below).  Nothing is written unless all\n"
+	  "of that holds; then each file is replaced atomically.\n"
+	  "--layout flat (default):\n"
+	  "  certs/SERIAL.pem   delivered certificates, by serial\n"
+	  "  chain.pem          issuing CA(s), then the root\n"
+	  "  trust.pem          the root and the segment's issuing CAs\n"
+	  "  trust.p7b          the same as PKCS#7 certs-only (DER)\n"
+	  "  crl/NAME.crl       CRLs, NAME the CA's name ('root' for the root)\n"
+	  "--layout opcua (OPC 10000-12 certificate store):\n"
+	  "  trusted/certs/     the segment's issuing CA certificate(s)\n"
+	  "  trusted/crl/       their CRLs\n"
+	  "  issuers/certs/     the root (and any CA between)\n"
+	  "  issuers/crl/       the root's CRL\n"
+	  "  own/certs/CN.pem   each delivered certificate followed by its chain\n"
+	  "                     up to, not including, the root (CN sanitised;\n"
+	  "                     the serial when there is no usable CN)\n"
+	  "A device certificate file (own/certs/CN.pem, certs/SERIAL.pem; .der\n"
+	  "or .pem) that exists is replaced only by a renewal: a certificate with\n"
+	  "the same subjectAltName set (for OPC UA, the same ApplicationUri),\n"
+	  "with a new key or not.  Another device's certificate under the same\n"
+	  "name, in this bundle or in the file, refuses the whole response,\n"
+	  "naming both (move the old file away if the device really changed).\n"
+	  "One identity twice in a bundle: the newest (notBefore) takes CN.pem,\n"
+	  "the others are written by serial.\n"
+	  "Firmware signatures (firmware-*.p7s) go to firmware/ in both layouts.\n"
+	  "--der writes certificates and CRLs as DER (one certificate per file:\n"
+	  "own/certs then holds only the device certificate; chain.pem and\n"
+	  "trust.pem stay PEM).  PEM is the default because some OPC UA stacks\n"
+	  "misread short DER files.  One request or accept runs at a time in\n"
+	  "DIR (DIR/lock).",
+	  OPT(O_OUT) | OPT(O_LAYOUT) | OPT(O_DER) | OPT_EVERY_VERB,
+	  2, 2, true, st_accept },
+	{ "verify-firmware",
+	  "verify-firmware DIR IMAGE SIG [--pki PKI_DIR]\n"
+	  "[--crl FILE]... [--min-version V] [--target OID] [--json]",
+	  "Check a firmware signature (CMS .p7s from plantca firmware sign)\n"
+	  "against this station's root (DIR/root.pem) and the CRLs a response\n"
+	  "delivered (--pki: the PKI_DIR given to accept) or --crl files: image\n"
+	  "digest, signature, chain, codeSigning, revocation, version not below\n"
+	  "V (rollback), target listed.  Exit 0 valid, 1 refused with the reason.",
+	  OPT(O_PKI) | OPT(O_CRL) | OPT(O_MIN_VERSION) | OPT(O_TARGET) | OPT_EVERY_VERB,
+	  3, 3, false, st_verify_firmware },
+};
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+static const char help_intro[] =
+"plantca-station runs on a plant segment's station.  It builds request bundles\n"
+"of device CSRs for the offline plantca workstation and verifies and unpacks\n"
+"the response bundles (certificates, chains, trust bundles, CRLs) it sends\n"
+"back.  Bundles travel on removable media as NAME.tar + NAME.tar.minisig.\n";
+
+static const char help_exit[] =
+"Exit status: 0 done; 1 refused (bad signature, wrong passphrase, replayed,\n"
+"expired or misaddressed bundle, malformed input); 2 usage, environment or\n"
+"system error.  Messages go to stderr as \"plantca-station: WHAT: WHY\".\n";
+
+/* ------------------------------------------------------------------ help */
+
+/* text, each line after prefix; cont: the prefix of lines after the first */
+static void put_lines(FILE *f, const char *first, const char *cont, const char *text)
+{
+	const char *p = text, *prefix = first;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		fprintf(f, "%s%.*s\n", prefix, (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+		prefix = cont;
+	}
+}
+
+static void put_option(FILE *f, const st_option *o)
+{
+	static const char help_indent[OPT_HELP_COLUMN + 1] = "                          ";
+	char left[64];
+	int n;
+
+	n = snprintf(left, sizeof left, "  %s%s--%s%s%s", o->short_flag ? o->short_flag : "",
+	    o->short_flag ? ", " : "", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	if (n >= OPT_HELP_COLUMN) {
+		fprintf(f, "%s\n", left);
+		put_lines(f, help_indent, help_indent, o->help);
+		return;
+	}
+	fprintf(f, "%-*s", OPT_HELP_COLUMN, left);
+	put_lines(f, "", help_indent, o->help);
+}
+
+static void help_all(void)
+{
+	size_t i;
+
+	printf("usage: plantca-station VERB [ARGS]\n\n%s\nVerbs:\n", help_intro);
+	for (i = 0; i < NVERBS; i++) {
+		put_lines(stdout, "  ", "       ", verbs[i].synopsis);
+		put_lines(stdout, "        ", "        ", verbs[i].help);
+	}
+	printf("\nOptions:\n");
+	for (i = 0; i < O_COUNT; i++)
+		put_option(stdout, &options[i]);
+	printf("\nplantca-station VERB --help shows one verb and the options it takes.\n\n%s",
+	    help_exit);
+}
+
+static void help_verb(const st_verb *v)
+{
+	size_t i;
+
+	put_lines(stdout, "usage: plantca-station ", "       ", v->synopsis);
+	putchar('\n');
+	put_lines(stdout, "", "", v->help);
+	printf("\nOptions:\n");
+	for (i = 0; i < O_COUNT; i++)
+		if (v->options & OPT(i))
+			put_option(stdout, &options[i]);
+	printf("\n%s", help_exit);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/* Messages quote bundle members, certificate names and firmware fields:
+ * they reach the terminal only through the display escaper. */
+static int fail(const pc_err *e)
+{
+	fputs("plantca-station: ", stderr);
+	pc_text_fputs(stderr, e->msg);
+	fputc('\n', stderr);
+	return pc_rc_exit_status(e->rc);
+}
+
+/* Exit status 2 with "plantca-station: MESSAGE" and where help is found. */
+static int usage_error(const st_verb *v, const char *fmt, ...) PC_PRINTF(2, 3);
+static int usage_error(const st_verb *v, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[PC_ERR_MSG_MAX];
+
+	/* arguments are quoted: escaped like every other message */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "plantca-station: ");
+	pc_text_fputs(stderr, msg);
+	if (v != NULL)
+		fprintf(stderr, "\n(plantca-station %s --help shows its operands and options)\n",
+		    v->name);
+	else
+		fprintf(stderr, "\n(plantca-station --help shows the verbs and options)\n");
+	return 2;
+}
+
+/* The synopsis on one line, for messages. */
+static const char *synopsis_line(const st_verb *v, char *buf, size_t cap)
+{
+	size_t i;
+
+	snprintf(buf, cap, "%s", v->synopsis);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '\n')
+			buf[i] = ' ';
+	return buf;
+}
+
+/* ----------------------------------------------------------------- lock */
+
+/* The station directory's lock (pc_dir_lock), taken only in a directory
+ * that holds a station (elsewhere the verb's own message says what is
+ * wrong, and no lock file is left in a stranger's directory). */
+PC_CHECK static pc_rc station_lock(const char *dir, int *fd, pc_err *e)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	*fd = -1;
+	if (st_path_join(path, dir, "station.conf", e) != PC_OK || stat(path, &sb) != 0)
+		return PC_OK;
+	return pc_dir_lock(dir, "plantca-station", fd, e);
+}
+
+/* ----------------------------------------------------------------- main */
+
+typedef struct st_given {
+	enum st_opt_id id;
+	const char *as_typed;          /* "--layout", "-o": for the refusal */
+} st_given;
+
+static const st_verb *verb_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static char long_typed[O_COUNT][32];
+	struct option longopts[O_COUNT + 1];
+	const st_verb *v;
+	st_args a;
+	st_operand *pos;
+	st_given *given;
+	const char *profile = NULL, *expires = NULL;
+	char line[512];
+	size_t npos = 0, ngiven = 0, ntarget = 0, i;
+	pc_err e = { PC_OK, "" };
+	pc_rc rc = PC_OK;
+	bool help = false;
+	int c, li, st = 0, lock_fd = -1;
+
+	if (pc_secure_process(&e) != PC_OK)
+		return fail(&e);
+	memset(&a, 0, sizeof a);
+	memset(longopts, 0, sizeof longopts);
+	for (i = 0; i < O_COUNT; i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].arg ? required_argument : no_argument;
+		longopts[i].val = OPT_LONG_BASE + (int)i;
+		snprintf(long_typed[i], sizeof long_typed[i], "--%s", options[i].name);
+	}
+	a.o.expires_days = ST_EXPIRES_DEFAULT;
+	pos = calloc((size_t)argc + 1, sizeof *pos);
+	given = calloc((size_t)argc + 1, sizeof *given);
+	a.o.crls = calloc((size_t)argc + 1, sizeof *a.o.crls);
+	if (pos == NULL || given == NULL || a.o.crls == NULL) {
+		st = usage_error(NULL, "%s", "out of memory");
+		goto done;
+	}
+	opterr = 0;
+	/* "-": operands are returned in order (as 1), so that each CSR picks up
+	 * the --profile given before it */
+	for (;;) {
+		enum st_opt_id id;
+
+		li = -1;
+		if ((c = getopt_long(argc, argv, "-ho:", longopts, &li)) == -1)
+			break;
+		if (c == 1) {
+			pos[npos].path = optarg;
+			pos[npos].profile = profile;
+			npos++;
+			continue;
+		}
+		if (c == 'h')
+			id = O_HELP;
+		else if (c == 'o')
+			id = O_OUTPUT;
+		else if (c >= OPT_LONG_BASE && c < OPT_LONG_BASE + O_COUNT)
+			id = (enum st_opt_id)(c - OPT_LONG_BASE);
+		else {
+			st = usage_error(NULL, "unknown or incomplete option '%s'", argv[optind - 1]);
+			goto done;
+		}
+		given[ngiven].id = id;
+		given[ngiven].as_typed = li >= 0 ? long_typed[id] : options[id].short_flag;
+		ngiven++;
+		switch (id) {
+		case O_SEGMENT: a.o.segment = optarg; break;
+		case O_CA_KEY: a.o.ca_key = optarg; break;
+		case O_TRUST: a.o.trust = optarg; break;
+		case O_PASS_FILE: a.o.pass_file = optarg; break;
+		case O_PROFILE: profile = optarg; break;
+		case O_OUTPUT: a.o.media = optarg; break;
+		case O_EXPIRES: expires = optarg; break;
+		case O_OUT: a.o.out = optarg; break;
+		case O_LAYOUT: a.o.layout = optarg; break;
+		case O_DER: a.o.der = true; break;
+		case O_PKI: a.o.pki = optarg; break;
+		case O_CRL: a.o.crls[a.o.ncrls++] = optarg; break;
+		case O_MIN_VERSION: a.o.min_version = optarg; break;
+		case O_TARGET: a.o.target = optarg; ntarget++; break;
+		case O_JSON: a.o.json = true; break;
+		case O_HELP: help = true; break;
+		case O_COUNT: break;
+		}
+	}
+	if (npos == 0) {
+		if (help)
+			help_all();
+		else
+			st = usage_error(NULL, "%s", "no verb given");
+		goto done;
+	}
+	if ((v = verb_find(pos[0].path)) == NULL) {
+		st = usage_error(NULL, "unknown verb '%s'", pos[0].path);
+		goto done;
+	}
+	if (help) {
+		help_verb(v);
+		goto done;
+	}
+	/* an option that means nothing for this verb is a mistake in the
+	 * command (init --out, request --layout): refused, not ignored */
+	for (i = 0; i < ngiven; i++)
+		if (!(v->options & OPT(given[i].id))) {
+			st = usage_error(v, "%s: option %s does not apply", v->name, given[i].as_typed);
+			goto done;
+		}
+	if (ntarget > 1) {
+		st = usage_error(v, "%s", "verify-firmware takes one --target");
+		goto done;
+	}
+	if (npos - 1 < v->min_ops || npos - 1 > v->max_ops) {
+		st = usage_error(v, "usage: plantca-station %s", synopsis_line(v, line, sizeof line));
+		goto done;
+	}
+	if (expires != NULL) {
+		uint64_t days;
+		if (!st_u64_parse(expires, &days) || days == 0 || days > ST_EXPIRES_MAX) {
+			st = usage_error(v, "--expires '%s': expected 1..%d days", expires, ST_EXPIRES_MAX);
+			goto done;
+		}
+		a.o.expires_days = (unsigned)days;
+	}
+	a.dir = pos[1].path;
+	a.ops = pos + 2;
+	a.nops = npos - 2;
+	/* one request or accept at a time per station: two at once would take
+	 * the same sequence number, and the CA would refuse the second bundle
+	 * as a replay */
+	if (v->locks)
+		rc = station_lock(a.dir, &lock_fd, &e);
+	if (rc == PC_OK)
+		rc = v->run(&a, &e);
+	if (rc == PC_OK && fflush(stdout) != 0)
+		rc = pc_fail(&e, PC_E_IO, "stdout: write failed");
+	st = rc == PC_OK ? 0 : fail(&e);
+done:
+	if (help && fflush(stdout) != 0)
+		st = 2;
+	pc_dir_unlock(&lock_fd);
+	free(pos);
+	free(given);
+	free(a.o.crls);
+	return st;
+}

@@ -1,0 +1,273 @@
+/*
+ * station.h - the inside of plantca-station, shared by its files and by the
+ * tests and fuzz targets that reach its parsers; no other program includes
+ * it.
+ *
+ * plantca-station is the plant side of plantca (README.md "The flow").  One
+ * file per job:
+ *
+ *   main.c             the verb table: usage text, options, dispatch, lock
+ *   init.c             verb init: a new station directory
+ *   request.c          verb request: CSRs -> a signed request bundle
+ *   accept.c           verb accept: a response bundle checked, then installed
+ *   verify_firmware.c  verb verify-firmware: a firmware signature checked
+ *   conf.c             station.conf read and written, the public key files
+ *   layout.c           what goes where in PKI_DIR (flat, opcua) and writing it
+ *   verify.c           certificates, CRLs and the chain to the station's root
+ *   names.c            the name sanitiser and small grammar helpers
+ *
+ * Station directory (mode 0700):
+ *   station.key      minisign secret key, 0600, created with O_EXCL
+ *   station.pub      minisign public key: the CA officer enrolls it
+ *   ca-transfer.pub  the CA transfer key: the only key `accept` trusts
+ *   root.pem         the plant root certificate
+ *   station.conf     segment, next request sequence, last accepted response
+ *   lock             held by request and accept (pc_dir_lock)
+ *
+ * Errors follow pc.h: every pc_rc function fills a pc_err with "WHAT: WHY"
+ * naming the file, member or serial; only main() prints and exits.
+ */
+#ifndef PLANTCA_STATION_H
+#define PLANTCA_STATION_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "pc.h"
+#include "transfer.h"
+
+enum {
+	ST_CSR_MAX = 64 * 1024,        /* bytes in one CSR file */
+	ST_KEYFILE_MAX = 4096,         /* minisign key files */
+	ST_CERT_FILE_MAX = 64 * 1024,  /* DIR/root.pem, --trust, one certificate */
+	ST_CONF_MAX = 4096,            /* station.conf */
+	ST_CN_MAX = 64,                /* RFC 5280 ub-common-name */
+	ST_FILE_STEM_MAX = 64,         /* sanitised output names (before the suffix) */
+	ST_CHAIN_DEPTH_MAX = 8,        /* CA certificates above one device certificate */
+	ST_EXPIRES_DEFAULT = 30,       /* days a request bundle stays valid */
+	ST_EXPIRES_MAX = TR_LIFETIME_MAX_DAYS,   /* the CA refuses longer-lived bundles */
+	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
+	ST_SERIAL_MAX = 21,            /* octets of a serial's magnitude the station reads */
+	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
+	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
+	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
+	ST_SECONDS_PER_DAY = 86400,
+};
+
+/* ------------------------------------------------------ the command line */
+
+/* Options after parsing; NULL / 0 / false when not given.  main.c refuses
+ * an option the verb does not take, so each verb reads only its own. */
+typedef struct st_opts {
+	const char *segment, *ca_key, *trust, *pass_file;   /* init (pass_file: request too) */
+	const char *media;                                  /* request: -o MEDIA_DIR */
+	unsigned expires_days;                              /* request: --expires */
+	const char *out, *layout;                           /* accept */
+	bool der;                                           /* accept */
+	const char *pki, *min_version, *target;             /* verify-firmware */
+	const char **crls;                                  /* verify-firmware: --crl ... */
+	size_t ncrls;
+	bool json;                                          /* every verb */
+} st_opts;
+
+/* An operand after DIR, with the --profile in force before it (request). */
+typedef struct st_operand {
+	const char *path;
+	const char *profile;           /* NULL: none given before it */
+} st_operand;
+
+/* What a verb handler gets: borrowed from argv, valid for the whole run. */
+typedef struct st_args {
+	const char *dir;               /* the station directory, first operand */
+	const st_operand *ops;         /* the operands after DIR, in order */
+	size_t nops;
+	st_opts o;
+} st_args;
+
+/* The verb handlers (one file each).  main.c checked the operand count. */
+pc_rc st_init(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_request(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_accept(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
+
+/* ------------------------------------------------------------- names.c */
+
+bool st_is_alnum(char c);
+bool st_has_suffix(const char *s, const char *suf);
+/* Reduce arbitrary text to [A-Za-z0-9][A-Za-z0-9._-]{0,max-1} in out
+ * (max + 1 bytes): other bytes become '_', leading non-alphanumerics and
+ * trailing '.', '_', '-' are dropped, runs of '_' and of '.' collapse.
+ * False when nothing is left. */
+bool st_sanitise(const char *in, size_t inlen, char *out, size_t max);
+/* A decimal without sign or leading spaces, at most 20 digits, < 2^64. */
+bool st_u64_parse(const char *s, uint64_t *out);
+/* Where a reader stands: its next unread byte (pc_reader_left() of them). */
+static inline const uint8_t *st_reader_at(const pc_reader *r)
+{
+	return r->p + r->off;
+}
+/* out = DIR/NAME; PC_E_USAGE when longer than PATH_MAX. */
+pc_rc st_path_join(char out[PATH_MAX], const char *dir, const char *name, pc_err *e) PC_CHECK;
+
+/* -------------------------------------------------------------- conf.c */
+
+typedef struct st_conf {
+	char segment[TR_SEGMENT_MAX + 1];
+	uint64_t next_request;         /* sequence of the next request bundle, 1 .. 2^64-2 */
+	uint64_t last_response;        /* last accepted response sequence, 0: none */
+	char last_bundle[TR_NAME_MAX + 1];   /* informational, "" if none */
+} st_conf;
+
+/* Parse station.conf from p[0..len) (untrusted: the file lives on a plant
+ * PC).  Lines "key: value" (segment, next-request-sequence,
+ * last-response-sequence, last-response-bundle), each key once, the first
+ * three required; '#' comments and empty lines.  A refusal is PC_E_INPUT
+ * (PC_E_LIMIT over ST_CONF_MAX) with "PATH:LINE: WHY". */
+pc_rc st_conf_parse(const uint8_t *p, size_t len, const char *path, st_conf *c, pc_err *e) PC_CHECK;
+/* st_conf_parse of the file at path. */
+pc_rc st_conf_read(const char *path, st_conf *c, pc_err *e) PC_CHECK;
+/* DIR/station.conf; PC_E_NOTFOUND when DIR is not a station directory. */
+pc_rc st_conf_load(const char *dir, st_conf *c, pc_err *e) PC_CHECK;
+/* The text st_conf_parse reads back to *c; check pc_buf_ok(b). */
+void st_conf_format(const st_conf *c, pc_buf *b);
+/* Write DIR/station.conf atomically; create: it must not exist yet. */
+pc_rc st_conf_save(const char *dir, const st_conf *c, bool create, pc_err *e) PC_CHECK;
+/* DIR/NAME, a minisign public key file (station.pub, ca-transfer.pub). */
+pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e) PC_CHECK;
+
+/* ------------------------------------------------------------ verify.c */
+
+/* One certificate as the station sees it.  The pointers into der stay valid
+ * until st_cert_free(). */
+typedef struct st_cert {
+	uint8_t *der;                  /* owned */
+	size_t len;
+	const uint8_t *issuer, *subject;   /* whole Name TLVs, into der */
+	size_t issuer_len, subject_len;
+	char serial[2 * ST_SERIAL_MAX + 1];   /* lowercase hex of the INTEGER's magnitude */
+	char cn[ST_CN_MAX + 1];        /* CN, controls as '?'; "" if none or too long */
+	bool is_ca, self_signed;
+	time_t not_before;
+	/* the device's identity (RFC 5280 §4.2.1.6; for OPC UA the URI entry
+	 * is the ApplicationUri, OPC 10000-6 §6.2.2): whole GeneralName TLVs,
+	 * into der, in certificate order */
+	const uint8_t *san[ST_SAN_MAX];
+	size_t san_len[ST_SAN_MAX];
+	size_t nsan;
+	const char *from;              /* the file it came in (static), for messages; NULL: a member */
+} st_cert;
+
+void st_cert_free(st_cert *c);
+/* One DER certificate (copied).  Refusals: PC_E_INPUT ("WHAT: not a DER
+ * X.509 certificate", "WHAT: certificate does not parse"), PC_E_LIMIT
+ * (more than ST_SAN_MAX SANs); *c is then empty. */
+pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c, pc_err *e) PC_CHECK;
+/* Exactly one PEM CERTIFICATE block, or DER (a bundle's SERIAL.crt). */
+pc_rc st_cert_load(const uint8_t *p, size_t len, const char *what, st_cert *c, pc_err *e) PC_CHECK;
+/* The first certificate of a file the station wrote before (PEM with the
+ * chain after it, or DER): whose certificate a file holds. */
+pc_rc st_cert_load_first(const uint8_t *p, size_t len, const char *what, st_cert *c,
+    pc_err *e) PC_CHECK;
+/* The station's trusted root (DIR/root.pem, init --trust): one PEM
+ * certificate, self-signed, a CA. */
+pc_rc st_root_load(const char *path, st_cert *root, pc_err *e) PC_CHECK;
+
+typedef struct st_certs {
+	st_cert *v;
+	size_t n, cap;
+	const char *what;              /* the file they came in, for messages */
+} st_certs;
+
+void st_certs_free(st_certs *s);
+/* Append *c (ownership moves; on failure *c is freed). */
+pc_rc st_certs_push(st_certs *s, st_cert *c, pc_err *e) PC_CHECK;
+/* Every CERTIFICATE block of a PEM file (chain.pem, trust.pem). */
+pc_rc st_certs_add_pem(st_certs *s, const uint8_t *p, size_t len, pc_err *e) PC_CHECK;
+/* One DER certificate (trust.p7b's). */
+pc_rc st_certs_add_der(st_certs *s, const uint8_t *der, size_t len, pc_err *e) PC_CHECK;
+const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c);
+/* The CA of s whose subject is c's issuer (RFC 5280 §6.1 name chaining). */
+const st_cert *st_certs_find_issuer(const st_certs *s, const st_cert *c);
+
+typedef struct st_crl {
+	char stem[ST_FILE_STEM_MAX + 1];   /* NAME of NAME.crl (set by accept) */
+	char member[TR_NAME_MAX + 1];  /* NAME.crl as in the bundle, for messages */
+	uint8_t *der;                  /* owned */
+	size_t len;
+	const uint8_t *issuer;         /* whole Name TLV, into der */
+	size_t issuer_len;
+	time_t next_update;            /* 0: none */
+} st_crl;
+
+/* A CRL in PEM (one X509 CRL block) or DER: its shape, issuer and
+ * nextUpdate.  Refusal: PC_E_BUNDLE "WHAT: not an X.509 CRL" (or the PEM
+ * reader's error); c->der is then NULL. */
+pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc_err *e) PC_CHECK;
+void st_crl_free(st_crl *c);
+
+/* What a response delivers, as parsed, before anything is written. */
+typedef struct st_pki {
+	st_cert root;                  /* the station's own root (DIR/root.pem) */
+	st_certs chain, trust, p7;     /* chain.pem, trust.pem, trust.p7b */
+	bool have_p7b;                 /* trust.p7b was in the bundle */
+	st_certs devices;              /* SERIAL.crt members */
+	st_crl *crls;                  /* NAME.crl members, ncrls of them */
+	size_t ncrls;
+	/* set by st_pki_verify: the root, then the CAs of chain, trust and p7
+	 * without duplicates; borrowed entries, only the array is owned */
+	st_certs cas;
+} st_pki;
+
+void st_pki_free(st_pki *p);
+/* The checks before anything is written (RFC 5280 §6.1): every CA of
+ * chain/trust/p7 a CA, the only self-signed one the station's root, each
+ * chained by name and signature from the root down; every device
+ * certificate issued and signed by one of them, none twice; every CRL
+ * issued by one of them, not past its nextUpdate, signed by it.
+ * Refusals name the bundle (PC_E_BUNDLE, PC_E_EXPIRED, PC_E_CRYPTO). */
+pc_rc st_pki_verify(st_pki *p, const char *bundle, pc_err *e) PC_CHECK;
+/* After st_pki_verify: the CA (of p->cas) that issued CRL c, or NULL. */
+const st_cert *st_pki_crl_issuer(const st_pki *p, const st_crl *c);
+/* After st_pki_verify: does CA c issue other CAs of the set (or is it the
+ * root)?  Then it is an issuer, else it issues device certificates only. */
+bool st_pki_ca_issues_cas(const st_pki *p, const st_cert *c);
+
+/* ------------------------------------------------------------ layout.c */
+
+/* One file accept will write, relative to PKI_DIR. */
+typedef struct st_out {
+	char rel[PATH_MAX];
+	uint8_t *data;                 /* owned */
+	size_t len;
+	const st_cert *cert;           /* a device certificate file: whose; else NULL */
+} st_out;
+
+typedef struct st_outs {
+	st_out *v;
+	size_t n, cap;
+} st_outs;
+
+void st_outs_free(st_outs *s);
+/* Queue one output file; takes b's bytes (b is reset).  A second output
+ * of the same name is refused (PC_E_BUNDLE). */
+pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e) PC_CHECK;
+/* The files of the flat or OPC UA layout (README, DESIGN "The OPC UA
+ * layout") for a verified p; der: DER where a file holds one object. */
+pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, st_outs *outs,
+    pc_err *e) PC_CHECK;
+/* Refuses (PC_E_EXISTS) when a device certificate file in pki_dir would be
+ * replaced by a certificate of another identity (subjectAltName set). */
+pc_rc st_layout_check_replacements(const char *pki_dir, const st_outs *outs, const char *bundle,
+    pc_err *e) PC_CHECK;
+/* Create the layout's folders and write every output atomically. */
+pc_rc st_layout_write(const char *pki_dir, const st_outs *outs, bool opcua, pc_err *e) PC_CHECK;
+/* The SANs of c as one line of text for messages, cut at ST_SAN_TEXT_MAX. */
+void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1]);
+/* The file name a certificate gets in own/ and the CA folders: its CN
+ * sanitised, else its serial. */
+void st_cert_stem(const st_cert *c, char out[ST_FILE_STEM_MAX + 1]);
+
+#endif

@@ -74,11 +74,12 @@ static pc_rc dates(const pkix_cert *c, time_t now, const char *role, pc_err *e)
 /* Find the issuer of cur: anchors first, then the pool; the candidate's
  * subject must equal cur's issuer and its key must verify cur. */
 static const pkix_cert *find_issuer(const pkix_cert *cur, const pkix_chain_opts *o,
-    const pkix_chain *ch, bool *anchored)
+    const pkix_chain *ch, bool *anchored, const pkix_cert **named)
 {
 	size_t k, j;
 	pc_err ignored;
 
+	*named = NULL;
 	for (k = 0; k < o->nanchors + o->npool; k++) {
 		const pkix_cert *cand = k < o->nanchors ? &o->anchors[k] : &o->pool[k - o->nanchors];
 		bool loop = false;
@@ -88,6 +89,8 @@ static const pkix_cert *find_issuer(const pkix_cert *cur, const pkix_chain_opts 
 			loop = loop || same(ch->path[j]->der, ch->path[j]->len, cand->der, cand->len);
 		if (loop)
 			continue;
+		if (*named == NULL)
+			*named = cand;
 		if (signed_by(cur, cand, "candidate", &ignored) != PC_OK)
 			continue;
 		*anchored = k < o->nanchors;
@@ -140,17 +143,23 @@ pc_rc pkix_chain_verify(const pkix_cert *target, const pkix_chain_opts *o, pkix_
 		if (same(o->anchors[k].der, o->anchors[k].len, target->der, target->len))
 			anchored = true;
 	while (!anchored) {
-		const pkix_cert *cur = ch.path[ch.n - 1], *up;
+		const pkix_cert *cur = ch.path[ch.n - 1], *up, *named;
 		if (ch.n == PKIX_CHAIN_MAX) {
 			pkix_cert_label(target, label, sizeof label);
 			return pc_fail(e, PC_E_SIGNATURE, "%s %s: chain longer than %d certificates", role,
 			    label, PKIX_CHAIN_MAX);
 		}
-		if ((up = find_issuer(cur, o, &ch, &anchored)) == NULL) {
+		if ((up = find_issuer(cur, o, &ch, &anchored, &named)) == NULL) {
+			char nl[200];
 			pkix_cert_label(cur, label, sizeof label);
-			return pc_fail(e, PC_E_SIGNATURE, "%s %s does not chain to a trusted root (no "
-			    "trusted or included issuer's key verifies it)", cur == target ? role : "CA",
-			    label);
+			if (named == NULL)
+				return pc_fail(e, PC_E_SIGNATURE, "%s %s does not chain to a trusted root (no "
+				    "issuer of that name is trusted or included)", cur == target ? role : "CA",
+				    label);
+			pkix_cert_label(named, nl, sizeof nl);
+			return pc_fail(e, PC_E_SIGNATURE, "%s %s does not chain to a trusted root: its "
+			    "signature does not verify with the key of %s, its issuer by name (forged, or "
+			    "another CA of the same name)", cur == target ? role : "CA", label, nl);
 		}
 		ch.path[ch.n++] = up;
 	}
@@ -181,7 +190,8 @@ pc_rc pkix_chain_verify(const pkix_cert *target, const pkix_chain_opts *o, pkix_
 		const pkix_cert *c = ch.path[i];
 		const char *r = i == 0 ? role : "CA";
 		pkix_cert_label(c, label, sizeof label);
-		PC_TRY(dates(c, o->now, r, e));
+		if (i > 0 || !o->skip_target_dates)
+			PC_TRY(dates(c, o->now, r, e));
 		if (c->flags & PKIX_CERT_F_UNKNOWN_CRITICAL)
 			return pc_fail(e, PC_E_SIGNATURE, "%s %s has a critical extension that is not "
 			    "understood (RFC 5280 §4.2)", r, label);
@@ -196,7 +206,7 @@ pc_rc pkix_chain_verify(const pkix_cert *target, const pkix_chain_opts *o, pkix_
 				    PC_E_POLICY, e));
 		PC_TRY(revocation(c, ch.path[i + 1], o, r, e));
 	}
-	if (ch.n == 1)
+	if (ch.n == 1 && !o->skip_target_dates)
 		PC_TRY(dates(target, o->now, role, e));
 	if (ch.n > 1)
 		PC_TRY(dates(ch.path[ch.n - 1], o->now, "trusted", e));

@@ -47,6 +47,9 @@ typedef struct pkix_chain_opts {
 	const pkix_crl *crls; size_t ncrls;          /* any CAs' CRLs; others are ignored */
 	time_t now;
 	bool require_crls;          /* every certificate below the anchor needs its CRL */
+	bool skip_target_dates;     /* the target's own validity is not judged (only the
+	                             * CAs' and CRLs'), for a receiver whose clock may be
+	                             * behind the issuer's */
 	unsigned nc_flags;          /* PKIX_NC_* for the target (e.g. CN as DNS for servers) */
 	const char *role;           /* "device certificate", "signer", ... for messages */
 } pkix_chain_opts;

@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "pc.h"
+#include "pkix.h"
 #include "transfer.h"
 
 enum {
@@ -52,6 +53,7 @@ enum {
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
 	ST_SERIAL_MAX = 21,            /* octets of a serial's magnitude the station reads */
 	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
+	ST_CLOCK_SKEW = 86400,         /* a CRL's thisUpdate may be this far ahead of our clock */
 	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
 	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
 	ST_SECONDS_PER_DAY = 86400,
@@ -158,6 +160,7 @@ typedef struct st_cert {
 	size_t san_len[ST_SAN_MAX];
 	size_t nsan;
 	const char *from;              /* the file it came in (static), for messages; NULL: a member */
+	pkix_cert pc;                  /* the PKIX layer's view, into der */
 } st_cert;
 
 void st_cert_free(st_cert *c);
@@ -200,6 +203,7 @@ typedef struct st_crl {
 	const uint8_t *issuer;         /* whole Name TLV, into der */
 	size_t issuer_len;
 	time_t next_update;            /* 0: none */
+	pkix_crl pc;                   /* the PKIX layer's view, into der */
 } st_crl;
 
 /* A CRL in PEM (one X509 CRL block) or DER: its shape, issuer and

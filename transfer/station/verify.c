@@ -1,24 +1,23 @@
 /*
  * verify.c - certificates, CRLs and chains as plantca-station checks them:
- * the station's reader of certificates and CRLs (bundle members, its own
- * root, files it wrote before) and the check of a response's PKI against
- * the station's root.  The only station file that parses X.509 or calls
- * wolfSSL; its interface is the verify.c part of station.h, so that the
- * insides can move to pkix/ without touching the verbs.
+ * bundle members, the station's own root, files it wrote before, and the
+ * check of a response's PKI against the station's root.  Everything X.509
+ * is the PKIX layer's (pkix/: the certificate and CRL readers, the path
+ * validator with name constraints and CRLs, the one verifier); this file
+ * keeps the station's view of a certificate (st_cert, what the layouts
+ * need) and the rules of a response.
  */
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
-#include <wolfssl/wolfcrypt/asn.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "der.h"
 #include "file.h"
 #include "pem.h"
+#include "pkix.h"
 #include "station.h"
+#include "text.h"
 
 /* ------------------------------------------------------------ certificates */
 
@@ -28,66 +27,15 @@ void st_cert_free(st_cert *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* 2.5.29.17 */
-static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
-
-/* Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension (RFC 5280 §4.1):
- * collects the subjectAltName entries.  False: malformed, or SAN twice
- * (§4.2: an extension appears at most once).  *over: more than ST_SAN_MAX. */
-static bool cert_exts(pc_reader exts, st_cert *c, bool *over)
-{
-	bool seen = false;
-
-	if (pc_reader_left(&exts) == 0)
-		return false;
-	while (pc_reader_left(&exts) > 0) {
-		pc_reader ext, oid, crit, val, names, gn;
-		const uint8_t *w;
-		size_t wl;
-		uint8_t tag;
-		bool cp;
-
-		if (!pc_der_read(&exts, DER_SEQUENCE, &ext) || !pc_der_read(&ext, DER_OID, &oid) ||
-		    !pc_der_read_opt(&ext, DER_BOOLEAN, &crit, &cp) ||
-		    !pc_der_read(&ext, DER_OCTET_STRING, &val) || !pc_reader_done(&ext))
-			return false;
-		if (pc_reader_left(&oid) != sizeof oid_san ||
-		    memcmp(st_reader_at(&oid), oid_san, sizeof oid_san) != 0)
-			continue;
-		/* GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName */
-		if (seen || !pc_der_read(&val, DER_SEQUENCE, &names) || !pc_reader_done(&val) ||
-		    pc_reader_left(&names) == 0)
-			return false;
-		seen = true;
-		while (pc_reader_left(&names) > 0) {
-			if (!pc_der_read_any(&names, &tag, &gn, &w, &wl) || (tag & 0xc0) != DER_CTX)
-				return false;
-			if (c->nsan == ST_SAN_MAX) {
-				*over = true;
-				return false;
-			}
-			c->san[c->nsan] = w;
-			c->san_len[c->nsan] = wl;
-			c->nsan++;
-		}
-	}
-	return true;
-}
-
-/* One certificate, parsed twice: our strict DER reader finds the raw issuer
- * and subject names (for subject == issuer comparisons, RFC 5280 §4.1.2.4
- * and §4.1.2.6), the serial, notBefore and the subjectAltName entries;
- * wolfSSL parses the whole certificate (no signature check here) and gives
- * the CN and basicConstraints. */
+/* One certificate: read by pkix_cert_parse (a copy of the bytes, which
+ * the view points into), plus what the layouts use: the serial's
+ * magnitude in hex, the CN for messages and file names, the SAN entries
+ * as whole GeneralName TLVs (the device's identity, compared as bytes). */
 pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c, pc_err *e)
 {
-	pc_reader r, cert, tbs, x, val;
-	const uint8_t *w, *sp;
-	size_t wl, sl, i;
-	uint8_t tag;
-	bool present, over = false;
-	DecodedCert dc;
-	int ret;
+	const uint8_t *sp, *cn;
+	size_t sl, i, cnl;
+	pc_reader sans;
 
 	memset(c, 0, sizeof *c);
 	if (len == 0 || len > ST_CERT_FILE_MAX)
@@ -97,85 +45,55 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 	memcpy(c->der, der, len);
 	c->len = len;
-
-	/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature } */
-	r = pc_reader_make(c->der, c->len);
-	if (!pc_der_read(&r, DER_SEQUENCE, &cert) || !pc_reader_done(&r) ||
-	    !pc_der_read(&cert, DER_SEQUENCE, &tbs) ||
-	    !pc_der_read(&cert, DER_SEQUENCE, &x) || !pc_der_read(&cert, DER_BIT_STRING, &x) ||
-	    !pc_reader_done(&cert) ||
-	    !pc_der_read_opt(&tbs, DER_CTX_CONS | 0, &x, &present) ||
-	    !pc_der_read(&tbs, DER_INTEGER, &x))
-		goto bad;
-	sp = st_reader_at(&x);
-	sl = pc_reader_left(&x);
+	if (pkix_cert_parse(c->der, c->len, what, &c->pc, e) != PC_OK) {
+		st_cert_free(c);
+		return PC_E_INPUT;
+	}
+	sp = c->pc.serial;
+	sl = c->pc.serial_len;
 	if (sl > 1 && sp[0] == 0) {
 		sp++;
 		sl--;
 	}
-	if (sl == 0 || sl > ST_SERIAL_MAX)
-		goto bad;
+	if (sl == 0 || sl > ST_SERIAL_MAX) {
+		st_cert_free(c);
+		return pc_fail(e, PC_E_INPUT, "%s: not a DER X.509 certificate (serial)", what);
+	}
 	for (i = 0; i < sl; i++)
 		snprintf(c->serial + 2 * i, 3, "%02x", sp[i]);
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
-	    !pc_der_read_any(&tbs, &tag, &x, &w, &wl) || tag != DER_SEQUENCE)
-		goto bad;
-	c->issuer = w;
-	c->issuer_len = wl;
-	/* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &val) || !pc_der_read_any(&val, &tag, &x, NULL, NULL) ||
-	    !pc_der_parse_time(tag, x, &c->not_before) ||
-	    !pc_der_read_any(&tbs, &tag, &x, &w, &wl) || tag != DER_SEQUENCE)
-		goto bad;
-	c->subject = w;
-	c->subject_len = wl;
-	/* subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID,
-	 * [3] extensions, and nothing after them */
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
-	    !pc_der_read_opt(&tbs, DER_CTX | 1, &x, &present) ||
-	    !pc_der_read_opt(&tbs, DER_CTX | 2, &x, &present) ||
-	    !pc_der_read_opt(&tbs, DER_CTX_CONS | 3, &x, &present))
-		goto bad;
-	if (present) {
-		pc_reader exts;
-		if (!pc_der_read(&x, DER_SEQUENCE, &exts) || !pc_reader_done(&x) ||
-		    !cert_exts(exts, c, &over)) {
-			if (over) {
-				st_cert_free(c);
-				return pc_fail(e, PC_E_LIMIT, "%s: more than %d subjectAltName entries",
-				    what, ST_SAN_MAX);
-			}
-			goto bad;
-		}
+	c->issuer = c->pc.issuer;
+	c->issuer_len = c->pc.issuer_len;
+	c->subject = c->pc.subject;
+	c->subject_len = c->pc.subject_len;
+	c->not_before = c->pc.not_before;
+	c->is_ca = c->pc.is_ca;
+	c->self_signed = pkix_cert_self_issued(&c->pc);
+	/* printed in messages and used for file names: display-safe */
+	if (pkix_name_find(c->subject, c->subject_len, PKIX_OID_AT_CN, &cn, &cnl) &&
+	    cnl > 0 && cnl <= ST_CN_MAX) {
+		for (i = 0; i < cnl; i++)
+			c->cn[i] = cn[i] < 0x20 || cn[i] == 0x7f ? '?' : (char)cn[i];
+		c->cn[cnl] = '\0';
 	}
-	if (!pc_reader_done(&tbs))
-		goto bad;
-	c->self_signed = c->issuer_len == c->subject_len &&
-	    memcmp(c->issuer, c->subject, c->subject_len) == 0;
-
-	wc_InitDecodedCert(&dc, c->der, (word32)c->len, NULL);
-	ret = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
-	if (ret == 0) {
-		c->is_ca = dc.isCA;
-		if (dc.subjectCN != NULL && dc.subjectCNLen > 0 && dc.subjectCNLen <= ST_CN_MAX) {
-			int k;
-			memcpy(c->cn, dc.subjectCN, (size_t)dc.subjectCNLen);
-			c->cn[dc.subjectCNLen] = '\0';
-			/* printed in messages: no terminal control bytes */
-			for (k = 0; k < dc.subjectCNLen; k++)
-				if ((unsigned char)c->cn[k] < 0x20 || c->cn[k] == 0x7f)
-					c->cn[k] = '?';
+	/* the SAN entries, whole (the parse validated them) */
+	sans = c->pc.san;
+	while (pc_reader_left(&sans) > 0) {
+		pc_reader gv;
+		const uint8_t *w;
+		size_t wl;
+		uint8_t tag;
+		if (!pc_der_read_any(&sans, &tag, &gv, &w, &wl))
+			break;
+		if (c->nsan == ST_SAN_MAX) {
+			st_cert_free(c);
+			return pc_fail(e, PC_E_LIMIT, "%s: more than %d subjectAltName entries", what,
+			    ST_SAN_MAX);
 		}
-	}
-	wc_FreeDecodedCert(&dc);
-	if (ret != 0) {
-		st_cert_free(c);
-		return pc_fail(e, PC_E_INPUT, "%s: certificate does not parse (wolfSSL %d)", what, ret);
+		c->san[c->nsan] = w;
+		c->san_len[c->nsan] = wl;
+		c->nsan++;
 	}
 	return PC_OK;
-bad:
-	st_cert_free(c);
-	return pc_fail(e, PC_E_INPUT, "%s: not a DER X.509 certificate", what);
 }
 
 pc_rc st_cert_load(const uint8_t *p, size_t len, const char *what, st_cert *c, pc_err *e)
@@ -321,18 +239,12 @@ const st_cert *st_certs_find_issuer(const st_certs *s, const st_cert *c)
 
 /* ------------------------------------------------------------------- CRLs */
 
-/* RFC 5280 §5.1: CertificateList ::= SEQUENCE { tbsCertList SEQUENCE {
- * version INTEGER OPTIONAL, signature AlgorithmIdentifier, issuer Name,
- * thisUpdate Time, nextUpdate Time OPTIONAL, ... }, signatureAlgorithm,
- * signatureValue BIT STRING }.  Only the shape and the names are read here;
- * st_pki_verify checks the signature. */
+/* A CRL in PEM or DER, read by pkix_crl_parse; st_pki_verify checks its
+ * signature and dates. */
 pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc_err *e)
 {
 	static const char *const labels[] = { "X509 CRL", NULL };
-	pc_reader r, crl, tbs, x;
-	const uint8_t *w;
-	size_t wl;
-	uint8_t tag;
+	pc_err why;
 
 	c->der = NULL;
 	c->len = 0;
@@ -349,30 +261,16 @@ pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc
 		memcpy(c->der, p, len);
 		c->len = len;
 	}
-	r = pc_reader_make(c->der, c->len);
-	if (!pc_der_read(&r, DER_SEQUENCE, &crl) || !pc_reader_done(&r) ||
-	    !pc_der_read(&crl, DER_SEQUENCE, &tbs) ||
-	    !pc_der_read(&crl, DER_SEQUENCE, &x) || !pc_der_read(&crl, DER_BIT_STRING, &x) ||
-	    !pc_reader_done(&crl))
-		goto bad;
-	if (pc_reader_peek(&tbs) == DER_INTEGER && !pc_der_read(&tbs, DER_INTEGER, &x))
-		goto bad;
-	if (!pc_der_read(&tbs, DER_SEQUENCE, &x) ||
-	    !pc_der_read_any(&tbs, &tag, &x, &w, &wl) || tag != DER_SEQUENCE ||
-	    !pc_der_read_any(&tbs, &tag, &x, NULL, NULL) ||
-	    (tag != DER_UTCTIME && tag != DER_GENERALIZEDTIME))
-		goto bad;
-	c->issuer = w;
-	c->issuer_len = wl;
-	if (pc_reader_peek(&tbs) == DER_UTCTIME || pc_reader_peek(&tbs) == DER_GENERALIZEDTIME) {
-		if (!pc_der_read_any(&tbs, &tag, &x, NULL, NULL) ||
-		    !pc_der_parse_time(tag, x, &c->next_update))
-			goto bad;
+	if (pkix_crl_parse(c->der, c->len, what, &c->pc, &why) != PC_OK) {
+		st_crl_free(c);
+		return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL (%s)", what,
+		    strncmp(why.msg, what, strlen(what)) == 0 && why.msg[strlen(what)] == ':' ?
+		    why.msg + strlen(what) + 2 : why.msg);
 	}
+	c->issuer = c->pc.issuer;
+	c->issuer_len = c->pc.issuer_len;
+	c->next_update = c->pc.next_update;
 	return PC_OK;
-bad:
-	st_crl_free(c);
-	return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL", what);
 }
 
 void st_crl_free(st_crl *c)
@@ -473,110 +371,69 @@ PC_CHECK static pc_rc pki_names(const st_pki *a, const char *bundle, pc_err *e)
 	return PC_OK;
 }
 
-/* The signature of c, checked with `issuer`'s public key alone. */
-static int signature_only(const st_cert *c, const st_cert *issuer)
+/* The message of a pkix refusal without its leading "WHAT: ". */
+static const char *reason_of(const pc_err *x, const char *what)
 {
-	DecodedCert dc;
-	int ret;
+	size_t n = strlen(what);
 
-	wc_InitDecodedCert(&dc, issuer->der, (word32)issuer->len, NULL);
-	ret = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
-	if (ret == 0)
-		ret = wc_CheckCertSigPubKey(c->der, (word32)c->len, NULL, dc.publicKey, dc.pubKeySize,
-		    (int)dc.keyOID);
-	wc_FreeDecodedCert(&dc);
-	return ret;
+	return strncmp(x->msg, what, n) == 0 && x->msg[n] == ':' && x->msg[n + 1] == ' ' ?
+	    x->msg + n + 2 : x->msg;
 }
 
-/* wolfSSL verifies c's signature with its issuer from cm (found by AKI or
- * issuer name).  Dates are skipped: plant clocks are often wrong, and the CA
- * issued these certificates moments before export. */
-static int verify_with(WOLFSSL_CERT_MANAGER *cm, const st_cert *c, const st_cert *issuer)
-{
-	DecodedCert dc;
-	int ret;
-
-	wc_InitDecodedCert(&dc, c->der, (word32)c->len, NULL);
-	ret = wc_ParseCert(&dc, CERT_TYPE, VERIFY_SKIP_DATE, cm);
-	wc_FreeDecodedCert(&dc);
-	/* wolfSSL 5.5.4 refuses an iPAddress SAN under an iPAddress name
-	 * constraint it cannot evaluate (ASN_NAME_INVALID_E), although OpenSSL
-	 * and GnuTLS accept the same chain.  The CA checked the constraints
-	 * before signing (pre-issuance check); here the signature is what must
-	 * hold, so check that alone. */
-	if (ret == ASN_NAME_INVALID_E && issuer != NULL)
-		ret = signature_only(c, issuer);
-	return ret;
-}
-
-/* Signatures (RFC 5280 §6.1.3 (a)(1)): from the station's own root down,
- * each CA certificate is verified by its issuer before it may vouch for
- * others, then each delivered certificate by its CA.  The bundle signature
- * already says the CA sent these bytes; this says they are the PKI the
- * station was set up with, so a mixed-up export cannot install certificates
- * that the plant's TLS and OPC UA peers would reject. */
+/* The chains (RFC 5280 §6.1), by the one path validator: every CA from the
+ * station's own root down, then each delivered certificate, with the
+ * delivered CRLs; then each CRL by its CA.  The bundle signature already
+ * says the CA sent these bytes; this says they are the PKI the station
+ * was set up with, so a mixed-up export cannot install certificates that
+ * the plant's TLS and OPC UA peers would reject.  A device certificate's
+ * own dates are not judged (plant clocks are often wrong, and the CA
+ * issued it moments before export); everything above it is. */
 PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err *e)
 {
-	WOLFSSL_CERT_MANAGER *cm;
-	bool *loaded, progress = true;
+	pkix_cert *pool;
+	pkix_crl *crls = NULL;
+	pkix_chain_opts o;
+	pkix_chain ch;
+	pc_err why;
+	time_t now = time(NULL);
 	size_t i;
-	int ret;
 	pc_rc rc = PC_OK;
 
-	loaded = calloc(a->cas.n, sizeof *loaded);
-	cm = wolfSSL_CertManagerNew();
-	if (loaded == NULL || cm == NULL) {
-		free(loaded);
-		if (cm != NULL)
-			wolfSSL_CertManagerFree(cm);
+	pool = calloc(a->cas.n, sizeof *pool);
+	if (a->ncrls)
+		crls = calloc(a->ncrls, sizeof *crls);
+	if (pool == NULL || (a->ncrls && crls == NULL)) {
+		free(pool);
+		free(crls);
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
-	/* cas.v[0] is the station's root (pki_cas) */
-	ret = wolfSSL_CertManagerLoadCABuffer(cm, a->root.der, (long)a->root.len,
-	    WOLFSSL_FILETYPE_ASN1);
-	if (ret != WOLFSSL_SUCCESS) {
+	for (i = 0; i < a->cas.n; i++)
+		pool[i] = a->cas.v[i].pc;
+	for (i = 0; i < a->ncrls; i++)
+		crls[i] = a->crls[i].pc;
+	memset(&o, 0, sizeof o);
+	o.anchors = &a->root.pc;          /* cas.v[0] is the station's root (pki_cas) */
+	o.nanchors = 1;
+	o.pool = pool + 1;
+	o.npool = a->cas.n - 1;
+	o.now = now;
+	o.role = "CA";
+	if (pkix_chain_verify(&a->root.pc, &o, &ch, &why) != PC_OK) {
 		rc = pc_fail(e, PC_E_CRYPTO, "station root (DIR/root.pem) cannot be used as a trust "
-		    "anchor (wolfSSL %d; expired?)", ret);
+		    "anchor: %s", why.msg);
 		goto out;
 	}
-	loaded[0] = true;
-	while (progress) {
-		progress = false;
-		for (i = 1; i < a->cas.n; i++) {
-			const st_cert *c = &a->cas.v[i], *p;
-			if (loaded[i] || (p = st_certs_find_issuer(&a->cas, c)) == NULL ||
-			    !loaded[p - a->cas.v])
-				continue;
-			if ((ret = verify_with(cm, c, p)) != 0) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s': signature does "
-				    "not verify with '%s' (wolfSSL %d)", bundle, c->from, c->cn, p->cn, ret);
-				goto out;
-			}
-			ret = wolfSSL_CertManagerLoadCABuffer(cm, c->der, (long)c->len,
-			    WOLFSSL_FILETYPE_ASN1);
-			if (ret != WOLFSSL_SUCCESS) {
-				rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' cannot be used "
-				    "(wolfSSL %d; expired or not yet valid?)", bundle, c->from, c->cn, ret);
-				goto out;
-			}
-			loaded[i] = progress = true;
-		}
+	for (i = 1; i < a->cas.n && rc == PC_OK; i++) {
+		const st_cert *c = &a->cas.v[i];
+		if (pkix_chain_verify(&c->pc, &o, &ch, &why) != PC_OK)
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s': %s", bundle, c->from,
+			    c->cn, why.msg);
 	}
-	for (i = 1; i < a->cas.n; i++)
-		if (!loaded[i]) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s: CA certificate '%s' does not chain to the "
-			    "station's root", bundle, a->cas.v[i].from, a->cas.v[i].cn);
-			goto out;
-		}
 	/* CRLs (RFC 5280 §6.3.3 (f)): signed by the CA that issued them */
-	if (a->ncrls > 0 && (ret = wolfSSL_CertManagerEnableCRL(cm, 0)) != WOLFSSL_SUCCESS) {
-		rc = pc_fail(e, PC_E_CRYPTO, "cannot enable CRL checking (wolfSSL %d)", ret);
-		goto out;
-	}
-	for (i = 0; i < a->ncrls; i++) {
-		/* wolfSSL 5.5.4 reports a CRL past nextUpdate as a parse error
-		 * (ASN_PARSE_E) without checking its signature: say it ourselves */
-		if (a->crls[i].next_update != 0 && a->crls[i].next_update < time(NULL)) {
+	for (i = 0; i < a->ncrls && rc == PC_OK; i++) {
+		const st_cert *ca = st_pki_crl_issuer(a, &a->crls[i]);
+		char what[ST_FILE_STEM_MAX + 8];
+		if (a->crls[i].next_update != 0 && a->crls[i].next_update < now) {
 			char when[32] = "?";
 			struct tm tm;
 			if (gmtime_r(&a->crls[i].next_update, &tm) != NULL)
@@ -584,29 +441,30 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 			rc = pc_fail(e, PC_E_EXPIRED, "%s: %s.crl: expired (nextUpdate %s): the CA must "
 			    "export a fresh CRL, or this station's clock is wrong", bundle,
 			    a->crls[i].stem, when);
-			goto out;
+			break;
 		}
-		ret = wolfSSL_CertManagerLoadCRLBuffer(cm, a->crls[i].der, (long)a->crls[i].len,
-		    WOLFSSL_FILETYPE_ASN1);
-		if (ret != WOLFSSL_SUCCESS) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: %s (wolfSSL %d)", bundle, a->crls[i].stem,
-			    ret == CRL_CERT_DATE_ERR || ret == ASN_AFTER_DATE_E ?
-			    "CRL dates not valid now (check this station's clock)" :
-			    "does not parse or its signature does not verify with its CA", ret);
-			goto out;
-		}
+		snprintf(what, sizeof what, "%s.crl", a->crls[i].stem);
+		if (ca == NULL || pkix_crl_verify(&crls[i], &ca->pc, 0, what, &why) != PC_OK)
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: its signature does not verify with its "
+			    "CA%s%s", bundle, a->crls[i].stem, ca ? ": " : "", ca ? reason_of(&why, what) : "");
+		else if (a->crls[i].pc.this_update > now + ST_CLOCK_SKEW)
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: CRL dates not valid now (thisUpdate in "
+			    "the future: check this station's clock)", bundle, a->crls[i].stem);
 	}
-	for (i = 0; i < a->devices.n; i++) {
+	/* the device certificates, with the delivered CRLs */
+	o.crls = crls;
+	o.ncrls = a->ncrls;
+	o.role = "certificate";
+	o.skip_target_dates = true;       /* see above */
+	for (i = 0; i < a->devices.n && rc == PC_OK; i++) {
 		const st_cert *c = &a->devices.v[i];
-		if ((ret = verify_with(cm, c, st_certs_find_issuer(&a->cas, c))) != 0) {
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): signature does not "
-			    "verify with its CA (wolfSSL %d)", bundle, c->serial, c->cn, ret);
-			goto out;
-		}
+		if (pkix_chain_verify(&c->pc, &o, &ch, &why) != PC_OK)
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): %s", bundle, c->serial,
+			    c->cn, why.msg);
 	}
 out:
-	wolfSSL_CertManagerFree(cm);
-	free(loaded);
+	free(pool);
+	free(crls);
 	return rc;
 }
 

@@ -3,8 +3,10 @@
  * the SHA-NI SHA-256 against libsodium (every length 0..1100, random
  * chunkings, FIPS 180-2 vectors), version parsing and ordering, the
  * streamed file digest, and the signer package list: its encoding and a
- * table of bad values, each with the exact refusal.
+ * table of bad values, each with the exact refusal.  Without SHA-NI on the
+ * CPU the test ends SKIP (77) after the other checks.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +15,18 @@
 #include <sodium.h>
 
 #include "fwverify.h"
-#include "../common/check.h"
+#include "check.h"
 
-static void sha_ni(void)
+/* false: this CPU has no SHA extensions, nothing was checked */
+static bool sha_ni(void)
 {
 	static uint8_t data[1100];
 	uint8_t a[32], b[32];
 	size_t n, i;
 	fw_sha256_ni c;
 
-	if (!fw_sha256_ni_available()) {
-		printf("SHA-NI not available on this CPU: skipped\n");
-		return;
-	}
+	if (!fw_sha256_ni_available())
+		return false;
 	randombytes_buf(data, sizeof data);
 	for (n = 0; n <= sizeof data; n++) {
 		crypto_hash_sha256(a, data, n);
@@ -51,6 +52,7 @@ static void sha_ni(void)
 	fw_sha256_ni_final(&c, b);
 	CHECK(memcmp(b, "\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
 	    "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad", 32) == 0);
+	return true;
 }
 
 static void versions(void)
@@ -74,12 +76,15 @@ static void versions(void)
 
 static void file_digest(void)
 {
-	char path[] = "/tmp/fwverify-test.XXXXXX";
+	char dir[512], path[600];
 	static uint8_t data[3 * FW_CHUNK + 17];
 	uint8_t a[64], b[64], b2[64], want2[64];
 	uint64_t size = 0;
-	int fd = mkstemp(path);
+	int fd;
 
+	t_tmpdir(dir, sizeof dir, "fwverify");
+	snprintf(path, sizeof path, "%s/image", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	CHECK(fd >= 0);
 	randombytes_buf(data, sizeof data);
 	CHECK(write(fd, data, sizeof data) == (ssize_t)sizeof data);
@@ -94,8 +99,9 @@ static void file_digest(void)
 	crypto_hash_sha512(a, data, sizeof data);
 	CHECK(memcmp(a, b, 64) == 0);
 	CHECK(fw_digest_file(path, FW_SHA384, b, NULL, NULL, NULL) == PC_OK);
-	unlink(path);
+	CHECK(unlink(path) == 0);
 	CHECK(fw_digest_file(path, FW_SHA256, b, NULL, NULL, NULL) == PC_E_IO);
+	t_rmdir(dir, (char *)NULL);
 }
 
 /* value bytes (hex) -> the refusal's message, or NULL: accepted */
@@ -180,11 +186,16 @@ static void packages(void)
 
 int main(void)
 {
+	bool have_sha_ni;
+
 	CHECK(sodium_init() >= 0);
-	sha_ni();
+	have_sha_ni = sha_ni();
 	versions();
 	file_digest();
 	packages();
+	/* every other check has run; this one could not */
+	if (!have_sha_ni)
+		SKIP("this CPU has no SHA extensions (sha_ni): the SHA-NI SHA-256 was not checked");
 	printf("ok\n");
 	return 0;
 }

@@ -98,9 +98,6 @@ static void t_fail(const char *file, int line, const char *fmt, ...)
 	t_fail(__FILE__, __LINE__, "message lacks \"%s\"\n  message: %s", (frag), t_err.msg); \
 	} while (0)
 
-/* Two NUL-terminated strings are equal (both printed on failure). */
-#define CHECK_STR(got, want) t_check_str(__FILE__, __LINE__, #got, (got), (want))
-
 /* Bytes [p, p+n) equal the wn bytes `want` (printed in hex on failure). */
 #define CHECK_BYTES(p, n, want, wn) \
 	t_check_bytes(__FILE__, __LINE__, (const uint8_t *)(p), (n), \
@@ -158,15 +155,6 @@ T_UNUSED static void t_check_bytes(const char *file, int line, const uint8_t *p,
 	t_hexdump("got ", p, n);
 	t_hexdump("want", want, wn);
 	t_fail_exit();
-}
-
-T_UNUSED static void t_check_str(const char *file, int line, const char *what,
-    const char *got, const char *want)
-{
-	if (got != NULL && want != NULL && strcmp(got, want) == 0)
-		return;
-	t_fail(file, line, "%s\n  got  '%s'\n  want '%s'", what,
-	    got != NULL ? got : "(null)", want != NULL ? want : "(null)");
 }
 
 /*

@@ -80,12 +80,13 @@ if command -v faketime >/dev/null; then
   expect 0 pc crl --ca line3 -o "$WORK/c4.crl"
   [ "$(crlnum "$WORK/c4.crl")" = 0x04 ] || fail "next CRL number $(crlnum "$WORK/c4.crl")"
   expect 0 pc crl
-  "$PLANTCA" --help >"$WORK/help.txt"
-  grep -q -- "--clock-override" "$WORK/help.txt" || fail "--help does not document --clock-override"
-  ok "after the override CRL signing goes on as usual (CRL 4); --help documents the override"
+  ok "after the override CRL signing goes on as usual (CRL 4)"
 else
   skip_part "CRL clock override: faketime not installed (scripts/setup installs it)"
 fi
+"$PLANTCA" --help >"$WORK/help.txt"
+grep -q -- "--clock-override" "$WORK/help.txt" || fail "--help does not document --clock-override"
+ok "--help documents the clock override"
 
 # An output is renamed into place: a device or FIFO under that name must be
 # refused, not replaced by a file (once `-o /dev/null` made /dev/null a

@@ -6,21 +6,21 @@
  * runs every file of the directories (or files) on its command line through
  * the target once, so the seed corpora run as ordinary tests.
  *
- * FUZZ_ASSERT states a property that must hold for every input; a violation
- * aborts, which both libFuzzer and the standalone runner report as a crash.
+ * A target states the properties that must hold for every input with the
+ * assertions of tests/check.h (CHECK, FAIL, ...).  Here a failed check
+ * aborts instead of exiting 1, which both libFuzzer and the standalone
+ * runner report as a crash (libFuzzer then keeps the input).
  */
 #ifndef PLANTCA_FUZZ_H
 #define PLANTCA_FUZZ_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+
+#define T_FAIL_ABORTS
+/* by path, so that the fuzz build needs no include directory for tests/ */
+#include "../check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-	abort(); } } while (0)
 
 #endif

@@ -26,7 +26,7 @@
 
 static void inside(const uint8_t *data, size_t size, const uint8_t *p, size_t n)
 {
-	FUZZ_ASSERT(p != NULL && p >= data && n <= size && (size_t)(p - data) <= size - n);
+	CHECK(p != NULL && p >= data && n <= size && (size_t)(p - data) <= size - n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (fw_cms_parse(whole, wl, &cms, &e) != PC_OK)
 		return 0;
-	FUZZ_ASSERT(cms.ncerts >= 1 && cms.ncerts <= FW_CERTS_MAX);
+	CHECK(cms.ncerts >= 1 && cms.ncerts <= FW_CERTS_MAX);
 	for (i = 0; i < cms.ncerts; i++)
 		inside(whole, wl, cms.certs[i], cms.cert_len[i]);
 	inside(whole, wl, cms.sid_issuer, cms.sid_issuer_len);
@@ -56,11 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inside(whole, wl, cms.sigalg, cms.sigalg_len);
 	inside(whole, wl, cms.sig, cms.sig_len);
 	inside(whole, wl, cms.digest, cms.digest_len);
-	FUZZ_ASSERT(cms.digest_len == fw_hash_len(cms.hash));
-	FUZZ_ASSERT(cms.ntargets <= FW_TARGETS_MAX);
-	FUZZ_ASSERT(fw_version_parse(cms.version_text, &v, NULL) == PC_OK);
-	FUZZ_ASSERT(fw_version_cmp(&v, &cms.version) == 0);
-	FUZZ_ASSERT(strlen(cms.package) > 0 && strchr(cms.package, ':') == NULL);
+	CHECK(cms.digest_len == fw_hash_len(cms.hash));
+	CHECK(cms.ntargets <= FW_TARGETS_MAX);
+	CHECK(fw_version_parse(cms.version_text, &v, NULL) == PC_OK);
+	CHECK(fw_version_cmp(&v, &cms.version) == 0);
+	CHECK(strlen(cms.package) > 0 && strchr(cms.package, ':') == NULL);
 
 	anchor.der = cms.certs[cms.ncerts - 1];
 	anchor.len = cms.cert_len[cms.ncerts - 1];
@@ -77,11 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.target = cms.ntargets ? cms.targets[0] : NULL;
 	o.now = cms.signing_time > 0 ? cms.signing_time : 1;
 	rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, &e);
-	FUZZ_ASSERT(rc == PC_OK || rc == PC_E_SIGNATURE || rc == PC_E_REVOKED || rc == PC_E_REPLAY ||
+	CHECK(rc == PC_OK || rc == PC_E_SIGNATURE || rc == PC_E_REVOKED || rc == PC_E_REPLAY ||
 	    rc == PC_E_POLICY || rc == PC_E_EXPIRED || rc == PC_E_INPUT || rc == PC_E_LIMIT);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "  -> %s: %s\n", pc_rc_name(rc), rc == PC_OK ? "valid" : e.msg);
 	if (rc == PC_OK)
-		FUZZ_ASSERT(res.chain_len >= 2 && res.chain_len <= FW_CHAIN_MAX);
+		CHECK(res.chain_len >= 2 && res.chain_len <= FW_CHAIN_MAX);
 	return 0;
 }

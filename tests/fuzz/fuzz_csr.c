@@ -23,10 +23,10 @@ static const uint8_t alg_ed25519[] = { 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 
 
 static void check_refusal(pc_rc rc, const pkix_csr *c, const pc_err *e)
 {
-	FUZZ_ASSERT(e->rc == rc);
-	FUZZ_ASSERT(strncmp(e->msg, "fuzz.csr: ", 10) == 0);
-	FUZZ_ASSERT(c->der == NULL && c->nsan == 0);
-	FUZZ_ASSERT(rc == PC_E_CSR || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+	CHECK(e->rc == rc);
+	CHECK(strncmp(e->msg, "fuzz.csr: ", 10) == 0);
+	CHECK(c->der == NULL && c->nsan == 0);
+	CHECK(rc == PC_E_CSR || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
 }
 
 static void check_issue(const pkix_csr *c)
@@ -56,20 +56,20 @@ static void check_issue(const pkix_csr *c)
 	p.nsan = c->nsan;
 	rc = pkix_tbs_build(&p, &tbs, &e);
 	if (c->subject_len <= 2 && c->nsan == 0) {
-		FUZZ_ASSERT(rc == PC_E_INPUT);
+		CHECK(rc == PC_E_INPUT);
 		pc_buf_free(&tbs);
 		return;
 	}
-	FUZZ_ASSERT(rc == PC_OK);
-	FUZZ_ASSERT(pkix_cert_assemble(tbs.p, tbs.len, p.sigalg, p.sigalg_len, sig,
+	CHECK(rc == PC_OK);
+	CHECK(pkix_cert_assemble(tbs.p, tbs.len, p.sigalg, p.sigalg_len, sig,
 	    sizeof sig, &cert) == PC_OK);
-	FUZZ_ASSERT(pkix_cert_parse(cert.p, cert.len, "certificate", &v, NULL) == PC_OK);
-	FUZZ_ASSERT(v.tbs_len == tbs.len && memcmp(v.tbs, tbs.p, tbs.len) == 0);
-	FUZZ_ASSERT(v.subject_len == c->subject_len &&
+	CHECK(pkix_cert_parse(cert.p, cert.len, "certificate", &v, NULL) == PC_OK);
+	CHECK(v.tbs_len == tbs.len && memcmp(v.tbs, tbs.p, tbs.len) == 0);
+	CHECK(v.subject_len == c->subject_len &&
 	    memcmp(v.subject, c->subject, c->subject_len) == 0);
-	FUZZ_ASSERT(v.spki_len == c->spki_len && memcmp(v.spki, c->spki, c->spki_len) == 0);
-	FUZZ_ASSERT(v.serial_len == PKIX_SERIAL_LEN && v.serial[0] == 0x42);
-	FUZZ_ASSERT(v.not_before == p.not_before && v.not_after == p.not_after);
+	CHECK(v.spki_len == c->spki_len && memcmp(v.spki, c->spki, c->spki_len) == 0);
+	CHECK(v.serial_len == PKIX_SERIAL_LEN && v.serial[0] == 0x42);
+	CHECK(v.not_before == p.not_before && v.not_after == p.not_after);
 	pc_buf_free(&tbs);
 	pc_buf_free(&cert);
 }
@@ -82,32 +82,31 @@ static void check_accepted(const pkix_csr *c, size_t size)
 	unsigned bits;
 	size_t i;
 
-	FUZZ_ASSERT(c->der != NULL && c->der_len > 0 && c->der_len <= size);
-	FUZZ_ASSERT(c->subject >= c->der && c->subject_len <= c->der_len &&
+	CHECK(c->der != NULL && c->der_len > 0 && c->der_len <= size);
+	CHECK(c->subject >= c->der && c->subject_len <= c->der_len &&
 	    (size_t)(c->subject - c->der) <= c->der_len - c->subject_len);
-	FUZZ_ASSERT(c->spki >= c->der && c->spki_len <= c->der_len &&
+	CHECK(c->spki >= c->der && c->spki_len <= c->der_len &&
 	    (size_t)(c->spki - c->der) <= c->der_len - c->spki_len);
-	FUZZ_ASSERT(c->subject_len <= PKIX_NAME_MAX);
-	FUZZ_ASSERT(pkix_name_to_text(c->subject, c->subject_len, &t) == PC_OK);
+	CHECK(c->subject_len <= PKIX_NAME_MAX);
+	CHECK(pkix_name_to_text(c->subject, c->subject_len, &t) == PC_OK);
 	pc_buf_free(&t);
-	FUZZ_ASSERT(pkix_keyid(c->spki, c->spki_len, id) == PC_OK);
-	FUZZ_ASSERT(pkix_spki_type(c->spki, c->spki_len, "spki", PC_E_CSR, &kt, &bits, NULL) == PC_OK);
-	FUZZ_ASSERT(kt == c->keytype && bits == c->bits);
-	FUZZ_ASSERT(c->nsan <= PKIX_SAN_MAX);
+	CHECK(pkix_keyid(c->spki, c->spki_len, id) == PC_OK);
+	CHECK(pkix_spki_type(c->spki, c->spki_len, "spki", PC_E_CSR, &kt, &bits, NULL) == PC_OK);
+	CHECK(kt == c->keytype && bits == c->bits);
+	CHECK(c->nsan <= PKIX_SAN_MAX);
 	for (i = 0; i < c->nsan; i++) {
 		const pkix_gn *g = &c->san[i];
 		pkix_gn back;
 		pc_err e;
 
-		FUZZ_ASSERT(g->len > 0 && g->len < sizeof g->val);
+		CHECK(g->len > 0 && g->len < sizeof g->val);
 		pkix_gn_to_text(g, &t);
 		pc_buf_byte(&t, 0);
-		FUZZ_ASSERT(pc_buf_ok(&t));
+		CHECK(pc_buf_ok(&t));
 		if (pkix_gn_from_text((const char *)t.p, false, &back, &e) != PC_OK) {
-			fprintf(stderr, "SAN '%s' does not read back: %s\n", (const char *)t.p, e.msg);
-			FUZZ_ASSERT(0);
+			FAIL("SAN '%s' does not read back: %s", (const char *)t.p, e.msg);
 		}
-		FUZZ_ASSERT(back.type == g->type && back.len == g->len &&
+		CHECK(back.type == g->type && back.len == g->len &&
 		    memcmp(back.val, g->val, g->len) == 0);
 		pc_buf_free(&t);
 	}
@@ -130,17 +129,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!pc_pem_looks_like(data, size)) {
 		pc_pem_encode(&pem, "CERTIFICATE REQUEST", data, size);
-		FUZZ_ASSERT(pc_buf_ok(&pem));
+		CHECK(pc_buf_ok(&pem));
 		if (pem.len <= PKIX_CSR_MAX) {
 			memset(&e2, 0, sizeof e2);
 			rc2 = pkix_csr_parse(pem.p, pem.len, "fuzz.csr", &c2, &e2);
-			FUZZ_ASSERT(rc2 == rc);
+			CHECK(rc2 == rc);
 			if (rc2 == PC_OK) {
-				FUZZ_ASSERT(c2.der_len == c.der_len &&
+				CHECK(c2.der_len == c.der_len &&
 				    memcmp(c2.der, c.der, c.der_len) == 0);
-				FUZZ_ASSERT(c2.keytype == c.keytype && c2.bits == c.bits &&
+				CHECK(c2.keytype == c.keytype && c2.bits == c.bits &&
 				    c2.nsan == c.nsan);
-				FUZZ_ASSERT(memcmp(c2.san, c.san, c.nsan * sizeof c.san[0]) == 0);
+				CHECK(memcmp(c2.san, c.san, c.nsan * sizeof c.san[0]) == 0);
 				pkix_csr_free(&c2);
 			} else {
 				check_refusal(rc2, &c2, &e2);

@@ -63,9 +63,9 @@ static void rebuild_primitive(pc_der *w, uint8_t tag, const uint8_t *whole, size
 		if (pc_oid_to_text(c, n, text, sizeof text)) {
 			pc_buf b = PC_BUF_INIT;
 
-			FUZZ_ASSERT(text[0] >= '0' && text[0] <= '2' && text[1] == '.');
+			CHECK(text[0] >= '0' && text[0] <= '2' && text[1] == '.');
 			if (pc_oid_from_text(&b, text)) {
-				FUZZ_ASSERT(b.len == n && memcmp(b.p, c, n) == 0);
+				CHECK(b.len == n && memcmp(b.p, c, n) == 0);
 				pc_buf_free(&b);
 				pc_der_oid_text(w, text);
 				return;
@@ -83,12 +83,12 @@ static void rebuild_primitive(pc_der *w, uint8_t tag, const uint8_t *whole, size
 
 			pc_der_init(&tmp);
 			pc_der_time(&tmp, t);
-			FUZZ_ASSERT(pc_der_ok(&tmp));
+			CHECK(pc_der_ok(&tmp));
 			same = tmp.b.len == wl && memcmp(tmp.b.p, whole, wl) == 0;
 			if (!same) {
 				int y = (c[0] - '0') * 1000 + (c[1] - '0') * 100 +
 				    (c[2] - '0') * 10 + (c[3] - '0');
-				FUZZ_ASSERT(tag == DER_GENERALIZEDTIME && y >= 1950 && y <= 2049);
+				CHECK(tag == DER_GENERALIZEDTIME && y >= 1950 && y <= 2049);
 			}
 			pc_der_free(&tmp);
 			if (same) {
@@ -114,21 +114,21 @@ static bool walk(pc_reader *r, int depth, pc_der *w)
 		size_t wl, n;
 
 		if (!pc_der_read_any(r, &tag, &c, &whole, &wl)) {
-			FUZZ_ASSERT(!pc_reader_ok(r) && !pc_reader_ok(&c));
+			CHECK(!pc_reader_ok(r) && !pc_reader_ok(&c));
 			return false;
 		}
 		n = pc_reader_left(&c);
 		/* header: tag, then 1 to 1 + sizeof(size_t) length octets */
-		FUZZ_ASSERT(wl > n && wl - n >= 2 && wl - n <= 2 + sizeof(size_t));
-		FUZZ_ASSERT(whole[0] == tag && (tag & 0x1f) != 0x1f);
-		FUZZ_ASSERT(c.p + c.off == whole + (wl - n));
+		CHECK(wl > n && wl - n >= 2 && wl - n <= 2 + sizeof(size_t));
+		CHECK(whole[0] == tag && (tag & 0x1f) != 0x1f);
+		CHECK(c.p + c.off == whole + (wl - n));
 		if ((tag & 0x20) && depth < WALK_DEPTH_MAX) {
 			pc_der inner;
 			pc_reader in = c;
 
 			pc_der_init(&inner);
 			if (walk(&in, depth + 1, &inner)) {
-				FUZZ_ASSERT(pc_der_ok(&inner) && inner.b.len == n);
+				CHECK(pc_der_ok(&inner) && inner.b.len == n);
 				pc_der_begin(w, tag);
 				pc_der_raw(w, inner.b.p, inner.b.len);
 				pc_der_end(w);
@@ -173,33 +173,33 @@ static void check_x509(const uint8_t *data, size_t size)
 	uint8_t id[PKIX_KEYID_LEN];
 
 	if (pkix_cert_parse(data, size, "certificate", &v, NULL) == PC_OK) {
-		FUZZ_ASSERT(inside(v.tbs, v.tbs_len, data, size));
-		FUZZ_ASSERT(inside(v.serial, v.serial_len, data, size));
-		FUZZ_ASSERT(inside(v.issuer, v.issuer_len, data, size));
-		FUZZ_ASSERT(inside(v.subject, v.subject_len, data, size));
-		FUZZ_ASSERT(inside(v.spki, v.spki_len, data, size));
+		CHECK(inside(v.tbs, v.tbs_len, data, size));
+		CHECK(inside(v.serial, v.serial_len, data, size));
+		CHECK(inside(v.issuer, v.issuer_len, data, size));
+		CHECK(inside(v.subject, v.subject_len, data, size));
+		CHECK(inside(v.spki, v.spki_len, data, size));
 		if (pkix_name_to_text(v.issuer, v.issuer_len, &t) == PC_OK)
-			FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
+			CHECK(pc_buf_ok(&t) && display_safe(&t));
 		pc_buf_free(&t);
 		if (pkix_name_to_text(v.subject, v.subject_len, &t) == PC_OK)
-			FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
+			CHECK(pc_buf_ok(&t) && display_safe(&t));
 		pc_buf_free(&t);
 		if (pkix_spki_type(v.spki, v.spki_len, "spki", PC_E_CSR, &kt, &bits, NULL) == PC_OK)
-			FUZZ_ASSERT(pkix_keyid(v.spki, v.spki_len, id) == PC_OK);
+			CHECK(pkix_keyid(v.spki, v.spki_len, id) == PC_OK);
 	}
 	if (pkix_name_to_text(data, size, &t) == PC_OK)
-		FUZZ_ASSERT(pc_buf_ok(&t) && display_safe(&t));
+		CHECK(pc_buf_ok(&t) && display_safe(&t));
 	pc_buf_free(&t);
 	/* a Name the rules accept also prints */
 	if (pkix_name_check(data, size, NULL, PC_E_CSR, NULL) == PC_OK) {
-		FUZZ_ASSERT(pkix_name_to_text(data, size, &t) == PC_OK);
+		CHECK(pkix_name_to_text(data, size, &t) == PC_OK);
 		pc_buf_free(&t);
 	}
 	if (pkix_spki_type(data, size, "spki", PC_E_CSR, &kt, &bits, NULL) == PC_OK)
-		FUZZ_ASSERT(kt >= PKIX_KEY_EC_P256 && kt <= PKIX_KEY_ED25519 && bits >= 256);
+		CHECK(kt >= PKIX_KEY_EC_P256 && kt <= PKIX_KEY_ED25519 && bits >= 256);
 	/* smallest SPKI: 30 05 30 00 03 01 00 */
 	if (pkix_keyid(data, size, id) == PC_OK)
-		FUZZ_ASSERT(size >= 7);
+		CHECK(size >= 7);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -209,10 +209,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	pc_der_init(&w);
 	if (walk(&r, 0, &w)) {
-		FUZZ_ASSERT(pc_der_ok(&w));
+		CHECK(pc_der_ok(&w));
 		if (w.b.len != size || (size > 0 && memcmp(w.b.p, data, size) != 0)) {
-			fprintf(stderr, "rebuild differs: %zu bytes in, %zu out\n", size, w.b.len);
-			FUZZ_ASSERT(0);
+			FAIL("rebuild differs: %zu bytes in, %zu out", size, w.b.len);
 		}
 	}
 	pc_der_free(&w);

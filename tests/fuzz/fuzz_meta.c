@@ -21,15 +21,15 @@ static void same_meta(const tr_meta *a, const tr_meta *b)
 {
 	size_t i;
 
-	FUZZ_ASSERT(a->version == b->version && a->kind == b->kind);
-	FUZZ_ASSERT(strcmp(a->segment, b->segment) == 0 && strcmp(a->sender, b->sender) == 0);
-	FUZZ_ASSERT(a->sequence == b->sequence && a->created == b->created &&
+	CHECK(a->version == b->version && a->kind == b->kind);
+	CHECK(strcmp(a->segment, b->segment) == 0 && strcmp(a->sender, b->sender) == 0);
+	CHECK(a->sequence == b->sequence && a->created == b->created &&
 	    a->expires == b->expires);
-	FUZZ_ASSERT(a->nreply == b->nreply && a->ncsrs == b->ncsrs);
+	CHECK(a->nreply == b->nreply && a->ncsrs == b->ncsrs);
 	for (i = 0; i < a->nreply; i++)
-		FUZZ_ASSERT(strcmp(a->in_reply_to[i], b->in_reply_to[i]) == 0);
+		CHECK(strcmp(a->in_reply_to[i], b->in_reply_to[i]) == 0);
 	for (i = 0; i < a->ncsrs; i++)
-		FUZZ_ASSERT(strcmp(a->csrs[i].member, b->csrs[i].member) == 0 &&
+		CHECK(strcmp(a->csrs[i].member, b->csrs[i].member) == 0 &&
 		    strcmp(a->csrs[i].profile, b->csrs[i].profile) == 0);
 }
 
@@ -44,21 +44,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof e);
 	rc = tr_meta_parse(data, size, "fuzz", &m, &e);
 	if (rc != PC_OK) {
-		FUZZ_ASSERT(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
-		FUZZ_ASSERT(e.rc == rc && strncmp(e.msg, "fuzz: ", 6) == 0);
-		FUZZ_ASSERT(m.csrs == NULL && m.in_reply_to == NULL);
+		CHECK(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+		CHECK(e.rc == rc && strncmp(e.msg, "fuzz: ", 6) == 0);
+		CHECK(m.csrs == NULL && m.in_reply_to == NULL);
 	} else {
 		pc_buf a = PC_BUF_INIT, b = PC_BUF_INIT;
 
-		FUZZ_ASSERT(m.version == TR_FORMAT_VERSION && m.sequence > 0);
-		FUZZ_ASSERT(m.expires > m.created && tr_segment_ok(m.segment));
-		FUZZ_ASSERT(m.nreply == 0 || m.in_reply_to[m.nreply] == NULL);
+		CHECK(m.version == TR_FORMAT_VERSION && m.sequence > 0);
+		CHECK(m.expires > m.created && tr_segment_ok(m.segment));
+		CHECK(m.nreply == 0 || m.in_reply_to[m.nreply] == NULL);
 		tr_meta_format(&m, &a);
-		FUZZ_ASSERT(pc_buf_ok(&a));
-		FUZZ_ASSERT(tr_meta_parse(a.p, a.len, "fuzz", &m2, &e) == PC_OK);
+		CHECK(pc_buf_ok(&a));
+		CHECK(tr_meta_parse(a.p, a.len, "fuzz", &m2, &e) == PC_OK);
 		same_meta(&m, &m2);
 		tr_meta_format(&m2, &b);
-		FUZZ_ASSERT(pc_buf_ok(&b) && a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+		CHECK(pc_buf_ok(&b) && a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
 		tr_meta_free(&m2);
 		tr_meta_free(&m);
 		pc_buf_free(&a);
@@ -67,17 +67,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = tr_sums_parse(data, size, "fuzz", &sums, &n, &e);
 	if (rc != PC_OK) {
-		FUZZ_ASSERT(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
-		FUZZ_ASSERT(sums == NULL && n == 0);
+		CHECK(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+		CHECK(sums == NULL && n == 0);
 	} else {
 		pc_buf a = PC_BUF_INIT;
 
 		for (i = 0; i < n; i++) {
-			FUZZ_ASSERT(tr_member_name_ok(sums[i].name));
+			CHECK(tr_member_name_ok(sums[i].name));
 			pc_hex_encode(&a, sums[i].hash, sizeof sums[i].hash, 0);
 			pc_buf_printf(&a, "  %s\n", sums[i].name);
 		}
-		FUZZ_ASSERT(pc_buf_ok(&a) && a.len == size && (size == 0 ||
+		CHECK(pc_buf_ok(&a) && a.len == size && (size == 0 ||
 		    memcmp(a.p, data, size) == 0));
 		pc_buf_free(&a);
 		free(sums);

@@ -36,7 +36,7 @@ static void init(void)
 	if (done)
 		return;
 	done = true;
-	FUZZ_ASSERT(sodium_init() >= 0);
+	CHECK(sodium_init() >= 0);
 	memset(seed, 0x42, sizeof seed);
 	crypto_sign_seed_keypair(key.pk, skbuf, seed);
 	memcpy(key.keyid, "plantcaF", 8);
@@ -61,12 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tr_pubkey pk2;
 
 		tr_pubkey_format(&pk, &b);
-		FUZZ_ASSERT(pc_buf_ok(&b));
-		FUZZ_ASSERT(tr_pubkey_parse(b.p, b.len, "again", &pk2, &e) == PC_OK);
-		FUZZ_ASSERT(memcmp(&pk, &pk2, sizeof pk) == 0);
+		CHECK(pc_buf_ok(&b));
+		CHECK(tr_pubkey_parse(b.p, b.len, "again", &pk2, &e) == PC_OK);
+		CHECK(memcmp(&pk, &pk2, sizeof pk) == 0);
 		pc_buf_free(&b);
 	} else {
-		FUZZ_ASSERT(rc == PC_E_INPUT && strncmp(e.msg, "fuzz.pub: ", 10) == 0);
+		CHECK(rc == PC_E_INPUT && strncmp(e.msg, "fuzz.pub: ", 10) == 0);
 	}
 
 	rc = tr_minisig_verify(data, size, msg, sizeof msg - 1, &key, 1, "fuzz.minisig",
@@ -74,24 +74,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == PC_OK) {
 		pc_buf b = PC_BUF_INIT;
 
-		FUZZ_ASSERT(which == 0);
-		FUZZ_ASSERT(strlen(tc) <= TR_COMMENT_MAX && strpbrk(tc, "\r\n") == NULL);
-		FUZZ_ASSERT(tr_minisig_make(msg, sizeof msg - 1, &key, tc, tr_seckey_sign, &sk, &b,
+		CHECK(which == 0);
+		CHECK(strlen(tc) <= TR_COMMENT_MAX && strpbrk(tc, "\r\n") == NULL);
+		CHECK(tr_minisig_make(msg, sizeof msg - 1, &key, tc, tr_seckey_sign, &sk, &b,
 		    &e) == PC_OK);
-		FUZZ_ASSERT(tr_minisig_verify(b.p, b.len, msg, sizeof msg - 1, &key, 1, "again",
+		CHECK(tr_minisig_verify(b.p, b.len, msg, sizeof msg - 1, &key, 1, "again",
 		    &which, tc, &e) == PC_OK);
 		pc_buf_free(&b);
 	} else {
-		FUZZ_ASSERT(rc == PC_E_SIGNATURE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
-		FUZZ_ASSERT(strncmp(e.msg, "fuzz.minisig: ", 14) == 0);
+		CHECK(rc == PC_E_SIGNATURE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+		CHECK(strncmp(e.msg, "fuzz.minisig: ", 14) == 0);
 	}
 
 	rc = tr_seckey_parse(data, size, "fuzz.key", &f, &e);
 	if (rc == PC_OK)
-		FUZZ_ASSERT(f.opslimit <= crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE &&
+		CHECK(f.opslimit <= crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE &&
 		    f.memlimit <= crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE);
 	else
-		FUZZ_ASSERT((rc == PC_E_INPUT || rc == PC_E_LIMIT) &&
+		CHECK((rc == PC_E_INPUT || rc == PC_E_LIMIT) &&
 		    strncmp(e.msg, "fuzz.key: ", 10) == 0);
 	return 0;
 }

@@ -24,9 +24,9 @@
 
 static void check_refusal(pc_rc rc, const pc_err *e, const tr_p7b *p)
 {
-	FUZZ_ASSERT(rc == PC_E_INPUT || rc == PC_E_LIMIT);
-	FUZZ_ASSERT(e->rc == rc && strncmp(e->msg, "fuzz.p7b: ", 10) == 0);
-	FUZZ_ASSERT(p->ncerts == 0);
+	CHECK(rc == PC_E_INPUT || rc == PC_E_LIMIT);
+	CHECK(e->rc == rc && strncmp(e->msg, "fuzz.p7b: ", 10) == 0);
+	CHECK(p->ncerts == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,17 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		pc_buf again = PC_BUF_INIT;
 
-		FUZZ_ASSERT(p.ncerts >= 1 && p.ncerts <= TR_P7B_CERTS_MAX);
+		CHECK(p.ncerts >= 1 && p.ncerts <= TR_P7B_CERTS_MAX);
 		for (i = 0; i < p.ncerts; i++) {
-			FUZZ_ASSERT(p.cert[i] >= data && p.cert_len[i] >= 2 &&
+			CHECK(p.cert[i] >= data && p.cert_len[i] >= 2 &&
 			    p.cert_len[i] <= size && (size_t)(p.cert[i] - data) <= size - p.cert_len[i]);
-			FUZZ_ASSERT(p.cert[i][0] == DER_SEQUENCE);
+			CHECK(p.cert[i][0] == DER_SEQUENCE);
 			for (k = 0; k < i; k++)
-				FUZZ_ASSERT(p.cert_len[k] != p.cert_len[i] ||
+				CHECK(p.cert_len[k] != p.cert_len[i] ||
 				    memcmp(p.cert[k], p.cert[i], p.cert_len[i]) != 0);
 		}
-		FUZZ_ASSERT(tr_p7b_build(p.cert, p.cert_len, p.ncerts, &again, &e) == PC_OK);
-		FUZZ_ASSERT(again.len == size && memcmp(again.p, data, size) == 0);
+		CHECK(tr_p7b_build(p.cert, p.cert_len, p.ncerts, &again, &e) == PC_OK);
+		CHECK(again.len == size && memcmp(again.p, data, size) == 0);
 		pc_buf_free(&again);
 	}
 
@@ -68,9 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pc_buf b = PC_BUF_INIT;
 			tr_p7b q;
 
-			FUZZ_ASSERT(tr_p7b_build(&w, &wl, 1, &b, &e) == PC_OK);
-			FUZZ_ASSERT(tr_p7b_parse(b.p, b.len, "fuzz.p7b", &q, &e) == PC_OK);
-			FUZZ_ASSERT(q.ncerts == 1 && q.cert_len[0] == wl && memcmp(q.cert[0], w, wl) == 0);
+			CHECK(tr_p7b_build(&w, &wl, 1, &b, &e) == PC_OK);
+			CHECK(tr_p7b_parse(b.p, b.len, "fuzz.p7b", &q, &e) == PC_OK);
+			CHECK(q.ncerts == 1 && q.cert_len[0] == wl && memcmp(q.cert[0], w, wl) == 0);
 			pc_buf_free(&b);
 		}
 	}

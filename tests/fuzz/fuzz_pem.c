@@ -33,9 +33,9 @@ static pc_rc cb(void *vctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	struct ctx *c = vctx;
 
-	FUZZ_ASSERT(der != NULL && len > 0);
+	CHECK(der != NULL && len > 0);
 	if (c->want != NULL)
-		FUZZ_ASSERT(len == c->want_len && memcmp(der, c->want, len) == 0);
+		CHECK(len == c->want_len && memcmp(der, c->want, len) == 0);
 	c->n++;
 	if (c->refuse_ff && der[0] == 0xff)
 		return pc_fail(e, PC_E_STATE, "refused by the callback");
@@ -55,11 +55,11 @@ static void check_hex(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	if (!pc_hex_decode(s, out, sizeof out, &n))
 		return;
-	FUZZ_ASSERT(n * 2 == size);
+	CHECK(n * 2 == size);
 	pc_hex_encode(&b, out, n, 0);
-	FUZZ_ASSERT(pc_buf_ok(&b) && b.len == size);
+	CHECK(pc_buf_ok(&b) && b.len == size);
 	for (i = 0; i < size; i++)
-		FUZZ_ASSERT(b.p[i] == (uint8_t)tolower((unsigned char)s[i]));
+		CHECK(b.p[i] == (uint8_t)tolower((unsigned char)s[i]));
 	pc_buf_free(&b);
 }
 
@@ -75,19 +75,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof e);
 	rc = pc_pem_decode(data, size, labels, &der, &len, &idx, &e);
 	if (rc != PC_OK) {
-		FUZZ_ASSERT(rc == PC_E_INPUT || rc == PC_E_NOMEM);
-		FUZZ_ASSERT(e.rc == rc && e.msg[0] != '\0');
-		FUZZ_ASSERT(der == NULL);
+		CHECK(rc == PC_E_INPUT || rc == PC_E_NOMEM);
+		CHECK(e.rc == rc && e.msg[0] != '\0');
+		CHECK(der == NULL);
 	} else {
 		pc_buf pem = PC_BUF_INIT;
 
-		FUZZ_ASSERT(der != NULL && len > 0 && len <= size);
-		FUZZ_ASSERT(idx >= 0 && idx < 3);
-		FUZZ_ASSERT(pc_pem_looks_like(data, size));
+		CHECK(der != NULL && len > 0 && len <= size);
+		CHECK(idx >= 0 && idx < 3);
+		CHECK(pc_pem_looks_like(data, size));
 		pc_pem_encode(&pem, labels[idx], der, len);
-		FUZZ_ASSERT(pc_buf_ok(&pem));
-		FUZZ_ASSERT(pc_pem_decode(pem.p, pem.len, labels, &der2, &len2, &idx2, &e) == PC_OK);
-		FUZZ_ASSERT(len2 == len && memcmp(der2, der, len) == 0 && idx2 == idx);
+		CHECK(pc_buf_ok(&pem));
+		CHECK(pc_pem_decode(pem.p, pem.len, labels, &der2, &len2, &idx2, &e) == PC_OK);
+		CHECK(len2 == len && memcmp(der2, der, len) == 0 && idx2 == idx);
 		free(der2);
 		pc_buf_free(&pem);
 	}
@@ -101,20 +101,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc_all = pc_pem_decode_all(data, size, rc == PC_OK ? labels[idx] : "CERTIFICATE",
 	    cb, &c, &e);
 	if (rc == PC_OK)
-		FUZZ_ASSERT(rc_all == PC_OK && c.n == 1);
+		CHECK(rc_all == PC_OK && c.n == 1);
 	if (rc_all == PC_OK)
-		FUZZ_ASSERT(c.n > 0);
+		CHECK(c.n > 0);
 	else
-		FUZZ_ASSERT(e.rc == rc_all && e.msg[0] != '\0');
+		CHECK(e.rc == rc_all && e.msg[0] != '\0');
 
 	/* the callback's refusal comes back as it is */
 	memset(&c, 0, sizeof c);
 	c.refuse_ff = true;
 	rc_all = pc_pem_decode_all(data, size, "CERTIFICATE", cb, &c, &e);
-	FUZZ_ASSERT(rc_all == PC_OK || rc_all == PC_E_INPUT || rc_all == PC_E_STATE ||
+	CHECK(rc_all == PC_OK || rc_all == PC_E_INPUT || rc_all == PC_E_STATE ||
 	    rc_all == PC_E_NOMEM);
 	if (rc_all == PC_E_STATE)
-		FUZZ_ASSERT(strcmp(e.msg, "refused by the callback") == 0);
+		CHECK(strcmp(e.msg, "refused by the callback") == 0);
 
 	if (rc == PC_OK)
 		free(der);

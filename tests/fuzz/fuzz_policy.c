@@ -41,7 +41,7 @@ static void decide_all(const policy *p)
 	policy_decision *d = malloc(sizeof *d);
 	size_t k;
 
-	FUZZ_ASSERT(d != NULL);
+	CHECK(d != NULL);
 	snprintf(names, sizeof names, "%s", policy_profile_names(p));
 	for (tok = strtok_r(names, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -64,15 +64,15 @@ static void decide_all(const policy *p)
 			memset(&e, 0, sizeof e);
 			rc = policy_decide(p, &r, d, &e);
 			if (rc == PC_OK) {
-				FUZZ_ASSERT(d->allow && d->nviolations == 0);
-				FUZZ_ASSERT(d->key_usage != 0);
-				FUZZ_ASSERT(d->days > 0 && d->days <= POLICY_DAYS_MAX);
-				FUZZ_ASSERT(strcmp(d->profile, tok) == 0);
-				FUZZ_ASSERT(!(r.key == POLICY_KEY_RSA && r.bits < 2048));
+				CHECK(d->allow && d->nviolations == 0);
+				CHECK(d->key_usage != 0);
+				CHECK(d->days > 0 && d->days <= POLICY_DAYS_MAX);
+				CHECK(strcmp(d->profile, tok) == 0);
+				CHECK(!(r.key == POLICY_KEY_RSA && r.bits < 2048));
 			} else {
-				FUZZ_ASSERT(rc == PC_E_POLICY || rc == PC_E_USAGE);
-				FUZZ_ASSERT(!d->allow && d->nviolations > 0);
-				FUZZ_ASSERT(strncmp(e.msg, "req: ", 5) == 0);
+				CHECK(rc == PC_E_POLICY || rc == PC_E_USAGE);
+				CHECK(!d->allow && d->nviolations > 0);
+				CHECK(strncmp(e.msg, "req: ", 5) == 0);
 			}
 		}
 	}
@@ -88,32 +88,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof e);
 	rc = policy_parse(data, size, "fuzz", &p, &e);
 	if (rc != PC_OK) {
-		FUZZ_ASSERT(p == NULL);
-		FUZZ_ASSERT(rc == PC_E_POLICY_FILE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
-		FUZZ_ASSERT(e.rc == rc && e.msg[0] != '\0');
+		CHECK(p == NULL);
+		CHECK(rc == PC_E_POLICY_FILE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+		CHECK(e.rc == rc && e.msg[0] != '\0');
 		if (rc == PC_E_POLICY_FILE) {
 			long line;
 			size_t i, lines = 1;
-			FUZZ_ASSERT(strncmp(e.msg, "fuzz:", 5) == 0);
+			CHECK(strncmp(e.msg, "fuzz:", 5) == 0);
 			line = strtol(e.msg + 5, NULL, 10);
 			for (i = 0; i < size; i++)
 				lines += data[i] == '\n';
-			FUZZ_ASSERT(line >= 1 && (size_t)line <= lines);
+			CHECK(line >= 1 && (size_t)line <= lines);
 		}
 		return 0;
 	}
-	FUZZ_ASSERT(p != NULL && strlen(policy_hash(p)) == 64);
+	CHECK(p != NULL && strlen(policy_hash(p)) == 64);
 	{
 		pc_buf b = PC_BUF_INIT;
 		policy_describe(p, false, &b);
-		FUZZ_ASSERT(pc_buf_ok(&b) && b.len > 0);
+		CHECK(pc_buf_ok(&b) && b.len > 0);
 		b.len = 0;
 		policy_describe(p, true, &b);
-		FUZZ_ASSERT(pc_buf_ok(&b) && b.len > 0 && b.p[0] == '{');
+		CHECK(pc_buf_ok(&b) && b.len > 0 && b.p[0] == '{');
 		pc_buf_free(&b);
 	}
-	FUZZ_ASSERT(policy_parse(data, size, "again", &p2, &e) == PC_OK);
-	FUZZ_ASSERT(strcmp(policy_hash(p), policy_hash(p2)) == 0);
+	CHECK(policy_parse(data, size, "again", &p2, &e) == PC_OK);
+	CHECK(strcmp(policy_hash(p), policy_hash(p2)) == 0);
 	decide_all(p);
 	policy_free(p2);
 	policy_free(p);

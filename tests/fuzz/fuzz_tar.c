@@ -20,8 +20,8 @@
 
 static void check_refusal(pc_rc rc, const pc_err *e)
 {
-	FUZZ_ASSERT(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
-	FUZZ_ASSERT(e->rc == rc && strncmp(e->msg, "fuzz.tar: ", 10) == 0);
+	CHECK(rc == PC_E_BUNDLE || rc == PC_E_LIMIT || rc == PC_E_NOMEM);
+	CHECK(e->rc == rc && strncmp(e->msg, "fuzz.tar: ", 10) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,25 +36,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = tr_tar_parse(data, size, "fuzz.tar", &ms, &n, &e);
 	if (rc != PC_OK) {
 		check_refusal(rc, &e);
-		FUZZ_ASSERT(ms == NULL && n == 0);
+		CHECK(ms == NULL && n == 0);
 	} else {
 		pc_buf again = PC_BUF_INIT;
 
-		FUZZ_ASSERT(n <= TR_MEMBERS_MAX && size >= 2 * TR_BLOCK);
+		CHECK(n <= TR_MEMBERS_MAX && size >= 2 * TR_BLOCK);
 		for (i = 0; i < n; i++) {
-			FUZZ_ASSERT(tr_member_name_ok(ms[i].name));
-			FUZZ_ASSERT(ms[i].len <= TR_MEMBER_MAX);
-			FUZZ_ASSERT(ms[i].len == 0 || (ms[i].data >= data &&
+			CHECK(tr_member_name_ok(ms[i].name));
+			CHECK(ms[i].len <= TR_MEMBER_MAX);
+			CHECK(ms[i].len == 0 || (ms[i].data >= data &&
 			    ms[i].data + ms[i].len <= data + size));
-			FUZZ_ASSERT(i == 0 || strcmp(ms[i].name, ms[0].name) != 0);
+			CHECK(i == 0 || strcmp(ms[i].name, ms[0].name) != 0);
 			tr_tar_add(&again, ms[i].name, ms[i].data, ms[i].len, 0);
 		}
 		tr_tar_end(&again);
-		FUZZ_ASSERT(pc_buf_ok(&again));
-		FUZZ_ASSERT(tr_tar_parse(again.p, again.len, "fuzz.tar", &ms2, &n2, &e) == PC_OK);
-		FUZZ_ASSERT(n2 == n);
+		CHECK(pc_buf_ok(&again));
+		CHECK(tr_tar_parse(again.p, again.len, "fuzz.tar", &ms2, &n2, &e) == PC_OK);
+		CHECK(n2 == n);
 		for (i = 0; i < n; i++)
-			FUZZ_ASSERT(strcmp(ms[i].name, ms2[i].name) == 0 && ms[i].len == ms2[i].len &&
+			CHECK(strcmp(ms[i].name, ms2[i].name) == 0 && ms[i].len == ms2[i].len &&
 			    (ms[i].len == 0 || memcmp(ms[i].data, ms2[i].data, ms[i].len) == 0));
 		free(ms2);
 		pc_buf_free(&again);
@@ -63,15 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&b, 0, sizeof b);
 	rc2 = tr_bundle_parse(data, size, "fuzz.tar", &b, &e);
 	if (rc2 == PC_OK) {
-		FUZZ_ASSERT(rc == PC_OK && n >= 3 && b.nmembers == n - 2);
-		FUZZ_ASSERT(strcmp(ms[0].name, "BUNDLE") == 0 && strcmp(ms[1].name, "SHA256SUMS") == 0);
+		CHECK(rc == PC_OK && n >= 3 && b.nmembers == n - 2);
+		CHECK(strcmp(ms[0].name, "BUNDLE") == 0 && strcmp(ms[1].name, "SHA256SUMS") == 0);
 		for (i = 0; i < b.nmembers; i++)
-			FUZZ_ASSERT(strcmp(b.members[i].name, ms[i + 2].name) == 0);
-		FUZZ_ASSERT(b.meta.version == TR_FORMAT_VERSION && b.meta.sequence > 0);
+			CHECK(strcmp(b.members[i].name, ms[i + 2].name) == 0);
+		CHECK(b.meta.version == TR_FORMAT_VERSION && b.meta.sequence > 0);
 		tr_bundle_free(&b);
 	} else {
 		check_refusal(rc2, &e);
-		FUZZ_ASSERT(b.members == NULL && b.meta.csrs == NULL && b.meta.in_reply_to == NULL);
+		CHECK(b.members == NULL && b.meta.csrs == NULL && b.meta.in_reply_to == NULL);
 	}
 	if (rc == PC_OK)
 		free(ms);

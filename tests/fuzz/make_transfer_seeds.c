@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "tr_int.h"
+/* by path: the fuzz build has no include directory for tests/ */
+#include "../check.h"
 
 static const char *root;
 
@@ -26,25 +28,21 @@ static void put(const char *target, const char *name, const void *p, size_t n)
 
 	snprintf(path, sizeof path, "%s/%s/%s", root, target, name);
 	f = fopen(path, "wb");
-	if (f == NULL || (n > 0 && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
+	if (f == NULL || (n > 0 && fwrite(p, 1, n, f) != n) || fclose(f) != 0)
+		t_die("%s: %s", path, strerror(errno));
 }
 
 static void put_buf(const char *target, const char *name, const pc_buf *b)
 {
 	if (!pc_buf_ok(b))
-		exit(2);
+		t_die("%s/%s: out of memory", target, name);
 	put(target, name, b->p, b->len);
 }
 
 static void ok(pc_rc rc, const pc_err *e)
 {
-	if (rc != PC_OK) {
-		fprintf(stderr, "%s\n", e->msg);
-		exit(2);
-	}
+	if (rc != PC_OK)
+		t_die_err(e);
 }
 
 int main(int argc, char **argv)

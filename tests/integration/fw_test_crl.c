@@ -15,21 +15,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "der.h"
 #include "file.h"
 #include "hsm.h"
 #include "pem.h"
-#include "secret.h"
 #include "pkix.h"
+#include "secret.h"
 
 static const uint8_t oid_reason[] = { 0x55, 0x1d, 0x15 };
 static const uint8_t oid_crl_number[] = { 0x55, 0x1d, 0x14 };
-
-static int die(const pc_err *e)
-{
-	fprintf(stderr, "fw_test_crl: %s\n", e->msg);
-	return 2;
-}
 
 int main(int argc, char **argv)
 {
@@ -54,16 +49,16 @@ int main(int argc, char **argv)
 	}
 	days = strtol(argv[6], NULL, 10);
 	if (pc_file_read(argv[5], 65536, &cert, &cert_len, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (pkix_cert_parse(cert, cert_len, "certificate", &v, NULL) != PC_OK) {
 		fprintf(stderr, "fw_test_crl: %s: not a DER certificate\n", argv[5]);
 		return 2;
 	}
 	if (hsm_open(argv[1], argv[2], &h, &e) != PC_OK ||
 	    pc_secret_read(&pin, argv[3], "PIN", &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (hsm_login(h, &pin, &e) != PC_OK || hsm_key_open(h, argv[4], &k, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_secret_free(&pin);
 	alg = hsm_key_sigalg(k, &alg_len);
 
@@ -119,12 +114,12 @@ int main(int argc, char **argv)
 	if (!pc_der_ok(&d))
 		return 2;
 	if (hsm_sign(k, d.b.p, d.b.len, &sig, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	/* a CertificateList has a certificate's outer shape */
 	if (pkix_cert_assemble(d.b.p, d.b.len, alg, alg_len, sig.p, sig.len, &out) != PC_OK)
 		return 2;
 	if (pc_file_write_atomic(argv[7], out.p, out.len, 0644, false, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_buf_free(&sig);
 	pc_buf_free(&out);
 	pc_der_free(&d);

@@ -20,12 +20,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "der.h"
 #include "file.h"
 #include "fwverify.h"
 #include "hsm.h"
-#include "secret.h"
 #include "pkix.h"
+#include "secret.h"
 
 enum { CERTS_MAX = 6, ATTRS = 4 };
 
@@ -36,12 +37,6 @@ static const uint8_t oid_msg_digest[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x
 static const uint8_t oid_signing_time[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
 static const uint8_t oid_fw_pkg_id[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
 	0x02, 0x23 };
-
-static int die(const pc_err *e)
-{
-	fprintf(stderr, "fw_test_sign: %s\n", e->msg);
-	return 2;
-}
 
 typedef struct attr { pc_buf b; } attr;
 
@@ -91,7 +86,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 8; i < (size_t)argc; i++) {
 		if (pc_file_read(argv[i], 65536, &certs[ncerts], &cert_len[ncerts], &e) != PC_OK)
-			return die(&e);
+			t_die_err(&e);
 		ncerts++;
 	}
 	if (pkix_cert_parse(certs[0], cert_len[0], "certificate", &sv, NULL) != PC_OK) {
@@ -100,16 +95,16 @@ int main(int argc, char **argv)
 	}
 	if (hsm_open(argv[1], argv[2], &h, &e) != PC_OK ||
 	    pc_secret_read(&pin, argv[3], "PIN", &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (hsm_login(h, &pin, &e) != PC_OK || hsm_key_open(h, argv[4], &k, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_secret_free(&pin);
 	if (hsm_key_alg(k) != HSM_EC_P256) {
 		fprintf(stderr, "fw_test_sign: P-256 keys only\n");
 		return 2;
 	}
 	if (fw_digest_file(argv[5], FW_SHA256, digest, NULL, NULL, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 
 	/* the signed attributes, in DER SET OF order (X.690 §11.6) */
 	pc_der_init(&v);
@@ -140,7 +135,7 @@ int main(int argc, char **argv)
 	if (!pc_der_ok(&d) || !pc_buf_ok(&attrs))
 		return 2;
 	if (hsm_sign(k, d.b.p, d.b.len, &sig, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_der_free(&d);
 	alg = hsm_key_sigalg(k, &alg_len);
 	ha = fw_hash_algid(FW_SHA256, &hal);
@@ -180,7 +175,7 @@ int main(int argc, char **argv)
 	if (!pc_der_ok(&d))
 		return 2;
 	if (pc_file_write_atomic(argv[7], d.b.p, d.b.len, 0644, false, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_der_free(&d);
 	for (i = 0; i < ATTRS; i++)
 		pc_buf_free(&a[i].b);

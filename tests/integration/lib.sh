@@ -1,45 +1,98 @@
-# Shared helpers for the integration tests: each test sources this, gets a
-# private SoftHSM2 token and CA home in a temp dir, and drives the real CLI.
+# The one helper library of the shell tests: each test sources it.
+#
+#   . "$(dirname "$0")/lib.sh"             a private SoftHSM2 token and CA home
+#   . "$(dirname "$0")/lib.sh" --no-token  only the work dir and the helpers
+#                                          (plantca-station on its own)
 #
 # Environment (set by tests/integration/meson.build):
-#   PLANTCA         path to the plantca binary
-#   SOFTHSM_MODULE  PKCS#11 module
-#   SRCDIR          source tree root
+#   PLANTCA         path to the plantca binary           (token tests)
+#   SOFTHSM_MODULE  PKCS#11 module                       (token tests)
+#   SRCDIR          source tree root; tests read nothing outside it
+#   STATION         path to plantca-station              (where used)
+#
+# Exit status, as meson reads it: 0 every check passed; 1 a check failed
+# (fail); 77 skipped (need, or a part skipped with skip_part), with the
+# reason on stderr, never counted as a pass.
 set -euo pipefail
 
-: "${PLANTCA:?}" "${SOFTHSM_MODULE:?}" "${SRCDIR:?}"
+lib_token=yes
+if [ "${1:-}" = --no-token ]; then lib_token=no; fi
+: "${SRCDIR:?}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/plantca-test.XXXXXX")
-trap 'rc=$?; if [ $rc -ne 0 ]; then echo "FAILED (work dir kept: $WORK)" >&2; else rm -rf "$WORK"; fi' EXIT
-CAHOME=$WORK/ca
-TOKEN_LABEL=plantca-test
-eval "$("$SRCDIR/scripts/softhsm-token" "$WORK/hsm" "$TOKEN_LABEL")"
-PIN=$WORK/hsm/pin
-export SOFTHSM2_CONF
+lib_cleanup=()
+# at_exit CMD...: run CMD when the test ends, before the work dir goes
+at_exit() { lib_cleanup+=("$*"); }
+lib_exit() {
+  local rc=$? c
+  for c in "${lib_cleanup[@]}"; do eval "$c" || true; done
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+    echo "FAILED (work dir kept: $WORK)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap lib_exit EXIT
 
 checks=0
+skipped=()
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 
-pc() { "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" "$@"; }
-# faketime under a sanitizer build: libfaketime is preloaded ahead of the
-# ASan runtime, so ASan's link-order check must be off for these runs
-ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime "$@"; }
+# need CMD WHY: skip the whole test (77) when CMD is not installed
+need() { command -v "$1" >/dev/null || { echo "SKIP: $1 not installed: $2" >&2; exit 77; }; }
+# skip_part WHAT: a part of the test could not run (its checks are left
+# out); the test goes on and done_testing then ends it with 77, not 0
+skip_part() { skipped+=("$*"); echo "# SKIP $*"; }
 
-# expect RC CMD... : run, capture stdout/stderr in $OUT/$ERR, check exit code
+# expect RC CMD... : run with stdin from /dev/null (nothing waits on a
+# terminal), stdout/stderr in $OUT/$ERR, check the exit code
 expect() {
   local want=$1; shift
   local rc=0
-  "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
   OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
   if [ "$rc" -ne "$want" ]; then
     echo "--- stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"
     fail "exit $rc, expected $want: $*"
   fi
 }
-# the last command's stderr must contain every given fragment
+# the last command's stderr / stdout must contain every given fragment
 err_has() { local f; for f in "$@"; do [[ "$ERR" == *"$f"* ]] || fail "stderr lacks '$f': $ERR"; done; }
 out_has() { local f; for f in "$@"; do [[ "$OUT" == *"$f"* ]] || fail "stdout lacks '$f': $OUT"; done; }
+
+mode() { stat -c %a "$1"; }
+# a canonical picture of a directory tree: every file's name, mode and hash
+snap() { if [ -d "$1" ]; then (cd "$1" && find . -type f -printf '%p %m\n' | sort && find . -type f -print0 | sort -z | xargs -0r sha256sum); else echo absent; fi; }
+# a certificate's serial, lower-case hex
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f; }
+# CSRs with the exact bytes and ASN.1 string types given (mkcsr_raw.py)
+raw() { python3 "$SRCDIR/tests/integration/mkcsr_raw.py" "$@"; }
+st() { "$STATION" "$@"; }
+
+done_testing() {
+  echo "$checks checks passed"
+  if [ "${#skipped[@]}" -gt 0 ]; then
+    local s
+    for s in "${skipped[@]}"; do echo "SKIP: $s" >&2; done
+    exit 77
+  fi
+}
+
+[ "$lib_token" = yes ] || return 0
+
+# ---------------------------------------------------------------- token tests
+: "${PLANTCA:?}" "${SOFTHSM_MODULE:?}"
+CAHOME=$WORK/ca
+TOKEN_LABEL=plantca-test
+eval "$("$SRCDIR/scripts/softhsm-token" "$WORK/hsm" "$TOKEN_LABEL")"
+PIN=$WORK/hsm/pin
+export SOFTHSM2_CONF
+
+pc() { "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" "$@"; }
+# faketime under a sanitizer build: libfaketime is preloaded ahead of the
+# ASan runtime, so ASan's link-order check must be off for these runs
+ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime "$@"; }
 
 # mkcsr KEY CN OUT [SAN]   KEY: p256 p384 rsa2048 rsa3072 ed25519
 mkcsr() {
@@ -72,5 +125,3 @@ make_ca() {
 
 # Canonical dump of the whole store: equal dumps mean an unchanged store.
 store_dump() { mdb_dump -a "$CAHOME/db" 2>/dev/null | sha256sum | cut -d' ' -f1; }
-
-done_testing() { echo "$checks checks passed"; }

@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "check.h"
 #include "der.h"
 #include "file.h"
 #include "pc.h"
@@ -53,12 +54,6 @@
 enum { MK_FILE_MAX = 64 * 1024 * 1024, MK_KEY_MAX = 4096, MK_REPLY_MAX = 16 };
 
 #define RAW_MAGIC "mkresponse raw TEST key, never for real use\n"
-
-static int die(const pc_err *e)
-{
-	fprintf(stderr, "mkresponse: %s\n", e->msg);
-	return 2;
-}
 
 static int usage(void)
 {
@@ -152,7 +147,7 @@ static int genkey_raw(const char *sec, const char *pubpath)
 	if (!pc_buf_ok(&file) || !pc_buf_ok(&pb) ||
 	    pc_file_write_atomic(sec, file.p, file.len, 0600, true, &e) != PC_OK ||
 	    pc_file_write_atomic(pubpath, pb.p, pb.len, 0644, true, &e) != PC_OK)
-		return e.rc ? die(&e) : 2;
+		t_die_err(&e);
 	sodium_memzero(raw, sizeof raw);
 	sodium_memzero(sk, sizeof sk);
 	pc_buf_free(&file);
@@ -191,13 +186,13 @@ static int genkey(const char *sec, const char *pubpath, const char *passfile)
 
 	if (pc_secret_read(&pass, passfile, "passphrase", &e) != PC_OK ||
 	    tr_seckey_generate(&pass, &file, &pub, &sk, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	tr_seckey_free(&sk);
 	pc_secret_free(&pass);
 	tr_pubkey_format(&pub, &pb);
 	if (pc_file_write_atomic(sec, file.p, file.len, 0600, true, &e) != PC_OK ||
 	    pc_file_write_atomic(pubpath, pb.p, pb.len, 0644, true, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	pc_buf_free(&file);
 	pc_buf_free(&pb);
 	return 0;
@@ -249,7 +244,7 @@ static int fwattrs(const char *image, const char *pkg_id, const char *out)
 	pc_err e = { PC_OK, "" };
 
 	if (pc_file_read(image, MK_FILE_MAX, &img, &len, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	crypto_hash_sha256(digest, img, len);
 	free(img);
 	pc_der_init(&v);
@@ -282,7 +277,7 @@ static int fwattrs(const char *image, const char *pkg_id, const char *out)
 	if (!pc_der_ok(&set) ||
 	    pc_file_write_atomic(out, set.b.p, set.b.len, 0644, false, &e) != PC_OK) {
 		pc_der_free(&set);
-		return e.rc ? die(&e) : 2;
+		t_die_err(&e);
 	}
 	pc_der_free(&set);
 	return 0;
@@ -317,10 +312,10 @@ static int fwcms(char **args, size_t nargs)
 		return usage();
 	if (pc_file_read(args[0], MK_FILE_MAX, &attrs, &alen, &e) != PC_OK ||
 	    pc_file_read(args[1], MK_FILE_MAX, &sig, &slen, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	for (i = 0; i < ncerts; i++)
 		if (cert_der(args[2 + i], &certs[i], &clen[i], &e) != PC_OK)
-			return die(&e);
+			t_die_err(&e);
 	/* the signer: issuerAndSerialNumber of the first certificate */
 	r = pc_reader_make(certs[0], clen[0]);
 	if (!pc_der_read(&r, DER_SEQUENCE, &cert) || !pc_der_read(&cert, DER_SEQUENCE, &tbs) ||
@@ -376,7 +371,7 @@ static int fwcms(char **args, size_t nargs)
 	pc_der_end(&d);
 	if (!pc_der_ok(&d) ||
 	    pc_file_write_atomic(args[nargs - 1], d.b.p, d.b.len, 0644, false, &e) != PC_OK)
-		return e.rc ? die(&e) : 2;
+		t_die_err(&e);
 	pc_der_free(&d);
 	for (i = 0; i < ncerts; i++)
 		free(certs[i]);
@@ -428,7 +423,7 @@ int main(int argc, char **argv)
 	int c;
 
 	if (pc_secure_process(&e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "fwattrs") == 0)
@@ -480,21 +475,24 @@ int main(int argc, char **argv)
 		memcpy(members[nm].name, argv[i], (size_t)(eq - argv[i]));
 		members[nm].name[eq - argv[i]] = '\0';
 		if (pc_file_read(eq + 1, MK_FILE_MAX, &data[nm], &members[nm].len, &e) != PC_OK)
-			return die(&e);
+			t_die_err(&e);
 		members[nm].data = data[nm];
 		nm++;
 	}
 
 	if (pc_file_read(pubpath, MK_KEY_MAX, &text, &len, &e) != PC_OK ||
 	    tr_pubkey_parse(text, len, pubpath, &pub, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	free(text);
 	if (pc_file_read(key, MK_KEY_MAX, &text, &len, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (!open_raw(text, len, &sk) &&
 	    (passfile == NULL || pc_secret_read(&pass, passfile, "passphrase", &e) != PC_OK ||
-	    tr_seckey_open(text, len, key, &pass, &sk, &e) != PC_OK))
-		return passfile == NULL ? usage() : die(&e);
+	    tr_seckey_open(text, len, key, &pass, &sk, &e) != PC_OK)) {
+		if (passfile == NULL)
+			return usage();
+		t_die_err(&e);
+	}
 	sodium_memzero(text, len);
 	free(text);
 	pc_secret_free(&pass);
@@ -517,7 +515,7 @@ int main(int argc, char **argv)
 	snprintf(file, sizeof file, "%s.tar", bname);
 
 	if (tr_bundle_build(&meta, members, nm, &tar, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (ptype != NULL && patch(&tar, ptype, true) != 0)
 		return 2;
 	if (pname != NULL && patch(&tar, pname, false) != 0)
@@ -526,11 +524,11 @@ int main(int argc, char **argv)
 		pc_buf_str(&tar, "trailing garbage after the archive\n");
 	tr_trusted_comment(&meta, bname, comment, sizeof comment);
 	if (tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	if (tamper)
 		tar.p[tar.len / 2] ^= 0x01;
 	if (tr_bundle_write(out, bname, &tar, &sig, &e) != PC_OK)
-		return die(&e);
+		t_die_err(&e);
 	printf("%s/%s\n", out, file);
 	tr_seckey_free(&sk);
 	pc_buf_free(&tar);

@@ -67,7 +67,6 @@ ok "missing file: exit 2, file named"
 # byte for byte (mkcsr_raw.py), the exact message.  Refused by `issue`, by
 # `import` (the request is rejected with that reason) and, for a request
 # record that somehow holds one, by `sign`.
-raw() { python3 "$SRCDIR/tests/integration/mkcsr_raw.py" "$@"; }
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/n.key" 2>/dev/null
 a65=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 PS="has characters outside PrintableString (A-Z a-z 0-9 space '()+,-./:=?, X.680 §41.4)"

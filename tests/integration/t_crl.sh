@@ -10,7 +10,6 @@
 
 make_ca
 cat "$WORK/root.pem" "$WORK/line3.pem" >"$WORK/chain.pem"
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f; }
 for i in 1 2 3; do
   mkcsr p256 "dev$i" "$WORK/d$i.csr" "DNS:dev$i.line3.plant.local"
   expect 0 pc issue "$WORK/d$i.csr" --ca line3 --profile tls-client -o "$WORK/d$i.pem"
@@ -142,7 +141,7 @@ if command -v faketime >/dev/null; then
   err_has "earlier than the last CRL's thisUpdate"
   ok "after a CRL signed a day ahead, today's clock is refused too"
 else
-  echo "# SKIP clock rollback: faketime not installed (scripts/setup installs it)"
+  skip_part "clock rollback: faketime not installed (scripts/setup installs it)"
 fi
 expect 0 pc audit log
 [ "$(echo "$OUT" | grep -c ' crl ')" -ge 8 ] || fail "audit events for CRLs missing: $OUT"

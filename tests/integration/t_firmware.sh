@@ -302,13 +302,11 @@ expect 0 pc audit log
 out_has "fw.publish"
 ok "publish queues a signature, refuses anything else"
 
-# ---- memory does not grow with the image
+# ---- a large image, read in many chunks (its peak memory is measured by
+# scripts/bench-firmware, not asserted here: no test asserts memory or time)
 truncate -s 256M "$WORK/big.bin"
-/usr/bin/time -f %M -o "$WORK/rss" "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" \
-  firmware sign "$WORK/big.bin" --signer fw-a --fw-version 9.0 >/dev/null 2>&1 || fail "sign 256 MiB"
-rss=$(tail -1 "$WORK/rss")
-[ "$rss" -lt 32768 ] || fail "peak RSS ${rss} KiB signing 256 MiB"
+expect 0 pc firmware sign "$WORK/big.bin" --signer fw-a --fw-version 9.0
 expect 0 V "$WORK/big.bin" "$WORK/big.bin.p7s" --trust "$WORK/root.pem"
-ok "256 MiB image signed with peak RSS ${rss} KiB (< 32 MiB)"
+ok "a 256 MiB image is signed and its signature verifies"
 
 done_testing

@@ -5,8 +5,8 @@
 # the same client after `plantca revoke`, a new CRL and a broker restart.
 . "$(dirname "$0")/lib.sh"
 
-command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null \
-  || { echo "# SKIP: mosquitto / mosquitto-clients not installed (scripts/setup installs them)"; exit 77; }
+need mosquitto "the broker judges our CRLs (scripts/setup installs it)"
+need mosquitto_pub "the client of the broker test (scripts/setup installs mosquitto-clients)"
 
 expect 0 pc init --module "$SOFTHSM_MODULE" --token "$TOKEN_LABEL" \
   --subject "/C=DE/O=Acme Plant/CN=Acme Plant Root CA"
@@ -53,7 +53,7 @@ start_broker() {
   done
   fail "broker did not listen on $PORT"
 }
-trap 'rc=$?; stop_broker; [ $rc -ne 0 ] && echo "FAILED (work dir kept: $WORK)" >&2 || rm -rf "$WORK"' EXIT
+at_exit stop_broker
 publish() {  # [CLIENT]
   local c=${1:-client}
   timeout 20 mosquitto_pub -h 127.0.0.1 -p "$PORT" --cafile "$WORK/chain.pem" \

@@ -8,7 +8,6 @@
 # link-order check, which is harmless here
 
 make_ca
-serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f; }
 for i in 1 2 3 4; do
   mkcsr p256 "dev$i" "$WORK/d$i.csr" "DNS:dev$i.line3.plant.local"
   expect 0 pc issue "$WORK/d$i.csr" --ca line3 --profile tls-client -o "$WORK/d$i.pem"
@@ -110,7 +109,7 @@ if command -v faketime >/dev/null; then
   err_has "serial $SO: expired on"
   ok "expired serial refused: $ERR"
 else
-  echo "# SKIP expired-serial check: faketime not installed (scripts/setup installs it)"
+  skip_part "expired-serial check: faketime not installed (scripts/setup installs it)"
 fi
 
 # --- an issuing CA revoked by its certificate's serial goes on the root CRL

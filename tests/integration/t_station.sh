@@ -8,32 +8,9 @@
 # they were.
 #
 # Environment: STATION (plantca-station), MKRESPONSE (test tool), SRCDIR.
-set -euo pipefail
+. "$(dirname "$0")/lib.sh" --no-token
 : "${STATION:?}" "${MKRESPONSE:?}"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/plantca-station-test.XXXXXX")
-trap 'rc=$?; if [ $rc -ne 0 ]; then echo "FAILED (work dir kept: $WORK)" >&2; else rm -rf "$WORK"; fi' EXIT
 cd "$WORK"
-
-checks=0
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
-expect() {
-  local want=$1; shift
-  local rc=0
-  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
-  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"
-    fail "exit $rc, expected $want: $*"
-  fi
-}
-err_has() { local f; for f in "$@"; do [[ "$ERR" == *"$f"* ]] || fail "stderr lacks '$f': $ERR"; done; }
-out_has() { local f; for f in "$@"; do [[ "$OUT" == *"$f"* ]] || fail "stdout lacks '$f': $OUT"; done; }
-st() { "$STATION" "$@"; }
-mode() { stat -c %a "$1"; }
-# a canonical picture of a directory tree: every file's hash and mode
-snap() { if [ -d "$1" ]; then (cd "$1" && find . -type f -printf '%p %m\n' | sort && find . -type f -print0 | sort -z | xargs -0r sha256sum); else echo absent; fi; }
 
 printf 'correct horse battery staple\n' >pass
 printf 'wrong horse\n' >wrongpass
@@ -572,4 +549,4 @@ expect 2 st frobnicate
 expect 2 st accept S "$resp"
 err_has "--out"
 ok "--help, unknown verb and missing --out are usage errors"
-echo "$checks checks passed"
+done_testing

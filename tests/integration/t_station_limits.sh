@@ -8,29 +8,9 @@
 # not by the library's writer, which would refuse to write them.
 #
 # Environment: STATION (plantca-station), SRCDIR.
-set -euo pipefail
-: "${STATION:?}" "${SRCDIR:?}"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/plantca-station-limits.XXXXXX")
-trap 'rc=$?; if [ $rc -ne 0 ]; then echo "FAILED (work dir kept: $WORK)" >&2; else rm -rf "$WORK"; fi' EXIT
+. "$(dirname "$0")/lib.sh" --no-token
+: "${STATION:?}"
 cd "$WORK"
-
-checks=0
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
-expect() {
-  local want=$1; shift
-  local rc=0
-  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
-  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"
-    fail "exit $rc, expected $want: $*"
-  fi
-}
-err_has() { local f; for f in "$@"; do [[ "$ERR" == *"$f"* ]] || fail "stderr lacks '$f': $ERR"; done; }
-st() { "$STATION" "$@"; }
-snap() { if [ -d "$1" ]; then (cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum); else echo absent; fi; }
 LIFETIME_MAX_DAYS=366       # TR_LIFETIME_MAX_DAYS
 SEQ_STEP_MAX=1000000        # TR_SEQ_STEP_MAX
 
@@ -88,4 +68,4 @@ expect 0 st accept S "$(resp --sequence $SEQ_STEP_MAX --lifetime $((LIFETIME_MAX
 cmp -s pki/chain.pem chain.pem || fail "chain.pem not written"
 expect 0 st accept S "$(resp --sequence $((SEQ_STEP_MAX + 1)))" --out pki
 ok "at the bounds ($SEQ_STEP_MAX past 0, living $LIFETIME_MAX_DAYS days) a response is accepted, and the next one after it"
-echo "$checks checks passed"
+done_testing

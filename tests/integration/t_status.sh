@@ -3,7 +3,7 @@
 # expires within the margin, and when it never got one.  Time moves with
 # faketime; nothing about wall-clock speed is asserted.
 . "$(dirname "$0")/lib.sh"
-command -v faketime >/dev/null || fail "faketime missing (scripts/setup installs it)"
+need faketime "the status margins are tested by moving the clock (scripts/setup installs it)"
 
 make_ca
 minisign -G -W -p "$WORK/st.pub" -s "$WORK/st.key" >/dev/null 2>&1 || fail "minisign -G"

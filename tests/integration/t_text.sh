@@ -11,7 +11,6 @@
 : "${STATION:?}"
 
 NC="$SRCDIR/tests/integration/no_controls.py"
-raw() { python3 "$SRCDIR/tests/integration/mkcsr_raw.py" "$@"; }
 
 # the judge itself must be able to fail
 printf 'ok\n\tcaf\xc3\xa9\n' >"$WORK/judge-good"

@@ -19,6 +19,8 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "check.h"
+
 static unsigned char *slurp(const char *path, long *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -52,17 +54,13 @@ int main(int argc, char **argv)
 	}
 	ca = slurp(argv[1], &calen);
 	der = slurp(argv[2], &derlen);
-	if (!ca || !der) {
-		fprintf(stderr, "crl_wolfssl: cannot read inputs\n");
-		return 2;
-	}
+	if (!ca || !der)
+		t_die("cannot read %s or %s", argv[1], argv[2]);
 	wolfSSL_Init();
 	cm = wolfSSL_CertManagerNew();
 	if (!cm || wolfSSL_CertManagerLoadCABuffer(cm, ca, calen, WOLFSSL_FILETYPE_PEM) !=
-	    WOLFSSL_SUCCESS || wolfSSL_CertManagerEnableCRL(cm, 0) != WOLFSSL_SUCCESS) {
-		fprintf(stderr, "crl_wolfssl: cannot set up the CertManager\n");
-		return 2;
-	}
+	    WOLFSSL_SUCCESS || wolfSSL_CertManagerEnableCRL(cm, 0) != WOLFSSL_SUCCESS)
+		t_die("cannot set up the CertManager with %s", argv[1]);
 	ret = wolfSSL_CertManagerLoadCRLBuffer(cm, der, derlen, WOLFSSL_FILETYPE_ASN1);
 	if (ret != WOLFSSL_SUCCESS) {
 		fprintf(stderr, "crl_wolfssl: wolfSSL refuses the CRL: %d\n", ret);

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "ca_int.h"
+#include "check.h"
 
 static uint64_t rng_state;
 
@@ -97,6 +98,5 @@ int main(int argc, char **argv)
 fail:
 	store_abort(t);
 	pc_buf_free(&b);
-	fprintf(stderr, "revoke_synth: %s\n", e.msg);
-	return 2;
+	t_die_err(&e);
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "ca_int.h"
 #include "fwverify.h"
 
@@ -497,9 +497,8 @@ int main(void)
 			CHECK_RC(run(&s, PKIX_KU_DIGITAL_SIGNATURE, false), PC_E_POLICY);
 			if (strncmp(t_err.msg, "t: pre-issuance check failed: ", 30) != 0 ||
 			    strcmp(t_err.msg + 30, n[k].msg) != 0) {
-				fprintf(stderr, "%s: got\n  %s\nwant\n  t: pre-issuance check failed: "
-				    "%s\n", n[k].what, t_err.msg, n[k].msg);
-				exit(1);
+				FAIL("%s: got\n  %s\nwant\n  t: pre-issuance check failed: "
+				    "%s", n[k].what, t_err.msg, n[k].msg);
 			}
 			printf("ok - %s: %s\n", n[k].what, t_err.msg + 30);
 		}

@@ -231,14 +231,12 @@ static void test_oids(void)
 		pc_der d;
 
 		if (!pc_oid_from_text(&b, good[i].text)) {
-			fprintf(stderr, "OID %s refused\n", good[i].text);
-			CHECK(0);
+			FAIL("OID %s refused", good[i].text);
 		}
 		CHECK_BYTES(b.p, b.len, good[i].der, good[i].len);
 		CHECK(pc_oid_to_text(b.p, b.len, text, sizeof text));
 		if (strcmp(text, good[i].text) != 0) {
-			fprintf(stderr, "OID %s came back as %s\n", good[i].text, text);
-			CHECK(0);
+			FAIL("OID %s came back as %s", good[i].text, text);
 		}
 		/* an output buffer one byte short fails, never truncates */
 		CHECK(!pc_oid_to_text(b.p, b.len, text, strlen(good[i].text)));
@@ -254,8 +252,7 @@ static void test_oids(void)
 		pc_der d;
 
 		if (pc_oid_from_text(&b, bad_text[i])) {
-			fprintf(stderr, "bad OID '%s' accepted\n", bad_text[i]);
-			CHECK(0);
+			FAIL("bad OID '%s' accepted", bad_text[i]);
 		}
 		pc_buf_free(&b);
 		pc_der_init(&d);
@@ -265,8 +262,7 @@ static void test_oids(void)
 	}
 	for (i = 0; i < sizeof bad_der / sizeof bad_der[0]; i++) {
 		if (pc_oid_to_text((const uint8_t *)bad_der[i].der, bad_der[i].len, text, sizeof text)) {
-			fprintf(stderr, "bad OID content #%zu accepted as %s\n", i, text);
-			CHECK(0);
+			FAIL("bad OID content #%zu accepted as %s", i, text);
 		}
 	}
 
@@ -352,9 +348,8 @@ static void test_times(void)
 		CHECK(pc_der_read_any(&r, &tag, &c, NULL, NULL));
 		CHECK(pc_der_parse_time(tag, c, &back));
 		if (back != t[i].t) {
-			fprintf(stderr, "%s parsed as %lld, want %lld\n", t[i].text,
+			FAIL("%s parsed as %lld, want %lld", t[i].text,
 			    (long long)back, (long long)t[i].t);
-			CHECK(0);
 		}
 		pc_der_free(&d);
 	}
@@ -372,9 +367,8 @@ static void test_times(void)
 
 		if (pc_der_parse_time(bad[i].tag,
 		    pc_reader_make(bad[i].text, strlen(bad[i].text)), &out)) {
-			fprintf(stderr, "bad time '%s' (tag %02x) accepted as %lld\n",
+			FAIL("bad time '%s' (tag %02x) accepted as %lld",
 			    bad[i].text, bad[i].tag, (long long)out);
-			CHECK(0);
 		}
 	}
 }
@@ -458,12 +452,10 @@ static void test_reader_bad(void)
 		size_t wl = 0;
 
 		if (pc_der_read_any(&r, &tag, &c, &whole, &wl)) {
-			fprintf(stderr, "reader accepted: %s\n", t[i].why);
-			CHECK(0);
+			FAIL("reader accepted: %s", t[i].why);
 		}
 		if (pc_reader_ok(&r) || pc_reader_ok(&c) || pc_reader_left(&c) != 0) {
-			fprintf(stderr, "reader not failed after: %s\n", t[i].why);
-			CHECK(0);
+			FAIL("reader not failed after: %s", t[i].why);
 		}
 		/* pc_der_read with the matching tag refuses it too */
 		r = pc_reader_make(t[i].der, t[i].len);

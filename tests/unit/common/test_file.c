@@ -157,10 +157,7 @@ static void test_private(void)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/plantca-common-XXXXXX", base ? base : "/tmp");
-	CHECK(mkdtemp(dir) != NULL);
+	t_tmpdir(dir, sizeof dir, "common");
 	test_read();
 	test_write();
 	test_private();

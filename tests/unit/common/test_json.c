@@ -19,9 +19,8 @@ static void expect(const char *in, const char *want, int line)
 	json_str(f, in);
 	CHECK(fclose(f) == 0);
 	if (strcmp(out, want) != 0) {
-		fprintf(stderr, "%s:%d: json_str gave %s, expected %s\n",
-		    __FILE__, line, out, want);
-		exit(1);
+		t_fail(__FILE__, line, "json_str gave %s, expected %s",
+		    out, want);
 	}
 	free(out);
 }

@@ -46,8 +46,7 @@ static void test_good(void)
 		int idx = -1;
 
 		if (decode(t[i].text, &der, &len, &idx) != PC_OK) {
-			fprintf(stderr, "PEM refused (%s): %s\n", t[i].why, t_err.msg);
-			CHECK(0);
+			FAIL("PEM refused (%s): %s", t[i].why, t_err.msg);
 		}
 		CHECK_BYTES(der, len, "hello world!", 12);
 		CHECK(idx == t[i].idx);
@@ -109,9 +108,8 @@ static void test_bad(void)
 		pc_rc rc = decode(t[i].text, &der, &len, NULL);
 
 		if (rc != PC_E_INPUT || strstr(t_err.msg, t[i].msg) == NULL) {
-			fprintf(stderr, "%s: got %s '%s', want input '%s'\n", t[i].why,
+			FAIL("%s: got %s '%s', want input '%s'", t[i].why,
 			    pc_rc_name(rc), t_err.msg, t[i].msg);
-			CHECK(0);
 		}
 		CHECK(der == NULL);                 /* nothing leaked to the caller */
 		CHECK(t_err.rc == PC_E_INPUT);

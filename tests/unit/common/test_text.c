@@ -18,8 +18,7 @@ static void expect(const char *in, size_t n, unsigned flags, const char *want, i
 	pc_text_fwrite(f, in, n, flags);
 	CHECK(fclose(f) == 0);
 	if (strcmp(out, want) != 0) {
-		fprintf(stderr, "%s:%d: escaped to '%s', expected '%s'\n", __FILE__, line, out, want);
-		exit(1);
+		t_fail(__FILE__, line, "escaped to '%s', expected '%s'", out, want);
 	}
 	free(out);
 }

@@ -3,8 +3,9 @@
 #
 # Gives the test its own SoftHSM2 token directory (two processes on one
 # token directory can collide), plus two tokens sharing the label "twin"
-# for the "more than one token matches" case.  Exit 77 (skip) when the
-# module is not installed.
+# for the "more than one token matches" case.  Exit 77 (skip), saying why,
+# when the module or openssl (the independent judge of keys and
+# signatures) is not installed.
 set -euo pipefail
 
 tokscript=$1
@@ -13,7 +14,11 @@ module=$3
 label="plantca test"
 
 if [ ! -e "$module" ]; then
-	echo "PKCS#11 module $module not installed: skipping" >&2
+	echo "SKIP: PKCS#11 module $module not installed (apt-get install softhsm2)" >&2
+	exit 77
+fi
+if ! command -v openssl >/dev/null; then
+	echo "SKIP: openssl not installed: it judges the token's keys and signatures" >&2
 	exit 77
 fi
 

@@ -11,44 +11,27 @@
  * reader would be invisible otherwise.
  */
 #include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include <p11-kit/pkcs11.h>
 #include <sodium.h>
 
+#include "check.h"
 #include "hsm.h"
 #include "secret.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
-
 static const char *module, *token, *pinfile, *workdir, *twin;
 
-/* The call must fail with `want`, and the message must contain `sub`. */
-static void expect(pc_rc rc, pc_rc want, const pc_err *e, const char *sub, const char *what)
+/* The call must fail with `want`, and t_err's message must contain `sub`. */
+static void expect(pc_rc rc, pc_rc want, const char *sub, const char *what)
 {
-	CHECK(rc == want, "%s: got %s (%d), want %s: %s", what, pc_rc_name(rc), (int)rc,
-	    pc_rc_name(want), rc != PC_OK ? e->msg : "");
+	CHECKF(rc == want, "%s: got %s (%d), want %s: %s", what, pc_rc_name(rc), (int)rc,
+	    pc_rc_name(want), rc != PC_OK ? t_err.msg : "");
 	if (rc != PC_OK && sub != NULL)
-		CHECK(strstr(e->msg, sub) != NULL, "%s: message \"%s\" lacks \"%s\"", what, e->msg, sub);
+		CHECKF(strstr(t_err.msg, sub) != NULL, "%s: message \"%s\" lacks \"%s\"", what,
+		    t_err.msg, sub);
 	if (rc != PC_OK)
-		printf("  ok (%s): %s\n", what, e->msg);
+		printf("  ok (%s): %s\n", what, t_err.msg);
 }
-
-#define OK(expr, e) do { pc_rc ok_rc_ = (expr); \
-	CHECK(ok_rc_ == PC_OK, "%s: %s", #expr, (e)->msg); } while (0)
 
 static void write_file(const char *name, const void *p, size_t n)
 {
@@ -57,10 +40,7 @@ static void write_file(const char *name, const void *p, size_t n)
 
 	snprintf(path, sizeof path, "%s/%s", workdir, name);
 	f = fopen(path, "wb");
-	if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
-		fprintf(stderr, "cannot write %s\n", path);
-		exit(2);
-	}
+	CHECKF(f != NULL && fwrite(p, 1, n, f) == n && fclose(f) == 0, "cannot write %s", path);
 }
 
 /* Run a shell command in WORKDIR; its exit status. */
@@ -94,21 +74,12 @@ static void capture(const char *cmd, char *out, size_t cap)
 static hsm *open_token(const char *tok, bool login)
 {
 	pc_secret pin = { 0 };
-	pc_err e = { 0 };
 	hsm *h = NULL;
-	pc_rc rc;
 
-	rc = hsm_open(module, tok, &h, &e);
-	if (rc != PC_OK) {
-		fprintf(stderr, "FATAL: hsm_open %s: %s\n", tok, e.msg);
-		exit(1);
-	}
+	CHECK_OK(hsm_open(module, tok, &h, &t_err));
 	if (login) {
-		if (pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK ||
-		    hsm_login(h, &pin, &e) != PC_OK) {
-			fprintf(stderr, "FATAL: login: %s\n", e.msg);
-			exit(1);
-		}
+		CHECK_OK(pc_secret_read(&pin, pinfile, "PIN", &t_err));
+		CHECK_OK(hsm_login(h, &pin, &t_err));
 		pc_secret_free(&pin);
 	}
 	return h;
@@ -118,33 +89,32 @@ static hsm *open_token(const char *tok, bool login)
 
 static void test_open_errors(void)
 {
-	pc_err e = { 0 };
 	hsm_alg alg;
 	hsm *h = NULL;
 	char uri[256];
 
 	printf("open errors\n");
-	OK(hsm_alg_parse("ec-p256", &alg, &e), &e);
-	CHECK(alg == HSM_EC_P256, "ec-p256");
-	OK(hsm_alg_parse("rsa4096", &alg, &e), &e);
-	CHECK(alg == HSM_RSA_4096 && strcmp(hsm_alg_name(alg), "rsa-4096") == 0, "rsa4096");
-	expect(hsm_alg_parse("dsa", &alg, &e), PC_E_USAGE, &e, "dsa", "unknown algorithm");
+	CHECK_OK(hsm_alg_parse("ec-p256", &alg, &t_err));
+	CHECKF(alg == HSM_EC_P256, "ec-p256");
+	CHECK_OK(hsm_alg_parse("rsa4096", &alg, &t_err));
+	CHECKF(alg == HSM_RSA_4096 && strcmp(hsm_alg_name(alg), "rsa-4096") == 0, "rsa4096");
+	expect(hsm_alg_parse("dsa", &alg, &t_err), PC_E_USAGE, "dsa", "unknown algorithm");
 
-	expect(hsm_open("/nonexistent/libnope.so", token, &h, &e), PC_E_HSM_MODULE, &e,
+	expect(hsm_open("/nonexistent/libnope.so", token, &h, &t_err), PC_E_HSM_MODULE,
 	    "/nonexistent/libnope.so", "missing module");
-	CHECK(h == NULL, "no hsm on failure");
-	expect(hsm_open("libm.so.6", token, &h, &e), PC_E_HSM_MODULE, &e,
+	CHECKF(h == NULL, "no hsm on failure");
+	expect(hsm_open("libm.so.6", token, &h, &t_err), PC_E_HSM_MODULE,
 	    "C_GetFunctionList", "not a PKCS#11 module");
-	expect(hsm_open(module, "no such token", &h, &e), PC_E_HSM_TOKEN, &e,
+	expect(hsm_open(module, "no such token", &h, &t_err), PC_E_HSM_TOKEN,
 	    "no such token", "unknown label");
 	/* the message lists the tokens there are */
-	CHECK(strstr(e.msg, token) != NULL, "tokens present listed: %s", e.msg);
-	expect(hsm_open(module, "pkcs11:token=no%20such", &h, &e), PC_E_HSM_TOKEN, &e,
+	CHECKF(strstr(t_err.msg, token) != NULL, "tokens present listed: %s", t_err.msg);
+	expect(hsm_open(module, "pkcs11:token=no%20such", &h, &t_err), PC_E_HSM_TOKEN,
 	    module, "unknown token URI");
-	expect(hsm_open(module, "pkcs11:token=%zz", &h, &e), PC_E_USAGE, &e,
+	expect(hsm_open(module, "pkcs11:token=%zz", &h, &t_err), PC_E_USAGE,
 	    "URI", "malformed URI");
-	expect(hsm_open(module, "", &h, &e), PC_E_USAGE, &e, NULL, "empty token");
-	expect(hsm_open(module, twin, &h, &e), PC_E_HSM_TOKEN, &e, "2 tokens", "two tokens");
+	expect(hsm_open(module, "", &h, &t_err), PC_E_USAGE, NULL, "empty token");
+	expect(hsm_open(module, twin, &h, &t_err), PC_E_HSM_TOKEN, "2 tokens", "two tokens");
 
 	/* by URI, with the label percent-encoded */
 	snprintf(uri, sizeof uri, "pkcs11:model=SoftHSM%%20v2;token=");
@@ -155,58 +125,54 @@ static void test_open_errors(void)
 		else
 			snprintf(uri + n, sizeof uri - n, "%c", *p);
 	}
-	OK(hsm_open(module, uri, &h, &e), &e);
+	CHECK_OK(hsm_open(module, uri, &h, &t_err));
 	if (h != NULL) {
-		CHECK(strcmp(hsm_token_label(h), token) == 0, "label by URI: %s", hsm_token_label(h));
+		CHECKF(strcmp(hsm_token_label(h), token) == 0, "label by URI: %s", hsm_token_label(h));
 		hsm_close(h);
 		h = NULL;
 	}
 	/* a key's URI names its token */
-	OK(hsm_open(module, "pkcs11:token=plantca%20test;id=%01;object=x;type=private", &h, &e), &e);
+	CHECK_OK(hsm_open(module, "pkcs11:token=plantca%20test;id=%01;object=x;type=private", &h,
+	    &t_err));
 	hsm_close(h);
 	h = NULL;
-	expect(hsm_open(module, "pkcs11:token=plantca%20test?pin-value=1234", &h, &e),
-	    PC_E_USAGE, &e, "PIN", "PIN in the URI");
-	expect(hsm_open(module, "pkcs11:foo=bar;token=plantca%20test", &h, &e),
-	    PC_E_USAGE, &e, "does not know", "unknown URI attribute");
-	expect(hsm_open(module, "pkcs11:library-manufacturer=Nobody;token=plantca%20test", &h, &e),
-	    PC_E_HSM_TOKEN, &e, "another module", "URI of another module");
-	expect(hsm_open(module, "pkcs11:slot-id=4294967295;token=plantca%20test", &h, &e),
-	    PC_E_HSM_TOKEN, &e, "no such", "URI of another slot");
+	expect(hsm_open(module, "pkcs11:token=plantca%20test?pin-value=1234", &h, &t_err),
+	    PC_E_USAGE, "PIN", "PIN in the URI");
+	expect(hsm_open(module, "pkcs11:foo=bar;token=plantca%20test", &h, &t_err),
+	    PC_E_USAGE, "does not know", "unknown URI attribute");
+	expect(hsm_open(module, "pkcs11:library-manufacturer=Nobody;token=plantca%20test", &h, &t_err),
+	    PC_E_HSM_TOKEN, "another module", "URI of another module");
+	expect(hsm_open(module, "pkcs11:slot-id=4294967295;token=plantca%20test", &h, &t_err),
+	    PC_E_HSM_TOKEN, "no such", "URI of another slot");
 	/* a URI matching a token of another model finds nothing */
-	expect(hsm_open(module, "pkcs11:model=NotSoftHSM", &h, &e), PC_E_HSM_TOKEN, &e,
+	expect(hsm_open(module, "pkcs11:model=NotSoftHSM", &h, &t_err), PC_E_HSM_TOKEN,
 	    NULL, "URI of another model");
 }
 
 static void test_login(hsm *h)
 {
 	pc_secret bad = { 0 }, pin = { 0 };
-	pc_err e = { 0 };
 	hsm_key *k = NULL;
 
 	printf("login\n");
-	expect(hsm_key_generate(h, HSM_EC_P256, "early", &k, &e), PC_E_STATE, &e,
+	expect(hsm_key_generate(h, HSM_EC_P256, "early", &k, &t_err), PC_E_STATE,
 	    "not logged in", "generate before login");
-	expect(hsm_key_open(h, "pkcs11:object=early", &k, &e), PC_E_STATE, &e,
+	expect(hsm_key_open(h, "pkcs11:object=early", &k, &t_err), PC_E_STATE,
 	    "not logged in", "open before login");
 
 	bad.s = sodium_malloc(16);
-	if (bad.s == NULL)
-		exit(2);
+	CHECK(bad.s != NULL);
 	memcpy(bad.s, "not-the-pin", 12);
 	bad.len = 11;
-	expect(hsm_login(h, &bad, &e), PC_E_HSM_PIN, &e, "wrong user PIN", "wrong PIN");
-	CHECK(strstr(e.msg, "tries") != NULL || strstr(e.msg, "try") != NULL,
-	    "wrong PIN message mentions tries: %s", e.msg);
-	CHECK(strstr(e.msg, token) != NULL, "wrong PIN message names the token: %s", e.msg);
+	expect(hsm_login(h, &bad, &t_err), PC_E_HSM_PIN, "wrong user PIN", "wrong PIN");
+	CHECKF(strstr(t_err.msg, "tries") != NULL || strstr(t_err.msg, "try") != NULL,
+	    "wrong PIN message mentions tries: %s", t_err.msg);
+	CHECKF(strstr(t_err.msg, token) != NULL, "wrong PIN message names the token: %s", t_err.msg);
 	pc_secret_free(&bad);
 
-	if (pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK) {
-		fprintf(stderr, "FATAL: %s\n", e.msg);
-		exit(1);
-	}
-	OK(hsm_login(h, &pin, &e), &e);
-	OK(hsm_login(h, &pin, &e), &e);   /* already logged in is fine */
+	CHECK_OK(pc_secret_read(&pin, pinfile, "PIN", &t_err));
+	CHECK_OK(hsm_login(h, &pin, &t_err));
+	CHECK_OK(hsm_login(h, &pin, &t_err));   /* already logged in is fine */
 	pc_secret_free(&pin);
 }
 
@@ -261,7 +227,6 @@ static int openssl_verify(const struct algcase *c, const char *sigfile)
 static void test_key_case(hsm *h, struct algcase *c)
 {
 	pc_buf sig = PC_BUF_INIT, sig2 = PC_BUF_INIT;
-	pc_err e = { 0 };
 	hsm_key *k = NULL, *k2 = NULL;
 	const uint8_t *spki, *spki2, *sa;
 	size_t spki_len, spki2_len, sa_len;
@@ -269,80 +234,79 @@ static void test_key_case(hsm *h, struct algcase *c)
 	uint8_t *bad;
 
 	printf("key %s (%s)\n", c->label, hsm_alg_name(c->alg));
-	OK(hsm_key_generate(h, c->alg, c->label, &k, &e), &e);
+	CHECK_OK(hsm_key_generate(h, c->alg, c->label, &k, &t_err));
 	if (k == NULL)
 		return;
-	CHECK(hsm_key_alg(k) == c->alg, "alg");
+	CHECKF(hsm_key_alg(k) == c->alg, "alg");
 	snprintf(c->uri, sizeof c->uri, "%s", hsm_key_uri(k));
 	printf("  uri %s\n", c->uri);
 	snprintf(prefix, sizeof prefix, "pkcs11:token=%s;id=%%", "plantca%20test");
-	CHECK(strncmp(c->uri, prefix, strlen(prefix)) == 0, "uri prefix: %s", c->uri);
+	CHECKF(strncmp(c->uri, prefix, strlen(prefix)) == 0, "uri prefix: %s", c->uri);
 	/* 16 random bytes as %XX, then the label, encoded */
-	CHECK(strlen(c->uri) > strlen(prefix) + 47 && strstr(c->uri, ";object=") != NULL,
+	CHECKF(strlen(c->uri) > strlen(prefix) + 47 && strstr(c->uri, ";object=") != NULL,
 	    "uri id/object: %s", c->uri);
 
 	spki = hsm_key_spki(k, &spki_len);
 	sa = hsm_key_sigalg(k, &sa_len);
-	CHECK(sa_len == c->sigalg_len && memcmp(sa, c->sigalg, sa_len) == 0, "sigalg bytes");
+	CHECKF(sa_len == c->sigalg_len && memcmp(sa, c->sigalg, sa_len) == 0, "sigalg bytes");
 	write_file("spki.der", spki, spki_len);
 	capture("openssl pkey -pubin -inform DER -in spki.der -noout -text", text, sizeof text);
-	CHECK(strstr(text, c->pkey_text) != NULL, "openssl reads the SPKI as %s: %s",
+	CHECKF(strstr(text, c->pkey_text) != NULL, "openssl reads the SPKI as %s: %s",
 	    c->pkey_text, text);
 	/* DER round trip through OpenSSL must give the same bytes */
-	CHECK(run("openssl pkey -pubin -inform DER -in spki.der -outform DER -out spki2.der"
+	CHECKF(run("openssl pkey -pubin -inform DER -in spki.der -outform DER -out spki2.der"
 	    " && cmp spki.der spki2.der") == 0, "SPKI re-encoded identically by OpenSSL");
 
-	OK(hsm_sign(k, message, sizeof message, &sig, &e), &e);
+	CHECK_OK(hsm_sign(k, message, sizeof message, &sig, &t_err));
 	if (c->sig_len != 0)
-		CHECK(sig.len == c->sig_len, "signature length %zu", sig.len);
+		CHECKF(sig.len == c->sig_len, "signature length %zu", sig.len);
 	else
-		CHECK(sig.len >= 8 && sig.p[0] == 0x30, "DER ECDSA signature");
-	OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &e), &e);
+		CHECKF(sig.len >= 8 && sig.p[0] == 0x30, "DER ECDSA signature");
+	CHECK_OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &t_err));
 	write_file("msg.bin", message, sizeof message);
 	write_file("sig.bin", sig.p, sig.len);
-	CHECK(openssl_verify(c, "sig.bin") == 0, "OpenSSL verifies the %s signature",
+	CHECKF(openssl_verify(c, "sig.bin") == 0, "OpenSSL verifies the %s signature",
 	    hsm_alg_name(c->alg));
 
 	/* a flipped bit fails both verifiers */
 	bad = malloc(sig.len);
-	if (bad == NULL)
-		exit(2);
+	CHECK(bad != NULL);
 	memcpy(bad, sig.p, sig.len);
 	bad[sig.len - 3] ^= 0x10;
-	expect(hsm_verify_spki(spki, spki_len, message, sizeof message, bad, sig.len, &e),
-	    PC_E_SIGNATURE, &e, NULL, "corrupted signature");
+	expect(hsm_verify_spki(spki, spki_len, message, sizeof message, bad, sig.len, &t_err),
+	    PC_E_SIGNATURE, NULL, "corrupted signature");
 	write_file("bad.bin", bad, sig.len);
-	CHECK(openssl_verify(c, "bad.bin") != 0, "OpenSSL rejects the corrupted signature");
+	CHECKF(openssl_verify(c, "bad.bin") != 0, "OpenSSL rejects the corrupted signature");
 	free(bad);
-	expect(hsm_verify_spki(spki, spki_len, message, sizeof message - 1, sig.p, sig.len, &e),
-	    PC_E_SIGNATURE, &e, NULL, "other message");
-	expect(hsm_verify_spki(spki, spki_len - 1, message, sizeof message, sig.p, sig.len, &e),
-	    PC_E_INPUT, &e, NULL, "truncated SPKI");
+	expect(hsm_verify_spki(spki, spki_len, message, sizeof message - 1, sig.p, sig.len, &t_err),
+	    PC_E_SIGNATURE, NULL, "other message");
+	expect(hsm_verify_spki(spki, spki_len - 1, message, sizeof message, sig.p, sig.len, &t_err),
+	    PC_E_INPUT, NULL, "truncated SPKI");
 
 	/* RSA PKCS#1 v1.5 is deterministic: the same block twice */
 	if (c->alg == HSM_RSA_3072 || c->alg == HSM_RSA_4096) {
-		OK(hsm_sign(k, message, sizeof message, &sig2, &e), &e);
-		CHECK(sig2.len == sig.len && memcmp(sig2.p, sig.p, sig.len) == 0,
+		CHECK_OK(hsm_sign(k, message, sizeof message, &sig2, &t_err));
+		CHECKF(sig2.len == sig.len && memcmp(sig2.p, sig.p, sig.len) == 0,
 		    "RSA signatures are deterministic");
 		pc_buf_free(&sig2);
 	}
 
 	/* the same label again: refused, whatever the algorithm */
-	expect(hsm_key_generate(h, HSM_EC_P256, c->label, &k2, &e), PC_E_EXISTS, &e,
+	expect(hsm_key_generate(h, HSM_EC_P256, c->label, &k2, &t_err), PC_E_EXISTS,
 	    c->label, "duplicate label");
-	CHECK(k2 == NULL, "no key on PC_E_EXISTS");
+	CHECKF(k2 == NULL, "no key on PC_E_EXISTS");
 
 	/* open by URI: same key, same SPKI, can sign */
-	OK(hsm_key_open(h, c->uri, &k2, &e), &e);
+	CHECK_OK(hsm_key_open(h, c->uri, &k2, &t_err));
 	if (k2 != NULL) {
 		spki2 = hsm_key_spki(k2, &spki2_len);
-		CHECK(spki2_len == spki_len && memcmp(spki2, spki, spki_len) == 0,
+		CHECKF(spki2_len == spki_len && memcmp(spki2, spki, spki_len) == 0,
 		    "SPKI round-trips through the URI");
-		CHECK(hsm_key_alg(k2) == c->alg, "alg round-trips");
-		CHECK(strcmp(hsm_key_uri(k2), c->uri) == 0, "URI round-trips: %s", hsm_key_uri(k2));
+		CHECKF(hsm_key_alg(k2) == c->alg, "alg round-trips");
+		CHECKF(strcmp(hsm_key_uri(k2), c->uri) == 0, "URI round-trips: %s", hsm_key_uri(k2));
 		pc_buf_free(&sig2);
-		OK(hsm_sign(k2, message, 1, &sig2, &e), &e);
-		OK(hsm_verify_spki(spki, spki_len, message, 1, sig2.p, sig2.len, &e), &e);
+		CHECK_OK(hsm_sign(k2, message, 1, &sig2, &t_err));
+		CHECK_OK(hsm_verify_spki(spki, spki_len, message, 1, sig2.p, sig2.len, &t_err));
 		hsm_key_free(k2);
 	}
 	pc_buf_free(&sig2);
@@ -352,28 +316,27 @@ static void test_key_case(hsm *h, struct algcase *c)
 
 static void test_key_errors(hsm *h)
 {
-	pc_err e = { 0 };
 	hsm_key *k = NULL;
 
 	printf("key errors\n");
-	expect(hsm_key_open(h, "pkcs11:token=plantca%20test;id=%01%02%03;object=nope", &k, &e),
-	    PC_E_HSM_KEY, &e, "no such private key", "unknown key URI");
-	CHECK(k == NULL, "no key");
-	expect(hsm_key_open(h, "pkcs11:object=nope", &k, &e), PC_E_HSM_KEY, &e,
+	expect(hsm_key_open(h, "pkcs11:token=plantca%20test;id=%01%02%03;object=nope", &k, &t_err),
+	    PC_E_HSM_KEY, "no such private key", "unknown key URI");
+	CHECKF(k == NULL, "no key");
+	expect(hsm_key_open(h, "pkcs11:object=nope", &k, &t_err), PC_E_HSM_KEY,
 	    "plantca test", "unknown key label");
-	expect(hsm_key_open(h, "pkcs11:token=other;object=ca%20key%20p256", &k, &e),
-	    PC_E_HSM_KEY, &e, "another token", "key on another token");
-	expect(hsm_key_open(h, "pkcs11:library-manufacturer=Nobody;object=ca%20key%20p256", &k, &e),
-	    PC_E_HSM_KEY, &e, "another token", "key in another module");
-	expect(hsm_key_open(h, "pkcs11:object=ca%20key%20p256?pin-value=1234", &k, &e),
-	    PC_E_USAGE, &e, "PIN", "PIN in a key URI");
-	expect(hsm_key_open(h, "pkcs11:object=%zz", &k, &e), PC_E_USAGE, &e, NULL, "bad key URI");
-	expect(hsm_key_open(h, "pkcs11:token=plantca%20test", &k, &e), PC_E_USAGE, &e,
+	expect(hsm_key_open(h, "pkcs11:token=other;object=ca%20key%20p256", &k, &t_err),
+	    PC_E_HSM_KEY, "another token", "key on another token");
+	expect(hsm_key_open(h, "pkcs11:library-manufacturer=Nobody;object=ca%20key%20p256", &k, &t_err),
+	    PC_E_HSM_KEY, "another token", "key in another module");
+	expect(hsm_key_open(h, "pkcs11:object=ca%20key%20p256?pin-value=1234", &k, &t_err),
+	    PC_E_USAGE, "PIN", "PIN in a key URI");
+	expect(hsm_key_open(h, "pkcs11:object=%zz", &k, &t_err), PC_E_USAGE, NULL, "bad key URI");
+	expect(hsm_key_open(h, "pkcs11:token=plantca%20test", &k, &t_err), PC_E_USAGE,
 	    "names no key", "URI without a key");
-	expect(hsm_key_generate(h, HSM_EC_P256, "", &k, &e), PC_E_USAGE, &e, NULL, "empty label");
-	expect(hsm_key_generate(h, HSM_EC_P256, "tab\there", &k, &e), PC_E_USAGE, &e, NULL,
+	expect(hsm_key_generate(h, HSM_EC_P256, "", &k, &t_err), PC_E_USAGE, NULL, "empty label");
+	expect(hsm_key_generate(h, HSM_EC_P256, "tab\there", &k, &t_err), PC_E_USAGE, NULL,
 	    "control character in label");
-	expect(hsm_key_generate(h, (hsm_alg)99, "x", &k, &e), PC_E_USAGE, &e, NULL, "bad alg");
+	expect(hsm_key_generate(h, (hsm_alg)99, "x", &k, &t_err), PC_E_USAGE, NULL, "bad alg");
 }
 
 /* Two hsm objects on one token at once (one per thread in real use): they
@@ -383,7 +346,6 @@ static void test_two_sessions(hsm *h, const char *uri)
 {
 	pc_secret pin = { 0 };
 	pc_buf sig = PC_BUF_INIT;
-	pc_err e = { 0 };
 	hsm *h2 = NULL;
 	hsm_key *k1 = NULL, *k2 = NULL, *k3 = NULL;
 	const uint8_t *spki;
@@ -391,89 +353,71 @@ static void test_two_sessions(hsm *h, const char *uri)
 	char u[600];
 
 	printf("two sessions\n");
-	OK(hsm_open(module, token, &h2, &e), &e);
+	CHECK_OK(hsm_open(module, token, &h2, &t_err));
 	if (h2 == NULL)
 		return;
 	/* already logged in through h: keys open without a login */
-	OK(hsm_key_open(h2, uri, &k2, &e), &e);
-	OK(hsm_key_open(h, uri, &k1, &e), &e);
-	if (pc_secret_read(&pin, pinfile, "PIN", &e) == PC_OK) {
-		OK(hsm_login(h2, &pin, &e), &e);
+	CHECK_OK(hsm_key_open(h2, uri, &k2, &t_err));
+	CHECK_OK(hsm_key_open(h, uri, &k1, &t_err));
+	if (pc_secret_read(&pin, pinfile, "PIN", &t_err) == PC_OK) {
+		CHECK_OK(hsm_login(h2, &pin, &t_err));
 		pc_secret_free(&pin);
 	}
 	if (k1 != NULL && k2 != NULL) {
 		spki = hsm_key_spki(k1, &spki_len);
-		OK(hsm_sign(k2, message, sizeof message, &sig, &e), &e);
-		OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &e), &e);
+		CHECK_OK(hsm_sign(k2, message, sizeof message, &sig, &t_err));
+		CHECK_OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len, &t_err));
 		sig.len = 0;
-		OK(hsm_sign(k1, message, sizeof message, &sig, &e), &e);
+		CHECK_OK(hsm_sign(k1, message, sizeof message, &sig, &t_err));
 		hsm_key_free(k1);
 	}
 	/* label only, and with type=private */
-	OK(hsm_key_open(h2, "pkcs11:object=ca%20key%20p256", &k3, &e), &e);
+	CHECK_OK(hsm_key_open(h2, "pkcs11:object=ca%20key%20p256", &k3, &t_err));
 	hsm_key_free(k3);
 	k3 = NULL;
 	snprintf(u, sizeof u, "%s;type=private", uri);
-	OK(hsm_key_open(h2, u, &k3, &e), &e);
+	CHECK_OK(hsm_key_open(h2, u, &k3, &t_err));
 	hsm_key_free(k3);
 	k3 = NULL;
 	hsm_key_free(k2);
 	/* a key left open when its hsm closes can still be freed, not used */
-	OK(hsm_key_open(h2, uri, &k3, &e), &e);
+	CHECK_OK(hsm_key_open(h2, uri, &k3, &t_err));
 	hsm_close(h2);
 	if (k3 != NULL) {
 		sig.len = 0;
-		expect(hsm_sign(k3, message, sizeof message, &sig, &e), PC_E_STATE, &e,
+		expect(hsm_sign(k3, message, sizeof message, &sig, &t_err), PC_E_STATE,
 		    "closed", "key outliving its hsm");
 		hsm_key_free(k3);
 	}
 	/* h still works after h2 closed */
-	OK(hsm_key_open(h, uri, &k1, &e), &e);
+	CHECK_OK(hsm_key_open(h, uri, &k1, &t_err));
 	if (k1 != NULL) {
 		sig.len = 0;
-		OK(hsm_sign(k1, message, sizeof message, &sig, &e), &e);
+		CHECK_OK(hsm_sign(k1, message, sizeof message, &sig, &t_err));
 		hsm_key_free(k1);
 	}
 	pc_buf_free(&sig);
 }
 
-static void bench_p256(hsm *h)
+/* Many signatures in a row with one key, each checked (the figures are
+ * scripts/bench-hsm's). */
+static void test_many_signs(hsm *h)
 {
 	enum { N = 2000 };
-	struct timespec t0, t1;
 	pc_buf sig = PC_BUF_INIT;
-	pc_err e = { 0 };
+	const uint8_t *spki;
+	size_t spki_len;
 	hsm_key *k = NULL;
-	double s;
-	int i, ok = 0;
+	int i;
 
-	if (hsm_key_generate(h, HSM_EC_P256, "bench-p256", &k, &e) != PC_OK) {
-		CHECK(false, "bench key: %s", e.msg);
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("%d signatures with one key\n", N);
+	CHECK_OK(hsm_key_generate(h, HSM_EC_P256, "many-p256", &k, &t_err));
+	spki = hsm_key_spki(k, &spki_len);
 	for (i = 0; i < N; i++) {
 		sig.len = 0;
-		if (hsm_sign(k, message, sizeof message, &sig, &e) == PC_OK)
-			ok++;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK(ok == N, "all bench signatures made: %d", ok);
-	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("P-256: %d signatures (sign in token + verify in software) in %.3f s: %.0f/s\n",
-	    N, s, N / s);
-	/* of which the software check alone: */
-	{
-		size_t spki_len;
-		const uint8_t *spki = hsm_key_spki(k, &spki_len);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (i = 0; i < N; i++)
-			ok += hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p,
-			    sig.len, &e) == PC_OK;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		CHECK(ok == 2 * N, "all bench signatures verify");
-		printf("P-256: %d software verifications alone in %.3f s: %.0f/s\n", N, s, N / s);
+		CHECK_OK(hsm_sign(k, message, sizeof message, &sig, &t_err));
+		CHECK_OK(hsm_verify_spki(spki, spki_len, message, sizeof message, sig.p, sig.len,
+		    &t_err));
 	}
 	pc_buf_free(&sig);
 	hsm_key_free(k);
@@ -494,15 +438,13 @@ static void raw_open(struct raw *r)
 	CK_ULONG n = 16, i;
 	CK_TOKEN_INFO ti;
 	pc_secret pin = { 0 };
-	pc_err e = { 0 };
 	bool found = false;
 
 	r->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
 	gfl.p = r->dl != NULL ? dlsym(r->dl, "C_GetFunctionList") : NULL;
 	if (gfl.p == NULL || gfl.fn(&r->f) != CKR_OK || r->f->C_Initialize(NULL) != CKR_OK ||
 	    r->f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK) {
-		fprintf(stderr, "FATAL: raw PKCS#11 setup failed\n");
-		exit(1);
+		FAIL("raw PKCS#11 setup failed");
 	}
 	for (i = 0; i < n && !found; i++) {
 		size_t l = strlen(token);
@@ -512,10 +454,9 @@ static void raw_open(struct raw *r)
 			    NULL, NULL, &r->s) == CKR_OK;
 		}
 	}
-	if (!found || pc_secret_read(&pin, pinfile, "PIN", &e) != PC_OK ||
+	if (!found || pc_secret_read(&pin, pinfile, "PIN", &t_err) != PC_OK ||
 	    r->f->C_Login(r->s, CKU_USER, (CK_UTF8CHAR_PTR)pin.s, pin.len) != CKR_OK) {
-		fprintf(stderr, "FATAL: raw PKCS#11 login failed\n");
-		exit(1);
+		FAIL("raw PKCS#11 login failed");
 	}
 	pc_secret_free(&pin);
 }
@@ -564,22 +505,22 @@ static void raw_check(struct raw *r, const struct algcase *c)
 	CK_RV rv;
 
 	printf("raw PKCS#11 check of %s\n", c->label);
-	CHECK(raw_find(r, CKO_PRIVATE_KEY, c->label, &priv) == 1, "one private key");
-	CHECK(raw_find(r, CKO_PUBLIC_KEY, c->label, &pub) == 1, "one public key");
+	CHECKF(raw_find(r, CKO_PRIVATE_KEY, c->label, &priv) == 1, "one private key");
+	CHECKF(raw_find(r, CKO_PUBLIC_KEY, c->label, &pub) == 1, "one public key");
 	rv = r->f->C_GetAttributeValue(r->s, priv, a, sizeof a / sizeof a[0]);
-	CHECK(rv == CKR_OK, "private attributes readable: 0x%lx", (unsigned long)rv);
-	CHECK(token_ && private_ && sign, "CKA_TOKEN, CKA_PRIVATE, CKA_SIGN");
-	CHECK(sens && !extr, "CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE");
-	CHECK(asens && nextr, "CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE");
-	CHECK(!decrypt && !derive, "CKA_DECRYPT, CKA_DERIVE false");
-	CHECK(a[9].ulValueLen == 16, "16-byte CKA_ID");
+	CHECKF(rv == CKR_OK, "private attributes readable: 0x%lx", (unsigned long)rv);
+	CHECKF(token_ && private_ && sign, "CKA_TOKEN, CKA_PRIVATE, CKA_SIGN");
+	CHECKF(sens && !extr, "CKA_SENSITIVE=TRUE, CKA_EXTRACTABLE=FALSE");
+	CHECKF(asens && nextr, "CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE");
+	CHECKF(!decrypt && !derive, "CKA_DECRYPT, CKA_DERIVE false");
+	CHECKF(a[9].ulValueLen == 16, "16-byte CKA_ID");
 	rv = r->f->C_GetAttributeValue(r->s, pub, &b, 1);
-	CHECK(rv == CKR_OK && b.ulValueLen == a[9].ulValueLen &&
+	CHECKF(rv == CKR_OK && b.ulValueLen == a[9].ulValueLen &&
 	    memcmp(id1, id2, b.ulValueLen) == 0, "public key has the same CKA_ID");
 	if (c->alg == HSM_RSA_3072 || c->alg == HSM_RSA_4096)
 		v.type = CKA_PRIVATE_EXPONENT;
 	rv = r->f->C_GetAttributeValue(r->s, priv, &v, 1);
-	CHECK(rv == CKR_ATTRIBUTE_SENSITIVE, "private value unreadable: 0x%lx", (unsigned long)rv);
+	CHECKF(rv == CKR_ATTRIBUTE_SENSITIVE, "private value unreadable: 0x%lx", (unsigned long)rv);
 }
 
 /* Give public key objects `a` and `b` each other's CKA_ID, so that opening
@@ -595,8 +536,7 @@ static void raw_swap(struct raw *r, const char *a, const char *b)
 	    r->f->C_GetAttributeValue(r->s, pb, &tb, 1) != CKR_OK ||
 	    r->f->C_SetAttributeValue(r->s, pa, &tb, 1) != CKR_OK ||
 	    r->f->C_SetAttributeValue(r->s, pb, &ta, 1) != CKR_OK) {
-		fprintf(stderr, "FATAL: cannot swap public key ids of %s and %s\n", a, b);
-		exit(1);
+		FAIL("cannot swap public key ids of %s and %s", a, b);
 	}
 }
 
@@ -604,16 +544,15 @@ static void raw_swap(struct raw *r, const char *a, const char *b)
 static void test_badsig(hsm *h, const char *uri, const char *what)
 {
 	pc_buf sig = PC_BUF_INIT;
-	pc_err e = { 0 };
 	hsm_key *k = NULL;
 
-	OK(hsm_key_open(h, uri, &k, &e), &e);
+	CHECK_OK(hsm_key_open(h, uri, &k, &t_err));
 	if (k == NULL)
 		return;
 	pc_buf_str(&sig, "x");
-	expect(hsm_sign(k, message, sizeof message, &sig, &e), PC_E_HSM_BADSIG, &e,
+	expect(hsm_sign(k, message, sizeof message, &sig, &t_err), PC_E_HSM_BADSIG,
 	    "does not verify", what);
-	CHECK(sig.len == 1, "nothing appended on PC_E_HSM_BADSIG");
+	CHECKF(sig.len == 1, "nothing appended on PC_E_HSM_BADSIG");
 	pc_buf_free(&sig);
 	{
 		/* the pipelined path must refuse the same way and hand back nothing */
@@ -626,10 +565,10 @@ static void test_badsig(hsm *h, const char *uri, const char *what)
 			lens[i] = sizeof message;
 			sigs[i] = (pc_buf)PC_BUF_INIT;
 		}
-		expect(hsm_sign_many(k, msgs, lens, N, sigs, &e), PC_E_HSM_BADSIG, &e,
+		expect(hsm_sign_many(k, msgs, lens, N, sigs, &t_err), PC_E_HSM_BADSIG,
 		    "does not verify", what);
 		for (i = 0; i < N; i++) {
-			CHECK(sigs[i].len == 0, "hsm_sign_many: nothing returned on PC_E_HSM_BADSIG");
+			CHECKF(sigs[i].len == 0, "hsm_sign_many: nothing returned on PC_E_HSM_BADSIG");
 			pc_buf_free(&sigs[i]);
 		}
 	}
@@ -646,10 +585,9 @@ static void test_sign_many(hsm *h, const char *uri)
 	size_t lens[N], i, spki_len;
 	pc_buf sigs[N];
 	const uint8_t *spki;
-	pc_err e = { 0 };
 	hsm_key *k = NULL;
 
-	OK(hsm_key_open(h, uri, &k, &e), &e);
+	CHECK_OK(hsm_key_open(h, uri, &k, &t_err));
 	if (k == NULL)
 		return;
 	spki = hsm_key_spki(k, &spki_len);
@@ -659,13 +597,13 @@ static void test_sign_many(hsm *h, const char *uri)
 		lens[i] = strlen((char *)bufs[i]);
 		sigs[i] = (pc_buf)PC_BUF_INIT;
 	}
-	OK(hsm_sign_many(k, msgs, lens, N, sigs, &e), &e);
+	CHECK_OK(hsm_sign_many(k, msgs, lens, N, sigs, &t_err));
 	for (i = 0; i < N; i++) {
-		OK(hsm_verify_spki(spki, spki_len, msgs[i], lens[i], sigs[i].p, sigs[i].len, &e), &e);
+		CHECK_OK(hsm_verify_spki(spki, spki_len, msgs[i], lens[i], sigs[i].p, sigs[i].len, &t_err));
 		/* signature i belongs to message i, not to its neighbour */
 		if (i > 0)
-			CHECK(hsm_verify_spki(spki, spki_len, msgs[i - 1], lens[i - 1], sigs[i].p,
-			    sigs[i].len, &e) == PC_E_SIGNATURE, "hsm_sign_many: signatures out of order");
+			CHECKF(hsm_verify_spki(spki, spki_len, msgs[i - 1], lens[i - 1], sigs[i].p,
+			    sigs[i].len, &t_err) == PC_E_SIGNATURE, "hsm_sign_many: signatures out of order");
 		pc_buf_free(&sigs[i]);
 	}
 	hsm_key_free(k);
@@ -675,7 +613,6 @@ int main(int argc, char **argv)
 {
 	char swap_uri[4][512];
 	static const char *swap_label[4] = { "swap-a", "swap-b", "swap-c", "swap-d" };
-	pc_err e = { 0 };
 	struct raw r;
 	hsm *h;
 	int i;
@@ -704,11 +641,11 @@ int main(int argc, char **argv)
 		test_sign_many(h, cases[i].uri);
 	for (i = 0; i < 4; i++) {
 		hsm_key *k = NULL;
-		OK(hsm_key_generate(h, i < 2 ? HSM_EC_P256 : HSM_ED25519, swap_label[i], &k, &e), &e);
+		CHECK_OK(hsm_key_generate(h, i < 2 ? HSM_EC_P256 : HSM_ED25519, swap_label[i], &k, &t_err));
 		snprintf(swap_uri[i], sizeof swap_uri[i], "%s", k != NULL ? hsm_key_uri(k) : "");
 		hsm_key_free(k);
 	}
-	bench_p256(h);
+	test_many_signs(h);
 	hsm_close(h);
 
 	/* The token's own view, through PKCS#11 without our code. */
@@ -725,6 +662,6 @@ int main(int argc, char **argv)
 	test_badsig(h, swap_uri[2], "Ed25519 signature not matching the public key");
 	hsm_close(h);
 
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	printf("test-hsm: ok\n");
+	return 0;
 }

@@ -275,24 +275,20 @@ static void test_chain(const pkix_csr *csr)
 	    strstr(out, " IP:192.0.2.0/255.255.255.0\n") == NULL ||
 	    strstr(out, " IP:2001:DB8:0:0:0:0:0:0/FFFF:FFFF:0:0:0:0:0:0\n") == NULL ||
 	    strstr(out, "CA:TRUE, pathlen:0") == NULL) {
-		fprintf(stderr, "%s\n", out);
-		CHECK(0);
+		FAIL("%s", out);
 	}
 	if (run(out, sizeof out, "'%s' verify -x509_strict -check_ss_sig -CAfile '%s/root.pem' "
 	    "'%s/root.pem'", openssl, dir, dir) != 0 || strstr(out, "root.pem: OK") == NULL) {
-		fprintf(stderr, "openssl verify (root):\n%s\n", out);
-		CHECK(0);
+		FAIL("openssl verify (root):\n%s", out);
 	}
 	if (run(out, sizeof out, "'%s' verify -x509_strict -purpose sslserver -CAfile '%s/root.pem' "
 	    "'%s/leaf.pem'", openssl, dir, dir) != 0 || strstr(out, "leaf.pem: OK") == NULL) {
-		fprintf(stderr, "openssl verify (leaf):\n%s\n", out);
-		CHECK(0);
+		FAIL("openssl verify (leaf):\n%s", out);
 	}
 	if (run(out, sizeof out, "'%s' verify -x509_strict -CAfile '%s/root.pem' "
 	    "'%s/outside.pem'", openssl, dir, dir) == 0 ||
 	    strstr(out, "permitted subtree violation") == NULL) {
-		fprintf(stderr, "openssl verify (outside the constraints):\n%s\n", out);
-		CHECK(0);
+		FAIL("openssl verify (outside the constraints):\n%s", out);
 	}
 	/* and a flipped bit in the leaf's signature is noticed: the signature
 	 * OpenSSL checked above really is over our TBS bytes */
@@ -355,7 +351,6 @@ static void test_build_errors(const pkix_csr *csr)
 
 int main(int argc, char **argv)
 {
-	const char *base = getenv("TMPDIR");
 	uint8_t *buf;
 	size_t len;
 	pkix_csr csr;
@@ -365,14 +360,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openssl = argv[1];
+	if (openssl[0] == '\0')
+		SKIP("openssl not found when the build was configured: it judges the certificates");
 	CHECK(sodium_init() >= 0);
 	CHECK_OK(pc_file_read(argv[2], PKIX_CSR_MAX, &buf, &len, &t_err));
 	CHECK_OK(pkix_csr_parse(buf, len, argv[2], &csr, &t_err));
 	free(buf);
 	CHECK(csr.nsan == 6);
 
-	snprintf(dir, sizeof dir, "%s/plantca-x509-XXXXXX", base ? base : "/tmp");
-	CHECK(mkdtemp(dir) != NULL);
+	t_tmpdir(dir, sizeof dir, "x509");
 	test_dummy_signature(&csr);
 	test_chain(&csr);
 	test_build_errors(&csr);

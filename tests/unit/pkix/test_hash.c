@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "der.h"
 #include "hash.h"
 

@@ -123,12 +123,10 @@ static void test_escaping(void)
 		uint8_t tag;
 
 		if (name_text(t[i].in, &der, text, sizeof text) != PC_OK) {
-			fprintf(stderr, "'%s' refused: %s\n", t[i].in, t_err.msg);
-			CHECK(0);
+			FAIL("'%s' refused: %s", t[i].in, t_err.msg);
 		}
 		if (strcmp(text, t[i].out) != 0) {
-			fprintf(stderr, "'%s' printed as '%s', want '%s'\n", t[i].in, text, t[i].out);
-			CHECK(0);
+			FAIL("'%s' printed as '%s', want '%s'", t[i].in, text, t[i].out);
 		}
 		r = pc_reader_make(der.p, der.len);
 		CHECK(pc_der_read(&r, DER_SEQUENCE, &name) && pc_der_read(&name, DER_SET, &rdn) &&
@@ -222,9 +220,8 @@ static void test_bad_names(void)
 		memset(&t_err, 0, sizeof t_err);
 		rc = pkix_name_from_text(&der, t[i].in, &t_err);
 		if (rc != PC_E_USAGE || strstr(t_err.msg, t[i].msg) == NULL) {
-			fprintf(stderr, "'%s': got %s '%s', want usage '%s'\n", t[i].in,
+			FAIL("'%s': got %s '%s', want usage '%s'", t[i].in,
 			    pc_rc_name(rc), t_err.msg, t[i].msg);
-			CHECK(0);
 		}
 		CHECK(der.len == 0);
 		pc_buf_free(&der);
@@ -236,9 +233,8 @@ static void test_bad_names(void)
 		memset(&t_err, 0, sizeof t_err);
 		rc = pkix_name_from_text(&der, v[i].in, &t_err);
 		if (rc != PC_E_USAGE || strcmp(t_err.msg, v[i].msg) != 0) {
-			fprintf(stderr, "'%s': got %s\n  '%s'\nwant usage\n  '%s'\n", v[i].in,
+			FAIL("'%s': got %s\n  '%s'\nwant usage\n  '%s'", v[i].in,
 			    pc_rc_name(rc), t_err.msg, v[i].msg);
-			CHECK(0);
 		}
 		CHECK(der.len == 0);
 		pc_buf_free(&der);
@@ -307,8 +303,7 @@ static void test_bad_der_names(void)
 		pc_buf out = PC_BUF_INIT;
 
 		if (pkix_name_to_text((const uint8_t *)t[i].der, t[i].len, &out) != PC_E_INPUT) {
-			fprintf(stderr, "Name accepted: %s\n", t[i].why);
-			CHECK(0);
+			FAIL("Name accepted: %s", t[i].why);
 		}
 		pc_buf_free(&out);
 	}
@@ -348,9 +343,8 @@ static void test_bad_der_names(void)
 			CHECK_OK(pkix_name_to_text((const uint8_t *)d[k].der, d[k].len, &t2));
 			pc_buf_byte(&t2, 0);
 			if (strcmp((char *)t2.p, d[k].text) != 0) {
-				fprintf(stderr, "Name %zu printed as '%s', want '%s'\n", k,
+				FAIL("Name %zu printed as '%s', want '%s'", k,
 				    (char *)t2.p, d[k].text);
-				CHECK(0);
 			}
 		}
 		pc_buf_free(&t2);
@@ -455,9 +449,8 @@ static void test_name_check(void)
 		rc = pkix_name_check(der.p, der.len, "x.csr", PC_E_CSR, &t_err);
 		if (t[i].msg == NULL ? rc != PC_OK
 		    : rc != PC_E_CSR || strcmp(t_err.msg, t[i].msg) != 0) {
-			fprintf(stderr, "row %zu: got %s\n  '%s'\nwant\n  '%s'\n", i, pc_rc_name(rc),
+			FAIL("row %zu: got %s\n  '%s'\nwant\n  '%s'", i, pc_rc_name(rc),
 			    t_err.msg, t[i].msg ? t[i].msg : "ok");
-			CHECK(0);
 		}
 		pc_buf_free(&der);
 	}
@@ -494,16 +487,14 @@ static void gn_ok(const char *text, bool cidr, pkix_gn_type type, const char *va
 
 	memset(&t_err, 0, sizeof t_err);
 	if (pkix_gn_from_text(text, cidr, &g, &t_err) != PC_OK) {
-		fprintf(stderr, "'%s' refused: %s\n", text, t_err.msg);
-		CHECK(0);
+		FAIL("'%s' refused: %s", text, t_err.msg);
 	}
 	CHECK(g.type == type);
 	CHECK_BYTES(g.val, g.len, val, len);
 	pkix_gn_to_text(&g, &t);
 	pc_buf_byte(&t, 0);
 	if (strcmp((char *)t.p, back) != 0) {
-		fprintf(stderr, "'%s' printed as '%s', want '%s'\n", text, (char *)t.p, back);
-		CHECK(0);
+		FAIL("'%s' printed as '%s', want '%s'", text, (char *)t.p, back);
 	}
 	pc_buf_free(&t);
 }
@@ -581,9 +572,8 @@ static void test_general_names(void)
 		memset(&t_err, 0, sizeof t_err);
 		rc = pkix_gn_from_text(bad[i].text, bad[i].cidr, &g, &t_err);
 		if (rc != PC_E_USAGE || strstr(t_err.msg, bad[i].msg) == NULL) {
-			fprintf(stderr, "'%s' (cidr %d): got %s '%s', want usage '%s'\n",
+			FAIL("'%s' (cidr %d): got %s '%s', want usage '%s'",
 			    bad[i].text, bad[i].cidr, pc_rc_name(rc), t_err.msg, bad[i].msg);
-			CHECK(0);
 		}
 	}
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "der.h"
 #include "oid.h"
 

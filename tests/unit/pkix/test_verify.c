@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "der.h"
 #include "verify.h"
 
@@ -39,8 +39,7 @@ static const pkix_sigalg *alg_by_name(const char *name)
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (strcmp(pkix_sigalg_for_key(keys[i])->name, name) == 0)
 			return pkix_sigalg_for_key(keys[i]);
-	fprintf(stderr, "unknown algorithm %s\n", name);
-	exit(1);
+	FAIL("unknown algorithm %s", name);
 }
 
 int main(int argc, char **argv)
@@ -71,14 +70,12 @@ int main(int argc, char **argv)
 			badkey++;        /* a key we refuse: the signature is refused too */
 		if (strcmp(want, "accept") == 0) {
 			if (rc != PC_OK) {
-				fprintf(stderr, "%s: valid signature refused: %s\n", id, t_err.msg);
-				return 1;
+				FAIL("%s: valid signature refused: %s", id, t_err.msg);
 			}
 			accepted++;
 		} else {
 			if (rc == PC_OK) {
-				fprintf(stderr, "%s: invalid signature accepted\n", id);
-				return 1;
+				FAIL("%s: invalid signature accepted", id);
 			}
 			refused++;
 		}

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "policy.h"
 
 static const char *corpus;
@@ -42,8 +42,7 @@ static void bad_table(const char *path)
 		snprintf(fp, sizeof fp, "%s/%s", corpus, file);
 		rc = policy_load(fp, &p, &t_err);
 		if (rc == PC_OK) {
-			fprintf(stderr, "%s: accepted, expected line %s: %s\n", file, lno, frag);
-			exit(1);
+			FAIL("%s: accepted, expected line %s: %s", file, lno, frag);
 		}
 		CHECK(p == NULL);
 		CHECK(rc == PC_E_POLICY_FILE);
@@ -189,9 +188,8 @@ static void decisions(const policy *p)
 		memset(&t_err, 0, sizeof t_err);
 		rc = policy_decide(p, &r, &d, &t_err);
 		if (rc != c->want) {
-			fprintf(stderr, "case '%s': %s, expected %s\n  message: %s\n", c->name,
+			FAIL("case '%s': %s, expected %s\n  message: %s", c->name,
 			    pc_rc_name(rc), pc_rc_name(c->want), t_err.msg);
-			exit(1);
 		}
 		CHECK(d.allow == (rc == PC_OK));
 		if (rc != PC_OK)

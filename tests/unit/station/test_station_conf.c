@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/check.h"
+#include "check.h"
 #include "file.h"
 #include "station.h"
 

@@ -4,7 +4,8 @@
  * deleted last event, a consistently rewritten event, a deleted head) is
  * reported at the right event; an append in an aborted txn leaves nothing.
  * The hash definition of audit.c is recomputed here by hand, and the JSON
- * output is parsed by Python when the build found it (argv[1]).
+ * output is parsed by Python (argv[1]); without it the test ends SKIP (77)
+ * after every other check.
  */
 #include <sodium.h>
 #include <sys/wait.h>
@@ -12,7 +13,7 @@
 
 #include "audit.h"
 #include "rec.h"
-#include "t.h"
+#include "check.h"
 
 static char root[1024];  /* short, so that root/NAME fits 4096 */
 
@@ -115,7 +116,7 @@ static void expect_verify(store *s, pc_rc want, const char *frag,
 static void done(store *s, const char *dir)
 {
 	store_close(s);
-	t_rmstore(dir);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
 /* The hash, recomputed from the definition in audit.c's comment with
@@ -444,8 +445,6 @@ static void test_print(const char *python)
 		}
 		CHECK(waitpid(pid, &status, 0) == pid);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	} else {
-		printf("audit: python3 not found, JSON not parsed\n");
 	}
 	CHECK(unlink(path) == 0);
 	done(s, dir);
@@ -454,7 +453,7 @@ static void test_print(const char *python)
 int main(int argc, char **argv)
 {
 	CHECK(sodium_init() >= 0);
-	t_mktemp(root, sizeof root);
+	t_tmpdir(root, sizeof root, "store");
 	test_empty();
 	test_intact();
 	test_modified();
@@ -466,6 +465,10 @@ int main(int argc, char **argv)
 	test_aborted();
 	test_print(argc > 1 ? argv[1] : NULL);
 	CHECK(rmdir(root) == 0);
+	/* every other check has run; this one could not */
+	if (argc < 2)
+		SKIP("python3 not found when the build was configured: "
+		    "the JSON of audit_print was not parsed");
 	printf("audit: ok\n");
 	return 0;
 }

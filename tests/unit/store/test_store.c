@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "store.h"
-#include "t.h"
+#include "check.h"
 
 static char root[1024];  /* short, so that root/NAME fits 4096 */
 
@@ -126,7 +126,7 @@ static void test_basic(void)
 	CHECK(n == 1);
 	store_abort(t);
 	store_close(s);
-	t_rmstore(dir);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
 /* Scan visitor: appends "key," to a string; stops after `limit` keys. */
@@ -225,7 +225,7 @@ static void test_scan(void)
 	CHECK(strcmp(sn.keys, "a,a1,") == 0);
 	store_abort(t);
 	store_close(s);
-	t_rmstore(dir);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
 static void test_schema(void)
@@ -258,7 +258,7 @@ static void test_schema(void)
 	/* create must not "repair" a newer store either. */
 	CHECK_RC(store_open(dir, true, &s, &t_err), PC_E_STORE_SCHEMA);
 	CHECK_RC(store_open(dir, false, &s, &t_err), PC_E_STORE_SCHEMA);
-	t_rmstore(dir);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 
 	/* A store without a schema version is damaged, and create does not
 	 * "repair" it: the version is written only into a new environment. */
@@ -271,12 +271,12 @@ static void test_schema(void)
 	CHECK_MSG("no schema version");
 	CHECK_RC(store_open(dir, true, &s, &t_err), PC_E_STORE_CORRUPT);
 	CHECK_MSG("no schema version");
-	t_rmstore(dir);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
 int main(void)
 {
-	t_mktemp(root, sizeof root);
+	t_tmpdir(root, sizeof root, "store");
 	test_open_missing();
 	test_basic();
 	test_scan();

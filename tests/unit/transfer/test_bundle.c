@@ -4,7 +4,49 @@
  * our signatures and signs with our secret key files, sha256sum -c accepts
  * our SHA256SUMS.
  */
-#include "tt.h"
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "file.h"
+#include "tr_int.h"
+
+/* 2026-11-27T09:00:00Z */
+#define TT_CREATED ((time_t)1795770000)
+#define TT_NOW (TT_CREATED + 3600)
+
+/* A key pair without the scrypt cost of tr_seckey_generate. */
+static void tt_key(tr_seckey *sk, tr_pubkey *pk)
+{
+	sk->sk = sodium_malloc(64);
+	CHECK(sk->sk != NULL);
+	CHECK(crypto_sign_keypair(pk->pk, sk->sk) == 0);
+	randombytes_buf(pk->keyid, sizeof pk->keyid);
+	memcpy(sk->keyid, pk->keyid, sizeof pk->keyid);
+}
+
+static void tt_sign(const uint8_t *tar, size_t len, const tr_pubkey *pk, tr_seckey *sk,
+    const char *tc, pc_buf *sig)
+{
+	CHECK_OK(tr_minisig_make(tar, len, pk, tc, tr_seckey_sign, sk, sig, &t_err));
+}
+
+/* The default request metadata: segment line3, sequence 17, one CSR. */
+static tr_csr_entry tt_csr_a = { "a.csr", "tls-server", 0 };
+
+static void tt_meta(tr_meta *m, const tr_pubkey *sender)
+{
+	memset(m, 0, sizeof *m);
+	m->version = TR_FORMAT_VERSION;
+	m->kind = TR_REQUEST;
+	snprintf(m->segment, sizeof m->segment, "line3");
+	tr_keyid_text(sender->keyid, m->sender);
+	m->sequence = 17;
+	m->created = TT_CREATED;
+	m->expires = TT_CREATED + 30 * 86400;
+	m->csrs = &tt_csr_a;
+	m->ncsrs = 1;
+}
 
 static void write_pub(const char *name, const tr_pubkey *pk)
 {
@@ -12,7 +54,7 @@ static void write_pub(const char *name, const tr_pubkey *pk)
 
 	tr_pubkey_format(pk, &b);
 	CHECK(pc_buf_ok(&b));
-	tt_write(name, b.p, b.len);
+	t_write(name, b.p, b.len);
 	pc_buf_free(&b);
 }
 
@@ -41,13 +83,13 @@ static void test_round_trip(void)
 	CHECK(strncmp(tc, "plantca-bundle kind=request segment=line3 sender=", 49) == 0);
 	CHECK(strstr(tc, " sequence=17 file=line3-request-000017.tar") != NULL);
 	tt_sign(tar.p, tar.len, &pk, &sk, tc, &sig);
-	CHECK_OK(tr_bundle_write(tt_dir, name, &tar, &sig, &t_err));
-	CHECK_RC(tr_bundle_write(tt_dir, name, &tar, &sig, &t_err), PC_E_EXISTS);
+	CHECK_OK(tr_bundle_write(t_dir, name, &tar, &sig, &t_err));
+	CHECK_RC(tr_bundle_write(t_dir, name, &tar, &sig, &t_err), PC_E_EXISTS);
 
 	/* read with the signer second among two trusted keys */
 	keys[0] = other;
 	keys[1] = pk;
-	tt_path(path, sizeof path, "line3-request-000017.tar");
+	t_path(path, sizeof path, "line3-request-000017.tar");
 	CHECK_OK(tr_bundle_read(path, keys, 2, &b, &t_err));
 	CHECK(b.signer == 1);
 	CHECK(strcmp(b.name, name) == 0);
@@ -71,17 +113,17 @@ static void test_round_trip(void)
 
 	/* the stock tools */
 	write_pub("signer.pub", &pk);
-	CHECK(tt_sh("tar tvf line3-request-000017.tar > list.txt") == 0);
-	CHECK(tt_sh("grep -q ' BUNDLE$' list.txt && grep -q ' SHA256SUMS$' list.txt && "
+	CHECK(t_sh("tar tvf line3-request-000017.tar > list.txt") == 0);
+	CHECK(t_sh("grep -q ' BUNDLE$' list.txt && grep -q ' SHA256SUMS$' list.txt && "
 	    "grep -q ' a.csr$' list.txt && grep -q '^-rw-r--r-- 0/0 .* 2026-11-27 09:00 ' "
 	    "list.txt") == 0);
-	CHECK(tt_sh("head -1 list.txt | grep -q ' BUNDLE$'") == 0);
-	CHECK(tt_sh("minisign -V -q -p signer.pub -m line3-request-000017.tar") == 0);
-	CHECK(tt_sh("mkdir x && cd x && tar xf ../line3-request-000017.tar && "
+	CHECK(t_sh("head -1 list.txt | grep -q ' BUNDLE$'") == 0);
+	CHECK(t_sh("minisign -V -q -p signer.pub -m line3-request-000017.tar") == 0);
+	CHECK(t_sh("mkdir x && cd x && tar xf ../line3-request-000017.tar && "
 	    "sha256sum --strict -c SHA256SUMS >/dev/null") == 0);
-	CHECK(tt_sh("cmp x/a.csr - <<'EOF'\n-----BEGIN CERTIFICATE REQUEST-----\nEOF") == 0);
+	CHECK(t_sh("cmp x/a.csr - <<'EOF'\n-----BEGIN CERTIFICATE REQUEST-----\nEOF") == 0);
 	/* a flipped bit: minisign refuses as well */
-	CHECK(tt_sh("cp line3-request-000017.tar bad.tar && cp line3-request-000017.tar.minisig "
+	CHECK(t_sh("cp line3-request-000017.tar bad.tar && cp line3-request-000017.tar.minisig "
 	    "bad.tar.minisig && printf 'X' | dd of=bad.tar bs=1 seek=700 conv=notrunc "
 	    "2>/dev/null && ! minisign -V -q -p signer.pub -m bad.tar 2>/dev/null") == 0);
 
@@ -160,7 +202,7 @@ static void test_minisign_keys(void)
 
 	CHECK_OK(tr_seckey_generate(&pw, &file, &pk, &sk, &t_err));
 	CHECK(memcmp(sk.keyid, pk.keyid, TR_KEYID_LEN) == 0);
-	tt_write("station.key", file.p, file.len);
+	t_write("station.key", file.p, file.len);
 	CHECK_OK(tr_seckey_open(file.p, file.len, "station.key", &pw, &again, &t_err));
 	CHECK(memcmp(again.sk, sk.sk, 64) == 0 && memcmp(again.keyid, sk.keyid, 8) == 0);
 	tr_seckey_free(&again);
@@ -173,27 +215,27 @@ static void test_minisign_keys(void)
 	tt_meta(&m, &pk);
 	tr_meta_format(&m, &tar);
 	CHECK(pc_buf_ok(&tar));
-	tt_write("BUNDLE", tar.p, tar.len);
-	tt_write("a.csr", pl.data, pl.len);
+	t_write("BUNDLE", tar.p, tar.len);
+	t_write("a.csr", pl.data, pl.len);
 	tr_trusted_comment(&m, "line3-request-000017", tc, sizeof tc);
-	CHECK(tt_sh("sha256sum a.csr > SHA256SUMS && tar --format=ustar -cf "
+	CHECK(t_sh("sha256sum a.csr > SHA256SUMS && tar --format=ustar -cf "
 	    "line3-request-000017.tar BUNDLE SHA256SUMS a.csr && "
 	    "printf '%%s\\n' '%s' | minisign -S -s station.key -t '%s' "
 	    "-m line3-request-000017.tar >/dev/null", pw.s, tc) == 0);
-	tt_path(path, sizeof path, "line3-request-000017.tar");
+	t_path(path, sizeof path, "line3-request-000017.tar");
 	CHECK_OK(tr_bundle_read(path, &pk, 1, &b, &t_err));
 	CHECK(b.nmembers == 1 && b.members[0].len == 6 && b.len % 10240 == 0);
 	CHECK_OK(tr_bundle_check(&b, TR_REQUEST, "line3", 0, TT_NOW, &t_err));
 	tr_bundle_free(&b);
 
 	/* the key minisign -G makes opens with us, and signs what we verify */
-	CHECK(tt_sh("printf '%%s\\n%%s\\n' '%s' '%s' | minisign -G -p m.pub -s m.key "
+	CHECK(t_sh("printf '%%s\\n%%s\\n' '%s' '%s' | minisign -G -p m.pub -s m.key "
 	    ">/dev/null 2>&1", pw.s, pw.s) == 0);
-	tt_path(path, sizeof path, "m.key");
+	t_path(path, sizeof path, "m.key");
 	CHECK_OK(pc_file_read(path, 4096, &data, &len, &t_err));
 	CHECK_OK(tr_seckey_open(data, len, "m.key", &pw, &again, &t_err));
 	free(data);
-	tt_path(path, sizeof path, "m.pub");
+	t_path(path, sizeof path, "m.pub");
 	CHECK_OK(pc_file_read(path, 4096, &data, &len, &t_err));
 	CHECK_OK(tr_pubkey_parse(data, len, "m.pub", &mpk, &t_err));
 	free(data);
@@ -209,7 +251,8 @@ static void test_minisign_keys(void)
 
 int main(void)
 {
-	tt_setup();
+	CHECK(sodium_init() >= 0);
+	t_workdir("transfer");
 	test_meta();
 	test_round_trip();
 	test_minisign_keys();

@@ -57,9 +57,8 @@ static void run_case(const char *name, const char *rc, const char *input, const 
 	memset(&t_err, 0, sizeof t_err);
 	got = tr_p7b_parse(in.p, in.len, "t.p7b", &p, &t_err);
 	if (strcmp(pc_rc_name(got), rc) != 0) {
-		fprintf(stderr, "case %s: got %s (%s), expected %s\n", name, pc_rc_name(got),
+		FAIL("case %s: got %s (%s), expected %s", name, pc_rc_name(got),
 		    got ? t_err.msg : "", rc);
-		exit(1);
 	}
 	if (got == PC_OK) {
 		CHECK(p.ncerts >= 1);
@@ -68,8 +67,7 @@ static void run_case(const char *name, const char *rc, const char *input, const 
 	} else {
 		snprintf(want, sizeof want, "t.p7b: %s", msg);
 		if (strcmp(t_err.msg, want) != 0) {
-			fprintf(stderr, "case %s:\n  message  %s\n  expected %s\n", name, t_err.msg, want);
-			exit(1);
+			FAIL("case %s:\n  message  %s\n  expected %s", name, t_err.msg, want);
 		}
 		CHECK(p.ncerts == 0);
 		for (i = 0; i < TR_P7B_CERTS_MAX; i++)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ca_int.h"
+#include "lint.h"
 #include "text.h"
 #include "fwverify.h"
 

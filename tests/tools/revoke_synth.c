@@ -19,7 +19,8 @@
 #include <time.h>
 
 #include "audit.h"
-#include "ca_int.h"
+#include "format.h"
+#include "records.h"
 
 static uint64_t rng_state;
 

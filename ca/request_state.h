@@ -1,0 +1,24 @@
+/*
+ * request_state.h - a queued request's way through issuance (ca/
+ * request_state.c), each step inside the write transaction that records
+ * it, so that a request yields at most one certificate whatever runs
+ * concurrently or crashes:
+ *   approved --claim--> signing (serial reserved; committed with the intent)
+ *   signing  --issued-> issued  (committed with the certificate)
+ */
+#ifndef PLANTCA_REQUEST_STATE_H
+#define PLANTCA_REQUEST_STATE_H
+
+#include "pipeline.h"
+
+/* PC_OK and the request is now "signing" with `serial`; PC_E_STATE if it
+ * is not "approved" (the caller skips it). */
+pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e) PC_CHECK;
+/* PC_OK if the request was "signing" with exactly this serial (or, for an
+ * intent written by plantca before the "signing" state existed, `legacy`
+ * and still "approved"), now "issued"; PC_E_STATE otherwise (the intent
+ * must then be abandoned, never signed). */
+pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, bool legacy,
+    pc_err *e) PC_CHECK;
+
+#endif

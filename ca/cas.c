@@ -133,7 +133,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		    e)) != PC_OK)
 			goto out;
 	}
-	if ((rc = ca_run_jobs(c, &j, 1, false, e)) != PC_OK)
+	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
 		goto out;
 	if (c->json) {
 		char fp[96];

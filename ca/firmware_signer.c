@@ -191,7 +191,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, issuer.cert, issuer.cert_len, &lx, what, e)) != PC_OK)
 		goto out;
 	/* the certificate goes through intent -> HSM -> commit like any other */
-	if ((rc = ca_run_jobs(c, &j, 1, false, e)) != PC_OK)
+	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
 		goto out;
 
 	/* then the signer record, with its own audit event */

@@ -267,7 +267,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 	if (rc != PC_OK)
 		goto out;
 	made = o->ncsr;
-	if ((rc = ca_run_jobs(c, jobs, o->ncsr, false, e)) != PC_OK)
+	if ((rc = ca_run_jobs(c, jobs, o->ncsr, false, NULL, e)) != PC_OK)
 		goto out;
 	if ((rc = write_outputs(c, o, jobs, o->ncsr, e)) != PC_OK) {
 		pc_wrap(e, "certificates are issued and recorded (plantca certs), but writing them failed");

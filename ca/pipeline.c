@@ -13,14 +13,34 @@
 #include "home.h"
 #include "pipeline.h"
 #include "records.h"
-#include "request_state.h"
 
-/* Phase 1: commit the intents (serial uniqueness checked by the database),
- * and claim each job's request (approved -> signing) in the same
- * transaction: LMDB runs one write transaction at a time, so of two runs
- * that both loaded a request as approved only the first claims it; the
- * other skips it here, before anything is signed. */
-static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
+/* The hook's answer for job j at `step`, inside t: PC_OK, PC_E_STATE with
+ * *why set (static text), or an error in e.  No hook: always PC_OK. */
+static pc_rc ask_hook(const ca_job_hook *hook, store_txn *t, ca_job_step step, ca_job *j,
+    const char **why, pc_err *e)
+{
+	pc_err he = { PC_OK, "" };
+	pc_rc rc;
+
+	*why = NULL;
+	if (hook == NULL)
+		return PC_OK;
+	rc = hook->fn(hook->ctx, t, step, j, why, &he);
+	if (rc == PC_E_STATE && *why == NULL)
+		*why = "held back";
+	else if (rc != PC_OK && rc != PC_E_STATE)
+		*e = he;       /* a refusal leaves e alone: the run goes on */
+	return rc;
+}
+
+/* Phase 1: commit the intents (serial uniqueness checked by the database)
+ * and tell the hook in the same transaction (CA_STEP_CLAIM; sign's hook
+ * claims each job's request, approved -> signing): LMDB runs one write
+ * transaction at a time, so of two runs that both loaded a request as
+ * approved only the first claims it; the hook holds the other's job back
+ * here, before anything is signed. */
+static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
+    pc_err *e)
 {
 	store_txn *t;
 	pc_buf b = PC_BUF_INIT;
@@ -39,16 +59,15 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 		if (rc != PC_E_NOTFOUND)
 			break;
 		rc = PC_OK;
-		if (jobs[i].request_id) {
-			pc_err why;
-			pc_rc cr = ca_request_claim(t, jobs[i].request_id, jobs[i].serial, &why);
+		{
+			const char *why;
+			pc_rc cr = ask_hook(hook, t, CA_STEP_CLAIM, &jobs[i], &why, e);
 			if (cr == PC_E_STATE) {
 				jobs[i].skip = true;
-				jobs[i].skip_why = "no longer approved (signed or rejected meanwhile)";
+				jobs[i].skip_why = why;
 				continue;
 			}
 			if (cr != PC_OK) {
-				*e = why;
 				rc = cr;
 				break;
 			}
@@ -138,9 +157,9 @@ out:
 	return rc;
 }
 
-/* An intent that must never become a certificate (its request was issued
- * under another serial or rejected meanwhile): removed, with an audit event
- * saying why, in the caller's write transaction. */
+/* An intent that must never become a certificate (the hook refused it: its
+ * request was issued under another serial or rejected meanwhile): removed,
+ * with an audit event saying why, in the caller's write transaction. */
 static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now, pc_err *e)
 {
 	char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
@@ -157,15 +176,16 @@ static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now
 
 /* Whether intent j may still become a certificate, inside write
  * transaction t: the intent is still there (else another run completed it:
- * skip) and its request, if any, is in the state that the claim left
- * (else: abandon).  *go is false when j was skipped or abandoned. */
-static pc_rc intent_still_good(store_txn *t, ca_job *j, bool recovered, time_t now, bool *go,
-    pc_err *e)
+ * skip) and the hook, told `step`, does not refuse it (else: abandon).  At
+ * CA_STEP_ISSUED the hook also records its side (sign and recovery: the
+ * request becomes "issued") in t.  *go is false when j was skipped or
+ * abandoned. */
+static pc_rc intent_still_good(store_txn *t, ca_job *j, const ca_job_hook *hook,
+    ca_job_step step, time_t now, bool *go, pc_err *e)
 {
 	pc_reader v;
-	ca_request r;
+	const char *why;
 	pc_rc rc;
-	bool ok;
 
 	*go = false;
 	rc = store_get(t, STORE_INTENTS, j->serial, PKIX_SERIAL_LEN, &v, e);
@@ -175,31 +195,18 @@ static pc_rc intent_still_good(store_txn *t, ca_job *j, bool recovered, time_t n
 		return PC_OK;
 	}
 	PC_TRY(rc);
-	if (j->request_id == 0) {
-		*go = true;
-		return PC_OK;
-	}
-	rc = ca_request_get(t, j->request_id, &r, e);
-	if (rc == PC_E_NOTFOUND)
-		return abandon_intent(t, j, "its request is gone", now, e);
+	rc = ask_hook(hook, t, step, j, &why, e);
+	if (rc == PC_E_STATE)
+		return abandon_intent(t, j, why, now, e);
 	PC_TRY(rc);
-	/* "approved" only for an intent left by a plantca that had no
-	 * "signing" state: it claimed nothing, so the request must not have
-	 * been issued since */
-	ok = (strcmp(r.status, "signing") == 0 && r.has_serial &&
-	    memcmp(r.serial, j->serial, PKIX_SERIAL_LEN) == 0) ||
-	    (recovered && strcmp(r.status, "approved") == 0);
-	ca_request_free(&r);
-	if (!ok)
-		return abandon_intent(t, j, "its request was issued under another serial or rejected",
-		    now, e);
 	*go = true;
 	return PC_OK;
 }
 
-/* Recovery, before anything is signed: intents whose request can no
- * longer be issued are abandoned. */
-static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
+/* Recovery, before anything is signed: intents the hook refuses
+ * (CA_STEP_CHECK: their request can no longer be issued) are abandoned. */
+static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
+    pc_err *e)
 {
 	store_txn *t;
 	size_t i;
@@ -209,7 +216,7 @@ static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = 0; i < n && rc == PC_OK; i++)
-		rc = intent_still_good(t, &jobs[i], true, now, &go, e);
+		rc = intent_still_good(t, &jobs[i], hook, CA_STEP_CHECK, now, &go, e);
 	if (rc != PC_OK) {
 		store_abort(t);
 		return rc;
@@ -217,11 +224,13 @@ static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, pc_err *e)
 	return store_commit(t, e);
 }
 
-/* Phase 3: the certificates, their index entries and audit events, the
- * requests marked issued and the intents' removal, in one transaction.
- * Each intent is checked again inside it (intent_still_good): this, not
+/* Phase 3: the certificates, their index entries and audit events, what
+ * the hook records with them (CA_STEP_ISSUED: the requests marked issued)
+ * and the intents' removal, in one transaction.  Each intent is checked
+ * again inside it (intent_still_good, the hook's own check): this, not
  * the CA home's lock, is what makes issuance exactly once. */
-static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
+static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered,
+    const ca_job_hook *hook, pc_err *e)
 {
 	store_txn *t;
 	pc_buf b = PC_BUF_INIT;
@@ -238,7 +247,7 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 
 		if (j->skip)
 			continue;
-		if ((rc = intent_still_good(t, j, recovered, now, &go, e)) != PC_OK || !go)
+		if ((rc = intent_still_good(t, j, hook, CA_STEP_ISSUED, now, &go, e)) != PC_OK || !go)
 			continue;
 		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 		b.len = 0;
@@ -269,8 +278,6 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 			if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
-		if (rc == PC_OK && j->request_id)
-			rc = ca_request_mark_issued(t, j->request_id, j->serial, recovered, e);
 		if (rc == PC_OK)
 			rc = store_del(t, STORE_INTENTS, j->serial, PKIX_SERIAL_LEN, e);
 		if (rc == PC_OK) {
@@ -288,16 +295,17 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_
 	return store_commit(t, e);
 }
 
-pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e)
+pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, const ca_job_hook *hook,
+    pc_err *e)
 {
 	size_t done = 0;
 
 	while (done < n) {
 		size_t g = n - done < CA_ISSUE_GROUP ? n - done : CA_ISSUE_GROUP;
-		PC_TRY(recovered ? screen_intents(c, jobs + done, g, e)
-		    : commit_intents(c, jobs + done, g, e));
+		PC_TRY(recovered ? screen_intents(c, jobs + done, g, hook, e)
+		    : commit_intents(c, jobs + done, g, hook, e));
 		PC_TRY(sign_jobs(c, jobs + done, g, done, n, e));
-		PC_TRY(commit_certs(c, jobs + done, g, recovered, e));
+		PC_TRY(commit_certs(c, jobs + done, g, recovered, hook, e));
 		done += g;
 	}
 	if (c->progress && n > 1)

@@ -6,10 +6,10 @@
  * intents (serial + exact TBS bytes), the HSM signs, and a second write
  * transaction commits the certificates with their index entries and audit
  * events and removes the intents.  A crash in between leaves intents, never
- * a certificate outside the store.  A job that answers a queued request
- * moves that request through its states with the
- * request state machine (request_state.h) inside the transactions that
- * record each step.
+ * a certificate outside the store.  What a certificate answers (a queued
+ * request) is the caller's business: the pipeline reports each step to the
+ * caller's hook inside the transaction that records it, and the hook may
+ * hold a job back.  Nothing here knows about requests.
  */
 #ifndef PLANTCA_PIPELINE_H
 #define PLANTCA_PIPELINE_H
@@ -31,7 +31,8 @@ typedef struct ca_job {
 	const char *newca;         /* kind == ca */
 	const char *newca_uri;
 	uint64_t newca_alg;
-	uint64_t request_id;       /* queued request this answers, 0: none */
+	uint64_t request_id;       /* queued request this answers, 0: none (recorded in
+	                            * the intent and the certificate; the hook acts on it) */
 	char keytype[32];
 	char *subject_text, *san_text;
 	uint8_t serial[PKIX_SERIAL_LEN];
@@ -39,11 +40,11 @@ typedef struct ca_job {
 	pc_buf tbs;
 	/* outputs */
 	pc_buf cert;
-	/* set by the pipeline when this job makes no certificate: its request
-	 * was no longer approved when the intent was to be committed (another
-	 * run took it, or the officer rejected it), or an interrupted intent
-	 * was completed by someone else or abandoned (its request was issued
-	 * or rejected meanwhile).  `skip_why` says which. */
+	/* set by the pipeline when this job makes no certificate: the hook held
+	 * it back when its intent was to be committed (its request was no
+	 * longer approved), an interrupted intent was completed by another run,
+	 * or the hook refused it later and the intent was abandoned.
+	 * `skip_why` (static text) says which. */
 	bool skip;
 	const char *skip_why;
 } ca_job;
@@ -59,14 +60,40 @@ static inline void ca_job_free(ca_job *j)
 	pc_buf_free(&j->cert);
 }
 
+/* The steps a hook hears about, each inside the pipeline's write
+ * transaction t, so that what the hook checks and writes commits with the
+ * step or not at all. */
+typedef enum ca_job_step {
+	/* the job's intent is about to be committed (before anything is signed) */
+	CA_STEP_CLAIM,
+	/* recovery, before an interrupted intent is signed again: may it still
+	 * become a certificate?  The hook must not write. */
+	CA_STEP_CHECK,
+	/* the job's certificate is about to be committed */
+	CA_STEP_ISSUED,
+} ca_job_step;
+
+/* PC_OK: go on.  PC_E_STATE: this job must not go on, *why (static text)
+ * says why: at CA_STEP_CLAIM the job is skipped (no intent is written), at
+ * the other steps its intent is abandoned (removed, "issue.abandoned" in
+ * the audit trail) and never signed or recorded.  Any other error aborts
+ * the transaction and the run. */
+typedef pc_rc (*ca_job_hook_fn)(void *ctx, store_txn *t, ca_job_step step, const ca_job *j,
+    const char **why, pc_err *e);
+typedef struct ca_job_hook {
+	ca_job_hook_fn fn;
+	void *ctx;
+} ca_job_hook;
+
 /* Issue jobs[0..n): commit intents, sign (the issuer's key through the
  * key cache, every signature checked in software), commit certificates.
  * recovered: the jobs are interrupted intents read back from the store
  * (ca/recovery.c): their intents are not committed again, only checked
- * before signing, their requests may still be "approved" (intents from
- * before the "signing" state), and their audit events are
- * "issue.recovered" / "ca.new.recovered".  Skipped jobs are marked (skip,
- * skip_why); the others have their certificate in cert. */
-pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, pc_err *e) PC_CHECK;
+ * (CA_STEP_CHECK) before signing, and their audit events are
+ * "issue.recovered" / "ca.new.recovered".  hook: NULL when no job answers
+ * anything (direct issue, ca new, firmware signer new).  Skipped jobs are
+ * marked (skip, skip_why); the others have their certificate in cert. */
+pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, const ca_job_hook *hook,
+    pc_err *e) PC_CHECK;
 
 #endif

@@ -10,10 +10,16 @@
 #include "home.h"
 #include "pipeline.h"
 #include "records.h"
+#include "request_state.h"
 
-/* Every intent in the store, completed or abandoned. */
+/* Every intent in the store, completed or abandoned.  The hook is the
+ * request state machine with its legacy rule: an intent written by a
+ * plantca that had no "signing" state left its request "approved", and
+ * it is completed if the request still is. */
 static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 {
+	ca_request_hook_ctx legacy = { true };
+	const ca_job_hook hook = { ca_request_hook, &legacy };
 	ca_intent_list l;
 	store_txn *t;
 	size_t i;
@@ -24,7 +30,7 @@ static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 	rc = ca_intents_load(t, &l, e);
 	store_abort(t);
 	if (rc == PC_OK && l.n > 0) {
-		rc = ca_run_jobs(c, l.jobs, l.n, true, e);
+		rc = ca_run_jobs(c, l.jobs, l.n, true, &hook, e);
 		if (rc == PC_OK) {
 			size_t done = 0;
 			for (i = 0; i < l.n; i++)

@@ -1,6 +1,7 @@
 /*
  * sign.c - `plantca sign`: every approved request, checked again under the
- * policy in force, issued through the pipeline.
+ * policy in force, issued through the pipeline with the request state
+ * machine as its hook.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "leaf.h"
 #include "records.h"
+#include "request_state.h"
 
 /* Requests that failed their checks at signing time are rejected with the
  * reason, each only if it is still approved (checked in the transaction),
@@ -174,7 +176,11 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 	if (nbad && (rc = reject_at_signing(c, &l, why, &nrej, e)) != PC_OK)
 		goto out;
 	{
-		/* ca_run_jobs sees the prepared jobs only */
+		/* ca_run_jobs sees the prepared jobs only, and the request state
+		 * machine as its hook: each request is claimed with its intent
+		 * and marked issued with its certificate */
+		ca_request_hook_ctx own = { false };
+		const ca_job_hook hook = { ca_request_hook, &own };
 		ca_job *run = calloc(nprep ? nprep : 1, sizeof *run);
 		size_t k = 0;
 		if (run == NULL) {
@@ -184,7 +190,7 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		for (i = 0; i < l.n; i++)
 			if (!jobs[i].skip)
 				run[k++] = jobs[i];
-		rc = nprep ? ca_run_jobs(c, run, nprep, false, e) : PC_OK;
+		rc = nprep ? ca_run_jobs(c, run, nprep, false, &hook, e) : PC_OK;
 		for (i = 0, k = 0; i < l.n; i++)
 			if (!jobs[i].skip)
 				jobs[i] = run[k++];

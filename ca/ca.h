@@ -4,12 +4,16 @@
  * A ca_ctx holds the open store and, once a signing command needs it, the
  * logged-in HSM.  Read-only commands never open the HSM or ask for a PIN.
  *
- * Issuance is crash-safe (DESIGN.md "Store"): for each group of requests the
+ * Issuance is crash-safe (ca/pipeline.h): for each group of requests the
  * intents (serial + exact TBS bytes) are committed before the HSM signs, and
  * the certificates, with their audit events, after; output files are
  * written only after that commit.  An intent left by a crash is reported
  * by every command that opens the store and completed by the next command
  * that logs into the HSM ("issue.recovered" in the audit trail).
+ *
+ * Each verb below is in the file named after it (ca/cas.c for `ca new`,
+ * `ca list`, `ca cert`; ca/certs.c for `certs` and `show`); revocation and
+ * CRLs are in crl.h, firmware in firmware.h.
  */
 #ifndef PLANTCA_CA_H
 #define PLANTCA_CA_H
@@ -26,6 +30,8 @@ enum {
 	CA_BATCH_MAX = 1000000,    /* CSRs in one issue command */
 	CA_SKEW_SECONDS = 300,     /* notBefore back-dating for clock skew */
 	CA_PREP_WORKERS_MAX = 8,   /* threads parsing/checking CSRs */
+	CA_ROOT_DAYS_DEFAULT = 7300,     /* init without --days */
+	CA_ISSUING_DAYS_DEFAULT = 3650,  /* ca new without --days */
 };
 
 typedef struct ca_ctx {
@@ -77,11 +83,12 @@ pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file,
  * home's lock (pc_dir_lock: one state-changing plantca command at a time;
  * a second one is refused with "HOME is in use by pid N").  The lock is a
  * convenience for the officer; the guarantee that a request is issued at
- * most once is checked inside the transactions themselves (ca/ca.c). */
+ * most once is checked inside the transactions themselves (ca/pipeline.c). */
 pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e) PC_CHECK;
 void ca_close(ca_ctx *c);
 /* Open and log into the HSM named in the store; completes interrupted
- * issuances.  Needs a home opened with `lock` (PC_E_INTERNAL otherwise). */
+ * issuances (ca/recovery.c).  Needs a home opened with `lock`
+ * (PC_E_INTERNAL otherwise). */
 pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e) PC_CHECK;
 
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
@@ -102,7 +109,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 
-/* ---- plant stations and request bundles (ca/bundle.c) ---- */
+/* ---- plant stations, request bundles in, response bundles out ---- */
 
 /* Enroll a station's minisign public key (file) for SEGMENT, served by
  * issuing CA `ca_name`.  Refuses a key id already enrolled. */
@@ -136,8 +143,5 @@ pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e) PC_CHECK
 /* `plantca policy set FILE`: check FILE, install it as HOME/policy.conf
  * atomically, record "policy.set" with its SHA-256 in the audit trail. */
 pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e) PC_CHECK;
-
-/* Parse a serial given as hex (colons allowed). */
-pc_rc ca_serial_parse(const char *text, uint8_t serial[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
 
 #endif

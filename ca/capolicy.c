@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "ca_int.h"
+#include "capolicy.h"
 #include "file.h"
 #include "json.h"
 

@@ -1,9 +1,9 @@
 /*
- * check.c - `plantca check` (and the second half of `plantca audit
- * verify`): the store's own invariants, beyond the audit chain.
+ * check.c - the store's own invariants, beyond the audit chain: the second
+ * half of `plantca audit verify` (see store_check.h).
  *
  * The cardinal rule of a CA is that a request is issued exactly once.  The
- * issuance pipeline (ca/ca.c) enforces it inside its transactions; this
+ * issuance pipeline (ca/pipeline.c) enforces it inside its transactions; this
  * is the independent look afterwards, reading only what is stored:
  *   - every certificate record sits under its own serial;
  *   - a certificate made for a queued request names that request, and the
@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca_int.h"
+#include "format.h"
+#include "records.h"
+#include "store_check.h"
 #include "json.h"
 
 enum { CHECK_SHOWN_MAX = 200 };   /* findings printed; the count is exact */

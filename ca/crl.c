@@ -1,5 +1,6 @@
 /*
- * crl.c - revocation and CRLs (RFC 5280 §5).  See crl.h.
+ * crl.c - `plantca crl`: v2 CRLs (RFC 5280 §5) built by our DER writer,
+ * signed in the token, checked, stored and written.  See crl.h.
  */
 #include "crl.h"
 
@@ -14,415 +15,13 @@
 #include "audit.h"
 #include "der.h"
 #include "file.h"
+#include "format.h"
+#include "home.h"
 #include "json.h"
 #include "pem.h"
-#include "rec.h"
-#include "ca_int.h"
-
-/* record types and fields (common/rec.h); never reorder, only add */
-enum { REC_REVOCATION = 'R', REC_CRL = 'L' };
-enum { RV_F_REASON = 1, RV_F_TIME, RV_F_CA };
-enum { L_F_NUMBER = 1, L_F_THIS, L_F_NEXT, L_F_DER, L_F_ENTRIES, L_F_SHA256, L_F_SIZE };
+#include "records.h"
 
 #define META_CRL_DAYS "crl.days."
-
-/* RFC 5280 §5.3.1.  certificateHold (6) and removeFromCRL (8) are left out:
- * plantca never suspends, a revocation is final. */
-static const struct {
-	const char *name;
-	unsigned code;
-} reasons[] = {
-	{ "unspecified", 0 },
-	{ "keyCompromise", 1 },
-	{ "cACompromise", 2 },
-	{ "affiliationChanged", 3 },
-	{ "superseded", 4 },
-	{ "cessationOfOperation", 5 },
-	{ "privilegeWithdrawn", 9 },
-};
-
-const char *ca_reason_name(unsigned code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (reasons[i].code == code)
-			return reasons[i].name;
-	return NULL;
-}
-
-static pc_rc reason_parse(const char *name, unsigned *code, pc_err *e)
-{
-	size_t i;
-
-	if (name == NULL)
-		return pc_fail(e, PC_E_USAGE, "revoke needs --reason (keyCompromise, cACompromise, "
-		    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn or "
-		    "unspecified)");
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (strcmp(reasons[i].name, name) == 0) {
-			*code = reasons[i].code;
-			return PC_OK;
-		}
-	return pc_fail(e, PC_E_USAGE, "--reason '%s': not one of keyCompromise, cACompromise, "
-	    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, "
-	    "unspecified (RFC 5280 §5.3.1 names)", name);
-}
-
-/* ------------------------------------------------------------- records */
-
-void ca_revocation_encode(pc_buf *b, const ca_revocation *r)
-{
-	pc_rec_begin(b, REC_REVOCATION, 1);
-	pc_rec_u64(b, RV_F_REASON, r->reason);
-	pc_rec_u64(b, RV_F_TIME, r->when);
-	pc_rec_str(b, RV_F_CA, r->ca);
-}
-
-pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e)
-{
-	uint8_t ver, tag;
-	pc_reader f;
-	bool reason = false, when = false, ca = false;
-
-	memset(r, 0, sizeof *r);
-	if (!pc_rec_open(&val, REC_REVOCATION, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "revocation record: unknown type or version");
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case RV_F_REASON: reason = pc_rec_val_u64(f, &r->reason); break;
-		case RV_F_TIME: when = pc_rec_val_u64(f, &r->when); break;
-		case RV_F_CA:
-			if (pc_reader_left(&f) >= 1 && pc_reader_left(&f) <= CA_NAME_MAX) {
-				memcpy(r->ca, f.p + f.off, pc_reader_left(&f));
-				r->ca[pc_reader_left(&f)] = '\0';
-				ca = true;
-			}
-			break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val) || !reason || !when || !ca || r->reason > 10 ||
-	    ca_reason_name((unsigned)r->reason) == NULL)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "revocation record is truncated or malformed");
-	return PC_OK;
-}
-
-pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN],
-    ca_revocation *r, pc_err *e)
-{
-	pc_reader v;
-
-	PC_TRY(store_get(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, &v, e));
-	return ca_revocation_decode(v, r, e);
-}
-
-/* The current CRL of a CA: its number and dates in the store, its DER in
- * HOME/crl/current/NAME.NUMBER.der, pinned by the SHA-256 in the record.
- * (A CRL of a million entries is 51 MB: kept in LMDB it would be copied
- * into the write transaction's dirty pages and held there twice over.)
- * Records of the first format carried the DER itself (L_F_DER). */
-typedef struct crl_rec {
-	uint64_t number, this_update, next_update, entries, size;
-	const uint8_t *der;       /* L_F_DER records only: into the store */
-	size_t der_len;
-	uint8_t sha256[32];
-	bool has_sha256;
-} crl_rec;
-
-static void crl_encode(pc_buf *b, const crl_rec *r)
-{
-	pc_rec_begin(b, REC_CRL, 1);
-	pc_rec_u64(b, L_F_NUMBER, r->number);
-	pc_rec_u64(b, L_F_THIS, r->this_update);
-	pc_rec_u64(b, L_F_NEXT, r->next_update);
-	pc_rec_u64(b, L_F_ENTRIES, r->entries);
-	pc_rec_bytes(b, L_F_SHA256, r->sha256, sizeof r->sha256);
-	pc_rec_u64(b, L_F_SIZE, r->size);
-}
-
-static pc_rc crl_file_path(const char *home, const char *ca, uint64_t number, char *out,
-    size_t n, pc_err *e)
-{
-	int w = snprintf(out, n, "%s/crl/current/%s.%" PRIu64 ".der", home, ca, number);
-
-	if (w < 0 || (size_t)w >= n)
-		return pc_fail(e, PC_E_USAGE, "%s: path too long", home);
-	return PC_OK;
-}
-
-static pc_rc crl_decode(pc_reader val, crl_rec *r, pc_err *e)
-{
-	uint8_t ver, tag;
-	pc_reader f;
-	bool num = false, th = false, nx = false;
-
-	memset(r, 0, sizeof *r);
-	if (!pc_rec_open(&val, REC_CRL, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record: unknown type or version");
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case L_F_NUMBER: num = pc_rec_val_u64(f, &r->number); break;
-		case L_F_THIS: th = pc_rec_val_u64(f, &r->this_update); break;
-		case L_F_NEXT: nx = pc_rec_val_u64(f, &r->next_update); break;
-		case L_F_ENTRIES: (void)pc_rec_val_u64(f, &r->entries); break;
-		case L_F_DER: r->der = f.p + f.off; r->der_len = pc_reader_left(&f); break;
-		case L_F_SIZE: (void)pc_rec_val_u64(f, &r->size); break;
-		case L_F_SHA256:
-			if ((r->has_sha256 = pc_reader_left(&f) == sizeof r->sha256))
-				memcpy(r->sha256, f.p + f.off, sizeof r->sha256);
-			break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val) || !num || !th || !nx || (r->der == NULL && !r->has_sha256))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record is truncated or malformed");
-	return PC_OK;
-}
-
-pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
-    time_t *this_update, time_t *next_update, pc_err *e)
-{
-	store_txn *t;
-	pc_reader v;
-	crl_rec r;
-	pc_rc rc;
-
-	*der = NULL;
-	*len = 0;
-	PC_TRY(store_begin(c->st, false, &t, e));
-	rc = store_get(t, STORE_CRLS, ca_name, strlen(ca_name), &v, e);
-	if (rc == PC_E_NOTFOUND)
-		rc = pc_fail(e, PC_E_NOTFOUND, "CA '%s' has no CRL yet (run plantca crl)", ca_name);
-	if (rc == PC_OK)
-		rc = crl_decode(v, &r, e);
-	if (rc == PC_OK && r.der != NULL) {
-		/* a first-format record: the DER is in the store, copy it out
-		 * before the transaction ends */
-		*der = malloc(r.der_len ? r.der_len : 1);
-		if (*der == NULL)
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		else
-			memcpy(*der, r.der, r.der_len);
-		*len = r.der_len;
-	}
-	store_abort(t);
-	if (rc != PC_OK)
-		return rc;
-	if (r.der == NULL) {
-		char path[PATH_MAX];
-		uint8_t h[32];
-		PC_TRY(crl_file_path(c->home, ca_name, r.number, path, sizeof path, e));
-		PC_TRY(pc_file_read(path, (size_t)r.size, der, len, e));
-		crypto_hash_sha256(h, *der, *len);
-		if (*len != r.size || sodium_memcmp(h, r.sha256, sizeof h) != 0) {
-			free(*der);
-			*der = NULL;
-			*len = 0;
-			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: does not match the SHA-256 the store "
-			    "recorded for CRL %" PRIu64 " of CA '%s'", path, r.number, ca_name);
-		}
-	}
-	if (this_update)
-		*this_update = (time_t)r.this_update;
-	if (next_update)
-		*next_update = (time_t)r.next_update;
-	return PC_OK;
-}
-
-/* ---------------------------------------------------------------- revoke */
-
-static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
-    time_t now, pc_buf *scratch, pc_err *e)
-{
-	char hex[2 * PKIX_SERIAL_LEN + 1], when[32], detail[1200];
-	ca_cert_rec cr;
-	ca_revocation rv;
-	pc_reader v;
-	pc_rc rc;
-
-	ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
-	rc = store_get(t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &v, e);
-	if (rc == PC_E_NOTFOUND)
-		return pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", hex);
-	PC_TRY(rc);
-	PC_TRY(ca_cert_rec_decode(v, &cr, e));
-	rc = ca_revocation_get(t, serial, &rv, e);
-	if (rc == PC_OK) {
-		ca_iso_time(rv.when, when);
-		rc = pc_fail(e, PC_E_STATE, "serial %s: already revoked on %s (%s)", hex, when,
-		    ca_reason_name((unsigned)rv.reason));
-		goto out;
-	}
-	if (rc != PC_E_NOTFOUND)
-		goto out;
-	if ((time_t)cr.na < now) {
-		/* RFC 5280 §5: a CRL lists unexpired certificates; an expired one is
-		 * already refused by every relying party */
-		ca_iso_time(cr.na, when);
-		rc = pc_fail(e, PC_E_STATE, "serial %s: expired on %s; expired certificates are "
-		    "not revoked", hex, when);
-		goto out;
-	}
-	if (strlen(cr.ca) > CA_NAME_MAX) {
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "serial %s: issuing CA name too long", hex);
-		goto out;
-	}
-	memset(&rv, 0, sizeof rv);
-	rv.reason = reason;
-	rv.when = (uint64_t)now;
-	strcpy(rv.ca, cr.ca);
-	scratch->len = 0;
-	ca_revocation_encode(scratch, &rv);
-	rc = pc_buf_ok(scratch) ? store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN,
-	    scratch->p, scratch->len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
-	if (rc == PC_OK) {
-		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
-		    cr.kind, cr.ca, cr.subject);
-		rc = audit_append(t, now, "revoke", hex, "ok", detail, e);
-	}
-out:
-	ca_cert_rec_free(&cr);
-	return rc;
-}
-
-/* Serials from a file: one per line, blank lines and '#' comments skipped.
- * Every line is parsed before anything is revoked. */
-static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,
-    pc_err *e)
-{
-	uint8_t *buf = NULL, *s = NULL;
-	size_t len = 0, off = 0, lineno = 0, cap = 0, *ln = NULL;
-	pc_rc rc = PC_OK;
-
-	*n = 0;
-	PC_TRY(pc_file_read(path, CA_REVOKE_FILE_MAX, &buf, &len, e));
-	while (off < len && rc == PC_OK) {
-		const uint8_t *p = buf + off, *nl = memchr(p, '\n', len - off);
-		size_t l = nl ? (size_t)(nl - p) : len - off;
-		char text[CA_REVOKE_LINE_MAX + 1];
-		size_t a = 0, b = l;
-
-		off += l + (nl ? 1 : 0);
-		lineno++;
-		while (a < b && (p[a] == ' ' || p[a] == '\t'))
-			a++;
-		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r'))
-			b--;
-		if (a == b || p[a] == '#')
-			continue;
-		if (b - a > CA_REVOKE_LINE_MAX) {
-			rc = pc_fail(e, PC_E_LIMIT, "%s:%zu: line longer than %d characters", path,
-			    lineno, CA_REVOKE_LINE_MAX);
-			break;
-		}
-		memcpy(text, p + a, b - a);
-		text[b - a] = '\0';
-		if (strlen(text) != b - a) {
-			rc = pc_fail(e, PC_E_INPUT, "%s:%zu: NUL byte in line", path, lineno);
-			break;
-		}
-		if (*n == cap) {
-			size_t nc = cap ? 2 * cap : 256;
-			uint8_t *ns = realloc(s, nc * PKIX_SERIAL_LEN);
-			size_t *nln;
-			if (ns == NULL) {
-				rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-				break;
-			}
-			s = ns;
-			nln = realloc(ln, nc * sizeof *ln);
-			if (nln == NULL) {
-				rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-				break;
-			}
-			ln = nln;
-			cap = nc;
-		}
-		rc = ca_serial_parse(text, s + *n * PKIX_SERIAL_LEN, e);
-		if (rc != PC_OK) {
-			pc_wrap(e, "%s:%zu", path, lineno);
-			rc = PC_E_INPUT;
-			e->rc = rc;
-			break;
-		}
-		ln[(*n)++] = lineno;
-	}
-	free(buf);
-	if (rc == PC_OK && *n == 0)
-		rc = pc_fail(e, PC_E_INPUT, "%s: no serials in file", path);
-	if (rc != PC_OK) {
-		free(s);
-		free(ln);
-		*n = 0;
-		return rc;
-	}
-	*serials = s;
-	*lines = ln;
-	return PC_OK;
-}
-
-pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
-    const char *reason_name, pc_err *e)
-{
-	uint8_t one[PKIX_SERIAL_LEN], *serials = one;
-	size_t n = 1, i, *lines = NULL;
-	unsigned reason = 0;
-	store_txn *t;
-	pc_buf scratch = PC_BUF_INIT;
-	time_t now = time(NULL);
-	char hex[2 * PKIX_SERIAL_LEN + 1], when[32];
-	pc_rc rc = PC_OK;
-
-	if ((serial_text == NULL) == (from_file == NULL))
-		return pc_fail(e, PC_E_USAGE, "revoke takes one SERIAL or --from-file FILE");
-	PC_TRY(reason_parse(reason_name, &reason, e));
-	if (from_file)
-		PC_TRY(read_serial_file(from_file, &serials, &lines, &n, e));
-	else if (ca_serial_parse(serial_text, one, e) != PC_OK)
-		return e->rc;
-
-	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
-		goto out;
-	for (i = 0; i < n && rc == PC_OK; i++) {
-		rc = revoke_one(t, serials + i * PKIX_SERIAL_LEN, reason, now, &scratch, e);
-		if (rc != PC_OK && from_file)
-			pc_wrap(e, "%s:%zu", from_file, lines[i]);
-	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		if (from_file)
-			pc_wrap(e, "nothing revoked");
-		goto out;
-	}
-	if ((rc = store_commit(t, e)) != PC_OK)
-		goto out;
-
-	ca_iso_time((uint64_t)now, when);
-	if (c->json) {
-		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
-		for (i = 0; i < n; i++) {
-			ca_serial_hex(serials + i * PKIX_SERIAL_LEN, PKIX_SERIAL_LEN, hex);
-			printf("%s\"%s\"", i ? "," : "", hex);
-		}
-		printf("]}\n");
-	} else if (n == 1) {
-		ca_serial_hex(serials, PKIX_SERIAL_LEN, hex);
-		printf("revoked %s (%s) at %s; publish it with plantca crl\n", hex,
-		    ca_reason_name(reason), when);
-	} else {
-		printf("revoked %zu certificates (%s) at %s; publish them with plantca crl\n", n,
-		    ca_reason_name(reason), when);
-	}
-out:
-	if (serials != one)
-		free(serials);
-	free(lines);
-	pc_buf_free(&scratch);
-	return rc;
-}
-
-/* ------------------------------------------------------------------- crl */
 
 static const uint8_t OID_CRL_NUMBER[] = { 0x55, 0x1d, 0x14 };  /* 2.5.29.20 */
 static const uint8_t OID_AKI[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
@@ -540,7 +139,7 @@ static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e
 
 typedef struct crl_made {
 	pc_der d;                 /* the whole CertificateList */
-	crl_rec r;
+	ca_crl_rec r;
 	uint64_t overrode;        /* clock override: thisUpdate of the CRL before, else 0 */
 } crl_made;
 
@@ -551,7 +150,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 {
 	store_txn *t = NULL;
 	ca_rec ca;
-	crl_rec last;
+	ca_crl_rec last;
 	hsm_key *k;
 	pc_reader v;
 	pc_buf sig = PC_BUF_INIT, rb = PC_BUF_INIT;
@@ -573,7 +172,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 		goto out;
 	rc = store_get(t, STORE_CRLS, name, strlen(name), &v, e);
 	if (rc == PC_OK)
-		rc = crl_decode(v, &last, e);
+		rc = ca_crl_rec_decode(v, &last, e);
 	else if (rc == PC_E_NOTFOUND)
 		rc = PC_OK;
 	if (rc != PC_OK)
@@ -709,7 +308,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	crypto_hash_sha256(m->r.sha256, m->d.b.p, m->d.b.len);
 	m->r.has_sha256 = true;
 	m->r.size = m->d.b.len;
-	if ((rc = crl_file_path(c->home, name, m->r.number, cpath, sizeof cpath, e)) != PC_OK)
+	if ((rc = ca_crl_file_path(c->home, name, m->r.number, cpath, sizeof cpath, e)) != PC_OK)
 		goto out;
 	if (snprintf(cdir, sizeof cdir, "%s/crl", c->home) >= (int)sizeof cdir ||
 	    (rc = pc_mkdir(cdir, 0755, e)) != PC_OK ||
@@ -720,7 +319,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	}
 	if ((rc = pc_file_write_atomic(cpath, m->d.b.p, m->d.b.len, 0644, false, e)) != PC_OK)
 		goto out;
-	crl_encode(&rb, &m->r);
+	ca_crl_rec_encode(&rb, &m->r);
 	if (!pc_buf_ok(&rb)) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -737,7 +336,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	rc = store_commit(t, e);
 	t = NULL;
 	if (rc == PC_OK && last.number > 0 &&
-	    crl_file_path(c->home, name, last.number, cpath, sizeof cpath, NULL) == PC_OK)
+	    ca_crl_file_path(c->home, name, last.number, cpath, sizeof cpath, NULL) == PC_OK)
 		(void)unlink(cpath);     /* the previous CRL's file: superseded now */
 out:
 	store_abort(t);

@@ -1,5 +1,6 @@
 /*
- * crl.h - revocation and CRLs (RFC 5280 §5): the verbs main.c calls.
+ * crl.h - revocation and CRLs (RFC 5280 §5): the verbs main.c calls
+ * (ca/revoke.c, ca/crl.c; their records and the reason names: records.h).
  *
  * Revocation writes one record per serial into STORE_REVOCATIONS (key: the
  * 20-byte serial; value: reason, time, name of the issuing CA) together with
@@ -57,9 +58,5 @@ typedef struct ca_crl_opts {
  * PC_E_HSM_BADSIG / PC_E_SIGNATURE (signature did not verify: nothing
  * stored or written), PC_E_IO.  CRL numbers increase in every case. */
 pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e) PC_CHECK;
-
-/* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the
- * code is not one plantca issues. */
-const char *ca_reason_name(unsigned code);
 
 #endif

@@ -62,7 +62,7 @@ typedef struct ca_fw_sign_opts {
 pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;
 
 /* Queue SIG (a firmware signature, checked to parse) for the segment's next
- * response bundle: see ca_firmware_pending() in ca_int.h. */
+ * response bundle: see ca_firmware_pending() in records.h. */
 pc_rc ca_fw_publish(ca_ctx *c, const char *segment, const char *sig_path, pc_err *e) PC_CHECK;
 
 typedef struct ca_fw_verify_opts {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca_int.h"
+#include "lint.h"
 #include "fwverify.h"
 #include "text.h"
 

@@ -19,8 +19,9 @@
 #include <time.h>
 
 #include "audit.h"
-#include "ca_int.h"
 #include "check.h"
+#include "format.h"
+#include "records.h"
 
 static uint64_t rng_state;
 

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "ca_int.h"
+#include "lint.h"
 #include "fwverify.h"
 
 static const uint8_t OID_BC[] = { 0x55, 0x1d, 0x13 }, OID_KU[] = { 0x55, 0x1d, 0x0f },

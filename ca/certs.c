@@ -1,0 +1,191 @@
+/*
+ * certs.c - `plantca certs` and `plantca show`: the inventory of issued
+ * certificates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "format.h"
+#include "json.h"
+#include "pem.h"
+#include "records.h"
+#include "text.h"
+
+/* Reason and date of a revoked certificate as text; false if not revoked. */
+static bool revocation_text(store_txn *t, const ca_cert_rec *r, const char **reason,
+    char when[32])
+{
+	ca_revocation rv;
+	pc_err ignored;
+
+	if (ca_revocation_get(t, r->serial, &rv, &ignored) != PC_OK)
+		return false;
+	*reason = ca_reason_name((unsigned)rv.reason);
+	ca_iso_time(rv.when, when);
+	return true;
+}
+
+static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status)
+{
+	const char *reason;
+	char when[32];
+	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
+
+	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
+	ca_iso_time(r->nb, nb);
+	ca_iso_time(r->na, na);
+	ca_iso_time(r->issued, is);
+	fprintf(out, "{\"serial\":\"%s\",\"status\":\"%s\",\"subject\":", hex, status);
+	json_str(out, r->subject);
+	fprintf(out, ",\"san\":");
+	json_str(out, r->san);
+	fprintf(out, ",\"profile\":");
+	json_str(out, r->profile);
+	fprintf(out, ",\"ca\":");
+	json_str(out, r->ca);
+	fprintf(out, ",\"kind\":");
+	json_str(out, r->kind);
+	fprintf(out, ",\"key\":");
+	json_str(out, r->keytype);
+	fprintf(out, ",\"segment\":");
+	json_str(out, r->segment);
+	fprintf(out, ",\"source\":");
+	json_str(out, r->source);
+	fprintf(out, ",\"policy_sha256\":");
+	json_str(out, r->policy_hash);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"", nb, na, is);
+	if (revocation_text(t, r, &reason, when))
+		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", reason, when);
+	fputc('}', out);
+}
+
+struct certs_ctx {
+	ca_ctx *c;
+	const ca_certs_filter *f;
+	store_txn *t;
+	FILE *out;
+	time_t now;
+	size_t n;
+};
+
+static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct certs_ctx *x = ctx;
+	ca_cert_rec r;
+	const char *status;
+	char hex[2 * PKIX_SERIAL_LEN + 1], na[32];
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	status = ca_cert_status(x->t, &r, x->now);
+	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
+	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
+	    (x->f->expiring_days >= 0 && (strcmp(status, "valid") != 0 ||
+	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * 86400))) {
+		ca_cert_rec_free(&r);
+		return PC_OK;
+	}
+	if (x->c->json) {
+		if (x->n)
+			fputc(',', x->out);
+		cert_json(x->out, x->t, &r, status);
+	} else {
+		const char *reason;
+		char when[32];
+		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
+		ca_iso_time(r.na, na);
+		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  ", hex, status, na, r.profile, r.ca);
+		pc_text_fputs(x->out, r.subject);     /* from a CSR: escaped */
+		if (r.san[0]) {
+			fputs("  ", x->out);
+			pc_text_fputs(x->out, r.san);
+		}
+		if (revocation_text(x->t, &r, &reason, when))
+			fprintf(x->out, "  [revoked %s %s]", when, reason);
+		fputc('\n', x->out);
+	}
+	x->n++;
+	ca_cert_rec_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e)
+{
+	struct certs_ctx x = { c, f, NULL, out, time(NULL), 0 };
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &x.t, e));
+	if (c->json)
+		fputc('[', out);
+	else
+		fprintf(out, "%-40s  %-7s  %-10s  %-10s  %-10s  %s\n", "SERIAL", "STATUS", "NOT AFTER",
+		    "PROFILE", "CA", "SUBJECT  SAN");
+	rc = store_scan(x.t, STORE_CERTS, NULL, 0, false, certs_visit, &x, e);
+	if (c->json)
+		fputs("]\n", out);
+	store_abort(x.t);
+	return rc;
+}
+
+pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e)
+{
+	uint8_t serial[PKIX_SERIAL_LEN];
+	store_txn *t;
+	pc_reader val;
+	ca_cert_rec r;
+	pc_rc rc;
+
+	PC_TRY(ca_serial_parse(serial_text, serial, e));
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = store_get(t, STORE_CERTS, serial, sizeof serial, &val, e);
+	if (rc == PC_E_NOTFOUND)
+		rc = pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", serial_text);
+	if (rc == PC_OK)
+		rc = ca_cert_rec_decode(val, &r, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		return rc;
+	}
+	if (pem) {
+		pc_buf b = PC_BUF_INIT;
+		pc_pem_encode(&b, "CERTIFICATE", r.der, r.der_len);
+		if (pc_buf_ok(&b))
+			fwrite(b.p, 1, b.len, out);
+		pc_buf_free(&b);
+	} else if (c->json) {
+		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)));
+		fputc('\n', out);
+	} else {
+		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
+		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
+		ca_iso_time(r.nb, nb);
+		ca_iso_time(r.na, na);
+		ca_iso_time(r.issued, is);
+		ca_fingerprint(r.der, r.der_len, fp);
+		/* subject, SAN and source come from a CSR and its bundle:
+		 * through the display escaper */
+		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    ", hex,
+		    ca_cert_status(t, &r, time(NULL)));
+		pc_text_fputs(out, r.subject);
+		fputs("\nSAN:        ", out);
+		pc_text_fputs(out, r.san[0] ? r.san : "(none)");
+		fprintf(out, "\nkey:        %s\nprofile:    %s\nissued by:  CA %s\nvalid:      %s .. %s\n"
+		    "issued at:  %s\nsegment:    %s\nsource:     ", r.keytype, r.profile, r.ca, nb, na,
+		    is, r.segment[0] ? r.segment : "(none)");
+		pc_text_fputs(out, r.source);
+		fprintf(out, "\nSHA-256:    %s\n", fp);
+		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
+		{
+			const char *reason;
+			char when[32];
+			if (revocation_text(t, &r, &reason, when))
+				fprintf(out, "revoked:    %s (%s)\n", when, reason);
+		}
+	}
+	ca_cert_rec_free(&r);
+	store_abort(t);
+	return PC_OK;
+}

@@ -1,0 +1,497 @@
+/*
+ * firmware_sign.c - `plantca firmware sign`: a detached CMS signature
+ * (RFC 5652, RFC 4108 attributes) over an image, made in the token and
+ * checked by our verifier before it is written.  See firmware.h.
+ */
+#include "firmware.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "der.h"
+#include "file.h"
+#include "format.h"
+#include "fwverify.h"
+#include "json.h"
+#include "pem.h"
+#include "records.h"
+
+/* OIDs of the signed attributes (contents) */
+static const uint8_t oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+static const uint8_t oid_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
+static const uint8_t oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03 };
+static const uint8_t oid_msg_digest[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
+static const uint8_t oid_signing_time[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
+static const uint8_t oid_fw_pkg_id[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
+	0x02, 0x23 };
+static const uint8_t oid_fw_targets[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
+	0x02, 0x24 };
+
+/* DER SET OF: elements in ascending order of their encodings (X.690 §11.6) */
+typedef struct enc { uint8_t *p; size_t len; } enc;
+
+static int enc_cmp(const void *a, const void *b)
+{
+	const enc *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->p, y->p, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static bool attr_one(enc *out, const uint8_t *oid, size_t oidlen, const pc_der *value)
+{
+	pc_der d;
+
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_oid(&d, oid, oidlen);
+	pc_der_begin(&d, DER_SET);
+	pc_der_raw(&d, value->b.p, value->b.len);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	if (!pc_der_ok(&d) || !pc_der_ok(value)) {
+		pc_der_free(&d);
+		return false;
+	}
+	out->p = pc_buf_steal(&d.b, &out->len);
+	return out->p != NULL;
+}
+
+/* The signed attributes, sorted, concatenated (the content of the SET). */
+static pc_rc build_attrs(const uint8_t *digest, size_t dlen, time_t now, const char *pkg_id,
+    const char *const *targets, size_t ntargets, pc_buf *out, pc_err *e)
+{
+	enc a[5];
+	size_t n = 0, i;
+	pc_der v;
+	bool ok = true;
+
+	memset(a, 0, sizeof a);
+	/* contentType id-data (RFC 5652 §11.1) */
+	pc_der_init(&v);
+	pc_der_oid(&v, oid_data, sizeof oid_data);
+	ok = ok && attr_one(&a[n++], oid_content_type, sizeof oid_content_type, &v);
+	pc_der_free(&v);
+	/* messageDigest (§11.2) */
+	pc_der_init(&v);
+	pc_der_tlv(&v, DER_OCTET_STRING, digest, dlen);
+	ok = ok && attr_one(&a[n++], oid_msg_digest, sizeof oid_msg_digest, &v);
+	pc_der_free(&v);
+	/* signingTime (§11.3: UTCTime through 2049) */
+	pc_der_init(&v);
+	pc_der_time(&v, now);
+	ok = ok && attr_one(&a[n++], oid_signing_time, sizeof oid_signing_time, &v);
+	pc_der_free(&v);
+	/* firmwarePackageID, legacy name form (RFC 4108 §2.2.3) */
+	pc_der_init(&v);
+	pc_der_begin(&v, DER_SEQUENCE);
+	pc_der_tlv(&v, DER_OCTET_STRING, pkg_id, strlen(pkg_id));
+	pc_der_end(&v);
+	ok = ok && attr_one(&a[n++], oid_fw_pkg_id, sizeof oid_fw_pkg_id, &v);
+	pc_der_free(&v);
+	/* targetHardwareIDs (RFC 4108 §2.2.4) */
+	if (ntargets) {
+		pc_der_init(&v);
+		pc_der_begin(&v, DER_SEQUENCE);
+		for (i = 0; i < ntargets; i++)
+			pc_der_oid_text(&v, targets[i]);
+		pc_der_end(&v);
+		ok = ok && attr_one(&a[n++], oid_fw_targets, sizeof oid_fw_targets, &v);
+		pc_der_free(&v);
+	}
+	if (ok) {
+		qsort(a, n, sizeof a[0], enc_cmp);
+		for (i = 0; i < n; i++)
+			pc_buf_append(out, a[i].p, a[i].len);
+	}
+	for (i = 0; i < n; i++)
+		free(a[i].p);
+	if (!ok || !pc_buf_ok(out))
+		return pc_fail(e, PC_E_NOMEM, "cannot encode the signed attributes");
+	return PC_OK;
+}
+
+static pc_rc build_cms(fw_hash h, const uint8_t *const *certs, const size_t *cert_len,
+    size_t ncerts, const pkix_cert *sv, const pc_buf *attrs, const uint8_t *sigalg,
+    size_t sigalg_len, const pc_buf *sig, pc_buf *out, pc_err *e)
+{
+	pc_der d;
+	const uint8_t *ha;
+	size_t hal, i;
+
+	ha = fw_hash_algid(h, &hal);
+	pc_der_init(&d);
+	pc_der_begin(&d, DER_SEQUENCE);                    /* ContentInfo */
+	pc_der_oid(&d, oid_signed_data, sizeof oid_signed_data);
+	pc_der_begin(&d, DER_CTX_CONS | 0);
+	pc_der_begin(&d, DER_SEQUENCE);                    /* SignedData */
+	pc_der_u64(&d, 1);
+	pc_der_begin(&d, DER_SET);
+	pc_der_raw(&d, ha, hal);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SEQUENCE);                    /* encapContentInfo, detached */
+	pc_der_oid(&d, oid_data, sizeof oid_data);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_CTX_CONS | 0);                /* certificates */
+	for (i = 0; i < ncerts; i++)
+		pc_der_raw(&d, certs[i], cert_len[i]);
+	pc_der_end(&d);
+	pc_der_begin(&d, DER_SET);                         /* signerInfos */
+	pc_der_begin(&d, DER_SEQUENCE);
+	pc_der_u64(&d, 1);
+	pc_der_begin(&d, DER_SEQUENCE);                    /* issuerAndSerialNumber */
+	pc_der_raw(&d, sv->issuer, sv->issuer_len);
+	pc_der_tlv(&d, DER_INTEGER, sv->serial, sv->serial_len);
+	pc_der_end(&d);
+	pc_der_raw(&d, ha, hal);
+	pc_der_tlv(&d, DER_CTX_CONS | 0, attrs->p, attrs->len);
+	pc_der_raw(&d, sigalg, sigalg_len);
+	pc_der_tlv(&d, DER_OCTET_STRING, sig->p, sig->len);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	pc_der_end(&d);
+	if (!pc_der_ok(&d)) {
+		pc_der_free(&d);
+		return pc_fail(e, PC_E_NOMEM, "cannot encode the signature");
+	}
+	*out = d.b;
+	return PC_OK;
+}
+
+/* minisign, prehashed (algorithm "ED"): Ed25519 over BLAKE2b-512 of the
+ * file, then a global signature over that signature || trusted comment. */
+static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
+    const char *trusted, pc_buf *out, pc_err *e)
+{
+	size_t spl = 0;
+	const uint8_t *spk = hsm_key_spki(k, &spl);
+	const uint8_t *pk = ca_ed25519_raw(spk, spl);
+	uint8_t raw[2 + 8 + 64], id[8];
+	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+	char gb64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+	pc_buf sig = PC_BUF_INIT, glob = PC_BUF_INIT, gmsg = PC_BUF_INIT;
+	pc_rc rc;
+
+	if (pk == NULL)
+		return pc_fail(e, PC_E_USAGE, "--minisign needs an Ed25519 signer");
+	ca_fw_minisign_keyid(pk, id);
+	rc = hsm_sign(k, b2, 64, &sig, e);
+	if (rc == PC_OK && sig.len != 64)
+		rc = pc_fail(e, PC_E_INTERNAL, "Ed25519 signature of %zu bytes", sig.len);
+	if (rc == PC_OK) {
+		pc_buf_append(&gmsg, sig.p, 64);
+		pc_buf_str(&gmsg, trusted);
+		rc = pc_buf_ok(&gmsg) ? hsm_sign(k, gmsg.p, gmsg.len, &glob, e) :
+		    pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	if (rc == PC_OK) {
+		raw[0] = 'E';
+		raw[1] = 'D';
+		memcpy(raw + 2, id, 8);
+		memcpy(raw + 10, sig.p, 64);
+		sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+		sodium_bin2base64(gb64, sizeof gb64, glob.p, 64, sodium_base64_VARIANT_ORIGINAL);
+		pc_buf_printf(out, "untrusted comment: signature from plantca firmware signer %s\n%s\n"
+		    "trusted comment: %s\n%s\n", signer, b64, trusted, gb64);
+		if (!pc_buf_ok(out))
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	pc_buf_free(&sig);
+	pc_buf_free(&glob);
+	pc_buf_free(&gmsg);
+	return rc;
+}
+
+pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
+{
+	ca_signer_rec s;
+	ca_cert_rec cr;
+	store_txn *t = NULL;
+	uint8_t *certs[FW_CHAIN_MAX] = { NULL };
+	size_t cert_len[FW_CHAIN_MAX] = { 0 }, ncerts = 0, i, spki_len, sigalg_len;
+	pkix_cert sv;
+	hsm_key *k = NULL;
+	fw_hash h;
+	fw_version ver;
+	uint8_t digest[FW_DIGEST_MAX], b2[64];
+	uint64_t size = 0;
+	char out_path[PATH_MAX], ms_path[PATH_MAX], pkg_id[FW_PKG_MAX + FW_VERSION_TEXT_MAX + 2];
+	char hex[2 * PKIX_SERIAL_LEN + 1], dhex[2 * FW_DIGEST_MAX + 1];
+	const uint8_t *spki, *sigalg;
+	pc_buf attrs = PC_BUF_INIT, tosign = PC_BUF_INIT, sig = PC_BUF_INIT, cms = PC_BUF_INIT;
+	pc_buf minisig = PC_BUF_INIT, detail = PC_BUF_INIT;
+	time_t now = time(NULL);
+	const char *status, *pkg;
+	pc_rc rc;
+
+	memset(&s, 0, sizeof s);
+	if (!o->image || !o->signer || !o->version)
+		return pc_fail(e, PC_E_USAGE, "firmware sign needs IMAGE, --signer NAME and "
+		    "--fw-version V");
+	if (fw_version_parse(o->version, &ver, e) != PC_OK) {
+		pc_wrap(e, "--fw-version");
+		return e->rc = PC_E_USAGE;
+	}
+	pkg = o->package ? o->package : o->signer;
+	if (!fw_package_name_ok(pkg, strlen(pkg)))
+		return pc_fail(e, PC_E_USAGE, "package name '%s': 1-%d printable characters, no ':' "
+		    "or space", pkg, FW_PKG_MAX);
+	if (o->ntargets > FW_TARGETS_MAX)
+		return pc_fail(e, PC_E_USAGE, "more than %d --target", FW_TARGETS_MAX);
+	for (i = 0; i < o->ntargets; i++) {
+		pc_buf tmp = PC_BUF_INIT;
+		bool ok = pc_oid_from_text(&tmp, o->targets[i]) && tmp.len > 0;
+		pc_buf_free(&tmp);
+		if (!ok || strlen(o->targets[i]) >= FW_OID_TEXT_MAX)
+			return pc_fail(e, PC_E_USAGE, "--target '%s': expected a dotted OID such as "
+			    "1.3.6.1.4.1.99999.1.7", o->targets[i]);
+	}
+	snprintf(pkg_id, sizeof pkg_id, "%s:%s", pkg, o->version);
+	if (snprintf(out_path, sizeof out_path, "%s", o->out ? o->out : o->image) >=
+	    (int)sizeof out_path - 5)
+		return pc_fail(e, PC_E_USAGE, "output path too long");
+	if (!o->out)
+		strcat(out_path, ".p7s");
+	{
+		size_t l = strlen(out_path);
+		snprintf(ms_path, sizeof ms_path, "%.*s.minisig",
+		    (int)(l > 4 && strcmp(out_path + l - 4, ".p7s") == 0 ? l - 4 : l), out_path);
+	}
+	if (access(out_path, F_OK) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", out_path);
+	if (o->minisign && access(ms_path, F_OK) == 0)
+		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", ms_path);
+
+	/* the signer, its certificate and chain, from the store */
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_signer_get(t, o->signer, &s, e);
+	if (rc == PC_OK) {
+		pc_reader v;
+		rc = store_get(t, STORE_CERTS, s.serial, PKIX_SERIAL_LEN, &v, e);
+		if (rc == PC_OK)
+			rc = ca_cert_rec_decode(v, &cr, e);
+		else if (rc == PC_E_NOTFOUND)
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "signer '%s': its certificate is missing",
+			    o->signer);
+		if (rc == PC_OK) {
+			status = ca_cert_status(t, &cr, now);
+			ca_serial_hex(s.serial, PKIX_SERIAL_LEN, hex);
+			if (strcmp(status, "revoked") == 0)
+				rc = pc_fail(e, PC_E_REVOKED, "signer '%s' (certificate %s) is revoked",
+				    o->signer, hex);
+			else if (strcmp(status, "valid") != 0 || (time_t)cr.nb > now)
+				rc = pc_fail(e, PC_E_EXPIRED, "signer '%s' (certificate %s) is not valid "
+				    "now (%s)", o->signer, hex, status);
+			if (rc == PC_OK) {
+				certs[0] = malloc(cr.der_len);
+				if (certs[0]) {
+					memcpy(certs[0], cr.der, cr.der_len);
+					cert_len[0] = cr.der_len;
+					ncerts = 1;
+				}
+			}
+			ca_cert_rec_free(&cr);
+		}
+	}
+	if (rc == PC_OK && ncerts == 0)
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	/* the issuing CA, then its parents up to the root */
+	if (rc == PC_OK) {
+		char *name = strdup(s.ca);
+		while (rc == PC_OK && name && name[0] && ncerts < FW_CHAIN_MAX) {
+			ca_rec r;
+			if ((rc = ca_rec_get(t, name, &r, e)) != PC_OK)
+				break;
+			certs[ncerts] = r.cert;
+			cert_len[ncerts++] = r.cert_len;
+			r.cert = NULL;
+			free(name);
+			name = strcmp(r.name, "root") == 0 ? NULL : strdup(r.parent);
+			ca_rec_free(&r);
+		}
+		free(name);
+	}
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (pkix_cert_parse(certs[0], cert_len[0], "certificate", &sv, NULL) != PC_OK) {
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "signer '%s': malformed certificate", o->signer);
+		goto out;
+	}
+	/* the packages the certificate registers it for (the verifiers refuse
+	 * any other), before the token is touched */
+	{
+		fw_pkgs pk;
+		char list[FW_SIGNER_PKGS_MAX * (FW_PKG_MAX + 2) + 1];
+		rc = fw_cert_packages(certs[0], cert_len[0], &pk, e);
+		if (rc == PC_E_NOTFOUND) {
+			rc = pc_fail(e, PC_E_STATE, "signer '%s' (certificate %s) names no firmware "
+			    "packages (made before signers were registered for packages), and the "
+			    "verifiers refuse its signatures: make a new signer (plantca firmware signer "
+			    "new NAME --package P)", o->signer, hex);
+			goto out;
+		}
+		if (rc != PC_OK) {
+			pc_wrap(e, "signer '%s'", o->signer);
+			goto out;
+		}
+		if (!fw_pkgs_has(&pk, pkg)) {
+			fw_pkgs_text(&pk, ", ", list, sizeof list);
+			rc = pc_fail(e, PC_E_POLICY, "signer '%s' is not registered for firmware package "
+			    "'%s' (it may sign %s)", o->signer, pkg, list);
+			goto out;
+		}
+	}
+
+	/* the key, which must be the certificate's */
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = hsm_key_open(c->h, s.key_uri, &k, e)) != PC_OK)
+		goto out;
+	spki = hsm_key_spki(k, &spki_len);
+	if (spki_len != sv.spki_len || memcmp(spki, sv.spki, spki_len) != 0) {
+		rc = pc_fail(e, PC_E_HSM_KEY, "signer '%s': the token key is not the certificate's",
+		    o->signer);
+		goto out;
+	}
+	switch (hsm_key_alg(k)) {
+	case HSM_EC_P256: h = FW_SHA256; break;
+	case HSM_EC_P384: h = FW_SHA384; break;
+	case HSM_ED25519: h = FW_SHA512; break;   /* RFC 8419 §3.1 */
+	default:
+		rc = pc_fail(e, PC_E_HSM_KEY, "signer '%s': unsupported key type", o->signer);
+		goto out;
+	}
+	if (o->minisign && hsm_key_alg(k) != HSM_ED25519) {
+		rc = pc_fail(e, PC_E_USAGE, "--minisign needs an Ed25519 signer; '%s' is %s", o->signer,
+		    hsm_alg_name(hsm_key_alg(k)));
+		goto out;
+	}
+
+	/* the image, streamed */
+	if ((rc = fw_digest_file(o->image, h, digest, o->minisign ? b2 : NULL, &size, e)) != PC_OK)
+		goto out;
+	if ((rc = build_attrs(digest, fw_hash_len(h), now, pkg_id, o->targets, o->ntargets, &attrs,
+	    e)) != PC_OK)
+		goto out;
+	/* RFC 5652 §5.4: the signature covers the attributes' DER with the
+	 * explicit SET OF tag, not the [0] IMPLICIT one they travel under */
+	{
+		pc_der d;
+		pc_der_init(&d);
+		pc_der_tlv(&d, DER_SET, attrs.p, attrs.len);
+		if (!pc_der_ok(&d)) {
+			pc_der_free(&d);
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		tosign = d.b;
+	}
+	if ((rc = hsm_sign(k, tosign.p, tosign.len, &sig, e)) != PC_OK)
+		goto out;
+	sigalg = hsm_key_sigalg(k, &sigalg_len);
+	if ((rc = build_cms(h, (const uint8_t *const *)certs, cert_len, ncerts, &sv, &attrs, sigalg,
+	    sigalg_len, &sig, &cms, e)) != PC_OK)
+		goto out;
+	/* our own verifier reads what we wrote before anyone else does */
+	{
+		fw_cms pc;
+		fw_result res;
+		fw_blob anchor = { certs[ncerts - 1], cert_len[ncerts - 1], "the chain's root" };
+		fw_check_opts co = { &anchor, 1, NULL, 0, NULL, NULL, now };
+		if ((rc = fw_cms_parse(cms.p, cms.len, &pc, e)) != PC_OK ||
+		    (rc = fw_cms_check(&pc, digest, fw_hash_len(h), &co, &res, e)) != PC_OK) {
+			pc_wrap(e, "self-check of the new signature failed (nothing written)");
+			rc = PC_E_INTERNAL;
+			e->rc = rc;
+			goto out;
+		}
+	}
+	if (o->minisign) {
+		pc_buf tc = PC_BUF_INIT;
+		const char *base = strrchr(o->image, '/');
+		pc_buf_printf(&tc, "timestamp:%lld\tfile:%s\tfirmware:%s\tsigner:%s", (long long)now,
+		    base ? base + 1 : o->image, pkg_id, o->signer);
+		pc_buf_byte(&tc, 0);
+		rc = pc_buf_ok(&tc) ? build_minisig(k, b2, o->signer, (const char *)tc.p, &minisig, e) :
+		    pc_fail(e, PC_E_NOMEM, "out of memory");
+		pc_buf_free(&tc);
+		if (rc != PC_OK)
+			goto out;
+	}
+
+	/* audit first: a signature that exists is always in the trail */
+	{
+		pc_buf hx = PC_BUF_INIT;
+		pc_hex_encode(&hx, digest, fw_hash_len(h), 0);
+		pc_buf_byte(&hx, 0);
+		snprintf(dhex, sizeof dhex, "%s", hx.p ? (char *)hx.p : "");
+		pc_buf_free(&hx);
+	}
+	pc_buf_printf(&detail, "%s %s; size %" PRIu64 "; firmware %s; targets ", fw_hash_name(h),
+	    dhex, size, pkg_id);
+	for (i = 0; i < o->ntargets; i++)
+		pc_buf_printf(&detail, "%s%s", i ? "," : "", o->targets[i]);
+	if (o->ntargets == 0)
+		pc_buf_str(&detail, "(any)");
+	pc_buf_printf(&detail, "; signer %s (certificate %s); output %s%s%s", o->signer, hex,
+	    out_path, o->minisign ? ", " : "", o->minisign ? ms_path : "");
+	pc_buf_byte(&detail, 0);
+	if (!pc_buf_ok(&detail)) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		goto out;
+	rc = audit_append(t, now, "fw.sign", o->image, "ok", (const char *)detail.p, e);
+	if (rc != PC_OK) {
+		store_abort(t);
+		t = NULL;
+		goto out;
+	}
+	rc = store_commit(t, e);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if ((rc = pc_file_write_atomic(out_path, cms.p, cms.len, 0644, true, e)) != PC_OK)
+		goto out;
+	if (o->minisign &&
+	    (rc = pc_file_write_atomic(ms_path, minisig.p, minisig.len, 0644, true, e)) != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("{\"signature\":");
+		json_str(stdout, out_path);
+		printf(",\"firmware\":");
+		json_str(stdout, pkg_id);
+		printf(",\"%s\":\"%s\",\"size\":%" PRIu64 ",\"signer\":", fw_hash_name(h), dhex, size);
+		json_str(stdout, o->signer);
+		printf(",\"serial\":\"%s\"}\n", hex);
+	} else {
+		fprintf(stderr, "plantca: signed %s (%s %s) as %s with signer %s into %s%s%s\n",
+		    o->image, fw_hash_name(h), dhex, pkg_id, o->signer, out_path,
+		    o->minisign ? " and " : "", o->minisign ? ms_path : "");
+	}
+out:
+	store_abort(t);
+	hsm_key_free(k);
+	for (i = 0; i < FW_CHAIN_MAX; i++)
+		free(certs[i]);
+	ca_signer_rec_free(&s);
+	pc_buf_free(&attrs);
+	pc_buf_free(&tosign);
+	pc_buf_free(&sig);
+	pc_buf_free(&cms);
+	pc_buf_free(&minisig);
+	pc_buf_free(&detail);
+	sodium_memzero(b2, sizeof b2);
+	return rc;
+}

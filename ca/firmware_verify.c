@@ -1,0 +1,92 @@
+/*
+ * firmware_verify.c - `plantca firmware verify`: a firmware signature
+ * checked against trusted roots, CRLs and the signer's package list,
+ * without a CA home.  See firmware.h.
+ */
+#include "firmware.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "format.h"
+#include "fwverify.h"
+#include "json.h"
+
+pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
+{
+	fw_blobs trust = { 0 }, crls = { 0 };
+	fw_check_opts co;
+	fw_cms cms;
+	fw_result res;
+	uint8_t *sig = NULL;
+	size_t len, i;
+	pc_rc rc;
+
+	if (!o->image || !o->sig)
+		return pc_fail(e, PC_E_USAGE, "firmware verify needs IMAGE and SIG");
+	if (o->ntrust == 0)
+		return pc_fail(e, PC_E_USAGE, "firmware verify needs --trust FILE (the root or CA "
+		    "certificates to trust)");
+	for (i = 0; i < o->ntrust; i++)
+		if ((rc = fw_blobs_load(&trust, o->trust[i], false, e)) != PC_OK)
+			goto out;
+	for (i = 0; i < o->ncrls; i++)
+		if ((rc = fw_blobs_load(&crls, o->crls[i], true, e)) != PC_OK)
+			goto out;
+	if (o->min_version) {
+		fw_version v;
+		if ((rc = fw_version_parse(o->min_version, &v, e)) != PC_OK) {
+			rc = pc_wrap(e, "--min-version");
+			e->rc = rc = PC_E_USAGE;
+			goto out;
+		}
+	}
+	if ((rc = pc_file_read(o->sig, FW_SIG_MAX, &sig, &len, e)) != PC_OK)
+		goto out;
+	memset(&co, 0, sizeof co);
+	co.trust = trust.v;
+	co.ntrust = trust.n;
+	co.crls = crls.v;
+	co.ncrls = crls.n;
+	co.min_version = o->min_version;
+	co.target = o->target;
+	rc = fw_verify_image(o->image, sig, len, o->sig, &co, &cms, &res, e);
+	if (rc != PC_OK)
+		goto out;
+	if (o->json) {
+		fprintf(out, "{\"valid\":true,\"package\":");
+		json_str(out, cms.package);
+		fprintf(out, ",\"version\":");
+		json_str(out, cms.version_text);
+		fprintf(out, ",\"signing_time\":%lld,\"signer_serial\":\"%s\",\"signer\":",
+		    (long long)cms.signing_time, res.signer_serial);
+		json_str(out, res.signer_cn);
+		fprintf(out, ",\"anchor\":");
+		json_str(out, res.anchor_cn);
+		fprintf(out, ",\"targets\":[");
+		for (i = 0; i < cms.ntargets; i++) {
+			fprintf(out, "%s", i ? "," : "");
+			json_str(out, cms.targets[i]);
+		}
+		fprintf(out, "]}\n");
+	} else {
+		char when[32];
+		ca_iso_time((uint64_t)cms.signing_time, when);
+		fprintf(out, "%s: valid signature: firmware %s version %s, signed %s by '%s' "
+		    "(serial %s), chain of %zu to '%s'", o->image, cms.package, cms.version_text, when,
+		    res.signer_cn, res.signer_serial, res.chain_len, res.anchor_cn);
+		if (cms.ntargets) {
+			fprintf(out, ", targets");
+			for (i = 0; i < cms.ntargets; i++)
+				fprintf(out, " %s", cms.targets[i]);
+		}
+		fprintf(out, "\n");
+	}
+out:
+	free(sig);
+	fw_blobs_free(&trust);
+	fw_blobs_free(&crls);
+	return rc;
+}

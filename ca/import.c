@@ -1,0 +1,305 @@
+/*
+ * import.c - `plantca import`: a request bundle from an enrolled station,
+ * verified, and each request judged as sign will judge it.
+ */
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "capolicy.h"
+#include "format.h"
+#include "json.h"
+#include "leaf.h"
+#include "records.h"
+#include "text.h"
+#include "transfer.h"
+
+/* A rejection reason as stored: through the display escaper, so the
+ * record never holds raw bytes from the CSR whatever the message quotes. */
+static void set_reason(ca_request *r, const char *msg, pc_err *e)
+{
+	char *safe = pc_text_escape_str(msg);
+
+	(void)ca_set_str(&r->reason, safe ? safe : "(out of memory)", e);
+	free(safe);
+}
+
+/* The issuing CA a bundle's requests are judged against, without the HSM:
+ * its record (certificate, name constraints) and the signature algorithm
+ * of its key from the record (hsm_alg_sigalg), which is what sign gets
+ * from the token.  `missing` holds the reason when the CA is gone. */
+struct judge_ca {
+	ca_rec rec;
+	const uint8_t *sigalg;
+	size_t sigalg_len;
+	bool have;
+	char missing[PC_ERR_MSG_MAX];
+};
+
+static void reject(ca_request *r, const char *why)
+{
+	pc_err e;
+
+	set_reason(r, why, &e);
+	(void)ca_set_str(&r->status, "rejected", &e);
+}
+
+/* Judge one CSR of a bundle with exactly what `plantca sign` will run on
+ * it (ca_request_prepare: CSR and proof of possession, the policy's
+ * decision for its profile, segment and station, the TBS the issuing CA
+ * would sign, the pre-issuance check with the CA's certificate, so its name
+ * constraints), only not signed.  A request that sign would refuse is
+ * rejected now with every reason.  One that passes is approved when its
+ * profile says approval = auto (sign still runs only when the officer runs
+ * it, and checks again under the policy in force then); under officer or
+ * single it waits for plantca approve. */
+static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
+    const struct judge_ca *ca, const char *what)
+{
+	pkix_csr csr;
+	ca_job j;
+	policy_approval a = POLICY_APPROVAL_OFFICER;
+	pc_err e;
+	char kt[32];
+
+	memset(&e, 0, sizeof e);
+	if (pkix_csr_parse(data, len, what, &csr, &e) != PC_OK) {
+		reject(r, e.msg);
+		return;
+	}
+	/* the review screen shows what the CSR asks for */
+	(void)ca_name_text(csr.subject, csr.subject_len, &r->subject, &e);
+	r->san = ca_san_text(csr.san, csr.nsan);
+	pkix_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
+	(void)ca_set_str(&r->keytype, kt, &e);
+	if (!ca->have) {
+		reject(r, ca->missing);
+	} else if (ca_request_prepare(pol, r, &csr, &ca->rec, ca->sigalg, ca->sigalg_len, what,
+	    what, &j, &e) != PC_OK) {
+		reject(r, e.msg);
+	} else {
+		ca_job_free(&j);       /* its serial is never used: sign draws its own */
+		(void)policy_profile_approval(pol, r->profile, &a);
+		(void)ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e);
+		(void)ca_set_str(&r->reason, "", &e);
+	}
+	pkix_csr_free(&csr);
+}
+
+pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
+{
+	ca_station_list_t sl;
+	tr_pubkey *keys = NULL;
+	tr_bundle b;
+	ca_station *st;
+	store_txn *t = NULL;
+	ca_request *reqs = NULL;
+	size_t i, j, npend = 0, nauto = 0, nrej = 0;
+	pc_buf sb = PC_BUF_INIT;
+	char detail[400];
+	policy *pol = NULL;
+	struct judge_ca *jca = NULL;
+	pc_rc rc;
+
+	memset(&b, 0, sizeof b);
+	memset(&sl, 0, sizeof sl);
+	PC_TRY(ca_policy_active(c->home, &pol, e));
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
+		policy_free(pol);
+		return rc;
+	}
+	rc = ca_stations_load(t, &sl, e);
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (sl.n == 0) {
+		rc = pc_fail(e, PC_E_STATE, "%s: no station is enrolled (plantca station add)", path);
+		goto out;
+	}
+	keys = calloc(sl.n, sizeof *keys);
+	if (keys == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sl.n; i++) {
+		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
+		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
+	}
+	if ((rc = tr_bundle_read(path, keys, sl.n, &b, e)) != PC_OK)
+		goto out;
+	st = &sl.v[b.signer];
+	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
+		goto out;
+	/* tr_bundle_read matched members and csr lines (every .csr member has
+	 * exactly one line, every line a member) and gave each line its
+	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
+	 * members costs O(n log n), not O(n^2) */
+	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
+	jca = calloc(1, sizeof *jca);
+	if (reqs == NULL || jca == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* the station's issuing CA, as sign will use it */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	{
+		pc_err ce;
+		rc = ca_rec_get(t, st->ca, &jca->rec, &ce);
+		store_abort(t);
+		t = NULL;
+		if (rc == PC_E_NOTFOUND) {
+			snprintf(jca->missing, sizeof jca->missing, "CA '%s', which serves station %s, "
+			    "does not exist", st->ca, st->keyid_text);
+			rc = PC_OK;
+		} else if (rc != PC_OK) {
+			*e = ce;
+			goto out;
+		} else if ((jca->sigalg = hsm_alg_sigalg((hsm_alg)jca->rec.alg, &jca->sigalg_len)) ==
+		    NULL) {
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': unknown key algorithm %" PRIu64
+			    " in its record", st->ca, jca->rec.alg);
+			goto out;
+		} else {
+			jca->have = true;
+		}
+	}
+	for (j = 0; j < b.meta.ncsrs; j++) {
+		const tr_member *m;
+		char what[TR_NAME_MAX * 2 + 8];
+		ca_request *r = &reqs[j];
+		size_t keep;
+		i = b.meta.csrs[j].index;
+		if (i >= b.nmembers || strcmp(b.members[i].name, b.meta.csrs[j].member) != 0) {
+			rc = pc_fail(e, PC_E_INTERNAL, "%s: csr line for %s has no member", path,
+			    b.meta.csrs[j].member);
+			goto out;
+		}
+		m = &b.members[i];
+		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
+		r->created = (uint64_t)time(NULL);
+		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||
+		    ca_set_str(&r->bundle, b.name, e) || ca_set_str(&r->member, m->name, e) ||
+		    ca_set_str(&r->profile, b.meta.csrs[j].profile, e) || ca_set_str(&r->ca, st->ca, e)) {
+			rc = PC_E_NOMEM;
+			goto out;
+		}
+		judge_csr(pol, r, m->data, m->len, jca, what);
+		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
+		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		/* the store keeps what sign needs (the whole CSR, at most
+		 * PKIX_CSR_MAX, of a request that may be issued) and of a
+		 * rejected one only its start, its size and its hash */
+		keep = m->len;
+		if (strcmp(r->status, "rejected") == 0 && keep > CA_REJECTED_KEEP)
+			keep = CA_REJECTED_KEEP;
+		r->csr = malloc(keep ? keep : 1);
+		if (r->csr == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r->csr, m->data, keep);
+		r->csr_len = keep;
+		r->csr_bytes = m->len;
+		crypto_hash_sha256(r->csr_sha256, m->data, m->len);
+		if (strcmp(r->status, "pending") == 0)
+			npend++;
+		else if (strcmp(r->status, "approved") == 0)
+			nauto++;
+		else
+			nrej++;
+	}
+
+	/* one transaction: requests, the station's sequence, the event */
+	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		goto out;
+	{
+		pc_reader val;
+		ca_station cur;
+		rc = store_get(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, &val, e);
+		if (rc == PC_OK)
+			rc = ca_station_decode(val, &cur, e);
+		if (rc == PC_OK) {
+			if (b.meta.sequence <= cur.last_seq)
+				rc = pc_fail(e, PC_E_REPLAY, "%s: sequence %" PRIu64 " is not newer than "
+				    "%" PRIu64 ", the last accepted from station %s (replayed?)", path,
+				    b.meta.sequence, cur.last_seq, st->keyid_text);
+			cur.last_seq = b.meta.sequence;
+			ca_station_encode(&cur, &sb);
+			if (rc == PC_OK)
+				rc = pc_buf_ok(&sb) ? store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN,
+				    sb.p, sb.len, false, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			ca_station_free(&cur);
+		}
+	}
+	for (j = 0; j < b.meta.ncsrs && rc == PC_OK; j++) {
+		rc = ca_next_request_id(t, &reqs[j].id, e);
+		if (rc == PC_OK)
+			rc = ca_request_put(t, &reqs[j], true, e);
+	}
+	if (rc == PC_OK) {
+		snprintf(detail, sizeof detail, "station %s, segment %s, sequence %" PRIu64
+		    ": %zu pending, %zu approved by policy, %zu rejected", st->keyid_text, st->segment,
+		    b.meta.sequence, npend, nauto, nrej);
+		rc = audit_append(t, time(NULL), "import", b.name, "ok", detail, e);
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		t = NULL;
+		goto out;
+	}
+	rc = store_commit(t, e);
+	t = NULL;
+	if (rc != PC_OK)
+		goto out;
+	if (c->json) {
+		printf("{\"bundle\":");
+		json_str(stdout, b.name);
+		printf(",\"segment\":");
+		json_str(stdout, st->segment);
+		printf(",\"station\":\"%s\",\"sequence\":%" PRIu64 ",\"requests\":[", st->keyid_text,
+		    b.meta.sequence);
+		for (j = 0; j < b.meta.ncsrs; j++) {
+			printf("%s{\"id\":%" PRIu64 ",\"status\":\"%s\",\"member\":", j ? "," : "", reqs[j].id,
+			    reqs[j].status);
+			json_str(stdout, reqs[j].member);
+			printf(",\"reason\":");
+			json_str(stdout, reqs[j].reason);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		printf("%s: from station %s (segment %s), sequence %" PRIu64 ": %zu pending, "
+		    "%zu approved by policy, %zu rejected\n", b.name, st->keyid_text, st->segment,
+		    b.meta.sequence, npend, nauto, nrej);
+		for (j = 0; j < b.meta.ncsrs; j++)
+			if (strcmp(reqs[j].status, "rejected") == 0) {
+				printf("  request %" PRIu64 " rejected: ", reqs[j].id);
+				pc_text_fputs(stdout, reqs[j].reason);
+				putchar('\n');
+			}
+		printf("Review with: plantca requests --status pending\n");
+	}
+out:
+	if (reqs)
+		for (j = 0; j < b.meta.ncsrs; j++)
+			ca_request_free(&reqs[j]);
+	free(reqs);
+	if (jca != NULL)
+		ca_rec_free(&jca->rec);
+	free(jca);
+	free(keys);
+	pc_buf_free(&sb);
+	tr_bundle_free(&b);
+	ca_station_list_free(&sl);
+	policy_free(pol);
+	return rc;
+}

@@ -1,0 +1,275 @@
+/*
+ * init.c - `plantca init`: a new CA home, the root key and the CA transfer
+ * key in the token, the self-signed root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "file.h"
+#include "format.h"
+#include "home.h"
+#include "json.h"
+#include "pem.h"
+#include "pipeline.h"
+#include "records.h"
+
+static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, pc_err *e)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	*missing = false;
+	if (d == NULL) {
+		if (errno == ENOENT) {
+			*missing = true;
+			return PC_OK;
+		}
+		return pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			closedir(d);
+			return pc_fail(e, PC_E_EXISTS, "%s: exists and is not empty; "
+			    "refusing to create a CA home there", path);
+		}
+	}
+	closedir(d);
+	return PC_OK;
+}
+
+/* minisign public key file (minisign's PublicKeyStruct): "Ed" || key id
+ * (8 bytes, little-endian as minisign prints it) || Ed25519 public key */
+static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t keyid[8],
+    pc_buf *out, pc_err *e)
+{
+	uint8_t raw[2 + 8 + 32];
+	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+	uint64_t id = 0;
+	int i;
+
+	if (spki_len != 44)
+		return pc_fail(e, PC_E_INTERNAL, "transfer key is not Ed25519");
+	raw[0] = 'E';
+	raw[1] = 'd';
+	memcpy(raw + 2, keyid, 8);
+	memcpy(raw + 10, spki + 12, 32);
+	for (i = 7; i >= 0; i--)
+		id = (id << 8) | keyid[i];
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+	pc_buf_printf(out, "untrusted comment: minisign public key %016" PRIX64 "\n%s\n", id, b64);
+	return PC_OK;
+}
+
+static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
+{
+	pc_buf sig = PC_BUF_INIT;
+	const uint8_t *alg;
+	size_t alg_len;
+	pc_rc rc = hsm_sign(k, j->tbs.p, j->tbs.len, &sig, e);
+
+	if (rc == PC_OK) {
+		alg = hsm_key_sigalg(k, &alg_len);
+		rc = pkix_cert_assemble(j->tbs.p, j->tbs.len, alg, alg_len, sig.p, sig.len, &j->cert);
+		if (rc != PC_OK)
+			pc_fail(e, rc, "cannot assemble certificate");
+	}
+	pc_buf_free(&sig);
+	return rc;
+}
+
+static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin_file,
+    bool json, hsm **hp, store **stp, pc_err *e)
+{
+	char db[PATH_MAX], pub[PATH_MAX], path[PATH_MAX + 32], idhex[17], label[128];
+	char fp[96], tfp[96];
+	hsm_alg alg;
+	hsm_key *root = NULL, *transfer = NULL;
+	uint8_t id[8], keyid[8];
+	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
+	ca_job j;
+	pkix_tbs_params p;
+	const uint8_t *spki, *tspki;
+	size_t spki_len, tspki_len;
+	store_txn *t = NULL;
+	time_t now = time(NULL);
+	unsigned days = o->days ? o->days : CA_ROOT_DAYS_DEFAULT;
+	pc_rc rc;
+
+	memset(&j, 0, sizeof j);
+	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
+	if (alg == HSM_ED25519)
+		return pc_fail(e, PC_E_USAGE, "--key ed25519: a root for OPC UA and TLS devices must be "
+		    "EC or RSA (most device stacks cannot verify Ed25519 chains)");
+	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
+	PC_TRY(ca_home_paths(home, db, pub, e));
+	if ((rc = hsm_open(o->module, o->token, hp, e)) != PC_OK)
+		goto out;
+	if ((rc = ca_hsm_login_from(*hp, pin_file, e)) != PC_OK)
+		goto out;
+	if ((rc = pc_mkdir(home, CA_HOME_MODE, e)) != PC_OK || (rc = pc_mkdir(pub, 0755, e)) != PC_OK)
+		goto out;
+	if ((rc = store_open(db, true, stp, e)) != PC_OK)
+		goto out;
+
+	/* keys: labels carry a per-home id so two CA homes can share a token */
+	randombytes_buf(id, sizeof id);
+	ca_serial_hex(id, 4, idhex);
+	snprintf(label, sizeof label, "plantca-%s-root", idhex);
+	if ((rc = hsm_key_generate(*hp, alg, label, &root, e)) != PC_OK)
+		goto out;
+	snprintf(label, sizeof label, "plantca-%s-transfer", idhex);
+	if ((rc = hsm_key_generate(*hp, HSM_ED25519, label, &transfer, e)) != PC_OK)
+		goto out;
+
+	spki = hsm_key_spki(root, &spki_len);
+	memset(&p, 0, sizeof p);
+	pkix_serial_new(p.serial);
+	memcpy(j.serial, p.serial, sizeof j.serial);
+	p.sigalg = hsm_key_sigalg(root, &p.sigalg_len);
+	p.issuer = subject.p;
+	p.issuer_len = subject.len;
+	p.issuer_keyid = NULL;
+	p.not_before = now - CA_SKEW_SECONDS;
+	p.not_after = now + (time_t)days * 86400;
+	p.subject = subject.p;
+	p.subject_len = subject.len;
+	p.spki = spki;
+	p.spki_len = spki_len;
+	p.is_ca = true;
+	p.path_len = -1;
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
+	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK || (rc = sign_now(root, &j, e)) != PC_OK)
+		goto out;
+
+	/* one transaction: configuration, root record, transfer key, event */
+	randombytes_buf(keyid, sizeof keyid);
+	if ((rc = store_begin(*stp, true, &t, e)) != PC_OK)
+		goto out;
+	ca_rec_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "");
+	rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e)
+	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_MODULE, o->module, e);
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_TOKEN, o->token, e);
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_ID, idhex, e);
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_TRANSFER_URI, hsm_key_uri(transfer), e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID),
+		    keyid, sizeof keyid, false, e);
+	if (rc == PC_OK) {
+		char detail[600];
+		snprintf(detail, sizeof detail, "root %s, key %s in token %s", o->subject,
+		    hsm_alg_name(alg), hsm_token_label(*hp));
+		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, path);
+		rc = audit_append(t, now, "init", path, "ok", detail, e);
+	}
+	if (rc != PC_OK) {
+		store_abort(t);
+		goto out;
+	}
+	if ((rc = store_commit(t, e)) != PC_OK)
+		goto out;
+
+	b.len = 0;
+	pc_pem_encode(&b, "CERTIFICATE", j.cert.p, j.cert.len);
+	snprintf(path, sizeof path, "%s/root.pem", pub);
+	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
+		goto out;
+	b.len = 0;
+	tspki = hsm_key_spki(transfer, &tspki_len);
+	if ((rc = minisign_pub(tspki, tspki_len, keyid, &b, e)) != PC_OK)
+		goto out;
+	snprintf(path, sizeof path, "%s/transfer.pub", pub);
+	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
+		goto out;
+
+	ca_fingerprint(j.cert.p, j.cert.len, fp);
+	ca_fingerprint(tspki, tspki_len, tfp);
+	if (json) {
+		printf("{\"home\":");
+		json_str(stdout, home);
+		printf(",\"root\":{\"subject\":");
+		json_str(stdout, o->subject);
+		printf(",\"key\":\"%s\",\"sha256\":\"%s\",\"pem\":", hsm_alg_name(alg), fp);
+		snprintf(path, sizeof path, "%s/root.pem", pub);
+		json_str(stdout, path);
+		printf("},\"transfer\":{\"sha256_spki\":\"%s\",\"pub\":", tfp);
+		snprintf(path, sizeof path, "%s/transfer.pub", pub);
+		json_str(stdout, path);
+		printf("}}\n");
+	} else {
+		printf("CA home:       %s\n", home);
+		printf("root:          %s (%s, %u days)\n", o->subject, hsm_alg_name(alg), days);
+		printf("root SHA-256:  %s\n", fp);
+		printf("               %s/root.pem\n", pub);
+		printf("transfer key:  %s/transfer.pub (Ed25519, in the token)\n", pub);
+		printf("transfer SPKI SHA-256: %s\n", tfp);
+		printf("Give root.pem and transfer.pub to each plant station; check the "
+		    "fingerprints on the station.\n");
+	}
+out:
+	hsm_key_free(root);
+	hsm_key_free(transfer);
+	ca_job_free(&j);
+	pc_buf_free(&subject);
+	pc_buf_free(&b);
+	return rc;
+}
+
+pc_rc ca_init(const char *home, const ca_init_opts *o, const char *pin_file, bool json, pc_err *e)
+{
+	hsm *h = NULL;
+	store *st = NULL;
+	bool missing;
+	pc_rc rc;
+
+	if (home == NULL || home[0] == '\0')
+		return pc_fail(e, PC_E_USAGE, "no CA home: use --home DIR or set PLANTCA_HOME");
+	if (!o->module || !o->token || !o->subject)
+		return pc_fail(e, PC_E_USAGE, "init needs --module, --token and --subject");
+	PC_TRY(dir_is_empty_or_missing(home, &missing, e));
+	/* an existing empty HOME: ours alone, before anything goes into it */
+	if (!missing) {
+		struct stat hs;
+		if (stat(home, &hs) != 0)
+			return pc_fail(e, PC_E_IO, "%s: %s", home, strerror(errno));
+		if (hs.st_uid != geteuid())
+			return pc_fail(e, PC_E_STATE, "%s: owned by uid %u, not by uid %u who runs "
+			    "plantca: a CA home must be a directory of your own", home,
+			    (unsigned)hs.st_uid, (unsigned)geteuid());
+		if (chmod(home, CA_HOME_MODE) != 0)
+			return pc_fail(e, PC_E_IO, "%s: chmod %o: %s", home, CA_HOME_MODE, strerror(errno));
+	}
+	rc = init_inner(home, o, pin_file, json, &h, &st, e);
+	if (st)
+		store_close(st);
+	if (h)
+		hsm_close(h);
+	if (rc != PC_OK) {
+		/* leave nothing half-made: a failed init removes what it created */
+		char p[PATH_MAX + 32];
+		static const char *const files[] = { "db/data.mdb", "db/lock.mdb", "public/root.pem",
+			"public/transfer.pub", "db", "public", NULL };
+		int i;
+		for (i = 0; files[i]; i++) {
+			snprintf(p, sizeof p, "%s/%s", home, files[i]);
+			(void)(i < 4 ? unlink(p) : rmdir(p));
+		}
+		if (missing)
+			(void)rmdir(home);
+	}
+	return rc;
+}

@@ -1,0 +1,128 @@
+/*
+ * leaf.c - a CSR judged and turned into the TBS of a leaf certificate,
+ * without the HSM.  See leaf.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capolicy.h"
+#include "format.h"
+#include "leaf.h"
+#include "lint.h"
+
+/* The issuer's part of a TBS: fresh serial, the issuer key's signature
+ * algorithm, issuer name and key id, validity from now (back-dated for clock
+ * skew) for `days`, never beyond the issuer's own notAfter. */
+void ca_tbs_issued_by(pkix_tbs_params *p, const ca_rec *issuer, const uint8_t *sigalg,
+    size_t sigalg_len, const uint8_t ikid[PKIX_KEYID_LEN], unsigned days, time_t now)
+{
+	pkix_serial_new(p->serial);
+	p->sigalg = sigalg;
+	p->sigalg_len = sigalg_len;
+	p->issuer = issuer->v.subject;
+	p->issuer_len = issuer->v.subject_len;
+	p->issuer_keyid = ikid;
+	p->not_before = now - CA_SKEW_SECONDS;
+	p->not_after = now + (time_t)days * 86400;
+	if (p->not_after > issuer->v.not_after)
+		p->not_after = issuer->v.not_after;   /* never outlive the issuer */
+}
+
+pc_rc ca_prepare_leaf(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const uint8_t *buf, size_t len, const char *path, const char *what, const char *segment,
+    const char *station, unsigned days, ca_job *j, pc_err *e)
+{
+	pkix_csr csr;
+	pc_rc rc;
+
+	memset(j, 0, sizeof *j);
+	rc = pkix_csr_parse(buf, len, what ? what : path, &csr, e);
+	if (rc != PC_OK)
+		return rc;
+	rc = ca_prepare_leaf_parsed(ca_name, pol, profile, issuer, sigalg, sigalg_len, ikid, &csr,
+	    path, what, segment, station, days, j, e);
+	pkix_csr_free(&csr);
+	return rc;
+}
+
+pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char *profile,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const uint8_t *ikid,
+    const pkix_csr *csr, const char *path, const char *what, const char *segment,
+    const char *station, unsigned days, ca_job *j, pc_err *e)
+{
+	pkix_tbs_params p;
+	pc_buf subject = PC_BUF_INIT;
+	const char *eku[POLICY_EKU_MAX + 1];
+	ca_lint_expect lx;
+	time_t now = time(NULL);
+	pc_rc rc;
+
+	if (what == NULL)
+		what = path;
+	memset(j, 0, sizeof *j);
+	memset(&p, 0, sizeof p);
+	/* the policy decides everything but the key: nothing else is copied */
+	rc = ca_policy_apply(pol, csr, profile, ca_name, segment, station, days, false, what, &p,
+	    &subject, &days, eku, e);
+	if (rc != PC_OK)
+		goto out;
+	ca_tbs_issued_by(&p, issuer, sigalg, sigalg_len, ikid, days, now);
+	memcpy(j->serial, p.serial, PKIX_SERIAL_LEN);
+	p.spki = csr->spki;
+	p.spki_len = csr->spki_len;
+	j->issuer = ca_name;
+	j->kind = "leaf";
+	j->profile = profile;
+	j->source = path;
+	j->segment = segment ? segment : "";
+	j->policy_hash = policy_hash(pol);
+	j->nb = p.not_before;
+	j->na = p.not_after;
+	pkix_keytype_name(csr->keytype, csr->bits, j->keytype, sizeof j->keytype);
+	if ((rc = ca_name_text(subject.p, subject.len, &j->subject_text, e)) != PC_OK) {
+		pc_wrap(e, "%s", what);
+		goto out;
+	}
+	j->san_text = ca_san_text(csr->san, csr->nsan);
+	if (j->san_text == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = pkix_tbs_build(&p, &j->tbs, e);
+	if (rc != PC_OK) {
+		pc_wrap(e, "%s", what);
+		goto out;
+	}
+	/* an independent look at the bytes the HSM would sign */
+	lx.is_ca = false;
+	lx.key_usage = p.key_usage;
+	lx.eku = eku;
+	lx.max_days = days;
+	lx.fw_packages = NULL;       /* never a firmware signer */
+	rc = ca_lint_tbs(j->tbs.p, j->tbs.len, issuer->cert, issuer->cert_len, &lx, what, e);
+out:
+	pc_buf_free(&subject);
+	if (rc != PC_OK)
+		ca_job_free(j);
+	return rc;
+}
+
+pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr *csr,
+    const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
+    const char *what, ca_job *j, pc_err *e)
+{
+	uint8_t ikid[PKIX_KEYID_LEN];
+
+	memset(j, 0, sizeof *j);
+	if (pkix_keyid(issuer->v.spki, issuer->v.spki_len, ikid) != PC_OK)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': malformed key in its certificate",
+		    r->ca);
+	/* days 0: a station asks for the profile's default validity */
+	if (csr != NULL)
+		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    csr, source, what, r->segment, r->station, 0, j, e);
+	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
+	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
+}

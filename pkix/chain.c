@@ -114,7 +114,7 @@ static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, const pkix_
 		char what[240];
 		if (!same(crl->issuer, crl->issuer_len, issuer->subject, issuer->subject_len))
 			continue;           /* another CA's CRL: not ours to judge */
-		snprintf(what, sizeof what, "CRL %.200s", crl->name ? crl->name : issuer->serial_hex);
+		snprintf(what, sizeof what, "CRL %.200s", crl->name[0] ? crl->name : issuer->serial_hex);
 		PC_TRY(pkix_crl_verify(crl, issuer, o->now, what, e));
 		found = true;
 		if (pkix_crl_lookup(crl, c->serial, c->serial_len, &reason, &when))

@@ -21,42 +21,6 @@
 
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
 
-/* PKCS#7 / CMS SignedData with certificates only (RFC 5652 §5.1; the
- * "degenerate" certs-only form that OT devices import as .p7b). */
-static pc_rc p7b_build(const uint8_t *const *certs, const size_t *lens, size_t n, pc_buf *out)
-{
-	pc_der d;
-	size_t i;
-
-	pc_der_init(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* ContentInfo */
-	pc_der_oid_text(&d, "1.2.840.113549.1.7.2");    /* id-signedData */
-	pc_der_begin(&d, DER_CTX_CONS | 0);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* SignedData */
-	pc_der_u64(&d, 1);
-	pc_der_begin(&d, DER_SET);                      /* digestAlgorithms: none */
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* encapContentInfo */
-	pc_der_oid_text(&d, "1.2.840.113549.1.7.1");    /* id-data, no content */
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_CTX_CONS | 0);             /* certificates */
-	for (i = 0; i < n; i++)
-		pc_der_raw(&d, certs[i], lens[i]);
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SET);                      /* signerInfos: none */
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	if (!pc_der_ok(&d)) {
-		pc_der_free(&d);
-		return PC_E_NOMEM;
-	}
-	pc_buf_append(out, d.b.p, d.b.len);
-	pc_der_free(&d);
-	return pc_buf_ok(out) ? PC_OK : PC_E_NOMEM;
-}
-
 /* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
 static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
     pc_err *e)
@@ -308,7 +272,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	{
 		const uint8_t *certs[2] = { root.cert, ica.cert };
 		size_t lens[2] = { root.cert_len, ica.cert_len };
-		if (p7b_build(certs, lens, 2, &b) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
+		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}

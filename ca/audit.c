@@ -84,7 +84,7 @@ static void encode_fields(pc_buf *b, const struct event *ev)
 	field(b, AT_DETAIL, ev->detail);
 }
 
-static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
+PC_CHECK static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
     pc_err *e)
 {
 	crypto_generichash_state st;
@@ -167,7 +167,7 @@ static void store_u64be(uint8_t *p, uint64_t v)
 }
 
 /* Head: *found false (seq 0, zero hash) when there are no events yet. */
-static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
+PC_CHECK static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
     uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
 {
 	pc_reader v;
@@ -256,7 +256,7 @@ struct verify_ctx {
 	uint64_t checked;
 };
 
-static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct verify_ctx *vc = ctx;
@@ -369,7 +369,7 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 	putc('"', f);
 }
 
-static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
+PC_CHECK static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
 {
 	char *s = pc_rec_val_strdup(v);
 
@@ -381,7 +381,7 @@ static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct print_ctx *pc = ctx;

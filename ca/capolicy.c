@@ -59,7 +59,7 @@ static void subj_free(struct subj *s)
 	s->n = 0;
 }
 
-static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct subj *s,
+PC_CHECK static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct subj *s,
     pc_err *e)
 {
 	pc_reader r = pc_reader_make(der, len), name, rdn, atv, oid, val;

@@ -165,7 +165,7 @@ struct list_ctx {
 	int n;
 };
 
-static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct list_ctx *l = ctx;
 	ca_rec r;

@@ -70,7 +70,7 @@ struct certs_ctx {
 	size_t n;
 };
 
-static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct certs_ctx *x = ctx;
 	ca_cert_rec r;

@@ -41,7 +41,7 @@ struct entries_ctx {
  * so no container is opened per entry (RFC 5280 §5.1.2.6):
  *   SEQUENCE { userCertificate INTEGER, revocationDate Time,
  *              crlEntryExtensions { reasonCode, non-critical } OPTIONAL } */
-static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct entries_ctx *x = ctx;
 	ca_revocation rv;
@@ -103,7 +103,7 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	return PC_OK;
 }
 
-static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *e)
+PC_CHECK static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *e)
 {
 	char key[sizeof META_CRL_DAYS + CA_NAME_MAX], text[16];
 	pc_reader v;
@@ -128,7 +128,7 @@ static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *
 	return PC_OK;
 }
 
-static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e)
+PC_CHECK static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e)
 {
 	char key[sizeof META_CRL_DAYS + CA_NAME_MAX], text[16];
 
@@ -145,7 +145,7 @@ typedef struct crl_made {
 
 /* Build, sign, check and store the next CRL of one CA, in one write
  * transaction (the CRL number and the CRL commit together). */
-static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
+PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
     crl_made *m, pc_err *e)
 {
 	store_txn *t = NULL;
@@ -235,6 +235,8 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	 * (about 55 bytes an entry) so it rarely has to grow */
 	if ((rc = store_count(t, STORE_REVOCATIONS, &nrev, e)) != PC_OK)
 		goto out;
+	/* a hint only: when it cannot be had, the first append that needs it
+	 * fails the writer, which pc_der_ok reports */
 	(void)pc_buf_reserve(&m->d.b, (size_t)nrev * 56 + 4096);
 
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* CertificateList */
@@ -348,12 +350,12 @@ out:
 	return rc;
 }
 
-static pc_rc afile_out(void *ctx, const void *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc afile_out(void *ctx, const void *p, size_t n, pc_err *e)
 {
 	return pc_afile_write(ctx, p, n, e);
 }
 
-static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
 {
 	(void)ctx;
 	return fwrite(p, 1, n, stdout) == n ? PC_OK : pc_fail(e, PC_E_IO, "stdout: write failed");
@@ -361,7 +363,7 @@ static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
 
 /* Written in pieces: a CRL of a million entries is 51 MB of DER and 69 MB
  * of PEM, and the PEM is never held in memory whole. */
-static pc_rc crl_output(const crl_made *m, const char *path, bool der, pc_err *e)
+PC_CHECK static pc_rc crl_output(const crl_made *m, const char *path, bool der, pc_err *e)
 {
 	pc_afile f;
 	pc_rc rc;
@@ -405,7 +407,7 @@ struct names {
 	size_t n, cap;
 };
 
-static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct names *l = ctx;
 

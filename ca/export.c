@@ -22,7 +22,7 @@
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
 
 /* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
-static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
+PC_CHECK static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
     pc_err *e)
 {
 	pc_buf b = PC_BUF_INIT;
@@ -42,7 +42,7 @@ typedef struct member_set {
 	size_t n, cap;
 } member_set;
 
-static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
+PC_CHECK static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
 {
 	if (m->n == m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 16;
@@ -84,7 +84,7 @@ struct fw_collect {
 	size_t n;
 };
 
-static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t len, pc_err *e)
+PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t len, pc_err *e)
 {
 	struct fw_collect *fc = ctx;
 	char base[64], mname[TR_NAME_MAX + 1];
@@ -108,7 +108,7 @@ static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t 
 	return member_add(fc->ms, mname, &b, e);
 }
 
-static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
+PC_CHECK static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
 {
 	pc_reader val;
 	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);

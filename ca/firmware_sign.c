@@ -26,7 +26,7 @@
 /* The RFC 4108 attributes: package "NAME:VERSION" (legacy form) and the
  * target hardware, as pkix_cms_attrs_build wants them; values in *pkg_v
  * and *tgt_v, which the caller frees. */
-static pc_rc fw_attrs(const char *pkg_id, const char *const *targets, size_t ntargets,
+PC_CHECK static pc_rc fw_attrs(const char *pkg_id, const char *const *targets, size_t ntargets,
     pkix_cms_attr *a, size_t *n, pc_der *pkg_v, pc_der *tgt_v, pc_err *e)
 {
 	size_t i;
@@ -53,7 +53,7 @@ static pc_rc fw_attrs(const char *pkg_id, const char *const *targets, size_t nta
 
 /* minisign, prehashed (algorithm "ED"): Ed25519 over BLAKE2b-512 of the
  * file, then a global signature over that signature || trusted comment. */
-static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
+PC_CHECK static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
     const char *trusted, pc_buf *out, pc_err *e)
 {
 	size_t spl = 0;

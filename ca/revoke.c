@@ -12,7 +12,7 @@
 #include "format.h"
 #include "records.h"
 
-static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
+PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
     time_t now, pc_buf *scratch, pc_err *e)
 {
 	char hex[2 * PKIX_SERIAL_LEN + 1], when[32], detail[1200];
@@ -68,7 +68,7 @@ out:
 
 /* Serials from a file: one per line, blank lines and '#' comments skipped.
  * Every line is parsed before anything is revoked. */
-static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,
+PC_CHECK static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,
     pc_err *e)
 {
 	uint8_t *buf = NULL, *s = NULL;

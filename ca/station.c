@@ -28,7 +28,7 @@ enum { CA_PUBKEY_FILE_MAX = 4096 };
 /* The CA transfer key's id (from the store) and public key: from
  * HOME/public/transfer.pub when that file still holds this key id, else
  * from the token (which then needs the PIN). */
-static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
+PC_CHECK static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
 {
 	char path[sizeof c->home + 32], *uri = NULL;
 	uint8_t *buf = NULL;

@@ -17,7 +17,7 @@ struct expiring_ctx {
 	size_t n;
 };
 
-static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct expiring_ctx *x = ctx;
 	ca_cert_rec r;

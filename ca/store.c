@@ -61,7 +61,7 @@ struct store_txn {
 };
 
 /* Translate an LMDB (or errno) code at the module boundary. */
-static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
+PC_CHECK static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
     const char *op, int rc)
 {
 	pc_rc code = PC_E_STORE;
@@ -114,7 +114,7 @@ static void key_hex(char *out, size_t cap, const void *key, size_t klen)
 	out[o < cap ? o : cap - 1] = '\0';
 }
 
-static pc_rc txn_check(const store_txn *t, store_db db, bool write,
+PC_CHECK static pc_rc txn_check(const store_txn *t, store_db db, bool write,
     pc_err *e)
 {
 	if (t == NULL || t->txn == NULL)
@@ -130,7 +130,7 @@ static pc_rc txn_check(const store_txn *t, store_db db, bool write,
 
 /* META "schema": written only into a brand-new environment (`fresh`),
  * checked on every open. */
-static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
+PC_CHECK static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
 {
 	MDB_dbi meta = s->dbi[STORE_META];
 	MDB_val k = { sizeof SCHEMA_KEY - 1, (void *)SCHEMA_KEY }, v;
@@ -179,7 +179,7 @@ static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
 /* Open every named database once, in one transaction: the handles then
  * live in the environment for all later transactions.  META first, so a
  * newer store is refused before anything is created in it. */
-static pc_rc dbs_open(store *s, bool create, pc_err *e)
+PC_CHECK static pc_rc dbs_open(store *s, bool create, pc_err *e)
 {
 	unsigned flags = create ? MDB_CREATE : 0;
 	bool fresh = false;
@@ -230,7 +230,7 @@ static pc_rc dbs_open(store *s, bool create, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc dir_check(const char *dir, bool create, pc_err *e)
+PC_CHECK static pc_rc dir_check(const char *dir, bool create, pc_err *e)
 {
 	char path[4096];
 	struct stat st;

@@ -29,7 +29,7 @@ bool pc_pem_looks_like(const uint8_t *p, size_t len)
 }
 
 /* Parse one block starting at *pos. Fills label and the base64 span. */
-static pc_rc next_block(const uint8_t **pos, const uint8_t *end, char label[PEM_LABEL_MAX + 1],
+PC_CHECK static pc_rc next_block(const uint8_t **pos, const uint8_t *end, char label[PEM_LABEL_MAX + 1],
     uint8_t **der, size_t *der_len, pc_err *e)
 {
 	const uint8_t *b, *l, *le, *body, *endline, *after;

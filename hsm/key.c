@@ -46,7 +46,7 @@ static size_t ec_field_len(hsm_alg alg)
 
 /* Read a variable-length attribute into malloc'ed memory (*val may be NULL
  * for an empty value).  Capped at HSM_ATTR_MAX. */
-static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+PC_CHECK static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, uint8_t **val, size_t *len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, NULL, 0 };
@@ -78,7 +78,7 @@ static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 }
 
 /* Read a fixed-size attribute (CK_BBOOL, CK_ULONG): the size must match. */
-static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+PC_CHECK static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, void *val, size_t len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, val, len };
@@ -95,7 +95,7 @@ static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 }
 
 /* Up to `max` objects matching the template; their number in *count. */
-static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+PC_CHECK static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
     CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count, const char *what,
     pc_err *e)
 {
@@ -134,7 +134,7 @@ static void pct_encode(pc_buf *b, const uint8_t *s, size_t n, bool all)
 	}
 }
 
-static pc_rc build_uri(hsm_key *k, pc_err *e)
+PC_CHECK static pc_rc build_uri(hsm_key *k, pc_err *e)
 {
 	pc_buf b = PC_BUF_INIT;
 	size_t n;
@@ -165,7 +165,7 @@ static void spki_oid(pc_der *d, pkix_oid id)
 /* SubjectPublicKeyInfo, RFC 5280 §4.1.2.7: EC per RFC 5480 §2 (namedCurve),
  * RSA per RFC 3279 §2.3.1 (NULL parameters, RSAPublicKey in the BIT
  * STRING), Ed25519 per RFC 8410 §4 (no parameters). */
-static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
+PC_CHECK static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen, pc_err *e)
 {
 	static const uint8_t zero = 0;
@@ -255,7 +255,7 @@ static unsigned be_bits(const uint8_t *p, size_t n)
 }
 
 /* Public part from the public key object: SPKI, wolfSSL key, sig length. */
-static pc_rc load_public(hsm_key *k, pc_err *e)
+PC_CHECK static pc_rc load_public(hsm_key *k, pc_err *e)
 {
 	hsm *h = k->h;
 	uint8_t *v1 = NULL, *v2 = NULL;
@@ -355,7 +355,7 @@ static pc_rc load_public(hsm_key *k, pc_err *e)
 
 /* The private key must be able to sign; a key we just generated must also
  * be what we asked for (a token may ignore template attributes). */
-static pc_rc check_private(hsm_key *k, bool fresh, pc_err *e)
+PC_CHECK static pc_rc check_private(hsm_key *k, bool fresh, pc_err *e)
 {
 	CK_BBOOL sign = CK_FALSE, sens = CK_FALSE, extr = CK_TRUE;
 
@@ -433,7 +433,7 @@ void hsm_key_free(hsm_key *k)
 
 /* ---- generate ---- */
 
-static pc_rc check_label(const char *label, pc_err *e)
+PC_CHECK static pc_rc check_label(const char *label, pc_err *e)
 {
 	size_t i, n;
 
@@ -569,7 +569,7 @@ destroy:
 
 /* ---- open ---- */
 
-static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
+PC_CHECK static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
     const char *what, hsm_alg *alg, pc_err *e)
 {
 	CK_KEY_TYPE kpriv = 0, kpub = 0;

@@ -161,12 +161,12 @@ static bool parse_ku(pc_reader v, unsigned *ku)
 	return *ku != 0;
 }
 
-static pc_rc ext_fail(pc_err *e, const char *what, const char *ext)
+PC_CHECK static pc_rc ext_fail(pc_err *e, const char *what, const char *ext)
 {
 	return pc_fail(e, PC_E_INPUT, "%s: malformed %s extension", what, ext);
 }
 
-static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, const char *what,
+PC_CHECK static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, const char *what,
     pc_err *e)
 {
 	switch (id) {
@@ -284,7 +284,7 @@ static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, co
 	}
 }
 
-static pc_rc parse_exts(pkix_cert *c, pc_reader exts, const char *what, pc_err *e)
+PC_CHECK static pc_rc parse_exts(pkix_cert *c, pc_reader exts, const char *what, pc_err *e)
 {
 	size_t i;
 
@@ -335,7 +335,7 @@ static bool read_whole(pc_reader *r, uint8_t tag, pc_reader *c, const uint8_t **
 	return pc_der_read_any(r, &t, c, w, wl) && t == tag;
 }
 
-static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
+PC_CHECK static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
 {
 	pc_reader ver, v, tmp, val, t1, t2;
 	const uint8_t *inner;

@@ -108,7 +108,7 @@ static void certificates(pc_der *d, const uint8_t *const *certs, const size_t *l
 	pc_der_end(d);
 }
 
-static pc_rc finish(pc_der *d, pc_buf *out, pc_err *e, const char *what)
+PC_CHECK static pc_rc finish(pc_der *d, pc_buf *out, pc_err *e, const char *what)
 {
 	bool ok;
 
@@ -126,12 +126,12 @@ static pc_rc finish(pc_der *d, pc_buf *out, pc_err *e, const char *what)
 
 /* ================================================== 1. certs-only */
 
-static pc_rc p7b_bad(pc_err *e, const char *what, const char *why)
+PC_CHECK static pc_rc p7b_bad(pc_err *e, const char *what, const char *why)
 {
 	return pc_fail(e, PC_E_INPUT, "%s: not a certs-only PKCS#7 (RFC 5652 §5.1): %s", what, why);
 }
 
-static pc_rc p7b_parse(const uint8_t *der, size_t len, const char *what, pkix_p7b *out,
+PC_CHECK static pc_rc p7b_parse(const uint8_t *der, size_t len, const char *what, pkix_p7b *out,
     pc_err *e)
 {
 	pc_reader sd, oid, x, certs, cert;
@@ -221,7 +221,7 @@ pc_rc pkix_p7b_build(const uint8_t *const *certs, const size_t *lens, size_t n, 
 
 /* ======================================== 2. one-signer SignedData */
 
-static pc_rc bad(pc_err *e, const char *why)
+PC_CHECK static pc_rc bad(pc_err *e, const char *why)
 {
 	return pc_fail(e, PC_E_INPUT, "malformed signature: %s", why);
 }
@@ -243,7 +243,7 @@ static bool read_hash_algid(pc_reader *r, pkix_hash *h)
 
 enum { SEEN_CT = 1, SEEN_MD = 2, SEEN_ST = 4 };
 
-static pc_rc parse_attrs(pc_reader r, pkix_cms_attr_fn fn, void *ctx, pkix_cms *out, pc_err *e)
+PC_CHECK static pc_rc parse_attrs(pc_reader r, pkix_cms_attr_fn fn, void *ctx, pkix_cms *out, pc_err *e)
 {
 	unsigned seen = 0;
 	/* the caller's attributes may each appear once too: remember their types */
@@ -311,7 +311,7 @@ static pc_rc parse_attrs(pc_reader r, pkix_cms_attr_fn fn, void *ctx, pkix_cms *
 	return PC_OK;
 }
 
-static pc_rc cms_parse(const uint8_t *der, size_t len, pkix_cms_attr_fn fn, void *ctx,
+PC_CHECK static pc_rc cms_parse(const uint8_t *der, size_t len, pkix_cms_attr_fn fn, void *ctx,
     pkix_cms *out, pc_err *e)
 {
 	pc_reader sd, set, eci, oid, certs, sis, si, sid, tmp;
@@ -419,7 +419,7 @@ const pkix_cert *pkix_cms_signer(const pkix_cms *c, const pkix_cert *certs, size
 }
 
 /* The attributes under the SET OF tag: what the signature covers (§5.4). */
-static pc_rc signed_bytes(const uint8_t *attrs, size_t len, pc_buf *out, pc_err *e)
+PC_CHECK static pc_rc signed_bytes(const uint8_t *attrs, size_t len, pc_buf *out, pc_err *e)
 {
 	pc_der d;
 

@@ -118,7 +118,7 @@ static const char *tags_text(unsigned tags)
 	}
 }
 
-static pc_rc attr_fail(pc_err *e, pc_rc code, const char *what, const char *an,
+PC_CHECK static pc_rc attr_fail(pc_err *e, pc_rc code, const char *what, const char *an,
     const uint8_t *v, size_t n, const char *why)
 {
 	char q[100];
@@ -182,7 +182,7 @@ struct rdn_text {
 };
 
 /* Split "type=value" pieces separated by `sep`, honouring backslash escapes. */
-static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t max,
+PC_CHECK static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t max,
     size_t *count, pc_err *e)
 {
 	const char *p = text;

@@ -312,8 +312,8 @@ struct parser {
 	size_t nseen;
 };
 
-static pc_rc perr(struct parser *ps, const char *fmt, ...) PC_PRINTF(2, 3);
-static pc_rc perr(struct parser *ps, const char *fmt, ...)
+PC_CHECK static pc_rc perr(struct parser *ps, const char *fmt, ...) PC_PRINTF(2, 3);
+PC_CHECK static pc_rc perr(struct parser *ps, const char *fmt, ...)
 {
 	char msg[PC_ERR_MSG_MAX];
 	va_list ap;
@@ -340,7 +340,7 @@ static bool name_ok(const char *s)
 }
 
 /* Split a list value at blanks and commas into arena strings. */
-static pc_rc split_list(struct parser *ps, const char *key, const char *v, struct strlist *out)
+PC_CHECK static pc_rc split_list(struct parser *ps, const char *key, const char *v, struct strlist *out)
 {
 	const char *s = v;
 
@@ -363,7 +363,7 @@ static pc_rc split_list(struct parser *ps, const char *key, const char *v, struc
 	return PC_OK;
 }
 
-static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsigned max,
+PC_CHECK static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsigned max,
     unsigned *out)
 {
 	unsigned long x = 0;
@@ -382,7 +382,7 @@ static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsig
 	return PC_OK;
 }
 
-static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, struct ipnet *n)
+PC_CHECK static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, struct ipnet *n)
 {
 	char a[64];
 	const char *slash = strchr(text, '/');
@@ -425,7 +425,7 @@ static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, s
 	return PC_OK;
 }
 
-static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, struct iplist *out)
+PC_CHECK static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, struct iplist *out)
 {
 	struct strlist l;
 	size_t i;
@@ -437,7 +437,7 @@ static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, str
 	return PC_OK;
 }
 
-static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, struct strlist *out,
+PC_CHECK static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, struct strlist *out,
     bool segment)
 {
 	size_t i, j;
@@ -463,7 +463,7 @@ static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, s
 	return PC_OK;
 }
 
-static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigned *out)
+PC_CHECK static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigned *out)
 {
 	struct strlist l;
 	size_t i;
@@ -485,7 +485,7 @@ static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigne
 	return PC_OK;
 }
 
-static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct profile *pr)
+PC_CHECK static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct profile *pr)
 {
 	struct strlist l;
 	size_t i, j;
@@ -515,7 +515,7 @@ static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct
 	return PC_OK;
 }
 
-static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struct profile *pr)
+PC_CHECK static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struct profile *pr)
 {
 	struct strlist l;
 	size_t i;
@@ -547,7 +547,7 @@ static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struc
 	return PC_OK;
 }
 
-static pc_rc parse_san_types(struct parser *ps, const char *key, const char *v, unsigned *out)
+PC_CHECK static pc_rc parse_san_types(struct parser *ps, const char *key, const char *v, unsigned *out)
 {
 	struct strlist l;
 	size_t i;
@@ -573,7 +573,7 @@ static const char *attr_oid(const char *name)
 	return NULL;
 }
 
-static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
+PC_CHECK static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
     struct attr_rule **out)
 {
 	struct profile *pr = ps->cur_prof;
@@ -603,7 +603,7 @@ static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
 	return (*out)->name ? PC_OK : pc_fail(ps->e, PC_E_NOMEM, "out of memory");
 }
 
-static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v, unsigned flag)
+PC_CHECK static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v, unsigned flag)
 {
 	struct strlist l;
 	size_t i;
@@ -620,7 +620,7 @@ static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v,
 	return PC_OK;
 }
 
-static pc_rc profile_key(struct parser *ps, const char *key, const char *v)
+PC_CHECK static pc_rc profile_key(struct parser *ps, const char *key, const char *v)
 {
 	struct profile *pr = ps->cur_prof;
 	policy *p = ps->p;
@@ -719,7 +719,7 @@ static bool station_ok(const char *s)
 	return true;
 }
 
-static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
+PC_CHECK static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
 {
 	struct segment *sg = ps->cur_seg;
 	size_t i;
@@ -761,7 +761,7 @@ static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
 	return PC_OK;
 }
 
-static pc_rc section_end(struct parser *ps)
+PC_CHECK static pc_rc section_end(struct parser *ps)
 {
 	struct profile *pr = ps->cur_prof;
 	struct segment *sg = ps->cur_seg;
@@ -811,7 +811,7 @@ static pc_rc section_end(struct parser *ps)
 	return PC_OK;
 }
 
-static pc_rc section_start(struct parser *ps, char *s)
+PC_CHECK static pc_rc section_start(struct parser *ps, char *s)
 {
 	policy *p = ps->p;
 	size_t n = strlen(s), i;
@@ -872,7 +872,7 @@ static pc_rc section_start(struct parser *ps, char *s)
 	return ps->cur_seg->name ? PC_OK : pc_fail(ps->e, PC_E_NOMEM, "out of memory");
 }
 
-static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
+PC_CHECK static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 {
 	char buf[POLICY_LINE_MAX + 1];
 	char *s, *eq, *key, *val;
@@ -940,7 +940,7 @@ static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 	return ps->cur_prof ? profile_key(ps, key, val) : segment_key(ps, key, val);
 }
 
-static pc_rc check_refs(struct parser *ps)
+PC_CHECK static pc_rc check_refs(struct parser *ps)
 {
 	policy *p = ps->p;
 	size_t i, j, k;
@@ -980,7 +980,7 @@ static pc_rc check_refs(struct parser *ps)
 	return PC_OK;
 }
 
-static pc_rc parse_all(struct parser *ps, const uint8_t *text, size_t len)
+PC_CHECK static pc_rc parse_all(struct parser *ps, const uint8_t *text, size_t len)
 {
 	pc_reader r = pc_reader_make(text, len);
 

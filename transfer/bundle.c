@@ -62,7 +62,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* SHA256SUMS against the payload: each member listed once, each line a
  * member, each hash right. */
-static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
+PC_CHECK static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
     const char *what, pc_err *e)
 {
 	tr_sum *sums = NULL, key;
@@ -119,7 +119,7 @@ out:
  * exactly one csr line; each line learns its member's index.  Sorted
  * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
  * members a station may send (a search per member was quadratic). */
-static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
+PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
     const char *what, pc_err *e)
 {
 	tr_csr_entry **sorted, key, *keyp = &key, **hit;

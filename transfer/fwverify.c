@@ -149,7 +149,7 @@ int fw_version_cmp(const fw_version *a, const fw_version *b)
 
 /* ----------------------------------------- the firmware attributes */
 
-static pc_rc bad(pc_err *e, const char *why)
+PC_CHECK static pc_rc bad(pc_err *e, const char *why)
 {
 	return pc_fail(e, PC_E_INPUT, "malformed signature: %s", why);
 }
@@ -168,7 +168,7 @@ static bool printable_ascii(const uint8_t *p, size_t n)
  *   name PreferredOrLegacyPackageIdentifier,
  *   stale PreferredOrLegacyStalePackageIdentifier OPTIONAL }   RFC 4108 §2.2.3
  * We accept only name = legacy OCTET STRING "PACKAGE:VERSION", no stale. */
-static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
+PC_CHECK static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
 {
 	pc_reader s, os;
 	const uint8_t *p, *colon;
@@ -204,7 +204,7 @@ static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
 }
 
 /* TargetHardwareIdentifiers ::= SEQUENCE OF OBJECT IDENTIFIER  RFC 4108 §2.2.4 */
-static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
+PC_CHECK static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
 {
 	pc_reader s, oid;
 
@@ -226,7 +226,7 @@ static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
 }
 
 /* The signed attributes RFC 5652 leaves to us (pkix/cms.h pkix_cms_attr_fn). */
-static pc_rc fw_attr(void *ctx, pc_reader oid, pc_reader value, pc_err *e)
+PC_CHECK static pc_rc fw_attr(void *ctx, pc_reader oid, pc_reader value, pc_err *e)
 {
 	fw_cms *out = ctx;
 	char t[FW_OID_TEXT_MAX] = "?";
@@ -548,7 +548,7 @@ pc_rc fw_cert_packages(const uint8_t *cert, size_t len, fw_pkgs *out, pc_err *e)
 
 /* ------------------------------------------------------------ files */
 
-static pc_rc blob_add(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc blob_add(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	fw_blobs *b = ctx;
 	fw_blob *nv;

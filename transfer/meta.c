@@ -163,7 +163,7 @@ static bool copy_value(char *dst, size_t cap, const char *v, size_t n)
 	return true;
 }
 
-static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
+PC_CHECK static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
     size_t line, pc_err *e)
 {
 	size_t start = 0, i;
@@ -195,7 +195,7 @@ static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
 	return PC_OK;
 }
 
-static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
+PC_CHECK static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
     const char *what, size_t line, pc_err *e)
 {
 	const char *sp = memchr(v, ' ', n);
@@ -222,7 +222,7 @@ static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
 	return PC_OK;
 }
 
-static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, const char *l,
+PC_CHECK static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, const char *l,
     size_t n, const char *what, size_t line, pc_err *e)
 {
 	const char *colon = memchr(l, ':', n), *v;

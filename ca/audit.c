@@ -35,6 +35,7 @@
 
 #include "json.h"
 #include "rec.h"
+#include "pem.h"
 #include "text.h"
 
 #define AUDIT_REC_TYPE 'A'
@@ -338,16 +339,6 @@ struct print_ctx {
 	uint64_t last;   /* seq of the last event printed */
 };
 
-static void iso_time(char *buf, size_t cap, uint64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if ((uint64_t)tt != t || tt < 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, cap, "@%" PRIu64, t);
-}
-
 /* Text output is one event per line, through the display escaper: no
  * field can forge a line or act on the terminal, and a subject quoted in a
  * detail reads as on every other screen; an empty field prints "-". */
@@ -363,9 +354,13 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 {
 	size_t i;
 
+	char h[2 * 64 + 1];
+
 	putc('"', f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
+	for (i = 0; i < n; i += 64) {
+		pc_hex_str(h, sizeof h, p + i, n - i < 64 ? n - i : 64, 0);
+		fputs(h, f);
+	}
 	putc('"', f);
 }
 
@@ -393,7 +388,7 @@ PC_CHECK static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
 		    "event %" PRIu64 " does not decode (run plantca audit "
 		    "verify)", pc->last);
 	pc->last = ev.seq;
-	iso_time(when, sizeof when, ev.time);
+	pc_time_text((int64_t)ev.time, when);
 	if (!pc->json) {
 		fprintf(pc->out, "%" PRIu64 " %s", ev.seq, when);
 		text_field(pc->out, ev.action);

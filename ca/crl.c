@@ -16,6 +16,7 @@
 #include "der.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "pem.h"
@@ -179,8 +180,8 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 		goto out;
 	/* air-gapped workstations have no time service: a clock set back would
 	 * publish a CRL older than one already out there */
-	ca_iso_time(last.this_update, thisu);
-	ca_iso_time((uint64_t)now, nextu);
+	pc_time_text(last.this_update, thisu);
+	pc_time_text((uint64_t)now, nextu);
 	if (last.number > 0 && now < (time_t)last.this_update && override_reason == NULL) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s': the clock (%s) is earlier than the last CRL's "
 		    "thisUpdate (%s, CRL number %" PRIu64 "); set the workstation clock right, "
@@ -329,8 +330,8 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	if ((rc = store_put(t, STORE_CRLS, name, strlen(name), rb.p, rb.len, false, e)) != PC_OK)
 		goto out;
 	pc_buf_free(&rb);   /* the store holds its own copy now */
-	ca_iso_time(m->r.this_update, thisu);
-	ca_iso_time(m->r.next_update, nextu);
+	pc_time_text(m->r.this_update, thisu);
+	pc_time_text(m->r.next_update, nextu);
 	snprintf(detail, sizeof detail, "CRL number %" PRIu64 "; %" PRIu64 " entries; "
 	    "thisUpdate %s; nextUpdate %s (%u days)", m->r.number, m->r.entries, thisu, nextu, days);
 	if ((rc = audit_append(t, now, "crl", name, "ok", detail, e)) != PC_OK)
@@ -387,8 +388,8 @@ static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const cha
 	char th[32], nx[32];
 	FILE *out = path ? stdout : stderr;   /* the CRL itself may be on stdout */
 
-	ca_iso_time(m->r.this_update, th);
-	ca_iso_time(m->r.next_update, nx);
+	pc_time_text(m->r.this_update, th);
+	pc_time_text(m->r.next_update, nx);
 	if (c->json && path) {
 		printf("%s{\"ca\":", first ? "" : ",");
 		json_str(stdout, name);
@@ -462,8 +463,8 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 		rc = crl_output(&m, o->out_file, o->der, e);
 		if (rc == PC_OK && m.overrode) {
 			char was[32], now[32];
-			ca_iso_time(m.overrode, was);
-			ca_iso_time(m.r.this_update, now);
+			pc_time_text(m.overrode, was);
+			pc_time_text(m.r.this_update, now);
 			fprintf(stderr, "plantca: CA '%s': clock override: CRL %" PRIu64 " has thisUpdate "
 			    "%s, before the %s of CRL %" PRIu64 " (recorded in the audit trail)\n", o->ca,
 			    m.r.number, now, was, m.r.number - 1);

@@ -11,6 +11,7 @@
 
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "fwverify.h"
 #include "json.h"
 
@@ -73,7 +74,7 @@ pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 		fprintf(out, "]}\n");
 	} else {
 		char when[32];
-		ca_iso_time((uint64_t)cms.cms.signing_time, when);
+		pc_time_text((uint64_t)cms.cms.signing_time, when);
 		fprintf(out, "%s: valid signature: firmware %s version %s, signed %s by '%s' "
 		    "(serial %s), chain of %zu to '%s'", o->image, cms.package, cms.version_text, when,
 		    res.signer_cn, res.signer_serial, res.chain_len, res.anchor_cn);

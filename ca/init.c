@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "pem.h"
@@ -196,8 +197,8 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
 		goto out;
 
-	ca_fingerprint(j.cert.p, j.cert.len, fp);
-	ca_fingerprint(tspki, tspki_len, tfp);
+	pc_fingerprint(j.cert.p, j.cert.len, fp);
+	pc_fingerprint(tspki, tspki_len, tfp);
 	if (json) {
 		printf("{\"home\":");
 		json_str(stdout, home);

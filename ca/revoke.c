@@ -10,6 +10,7 @@
 #include "crl.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "records.h"
 
 PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
@@ -29,7 +30,7 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	PC_TRY(ca_cert_rec_decode(v, &cr, e));
 	rc = ca_revocation_get(t, serial, &rv, e);
 	if (rc == PC_OK) {
-		ca_iso_time(rv.when, when);
+		pc_time_text(rv.when, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: already revoked on %s (%s)", hex, when,
 		    ca_reason_name((unsigned)rv.reason));
 		goto out;
@@ -39,7 +40,7 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	if ((time_t)cr.na < now) {
 		/* RFC 5280 §5: a CRL lists unexpired certificates; an expired one is
 		 * already refused by every relying party */
-		ca_iso_time(cr.na, when);
+		pc_time_text(cr.na, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: expired on %s; expired certificates are "
 		    "not revoked", hex, when);
 		goto out;
@@ -178,7 +179,7 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	if ((rc = store_commit(t, e)) != PC_OK)
 		goto out;
 
-	ca_iso_time((uint64_t)now, when);
+	pc_time_text((uint64_t)now, when);
 	if (c->json) {
 		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
 		for (i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "records.h"
@@ -188,7 +189,7 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 		fprintf(out, "no stations enrolled (plantca station add SEGMENT PUBKEY --ca NAME)\n");
 	for (i = 0; i < l.n; i++) {
 		char added[32];
-		ca_iso_time(l.v[i].added, added);
+		pc_time_text(l.v[i].added, added);
 		if (c->json) {
 			fprintf(out, "%s{\"key_id\":\"%s\",\"segment\":", i ? "," : "", l.v[i].keyid_text);
 			json_str(out, l.v[i].segment);

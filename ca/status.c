@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "text.h"
 #include "json.h"
 #include "records.h"
 
@@ -69,14 +70,14 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		if (rc == PC_OK) {
 			if ((rc = ca_export_rec_decode(val, seg, &etime, &eseq, &crl, e)) != PC_OK)
 				break;
-			ca_iso_time(etime, when);
+			pc_time_text(etime, when);
 		} else if (rc == PC_E_NOTFOUND) {
 			rc = PC_OK;
 		} else {
 			break;
 		}
 		if (crl) {
-			ca_iso_time(crl, next);
+			pc_time_text(crl, next);
 			days_left = ((long)crl - (long)now) / 86400;
 		}
 		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);

@@ -8,6 +8,7 @@
  * store_abort(): LMDB marks the transaction bad on every error except
  * MDB_KEYEXIST and MDB_NOTFOUND, and only an abort releases it.
  */
+#include "pem.h"
 #include "store.h"
 
 #include <errno.h>
@@ -101,17 +102,12 @@ PC_CHECK static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
 
 static void key_hex(char *out, size_t cap, const void *key, size_t klen)
 {
-	const uint8_t *k = key;
-	size_t n = klen < STORE_KEY_HEX_MAX ? klen : STORE_KEY_HEX_MAX;
-	size_t i, o = 0;
+	size_t n = klen < STORE_KEY_HEX_MAX ? klen : STORE_KEY_HEX_MAX, o;
 
-	for (i = 0; i < n && o + 3 <= cap; i++, o += 2)
-		snprintf(out + o, cap - o, "%02x", k[i]);
-	if (n < klen && o + 4 <= cap) {
+	pc_hex_str(out, cap, key, n, 0);
+	o = strlen(out);
+	if (n < klen && o + 4 <= cap)
 		memcpy(out + o, "...", 4);
-		o += 3;
-	}
-	out[o < cap ? o : cap - 1] = '\0';
 }
 
 PC_CHECK static pc_rc txn_check(const store_txn *t, store_db db, bool write,

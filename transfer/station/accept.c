@@ -23,6 +23,7 @@
 #include "fwverify.h"
 #include "json.h"
 #include "station.h"
+#include "text.h"
 
 typedef struct accept_state {
 	st_pki pki;
@@ -268,10 +269,9 @@ static void accept_report(const accept_state *a, const tr_bundle *b, const st_ou
 	for (i = 0; i < b->meta.nreply; i++)
 		printf("  in reply to %s\n", b->meta.in_reply_to[i]);
 	for (i = 0; i < k->ncrls; i++) {
-		char when[32] = "none";
-		struct tm tm;
-		if (k->crls[i].next_update != 0 && gmtime_r(&k->crls[i].next_update, &tm) != NULL)
-			strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		char when[PC_TIME_TEXT_MAX] = "none";
+		if (k->crls[i].next_update != 0)
+			pc_time_text(k->crls[i].next_update, when);
 		printf("  CRL %s: next update %s\n", k->crls[i].stem, when);
 	}
 	printf("%zu certificate%s, %zu CRL%s; wrote (%s layout):\n", k->devices.n,

@@ -24,8 +24,18 @@
 
 #define META_CRL_DAYS "crl.days."
 
-static const uint8_t OID_CRL_NUMBER[] = { 0x55, 0x1d, 0x14 };  /* 2.5.29.20 */
-static const uint8_t OID_AKI[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
+/* Write the OID `id` of the table (pkix/oids.def). */
+static void der_oid_id(pc_der *d, pkix_oid id)
+{
+	size_t n;
+	const uint8_t *o = pkix_oid_bytes(id, &n);
+
+	pc_der_oid(d, o, n);
+}
+
+/* The reasonCode entry extension: SEQUENCE(2) { SEQUENCE(2) { OID(2 + 3),
+ * OCTET STRING(2) { ENUMERATED(2 + 1) } } } */
+enum { REASON_OID_LEN = 3, REASON_EXT_LEN = 2 + 2 + 2 + REASON_OID_LEN + 2 + 2 + 1 };
 
 struct entries_ctx {
 	const char *ca;
@@ -79,7 +89,7 @@ PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool 
 		s++;
 		slen--;
 	}
-	body = 2 + slen + (s[0] & 0x80 ? 1 : 0) + x->tlen + (rv.reason ? 14 : 0);
+	body = 2 + slen + (s[0] & 0x80 ? 1 : 0) + x->tlen + (rv.reason ? REASON_EXT_LEN : 0);
 	out[o++] = DER_SEQUENCE;
 	out[o++] = (uint8_t)body;        /* < 128: at most 2+21+17+14 */
 	out[o++] = DER_INTEGER;
@@ -91,12 +101,24 @@ PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	memcpy(out + o, x->tenc, x->tlen);
 	o += x->tlen;
 	if (rv.reason) {
-		/* Extensions { Extension { reasonCode 2.5.29.21, OCTET STRING
-		 * { ENUMERATED } } }, non-critical: BOOLEAN DEFAULT FALSE omitted */
-		static const uint8_t ext[] = { DER_SEQUENCE, 12, DER_SEQUENCE, 10, DER_OID, 3,
-		    0x55, 0x1d, 0x15, DER_OCTET_STRING, 3, DER_ENUMERATED, 1 };
-		memcpy(out + o, ext, sizeof ext);
-		o += sizeof ext;
+		/* Extensions { Extension { reasonCode, OCTET STRING { ENUMERATED } } },
+		 * non-critical: BOOLEAN DEFAULT FALSE omitted */
+		size_t ol;
+		const uint8_t *oid = pkix_oid_bytes(PKIX_OID_EXT_CRL_REASON, &ol);
+		if (ol != REASON_OID_LEN)
+			return pc_fail(e, PC_E_INTERNAL, "reasonCode OID of %zu bytes", ol);
+		out[o++] = DER_SEQUENCE;
+		out[o++] = (uint8_t)(REASON_EXT_LEN - 2);
+		out[o++] = DER_SEQUENCE;
+		out[o++] = (uint8_t)(REASON_EXT_LEN - 4);
+		out[o++] = DER_OID;
+		out[o++] = (uint8_t)ol;
+		memcpy(out + o, oid, ol);
+		o += ol;
+		out[o++] = DER_OCTET_STRING;
+		out[o++] = 3;
+		out[o++] = DER_ENUMERATED;
+		out[o++] = 1;
 		out[o++] = (uint8_t)rv.reason;
 	}
 	pc_der_raw(x->d, out, o);
@@ -265,7 +287,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	pc_der_begin(&m->d, DER_CTX_CONS | 0);          /* crlExtensions */
 	pc_der_begin(&m->d, DER_SEQUENCE);
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* AKI (§5.2.1) */
-	pc_der_oid(&m->d, OID_AKI, sizeof OID_AKI);
+	der_oid_id(&m->d, PKIX_OID_EXT_AKI);
 	pc_der_begin(&m->d, DER_OCTET_STRING);
 	pc_der_begin(&m->d, DER_SEQUENCE);
 	pc_der_tlv(&m->d, DER_CTX | 0, kid, sizeof kid);
@@ -273,7 +295,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	pc_der_end(&m->d);
 	pc_der_end(&m->d);
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* cRLNumber (§5.2.3) */
-	pc_der_oid(&m->d, OID_CRL_NUMBER, sizeof OID_CRL_NUMBER);
+	der_oid_id(&m->d, PKIX_OID_EXT_CRL_NUMBER);
 	pc_der_begin(&m->d, DER_OCTET_STRING);
 	pc_der_u64(&m->d, m->r.number);
 	pc_der_end(&m->d);

@@ -29,11 +29,30 @@ bool hsm_alg_is_rsa(hsm_alg alg)
 
 /* CKA_EC_PARAMS values: DER of the namedCurve OID (RFC 5480 §2.1.1);
  * PKCS#11 3.0 also allows the PrintableString "edwards25519". */
-static const uint8_t ecparams_p256[] = {
-	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-static const uint8_t ecparams_p384[] = {
-	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t ecparams_ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+enum { ECPARAMS_MAX = 2 + 16 };   /* OID tag, length, content of our curves */
+
+/* CKA_EC_PARAMS of a named curve: the DER OID from the table. */
+static size_t ecparams(pkix_oid curve, uint8_t out[ECPARAMS_MAX])
+{
+	size_t n;
+	const uint8_t *o = pkix_oid_bytes(curve, &n);
+
+	if (n > ECPARAMS_MAX - 2)
+		return 0;
+	out[0] = DER_OID;
+	out[1] = (uint8_t)n;
+	memcpy(out + 2, o, n);
+	return 2 + n;
+}
+
+static bool ecparams_is(const uint8_t *v, size_t l, pkix_oid curve)
+{
+	uint8_t p[ECPARAMS_MAX];
+	size_t n = ecparams(curve, p);
+
+	return n != 0 && l == n && memcmp(v, p, n) == 0;
+}
+
 static const uint8_t ecparams_ed25519_name[] = {
 	0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9' };
 
@@ -484,6 +503,7 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 			    "%s: an object with this label already exists", what);
 	}
 	randombytes_buf(id, sizeof id);
+	uint8_t params[ECPARAMS_MAX];
 
 	CK_ATTRIBUTE pubt[] = {
 		{ CKA_TOKEN, &yes, sizeof yes },
@@ -512,20 +532,20 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 	npriv = sizeof privt / sizeof privt[0];
 	switch (alg) {
 	case HSM_EC_P256:
-		pubt[5].pValue = (void *)ecparams_p256;
-		pubt[5].ulValueLen = sizeof ecparams_p256;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_P256, params);
 		break;
 	case HSM_EC_P384:
-		pubt[5].pValue = (void *)ecparams_p384;
-		pubt[5].ulValueLen = sizeof ecparams_p384;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_P384, params);
 		break;
 	case HSM_ED25519:
 		/* PKCS#11 3.0 §2.3.5 allows the OID or the PrintableString
 		 * "edwards25519"; SoftHSM2 2.6.1 takes both (checked), and the
 		 * OID is what RFC 8410 uses.  detect_alg() accepts both. */
 		mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
-		pubt[5].pValue = (void *)ecparams_ed25519;
-		pubt[5].ulValueLen = sizeof ecparams_ed25519;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_ED25519, params);
 		break;
 	case HSM_RSA_3072:
 	case HSM_RSA_4096:
@@ -588,14 +608,12 @@ PC_CHECK static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE
 	case CKK_EC:
 	case CKK_EC_EDWARDS:
 		PC_TRY(attr_get(h, pub, CKA_EC_PARAMS, "CKA_EC_PARAMS", what, &v, &l, e));
-		if (kpriv == CKK_EC && l == sizeof ecparams_p256 &&
-		    memcmp(v, ecparams_p256, l) == 0)
+		if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P256))
 			*alg = HSM_EC_P256;
-		else if (kpriv == CKK_EC && l == sizeof ecparams_p384 &&
-		    memcmp(v, ecparams_p384, l) == 0)
+		else if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P384))
 			*alg = HSM_EC_P384;
-		else if (kpriv == CKK_EC_EDWARDS && ((l == sizeof ecparams_ed25519 &&
-		    memcmp(v, ecparams_ed25519, l) == 0) || (l == sizeof ecparams_ed25519_name &&
+		else if (kpriv == CKK_EC_EDWARDS && (ecparams_is(v, l, PKIX_OID_ED25519) ||
+		    (l == sizeof ecparams_ed25519_name &&
 		    memcmp(v, ecparams_ed25519_name, l) == 0)))
 			*alg = HSM_ED25519;
 		else

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "der.h"
+#include "oid.h"
 #include "file.h"
 #include "text.h"
 
@@ -141,11 +142,11 @@ void policy_free(policy *p)
 
 struct named { const char *name; const char *oid; unsigned bit; };
 
-static const struct named attr_names[] = {
-	{ "C", "2.5.4.6", 0 }, { "ST", "2.5.4.8", 0 }, { "L", "2.5.4.7", 0 },
-	{ "O", "2.5.4.10", 0 }, { "OU", "2.5.4.11", 0 }, { "CN", "2.5.4.3", 0 },
-	{ "serialNumber", "2.5.4.5", 0 }, { "DC", "0.9.2342.19200300.100.1.25", 0 },
-	{ "UID", "0.9.2342.19200300.100.1.1", 0 }, { "emailAddress", "1.2.840.113549.1.9.1", 0 },
+/* Subject attributes a profile may name, by their names in the OID table
+ * (pkix/oids.def): C ST L O OU CN serialNumber DC UID emailAddress. */
+static const pkix_oid attr_ids[] = {
+	PKIX_OID_AT_C, PKIX_OID_AT_ST, PKIX_OID_AT_L, PKIX_OID_AT_O, PKIX_OID_AT_OU, PKIX_OID_AT_CN,
+	PKIX_OID_AT_SERIAL, PKIX_OID_AT_DC, PKIX_OID_AT_UID, PKIX_OID_AT_EMAIL,
 };
 
 static const struct named ku_names[] = {
@@ -159,14 +160,11 @@ static const struct named ku_names[] = {
 	{ "cRLSign", NULL, POLICY_KU_CRL_SIGN },
 };
 
-static const struct named eku_names[] = {
-	{ "serverAuth", "1.3.6.1.5.5.7.3.1", 0 }, { "clientAuth", "1.3.6.1.5.5.7.3.2", 0 },
-	{ "codeSigning", "1.3.6.1.5.5.7.3.3", 0 }, { "emailProtection", "1.3.6.1.5.5.7.3.4", 0 },
-	{ "timeStamping", "1.3.6.1.5.5.7.3.8", 0 }, { "OCSPSigning", "1.3.6.1.5.5.7.3.9", 0 },
+/* Key purposes a profile may name (RFC 5280 §4.2.1.12), by their table names. */
+static const pkix_oid eku_ids[] = {
+	PKIX_OID_KP_SERVER_AUTH, PKIX_OID_KP_CLIENT_AUTH, PKIX_OID_KP_CODE_SIGNING,
+	PKIX_OID_KP_EMAIL, PKIX_OID_KP_TIME_STAMPING, PKIX_OID_KP_OCSP_SIGNING,
 };
-
-#define OID_EKU_CODE_SIGNING "1.3.6.1.5.5.7.3.3"
-#define OID_EKU_ANY "2.5.29.37.0"      /* anyExtendedKeyUsage, RFC 5280 §4.2.1.12 */
 
 static const struct named san_names[] = {
 	{ "dns", NULL, POLICY_SAN_DNS }, { "ip", NULL, POLICY_SAN_IP },
@@ -185,13 +183,24 @@ static const struct named *named_find(const struct named *t, size_t n, const cha
 	return NULL;
 }
 
+/* The dotted OID of purpose `name` ("serverAuth"), NULL if not ours. */
+static const char *eku_oid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(eku_ids); i++)
+		if (strcmp(pkix_oid_name(eku_ids[i]), name) == 0)
+			return pkix_oid_dotted(eku_ids[i]);
+	return NULL;
+}
+
 static const char *attr_name_of(const char *oid)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(attr_names); i++)
-		if (strcmp(attr_names[i].oid, oid) == 0)
-			return attr_names[i].name;
+	for (i = 0; i < NELEM(attr_ids); i++)
+		if (strcmp(pkix_oid_dotted(attr_ids[i]), oid) == 0)
+			return pkix_oid_name(attr_ids[i]);
 	return oid;
 }
 
@@ -494,9 +503,9 @@ PC_CHECK static pc_rc parse_eku(struct parser *ps, const char *key, const char *
 	if (l.n > POLICY_EKU_MAX)
 		return perr(ps, "%s: more than %d purposes", key, POLICY_EKU_MAX);
 	for (i = 0; i < l.n; i++) {
-		const struct named *k = named_find(eku_names, NELEM(eku_names), l.v[i]);
-		const char *oid = k ? k->oid : l.v[i];
-		if (k == NULL) {
+		const char *oid = eku_oid(l.v[i]);
+		if (oid == NULL) {
+			oid = l.v[i];
 			pc_buf tmp = PC_BUF_INIT;
 			bool ok = l.v[i][0] >= '0' && l.v[i][0] <= '2' && pc_oid_from_text(&tmp, l.v[i]);
 			pc_buf_free(&tmp);
@@ -567,9 +576,9 @@ static const char *attr_oid(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(attr_names); i++)
-		if (strcmp(attr_names[i].name, name) == 0)
-			return attr_names[i].oid;
+	for (i = 0; i < NELEM(attr_ids); i++)
+		if (strcmp(pkix_oid_name(attr_ids[i]), name) == 0)
+			return pkix_oid_dotted(attr_ids[i]);
 	return NULL;
 }
 
@@ -793,9 +802,9 @@ PC_CHECK static pc_rc section_end(struct parser *ps)
 			return perr(ps, "profile %s: san-require names a type that san-allow does not",
 			    pr->name);
 		for (size_t i = 0; i < pr->neku; i++) {
-			if (strcmp(pr->eku[i], OID_EKU_CODE_SIGNING) == 0)
+			if (strcmp(pr->eku[i], pkix_oid_dotted(PKIX_OID_KP_CODE_SIGNING)) == 0)
 				pr->signs_code = pr->has_codesign = true;
-			else if (strcmp(pr->eku[i], OID_EKU_ANY) == 0)
+			else if (strcmp(pr->eku[i], pkix_oid_dotted(PKIX_OID_KP_ANY)) == 0)
 				pr->signs_code = true;
 		}
 	}

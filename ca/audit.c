@@ -35,6 +35,7 @@
 
 #include "json.h"
 #include "rec.h"
+#include "pem.h"
 #include "text.h"
 
 #define AUDIT_REC_TYPE 'A'
@@ -84,7 +85,7 @@ static void encode_fields(pc_buf *b, const struct event *ev)
 	field(b, AT_DETAIL, ev->detail);
 }
 
-static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
+PC_CHECK static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
     pc_err *e)
 {
 	crypto_generichash_state st;
@@ -167,7 +168,7 @@ static void store_u64be(uint8_t *p, uint64_t v)
 }
 
 /* Head: *found false (seq 0, zero hash) when there are no events yet. */
-static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
+PC_CHECK static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
     uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
 {
 	pc_reader v;
@@ -256,7 +257,7 @@ struct verify_ctx {
 	uint64_t checked;
 };
 
-static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct verify_ctx *vc = ctx;
@@ -338,16 +339,6 @@ struct print_ctx {
 	uint64_t last;   /* seq of the last event printed */
 };
 
-static void iso_time(char *buf, size_t cap, uint64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if ((uint64_t)tt != t || tt < 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, cap, "@%" PRIu64, t);
-}
-
 /* Text output is one event per line, through the display escaper: no
  * field can forge a line or act on the terminal, and a subject quoted in a
  * detail reads as on every other screen; an empty field prints "-". */
@@ -363,13 +354,17 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 {
 	size_t i;
 
+	char h[2 * 64 + 1];
+
 	putc('"', f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
+	for (i = 0; i < n; i += 64) {
+		pc_hex_str(h, sizeof h, p + i, n - i < 64 ? n - i : 64, 0);
+		fputs(h, f);
+	}
 	putc('"', f);
 }
 
-static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
+PC_CHECK static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
 {
 	char *s = pc_rec_val_strdup(v);
 
@@ -381,7 +376,7 @@ static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct print_ctx *pc = ctx;
@@ -393,7 +388,7 @@ static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
 		    "event %" PRIu64 " does not decode (run plantca audit "
 		    "verify)", pc->last);
 	pc->last = ev.seq;
-	iso_time(when, sizeof when, ev.time);
+	pc_time_text((int64_t)ev.time, when);
 	if (!pc->json) {
 		fprintf(pc->out, "%" PRIu64 " %s", ev.seq, when);
 		text_field(pc->out, ev.action);

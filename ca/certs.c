@@ -23,7 +23,7 @@ static bool revocation_text(store_txn *t, const ca_cert_rec *r, const char **rea
 	if (ca_revocation_get(t, r->serial, &rv, &ignored) != PC_OK)
 		return false;
 	*reason = ca_reason_name((unsigned)rv.reason);
-	ca_iso_time(rv.when, when);
+	pc_time_text(rv.when, when);
 	return true;
 }
 
@@ -34,9 +34,9 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
 	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
-	ca_iso_time(r->nb, nb);
-	ca_iso_time(r->na, na);
-	ca_iso_time(r->issued, is);
+	pc_time_text(r->nb, nb);
+	pc_time_text(r->na, na);
+	pc_time_text(r->issued, is);
 	fprintf(out, "{\"serial\":\"%s\",\"status\":\"%s\",\"subject\":", hex, status);
 	json_str(out, r->subject);
 	fprintf(out, ",\"san\":");
@@ -70,7 +70,7 @@ struct certs_ctx {
 	size_t n;
 };
 
-static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct certs_ctx *x = ctx;
 	ca_cert_rec r;
@@ -96,7 +96,7 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 		const char *reason;
 		char when[32];
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
-		ca_iso_time(r.na, na);
+		pc_time_text(r.na, na);
 		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  ", hex, status, na, r.profile, r.ca);
 		pc_text_fputs(x->out, r.subject);     /* from a CSR: escaped */
 		if (r.san[0]) {
@@ -161,10 +161,10 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	} else {
 		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
-		ca_iso_time(r.nb, nb);
-		ca_iso_time(r.na, na);
-		ca_iso_time(r.issued, is);
-		ca_fingerprint(r.der, r.der_len, fp);
+		pc_time_text(r.nb, nb);
+		pc_time_text(r.na, na);
+		pc_time_text(r.issued, is);
+		pc_fingerprint(r.der, r.der_len, fp);
 		/* subject, SAN and source come from a CSR and its bundle:
 		 * through the display escaper */
 		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    ", hex,

@@ -295,7 +295,7 @@ struct slist_ctx {
 	int n;
 };
 
-static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct slist_ctx *l = ctx;
 	ca_signer_rec s;

@@ -169,7 +169,7 @@ struct pending_ctx {
 	void *ctx;
 };
 
-static pc_rc pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct pending_ctx *p = ctx;
 	uint8_t ver, tag;
@@ -219,7 +219,7 @@ struct clear_ctx {
 	size_t n;
 };
 
-static pc_rc clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct clear_ctx *cc = ctx;
 	size_t n = pc_reader_left(&key);

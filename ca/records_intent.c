@@ -67,7 +67,7 @@ static const char *keep(ca_intent_list *l, pc_reader v)
 	return s;
 }
 
-static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	ca_intent_list *l = ctx;
 	uint8_t ver, tag;

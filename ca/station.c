@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "records.h"
@@ -28,7 +29,7 @@ enum { CA_PUBKEY_FILE_MAX = 4096 };
 /* The CA transfer key's id (from the store) and public key: from
  * HOME/public/transfer.pub when that file still holds this key id, else
  * from the token (which then needs the PIN). */
-static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
+PC_CHECK static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
 {
 	char path[sizeof c->home + 32], *uri = NULL;
 	uint8_t *buf = NULL;
@@ -188,7 +189,7 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 		fprintf(out, "no stations enrolled (plantca station add SEGMENT PUBKEY --ca NAME)\n");
 	for (i = 0; i < l.n; i++) {
 		char added[32];
-		ca_iso_time(l.v[i].added, added);
+		pc_time_text(l.v[i].added, added);
 		if (c->json) {
 			fprintf(out, "%s{\"key_id\":\"%s\",\"segment\":", i ? "," : "", l.v[i].keyid_text);
 			json_str(out, l.v[i].segment);

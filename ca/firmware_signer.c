@@ -195,11 +195,9 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		goto out;
 
 	/* then the signer record, with its own audit event */
-	ca_signer_rec_encode(&rec, o->name, hsm_key_uri(sk), j.serial, o->ca, alg, now);
-	if (!pc_buf_ok(&rec)) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if ((rc = ca_signer_rec_encode(&rec, o->name, hsm_key_uri(sk), j.serial, o->ca, alg, now,
+	    e)) != PC_OK)
 		goto out;
-	}
 	{
 		char hex[2 * PKIX_SERIAL_LEN + 1], detail[600];
 		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, hex);

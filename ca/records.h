@@ -107,9 +107,9 @@ pc_rc ca_meta_get_fixed(store_txn *t, const char *key, uint8_t *out, size_t n,
 #define CA_REC_TABLE(var, name, type, T, ...) extern const pc_rec_type var;
 #endif
 
-#define REQ PC_REC_REQUIRED
-#define OPT PC_REC_OPTIONAL
-#define OLD PC_REC_LEGACY
+#define F_REQ PC_REC_REQUIRED
+#define F_OPT PC_REC_OPTIONAL
+#define F_OLD PC_REC_LEGACY
 
 /* ------------------------------------------------- CAs (records_ca.c) */
 
@@ -123,12 +123,12 @@ typedef struct ca_rec {
 } ca_rec;
 
 CA_REC_TABLE(ca_rec_type, "CA", 'C', ca_rec,
-	PC_REC_STR(1, ca_rec, name, REQ, 1, CA_NAME_MAX),
-	PC_REC_STR(2, ca_rec, key_uri, REQ, 1, CA_REC_URI_MAX),
-	PC_REC_U64(3, ca_rec, alg, REQ),
-	PC_REC_BYTES(4, ca_rec, cert, cert_len, REQ, 1, PKIX_CERT_MAX),
-	PC_REC_STR(5, ca_rec, parent, REQ, 0, CA_NAME_MAX),
-	PC_REC_U64(6, ca_rec, created, REQ),
+	PC_REC_STR(1, ca_rec, name, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(2, ca_rec, key_uri, F_REQ, 1, CA_REC_URI_MAX),
+	PC_REC_U64(3, ca_rec, alg, F_REQ),
+	PC_REC_BYTES(4, ca_rec, cert, cert_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_STR(5, ca_rec, parent, F_REQ, 0, CA_NAME_MAX),
+	PC_REC_U64(6, ca_rec, created, F_REQ),
 )
 
 void ca_rec_free(ca_rec *r);
@@ -158,21 +158,21 @@ typedef struct ca_cert_rec {
 } ca_cert_rec;
 
 CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
-	PC_REC_FIXED(1, ca_cert_rec, serial, REQ),
-	PC_REC_STR(2, ca_cert_rec, ca, REQ, 1, CA_NAME_MAX),
-	PC_REC_STR(3, ca_cert_rec, profile, REQ, 0, POLICY_NAME_MAX),
-	PC_REC_STR(4, ca_cert_rec, subject, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(5, ca_cert_rec, san, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_U64(6, ca_cert_rec, nb, REQ),
-	PC_REC_U64(7, ca_cert_rec, na, REQ),
-	PC_REC_VIEW(8, ca_cert_rec, der, der_len, REQ, 1, PKIX_CERT_MAX),
-	PC_REC_U64(9, ca_cert_rec, issued, REQ),
-	PC_REC_STR(10, ca_cert_rec, source, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(11, ca_cert_rec, segment, REQ, 0, TR_SEGMENT_MAX),
-	PC_REC_STR(12, ca_cert_rec, keytype, REQ, 0, CA_REC_KEYTYPE_MAX),
-	PC_REC_STR(13, ca_cert_rec, kind, REQ, 1, CA_REC_WORD_MAX),
-	PC_REC_STR(14, ca_cert_rec, policy_hash, OPT, 0, CA_REC_HASH_HEX_MAX),
-	PC_REC_U64(15, ca_cert_rec, request, OPT | PC_REC_NONZERO),
+	PC_REC_FIXED(1, ca_cert_rec, serial, F_REQ),
+	PC_REC_STR(2, ca_cert_rec, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(3, ca_cert_rec, profile, F_REQ, 0, POLICY_NAME_MAX),
+	PC_REC_STR(4, ca_cert_rec, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(5, ca_cert_rec, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_U64(6, ca_cert_rec, nb, F_REQ),
+	PC_REC_U64(7, ca_cert_rec, na, F_REQ),
+	PC_REC_VIEW(8, ca_cert_rec, der, der_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_U64(9, ca_cert_rec, issued, F_REQ),
+	PC_REC_STR(10, ca_cert_rec, source, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(11, ca_cert_rec, segment, F_REQ, 0, TR_SEGMENT_MAX),
+	PC_REC_STR(12, ca_cert_rec, keytype, F_REQ, 0, CA_REC_KEYTYPE_MAX),
+	PC_REC_STR(13, ca_cert_rec, kind, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(14, ca_cert_rec, policy_hash, F_OPT, 0, CA_REC_HASH_HEX_MAX),
+	PC_REC_U64(15, ca_cert_rec, request, F_OPT | PC_REC_NONZERO),
 )
 
 /* The certificate record of a signed job (issued: now). */
@@ -205,23 +205,23 @@ typedef struct ca_intent_rec {
 } ca_intent_rec;
 
 CA_REC_TABLE(ca_intent_rec_type, "intent", 'I', ca_intent_rec,
-	PC_REC_STR(1, ca_intent_rec, issuer, REQ, 1, CA_NAME_MAX),
-	PC_REC_BYTES(2, ca_intent_rec, tbs, tbs_len, REQ, 1, PKIX_CERT_MAX),
-	PC_REC_STR(3, ca_intent_rec, kind, REQ, 1, CA_REC_WORD_MAX),
-	PC_REC_STR(4, ca_intent_rec, profile, REQ, 0, POLICY_NAME_MAX),
-	PC_REC_STR(5, ca_intent_rec, subject, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(6, ca_intent_rec, san, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_U64(7, ca_intent_rec, nb, REQ),
-	PC_REC_U64(8, ca_intent_rec, na, REQ),
-	PC_REC_STR(9, ca_intent_rec, source, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(15, ca_intent_rec, segment, REQ, 0, TR_SEGMENT_MAX),
-	PC_REC_CHARS(14, ca_intent_rec, keytype, REQ, 0),
-	PC_REC_U64(16, ca_intent_rec, request, OPT | PC_REC_NONZERO),
-	PC_REC_STR(17, ca_intent_rec, policy_hash, OPT, 0, CA_REC_HASH_HEX_MAX),
-	PC_REC_STR(10, ca_intent_rec, newca, OPT, 1, CA_NAME_MAX),
-	PC_REC_STR(11, ca_intent_rec, newca_uri, OPT, 1, CA_REC_URI_MAX),
-	PC_REC_U64_HAS(12, ca_intent_rec, newca_alg, has_newca_alg, OPT),
-	PC_REC_U64(13, ca_intent_rec, created, REQ),
+	PC_REC_STR(1, ca_intent_rec, issuer, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_BYTES(2, ca_intent_rec, tbs, tbs_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_STR(3, ca_intent_rec, kind, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(4, ca_intent_rec, profile, F_REQ, 0, POLICY_NAME_MAX),
+	PC_REC_STR(5, ca_intent_rec, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(6, ca_intent_rec, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_U64(7, ca_intent_rec, nb, F_REQ),
+	PC_REC_U64(8, ca_intent_rec, na, F_REQ),
+	PC_REC_STR(9, ca_intent_rec, source, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(15, ca_intent_rec, segment, F_REQ, 0, TR_SEGMENT_MAX),
+	PC_REC_CHARS(14, ca_intent_rec, keytype, F_REQ, 0),
+	PC_REC_U64(16, ca_intent_rec, request, F_OPT | PC_REC_NONZERO),
+	PC_REC_STR(17, ca_intent_rec, policy_hash, F_OPT, 0, CA_REC_HASH_HEX_MAX),
+	PC_REC_STR(10, ca_intent_rec, newca, F_OPT, 1, CA_NAME_MAX),
+	PC_REC_STR(11, ca_intent_rec, newca_uri, F_OPT, 1, CA_REC_URI_MAX),
+	PC_REC_U64_HAS(12, ca_intent_rec, newca_alg, has_newca_alg, F_OPT),
+	PC_REC_U64(13, ca_intent_rec, created, F_REQ),
 )
 
 /* The intent of a job (created: now). */
@@ -256,12 +256,12 @@ typedef struct ca_station {
 } ca_station;
 
 CA_REC_TABLE(ca_station_type, "station", 'S', ca_station,
-	PC_REC_STR(1, ca_station, segment, REQ, 1, TR_SEGMENT_MAX),
-	PC_REC_STR(2, ca_station, ca, REQ, 1, CA_NAME_MAX),
-	PC_REC_FIXED(3, ca_station, pk, REQ),
-	PC_REC_U64(4, ca_station, last_seq, REQ),
-	PC_REC_U64(5, ca_station, added, REQ),
-	PC_REC_FIXED(6, ca_station, keyid, REQ),
+	PC_REC_STR(1, ca_station, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(2, ca_station, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_FIXED(3, ca_station, pk, F_REQ),
+	PC_REC_U64(4, ca_station, last_seq, F_REQ),
+	PC_REC_U64(5, ca_station, added, F_REQ),
+	PC_REC_FIXED(6, ca_station, keyid, F_REQ),
 )
 
 typedef struct ca_station_list_t {
@@ -304,24 +304,24 @@ typedef struct ca_request {
 } ca_request;
 
 CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
-	PC_REC_U64(1, ca_request, id, REQ),
-	PC_REC_STR(2, ca_request, status, REQ, 1, CA_REC_WORD_MAX),
-	PC_REC_STR(3, ca_request, segment, REQ, 1, TR_SEGMENT_MAX),
-	PC_REC_STR(4, ca_request, station, REQ, 0, 2 * CA_KEYID_LEN),
-	PC_REC_STR(5, ca_request, bundle, REQ, 0, TR_NAME_MAX),
-	PC_REC_STR(6, ca_request, member, REQ, 0, TR_NAME_MAX),
-	PC_REC_STR(7, ca_request, profile, REQ, 0, TR_PROFILE_MAX),
-	PC_REC_BYTES(8, ca_request, csr, csr_len, REQ, 0, PKIX_CSR_MAX),
-	PC_REC_FIXED_HAS(17, ca_request, csr_sha256, has_csr_sha256, OLD),
-	PC_REC_U64_HAS(18, ca_request, csr_bytes, has_csr_bytes, OLD),
-	PC_REC_STR(9, ca_request, subject, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(10, ca_request, san, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(11, ca_request, keytype, REQ, 0, CA_REC_KEYTYPE_MAX),
-	PC_REC_STR(12, ca_request, reason, REQ, 0, CA_REC_TEXT_MAX),
-	PC_REC_STR(16, ca_request, ca, REQ, 0, CA_NAME_MAX),
-	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, OPT),
-	PC_REC_U64(14, ca_request, created, REQ),
-	PC_REC_U64(15, ca_request, exported, REQ),
+	PC_REC_U64(1, ca_request, id, F_REQ),
+	PC_REC_STR(2, ca_request, status, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(3, ca_request, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(4, ca_request, station, F_REQ, 0, 2 * CA_KEYID_LEN),
+	PC_REC_STR(5, ca_request, bundle, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_STR(6, ca_request, member, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_STR(7, ca_request, profile, F_REQ, 0, TR_PROFILE_MAX),
+	PC_REC_BYTES(8, ca_request, csr, csr_len, F_REQ, 0, PKIX_CSR_MAX),
+	PC_REC_FIXED_HAS(17, ca_request, csr_sha256, has_csr_sha256, F_OLD),
+	PC_REC_U64_HAS(18, ca_request, csr_bytes, has_csr_bytes, F_OLD),
+	PC_REC_STR(9, ca_request, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(10, ca_request, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(11, ca_request, keytype, F_REQ, 0, CA_REC_KEYTYPE_MAX),
+	PC_REC_STR(12, ca_request, reason, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(16, ca_request, ca, F_REQ, 0, CA_NAME_MAX),
+	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, F_OPT),
+	PC_REC_U64(14, ca_request, created, F_REQ),
+	PC_REC_U64(15, ca_request, exported, F_REQ),
 )
 
 typedef struct ca_request_list {
@@ -351,9 +351,9 @@ typedef struct ca_revocation {
 } ca_revocation;
 
 CA_REC_TABLE(ca_revocation_type, "revocation", 'R', ca_revocation,
-	PC_REC_U64(1, ca_revocation, reason, REQ),
-	PC_REC_U64(2, ca_revocation, when, REQ),
-	PC_REC_CHARS(3, ca_revocation, ca, REQ, 1),
+	PC_REC_U64(1, ca_revocation, reason, F_REQ),
+	PC_REC_U64(2, ca_revocation, when, F_REQ),
+	PC_REC_CHARS(3, ca_revocation, ca, F_REQ, 1),
 )
 
 /* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the
@@ -388,13 +388,13 @@ typedef struct ca_crl_rec {
 } ca_crl_rec;
 
 CA_REC_TABLE(ca_crl_rec_type, "CRL", 'L', ca_crl_rec,
-	PC_REC_U64(1, ca_crl_rec, number, REQ),
-	PC_REC_U64(2, ca_crl_rec, this_update, REQ),
-	PC_REC_U64(3, ca_crl_rec, next_update, REQ),
-	PC_REC_U64(5, ca_crl_rec, entries, REQ),
-	PC_REC_FIXED_HAS(6, ca_crl_rec, sha256, has_sha256, OLD),
-	PC_REC_U64_HAS(7, ca_crl_rec, size, has_size, OLD),
-	PC_REC_VIEW(4, ca_crl_rec, der, der_len, OPT, 1, PKIX_CRL_MAX),
+	PC_REC_U64(1, ca_crl_rec, number, F_REQ),
+	PC_REC_U64(2, ca_crl_rec, this_update, F_REQ),
+	PC_REC_U64(3, ca_crl_rec, next_update, F_REQ),
+	PC_REC_U64(5, ca_crl_rec, entries, F_REQ),
+	PC_REC_FIXED_HAS(6, ca_crl_rec, sha256, has_sha256, F_OLD),
+	PC_REC_U64_HAS(7, ca_crl_rec, size, has_size, F_OLD),
+	PC_REC_VIEW(4, ca_crl_rec, der, der_len, F_OPT, 1, PKIX_CRL_MAX),
 )
 
 /* Writes number, dates, entries, sha256 and size (never der). */
@@ -420,12 +420,12 @@ typedef struct ca_signer_rec {
 } ca_signer_rec;
 
 CA_REC_TABLE(ca_signer_rec_type, "signer", 'F', ca_signer_rec,
-	PC_REC_STR(1, ca_signer_rec, name, REQ, 1, CA_NAME_MAX),
-	PC_REC_STR(2, ca_signer_rec, key_uri, REQ, 1, CA_REC_URI_MAX),
-	PC_REC_FIXED(3, ca_signer_rec, serial, REQ),
-	PC_REC_STR(4, ca_signer_rec, ca, REQ, 1, CA_NAME_MAX),
-	PC_REC_U64(5, ca_signer_rec, alg, REQ),
-	PC_REC_U64(6, ca_signer_rec, created, REQ),
+	PC_REC_STR(1, ca_signer_rec, name, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(2, ca_signer_rec, key_uri, F_REQ, 1, CA_REC_URI_MAX),
+	PC_REC_FIXED(3, ca_signer_rec, serial, F_REQ),
+	PC_REC_STR(4, ca_signer_rec, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_U64(5, ca_signer_rec, alg, F_REQ),
+	PC_REC_U64(6, ca_signer_rec, created, F_REQ),
 )
 
 /* A firmware signature queued for a segment's next response bundle
@@ -439,11 +439,11 @@ typedef struct ca_fw_pending_rec {
 } ca_fw_pending_rec;
 
 CA_REC_TABLE(ca_fw_pending_type, "firmware", 'P', ca_fw_pending_rec,
-	PC_REC_STR(1, ca_fw_pending_rec, name, REQ, 0, CA_REC_PATH_MAX),
-	PC_REC_VIEW(2, ca_fw_pending_rec, sig, sig_len, REQ, 1, FW_SIG_MAX),
-	PC_REC_U64(3, ca_fw_pending_rec, created, REQ),
-	PC_REC_STR(4, ca_fw_pending_rec, package, REQ, 0, FW_PKG_MAX),
-	PC_REC_STR(5, ca_fw_pending_rec, version, REQ, 0, FW_VERSION_TEXT_MAX),
+	PC_REC_STR(1, ca_fw_pending_rec, name, F_REQ, 0, CA_REC_PATH_MAX),
+	PC_REC_VIEW(2, ca_fw_pending_rec, sig, sig_len, F_REQ, 1, FW_SIG_MAX),
+	PC_REC_U64(3, ca_fw_pending_rec, created, F_REQ),
+	PC_REC_STR(4, ca_fw_pending_rec, package, F_REQ, 0, FW_PKG_MAX),
+	PC_REC_STR(5, ca_fw_pending_rec, version, F_REQ, 0, FW_VERSION_TEXT_MAX),
 )
 
 #define META_SIGNER_PREFIX "signer."
@@ -495,10 +495,10 @@ typedef struct ca_export_rec {
 } ca_export_rec;
 
 CA_REC_TABLE(ca_export_rec_type, "export", 'E', ca_export_rec,
-	PC_REC_U64(1, ca_export_rec, created, REQ),
-	PC_REC_U64(2, ca_export_rec, seq, REQ),
-	PC_REC_STR(4, ca_export_rec, bundle, REQ, 0, TR_NAME_MAX),
-	PC_REC_U64_REPEATED(3, ca_export_rec, crl_next, ncrl, OPT | PC_REC_NONZERO),
+	PC_REC_U64(1, ca_export_rec, created, F_REQ),
+	PC_REC_U64(2, ca_export_rec, seq, F_REQ),
+	PC_REC_STR(4, ca_export_rec, bundle, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_U64_REPEATED(3, ca_export_rec, crl_next, ncrl, F_OPT | PC_REC_NONZERO),
 )
 
 /* crl_next[i] 0: no CRL of that CA was delivered (not written). */
@@ -509,9 +509,9 @@ void ca_export_rec_free(ca_export_rec *r);
 /* The earliest nextUpdate the export delivered, 0: none. */
 uint64_t ca_export_rec_crl_first(const ca_export_rec *r);
 
-#undef REQ
-#undef OPT
-#undef OLD
+#undef F_REQ
+#undef F_OPT
+#undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
 enum { CA_REC_NTYPES = 10 };

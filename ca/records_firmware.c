@@ -135,7 +135,7 @@ struct pending_ctx {
 	void *ctx;
 };
 
-static pc_rc pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct pending_ctx *p = ctx;
 	ca_fw_pending_rec r;
@@ -169,7 +169,7 @@ struct clear_ctx {
 	size_t n;
 };
 
-static pc_rc clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct clear_ctx *cc = ctx;
 	size_t n = pc_reader_left(&key);

@@ -40,7 +40,7 @@ pc_rc ca_intent_encode(const ca_job *j, pc_buf *b, pc_err *e)
 
 /* What spans fields: a CA's intent carries its key URI and algorithm, and
  * only a CA's does. */
-static pc_rc intent_check(const ca_intent_rec *r, pc_err *e)
+static pc_rc PC_CHECK intent_check(const ca_intent_rec *r, pc_err *e)
 {
 	const pc_rec_type *t = &ca_intent_rec_type;
 
@@ -55,7 +55,7 @@ static pc_rc intent_check(const ca_intent_rec *r, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	ca_intent_list *l = ctx;
 	char hex[2 * PKIX_SERIAL_LEN + 1];

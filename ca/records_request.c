@@ -89,7 +89,7 @@ void ca_request_list_free(ca_request_list *l)
 	l->n = l->cap = 0;
 }
 
-static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	ca_request_list *l = ctx;
 	ca_request r;

@@ -47,7 +47,7 @@ void ca_station_list_free(ca_station_list_t *l)
 	memset(l, 0, sizeof *l);
 }
 
-static pc_rc station_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK station_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	ca_station_list_t *l = ctx;
 

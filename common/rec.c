@@ -110,7 +110,7 @@ static size_t get_size(const void *s, size_t off)
 	return v;
 }
 
-static pc_rc vfail(pc_err *e, pc_rc rc, const pc_rec_type *t, const char *field,
+static pc_rc PC_CHECK vfail(pc_err *e, pc_rc rc, const pc_rec_type *t, const char *field,
     const char *fmt, va_list ap)
 {
 	char why[PC_ERR_MSG_MAX / 2];
@@ -132,8 +132,8 @@ pc_rc pc_rec_fail(pc_err *e, const pc_rec_type *t, const char *field, const char
 	return rc;
 }
 
-static pc_rc PC_PRINTF(5, 6) fail(pc_err *e, pc_rc rc, const pc_rec_type *t, const char *field,
-    const char *fmt, ...)
+static pc_rc PC_CHECK PC_PRINTF(5, 6) fail(pc_err *e, pc_rc rc, const pc_rec_type *t,
+    const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -144,7 +144,8 @@ static pc_rc PC_PRINTF(5, 6) fail(pc_err *e, pc_rc rc, const pc_rec_type *t, con
 }
 
 /* Encode: the length of a string or byte string against its bounds. */
-static pc_rc check_len_out(const pc_rec_type *t, const pc_rec_field *f, size_t n, pc_err *e)
+static pc_rc PC_CHECK check_len_out(const pc_rec_type *t, const pc_rec_field *f, size_t n,
+    pc_err *e)
 {
 	if (n < f->min || n > f->max)
 		return fail(e, PC_E_INTERNAL, t, f->name, "%zu bytes, not within %zu..%zu (not "
@@ -152,7 +153,7 @@ static pc_rc check_len_out(const pc_rec_type *t, const pc_rec_field *f, size_t n
 	return PC_OK;
 }
 
-static pc_rc encode_u64(pc_buf *b, const pc_rec_type *t, const pc_rec_field *f, uint64_t v,
+static pc_rc PC_CHECK encode_u64(pc_buf *b, const pc_rec_type *t, const pc_rec_field *f, uint64_t v,
     pc_err *e)
 {
 	if ((f->flags & PC_REC_NONZERO) && v == 0)
@@ -161,8 +162,8 @@ static pc_rc encode_u64(pc_buf *b, const pc_rec_type *t, const pc_rec_field *f, 
 	return PC_OK;
 }
 
-static pc_rc encode_field(pc_buf *b, const pc_rec_type *t, const pc_rec_field *f, const void *s,
-    pc_err *e)
+static pc_rc PC_CHECK encode_field(pc_buf *b, const pc_rec_type *t, const pc_rec_field *f,
+    const void *s, pc_err *e)
 {
 	bool optional = (f->flags & PC_REC_OPTIONAL) != 0;
 	uint64_t v;
@@ -261,8 +262,8 @@ void pc_rec_free(const pc_rec_type *t, void *s)
 }
 
 /* Decode one field's value v into s. */
-static pc_rc decode_value(const pc_rec_type *t, const pc_rec_field *f, pc_reader v, void *s,
-    pc_err *e)
+static pc_rc PC_CHECK decode_value(const pc_rec_type *t, const pc_rec_field *f, pc_reader v,
+    void *s, pc_err *e)
 {
 	size_t n = pc_reader_left(&v);
 	const uint8_t *p = pc_reader_take(&v, n);
@@ -350,7 +351,7 @@ static pc_rc decode_value(const pc_rec_type *t, const pc_rec_field *f, pc_reader
 	return fail(e, PC_E_INTERNAL, t, f->name, "unknown kind %d", (int)f->kind);
 }
 
-static pc_rc decode_fields(const pc_rec_type *t, pc_reader *in, void *s, pc_err *e)
+static pc_rc PC_CHECK decode_fields(const pc_rec_type *t, pc_reader *in, void *s, pc_err *e)
 {
 	bool seen[PC_REC_FIELDS_MAX] = { false };
 	const char *last = NULL;

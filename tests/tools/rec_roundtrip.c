@@ -23,7 +23,7 @@ struct rt {
 	uint64_t n;
 };
 
-static pc_rc visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static pc_rc PC_CHECK visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct rt *x = ctx;
 	pc_buf b = PC_BUF_INIT;

@@ -66,7 +66,11 @@ PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	/* the scan touches every revocation page once: let go of them as we go */
 	if (++x->scanned % 4096 == 0)
 		store_release_pages(x->st);
-	PC_TRY(ca_revocation_decode(val, &rv, e));
+	if (ca_revocation_decode(val, &rv, e) != PC_OK) {
+		char hex[2 * PKIX_SERIAL_LEN + 1];
+		ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
+		return pc_wrap(e, "certificate %s", hex);
+	}
 	if (strcmp(rv.ca, x->ca) != 0)
 		return PC_OK;
 	if (x->tlen == 0 || x->tcache != (time_t)rv.when) {
@@ -140,14 +144,19 @@ PC_CHECK static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days,
 		return PC_OK;
 	}
 	PC_TRY(rc);
+	/* decimal digits, as crl_days_put writes them, and nothing else */
 	l = pc_reader_left(&v);
 	if (l == 0 || l >= sizeof text)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: %zu bytes, expected 1 to %zu digits",
+		    key, l, sizeof text - 1);
 	memcpy(text, v.p + v.off, l);
 	text[l] = '\0';
+	if (strspn(text, "0123456789") != l)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: not a decimal number", key);
 	*days = (unsigned)strtoul(text, NULL, 10);
 	if (*days == 0 || *days > CA_CRL_DAYS_MAX)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: %s days, not within 1..%d", key, text,
+		    CA_CRL_DAYS_MAX);
 	return PC_OK;
 }
 
@@ -194,8 +203,8 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	if ((rc = ca_rec_get(t, name, &ca, e)) != PC_OK)
 		goto out;
 	rc = store_get(t, STORE_CRLS, name, strlen(name), &v, e);
-	if (rc == PC_OK)
-		rc = ca_crl_rec_decode(v, &last, e);
+	if (rc == PC_OK && (rc = ca_crl_rec_decode(v, &last, e)) != PC_OK)
+		pc_wrap(e, "CA '%s'", name);
 	else if (rc == PC_E_NOTFOUND)
 		rc = PC_OK;
 	if (rc != PC_OK)
@@ -344,11 +353,8 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	}
 	if ((rc = pc_file_write_atomic(cpath, m->d.b.p, m->d.b.len, 0644, false, e)) != PC_OK)
 		goto out;
-	ca_crl_rec_encode(&rb, &m->r);
-	if (!pc_buf_ok(&rb)) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if ((rc = ca_crl_rec_encode(&rb, &m->r, e)) != PC_OK)
 		goto out;
-	}
 	if ((rc = store_put(t, STORE_CRLS, name, strlen(name), rb.p, rb.len, false, e)) != PC_OK)
 		goto out;
 	pc_buf_free(&rb);   /* the store holds its own copy now */
@@ -444,7 +450,7 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 		l->v = nv;
 		l->cap = nc;
 	}
-	l->v[l->n] = ca_strdup_reader(key);
+	l->v[l->n] = pc_rec_val_strdup(key);
 	if (l->v[l->n] == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	l->n++;

@@ -108,20 +108,6 @@ PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig
 	return member_add(fc->ms, mname, &b, e);
 }
 
-PC_CHECK static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
-{
-	pc_reader val;
-	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);
-
-	*v = 0;
-	if (rc == PC_E_NOTFOUND)
-		return PC_OK;
-	PC_TRY(rc);
-	if (!pc_reader_u64be(&val, v))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
-	return PC_OK;
-}
-
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 {
 	ca_station_list_t sl;
@@ -172,18 +158,14 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		rc = ca_requests_load(t, &rl, e);
 	}
 	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
-	if (rc == PC_OK)
-		rc = u64_meta(t, key, &seq, e);
+	if (rc == PC_OK) {
+		bool found;
+		rc = ca_meta_get_u64(t, key, &seq, &found, e);
+	}
 	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, "transfer.key_uri", &turi, e);
-	if (rc == PC_OK) {
-		pc_reader val;
-		rc = store_get(t, STORE_META, "transfer.keyid", strlen("transfer.keyid"), &val, e);
-		if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
-			rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
-		if (rc == PC_OK)
-			memcpy(tpub.keyid, val.p + val.off, CA_KEYID_LEN);
-	}
+	if (rc == PC_OK)
+		rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, tpub.keyid, CA_KEYID_LEN, e);
 	/* firmware signatures queued for this segment */
 	if (rc == PC_OK) {
 		struct fw_collect fc = { &ms, 0 };
@@ -339,10 +321,11 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		b.len = 0;
 		/* the CRLs as delivered: what the plant will run on until next time */
 		const uint64_t crl_as_delivered[2] = { (uint64_t)crl_next[0], (uint64_t)crl_next[1] };
-		ca_export_rec_encode(&b, (uint64_t)meta.created, meta.sequence, name, crl_as_delivered);
 		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e)
-		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_export_rec_encode(&b, (uint64_t)meta.created, meta.sequence, name,
+		    crl_as_delivered, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e);
 	}
 	if (rc == PC_OK) {
 		char detail[300];

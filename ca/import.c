@@ -248,18 +248,19 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		pc_reader val;
 		ca_station cur;
 		rc = store_get(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, &val, e);
-		if (rc == PC_OK)
-			rc = ca_station_decode(val, &cur, e);
+		if (rc == PC_OK && (rc = ca_station_decode(val, &cur, e)) != PC_OK)
+			pc_wrap(e, "station %s", st->keyid_text);
 		if (rc == PC_OK) {
 			if (b.meta.sequence <= cur.last_seq)
 				rc = pc_fail(e, PC_E_REPLAY, "%s: sequence %" PRIu64 " is not newer than "
 				    "%" PRIu64 ", the last accepted from station %s (replayed?)", path,
 				    b.meta.sequence, cur.last_seq, st->keyid_text);
 			cur.last_seq = b.meta.sequence;
-			ca_station_encode(&cur, &sb);
 			if (rc == PC_OK)
-				rc = pc_buf_ok(&sb) ? store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN,
-				    sb.p, sb.len, false, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+				rc = ca_station_encode(&cur, &sb, e);
+			if (rc == PC_OK)
+				rc = store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, sb.p, sb.len,
+				    false, e);
 			ca_station_free(&cur);
 		}
 	}

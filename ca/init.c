@@ -156,9 +156,9 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	randombytes_buf(keyid, sizeof keyid);
 	if ((rc = store_begin(*stp, true, &t, e)) != PC_OK)
 		goto out;
-	ca_rec_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "");
-	rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e)
-	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_rec_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "", e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e);
 	if (rc == PC_OK)
 		rc = ca_meta_put_str(t, META_MODULE, o->module, e);
 	if (rc == PC_OK)

@@ -73,9 +73,10 @@ PC_CHECK static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca
 			}
 		}
 		b.len = 0;
-		ca_intent_encode(&jobs[i], &b);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, PKIX_SERIAL_LEN,
-		    b.p, b.len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_intent_encode(&jobs[i], &b, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_INTENTS, jobs[i].serial, PKIX_SERIAL_LEN, b.p, b.len,
+			    true, e);
 	}
 	pc_buf_free(&b);
 	if (rc != PC_OK) {
@@ -251,11 +252,8 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 			continue;
 		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 		b.len = 0;
-		ca_cert_encode(j, &b);
-		if (!pc_buf_ok(&b)) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		if ((rc = ca_cert_encode(j, &b, e)) != PC_OK)
 			break;
-		}
 		rc = store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b.p, b.len, true, e);
 		if (rc == PC_OK) {
 			ca_expiry_key(ek, j->na, j->serial);
@@ -272,9 +270,10 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 		}
 		if (rc == PC_OK && j->newca) {
 			b.len = 0;
-			ca_rec_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len, j->issuer);
-			rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len,
-			    true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			rc = ca_rec_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len,
+			    j->issuer, e);
+			if (rc == PC_OK)
+				rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, true, e);
 			if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}

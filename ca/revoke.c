@@ -54,9 +54,10 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	rv.when = (uint64_t)now;
 	strcpy(rv.ca, cr.ca);
 	scratch->len = 0;
-	ca_revocation_encode(scratch, &rv);
-	rc = pc_buf_ok(scratch) ? store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN,
-	    scratch->p, scratch->len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_revocation_encode(scratch, &rv, e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, scratch->p,
+		    scratch->len, true, e);
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
 		    cr.kind, cr.ca, cr.subject);

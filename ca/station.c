@@ -35,20 +35,15 @@ PC_CHECK static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
 	uint8_t *buf = NULL;
 	size_t len = 0, sl;
 	store_txn *t;
-	pc_reader val;
 	hsm_key *tk;
 	tr_pubkey f;
 	const uint8_t *spki;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
-	rc = store_get(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID), &val, e);
-	if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
-	if (rc == PC_OK) {
-		memcpy(out->keyid, val.p + val.off, CA_KEYID_LEN);
+	rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, out->keyid, CA_KEYID_LEN, e);
+	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, META_TRANSFER_URI, &uri, e);
-	}
 	store_abort(t);
 	if (rc != PC_OK)
 		return rc;
@@ -141,9 +136,9 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		s.segment = (char *)segment;
 		s.ca = (char *)ca_name;
 		s.added = (uint64_t)time(NULL);
-		ca_station_encode(&s, &b);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e)
-		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_station_encode(&s, &b, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e);
 	}
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "segment %s, CA %s, from %s", segment, ca_name, pubkey_path);

@@ -68,8 +68,15 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		snprintf(key, sizeof key, "%s%s", META_EXPORT, seg);
 		rc = store_get(t, STORE_META, key, strlen(key), &val, e);
 		if (rc == PC_OK) {
-			if ((rc = ca_export_rec_decode(val, seg, &etime, &eseq, &crl, e)) != PC_OK)
+			ca_export_rec er;
+			if ((rc = ca_export_rec_decode(val, &er, e)) != PC_OK) {
+				pc_wrap(e, "segment %s", seg);
 				break;
+			}
+			etime = er.created;
+			eseq = er.seq;
+			crl = ca_export_rec_crl_first(&er);
+			ca_export_rec_free(&er);
 			pc_time_text(etime, when);
 		} else if (rc == PC_E_NOTFOUND) {
 			rc = PC_OK;

@@ -16,7 +16,7 @@ DIRS = ['common', 'pkix', 'hsm', 'policy', 'transfer', 'ca']
 # The error constructors: they fill the error record and hand its code back
 # for `return pc_fail(...)`; as a statement (after the record is filled by
 # another call) their result is the one already in hand.
-CONSTRUCTORS = {'pc_fail', 'pc_wrap', 'hsm_ck_fail'}
+CONSTRUCTORS = {'pc_fail', 'pc_wrap', 'hsm_ck_fail', 'pc_rec_fail'}
 # a declaration or definition starting at the beginning of a line:
 #   [PC_CHECK] [static] pc_rc name(
 START = re.compile(r'^(PC_CHECK\s+)?(static\s+)?(inline\s+)?pc_rc\s+([a-z_0-9]+)\s*\(', re.M)
@@ -50,6 +50,16 @@ def main():
                     items.append((os.path.relpath(p, src), line, name, marked, static, kind))
                     if marked and not static:
                         marked_decl.add(name)
+    # the one spelling: PC_CHECK first ("PC_CHECK static pc_rc f(")
+    for d in DIRS:
+        for root, _, files in os.walk(os.path.join(src, d)):
+            for f in sorted(files):
+                if f.endswith(('.c', '.h')):
+                    p = os.path.join(root, f)
+                    for i, line in enumerate(open(p, encoding='utf-8'), 1):
+                        if re.match(r'^(static\s+)?pc_rc\s+PC_CHECK\b', line):
+                            items.append((os.path.relpath(p, src), i, 'PC_CHECK after the type', False,
+                                          True, 'def'))
     bad = [(p, l, n) for p, l, n, marked, static, kind in items
            if not marked and n not in CONSTRUCTORS and (static or n not in marked_decl)]
     for p, l, n in bad:

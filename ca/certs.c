@@ -34,7 +34,7 @@ PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct
 		return PC_OK;
 	PC_TRY(rc);
 	rt->revoked = true;
-	rt->reason = ca_reason_name((unsigned)rv.reason);
+	rt->reason = pkix_reason_name((unsigned)rv.reason);
 	pc_time_text(rv.when, rt->when);
 	return PC_OK;
 }

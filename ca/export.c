@@ -15,26 +15,12 @@
 #include "format.h"
 #include "home.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
 #include "transfer.h"
 
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
-
-/* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
-PC_CHECK static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
-    pc_err *e)
-{
-	pc_buf b = PC_BUF_INIT;
-	pc_rc rc = hsm_sign(ctx, msg, len, &b, e);
-
-	if (rc == PC_OK && b.len != TR_SIG_LEN)
-		rc = pc_fail(e, PC_E_HSM_FAIL, "the transfer key made a %zu-byte signature", b.len);
-	if (rc == PC_OK)
-		memcpy(sig, b.p, TR_SIG_LEN);
-	pc_buf_free(&b);
-	return rc;
-}
 
 typedef struct member_set {
 	tr_member *v;
@@ -289,7 +275,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
-	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, hsm_ed25519_sign, tk, &sig, e)) != PC_OK)
+	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, ca_token_ed25519_sign, tk, &sig, e)) != PC_OK)
 		goto out;
 	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)
 		goto out;

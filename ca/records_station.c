@@ -10,16 +10,6 @@
 
 #include "records.h"
 
-void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17])
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = CA_KEYID_LEN - 1; i >= 0; i--)
-		v = (v << 8) | id[i];
-	snprintf(out, 17, "%016" PRIX64, v);
-}
-
 void ca_station_free(ca_station *s)
 {
 	pc_rec_free(&ca_station_type, s);
@@ -33,7 +23,7 @@ pc_rc ca_station_encode(const ca_station *s, pc_buf *b, pc_err *e)
 pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e)
 {
 	PC_TRY(pc_rec_decode(&ca_station_type, val, s, e));
-	ca_keyid_text(s->keyid, s->keyid_text);
+	tr_keyid_text(s->keyid, s->keyid_text);
 	return PC_OK;
 }
 
@@ -63,7 +53,7 @@ PC_CHECK static pc_rc station_visit(void *ctx, pc_reader key, pc_reader val, boo
 	if (ca_station_decode(val, &l->v[l->n], e) != PC_OK) {
 		char id[17] = "?";
 		if (pc_reader_left(&key) == CA_KEYID_LEN)
-			ca_keyid_text(key.p + key.off, id);
+			tr_keyid_text(key.p + key.off, id);
 		return pc_wrap(e, "station %s", id);
 	}
 	l->n++;

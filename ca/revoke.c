@@ -32,7 +32,7 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	if (rc == PC_OK) {
 		pc_time_text(rv.when, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: already revoked on %s (%s)", hex, when,
-		    ca_reason_name((unsigned)rv.reason));
+		    pkix_reason_name((unsigned)rv.reason));
 		goto out;
 	}
 	if (rc != PC_E_NOTFOUND)
@@ -59,7 +59,7 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 		rc = store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, scratch->p,
 		    scratch->len, true, e);
 	if (rc == PC_OK) {
-		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
+		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", pkix_reason_name(reason),
 		    cr.kind, cr.ca, cr.subject);
 		rc = audit_append(t, now, "revoke", hex, "ok", detail, e);
 	}
@@ -182,7 +182,7 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 
 	pc_time_text((uint64_t)now, when);
 	if (c->json) {
-		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
+		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", pkix_reason_name(reason), when);
 		for (i = 0; i < n; i++) {
 			ca_serial_hex(serials + i * PKIX_SERIAL_LEN, PKIX_SERIAL_LEN, hex);
 			printf("%s\"%s\"", i ? "," : "", hex);
@@ -191,10 +191,10 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	} else if (n == 1) {
 		ca_serial_hex(serials, PKIX_SERIAL_LEN, hex);
 		printf("revoked %s (%s) at %s; publish it with plantca crl\n", hex,
-		    ca_reason_name(reason), when);
+		    pkix_reason_name(reason), when);
 	} else {
 		printf("revoked %zu certificates (%s) at %s; publish them with plantca crl\n", n,
-		    ca_reason_name(reason), when);
+		    pkix_reason_name(reason), when);
 	}
 out:
 	if (serials != one)

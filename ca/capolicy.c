@@ -251,7 +251,7 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	char dst[PATH_MAX], detail[600];
 	pc_rc rc;
 
-	PC_TRY(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
+	PC_TRY_OUT(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
 	rc = policy_parse(buf, len, path, &p, e);
 	if (rc != PC_OK)
 		goto out;

@@ -125,7 +125,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", dir);
 
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	for (i = 0; rc == PC_OK && i < sl.n; i++)
 		if (strcmp(sl.v[i].segment, segment) == 0) {
@@ -268,7 +268,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	tr_keyid_text(tpub.keyid, meta.sender);
 	meta.sequence = seq + 1;
 	meta.created = time(NULL);
-	meta.expires = meta.created + (time_t)RESPONSE_DAYS * 86400;
+	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
 	meta.in_reply_to = replies;
 	meta.nreply = nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);

@@ -135,7 +135,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", ms_path);
 
 	/* the signer, its certificate and chain, from the store */
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_signer_get(t, o->signer, &s, e);
 	if (rc == PC_OK) {
 		pc_reader v;

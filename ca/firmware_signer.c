@@ -75,11 +75,11 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	memset(&j, 0, sizeof j);
 	memset(&issuer, 0, sizeof issuer);
 	memset(&p, 0, sizeof p);
-	PC_TRY(ca_signer_key(o->name, key, sizeof key, e));
+	PC_TRY_OUT(ca_signer_key(o->name, key, sizeof key, e));
 	snprintf(what, sizeof what, "firmware signer '%s'", o->name);
 	if (!o->ca || !o->subject)
 		return pc_fail(e, PC_E_USAGE, "firmware signer new needs --ca CA and --subject DN");
-	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
+	PC_TRY_OUT(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
 	if (alg != HSM_EC_P256 && alg != HSM_EC_P384 && alg != HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key %s: firmware signers are ec-p256, ec-p384 or "
 		    "ed25519", o->key);
@@ -128,7 +128,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_USAGE, "the root issues only CA certificates; use an issuing CA");
 		goto out;
 	}
-	if (issuer.v.not_after <= now + 86400) {
+	if (issuer.v.not_after <= now + PC_DAY) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s' expires within a day", o->ca);
 		goto out;
 	}

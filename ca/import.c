@@ -129,7 +129,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 
 	memset(&b, 0, sizeof b);
 	memset(&sl, 0, sizeof sl);
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
 		policy_free(pol);
 		return rc;

@@ -85,12 +85,12 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	pc_rc rc;
 
 	memset(&j, 0, sizeof j);
-	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
+	PC_TRY_OUT(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
 	if (alg == HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key ed25519: a root for OPC UA and TLS devices must be "
 		    "EC or RSA (most device stacks cannot verify Ed25519 chains)");
-	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
-	PC_TRY(ca_home_paths(home, db, pub, e));
+	PC_TRY_OUT(pkix_name_from_text(&subject, o->subject, e));
+	PC_TRY_OUT(ca_home_paths(home, db, pub, e));
 	if ((rc = hsm_open(o->module, o->token, hp, e)) != PC_OK)
 		goto out;
 	if ((rc = ca_hsm_login_from(*hp, pin_file, e)) != PC_OK)
@@ -119,7 +119,7 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	p.issuer_len = subject.len;
 	p.issuer_keyid = NULL;
 	p.not_before = now - CA_SKEW_SECONDS;
-	p.not_after = now + (time_t)days * 86400;
+	p.not_after = now + (time_t)days * PC_DAY;
 	p.subject = subject.p;
 	p.subject_len = subject.len;
 	p.spki = spki;

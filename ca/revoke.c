@@ -22,12 +22,13 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	pc_reader v;
 	pc_rc rc;
 
+	memset(&cr, 0, sizeof cr);
 	ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
 	rc = store_get(t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &v, e);
 	if (rc == PC_E_NOTFOUND)
 		return pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", hex);
-	PC_TRY(rc);
-	PC_TRY(ca_cert_rec_decode(v, &cr, e));
+	PC_TRY_OUT(rc);
+	PC_TRY_OUT(ca_cert_rec_decode(v, &cr, e));
 	rc = ca_revocation_get(t, serial, &rv, e);
 	if (rc == PC_OK) {
 		pc_time_text(rv.when, when);
@@ -158,9 +159,9 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 
 	if ((serial_text == NULL) == (from_file == NULL))
 		return pc_fail(e, PC_E_USAGE, "revoke takes one SERIAL or --from-file FILE");
-	PC_TRY(ca_reason_parse(reason_name, &reason, e));
+	PC_TRY_OUT(ca_reason_parse(reason_name, &reason, e));
 	if (from_file)
-		PC_TRY(read_serial_file(from_file, &serials, &lines, &n, e));
+		PC_TRY_OUT(read_serial_file(from_file, &serials, &lines, &n, e));
 	else if (ca_serial_parse(serial_text, one, e) != PC_OK)
 		return e->rc;
 

@@ -261,7 +261,8 @@ pc_rc store_open(const char *dir, bool create, store **out, pc_err *e)
 	int rc, dead = 0;
 
 	*out = NULL;
-	PC_TRY(dir_check(dir, create, e));
+	if ((prc = dir_check(dir, create, e)) != PC_OK)
+		return prc;      /* nothing is open yet */
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->dir = strdup(dir)) == NULL) {
 		free(s);

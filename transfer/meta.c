@@ -335,13 +335,13 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: expires is not after created", what);
 		goto fail;
 	}
-	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * TR_DAY) {
+	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * PC_DAY) {
 		char c[PC_TIME_TEXT_MAX], x[PC_TIME_TEXT_MAX];
 		pc_time_text(out->created, c);
 		pc_time_text(out->expires, x);
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: lives %lld days (created %s, expires %s); "
 		    "a bundle may live at most %d days", what,
-		    (long long)((out->expires - out->created + TR_DAY - 1) / TR_DAY), c, x,
+		    (long long)((out->expires - out->created + PC_DAY - 1) / PC_DAY), c, x,
 		    TR_LIFETIME_MAX_DAYS);
 		goto fail;
 	}

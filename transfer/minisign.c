@@ -257,12 +257,12 @@ pc_rc tr_seckey_open(const uint8_t *file, size_t len, const char *what,
     const pc_secret *passphrase, tr_seckey *out, pc_err *e)
 {
 	tr_seckey_file f;
-	uint8_t *plain, chk[32];
+	uint8_t *plain = NULL, chk[32];
 	pc_rc rc;
 	size_t i;
 
 	out->sk = NULL;
-	PC_TRY(tr_seckey_parse(file, len, what, &f, e));
+	PC_TRY_OUT(tr_seckey_parse(file, len, what, &f, e));
 	plain = sodium_malloc(KEYNUM_SK_LEN);
 	if (plain == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: cannot allocate secure memory", what);

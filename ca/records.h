@@ -42,6 +42,8 @@
  * Decoded records own their strings (free them with the kind's _free);
  * a field whose comment says "into the store" is valid only until the
  * transaction ends.
+ *
+ * The map: docs/architecture.md "The store".
  */
 #ifndef PLANTCA_RECORDS_H
 #define PLANTCA_RECORDS_H

@@ -9,6 +9,8 @@
  *
  * pc_rc is marked warn_unused_result through PC_CHECK: ignoring a result is a
  * compile error under -Werror.
+ *
+ * The map: docs/architecture.md "Errors".
  */
 #ifndef PLANTCA_PC_H
 #define PLANTCA_PC_H

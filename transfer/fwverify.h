@@ -34,6 +34,8 @@
  *
  * Lifetime: fw_cms.cms points into the signature bytes the caller passed
  * and keeps them borrowed; it owns nothing.  Its strings are copies.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FWVERIFY_H
 #define PLANTCA_FWVERIFY_H

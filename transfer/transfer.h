@@ -1,6 +1,6 @@
 /*
- * transfer.h - signed bundles on removable media (DESIGN.md "Bundles on
- * removable media"; the full format is in docs/bundle-format.md).
+ * transfer.h - signed bundles on removable media (docs/architecture.md
+ * "Layers"; the full format is in docs/bundle-format.md).
  *
  * A bundle is NAME.tar (POSIX ustar: BUNDLE metadata first, SHA256SUMS
  * second, payload after; regular files with flat names only) and

@@ -270,10 +270,7 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
 	rc = audit_append(t, time(NULL), "policy.set", CA_POLICY_FILE, "ok", detail, e);
-	if (rc == PC_OK)
-		rc = store_commit(t, e);
-	else
-		store_abort(t);
+	rc = store_end(&t, rc, e);
 	if (rc == PC_OK) {
 		if (c->json) {
 			printf("{\"policy\":");

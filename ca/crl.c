@@ -442,14 +442,8 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 
 	(void)val;
 	(void)stop;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 8;
-		char **nv = realloc(l->v, nc * sizeof *nv);
-		if (nv == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->v = nv;
-		l->cap = nc;
-	}
+	if (!pc_grow(&l->v, &l->cap, l->n, sizeof *l->v, 8))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	l->v[l->n] = pc_rec_val_strdup(key);
 	if (l->v[l->n] == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");

@@ -30,18 +30,12 @@ typedef struct member_set {
 
 PC_CHECK static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
 {
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 16;
-		tr_member *nv = realloc(m->v, nc * sizeof *nv);
-		pc_buf *nb;
-		if (nv == NULL)
+	{
+		size_t cv = m->cap, cb = m->cap;   /* parallel arrays, one capacity */
+		if (!pc_grow(&m->v, &cv, m->n, sizeof *m->v, 16) ||
+		    !pc_grow(&m->bufs, &cb, m->n, sizeof *m->bufs, 16))
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->v = nv;
-		nb = realloc(m->bufs, nc * sizeof *nb);
-		if (nb == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->bufs = nb;
-		m->cap = nc;
+		m->cap = cv;
 	}
 	if (!pc_buf_ok(bytes))
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -319,16 +313,10 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		    "%zu firmware signature(s), to %s", segment, meta.sequence, ncerts, nfw, dir);
 		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
 	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
+	if ((rc = store_end(&t, rc, e)) != PC_OK) {
 		pc_wrap(e, "%s/%s.tar was written but not recorded; the next export repeats it", dir, name);
 		goto out;
 	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
 	if (c->json) {
 		printf("{\"bundle\":\"%s/%s.tar\",\"segment\":", dir, name);
 		json_str(stdout, segment);

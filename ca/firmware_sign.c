@@ -308,15 +308,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
 	rc = audit_append(t, now, "fw.sign", o->image, "ok", (const char *)detail.p, e);
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
-		goto out;
-	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
+	PC_TRY_OUT(store_end(&t, rc, e));
 	if ((rc = pc_file_write_atomic(out_path, cms.p, cms.len, 0644, true, e)) != PC_OK)
 		goto out;
 	if (o->minisign &&

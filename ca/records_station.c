@@ -42,14 +42,8 @@ PC_CHECK static pc_rc station_visit(void *ctx, pc_reader key, pc_reader val, boo
 	ca_station_list_t *l = ctx;
 
 	(void)stop;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 8;
-		ca_station *nv = realloc(l->v, nc * sizeof *nv);
-		if (nv == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->v = nv;
-		l->cap = nc;
-	}
+	if (!pc_grow(&l->v, &l->cap, l->n, sizeof *l->v, 8))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	if (ca_station_decode(val, &l->v[l->n], e) != PC_OK) {
 		char id[17] = "?";
 		if (pc_reader_left(&key) == CA_KEYID_LEN)

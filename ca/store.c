@@ -375,6 +375,18 @@ void store_abort(store_txn *t)
 	txn_free(t);
 }
 
+pc_rc store_end(store_txn **t, pc_rc rc, pc_err *e)
+{
+	store_txn *x = *t;
+
+	*t = NULL;
+	if (rc != PC_OK) {
+		store_abort(x);
+		return rc;
+	}
+	return store_commit(x, e);
+}
+
 pc_rc store_put(store_txn *t, store_db db, const void *key, size_t klen,
     const void *val, size_t vlen, bool no_overwrite, pc_err *e)
 {

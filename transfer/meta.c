@@ -203,14 +203,8 @@ PC_CHECK static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n
 	if (m->ncsrs >= TR_MEMBERS_MAX)
 		return pc_fail(e, PC_E_LIMIT, "%s: BUNDLE line %zu: more than %d csr lines",
 		    what, line, TR_MEMBERS_MAX);
-	if (m->ncsrs == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		tr_csr_entry *nc = reallocarray(m->csrs, ncap, sizeof *nc);
-		if (nc == NULL)
-			return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-		m->csrs = nc;
-		*cap = ncap;
-	}
+	if (!pc_grow(&m->csrs, cap, m->ncsrs, sizeof *m->csrs, 16))
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 	m->csrs[m->ncsrs++] = ce;
 	return PC_OK;
 }
@@ -457,15 +451,9 @@ pc_rc tr_sums_parse(const uint8_t *text, size_t len, const char *what,
 			return pc_fail(e, PC_E_LIMIT, "%s: SHA256SUMS: more than %d lines", what,
 			    TR_MEMBERS_MAX);
 		}
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			tr_sum *ns = reallocarray(s, ncap, sizeof *ns);
-			if (ns == NULL) {
-				free(s);
-				return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-			}
-			s = ns;
-			cap = ncap;
+		if (!pc_grow(&s, &cap, count, sizeof *s, 16)) {
+			free(s);
+			return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 		}
 		s[count++] = one;
 	}

@@ -11,7 +11,12 @@
 
 #include "text.h"
 
-enum { OPT_VAL_BASE = 256 };   /* getopt_long value of option id: base + id */
+enum {
+	OPT_VAL_BASE = 256,        /* getopt_long value of option id: base + id */
+	CA_DAYS_MAX = 36500,       /* --days, --expiring: a century */
+	CA_PATH_LEN_MAX = 8,       /* --path-len */
+	CA_CADENCE_DAYS_MAX = 3650,/* --next-update, --margin: a decade */
+};
 
 /* name and argument (NULL: a flag) of each option, in enum opt_id order */
 const struct opt_name opts[O_COUNT] = {
@@ -111,17 +116,17 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_SUBJECT: a->subject = optarg; break;
 		case O_KEY: a->key = optarg; break;
 		case O_DAYS:
-			if (!parse_uint(optarg, 36500, &v) || v == 0)
-				return usage_error("--days '%s': expected 1..36500", optarg);
+			if (!parse_uint(optarg, CA_DAYS_MAX, &v) || v == 0)
+				return usage_error("--days '%s': expected 1..%d", optarg, CA_DAYS_MAX);
 			a->days = (unsigned)v;
 			break;
 		case O_PATH_LEN:
-			if (!parse_uint(optarg, 8, &v))
-				return usage_error("--path-len '%s': expected 0..8", optarg);
+			if (!parse_uint(optarg, CA_PATH_LEN_MAX, &v))
+				return usage_error("--path-len '%s': expected 0..%d", optarg, CA_PATH_LEN_MAX);
 			a->path_len = (int)v;
 			break;
 		case O_EXPIRING:
-			if (!parse_uint(optarg, 36500, &v))
+			if (!parse_uint(optarg, CA_DAYS_MAX, &v))
 				return usage_error("--expiring '%s': expected a number of days", optarg);
 			a->expiring = (int)v;
 			break;
@@ -139,14 +144,15 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_REASON: a->reason = optarg; break;
 		case O_FROM_FILE: a->from_file = optarg; break;
 		case O_MARGIN:
-			if (!parse_uint(optarg, 3650, &v))
+			if (!parse_uint(optarg, CA_CADENCE_DAYS_MAX, &v))
 				return usage_error("--margin '%s': expected a number of days", optarg);
 			a->margin = (unsigned)v;
 			a->margin_set = true;
 			break;
 		case O_NEXT_UPDATE:
-			if (!parse_uint(optarg, 3650, &v) || v == 0)
-				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
+			if (!parse_uint(optarg, CA_CADENCE_DAYS_MAX, &v) || v == 0)
+				return usage_error("--next-update '%s': expected 1..%d days", optarg,
+				    CA_CADENCE_DAYS_MAX);
 			a->next_update = (unsigned)v;
 			break;
 		case O_SIGNER: a->signer = optarg; break;

@@ -34,7 +34,7 @@ PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct
 		return PC_OK;
 	PC_TRY(rc);
 	rt->revoked = true;
-	rt->reason = ca_reason_name((unsigned)rv.reason);
+	rt->reason = pkix_reason_name((unsigned)rv.reason);
 	pc_time_text(rv.when, rt->when);
 	return PC_OK;
 }
@@ -101,7 +101,7 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
 	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
 	    (x->f->expiring_days >= 0 && (strcmp(status, "valid") != 0 ||
-	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * 86400))) {
+	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * PC_DAY))) {
 		ca_cert_rec_free(&r);
 		return PC_OK;
 	}

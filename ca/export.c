@@ -15,26 +15,12 @@
 #include "format.h"
 #include "home.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
 #include "transfer.h"
 
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
-
-/* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
-PC_CHECK static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
-    pc_err *e)
-{
-	pc_buf b = PC_BUF_INIT;
-	pc_rc rc = hsm_sign(ctx, msg, len, &b, e);
-
-	if (rc == PC_OK && b.len != TR_SIG_LEN)
-		rc = pc_fail(e, PC_E_HSM_FAIL, "the transfer key made a %zu-byte signature", b.len);
-	if (rc == PC_OK)
-		memcpy(sig, b.p, TR_SIG_LEN);
-	pc_buf_free(&b);
-	return rc;
-}
 
 typedef struct member_set {
 	tr_member *v;
@@ -44,18 +30,12 @@ typedef struct member_set {
 
 PC_CHECK static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
 {
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 16;
-		tr_member *nv = realloc(m->v, nc * sizeof *nv);
-		pc_buf *nb;
-		if (nv == NULL)
+	{
+		size_t cv = m->cap, cb = m->cap;   /* parallel arrays, one capacity */
+		if (!pc_grow(&m->v, &cv, m->n, sizeof *m->v, 16) ||
+		    !pc_grow(&m->bufs, &cb, m->n, sizeof *m->bufs, 16))
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->v = nv;
-		nb = realloc(m->bufs, nc * sizeof *nb);
-		if (nb == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->bufs = nb;
-		m->cap = nc;
+		m->cap = cv;
 	}
 	if (!pc_buf_ok(bytes))
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -139,7 +119,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", dir);
 
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	for (i = 0; rc == PC_OK && i < sl.n; i++)
 		if (strcmp(sl.v[i].segment, segment) == 0) {
@@ -282,14 +262,14 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	tr_keyid_text(tpub.keyid, meta.sender);
 	meta.sequence = seq + 1;
 	meta.created = time(NULL);
-	meta.expires = meta.created + (time_t)RESPONSE_DAYS * 86400;
+	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
 	meta.in_reply_to = replies;
 	meta.nreply = nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
-	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, hsm_ed25519_sign, tk, &sig, e)) != PC_OK)
+	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, ca_token_ed25519_sign, tk, &sig, e)) != PC_OK)
 		goto out;
 	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)
 		goto out;
@@ -333,16 +313,10 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		    "%zu firmware signature(s), to %s", segment, meta.sequence, ncerts, nfw, dir);
 		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
 	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
+	if ((rc = store_end(&t, rc, e)) != PC_OK) {
 		pc_wrap(e, "%s/%s.tar was written but not recorded; the next export repeats it", dir, name);
 		goto out;
 	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
 	if (c->json) {
 		printf("{\"bundle\":\"%s/%s.tar\",\"segment\":", dir, name);
 		json_str(stdout, segment);

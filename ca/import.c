@@ -129,7 +129,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 
 	memset(&b, 0, sizeof b);
 	memset(&sl, 0, sizeof sl);
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
 		policy_free(pol);
 		return rc;
@@ -275,15 +275,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		    b.meta.sequence, npend, nauto, nrej);
 		rc = audit_append(t, time(NULL), "import", b.name, "ok", detail, e);
 	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
-		goto out;
-	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
+	PC_TRY_OUT(store_end(&t, rc, e));
 	if (c->json) {
 		printf("{\"bundle\":");
 		json_str(stdout, b.name);

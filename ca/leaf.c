@@ -24,7 +24,7 @@ void ca_tbs_issued_by(pkix_tbs_params *p, const ca_rec *issuer, const uint8_t *s
 	p->issuer_len = issuer->v.subject_len;
 	p->issuer_keyid = ikid;
 	p->not_before = now - CA_SKEW_SECONDS;
-	p->not_after = now + (time_t)days * 86400;
+	p->not_after = now + (time_t)days * PC_DAY;
 	if (p->not_after > issuer->v.not_after)
 		p->not_after = issuer->v.not_after;   /* never outlive the issuer */
 }

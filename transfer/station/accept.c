@@ -302,10 +302,10 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if (o->layout != NULL && strcmp(o->layout, "flat") != 0 && strcmp(o->layout, "opcua") != 0)
 		return pc_fail(e, PC_E_USAGE, "--layout '%s': expected flat or opcua", o->layout);
 	opcua = o->layout != NULL && strcmp(o->layout, "opcua") == 0;
-	PC_TRY(st_conf_load(dir, &conf, e));
-	PC_TRY(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
-	PC_TRY(st_path_join(path, dir, "root.pem", e));
-	PC_TRY(st_root_load(path, &a.pki.root, e));
+	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
+	PC_TRY_OUT(st_path_join(path, dir, "root.pem", e));
+	PC_TRY_OUT(st_root_load(path, &a.pki.root, e));
 	a.pki.root.from = "DIR/root.pem";
 
 	/* the CA transfer key is the only key trusted for responses */

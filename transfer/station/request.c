@@ -187,8 +187,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	if (ncsr > TR_MEMBERS_MAX - 2)
 		return pc_fail(e, PC_E_LIMIT, "request: %zu CSRs, more than one bundle holds (%d)",
 		    ncsr, TR_MEMBERS_MAX - 2);
-	PC_TRY(st_conf_load(dir, &conf, e));
-	PC_TRY(st_pubkey_load(dir, "station.pub", &pub, e));
+	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
 
 	data = calloc(ncsr, sizeof *data);
 	members = calloc(ncsr, sizeof *members);

@@ -26,6 +26,8 @@
  *
  * Errors follow pc.h: every pc_rc function fills a pc_err with "WHAT: WHY"
  * naming the file, member or serial; only main() prints and exits.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_STATION_H
 #define PLANTCA_STATION_H

@@ -84,6 +84,15 @@ static long small_uint(pc_reader v)
 	return x;
 }
 
+/* A certReqId: a small non-negative INTEGER, or -1, which p10cr uses
+ * (RFC 4210 §5.3.4: "certReqId ... MUST be -1" for a PKCS#10 request). */
+static long req_id(pc_reader v)
+{
+	if (pc_reader_left(&v) == 1 && v.p[v.off] == 0xff)
+		return -1;
+	return small_uint(v);
+}
+
 /* [n] EXPLICIT OCTET STRING of 1..PKIX_CMP_ID_MAX bytes. */
 static bool id_field(pc_reader c, const uint8_t **p, size_t *n)
 {
@@ -309,7 +318,7 @@ PC_CHECK static pc_rc read_body(pc_reader c, const char *what, pkix_cmp_msg *m,
 			    "%s: malformed certConf (one CertStatus expected)", what);
 		m->cert_hash = x.p + x.off;
 		m->cert_hash_len = pc_reader_left(&x);
-		if (!pc_der_read(&one, DER_INTEGER, &x) || (m->conf_req_id = small_uint(x)) < 0)
+		if (!pc_der_read(&one, DER_INTEGER, &x) || (m->conf_req_id = req_id(x)) < -1)
 			return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 			    "%s: certConf: malformed certReqId", what);
 		if (!pc_der_read_opt(&one, DER_SEQUENCE, &x, &present) ||
@@ -326,7 +335,7 @@ PC_CHECK static pc_rc read_body(pc_reader c, const char *what, pkix_cmp_msg *m,
 		if (!pc_der_read(&c, DER_SEQUENCE, &seq) || !pc_reader_done(&c) ||
 		    !pc_der_read(&seq, DER_SEQUENCE, &one) || pc_reader_left(&seq) != 0 ||
 		    !pc_der_read(&one, DER_INTEGER, &x) || !pc_reader_done(&one) ||
-		    (m->poll_req_id = small_uint(x)) < 0)
+		    (m->poll_req_id = req_id(x)) < -1)
 			return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 			    "%s: malformed pollReq (one certReqId expected)", what);
 		return PC_OK;

@@ -27,6 +27,17 @@ static void free_text(pc_der *d, const char *text)
 	pc_buf_free(&b);
 }
 
+/* INTEGER certReqId, -1 for p10cr (RFC 4210 §5.3.4) */
+static void write_req_id(pc_der *d, long id)
+{
+	static const uint8_t minus_one = 0xff;
+
+	if (id < 0)
+		pc_der_tlv(d, DER_INTEGER, &minus_one, 1);
+	else
+		pc_der_u64(d, (uint64_t)id);
+}
+
 void pkix_cmp_status_info(pc_der *d, pkix_cmp_status status, pkix_cmp_fail fail, const char *text)
 {
 	pc_der_begin(d, DER_SEQUENCE);
@@ -55,7 +66,7 @@ void pkix_cmp_body_certrep(pc_der *d, int body, long cert_req_id, pkix_cmp_statu
 	pc_der_begin(d, DER_SEQUENCE);
 	pc_der_begin(d, DER_SEQUENCE);
 	pc_der_begin(d, DER_SEQUENCE);
-	pc_der_u64(d, (uint64_t)cert_req_id);
+	write_req_id(d, cert_req_id);
 	pkix_cmp_status_info(d, status, fail, text);
 	if (cert != NULL) {
 		pc_der_begin(d, DER_SEQUENCE);
@@ -75,7 +86,7 @@ void pkix_cmp_body_pollrep(pc_der *d, long cert_req_id, long check_after, const 
 	pc_der_begin(d, DER_CTX_CONS | PKIX_CMP_POLLREP);
 	pc_der_begin(d, DER_SEQUENCE);
 	pc_der_begin(d, DER_SEQUENCE);
-	pc_der_u64(d, (uint64_t)cert_req_id);
+	write_req_id(d, cert_req_id);
 	pc_der_u64(d, (uint64_t)check_after);
 	if (text != NULL && text[0] != '\0')
 		free_text(d, text);

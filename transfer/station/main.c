@@ -111,7 +111,7 @@ static const st_verb verbs[] = {
 	  OPT(O_SEGMENT) | OPT(O_CA_KEY) | OPT(O_TRUST) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
 	  1, 1, false, st_init },
 	{ "request",
-	  "request DIR --profile P CSR... [--profile P2 CSR...]\n"
+	  "request DIR [--profile P CSR...]...\n"
 	  "-o MEDIA_DIR [--expires DAYS] [--passphrase-file F] [--json]",
 	  "Sign the CSRs (PKCS#10, PEM or DER, at most 64 KiB each) into a\n"
 	  "request bundle MEDIA_DIR/SEGMENT-request-NNNNNN.tar (+ .minisig).\n"
@@ -119,9 +119,12 @@ static const st_verb verbs[] = {
 	  "opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
 	  "for DAYS days (default 30, at most 366).  The sequence number in\n"
 	  "station.conf is advanced after the bundle is written; one request or\n"
-	  "accept runs at a time in DIR (DIR/lock).",
+	  "accept runs at a time in DIR (DIR/lock).  The CMP requests that serve\n"
+	  "queued (DIR/cmp/) go in the same bundle, as the devices signed them\n"
+	  "(members cmp-TXID.cmp); with none of them waiting, at least one CSR is\n"
+	  "needed.",
 	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
-	  2, SIZE_MAX, true, st_request },
+	  1, SIZE_MAX, true, st_request },
 	{ "accept",
 	  "accept DIR BUNDLE.tar --out PKI_DIR\n"
 	  "[--layout flat|opcua] [--der] [--json]",

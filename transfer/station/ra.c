@@ -109,6 +109,17 @@ pc_rc st_ra_key(const st_args *a, pc_err *e)
 	if (rc == PC_OK && (rc = pc_file_write_atomic(csr_path, pem.p, pem.len, 0644, false, e)) != PC_OK)
 		(void)unlink(path);
 	if (rc == PC_OK) {
+		/* DIR/ra.pub: how accept recognises the RA certificate */
+		pc_buf pb = PC_BUF_INIT;
+		char pub_path[PATH_MAX];
+		tr_pubkey_format(&pub, &pb);
+		rc = st_path_join(pub_path, a->dir, "ra.pub", e);
+		if (rc == PC_OK)
+			rc = pc_buf_ok(&pb) ? pc_file_write_atomic(pub_path, pb.p, pb.len, 0644, false, e) :
+			    pc_fail(e, PC_E_NOMEM, "out of memory");
+		pc_buf_free(&pb);
+	}
+	if (rc == PC_OK) {
 		if (a->o.json) {
 			printf("{\"key\":");
 			json_str(stdout, path);

@@ -163,6 +163,9 @@ static const struct named eku_names[] = {
 	{ "serverAuth", "1.3.6.1.5.5.7.3.1", 0 }, { "clientAuth", "1.3.6.1.5.5.7.3.2", 0 },
 	{ "codeSigning", "1.3.6.1.5.5.7.3.3", 0 }, { "emailProtection", "1.3.6.1.5.5.7.3.4", 0 },
 	{ "timeStamping", "1.3.6.1.5.5.7.3.8", 0 }, { "OCSPSigning", "1.3.6.1.5.5.7.3.9", 0 },
+	/* RFC 6402 §2.10: a CMP/CMC registration authority (plantca-station's
+	 * RA certificate, RFC 9483 §3.3) */
+	{ "cmcRA", "1.3.6.1.5.5.7.3.28", 0 },
 };
 
 #define OID_EKU_CODE_SIGNING "1.3.6.1.5.5.7.3.3"

@@ -25,6 +25,7 @@
 #include "cmp.h"
 #include "file.h"
 #include "station.h"
+#include "text.h"
 
 static const char *const state_names[] = {
 	[ST_TX_QUEUED] = "queued", [ST_TX_SENT] = "sent", [ST_TX_ANSWERED] = "answered",
@@ -63,13 +64,15 @@ static bool hex_ok(const char *s, size_t max)
 	return true;
 }
 
-/* Printable ASCII only (the stored texts are display-escaped). */
+/* Display-escaped text: well-formed UTF-8 without controls. */
 static bool text_ok(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
 			return false;
-	return true;
+	return pc_utf8_valid(s, strlen(s));
 }
 
 void st_tx_format(const st_tx *t, pc_buf *b)

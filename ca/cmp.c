@@ -131,11 +131,12 @@ void ca_mfr_list_free(ca_mfr_list *l)
 
 static bool segment_listed(const char *list, const char *segment)
 {
-	size_t n = strlen(segment);
 	const char *p = list;
+	size_t n;
 
 	if (list[0] == '\0' || segment == NULL)
 		return true;
+	n = strlen(segment);
 	while (*p) {
 		size_t l = strcspn(p, ",");
 		if (l == n && strncmp(p, segment, n) == 0)

@@ -130,7 +130,7 @@ static bool free_text(pc_reader seq, char *out, size_t cap)
 }
 
 /* PKIStatusInfo ::= SEQUENCE { status, statusString OPTIONAL, failInfo OPTIONAL } */
-static bool status_info(pc_reader si, int *status, char *text, size_t cap)
+static bool status_info(pc_reader si, int *status, char *text, size_t cap, int *fail)
 {
 	pc_reader x;
 	bool present;
@@ -143,6 +143,18 @@ static bool status_info(pc_reader si, int *status, char *text, size_t cap)
 		return false;
 	if (!pc_der_read_opt(&si, DER_BIT_STRING, &x, &present))
 		return false;
+	*fail = -1;
+	if (present && pc_reader_left(&x) >= 1) {
+		size_t i, n = pc_reader_left(&x);
+		for (i = 1; i < n && *fail < 0; i++) {
+			unsigned b;
+			for (b = 0; b < 8; b++)
+				if (x.p[x.off + i] & (0x80 >> b)) {
+					*fail = (int)((i - 1) * 8 + b);
+					break;
+				}
+		}
+	}
 	return pc_reader_done(&si);
 }
 
@@ -322,7 +334,7 @@ PC_CHECK static pc_rc read_body(pc_reader c, const char *what, pkix_cmp_msg *m,
 			return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 			    "%s: certConf: malformed certReqId", what);
 		if (!pc_der_read_opt(&one, DER_SEQUENCE, &x, &present) ||
-		    (present && !status_info(x, &m->err_status, m->text, sizeof m->text)))
+		    (present && !status_info(x, &m->err_status, m->text, sizeof m->text, &m->err_fail)))
 			return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 			    "%s: certConf: malformed statusInfo", what);
 		m->conf_rejected = present && m->err_status != PKIX_CMP_ACCEPTED &&
@@ -374,7 +386,7 @@ PC_CHECK static pc_rc read_body(pc_reader c, const char *what, pkix_cmp_msg *m,
 	case PKIX_CMP_ERROR:
 		if (!pc_der_read(&c, DER_SEQUENCE, &seq) || !pc_reader_done(&c) ||
 		    !pc_der_read(&seq, DER_SEQUENCE, &x) ||
-		    !status_info(x, &m->err_status, m->text, sizeof m->text))
+		    !status_info(x, &m->err_status, m->text, sizeof m->text, &m->err_fail))
 			return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 			    "%s: malformed error message", what);
 		return PC_OK;
@@ -404,6 +416,7 @@ pc_rc pkix_cmp_parse(const uint8_t *der, size_t len, const char *what, pkix_cmp_
 	*fail = PKIX_CMP_FI_NONE;
 	m->body = -1;
 	m->rev_reason = -1;
+	m->err_fail = -1;
 	if (len > PKIX_CMP_MSG_MAX)
 		return refuse(e, PC_E_LIMIT, fail, PKIX_CMP_FI_BAD_REQUEST,
 		    "%s: %zu bytes, more than a PKIMessage may have (%d)", what, len, PKIX_CMP_MSG_MAX);

@@ -118,6 +118,7 @@ typedef struct pkix_cmp_msg {
 	int rev_reason;                               /* CRLReason; -1: none given */
 	/* error (from the client), and the status of certConf */
 	int err_status;
+	int err_fail;                                 /* its first failInfo bit; -1: none */
 	char text[PKIX_CMP_TEXT_MAX];                 /* freeText / statusString, escaped */
 } pkix_cmp_msg;
 

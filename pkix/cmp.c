@@ -278,12 +278,6 @@ PC_CHECK static pc_rc read_header(pc_reader h, const char *what, pkix_cmp_msg *m
 		}
 		}
 	}
-	if (m->txid == NULL)
-		return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_REQUEST,
-		    "%s: PKIHeader has no transactionID (RFC 9483 §3.1)", what);
-	if (m->sender_nonce == NULL)
-		return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_SENDER_NONCE,
-		    "%s: PKIHeader has no senderNonce (RFC 9483 §3.1)", what);
 	return PC_OK;
 }
 
@@ -438,6 +432,14 @@ pc_rc pkix_cmp_parse(const uint8_t *der, size_t len, const char *what, pkix_cmp_
 	m->body_tlv = w;
 	m->body_tlv_len = wl;
 	m->body = tag & 0x1f;
+	/* an error may answer a request that could not be read, so it may
+	 * lack both; every other message carries them (RFC 9483 §3.1) */
+	if (m->txid == NULL && m->body != PKIX_CMP_ERROR)
+		return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_REQUEST,
+		    "%s: PKIHeader has no transactionID (RFC 9483 §3.1)", what);
+	if (m->sender_nonce == NULL && m->body != PKIX_CMP_ERROR)
+		return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_SENDER_NONCE,
+		    "%s: PKIHeader has no senderNonce (RFC 9483 §3.1)", what);
 	if (!pc_der_read_opt(&msg, DER_CTX_CONS | 0, &x, &present))
 		return refuse(e, PC_E_INPUT, fail, PKIX_CMP_FI_BAD_DATA_FORMAT,
 		    "%s: PKIMessage: malformed protection", what);

@@ -548,6 +548,8 @@ pc_rc st_cmp_handle(st_cmp_ctx *c, const uint8_t *req, size_t len, pc_buf *out, 
 		char nb[16];
 		snprintf(log->body, sizeof log->body, "%s", pkix_cmp_body_name(m.body, nb, sizeof nb));
 	}
+	if (m.txid == NULL)
+		return refuse(c, &m, PKIX_CMP_FI_BAD_REQUEST, "no transactionID", out, log, e);
 	if (m.txid_len > ST_TXID_MAX)
 		return refuse(c, &m, PKIX_CMP_FI_BAD_DATA_FORMAT, "transactionID longer than 32 bytes",
 		    out, log, e);

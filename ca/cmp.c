@@ -164,8 +164,8 @@ static pc_rc mfr_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_e
 		return pc_fail(e, PC_E_STORE_CORRUPT, "manufacturer record: unknown type");
 	while (pc_rec_next(&val, &tag, &f)) {
 		switch (tag) {
-		case MF_NAME: m.name = ca_strdup_reader(f); break;
-		case MF_SEGMENTS: m.segments = ca_strdup_reader(f); break;
+		case MF_NAME: m.name = pc_rec_val_strdup(f); break;
+		case MF_SEGMENTS: m.segments = pc_rec_val_strdup(f); break;
 		case MF_PEM:
 			m.pem_len = pc_reader_left(&f);
 			if ((m.pem = malloc(m.pem_len + 1)) != NULL) {
@@ -534,7 +534,7 @@ pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t
 		pc_text_quote(info->signer_issuer, sizeof info->signer_issuer, nb.p, nb.len);
 	pc_buf_free(&nb);
 	snprintf(info->signer_serial, sizeof info->signer_serial, "%s", signer.serial_hex);
-	PC_TRY(pkix_cert_fingerprint(signer.der, signer.len, info->signer_fp, e));
+	pc_fingerprint(signer.der, signer.len, info->signer_fp);
 	(void)fp;
 	hw_serial(&signer, info->hw_serial, sizeof info->hw_serial);
 	switch (m.body) {

@@ -30,6 +30,7 @@
 #include "nc.h"
 #include "crl.h"
 #include "chain.h"
+#include "cms.h"
 #include "crmf.h"
 #include "cmp.h"
 

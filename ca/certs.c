@@ -53,7 +53,7 @@ static bool cert_cmp(store_txn *t, const ca_cert_rec *r, ca_cmp_info *i)
  * request whose oldCertID it is, as hex in out; false if none did. */
 struct supersede { const uint8_t *serial; uint64_t request; store_txn *t; };
 
-static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct supersede *s = ctx;
 	ca_cmp_info i;

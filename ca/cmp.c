@@ -150,7 +150,7 @@ static bool segment_listed(const char *list, const char *segment)
 
 struct mfr_scan { ca_mfr_list *l; const char *segment; };
 
-static pc_rc mfr_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc mfr_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct mfr_scan *s = ctx;
 	ca_mfr m;
@@ -214,7 +214,7 @@ typedef struct anchors {
 	const char *cur;
 } anchors;
 
-static pc_rc anchor_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc anchor_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	anchors *a = ctx;
 
@@ -242,7 +242,7 @@ static pc_rc anchor_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc crl_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc crl_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	anchors *a = ctx;
 

@@ -34,7 +34,7 @@ static bool name_ok(const char *n)
 
 struct pem_check { size_t n; const char *path; };
 
-static pc_rc ca_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc ca_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	struct pem_check *pc = ctx;
 	pkix_cert c;
@@ -132,7 +132,7 @@ pc_rc ca_manufacturer_remove(ca_ctx *c, const char *name, pc_err *e)
 
 struct fp_ctx { FILE *out; bool json; size_t n; };
 
-static pc_rc fp_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc fp_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	struct fp_ctx *f = ctx;
 	pkix_cert c;

@@ -49,7 +49,7 @@ static void trust_free(trust *t)
 	memset(t, 0, sizeof *t);
 }
 
-static pc_rc crl_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc crl_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	trust *t = ctx;
 
@@ -133,7 +133,7 @@ static time_t now_of(const st_cmp_ctx *c)
 	return c->clock ? c->clock() : time(NULL);
 }
 
-static pc_rc ra_sign(void *ctx, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
+PC_CHECK static pc_rc ra_sign(void *ctx, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
 {
 	const st_cmp_ctx *c = ctx;
 	uint8_t s[crypto_sign_BYTES];

@@ -204,7 +204,7 @@ PC_CHECK static pc_rc read_lines(const uint8_t *p, size_t len, size_t cap, const
 	return PC_OK;
 }
 
-static pc_rc tx_line_cb(char *l, const char *what, unsigned lno, unsigned *seen, void *obj,
+PC_CHECK static pc_rc tx_line_cb(char *l, const char *what, unsigned lno, unsigned *seen, void *obj,
     pc_err *e)
 {
 	return tx_line(l, what, lno, seen, obj, e);
@@ -380,7 +380,7 @@ bool st_answer_member(const char *name, char txid[2 * ST_TXID_MAX + 1])
 enum ans_key { A_TXID, A_STATUS, A_SERIAL, A_REASON, A_COUNT };
 static const char *const ans_keys[A_COUNT] = { "transaction", "status", "serial", "reason" };
 
-static pc_rc ans_line_cb(char *l, const char *what, unsigned lno, unsigned *seen, void *obj,
+PC_CHECK static pc_rc ans_line_cb(char *l, const char *what, unsigned lno, unsigned *seen, void *obj,
     pc_err *e)
 {
 	st_answer *a = obj;

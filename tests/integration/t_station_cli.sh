@@ -119,8 +119,9 @@ expect 2 st init
 err_has "usage: plantca-station init DIR"
 expect 2 st init A B
 err_has "usage: plantca-station init DIR"
+# request DIR alone is a command (it carries the CMP requests serve queued)
 expect 2 st request NOSUCH
-err_has "usage: plantca-station request DIR"
+err_has "-o MEDIA_DIR is required"
 expect 2 st accept NOSUCH
 err_has "usage: plantca-station accept DIR BUNDLE.tar"
 expect 2 st accept NOSUCH a.tar b.tar

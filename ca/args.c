@@ -85,12 +85,13 @@ int parse_args(int argc, char **argv, struct args *a)
 	longopts[O_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[O_COUNT + 1] = (struct option){ NULL, 0, NULL, 0 };
 	a->permit = calloc((size_t)argc + 1, sizeof *a->permit);
+	a->segments = calloc((size_t)argc + 1, sizeof *a->segments);
 	a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
 	a->targets = calloc((size_t)argc + 1, sizeof *a->targets);
 	a->trust = calloc((size_t)argc + 1, sizeof *a->trust);
 	a->crls = calloc((size_t)argc + 1, sizeof *a->crls);
 	a->packages = calloc((size_t)argc + 1, sizeof *a->packages);
-	if (!a->permit || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
+	if (!a->permit || !a->segments || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
 		return usage_error("%s", "out of memory");
 	opterr = 0;
 	while (li = -1, (c = getopt_long(argc, argv, "ho:", longopts, &li)) != -1) {
@@ -137,7 +138,7 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_OUT_DIR: a->out_dir = optarg; break;
 		case O_DER: a->der = true; break;
 		case O_PEM: a->pem = true; break;
-		case O_SEGMENT: a->segment = optarg; break;
+		case O_SEGMENT: a->segment = optarg; a->segments[a->nsegments++] = optarg; break;
 		case O_REVOKED: a->revoked = true; break;
 		case O_STATUS: a->status = optarg; break;
 		case O_ALL: a->all = true; break;
@@ -178,6 +179,8 @@ int parse_args(int argc, char **argv, struct args *a)
 void args_free(struct args *a)
 {
 	free(a->permit);
+	free(a->segments);
+	a->segments = NULL;
 	free(a->pos);
 	free(a->targets);
 	free(a->trust);

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cmp.h"
+#include "text.h"
 #include "der.h"
 #include "format.h"
 #include "home.h"
@@ -88,11 +90,62 @@ PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig
 	return member_add(fc->ms, mname, &b, e);
 }
 
+/* The CMP side of a response (docs/cmp.md): manufacturers.pem, the
+ * manufacturers accepted for the segment (empty: none), and one
+ * cmp-TXID.answer per CMP request the CA has decided and not yet
+ * answered: issued (with the serial, whose SERIAL.crt is in the same
+ * bundle), rejected (with the reason), revoked (a device's rr). */
+PC_CHECK static pc_rc export_cmp(store_txn *t, const char *segment, const ca_request_list *all,
+    member_set *ms, size_t *nans, pc_err *e)
+{
+	ca_mfr_list ml;
+	pc_buf b = PC_BUF_INIT;
+	size_t i;
+	pc_rc rc;
+
+	*nans = 0;
+	memset(&ml, 0, sizeof ml);
+	rc = ca_mfrs_load(t, segment, &ml, e);
+	for (i = 0; rc == PC_OK && i < ml.n; i++)
+		pc_buf_append(&b, ml.v[i].pem, ml.v[i].pem_len);
+	ca_mfr_list_free(&ml);
+	if (rc == PC_OK)
+		rc = member_add(ms, "manufacturers.pem", &b, e);
+	for (i = 0; rc == PC_OK && i < all->n; i++) {
+		const ca_request *r = &all->v[i];
+		ca_cmp_info info;
+		char mname[TR_NAME_MAX + 1], hex[2 * PKIX_SERIAL_LEN + 1];
+		bool issued = strcmp(r->status, "issued") == 0;
+		if (r->exported || !ca_cmp_member(r->member) ||
+		    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
+			continue;
+		if (ca_cmp_info_get(t, r->id, &info, e) != PC_OK)
+			continue;                 /* never judged as far as its transaction */
+		b.len = 0;
+		pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);
+		if (issued && r->has_serial) {
+			ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
+			pc_buf_printf(&b, "serial: %s\n", hex);
+		} else if (!issued && r->reason != NULL && r->reason[0] != '\0') {
+			char *safe = pc_text_escape_str(r->reason);
+			/* one line of printable text: the escaper leaves no control */
+			pc_buf_printf(&b, "reason: %.380s\n", safe ? safe : "rejected");
+			free(safe);
+		}
+		snprintf(mname, sizeof mname, "cmp-%s.answer", info.txid);
+		rc = member_add(ms, mname, &b, e);
+		(*nans)++;
+	}
+	pc_buf_free(&b);
+	return rc;
+}
+
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 {
 	ca_station_list_t sl;
-	ca_request_list rl;
+	ca_request_list rl, all;
 	member_set ms;
+	size_t nans = 0;
 	store_txn *t = NULL;
 	ca_rec root, ica;
 	tr_meta meta;
@@ -110,6 +163,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 
 	memset(&sl, 0, sizeof sl);
 	memset(&rl, 0, sizeof rl);
+	memset(&all, 0, sizeof all);
 	memset(&ms, 0, sizeof ms);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
@@ -186,6 +240,12 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			replies[nreply] = NULL;
 		}
 	}
+	if (rc == PC_OK) {
+		all.segment = segment;
+		rc = ca_requests_load(t, &all, e);
+	}
+	if (rc == PC_OK)
+		rc = export_cmp(t, segment, &all, &ms, &nans, e);
 	store_abort(t);
 	t = NULL;
 	if (rc != PC_OK)
@@ -278,6 +338,19 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	 * same certificates under the next sequence number, never loses them */
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
+	for (i = 0; rc == PC_OK && i < all.n; i++) {
+		ca_request r;
+		/* answered CMP requests, whatever the answer, are delivered once */
+		if (all.v[i].exported || !ca_cmp_member(all.v[i].member) ||
+		    (strcmp(all.v[i].status, "rejected") != 0 && strcmp(all.v[i].status, "revoked") != 0))
+			continue;
+		rc = ca_request_get(t, all.v[i].id, &r, e);
+		if (rc == PC_OK) {
+			r.exported = meta.sequence;
+			rc = ca_request_put(t, &r, false, e);
+			ca_request_free(&r);
+		}
+	}
 	for (i = 0; rc == PC_OK && i < rl.n; i++) {
 		ca_request r;
 		if (rl.v[i].exported || !rl.v[i].has_serial)
@@ -323,8 +396,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, ncerts);
 	} else {
 		printf("%s/%s.tar (+ .minisig): segment %s, sequence %" PRIu64 ", %zu certificate(s), "
-		    "%zu firmware signature(s), chain, trust.pem, trust.p7b\n", dir, name, segment,
-		    meta.sequence, ncerts, nfw);
+		    "%zu firmware signature(s), %zu CMP answer(s), chain, trust.pem, trust.p7b\n", dir,
+		    name, segment, meta.sequence, ncerts, nfw, nans);
 	}
 out:
 	store_abort(t);
@@ -337,6 +410,7 @@ out:
 	pc_buf_free(&sig);
 	pc_buf_free(&b);
 	ca_request_list_free(&rl);
+	ca_request_list_free(&all);
 	ca_station_list_free(&sl);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "capolicy.h"
+#include "cmp.h"
 #include "format.h"
 #include "leaf.h"
 #include "lint.h"
@@ -68,6 +69,26 @@ pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char 
 	    &subject, &days, eku, e);
 	if (rc != PC_OK)
 		goto out;
+	/* an RA certificate (id-kp-cmcRA) goes only to the enrolled station
+	 * that asked for it: its bundle signed the request and the subject
+	 * names its key id (plantca-station ra-key writes "CMP RA KEYID") */
+	for (size_t k = 0; rc == PC_OK && eku[k] != NULL; k++) {
+		const uint8_t *cn;
+		size_t cnl;
+		char want[32];
+		if (strcmp(eku[k], pkix_oid_dotted(PKIX_OID_KP_CMC_RA)) != 0)
+			continue;
+		snprintf(want, sizeof want, "CMP RA %s", station ? station : "");
+		if (station == NULL || segment == NULL)
+			rc = pc_fail(e, PC_E_POLICY, "%s: profile %s (id-kp-cmcRA) is issued only to an "
+			    "enrolled station's own request, in its request bundle", what, profile);
+		else if (!pkix_name_find(subject.p, subject.len, PKIX_OID_AT_CN, &cn, &cnl) ||
+		    cnl != strlen(want) || memcmp(cn, want, cnl) != 0)
+			rc = pc_fail(e, PC_E_POLICY, "%s: profile %s: the subject's CN must be '%s', the "
+			    "station that signed the bundle (plantca-station ra-key)", what, profile, want);
+	}
+	if (rc != PC_OK)
+		goto out;
 	ca_tbs_issued_by(&p, issuer, sigalg, sigalg_len, ikid, days, now);
 	memcpy(j->serial, p.serial, PKIX_SERIAL_LEN);
 	p.spki = csr->spki;
@@ -123,6 +144,16 @@ pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr 
 	if (csr != NULL)
 		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
 		    csr, source, what, r->segment, r->station, 0, j, e);
+	if (ca_cmp_member(r->member)) {
+		/* a device's CMP request: its template, from the signed message */
+		pkix_csr c2;
+		pc_rc rc;
+		PC_TRY(ca_cmp_csr(r->csr, r->csr_len, what ? what : source, &c2, e));
+		rc = ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    &c2, source, what, r->segment, r->station, 0, j, e);
+		pkix_csr_free(&c2);
+		return rc;
+	}
 	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
 	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
 }

@@ -69,6 +69,12 @@ out:
 	return rc;
 }
 
+pc_rc ca_revoke_serial(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
+    time_t now, pc_buf *scratch, pc_err *e)
+{
+	return revoke_one(t, serial, reason, now, scratch, e);
+}
+
 /* Serials from a file: one per line, blank lines and '#' comments skipped.
  * Every line is parsed before anything is revoked. */
 PC_CHECK static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,

@@ -116,8 +116,9 @@ out:
 	return rc;
 }
 
-/* Requests: every csr line names a .csr member, every .csr member has
- * exactly one csr line; each line learns its member's index.  Sorted
+/* Requests: every csr line names a .csr member (PKCS#10) or a .cmp
+ * member (a device's signed CMP PKIMessage, docs/cmp.md), every such
+ * member has exactly one csr line; each line learns its member's index.  Sorted
  * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
  * members a station may send (a search per member was quadratic). */
 PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
@@ -144,14 +145,14 @@ PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
 			    sorted[i]->member);
 			goto out;
 		}
-		if (!ends_with(sorted[i]->member, ".csr")) {
+		if (!ends_with(sorted[i]->member, ".csr") && !ends_with(sorted[i]->member, ".cmp")) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE csr line names %s, not a .csr "
-			    "member", what, sorted[i]->member);
+			    "or .cmp member", what, sorted[i]->member);
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (!ends_with(pl[i].name, ".csr"))
+		if (!ends_with(pl[i].name, ".csr") && !ends_with(pl[i].name, ".cmp"))
 			continue;
 		memcpy(key.member, pl[i].name, sizeof key.member);
 		hit = m->ncsrs > 0 ? bsearch(&keyp, sorted, m->ncsrs, sizeof *sorted, cmp_csr)

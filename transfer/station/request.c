@@ -113,7 +113,7 @@ PC_CHECK static pc_rc csr_member_name(const char *path, const tr_csr_entry *prev
 }
 
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
-    const char *keyid, const st_operand *csrs, size_t ncsr)
+    const char *keyid, const st_operand *csrs, size_t ncsr, size_t ncmp)
 {
 	char path[PATH_MAX];
 	size_t i, j;
@@ -130,7 +130,7 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("]}\n");
+		printf("],\"cmp\":%zu}\n", ncmp);
 		return;
 	}
 	printf("%s/%s\n%s/%s.minisig\n", o->media, file, o->media, file);
@@ -148,6 +148,8 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 		printf("  %6zu CSR%s for profile %s\n", count, count == 1 ? "" : "s",
 		    meta->csrs[i].profile);
 	}
+	if (ncmp > 0)
+		printf("  %6zu CMP request%s from devices (serve)\n", ncmp, ncmp == 1 ? "" : "s");
 }
 
 pc_rc st_request(const st_args *a, pc_err *e)
@@ -169,11 +171,12 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
 	time_t now;
+	st_tx *txs = NULL;
+	size_t ntx = 0, nq;
+	int txlock = -1;
 	pc_rc rc;
 
 	memset(&meta, 0, sizeof meta);
-	if (ncsr == 0)
-		return pc_fail(e, PC_E_USAGE, "request: no CSR files given");
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
 	for (i = 0; i < ncsr; i++) {
@@ -184,15 +187,29 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			return pc_fail(e, PC_E_USAGE, "--profile '%s': expected "
 			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", csrs[i].profile);
 	}
-	if (ncsr > TR_MEMBERS_MAX - 2)
-		return pc_fail(e, PC_E_LIMIT, "request: %zu CSRs, more than one bundle holds (%d)",
-		    ncsr, TR_MEMBERS_MAX - 2);
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
-
-	data = calloc(ncsr, sizeof *data);
-	members = calloc(ncsr, sizeof *members);
-	meta.csrs = calloc(ncsr, sizeof *meta.csrs);
+	/* the CMP requests serve queued (docs/cmp.md): they travel as the
+	 * device signed them; the lock keeps serve from changing them meanwhile */
+	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
+	if ((rc = st_tx_list(dir, &txs, &ntx, e)) != PC_OK)
+		goto out;
+	for (i = 0, nq = 0; i < ntx; i++)
+		if (txs[i].state == ST_TX_QUEUED)
+			txs[nq++] = txs[i];
+	ntx = nq;
+	if (ncsr + ntx == 0) {
+		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given and no CMP request waiting");
+		goto out;
+	}
+	if (ncsr + ntx > TR_MEMBERS_MAX - 2) {
+		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests, more than one bundle holds (%d)",
+		    ncsr + ntx, TR_MEMBERS_MAX - 2);
+		goto out;
+	}
+	data = calloc(ncsr + ntx, sizeof *data);
+	members = calloc(ncsr + ntx, sizeof *members);
+	meta.csrs = calloc(ncsr + ntx, sizeof *meta.csrs);
 	if (data == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -209,7 +226,17 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(members[i].name, sizeof members[i].name, "%s", meta.csrs[i].member);
 		snprintf(meta.csrs[i].profile, sizeof meta.csrs[i].profile, "%s", csrs[i].profile);
 	}
-	meta.ncsrs = ncsr;
+	for (i = 0; i < ntx; i++) {
+		size_t k = ncsr + i;
+		if ((rc = st_tx_file_read(dir, txs[i].txid, "msg", ST_CMP_REQUEST_MAX, &data[k],
+		    &members[k].len, e)) != PC_OK)
+			goto out;
+		members[k].data = data[k];
+		snprintf(meta.csrs[k].member, sizeof meta.csrs[k].member, "cmp-%s.cmp", txs[i].txid);
+		snprintf(members[k].name, sizeof members[k].name, "%s", meta.csrs[k].member);
+		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
+	}
+	meta.ncsrs = ncsr + ntx;
 
 	if ((rc = st_path_join(path, dir, "station.key", e)) != PC_OK ||
 	    (rc = pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e)) != PC_OK)
@@ -241,7 +268,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	if ((rc = tr_bundle_build(&meta, members, ncsr, &tar, e)) != PC_OK)
+	if ((rc = tr_bundle_build(&meta, members, ncsr + ntx, &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
 	if ((rc = tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e)) != PC_OK)
@@ -255,16 +282,28 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		    "(do not send another request before fixing station.conf)", o->media, file);
 		goto out;
 	}
-	request_report(o, file, &meta, keyid, csrs, ncsr);
+	/* the bundle is written: its CMP requests are on their way (a crash
+	 * before this leaves them queued, and the next bundle carries them
+	 * again; the CA refuses a transaction it has seen) */
+	for (i = 0; i < ntx; i++) {
+		txs[i].state = ST_TX_SENT;
+		txs[i].updated = (uint64_t)now;
+		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
+		if ((rc = st_tx_save(dir, &txs[i], e)) != PC_OK)
+			goto out;
+	}
+	request_report(o, file, &meta, keyid, csrs, ncsr, ntx);
 	rc = PC_OK;
 out:
+	st_tx_lock_close(&txlock);
+	free(txs);
 	pc_secret_free(&pass);
 	tr_seckey_free(&sk);
 	if (keytext != NULL) {
 		sodium_memzero(keytext, keylen);
 		free(keytext);
 	}
-	for (i = 0; data != NULL && i < ncsr; i++)
+	for (i = 0; data != NULL && i < ncsr + ntx; i++)
 		free(data[i]);
 	free(data);
 	free(members);

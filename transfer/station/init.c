@@ -184,7 +184,7 @@ pc_rc st_init(const st_args *a, pc_err *e)
 		goto out;
 	started = true;
 
-	rc = tr_seckey_generate(&pass, &keyfile, &pub, &sk, e);
+	rc = tr_seckey_generate(&pass, NULL, &keyfile, &pub, &sk, e);
 	pc_secret_free(&pass);
 	if (rc != PC_OK)
 		goto out;

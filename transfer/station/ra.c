@@ -100,7 +100,7 @@ pc_rc st_ra_key(const st_args *a, pc_err *e)
 	snprintf(subject, sizeof subject, "/O=plantca/OU=%s/CN=CMP RA %s", conf.segment, keyid);
 	snprintf(prompt, sizeof prompt, "Passphrase (the station key's) for %s", path);
 	PC_TRY(pc_secret_read(&pass, a->o.pass_file, prompt, e));
-	rc = tr_seckey_generate(&pass, &file, &pub, &sk, e);
+	rc = tr_seckey_generate(&pass, NULL, &file, &pub, &sk, e);
 	pc_secret_free(&pass);
 	if (rc == PC_OK)
 		rc = ra_csr(&sk, subject, &pem, e);

@@ -262,6 +262,17 @@ tr_kdf tr_kdf_default(void)
 	return k;
 }
 
+tr_kdf tr_kdf_for_memory(uint64_t memlimit)
+{
+	tr_kdf k = { memlimit / 32 * 4, memlimit };
+
+	if (k.opslimit < TR_KDF_OPS_MIN)
+		k.opslimit = TR_KDF_OPS_MIN;
+	if (k.opslimit > TR_KDF_OPS_MAX)
+		k.opslimit = TR_KDF_OPS_MAX;
+	return k;
+}
+
 pc_rc tr_kdf_check(const tr_kdf *k, pc_err *e)
 {
 	uint64_t mib = k->memlimit / TR_KDF_MIB;

@@ -116,6 +116,10 @@ enum {
 
 /* The default cost (TR_KDF_*_DEFAULT). */
 tr_kdf tr_kdf_default(void);
+/* The cost for memlimit bytes when only the memory is chosen: the
+ * default's scrypt p = 4, i.e. opslimit = 4 * memlimit / 32, kept within
+ * TR_KDF_OPS_MIN..MAX (1 GiB gets minisign's own cost, p = 1). */
+tr_kdf tr_kdf_for_memory(uint64_t memlimit);
 /* Refuse a cost outside TR_KDF_*_MIN..MAX or where scrypt would not use
  * memlimit exactly (above); PC_E_USAGE saying which and what to give. */
 pc_rc tr_kdf_check(const tr_kdf *k, pc_err *e) PC_CHECK;

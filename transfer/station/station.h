@@ -15,6 +15,9 @@
  *   layout.c           what goes where in PKI_DIR (flat, opcua) and writing it
  *   verify.c           certificates, CRLs and the chain to the station's root
  *   names.c            the name sanitiser and small grammar helpers
+ *   par.c              work spread over the cores (request's CSRs, accept's
+ *                      certificates), errors in the serial order
+ *   timings.c          what each phase took (--timings, --json)
  *   ra.c               verb ra-key: the station's CMP key pair and its CSR
  *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
  *   cmp_handle.c       one CMP message judged and answered (no HTTP)
@@ -52,6 +55,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "buf.h"
@@ -76,6 +80,8 @@ enum {
 	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
 	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
 	ST_SECONDS_PER_DAY = 86400,
+	ST_THREADS_MAX = 64,           /* --threads, and the most st_threads picks */
+	ST_PHASES_MAX = 16,            /* phases one verb times */
 };
 
 /* ------------------------------------------------------ the command line */
@@ -95,6 +101,9 @@ typedef struct st_opts {
 	const char *cmp_profile;                            /* serve: --profile for enrollments */
 	unsigned check_after, expire_hours, timeout, max_conn;   /* serve */
 	size_t max_request;                                 /* serve: bytes of one request */
+	uint64_t kdf_memory, kdf_ops;                       /* init: --kdf-memory (bytes), --kdf-ops; 0: default */
+	unsigned threads;                                   /* request, accept: --threads; 0: one per core */
+	bool timings;                                       /* request, accept: --timings */
 	bool json;                                          /* every verb */
 } st_opts;
 
@@ -138,6 +147,33 @@ static inline const uint8_t *st_reader_at(const pc_reader *r)
 }
 /* out = DIR/NAME; PC_E_USAGE when longer than PATH_MAX. */
 pc_rc st_path_join(char out[PATH_MAX], const char *dir, const char *name, pc_err *e) PC_CHECK;
+
+/* ---------------------------------------------------- par.c, timings.c */
+
+/* Threads for `items` items: `asked` (--threads) or one per online core,
+ * at most ST_THREADS_MAX and at most `items`, at least 1. */
+unsigned st_threads(unsigned asked, size_t items);
+/* One item of a parallel run; must be safe to call from several threads
+ * at once for different i.  e is the item's own. */
+typedef pc_rc (*st_par_fn)(void *ctx, size_t i, pc_err *e);
+/* fn(ctx, i) for i in 0..n-1 on `threads` threads (the caller's among
+ * them).  On failure the error of the lowest failing i, exactly what a
+ * serial loop would return; items above it may not have run. */
+pc_rc st_par_run(size_t n, unsigned threads, st_par_fn fn, void *ctx, pc_err *e) PC_CHECK;
+
+typedef struct st_timings {
+	struct { const char *name; double ms; } phase[ST_PHASES_MAX];
+	size_t n;
+	double start, last;            /* ms, CLOCK_MONOTONIC */
+} st_timings;
+
+void st_timings_start(st_timings *t);
+/* The phase that ends now (since the last mark or the start); name static. */
+void st_timings_mark(st_timings *t, const char *phase);
+/* "timings":{"threads":T,"NAME_ms":...,"total_ms":...,"peak_rss_kib":...} */
+void st_timings_json(const st_timings *t, unsigned threads, FILE *f);
+/* One line: "timings (T threads): NAME X ms, ... total X ms, peak RSS N KiB". */
+void st_timings_text(const st_timings *t, unsigned threads, FILE *f);
 
 /* -------------------------------------------------------------- conf.c */
 

@@ -284,6 +284,7 @@ typedef struct st_pki {
 	/* set by st_pki_verify: the root, then the CAs of chain, trust and p7
 	 * without duplicates; borrowed entries, only the array is owned */
 	st_certs cas;
+	unsigned threads;              /* for the device certificates' chains; 0: 1 */
 } st_pki;
 
 void st_pki_free(st_pki *p);
@@ -316,9 +317,11 @@ typedef struct st_outs {
 } st_outs;
 
 void st_outs_free(st_outs *s);
-/* Queue one output file; takes b's bytes (b is reset).  A second output
- * of the same name is refused (PC_E_BUNDLE). */
+/* Queue one output file; takes b's bytes (b is reset). */
 pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e) PC_CHECK;
+/* After the last st_outs_add: two outputs of one name are refused
+ * (PC_E_BUNDLE "BUNDLE: two outputs named REL"), one would be lost. */
+pc_rc st_outs_unique(const st_outs *s, const char *bundle, pc_err *e) PC_CHECK;
 /* The files of the flat or OPC UA layout (README, DESIGN "The OPC UA
  * layout") for a verified p; der: DER where a file holds one object. */
 pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, st_outs *outs,

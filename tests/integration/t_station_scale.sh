@@ -36,6 +36,17 @@ expect 0 st init S --segment line3 --ca-key catr.pub --trust root.pem --passphra
   --kdf-memory 16
 out_has "station key cost:" "scrypt N=2^14 r=8 p=4 (16 MiB, opslimit 2097152)" "paid by every request"
 [ "$(kdf_of S/station.key)" = "2097152 16777216" ] || fail "stored cost: $(kdf_of S/station.key)"
+# the N, r, p init printed are the ones the key was encrypted with: Python's
+# own scrypt (hashlib, OpenSSL's) with them decrypts it, checksum right
+python3 - S/station.key <<'PY' || fail "hashlib.scrypt(N=2^14, r=8, p=4) does not decrypt station.key"
+import base64, hashlib, sys
+raw = base64.b64decode(open(sys.argv[1]).read().splitlines()[1])
+salt, enc = raw[6:38], raw[54:158]
+stream = hashlib.scrypt(b"correct horse battery staple", salt=salt, n=2**14, r=8, p=4,
+                        maxmem=64 * 1024 * 1024, dklen=len(enc))
+dec = bytes(a ^ b for a, b in zip(enc, stream))
+assert hashlib.blake2b(b"Ed" + dec[:72], digest_size=32).digest() == dec[72:], "checksum"
+PY
 echo hello >msg
 minisign -S -s S/station.key -m msg <pass >/dev/null 2>&1 || fail "minisign -S cannot use the key"
 minisign -V -p S/station.pub -m msg >/dev/null || fail "minisign -V refuses its signature"

@@ -431,3 +431,18 @@ pc_rc pc_file_publish(const char *tmp, const char *path, pc_err *e)
 	}
 	return PC_OK;
 }
+
+pc_rc pc_dir_fsync(const char *dir, pc_err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+	if (fsync(fd) != 0) {
+		err = errno;
+		close(fd);
+		return pc_fail(e, PC_E_IO, "%s: fsync of directory failed: %s", dir, strerror(err));
+	}
+	close(fd);
+	return PC_OK;
+}

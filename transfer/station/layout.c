@@ -516,11 +516,11 @@ pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *
 	}
 	for (i = 0; rc == PC_OK && dirs[i] != NULL; i++)
 		if ((rc = st_path_join(path, pki, dirs[i], e)) == PC_OK)
-			rc = pc_dir_sync(path, e);
+			rc = pc_dir_fsync(path, e);
 	if (rc == PC_OK && firmware && (rc = st_path_join(path, pki, "firmware", e)) == PC_OK)
-		rc = pc_dir_sync(path, e);
+		rc = pc_dir_fsync(path, e);
 	if (rc == PC_OK)
-		rc = pc_dir_sync(pki, e);
+		rc = pc_dir_fsync(pki, e);
 out:
 	for (i = 0; tmp != NULL && i < staged && i < outs->n; i++)
 		if (tmp[i][0] != '\0')

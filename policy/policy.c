@@ -20,6 +20,7 @@
 #include "der.h"
 #include "oid.h"
 #include "file.h"
+#include "json.h"
 #include "text.h"
 
 /* ------------------------------------------------------------- storage */
@@ -1529,21 +1530,6 @@ static const char *approval_name(policy_approval a)
 	return "?";
 }
 
-static void json_s(pc_buf *b, const char *s)
-{
-	pc_buf_byte(b, '"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			pc_buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			pc_buf_printf(b, "\\u%04x", c);
-		else
-			pc_buf_byte(b, c);
-	}
-	pc_buf_byte(b, '"');
-}
-
 static void json_list(pc_buf *b, const char *key, const struct strlist *l)
 {
 	size_t i;
@@ -1552,7 +1538,7 @@ static void json_list(pc_buf *b, const char *key, const struct strlist *l)
 	for (i = 0; i < l->n; i++) {
 		if (i)
 			pc_buf_byte(b, ',');
-		json_s(b, l->v[i]);
+		json_buf_str(b, l->v[i]);
 	}
 	pc_buf_byte(b, ']');
 }
@@ -1565,7 +1551,7 @@ static void json_ips(pc_buf *b, const char *key, const struct iplist *l)
 	for (i = 0; i < l->n; i++) {
 		if (i)
 			pc_buf_byte(b, ',');
-		json_s(b, l->v[i].text);
+		json_buf_str(b, l->v[i].text);
 	}
 	pc_buf_byte(b, ']');
 }
@@ -1581,7 +1567,7 @@ static void ku_list(pc_buf *b, unsigned ku, bool json)
 		if (json) {
 			if (!first)
 				pc_buf_byte(b, ',');
-			json_s(b, ku_names[i].name);
+			json_buf_str(b, ku_names[i].name);
 		} else {
 			pc_buf_printf(b, "%s%s", first ? "" : " ", ku_names[i].name);
 		}
@@ -1600,7 +1586,7 @@ static void san_types(pc_buf *b, unsigned mask, bool json)
 		if (json) {
 			if (!first)
 				pc_buf_byte(b, ',');
-			json_s(b, san_names[i].name);
+			json_buf_str(b, san_names[i].name);
 		} else {
 			pc_buf_printf(b, "%s%s", first ? "" : " ", san_names[i].name);
 		}
@@ -1616,16 +1602,16 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 
 	if (json) {
 		pc_buf_str(b, "{\"source\":");
-		json_s(b, p->source);
+		json_buf_str(b, p->source);
 		pc_buf_printf(b, ",\"sha256\":\"%s\",\"profiles\":[", p->hash);
 		for (i = 0; i < p->nprof; i++) {
 			const struct profile *pr = &p->prof[i];
 			pc_buf_str(b, i ? ",{\"name\":" : "{\"name\":");
-			json_s(b, pr->name);
+			json_buf_str(b, pr->name);
 			pc_buf_str(b, ",\"summary\":");
-			json_s(b, pr->summary ? pr->summary : "");
+			json_buf_str(b, pr->summary ? pr->summary : "");
 			pc_buf_str(b, ",\"keys\":");
-			json_s(b, pr->keys_text);
+			json_buf_str(b, pr->keys_text);
 			pc_buf_printf(b, ",\"days\":%u,\"max_days\":%u,\"key_usage\":[", pr->days,
 			    pr->max_days);
 			ku_list(b, pr->ku, true);
@@ -1635,22 +1621,22 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 			for (j = 0; j < pr->neku; j++) {
 				if (j)
 					pc_buf_byte(b, ',');
-				json_s(b, pr->eku[j]);
+				json_buf_str(b, pr->eku[j]);
 			}
 			pc_buf_str(b, "],\"subject\":[");
 			for (j = 0; j < pr->nrules; j++) {
 				const struct attr_rule *r = &pr->rules[j];
 				pc_buf_str(b, j ? ",{\"attribute\":" : "{\"attribute\":");
-				json_s(b, r->name);
+				json_buf_str(b, r->name);
 				pc_buf_printf(b, ",\"rule\":\"%s\"", r->flags & RULE_FORBID ? "forbid" :
 				    r->flags & RULE_REQUIRE ? "require" : r->set ? "set" : "allow");
 				if (r->match) {
 					pc_buf_str(b, ",\"match\":");
-					json_s(b, r->match);
+					json_buf_str(b, r->match);
 				}
 				if (r->set) {
 					pc_buf_str(b, ",\"set\":");
-					json_s(b, r->set);
+					json_buf_str(b, r->set);
 				}
 				pc_buf_byte(b, '}');
 			}
@@ -1665,7 +1651,7 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 			json_list(b, "san_email", &pr->email);
 			pc_buf_str(b, ",\"ca\":");
 			if (pr->ca)
-				json_s(b, pr->ca);
+				json_buf_str(b, pr->ca);
 			else
 				pc_buf_str(b, "null");
 			pc_buf_printf(b, ",\"approval\":\"%s\",\"signer_only\":%s}",
@@ -1675,12 +1661,12 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 		for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
 			const struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;
 			pc_buf_str(b, i ? ",{\"name\":" : "{\"name\":");
-			json_s(b, sg->name);
+			json_buf_str(b, sg->name);
 			json_list(b, "stations", &sg->stations);
 			json_list(b, "profiles", &sg->profiles);
 			pc_buf_str(b, ",\"ca\":");
 			if (sg->ca)
-				json_s(b, sg->ca);
+				json_buf_str(b, sg->ca);
 			else
 				pc_buf_str(b, "null");
 			json_list(b, "dns", &sg->dns);

@@ -26,8 +26,10 @@ void st_outs_free(st_outs *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].rel);
 		free(s->v[i].data);
+	}
 	free(s->v);
 	memset(s, 0, sizeof *s);
 }
@@ -42,18 +44,21 @@ pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e)
 		pc_buf_free(b);
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
-	snprintf(s->v[s->n].rel, sizeof s->v[s->n].rel, "%s", rel);
+	if ((s->v[s->n].rel = strdup(rel)) == NULL) {
+		pc_buf_free(b);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
 	s->v[s->n].cert = NULL;
 	s->v[s->n].len = b->len;
 	s->v[s->n].data = pc_buf_steal(b, &s->v[s->n].len);
-	if (s->v[s->n].data == NULL) {
+	s->n++;
+	if (s->v[s->n - 1].data == NULL) {
 		/* an empty buffer steals as NULL: keep a valid pointer */
-		s->v[s->n].data = malloc(1);
-		s->v[s->n].len = 0;
-		if (s->v[s->n].data == NULL)
+		s->v[s->n - 1].data = malloc(1);
+		s->v[s->n - 1].len = 0;
+		if (s->v[s->n - 1].data == NULL)
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
-	s->n++;
 	return PC_OK;
 }
 
@@ -474,7 +479,7 @@ pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *
 		"issuers", "issuers/certs", "issuers/crl", NULL,
 	};
 	const char *const *dirs = opcua ? opcua_dirs : flat_dirs;
-	char path[PATH_MAX], (*tmp)[PATH_MAX] = NULL;
+	char path[PATH_MAX], staged_name[PATH_MAX], **tmp = NULL;
 	size_t i, staged = 0;
 	bool firmware = false;
 	pc_rc rc = PC_OK;
@@ -500,8 +505,13 @@ pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *
 	for (staged = 0; staged < outs->n; staged++) {
 		if ((rc = st_path_join(path, pki, outs->v[staged].rel, e)) != PC_OK ||
 		    (rc = pc_file_stage(path, outs->v[staged].data, outs->v[staged].len, 0644,
-		    tmp[staged], e)) != PC_OK)
+		    staged_name, e)) != PC_OK)
 			goto out;
+		if ((tmp[staged] = strdup(staged_name)) == NULL) {
+			(void)unlink(staged_name);
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
 	}
 	if ((rc = pc_dir_sync(pki, e)) != PC_OK)
 		goto out;
@@ -510,7 +520,8 @@ pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *
 		if ((rc = st_path_join(path, pki, outs->v[i].rel, e)) != PC_OK)
 			goto out;
 		rc = pc_file_publish(tmp[i], path, e);
-		tmp[i][0] = '\0';
+		free(tmp[i]);
+		tmp[i] = NULL;
 		if (rc != PC_OK)
 			goto out;
 	}
@@ -523,8 +534,10 @@ pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *
 		rc = pc_dir_fsync(pki, e);
 out:
 	for (i = 0; tmp != NULL && i < staged && i < outs->n; i++)
-		if (tmp[i][0] != '\0')
+		if (tmp[i] != NULL) {
 			(void)unlink(tmp[i]);
+			free(tmp[i]);
+		}
 	free(tmp);
 	return rc;
 }

@@ -305,7 +305,7 @@ bool st_pki_ca_issues_cas(const st_pki *p, const st_cert *c);
 
 /* One file accept will write, relative to PKI_DIR. */
 typedef struct st_out {
-	char rel[PATH_MAX];
+	char *rel;                     /* owned; a name, not PATH_MAX bytes: 20,000 of them */
 	uint8_t *data;                 /* owned */
 	size_t len;
 	const st_cert *cert;           /* a device certificate file: whose; else NULL */

@@ -224,6 +224,13 @@ pc_rc ca_fw_sign_swupdate(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		PC_TRY_OUT(swu_open(o->image, &in, &desc, &text, e));
 	} else {
 		PC_TRY_OUT(pc_file_read(o->image, FW_SWU_DESC_MAX, &raw, &raw_len, e));
+		/* sw-description is text (libconfig or JSON): a NUL byte means
+		 * another archive format, which SWUpdate would not read either */
+		if (memchr(raw, 0, raw_len) != NULL) {
+			rc = pc_fail(e, PC_E_INPUT, "%s: neither a newc cpio archive (.swu) nor an "
+			    "sw-description (it holds a NUL byte)", o->image);
+			goto out;
+		}
 		pc_buf_append(&text, raw, raw_len);
 		if (!pc_buf_ok(&text)) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");

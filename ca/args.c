@@ -165,12 +165,7 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_MIN_VERSION: a->min_version = optarg; break;
 		case O_MINISIGN: a->minisign = true; break;
 		case O_CLOCK_OVERRIDE: a->clock_override = true; break;
-		case O_FORMAT:
-			if (strcmp(optarg, "cms") != 0 && strcmp(optarg, "rauc") != 0 &&
-			    strcmp(optarg, "swupdate") != 0)
-				return usage_error("--format '%s': expected cms, rauc or swupdate", optarg);
-			a->format = optarg;
-			break;
+		case O_FORMAT: a->format = optarg; break;   /* checked by firmware sign */
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -75,9 +75,9 @@ pc_rc fw_rauc_layout_read(const uint8_t *head, size_t head_len, const uint8_t *t
 		return bad(e, what, why);
 	}
 	padded = (used + FW_RAUC_PAD - 1) / FW_RAUC_PAD * FW_RAUC_PAD;
-	out->squashfs_used = used;
 	if (size == used || size == padded) {
 		out->payload_len = size;   /* unsigned: a bare squashfs image */
+		out->squashfs_used = used;
 		return PC_OK;
 	}
 	if (tail_len != (size < FW_RAUC_TAIL ? size : FW_RAUC_TAIL))
@@ -93,6 +93,7 @@ pc_rc fw_rauc_layout_read(const uint8_t *head, size_t head_len, const uint8_t *t
 	if (!looks_signed_data(tail + tail_len - 8 - len, (size_t)len))
 		return bad(e, what, "the bytes before the length are not a DER CMS SignedData");
 	out->payload_len = size - 8 - len;
+	out->squashfs_used = used;
 	out->old_sig_len = len;
 	return PC_OK;
 }

@@ -44,7 +44,8 @@ typedef struct fw_rauc_layout {
  * bare squashfs image (size is bytes_used, or bytes_used padded to
  * FW_RAUC_PAD) or a signed plain bundle (the same followed by a DER
  * ContentInfo of id-signedData of exactly the length the last 8 bytes
- * give).  PC_E_INPUT "WHAT: not a RAUC plain bundle: REASON" otherwise. */
+ * give).  PC_E_INPUT "WHAT: not a RAUC plain bundle: REASON" otherwise, with
+ * *out all zero. */
 pc_rc fw_rauc_layout_read(const uint8_t *head, size_t head_len, const uint8_t *tail,
     size_t tail_len, uint64_t size, const char *what, fw_rauc_layout *out, pc_err *e) PC_CHECK;
 

@@ -304,7 +304,7 @@ import sys
 f = open(sys.argv[1], 'r+b'); f.seek(1000); b = f.read(1); f.seek(1000); f.write(bytes([b[0] ^ 1]))
 PY
 mkswu "$WORK/swflip" "$WORK/flipimg.swu" sw-description sw-description.sig rootfs.img
-swu_no "HASH mismatch\|hash mismatch" "$WORK/flipimg.swu"
+swu_no "ERROR : HASH mismatch : " "$WORK/flipimg.swu"
 ok "swupdate refuses a changed sw-description byte (signature) and a changed image byte (the signed sha256)"
 
 CAHOME=$WORK/other

@@ -90,7 +90,7 @@ pc_rc ca_fw_sign_rauc(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	pc_rc rc;
 
 	memset(&fk, 0, sizeof fk);
-	PC_TRY(ca_fw_opts_check(o, pkg_id, e));
+	PC_TRY_OUT(ca_fw_opts_check(o, pkg_id, e));
 	if (o->out == NULL)
 		return pc_fail(e, PC_E_USAGE, "--format rauc needs -o OUT.raucb (the signed bundle)");
 	if (access(o->out, F_OK) == 0)

@@ -60,7 +60,7 @@ PC_CHECK static pc_rc sign_cms(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	pc_rc rc;
 
 	memset(&fk, 0, sizeof fk);
-	PC_TRY(ca_fw_opts_check(o, pkg_id, e));
+	PC_TRY_OUT(ca_fw_opts_check(o, pkg_id, e));
 	if (snprintf(out_path, sizeof out_path, "%s", o->out ? o->out : o->image) >=
 	    (int)sizeof out_path - 5)
 		return pc_fail(e, PC_E_USAGE, "output path too long");

@@ -208,7 +208,7 @@ pc_rc ca_fw_sign_swupdate(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	pc_rc rc;
 
 	memset(&fk, 0, sizeof fk);
-	PC_TRY(ca_fw_opts_check(o, pkg_id, e));
+	PC_TRY_OUT(ca_fw_opts_check(o, pkg_id, e));
 	swu = is_newc(o->image);
 	if (swu && o->out == NULL)
 		return pc_fail(e, PC_E_USAGE, "%s is a .swu archive: --format swupdate needs "

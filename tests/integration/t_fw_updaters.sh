@@ -93,7 +93,9 @@ PY
 openssl cms -verify -binary -inform DER -in "$WORK/good.p7s" -content "$WORK/bare.sqfs" \
   -CAfile "$WORK/root.pem" -purpose smimesign -out /dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "openssl cms: bundle signature"; }
 [ "$(openssl cms -cmsout -print -inform DER -in "$WORK/good.p7s" | grep -c 'signerInfos\|d.issuerAndSerialNumber')" -ge 1 ] || fail "cms print"
-ok "rauc bundle: bare squashfs + DER CMS + length; openssl cms -verify -purpose smimesign accepts it"
+expect 0 pc firmware verify "$WORK/bare.sqfs" "$WORK/good.p7s" --trust "$WORK/root.pem"
+out_has "pumps:1.2.3"
+ok "rauc bundle: bare squashfs + DER CMS + length; openssl cms -verify -purpose smimesign and plantca firmware verify accept it"
 
 # rauc_info KEYRING BUNDLE [check-purpose] [check-crl]: rauc info under a
 # system.conf with that keyring; RC and the messages in $WORK/rauc.out

@@ -94,7 +94,7 @@ openssl cms -verify -binary -inform DER -in "$WORK/good.p7s" -content "$WORK/bar
   -CAfile "$WORK/root.pem" -purpose smimesign -out /dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "openssl cms: bundle signature"; }
 [ "$(openssl cms -cmsout -print -inform DER -in "$WORK/good.p7s" | grep -c 'signerInfos\|d.issuerAndSerialNumber')" -ge 1 ] || fail "cms print"
 expect 0 pc firmware verify "$WORK/bare.sqfs" "$WORK/good.p7s" --trust "$WORK/root.pem"
-out_has "pumps:1.2.3"
+out_has "valid signature: firmware pumps version 1.2.3"
 ok "rauc bundle: bare squashfs + DER CMS + length; openssl cms -verify -purpose smimesign and plantca firmware verify accept it"
 
 # rauc_info KEYRING BUNDLE [check-purpose] [check-crl]: rauc info under a

@@ -235,13 +235,24 @@ S=$WORK/swu
 mkdir -p "$S"
 head -c 200000 /dev/urandom >"$S/rootfs.img"
 mkdesc "$S"
-# swu_check SWU [PURPOSE] [CAFILE]: swupdate checks (-c) without installing
+# swu_check SWU [PURPOSE] [CAFILE]: swupdate checks (-c) without installing.
+# A run that ends before it judged the image (neither "Valid image found"
+# nor an "[ERROR]" line: seen under load, its processes racing at exit) is
+# run again, up to 5 times; SWU_RUNS counts the runs of the last check.
 swu_check() {
   local ca=${3:-$WORK/trust.pem}
   mkdir -p "$WORK/swtmp"
-  RC=0
-  TMPDIR=$WORK/swtmp timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
-    ${2:+--cert-purpose "$2"} >"$WORK/swu.out" 2>&1 || RC=$?
+  SWU_RUNS=0
+  while [ "$SWU_RUNS" -lt 5 ]; do
+    SWU_RUNS=$((SWU_RUNS + 1))
+    RC=0
+    TMPDIR=$WORK/swtmp timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
+      ${2:+--cert-purpose "$2"} >"$WORK/swu.out" 2>&1 || RC=$?
+    if grep -q "Valid image found" "$WORK/swu.out" || grep -q '^\[ERROR\]' "$WORK/swu.out"; then
+      return 0
+    fi
+  done
+  cat "$WORK/swu.out"; fail "swupdate $1: no verdict in 5 runs"
 }
 # The verdict is read from swupdate's log, line by line: its exit status
 # and its last line ("SWUpdate was successful !") both race with the end

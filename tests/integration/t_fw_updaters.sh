@@ -208,6 +208,7 @@ ok "rauc check-crl: refuses the revoked signer's bundle once the CRL says so, ke
 
 # ---- what plantca refuses to sign, leaving the output directory alone
 before=$(snap "$P")
+store_before=$(store_dump)
 head -c 5000 /dev/urandom >"$WORK/junk.bin"
 expect 1 pc firmware sign "$WORK/junk.bin" --format rauc -o "$P/x.raucb" --signer fw-a --package pumps --fw-version 1.0
 err_has "$WORK/junk.bin: not a RAUC plain bundle: it does not start with a squashfs image (magic hsqs)"
@@ -228,7 +229,8 @@ err_has "--format 'zip': expected cms, rauc or swupdate"
 expect 2 pc firmware sign "$WORK/bare.sqfs" --format rauc -o "$P/x" --signer fw-ed --package pumps --fw-version 1.0 --minisign
 err_has "--minisign goes with --format cms only"
 [ "$(snap "$P")" = "$before" ] || fail "a refused signing changed the output directory"
-ok "plantca refuses: not squashfs, bytes after it that are no signature, too short, Ed25519, no -o, existing output, unknown format; output directory unchanged"
+[ "$(store_dump)" = "$store_before" ] || fail "a refused signing changed the store"
+ok "plantca refuses: not squashfs, bytes after it that are no signature, too short, Ed25519, no -o, existing output, unknown format; output directory and store unchanged"
 
 # ---- SWUpdate
 S=$WORK/swu
@@ -352,6 +354,7 @@ ok "plantca refuses a revoked signer for swupdate; swupdate 2022.12 itself canno
 
 # plantca's own refusals for swupdate
 before=$(snap "$P")
+store_before=$(store_dump)
 (cd "$WORK/swu2" && tar cf "$WORK/t.tar" sw-description rootfs.img)
 expect 1 pc firmware sign "$WORK/t.tar" --format swupdate -o "$P/x.swu" --signer fw-a --package pumps --fw-version 1.0
 err_has "$WORK/t.tar: neither a newc cpio archive (.swu) nor an sw-description (it holds a NUL byte)"
@@ -366,7 +369,8 @@ err_has "is a .swu archive: --format swupdate needs -o OUT.swu"
 expect 2 pc firmware sign "$WORK/unsigned.swu" --format swupdate -o "$P/x.swu" --signer fw-ed --package pumps --fw-version 1.0
 err_has "signer 'fw-ed' is ed25519, which SWUpdate (OpenSSL's CMS) cannot verify"
 [ "$(snap "$P")" = "$before" ] || fail "a refused signing changed the output directory"
-ok "plantca refuses: tar instead of cpio, sw-description not first or twice, no -o for a .swu, Ed25519; output directory unchanged"
+[ "$(store_dump)" = "$store_before" ] || fail "a refused signing changed the store"
+ok "plantca refuses: tar instead of cpio, sw-description not first or twice, no -o for a .swu, Ed25519; output directory and store unchanged"
 
 # ---- the records: firmware list, the audit trail
 expect 0 pc --json firmware list

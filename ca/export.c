@@ -289,7 +289,7 @@ PC_CHECK static pc_rc export_member(void *ctx, size_t i, tr_member *m, pc_err *e
 	return PC_OK;
 }
 
-enum { EXPORT_MARK_CHUNK = 4096 };   /* requests marked delivered per commit */
+enum { EXPORT_MARK_CHUNK = 2048 };   /* requests marked delivered per commit */
 
 /* The requests delivered by this export, marked with its sequence, from
  * plan->mark[from] on, in one write transaction; `first` also records the
@@ -306,6 +306,8 @@ PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = from; rc == PC_OK && i < to; i++) {
 		ca_request r;
+		if (i % 256 == 255)
+			store_release_pages(c->st);
 		rc = ca_request_get(t, plan->mark[i], &r, e);
 		if (rc == PC_OK) {
 			r.exported = meta->sequence;

@@ -100,6 +100,10 @@ err_has "no RA certificate yet"
 expect 0 st ra-key "$ST" --passphrase-file "$WORK/pass"
 [ "$(mode "$ST/ra.key")" = 600 ] || fail "ra.key mode $(mode "$ST/ra.key")"
 grep -q '^untrusted comment' "$ST/ra.key" || fail "ra.key is not a minisign key file"
+# the CSR pkix_csr_build made: OpenSSL checks its self-signature and reads the subject
+openssl req -in "$ST/ra.csr" -verify -noout -subject >"$WORK/racsr.txt" 2>&1 \
+  || fail "openssl req -verify ra.csr: $(cat "$WORK/racsr.txt")"
+grep -q "CN = CMP RA $kid" "$WORK/racsr.txt" || fail "ra.csr subject: $(cat "$WORK/racsr.txt")"
 expect 0 st request "$ST" --profile cmp-ra "$ST/ra.csr" -o "$USB" --passphrase-file "$WORK/pass"
 expect 0 pc import "$USB/line3-request-000001.tar"
 out_has "1 pending"

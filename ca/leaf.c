@@ -2,6 +2,7 @@
  * leaf.c - a CSR judged and turned into the TBS of a leaf certificate,
  * without the HSM.  See leaf.h.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -154,6 +155,24 @@ pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr 
 		pkix_csr_free(&c2);
 		return rc;
 	}
-	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
-	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
+	/* a CSR import checked: the stored bytes, if they are the ones checked
+	 * then, are not checked again (docs/architecture.md "A CSR is checked
+	 * where it enters") */
+	{
+		pkix_csr c2;
+		uint8_t h[32];
+		pc_rc rc;
+		if (!r->has_csr_sha256 || r->csr_len != r->csr_bytes)
+			return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+			    r->csr, r->csr_len, source, what, r->segment, r->station, 0, j, e);
+		crypto_hash_sha256(h, r->csr, r->csr_len);
+		if (sodium_memcmp(h, r->csr_sha256, sizeof h) != 0)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: the stored CSR is not the one import "
+			    "checked (its SHA-256 differs from the request record's)", what ? what : source);
+		PC_TRY(pkix_csr_parse_verified(r->csr, r->csr_len, what ? what : source, &c2, e));
+		rc = ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    &c2, source, what, r->segment, r->station, 0, j, e);
+		pkix_csr_free(&c2);
+		return rc;
+	}
 }

@@ -269,7 +269,7 @@ CR=$!
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$WORK/p10.key" \
   -subj "/O=Acme Plant/CN=pump-4/serialNumber=SN-0004" -out "$WORK/p10.csr" 2>/dev/null
 cmp_client "$WORK/p10cr.log" -cmd p10cr -cert "$WORK/dev4.pem" -key "$WORK/dev4.key" \
-  -extracerts "$M/ca.pem" -csr "$WORK/p10.csr" -certout "$WORK/p10.pem" &
+  -extracerts "$M/ca.pem" -csr "$WORK/p10.csr" -certout "$WORK/p10.pem" -implicit_confirm &
 P10=$!
 for i in $(seq 1 100); do
   grep -q 'cr txid=.* -> cp waiting' "$WORK/serve.log" && grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" && break
@@ -292,6 +292,9 @@ wait "$CR" || fail "openssl cmp cr: $(cat "$WORK/cr.log")"
 wait "$P10" || fail "openssl cmp p10cr: $(cat "$WORK/p10cr.log")"
 grep -q 'received CP' "$WORK/cr.log" || fail "cr log: $(cat "$WORK/cr.log")"
 grep -q 'received CP' "$WORK/p10cr.log" || fail "p10cr log: $(cat "$WORK/p10cr.log")"
+# p10cr asked for implicit confirmation: granted in the cp, so no certConf follows
+grep -q 'sending CERTCONF' "$WORK/p10cr.log" && fail "implicit confirmation not granted: $(cat "$WORK/p10cr.log")"
+grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" || fail "p10cr"
 for c in cr p10; do
   openssl verify -x509_strict -CAfile "$WORK/pki/trust.pem" "$WORK/$c.pem" >/dev/null || fail "verify $c.pem"
 done
@@ -303,7 +306,7 @@ openssl x509 -in "$WORK/p10.pem" -noout -subject | grep -q 'CN = pump-4, serialN
   || fail "p10cr subject: $(openssl x509 -in "$WORK/p10.pem" -noout -subject)"
 expect 0 pc show "$(serial_of "$WORK/p10.pem")"
 out_has "IDevID" "SN-0004" "acme"
-ok "cr signed with the LDevID and p10cr signed with an IDevID: waiting, one round trip, cp, certConf, exit 0; openssl verify -x509_strict; the p10cr's IDevID recorded"
+ok "cr signed with the LDevID and p10cr signed with an IDevID: waiting, one round trip, cp, certConf (p10cr: implicit confirmation granted), exit 0; openssl verify -x509_strict; the p10cr's IDevID recorded"
 
 # --- a second ir of the same device is refused (renewal is kur's)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/dup.key" 2>/dev/null

@@ -92,13 +92,15 @@ void st_tx_format(const st_tx *t, pc_buf *b)
 		pc_buf_printf(b, "device: %s\n", t->device);
 	if (t->reason[0])
 		pc_buf_printf(b, "reason: %s\n", t->reason);
+	if (t->implicit_confirm)
+		pc_buf_printf(b, "implicit-confirm: yes\n");
 }
 
 enum tx_key { T_TXID, T_KIND, T_STATE, T_CREATED, T_UPDATED, T_REQID, T_PROFILE, T_SIGNER,
-	T_BUNDLE, T_SERIAL, T_DEVICE, T_REASON, T_COUNT };
+	T_BUNDLE, T_SERIAL, T_DEVICE, T_REASON, T_IMPLICIT, T_COUNT };
 static const char *const tx_keys[T_COUNT] = {
 	"transaction", "kind", "state", "created", "updated", "cert-req-id", "profile", "signer",
-	"bundle", "serial", "device", "reason",
+	"bundle", "serial", "device", "reason", "implicit-confirm",
 };
 enum { T_REQUIRED = T_SIGNER + 1 };   /* the keys before bundle are required */
 
@@ -167,6 +169,7 @@ PC_CHECK static pc_rc tx_line(char *l, const char *what, unsigned lno, unsigned 
 	case T_BUNDLE: ok = tr_member_name_ok(v) && copy_field(t->bundle, sizeof t->bundle, v); break;
 	case T_SERIAL: ok = hex_ok(v, 2 * ST_SERIAL_MAX) && copy_field(t->serial, sizeof t->serial, v); break;
 	case T_DEVICE: ok = text_ok(v) && copy_field(t->device, sizeof t->device, v); break;
+	case T_IMPLICIT: ok = strcmp(v, "yes") == 0 && (t->implicit_confirm = true); break;
 	default: ok = text_ok(v) && copy_field(t->reason, sizeof t->reason, v); break;
 	}
 	if (!ok)

@@ -338,6 +338,7 @@ typedef struct st_tx {
 	char signer[65];                           /* SHA-256 hex of the protection cert */
 	char reason[ST_TX_TEXT_MAX + 1];           /* escaped */
 	char device[ST_TX_TEXT_MAX + 1];           /* escaped: subject, hardware serial */
+	bool implicit_confirm;                     /* the request asked for it (RFC 4210 §5.1.1.1) */
 } st_tx;
 
 const char *st_tx_state_name(st_tx_state s);

@@ -119,7 +119,10 @@ PC_CHECK static pc_rc export_cmp(store_txn *t, const char *segment, const ca_req
 		if (r->exported || !ca_cmp_member(r->member) ||
 		    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
 			continue;
-		if (ca_cmp_info_get(t, r->id, &info, e) != PC_OK)
+		bool found;
+		if ((rc = ca_cmp_info_find(t, r->id, &info, &found, e)) != PC_OK)
+			break;
+		if (!found)
 			continue;                 /* never judged as far as its transaction */
 		b.len = 0;
 		pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);

@@ -190,6 +190,25 @@ expect 0 pc import "$(newest request)"
 out_has "1 pending"
 expect 0 pc requests --status pending
 out_has "pump-1" "ldevid"
+# the officer's review screen: the device facts, exactly (openssl says them too)
+tx1=$(basename "$(ls "$ST"/cmp/*.tx | head -1)" .tx)
+idfp=$(openssl x509 -in "$WORK/dev1.pem" -noout -fingerprint -sha256 | sed 's/.*=//' | tr A-F a-f)
+idser=$(openssl x509 -in "$WORK/dev1.pem" -noout -serial | sed 's/.*=//' | tr A-F a-f)
+printf '%s\n' "  CMP      ir, transaction $tx1" \
+  "  IDevID   manufacturer acme, hardware serial SN-0001" \
+  "           subject issuer CN=Acme Devices IDevID CA,O=Acme Devices, serial $idser" \
+  "           SHA-256 $idfp" >"$WORK/review.want"
+grep -A3 '^  CMP      ir' <<<"$OUT" >"$WORK/review.got" || true
+diff "$WORK/review.want" "$WORK/review.got" >"$WORK/review.diff" || fail "review screen: $(cat "$WORK/review.diff")"
+expect 0 pc --json requests --status pending
+python3 - "$OUT" "$tx1" "$idfp" "$idser" <<'PY' || fail "requests --json cmp: $OUT"
+import json, sys
+r = json.loads(sys.argv[1])[0]["cmp"]
+assert r["body"] == "ir" and r["transaction"] == sys.argv[2], r
+assert r["signer"] == {"issuer": "CN=Acme Devices IDevID CA,O=Acme Devices", "serial": sys.argv[4],
+                       "sha256": sys.argv[3]}, r
+assert r["idevid"] == {"manufacturer": "acme", "hw_serial": "SN-0001"}, r
+PY
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve "$rid"
 expect 0 pc sign
@@ -333,6 +352,8 @@ for i in $(seq 1 100); do grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log"
 grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" || fail "kur: $(tail -3 "$WORK/serve.log")"
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 expect 0 pc import "$(newest request)"
+expect 0 pc requests --status pending
+out_has "  CMP      kur, transaction " "  signer   LDevID of issuer " "  renews   $(serial_of "$WORK/ld1.pem")"
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve "$rid"
 expect 0 pc sign

@@ -177,7 +177,7 @@ cmp_client() {  # LOG ARGS...: openssl cmp against serve, trusting the plant roo
 }
 cmp_client "$WORK/ir.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld1.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
-  -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der" &
+  -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der$(for i in $(seq 2 40); do printf ',%s' "$WORK/irseq-$i.der"; done)" &
 CLIENT=$!
 for i in $(seq 1 100); do ls "$ST"/cmp/*.tx >/dev/null 2>&1 && break; sleep 0.1; done
 ls "$ST"/cmp/*.tx >/dev/null 2>&1 || fail "no transaction queued: $(cat "$WORK/serve.log")"
@@ -468,9 +468,39 @@ head -c 200 "$WORK/ir.der" >"$WORK/trunc.der"
 post "$WORK/trunc.der" "$WORK/rsp.der"; refused badDataFormat "not a DER PKIMessage"
 head -c 30000 /dev/zero >"$WORK/big.der"
 post "$WORK/big.der" "$WORK/rsp.der"; refused badRequest "more than 20000"
+# the station's own checks, with the real client: no proof of possession,
+# an RA-verified one, a kur whose oldCertID is not its signer, an rr signed
+# by another certificate than the one it revokes, genm
+bad_client() {  # NAME ARGS...: a client run that must fail; its last reply in rsp.der
+  rm -f "$WORK/rsp.der"
+  cmp_client "$WORK/$1.log" "${@:2}" -rspout "$WORK/rsp.der" && fail "$1: the client succeeded"
+  true
+}
+bad_client nopop -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" -extracerts "$M/ca.pem" \
+  -newkey "$WORK/u.key" -subject /CN=u -san_nodefault -certout "$WORK/u.pem" -popo -1
+refused badPOP "no proof of possession"
+bad_client rapop -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" -extracerts "$M/ca.pem" \
+  -newkey "$WORK/u.key" -subject /CN=u -san_nodefault -certout "$WORK/u.pem" -popo 0
+refused badPOP "proof of possession of kind \[0\] is not supported"
+bad_client kurother -cmd kur -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem" \
+  -oldcert "$WORK/p10.pem" -newkey "$WORK/u.key" -certout "$WORK/u.pem"
+refused badCertId "oldCertID is not the certificate that signs the request"
+bad_client rrother -cmd rr -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem" \
+  -oldcert "$WORK/p10.pem"
+refused notAuthorized "rr must be signed by the certificate it revokes"
+bad_client genm -cmd genm -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem"
+refused badRequest "genm and pkiConf requests are not supported"
+# the first enrollment's own pollReq and certConf, sent again: it is over
+for f in "$WORK"/irseq-*.der; do
+  b=$("$CMP_DUMP" "$f" | sed -n 's/^body //p')
+  case $b in pollReq) pollf=$f ;; certConf) conff=$f ;; esac
+done
+[ -n "${pollf:-}" ] && [ -n "${conff:-}" ] || fail "no pollReq or certConf saved: $(ls "$WORK"/irseq-*.der)"
+post "$pollf" "$WORK/rsp.der"; refused badRequest "the transaction is closed"
+post "$conff" "$WORK/rsp.der"; refused badRequest "certConf without a delivered certificate"
 [ "$(ntx)" = "$before" ] || fail "a refused request was queued"
 grep -c 'failInfo=' "$WORK/serve.log" >/dev/null
-ok "refusals: replayed transactionID, unknown manufacturer, expired IDevID, unprotected, MAC, wrong recipient, bad protection, garbage, truncated, oversize: CMP errors with failInfo, logged, nothing queued"
+ok "refusals: replayed transactionID, unknown manufacturer, expired IDevID, unprotected, MAC, wrong recipient, bad protection, garbage, truncated, oversize, no POP, RA-verified POP, kur oldCertID of another certificate, rr by another certificate, genm, a finished transaction's pollReq and certConf: CMP errors with failInfo, logged, nothing queued"
 
 # --- an IDevID of another segment's manufacturer
 expect 0 pc manufacturer add other "$M/other/ca.pem" --segment line9

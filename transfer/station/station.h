@@ -368,7 +368,7 @@ void st_hex(const uint8_t *p, size_t n, char *out);
 /* What a response says about one transaction: member cmp-TXID.answer,
  * "key: value" lines: transaction, status (issued|rejected|revoked|
  * refused), serial (issued), reason (rejected, refused).  Strict
- * (fuzz_station_answer); PC_E_BUNDLE naming the member. */
+ * (fuzz_station_tx); PC_E_BUNDLE naming the member. */
 typedef struct st_answer {
 	char txid[2 * ST_TXID_MAX + 1];
 	char status[16];

@@ -54,9 +54,9 @@ static void cmp_text(FILE *out, const ca_cmp_info *ci)
 		pc_text_fputs(out, ci->manufacturer);
 		fputs(", hardware serial ", out);
 		pc_text_fputs(out, ci->hw_serial[0] ? ci->hw_serial : "(none)");
-		fputs("\n           subject issuer ", out);
+		fputs("\n           issuer ", out);
 	} else {
-		fputs("  signer   LDevID of issuer ", out);
+		fputs("  signer   LDevID, issuer ", out);
 	}
 	pc_text_fputs(out, ci->signer_issuer);
 	fputs(", serial ", out);

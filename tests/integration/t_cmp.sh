@@ -19,6 +19,7 @@
 : "${STATION:?}" "${CMP_DUMP:?}"
 need mosquitto "the broker judges the enrolled certificate (scripts/setup installs it)"
 need mosquitto_pub "the broker's client (scripts/setup installs mosquitto-clients)"
+need curl "raw HTTP POSTs to serve (scripts/setup installs it)"
 
 make_ca
 printf 'correct horse battery staple\n' >"$WORK/pass"
@@ -196,7 +197,7 @@ idfp=$(openssl x509 -in "$WORK/dev1.pem" -noout -fingerprint -sha256 | sed 's/.*
 idser=$(openssl x509 -in "$WORK/dev1.pem" -noout -serial | sed 's/.*=//' | tr A-F a-f)
 printf '%s\n' "  CMP      ir, transaction $tx1" \
   "  IDevID   manufacturer acme, hardware serial SN-0001" \
-  "           subject issuer CN=Acme Devices IDevID CA,O=Acme Devices, serial $idser" \
+  "           issuer CN=Acme Devices IDevID CA,O=Acme Devices, serial $idser" \
   "           SHA-256 $idfp" >"$WORK/review.want"
 grep -A3 '^  CMP      ir' <<<"$OUT" >"$WORK/review.got" || true
 diff "$WORK/review.want" "$WORK/review.got" >"$WORK/review.diff" || fail "review screen: $(cat "$WORK/review.diff")"
@@ -353,7 +354,7 @@ grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" || fail "kur: $(tail -3 "
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 expect 0 pc import "$(newest request)"
 expect 0 pc requests --status pending
-out_has "  CMP      kur, transaction " "  signer   LDevID of issuer " "  renews   $(serial_of "$WORK/ld1.pem")"
+out_has "  CMP      kur, transaction " "  signer   LDevID, issuer " "  renews   $(serial_of "$WORK/ld1.pem")"
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve "$rid"
 expect 0 pc sign

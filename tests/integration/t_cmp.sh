@@ -152,7 +152,7 @@ start_serve() {
     --expire 1 --passphrase-file "$WORK/pass" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVE=$!
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 600); do
     PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$WORK/serve.out")
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVE" 2>/dev/null || fail "serve died: $(cat "$WORK/serve.log")"
@@ -180,7 +180,7 @@ cmp_client "$WORK/ir.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld1.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
   -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der$(for i in $(seq 2 40); do printf ',%s' "$WORK/irseq-$i.der"; done)" &
 CLIENT=$!
-for i in $(seq 1 100); do ls "$ST"/cmp/*.tx >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 1 600); do ls "$ST"/cmp/*.tx >/dev/null 2>&1 && break; sleep 0.1; done
 ls "$ST"/cmp/*.tx >/dev/null 2>&1 || fail "no transaction queued: $(cat "$WORK/serve.log")"
 grep -q 'cmp .* ir txid=.* -> ip waiting' "$WORK/serve.log" || fail "log: $(cat "$WORK/serve.log")"
 # carried across the air gap while the device polls
@@ -291,7 +291,7 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$WO
 cmp_client "$WORK/p10cr.log" -cmd p10cr -cert "$WORK/dev4.pem" -key "$WORK/dev4.key" \
   -extracerts "$M/ca.pem" -csr "$WORK/p10.csr" -certout "$WORK/p10.pem" -implicit_confirm &
 P10=$!
-for i in $(seq 1 100); do
+for i in $(seq 1 600); do
   grep -q 'cr txid=.* -> cp waiting' "$WORK/serve.log" && grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" && break
   sleep 0.1
 done
@@ -334,7 +334,7 @@ cmp_client "$WORK/dup.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" 
   -extracerts "$M/ca.pem" -newkey "$WORK/dup.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
   -certout "$WORK/dup.pem" &
 CLIENT=$!
-for i in $(seq 1 100); do [ "$(grep -c 'ir txid=.* -> ip waiting' "$WORK/serve.log")" -ge 2 ] && break; sleep 0.1; done
+for i in $(seq 1 600); do [ "$(grep -c 'ir txid=.* -> ip waiting' "$WORK/serve.log")" -ge 2 ] && break; sleep 0.1; done
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 expect 0 pc import "$(newest request)"
 out_has "1 rejected" "already has request"
@@ -349,7 +349,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld2.k
 cmp_client "$WORK/kur.log" -cmd kur -cert "$WORK/ld1.pem" -key "$WORK/ld1.key" \
   -extracerts "$WORK/line3.pem" -newkey "$WORK/ld2.key" -certout "$WORK/ld2.pem" &
 CLIENT=$!
-for i in $(seq 1 100); do grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" && break; sleep 0.1; done
+for i in $(seq 1 600); do grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" && break; sleep 0.1; done
 grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" || fail "kur: $(tail -3 "$WORK/serve.log")"
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 expect 0 pc import "$(newest request)"
@@ -542,7 +542,7 @@ cmp_client "$WORK/exp.log" -cmd ir -cert "$WORK/dev5.pem" -key "$WORK/dev5.key" 
   -certout "$WORK/ld5.pem" &
 CLIENT=$!
 tx5=
-for i in $(seq 1 100); do
+for i in $(seq 1 600); do
   tx5=$(grep -l 'hwSerialNum SN-0005' "$ST"/cmp/*.tx 2>/dev/null | head -1 || true)
   [ -n "$tx5" ] && break
   sleep 0.1

@@ -180,7 +180,8 @@ cmp_client "$WORK/ir.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld1.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
   -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der$(for i in $(seq 2 40); do printf ',%s' "$WORK/irseq-$i.der"; done)" &
 CLIENT=$!
-for i in $(seq 1 600); do ls "$ST"/cmp/*.tx >/dev/null 2>&1 && break; sleep 0.1; done
+# (the log line comes after the .tx is on disk and the reply is built)
+for i in $(seq 1 600); do grep -q 'cmp .* ir txid=.* -> ip waiting' "$WORK/serve.log" && break; sleep 0.1; done
 ls "$ST"/cmp/*.tx >/dev/null 2>&1 || fail "no transaction queued: $(cat "$WORK/serve.log")"
 grep -q 'cmp .* ir txid=.* -> ip waiting' "$WORK/serve.log" || fail "log: $(cat "$WORK/serve.log")"
 # carried across the air gap while the device polls

@@ -409,8 +409,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		txs[i].state = ST_TX_SENT;
 		txs[i].updated = (uint64_t)now;
 		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
-		PC_TRY_OUT(st_tx_save(dir, &txs[i], e));
 	}
+	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx, e));
 	st_timings_mark(&t, "write");
 	request_report(o, file, &meta, keyid, csrs, ncsr, ntx, &t, threads);
 	rc = PC_OK;

@@ -112,6 +112,28 @@ PC_CHECK static pc_rc csr_member_name(const char *path, const tr_csr_entry *prev
 	return pc_fail(e, PC_E_LIMIT, "%s: too many CSRs named like this", path);
 }
 
+/* The member report.scan from a scan report file, refused here on every
+ * ground the CA would refuse it on, and when it is of another segment. */
+PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t **data,
+    tr_member *m, pc_err *e)
+{
+	sr_report r;
+	size_t len;
+
+	PC_TRY(pc_file_read(path, SR_REPORT_MAX, data, &len, e));
+	PC_TRY(sr_parse(*data, len, path, &r, e));
+	if (strcmp(r.segment, conf->segment) != 0) {
+		sr_report_free(&r);
+		return pc_fail(e, PC_E_INPUT, "%s: a scan of segment %s, this station is %s's", path,
+		    r.segment, conf->segment);
+	}
+	sr_report_free(&r);
+	snprintf(m->name, sizeof m->name, "report.scan");
+	m->data = *data;
+	m->len = len;
+	return PC_OK;
+}
+
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
     const char *keyid, const st_operand *csrs, size_t ncsr)
 {
@@ -130,12 +152,14 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("]}\n");
+		printf("],\"scan\":%s}\n", meta->scan[0] ? "\"report.scan\"" : "null");
 		return;
 	}
 	printf("%s/%s\n%s/%s.minisig\n", o->media, file, o->media, file);
 	printf("segment %s, sequence %llu, sender %s, expires in %u days\n", meta->segment,
 	    (unsigned long long)meta->sequence, keyid, o->expires_days);
+	if (meta->scan[0])
+		printf("  scan report %s as member %s\n", o->scan, meta->scan);
 	for (i = 0; i < ncsr; i++) {
 		size_t count = 0;
 		bool seen = false;
@@ -172,8 +196,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	pc_rc rc;
 
 	memset(&meta, 0, sizeof meta);
-	if (ncsr == 0)
-		return pc_fail(e, PC_E_USAGE, "request: no CSR files given");
+	if (ncsr == 0 && o->scan == NULL)
+		return pc_fail(e, PC_E_USAGE, "request: no CSR files given (nor --scan REPORT)");
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
 	for (i = 0; i < ncsr; i++) {
@@ -190,9 +214,9 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	PC_TRY(st_conf_load(dir, &conf, e));
 	PC_TRY(st_pubkey_load(dir, "station.pub", &pub, e));
 
-	data = calloc(ncsr, sizeof *data);
-	members = calloc(ncsr, sizeof *members);
-	meta.csrs = calloc(ncsr, sizeof *meta.csrs);
+	data = calloc(ncsr + 1, sizeof *data);
+	members = calloc(ncsr + 1, sizeof *members);
+	meta.csrs = calloc(ncsr + 1, sizeof *meta.csrs);
 	if (data == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -210,6 +234,12 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(meta.csrs[i].profile, sizeof meta.csrs[i].profile, "%s", csrs[i].profile);
 	}
 	meta.ncsrs = ncsr;
+	if (o->scan != NULL) {
+		/* the report, read as the CA will read it, of this segment */
+		if ((rc = scan_member(o->scan, &conf, &data[ncsr], &members[ncsr], e)) != PC_OK)
+			goto out;
+		snprintf(meta.scan, sizeof meta.scan, "%s", members[ncsr].name);
+	}
 
 	if ((rc = st_path_join(path, dir, "station.key", e)) != PC_OK ||
 	    (rc = pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e)) != PC_OK)
@@ -241,7 +271,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	if ((rc = tr_bundle_build(&meta, members, ncsr, &tar, e)) != PC_OK)
+	if ((rc = tr_bundle_build(&meta, members, ncsr + (o->scan != NULL), &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
 	if ((rc = tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e)) != PC_OK)
@@ -264,7 +294,7 @@ out:
 		sodium_memzero(keytext, keylen);
 		free(keytext);
 	}
-	for (i = 0; data != NULL && i < ncsr; i++)
+	for (i = 0; data != NULL && i <= ncsr; i++)
 		free(data[i]);
 	free(data);
 	free(members);

@@ -14,7 +14,7 @@
 #include "json.h"
 #include "records.h"
 
-static pc_rc parse_id(const char *s, uint64_t *id, pc_err *e)
+PC_CHECK static pc_rc parse_id(const char *s, uint64_t *id, pc_err *e)
 {
 	char *end;
 	unsigned long long v;
@@ -30,7 +30,7 @@ static pc_rc parse_id(const char *s, uint64_t *id, pc_err *e)
 }
 
 /* Move requests to a new status in one transaction with one audit event. */
-static pc_rc set_status(ca_ctx *c, const uint64_t *ids, size_t n, const char *from1,
+PC_CHECK static pc_rc set_status(ca_ctx *c, const uint64_t *ids, size_t n, const char *from1,
     const char *from2, const char *to, const char *reason, const char *action, pc_err *e)
 {
 	store_txn *t;

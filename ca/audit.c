@@ -5,7 +5,12 @@
  *   1 seq (u64)   2 time (u64, unix seconds)   3 action   4 object
  *   5 result      6 detail                     7 prev (32 bytes)
  *   8 hash (32 bytes)
- * stored in STORE_AUDIT under the key seq (u64 big-endian).
+ * stored in STORE_AUDIT under the key seq (u64 big-endian), and described
+ * by the table event_fields below (the other records are in ca/records.h;
+ * this one is here, below the CA engine, beside the hash that depends on
+ * its field order).  Every field is required, text fields are at most
+ * AUDIT_FIELD_MAX bytes without NUL, and no other field is allowed (an
+ * unhashed extra field would be an undetectable insertion).
  *
  * The hash of an event is exactly
  *
@@ -35,10 +40,8 @@
 
 #include "json.h"
 #include "rec.h"
+#include "pem.h"
 #include "text.h"
-
-#define AUDIT_REC_TYPE 'A'
-#define AUDIT_REC_VERSION 1
 
 enum {
 	AUDIT_HASH_LEN = 32,
@@ -50,12 +53,6 @@ enum {
 _Static_assert(AUDIT_HASH_LEN <= crypto_generichash_BYTES_MAX &&
     AUDIT_HASH_LEN >= crypto_generichash_BYTES_MIN, "BLAKE2b-256");
 
-enum audit_tag {
-	AT_SEQ = 1, AT_TIME, AT_ACTION, AT_OBJECT, AT_RESULT, AT_DETAIL,
-	AT_PREV, AT_HASH,
-	AT_ALL = (1u << (AT_HASH + 1)) - 2,   /* bits 1..8: all seen */
-};
-
 static const char HEAD_KEY[] = "audit.head";
 
 /* A decoded event; the text fields are windows into the store's map
@@ -63,37 +60,42 @@ static const char HEAD_KEY[] = "audit.head";
 struct event {
 	uint64_t seq;
 	uint64_t time;
-	pc_reader action, object, result, detail;
+	const uint8_t *action, *object, *result, *detail;
+	size_t action_len, object_len, result_len, detail_len;
 	uint8_t prev[AUDIT_HASH_LEN];
 	uint8_t hash[AUDIT_HASH_LEN];
 };
 
-static void field(pc_buf *b, uint8_t tag, pc_reader v)
-{
-	pc_rec_bytes(b, tag, v.p, v.len);
-}
+#define REQ PC_REC_REQUIRED
+#define TEXT_FIELD(tag, m) \
+	PC_REC_VIEW(tag, struct event, m, m##_len, REQ | PC_REC_TEXT, 0, AUDIT_FIELD_MAX)
+/* In tag order; the first AUDIT_HASHED_FIELDS are the hashed part. */
+static const pc_rec_field event_fields[] = {
+	PC_REC_U64(1, struct event, seq, REQ),
+	PC_REC_U64(2, struct event, time, REQ),
+	TEXT_FIELD(3, action),
+	TEXT_FIELD(4, object),
+	TEXT_FIELD(5, result),
+	TEXT_FIELD(6, detail),
+	PC_REC_FIXED(7, struct event, prev, REQ),
+	PC_REC_FIXED(8, struct event, hash, REQ),
+};
+#undef TEXT_FIELD
+#undef REQ
+enum { AUDIT_HASHED_FIELDS = 6 };
+static const pc_rec_type event_type = PC_REC_TYPE("audit event", 'A', 1, struct event,
+    event_fields);
 
-/* Fields 1..6, in tag order: the hashed part of the record. */
-static void encode_fields(pc_buf *b, const struct event *ev)
-{
-	pc_rec_u64(b, AT_SEQ, ev->seq);
-	pc_rec_u64(b, AT_TIME, ev->time);
-	field(b, AT_ACTION, ev->action);
-	field(b, AT_OBJECT, ev->object);
-	field(b, AT_RESULT, ev->result);
-	field(b, AT_DETAIL, ev->detail);
-}
-
-static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
+PC_CHECK static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
     pc_err *e)
 {
 	crypto_generichash_state st;
 	pc_buf b = PC_BUF_INIT;
+	pc_rc rc = pc_rec_encode_fields(&event_type, ev, AUDIT_HASHED_FIELDS, &b, e);
 
-	encode_fields(&b, ev);
-	if (!pc_buf_ok(&b)) {
+	if (rc != PC_OK) {
 		pc_buf_free(&b);
-		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
+		return pc_wrap(e, "audit");
 	}
 	if (crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_LEN) != 0 ||
 	    crypto_generichash_update(&st, ev->prev, AUDIT_HASH_LEN) != 0 ||
@@ -106,47 +108,10 @@ static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
 	return PC_OK;
 }
 
-/* Strict decode: version 1, every field exactly once, no unknown fields
- * (an unhashed extra field would be an undetectable insertion). */
-static bool event_decode(pc_reader r, struct event *ev)
+/* Strict decode (see event_fields); views into r's bytes. */
+PC_CHECK static pc_rc event_decode(pc_reader r, struct event *ev, pc_err *e)
 {
-	unsigned seen = 0;
-	uint8_t version, tag;
-	pc_reader v;
-
-	memset(ev, 0, sizeof *ev);
-	if (!pc_rec_open(&r, AUDIT_REC_TYPE, &version) ||
-	    version != AUDIT_REC_VERSION)
-		return false;
-	while (pc_rec_next(&r, &tag, &v)) {
-		if (tag < AT_SEQ || tag > AT_HASH || (seen & (1u << tag)))
-			return false;
-		seen |= 1u << tag;
-		switch (tag) {
-		case AT_SEQ:
-			if (!pc_rec_val_u64(v, &ev->seq))
-				return false;
-			break;
-		case AT_TIME:
-			if (!pc_rec_val_u64(v, &ev->time))
-				return false;
-			break;
-		case AT_ACTION: ev->action = v; break;
-		case AT_OBJECT: ev->object = v; break;
-		case AT_RESULT: ev->result = v; break;
-		case AT_DETAIL: ev->detail = v; break;
-		case AT_PREV:
-		case AT_HASH:
-			if (pc_reader_left(&v) != AUDIT_HASH_LEN)
-				return false;
-			memcpy(tag == AT_PREV ? ev->prev : ev->hash,
-			    pc_reader_take(&v, AUDIT_HASH_LEN), AUDIT_HASH_LEN);
-			break;
-		default:
-			return false;
-		}
-	}
-	return pc_reader_done(&r) && seen == AT_ALL;
+	return pc_rec_decode(&event_type, r, ev, e);
 }
 
 static uint64_t load_u64be(const uint8_t *p)
@@ -167,7 +132,7 @@ static void store_u64be(uint8_t *p, uint64_t v)
 }
 
 /* Head: *found false (seq 0, zero hash) when there are no events yet. */
-static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
+PC_CHECK static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
     uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
 {
 	pc_reader v;
@@ -189,9 +154,10 @@ static pc_rc head_read(store_txn *t, bool *found, uint64_t *seq,
 	return PC_OK;
 }
 
-static pc_reader text(const char *s)
+static void text(const char *s, const uint8_t **p, size_t *len)
 {
-	return pc_reader_make(s ? s : "", s ? strlen(s) : 0);
+	*p = (const uint8_t *)(s ? s : "");
+	*len = s ? strlen(s) : 0;
 }
 
 pc_rc audit_append(store_txn *t, time_t when, const char *action,
@@ -209,12 +175,12 @@ pc_rc audit_append(store_txn *t, time_t when, const char *action,
 	if (when < 0)
 		return pc_fail(e, PC_E_INTERNAL, "audit: time before 1970");
 	ev.time = (uint64_t)when;
-	ev.action = text(action);
-	ev.object = text(object);
-	ev.result = text(result);
-	ev.detail = text(detail);
-	if (ev.action.len > AUDIT_FIELD_MAX || ev.object.len > AUDIT_FIELD_MAX ||
-	    ev.result.len > AUDIT_FIELD_MAX || ev.detail.len > AUDIT_FIELD_MAX)
+	text(action, &ev.action, &ev.action_len);
+	text(object, &ev.object, &ev.object_len);
+	text(result, &ev.result, &ev.result_len);
+	text(detail, &ev.detail, &ev.detail_len);
+	if (ev.action_len > AUDIT_FIELD_MAX || ev.object_len > AUDIT_FIELD_MAX ||
+	    ev.result_len > AUDIT_FIELD_MAX || ev.detail_len > AUDIT_FIELD_MAX)
 		return pc_fail(e, PC_E_LIMIT, "audit: event field longer than "
 		    "%d bytes", AUDIT_FIELD_MAX);
 
@@ -225,13 +191,9 @@ pc_rc audit_append(store_txn *t, time_t when, const char *action,
 	ev.seq = last + 1;
 	PC_TRY(event_hash(ev.hash, &ev, e));
 
-	pc_rec_begin(&rec, AUDIT_REC_TYPE, AUDIT_REC_VERSION);
-	encode_fields(&rec, &ev);
-	pc_rec_bytes(&rec, AT_PREV, ev.prev, AUDIT_HASH_LEN);
-	pc_rec_bytes(&rec, AT_HASH, ev.hash, AUDIT_HASH_LEN);
-	if (!pc_buf_ok(&rec)) {
+	if ((rc = pc_rec_encode(&event_type, &ev, &rec, e)) != PC_OK) {
 		pc_buf_free(&rec);
-		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
+		return pc_wrap(e, "audit");
 	}
 	/* History is never overwritten: the database refuses a used seq. */
 	store_u64be(key, ev.seq);
@@ -256,13 +218,14 @@ struct verify_ctx {
 	uint64_t checked;
 };
 
-static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct verify_ctx *vc = ctx;
 	uint8_t h[AUDIT_HASH_LEN];
 	struct event ev;
 	uint64_t seq;
+	pc_err de;
 
 	if (pc_reader_left(&key) != 8)
 		return pc_fail(e, PC_E_AUDIT, "audit: a key of %zu bytes "
@@ -275,9 +238,9 @@ static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
 	if (seq > vc->next)
 		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": missing "
 		    "(deleted)", vc->next);
-	if (!event_decode(val, &ev))
+	if (event_decode(val, &ev, &de) != PC_OK)
 		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": record "
-		    "does not decode (modified)", seq);
+		    "does not decode (modified): %s", seq, de.msg);
 	if (ev.seq != seq)
 		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": holds event "
 		    "%" PRIu64 " (reordered)", seq, ev.seq);
@@ -338,40 +301,36 @@ struct print_ctx {
 	uint64_t last;   /* seq of the last event printed */
 };
 
-static void iso_time(char *buf, size_t cap, uint64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if ((uint64_t)tt != t || tt < 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, cap, "@%" PRIu64, t);
-}
-
 /* Text output is one event per line, through the display escaper: no
  * field can forge a line or act on the terminal, and a subject quoted in a
  * detail reads as on every other screen; an empty field prints "-". */
-static void text_field(FILE *f, pc_reader v)
+static void text_field(FILE *f, const uint8_t *p, size_t n)
 {
 	putc(' ', f);
-	if (pc_reader_left(&v) == 0)
+	if (n == 0)
 		putc('-', f);
-	pc_text_fwrite(f, v.p + v.off, pc_reader_left(&v), 0);
+	pc_text_fwrite(f, p, n, 0);
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n)
 {
 	size_t i;
 
+	char h[2 * 64 + 1];
+
 	putc('"', f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
+	for (i = 0; i < n; i += 64) {
+		pc_hex_str(h, sizeof h, p + i, n - i < 64 ? n - i : 64, 0);
+		fputs(h, f);
+	}
 	putc('"', f);
 }
 
-static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
+/* p[n] holds no NUL (the codec checks), so the copy is the whole field */
+PC_CHECK static pc_rc json_field(FILE *f, const char *name, const uint8_t *p, size_t n,
+    pc_err *e)
 {
-	char *s = pc_rec_val_strdup(v);
+	char *s = pc_rec_val_strdup(pc_reader_make(p, n));
 
 	if (s == NULL)
 		return pc_fail(e, PC_E_NOMEM, "audit: out of memory");
@@ -381,25 +340,30 @@ static pc_rc json_field(FILE *f, const char *name, pc_reader v, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
+PC_CHECK static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e)
 {
 	struct print_ctx *pc = ctx;
 	char when[AUDIT_TIME_MAX];
 	struct event ev;
+	pc_err de;
 
-	if (pc_reader_left(&key) != 8 || !event_decode(val, &ev))
+	if (pc_reader_left(&key) != 8)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "audit: a key of %zu bytes "
+		    "after event %" PRIu64 " (run plantca audit verify)",
+		    pc_reader_left(&key), pc->last);
+	if (event_decode(val, &ev, &de) != PC_OK)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "audit: a record after "
 		    "event %" PRIu64 " does not decode (run plantca audit "
-		    "verify)", pc->last);
+		    "verify): %s", pc->last, de.msg);
 	pc->last = ev.seq;
-	iso_time(when, sizeof when, ev.time);
+	pc_time_text((int64_t)ev.time, when);
 	if (!pc->json) {
 		fprintf(pc->out, "%" PRIu64 " %s", ev.seq, when);
-		text_field(pc->out, ev.action);
-		text_field(pc->out, ev.object);
-		text_field(pc->out, ev.result);
-		text_field(pc->out, ev.detail);
+		text_field(pc->out, ev.action, ev.action_len);
+		text_field(pc->out, ev.object, ev.object_len);
+		text_field(pc->out, ev.result, ev.result_len);
+		text_field(pc->out, ev.detail, ev.detail_len);
 		putc('\n', pc->out);
 		return PC_OK;
 	}
@@ -407,10 +371,10 @@ static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
 	    "\"unix_time\":%" PRIu64, pc->first ? "" : ",", ev.seq, when,
 	    ev.time);
 	pc->first = false;
-	PC_TRY(json_field(pc->out, "action", ev.action, e));
-	PC_TRY(json_field(pc->out, "object", ev.object, e));
-	PC_TRY(json_field(pc->out, "result", ev.result, e));
-	PC_TRY(json_field(pc->out, "detail", ev.detail, e));
+	PC_TRY(json_field(pc->out, "action", ev.action, ev.action_len, e));
+	PC_TRY(json_field(pc->out, "object", ev.object, ev.object_len, e));
+	PC_TRY(json_field(pc->out, "result", ev.result, ev.result_len, e));
+	PC_TRY(json_field(pc->out, "detail", ev.detail, ev.detail_len, e));
 	fputs(",\"prev\":", pc->out);
 	hex(pc->out, ev.prev, AUDIT_HASH_LEN);
 	fputs(",\"hash\":", pc->out);

@@ -59,7 +59,7 @@ static void subj_free(struct subj *s)
 	s->n = 0;
 }
 
-static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct subj *s,
+PC_CHECK static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct subj *s,
     pc_err *e)
 {
 	pc_reader r = pc_reader_make(der, len), name, rdn, atv, oid, val;
@@ -97,25 +97,6 @@ static pc_rc subj_parse(const uint8_t *der, size_t len, const char *what, struct
 		}
 	}
 	return PC_OK;
-}
-
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		    strchr(" '()+,-./:=?", *s)))
-			return false;
-	return true;
-}
-
-/* String type for a template value (RFC 5280 Appendix A / RFC 4519). */
-static uint8_t template_tag(const char *oid, const char *v)
-{
-	if (strcmp(oid, "2.5.4.6") == 0 || strcmp(oid, "2.5.4.5") == 0)
-		return printable(v) ? DER_PRINTABLESTRING : DER_UTF8STRING;
-	if (strcmp(oid, "0.9.2342.19200300.100.1.25") == 0 || strcmp(oid, "1.2.840.113549.1.9.1") == 0)
-		return DER_IA5STRING;
-	return DER_UTF8STRING;
 }
 
 static policy_key key_of(pkix_keytype t)
@@ -186,7 +167,7 @@ pc_rc ca_policy_apply(const policy *pol, const pkix_csr *csr, const char *profil
 	pc_der_begin(&der, DER_SEQUENCE);
 	for (i = 0; i < d->nsubject; i++) {
 		const policy_out_attr *a = &d->subject[i];
-		uint8_t tag = a->from_request >= 0 ? s.tag[a->from_request] : template_tag(a->oid, a->value);
+		uint8_t tag = a->from_request >= 0 ? s.tag[a->from_request] : pkix_attr_tag(a->oid);
 		pc_der_begin(&der, DER_SET);
 		pc_der_begin(&der, DER_SEQUENCE);
 		pc_der_oid_text(&der, a->oid);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "leaf.h"
@@ -137,7 +138,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		goto out;
 	if (c->json) {
 		char fp[96];
-		ca_fingerprint(j.cert.p, j.cert.len, fp);
+		pc_fingerprint(j.cert.p, j.cert.len, fp);
 		printf("{\"name\":");
 		json_str(stdout, o->name);
 		printf(",\"subject\":");
@@ -145,7 +146,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		printf(",\"key\":\"%s\",\"sha256\":\"%s\"}\n", hsm_alg_name(alg), fp);
 	} else {
 		char fp[96];
-		ca_fingerprint(j.cert.p, j.cert.len, fp);
+		pc_fingerprint(j.cert.p, j.cert.len, fp);
 		printf("issuing CA '%s': %s (%s), SHA-256 %s\n", o->name, o->subject,
 		    hsm_alg_name(alg), fp);
 	}
@@ -165,12 +166,11 @@ struct list_ctx {
 	int n;
 };
 
-static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct list_ctx *l = ctx;
 	ca_rec r;
-	char *subj = NULL, fp[96], nb[32], na[32];
-	struct tm tm;
+	char *subj = NULL, fp[PC_FINGERPRINT_MAX], nb[PC_TIME_TEXT_MAX], na[PC_TIME_TEXT_MAX];
 
 	(void)key;
 	(void)stop;
@@ -179,9 +179,9 @@ static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 		ca_rec_free(&r);
 		return e->rc;
 	}
-	ca_fingerprint(r.cert, r.cert_len, fp);
-	strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_before, &tm));
-	strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&r.v.not_after, &tm));
+	pc_fingerprint(r.cert, r.cert_len, fp);
+	pc_time_text(r.v.not_before, nb);
+	pc_time_text(r.v.not_after, na);
 	if (l->json) {
 		fprintf(l->out, "%s{\"name\":", l->n ? "," : "");
 		json_str(l->out, r.name);

@@ -13,30 +13,41 @@
 #include "records.h"
 #include "text.h"
 
-/* Reason and date of a revoked certificate as text; false if not revoked. */
-static bool revocation_text(store_txn *t, const ca_cert_rec *r, const char **reason,
-    char when[32])
-{
-	ca_revocation rv;
-	pc_err ignored;
-
-	if (ca_revocation_get(t, r->serial, &rv, &ignored) != PC_OK)
-		return false;
-	*reason = ca_reason_name((unsigned)rv.reason);
-	ca_iso_time(rv.when, when);
-	return true;
-}
-
-static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status)
-{
+/* A certificate's revocation as shown: reason and date. */
+struct rev_text {
+	bool revoked;
 	const char *reason;
 	char when[32];
+};
+
+/* Reason and date of a revoked certificate as text (revoked false if it is
+ * not); a revocation record that does not decode is an error, never "not
+ * revoked". */
+PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct rev_text *rt,
+    pc_err *e)
+{
+	ca_revocation rv;
+	pc_rc rc = ca_revocation_get(t, r->serial, &rv, e);
+
+	memset(rt, 0, sizeof *rt);
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	rt->revoked = true;
+	rt->reason = ca_reason_name((unsigned)rv.reason);
+	pc_time_text(rv.when, rt->when);
+	return PC_OK;
+}
+
+static void cert_json(FILE *out, const ca_cert_rec *r, const char *status,
+    const struct rev_text *rt)
+{
 	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
 	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
-	ca_iso_time(r->nb, nb);
-	ca_iso_time(r->na, na);
-	ca_iso_time(r->issued, is);
+	pc_time_text(r->nb, nb);
+	pc_time_text(r->na, na);
+	pc_time_text(r->issued, is);
 	fprintf(out, "{\"serial\":\"%s\",\"status\":\"%s\",\"subject\":", hex, status);
 	json_str(out, r->subject);
 	fprintf(out, ",\"san\":");
@@ -56,8 +67,9 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 	fprintf(out, ",\"policy_sha256\":");
 	json_str(out, r->policy_hash);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\",\"issued\":\"%s\"", nb, na, is);
-	if (revocation_text(t, r, &reason, when))
-		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", reason, when);
+	if (rt->revoked)
+		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", rt->reason,
+		    rt->when);
 	fputc('}', out);
 }
 
@@ -70,16 +82,21 @@ struct certs_ctx {
 	size_t n;
 };
 
-static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct certs_ctx *x = ctx;
 	ca_cert_rec r;
+	struct rev_text rt;
 	const char *status;
 	char hex[2 * PKIX_SERIAL_LEN + 1], na[32];
 
-	(void)key;
 	(void)stop;
-	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	if (ca_cert_rec_decode(val, &r, e) != PC_OK) {
+		if (pc_reader_left(&key) != PKIX_SERIAL_LEN)
+			return e->rc;
+		ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
+		return pc_wrap(e, "certificate %s", hex);
+	}
 	status = ca_cert_status(x->t, &r, x->now);
 	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
 	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
@@ -88,23 +105,25 @@ static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 		ca_cert_rec_free(&r);
 		return PC_OK;
 	}
+	if (revocation_text(x->t, &r, &rt, e) != PC_OK) {
+		ca_cert_rec_free(&r);
+		return e->rc;
+	}
 	if (x->c->json) {
 		if (x->n)
 			fputc(',', x->out);
-		cert_json(x->out, x->t, &r, status);
+		cert_json(x->out, &r, status, &rt);
 	} else {
-		const char *reason;
-		char when[32];
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
-		ca_iso_time(r.na, na);
+		pc_time_text(r.na, na);
 		fprintf(x->out, "%s  %-7s  %.10s  %-10s  %-10s  ", hex, status, na, r.profile, r.ca);
 		pc_text_fputs(x->out, r.subject);     /* from a CSR: escaped */
 		if (r.san[0]) {
 			fputs("  ", x->out);
 			pc_text_fputs(x->out, r.san);
 		}
-		if (revocation_text(x->t, &r, &reason, when))
-			fprintf(x->out, "  [revoked %s %s]", when, reason);
+		if (rt.revoked)
+			fprintf(x->out, "  [revoked %s %s]", rt.when, rt.reason);
 		fputc('\n', x->out);
 	}
 	x->n++;
@@ -136,6 +155,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	store_txn *t;
 	pc_reader val;
 	ca_cert_rec r;
+	struct rev_text rt;
 	pc_rc rc;
 
 	PC_TRY(ca_serial_parse(serial_text, serial, e));
@@ -143,8 +163,10 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	rc = store_get(t, STORE_CERTS, serial, sizeof serial, &val, e);
 	if (rc == PC_E_NOTFOUND)
 		rc = pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", serial_text);
-	if (rc == PC_OK)
-		rc = ca_cert_rec_decode(val, &r, e);
+	if (rc == PC_OK && (rc = ca_cert_rec_decode(val, &r, e)) != PC_OK)
+		pc_wrap(e, "certificate %s", serial_text);
+	if (rc == PC_OK && (rc = revocation_text(t, &r, &rt, e)) != PC_OK)
+		ca_cert_rec_free(&r);
 	if (rc != PC_OK) {
 		store_abort(t);
 		return rc;
@@ -156,15 +178,15 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)));
+		cert_json(out, &r, ca_cert_status(t, &r, time(NULL)), &rt);
 		fputc('\n', out);
 	} else {
 		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
-		ca_iso_time(r.nb, nb);
-		ca_iso_time(r.na, na);
-		ca_iso_time(r.issued, is);
-		ca_fingerprint(r.der, r.der_len, fp);
+		pc_time_text(r.nb, nb);
+		pc_time_text(r.na, na);
+		pc_time_text(r.issued, is);
+		pc_fingerprint(r.der, r.der_len, fp);
 		/* subject, SAN and source come from a CSR and its bundle:
 		 * through the display escaper */
 		fprintf(out, "serial:     %s\nstatus:     %s\nsubject:    ", hex,
@@ -178,12 +200,8 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		pc_text_fputs(out, r.source);
 		fprintf(out, "\nSHA-256:    %s\n", fp);
 		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
-		{
-			const char *reason;
-			char when[32];
-			if (revocation_text(t, &r, &reason, when))
-				fprintf(out, "revoked:    %s (%s)\n", when, reason);
-		}
+		if (rt.revoked)
+			fprintf(out, "revoked:    %s (%s)\n", rt.when, rt.reason);
 	}
 	ca_cert_rec_free(&r);
 	store_abort(t);

@@ -76,7 +76,7 @@ static uint64_t cert_request_id(const ca_cert_rec *r)
 	return *p == ' ' ? v : 0;
 }
 
-static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct check *k = ctx;
 	ca_cert_rec r;
@@ -124,7 +124,7 @@ static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_
 	return PC_OK;
 }
 
-static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct check *k = ctx;
 	ca_request q;
@@ -175,7 +175,7 @@ static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, 
 	return PC_OK;
 }
 
-static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct check *k = ctx;
 	pc_reader v;

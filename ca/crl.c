@@ -16,6 +16,7 @@
 #include "der.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "pem.h"
@@ -23,8 +24,18 @@
 
 #define META_CRL_DAYS "crl.days."
 
-static const uint8_t OID_CRL_NUMBER[] = { 0x55, 0x1d, 0x14 };  /* 2.5.29.20 */
-static const uint8_t OID_AKI[] = { 0x55, 0x1d, 0x23 };         /* 2.5.29.35 */
+/* Write the OID `id` of the table (pkix/oids.def). */
+static void der_oid_id(pc_der *d, pkix_oid id)
+{
+	size_t n;
+	const uint8_t *o = pkix_oid_bytes(id, &n);
+
+	pc_der_oid(d, o, n);
+}
+
+/* The reasonCode entry extension: SEQUENCE(2) { SEQUENCE(2) { OID(2 + 3),
+ * OCTET STRING(2) { ENUMERATED(2 + 1) } } } */
+enum { REASON_OID_LEN = 3, REASON_EXT_LEN = 2 + 2 + 2 + REASON_OID_LEN + 2 + 2 + 1 };
 
 struct entries_ctx {
 	const char *ca;
@@ -41,7 +52,7 @@ struct entries_ctx {
  * so no container is opened per entry (RFC 5280 §5.1.2.6):
  *   SEQUENCE { userCertificate INTEGER, revocationDate Time,
  *              crlEntryExtensions { reasonCode, non-critical } OPTIONAL } */
-static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct entries_ctx *x = ctx;
 	ca_revocation rv;
@@ -55,7 +66,11 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	/* the scan touches every revocation page once: let go of them as we go */
 	if (++x->scanned % 4096 == 0)
 		store_release_pages(x->st);
-	PC_TRY(ca_revocation_decode(val, &rv, e));
+	if (ca_revocation_decode(val, &rv, e) != PC_OK) {
+		char hex[2 * PKIX_SERIAL_LEN + 1];
+		ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
+		return pc_wrap(e, "certificate %s", hex);
+	}
 	if (strcmp(rv.ca, x->ca) != 0)
 		return PC_OK;
 	if (x->tlen == 0 || x->tcache != (time_t)rv.when) {
@@ -78,7 +93,7 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 		s++;
 		slen--;
 	}
-	body = 2 + slen + (s[0] & 0x80 ? 1 : 0) + x->tlen + (rv.reason ? 14 : 0);
+	body = 2 + slen + (s[0] & 0x80 ? 1 : 0) + x->tlen + (rv.reason ? REASON_EXT_LEN : 0);
 	out[o++] = DER_SEQUENCE;
 	out[o++] = (uint8_t)body;        /* < 128: at most 2+21+17+14 */
 	out[o++] = DER_INTEGER;
@@ -90,12 +105,24 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	memcpy(out + o, x->tenc, x->tlen);
 	o += x->tlen;
 	if (rv.reason) {
-		/* Extensions { Extension { reasonCode 2.5.29.21, OCTET STRING
-		 * { ENUMERATED } } }, non-critical: BOOLEAN DEFAULT FALSE omitted */
-		static const uint8_t ext[] = { DER_SEQUENCE, 12, DER_SEQUENCE, 10, DER_OID, 3,
-		    0x55, 0x1d, 0x15, DER_OCTET_STRING, 3, DER_ENUMERATED, 1 };
-		memcpy(out + o, ext, sizeof ext);
-		o += sizeof ext;
+		/* Extensions { Extension { reasonCode, OCTET STRING { ENUMERATED } } },
+		 * non-critical: BOOLEAN DEFAULT FALSE omitted */
+		size_t ol;
+		const uint8_t *oid = pkix_oid_bytes(PKIX_OID_EXT_CRL_REASON, &ol);
+		if (ol != REASON_OID_LEN)
+			return pc_fail(e, PC_E_INTERNAL, "reasonCode OID of %zu bytes", ol);
+		out[o++] = DER_SEQUENCE;
+		out[o++] = (uint8_t)(REASON_EXT_LEN - 2);
+		out[o++] = DER_SEQUENCE;
+		out[o++] = (uint8_t)(REASON_EXT_LEN - 4);
+		out[o++] = DER_OID;
+		out[o++] = (uint8_t)ol;
+		memcpy(out + o, oid, ol);
+		o += ol;
+		out[o++] = DER_OCTET_STRING;
+		out[o++] = 3;
+		out[o++] = DER_ENUMERATED;
+		out[o++] = 1;
 		out[o++] = (uint8_t)rv.reason;
 	}
 	pc_der_raw(x->d, out, o);
@@ -103,7 +130,7 @@ static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	return PC_OK;
 }
 
-static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *e)
+PC_CHECK static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *e)
 {
 	char key[sizeof META_CRL_DAYS + CA_NAME_MAX], text[16];
 	pc_reader v;
@@ -117,18 +144,23 @@ static pc_rc crl_days_get(store_txn *t, const char *ca, unsigned *days, pc_err *
 		return PC_OK;
 	}
 	PC_TRY(rc);
+	/* decimal digits, as crl_days_put writes them, and nothing else */
 	l = pc_reader_left(&v);
 	if (l == 0 || l >= sizeof text)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: %zu bytes, expected 1 to %zu digits",
+		    key, l, sizeof text - 1);
 	memcpy(text, v.p + v.off, l);
 	text[l] = '\0';
+	if (strspn(text, "0123456789") != l)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: not a decimal number", key);
 	*days = (unsigned)strtoul(text, NULL, 10);
 	if (*days == 0 || *days > CA_CRL_DAYS_MAX)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: %s days, not within 1..%d", key, text,
+		    CA_CRL_DAYS_MAX);
 	return PC_OK;
 }
 
-static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e)
+PC_CHECK static pc_rc crl_days_put(store_txn *t, const char *ca, unsigned days, pc_err *e)
 {
 	char key[sizeof META_CRL_DAYS + CA_NAME_MAX], text[16];
 
@@ -145,7 +177,7 @@ typedef struct crl_made {
 
 /* Build, sign, check and store the next CRL of one CA, in one write
  * transaction (the CRL number and the CRL commit together). */
-static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
+PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
     crl_made *m, pc_err *e)
 {
 	store_txn *t = NULL;
@@ -171,16 +203,16 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	if ((rc = ca_rec_get(t, name, &ca, e)) != PC_OK)
 		goto out;
 	rc = store_get(t, STORE_CRLS, name, strlen(name), &v, e);
-	if (rc == PC_OK)
-		rc = ca_crl_rec_decode(v, &last, e);
+	if (rc == PC_OK && (rc = ca_crl_rec_decode(v, &last, e)) != PC_OK)
+		pc_wrap(e, "CA '%s'", name);
 	else if (rc == PC_E_NOTFOUND)
 		rc = PC_OK;
 	if (rc != PC_OK)
 		goto out;
 	/* air-gapped workstations have no time service: a clock set back would
 	 * publish a CRL older than one already out there */
-	ca_iso_time(last.this_update, thisu);
-	ca_iso_time((uint64_t)now, nextu);
+	pc_time_text(last.this_update, thisu);
+	pc_time_text((uint64_t)now, nextu);
 	if (last.number > 0 && now < (time_t)last.this_update && override_reason == NULL) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s': the clock (%s) is earlier than the last CRL's "
 		    "thisUpdate (%s, CRL number %" PRIu64 "); set the workstation clock right, "
@@ -235,6 +267,8 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	 * (about 55 bytes an entry) so it rarely has to grow */
 	if ((rc = store_count(t, STORE_REVOCATIONS, &nrev, e)) != PC_OK)
 		goto out;
+	/* a hint only: when it cannot be had, the first append that needs it
+	 * fails the writer, which pc_der_ok reports */
 	(void)pc_buf_reserve(&m->d.b, (size_t)nrev * 56 + 4096);
 
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* CertificateList */
@@ -262,7 +296,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	pc_der_begin(&m->d, DER_CTX_CONS | 0);          /* crlExtensions */
 	pc_der_begin(&m->d, DER_SEQUENCE);
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* AKI (§5.2.1) */
-	pc_der_oid(&m->d, OID_AKI, sizeof OID_AKI);
+	der_oid_id(&m->d, PKIX_OID_EXT_AKI);
 	pc_der_begin(&m->d, DER_OCTET_STRING);
 	pc_der_begin(&m->d, DER_SEQUENCE);
 	pc_der_tlv(&m->d, DER_CTX | 0, kid, sizeof kid);
@@ -270,7 +304,7 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	pc_der_end(&m->d);
 	pc_der_end(&m->d);
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* cRLNumber (§5.2.3) */
-	pc_der_oid(&m->d, OID_CRL_NUMBER, sizeof OID_CRL_NUMBER);
+	der_oid_id(&m->d, PKIX_OID_EXT_CRL_NUMBER);
 	pc_der_begin(&m->d, DER_OCTET_STRING);
 	pc_der_u64(&m->d, m->r.number);
 	pc_der_end(&m->d);
@@ -319,16 +353,13 @@ static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char
 	}
 	if ((rc = pc_file_write_atomic(cpath, m->d.b.p, m->d.b.len, 0644, false, e)) != PC_OK)
 		goto out;
-	ca_crl_rec_encode(&rb, &m->r);
-	if (!pc_buf_ok(&rb)) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if ((rc = ca_crl_rec_encode(&rb, &m->r, e)) != PC_OK)
 		goto out;
-	}
 	if ((rc = store_put(t, STORE_CRLS, name, strlen(name), rb.p, rb.len, false, e)) != PC_OK)
 		goto out;
 	pc_buf_free(&rb);   /* the store holds its own copy now */
-	ca_iso_time(m->r.this_update, thisu);
-	ca_iso_time(m->r.next_update, nextu);
+	pc_time_text(m->r.this_update, thisu);
+	pc_time_text(m->r.next_update, nextu);
 	snprintf(detail, sizeof detail, "CRL number %" PRIu64 "; %" PRIu64 " entries; "
 	    "thisUpdate %s; nextUpdate %s (%u days)", m->r.number, m->r.entries, thisu, nextu, days);
 	if ((rc = audit_append(t, now, "crl", name, "ok", detail, e)) != PC_OK)
@@ -348,12 +379,12 @@ out:
 	return rc;
 }
 
-static pc_rc afile_out(void *ctx, const void *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc afile_out(void *ctx, const void *p, size_t n, pc_err *e)
 {
 	return pc_afile_write(ctx, p, n, e);
 }
 
-static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
 {
 	(void)ctx;
 	return fwrite(p, 1, n, stdout) == n ? PC_OK : pc_fail(e, PC_E_IO, "stdout: write failed");
@@ -361,7 +392,7 @@ static pc_rc stdout_out(void *ctx, const void *p, size_t n, pc_err *e)
 
 /* Written in pieces: a CRL of a million entries is 51 MB of DER and 69 MB
  * of PEM, and the PEM is never held in memory whole. */
-static pc_rc crl_output(const crl_made *m, const char *path, bool der, pc_err *e)
+PC_CHECK static pc_rc crl_output(const crl_made *m, const char *path, bool der, pc_err *e)
 {
 	pc_afile f;
 	pc_rc rc;
@@ -385,8 +416,8 @@ static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const cha
 	char th[32], nx[32];
 	FILE *out = path ? stdout : stderr;   /* the CRL itself may be on stdout */
 
-	ca_iso_time(m->r.this_update, th);
-	ca_iso_time(m->r.next_update, nx);
+	pc_time_text(m->r.this_update, th);
+	pc_time_text(m->r.next_update, nx);
 	if (c->json && path) {
 		printf("%s{\"ca\":", first ? "" : ",");
 		json_str(stdout, name);
@@ -405,7 +436,7 @@ struct names {
 	size_t n, cap;
 };
 
-static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct names *l = ctx;
 
@@ -419,7 +450,7 @@ static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_
 		l->v = nv;
 		l->cap = nc;
 	}
-	l->v[l->n] = ca_strdup_reader(key);
+	l->v[l->n] = pc_rec_val_strdup(key);
 	if (l->v[l->n] == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	l->n++;
@@ -460,8 +491,8 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 		rc = crl_output(&m, o->out_file, o->der, e);
 		if (rc == PC_OK && m.overrode) {
 			char was[32], now[32];
-			ca_iso_time(m.overrode, was);
-			ca_iso_time(m.r.this_update, now);
+			pc_time_text(m.overrode, was);
+			pc_time_text(m.r.this_update, now);
 			fprintf(stderr, "plantca: CA '%s': clock override: CRL %" PRIu64 " has thisUpdate "
 			    "%s, before the %s of CRL %" PRIu64 " (recorded in the audit trail)\n", o->ca,
 			    m.r.number, now, was, m.r.number - 1);

@@ -21,44 +21,8 @@
 
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
 
-/* PKCS#7 / CMS SignedData with certificates only (RFC 5652 §5.1; the
- * "degenerate" certs-only form that OT devices import as .p7b). */
-static pc_rc p7b_build(const uint8_t *const *certs, const size_t *lens, size_t n, pc_buf *out)
-{
-	pc_der d;
-	size_t i;
-
-	pc_der_init(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* ContentInfo */
-	pc_der_oid_text(&d, "1.2.840.113549.1.7.2");    /* id-signedData */
-	pc_der_begin(&d, DER_CTX_CONS | 0);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* SignedData */
-	pc_der_u64(&d, 1);
-	pc_der_begin(&d, DER_SET);                      /* digestAlgorithms: none */
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                 /* encapContentInfo */
-	pc_der_oid_text(&d, "1.2.840.113549.1.7.1");    /* id-data, no content */
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_CTX_CONS | 0);             /* certificates */
-	for (i = 0; i < n; i++)
-		pc_der_raw(&d, certs[i], lens[i]);
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SET);                      /* signerInfos: none */
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	if (!pc_der_ok(&d)) {
-		pc_der_free(&d);
-		return PC_E_NOMEM;
-	}
-	pc_buf_append(out, d.b.p, d.b.len);
-	pc_der_free(&d);
-	return pc_buf_ok(out) ? PC_OK : PC_E_NOMEM;
-}
-
 /* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
-static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
+PC_CHECK static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
     pc_err *e)
 {
 	pc_buf b = PC_BUF_INIT;
@@ -78,7 +42,7 @@ typedef struct member_set {
 	size_t n, cap;
 } member_set;
 
-static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
+PC_CHECK static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
 {
 	if (m->n == m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 16;
@@ -120,7 +84,7 @@ struct fw_collect {
 	size_t n;
 };
 
-static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t len, pc_err *e)
+PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t len, pc_err *e)
 {
 	struct fw_collect *fc = ctx;
 	char base[64], mname[TR_NAME_MAX + 1];
@@ -142,20 +106,6 @@ static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig, size_t 
 	snprintf(mname, sizeof mname, "firmware-%zu-%s.p7s", ++fc->n, base[0] ? base : "sig");
 	pc_buf_append(&b, sig, len);
 	return member_add(fc->ms, mname, &b, e);
-}
-
-static pc_rc u64_meta(store_txn *t, const char *key, uint64_t *v, pc_err *e)
-{
-	pc_reader val;
-	pc_rc rc = store_get(t, STORE_META, key, strlen(key), &val, e);
-
-	*v = 0;
-	if (rc == PC_E_NOTFOUND)
-		return PC_OK;
-	PC_TRY(rc);
-	if (!pc_reader_u64be(&val, v))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed", key);
-	return PC_OK;
 }
 
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
@@ -208,18 +158,14 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		rc = ca_requests_load(t, &rl, e);
 	}
 	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
-	if (rc == PC_OK)
-		rc = u64_meta(t, key, &seq, e);
+	if (rc == PC_OK) {
+		bool found;
+		rc = ca_meta_get_u64(t, key, &seq, &found, e);
+	}
 	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, "transfer.key_uri", &turi, e);
-	if (rc == PC_OK) {
-		pc_reader val;
-		rc = store_get(t, STORE_META, "transfer.keyid", strlen("transfer.keyid"), &val, e);
-		if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
-			rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
-		if (rc == PC_OK)
-			memcpy(tpub.keyid, val.p + val.off, CA_KEYID_LEN);
-	}
+	if (rc == PC_OK)
+		rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, tpub.keyid, CA_KEYID_LEN, e);
 	/* firmware signatures queued for this segment */
 	if (rc == PC_OK) {
 		struct fw_collect fc = { &ms, 0 };
@@ -308,7 +254,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	{
 		const uint8_t *certs[2] = { root.cert, ica.cert };
 		size_t lens[2] = { root.cert_len, ica.cert_len };
-		if (p7b_build(certs, lens, 2, &b) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
+		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
@@ -375,10 +321,11 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		b.len = 0;
 		/* the CRLs as delivered: what the plant will run on until next time */
 		const uint64_t crl_as_delivered[2] = { (uint64_t)crl_next[0], (uint64_t)crl_next[1] };
-		ca_export_rec_encode(&b, (uint64_t)meta.created, meta.sequence, name, crl_as_delivered);
 		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e)
-		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_export_rec_encode(&b, (uint64_t)meta.created, meta.sequence, name,
+		    crl_as_delivered, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e);
 	}
 	if (rc == PC_OK) {
 		char detail[300];

@@ -23,154 +23,37 @@
 #include "pem.h"
 #include "records.h"
 
-/* OIDs of the signed attributes (contents) */
-static const uint8_t oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
-static const uint8_t oid_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
-static const uint8_t oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03 };
-static const uint8_t oid_msg_digest[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
-static const uint8_t oid_signing_time[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
-static const uint8_t oid_fw_pkg_id[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
-	0x02, 0x23 };
-static const uint8_t oid_fw_targets[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
-	0x02, 0x24 };
-
-/* DER SET OF: elements in ascending order of their encodings (X.690 §11.6) */
-typedef struct enc { uint8_t *p; size_t len; } enc;
-
-static int enc_cmp(const void *a, const void *b)
+/* The RFC 4108 attributes: package "NAME:VERSION" (legacy form) and the
+ * target hardware, as pkix_cms_attrs_build wants them; values in *pkg_v
+ * and *tgt_v, which the caller frees. */
+PC_CHECK static pc_rc fw_attrs(const char *pkg_id, const char *const *targets, size_t ntargets,
+    pkix_cms_attr *a, size_t *n, pc_der *pkg_v, pc_der *tgt_v, pc_err *e)
 {
-	const enc *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->p, y->p, n);
+	size_t i;
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-static bool attr_one(enc *out, const uint8_t *oid, size_t oidlen, const pc_der *value)
-{
-	pc_der d;
-
-	pc_der_init(&d);
-	pc_der_begin(&d, DER_SEQUENCE);
-	pc_der_oid(&d, oid, oidlen);
-	pc_der_begin(&d, DER_SET);
-	pc_der_raw(&d, value->b.p, value->b.len);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	if (!pc_der_ok(&d) || !pc_der_ok(value)) {
-		pc_der_free(&d);
-		return false;
-	}
-	out->p = pc_buf_steal(&d.b, &out->len);
-	return out->p != NULL;
-}
-
-/* The signed attributes, sorted, concatenated (the content of the SET). */
-static pc_rc build_attrs(const uint8_t *digest, size_t dlen, time_t now, const char *pkg_id,
-    const char *const *targets, size_t ntargets, pc_buf *out, pc_err *e)
-{
-	enc a[5];
-	size_t n = 0, i;
-	pc_der v;
-	bool ok = true;
-
-	memset(a, 0, sizeof a);
-	/* contentType id-data (RFC 5652 §11.1) */
-	pc_der_init(&v);
-	pc_der_oid(&v, oid_data, sizeof oid_data);
-	ok = ok && attr_one(&a[n++], oid_content_type, sizeof oid_content_type, &v);
-	pc_der_free(&v);
-	/* messageDigest (§11.2) */
-	pc_der_init(&v);
-	pc_der_tlv(&v, DER_OCTET_STRING, digest, dlen);
-	ok = ok && attr_one(&a[n++], oid_msg_digest, sizeof oid_msg_digest, &v);
-	pc_der_free(&v);
-	/* signingTime (§11.3: UTCTime through 2049) */
-	pc_der_init(&v);
-	pc_der_time(&v, now);
-	ok = ok && attr_one(&a[n++], oid_signing_time, sizeof oid_signing_time, &v);
-	pc_der_free(&v);
+	pc_der_init(pkg_v);
+	pc_der_init(tgt_v);
 	/* firmwarePackageID, legacy name form (RFC 4108 §2.2.3) */
-	pc_der_init(&v);
-	pc_der_begin(&v, DER_SEQUENCE);
-	pc_der_tlv(&v, DER_OCTET_STRING, pkg_id, strlen(pkg_id));
-	pc_der_end(&v);
-	ok = ok && attr_one(&a[n++], oid_fw_pkg_id, sizeof oid_fw_pkg_id, &v);
-	pc_der_free(&v);
+	pc_der_begin(pkg_v, DER_SEQUENCE);
+	pc_der_tlv(pkg_v, DER_OCTET_STRING, pkg_id, strlen(pkg_id));
+	pc_der_end(pkg_v);
 	/* targetHardwareIDs (RFC 4108 §2.2.4) */
-	if (ntargets) {
-		pc_der_init(&v);
-		pc_der_begin(&v, DER_SEQUENCE);
-		for (i = 0; i < ntargets; i++)
-			pc_der_oid_text(&v, targets[i]);
-		pc_der_end(&v);
-		ok = ok && attr_one(&a[n++], oid_fw_targets, sizeof oid_fw_targets, &v);
-		pc_der_free(&v);
-	}
-	if (ok) {
-		qsort(a, n, sizeof a[0], enc_cmp);
-		for (i = 0; i < n; i++)
-			pc_buf_append(out, a[i].p, a[i].len);
-	}
-	for (i = 0; i < n; i++)
-		free(a[i].p);
-	if (!ok || !pc_buf_ok(out))
+	pc_der_begin(tgt_v, DER_SEQUENCE);
+	for (i = 0; i < ntargets; i++)
+		pc_der_oid_text(tgt_v, targets[i]);
+	pc_der_end(tgt_v);
+	if (!pc_der_ok(pkg_v) || !pc_der_ok(tgt_v))
 		return pc_fail(e, PC_E_NOMEM, "cannot encode the signed attributes");
-	return PC_OK;
-}
-
-static pc_rc build_cms(fw_hash h, const uint8_t *const *certs, const size_t *cert_len,
-    size_t ncerts, const pkix_cert *sv, const pc_buf *attrs, const uint8_t *sigalg,
-    size_t sigalg_len, const pc_buf *sig, pc_buf *out, pc_err *e)
-{
-	pc_der d;
-	const uint8_t *ha;
-	size_t hal, i;
-
-	ha = fw_hash_algid(h, &hal);
-	pc_der_init(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                    /* ContentInfo */
-	pc_der_oid(&d, oid_signed_data, sizeof oid_signed_data);
-	pc_der_begin(&d, DER_CTX_CONS | 0);
-	pc_der_begin(&d, DER_SEQUENCE);                    /* SignedData */
-	pc_der_u64(&d, 1);
-	pc_der_begin(&d, DER_SET);
-	pc_der_raw(&d, ha, hal);
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SEQUENCE);                    /* encapContentInfo, detached */
-	pc_der_oid(&d, oid_data, sizeof oid_data);
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_CTX_CONS | 0);                /* certificates */
-	for (i = 0; i < ncerts; i++)
-		pc_der_raw(&d, certs[i], cert_len[i]);
-	pc_der_end(&d);
-	pc_der_begin(&d, DER_SET);                         /* signerInfos */
-	pc_der_begin(&d, DER_SEQUENCE);
-	pc_der_u64(&d, 1);
-	pc_der_begin(&d, DER_SEQUENCE);                    /* issuerAndSerialNumber */
-	pc_der_raw(&d, sv->issuer, sv->issuer_len);
-	pc_der_tlv(&d, DER_INTEGER, sv->serial, sv->serial_len);
-	pc_der_end(&d);
-	pc_der_raw(&d, ha, hal);
-	pc_der_tlv(&d, DER_CTX_CONS | 0, attrs->p, attrs->len);
-	pc_der_raw(&d, sigalg, sigalg_len);
-	pc_der_tlv(&d, DER_OCTET_STRING, sig->p, sig->len);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	pc_der_end(&d);
-	if (!pc_der_ok(&d)) {
-		pc_der_free(&d);
-		return pc_fail(e, PC_E_NOMEM, "cannot encode the signature");
-	}
-	*out = d.b;
+	*n = 0;
+	a[(*n)++] = (pkix_cms_attr){ PKIX_OID_FW_PACKAGE_ID, pkg_v->b.p, pkg_v->b.len };
+	if (ntargets)
+		a[(*n)++] = (pkix_cms_attr){ PKIX_OID_FW_TARGET_HW, tgt_v->b.p, tgt_v->b.len };
 	return PC_OK;
 }
 
 /* minisign, prehashed (algorithm "ED"): Ed25519 over BLAKE2b-512 of the
  * file, then a global signature over that signature || trusted comment. */
-static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
+PC_CHECK static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
     const char *trusted, pc_buf *out, pc_err *e)
 {
 	size_t spl = 0;
@@ -221,12 +104,12 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	size_t cert_len[FW_CHAIN_MAX] = { 0 }, ncerts = 0, i, spki_len, sigalg_len;
 	pkix_cert sv;
 	hsm_key *k = NULL;
-	fw_hash h;
+	pkix_hash h;
 	fw_version ver;
-	uint8_t digest[FW_DIGEST_MAX], b2[64];
+	uint8_t digest[PKIX_HASH_MAX], b2[64];
 	uint64_t size = 0;
 	char out_path[PATH_MAX], ms_path[PATH_MAX], pkg_id[FW_PKG_MAX + FW_VERSION_TEXT_MAX + 2];
-	char hex[2 * PKIX_SERIAL_LEN + 1], dhex[2 * FW_DIGEST_MAX + 1];
+	char hex[2 * PKIX_SERIAL_LEN + 1], dhex[2 * PKIX_HASH_MAX + 1];
 	const uint8_t *spki, *sigalg;
 	pc_buf attrs = PC_BUF_INIT, tosign = PC_BUF_INIT, sig = PC_BUF_INIT, cms = PC_BUF_INIT;
 	pc_buf minisig = PC_BUF_INIT, detail = PC_BUF_INIT;
@@ -364,9 +247,9 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		goto out;
 	}
 	switch (hsm_key_alg(k)) {
-	case HSM_EC_P256: h = FW_SHA256; break;
-	case HSM_EC_P384: h = FW_SHA384; break;
-	case HSM_ED25519: h = FW_SHA512; break;   /* RFC 8419 §3.1 */
+	case HSM_EC_P256: h = PKIX_SHA256; break;
+	case HSM_EC_P384: h = PKIX_SHA384; break;
+	case HSM_ED25519: h = PKIX_SHA512; break;   /* RFC 8419 §3.1 */
 	default:
 		rc = pc_fail(e, PC_E_HSM_KEY, "signer '%s': unsupported key type", o->signer);
 		goto out;
@@ -380,27 +263,26 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	/* the image, streamed */
 	if ((rc = fw_digest_file(o->image, h, digest, o->minisign ? b2 : NULL, &size, e)) != PC_OK)
 		goto out;
-	if ((rc = build_attrs(digest, fw_hash_len(h), now, pkg_id, o->targets, o->ntargets, &attrs,
-	    e)) != PC_OK)
-		goto out;
-	/* RFC 5652 §5.4: the signature covers the attributes' DER with the
-	 * explicit SET OF tag, not the [0] IMPLICIT one they travel under */
+	/* the signature covers the attributes' DER under the SET OF tag
+	 * (RFC 5652 §5.4): pkix_cms_attrs_build hands back both */
 	{
-		pc_der d;
-		pc_der_init(&d);
-		pc_der_tlv(&d, DER_SET, attrs.p, attrs.len);
-		if (!pc_der_ok(&d)) {
-			pc_der_free(&d);
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		pkix_cms_attr fa[2];
+		size_t nfa = 0;
+		pc_der pv, tv;
+		rc = fw_attrs(pkg_id, o->targets, o->ntargets, fa, &nfa, &pv, &tv, e);
+		if (rc == PC_OK)
+			rc = pkix_cms_attrs_build(digest, pkix_hash_len(h), now, fa, nfa, &attrs,
+			    &tosign, e);
+		pc_der_free(&pv);
+		pc_der_free(&tv);
+		if (rc != PC_OK)
 			goto out;
-		}
-		tosign = d.b;
 	}
 	if ((rc = hsm_sign(k, tosign.p, tosign.len, &sig, e)) != PC_OK)
 		goto out;
 	sigalg = hsm_key_sigalg(k, &sigalg_len);
-	if ((rc = build_cms(h, (const uint8_t *const *)certs, cert_len, ncerts, &sv, &attrs, sigalg,
-	    sigalg_len, &sig, &cms, e)) != PC_OK)
+	if ((rc = pkix_cms_build(h, (const uint8_t *const *)certs, cert_len, ncerts, &sv, &attrs,
+	    sigalg, sigalg_len, sig.p, sig.len, &cms, e)) != PC_OK)
 		goto out;
 	/* our own verifier reads what we wrote before anyone else does */
 	{
@@ -409,7 +291,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		fw_blob anchor = { certs[ncerts - 1], cert_len[ncerts - 1], "the chain's root" };
 		fw_check_opts co = { &anchor, 1, NULL, 0, NULL, NULL, now };
 		if ((rc = fw_cms_parse(cms.p, cms.len, &pc, e)) != PC_OK ||
-		    (rc = fw_cms_check(&pc, digest, fw_hash_len(h), &co, &res, e)) != PC_OK) {
+		    (rc = fw_cms_check(&pc, digest, pkix_hash_len(h), &co, &res, e)) != PC_OK) {
 			pc_wrap(e, "self-check of the new signature failed (nothing written)");
 			rc = PC_E_INTERNAL;
 			e->rc = rc;
@@ -432,12 +314,12 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	/* audit first: a signature that exists is always in the trail */
 	{
 		pc_buf hx = PC_BUF_INIT;
-		pc_hex_encode(&hx, digest, fw_hash_len(h), 0);
+		pc_hex_encode(&hx, digest, pkix_hash_len(h), 0);
 		pc_buf_byte(&hx, 0);
 		snprintf(dhex, sizeof dhex, "%s", hx.p ? (char *)hx.p : "");
 		pc_buf_free(&hx);
 	}
-	pc_buf_printf(&detail, "%s %s; size %" PRIu64 "; firmware %s; targets ", fw_hash_name(h),
+	pc_buf_printf(&detail, "%s %s; size %" PRIu64 "; firmware %s; targets ", pkix_hash_name(h),
 	    dhex, size, pkg_id);
 	for (i = 0; i < o->ntargets; i++)
 		pc_buf_printf(&detail, "%s%s", i ? "," : "", o->targets[i]);
@@ -472,12 +354,12 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		json_str(stdout, out_path);
 		printf(",\"firmware\":");
 		json_str(stdout, pkg_id);
-		printf(",\"%s\":\"%s\",\"size\":%" PRIu64 ",\"signer\":", fw_hash_name(h), dhex, size);
+		printf(",\"%s\":\"%s\",\"size\":%" PRIu64 ",\"signer\":", pkix_hash_name(h), dhex, size);
 		json_str(stdout, o->signer);
 		printf(",\"serial\":\"%s\"}\n", hex);
 	} else {
 		fprintf(stderr, "plantca: signed %s (%s %s) as %s with signer %s into %s%s%s\n",
-		    o->image, fw_hash_name(h), dhex, pkg_id, o->signer, out_path,
+		    o->image, pkix_hash_name(h), dhex, pkg_id, o->signer, out_path,
 		    o->minisign ? " and " : "", o->minisign ? ms_path : "");
 	}
 out:

@@ -195,11 +195,9 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		goto out;
 
 	/* then the signer record, with its own audit event */
-	ca_signer_rec_encode(&rec, o->name, hsm_key_uri(sk), j.serial, o->ca, alg, now);
-	if (!pc_buf_ok(&rec)) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if ((rc = ca_signer_rec_encode(&rec, o->name, hsm_key_uri(sk), j.serial, o->ca, alg, now,
+	    e)) != PC_OK)
 		goto out;
-	}
 	{
 		char hex[2 * PKIX_SERIAL_LEN + 1], detail[600];
 		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, hex);
@@ -295,7 +293,7 @@ struct slist_ctx {
 	int n;
 };
 
-static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct slist_ctx *l = ctx;
 	ca_signer_rec s;
@@ -306,12 +304,20 @@ static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	fw_pkgs pk;
 	pc_err pe;
 	size_t i;
+	pc_rc rc;
 
-	PC_TRY(ca_signer_rec_decode(val, &s, e));
+	if (ca_signer_rec_decode(val, &s, e) != PC_OK)
+		return pc_wrap(e, "META %.*s", (int)pc_reader_left(&key), (const char *)key.p + key.off);
 	ca_serial_hex(s.serial, PKIX_SERIAL_LEN, hex);
 	memset(&pk, 0, sizeof pk);
-	if (store_get(l->t, STORE_CERTS, s.serial, PKIX_SERIAL_LEN, &cv, e) == PC_OK &&
-	    ca_cert_rec_decode(cv, &cr, e) == PC_OK) {
+	rc = store_get(l->t, STORE_CERTS, s.serial, PKIX_SERIAL_LEN, &cv, e);
+	if (rc == PC_OK && (rc = ca_cert_rec_decode(cv, &cr, e)) != PC_OK)
+		pc_wrap(e, "signer '%s': certificate %s", s.name, hex);
+	if (rc != PC_OK && rc != PC_E_NOTFOUND) {
+		ca_signer_rec_free(&s);
+		return rc;
+	}
+	if (rc == PC_OK) {
 		status = ca_cert_status(l->t, &cr, time(NULL));
 		/* no list (a signer from before package lists): shown as none */
 		if (fw_cert_packages(cr.der, cr.der_len, &pk, &pe) != PC_OK)
@@ -338,7 +344,6 @@ static pc_rc slist_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc
 	}
 	l->n++;
 	ca_signer_rec_free(&s);
-	(void)key;
 	(void)stop;
 	return PC_OK;
 }

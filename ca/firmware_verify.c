@@ -11,6 +11,7 @@
 
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "fwverify.h"
 #include "json.h"
 
@@ -61,7 +62,7 @@ pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 		fprintf(out, ",\"version\":");
 		json_str(out, cms.version_text);
 		fprintf(out, ",\"signing_time\":%lld,\"signer_serial\":\"%s\",\"signer\":",
-		    (long long)cms.signing_time, res.signer_serial);
+		    (long long)cms.cms.signing_time, res.signer_serial);
 		json_str(out, res.signer_cn);
 		fprintf(out, ",\"anchor\":");
 		json_str(out, res.anchor_cn);
@@ -73,7 +74,7 @@ pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 		fprintf(out, "]}\n");
 	} else {
 		char when[32];
-		ca_iso_time((uint64_t)cms.signing_time, when);
+		pc_time_text((uint64_t)cms.cms.signing_time, when);
 		fprintf(out, "%s: valid signature: firmware %s version %s, signed %s by '%s' "
 		    "(serial %s), chain of %zu to '%s'", o->image, cms.package, cms.version_text, when,
 		    res.signer_cn, res.signer_serial, res.chain_len, res.anchor_cn);

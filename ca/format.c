@@ -15,14 +15,7 @@
 
 void ca_serial_hex(const uint8_t *s, size_t n, char *out)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[s[i] >> 4];
-		out[2 * i + 1] = hx[s[i] & 15];
-	}
-	out[2 * n] = '\0';
+	pc_hex_str(out, 2 * n + 1, s, n, 0);
 }
 
 pc_rc ca_serial_parse(const char *text, uint8_t serial[PKIX_SERIAL_LEN], pc_err *e)
@@ -86,22 +79,3 @@ char *ca_san_text(const pkix_gn *g, size_t n)
 	return (char *)pc_buf_steal(&b, &len);
 }
 
-void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32])
-{
-	uint8_t h[32];
-	pc_buf b = PC_BUF_INIT;
-
-	crypto_hash_sha256(h, der, len);
-	pc_hex_encode(&b, h, sizeof h, ':');
-	pc_buf_byte(&b, 0);
-	snprintf(out, 3 * 32, "%s", b.p ? (char *)b.p : "");
-	pc_buf_free(&b);
-}
-
-void ca_iso_time(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
-}

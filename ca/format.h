@@ -20,12 +20,8 @@ pc_rc ca_serial_parse(const char *text, uint8_t serial[PKIX_SERIAL_LEN], pc_err 
  * CAs, signers and segments that become store keys and file names. */
 bool valid_ca_name(const char *n);
 /* A DER Name as RFC 4514 text, malloc'ed into *out (caller frees). */
-pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e);
+pc_rc ca_name_text(const uint8_t *der, size_t len, char **out, pc_err *e) PC_CHECK;
 /* SANs as "dns:a,ip:b" text, malloc'ed (caller frees); NULL: no memory. */
 char *ca_san_text(const pkix_gn *g, size_t n);
-/* Unix seconds as 2024-01-31T12:00:00Z. */
-void ca_iso_time(uint64_t t, char out[32]);
-/* SHA-256 of der as colon-separated hex. */
-void ca_fingerprint(const uint8_t *der, size_t len, char out[3 * 32]);
 
 #endif

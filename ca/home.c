@@ -73,7 +73,7 @@ pc_rc ca_home_paths(const char *home, char *db, char *pub, pc_err *e)
  * be changed by the user running plantca alone: any local user who can
  * write HOME or drop HOME/policy.conf would choose the active policy, and
  * one who can write the store could rewrite it. */
-static pc_rc home_check(const char *home, pc_err *e)
+PC_CHECK static pc_rc home_check(const char *home, pc_err *e)
 {
 	static const char *const parts[] = { "db", "db/data.mdb", "db/lock.mdb", CA_POLICY_FILE };
 	char p[PATH_MAX];
@@ -90,7 +90,7 @@ static pc_rc home_check(const char *home, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc count_intents(ca_ctx *c, uint64_t *n, pc_err *e)
+PC_CHECK static pc_rc count_intents(ca_ctx *c, uint64_t *n, pc_err *e)
 {
 	store_txn *t;
 	pc_rc rc;

@@ -25,6 +25,6 @@ pc_rc ca_hsm_login(ca_ctx *c, pc_err *e) PC_CHECK;
 
 /* The token key of CA (or other key holder) `name` at `uri`, opened once per
  * run and kept in c's cache; *out is owned by c until ca_close. */
-pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e);
+pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e) PC_CHECK;
 
 #endif

@@ -20,12 +20,16 @@
 
 /* A rejection reason as stored: through the display escaper, so the
  * record never holds raw bytes from the CSR whatever the message quotes. */
-static void set_reason(ca_request *r, const char *msg, pc_err *e)
+PC_CHECK static pc_rc set_reason(ca_request *r, const char *msg, pc_err *e)
 {
 	char *safe = pc_text_escape_str(msg);
+	pc_rc rc;
 
-	(void)ca_set_str(&r->reason, safe ? safe : "(out of memory)", e);
+	if (safe == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_set_str(&r->reason, safe, e);
 	free(safe);
+	return rc;
 }
 
 /* The issuing CA a bundle's requests are judged against, without the HSM:
@@ -40,12 +44,18 @@ struct judge_ca {
 	char missing[PC_ERR_MSG_MAX];
 };
 
-static void reject(ca_request *r, const char *why)
+PC_CHECK static pc_rc reject(ca_request *r, const char *why, pc_err *e)
 {
-	pc_err e;
+	PC_TRY(set_reason(r, why, e));
+	return ca_set_str(&r->status, "rejected", e);
+}
 
-	set_reason(r, why, &e);
-	(void)ca_set_str(&r->status, "rejected", &e);
+/* Out of memory is the run's error, not the request's. */
+PC_CHECK static pc_rc pass(pc_err *to, const pc_err *from)
+{
+	if (to != NULL)
+		*to = *from;
+	return from->rc;
 }
 
 /* Judge one CSR of a bundle with exactly what `plantca sign` will run on
@@ -57,37 +67,49 @@ static void reject(ca_request *r, const char *why)
  * profile says approval = auto (sign still runs only when the officer runs
  * it, and checks again under the policy in force then); under officer or
  * single it waits for plantca approve. */
-static void judge_csr(const policy *pol, ca_request *r, const uint8_t *data, size_t len,
-    const struct judge_ca *ca, const char *what)
+PC_CHECK static pc_rc judge_csr(const policy *pol, ca_request *r, const uint8_t *data,
+    size_t len, const struct judge_ca *ca, const char *what, pc_err *err)
 {
 	pkix_csr csr;
 	ca_job j;
 	policy_approval a = POLICY_APPROVAL_OFFICER;
 	pc_err e;
 	char kt[32];
+	pc_rc rc;
 
 	memset(&e, 0, sizeof e);
-	if (pkix_csr_parse(data, len, what, &csr, &e) != PC_OK) {
-		reject(r, e.msg);
-		return;
+	if (pkix_csr_parse(data, len, what, &csr, &e) != PC_OK)
+		return e.rc == PC_E_NOMEM ? pass(err, &e) : reject(r, e.msg, err);
+	/* the review screen shows what the CSR asks for: a request whose
+	 * subject cannot be shown is not judged further */
+	if ((rc = ca_name_text(csr.subject, csr.subject_len, &r->subject, &e)) != PC_OK) {
+		rc = rc == PC_E_NOMEM ? pass(err, &e) : reject(r, e.msg, err);
+		goto out;
 	}
-	/* the review screen shows what the CSR asks for */
-	(void)ca_name_text(csr.subject, csr.subject_len, &r->subject, &e);
-	r->san = ca_san_text(csr.san, csr.nsan);
+	if ((r->san = ca_san_text(csr.san, csr.nsan)) == NULL) {
+		rc = pc_fail(err, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	pkix_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
-	(void)ca_set_str(&r->keytype, kt, &e);
+	if ((rc = ca_set_str(&r->keytype, kt, err)) != PC_OK)
+		goto out;
 	if (!ca->have) {
-		reject(r, ca->missing);
+		rc = reject(r, ca->missing, err);
 	} else if (ca_request_prepare(pol, r, &csr, &ca->rec, ca->sigalg, ca->sigalg_len, what,
 	    what, &j, &e) != PC_OK) {
-		reject(r, e.msg);
+		rc = e.rc == PC_E_NOMEM ? pass(err, &e) : reject(r, e.msg, err);
 	} else {
 		ca_job_free(&j);       /* its serial is never used: sign draws its own */
-		(void)policy_profile_approval(pol, r->profile, &a);
-		(void)ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e);
-		(void)ca_set_str(&r->reason, "", &e);
+		/* the profile exists: ca_request_prepare looked it up */
+		if (!policy_profile_approval(pol, r->profile, &a))
+			rc = pc_fail(err, PC_E_INTERNAL, "%s: profile '%s' vanished", what, r->profile);
+		else if ((rc = ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" :
+		    "pending", err)) == PC_OK)
+			rc = ca_set_str(&r->reason, "", err);
 	}
+out:
 	pkix_csr_free(&csr);
+	return rc;
 }
 
 pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
@@ -189,12 +211,13 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		judge_csr(pol, r, m->data, m->len, jca, what);
-		if (!r->status || !r->reason || (!r->subject && ca_set_str(&r->subject, "", e)) ||
-		    (!r->san && ca_set_str(&r->san, "", e)) || (!r->keytype && ca_set_str(&r->keytype, "", e))) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		if ((rc = judge_csr(pol, r, m->data, m->len, jca, what, e)) != PC_OK)
 			goto out;
-		}
+		/* a CSR refused before its fields were read shows them empty */
+		if ((!r->subject && (rc = ca_set_str(&r->subject, "", e)) != PC_OK) ||
+		    (!r->san && (rc = ca_set_str(&r->san, "", e)) != PC_OK) ||
+		    (!r->keytype && (rc = ca_set_str(&r->keytype, "", e)) != PC_OK))
+			goto out;
 		/* the store keeps what sign needs (the whole CSR, at most
 		 * PKIX_CSR_MAX, of a request that may be issued) and of a
 		 * rejected one only its start, its size and its hash */
@@ -225,18 +248,19 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		pc_reader val;
 		ca_station cur;
 		rc = store_get(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, &val, e);
-		if (rc == PC_OK)
-			rc = ca_station_decode(val, &cur, e);
+		if (rc == PC_OK && (rc = ca_station_decode(val, &cur, e)) != PC_OK)
+			pc_wrap(e, "station %s", st->keyid_text);
 		if (rc == PC_OK) {
 			if (b.meta.sequence <= cur.last_seq)
 				rc = pc_fail(e, PC_E_REPLAY, "%s: sequence %" PRIu64 " is not newer than "
 				    "%" PRIu64 ", the last accepted from station %s (replayed?)", path,
 				    b.meta.sequence, cur.last_seq, st->keyid_text);
 			cur.last_seq = b.meta.sequence;
-			ca_station_encode(&cur, &sb);
 			if (rc == PC_OK)
-				rc = pc_buf_ok(&sb) ? store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN,
-				    sb.p, sb.len, false, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+				rc = ca_station_encode(&cur, &sb, e);
+			if (rc == PC_OK)
+				rc = store_put(t, STORE_STATIONS, st->keyid, CA_KEYID_LEN, sb.p, sb.len,
+				    false, e);
 			ca_station_free(&cur);
 		}
 	}

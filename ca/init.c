@@ -17,13 +17,14 @@
 #include "audit.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "pem.h"
 #include "pipeline.h"
 #include "records.h"
 
-static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, pc_err *e)
+PC_CHECK static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, pc_err *e)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -49,7 +50,7 @@ static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, pc_err *e)
 
 /* minisign public key file (minisign's PublicKeyStruct): "Ed" || key id
  * (8 bytes, little-endian as minisign prints it) || Ed25519 public key */
-static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t keyid[8],
+PC_CHECK static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t keyid[8],
     pc_buf *out, pc_err *e)
 {
 	uint8_t raw[2 + 8 + 32];
@@ -70,7 +71,7 @@ static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t ke
 	return PC_OK;
 }
 
-static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
+PC_CHECK static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
 {
 	pc_buf sig = PC_BUF_INIT;
 	const uint8_t *alg;
@@ -87,7 +88,7 @@ static pc_rc sign_now(hsm_key *k, ca_job *j, pc_err *e)
 	return rc;
 }
 
-static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin_file,
+PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin_file,
     bool json, hsm **hp, store **stp, pc_err *e)
 {
 	char db[PATH_MAX], pub[PATH_MAX], path[PATH_MAX + 32], idhex[17], label[128];
@@ -155,9 +156,9 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	randombytes_buf(keyid, sizeof keyid);
 	if ((rc = store_begin(*stp, true, &t, e)) != PC_OK)
 		goto out;
-	ca_rec_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "");
-	rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e)
-	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_rec_encode(&b, "root", hsm_key_uri(root), alg, j.cert.p, j.cert.len, "", e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_CAS, "root", 4, b.p, b.len, true, e);
 	if (rc == PC_OK)
 		rc = ca_meta_put_str(t, META_MODULE, o->module, e);
 	if (rc == PC_OK)
@@ -196,8 +197,8 @@ static pc_rc init_inner(const char *home, const ca_init_opts *o, const char *pin
 	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
 		goto out;
 
-	ca_fingerprint(j.cert.p, j.cert.len, fp);
-	ca_fingerprint(tspki, tspki_len, tfp);
+	pc_fingerprint(j.cert.p, j.cert.len, fp);
+	pc_fingerprint(tspki, tspki_len, tfp);
 	if (json) {
 		printf("{\"home\":");
 		json_str(stdout, home);

@@ -84,7 +84,7 @@ static void *prep_run(void *arg)
 	return NULL;
 }
 
-static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec *issuer,
+PC_CHECK static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec *issuer,
     hsm_key *ik, const uint8_t *ikid, ca_job *jobs, pc_err *e)
 {
 	struct prep_shared sh;
@@ -158,7 +158,7 @@ static pc_rc prepare_all(const ca_issue_opts *o, const policy *pol, const ca_rec
 	return rc;
 }
 
-static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, ca_job *jobs, size_t n, pc_err *e)
+PC_CHECK static pc_rc write_outputs(ca_ctx *c, const ca_issue_opts *o, ca_job *jobs, size_t n, pc_err *e)
 {
 	pc_buf all = PC_BUF_INIT, one = PC_BUF_INIT;
 	char path[PATH_MAX], hex[2 * PKIX_SERIAL_LEN + 1];

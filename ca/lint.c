@@ -185,10 +185,10 @@ static void check_decision(const pkix_cert *t, const ca_lint_expect *x, struct l
 	if (x->fw_packages == NULL) {
 		if (has_pkgs)
 			bad(l, "a firmware package list in a certificate that is not a firmware signer");
-		if (eku_has(t, "1.3.6.1.5.5.7.3.3") || eku_has(t, "2.5.29.37.0"))
+		if (pkix_cert_has_eku(t, PKIX_OID_KP_CODE_SIGNING) || pkix_cert_has_eku(t, PKIX_OID_KP_ANY))
 			bad(l, "extKeyUsage %s in a certificate that is not a firmware signer "
 			    "(code-signing certificates are made only by plantca firmware signer new)",
-			    eku_has(t, "1.3.6.1.5.5.7.3.3") ? "codeSigning" : "anyExtendedKeyUsage");
+			    pkix_cert_has_eku(t, PKIX_OID_KP_CODE_SIGNING) ? "codeSigning" : "anyExtendedKeyUsage");
 	} else if (!has_pkgs) {
 		bad(l, "firmware signer without its package list (%s)", FW_PKGS_OID_TEXT);
 	} else if (pkgs_ok) {
@@ -219,7 +219,7 @@ static void check_issuer(const pkix_cert *t, const uint8_t *issuer_cert, size_t 
 		bad(l, "issuer name differs from the issuer's subject");
 	if (t->not_after > is.not_after)
 		bad(l, "notAfter beyond the issuer's");
-	if (pkix_nc_check(&is, t, eku_has(t, "1.3.6.1.5.5.7.3.1") ? PKIX_NC_CN_AS_DNS : 0, NULL,
+	if (pkix_nc_check(&is, t, pkix_cert_has_eku(t, PKIX_OID_KP_SERVER_AUTH) ? PKIX_NC_CN_AS_DNS : 0, NULL,
 	    PC_E_POLICY, &pe) != PC_OK)
 		bad(l, "%s", pe.msg);
 }

@@ -40,8 +40,8 @@ static int fail(const pc_err *e)
 
 /* A usage problem a handler finds: reported at once, as the table's own
  * checks are, and returned as PC_E_USAGE with an empty message. */
-static pc_rc usage_rc(pc_err *e, const char *fmt, ...) PC_PRINTF(2, 3);
-static pc_rc usage_rc(pc_err *e, const char *fmt, ...)
+PC_CHECK static pc_rc usage_rc(pc_err *e, const char *fmt, ...) PC_PRINTF(2, 3);
+PC_CHECK static pc_rc usage_rc(pc_err *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,7 +55,7 @@ static pc_rc usage_rc(pc_err *e, const char *fmt, ...)
 
 /* ------------------------------------------------------------ handlers */
 
-static pc_rc run_init(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_init(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_init_opts o = { a->module, a->token, a->subject, a->key, a->days };
 
@@ -63,25 +63,25 @@ static pc_rc run_init(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_init(a->home, &o, a->pin_file, a->json, e);
 }
 
-static pc_rc run_ca_new(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_ca_new(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_new_opts o = { a->arg[0], a->subject, a->key, a->days, a->path_len, a->permit };
 
 	return ca_new(c, &o, e);
 }
 
-static pc_rc run_ca_list(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_ca_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_list(c, stdout, e);
 }
 
-static pc_rc run_ca_cert(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_ca_cert(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_cert(c, a->arg[0], stdout, e);
 }
 
-static pc_rc run_issue(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_issue(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_issue_opts o = { a->ca, a->profile, (const char *const *)a->arg, (size_t)a->narg,
 		a->out, a->out_dir, a->der, a->days };
@@ -89,84 +89,84 @@ static pc_rc run_issue(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_issue(c, &o, e);
 }
 
-static pc_rc run_policy_check(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_policy_check(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)c;
 	return ca_policy_check(a->arg[0], a->json, stdout, e);
 }
 
-static pc_rc run_policy_show(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_policy_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	/* without a CA home: the built-in default */
 	return ca_policy_show(c ? c->home : NULL, a->json, stdout, e);
 }
 
-static pc_rc run_policy_set(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_policy_set(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_policy_set(c, a->arg[0], e);
 }
 
-static pc_rc run_station_add(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_station_add(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_station_add(c, a->arg[0], a->arg[1], a->ca, e);
 }
 
-static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_station_list(c, stdout, e);
 }
 
-static pc_rc run_import(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_import(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_import(c, a->arg[0], e);
 }
 
-static pc_rc run_requests(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_requests(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_requests(c, a->status, stdout, e);
 }
 
-static pc_rc run_approve(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_approve(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_approve(c, (const char *const *)a->arg, (size_t)a->narg, a->all, e);
 }
 
-static pc_rc run_reject(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_reject(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_reject(c, a->arg[0], a->reason, e);
 }
 
-static pc_rc run_sign(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_sign(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_sign(c, e);
 }
 
-static pc_rc run_export(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_export(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_export(c, a->arg[0], a->arg[1], e);
 }
 
-static pc_rc run_certs(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_certs(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_certs_filter f = { a->segment, a->expiring, a->revoked };
 
 	return ca_certs(c, &f, stdout, e);
 }
 
-static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_status(c, a->margin_set ? a->margin : 3, a->expiring >= 0 ? (unsigned)a->expiring
 	    : 30, stdout, e);
 }
 
-static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_show(c, a->arg[0], a->pem, stdout, e);
 }
 
-static pc_rc run_revoke(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_revoke(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	if ((a->narg == 1) == (a->from_file != NULL))
 		return usage_rc(e, "%s", "usage: plantca revoke SERIAL --reason R | revoke "
@@ -174,14 +174,14 @@ static pc_rc run_revoke(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_revoke(c, a->narg == 1 ? a->arg[0] : NULL, a->from_file, a->reason, e);
 }
 
-static pc_rc run_crl(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_crl(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_crl_opts o = { a->ca, a->out, a->der, a->next_update, a->clock_override, a->reason };
 
 	return ca_crl(c, &o, e);
 }
 
-static pc_rc run_fw_signer_new(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_fw_signer_new(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_fw_signer_opts o = { a->arg[0], a->ca, a->subject, a->key, a->days, a->packages,
 		a->npackages };
@@ -189,13 +189,13 @@ static pc_rc run_fw_signer_new(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_fw_signer_new(c, &o, e);
 }
 
-static pc_rc run_fw_signer_list(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_fw_signer_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_fw_signer_list(c, stdout, e);
 }
 
-static pc_rc run_fw_sign(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_fw_sign(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_fw_sign_opts o = { a->arg[0], a->signer, a->fw_version,
 		a->npackages ? a->packages[0] : NULL, a->targets, a->ntargets, a->out, a->minisign };
@@ -205,7 +205,7 @@ static pc_rc run_fw_sign(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_fw_sign(c, &o, e);
 }
 
-static pc_rc run_fw_verify(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_fw_verify(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	/* needs no CA home: anyone with the trusted roots can verify */
 	ca_fw_verify_opts o = { a->arg[0], a->arg[1], a->trust, a->ntrust, a->crls, a->ncrls,
@@ -217,18 +217,18 @@ static pc_rc run_fw_verify(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_fw_verify(&o, stdout, e);
 }
 
-static pc_rc run_fw_publish(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_fw_publish(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_fw_publish(c, a->arg[0], a->arg[1], e);
 }
 
-static pc_rc run_audit_log(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_audit_log(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_audit_log(c, stdout, e);
 }
 
-static pc_rc run_audit_verify(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_audit_verify(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
 	return ca_audit_verify(c, stdout, e);

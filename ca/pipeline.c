@@ -16,7 +16,7 @@
 
 /* The hook's answer for job j at `step`, inside t: PC_OK, PC_E_STATE with
  * *why set (static text), or an error in e.  No hook: always PC_OK. */
-static pc_rc ask_hook(const ca_job_hook *hook, store_txn *t, ca_job_step step, ca_job *j,
+PC_CHECK static pc_rc ask_hook(const ca_job_hook *hook, store_txn *t, ca_job_step step, ca_job *j,
     const char **why, pc_err *e)
 {
 	pc_err he = { PC_OK, "" };
@@ -39,7 +39,7 @@ static pc_rc ask_hook(const ca_job_hook *hook, store_txn *t, ca_job_step step, c
  * transaction at a time, so of two runs that both loaded a request as
  * approved only the first claims it; the hook holds the other's job back
  * here, before anything is signed. */
-static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
+PC_CHECK static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
     pc_err *e)
 {
 	store_txn *t;
@@ -73,9 +73,10 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook
 			}
 		}
 		b.len = 0;
-		ca_intent_encode(&jobs[i], &b);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_INTENTS, jobs[i].serial, PKIX_SERIAL_LEN,
-		    b.p, b.len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_intent_encode(&jobs[i], &b, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_INTENTS, jobs[i].serial, PKIX_SERIAL_LEN, b.p, b.len,
+			    true, e);
 	}
 	pc_buf_free(&b);
 	if (rc != PC_OK) {
@@ -88,7 +89,7 @@ static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook
 /* Phase 2: sign every TBS in the HSM; each signature is verified in
  * software (on a second core, see hsm_sign_many) before we see it.
  * Skipped jobs are not signed. */
-static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, size_t total, pc_err *e)
+PC_CHECK static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, size_t total, pc_err *e)
 {
 	const uint8_t **msgs = calloc(n ? n : 1, sizeof *msgs);
 	size_t *lens = calloc(n ? n : 1, sizeof *lens), *idx = calloc(n ? n : 1, sizeof *idx);
@@ -160,7 +161,7 @@ out:
 /* An intent that must never become a certificate (the hook refused it: its
  * request was issued under another serial or rejected meanwhile): removed,
  * with an audit event saying why, in the caller's write transaction. */
-static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now, pc_err *e)
+PC_CHECK static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now, pc_err *e)
 {
 	char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
 
@@ -180,7 +181,7 @@ static pc_rc abandon_intent(store_txn *t, ca_job *j, const char *why, time_t now
  * CA_STEP_ISSUED the hook also records its side (sign and recovery: the
  * request becomes "issued") in t.  *go is false when j was skipped or
  * abandoned. */
-static pc_rc intent_still_good(store_txn *t, ca_job *j, const ca_job_hook *hook,
+PC_CHECK static pc_rc intent_still_good(store_txn *t, ca_job *j, const ca_job_hook *hook,
     ca_job_step step, time_t now, bool *go, pc_err *e)
 {
 	pc_reader v;
@@ -205,7 +206,7 @@ static pc_rc intent_still_good(store_txn *t, ca_job *j, const ca_job_hook *hook,
 
 /* Recovery, before anything is signed: intents the hook refuses
  * (CA_STEP_CHECK: their request can no longer be issued) are abandoned. */
-static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
+PC_CHECK static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook *hook,
     pc_err *e)
 {
 	store_txn *t;
@@ -229,7 +230,7 @@ static pc_rc screen_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca_job_hook
  * and the intents' removal, in one transaction.  Each intent is checked
  * again inside it (intent_still_good, the hook's own check): this, not
  * the CA home's lock, is what makes issuance exactly once. */
-static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered,
+PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered,
     const ca_job_hook *hook, pc_err *e)
 {
 	store_txn *t;
@@ -251,11 +252,8 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered,
 			continue;
 		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
 		b.len = 0;
-		ca_cert_encode(j, &b);
-		if (!pc_buf_ok(&b)) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		if ((rc = ca_cert_encode(j, &b, e)) != PC_OK)
 			break;
-		}
 		rc = store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b.p, b.len, true, e);
 		if (rc == PC_OK) {
 			ca_expiry_key(ek, j->na, j->serial);
@@ -272,9 +270,10 @@ static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered,
 		}
 		if (rc == PC_OK && j->newca) {
 			b.len = 0;
-			ca_rec_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len, j->issuer);
-			rc = pc_buf_ok(&b) ? store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len,
-			    true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+			rc = ca_rec_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len,
+			    j->issuer, e);
+			if (rc == PC_OK)
+				rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, true, e);
 			if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}

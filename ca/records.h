@@ -1,11 +1,47 @@
 /*
- * records.h - the store's records: one struct and one codec per kind, and
- * the META keys.  Each kind's codec is in ca/records_KIND.c.
+ * records.h - every record of the CA store: its struct, its table for the
+ * one codec (common/rec.h), its key and database, and the META values.
  *
- * Records are versioned and encoded field by field (common/rec.h), never
- * as raw structs.  Decoded records own their strings (free them with the
- * kind's _free) unless a field says it points into the store, in which
- * case it is valid only until the transaction ends.
+ * Records (type byte, version 1; key -> value in the LMDB database named):
+ *
+ *   CA            'C'  STORE_CAS          CA name ("root", "line3")
+ *   certificate   'X'  STORE_CERTS        serial (20 bytes); indexes with empty
+ *                                         values: STORE_BY_SEGMENT (segment NUL
+ *                                         serial), STORE_BY_EXPIRY (notAfter
+ *                                         u64be serial)
+ *   intent        'I'  STORE_INTENTS      serial (20 bytes), until recorded
+ *   station       'S'  STORE_STATIONS     minisign key id (8 bytes)
+ *   request       'Q'  STORE_REQUESTS     request id (u64be)
+ *   revocation    'R'  STORE_REVOCATIONS  serial (20 bytes)
+ *   CRL           'L'  STORE_CRLS         CA name; the DER is in
+ *                                         HOME/crl/current/CA.NUMBER.der
+ *   signer        'F'  STORE_META         "signer." NAME
+ *   firmware      'P'  STORE_META         "fw.pending." SEGMENT NUL seq (u64be)
+ *   export        'E'  STORE_META         "export." SEGMENT
+ *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
+ *                                         ca/audit.c, beside the hash chain
+ *                                         that depends on its field order
+ *
+ * META values that are not records (read only through the helpers below):
+ *   schema (u32be, store.c), config.module, config.token, config.id,
+ *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
+ *   export.seq.SEGMENT, fw.pending.seq (u64be), crl.days.CA (decimal
+ *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c).
+ *
+ * Each table lists a record's fields in the order they are written: tag
+ * (never reused, never renumbered), kind, whether it is required, its
+ * bounds.  Every reader goes through pc_rec_decode(), which refuses a
+ * missing, malformed, over-long, repeated, unknown or trailing field with
+ * PC_E_STORE_CORRUPT "TYPE record: field NAME: WHY" (rec.h says exactly
+ * what, and why unknown tags are refused); the record's own decoder below
+ * then checks what spans fields and fills what is derived.  LEGACY fields
+ * are the ones older plantca versions did not write.  Files: records.c
+ * instantiates the tables; records_KIND.c holds each kind's decoder,
+ * get/put by key and list loading.
+ *
+ * Decoded records own their strings (free them with the kind's _free);
+ * a field whose comment says "into the store" is valid only until the
+ * transaction ends.
  */
 #ifndef PLANTCA_RECORDS_H
 #define PLANTCA_RECORDS_H
@@ -13,8 +49,26 @@
 #include <time.h>
 
 #include "ca.h"
+#include "fwverify.h"
+#include "policy.h"
+#include "rec.h"
+#include "transfer.h"
 
 struct ca_job;   /* pipeline.h: intents and certificates are written from jobs */
+
+/* Bounds of the fields, each at least what any writer can produce. */
+enum {
+	CA_REC_WORD_MAX = 16,           /* "leaf", "ca", request states */
+	CA_REC_KEYTYPE_MAX = 31,        /* pkix_keytype_name into char[32] */
+	CA_REC_HASH_HEX_MAX = 64,       /* a SHA-256 in hex */
+	CA_REC_URI_MAX = 1024,          /* hsm_key_uri: token label, CKA_ID and key
+	                                 * label percent-encoded, under 700 bytes */
+	CA_REC_PATH_MAX = 4096,         /* a path or file name (Linux PATH_MAX) */
+	/* text made from untrusted input through the display escaper (subject,
+	 * SANs, rejection reasons, sources): the largest, 64 SANs of 256
+	 * bytes at 4 bytes per escaped byte, is about 66 KiB */
+	CA_REC_TEXT_MAX = 256 * 1024,
+};
 
 /* ---------------------------------------------------- META keys and helpers */
 
@@ -27,66 +81,158 @@ struct ca_job;   /* pipeline.h: intents and certificates are written from jobs *
 #define META_EXPORT_SEQ "export.seq."   /* + segment */
 #define META_EXPORT "export."           /* + segment: last export record */
 
-/* (records_meta.c) a field's bytes as a malloc'ed string (NULL: no memory) */
-char *ca_strdup_reader(pc_reader v);
-/* Replace *field with a copy of v. */
-pc_rc ca_set_str(char **field, const char *v, pc_err *e);
+/* (records_meta.c) Replace *field with a copy of v. */
+pc_rc ca_set_str(char **field, const char *v, pc_err *e) PC_CHECK;
 /* A u64 as the 8-byte big-endian key that keeps numeric order. */
 void ca_id_key(uint64_t id, uint8_t k[8]);
-/* META string values; a missing one is PC_E_STORE_CORRUPT (init writes them). */
-pc_rc ca_meta_get_str(store_txn *t, const char *key, char **out, pc_err *e);
-pc_rc ca_meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e);
+/* META string values: at most CA_REC_PATH_MAX bytes, no NUL; a missing
+ * one is PC_E_STORE_CORRUPT (init writes them).  *out is malloc'ed. */
+pc_rc ca_meta_get_str(store_txn *t, const char *key, char **out, pc_err *e) PC_CHECK;
+pc_rc ca_meta_put_str(store_txn *t, const char *key, const char *v, pc_err *e) PC_CHECK;
+/* A META u64 (exactly 8 bytes big-endian): *found false and *v 0 when the
+ * key is absent; PC_E_STORE_CORRUPT "META KEY: ..." when malformed. */
+pc_rc ca_meta_get_u64(store_txn *t, const char *key, uint64_t *v, bool *found,
+    pc_err *e) PC_CHECK;
+pc_rc ca_meta_put_u64(store_txn *t, const char *key, uint64_t v, pc_err *e) PC_CHECK;
+/* A META value of exactly n bytes into out; absent is PC_E_STORE_CORRUPT. */
+pc_rc ca_meta_get_fixed(store_txn *t, const char *key, uint8_t *out, size_t n,
+    pc_err *e) PC_CHECK;
 
-/* ------------------------------------- CAs: STORE_CAS by name (records_ca.c) */
+/* Tables are instantiated by records.c alone (it defines this). */
+#ifdef CA_RECORDS_TABLES
+#define CA_REC_TABLE(var, name, type, T, ...) \
+	static const pc_rec_field var##_fields[] = { __VA_ARGS__ }; \
+	const pc_rec_type var = PC_REC_TYPE(name, type, 1, T, var##_fields);
+#else
+#define CA_REC_TABLE(var, name, type, T, ...) extern const pc_rec_type var;
+#endif
+
+#define F_REQ PC_REC_REQUIRED
+#define F_OPT PC_REC_OPTIONAL
+#define F_OLD PC_REC_LEGACY
+
+/* ------------------------------------------------- CAs (records_ca.c) */
 
 /* A CA as stored; owns its strings and certificate. */
 typedef struct ca_rec {
-	char *name, *key_uri, *parent;
-	uint64_t alg, created;
+	char *name, *key_uri, *parent;   /* parent: "" for the root */
+	uint64_t alg, created;           /* hsm_alg of the key; unix seconds */
 	uint8_t *cert;
 	size_t cert_len;
-	pkix_cert v;
+	pkix_cert v;                     /* derived: cert parsed (points into cert) */
 } ca_rec;
 
-void ca_rec_free(ca_rec *r);
-void ca_rec_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
-    const uint8_t *cert, size_t cert_len, const char *parent);
-pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e);
-/* PC_E_NOTFOUND "CA 'x' does not exist" if there is none. */
-pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e);
+CA_REC_TABLE(ca_rec_type, "CA", 'C', ca_rec,
+	PC_REC_STR(1, ca_rec, name, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(2, ca_rec, key_uri, F_REQ, 1, CA_REC_URI_MAX),
+	PC_REC_U64(3, ca_rec, alg, F_REQ),
+	PC_REC_BYTES(4, ca_rec, cert, cert_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_STR(5, ca_rec, parent, F_REQ, 0, CA_NAME_MAX),
+	PC_REC_U64(6, ca_rec, created, F_REQ),
+)
 
-/* ----------- certificates: STORE_CERTS by serial, and indexes (records_cert.c) */
+void ca_rec_free(ca_rec *r);
+/* created is now. */
+pc_rc ca_rec_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
+    const uint8_t *cert, size_t cert_len, const char *parent, pc_err *e) PC_CHECK;
+/* Also parses the certificate (a CA record whose cert does not parse is
+ * PC_E_STORE_CORRUPT, field cert). */
+pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e) PC_CHECK;
+/* PC_E_NOTFOUND "CA 'x' does not exist" if there is none. */
+pc_rc ca_rec_get(store_txn *t, const char *name, ca_rec *r, pc_err *e) PC_CHECK;
+
+/* ----------- certificates, and their expiry index key (records_cert.c) */
 
 typedef struct ca_cert_rec {
 	uint8_t serial[PKIX_SERIAL_LEN];
-	char *ca, *profile, *subject, *san, *source, *segment, *keytype, *kind;
-	char *policy_hash;    /* SHA-256 of the policy file it was issued under ("" before) */
-	uint64_t nb, na, issued;
-	uint64_t request;     /* queued request it answers; 0: none, or a record older
-	                       * than the field (see cert_request_id in ca/check.c) */
+	char *ca, *profile, *subject, *san;
+	uint64_t nb, na;
 	const uint8_t *der;   /* into the store: valid during the txn */
 	size_t der_len;
+	uint64_t issued;
+	char *source, *segment, *keytype, *kind;
+	char *policy_hash;    /* SHA-256 of the policy file it was issued under; ""
+	                       * for CA certificates and records older than the field */
+	uint64_t request;     /* queued request it answers; 0: none, or a record older
+	                       * than the field (see cert_request_id in ca/check.c) */
 } ca_cert_rec;
 
-/* The certificate record of a signed job. */
-void ca_cert_encode(const struct ca_job *j, pc_buf *b);
+CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
+	PC_REC_FIXED(1, ca_cert_rec, serial, F_REQ),
+	PC_REC_STR(2, ca_cert_rec, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(3, ca_cert_rec, profile, F_REQ, 0, POLICY_NAME_MAX),
+	PC_REC_STR(4, ca_cert_rec, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(5, ca_cert_rec, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_U64(6, ca_cert_rec, nb, F_REQ),
+	PC_REC_U64(7, ca_cert_rec, na, F_REQ),
+	PC_REC_VIEW(8, ca_cert_rec, der, der_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_U64(9, ca_cert_rec, issued, F_REQ),
+	PC_REC_STR(10, ca_cert_rec, source, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(11, ca_cert_rec, segment, F_REQ, 0, TR_SEGMENT_MAX),
+	PC_REC_STR(12, ca_cert_rec, keytype, F_REQ, 0, CA_REC_KEYTYPE_MAX),
+	PC_REC_STR(13, ca_cert_rec, kind, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(14, ca_cert_rec, policy_hash, F_OPT, 0, CA_REC_HASH_HEX_MAX),
+	PC_REC_U64(15, ca_cert_rec, request, F_OPT | PC_REC_NONZERO),
+)
+
+/* The certificate record of a signed job (issued: now). */
+pc_rc ca_cert_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
 void ca_cert_rec_free(ca_cert_rec *r);
-pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e);
+pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e) PC_CHECK;
 /* "revoked", "expired" or "valid" at `now`. */
 const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 
-/* ---------------- issuance intents: STORE_INTENTS by serial (records_intent.c) */
+/* ---------------- issuance intents (records_intent.c) */
 
-void ca_intent_encode(const struct ca_job *j, pc_buf *b);
+/* An intent as stored: the exact TBS and what the certificate record will
+ * say; new_ca* only for a CA certificate (ca new). */
+typedef struct ca_intent_rec {
+	char *issuer;
+	uint8_t *tbs;
+	size_t tbs_len;
+	char *kind, *profile, *subject, *san;
+	uint64_t nb, na;
+	char *source, *segment;
+	char keytype[CA_REC_KEYTYPE_MAX + 1];
+	uint64_t request;          /* 0: answers no request */
+	char *policy_hash;         /* NULL: a CA certificate, or older than the field */
+	char *newca, *newca_uri;
+	uint64_t newca_alg;
+	bool has_newca_alg;
+	uint64_t created;
+} ca_intent_rec;
 
-/* Every intent in the store, decoded into jobs (recovery). */
+CA_REC_TABLE(ca_intent_rec_type, "intent", 'I', ca_intent_rec,
+	PC_REC_STR(1, ca_intent_rec, issuer, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_BYTES(2, ca_intent_rec, tbs, tbs_len, F_REQ, 1, PKIX_CERT_MAX),
+	PC_REC_STR(3, ca_intent_rec, kind, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(4, ca_intent_rec, profile, F_REQ, 0, POLICY_NAME_MAX),
+	PC_REC_STR(5, ca_intent_rec, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(6, ca_intent_rec, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_U64(7, ca_intent_rec, nb, F_REQ),
+	PC_REC_U64(8, ca_intent_rec, na, F_REQ),
+	PC_REC_STR(9, ca_intent_rec, source, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(15, ca_intent_rec, segment, F_REQ, 0, TR_SEGMENT_MAX),
+	PC_REC_CHARS(14, ca_intent_rec, keytype, F_REQ, 0),
+	PC_REC_U64(16, ca_intent_rec, request, F_OPT | PC_REC_NONZERO),
+	PC_REC_STR(17, ca_intent_rec, policy_hash, F_OPT, 0, CA_REC_HASH_HEX_MAX),
+	PC_REC_STR(10, ca_intent_rec, newca, F_OPT, 1, CA_NAME_MAX),
+	PC_REC_STR(11, ca_intent_rec, newca_uri, F_OPT, 1, CA_REC_URI_MAX),
+	PC_REC_U64_HAS(12, ca_intent_rec, newca_alg, has_newca_alg, F_OPT),
+	PC_REC_U64(13, ca_intent_rec, created, F_REQ),
+)
+
+/* The intent of a job (created: now). */
+pc_rc ca_intent_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
+
+/* Every intent in the store, decoded into jobs (recovery).  jobs[i]
+ * borrows its strings from recs[i]. */
 typedef struct ca_intent_list {
 	struct ca_job *jobs;
+	ca_intent_rec *recs;
 	size_t n, cap;
-	char **strings;          /* the jobs' borrowed strings, owned here */
-	size_t nstr, capstr;
 } ca_intent_list;
 
 /* Fills l (memset it to 0 first; free it with ca_intent_list_free, also
@@ -94,19 +240,29 @@ typedef struct ca_intent_list {
 pc_rc ca_intents_load(store_txn *t, ca_intent_list *l, pc_err *e) PC_CHECK;
 void ca_intent_list_free(ca_intent_list *l);
 
-/* ------------ plant stations: STORE_STATIONS by key id (records_station.c) */
+/* ------------ plant stations (records_station.c) */
 
 /* a station's minisign key: 8-byte id, 32-byte Ed25519 public key (the
  * same sizes as transfer.h's TR_KEYID_LEN / TR_PK_LEN) */
 enum { CA_KEYID_LEN = 8, CA_PK_LEN = 32 };
 
 typedef struct ca_station {
-	uint8_t keyid[CA_KEYID_LEN];
-	char keyid_text[17];
 	char *segment, *ca;
 	uint8_t pk[CA_PK_LEN];
-	uint64_t last_seq, added;
+	uint64_t last_seq;         /* the last bundle sequence accepted (replay) */
+	uint64_t added;
+	uint8_t keyid[CA_KEYID_LEN];
+	char keyid_text[17];       /* derived from keyid */
 } ca_station;
+
+CA_REC_TABLE(ca_station_type, "station", 'S', ca_station,
+	PC_REC_STR(1, ca_station, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(2, ca_station, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_FIXED(3, ca_station, pk, F_REQ),
+	PC_REC_U64(4, ca_station, last_seq, F_REQ),
+	PC_REC_U64(5, ca_station, added, F_REQ),
+	PC_REC_FIXED(6, ca_station, keyid, F_REQ),
+)
 
 typedef struct ca_station_list_t {
 	ca_station *v;
@@ -117,15 +273,15 @@ typedef struct ca_station_list_t {
  * little-endian number). */
 void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
 void ca_station_free(ca_station *s);
-void ca_station_encode(const ca_station *s, pc_buf *b);
-pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e);
+pc_rc ca_station_encode(const ca_station *s, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e) PC_CHECK;
 void ca_station_list_free(ca_station_list_t *l);
-pc_rc ca_stations_load(store_txn *t, ca_station_list_t *l, pc_err *e);
+pc_rc ca_stations_load(store_txn *t, ca_station_list_t *l, pc_err *e) PC_CHECK;
 
-/* --------------- queued requests: STORE_REQUESTS by id (records_request.c) */
+/* --------------- queued requests (records_request.c) */
 
 enum {
-	REASON_MAX = 512,            /* a rejection reason as stored */
+	REASON_MAX = 512,            /* a rejection reason as shown in one message */
 	/* A rejected request keeps only this much of its member (with the
 	 * SHA-256 and size of the whole): enough to look at, while a station
 	 * cannot fill the store with 64 MiB members that were never CSRs. */
@@ -133,16 +289,40 @@ enum {
 };
 
 typedef struct ca_request {
-	uint64_t id, created, exported;
-	char *status, *segment, *station, *bundle, *member, *profile, *subject, *san, *keytype,
-	    *reason, *ca;
+	uint64_t id;
+	char *status, *segment, *station, *bundle, *member, *profile;
 	uint8_t *csr;                /* the member's bytes; rejected: the first CA_REJECTED_KEEP */
 	size_t csr_len;              /* bytes in csr */
-	uint64_t csr_bytes;          /* size of the whole member */
 	uint8_t csr_sha256[32];      /* SHA-256 of the whole member */
+	uint64_t csr_bytes;          /* size of the whole member */
+	bool has_csr_sha256, has_csr_bytes;   /* decode: false in records older than the
+	                                       * fields (then derived from csr) */
+	char *subject, *san, *keytype, *reason, *ca;
 	uint8_t serial[PKIX_SERIAL_LEN];
 	bool has_serial;
+	uint64_t created, exported;  /* exported: sequence of the response bundle, 0: not yet */
 } ca_request;
+
+CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
+	PC_REC_U64(1, ca_request, id, F_REQ),
+	PC_REC_STR(2, ca_request, status, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(3, ca_request, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(4, ca_request, station, F_REQ, 0, 2 * CA_KEYID_LEN),
+	PC_REC_STR(5, ca_request, bundle, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_STR(6, ca_request, member, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_STR(7, ca_request, profile, F_REQ, 0, TR_PROFILE_MAX),
+	PC_REC_BYTES(8, ca_request, csr, csr_len, F_REQ, 0, PKIX_CSR_MAX),
+	PC_REC_FIXED_HAS(17, ca_request, csr_sha256, has_csr_sha256, F_OLD),
+	PC_REC_U64_HAS(18, ca_request, csr_bytes, has_csr_bytes, F_OLD),
+	PC_REC_STR(9, ca_request, subject, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(10, ca_request, san, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(11, ca_request, keytype, F_REQ, 0, CA_REC_KEYTYPE_MAX),
+	PC_REC_STR(12, ca_request, reason, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_STR(16, ca_request, ca, F_REQ, 0, CA_NAME_MAX),
+	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, F_OPT),
+	PC_REC_U64(14, ca_request, created, F_REQ),
+	PC_REC_U64(15, ca_request, exported, F_REQ),
+)
 
 typedef struct ca_request_list {
 	ca_request *v;
@@ -152,24 +332,29 @@ typedef struct ca_request_list {
 } ca_request_list;
 
 void ca_request_free(ca_request *r);
-void ca_request_encode(const ca_request *r, pc_buf *b);
-pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e);
-pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e);
-pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e);
+pc_rc ca_request_encode(const ca_request *r, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e) PC_CHECK;
+pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e) PC_CHECK;
+pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) PC_CHECK;
 /* The next request id (META_REQ_NEXT), counted up in t. */
-pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e);
+pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e) PC_CHECK;
 void ca_request_list_free(ca_request_list *l);
 /* Appends the requests that pass l's filters. */
-pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e);
+pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e) PC_CHECK;
 
-/* --------- revocations: STORE_REVOCATIONS by serial (records_revocation.c) */
+/* --------- revocations (records_revocation.c) */
 
-/* A revocation as stored in STORE_REVOCATIONS under the 20-byte serial. */
 typedef struct ca_revocation {
 	uint64_t reason;            /* RFC 5280 §5.3.1 CRLReason; 0: unspecified */
 	uint64_t when;              /* revocation time, unix seconds */
 	char ca[CA_NAME_MAX + 1];   /* the CA that issued the certificate */
 } ca_revocation;
+
+CA_REC_TABLE(ca_revocation_type, "revocation", 'R', ca_revocation,
+	PC_REC_U64(1, ca_revocation, reason, F_REQ),
+	PC_REC_U64(2, ca_revocation, when, F_REQ),
+	PC_REC_CHARS(3, ca_revocation, ca, F_REQ, 1),
+)
 
 /* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the
  * code is not one plantca issues. */
@@ -177,28 +362,43 @@ const char *ca_reason_name(unsigned code);
 /* The code of a reason name; PC_E_USAGE naming the choices otherwise
  * (also for NULL: --reason is missing). */
 pc_rc ca_reason_parse(const char *name, unsigned *code, pc_err *e) PC_CHECK;
-void ca_revocation_encode(pc_buf *b, const ca_revocation *r);
+pc_rc ca_revocation_encode(pc_buf *b, const ca_revocation *r, pc_err *e) PC_CHECK;
+/* Also refuses a reason code plantca does not issue (field reason). */
 pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e) PC_CHECK;
 /* Revocation of `serial`, if any: PC_OK and *r, PC_E_NOTFOUND, or an error. */
 pc_rc ca_revocation_get(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN],
     ca_revocation *r, pc_err *e) PC_CHECK;
 
-/* --------------- CRLs: STORE_CRLS by CA name, DER in files (records_crl.c) */
+/* --------------- CRLs: the record, and the DER in a file (records_crl.c) */
 
 /* The current CRL of a CA: its number and dates in the store, its DER in
- * HOME/crl/current/NAME.NUMBER.der, pinned by the SHA-256 in the record.
- * (A CRL of a million entries is 51 MB: kept in LMDB it would be copied
- * into the write transaction's dirty pages and held there twice over.)
- * Records of the first format carried the DER itself (der). */
+ * HOME/crl/current/NAME.NUMBER.der, pinned by the SHA-256 and size in the
+ * record.  (A CRL of a million entries is 51 MB: kept in LMDB it would be
+ * copied into the write transaction's dirty pages and held there twice
+ * over.)  Records of the first format carried the DER itself (der) and no
+ * sha256 or size; a record has one or the other. */
 typedef struct ca_crl_rec {
-	uint64_t number, this_update, next_update, entries, size;
-	const uint8_t *der;       /* first-format records only: into the store */
-	size_t der_len;
+	uint64_t number, this_update, next_update, entries;
 	uint8_t sha256[32];
 	bool has_sha256;
+	uint64_t size;
+	bool has_size;
+	const uint8_t *der;       /* first-format records only: into the store */
+	size_t der_len;
 } ca_crl_rec;
 
-void ca_crl_rec_encode(pc_buf *b, const ca_crl_rec *r);
+CA_REC_TABLE(ca_crl_rec_type, "CRL", 'L', ca_crl_rec,
+	PC_REC_U64(1, ca_crl_rec, number, F_REQ),
+	PC_REC_U64(2, ca_crl_rec, this_update, F_REQ),
+	PC_REC_U64(3, ca_crl_rec, next_update, F_REQ),
+	PC_REC_U64(5, ca_crl_rec, entries, F_REQ),
+	PC_REC_FIXED_HAS(6, ca_crl_rec, sha256, has_sha256, F_OLD),
+	PC_REC_U64_HAS(7, ca_crl_rec, size, has_size, F_OLD),
+	PC_REC_VIEW(4, ca_crl_rec, der, der_len, F_OPT, 1, PKIX_CRL_MAX),
+)
+
+/* Writes number, dates, entries, sha256 and size (never der). */
+pc_rc ca_crl_rec_encode(pc_buf *b, const ca_crl_rec *r, pc_err *e) PC_CHECK;
 pc_rc ca_crl_rec_decode(pc_reader val, ca_crl_rec *r, pc_err *e) PC_CHECK;
 /* HOME/crl/current/CA.NUMBER.der into out[n]. */
 pc_rc ca_crl_file_path(const char *home, const char *ca, uint64_t number, char *out, size_t n,
@@ -209,21 +409,49 @@ pc_rc ca_crl_file_path(const char *home, const char *ca, uint64_t number, char *
 pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
     time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
 
-/* ------ firmware signers and queued signatures: STORE_META (records_firmware.c) */
+/* ------ firmware signers and queued signatures (records_firmware.c) */
 
 /* A firmware signer (META "signer." NAME): its token key and certificate. */
 typedef struct ca_signer_rec {
-	char *name, *key_uri, *ca;
+	char *name, *key_uri;
 	uint8_t serial[PKIX_SERIAL_LEN];
+	char *ca;
 	uint64_t alg, created;
-	bool have_serial;
 } ca_signer_rec;
+
+CA_REC_TABLE(ca_signer_rec_type, "signer", 'F', ca_signer_rec,
+	PC_REC_STR(1, ca_signer_rec, name, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_STR(2, ca_signer_rec, key_uri, F_REQ, 1, CA_REC_URI_MAX),
+	PC_REC_FIXED(3, ca_signer_rec, serial, F_REQ),
+	PC_REC_STR(4, ca_signer_rec, ca, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_U64(5, ca_signer_rec, alg, F_REQ),
+	PC_REC_U64(6, ca_signer_rec, created, F_REQ),
+)
+
+/* A firmware signature queued for a segment's next response bundle
+ * (META "fw.pending." SEGMENT NUL sequence). */
+typedef struct ca_fw_pending_rec {
+	char *name;               /* the file name the officer gave */
+	const uint8_t *sig;       /* DER CMS, into the store */
+	size_t sig_len;
+	uint64_t created;
+	char *package, *version;
+} ca_fw_pending_rec;
+
+CA_REC_TABLE(ca_fw_pending_type, "firmware", 'P', ca_fw_pending_rec,
+	PC_REC_STR(1, ca_fw_pending_rec, name, F_REQ, 0, CA_REC_PATH_MAX),
+	PC_REC_VIEW(2, ca_fw_pending_rec, sig, sig_len, F_REQ, 1, FW_SIG_MAX),
+	PC_REC_U64(3, ca_fw_pending_rec, created, F_REQ),
+	PC_REC_STR(4, ca_fw_pending_rec, package, F_REQ, 0, FW_PKG_MAX),
+	PC_REC_STR(5, ca_fw_pending_rec, version, F_REQ, 0, FW_VERSION_TEXT_MAX),
+)
 
 #define META_SIGNER_PREFIX "signer."
 
 void ca_signer_rec_free(ca_signer_rec *s);
-void ca_signer_rec_encode(pc_buf *b, const char *name, const char *key_uri,
-    const uint8_t serial[PKIX_SERIAL_LEN], const char *ca, uint64_t alg, time_t created);
+pc_rc ca_signer_rec_encode(pc_buf *b, const char *name, const char *key_uri,
+    const uint8_t serial[PKIX_SERIAL_LEN], const char *ca, uint64_t alg, time_t created,
+    pc_err *e) PC_CHECK;
 pc_rc ca_signer_rec_decode(pc_reader val, ca_signer_rec *s, pc_err *e) PC_CHECK;
 /* The META key of signer `name` into key[n]; PC_E_USAGE for a bad name. */
 pc_rc ca_signer_key(const char *name, char *key, size_t n, pc_err *e) PC_CHECK;
@@ -253,15 +481,40 @@ pc_rc ca_firmware_pending(ca_ctx *c, store_txn *t, const char *segment, ca_fw_pe
 pc_rc ca_firmware_pending_clear(ca_ctx *c, store_txn *t, const char *segment,
     pc_err *e) PC_CHECK;
 
-/* ----------- the last export of a segment: META "export." SEGMENT (records_export.c) */
+/* ----------- the last export of a segment (records_export.c) */
+
+enum { CA_EXPORT_CRLS = 2 };   /* the issuing CA's CRL and the root's */
 
 /* When, under which sequence and bundle name, and the nextUpdate of each
- * CRL it delivered (crl_next[i] 0: none for that CA). */
-void ca_export_rec_encode(pc_buf *b, uint64_t created, uint64_t seq, const char *bundle,
-    const uint64_t crl_next[2]);
-/* created and seq (0 if absent) and the earliest CRL nextUpdate delivered
- * (0: none).  PC_E_STORE_CORRUPT naming `segment` for another record. */
-pc_rc ca_export_rec_decode(pc_reader val, const char *segment, uint64_t *created, uint64_t *seq,
-    uint64_t *crl_first, pc_err *e) PC_CHECK;
+ * CRL it delivered. */
+typedef struct ca_export_rec {
+	uint64_t created, seq;
+	char *bundle;
+	uint64_t crl_next[CA_EXPORT_CRLS];
+	size_t ncrl;
+} ca_export_rec;
+
+CA_REC_TABLE(ca_export_rec_type, "export", 'E', ca_export_rec,
+	PC_REC_U64(1, ca_export_rec, created, F_REQ),
+	PC_REC_U64(2, ca_export_rec, seq, F_REQ),
+	PC_REC_STR(4, ca_export_rec, bundle, F_REQ, 0, TR_NAME_MAX),
+	PC_REC_U64_REPEATED(3, ca_export_rec, crl_next, ncrl, F_OPT | PC_REC_NONZERO),
+)
+
+/* crl_next[i] 0: no CRL of that CA was delivered (not written). */
+pc_rc ca_export_rec_encode(pc_buf *b, uint64_t created, uint64_t seq, const char *bundle,
+    const uint64_t crl_next[CA_EXPORT_CRLS], pc_err *e) PC_CHECK;
+pc_rc ca_export_rec_decode(pc_reader val, ca_export_rec *r, pc_err *e) PC_CHECK;
+void ca_export_rec_free(ca_export_rec *r);
+/* The earliest nextUpdate the export delivered, 0: none. */
+uint64_t ca_export_rec_crl_first(const ca_export_rec *r);
+
+#undef F_REQ
+#undef F_OPT
+#undef F_OLD
+
+/* Every table above (records.c), for the tests that check them all. */
+enum { CA_REC_NTYPES = 10 };
+extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * records_crl.c - the current-CRL record of a CA (STORE_CRLS, by CA name)
- * and the file it pins.  See records.h.
+ * and the file it pins: its decoder, the file's path, reading the current
+ * CRL back.  The fields are in records.h.
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -10,22 +11,15 @@
 #include <string.h>
 
 #include "file.h"
-#include "rec.h"
 #include "records.h"
 
-/* record type and fields (common/rec.h); never reorder, only add */
-enum { REC_CRL = 'L' };
-enum { L_F_NUMBER = 1, L_F_THIS, L_F_NEXT, L_F_DER, L_F_ENTRIES, L_F_SHA256, L_F_SIZE };
-
-void ca_crl_rec_encode(pc_buf *b, const ca_crl_rec *r)
+pc_rc ca_crl_rec_encode(pc_buf *b, const ca_crl_rec *r, pc_err *e)
 {
-	pc_rec_begin(b, REC_CRL, 1);
-	pc_rec_u64(b, L_F_NUMBER, r->number);
-	pc_rec_u64(b, L_F_THIS, r->this_update);
-	pc_rec_u64(b, L_F_NEXT, r->next_update);
-	pc_rec_u64(b, L_F_ENTRIES, r->entries);
-	pc_rec_bytes(b, L_F_SHA256, r->sha256, sizeof r->sha256);
-	pc_rec_u64(b, L_F_SIZE, r->size);
+	ca_crl_rec w = *r;
+
+	w.der = NULL;        /* the DER lives in its file */
+	w.der_len = 0;
+	return pc_rec_encode(&ca_crl_rec_type, &w, b, e);
 }
 
 pc_rc ca_crl_file_path(const char *home, const char *ca, uint64_t number, char *out,
@@ -40,30 +34,14 @@ pc_rc ca_crl_file_path(const char *home, const char *ca, uint64_t number, char *
 
 pc_rc ca_crl_rec_decode(pc_reader val, ca_crl_rec *r, pc_err *e)
 {
-	uint8_t ver, tag;
-	pc_reader f;
-	bool num = false, th = false, nx = false;
+	const pc_rec_type *t = &ca_crl_rec_type;
 
-	memset(r, 0, sizeof *r);
-	if (!pc_rec_open(&val, REC_CRL, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record: unknown type or version");
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case L_F_NUMBER: num = pc_rec_val_u64(f, &r->number); break;
-		case L_F_THIS: th = pc_rec_val_u64(f, &r->this_update); break;
-		case L_F_NEXT: nx = pc_rec_val_u64(f, &r->next_update); break;
-		case L_F_ENTRIES: (void)pc_rec_val_u64(f, &r->entries); break;
-		case L_F_DER: r->der = f.p + f.off; r->der_len = pc_reader_left(&f); break;
-		case L_F_SIZE: (void)pc_rec_val_u64(f, &r->size); break;
-		case L_F_SHA256:
-			if ((r->has_sha256 = pc_reader_left(&f) == sizeof r->sha256))
-				memcpy(r->sha256, f.p + f.off, sizeof r->sha256);
-			break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val) || !num || !th || !nx || (r->der == NULL && !r->has_sha256))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record is truncated or malformed");
+	PC_TRY(pc_rec_decode(t, val, r, e));
+	/* the first format carried the DER; the second pins a file */
+	if (r->der == NULL && !r->has_sha256)
+		return pc_rec_fail(e, t, "sha256", "missing (and no der: the CRL is nowhere)");
+	if (r->der == NULL && !r->has_size)
+		return pc_rec_fail(e, t, "size", "missing (and no der: the CRL is nowhere)");
 	return PC_OK;
 }
 
@@ -81,8 +59,8 @@ pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
 	rc = store_get(t, STORE_CRLS, ca_name, strlen(ca_name), &v, e);
 	if (rc == PC_E_NOTFOUND)
 		rc = pc_fail(e, PC_E_NOTFOUND, "CA '%s' has no CRL yet (run plantca crl)", ca_name);
-	if (rc == PC_OK)
-		rc = ca_crl_rec_decode(v, &r, e);
+	if (rc == PC_OK && (rc = ca_crl_rec_decode(v, &r, e)) != PC_OK)
+		pc_wrap(e, "CA '%s'", ca_name);
 	if (rc == PC_OK && r.der != NULL) {
 		/* a first-format record: the DER is in the store, copy it out
 		 * before the transaction ends */

@@ -10,66 +10,33 @@
 #include <time.h>
 
 #include "format.h"
-#include "rec.h"
 #include "records.h"
-
-/* record types and fields (common/rec.h); never reorder, only add */
-enum { REC_SIGNER = 'F', REC_FW_PENDING = 'P' };
-enum { FS_F_NAME = 1, FS_F_KEY_URI, FS_F_SERIAL, FS_F_CA, FS_F_ALG, FS_F_CREATED };
-enum { P_F_NAME = 1, P_F_SIG, P_F_CREATED, P_F_PACKAGE, P_F_VERSION };
 
 #define META_FW_PENDING_PREFIX "fw.pending."
 #define META_FW_SEQ "fw.pending.seq"
 
 void ca_signer_rec_free(ca_signer_rec *s)
 {
-	free(s->name);
-	free(s->key_uri);
-	free(s->ca);
-	memset(s, 0, sizeof *s);
+	pc_rec_free(&ca_signer_rec_type, s);
 }
 
 pc_rc ca_signer_rec_decode(pc_reader val, ca_signer_rec *s, pc_err *e)
 {
-	uint8_t ver, tag;
-	pc_reader f;
-
-	memset(s, 0, sizeof *s);
-	if (!pc_rec_open(&val, REC_SIGNER, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "signer record: unknown type or version");
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case FS_F_NAME: s->name = ca_strdup_reader(f); break;
-		case FS_F_KEY_URI: s->key_uri = ca_strdup_reader(f); break;
-		case FS_F_CA: s->ca = ca_strdup_reader(f); break;
-		case FS_F_ALG: (void)pc_rec_val_u64(f, &s->alg); break;
-		case FS_F_CREATED: (void)pc_rec_val_u64(f, &s->created); break;
-		case FS_F_SERIAL:
-			if (pc_reader_left(&f) == PKIX_SERIAL_LEN) {
-				memcpy(s->serial, pc_reader_take(&f, PKIX_SERIAL_LEN), PKIX_SERIAL_LEN);
-				s->have_serial = true;
-			}
-			break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val) || !s->name || !s->key_uri || !s->ca || !s->have_serial) {
-		ca_signer_rec_free(s);
-		return pc_fail(e, PC_E_STORE_CORRUPT, "signer record is truncated or malformed");
-	}
-	return PC_OK;
+	return pc_rec_decode(&ca_signer_rec_type, val, s, e);
 }
 
-void ca_signer_rec_encode(pc_buf *b, const char *name, const char *key_uri,
-    const uint8_t serial[PKIX_SERIAL_LEN], const char *ca, uint64_t alg, time_t created)
+pc_rc ca_signer_rec_encode(pc_buf *b, const char *name, const char *key_uri,
+    const uint8_t serial[PKIX_SERIAL_LEN], const char *ca, uint64_t alg, time_t created,
+    pc_err *e)
 {
-	pc_rec_begin(b, REC_SIGNER, 1);
-	pc_rec_str(b, FS_F_NAME, name);
-	pc_rec_str(b, FS_F_KEY_URI, key_uri);
-	pc_rec_bytes(b, FS_F_SERIAL, serial, PKIX_SERIAL_LEN);
-	pc_rec_str(b, FS_F_CA, ca);
-	pc_rec_u64(b, FS_F_ALG, alg);
-	pc_rec_u64(b, FS_F_CREATED, (uint64_t)created);
+	/* the record only borrows the strings to write them */
+	ca_signer_rec s = {
+		.name = (char *)name, .key_uri = (char *)key_uri, .ca = (char *)ca, .alg = alg,
+		.created = (uint64_t)created,
+	};
+
+	memcpy(s.serial, serial, PKIX_SERIAL_LEN);
+	return pc_rec_encode(&ca_signer_rec_type, &s, b, e);
 }
 
 pc_rc ca_signer_key(const char *name, char *key, size_t n, pc_err *e)
@@ -94,7 +61,9 @@ pc_rc ca_signer_get(store_txn *t, const char *name, ca_signer_rec *s, pc_err *e)
 		    "signer list)", name);
 	if (rc != PC_OK)
 		return rc;
-	return ca_signer_rec_decode(val, s, e);
+	if ((rc = ca_signer_rec_decode(val, s, e)) != PC_OK)
+		pc_wrap(e, "signer '%s'", name);
+	return rc;
 }
 
 /* minisign key id of a signer: the first 8 bytes of BLAKE2b-256 of the raw
@@ -130,33 +99,30 @@ static void pending_prefix(pc_buf *k, const char *segment)
 pc_rc ca_firmware_queue(store_txn *t, const char *segment, const char *name, const uint8_t *sig,
     size_t len, const char *package, const char *version, time_t now, pc_err *e)
 {
-	pc_reader v;
+	/* the record only borrows the strings and bytes to write them */
+	const ca_fw_pending_rec r = {
+		.name = (char *)name, .sig = sig, .sig_len = len, .created = (uint64_t)now,
+		.package = (char *)package, .version = (char *)version,
+	};
 	uint64_t seq = 0;
 	uint8_t seqbe[8];
 	pc_buf key = PC_BUF_INIT, rec = PC_BUF_INIT;
+	bool found;
 	pc_rc rc;
-	int i;
 
-	rc = store_get(t, STORE_META, META_FW_SEQ, strlen(META_FW_SEQ), &v, e);
-	if (rc == PC_OK && !pc_reader_u64be(&v, &seq))
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "%s is malformed", META_FW_SEQ);
-	else if (rc == PC_E_NOTFOUND)
-		rc = PC_OK;
+	rc = ca_meta_get_u64(t, META_FW_SEQ, &seq, &found, e);
+	if (rc == PC_OK && seq == UINT64_MAX)
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "META %s: exhausted", META_FW_SEQ);
 	seq++;
-	for (i = 7; i >= 0; i--)
-		seqbe[7 - i] = (uint8_t)(seq >> (8 * i));
+	ca_id_key(seq, seqbe);
 	pending_prefix(&key, segment);
 	pc_buf_append(&key, seqbe, sizeof seqbe);
-	pc_rec_begin(&rec, REC_FW_PENDING, 1);
-	pc_rec_str(&rec, P_F_NAME, name);
-	pc_rec_bytes(&rec, P_F_SIG, sig, len);
-	pc_rec_u64(&rec, P_F_CREATED, (uint64_t)now);
-	pc_rec_str(&rec, P_F_PACKAGE, package);
-	pc_rec_str(&rec, P_F_VERSION, version);
-	if (rc == PC_OK && (!pc_buf_ok(&key) || !pc_buf_ok(&rec)))
+	if (rc == PC_OK)
+		rc = pc_rec_encode(&ca_fw_pending_type, &r, &rec, e);
+	if (rc == PC_OK && !pc_buf_ok(&key))
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 	if (rc == PC_OK)
-		rc = store_put(t, STORE_META, META_FW_SEQ, strlen(META_FW_SEQ), seqbe, 8, false, e);
+		rc = ca_meta_put_u64(t, META_FW_SEQ, seq, e);
 	if (rc == PC_OK)
 		rc = store_put(t, STORE_META, key.p, key.len, rec.p, rec.len, true, e);
 	pc_buf_free(&key);
@@ -169,33 +135,17 @@ struct pending_ctx {
 	void *ctx;
 };
 
-static pc_rc pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc pending_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct pending_ctx *p = ctx;
-	uint8_t ver, tag;
-	pc_reader f, sig = pc_reader_make(NULL, 0);
-	char *name = NULL;
-	bool have_sig = false;
+	ca_fw_pending_rec r;
 	pc_rc rc;
 
 	(void)key;
 	(void)stop;
-	if (!pc_rec_open(&val, REC_FW_PENDING, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "pending firmware record: unknown type or version");
-	while (pc_rec_next(&val, &tag, &f)) {
-		if (tag == P_F_NAME && !name)
-			name = ca_strdup_reader(f);
-		else if (tag == P_F_SIG) {
-			sig = f;
-			have_sig = true;
-		}
-	}
-	if (!pc_reader_done(&val) || !name || !have_sig) {
-		free(name);
-		return pc_fail(e, PC_E_STORE_CORRUPT, "pending firmware record is malformed");
-	}
-	rc = p->fn(p->ctx, name, sig.p + sig.off, pc_reader_left(&sig), e);
-	free(name);
+	PC_TRY(pc_rec_decode(&ca_fw_pending_type, val, &r, e));
+	rc = p->fn(p->ctx, r.name, r.sig, r.sig_len, e);
+	pc_rec_free(&ca_fw_pending_type, &r);
 	return rc;
 }
 
@@ -219,7 +169,7 @@ struct clear_ctx {
 	size_t n;
 };
 
-static pc_rc clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc clear_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct clear_ctx *cc = ctx;
 	size_t n = pc_reader_left(&key);

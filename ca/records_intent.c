@@ -1,126 +1,117 @@
 /*
  * records_intent.c - the issuance intent (STORE_INTENTS, by serial): the
  * exact TBS bytes and what the certificate record will say, committed
- * before the HSM signs.  See records.h.
+ * before the HSM signs; written from a job, read back into jobs by
+ * recovery.  The fields are in records.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "pipeline.h"
-#include "rec.h"
 #include "records.h"
 
-/* record type and fields (common/rec.h); never reorder, only add */
-enum { REC_INTENT = 'I' };
-enum {
-	I_F_ISSUER = 1, I_F_TBS, I_F_KIND, I_F_PROFILE, I_F_SUBJECT, I_F_SAN, I_F_NB, I_F_NA,
-	I_F_SOURCE, I_F_NEWCA, I_F_NEWCA_URI, I_F_NEWCA_ALG, I_F_CREATED, I_F_KEYTYPE, I_F_SEGMENT,
-	I_F_REQUEST,
-	I_F_POLICY_HASH,
-};
-
-void ca_intent_encode(const ca_job *j, pc_buf *b)
+pc_rc ca_intent_encode(const ca_job *j, pc_buf *b, pc_err *e)
 {
-	pc_rec_begin(b, REC_INTENT, 1);
-	pc_rec_str(b, I_F_ISSUER, j->issuer);
-	pc_rec_bytes(b, I_F_TBS, j->tbs.p, j->tbs.len);
-	pc_rec_str(b, I_F_KIND, j->kind);
-	pc_rec_str(b, I_F_PROFILE, j->profile);
-	pc_rec_str(b, I_F_SUBJECT, j->subject_text);
-	pc_rec_str(b, I_F_SAN, j->san_text);
-	pc_rec_u64(b, I_F_NB, (uint64_t)j->nb);
-	pc_rec_u64(b, I_F_NA, (uint64_t)j->na);
-	pc_rec_str(b, I_F_SOURCE, j->source);
-	pc_rec_str(b, I_F_SEGMENT, j->segment);
-	pc_rec_str(b, I_F_KEYTYPE, j->keytype);
-	if (j->request_id)
-		pc_rec_u64(b, I_F_REQUEST, j->request_id);
-	if (j->policy_hash)
-		pc_rec_str(b, I_F_POLICY_HASH, j->policy_hash);
+	/* the record only borrows the job's strings and bytes to write them */
+	ca_intent_rec r = {
+		.issuer = (char *)j->issuer, .tbs = j->tbs.p, .tbs_len = j->tbs.len,
+		.kind = (char *)j->kind, .profile = (char *)j->profile, .subject = j->subject_text,
+		.san = j->san_text, .nb = (uint64_t)j->nb, .na = (uint64_t)j->na,
+		.source = (char *)j->source, .segment = (char *)j->segment, .request = j->request_id,
+		.policy_hash = (char *)j->policy_hash, .created = (uint64_t)time(NULL),
+	};
+
+	if (snprintf(r.keytype, sizeof r.keytype, "%s", j->keytype) >= (int)sizeof r.keytype)
+		return pc_rec_fail(e, &ca_intent_rec_type, "keytype", "too long (not written)");
 	if (j->newca) {
-		pc_rec_str(b, I_F_NEWCA, j->newca);
-		pc_rec_str(b, I_F_NEWCA_URI, j->newca_uri);
-		pc_rec_u64(b, I_F_NEWCA_ALG, j->newca_alg);
+		if (j->newca_uri == NULL)
+			return pc_fail(e, PC_E_INTERNAL, "intent record: field newca_uri: missing for "
+			    "CA '%s' (not written)", j->newca);
+		r.newca = (char *)j->newca;
+		r.newca_uri = (char *)j->newca_uri;
+		r.newca_alg = j->newca_alg;
+		r.has_newca_alg = true;
 	}
-	pc_rec_u64(b, I_F_CREATED, (uint64_t)time(NULL));
+	return pc_rec_encode(&ca_intent_rec_type, &r, b, e);
 }
 
-/* The jobs' borrowed strings (issuer, profile, ...) live in the list. */
-static const char *keep(ca_intent_list *l, pc_reader v)
+/* What spans fields: a CA's intent carries its key URI and algorithm, and
+ * only a CA's does. */
+PC_CHECK static pc_rc intent_check(const ca_intent_rec *r, pc_err *e)
 {
-	char *s = ca_strdup_reader(v);
+	const pc_rec_type *t = &ca_intent_rec_type;
 
-	if (s == NULL)
-		return NULL;
-	if (l->nstr == l->capstr) {
-		size_t nc = l->capstr ? l->capstr * 2 : 64;
-		char **ns = realloc(l->strings, nc * sizeof *ns);
-		if (ns == NULL) {
-			free(s);
-			return NULL;
-		}
-		l->strings = ns;
-		l->capstr = nc;
-	}
-	l->strings[l->nstr++] = s;
-	return s;
+	if (r->newca != NULL && r->newca_uri == NULL)
+		return pc_rec_fail(e, t, "newca_uri", "missing (the intent is for CA '%s')", r->newca);
+	if (r->newca != NULL && !r->has_newca_alg)
+		return pc_rec_fail(e, t, "newca_alg", "missing (the intent is for CA '%s')", r->newca);
+	if (r->newca == NULL && r->newca_uri != NULL)
+		return pc_rec_fail(e, t, "newca_uri", "present in an intent for no new CA");
+	if (r->newca == NULL && r->has_newca_alg)
+		return pc_rec_fail(e, t, "newca_alg", "present in an intent for no new CA");
+	return PC_OK;
 }
 
-static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	ca_intent_list *l = ctx;
-	uint8_t ver, tag;
-	pc_reader f;
+	char hex[2 * PKIX_SERIAL_LEN + 1];
+	ca_intent_rec *r;
 	ca_job *j;
-	uint64_t v;
+	pc_rc rc;
 
 	(void)stop;
+	if (pc_reader_left(&key) != PKIX_SERIAL_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "intent record: a key of %zu bytes, not a "
+		    "serial", pc_reader_left(&key));
+	ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
 		ca_job *nj = realloc(l->jobs, nc * sizeof *nj);
+		ca_intent_rec *nr;
 		if (nj == NULL)
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
 		l->jobs = nj;
+		nr = realloc(l->recs, nc * sizeof *nr);
+		if (nr == NULL)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		l->recs = nr;
 		l->cap = nc;
 	}
+	r = &l->recs[l->n];
 	j = &l->jobs[l->n];
 	memset(j, 0, sizeof *j);
-	if (pc_reader_left(&key) != PKIX_SERIAL_LEN || !pc_rec_open(&val, REC_INTENT, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "malformed issuance intent");
-	memcpy(j->serial, key.p + key.off, PKIX_SERIAL_LEN);
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case I_F_ISSUER: j->issuer = keep(l, f); break;
-		case I_F_TBS: pc_buf_append(&j->tbs, f.p + f.off, pc_reader_left(&f)); break;
-		case I_F_KIND: j->kind = keep(l, f); break;
-		case I_F_PROFILE: j->profile = keep(l, f); break;
-		case I_F_SUBJECT: j->subject_text = ca_strdup_reader(f); break;
-		case I_F_SAN: j->san_text = ca_strdup_reader(f); break;
-		case I_F_NB: if (pc_rec_val_u64(f, &v)) j->nb = (time_t)v; break;
-		case I_F_NA: if (pc_rec_val_u64(f, &v)) j->na = (time_t)v; break;
-		case I_F_SOURCE: j->source = keep(l, f); break;
-		case I_F_SEGMENT: j->segment = keep(l, f); break;
-		case I_F_REQUEST: (void)pc_rec_val_u64(f, &j->request_id); break;
-		case I_F_KEYTYPE: {
-			char *s = ca_strdup_reader(f);
-			if (s)
-				snprintf(j->keytype, sizeof j->keytype, "%s", s);
-			free(s);
-			break;
-		}
-		case I_F_NEWCA: j->newca = keep(l, f); break;
-		case I_F_NEWCA_URI: j->newca_uri = keep(l, f); break;
-		case I_F_NEWCA_ALG: (void)pc_rec_val_u64(f, &j->newca_alg); break;
-		case I_F_POLICY_HASH: j->policy_hash = keep(l, f); break;
-		default: break;
-		}
+	rc = pc_rec_decode(&ca_intent_rec_type, val, r, e);
+	if (rc == PC_OK && (rc = intent_check(r, e)) != PC_OK)
+		pc_rec_free(&ca_intent_rec_type, r);
+	if (rc != PC_OK) {
+		pc_wrap(e, "intent %s", hex);
+		return rc;
 	}
 	l->n++;
-	if (!pc_reader_done(&val) || !j->issuer || !j->kind || !j->profile || !j->source ||
-	    !j->subject_text || !j->san_text || j->tbs.len == 0 || (j->newca && !j->newca_uri))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "malformed issuance intent");
-	return PC_OK;
+	memcpy(j->serial, key.p + key.off, PKIX_SERIAL_LEN);
+	j->issuer = r->issuer;
+	j->kind = r->kind;
+	j->profile = r->profile;
+	j->source = r->source;
+	j->segment = r->segment;
+	j->policy_hash = r->policy_hash;
+	j->newca = r->newca;
+	j->newca_uri = r->newca_uri;
+	j->newca_alg = r->newca_alg;
+	j->request_id = r->request;
+	j->nb = (time_t)r->nb;
+	j->na = (time_t)r->na;
+	snprintf(j->keytype, sizeof j->keytype, "%s", r->keytype);
+	/* the job owns its subject and SAN text (ca_job_free) */
+	j->subject_text = r->subject;
+	j->san_text = r->san;
+	r->subject = r->san = NULL;
+	pc_buf_append(&j->tbs, r->tbs, r->tbs_len);
+	return pc_buf_ok(&j->tbs) ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
 }
 
 pc_rc ca_intents_load(store_txn *t, ca_intent_list *l, pc_err *e)
@@ -132,11 +123,11 @@ void ca_intent_list_free(ca_intent_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		ca_job_free(&l->jobs[i]);
-	for (i = 0; i < l->nstr; i++)
-		free(l->strings[i]);
+		pc_rec_free(&ca_intent_rec_type, &l->recs[i]);
+	}
 	free(l->jobs);
-	free(l->strings);
+	free(l->recs);
 	memset(l, 0, sizeof *l);
 }

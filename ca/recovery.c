@@ -16,7 +16,7 @@
  * request state machine with its legacy rule: an intent written by a
  * plantca that had no "signing" state left its request "approved", and
  * it is completed if the request still is. */
-static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
+PC_CHECK static pc_rc resolve_intents(ca_ctx *c, pc_err *e)
 {
 	ca_request_hook_ctx legacy = { true };
 	const ca_job_hook hook = { ca_request_hook, &legacy };

@@ -10,9 +10,10 @@
 #include "crl.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "records.h"
 
-static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
+PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
     time_t now, pc_buf *scratch, pc_err *e)
 {
 	char hex[2 * PKIX_SERIAL_LEN + 1], when[32], detail[1200];
@@ -29,7 +30,7 @@ static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], uns
 	PC_TRY(ca_cert_rec_decode(v, &cr, e));
 	rc = ca_revocation_get(t, serial, &rv, e);
 	if (rc == PC_OK) {
-		ca_iso_time(rv.when, when);
+		pc_time_text(rv.when, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: already revoked on %s (%s)", hex, when,
 		    ca_reason_name((unsigned)rv.reason));
 		goto out;
@@ -39,7 +40,7 @@ static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], uns
 	if ((time_t)cr.na < now) {
 		/* RFC 5280 §5: a CRL lists unexpired certificates; an expired one is
 		 * already refused by every relying party */
-		ca_iso_time(cr.na, when);
+		pc_time_text(cr.na, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: expired on %s; expired certificates are "
 		    "not revoked", hex, when);
 		goto out;
@@ -53,9 +54,10 @@ static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], uns
 	rv.when = (uint64_t)now;
 	strcpy(rv.ca, cr.ca);
 	scratch->len = 0;
-	ca_revocation_encode(scratch, &rv);
-	rc = pc_buf_ok(scratch) ? store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN,
-	    scratch->p, scratch->len, true, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_revocation_encode(scratch, &rv, e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, scratch->p,
+		    scratch->len, true, e);
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
 		    cr.kind, cr.ca, cr.subject);
@@ -68,7 +70,7 @@ out:
 
 /* Serials from a file: one per line, blank lines and '#' comments skipped.
  * Every line is parsed before anything is revoked. */
-static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,
+PC_CHECK static pc_rc read_serial_file(const char *path, uint8_t **serials, size_t **lines, size_t *n,
     pc_err *e)
 {
 	uint8_t *buf = NULL, *s = NULL;
@@ -178,7 +180,7 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	if ((rc = store_commit(t, e)) != PC_OK)
 		goto out;
 
-	ca_iso_time((uint64_t)now, when);
+	pc_time_text((uint64_t)now, when);
 	if (c->json) {
 		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
 		for (i = 0; i < n; i++) {

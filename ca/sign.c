@@ -21,7 +21,7 @@
 /* Requests that failed their checks at signing time are rejected with the
  * reason, each only if it is still approved (checked in the transaction),
  * so that they do not block the next runs; one audit event each. */
-static pc_rc reject_at_signing(ca_ctx *c, const ca_request_list *l, char **why, size_t *nrej,
+PC_CHECK static pc_rc reject_at_signing(ca_ctx *c, const ca_request_list *l, char **why, size_t *nrej,
     pc_err *e)
 {
 	store_txn *t;

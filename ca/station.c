@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "file.h"
 #include "format.h"
+#include "text.h"
 #include "home.h"
 #include "json.h"
 #include "records.h"
@@ -28,26 +29,21 @@ enum { CA_PUBKEY_FILE_MAX = 4096 };
 /* The CA transfer key's id (from the store) and public key: from
  * HOME/public/transfer.pub when that file still holds this key id, else
  * from the token (which then needs the PIN). */
-static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
+PC_CHECK static pc_rc transfer_pubkey(ca_ctx *c, tr_pubkey *out, pc_err *e)
 {
 	char path[sizeof c->home + 32], *uri = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0, sl;
 	store_txn *t;
-	pc_reader val;
 	hsm_key *tk;
 	tr_pubkey f;
 	const uint8_t *spki;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
-	rc = store_get(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID), &val, e);
-	if (rc == PC_OK && pc_reader_left(&val) != CA_KEYID_LEN)
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "transfer key id is malformed");
-	if (rc == PC_OK) {
-		memcpy(out->keyid, val.p + val.off, CA_KEYID_LEN);
+	rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, out->keyid, CA_KEYID_LEN, e);
+	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, META_TRANSFER_URI, &uri, e);
-	}
 	store_abort(t);
 	if (rc != PC_OK)
 		return rc;
@@ -140,9 +136,9 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		s.segment = (char *)segment;
 		s.ca = (char *)ca_name;
 		s.added = (uint64_t)time(NULL);
-		ca_station_encode(&s, &b);
-		rc = pc_buf_ok(&b) ? store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e)
-		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+		rc = ca_station_encode(&s, &b, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e);
 	}
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "segment %s, CA %s, from %s", segment, ca_name, pubkey_path);
@@ -188,7 +184,7 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 		fprintf(out, "no stations enrolled (plantca station add SEGMENT PUBKEY --ca NAME)\n");
 	for (i = 0; i < l.n; i++) {
 		char added[32];
-		ca_iso_time(l.v[i].added, added);
+		pc_time_text(l.v[i].added, added);
 		if (c->json) {
 			fprintf(out, "%s{\"key_id\":\"%s\",\"segment\":", i ? "," : "", l.v[i].keyid_text);
 			json_str(out, l.v[i].segment);

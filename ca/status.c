@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "text.h"
 #include "json.h"
 #include "records.h"
 
@@ -17,7 +18,7 @@ struct expiring_ctx {
 	size_t n;
 };
 
-static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct expiring_ctx *x = ctx;
 	ca_cert_rec r;
@@ -67,16 +68,23 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		snprintf(key, sizeof key, "%s%s", META_EXPORT, seg);
 		rc = store_get(t, STORE_META, key, strlen(key), &val, e);
 		if (rc == PC_OK) {
-			if ((rc = ca_export_rec_decode(val, seg, &etime, &eseq, &crl, e)) != PC_OK)
+			ca_export_rec er;
+			if ((rc = ca_export_rec_decode(val, &er, e)) != PC_OK) {
+				pc_wrap(e, "segment %s", seg);
 				break;
-			ca_iso_time(etime, when);
+			}
+			etime = er.created;
+			eseq = er.seq;
+			crl = ca_export_rec_crl_first(&er);
+			ca_export_rec_free(&er);
+			pc_time_text(etime, when);
 		} else if (rc == PC_E_NOTFOUND) {
 			rc = PC_OK;
 		} else {
 			break;
 		}
 		if (crl) {
-			ca_iso_time(crl, next);
+			pc_time_text(crl, next);
 			days_left = ((long)crl - (long)now) / 86400;
 		}
 		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);

@@ -8,6 +8,7 @@
  * store_abort(): LMDB marks the transaction bad on every error except
  * MDB_KEYEXIST and MDB_NOTFOUND, and only an abort releases it.
  */
+#include "pem.h"
 #include "store.h"
 
 #include <errno.h>
@@ -61,7 +62,7 @@ struct store_txn {
 };
 
 /* Translate an LMDB (or errno) code at the module boundary. */
-static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
+PC_CHECK static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
     const char *op, int rc)
 {
 	pc_rc code = PC_E_STORE;
@@ -101,20 +102,15 @@ static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
 
 static void key_hex(char *out, size_t cap, const void *key, size_t klen)
 {
-	const uint8_t *k = key;
-	size_t n = klen < STORE_KEY_HEX_MAX ? klen : STORE_KEY_HEX_MAX;
-	size_t i, o = 0;
+	size_t n = klen < STORE_KEY_HEX_MAX ? klen : STORE_KEY_HEX_MAX, o;
 
-	for (i = 0; i < n && o + 3 <= cap; i++, o += 2)
-		snprintf(out + o, cap - o, "%02x", k[i]);
-	if (n < klen && o + 4 <= cap) {
+	pc_hex_str(out, cap, key, n, 0);
+	o = strlen(out);
+	if (n < klen && o + 4 <= cap)
 		memcpy(out + o, "...", 4);
-		o += 3;
-	}
-	out[o < cap ? o : cap - 1] = '\0';
 }
 
-static pc_rc txn_check(const store_txn *t, store_db db, bool write,
+PC_CHECK static pc_rc txn_check(const store_txn *t, store_db db, bool write,
     pc_err *e)
 {
 	if (t == NULL || t->txn == NULL)
@@ -130,7 +126,7 @@ static pc_rc txn_check(const store_txn *t, store_db db, bool write,
 
 /* META "schema": written only into a brand-new environment (`fresh`),
  * checked on every open. */
-static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
+PC_CHECK static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
 {
 	MDB_dbi meta = s->dbi[STORE_META];
 	MDB_val k = { sizeof SCHEMA_KEY - 1, (void *)SCHEMA_KEY }, v;
@@ -179,7 +175,7 @@ static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e)
 /* Open every named database once, in one transaction: the handles then
  * live in the environment for all later transactions.  META first, so a
  * newer store is refused before anything is created in it. */
-static pc_rc dbs_open(store *s, bool create, pc_err *e)
+PC_CHECK static pc_rc dbs_open(store *s, bool create, pc_err *e)
 {
 	unsigned flags = create ? MDB_CREATE : 0;
 	bool fresh = false;
@@ -230,7 +226,7 @@ static pc_rc dbs_open(store *s, bool create, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc dir_check(const char *dir, bool create, pc_err *e)
+PC_CHECK static pc_rc dir_check(const char *dir, bool create, pc_err *e)
 {
 	char path[4096];
 	struct stat st;

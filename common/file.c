@@ -81,7 +81,7 @@ bool pc_write_all(int fd, const void *p, size_t n)
 	return true;
 }
 
-static pc_rc fsync_dir_of(const char *path, pc_err *e)
+PC_CHECK static pc_rc fsync_dir_of(const char *path, pc_err *e)
 {
 	char tmp[PATH_MAX];
 	int fd;
@@ -106,7 +106,7 @@ static pc_rc fsync_dir_of(const char *path, pc_err *e)
  * symlink (not write through it) with a regular file.  `-o /dev/null` once
  * turned /dev/null into a file this way.  Only a missing name or a
  * regular file may be replaced. */
-static pc_rc target_ok(const char *path, pc_err *e)
+PC_CHECK static pc_rc target_ok(const char *path, pc_err *e)
 {
 	struct stat st;
 

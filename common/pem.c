@@ -29,7 +29,7 @@ bool pc_pem_looks_like(const uint8_t *p, size_t len)
 }
 
 /* Parse one block starting at *pos. Fills label and the base64 span. */
-static pc_rc next_block(const uint8_t **pos, const uint8_t *end, char label[PEM_LABEL_MAX + 1],
+PC_CHECK static pc_rc next_block(const uint8_t **pos, const uint8_t *end, char label[PEM_LABEL_MAX + 1],
     uint8_t **der, size_t *der_len, pc_err *e)
 {
 	const uint8_t *b, *l, *le, *body, *endline, *after;
@@ -181,17 +181,36 @@ pc_rc pc_pem_stream(const char *label, const uint8_t *der, size_t len,
 	return rc;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
 void pc_hex_encode(pc_buf *out, const uint8_t *p, size_t len, char sep)
 {
-	static const char hx[] = "0123456789abcdef";
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (sep && i > 0)
 			pc_buf_byte(out, (uint8_t)sep);
-		pc_buf_byte(out, (uint8_t)hx[p[i] >> 4]);
-		pc_buf_byte(out, (uint8_t)hx[p[i] & 15]);
+		pc_buf_byte(out, (uint8_t)hex_digits[p[i] >> 4]);
+		pc_buf_byte(out, (uint8_t)hex_digits[p[i] & 15]);
 	}
+}
+
+void pc_hex_str(char *out, size_t cap, const uint8_t *p, size_t len, char sep)
+{
+	size_t i, o = 0, need;
+
+	if (cap == 0)
+		return;
+	for (i = 0; i < len; i++) {
+		need = (sep && i > 0 ? 1 : 0) + 2;
+		if (o + need + 1 > cap)
+			break;
+		if (sep && i > 0)
+			out[o++] = sep;
+		out[o++] = hex_digits[p[i] >> 4];
+		out[o++] = hex_digits[p[i] & 15];
+	}
+	out[o] = '\0';
 }
 
 bool pc_hex_decode(const char *s, uint8_t *out, size_t cap, size_t *out_len)

@@ -36,8 +36,12 @@ void pc_pem_encode(pc_buf *out, const char *label, const uint8_t *der, size_t le
 pc_rc pc_pem_stream(const char *label, const uint8_t *der, size_t len,
     pc_rc (*out)(void *ctx, const void *p, size_t n, pc_err *e), void *ctx, pc_err *e) PC_CHECK;
 
-/* Lowercase hex of bytes, with optional separator (0 for none). */
+/* The hex codec.  Lowercase hex of bytes, with optional separator (0 for
+ * none), appended to out. */
 void pc_hex_encode(pc_buf *out, const uint8_t *p, size_t len, char sep);
+/* The same into out[0..cap), NUL-terminated; cut at a whole byte when cap
+ * is short (2n+1 bytes, or 3n with a separator, always fit). */
+void pc_hex_str(char *out, size_t cap, const uint8_t *p, size_t len, char sep);
 /* Parse hex (no separators, upper or lower case) into out; false if bad. */
 bool pc_hex_decode(const char *s, uint8_t *out, size_t cap, size_t *out_len);
 

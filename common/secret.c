@@ -36,7 +36,7 @@ void pc_secret_free(pc_secret *s)
 	s->len = 0;
 }
 
-static pc_rc read_fd_line(int fd, pc_secret *out, const char *what, pc_err *e)
+PC_CHECK static pc_rc read_fd_line(int fd, pc_secret *out, const char *what, pc_err *e)
 {
 	size_t n = 0;
 

@@ -1,7 +1,14 @@
 #include "text.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "pem.h"
 
 size_t pc_utf8_next(const uint8_t *s, size_t n, uint32_t *cp)
 {
@@ -257,4 +264,22 @@ const char *pc_text_quote(char *dst, size_t cap, const void *s, size_t n)
 	dst[0] = '\0';
 	escape(&k, s, n, 0);
 	return dst;
+}
+
+void pc_time_text(int64_t t, char out[PC_TIME_TEXT_MAX])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, PC_TIME_TEXT_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, PC_TIME_TEXT_MAX, "@%" PRId64, t);
+}
+
+void pc_fingerprint(const void *p, size_t n, char out[PC_FINGERPRINT_MAX])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, p, n);
+	pc_hex_str(out, PC_FINGERPRINT_MAX, h, sizeof h, ':');
 }

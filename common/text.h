@@ -74,4 +74,20 @@ char *pc_text_escape_str(const char *s) PC_CHECK;
  * a character or escape boundary and ends in "...".  Returns dst. */
 const char *pc_text_quote(char *dst, size_t cap, const void *s, size_t n);
 
+/* ---- the one form of times and fingerprints, on screens, in JSON and in
+ * bundle metadata */
+
+enum {
+	PC_TIME_TEXT_MAX = 32,       /* "2026-12-01T11:13:42Z" and NUL, or "@SECONDS" */
+	PC_FINGERPRINT_MAX = 3 * 32, /* "aa:bb:...:ff" (SHA-256) and NUL */
+};
+
+/* t (seconds since the epoch) as RFC 3339 UTC, "2026-12-01T11:13:42Z";
+ * a time the C library cannot represent as "@SECONDS". */
+void pc_time_text(int64_t t, char out[PC_TIME_TEXT_MAX]);
+
+/* SHA-256 of p[0..n) as lowercase colon-separated hex, the form `openssl
+ * x509 -fingerprint -sha256` prints (in lowercase). */
+void pc_fingerprint(const void *p, size_t n, char out[PC_FINGERPRINT_MAX]);
+
 #endif

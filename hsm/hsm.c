@@ -176,7 +176,7 @@ static struct {
 
 static bool devid_used[HSM_DEVIDS];
 
-static pc_rc module_acquire(hsm *h, pc_err *e)
+PC_CHECK static pc_rc module_acquire(hsm *h, pc_err *e)
 {
 	CK_C_INITIALIZE_ARGS args;
 	CK_RV rv;
@@ -240,7 +240,7 @@ static void module_release(hsm *h)
 
 /* wolfCrypt_Init() is reference counted by wolfSSL; the device table it
  * clears on the first init is global, hence the lock. */
-static pc_rc wolf_acquire(hsm *h, pc_err *e)
+PC_CHECK static pc_rc wolf_acquire(hsm *h, pc_err *e)
 {
 	int i, ret;
 	pc_rc rc = PC_OK;
@@ -340,7 +340,7 @@ static void list_append(char *list, size_t cap, const char *label)
 	snprintf(list + n, cap - n, "%s\"%s\"", n > 0 ? ", " : "", label);
 }
 
-static pc_rc find_token(hsm *h, const char *token, pc_err *e)
+PC_CHECK static pc_rc find_token(hsm *h, const char *token, pc_err *e)
 {
 	P11KitUri *uri = NULL;
 	CK_SLOT_ID *slots = NULL, want_slot = (CK_SLOT_ID)-1;

@@ -103,7 +103,7 @@ pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 
 /* hsm.c */
 /* PC_E_USAGE for unknown attributes or a PIN in the URI. */
-pc_rc hsm_uri_check(P11KitUri *uri, const char *what, const char *text, pc_err *e);
+pc_rc hsm_uri_check(P11KitUri *uri, const char *what, const char *text, pc_err *e) PC_CHECK;
 /* Do the URI's module, slot and token attributes match h's? */
 bool hsm_uri_matches(hsm *h, P11KitUri *uri);
 const char *ck_rv_name(CK_RV rv);

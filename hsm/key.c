@@ -29,11 +29,30 @@ bool hsm_alg_is_rsa(hsm_alg alg)
 
 /* CKA_EC_PARAMS values: DER of the namedCurve OID (RFC 5480 §2.1.1);
  * PKCS#11 3.0 also allows the PrintableString "edwards25519". */
-static const uint8_t ecparams_p256[] = {
-	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-static const uint8_t ecparams_p384[] = {
-	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t ecparams_ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+enum { ECPARAMS_MAX = 2 + 16 };   /* OID tag, length, content of our curves */
+
+/* CKA_EC_PARAMS of a named curve: the DER OID from the table. */
+static size_t ecparams(pkix_oid curve, uint8_t out[ECPARAMS_MAX])
+{
+	size_t n;
+	const uint8_t *o = pkix_oid_bytes(curve, &n);
+
+	if (n > ECPARAMS_MAX - 2)
+		return 0;
+	out[0] = DER_OID;
+	out[1] = (uint8_t)n;
+	memcpy(out + 2, o, n);
+	return 2 + n;
+}
+
+static bool ecparams_is(const uint8_t *v, size_t l, pkix_oid curve)
+{
+	uint8_t p[ECPARAMS_MAX];
+	size_t n = ecparams(curve, p);
+
+	return n != 0 && l == n && memcmp(v, p, n) == 0;
+}
+
 static const uint8_t ecparams_ed25519_name[] = {
 	0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9' };
 
@@ -46,7 +65,7 @@ static size_t ec_field_len(hsm_alg alg)
 
 /* Read a variable-length attribute into malloc'ed memory (*val may be NULL
  * for an empty value).  Capped at HSM_ATTR_MAX. */
-static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+PC_CHECK static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, uint8_t **val, size_t *len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, NULL, 0 };
@@ -78,7 +97,7 @@ static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 }
 
 /* Read a fixed-size attribute (CK_BBOOL, CK_ULONG): the size must match. */
-static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+PC_CHECK static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, void *val, size_t len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, val, len };
@@ -95,7 +114,7 @@ static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 }
 
 /* Up to `max` objects matching the template; their number in *count. */
-static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+PC_CHECK static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
     CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count, const char *what,
     pc_err *e)
 {
@@ -134,7 +153,7 @@ static void pct_encode(pc_buf *b, const uint8_t *s, size_t n, bool all)
 	}
 }
 
-static pc_rc build_uri(hsm_key *k, pc_err *e)
+PC_CHECK static pc_rc build_uri(hsm_key *k, pc_err *e)
 {
 	pc_buf b = PC_BUF_INIT;
 	size_t n;
@@ -165,7 +184,7 @@ static void spki_oid(pc_der *d, pkix_oid id)
 /* SubjectPublicKeyInfo, RFC 5280 §4.1.2.7: EC per RFC 5480 §2 (namedCurve),
  * RSA per RFC 3279 §2.3.1 (NULL parameters, RSAPublicKey in the BIT
  * STRING), Ed25519 per RFC 8410 §4 (no parameters). */
-static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
+PC_CHECK static pc_rc build_spki(hsm_key *k, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen, pc_err *e)
 {
 	static const uint8_t zero = 0;
@@ -255,7 +274,7 @@ static unsigned be_bits(const uint8_t *p, size_t n)
 }
 
 /* Public part from the public key object: SPKI, wolfSSL key, sig length. */
-static pc_rc load_public(hsm_key *k, pc_err *e)
+PC_CHECK static pc_rc load_public(hsm_key *k, pc_err *e)
 {
 	hsm *h = k->h;
 	uint8_t *v1 = NULL, *v2 = NULL;
@@ -355,7 +374,7 @@ static pc_rc load_public(hsm_key *k, pc_err *e)
 
 /* The private key must be able to sign; a key we just generated must also
  * be what we asked for (a token may ignore template attributes). */
-static pc_rc check_private(hsm_key *k, bool fresh, pc_err *e)
+PC_CHECK static pc_rc check_private(hsm_key *k, bool fresh, pc_err *e)
 {
 	CK_BBOOL sign = CK_FALSE, sens = CK_FALSE, extr = CK_TRUE;
 
@@ -433,7 +452,7 @@ void hsm_key_free(hsm_key *k)
 
 /* ---- generate ---- */
 
-static pc_rc check_label(const char *label, pc_err *e)
+PC_CHECK static pc_rc check_label(const char *label, pc_err *e)
 {
 	size_t i, n;
 
@@ -484,6 +503,7 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 			    "%s: an object with this label already exists", what);
 	}
 	randombytes_buf(id, sizeof id);
+	uint8_t params[ECPARAMS_MAX];
 
 	CK_ATTRIBUTE pubt[] = {
 		{ CKA_TOKEN, &yes, sizeof yes },
@@ -512,20 +532,20 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 	npriv = sizeof privt / sizeof privt[0];
 	switch (alg) {
 	case HSM_EC_P256:
-		pubt[5].pValue = (void *)ecparams_p256;
-		pubt[5].ulValueLen = sizeof ecparams_p256;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_P256, params);
 		break;
 	case HSM_EC_P384:
-		pubt[5].pValue = (void *)ecparams_p384;
-		pubt[5].ulValueLen = sizeof ecparams_p384;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_P384, params);
 		break;
 	case HSM_ED25519:
 		/* PKCS#11 3.0 §2.3.5 allows the OID or the PrintableString
 		 * "edwards25519"; SoftHSM2 2.6.1 takes both (checked), and the
 		 * OID is what RFC 8410 uses.  detect_alg() accepts both. */
 		mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
-		pubt[5].pValue = (void *)ecparams_ed25519;
-		pubt[5].ulValueLen = sizeof ecparams_ed25519;
+		pubt[5].pValue = params;
+		pubt[5].ulValueLen = ecparams(PKIX_OID_ED25519, params);
 		break;
 	case HSM_RSA_3072:
 	case HSM_RSA_4096:
@@ -569,7 +589,7 @@ destroy:
 
 /* ---- open ---- */
 
-static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
+PC_CHECK static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
     const char *what, hsm_alg *alg, pc_err *e)
 {
 	CK_KEY_TYPE kpriv = 0, kpub = 0;
@@ -588,14 +608,12 @@ static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub,
 	case CKK_EC:
 	case CKK_EC_EDWARDS:
 		PC_TRY(attr_get(h, pub, CKA_EC_PARAMS, "CKA_EC_PARAMS", what, &v, &l, e));
-		if (kpriv == CKK_EC && l == sizeof ecparams_p256 &&
-		    memcmp(v, ecparams_p256, l) == 0)
+		if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P256))
 			*alg = HSM_EC_P256;
-		else if (kpriv == CKK_EC && l == sizeof ecparams_p384 &&
-		    memcmp(v, ecparams_p384, l) == 0)
+		else if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P384))
 			*alg = HSM_EC_P384;
-		else if (kpriv == CKK_EC_EDWARDS && ((l == sizeof ecparams_ed25519 &&
-		    memcmp(v, ecparams_ed25519, l) == 0) || (l == sizeof ecparams_ed25519_name &&
+		else if (kpriv == CKK_EC_EDWARDS && (ecparams_is(v, l, PKIX_OID_ED25519) ||
+		    (l == sizeof ecparams_ed25519_name &&
 		    memcmp(v, ecparams_ed25519_name, l) == 0)))
 			*alg = HSM_ED25519;
 		else

@@ -159,7 +159,7 @@ int hsm_cryptocb(int devId, wc_CryptoInfo *info, void *ctx)
 
 /* ---- hsm_sign ---- */
 
-static pc_rc sign_fail(hsm_key *k, int ret, const char *wfn, pc_err *e)
+PC_CHECK static pc_rc sign_fail(hsm_key *k, int ret, const char *wfn, pc_err *e)
 {
 	if (k->cb_fn != NULL && k->cb_rv != CKR_OK)
 		return hsm_ck_fail(e, PC_E_HSM_FAIL, k->cb_rv, k->cb_fn, "%s: signing", k->what);
@@ -170,7 +170,7 @@ static pc_rc sign_fail(hsm_key *k, int ret, const char *wfn, pc_err *e)
 }
 
 /* The token's part of a signature: out[0..*outlen) not yet checked. */
-static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HSM_SIG_MAX],
+PC_CHECK static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HSM_SIG_MAX],
     size_t *outlenp, pc_err *e)
 {
 	hsm *h = k->h;
@@ -226,7 +226,7 @@ static pc_rc sign_raw(hsm_key *k, const uint8_t *msg, size_t len, uint8_t out[HS
 }
 
 /* Trust nothing the token says until software agrees. */
-static pc_rc check_sig(const hsm_key *k, const uint8_t *msg, size_t len, const uint8_t *sig,
+PC_CHECK static pc_rc check_sig(const hsm_key *k, const uint8_t *msg, size_t len, const uint8_t *sig,
     size_t siglen, pc_err *e)
 {
 	pc_err ve;

@@ -194,3 +194,40 @@ pc_rc pkix_cert_assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *siga
 	return pc_buf_ok(out) ? PC_OK : PC_E_NOMEM;
 }
 
+
+/* SEQUENCE { SEQUENCE { id-Ed25519 }, BIT STRING (0 unused bits) } */
+static void ed25519_prefix(uint8_t out[PKIX_ED25519_SPKI_LEN - PKIX_ED25519_PK_LEN])
+{
+	size_t ol;
+	const uint8_t *o = pkix_oid_bytes(PKIX_OID_ED25519, &ol);
+
+	out[0] = DER_SEQUENCE;
+	out[1] = (uint8_t)(PKIX_ED25519_SPKI_LEN - 2);
+	out[2] = DER_SEQUENCE;
+	out[3] = (uint8_t)(2 + ol);
+	out[4] = DER_OID;
+	out[5] = (uint8_t)ol;
+	memcpy(out + 6, o, ol);
+	out[6 + ol] = DER_BIT_STRING;
+	out[7 + ol] = PKIX_ED25519_PK_LEN + 1;
+	out[8 + ol] = 0;
+}
+
+_Static_assert(PKIX_ED25519_SPKI_LEN - PKIX_ED25519_PK_LEN == 9 + 3,
+    "id-Ed25519 is 3 content bytes (1.3.101.112)");
+
+void pkix_ed25519_spki(const uint8_t pk[PKIX_ED25519_PK_LEN], uint8_t out[PKIX_ED25519_SPKI_LEN])
+{
+	ed25519_prefix(out);
+	memcpy(out + PKIX_ED25519_SPKI_LEN - PKIX_ED25519_PK_LEN, pk, PKIX_ED25519_PK_LEN);
+}
+
+const uint8_t *pkix_ed25519_raw(const uint8_t *spki, size_t len)
+{
+	uint8_t p[PKIX_ED25519_SPKI_LEN - PKIX_ED25519_PK_LEN];
+
+	ed25519_prefix(p);
+	if (spki == NULL || len != PKIX_ED25519_SPKI_LEN || memcmp(spki, p, sizeof p) != 0)
+		return NULL;
+	return spki + sizeof p;
+}

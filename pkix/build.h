@@ -47,6 +47,14 @@ void pkix_serial_new(uint8_t serial[PKIX_SERIAL_LEN]);
  * subjectPublicKey BIT STRING value. */
 pc_rc pkix_keyid(const uint8_t *spki, size_t len, uint8_t id[PKIX_KEYID_LEN]) PC_CHECK;
 
+/* The SubjectPublicKeyInfo of an Ed25519 key (RFC 8410 §4): what plantca
+ * and the station fingerprint as "transfer SPKI SHA-256", and what the
+ * firmware signers' certificates carry. */
+enum { PKIX_ED25519_PK_LEN = 32, PKIX_ED25519_SPKI_LEN = 12 + PKIX_ED25519_PK_LEN };
+void pkix_ed25519_spki(const uint8_t pk[PKIX_ED25519_PK_LEN], uint8_t out[PKIX_ED25519_SPKI_LEN]);
+/* The raw key inside an Ed25519 SPKI, NULL when spki is not exactly that. */
+const uint8_t *pkix_ed25519_raw(const uint8_t *spki, size_t len);
+
 /* Build a DER TBSCertificate into out. */
 pc_rc pkix_tbs_build(const pkix_tbs_params *p, pc_buf *out, pc_err *e) PC_CHECK;
 /* Certificate ::= SEQUENCE { tbs, sigalg, BIT STRING sig } */

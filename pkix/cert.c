@@ -8,6 +8,7 @@
 
 #include "der.h"
 #include "name.h"
+#include "pem.h"
 #include "text.h"
 
 /* --------------------------------------------------------- GeneralName */
@@ -161,12 +162,12 @@ static bool parse_ku(pc_reader v, unsigned *ku)
 	return *ku != 0;
 }
 
-static pc_rc ext_fail(pc_err *e, const char *what, const char *ext)
+PC_CHECK static pc_rc ext_fail(pc_err *e, const char *what, const char *ext)
 {
 	return pc_fail(e, PC_E_INPUT, "%s: malformed %s extension", what, ext);
 }
 
-static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, const char *what,
+PC_CHECK static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, const char *what,
     pc_err *e)
 {
 	switch (id) {
@@ -284,7 +285,7 @@ static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_reader v, co
 	}
 }
 
-static pc_rc parse_exts(pkix_cert *c, pc_reader exts, const char *what, pc_err *e)
+PC_CHECK static pc_rc parse_exts(pkix_cert *c, pc_reader exts, const char *what, pc_err *e)
 {
 	size_t i;
 
@@ -335,11 +336,11 @@ static bool read_whole(pc_reader *r, uint8_t tag, pc_reader *c, const uint8_t **
 	return pc_der_read_any(r, &t, c, w, wl) && t == tag;
 }
 
-static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
+PC_CHECK static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
 {
 	pc_reader ver, v, tmp, val, t1, t2;
 	const uint8_t *inner;
-	size_t inner_len, i;
+	size_t inner_len;
 	bool present;
 
 	/* version [0] EXPLICIT Version DEFAULT v1: DER omits v1 */
@@ -359,8 +360,7 @@ static pc_rc tbs_fields(pkix_cert *c, pc_reader t, const char *what, pc_err *e)
 		    "(RFC 5280 §4.1.2.2)", what, PKIX_SERIAL_LEN);
 	c->serial = v.p + v.off;
 	c->serial_len = pc_reader_left(&v);
-	for (i = 0; i < c->serial_len; i++)
-		snprintf(c->serial_hex + 2 * i, 3, "%02x", c->serial[i]);
+	pc_hex_str(c->serial_hex, sizeof c->serial_hex, c->serial, c->serial_len, 0);
 	if (!read_whole(&t, DER_SEQUENCE, &tmp, &inner, &inner_len))
 		return pc_fail(e, PC_E_INPUT, "%s: malformed signature algorithm", what);
 	if (c->sigalg_der != NULL &&
@@ -489,17 +489,3 @@ void pkix_cert_label(const pkix_cert *c, char *out, size_t n)
 	snprintf(out, n, "serial %s", c->serial_hex);
 }
 
-pc_rc pkix_cert_fingerprint(const uint8_t *der, size_t len, char out[96], pc_err *e)
-{
-	static const char hx[] = "0123456789abcdef";
-	uint8_t h[32];
-	size_t i;
-
-	PC_TRY(pkix_hash_once(PKIX_SHA256, der, len, h, e));
-	for (i = 0; i < 32; i++) {
-		out[3 * i] = hx[h[i] >> 4];
-		out[3 * i + 1] = hx[h[i] & 15];
-		out[3 * i + 2] = i == 31 ? '\0' : ':';
-	}
-	return PC_OK;
-}

@@ -135,7 +135,5 @@ bool pkix_cert_self_issued(const pkix_cert *c);   /* issuer == subject (§6.1) *
 bool pkix_cert_has_eku(const pkix_cert *c, pkix_oid purpose);
 /* "CN=..." short name for messages: the CN, escaped, or the serial. */
 void pkix_cert_label(const pkix_cert *c, char *out, size_t n);
-/* SHA-256 of the DER as "aa:bb:...": 96 bytes. */
-pc_rc pkix_cert_fingerprint(const uint8_t *der, size_t len, char out[96], pc_err *e) PC_CHECK;
 
 #endif

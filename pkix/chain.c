@@ -16,7 +16,7 @@ static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 }
 
 /* Does issuer's key verify c's signature? */
-static pc_rc signed_by(const pkix_cert *c, const pkix_cert *issuer, const char *what, pc_err *e)
+PC_CHECK static pc_rc signed_by(const pkix_cert *c, const pkix_cert *issuer, const char *what, pc_err *e)
 {
 	pkix_pubkey k;
 	char label[200];
@@ -59,7 +59,7 @@ pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
 	return PC_OK;
 }
 
-static pc_rc dates(const pkix_cert *c, time_t now, const char *role, pc_err *e)
+PC_CHECK static pc_rc dates(const pkix_cert *c, time_t now, const char *role, pc_err *e)
 {
 	char label[200];
 
@@ -99,7 +99,7 @@ static const pkix_cert *find_issuer(const pkix_cert *cur, const pkix_chain_opts 
 	return NULL;
 }
 
-static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, const pkix_chain_opts *o,
+PC_CHECK static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, const pkix_chain_opts *o,
     const char *role, pc_err *e)
 {
 	size_t k;
@@ -114,7 +114,7 @@ static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, const pkix_
 		char what[240];
 		if (!same(crl->issuer, crl->issuer_len, issuer->subject, issuer->subject_len))
 			continue;           /* another CA's CRL: not ours to judge */
-		snprintf(what, sizeof what, "CRL %.200s", crl->name ? crl->name : issuer->serial_hex);
+		snprintf(what, sizeof what, "CRL %.200s", crl->name[0] ? crl->name : issuer->serial_hex);
 		PC_TRY(pkix_crl_verify(crl, issuer, o->now, what, e));
 		found = true;
 		if (pkix_crl_lookup(crl, c->serial, c->serial_len, &reason, &when))

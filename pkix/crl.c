@@ -119,7 +119,7 @@ pc_rc pkix_crl_parse(const uint8_t *der, size_t len, const char *what, pkix_crl 
 	    !pc_der_read(&cl, DER_BIT_STRING, &bits) || !pc_reader_done(&cl) ||
 	    !pc_reader_u8(&bits, &unused) || unused != 0)
 		return pc_fail(e, PC_E_INPUT, "%s: not a DER CRL", what);
-	c->name = what;
+	snprintf(c->name, sizeof c->name, "%s", what);
 	c->der = der;
 	c->len = len;
 	c->sig = bits.p + bits.off;

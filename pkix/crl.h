@@ -21,10 +21,11 @@
 enum {
 	PKIX_CRL_MAX = 64 * 1024 * 1024,    /* largest CRL we read */
 	PKIX_CRL_NUMBER_MAX = 20,           /* octets of a cRLNumber (§5.2.3) */
+	PKIX_CRL_NAME_MAX = 160,            /* bytes of the name kept for messages */
 };
 
 typedef struct pkix_crl {
-	const char *name;                   /* the `what` it was parsed as (messages) */
+	char name[PKIX_CRL_NAME_MAX];       /* the `what` it was parsed as (a copy) */
 	const uint8_t *der; size_t len;
 	const uint8_t *tbs; size_t tbs_len;
 	const uint8_t *sigalg_der; size_t sigalg_len;

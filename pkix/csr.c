@@ -10,7 +10,7 @@
 #include "der.h"
 #include "pem.h"
 
-static pc_rc csr_extensions(pkix_csr *c, pc_reader exts, const char *what, pc_err *e)
+PC_CHECK static pc_rc csr_extensions(pkix_csr *c, pc_reader exts, const char *what, pc_err *e)
 {
 	while (pc_reader_left(&exts) > 0) {
 		pc_reader ext, oid, val, crit;
@@ -62,7 +62,7 @@ struct csr_signed {
 	const uint8_t *sig; size_t sig_len;       /* signature BIT STRING value */
 };
 
-static pc_rc csr_structure(pkix_csr *c, struct csr_signed *cs, const char *what, pc_err *e)
+PC_CHECK static pc_rc csr_structure(pkix_csr *c, struct csr_signed *cs, const char *what, pc_err *e)
 {
 	pc_reader r = pc_reader_make(c->der, c->der_len), req, info, ver, attrs, alg, sig;
 	const uint8_t *whole;
@@ -114,7 +114,7 @@ static pc_rc csr_structure(pkix_csr *c, struct csr_signed *cs, const char *what,
 /* Proof of possession (RFC 2986 §3, RFC 4211 §4): the request's signature
  * over CertificationRequestInfo verifies with the key it carries, under
  * an algorithm of the table that fits that key. */
-static pc_rc csr_pop(pkix_csr *c, const struct csr_signed *cs, const char *what, pc_err *e)
+PC_CHECK static pc_rc csr_pop(pkix_csr *c, const struct csr_signed *cs, const char *what, pc_err *e)
 {
 	pkix_pubkey k;
 	pc_err why;

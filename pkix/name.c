@@ -33,8 +33,7 @@
 enum { T_UTF8 = 1, T_PRINT = 2, T_IA5 = 4 };
 
 struct dn_attr {
-	const char *name;
-	const char *oid;
+	pkix_oid id;          /* name and dotted text from the OID table */
 	uint8_t tag;          /* the type pkix_name_from_text writes */
 	unsigned tags;        /* the types accepted (T_*) */
 	size_t maxlen;        /* upper bound in characters */
@@ -42,30 +41,30 @@ struct dn_attr {
 };
 
 static const struct dn_attr dn_attrs[] = {
-	{ "C", "2.5.4.6", DER_PRINTABLESTRING, T_PRINT, 2, "ub-country-name" },
-	{ "ST", "2.5.4.8", DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
+	{ PKIX_OID_AT_C, DER_PRINTABLESTRING, T_PRINT, 2, "ub-country-name" },
+	{ PKIX_OID_AT_ST, DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
 	    "ub-state-name, RFC 5280 Appendix A" },
-	{ "L", "2.5.4.7", DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
+	{ PKIX_OID_AT_L, DER_UTF8STRING, T_UTF8 | T_PRINT, 128,
 	    "ub-locality-name, RFC 5280 Appendix A" },
-	{ "O", "2.5.4.10", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	{ PKIX_OID_AT_O, DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
 	    "ub-organization-name, RFC 5280 Appendix A" },
-	{ "OU", "2.5.4.11", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	{ PKIX_OID_AT_OU, DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
 	    "ub-organizational-unit-name, RFC 5280 Appendix A" },
-	{ "CN", "2.5.4.3", DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
+	{ PKIX_OID_AT_CN, DER_UTF8STRING, T_UTF8 | T_PRINT, 64,
 	    "ub-common-name, RFC 5280 Appendix A" },
-	{ "serialNumber", "2.5.4.5", DER_PRINTABLESTRING, T_PRINT, 64,
+	{ PKIX_OID_AT_SERIAL, DER_PRINTABLESTRING, T_PRINT, 64,
 	    "ub-serial-number, RFC 5280 Appendix A" },
-	{ "DC", "0.9.2342.19200300.100.1.25", DER_IA5STRING, T_IA5, 63,
+	{ PKIX_OID_AT_DC, DER_IA5STRING, T_IA5, 63,
 	    "one DNS label, RFC 4519 §2.4, RFC 1035 §2.3.4" },
-	{ "UID", "0.9.2342.19200300.100.1.1", DER_UTF8STRING, T_UTF8 | T_PRINT, 256,
+	{ PKIX_OID_AT_UID, DER_UTF8STRING, T_UTF8 | T_PRINT, 256,
 	    "ub-user-identifier, RFC 4519 §2.39" },
-	{ "emailAddress", "1.2.840.113549.1.9.1", DER_IA5STRING, T_IA5, 255,
+	{ PKIX_OID_AT_EMAIL, DER_IA5STRING, T_IA5, 255,
 	    "ub-emailaddress-length, RFC 5280 Appendix A" },
 };
 #define DN_COUNTRY (&dn_attrs[0])
 
 /* Any other attribute: a string type with its alphabet, and our own cap. */
-static const struct dn_attr dn_other = { NULL, NULL, DER_UTF8STRING, T_UTF8 | T_PRINT | T_IA5,
+static const struct dn_attr dn_other = { PKIX_OID_NONE, DER_UTF8STRING, T_UTF8 | T_PRINT | T_IA5,
 	256, "plantca's limit for other attributes" };
 
 static const struct dn_attr *dn_attr_by_name(const char *n, size_t len)
@@ -73,7 +72,8 @@ static const struct dn_attr *dn_attr_by_name(const char *n, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof dn_attrs / sizeof dn_attrs[0]; i++)
-		if (strlen(dn_attrs[i].name) == len && strncasecmp(dn_attrs[i].name, n, len) == 0)
+		if (strlen(pkix_oid_name(dn_attrs[i].id)) == len &&
+		    strncasecmp(pkix_oid_name(dn_attrs[i].id), n, len) == 0)
 			return &dn_attrs[i];
 	return NULL;
 }
@@ -83,9 +83,16 @@ static const struct dn_attr *dn_attr_by_oid(const char *dotted)
 	size_t i;
 
 	for (i = 0; i < sizeof dn_attrs / sizeof dn_attrs[0]; i++)
-		if (strcmp(dn_attrs[i].oid, dotted) == 0)
+		if (strcmp(pkix_oid_dotted(dn_attrs[i].id), dotted) == 0)
 			return &dn_attrs[i];
 	return NULL;
+}
+
+uint8_t pkix_attr_tag(const char *dotted)
+{
+	const struct dn_attr *a = dn_attr_by_oid(dotted);
+
+	return a != NULL ? a->tag : dn_other.tag;
 }
 
 /* X.680 §41.4 Table 10: A-Z a-z 0-9 space ' ( ) + , - . / : = ? */
@@ -118,7 +125,7 @@ static const char *tags_text(unsigned tags)
 	}
 }
 
-static pc_rc attr_fail(pc_err *e, pc_rc code, const char *what, const char *an,
+PC_CHECK static pc_rc attr_fail(pc_err *e, pc_rc code, const char *what, const char *an,
     const uint8_t *v, size_t n, const char *why)
 {
 	char q[100];
@@ -131,7 +138,7 @@ pc_rc pkix_attr_check(const char *oid, uint8_t tag, const uint8_t *v, size_t n,
     const char *what, pc_rc code, pc_err *e)
 {
 	const struct dn_attr *a = dn_attr_by_oid(oid);
-	const char *an = a ? a->name : oid;
+	const char *an = a ? pkix_oid_name(a->id) : oid;
 	const char *w = what ? what : "", *sep = what ? ": " : "";
 	unsigned t = tag == DER_UTF8STRING ? T_UTF8 : tag == DER_PRINTABLESTRING ? T_PRINT
 	    : tag == DER_IA5STRING ? T_IA5 : 0;
@@ -182,7 +189,7 @@ struct rdn_text {
 };
 
 /* Split "type=value" pieces separated by `sep`, honouring backslash escapes. */
-static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t max,
+PC_CHECK static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t max,
     size_t *count, pc_err *e)
 {
 	const char *p = text;
@@ -218,7 +225,7 @@ static pc_rc dn_split(const char *text, char sep, struct rdn_text *out, size_t m
 			p++;
 		/* the same rules as for names from CSRs: the bytes go into the
 		 * certificate as they are */
-		PC_TRY(pkix_attr_check(r->a->oid, r->a->tag, (const uint8_t *)r->val, r->len, NULL,
+		PC_TRY(pkix_attr_check(pkix_oid_dotted(r->a->id), r->a->tag, (const uint8_t *)r->val, r->len, NULL,
 		    PC_E_USAGE, e));
 		n++;
 	}
@@ -244,7 +251,11 @@ pc_rc pkix_name_from_text(pc_buf *out, const char *text, pc_err *e)
 		const struct rdn_text *r = slash ? &rdn[i] : &rdn[n - 1 - i];
 		pc_der_begin(&d, DER_SET);
 		pc_der_begin(&d, DER_SEQUENCE);
-		pc_der_oid_text(&d, r->a->oid);
+		{
+			size_t ol;
+			const uint8_t *o = pkix_oid_bytes(r->a->id, &ol);
+			pc_der_oid(&d, o, ol);
+		}
 		pc_der_tlv(&d, r->a->tag, r->val, r->len);
 		pc_der_end(&d);
 		pc_der_end(&d);
@@ -267,8 +278,8 @@ static const char *dn_short_name(pc_reader oid, char *buf, size_t n)
 	if (!pc_oid_to_text(oid.p + oid.off, pc_reader_left(&oid), dotted, sizeof dotted))
 		return NULL;
 	for (i = 0; i < sizeof dn_attrs / sizeof dn_attrs[0]; i++)
-		if (strcmp(dn_attrs[i].oid, dotted) == 0)
-			return dn_attrs[i].name;
+		if (strcmp(pkix_oid_dotted(dn_attrs[i].id), dotted) == 0)
+			return pkix_oid_name(dn_attrs[i].id);
 	snprintf(buf, n, "%s", dotted);
 	return buf;
 }

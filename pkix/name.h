@@ -80,6 +80,10 @@ pc_rc pkix_name_check(const uint8_t *der, size_t len, const char *what, pc_rc co
 
 /* General names from text "dns:x", "ip:10.0.0.1", "ip:10.3.0.0/16" (only
  * with allow_cidr), "uri:urn:...", "email:a@b". */
+/* The string type plantca writes for attribute `dotted` (RFC 5280
+ * Appendix A, RFC 4519): PrintableString for C and serialNumber, IA5String
+ * for DC and emailAddress, UTF8String otherwise. */
+uint8_t pkix_attr_tag(const char *dotted);
 pc_rc pkix_gn_from_text(const char *text, bool allow_cidr, pkix_gn *out,
     pc_err *e) PC_CHECK;
 void pkix_gn_to_text(const pkix_gn *g, pc_buf *out);

@@ -28,5 +28,6 @@
 #include "nc.h"
 #include "crl.h"
 #include "chain.h"
+#include "cms.h"
 
 #endif

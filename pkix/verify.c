@@ -153,7 +153,7 @@ static unsigned magnitude_bits(const uint8_t *p, size_t n)
  * sending 4088-bit exponents made import 200 times slower than e = 65537.
  * Real keys use 3 or 65537 (CA/B BR §6.1.6 asks for an odd e of at least 3;
  * NIST SP 800-89 §5.3.3 for e > 2^16), and nothing below 2^32 is costly. */
-static pc_rc rsa_exponent_check(const uint8_t *ep, size_t el, const char *what, pc_rc code,
+PC_CHECK static pc_rc rsa_exponent_check(const uint8_t *ep, size_t el, const char *what, pc_rc code,
     pc_err *e)
 {
 	uint64_t v = 0;
@@ -192,7 +192,7 @@ static bool key_integer(pc_reader *r, const uint8_t **p, size_t *n)
 	return true;
 }
 
-static pc_rc pubkey_parse(const uint8_t *spki, size_t len, const char *what, pc_rc code,
+PC_CHECK static pc_rc pubkey_parse(const uint8_t *spki, size_t len, const char *what, pc_rc code,
     bool strict, pkix_pubkey *k, pc_err *e)
 {
 	pc_reader r = pc_reader_make(spki, len), s, alg, oid, key;
@@ -346,7 +346,7 @@ static EVP_PKEY *make_pkey(const pkix_pubkey *k)
 
 /* ---------------------------------------------------------- verifying */
 
-static pc_rc bad_sig(pc_err *e, const char *what, const char *why)
+PC_CHECK static pc_rc bad_sig(pc_err *e, const char *what, const char *why)
 {
 	return pc_fail(e, PC_E_SIGNATURE, "%s: signature does not verify (%s)", what, why);
 }
@@ -395,7 +395,7 @@ void pkix_verifier_free(pkix_verifier *v)
 	free(v);
 }
 
-static pc_rc verify_pkey(const pkix_verifier *v, pkix_hash h, const uint8_t *digest, size_t dlen,
+PC_CHECK static pc_rc verify_pkey(const pkix_verifier *v, pkix_hash h, const uint8_t *digest, size_t dlen,
     const uint8_t *sig, size_t sig_len, const char *what, pc_err *e)
 {
 	const pkix_pubkey *k = &v->k;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "der.h"
+#include "oid.h"
 #include "file.h"
 #include "text.h"
 
@@ -141,11 +142,11 @@ void policy_free(policy *p)
 
 struct named { const char *name; const char *oid; unsigned bit; };
 
-static const struct named attr_names[] = {
-	{ "C", "2.5.4.6", 0 }, { "ST", "2.5.4.8", 0 }, { "L", "2.5.4.7", 0 },
-	{ "O", "2.5.4.10", 0 }, { "OU", "2.5.4.11", 0 }, { "CN", "2.5.4.3", 0 },
-	{ "serialNumber", "2.5.4.5", 0 }, { "DC", "0.9.2342.19200300.100.1.25", 0 },
-	{ "UID", "0.9.2342.19200300.100.1.1", 0 }, { "emailAddress", "1.2.840.113549.1.9.1", 0 },
+/* Subject attributes a profile may name, by their names in the OID table
+ * (pkix/oids.def): C ST L O OU CN serialNumber DC UID emailAddress. */
+static const pkix_oid attr_ids[] = {
+	PKIX_OID_AT_C, PKIX_OID_AT_ST, PKIX_OID_AT_L, PKIX_OID_AT_O, PKIX_OID_AT_OU, PKIX_OID_AT_CN,
+	PKIX_OID_AT_SERIAL, PKIX_OID_AT_DC, PKIX_OID_AT_UID, PKIX_OID_AT_EMAIL,
 };
 
 static const struct named ku_names[] = {
@@ -159,14 +160,11 @@ static const struct named ku_names[] = {
 	{ "cRLSign", NULL, POLICY_KU_CRL_SIGN },
 };
 
-static const struct named eku_names[] = {
-	{ "serverAuth", "1.3.6.1.5.5.7.3.1", 0 }, { "clientAuth", "1.3.6.1.5.5.7.3.2", 0 },
-	{ "codeSigning", "1.3.6.1.5.5.7.3.3", 0 }, { "emailProtection", "1.3.6.1.5.5.7.3.4", 0 },
-	{ "timeStamping", "1.3.6.1.5.5.7.3.8", 0 }, { "OCSPSigning", "1.3.6.1.5.5.7.3.9", 0 },
+/* Key purposes a profile may name (RFC 5280 §4.2.1.12), by their table names. */
+static const pkix_oid eku_ids[] = {
+	PKIX_OID_KP_SERVER_AUTH, PKIX_OID_KP_CLIENT_AUTH, PKIX_OID_KP_CODE_SIGNING,
+	PKIX_OID_KP_EMAIL, PKIX_OID_KP_TIME_STAMPING, PKIX_OID_KP_OCSP_SIGNING,
 };
-
-#define OID_EKU_CODE_SIGNING "1.3.6.1.5.5.7.3.3"
-#define OID_EKU_ANY "2.5.29.37.0"      /* anyExtendedKeyUsage, RFC 5280 §4.2.1.12 */
 
 static const struct named san_names[] = {
 	{ "dns", NULL, POLICY_SAN_DNS }, { "ip", NULL, POLICY_SAN_IP },
@@ -185,13 +183,24 @@ static const struct named *named_find(const struct named *t, size_t n, const cha
 	return NULL;
 }
 
+/* The dotted OID of purpose `name` ("serverAuth"), NULL if not ours. */
+static const char *eku_oid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(eku_ids); i++)
+		if (strcmp(pkix_oid_name(eku_ids[i]), name) == 0)
+			return pkix_oid_dotted(eku_ids[i]);
+	return NULL;
+}
+
 static const char *attr_name_of(const char *oid)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(attr_names); i++)
-		if (strcmp(attr_names[i].oid, oid) == 0)
-			return attr_names[i].name;
+	for (i = 0; i < NELEM(attr_ids); i++)
+		if (strcmp(pkix_oid_dotted(attr_ids[i]), oid) == 0)
+			return pkix_oid_name(attr_ids[i]);
 	return oid;
 }
 
@@ -312,8 +321,8 @@ struct parser {
 	size_t nseen;
 };
 
-static pc_rc perr(struct parser *ps, const char *fmt, ...) PC_PRINTF(2, 3);
-static pc_rc perr(struct parser *ps, const char *fmt, ...)
+PC_CHECK static pc_rc perr(struct parser *ps, const char *fmt, ...) PC_PRINTF(2, 3);
+PC_CHECK static pc_rc perr(struct parser *ps, const char *fmt, ...)
 {
 	char msg[PC_ERR_MSG_MAX];
 	va_list ap;
@@ -340,7 +349,7 @@ static bool name_ok(const char *s)
 }
 
 /* Split a list value at blanks and commas into arena strings. */
-static pc_rc split_list(struct parser *ps, const char *key, const char *v, struct strlist *out)
+PC_CHECK static pc_rc split_list(struct parser *ps, const char *key, const char *v, struct strlist *out)
 {
 	const char *s = v;
 
@@ -363,7 +372,7 @@ static pc_rc split_list(struct parser *ps, const char *key, const char *v, struc
 	return PC_OK;
 }
 
-static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsigned max,
+PC_CHECK static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsigned max,
     unsigned *out)
 {
 	unsigned long x = 0;
@@ -382,7 +391,7 @@ static pc_rc parse_uint(struct parser *ps, const char *key, const char *v, unsig
 	return PC_OK;
 }
 
-static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, struct ipnet *n)
+PC_CHECK static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, struct ipnet *n)
 {
 	char a[64];
 	const char *slash = strchr(text, '/');
@@ -425,7 +434,7 @@ static pc_rc parse_ipnet(struct parser *ps, const char *key, const char *text, s
 	return PC_OK;
 }
 
-static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, struct iplist *out)
+PC_CHECK static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, struct iplist *out)
 {
 	struct strlist l;
 	size_t i;
@@ -437,7 +446,7 @@ static pc_rc parse_iplist(struct parser *ps, const char *key, const char *v, str
 	return PC_OK;
 }
 
-static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, struct strlist *out,
+PC_CHECK static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, struct strlist *out,
     bool segment)
 {
 	size_t i, j;
@@ -463,7 +472,7 @@ static pc_rc parse_dns_list(struct parser *ps, const char *key, const char *v, s
 	return PC_OK;
 }
 
-static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigned *out)
+PC_CHECK static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigned *out)
 {
 	struct strlist l;
 	size_t i;
@@ -485,7 +494,7 @@ static pc_rc parse_ku(struct parser *ps, const char *key, const char *v, unsigne
 	return PC_OK;
 }
 
-static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct profile *pr)
+PC_CHECK static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct profile *pr)
 {
 	struct strlist l;
 	size_t i, j;
@@ -494,9 +503,9 @@ static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct
 	if (l.n > POLICY_EKU_MAX)
 		return perr(ps, "%s: more than %d purposes", key, POLICY_EKU_MAX);
 	for (i = 0; i < l.n; i++) {
-		const struct named *k = named_find(eku_names, NELEM(eku_names), l.v[i]);
-		const char *oid = k ? k->oid : l.v[i];
-		if (k == NULL) {
+		const char *oid = eku_oid(l.v[i]);
+		if (oid == NULL) {
+			oid = l.v[i];
 			pc_buf tmp = PC_BUF_INIT;
 			bool ok = l.v[i][0] >= '0' && l.v[i][0] <= '2' && pc_oid_from_text(&tmp, l.v[i]);
 			pc_buf_free(&tmp);
@@ -515,7 +524,7 @@ static pc_rc parse_eku(struct parser *ps, const char *key, const char *v, struct
 	return PC_OK;
 }
 
-static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struct profile *pr)
+PC_CHECK static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struct profile *pr)
 {
 	struct strlist l;
 	size_t i;
@@ -547,7 +556,7 @@ static pc_rc parse_keys(struct parser *ps, const char *key, const char *v, struc
 	return PC_OK;
 }
 
-static pc_rc parse_san_types(struct parser *ps, const char *key, const char *v, unsigned *out)
+PC_CHECK static pc_rc parse_san_types(struct parser *ps, const char *key, const char *v, unsigned *out)
 {
 	struct strlist l;
 	size_t i;
@@ -567,13 +576,13 @@ static const char *attr_oid(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(attr_names); i++)
-		if (strcmp(attr_names[i].name, name) == 0)
-			return attr_names[i].oid;
+	for (i = 0; i < NELEM(attr_ids); i++)
+		if (strcmp(pkix_oid_name(attr_ids[i]), name) == 0)
+			return pkix_oid_dotted(attr_ids[i]);
 	return NULL;
 }
 
-static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
+PC_CHECK static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
     struct attr_rule **out)
 {
 	struct profile *pr = ps->cur_prof;
@@ -603,7 +612,7 @@ static pc_rc rule_for(struct parser *ps, const char *key, const char *name,
 	return (*out)->name ? PC_OK : pc_fail(ps->e, PC_E_NOMEM, "out of memory");
 }
 
-static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v, unsigned flag)
+PC_CHECK static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v, unsigned flag)
 {
 	struct strlist l;
 	size_t i;
@@ -620,7 +629,7 @@ static pc_rc parse_attr_flags(struct parser *ps, const char *key, const char *v,
 	return PC_OK;
 }
 
-static pc_rc profile_key(struct parser *ps, const char *key, const char *v)
+PC_CHECK static pc_rc profile_key(struct parser *ps, const char *key, const char *v)
 {
 	struct profile *pr = ps->cur_prof;
 	policy *p = ps->p;
@@ -719,7 +728,7 @@ static bool station_ok(const char *s)
 	return true;
 }
 
-static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
+PC_CHECK static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
 {
 	struct segment *sg = ps->cur_seg;
 	size_t i;
@@ -761,7 +770,7 @@ static pc_rc segment_key(struct parser *ps, const char *key, const char *v)
 	return PC_OK;
 }
 
-static pc_rc section_end(struct parser *ps)
+PC_CHECK static pc_rc section_end(struct parser *ps)
 {
 	struct profile *pr = ps->cur_prof;
 	struct segment *sg = ps->cur_seg;
@@ -793,9 +802,9 @@ static pc_rc section_end(struct parser *ps)
 			return perr(ps, "profile %s: san-require names a type that san-allow does not",
 			    pr->name);
 		for (size_t i = 0; i < pr->neku; i++) {
-			if (strcmp(pr->eku[i], OID_EKU_CODE_SIGNING) == 0)
+			if (strcmp(pr->eku[i], pkix_oid_dotted(PKIX_OID_KP_CODE_SIGNING)) == 0)
 				pr->signs_code = pr->has_codesign = true;
-			else if (strcmp(pr->eku[i], OID_EKU_ANY) == 0)
+			else if (strcmp(pr->eku[i], pkix_oid_dotted(PKIX_OID_KP_ANY)) == 0)
 				pr->signs_code = true;
 		}
 	}
@@ -811,7 +820,7 @@ static pc_rc section_end(struct parser *ps)
 	return PC_OK;
 }
 
-static pc_rc section_start(struct parser *ps, char *s)
+PC_CHECK static pc_rc section_start(struct parser *ps, char *s)
 {
 	policy *p = ps->p;
 	size_t n = strlen(s), i;
@@ -872,7 +881,7 @@ static pc_rc section_start(struct parser *ps, char *s)
 	return ps->cur_seg->name ? PC_OK : pc_fail(ps->e, PC_E_NOMEM, "out of memory");
 }
 
-static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
+PC_CHECK static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 {
 	char buf[POLICY_LINE_MAX + 1];
 	char *s, *eq, *key, *val;
@@ -940,7 +949,7 @@ static pc_rc parse_line(struct parser *ps, const uint8_t *raw, size_t n)
 	return ps->cur_prof ? profile_key(ps, key, val) : segment_key(ps, key, val);
 }
 
-static pc_rc check_refs(struct parser *ps)
+PC_CHECK static pc_rc check_refs(struct parser *ps)
 {
 	policy *p = ps->p;
 	size_t i, j, k;
@@ -980,7 +989,7 @@ static pc_rc check_refs(struct parser *ps)
 	return PC_OK;
 }
 
-static pc_rc parse_all(struct parser *ps, const uint8_t *text, size_t len)
+PC_CHECK static pc_rc parse_all(struct parser *ps, const uint8_t *text, size_t len)
 {
 	pc_reader r = pc_reader_make(text, len);
 

@@ -268,4 +268,45 @@ T_NORETURN T_UNUSED static void t_die_err(const pc_err *e)
 	t_die("%s", e != NULL && e->msg[0] != '\0' ? e->msg : "failed");
 }
 
+
+/* A table file: one row per line, fields separated by TABs, lines starting
+ * with '#' and empty lines skipped.  Calls fn for each row, which must have
+ * exactly `cols` fields (a line cut by the buffer or with another count is
+ * a broken table and fails the test).  Returns the number of rows. */
+enum { T_TABLE_LINE_MAX = 1 << 20, T_TABLE_COLS_MAX = 8 };
+typedef void (*t_row_fn)(char *const *field, void *ctx);
+
+T_UNUSED static size_t t_table(const char *path, size_t cols, t_row_fn fn, void *ctx)
+{
+	char *line = malloc(T_TABLE_LINE_MAX), *field[T_TABLE_COLS_MAX], *p, *nl;
+	size_t rows = 0, n, lineno = 0;
+	FILE *f;
+
+	if (line == NULL || cols == 0 || cols > T_TABLE_COLS_MAX)
+		t_die("t_table: bad arguments or out of memory");
+	if ((f = fopen(path, "r")) == NULL)
+		t_die("%s: %s", path, strerror(errno));
+	while (fgets(line, T_TABLE_LINE_MAX, f) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) == NULL)
+			t_die("%s:%zu: line too long or not ended", path, lineno);
+		*nl = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		for (n = 0, p = line; n < cols; n++) {
+			field[n] = p;
+			p = strchr(p, '\t');
+			if (p != NULL)
+				*p++ = '\0';
+			if ((p == NULL) != (n == cols - 1))
+				t_die("%s:%zu: expected %zu TAB-separated fields", path, lineno, cols);
+		}
+		fn(field, ctx);
+		rows++;
+	}
+	fclose(f);
+	free(line);
+	return rows;
+}
+
 #endif

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "file.h"
+#include "text.h"
 #include "tr_int.h"
 
 enum { TR_PATH_MAX = 4096 };
@@ -62,7 +63,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* SHA256SUMS against the payload: each member listed once, each line a
  * member, each hash right. */
-static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
+PC_CHECK static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
     const char *what, pc_err *e)
 {
 	tr_sum *sums = NULL, key;
@@ -119,7 +120,7 @@ out:
  * exactly one csr line; each line learns its member's index.  Sorted
  * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
  * members a station may send (a search per member was quadratic). */
-static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
+PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
     const char *what, pc_err *e)
 {
 	tr_csr_entry **sorted, key, *keyp = &key, **hit;
@@ -364,7 +365,7 @@ fail:
 pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
     uint64_t last_seq, time_t now, pc_err *e)
 {
-	char when[21];
+	char when[PC_TIME_TEXT_MAX];
 
 	if (b->meta.kind != kind)
 		return pc_fail(e, PC_E_BUNDLE, "%s.tar: is a %s bundle, expected a %s bundle",
@@ -383,11 +384,11 @@ pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
 		    "sender no room; number bundles one after the other)", b->name,
 		    b->meta.sequence, TR_SEQ_STEP_MAX, last_seq);
 	if (now >= b->meta.expires) {
-		tr_time_format(b->meta.expires, when);
+		pc_time_text(b->meta.expires, when);
 		return pc_fail(e, PC_E_EXPIRED, "%s.tar: expired at %s", b->name, when);
 	}
 	if (b->meta.created > now && b->meta.created - now > TR_FUTURE_SLACK) {
-		tr_time_format(b->meta.created, when);
+		pc_time_text(b->meta.created, when);
 		return pc_fail(e, PC_E_BUNDLE, "%s.tar: created %s, more than a day in the "
 		    "future (check the clocks)", b->name, when);
 	}

@@ -180,8 +180,7 @@ static pc_rc judge_cert(const ctx *x, size_t ri, size_t ei, size_t ci, sr_items 
 
 	if ((it = item_new(out, ri, ei, ci, e)) == NULL)
 		return PC_E_NOMEM;
-	if (pkix_cert_fingerprint(r->certs[ci].der, r->certs[ci].len, it->fingerprint, &ke) != PC_OK)
-		snprintf(it->fingerprint, sizeof it->fingerprint, "?");
+	pc_fingerprint(r->certs[ci].der, r->certs[ci].len, it->fingerprint);
 	if (!p->ok) {
 		it->flags = SR_F_UNREADABLE | SR_F_NOT_PLANT;
 		snprintf(it->why, sizeof it->why, "%s", p->why);

@@ -25,21 +25,6 @@
 #include "pkix.h"
 #include "text.h"
 
-_Static_assert((int)FW_SHA256 == (int)PKIX_SHA256 && (int)FW_SHA384 == (int)PKIX_SHA384 &&
-    (int)FW_SHA512 == (int)PKIX_SHA512, "fw_hash is pkix_hash");
-
-/* Read one TLV with tag `tag`, giving the whole encoding too. */
-static bool read_whole(pc_reader *r, uint8_t tag, pc_reader *c, const uint8_t **w, size_t *wl)
-{
-	uint8_t t;
-
-	if (pc_reader_peek(r) != tag) {
-		r->failed = true;
-		return false;
-	}
-	return pc_der_read_any(r, &t, c, w, wl);
-}
-
 static const uint8_t *rd_ptr(const pc_reader *r)
 {
 	return r->p + r->off;
@@ -47,22 +32,7 @@ static const uint8_t *rd_ptr(const pc_reader *r)
 
 /* ------------------------------------------------------------ hashes */
 
-size_t fw_hash_len(fw_hash h)
-{
-	return pkix_hash_len((pkix_hash)h);
-}
-
-const char *fw_hash_name(fw_hash h)
-{
-	return pkix_hash_name((pkix_hash)h);
-}
-
-const uint8_t *fw_hash_algid(fw_hash h, size_t *len)
-{
-	return pkix_hash_algid((pkix_hash)h, len);
-}
-
-pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
+pc_rc fw_digest_file(const char *path, pkix_hash h, uint8_t out[PKIX_HASH_MAX],
     uint8_t b2[64], uint64_t *size, pc_err *e)
 {
 	crypto_generichash_state g;
@@ -89,7 +59,7 @@ pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
 		close(fd);
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
-	if (pkix_hash_init(&x, (pkix_hash)h, e) != PC_OK) {
+	if (pkix_hash_init(&x, h, e) != PC_OK) {
 		free(buf);
 		close(fd);
 		return pc_wrap(e, "%s", path);
@@ -177,33 +147,11 @@ int fw_version_cmp(const fw_version *a, const fw_version *b)
 	return 0;
 }
 
-/* --------------------------------------------------------- the CMS */
+/* ----------------------------------------- the firmware attributes */
 
-static pc_rc bad(pc_err *e, const char *why)
+PC_CHECK static pc_rc bad(pc_err *e, const char *why)
 {
 	return pc_fail(e, PC_E_INPUT, "malformed signature: %s", why);
-}
-
-static bool read_hash_algid(pc_reader *r, fw_hash *h)
-{
-	pc_reader a, oid, nul;
-	bool present;
-
-	if (!pc_der_read(r, DER_SEQUENCE, &a) || !pc_der_read(&a, DER_OID, &oid))
-		return false;
-	/* parameters absent (RFC 5754 §2), NULL tolerated as RFC 5754 asks */
-	if (!pc_der_read_opt(&a, DER_NULL, &nul, &present) || (present && pc_reader_left(&nul)) ||
-	    !pc_reader_done(&a))
-		return false;
-	if (pkix_oid_is(oid, PKIX_OID_SHA256))
-		*h = FW_SHA256;
-	else if (pkix_oid_is(oid, PKIX_OID_SHA384))
-		*h = FW_SHA384;
-	else if (pkix_oid_is(oid, PKIX_OID_SHA512))
-		*h = FW_SHA512;
-	else
-		return false;
-	return true;
 }
 
 static bool printable_ascii(const uint8_t *p, size_t n)
@@ -220,7 +168,7 @@ static bool printable_ascii(const uint8_t *p, size_t n)
  *   name PreferredOrLegacyPackageIdentifier,
  *   stale PreferredOrLegacyStalePackageIdentifier OPTIONAL }   RFC 4108 §2.2.3
  * We accept only name = legacy OCTET STRING "PACKAGE:VERSION", no stale. */
-static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
+PC_CHECK static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
 {
 	pc_reader s, os;
 	const uint8_t *p, *colon;
@@ -251,11 +199,12 @@ static pc_rc parse_pkg_id(pc_reader v, fw_cms *out, pc_err *e)
 	out->version_text[n - pl - 1] = '\0';
 	if (fw_version_parse(out->version_text, &out->version, e) != PC_OK)
 		return pc_wrap(e, "malformed signature: firmware package identifier");
+	out->has_package = true;
 	return PC_OK;
 }
 
 /* TargetHardwareIdentifiers ::= SEQUENCE OF OBJECT IDENTIFIER  RFC 4108 §2.2.4 */
-static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
+PC_CHECK static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
 {
 	pc_reader s, oid;
 
@@ -276,164 +225,36 @@ static pc_rc parse_targets(pc_reader v, fw_cms *out, pc_err *e)
 	return PC_OK;
 }
 
-enum { SEEN_CT = 1, SEEN_MD = 2, SEEN_ST = 4, SEEN_PKG = 8, SEEN_TGT = 16 };
-
-static pc_rc parse_attrs(pc_reader r, fw_cms *out, pc_err *e)
+/* The signed attributes RFC 5652 leaves to us (pkix/cms.h pkix_cms_attr_fn). */
+PC_CHECK static pc_rc fw_attr(void *ctx, pc_reader oid, pc_reader value, pc_err *e)
 {
-	unsigned seen = 0;
+	fw_cms *out = ctx;
+	char t[FW_OID_TEXT_MAX] = "?";
 
-	while (pc_reader_left(&r)) {
-		pc_reader a, oid, set, v, tmp;
-		unsigned bit;
-		uint8_t tag;
-
-		/* Attribute ::= SEQUENCE { attrType OID, attrValues SET OF } with
-		 * exactly one value for each of ours (RFC 5652 §11, RFC 4108 §2) */
-		if (!pc_der_read(&r, DER_SEQUENCE, &a) || !pc_der_read(&a, DER_OID, &oid) ||
-		    !pc_der_read(&a, DER_SET, &set) || !pc_reader_done(&a))
-			return bad(e, "a signed attribute is not SEQUENCE { OID, SET }");
-		v = set;
-		if (!pc_der_read_any(&set, &tag, &tmp, NULL, NULL) || !pc_reader_done(&set))
-			return bad(e, "a signed attribute does not have exactly one value");
-		if (pkix_oid_is(oid, PKIX_OID_CMS_CONTENT_TYPE)) {
-			bit = SEEN_CT;
-			if (!pc_der_read(&v, DER_OID, &tmp) || !pkix_oid_is(tmp, PKIX_OID_CMS_DATA))
-				return bad(e, "content type is not id-data");
-		} else if (pkix_oid_is(oid, PKIX_OID_CMS_MESSAGE_DIGEST)) {
-			bit = SEEN_MD;
-			if (!pc_der_read(&v, DER_OCTET_STRING, &tmp))
-				return bad(e, "message digest is not an OCTET STRING");
-			out->digest_len = pc_reader_left(&tmp);
-			out->digest = rd_ptr(&tmp);
-		} else if (pkix_oid_is(oid, PKIX_OID_CMS_SIGNING_TIME)) {
-			bit = SEEN_ST;
-			if (!pc_der_read_any(&v, &tag, &tmp, NULL, NULL) ||
-			    !pc_der_parse_time(tag, tmp, &out->signing_time))
-				return bad(e, "signing time is not a UTCTime/GeneralizedTime");
-		} else if (pkix_oid_is(oid, PKIX_OID_FW_PACKAGE_ID)) {
-			bit = SEEN_PKG;
-			PC_TRY(parse_pkg_id(v, out, e));
-		} else if (pkix_oid_is(oid, PKIX_OID_FW_TARGET_HW)) {
-			bit = SEEN_TGT;
-			PC_TRY(parse_targets(v, out, e));
-		} else {
-			char t[FW_OID_TEXT_MAX] = "?";
-			(void)pc_oid_to_text(rd_ptr(&oid), pc_reader_left(&oid), t, sizeof t);
-			return pc_fail(e, PC_E_INPUT, "malformed signature: unknown signed attribute %s", t);
-		}
-		if (seen & bit)
-			return bad(e, "a signed attribute appears twice");
-		seen |= bit;
-	}
-	if (!pc_reader_done(&r))
-		return bad(e, "signed attributes are truncated");
-	/* RFC 5652 §5.3: contentType and messageDigest MUST be present; the
-	 * package identifier is what makes this a firmware signature. */
-	if (!(seen & SEEN_CT) || !(seen & SEEN_MD))
-		return bad(e, "content type or message digest attribute missing");
-	if (!(seen & SEEN_PKG))
-		return bad(e, "no firmware package identifier (RFC 4108 §2.2.3): not a firmware signature");
-	if (!(seen & SEEN_ST))
-		return bad(e, "no signing time");
-	return PC_OK;
+	if (pkix_oid_is(oid, PKIX_OID_FW_PACKAGE_ID))
+		return parse_pkg_id(value, out, e);
+	if (pkix_oid_is(oid, PKIX_OID_FW_TARGET_HW))
+		return parse_targets(value, out, e);
+	if (!pc_oid_to_text(rd_ptr(&oid), pc_reader_left(&oid), t, sizeof t))
+		snprintf(t, sizeof t, "(not an OID)");
+	return pc_fail(e, PC_E_INPUT, "malformed signature: unknown signed attribute %s", t);
 }
 
 pc_rc fw_cms_parse(const uint8_t *der, size_t len, fw_cms *out, pc_err *e)
 {
-	pc_reader r = pc_reader_make(der, len), ci, oid, sd, sdx, v, set, eci, certs, sis, si,
-	    sid, tmp;
-	fw_hash dh = FW_SHA256, sh;
-	bool present, have_dh = false;
-	const uint8_t *w;
-	size_t wl;
-	uint8_t tag;
+	pc_rc rc;
 
 	memset(out, 0, sizeof *out);
-	if (der == NULL || len == 0)
-		return bad(e, "empty");
 	if (len > FW_SIG_MAX)
 		return pc_fail(e, PC_E_LIMIT, "signature is larger than %d bytes", FW_SIG_MAX);
-	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } §3 */
-	if (!pc_der_read(&r, DER_SEQUENCE, &ci) || !pc_reader_done(&r))
-		return bad(e, "not one DER SEQUENCE (PEM or trailing bytes?)");
-	if (!pc_der_read(&ci, DER_OID, &oid) || !pkix_oid_is(oid, PKIX_OID_CMS_SIGNED_DATA))
-		return bad(e, "not a CMS SignedData");
-	if (!pc_der_read(&ci, DER_CTX_CONS | 0, &sdx) || !pc_reader_done(&ci) ||
-	    !pc_der_read(&sdx, DER_SEQUENCE, &sd) || !pc_reader_done(&sdx))
-		return bad(e, "SignedData is not wrapped as [0] SEQUENCE");
-	/* SignedData §5.1: version 1 (issuerAndSerialNumber, id-data, no
-	 * attribute certificates) */
-	if (!pc_der_read(&sd, DER_INTEGER, &v) || pc_reader_left(&v) != 1 || rd_ptr(&v)[0] != 1)
-		return bad(e, "SignedData version is not 1");
-	if (!pc_der_read(&sd, DER_SET, &set))
-		return bad(e, "digestAlgorithms missing");
-	while (pc_reader_left(&set)) {
-		fw_hash h;
-		if (!read_hash_algid(&set, &h))
-			return bad(e, "unsupported digest algorithm (sha256, sha384, sha512 only)");
-		if (have_dh)
-			return bad(e, "more than one digest algorithm");
-		dh = h;
-		have_dh = true;
-	}
-	if (!have_dh)
-		return bad(e, "no digest algorithm");
-	/* EncapsulatedContentInfo ::= SEQUENCE { eContentType, [0] eContent OPTIONAL } */
-	if (!pc_der_read(&sd, DER_SEQUENCE, &eci) || !pc_der_read(&eci, DER_OID, &oid) ||
-	    !pkix_oid_is(oid, PKIX_OID_CMS_DATA))
-		return bad(e, "encapsulated content type is not id-data");
-	if (!pc_reader_done(&eci))
-		return bad(e, "content is embedded; firmware signatures are detached");
-	if (!pc_der_read_opt(&sd, DER_CTX_CONS | 0, &certs, &present) || !present)
-		return bad(e, "no certificates (the signer's chain must be included)");
-	while (pc_reader_left(&certs)) {
-		if (out->ncerts == FW_CERTS_MAX)
-			return pc_fail(e, PC_E_LIMIT, "signature carries more than %d certificates",
-			    FW_CERTS_MAX);
-		if (!read_whole(&certs, DER_SEQUENCE, &tmp, &w, &wl))
-			return bad(e, "a certificate is not a SEQUENCE");
-		out->certs[out->ncerts] = w;
-		out->cert_len[out->ncerts++] = wl;
-	}
-	if (pc_reader_peek(&sd) == (DER_CTX_CONS | 1))
-		return bad(e, "CRLs inside the signature are not supported; pass them with --crl");
-	if (!pc_der_read(&sd, DER_SET, &sis) || !pc_reader_done(&sd))
-		return bad(e, "signerInfos missing or followed by other data");
-	/* SignerInfo §5.3 */
-	if (!pc_der_read(&sis, DER_SEQUENCE, &si))
-		return bad(e, "no SignerInfo");
-	if (!pc_reader_done(&sis))
-		return bad(e, "more than one SignerInfo");
-	if (!pc_der_read(&si, DER_INTEGER, &v) || pc_reader_left(&v) != 1 || rd_ptr(&v)[0] != 1)
-		return bad(e, "SignerInfo version is not 1 (issuerAndSerialNumber)");
-	if (!pc_der_read(&si, DER_SEQUENCE, &sid) ||
-	    !read_whole(&sid, DER_SEQUENCE, &tmp, &out->sid_issuer, &out->sid_issuer_len) ||
-	    !pc_der_read(&sid, DER_INTEGER, &tmp) || !pc_reader_done(&sid) ||
-	    pc_reader_left(&tmp) == 0)
-		return bad(e, "signer identifier is not issuerAndSerialNumber");
-	out->sid_serial = rd_ptr(&tmp);
-	out->sid_serial_len = pc_reader_left(&tmp);
-	if (!read_hash_algid(&si, &sh) || sh != dh)
-		return bad(e, "signer's digest algorithm differs from digestAlgorithms");
-	out->hash = dh;
-	if (!pc_der_read(&si, DER_CTX_CONS | 0, &tmp))
-		return bad(e, "no signed attributes");
-	out->attrs = rd_ptr(&tmp);
-	out->attrs_len = pc_reader_left(&tmp);
-	PC_TRY(parse_attrs(tmp, out, e));
-	if (!read_whole(&si, DER_SEQUENCE, &tmp, &out->sigalg, &out->sigalg_len))
-		return bad(e, "signature algorithm missing");
-	if (!pc_der_read(&si, DER_OCTET_STRING, &tmp) || pc_reader_left(&tmp) == 0)
-		return bad(e, "signature value missing");
-	out->sig = rd_ptr(&tmp);
-	out->sig_len = pc_reader_left(&tmp);
-	(void)pc_der_read_opt(&si, DER_CTX_CONS | 1, &tmp, &present);   /* unsigned attrs: ignored */
-	if (!pc_reader_done(&si))
-		return bad(e, "SignerInfo has trailing data");
-	(void)tag;
-	if (out->digest_len != fw_hash_len(dh))
-		return bad(e, "message digest length does not match the digest algorithm");
-	return PC_OK;
+	rc = pkix_cms_parse(der, len, fw_attr, out, &out->cms, e);
+	/* the package identifier is what makes this a firmware signature */
+	if (rc == PC_OK && !out->has_package)
+		rc = bad(e, "no firmware package identifier (RFC 4108 §2.2.3): not a firmware "
+		    "signature");
+	if (rc != PC_OK)
+		memset(out, 0, sizeof *out);   /* a refusal hands back nothing */
+	return rc;
 }
 
 /* ------------------------------------------------- signer package list */
@@ -576,7 +397,7 @@ static void cert_cn(const pkix_cert *c, char *out, size_t n)
 /* The certificates of a check: parsed once, pointing into the blobs. */
 struct fw_certs {
 	pkix_cert trust[FW_TRUST_CERTS_MAX];
-	pkix_cert cms[FW_CERTS_MAX];
+	pkix_cert cms[PKIX_CMS_CERTS_MAX];
 	pkix_crl crls[FW_CRLS_MAX];
 	size_t ntrust, ncms, ncrls;
 };
@@ -588,17 +409,15 @@ pc_rc fw_cms_check(const fw_cms *c, const uint8_t *digest, size_t digest_len,
 	const pkix_cert *signer = NULL;
 	pkix_chain_opts co;
 	pkix_chain chain;
-	pkix_pubkey key;
-	pc_buf signed_attrs = PC_BUF_INIT;
 	char w[200];
 	size_t i;
 	pc_rc rc = PC_OK;
 
 	memset(res, 0, sizeof *res);
 	/* 1. the image */
-	if (digest_len != c->digest_len || sodium_memcmp(digest, c->digest, digest_len) != 0)
+	if (digest_len != c->cms.digest_len || sodium_memcmp(digest, c->cms.digest, digest_len) != 0)
 		return pc_fail(e, PC_E_SIGNATURE, "image digest does not match (%s): the image was "
-		    "changed, or this is another image's signature", fw_hash_name(c->hash));
+		    "changed, or this is another image's signature", pkix_hash_name(c->cms.hash));
 	if (o->ntrust > FW_TRUST_CERTS_MAX || o->ncrls > FW_CRLS_MAX)
 		return pc_fail(e, PC_E_LIMIT, "more than %d trusted certificates or %d CRLs",
 		    FW_TRUST_CERTS_MAX, FW_CRLS_MAX);
@@ -613,54 +432,20 @@ pc_rc fw_cms_check(const fw_cms *c, const uint8_t *digest, size_t digest_len,
 		    o->crls[i].name : "CRL", &cs->crls[cs->ncrls], e)) == PC_OK)
 			cs->ncrls++;
 	/* 2. the signer certificate, named by issuerAndSerialNumber */
-	for (i = 0; i < c->ncerts && rc == PC_OK; i++) {
-		pkix_cert *x = &cs->cms[cs->ncms];
-		if ((rc = pkix_cert_parse(c->certs[i], c->cert_len[i], "certificate in the signature",
-		    x, e)) != PC_OK)
-			break;
-		if (x->issuer_len == c->sid_issuer_len &&
-		    memcmp(x->issuer, c->sid_issuer, c->sid_issuer_len) == 0 &&
-		    x->serial_len == c->sid_serial_len &&
-		    memcmp(x->serial, c->sid_serial, c->sid_serial_len) == 0)
-			signer = x;
-		cs->ncms++;
-	}
+	for (i = 0; i < c->cms.ncerts && rc == PC_OK; i++)
+		if ((rc = pkix_cert_parse(c->cms.certs[i], c->cms.cert_len[i],
+		    "certificate in the signature", &cs->cms[cs->ncms], e)) == PC_OK)
+			cs->ncms++;
 	if (rc != PC_OK)
 		goto out;
-	if (signer == NULL) {
+	if ((signer = pkix_cms_signer(&c->cms, cs->cms, cs->ncms)) == NULL) {
 		rc = pc_fail(e, PC_E_SIGNATURE, "the signer's certificate is not in the signature");
 		goto out;
 	}
 	pkix_cert_label(signer, w, sizeof w);
-	/* 3. the signature over the DER of the signed attributes with the
-	 *    explicit SET OF tag, not the [0] of the encoding (RFC 5652 §5.4),
-	 *    by the one verifier; the algorithm must be one of the table and
-	 *    fit the signer's key */
-	{
-		pc_der d;
-		const pkix_sigalg *alg;
-		pc_der_init(&d);
-		pc_der_tlv(&d, DER_SET, c->attrs, c->attrs_len);
-		if (!pc_der_ok(&d)) {
-			pc_der_free(&d);
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-			goto out;
-		}
-		signed_attrs = d.b;
-		if ((rc = pkix_sigalg_read(c->sigalg, c->sigalg_len, "signature", &alg, e)) != PC_OK ||
-		    (rc = pkix_pubkey_parse(signer->spki, signer->spki_len, w, PC_E_SIGNATURE, &key,
-		    e)) != PC_OK)
-			rc = pc_fail(e, PC_E_SIGNATURE, "signature by %s: %s", w, e->msg);
-		else if (alg->hash != PKIX_HASH_NONE && alg->hash != (pkix_hash)c->hash)
-			rc = pc_fail(e, PC_E_SIGNATURE, "signature by %s: %s with %s digests", w,
-			    alg->name, fw_hash_name(c->hash));
-		else if ((rc = pkix_verify(&key, alg, signed_attrs.p, signed_attrs.len, c->sig,
-		    c->sig_len, "signature", e)) != PC_OK)
-			pc_wrap(e, "signature by %s", w);
-		pc_buf_free(&signed_attrs);
-		if (rc != PC_OK)
-			goto out;
-	}
+	/* 3. the signature over the signed attributes, by the one verifier */
+	if ((rc = pkix_cms_verify(&c->cms, signer, e)) != PC_OK)
+		goto out;
 	/* 4. the signer may sign code (RFC 5280 §4.2.1.12, §4.2.1.3) */
 	if (signer->is_ca)
 		rc = pc_fail(e, PC_E_SIGNATURE, "signer %s is a CA certificate", w);
@@ -739,12 +524,12 @@ out:
 pc_rc fw_verify_image(const char *image_path, const uint8_t *sig, size_t sig_len,
     const char *sig_name, const fw_check_opts *o, fw_cms *cms, fw_result *res, pc_err *e)
 {
-	uint8_t digest[FW_DIGEST_MAX];
+	uint8_t digest[PKIX_HASH_MAX];
 
 	if (fw_cms_parse(sig, sig_len, cms, e) != PC_OK)
 		return pc_wrap(e, "%s", sig_name);
-	PC_TRY(fw_digest_file(image_path, cms->hash, digest, NULL, NULL, e));
-	if (fw_cms_check(cms, digest, fw_hash_len(cms->hash), o, res, e) != PC_OK)
+	PC_TRY(fw_digest_file(image_path, cms->cms.hash, digest, NULL, NULL, e));
+	if (fw_cms_check(cms, digest, pkix_hash_len(cms->cms.hash), o, res, e) != PC_OK)
 		return pc_wrap(e, "%s", image_path);
 	return PC_OK;
 }
@@ -763,7 +548,7 @@ pc_rc fw_cert_packages(const uint8_t *cert, size_t len, fw_pkgs *out, pc_err *e)
 
 /* ------------------------------------------------------------ files */
 
-static pc_rc blob_add(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc blob_add(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	fw_blobs *b = ctx;
 	fw_blob *nv;

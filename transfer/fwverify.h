@@ -4,18 +4,16 @@
  * completely.  Linked by plantca (firmware verify, and the signer's
  * self-check) and meant for plantca-station (verify-firmware).
  *
- * What a plantca firmware signature is (and the only shape accepted here):
+ * What a plantca firmware signature is: the one-signer detached CMS
+ * SignedData of pkix/cms.h (the CMS layer reads and writes the RFC 5652
+ * frame and its contentType, messageDigest and signingTime attributes),
+ * whose signed attributes also hold, from RFC 4108,
  *
- *   ContentInfo { id-signedData, [0] SignedData {
- *     version 1,
- *     digestAlgorithms { sha256 | sha384 | sha512 },
- *     encapContentInfo { id-data }            -- detached: no eContent
- *     certificates [0] { signer, its CA(s) }  -- the chain, root optional
- *     signerInfos { exactly one SignerInfo {
- *       version 1, sid issuerAndSerialNumber, digestAlgorithm,
- *       signedAttrs [0] { contentType id-data, messageDigest, signingTime,
- *         id-aa-firmwarePackageID, [id-aa-targetHardwareIDs] },
- *       signatureAlgorithm ecdsa-with-SHA256/384 | Ed25519, signature } } } }
+ *   id-aa-firmwarePackageID (required) and id-aa-targetHardwareIDs (optional)
+ *
+ * and nothing else; the signer's chain (root optional) travels in the
+ * certificates, and the signature algorithm is ecdsa-with-SHA256/384 or
+ * Ed25519.
  *
  * Hashes: SHA-256 for P-256 signers, SHA-384 for P-384, SHA-512 for
  * Ed25519 (RFC 8419 §3.1 requires SHA-512 for the message digest when the
@@ -34,8 +32,8 @@
  * Target hardware (RFC 4108 §2.2.4): SEQUENCE OF OBJECT IDENTIFIER; on the
  * command line a target is its dotted OID (e.g. 1.3.6.1.4.1.99999.1.7).
  *
- * Lifetime: fw_cms points into the signature bytes the caller passed and
- * keeps them borrowed; it owns nothing.  All strings in fw_info are copies.
+ * Lifetime: fw_cms.cms points into the signature bytes the caller passed
+ * and keeps them borrowed; it owns nothing.  Its strings are copies.
  */
 #ifndef PLANTCA_FWVERIFY_H
 #define PLANTCA_FWVERIFY_H
@@ -43,12 +41,12 @@
 #include <time.h>
 
 #include "buf.h"
+#include "pkix.h"
 
 enum {
 	FW_SIG_MAX = 256 * 1024,      /* largest .p7s we read */
 	FW_TRUST_MAX = 1024 * 1024,   /* largest trust file */
 	FW_CRL_MAX = 64 * 1024 * 1024,/* largest CRL file */
-	FW_CERTS_MAX = 8,             /* certificates in one signature */
 	FW_CHAIN_MAX = 6,             /* signer + CAs a signature carries */
 	FW_TRUST_CERTS_MAX = 64,      /* trusted certificates given to one check */
 	FW_CRLS_MAX = 64,             /* CRLs given to one check */
@@ -57,22 +55,14 @@ enum {
 	FW_VERSION_TEXT_MAX = 32,     /* version text bytes */
 	FW_VERSION_PARTS = 4,
 	FW_OID_TEXT_MAX = 128,
-	FW_DIGEST_MAX = 64,
 	FW_CHUNK = 256 * 1024,        /* image read size (the only image buffer) */
 };
-
-typedef enum fw_hash { FW_SHA256 = 1, FW_SHA384, FW_SHA512 } fw_hash;
-
-size_t fw_hash_len(fw_hash h);
-const char *fw_hash_name(fw_hash h);          /* "sha256" ... */
-/* DER AlgorithmIdentifier (parameters absent, RFC 5754 §2) of h. */
-const uint8_t *fw_hash_algid(fw_hash h, size_t *len);
 
 /* Hash a file as a stream, FW_CHUNK bytes at a time (memory does not grow
  * with the file).  With b2 != NULL also BLAKE2b-512 of the same bytes (for
  * minisign's prehashed signatures) in the same pass.  *size gets the byte
  * count.  Errors: PC_E_IO naming the file. */
-pc_rc fw_digest_file(const char *path, fw_hash h, uint8_t out[FW_DIGEST_MAX],
+pc_rc fw_digest_file(const char *path, pkix_hash h, uint8_t out[PKIX_HASH_MAX],
     uint8_t b2[64], uint64_t *size, pc_err *e) PC_CHECK;
 
 typedef struct fw_version {
@@ -86,19 +76,11 @@ pc_rc fw_version_parse(const char *text, fw_version *v, pc_err *e) PC_CHECK;
 /* <0, 0, >0 as a is lower than, equal to, higher than b. */
 int fw_version_cmp(const fw_version *a, const fw_version *b);
 
-/* A parsed signature: every pointer is into the caller's bytes. */
+/* A parsed firmware signature: the CMS (every pointer into the caller's
+ * bytes) and the RFC 4108 attributes (copies). */
 typedef struct fw_cms {
-	fw_hash hash;
-	const uint8_t *certs[FW_CERTS_MAX];
-	size_t cert_len[FW_CERTS_MAX];
-	size_t ncerts;
-	const uint8_t *sid_issuer; size_t sid_issuer_len;   /* whole Name TLV */
-	const uint8_t *sid_serial; size_t sid_serial_len;   /* INTEGER content */
-	const uint8_t *attrs; size_t attrs_len;             /* [0] content */
-	const uint8_t *sigalg; size_t sigalg_len;           /* whole AlgId TLV */
-	const uint8_t *sig; size_t sig_len;
-	const uint8_t *digest; size_t digest_len;           /* messageDigest */
-	time_t signing_time;
+	pkix_cms cms;
+	bool has_package;
 	char package[FW_PKG_MAX + 1];
 	char version_text[FW_VERSION_TEXT_MAX + 1];
 	fw_version version;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pem.h"
+#include "text.h"
 #include "tr_int.h"
 
 /* ---- time: RFC 3339 section 5.6, restricted to "Z" and no fraction ---- */
@@ -59,14 +60,6 @@ bool tr_time_parse(const char *s, size_t len, time_t *out)
 		return false;
 	*out = t;
 	return true;
-}
-
-void tr_time_format(time_t t, char out[21])
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		snprintf(out, 21, "1970-01-01T00:00:00Z");
 }
 
 /* ---- names ---- */
@@ -164,7 +157,7 @@ static bool copy_value(char *dst, size_t cap, const char *v, size_t n)
 	return true;
 }
 
-static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
+PC_CHECK static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
     size_t line, pc_err *e)
 {
 	size_t start = 0, i;
@@ -196,7 +189,7 @@ static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
 	return PC_OK;
 }
 
-static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
+PC_CHECK static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
     const char *what, size_t line, pc_err *e)
 {
 	const char *sp = memchr(v, ' ', n);
@@ -223,7 +216,7 @@ static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n,
 	return PC_OK;
 }
 
-static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, const char *l,
+PC_CHECK static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, const char *l,
     size_t n, const char *what, size_t line, pc_err *e)
 {
 	const char *colon = memchr(l, ':', n), *v;
@@ -351,9 +344,9 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		goto fail;
 	}
 	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * TR_DAY) {
-		char c[21], x[21];
-		tr_time_format(out->created, c);
-		tr_time_format(out->expires, x);
+		char c[PC_TIME_TEXT_MAX], x[PC_TIME_TEXT_MAX];
+		pc_time_text(out->created, c);
+		pc_time_text(out->expires, x);
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: lives %lld days (created %s, expires %s); "
 		    "a bundle may live at most %d days", what,
 		    (long long)((out->expires - out->created + TR_DAY - 1) / TR_DAY), c, x,
@@ -380,11 +373,11 @@ fail:
 
 void tr_meta_format(const tr_meta *m, pc_buf *out)
 {
-	char created[21], expires[21];
+	char created[PC_TIME_TEXT_MAX], expires[PC_TIME_TEXT_MAX];
 	size_t i;
 
-	tr_time_format(m->created, created);
-	tr_time_format(m->expires, expires);
+	pc_time_text(m->created, created);
+	pc_time_text(m->expires, expires);
 	pc_buf_printf(out, "format: %u\nkind: %s\nsegment: %s\nsender: %s\n"
 	    "sequence: %" PRIu64 "\ncreated: %s\nexpires: %s\n", m->version,
 	    m->kind == TR_RESPONSE ? "response" : "request", m->segment, m->sender,

@@ -235,7 +235,7 @@ static void seckey_chk(uint8_t chk[32], const uint8_t *keynum_sk)
 	sodium_memzero(&hs, sizeof hs);
 }
 
-static pc_rc kdf_stream(uint8_t *stream, const pc_secret *pw, const uint8_t salt[32],
+PC_CHECK static pc_rc kdf_stream(uint8_t *stream, const pc_secret *pw, const uint8_t salt[32],
     uint64_t ops, uint64_t mem, const char *what, pc_err *e)
 {
 	if (crypto_pwhash_scryptsalsa208sha256(stream, KEYNUM_SK_LEN, pw->s, pw->len, salt,

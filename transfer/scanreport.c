@@ -11,6 +11,7 @@
 
 #include "der.h"
 #include "scanreport.h"
+#include "text.h"
 #include "tr_int.h"
 
 /* ------------------------------------------------------------- the model */
@@ -297,11 +298,11 @@ void sr_endpoint_url(const sr_endpoint *ep, char *out, size_t n)
 
 void sr_format(const sr_report *r, pc_buf *out)
 {
-	char t1[21], t2[21], url[SR_PATH_MAX * 3 + 16], mb[16];
+	char t1[PC_TIME_TEXT_MAX], t2[PC_TIME_TEXT_MAX], url[SR_PATH_MAX * 3 + 16], mb[16];
 	size_t i, k;
 
-	tr_time_format(r->started, t1);
-	tr_time_format(r->finished, t2);
+	pc_time_text(r->started, t1);
+	pc_time_text(r->finished, t2);
 	pc_buf_printf(out, "plantca-scan: %d\nsegment: %s\nstarted: %s\nfinished: %s\n",
 	    SR_VERSION, r->segment, t1, t2);
 	for (i = 0; i < r->ncerts; i++) {

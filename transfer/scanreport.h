@@ -49,6 +49,7 @@
 
 #include "buf.h"
 #include "pkix.h"
+#include "text.h"
 
 #define SR_NONE ((size_t)-1)
 
@@ -198,7 +199,7 @@ typedef struct sr_item {
 	bool plant;                      /* issued by this plant's CA */
 	char key[32];                    /* "rsa-1024", "ec-p256", "" unknown */
 	char sigalg[40];                 /* "sha256WithRSAEncryption", "sha1WithRSAEncryption" */
-	char fingerprint[96];            /* SHA-256 "aa:bb:..." */
+	char fingerprint[PC_FINGERPRINT_MAX];   /* SHA-256 "aa:bb:..." (pc_fingerprint) */
 	char subject[160];               /* RFC 4514, display-safe, cut */
 	time_t not_after;
 	size_t shared;                   /* other endpoints with the same key */

@@ -174,7 +174,7 @@ static int cmp_member_ptr(const void *a, const void *b)
 }
 
 /* One header block: fills m (name, len), data read by the caller. */
-static pc_rc parse_header(const uint8_t *h, size_t index, const char *what,
+PC_CHECK static pc_rc parse_header(const uint8_t *h, size_t index, const char *what,
     tr_member *m, pc_err *e)
 {
 	uint64_t v, size, sum;

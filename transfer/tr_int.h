@@ -46,7 +46,6 @@ void tr_sums_format(const tr_member *m, size_t n, pc_buf *out);
 
 /* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" (UTC only). */
 bool tr_time_parse(const char *s, size_t len, time_t *out);
-void tr_time_format(time_t t, char out[21]);
 
 /* ---- minisign (minisign.c) ---- */
 

@@ -207,39 +207,4 @@ void tr_bundle_name(tr_kind kind, const char *segment, uint64_t seq, char *out, 
 bool tr_member_name_ok(const char *name);
 bool tr_segment_ok(const char *segment);
 
-/* ---- trust.p7b: certs-only PKCS#7 (p7b.c) ----
- *
- * The one shape a response's trust.p7b may have: the "degenerate"
- * certificates-only CMS SignedData of RFC 5652 §5.1 (what `openssl
- * crl2pkcs7 -nocrl` and plantca export write, and OT devices import):
- *
- *   ContentInfo { id-signedData, [0] EXPLICIT SignedData {
- *     version 1, digestAlgorithms {} (empty), encapContentInfo { id-data }
- *     (no content), certificates [0] IMPLICIT { Certificate... } (at least
- *     one, each a SEQUENCE, no two alike), no crls, signerInfos {} } }
- *
- * DER only (minimal definite lengths), no trailing bytes.  The parser looks
- * at the shape alone: each certificate's own encoding is the caller's to
- * parse and check.  A parsed p7b re-encodes with tr_p7b_build to exactly
- * the bytes it was parsed from. */
-enum { TR_P7B_CERTS_MAX = 64 };
-
-typedef struct tr_p7b {
-	const uint8_t *cert[TR_P7B_CERTS_MAX];   /* whole Certificate TLVs, into the input */
-	size_t cert_len[TR_P7B_CERTS_MAX];
-	size_t ncerts;                           /* 1..TR_P7B_CERTS_MAX */
-} tr_p7b;
-
-/* Parse der[0..len) strictly.  Borrows der (out points into it; on a
- * refusal *out is all zero).  Refusals:
- * PC_E_INPUT (the shape), PC_E_LIMIT (more than TR_P7B_CERTS_MAX
- * certificates), with the message "WHAT: not a certs-only PKCS#7 (RFC 5652
- * §5.1): REASON". */
-pc_rc tr_p7b_parse(const uint8_t *der, size_t len, const char *what, tr_p7b *out,
-    pc_err *e) PC_CHECK;
-/* Append the certs-only PKCS#7 of n certificates (DER TLVs, in this order)
- * to out.  PC_E_NOMEM only. */
-pc_rc tr_p7b_build(const uint8_t *const *certs, const size_t *lens, size_t n, pc_buf *out,
-    pc_err *e) PC_CHECK;
-
 #endif

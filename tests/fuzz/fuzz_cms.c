@@ -47,23 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (fw_cms_parse(whole, wl, &cms, &e) != PC_OK)
 		return 0;
-	CHECK(cms.ncerts >= 1 && cms.ncerts <= FW_CERTS_MAX);
-	for (i = 0; i < cms.ncerts; i++)
-		inside(whole, wl, cms.certs[i], cms.cert_len[i]);
-	inside(whole, wl, cms.sid_issuer, cms.sid_issuer_len);
-	inside(whole, wl, cms.sid_serial, cms.sid_serial_len);
-	inside(whole, wl, cms.attrs, cms.attrs_len);
-	inside(whole, wl, cms.sigalg, cms.sigalg_len);
-	inside(whole, wl, cms.sig, cms.sig_len);
-	inside(whole, wl, cms.digest, cms.digest_len);
-	CHECK(cms.digest_len == fw_hash_len(cms.hash));
+	CHECK(cms.cms.ncerts >= 1 && cms.cms.ncerts <= PKIX_CMS_CERTS_MAX);
+	for (i = 0; i < cms.cms.ncerts; i++)
+		inside(whole, wl, cms.cms.certs[i], cms.cms.cert_len[i]);
+	inside(whole, wl, cms.cms.sid_issuer, cms.cms.sid_issuer_len);
+	inside(whole, wl, cms.cms.sid_serial, cms.cms.sid_serial_len);
+	inside(whole, wl, cms.cms.attrs, cms.cms.attrs_len);
+	inside(whole, wl, cms.cms.sigalg, cms.cms.sigalg_len);
+	inside(whole, wl, cms.cms.sig, cms.cms.sig_len);
+	inside(whole, wl, cms.cms.digest, cms.cms.digest_len);
+	CHECK(cms.cms.digest_len == pkix_hash_len(cms.cms.hash));
 	CHECK(cms.ntargets <= FW_TARGETS_MAX);
 	CHECK(fw_version_parse(cms.version_text, &v, NULL) == PC_OK);
 	CHECK(fw_version_cmp(&v, &cms.version) == 0);
 	CHECK(strlen(cms.package) > 0 && strchr(cms.package, ':') == NULL);
 
-	anchor.der = cms.certs[cms.ncerts - 1];
-	anchor.len = cms.cert_len[cms.ncerts - 1];
+	anchor.der = cms.cms.certs[cms.cms.ncerts - 1];
+	anchor.len = cms.cms.cert_len[cms.cms.ncerts - 1];
 	anchor.name = "anchor";
 	crl.der = data + (size - pc_reader_left(&r));
 	crl.len = pc_reader_left(&r);
@@ -75,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.ncrls = crl.len ? 1 : 0;
 	o.min_version = "1.0";
 	o.target = cms.ntargets ? cms.targets[0] : NULL;
-	o.now = cms.signing_time > 0 ? cms.signing_time : 1;
-	rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, &e);
+	o.now = cms.cms.signing_time > 0 ? cms.cms.signing_time : 1;
+	rc = fw_cms_check(&cms, cms.cms.digest, cms.cms.digest_len, &o, &res, &e);
 	CHECK(rc == PC_OK || rc == PC_E_SIGNATURE || rc == PC_E_REVOKED || rc == PC_E_REPLAY ||
 	    rc == PC_E_POLICY || rc == PC_E_EXPIRED || rc == PC_E_INPUT || rc == PC_E_LIMIT);
 	if (getenv("FUZZ_VERBOSE"))

@@ -29,7 +29,7 @@ struct ctx {
 	bool refuse_ff;            /* refuse blocks starting with 0xff */
 };
 
-static pc_rc cb(void *vctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc cb(void *vctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	struct ctx *c = vctx;
 

@@ -48,5 +48,7 @@ for src in ['valid-p256', 'valid-p384', 'valid-ed25519']:
 put('bad-empty', b'')
 put('bad-garbage', os.urandom(512))
 PY
+# and every input of the bad-input table (tests/unit/transfer/bad-cms.txt)
+CMS_SEEDS=$OUTDIR "$B/tests/unit/transfer/test_fw_cms" "$SRCDIR/tests/unit/transfer/bad-cms.txt"
 echo "seeds in $OUTDIR"
 done_testing

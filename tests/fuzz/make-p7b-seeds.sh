@@ -1,11 +1,11 @@
 #!/bin/sh
 # make-p7b-seeds.sh BUILD_DIR - regenerate tests/fuzz/corpus/fuzz_p7b.
-# Needs the openssl CLI and BUILD_DIR/tests/unit/transfer/test_p7b.
+# Needs the openssl CLI and BUILD_DIR/tests/unit/pkix/test_p7b.
 #
 # valid-*: what `openssl crl2pkcs7 -nocrl` makes of one, two and three real
 # certificates (the form plantca export writes); bad-*: what openssl makes
 # that a trust.p7b must not be (PEM, with CRLs, signed CMS, damaged copies);
-# table-*: the inputs of tests/unit/transfer/bad-p7b.txt.  crash-* and
+# table-*: the inputs of tests/unit/pkix/bad-p7b.txt.  crash-* and
 # regress-* files (fuzzing reproducers) are kept.
 set -eu
 B=$(cd "${1:?usage: make-p7b-seeds.sh BUILD_DIR}" && pwd)
@@ -46,5 +46,5 @@ openssl cms -sign -binary -nodetach -in ext.cnf -signer ca.pem -inkey ca.key -ou
 head -c 200 "$out/valid-two" >"$out/bad-truncated"
 { cat "$out/valid-two"; printf '\000'; } >"$out/bad-trailing"
 : >"$out/bad-empty"
-P7B_SEEDS=$out "$B/tests/unit/transfer/test_p7b" "$here/../unit/transfer/bad-p7b.txt"
+P7B_SEEDS=$out "$B/tests/unit/pkix/test_p7b" "$here/../unit/pkix/bad-p7b.txt"
 ls "$out" | wc -l

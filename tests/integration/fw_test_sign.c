@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	hsm *h = NULL;
 	hsm_key *k = NULL;
 	pc_secret pin;
-	uint8_t *certs[CERTS_MAX], digest[FW_DIGEST_MAX];
+	uint8_t *certs[CERTS_MAX], digest[PKIX_HASH_MAX];
 	size_t cert_len[CERTS_MAX], ncerts = 0, i, alg_len, hal;
 	pkix_cert sv;
 	const uint8_t *alg, *ha;
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fw_test_sign: P-256 keys only\n");
 		return 2;
 	}
-	if (fw_digest_file(argv[5], FW_SHA256, digest, NULL, NULL, &e) != PC_OK)
+	if (fw_digest_file(argv[5], PKIX_SHA256, digest, NULL, NULL, &e) != PC_OK)
 		t_die_err(&e);
 
 	/* the signed attributes, in DER SET OF order (X.690 §11.6) */
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		t_die_err(&e);
 	pc_der_free(&d);
 	alg = hsm_key_sigalg(k, &alg_len);
-	ha = fw_hash_algid(FW_SHA256, &hal);
+	ha = pkix_hash_algid(PKIX_SHA256, &hal);
 
 	pc_der_init(&d);
 	pc_der_begin(&d, DER_SEQUENCE);                    /* ContentInfo */

@@ -283,7 +283,7 @@ static int fwattrs(const char *image, const char *pkg_id, const char *out)
 	return 0;
 }
 
-static pc_rc cert_der(const char *path, uint8_t **der, size_t *len, pc_err *e)
+PC_CHECK static pc_rc cert_der(const char *path, uint8_t **der, size_t *len, pc_err *e)
 {
 	static const char *const labels[] = { "CERTIFICATE", NULL };
 	uint8_t *text;

@@ -76,8 +76,9 @@ int main(int argc, char **argv)
 		rv.when = (uint64_t)now - rng() % 10000000;
 		snprintf(rv.ca, sizeof rv.ca, "%s", argv[3]);
 		b.len = 0;
-		ca_revocation_encode(&b, &rv);
-		rc = store_put(t, STORE_REVOCATIONS, serial, sizeof serial, b.p, b.len, true, &e);
+		rc = ca_revocation_encode(&b, &rv, &e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_REVOCATIONS, serial, sizeof serial, b.p, b.len, true, &e);
 		if (rc == PC_E_EXISTS)
 			continue;
 		if (rc != PC_OK)

@@ -9,7 +9,7 @@
  * written: each certificate's serial against its member name; every CA
  * certificate (chain.pem, trust.pem, trust.p7b), device certificate and CRL
  * signature-verified up to the station's own root (verify.c); trust.p7b
- * parsed strictly (transfer.h tr_p7b_parse) and holding exactly trust.pem's
+ * parsed strictly (pkix/cms.h pkix_p7b_parse) and holding exactly trust.pem's
  * certificates; the certificates of firmware-*.p7s checked by the firmware
  * verifier against the same root.  Nothing is written that was not parsed
  * and checked, and a device certificate file is replaced only by a
@@ -23,6 +23,7 @@
 #include "fwverify.h"
 #include "json.h"
 #include "station.h"
+#include "text.h"
 
 typedef struct accept_state {
 	st_pki pki;
@@ -125,9 +126,9 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 			/* parsed strictly, then its certificates go where chain.pem's
 			 * and trust.pem's go: into the CA set that st_pki_verify
 			 * checks against the station's root */
-			tr_p7b p7;
+			pkix_p7b p7;
 			size_t j;
-			if (tr_p7b_parse(m->data, m->len, what, &p7, e) != PC_OK)
+			if (pkix_p7b_parse(m->data, m->len, what, &p7, e) != PC_OK)
 				return e->rc;
 			for (j = 0; j < p7.ncerts; j++)
 				if (st_certs_add_der(&k->p7, p7.cert[j], p7.cert_len[j], e) != PC_OK)
@@ -218,7 +219,7 @@ PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle,
 	for (i = 0; i < a->nfw && rc == PC_OK; i++) {
 		const tr_member *m = a->fw[i];
 		if ((rc = fw_cms_parse(m->data, m->len, &cms, e)) == PC_OK)
-			rc = fw_cms_check(&cms, cms.digest, cms.digest_len, &o, &res, e);
+			rc = fw_cms_check(&cms, cms.cms.digest, cms.cms.digest_len, &o, &res, e);
 		if (rc != PC_OK)
 			pc_wrap(e, "%s: member %s", bundle, a->fw_names[i]);
 	}
@@ -268,10 +269,9 @@ static void accept_report(const accept_state *a, const tr_bundle *b, const st_ou
 	for (i = 0; i < b->meta.nreply; i++)
 		printf("  in reply to %s\n", b->meta.in_reply_to[i]);
 	for (i = 0; i < k->ncrls; i++) {
-		char when[32] = "none";
-		struct tm tm;
-		if (k->crls[i].next_update != 0 && gmtime_r(&k->crls[i].next_update, &tm) != NULL)
-			strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		char when[PC_TIME_TEXT_MAX] = "none";
+		if (k->crls[i].next_update != 0)
+			pc_time_text(k->crls[i].next_update, when);
 		printf("  CRL %s: next update %s\n", k->crls[i].stem, when);
 	}
 	printf("%zu certificate%s, %zu CRL%s; wrote (%s layout):\n", k->devices.n,

@@ -25,34 +25,14 @@ static const char *const station_files[] = {
 	"station.key", "station.pub", "ca-transfer.pub", "root.pem", "station.conf", NULL,
 };
 
-enum { FP_LEN = 3 * 32 };   /* "aa:bb:...": a SHA-256 as colon-separated hex, NUL */
-
-static void fingerprint(const uint8_t *der, size_t len, char out[FP_LEN])
+/* SHA-256 of the Ed25519 SubjectPublicKeyInfo holding the CA transfer key:
+ * what plantca init prints as "transfer SPKI SHA-256". */
+static void transfer_spki_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX])
 {
-	static const char hx[] = "0123456789abcdef";
-	uint8_t h[32];
-	size_t i;
+	uint8_t spki[PKIX_ED25519_SPKI_LEN];
 
-	crypto_hash_sha256(h, der, len);
-	for (i = 0; i < 32; i++) {
-		out[3 * i] = hx[h[i] >> 4];
-		out[3 * i + 1] = hx[h[i] & 15];
-		out[3 * i + 2] = i == 31 ? '\0' : ':';
-	}
-}
-
-/* SHA-256 of the Ed25519 SubjectPublicKeyInfo (RFC 8410 §4) holding pk: what
- * plantca init prints as "transfer SPKI SHA-256". */
-static void transfer_spki_fingerprint(const tr_pubkey *k, char out[FP_LEN])
-{
-	static const uint8_t prefix[12] = {
-		0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-	};
-	uint8_t spki[sizeof prefix + TR_PK_LEN];
-
-	memcpy(spki, prefix, sizeof prefix);
-	memcpy(spki + sizeof prefix, k->pk, TR_PK_LEN);
-	fingerprint(spki, sizeof spki, out);
+	pkix_ed25519_spki(k->pk, spki);
+	pc_fingerprint(spki, sizeof spki, out);
 }
 
 PC_CHECK static pc_rc passphrase_new(const char *file, pc_secret *out, pc_err *e)
@@ -137,11 +117,11 @@ PC_CHECK static pc_rc put_file(const char *dir, const char *name, const pc_buf *
 static void init_report(const char *dir, const st_opts *o, const tr_pubkey *pub,
     const tr_pubkey *capub, const st_cert *root)
 {
-	char path[PATH_MAX], keyid[17], cakeyid[17], fp[FP_LEN], tfp[FP_LEN];
+	char path[PATH_MAX], keyid[17], cakeyid[17], fp[PC_FINGERPRINT_MAX], tfp[PC_FINGERPRINT_MAX];
 
 	tr_keyid_text(pub->keyid, keyid);
 	tr_keyid_text(capub->keyid, cakeyid);
-	fingerprint(root->der, root->len, fp);
+	pc_fingerprint(root->der, root->len, fp);
 	transfer_spki_fingerprint(capub, tfp);
 	if (o->json) {
 		printf("{\"dir\":");

@@ -281,17 +281,17 @@ PC_CHECK static pc_rc plan_flat(const st_pki *a, bool der, st_outs *outs, pc_err
 		PC_TRY(st_outs_add(outs, "trust.pem", &b, e));
 	}
 	/* trust.p7b likewise: the certs-only PKCS#7 of the checked
-	 * certificates (tr_p7b_parse accepts only the canonical encoding, so
+	 * certificates (pkix_p7b_parse accepts only the canonical encoding, so
 	 * these are the bytes that came, rebuilt from what was checked) */
 	if (a->have_p7b) {
-		const uint8_t *cv[TR_P7B_CERTS_MAX];
-		size_t lv[TR_P7B_CERTS_MAX];
+		const uint8_t *cv[PKIX_P7B_CERTS_MAX];
+		size_t lv[PKIX_P7B_CERTS_MAX];
 		pc_buf b = PC_BUF_INIT;
-		for (i = 0; i < a->p7.n && i < TR_P7B_CERTS_MAX; i++) {
+		for (i = 0; i < a->p7.n && i < PKIX_P7B_CERTS_MAX; i++) {
 			cv[i] = a->p7.v[i].der;
 			lv[i] = a->p7.v[i].len;
 		}
-		if (tr_p7b_build(cv, lv, i, &b, e) != PC_OK) {
+		if (pkix_p7b_build(cv, lv, i, &b, e) != PC_OK) {
 			pc_buf_free(&b);
 			return e->rc;
 		}

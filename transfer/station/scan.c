@@ -575,7 +575,7 @@ static void print_item_json(const sr_item *it, bool first)
 
 static void print_results(const sr_report *r, const sr_items *items, bool json)
 {
-	char url[SR_PATH_MAX * 3 + 16], t1[21], t2[21];
+	char url[SR_PATH_MAX * 3 + 16], t1[PC_TIME_TEXT_MAX], t2[PC_TIME_TEXT_MAX];
 	size_t ei, k = 0, i;
 	tally t;
 
@@ -594,8 +594,8 @@ static void print_results(const sr_report *r, const sr_items *items, bool json)
 		}
 	free(seen);
 	if (json) {
-		strftime(t1, sizeof t1, "%Y-%m-%dT%H:%M:%SZ", gmtime(&r->started));
-		strftime(t2, sizeof t2, "%Y-%m-%dT%H:%M:%SZ", gmtime(&r->finished));
+		pc_time_text(r->started, t1);
+		pc_time_text(r->finished, t2);
 		printf("{\"segment\":\"%s\",\"started\":\"%s\",\"finished\":\"%s\",\"endpoints\":[",
 		    r->segment, t1, t2);
 	}

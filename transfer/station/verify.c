@@ -59,8 +59,7 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 		st_cert_free(c);
 		return pc_fail(e, PC_E_INPUT, "%s: not a DER X.509 certificate (serial)", what);
 	}
-	for (i = 0; i < sl; i++)
-		snprintf(c->serial + 2 * i, 3, "%02x", sp[i]);
+	pc_hex_str(c->serial, sizeof c->serial, sp, sl, 0);
 	c->issuer = c->pc.issuer;
 	c->issuer_len = c->pc.issuer_len;
 	c->subject = c->pc.subject;
@@ -434,10 +433,8 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 		const st_cert *ca = st_pki_crl_issuer(a, &a->crls[i]);
 		char what[ST_FILE_STEM_MAX + 8];
 		if (a->crls[i].next_update != 0 && a->crls[i].next_update < now) {
-			char when[32] = "?";
-			struct tm tm;
-			if (gmtime_r(&a->crls[i].next_update, &tm) != NULL)
-				strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			char when[PC_TIME_TEXT_MAX];
+			pc_time_text(a->crls[i].next_update, when);
 			rc = pc_fail(e, PC_E_EXPIRED, "%s: %s.crl: expired (nextUpdate %s): the CA must "
 			    "export a fresh CRL, or this station's clock is wrong", bundle,
 			    a->crls[i].stem, when);

@@ -264,7 +264,7 @@ static struct spec good(time_t now)
 static pc_buf issuer;
 static const char *const eku_server[] = { "1.3.6.1.5.5.7.3.1", NULL };
 
-static pc_rc run(const struct spec *s, unsigned want_ku, bool ca)
+PC_CHECK static pc_rc run(const struct spec *s, unsigned want_ku, bool ca)
 {
 	pc_buf tbs = PC_BUF_INIT;
 	ca_lint_expect x = { ca, want_ku, ca ? NULL : eku_server, ca ? 0 : 400, NULL };
@@ -281,7 +281,7 @@ static pc_rc run(const struct spec *s, unsigned want_ku, bool ca)
 /* A firmware signer's TBS: codeSigning expected, and package list `pkgs`. */
 static const char *const eku_code[] = { "1.3.6.1.5.5.7.3.3", NULL };
 
-static pc_rc run_signer(const struct spec *s, const char *const *pkgs)
+PC_CHECK static pc_rc run_signer(const struct spec *s, const char *const *pkgs)
 {
 	pc_buf tbs = PC_BUF_INIT;
 	ca_lint_expect x = { false, PKIX_KU_DIGITAL_SIGNATURE, eku_code, 400, pkgs };

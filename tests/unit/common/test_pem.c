@@ -15,7 +15,7 @@ static const char *const csr_labels[] = {
 #define BEGIN "-----BEGIN CERTIFICATE REQUEST-----"
 #define END "-----END CERTIFICATE REQUEST-----"
 
-static pc_rc decode(const char *text, uint8_t **der, size_t *len, int *idx)
+PC_CHECK static pc_rc decode(const char *text, uint8_t **der, size_t *len, int *idx)
 {
 	memset(&t_err, 0, sizeof t_err);
 	return pc_pem_decode((const uint8_t *)text, strlen(text), csr_labels, der, len,
@@ -154,7 +154,7 @@ struct collect {
 	int fail_at;
 };
 
-static pc_rc collect_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
+PC_CHECK static pc_rc collect_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
 	struct collect *c = ctx;
 
@@ -236,7 +236,7 @@ static void test_hex(void)
 	CHECK(!pc_hex_decode("000102030405060708", out, sizeof out, &n));   /* 9 > cap */
 }
 
-static pc_rc collect(void *ctx, const void *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc collect(void *ctx, const void *p, size_t n, pc_err *e)
 {
 	(void)e;
 	pc_buf_append(ctx, p, n);

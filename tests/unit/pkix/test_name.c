@@ -12,7 +12,7 @@
 #include "file.h"
 #include "check.h"
 
-static pc_rc name_text(const char *text, pc_buf *der, char *out, size_t cap)
+PC_CHECK static pc_rc name_text(const char *text, pc_buf *der, char *out, size_t cap)
 {
 	pc_buf t = PC_BUF_INIT;
 	pc_rc rc;

@@ -137,7 +137,7 @@ struct seen {
 	bool fail_at_2;
 };
 
-static pc_rc visit(void *ctx, pc_reader key, pc_reader val, bool *stop,
+PC_CHECK static pc_rc visit(void *ctx, pc_reader key, pc_reader val, bool *stop,
     pc_err *e)
 {
 	struct seen *sn = ctx;

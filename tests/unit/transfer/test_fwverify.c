@@ -51,18 +51,18 @@ static void file_digest(void)
 	randombytes_buf(data, sizeof data);
 	CHECK(write(fd, data, sizeof data) == (ssize_t)sizeof data);
 	close(fd);
-	CHECK(fw_digest_file(path, FW_SHA256, b, b2, &size, NULL) == PC_OK);
+	CHECK(fw_digest_file(path, PKIX_SHA256, b, b2, &size, NULL) == PC_OK);
 	CHECK(size == sizeof data);
 	crypto_hash_sha256(a, data, sizeof data);
 	CHECK(memcmp(a, b, 32) == 0);
 	crypto_generichash(want2, 64, data, sizeof data, NULL, 0);
 	CHECK(memcmp(want2, b2, 64) == 0);
-	CHECK(fw_digest_file(path, FW_SHA512, b, NULL, NULL, NULL) == PC_OK);
+	CHECK(fw_digest_file(path, PKIX_SHA512, b, NULL, NULL, NULL) == PC_OK);
 	crypto_hash_sha512(a, data, sizeof data);
 	CHECK(memcmp(a, b, 64) == 0);
-	CHECK(fw_digest_file(path, FW_SHA384, b, NULL, NULL, NULL) == PC_OK);
+	CHECK(fw_digest_file(path, PKIX_SHA384, b, NULL, NULL, NULL) == PC_OK);
 	CHECK(unlink(path) == 0);
-	CHECK(fw_digest_file(path, FW_SHA256, b, NULL, NULL, NULL) == PC_E_IO);
+	CHECK(fw_digest_file(path, PKIX_SHA256, b, NULL, NULL, NULL) == PC_E_IO);
 	t_rmdir(dir, (char *)NULL);
 }
 

@@ -48,7 +48,7 @@ options_of() {
 expect 0 st --help
 help_all=$OUT
 verbs=$(sed -n '/^Verbs:$/,/^$/p' <<<"$help_all" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
-[ "$(echo $verbs)" = "init request accept verify-firmware" ] \
+[ "$(echo $verbs)" = "init request accept scan verify-firmware" ] \
   || fail "--help lists the verbs '$(echo $verbs)'; a new verb needs its cases in this test"
 all_opts=$(options_of <<<"$help_all")
 [ "$(wc -l <<<"$all_opts")" -ge 16 ] || fail "--help lists too few options: $all_opts"
@@ -113,14 +113,21 @@ expect 2 st accept NOSUCH b.tar
 err_has "accept: --out PKI_DIR is required"
 expect 2 st verify-firmware NOSUCH img sig
 err_has "NOSUCH/root.pem"
-ok "init, request, accept and verify-firmware each dispatch to their handler"
+expect 1 st scan NOSUCH tls://127.0.0.1:1
+err_has "NOSUCH: not a station directory"
+expect 2 st scan NOSUCH ftp://127.0.0.1:1 --timeout 0
+err_has "--timeout '0': expected 1..300"
+ok "init, request, accept, scan and verify-firmware each dispatch to their handler"
 
 expect 2 st init
 err_has "usage: plantca-station init DIR"
 expect 2 st init A B
 err_has "usage: plantca-station init DIR"
 expect 2 st request NOSUCH
-err_has "usage: plantca-station request DIR"
+err_has "request: no CSR files given (nor --scan REPORT)"
+expect 2 st scan NOSUCH
+err_has "usage: plantca-station scan DIR TARGET..."
+
 expect 2 st accept NOSUCH
 err_has "usage: plantca-station accept DIR BUNDLE.tar"
 expect 2 st accept NOSUCH a.tar b.tar
@@ -149,6 +156,8 @@ expect 2 st init S --segment line3 --ca-key k --trust r
 [[ "$ERR" != *"in use"* ]] || fail "init took the lock: $ERR"
 expect 2 st verify-firmware S img sig
 [[ "$ERR" != *"in use"* ]] || fail "verify-firmware took the lock: $ERR"
+expect 2 st scan S ftp://127.0.0.1:1
+[[ "$ERR" != *"in use"* ]] || fail "scan took the lock: $ERR"
 kill "$LOCKER"; wait "$LOCKER" 2>/dev/null || true; LOCKER=
-ok "request and accept hold DIR/lock; init and verify-firmware do not"
+ok "request and accept hold DIR/lock; init, scan and verify-firmware do not"
 echo "$checks checks passed"

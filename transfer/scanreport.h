@@ -218,4 +218,23 @@ void sr_items_free(sr_items *s);
 pc_rc sr_judge_reports(const sr_report *const *reports, size_t n, const sr_judge *j,
     sr_items *out, pc_err *e) PC_CHECK;
 
+/* ----------------------------------------------------- showing (scanprint.c) */
+
+#include <stdio.h>
+
+typedef struct sr_tally {
+	size_t endpoints, results[SR_ERROR + 1];
+	size_t certs, plant, enroll;      /* distinct certificates in use */
+} sr_tally;
+
+/* Counts of report ri (items from sr_judge_reports). */
+void sr_tally_count(const sr_report *r, size_t ri, const sr_items *items, sr_tally *t);
+/* "N endpoints: ..." line, or a JSON object. */
+void sr_print_tally(FILE *f, const sr_tally *t, bool json);
+/* Report ri's endpoints and their findings: text (what answered, each
+ * certificate, "to enroll"), or the elements of a JSON array. */
+void sr_print_endpoints(FILE *f, const sr_report *r, size_t ri, const sr_items *items, bool json);
+/* The names of the flags, space-separated, or as JSON strings. */
+void sr_print_flags(FILE *f, unsigned flags, bool json);
+
 #endif

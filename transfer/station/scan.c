@@ -500,163 +500,25 @@ static pc_rc job_to_report(sr_report *r, const st_scan_job *j, pc_err *e)
 
 /* ---------------------------------------------------------------- output */
 
-static void day_text(time_t t, char out[11])
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-		snprintf(out, 11, "?");
-}
-
-static void put_flags(FILE *f, unsigned flags, bool json)
-{
-	unsigned i;
-	bool first = true;
-
-	for (i = 0; i < SR_F_COUNT; i++)
-		if (flags & (1u << i)) {
-			fprintf(f, json ? "%s\"%s\"" : "%s%s", first ? "" : json ? "," : " ",
-			    sr_finding_name(i));
-			first = false;
-		}
-}
-
-typedef struct tally {
-	size_t results[SR_ERROR + 1];
-	size_t certs, plant, enroll;
-} tally;
-
-static void print_item_text(const sr_item *it, const sr_endpoint *ep)
-{
-	char day[11];
-
-	if (it->cert == SR_NONE) {
-		printf("  findings: ");
-		put_flags(stdout, it->flags, false);
-		if (it->why[0])
-			printf(" (%s)", it->why);
-		printf("\n");
-		return;
-	}
-	day_text(it->not_after, day);
-	printf("  certificate %s\n    %s  %s  until %s  sha256 %s\n", it->subject[0] ? it->subject :
-	    "(unreadable)", it->key[0] ? it->key : "-", it->sigalg[0] ? it->sigalg : "-",
-	    it->flags & SR_F_UNREADABLE ? "-" : day, it->fingerprint);
-	printf("    %s", it->plant ? "issued by the plant CA" : "to enroll");
-	if (it->flags) {
-		printf("; findings: ");
-		put_flags(stdout, it->flags, false);
-	}
-	if (it->shared)
-		printf(" (key also at %zu other endpoint%s)", it->shared, it->shared == 1 ? "" : "s");
-	if (it->why[0])
-		printf(" (%s)", it->why);
-	printf("\n");
-	(void)ep;
-}
-
-static void print_item_json(const sr_item *it, bool first)
-{
-	char day[11];
-
-	printf("%s{\"sha256\":\"%s\",\"subject\":", first ? "" : ",", it->fingerprint);
-	json_str(stdout, it->subject);
-	day_text(it->not_after, day);
-	printf(",\"key\":\"%s\",\"signature\":", it->key);
-	json_str(stdout, it->sigalg);
-	printf(",\"not_after\":%s%s%s,\"plant\":%s,\"shared\":%zu,\"findings\":[",
-	    it->flags & SR_F_UNREADABLE ? "" : "\"", it->flags & SR_F_UNREADABLE ? "null" : day,
-	    it->flags & SR_F_UNREADABLE ? "" : "\"", it->plant ? "true" : "false", it->shared);
-	put_flags(stdout, it->flags, true);
-	printf("],\"why\":");
-	json_str(stdout, it->why);
-	printf("}");
-}
-
 static void print_results(const sr_report *r, const sr_items *items, bool json)
 {
-	char url[SR_PATH_MAX * 3 + 16], t1[PC_TIME_TEXT_MAX], t2[PC_TIME_TEXT_MAX];
-	size_t ei, k = 0, i;
-	tally t;
+	char t1[PC_TIME_TEXT_MAX], t2[PC_TIME_TEXT_MAX];
+	sr_tally t;
 
-	bool *seen = calloc(r->ncerts + 1, sizeof *seen);
-
-	memset(&t, 0, sizeof t);
-	/* distinct certificates in use (one may be at several endpoints) */
-	for (i = 0; seen != NULL && i < items->n; i++)
-		if (items->v[i].cert != SR_NONE && !seen[items->v[i].cert]) {
-			seen[items->v[i].cert] = true;
-			t.certs++;
-			if (items->v[i].plant)
-				t.plant++;
-			else
-				t.enroll++;
-		}
-	free(seen);
+	sr_tally_count(r, 0, items, &t);
 	if (json) {
 		pc_time_text(r->started, t1);
 		pc_time_text(r->finished, t2);
 		printf("{\"segment\":\"%s\",\"started\":\"%s\",\"finished\":\"%s\",\"endpoints\":[",
 		    r->segment, t1, t2);
-	}
-	for (ei = 0; ei < r->neps; ei++) {
-		const sr_endpoint *ep = &r->eps[ei];
-		bool first = true, any = false;
-		t.results[ep->result]++;
-		sr_endpoint_url(ep, url, sizeof url);
-		if (json) {
-			printf("%s{\"endpoint\":", ei ? "," : "");
-			json_str(stdout, url);
-			printf(",\"result\":\"%s\",\"reason\":", sr_result_name(ep->result));
-			json_str(stdout, ep->reason);
-			printf(",\"tls\":");
-			json_str(stdout, ep->tls_version);
-			{
-				const sr_item *epi = NULL;
-				for (i = k; i < items->n && items->v[i].ep == ei; i++)
-					if (items->v[i].cert == SR_NONE)
-						epi = &items->v[i];
-				printf(",\"findings\":[");
-				if (epi != NULL)
-					put_flags(stdout, epi->flags, true);
-				printf("],\"why\":");
-				json_str(stdout, epi != NULL ? epi->why : "");
-			}
-			printf(",\"certificates\":[");
-			for (; k < items->n && items->v[k].ep == ei; k++)
-				if (items->v[k].cert != SR_NONE) {
-					print_item_json(&items->v[k], first);
-					first = false;
-				}
-			printf("]}");
-			continue;
-		}
-		if (ep->result == SR_REFUSED || ep->result == SR_UNREACHABLE) {
-			for (; k < items->n && items->v[k].ep == ei; k++)
-				;
-			continue;               /* counted below: nothing there to enroll */
-		}
-		printf("%s  %s%s%s\n", url, ep->result == SR_OK ? (ep->tls_version[0] ?
-		    ep->tls_version : "ok") : sr_result_name(ep->result), ep->reason[0] ? ": " : "",
-		    ep->reason);
-		for (; k < items->n && items->v[k].ep == ei; k++) {
-			print_item_text(&items->v[k], ep);
-			any = true;
-		}
-		(void)any;
-	}
-	if (json) {
-		printf("],\"summary\":{\"endpoints\":%zu,\"answered\":%zu,\"timeout\":%zu,\"error\":%zu,"
-		    "\"refused\":%zu,\"unreachable\":%zu,\"certificates\":%zu,\"plant\":%zu,"
-		    "\"to_enroll\":%zu}}\n", r->neps, t.results[SR_OK], t.results[SR_TIMEOUT],
-		    t.results[SR_ERROR], t.results[SR_REFUSED], t.results[SR_UNREACHABLE], t.certs,
-		    t.plant, t.enroll);
+		sr_print_endpoints(stdout, r, 0, items, true);
+		printf("],\"summary\":");
+		sr_print_tally(stdout, &t, true);
+		printf("}\n");
 		return;
 	}
-	printf("%zu endpoints: %zu answered, %zu timed out, %zu protocol errors, %zu refused, "
-	    "%zu unreachable; %zu certificates: %zu from the plant CA, %zu to enroll\n", r->neps,
-	    t.results[SR_OK], t.results[SR_TIMEOUT], t.results[SR_ERROR], t.results[SR_REFUSED],
-	    t.results[SR_UNREACHABLE], t.certs, t.plant, t.enroll);
+	sr_print_endpoints(stdout, r, 0, items, false);
+	sr_print_tally(stdout, &t, false);
 }
 
 /* ------------------------------------------------------------------ verb */

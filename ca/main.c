@@ -18,6 +18,7 @@
 #include "args.h"
 #include "ca.h"
 #include "crl.h"
+#include "discovery.h"
 #include "firmware.h"
 #include "pc.h"
 #include "secret.h"
@@ -161,7 +162,21 @@ PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 	    : 30, stdout, e);
 }
 
-PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_discovered(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_discovered(c, a->segment, a->expiring >= 0 ? (unsigned)a->expiring : 30, stdout, e);
+}
+
+static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	if (a->segment == NULL)
+		return usage_rc(e, "%s", "usage: plantca discovered expect ENDPOINT... --segment S "
+		    "[--reason TEXT]");
+	return ca_discovered_expect(c, a->segment, (const char *const *)a->arg, (size_t)a->narg,
+	    a->reason, e);
+}
+
+static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_show(c, a->arg[0], a->pem, stdout, e);
 }
@@ -342,6 +357,21 @@ static const struct verb verbs[] = {
 	  "certificates expiring within DAYS (30); flags segments whose delivered CRL expires "
 	  "within the margin (3 days) or never went out.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
+	{ { "discovered" }, "[--segment S] [--expiring DAYS]",
+	  "The plant-wide view of what the stations' scans found (plantca-station scan, carried "
+	  "by request --scan; docs/discovery.md): per segment its latest scan report, what "
+	  "changed since the one before (endpoints new, gone, with another certificate), every "
+	  "endpoint that answered with its certificates judged by this CA (to enroll unless "
+	  "this CA issued it; self-signed, expired, expiring within DAYS (30), weak-key, "
+	  "weak-signature, shared-key across the whole plant, name-mismatch, uri-mismatch, "
+	  "policy-none, deprecated-policy, ...), then the expected enrollments.",
+	  OPT(O_SEGMENT) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_discovered },
+	{ { "discovered", "expect" }, "ENDPOINT... --segment S [--reason TEXT]",
+	  "Turn a finding into an expected enrollment: each ENDPOINT (as discovered shows it, "
+	  "e.g. tls://10.3.0.5:443) must have answered in segment S's latest scan with a "
+	  "certificate this CA did not issue.  plantca status counts it open until a later "
+	  "imported scan shows a certificate of this CA there; TEXT is kept as a note.",
+	  OPT(O_SEGMENT) | OPT(O_REASON), 1, ANY, HOME_WRITE, run_discovered_expect },
 	{ { "show" }, "SERIAL [--pem]",
 	  "One certificate in detail (or its PEM).",
 	  OPT(O_PEM), 1, 1, HOME_READ, run_show },

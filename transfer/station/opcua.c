@@ -317,7 +317,7 @@ static pc_rc read_chunk(const st_io *io, const char *type, uint8_t *chunk_type, 
 	}
 	if (memcmp(h, type, 3) != 0) {
 		char q[16];
-		return pc_fail(e, PC_E_INPUT, "expected a %s message, got '%s'", type,
+		return pc_fail(e, PC_E_INPUT, "expected message type %s, got '%s'", type,
 		    pc_text_quote(q, sizeof q, h, 3));
 	}
 	*chunk_type = h[3];
@@ -373,7 +373,9 @@ static pc_rc check_response(pc_reader *r, uint32_t want, uint32_t handle, const 
 		return pc_fail(e, PC_E_INPUT, "%s: malformed ResponseHeader", what);
 	if (h != handle)
 		return pc_fail(e, PC_E_INPUT, "%s: answers request handle %u, not %u", what, h, handle);
-	if (id == UA_SERVICE_FAULT || (result & 0x80000000u))
+	if (id == UA_SERVICE_FAULT)
+		return pc_fail(e, PC_E_INPUT, "%s: service fault 0x%08x", what, result);
+	if (result & 0x80000000u)
 		return pc_fail(e, PC_E_INPUT, "%s: service result 0x%08x", what, result);
 	return PC_OK;
 }
@@ -395,7 +397,9 @@ static pc_rc hello(const st_io *io, const char *url, pc_buf *b, pc_err *e)
 	put_str(b, url);                        /* EndpointUrl */
 	PC_TRY(send_msg(io, b, e));
 	PC_TRY(read_chunk(io, "ACK", &ct, b, e));
-	if (ct != 'F' || b->len != UA_ACK_SIZE - UA_HEADER)
+	if (ct != 'F')
+		return pc_fail(e, PC_E_INPUT, "Acknowledge: not a final chunk");
+	if (b->len != UA_ACK_SIZE - UA_HEADER)
 		return pc_fail(e, PC_E_INPUT, "Acknowledge: %zu bytes, expected %d", b->len + UA_HEADER,
 		    UA_ACK_SIZE);
 	r = pc_reader_make(b->p, b->len);

@@ -123,9 +123,10 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 	PC_TRY(pc_file_read(path, SR_REPORT_MAX, data, &len, e));
 	PC_TRY(sr_parse(*data, len, path, &r, e));
 	if (strcmp(r.segment, conf->segment) != 0) {
-		sr_report_free(&r);
-		return pc_fail(e, PC_E_INPUT, "%s: a scan of segment %s, this station is %s's", path,
+		pc_rc rc = pc_fail(e, PC_E_INPUT, "%s: a scan of segment %s, this station is %s's", path,
 		    r.segment, conf->segment);
+		sr_report_free(&r);
+		return rc;
 	}
 	sr_report_free(&r);
 	snprintf(m->name, sizeof m->name, "report.scan");

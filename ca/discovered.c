@@ -57,7 +57,7 @@ PC_CHECK static pc_rc ca_visit(void *ctx, pc_reader key, pc_reader val, bool *st
 }
 
 /* Every CA of the store: the root the anchor, all of them the pool. */
-static pc_rc trust_load(store_txn *t, trust *tr, pc_err *e)
+PC_CHECK static pc_rc trust_load(store_txn *t, trust *tr, pc_err *e)
 {
 	size_t i;
 
@@ -259,7 +259,7 @@ static epkey *epkeys(const sr_report *r)
 
 /* What changed from prev to cur: endpoints that answer now and did not
  * (new), that answered and do not (gone), whose certificate differs. */
-static pc_rc print_changes(FILE *out, const sr_report *prev, uint64_t prev_id,
+PC_CHECK static pc_rc print_changes(FILE *out, const sr_report *prev, uint64_t prev_id,
     const sr_report *cur, bool json, pc_err *e)
 {
 	epkey *a = epkeys(prev), *b = epkeys(cur);

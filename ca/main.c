@@ -167,7 +167,7 @@ PC_CHECK static pc_rc run_discovered(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_discovered(c, a->segment, a->expiring >= 0 ? (unsigned)a->expiring : 30, stdout, e);
 }
 
-static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	if (a->segment == NULL)
 		return usage_rc(e, "%s", "usage: plantca discovered expect ENDPOINT... --segment S "
@@ -176,7 +176,7 @@ static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
 	    a->reason, e);
 }
 
-static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
+PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_show(c, a->arg[0], a->pem, stdout, e);
 }

@@ -182,7 +182,7 @@ out:
 /* Requests: the scan line names a .scan member, and every .scan member
  * is the one it names (a report the CA would not read is refused, not
  * carried along unseen). */
-static pc_rc check_scan(tr_meta *m, const tr_member *pl, size_t n, const char *what, pc_err *e)
+PC_CHECK static pc_rc check_scan(tr_meta *m, const tr_member *pl, size_t n, const char *what, pc_err *e)
 {
 	size_t i;
 

@@ -165,7 +165,7 @@ static bool uri_in_san(const pkix_cert *c, const uint8_t *uri, size_t n)
 }
 
 /* The findings of certificate ci of report ri as presented by endpoint ep. */
-static pc_rc judge_cert(const ctx *x, size_t ri, size_t ei, size_t ci, sr_items *out, pc_err *e)
+PC_CHECK static pc_rc judge_cert(const ctx *x, size_t ri, size_t ei, size_t ci, sr_items *out, pc_err *e)
 {
 	const sr_report *r = x->reports[ri];
 	const sr_endpoint *ep = &r->eps[ei];
@@ -233,7 +233,7 @@ static bool policy_is(const sr_ua *u, const char *name)
 }
 
 /* An OPC UA server: what it offers, then each distinct certificate. */
-static pc_rc judge_opcua(const ctx *x, size_t ri, size_t ei, sr_items *out, pc_err *e)
+PC_CHECK static pc_rc judge_opcua(const ctx *x, size_t ri, size_t ei, sr_items *out, pc_err *e)
 {
 	const sr_endpoint *ep = &x->reports[ri]->eps[ei];
 	unsigned flags = 0;
@@ -296,7 +296,7 @@ static int cmp_keyref(const void *a, const void *b)
 	return x->ep < y->ep ? -1 : x->ep > y->ep;
 }
 
-static pc_rc shared_keys(const ctx *x, sr_items *out, pc_err *e)
+PC_CHECK static pc_rc shared_keys(const ctx *x, sr_items *out, pc_err *e)
 {
 	keyref *v = calloc(out->n ? out->n : 1, sizeof *v);
 	size_t n = 0, i, g, k;
@@ -333,7 +333,7 @@ static pc_rc shared_keys(const ctx *x, sr_items *out, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc judge_endpoint(const ctx *x, size_t ri, size_t ei, sr_items *out, pc_err *e)
+PC_CHECK static pc_rc judge_endpoint(const ctx *x, size_t ri, size_t ei, sr_items *out, pc_err *e)
 {
 	const sr_endpoint *ep = &x->reports[ri]->eps[ei];
 	sr_item *it;

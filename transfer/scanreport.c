@@ -400,7 +400,7 @@ static bool v6_char(char c)
 }
 
 /* "SCHEME://HOST:PORT" or "dir:TOKEN" into ep's fields. */
-static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr_endpoint **out)
+PC_CHECK static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr_endpoint **out)
 {
 	static const sr_kind kinds[] = { SR_TLS, SR_MQTTS, SR_OPCUA };
 	char host[SR_HOST_MAX + 1];
@@ -458,7 +458,7 @@ static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr_endpoint
 	return sr_endpoint_add(r, kinds[k], host, (uint16_t)port, NULL, out, d->e);
 }
 
-static pc_rc result_parse(rd *d, const char *v, size_t n, sr_endpoint *ep)
+PC_CHECK static pc_rc result_parse(rd *d, const char *v, size_t n, sr_endpoint *ep)
 {
 	size_t w = 0, k;
 
@@ -482,7 +482,7 @@ static pc_rc result_parse(rd *d, const char *v, size_t n, sr_endpoint *ep)
 	return PC_OK;
 }
 
-static pc_rc tls_parse(rd *d, const char *v, size_t n, sr_endpoint *ep)
+PC_CHECK static pc_rc tls_parse(rd *d, const char *v, size_t n, sr_endpoint *ep)
 {
 	static const char *const versions[] = { "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3" };
 	size_t k;
@@ -517,7 +517,7 @@ static bool split(const char *v, size_t n, const char **f, size_t *fl, size_t ma
 	return true;
 }
 
-static pc_rc chain_parse(rd *d, const char *v, size_t n, const sr_report *r, sr_endpoint *ep)
+PC_CHECK static pc_rc chain_parse(rd *d, const char *v, size_t n, const sr_report *r, sr_endpoint *ep)
 {
 	const char *f[SR_CHAIN_MAX + 1];
 	size_t fl[SR_CHAIN_MAX + 1], nf, i;
@@ -549,7 +549,7 @@ static bool text_tok(const char *f, size_t fl, uint8_t *out, size_t *len)
 	return tok_get(f, fl, out, SR_TEXT_MAX, len) && *len > 0;
 }
 
-static pc_rc ua_parse(rd *d, const char *v, size_t n, const sr_report *r, sr_endpoint *ep)
+PC_CHECK static pc_rc ua_parse(rd *d, const char *v, size_t n, const sr_report *r, sr_endpoint *ep)
 {
 	static const char *const names[] = { "Invalid", "None", "Sign", "SignAndEncrypt" };
 	const char *f[5];
@@ -588,7 +588,7 @@ static pc_rc ua_parse(rd *d, const char *v, size_t n, const sr_report *r, sr_end
 	return sr_ua_add(ep, &u, d->e);
 }
 
-static pc_rc cert_parse(rd *d, const char *v, size_t n, sr_report *r)
+PC_CHECK static pc_rc cert_parse(rd *d, const char *v, size_t n, sr_report *r)
 {
 	const char *sp = memchr(v, ' ', n), *b64;
 	uint8_t *der;
@@ -635,7 +635,7 @@ static int cmp_hash(const void *a, const void *b)
 }
 
 /* No endpoint twice: their URLs hashed and sorted. */
-static pc_rc check_unique(rd *d, const sr_report *r)
+PC_CHECK static pc_rc check_unique(rd *d, const sr_report *r)
 {
 	uint8_t (*h)[32];
 	char url[SR_PATH_MAX * 3 + 16];
@@ -661,7 +661,7 @@ static pc_rc check_unique(rd *d, const sr_report *r)
 
 enum { ST_HEAD, ST_SEGMENT, ST_STARTED, ST_FINISHED, ST_BODY };
 
-static pc_rc parse_line(rd *d, int *state, const char *k, size_t kl, const char *v, size_t n,
+PC_CHECK static pc_rc parse_line(rd *d, int *state, const char *k, size_t kl, const char *v, size_t n,
     sr_report *r, int *ep_stage)
 {
 	sr_endpoint *ep = r->neps ? &r->eps[r->neps - 1] : NULL;

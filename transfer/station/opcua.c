@@ -89,7 +89,7 @@ static void put_request_header(pc_buf *b, int64_t now, uint32_t handle, uint32_t
 }
 
 /* Fill in the header's MessageSize and send. */
-static pc_rc send_msg(const st_io *io, pc_buf *b, pc_err *e)
+PC_CHECK static pc_rc send_msg(const st_io *io, pc_buf *b, pc_err *e)
 {
 	if (!pc_buf_ok(b))
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -288,7 +288,7 @@ static bool get_response_header(pc_reader *r, uint32_t *handle, uint32_t *result
  * body is read (size within what Hello announced), the body into *body
  * (owned by the caller, reused).  An ERR message ends the exchange with
  * the server's status code and reason. */
-static pc_rc read_chunk(const st_io *io, const char *type, uint8_t *chunk_type, pc_buf *body,
+PC_CHECK static pc_rc read_chunk(const st_io *io, const char *type, uint8_t *chunk_type, pc_buf *body,
     pc_err *e)
 {
 	uint8_t h[UA_HEADER];
@@ -341,7 +341,7 @@ typedef struct channel {
 	bool have_seq_in;
 } channel;
 
-static pc_rc check_seq(channel *ch, pc_reader *r, uint32_t request, const char *what, pc_err *e)
+PC_CHECK static pc_rc check_seq(channel *ch, pc_reader *r, uint32_t request, const char *what, pc_err *e)
 {
 	uint32_t seq, req;
 
@@ -360,7 +360,7 @@ static pc_rc check_seq(channel *ch, pc_reader *r, uint32_t request, const char *
 
 /* A service response body: the expected type, or a ServiceFault; a bad
  * serviceResult ends the exchange. */
-static pc_rc check_response(pc_reader *r, uint32_t want, uint32_t handle, const char *what,
+PC_CHECK static pc_rc check_response(pc_reader *r, uint32_t want, uint32_t handle, const char *what,
     pc_err *e)
 {
 	uint32_t id, h, result;
@@ -382,7 +382,7 @@ static pc_rc check_response(pc_reader *r, uint32_t want, uint32_t handle, const 
 
 /* ---------------------------------------------------------------- steps */
 
-static pc_rc hello(const st_io *io, const char *url, pc_buf *b, pc_err *e)
+PC_CHECK static pc_rc hello(const st_io *io, const char *url, pc_buf *b, pc_err *e)
 {
 	pc_reader r;
 	uint8_t ct;
@@ -412,7 +412,7 @@ static pc_rc hello(const st_io *io, const char *url, pc_buf *b, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc open_channel(const st_io *io, channel *ch, int64_t now, uint32_t timeout_ms,
+PC_CHECK static pc_rc open_channel(const st_io *io, channel *ch, int64_t now, uint32_t timeout_ms,
     pc_buf *b, pc_err *e)
 {
 	pc_reader r;
@@ -460,7 +460,7 @@ static pc_rc open_channel(const st_io *io, channel *ch, int64_t now, uint32_t ti
 }
 
 /* A symmetric message's header fields (channel, token) and sequence. */
-static pc_rc msg_headers(channel *ch, pc_reader *r, uint32_t request, const char *what, pc_err *e)
+PC_CHECK static pc_rc msg_headers(channel *ch, pc_reader *r, uint32_t request, const char *what, pc_err *e)
 {
 	uint32_t cid, tok;
 
@@ -473,7 +473,7 @@ static pc_rc msg_headers(channel *ch, pc_reader *r, uint32_t request, const char
 }
 
 /* The GetEndpoints response, chunks reassembled into out->msg. */
-static pc_rc get_endpoints_msg(const st_io *io, channel *ch, const char *url, int64_t now,
+PC_CHECK static pc_rc get_endpoints_msg(const st_io *io, channel *ch, const char *url, int64_t now,
     uint32_t timeout_ms, pc_buf *b, pc_buf *msg, pc_err *e)
 {
 	static const char what[] = "GetEndpoints response";
@@ -585,7 +585,7 @@ pc_rc st_ua_parse_endpoints(const uint8_t *msg, size_t len, st_ua_result *out, p
 	return PC_OK;
 }
 
-static pc_rc close_channel(const st_io *io, channel *ch, int64_t now, pc_buf *b, pc_err *e)
+PC_CHECK static pc_rc close_channel(const st_io *io, channel *ch, int64_t now, pc_buf *b, pc_err *e)
 {
 	begin_msg(b, "CLOF");
 	put_u32(b, ch->id);
@@ -627,7 +627,8 @@ pc_rc st_ua_probe(const st_io *io, const char *url, int64_t now, uint32_t timeou
 		 * failure to send it changes nothing that was seen */
 		if (rc == PC_OK) {
 			pc_err ignored;
-			(void)close_channel(io, &ch, now, &b, &ignored);
+			if (close_channel(io, &ch, now, &b, &ignored) != PC_OK)
+				ignored.msg[0] = '\0';
 		}
 	}
 	pc_buf_free(&b);

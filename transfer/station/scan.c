@@ -61,7 +61,7 @@ static sr_kind kind_for_port(uint16_t port)
 	return port == 4840 ? SR_OPCUA : port == 8883 ? SR_MQTTS : SR_TLS;
 }
 
-static pc_rc add_job(targets *t, sr_kind kind, const char *host, uint16_t port,
+PC_CHECK static pc_rc add_job(targets *t, sr_kind kind, const char *host, uint16_t port,
     const struct sockaddr_storage *a, socklen_t alen, bool sni, pc_err *e)
 {
 	st_scan_job *j;
@@ -142,7 +142,7 @@ static void set_port(struct sockaddr_storage *a, uint16_t port)
 
 /* HOST part: a name, an IPv4 address, [IPv6], each optionally /PREFIX
  * (addresses only): every address of the range, once per port. */
-static pc_rc expand(targets *t, const char *arg, bool have_scheme, sr_kind kind,
+PC_CHECK static pc_rc expand(targets *t, const char *arg, bool have_scheme, sr_kind kind,
     const char *host, const char *prefix, const uint16_t *ports, size_t nports, pc_err *e)
 {
 	struct sockaddr_storage a;
@@ -230,7 +230,7 @@ static pc_rc expand(targets *t, const char *arg, bool have_scheme, sr_kind kind,
 }
 
 /* [SCHEME://]HOST[/PREFIX][:PORT[,PORT]...] or dir:PATH. */
-static pc_rc parse_target(targets *t, const char *arg, pc_err *e)
+PC_CHECK static pc_rc parse_target(targets *t, const char *arg, pc_err *e)
 {
 	static const struct { const char *scheme; sr_kind kind; uint16_t port; } schemes[] = {
 		{ "tls://", SR_TLS, 443 }, { "mqtts://", SR_MQTTS, 8883 },
@@ -340,7 +340,7 @@ PC_CHECK static pc_rc file_cert_cb(void *ctx, const uint8_t *der, size_t len, pc
 /* One file: its certificates (PEM, any number, or one DER) become the
  * endpoint dir:PATH.  What is not a certificate is skipped, unshown: a
  * private key's bytes never reach the report. */
-static pc_rc scan_file(dir_walk *w, const char *path, pc_err *e)
+PC_CHECK static pc_rc scan_file(dir_walk *w, const char *path, pc_err *e)
 {
 	uint8_t *data;
 	size_t len;
@@ -391,7 +391,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Regular files, in name order, folders below (not through symbolic
  * links; never into one named "private", where OPC UA keeps its key). */
-static pc_rc scan_dir(dir_walk *w, const char *dir, int depth, pc_err *e)
+PC_CHECK static pc_rc scan_dir(dir_walk *w, const char *dir, int depth, pc_err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -444,7 +444,7 @@ static pc_rc scan_dir(dir_walk *w, const char *dir, int depth, pc_err *e)
 /* A serverCertificate ByteString: one DER certificate, or a chain of
  * them one after the other (OPC 10000-6 §6.2.3); each into the report.
  * *first SR_NONE when it holds none. */
-static pc_rc ua_certs(sr_report *r, const st_ua_desc *d, size_t *first, pc_err *e)
+PC_CHECK static pc_rc ua_certs(sr_report *r, const st_ua_desc *d, size_t *first, pc_err *e)
 {
 	pc_reader rd = pc_reader_make(d->cert, d->cert_len);
 	size_t n = 0;
@@ -469,7 +469,7 @@ static pc_rc ua_certs(sr_report *r, const st_ua_desc *d, size_t *first, pc_err *
 	return PC_OK;
 }
 
-static pc_rc job_to_report(sr_report *r, const st_scan_job *j, pc_err *e)
+PC_CHECK static pc_rc job_to_report(sr_report *r, const st_scan_job *j, pc_err *e)
 {
 	sr_endpoint *ep;
 	size_t i, ix;
@@ -523,7 +523,7 @@ static void print_results(const sr_report *r, const sr_items *items, bool json)
 
 /* ------------------------------------------------------------------ verb */
 
-static pc_rc limits(const st_opts *o, st_scan_cfg *cfg, unsigned *expiring, pc_err *e)
+PC_CHECK static pc_rc limits(const st_opts *o, st_scan_cfg *cfg, unsigned *expiring, pc_err *e)
 {
 	unsigned t = o->timeout_s ? o->timeout_s : ST_SCAN_TIMEOUT_S;
 	unsigned c = o->connect_s ? o->connect_s : ST_SCAN_CONNECT_S;

@@ -92,7 +92,7 @@ static bool wait_fd(conn *c, short ev)
 	}
 }
 
-static pc_rc conn_read(void *ctx, uint8_t *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc conn_read(void *ctx, uint8_t *p, size_t n, pc_err *e)
 {
 	conn *c = ctx;
 	size_t got = 0;
@@ -115,7 +115,7 @@ static pc_rc conn_read(void *ctx, uint8_t *p, size_t n, pc_err *e)
 	return PC_OK;
 }
 
-static pc_rc conn_write(void *ctx, const uint8_t *p, size_t n, pc_err *e)
+PC_CHECK static pc_rc conn_write(void *ctx, const uint8_t *p, size_t n, pc_err *e)
 {
 	conn *c = ctx;
 	size_t put = 0;

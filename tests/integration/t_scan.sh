@@ -93,6 +93,7 @@ default_ca = c
 database = $WORK/oldca/index.txt
 serial = $WORK/oldca/serial
 new_certs_dir = $WORK/oldca
+unique_subject = no
 policy = p
 [p]
 commonName = supplied
@@ -106,6 +107,18 @@ openssl req -x509 -key vendor.key -subj "/CN=hmi-07" -days 365 -out hmi.pem 2>/d
 openssl req -x509 -key vendor.key -subj "/CN=broker" -days 365 \
   -addext "subjectAltName=DNS:localhost" -out broker.pem 2>/dev/null
 openssl x509 -in old.pem -noout -text | grep -q "sha1WithRSAEncryption" || fail "old.pem is not SHA-1"
+# S4: a serial of 25 octets (RFC 5280 §4.1.2.2 allows 20): OpenSSL serves it,
+# plantca's reader refuses it
+openssl req -x509 -key vendor.key -subj "/CN=long-serial" -days 30 \
+  -set_serial 0x7f0102030405060708090a0b0c0d0e0f101112131415161718 -out long.pem 2>/dev/null
+# a folder of certificate files: one not valid before 2090, one expired
+mkdir -p files/sub files/private
+openssl ca -batch -config oldca/ca.cnf -selfsign -keyfile old.key -in old.csr -md sha256 \
+  -startdate 20900101000000Z -enddate 20910101000000Z -out files/sub/future.pem 2>/dev/null
+openssl x509 -in old.pem -outform DER -out files/old.der
+cp old.key files/old.key
+cp old.key files/private/should-not-be-read.pem
+printf 'not a certificate\n' >files/notes.txt
 expect 0 st init "$WORK/st" --segment line3 --ca-key ca-transfer.pub --trust root.pem \
   --passphrase-file pass
 ok "test PKI: plant root, issuing CA, a plant leaf; an expired RSA-1024 SHA-1 one; a shared vendor key"
@@ -114,6 +127,7 @@ ok "test PKI: plant root, issuing CA, a plant leaf; an expired RSA-1024 SHA-1 on
 P1=$(free_port); sserver "$P1" old.pem old.key
 P2=$(free_port); sserver "$P2" plc.pem plc.key line3.pem
 P3=$(free_port); sserver "$P3" hmi.pem vendor.key
+P4=$(free_port); sserver "$P4" long.pem vendor.key
 PM=
 if command -v mosquitto >/dev/null; then
   PM=$(free_port)
@@ -163,7 +177,7 @@ fi
 ok "servers up: s_server x3${PM:+, mosquitto}${PA:+, node-opcua x2}"
 
 # ---------------------------------------------------------------- the scan
-T=(tls://127.0.0.1:"$P1" 127.0.0.1:"$P2" tls://127.0.0.1:"$P3")
+T=(tls://127.0.0.1:"$P1" 127.0.0.1:"$P2" tls://127.0.0.1:"$P3" tls://127.0.0.1:"$P4" dir:"$WORK/files")
 [ -z "$PM" ] || T+=(mqtts://127.0.0.1:"$PM")
 [ -z "$PA" ] || T+=(opc.tcp://127.0.0.1:"$PA" opc.tcp://127.0.0.1:"$PB" dir:"$WORK/ua/a/pki")
 expect 0 st scan "$WORK/st" "${T[@]}" --timeout 20 -o report.scan --json
@@ -198,7 +212,13 @@ if [ -n "$PM" ]; then
   grep -q "New connection from 127.0.0.1" mosquitto.log || fail "mosquitto.log shows no connection: $(cat mosquitto.log)"
   ok "the broker saw a TLS connection and no MQTT CONNECT"
 fi
-for p in "$P1" "$P2" "$P3"; do
+f "has('tls://127.0.0.1:$P4', 'unreadable', 'not-plant')"
+f "c = certs('tls://127.0.0.1:$P4')[0]; assert 'serial number is missing or longer than 20 octets' in c['why'], c"
+f "has('dir:$WORK/files/sub/future.pem', 'not-yet-valid', 'self-signed', no=('name-mismatch', 'expired'))"
+f "has('dir:$WORK/files/old.der', 'expired', 'weak-key', 'weak-signature', no=('name-mismatch',))"
+j "u = [e['endpoint'] for e in d['endpoints'] if e['endpoint'].startswith('dir:$WORK/files')]; assert u == ['dir:$WORK/files/old.der', 'dir:$WORK/files/sub/future.pem'], u"
+ok "S4: a certificate plantca's reader refuses is unreadable, with the reason; dir: finds DER and PEM files, not-yet-valid, skips the key, the notes and private/"
+for p in "$P1" "$P2" "$P3" "$P4"; do
   [ ! -s "s_server.$p.out" ] || fail "s_server on $p received data after the handshake: $(head -c 200 "s_server.$p.out")"
 done
 ok "no s_server received a byte of application data (no data after the handshake)"

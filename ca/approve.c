@@ -101,7 +101,7 @@ pc_rc ca_approve(ca_ctx *c, const char *const *ids, size_t n, bool all, pc_err *
 	if (all == (n > 0))
 		return pc_fail(e, PC_E_USAGE, "usage: plantca approve ID... | --all");
 	memset(&l, 0, sizeof l);
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	if (all) {
 		l.status = "pending";
 		if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)

@@ -11,7 +11,12 @@
 
 #include "text.h"
 
-enum { OPT_VAL_BASE = 256 };   /* getopt_long value of option id: base + id */
+enum {
+	OPT_VAL_BASE = 256,        /* getopt_long value of option id: base + id */
+	CA_DAYS_MAX = 36500,       /* --days, --expiring: a century */
+	CA_PATH_LEN_MAX = 8,       /* --path-len */
+	CA_CADENCE_DAYS_MAX = 3650,/* --next-update, --margin: a decade */
+};
 
 /* name and argument (NULL: a flag) of each option, in enum opt_id order */
 const struct opt_name opts[O_COUNT] = {
@@ -80,12 +85,13 @@ int parse_args(int argc, char **argv, struct args *a)
 	longopts[O_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[O_COUNT + 1] = (struct option){ NULL, 0, NULL, 0 };
 	a->permit = calloc((size_t)argc + 1, sizeof *a->permit);
+	a->segments = calloc((size_t)argc + 1, sizeof *a->segments);
 	a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
 	a->targets = calloc((size_t)argc + 1, sizeof *a->targets);
 	a->trust = calloc((size_t)argc + 1, sizeof *a->trust);
 	a->crls = calloc((size_t)argc + 1, sizeof *a->crls);
 	a->packages = calloc((size_t)argc + 1, sizeof *a->packages);
-	if (!a->permit || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
+	if (!a->permit || !a->segments || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
 		return usage_error("%s", "out of memory");
 	opterr = 0;
 	while (li = -1, (c = getopt_long(argc, argv, "ho:", longopts, &li)) != -1) {
@@ -111,17 +117,17 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_SUBJECT: a->subject = optarg; break;
 		case O_KEY: a->key = optarg; break;
 		case O_DAYS:
-			if (!parse_uint(optarg, 36500, &v) || v == 0)
-				return usage_error("--days '%s': expected 1..36500", optarg);
+			if (!parse_uint(optarg, CA_DAYS_MAX, &v) || v == 0)
+				return usage_error("--days '%s': expected 1..%d", optarg, CA_DAYS_MAX);
 			a->days = (unsigned)v;
 			break;
 		case O_PATH_LEN:
-			if (!parse_uint(optarg, 8, &v))
-				return usage_error("--path-len '%s': expected 0..8", optarg);
+			if (!parse_uint(optarg, CA_PATH_LEN_MAX, &v))
+				return usage_error("--path-len '%s': expected 0..%d", optarg, CA_PATH_LEN_MAX);
 			a->path_len = (int)v;
 			break;
 		case O_EXPIRING:
-			if (!parse_uint(optarg, 36500, &v))
+			if (!parse_uint(optarg, CA_DAYS_MAX, &v))
 				return usage_error("--expiring '%s': expected a number of days", optarg);
 			a->expiring = (int)v;
 			break;
@@ -132,21 +138,22 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_OUT_DIR: a->out_dir = optarg; break;
 		case O_DER: a->der = true; break;
 		case O_PEM: a->pem = true; break;
-		case O_SEGMENT: a->segment = optarg; break;
+		case O_SEGMENT: a->segment = optarg; a->segments[a->nsegments++] = optarg; break;
 		case O_REVOKED: a->revoked = true; break;
 		case O_STATUS: a->status = optarg; break;
 		case O_ALL: a->all = true; break;
 		case O_REASON: a->reason = optarg; break;
 		case O_FROM_FILE: a->from_file = optarg; break;
 		case O_MARGIN:
-			if (!parse_uint(optarg, 3650, &v))
+			if (!parse_uint(optarg, CA_CADENCE_DAYS_MAX, &v))
 				return usage_error("--margin '%s': expected a number of days", optarg);
 			a->margin = (unsigned)v;
 			a->margin_set = true;
 			break;
 		case O_NEXT_UPDATE:
-			if (!parse_uint(optarg, 3650, &v) || v == 0)
-				return usage_error("--next-update '%s': expected 1..3650 days", optarg);
+			if (!parse_uint(optarg, CA_CADENCE_DAYS_MAX, &v) || v == 0)
+				return usage_error("--next-update '%s': expected 1..%d days", optarg,
+				    CA_CADENCE_DAYS_MAX);
 			a->next_update = (unsigned)v;
 			break;
 		case O_SIGNER: a->signer = optarg; break;
@@ -172,6 +179,8 @@ int parse_args(int argc, char **argv, struct args *a)
 void args_free(struct args *a)
 {
 	free(a->permit);
+	free(a->segments);
+	a->segments = NULL;
 	free(a->pos);
 	free(a->targets);
 	free(a->trust);

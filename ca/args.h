@@ -40,6 +40,8 @@ struct args {
 	bool json, der, pem, revoked, all, margin_set, clock_override, help;
 	const char **permit;
 	size_t npermit;
+	const char **segments;    /* every --segment, in order (manufacturer add) */
+	size_t nsegments;
 	/* firmware */
 	const char *signer, *fw_version, *min_version;
 	const char **targets, **trust, **crls, **packages;

@@ -14,6 +14,8 @@
  * Each verb below is in the file named after it (ca/cas.c for `ca new`,
  * `ca list`, `ca cert`; ca/certs.c for `certs` and `show`); revocation and
  * CRLs are in crl.h, firmware in firmware.h.
+ *
+ * The map: docs/architecture.md "Layers" and "Where each rule lives".
  */
 #ifndef PLANTCA_CA_H
 #define PLANTCA_CA_H

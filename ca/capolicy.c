@@ -251,7 +251,7 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	char dst[PATH_MAX], detail[600];
 	pc_rc rc;
 
-	PC_TRY(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
+	PC_TRY_OUT(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
 	rc = policy_parse(buf, len, path, &p, e);
 	if (rc != PC_OK)
 		goto out;
@@ -270,10 +270,7 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
 	rc = audit_append(t, time(NULL), "policy.set", CA_POLICY_FILE, "ok", detail, e);
-	if (rc == PC_OK)
-		rc = store_commit(t, e);
-	else
-		store_abort(t);
+	rc = store_end(&t, rc, e);
 	if (rc == PC_OK) {
 		if (c->json) {
 			printf("{\"policy\":");

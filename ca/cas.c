@@ -42,14 +42,14 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		    "(and not 'root')", o->name, CA_NAME_MAX);
 	if (!o->subject)
 		return pc_fail(e, PC_E_USAGE, "ca new needs --subject");
-	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
+	PC_TRY_OUT(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
 	if (alg == HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key ed25519: issuing CAs must be EC or RSA "
 		    "(device TLS and OPC UA stacks verify ECDSA/RSA chains)");
 	for (; o->permit && o->permit[npermit]; npermit++) {
 		if (npermit >= PKIX_PERMIT_MAX)
 			return pc_fail(e, PC_E_USAGE, "more than %d --permit", PKIX_PERMIT_MAX);
-		PC_TRY(pkix_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
+		PC_TRY_OUT(pkix_gn_from_text(o->permit[npermit], true, &permit[npermit], e));
 		/* RFC 5280 §4.2.1.10: a URI constraint is a host or domain, matched
 		 * against the host part of URI SANs; a URN has no host, so such a
 		 * constraint would refuse every URN ApplicationUri */
@@ -59,7 +59,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 			    "domain (e.g. uri:.line3.plant.local), not a URI prefix; limit URNs such as "
 			    "ApplicationUris with the policy's segment URI prefixes", o->permit[npermit]);
 	}
-	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
+	PC_TRY_OUT(pkix_name_from_text(&subject, o->subject, e));
 
 	/* refuse early, before a key is made, if the name is taken */
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
@@ -74,7 +74,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	store_abort(t);
 	if (rc != PC_OK)
 		goto out;
-	if (root.v.not_after <= now + 86400) {
+	if (root.v.not_after <= now + PC_DAY) {
 		rc = pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
 		goto out;
 	}

@@ -2,12 +2,14 @@
  * certs.c - `plantca certs` and `plantca show`: the inventory of issued
  * certificates.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "format.h"
+#include "cmp.h"
 #include "json.h"
 #include "pem.h"
 #include "records.h"
@@ -34,14 +36,70 @@ PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct
 		return PC_OK;
 	PC_TRY(rc);
 	rt->revoked = true;
-	rt->reason = ca_reason_name((unsigned)rv.reason);
+	rt->reason = pkix_reason_name((unsigned)rv.reason);
 	pc_time_text(rv.when, rt->when);
 	return PC_OK;
 }
 
-static void cert_json(FILE *out, const ca_cert_rec *r, const char *status,
+/* The CMP request a certificate answers, if it answers one. */
+static bool cert_cmp(store_txn *t, const ca_cert_rec *r, ca_cmp_info *i)
+{
+	pc_err e;
+
+	return r->request != 0 && ca_cmp_info_get(t, r->request, i, &e) == PC_OK;
+}
+
+/* Which kur renewed `serial` (RFC 4210 §5.3.5): the certificate of the
+ * request whose oldCertID it is, as hex in out; false if none did. */
+struct supersede { const uint8_t *serial; uint64_t request; store_txn *t; };
+
+PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct supersede *s = ctx;
+	ca_cmp_info i;
+	char k[48];
+	uint64_t id = 0;
+	size_t n = pc_reader_left(&key);
+
+	(void)val;
+	if (n >= sizeof k || n < 9)
+		return PC_OK;
+	memcpy(k, key.p + key.off, n);
+	k[n] = '\0';
+	if (sscanf(k, "cmp.req.%" SCNu64, &id) != 1)
+		return PC_OK;
+	if (ca_cmp_info_get(s->t, id, &i, e) != PC_OK)
+		return PC_OK;
+	if (i.body == PKIX_CMP_KUR && i.has_old && memcmp(i.old_serial, s->serial, PKIX_SERIAL_LEN) == 0) {
+		s->request = id;
+		*stop = true;
+	}
+	return PC_OK;
+}
+
+static bool superseded_by(store_txn *t, const uint8_t *serial, char out[2 * PKIX_SERIAL_LEN + 1])
+{
+	struct supersede s = { serial, 0, t };
+	ca_request q;
+	pc_err e;
+	bool ok = false;
+
+	if (store_scan(t, STORE_META, "cmp.req.0", 9, false, supersede_visit, &s, &e) != PC_OK ||
+	    s.request == 0 || ca_request_get(t, s.request, &q, &e) != PC_OK)
+		return false;
+	if (q.has_serial && strcmp(q.status, "issued") == 0) {
+		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, out);
+		ok = true;
+	}
+	ca_request_free(&q);
+	return ok;
+}
+
+static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
     const struct rev_text *rt)
 {
+	ca_cmp_info ci;
+	char sup[2 * PKIX_SERIAL_LEN + 1];
 	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
 
 	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
@@ -70,6 +128,25 @@ static void cert_json(FILE *out, const ca_cert_rec *r, const char *status,
 	if (rt->revoked)
 		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", rt->reason,
 		    rt->when);
+	if (cert_cmp(t, r, &ci)) {
+		fprintf(out, ",\"cmp\":\"%s\"", pkix_cmp_body_name(ci.body, sup, sizeof sup));
+		if (ci.manufacturer[0]) {
+			fprintf(out, ",\"idevid\":{\"manufacturer\":");
+			json_str(out, ci.manufacturer);
+			fprintf(out, ",\"issuer\":");
+			json_str(out, ci.signer_issuer);
+			fprintf(out, ",\"serial\":\"%s\",\"sha256\":\"%s\",\"hw_serial\":", ci.signer_serial,
+			    ci.signer_fp);
+			json_str(out, ci.hw_serial);
+			fputc('}', out);
+		}
+		if (ci.body == PKIX_CMP_KUR && ci.has_old) {
+			ca_serial_hex(ci.old_serial, PKIX_SERIAL_LEN, sup);
+			fprintf(out, ",\"renews\":\"%s\"", sup);
+		}
+	}
+	if (superseded_by(t, r->serial, sup))
+		fprintf(out, ",\"superseded_by\":\"%s\"", sup);
 	fputc('}', out);
 }
 
@@ -101,7 +178,7 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	if ((x->f->segment && strcmp(x->f->segment, r.segment) != 0) ||
 	    (x->f->revoked && strcmp(status, "revoked") != 0) ||
 	    (x->f->expiring_days >= 0 && (strcmp(status, "valid") != 0 ||
-	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * 86400))) {
+	    (time_t)r.na > x->now + (time_t)x->f->expiring_days * PC_DAY))) {
 		ca_cert_rec_free(&r);
 		return PC_OK;
 	}
@@ -112,7 +189,7 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	if (x->c->json) {
 		if (x->n)
 			fputc(',', x->out);
-		cert_json(x->out, &r, status, &rt);
+		cert_json(x->out, x->t, &r, status, &rt);
 	} else {
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
 		pc_time_text(r.na, na);
@@ -178,7 +255,7 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, &r, ca_cert_status(t, &r, time(NULL)), &rt);
+		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)), &rt);
 		fputc('\n', out);
 	} else {
 		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
@@ -202,6 +279,38 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		fprintf(out, "policy:     %s\n", r.policy_hash[0] ? r.policy_hash : "(not recorded)");
 		if (rt.revoked)
 			fprintf(out, "revoked:    %s (%s)\n", rt.when, rt.reason);
+		{
+		ca_cmp_info ci;
+		char sup[2 * PKIX_SERIAL_LEN + 1];
+		if (cert_cmp(t, &r, &ci)) {
+			fprintf(out, "CMP:        %s, transaction %s\n",
+			    pkix_cmp_body_name(ci.body, sup, sizeof sup), ci.txid);
+			if (ci.manufacturer[0]) {
+				/* escaped when recorded (import) */
+				fprintf(out, "IDevID:     manufacturer %s, issuer ", ci.manufacturer);
+				pc_text_fputs(out, ci.signer_issuer);
+				fprintf(out, ", serial %s\n            SHA-256 %s\n            hardware "
+				    "serial ", ci.signer_serial, ci.signer_fp);
+				pc_text_fputs(out, ci.hw_serial[0] ? ci.hw_serial : "(none)");
+				fputc('\n', out);
+			}
+			if (ci.body == PKIX_CMP_KUR && ci.has_old) {
+				ca_serial_hex(ci.old_serial, PKIX_SERIAL_LEN, sup);
+				fprintf(out, "renews:     %s\n", sup);
+			}
+		}
+		if (superseded_by(t, r.serial, sup))
+			fprintf(out, "superseded by %s (kur)\n", sup);
+		if (strcmp(r.profile, "cmp-ra") == 0 && r.request != 0) {
+			ca_request q;
+			pc_err qe;
+			if (ca_request_get(t, r.request, &q, &qe) == PC_OK) {
+				fprintf(out, "held by:    station %s (CMP RA of segment %s)\n", q.station,
+				    q.segment);
+				ca_request_free(&q);
+			}
+		}
+		}
 	}
 	ca_cert_rec_free(&r);
 	store_abort(t);

@@ -199,7 +199,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	memset(&ca, 0, sizeof ca);
 	memset(&last, 0, sizeof last);
 	pc_der_init(&m->d);
-	PC_TRY(store_begin(c->st, true, &t, e));
+	PC_TRY_OUT(store_begin(c->st, true, &t, e));
 	if ((rc = ca_rec_get(t, name, &ca, e)) != PC_OK)
 		goto out;
 	rc = store_get(t, STORE_CRLS, name, strlen(name), &v, e);
@@ -261,7 +261,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	alg = hsm_key_sigalg(k, &alg_len);
 	m->r.number = last.number + 1;
 	m->r.this_update = (uint64_t)now;
-	m->r.next_update = (uint64_t)now + (uint64_t)days * 86400;
+	m->r.next_update = (uint64_t)now + (uint64_t)days * PC_DAY;
 
 	/* one buffer for everything, sized once from the number of revocations
 	 * (about 55 bytes an entry) so it rarely has to grow */
@@ -442,14 +442,8 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 
 	(void)val;
 	(void)stop;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 8;
-		char **nv = realloc(l->v, nc * sizeof *nv);
-		if (nv == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->v = nv;
-		l->cap = nc;
-	}
+	if (!pc_grow(&l->v, &l->cap, l->n, sizeof *l->v, 8))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	l->v[l->n] = pc_rec_val_strdup(key);
 	if (l->v[l->n] == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");

@@ -35,6 +35,12 @@ enum {
  * (nothing revoked on any): PC_E_USAGE (bad reason or serial text),
  * PC_E_NOTFOUND (unknown serial), PC_E_STATE (already revoked, expired),
  * PC_E_LIMIT (file too large or line too long), PC_E_STORE. */
+/* Revoke one certificate inside the caller's write transaction (its
+ * revocation record and audit event): what `plantca revoke` does for each
+ * serial, and import for a device's own rr (docs/cmp.md).  PC_E_STATE if
+ * it is revoked or expired already, PC_E_NOTFOUND if there is none. */
+pc_rc ca_revoke_serial(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
+    time_t now, pc_buf *scratch, pc_err *e) PC_CHECK;
 pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
     const char *reason, pc_err *e) PC_CHECK;
 

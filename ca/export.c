@@ -11,30 +11,18 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cmp.h"
+#include "text.h"
 #include "der.h"
 #include "format.h"
 #include "home.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
 #include "transfer.h"
 
 enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
-
-/* The CA transfer key signs through the HSM (CKM_EDDSA, checked there). */
-PC_CHECK static pc_rc hsm_ed25519_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[TR_SIG_LEN],
-    pc_err *e)
-{
-	pc_buf b = PC_BUF_INIT;
-	pc_rc rc = hsm_sign(ctx, msg, len, &b, e);
-
-	if (rc == PC_OK && b.len != TR_SIG_LEN)
-		rc = pc_fail(e, PC_E_HSM_FAIL, "the transfer key made a %zu-byte signature", b.len);
-	if (rc == PC_OK)
-		memcpy(sig, b.p, TR_SIG_LEN);
-	pc_buf_free(&b);
-	return rc;
-}
 
 typedef struct member_set {
 	tr_member *v;
@@ -44,18 +32,12 @@ typedef struct member_set {
 
 PC_CHECK static pc_rc member_add(member_set *m, const char *name, pc_buf *bytes, pc_err *e)
 {
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 16;
-		tr_member *nv = realloc(m->v, nc * sizeof *nv);
-		pc_buf *nb;
-		if (nv == NULL)
+	{
+		size_t cv = m->cap, cb = m->cap;   /* parallel arrays, one capacity */
+		if (!pc_grow(&m->v, &cv, m->n, sizeof *m->v, 16) ||
+		    !pc_grow(&m->bufs, &cb, m->n, sizeof *m->bufs, 16))
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->v = nv;
-		nb = realloc(m->bufs, nc * sizeof *nb);
-		if (nb == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		m->bufs = nb;
-		m->cap = nc;
+		m->cap = cv;
 	}
 	if (!pc_buf_ok(bytes))
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -108,11 +90,62 @@ PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig
 	return member_add(fc->ms, mname, &b, e);
 }
 
+/* The CMP side of a response (docs/cmp.md): manufacturers.pem, the
+ * manufacturers accepted for the segment (empty: none), and one
+ * cmp-TXID.answer per CMP request the CA has decided and not yet
+ * answered: issued (with the serial, whose SERIAL.crt is in the same
+ * bundle), rejected (with the reason), revoked (a device's rr). */
+PC_CHECK static pc_rc export_cmp(store_txn *t, const char *segment, const ca_request_list *all,
+    member_set *ms, size_t *nans, pc_err *e)
+{
+	ca_mfr_list ml;
+	pc_buf b = PC_BUF_INIT;
+	size_t i;
+	pc_rc rc;
+
+	*nans = 0;
+	memset(&ml, 0, sizeof ml);
+	rc = ca_mfrs_load(t, segment, &ml, e);
+	for (i = 0; rc == PC_OK && i < ml.n; i++)
+		pc_buf_append(&b, ml.v[i].pem, ml.v[i].pem_len);
+	ca_mfr_list_free(&ml);
+	if (rc == PC_OK)
+		rc = member_add(ms, "manufacturers.pem", &b, e);
+	for (i = 0; rc == PC_OK && i < all->n; i++) {
+		const ca_request *r = &all->v[i];
+		ca_cmp_info info;
+		char mname[TR_NAME_MAX + 1], hex[2 * PKIX_SERIAL_LEN + 1];
+		bool issued = strcmp(r->status, "issued") == 0;
+		if (r->exported || !ca_cmp_member(r->member) ||
+		    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
+			continue;
+		if (ca_cmp_info_get(t, r->id, &info, e) != PC_OK)
+			continue;                 /* never judged as far as its transaction */
+		b.len = 0;
+		pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);
+		if (issued && r->has_serial) {
+			ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
+			pc_buf_printf(&b, "serial: %s\n", hex);
+		} else if (!issued && r->reason != NULL && r->reason[0] != '\0') {
+			char *safe = pc_text_escape_str(r->reason);
+			/* one line of printable text: the escaper leaves no control */
+			pc_buf_printf(&b, "reason: %.380s\n", safe ? safe : "rejected");
+			free(safe);
+		}
+		snprintf(mname, sizeof mname, "cmp-%s.answer", info.txid);
+		rc = member_add(ms, mname, &b, e);
+		(*nans)++;
+	}
+	pc_buf_free(&b);
+	return rc;
+}
+
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 {
 	ca_station_list_t sl;
-	ca_request_list rl;
+	ca_request_list rl, all;
 	member_set ms;
+	size_t nans = 0;
 	store_txn *t = NULL;
 	ca_rec root, ica;
 	tr_meta meta;
@@ -130,6 +163,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 
 	memset(&sl, 0, sizeof sl);
 	memset(&rl, 0, sizeof rl);
+	memset(&all, 0, sizeof all);
 	memset(&ms, 0, sizeof ms);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
@@ -139,7 +173,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", dir);
 
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	for (i = 0; rc == PC_OK && i < sl.n; i++)
 		if (strcmp(sl.v[i].segment, segment) == 0) {
@@ -206,6 +240,12 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			replies[nreply] = NULL;
 		}
 	}
+	if (rc == PC_OK) {
+		all.segment = segment;
+		rc = ca_requests_load(t, &all, e);
+	}
+	if (rc == PC_OK)
+		rc = export_cmp(t, segment, &all, &ms, &nans, e);
 	store_abort(t);
 	t = NULL;
 	if (rc != PC_OK)
@@ -282,14 +322,14 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	tr_keyid_text(tpub.keyid, meta.sender);
 	meta.sequence = seq + 1;
 	meta.created = time(NULL);
-	meta.expires = meta.created + (time_t)RESPONSE_DAYS * 86400;
+	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
 	meta.in_reply_to = replies;
 	meta.nreply = nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
-	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, hsm_ed25519_sign, tk, &sig, e)) != PC_OK)
+	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, ca_token_ed25519_sign, tk, &sig, e)) != PC_OK)
 		goto out;
 	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)
 		goto out;
@@ -298,6 +338,19 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	 * same certificates under the next sequence number, never loses them */
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
+	for (i = 0; rc == PC_OK && i < all.n; i++) {
+		ca_request r;
+		/* answered CMP requests, whatever the answer, are delivered once */
+		if (all.v[i].exported || !ca_cmp_member(all.v[i].member) ||
+		    (strcmp(all.v[i].status, "rejected") != 0 && strcmp(all.v[i].status, "revoked") != 0))
+			continue;
+		rc = ca_request_get(t, all.v[i].id, &r, e);
+		if (rc == PC_OK) {
+			r.exported = meta.sequence;
+			rc = ca_request_put(t, &r, false, e);
+			ca_request_free(&r);
+		}
+	}
 	for (i = 0; rc == PC_OK && i < rl.n; i++) {
 		ca_request r;
 		if (rl.v[i].exported || !rl.v[i].has_serial)
@@ -333,24 +386,18 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		    "%zu firmware signature(s), to %s", segment, meta.sequence, ncerts, nfw, dir);
 		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
 	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
+	if ((rc = store_end(&t, rc, e)) != PC_OK) {
 		pc_wrap(e, "%s/%s.tar was written but not recorded; the next export repeats it", dir, name);
 		goto out;
 	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
 	if (c->json) {
 		printf("{\"bundle\":\"%s/%s.tar\",\"segment\":", dir, name);
 		json_str(stdout, segment);
 		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, ncerts);
 	} else {
 		printf("%s/%s.tar (+ .minisig): segment %s, sequence %" PRIu64 ", %zu certificate(s), "
-		    "%zu firmware signature(s), chain, trust.pem, trust.p7b\n", dir, name, segment,
-		    meta.sequence, ncerts, nfw);
+		    "%zu firmware signature(s), %zu CMP answer(s), chain, trust.pem, trust.p7b\n", dir,
+		    name, segment, meta.sequence, ncerts, nfw, nans);
 	}
 out:
 	store_abort(t);
@@ -363,6 +410,7 @@ out:
 	pc_buf_free(&sig);
 	pc_buf_free(&b);
 	ca_request_list_free(&rl);
+	ca_request_list_free(&all);
 	ca_station_list_free(&sl);
 	return rc;
 }

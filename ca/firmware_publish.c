@@ -29,7 +29,7 @@ pc_rc ca_fw_publish(ca_ctx *c, const char *segment, const char *sig_path, pc_err
 	if (!valid_ca_name(segment))
 		return pc_fail(e, PC_E_USAGE, "segment '%s': use 1-%d letters, digits, '-', '_', '.'",
 		    segment ? segment : "", CA_NAME_MAX);
-	PC_TRY(pc_file_read(sig_path, FW_SIG_MAX, &buf, &len, e));
+	PC_TRY_OUT(pc_file_read(sig_path, FW_SIG_MAX, &buf, &len, e));
 	/* only firmware signatures travel this way: never an image */
 	if ((rc = fw_cms_parse(buf, len, &cms, e)) != PC_OK) {
 		pc_wrap(e, "%s", sig_path);

@@ -20,6 +20,7 @@
 #include "format.h"
 #include "fwverify.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
 
@@ -52,47 +53,25 @@ PC_CHECK static pc_rc fw_attrs(const char *pkg_id, const char *const *targets, s
 }
 
 /* minisign, prehashed (algorithm "ED"): Ed25519 over BLAKE2b-512 of the
- * file, then a global signature over that signature || trusted comment. */
-PC_CHECK static pc_rc build_minisig(hsm_key *k, const uint8_t b2[64], const char *signer,
-    const char *trusted, pc_buf *out, pc_err *e)
+ * image (hashed while it streamed), written by transfer/'s minisign writer,
+ * which checks both signatures the token makes. */
+PC_CHECK static pc_rc build_minisig(hsm_key *k, const uint8_t b2[TR_PREHASH_LEN],
+    const char *signer, const char *trusted, pc_buf *out, pc_err *e)
 {
 	size_t spl = 0;
 	const uint8_t *spk = hsm_key_spki(k, &spl);
-	const uint8_t *pk = ca_ed25519_raw(spk, spl);
-	uint8_t raw[2 + 8 + 64], id[8];
-	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
-	char gb64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
-	pc_buf sig = PC_BUF_INIT, glob = PC_BUF_INIT, gmsg = PC_BUF_INIT;
-	pc_rc rc;
+	const uint8_t *pk = pkix_ed25519_raw(spk, spl);
+	uint8_t id[TR_KEYID_LEN];
+	char untrusted[TR_COMMENT_MAX + 1];
+	tr_pubkey pub;
 
 	if (pk == NULL)
 		return pc_fail(e, PC_E_USAGE, "--minisign needs an Ed25519 signer");
 	ca_fw_minisign_keyid(pk, id);
-	rc = hsm_sign(k, b2, 64, &sig, e);
-	if (rc == PC_OK && sig.len != 64)
-		rc = pc_fail(e, PC_E_INTERNAL, "Ed25519 signature of %zu bytes", sig.len);
-	if (rc == PC_OK) {
-		pc_buf_append(&gmsg, sig.p, 64);
-		pc_buf_str(&gmsg, trusted);
-		rc = pc_buf_ok(&gmsg) ? hsm_sign(k, gmsg.p, gmsg.len, &glob, e) :
-		    pc_fail(e, PC_E_NOMEM, "out of memory");
-	}
-	if (rc == PC_OK) {
-		raw[0] = 'E';
-		raw[1] = 'D';
-		memcpy(raw + 2, id, 8);
-		memcpy(raw + 10, sig.p, 64);
-		sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
-		sodium_bin2base64(gb64, sizeof gb64, glob.p, 64, sodium_base64_VARIANT_ORIGINAL);
-		pc_buf_printf(out, "untrusted comment: signature from plantca firmware signer %s\n%s\n"
-		    "trusted comment: %s\n%s\n", signer, b64, trusted, gb64);
-		if (!pc_buf_ok(out))
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-	}
-	pc_buf_free(&sig);
-	pc_buf_free(&glob);
-	pc_buf_free(&gmsg);
-	return rc;
+	PC_TRY(ca_token_minisign_pub(k, id, &pub, e));
+	snprintf(untrusted, sizeof untrusted, "signature from plantca firmware signer %s", signer);
+	return tr_minisig_make_prehashed(b2, &pub, untrusted, trusted, ca_token_ed25519_sign, k,
+	    out, e);
 }
 
 pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
@@ -156,7 +135,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", ms_path);
 
 	/* the signer, its certificate and chain, from the store */
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_signer_get(t, o->signer, &s, e);
 	if (rc == PC_OK) {
 		pc_reader v;
@@ -312,13 +291,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	}
 
 	/* audit first: a signature that exists is always in the trail */
-	{
-		pc_buf hx = PC_BUF_INIT;
-		pc_hex_encode(&hx, digest, pkix_hash_len(h), 0);
-		pc_buf_byte(&hx, 0);
-		snprintf(dhex, sizeof dhex, "%s", hx.p ? (char *)hx.p : "");
-		pc_buf_free(&hx);
-	}
+	pc_hex_str(dhex, sizeof dhex, digest, pkix_hash_len(h), 0);
 	pc_buf_printf(&detail, "%s %s; size %" PRIu64 "; firmware %s; targets ", pkix_hash_name(h),
 	    dhex, size, pkg_id);
 	for (i = 0; i < o->ntargets; i++)
@@ -335,15 +308,7 @@ pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e)
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
 	rc = audit_append(t, now, "fw.sign", o->image, "ok", (const char *)detail.p, e);
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
-		goto out;
-	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
+	PC_TRY_OUT(store_end(&t, rc, e));
 	if ((rc = pc_file_write_atomic(out_path, cms.p, cms.len, 0644, true, e)) != PC_OK)
 		goto out;
 	if (o->minisign &&

@@ -20,6 +20,7 @@
 #include "fwverify.h"
 #include "home.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "leaf.h"
 #include "lint.h"
 #include "pipeline.h"
@@ -74,11 +75,11 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	memset(&j, 0, sizeof j);
 	memset(&issuer, 0, sizeof issuer);
 	memset(&p, 0, sizeof p);
-	PC_TRY(ca_signer_key(o->name, key, sizeof key, e));
+	PC_TRY_OUT(ca_signer_key(o->name, key, sizeof key, e));
 	snprintf(what, sizeof what, "firmware signer '%s'", o->name);
 	if (!o->ca || !o->subject)
 		return pc_fail(e, PC_E_USAGE, "firmware signer new needs --ca CA and --subject DN");
-	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
+	PC_TRY_OUT(hsm_alg_parse(o->key ? o->key : "ec-p256", &alg, e));
 	if (alg != HSM_EC_P256 && alg != HSM_EC_P384 && alg != HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key %s: firmware signers are ec-p256, ec-p384 or "
 		    "ed25519", o->key);
@@ -127,7 +128,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 		rc = pc_fail(e, PC_E_USAGE, "the root issues only CA certificates; use an issuing CA");
 		goto out;
 	}
-	if (issuer.v.not_after <= now + 86400) {
+	if (issuer.v.not_after <= now + PC_DAY) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s' expires within a day", o->ca);
 		goto out;
 	}
@@ -218,28 +219,21 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 			/* the minisign public key, for devices without X.509 */
 			size_t spl = 0;
 			const uint8_t *spk = hsm_key_spki(sk, &spl);
-			const uint8_t *pk = ca_ed25519_raw(spk, spl);
-			uint8_t raw[2 + 8 + 32], id[8];
-			char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
-			char path[PATH_MAX];
-			uint64_t idv = 0;
+			const uint8_t *pk = pkix_ed25519_raw(spk, spl);
+			uint8_t id[TR_KEYID_LEN];
+			char path[PATH_MAX], note[CA_NAME_MAX + 32];
 			pc_buf pub = PC_BUF_INIT;
-			int i;
+			tr_pubkey tp;
 
 			if (pk == NULL) {
 				rc = pc_fail(e, PC_E_INTERNAL, "Ed25519 key with an unexpected SPKI");
 				goto out;
 			}
 			ca_fw_minisign_keyid(pk, id);
-			raw[0] = 'E';
-			raw[1] = 'd';
-			memcpy(raw + 2, id, 8);
-			memcpy(raw + 10, pk, 32);
-			for (i = 7; i >= 0; i--)
-				idv = (idv << 8) | id[i];
-			sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
-			pc_buf_printf(&pub, "untrusted comment: minisign public key %016" PRIX64
-			    " (plantca firmware signer %s)\n%s\n", idv, o->name, b64);
+			if ((rc = ca_token_minisign_pub(sk, id, &tp, e)) != PC_OK)
+				goto out;
+			snprintf(note, sizeof note, "plantca firmware signer %s", o->name);
+			tr_pubkey_format(&tp, note, &pub);
 			if (snprintf(path, sizeof path, "%s/public/fw-%s.pub", c->home, o->name) >=
 			    (int)sizeof path)
 				rc = pc_fail(e, PC_E_USAGE, "CA home path too long");

@@ -18,11 +18,9 @@
 pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 {
 	fw_blobs trust = { 0 }, crls = { 0 };
-	fw_check_opts co;
 	fw_cms cms;
 	fw_result res;
-	uint8_t *sig = NULL;
-	size_t len, i;
+	size_t i;
 	pc_rc rc;
 
 	if (!o->image || !o->sig)
@@ -36,25 +34,8 @@ pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 	for (i = 0; i < o->ncrls; i++)
 		if ((rc = fw_blobs_load(&crls, o->crls[i], true, e)) != PC_OK)
 			goto out;
-	if (o->min_version) {
-		fw_version v;
-		if ((rc = fw_version_parse(o->min_version, &v, e)) != PC_OK) {
-			rc = pc_wrap(e, "--min-version");
-			e->rc = rc = PC_E_USAGE;
-			goto out;
-		}
-	}
-	if ((rc = pc_file_read(o->sig, FW_SIG_MAX, &sig, &len, e)) != PC_OK)
-		goto out;
-	memset(&co, 0, sizeof co);
-	co.trust = trust.v;
-	co.ntrust = trust.n;
-	co.crls = crls.v;
-	co.ncrls = crls.n;
-	co.min_version = o->min_version;
-	co.target = o->target;
-	rc = fw_verify_image(o->image, sig, len, o->sig, &co, &cms, &res, e);
-	if (rc != PC_OK)
+	if ((rc = fw_verify_files(o->image, o->sig, &trust, &crls, o->min_version, o->target, &cms,
+	    &res, e)) != PC_OK)
 		goto out;
 	if (o->json) {
 		fprintf(out, "{\"valid\":true,\"package\":");
@@ -86,7 +67,6 @@ pc_rc ca_fw_verify(const ca_fw_verify_opts *o, FILE *out, pc_err *e)
 		fprintf(out, "\n");
 	}
 out:
-	free(sig);
 	fw_blobs_free(&trust);
 	fw_blobs_free(&crls);
 	return rc;

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cmp.h"
+#include "crl.h"
 #include "capolicy.h"
 #include "discovery.h"
 #include "format.h"
@@ -113,6 +115,104 @@ out:
 	return rc;
 }
 
+/* A device's CMP message (docs/cmp.md), judged end to end from the
+ * bundle: its structure, protection and proof of possession again, the
+ * IDevID's chain to a manufacturer accepted for the segment or the
+ * LDevID's record here, a transaction never seen before; then, for an
+ * enrollment, everything judge_csr runs.  An rr that passes is marked
+ * "revoke" and carried out in the import's transaction. */
+static void judge_cmp(store_txn *t, const policy *pol, ca_request *r, const uint8_t *data,
+    size_t len, const struct judge_ca *ca, const char *what, ca_cmp_info *info)
+{
+	pkix_csr csr;
+	ca_job j;
+	policy_approval a = POLICY_APPROVAL_OFFICER;
+	char *profile = NULL, kt[32], key[200];
+	pc_err e;
+	pc_reader v;
+
+	memset(&e, 0, sizeof e);
+	if (ca_cmp_judge(t, r->segment, data, len, what, info, &csr, &profile, &e) != PC_OK) {
+		if (reject(r, e.msg, &e) != PC_OK)
+			return;
+		return;
+	}
+	if (info->body == PKIX_CMP_RR) {
+		if (ca_set_str(&r->status, "revoke", &e) != PC_OK)
+			return;
+		if (ca_set_str(&r->reason, "", &e) != PC_OK)
+			return;
+		if (ca_set_str(&r->profile, "cmp-rr", &e) != PC_OK)
+			return;
+		return;
+	}
+	if (profile != NULL) {             /* kur: the renewed certificate's profile */
+		pc_rc prc = ca_set_str(&r->profile, profile, &e);
+		free(profile);
+		if (prc != PC_OK)
+			goto out;
+	}
+	if (ca_name_text(csr.subject, csr.subject_len, &r->subject, &e) != PC_OK)
+		goto out;
+	r->san = ca_san_text(csr.san, csr.nsan);
+	pkix_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
+	if (ca_set_str(&r->keytype, kt, &e) != PC_OK)
+		goto out;
+	/* a second enrollment of a device that holds (or waits for) an LDevID
+	 * of this profile is refused: renewal is kur's, never a duplicate */
+	snprintf(key, sizeof key, "cmp.req.dev.%s.%s", info->signer_fp, r->profile);
+	if (info->body == PKIX_CMP_IR && store_get(t, STORE_META, key, strlen(key), &v, &e) == PC_OK &&
+	    pc_reader_left(&v) == 8) {
+		ca_request old;
+		uint64_t id = 0;
+		size_t i;
+		char why[400];
+		for (i = 0; i < 8; i++)
+			id = (id << 8) | v.p[v.off + i];
+		if (ca_request_get(t, id, &old, &e) == PC_OK) {
+			bool held = strcmp(old.status, "pending") == 0 || strcmp(old.status, "approved") == 0 ||
+			    strcmp(old.status, "signing") == 0;
+			if (strcmp(old.status, "issued") == 0 && old.has_serial) {
+				pc_reader cv;
+				ca_cert_rec cr;
+				if (store_get(t, STORE_CERTS, old.serial, PKIX_SERIAL_LEN, &cv, &e) == PC_OK &&
+				    ca_cert_rec_decode(cv, &cr, &e) == PC_OK) {
+					held = strcmp(ca_cert_status(t, &cr, time(NULL)), "valid") == 0;
+					ca_cert_rec_free(&cr);
+				}
+			}
+			if (held) {
+				snprintf(why, sizeof why, "%s: this IDevID already has request %" PRIu64 " (%s) "
+				    "for an LDevID of profile %s: renew with kur, or revoke it first", what, id,
+				    old.status, r->profile);
+				ca_request_free(&old);
+				if (reject(r, why, &e) != PC_OK)
+					return;
+				pkix_csr_free(&csr);
+				return;
+			}
+			ca_request_free(&old);
+		}
+	}
+	if (!ca->have) {
+		if (reject(r, ca->missing, &e) != PC_OK)
+			goto out;
+	} else if (ca_request_prepare(pol, r, &csr, &ca->rec, ca->sigalg, ca->sigalg_len, what,
+	    what, &j, &e) != PC_OK) {
+		if (reject(r, e.msg, &e) != PC_OK)
+			goto out;
+	} else {
+		ca_job_free(&j);
+		(void)policy_profile_approval(pol, r->profile, &a);
+		if (ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e) != PC_OK)
+		goto out;
+		if (ca_set_str(&r->reason, "", &e) != PC_OK)
+		goto out;
+	}
+out:
+	pkix_csr_free(&csr);
+}
+
 pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 {
 	ca_station_list_t sl;
@@ -126,6 +226,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	char detail[400];
 	policy *pol = NULL;
 	struct judge_ca *jca = NULL;
+	ca_cmp_info *infos = NULL;
+	store_txn *rt = NULL;
 	sr_report rep;
 	bool have_scan = false;
 	uint64_t scan_id = 0;
@@ -135,7 +237,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	sr_report_init(&rep);
 	memset(&b, 0, sizeof b);
 	memset(&sl, 0, sizeof sl);
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK) {
 		policy_free(pol);
 		return rc;
@@ -183,8 +285,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
 	 * members costs O(n log n), not O(n^2) */
 	reqs = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *reqs);
+	infos = calloc(b.meta.ncsrs ? b.meta.ncsrs : 1, sizeof *infos);
 	jca = calloc(1, sizeof *jca);
-	if (reqs == NULL || jca == NULL) {
+	if (reqs == NULL || jca == NULL || infos == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -212,6 +315,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			jca->have = true;
 		}
 	}
+	/* CMP messages are judged against the store (manufacturers, LDevIDs) */
+	if ((rc = store_begin(c->st, false, &rt, e)) != PC_OK)
+		goto out;
 	for (j = 0; j < b.meta.ncsrs; j++) {
 		const tr_member *m;
 		char what[TR_NAME_MAX * 2 + 8];
@@ -232,8 +338,14 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		if ((rc = judge_csr(pol, r, m->data, m->len, jca, what, e)) != PC_OK)
+		if (ca_cmp_member(m->name))
+			judge_cmp(rt, pol, r, m->data, m->len, jca, what, &infos[j]);
+		else if ((rc = judge_csr(pol, r, m->data, m->len, jca, what, e)) != PC_OK)
 			goto out;
+		if (!r->status || !r->reason) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
 		/* a CSR refused before its fields were read shows them empty */
 		if ((!r->subject && (rc = ca_set_str(&r->subject, "", e)) != PC_OK) ||
 		    (!r->san && (rc = ca_set_str(&r->san, "", e)) != PC_OK) ||
@@ -254,7 +366,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		r->csr_len = keep;
 		r->csr_bytes = m->len;
 		crypto_hash_sha256(r->csr_sha256, m->data, m->len);
-		if (strcmp(r->status, "pending") == 0)
+		if (strcmp(r->status, "pending") == 0 || strcmp(r->status, "revoke") == 0)
 			npend++;
 		else if (strcmp(r->status, "approved") == 0)
 			nauto++;
@@ -262,6 +374,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			nrej++;
 	}
 
+	store_abort(rt);
+	rt = NULL;
 	/* one transaction: requests, the station's sequence, the event */
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
@@ -287,6 +401,41 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	}
 	for (j = 0; j < b.meta.ncsrs && rc == PC_OK; j++) {
 		rc = ca_next_request_id(t, &reqs[j].id, e);
+		if (rc == PC_OK && ca_cmp_member(reqs[j].member) && infos[j].txid[0] != '\0') {
+			/* the device's own revocation (RFC 9483 §4.2), proved by
+			 * its signature: carried out now; the next CRL lists it */
+			if (strcmp(reqs[j].status, "revoke") == 0) {
+				pc_buf sc = PC_BUF_INIT;
+				pc_err re;
+				unsigned reason = infos[j].rev_reason > 0 ? (unsigned)infos[j].rev_reason : 0;
+				if (ca_revoke_serial(t, infos[j].old_serial, reason, time(NULL), &sc, &re) == PC_OK) {
+					rc = ca_set_str(&reqs[j].status, "revoked", e);
+				} else {
+					if ((rc = set_reason(&reqs[j], re.msg, e)) == PC_OK)
+						rc = ca_set_str(&reqs[j].status, "rejected", e);
+				}
+				pc_buf_free(&sc);
+				npend--;
+			}
+			if (rc == PC_OK) {
+				pc_err ie;
+				rc = ca_cmp_info_put(t, reqs[j].id, &infos[j], &ie);
+				/* a transaction seen before was rejected as a replay by
+				 * judge_cmp; its first import keeps the answer */
+				if (rc == PC_E_REPLAY && strcmp(reqs[j].status, "rejected") == 0)
+					rc = PC_OK;
+				else if (rc != PC_OK)
+					*e = ie;
+			}
+			if (rc == PC_OK && infos[j].body == PKIX_CMP_IR &&
+			    strcmp(reqs[j].status, "rejected") != 0) {
+				char dk[200];
+				uint8_t idk[8];
+				snprintf(dk, sizeof dk, "cmp.req.dev.%s.%s", infos[j].signer_fp, reqs[j].profile);
+				ca_id_key(reqs[j].id, idk);
+				rc = store_put(t, STORE_META, dk, strlen(dk), idk, 8, false, e);
+			}
+		}
 		if (rc == PC_OK)
 			rc = ca_request_put(t, &reqs[j], true, e);
 	}
@@ -299,15 +448,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		    b.meta.sequence, npend, nauto, nrej);
 		rc = audit_append(t, time(NULL), "import", b.name, "ok", detail, e);
 	}
-	if (rc != PC_OK) {
-		store_abort(t);
-		t = NULL;
-		goto out;
-	}
-	rc = store_commit(t, e);
-	t = NULL;
-	if (rc != PC_OK)
-		goto out;
+	PC_TRY_OUT(store_end(&t, rc, e));
 	if (c->json) {
 		printf("{\"bundle\":");
 		json_str(stdout, b.name);
@@ -353,6 +494,8 @@ out:
 		for (j = 0; j < b.meta.ncsrs; j++)
 			ca_request_free(&reqs[j]);
 	free(reqs);
+	free(infos);
+	store_abort(rt);
 	if (jca != NULL)
 		ca_rec_free(&jca->rec);
 	free(jca);

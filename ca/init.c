@@ -20,6 +20,7 @@
 #include "text.h"
 #include "home.h"
 #include "json.h"
+#include "minisign_key.h"
 #include "pem.h"
 #include "pipeline.h"
 #include "records.h"
@@ -45,29 +46,6 @@ PC_CHECK static pc_rc dir_is_empty_or_missing(const char *path, bool *missing, p
 		}
 	}
 	closedir(d);
-	return PC_OK;
-}
-
-/* minisign public key file (minisign's PublicKeyStruct): "Ed" || key id
- * (8 bytes, little-endian as minisign prints it) || Ed25519 public key */
-PC_CHECK static pc_rc minisign_pub(const uint8_t *spki, size_t spki_len, const uint8_t keyid[8],
-    pc_buf *out, pc_err *e)
-{
-	uint8_t raw[2 + 8 + 32];
-	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
-	uint64_t id = 0;
-	int i;
-
-	if (spki_len != 44)
-		return pc_fail(e, PC_E_INTERNAL, "transfer key is not Ed25519");
-	raw[0] = 'E';
-	raw[1] = 'd';
-	memcpy(raw + 2, keyid, 8);
-	memcpy(raw + 10, spki + 12, 32);
-	for (i = 7; i >= 0; i--)
-		id = (id << 8) | keyid[i];
-	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
-	pc_buf_printf(out, "untrusted comment: minisign public key %016" PRIX64 "\n%s\n", id, b64);
 	return PC_OK;
 }
 
@@ -107,12 +85,12 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	pc_rc rc;
 
 	memset(&j, 0, sizeof j);
-	PC_TRY(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
+	PC_TRY_OUT(hsm_alg_parse(o->key ? o->key : "ec-p384", &alg, e));
 	if (alg == HSM_ED25519)
 		return pc_fail(e, PC_E_USAGE, "--key ed25519: a root for OPC UA and TLS devices must be "
 		    "EC or RSA (most device stacks cannot verify Ed25519 chains)");
-	PC_TRY(pkix_name_from_text(&subject, o->subject, e));
-	PC_TRY(ca_home_paths(home, db, pub, e));
+	PC_TRY_OUT(pkix_name_from_text(&subject, o->subject, e));
+	PC_TRY_OUT(ca_home_paths(home, db, pub, e));
 	if ((rc = hsm_open(o->module, o->token, hp, e)) != PC_OK)
 		goto out;
 	if ((rc = ca_hsm_login_from(*hp, pin_file, e)) != PC_OK)
@@ -141,7 +119,7 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	p.issuer_len = subject.len;
 	p.issuer_keyid = NULL;
 	p.not_before = now - CA_SKEW_SECONDS;
-	p.not_after = now + (time_t)days * 86400;
+	p.not_after = now + (time_t)days * PC_DAY;
 	p.subject = subject.p;
 	p.subject_len = subject.len;
 	p.spki = spki;
@@ -191,8 +169,12 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		goto out;
 	b.len = 0;
 	tspki = hsm_key_spki(transfer, &tspki_len);
-	if ((rc = minisign_pub(tspki, tspki_len, keyid, &b, e)) != PC_OK)
-		goto out;
+	{
+		tr_pubkey tp;
+		if ((rc = ca_token_minisign_pub(transfer, keyid, &tp, e)) != PC_OK)
+			goto out;
+		tr_pubkey_format(&tp, NULL, &b);
+	}
 	snprintf(path, sizeof path, "%s/transfer.pub", pub);
 	if ((rc = pc_file_write_atomic(path, b.p, b.len, 0644, false, e)) != PC_OK)
 		goto out;

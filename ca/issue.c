@@ -223,7 +223,7 @@ pc_rc ca_issue(ca_ctx *c, const ca_issue_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", o->out_dir);
 	if (o->out_file && access(o->out_file, F_OK) == 0)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", o->out_file);
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	if (!policy_has_profile(pol, o->profile)) {
 		rc = pc_fail(e, PC_E_USAGE, "unknown profile '%s' (%s)", o->profile,
 		    policy_profile_names(pol));

@@ -2,11 +2,13 @@
  * leaf.c - a CSR judged and turned into the TBS of a leaf certificate,
  * without the HSM.  See leaf.h.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "capolicy.h"
+#include "cmp.h"
 #include "format.h"
 #include "leaf.h"
 #include "lint.h"
@@ -24,7 +26,7 @@ void ca_tbs_issued_by(pkix_tbs_params *p, const ca_rec *issuer, const uint8_t *s
 	p->issuer_len = issuer->v.subject_len;
 	p->issuer_keyid = ikid;
 	p->not_before = now - CA_SKEW_SECONDS;
-	p->not_after = now + (time_t)days * 86400;
+	p->not_after = now + (time_t)days * PC_DAY;
 	if (p->not_after > issuer->v.not_after)
 		p->not_after = issuer->v.not_after;   /* never outlive the issuer */
 }
@@ -66,6 +68,26 @@ pc_rc ca_prepare_leaf_parsed(const char *ca_name, const policy *pol, const char 
 	/* the policy decides everything but the key: nothing else is copied */
 	rc = ca_policy_apply(pol, csr, profile, ca_name, segment, station, days, false, what, &p,
 	    &subject, &days, eku, e);
+	if (rc != PC_OK)
+		goto out;
+	/* an RA certificate (id-kp-cmcRA) goes only to the enrolled station
+	 * that asked for it: its bundle signed the request and the subject
+	 * names its key id (plantca-station ra-key writes "CMP RA KEYID") */
+	for (size_t k = 0; rc == PC_OK && eku[k] != NULL; k++) {
+		const uint8_t *cn;
+		size_t cnl;
+		char want[32];
+		if (strcmp(eku[k], pkix_oid_dotted(PKIX_OID_KP_CMC_RA)) != 0)
+			continue;
+		snprintf(want, sizeof want, "CMP RA %s", station ? station : "");
+		if (station == NULL || segment == NULL)
+			rc = pc_fail(e, PC_E_POLICY, "%s: profile %s (id-kp-cmcRA) is issued only to an "
+			    "enrolled station's own request, in its request bundle", what, profile);
+		else if (!pkix_name_find(subject.p, subject.len, PKIX_OID_AT_CN, &cn, &cnl) ||
+		    cnl != strlen(want) || memcmp(cn, want, cnl) != 0)
+			rc = pc_fail(e, PC_E_POLICY, "%s: profile %s: the subject's CN must be '%s', the "
+			    "station that signed the bundle (plantca-station ra-key)", what, profile, want);
+	}
 	if (rc != PC_OK)
 		goto out;
 	ca_tbs_issued_by(&p, issuer, sigalg, sigalg_len, ikid, days, now);
@@ -123,6 +145,34 @@ pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr 
 	if (csr != NULL)
 		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
 		    csr, source, what, r->segment, r->station, 0, j, e);
-	return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid, r->csr,
-	    r->csr_len, source, what, r->segment, r->station, 0, j, e);
+	if (ca_cmp_member(r->member)) {
+		/* a device's CMP request: its template, from the signed message */
+		pkix_csr c2;
+		pc_rc rc;
+		PC_TRY(ca_cmp_csr(r->csr, r->csr_len, what ? what : source, &c2, e));
+		rc = ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    &c2, source, what, r->segment, r->station, 0, j, e);
+		pkix_csr_free(&c2);
+		return rc;
+	}
+	/* a CSR import checked: the stored bytes, if they are the ones checked
+	 * then, are not checked again (docs/architecture.md "A CSR is checked
+	 * where it enters") */
+	{
+		pkix_csr c2;
+		uint8_t h[32];
+		pc_rc rc;
+		if (!r->has_csr_sha256 || r->csr_len != r->csr_bytes)
+			return ca_prepare_leaf(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+			    r->csr, r->csr_len, source, what, r->segment, r->station, 0, j, e);
+		crypto_hash_sha256(h, r->csr, r->csr_len);
+		if (sodium_memcmp(h, r->csr_sha256, sizeof h) != 0)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: the stored CSR is not the one import "
+			    "checked (its SHA-256 differs from the request record's)", what ? what : source);
+		PC_TRY(pkix_csr_parse_verified(r->csr, r->csr_len, what ? what : source, &c2, e));
+		rc = ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    &c2, source, what, r->segment, r->station, 0, j, e);
+		pkix_csr_free(&c2);
+		return rc;
+	}
 }

@@ -16,7 +16,7 @@
 #include "fwverify.h"
 #include "text.h"
 
-enum { DAY_SECONDS = 86400, UTCTIME_LAST_YEAR = 2049 };
+enum { UTCTIME_LAST_YEAR = 2049 };
 
 struct lint {
 	char msg[PC_ERR_MSG_MAX];
@@ -92,7 +92,7 @@ static void check_dates_serial(const pkix_cert *t, const ca_lint_expect *x, stru
 	if (t->not_after <= t->not_before)
 		bad(l, "notAfter is not after notBefore");
 	if (x->max_days && t->not_after - t->not_before >
-	    (time_t)x->max_days * DAY_SECONDS + CA_SKEW_SECONDS)
+	    (time_t)x->max_days * PC_DAY + CA_SKEW_SECONDS)
 		bad(l, "validity longer than the profile's %u days", x->max_days);
 }
 

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "ca.h"
+#include "cmp.h"
 #include "crl.h"
 #include "discovery.h"
 #include "firmware.h"
@@ -105,6 +106,22 @@ PC_CHECK static pc_rc run_policy_show(ca_ctx *c, const struct args *a, pc_err *e
 PC_CHECK static pc_rc run_policy_set(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_policy_set(c, a->arg[0], e);
+}
+
+PC_CHECK static pc_rc run_manufacturer_add(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_manufacturer_add(c, a->arg[0], a->arg[1], a->segments, a->nsegments, e);
+}
+
+PC_CHECK static pc_rc run_manufacturer_list(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_manufacturer_list(c, stdout, e);
+}
+
+PC_CHECK static pc_rc run_manufacturer_remove(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_manufacturer_remove(c, a->arg[0], e);
 }
 
 PC_CHECK static pc_rc run_station_add(ca_ctx *c, const struct args *a, pc_err *e)
@@ -312,6 +329,21 @@ static const struct verb verbs[] = {
 	  "Check FILE and install it as the CA home's policy; the audit trail records its "
 	  "SHA-256.",
 	  0, 1, 1, HOME_WRITE, run_policy_set },
+	{ { "manufacturer", "add" }, "NAME CA.pem [--segment S]...",
+	  "Accept the IEEE 802.1AR IDevIDs of a device manufacturer for CMP enrollment: "
+	  "CA.pem holds the CA certificate(s) that issue them (X509 CRL blocks may follow); "
+	  "each --segment limits it to that segment (none: every segment).  Recorded in the "
+	  "store and the audit trail; each segment's next response bundle carries its "
+	  "manufacturers to the station (manufacturers.pem), where serve accepts an ir only if "
+	  "its IDevID chains to one of them.  Import verifies the same again (docs/cmp.md).",
+	  OPT(O_SEGMENT), 2, 2, HOME_WRITE, run_manufacturer_add },
+	{ { "manufacturer", "list" }, "",
+	  "Accepted manufacturers, their segments and CA certificate fingerprints.",
+	  0, 0, 0, HOME_READ, run_manufacturer_list },
+	{ { "manufacturer", "remove" }, "NAME",
+	  "No longer accept a manufacturer's IDevIDs (the stations learn it with the next "
+	  "response bundle).  Certificates already issued are not touched.",
+	  0, 1, 1, HOME_WRITE, run_manufacturer_remove },
 	{ { "station", "add" }, "SEGMENT PUBKEY --ca NAME",
 	  "Enroll a plant station's minisign public key (station.pub) for a segment served by "
 	  "issuing CA NAME.  Shows the key id to compare.",

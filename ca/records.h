@@ -44,6 +44,8 @@
  * Decoded records own their strings (free them with the kind's _free);
  * a field whose comment says "into the store" is valid only until the
  * transaction ends.
+ *
+ * The map: docs/architecture.md "The store".
  */
 #ifndef PLANTCA_RECORDS_H
 #define PLANTCA_RECORDS_H
@@ -272,9 +274,6 @@ typedef struct ca_station_list_t {
 	size_t n, cap;
 } ca_station_list_t;
 
-/* Key id as minisign prints it (16 uppercase hex digits of the
- * little-endian number). */
-void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17]);
 void ca_station_free(ca_station *s);
 pc_rc ca_station_encode(const ca_station *s, pc_buf *b, pc_err *e) PC_CHECK;
 pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e) PC_CHECK;
@@ -359,9 +358,6 @@ CA_REC_TABLE(ca_revocation_type, "revocation", 'R', ca_revocation,
 	PC_REC_CHARS(3, ca_revocation, ca, F_REQ, 1),
 )
 
-/* RFC 5280 §5.3.1 reason name for a code ("unspecified" for 0), NULL if the
- * code is not one plantca issues. */
-const char *ca_reason_name(unsigned code);
 /* The code of a reason name; PC_E_USAGE naming the choices otherwise
  * (also for NULL: --reason is missing). */
 pc_rc ca_reason_parse(const char *name, unsigned *code, pc_err *e) PC_CHECK;
@@ -460,8 +456,6 @@ pc_rc ca_signer_rec_decode(pc_reader val, ca_signer_rec *s, pc_err *e) PC_CHECK;
 pc_rc ca_signer_key(const char *name, char *key, size_t n, pc_err *e) PC_CHECK;
 /* PC_E_NOTFOUND "signer 'x' does not exist" if there is none. */
 pc_rc ca_signer_get(store_txn *t, const char *name, ca_signer_rec *s, pc_err *e) PC_CHECK;
-/* The raw Ed25519 public key inside an RFC 8410 SPKI, NULL if it is not one. */
-const uint8_t *ca_ed25519_raw(const uint8_t *spki, size_t len);
 /* minisign key id of a signer: the first 8 bytes of BLAKE2b-256 of the raw
  * Ed25519 public key (reproducible from the certificate). */
 void ca_fw_minisign_keyid(const uint8_t pk[32], uint8_t id[8]);

@@ -77,16 +77,6 @@ void ca_fw_minisign_keyid(const uint8_t pk[32], uint8_t id[8])
 	memcpy(id, h, 8);
 }
 
-const uint8_t *ca_ed25519_raw(const uint8_t *spki, size_t len)
-{
-	/* RFC 8410: 30 2a 30 05 06 03 2b 65 70 03 21 00 || 32 bytes */
-	static const uint8_t hdr[] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
-		0x21, 0x00 };
-	if (len != sizeof hdr + 32 || memcmp(spki, hdr, sizeof hdr) != 0)
-		return NULL;
-	return spki + sizeof hdr;
-}
-
 /* key: "fw.pending." SEGMENT NUL sequence (u64 big-endian), so that a
  * prefix scan of one segment returns its signatures in queue order */
 static void pending_prefix(pc_buf *k, const char *segment)

@@ -68,18 +68,12 @@ PC_CHECK static pc_rc intent_visit(void *ctx, pc_reader key, pc_reader val, bool
 		return pc_fail(e, PC_E_STORE_CORRUPT, "intent record: a key of %zu bytes, not a "
 		    "serial", pc_reader_left(&key));
 	ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		ca_job *nj = realloc(l->jobs, nc * sizeof *nj);
-		ca_intent_rec *nr;
-		if (nj == NULL)
+	{
+		size_t cj = l->cap, cr = l->cap;   /* parallel arrays, one capacity */
+		if (!pc_grow(&l->jobs, &cj, l->n, sizeof *l->jobs, 16) ||
+		    !pc_grow(&l->recs, &cr, l->n, sizeof *l->recs, 16))
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->jobs = nj;
-		nr = realloc(l->recs, nc * sizeof *nr);
-		if (nr == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->recs = nr;
-		l->cap = nc;
+		l->cap = cj;
 	}
 	r = &l->recs[l->n];
 	j = &l->jobs[l->n];

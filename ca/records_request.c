@@ -107,15 +107,9 @@ PC_CHECK static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, boo
 		ca_request_free(&r);
 		return PC_OK;
 	}
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 32;
-		ca_request *nv = realloc(l->v, nc * sizeof *nv);
-		if (nv == NULL) {
-			ca_request_free(&r);
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		}
-		l->v = nv;
-		l->cap = nc;
+	if (!pc_grow(&l->v, &l->cap, l->n, sizeof *l->v, 32)) {
+		ca_request_free(&r);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
 	l->v[l->n++] = r;
 	return PC_OK;

@@ -11,44 +11,18 @@
 #include "format.h"
 #include "records.h"
 
-/* RFC 5280 §5.3.1.  certificateHold (6) and removeFromCRL (8) are left out:
- * plantca never suspends, a revocation is final. */
-static const struct {
-	const char *name;
-	unsigned code;
-} reasons[] = {
-	{ "unspecified", 0 },
-	{ "keyCompromise", 1 },
-	{ "cACompromise", 2 },
-	{ "affiliationChanged", 3 },
-	{ "superseded", 4 },
-	{ "cessationOfOperation", 5 },
-	{ "privilegeWithdrawn", 9 },
-};
-
-const char *ca_reason_name(unsigned code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (reasons[i].code == code)
-			return reasons[i].name;
-	return NULL;
-}
-
 pc_rc ca_reason_parse(const char *name, unsigned *code, pc_err *e)
 {
-	size_t i;
+	int r;
 
 	if (name == NULL)
 		return pc_fail(e, PC_E_USAGE, "revoke needs --reason (keyCompromise, cACompromise, "
 		    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn or "
 		    "unspecified)");
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (strcmp(reasons[i].name, name) == 0) {
-			*code = reasons[i].code;
-			return PC_OK;
-		}
+	if ((r = pkix_reason_parse(name)) >= 0 && pkix_reason_issued((unsigned)r)) {
+		*code = (unsigned)r;
+		return PC_OK;
+	}
 	return pc_fail(e, PC_E_USAGE, "--reason '%s': not one of keyCompromise, cACompromise, "
 	    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, "
 	    "unspecified (RFC 5280 §5.3.1 names)", name);
@@ -63,7 +37,7 @@ pc_rc ca_revocation_encode(pc_buf *b, const ca_revocation *r, pc_err *e)
 pc_rc ca_revocation_decode(pc_reader val, ca_revocation *r, pc_err *e)
 {
 	PC_TRY(pc_rec_decode(&ca_revocation_type, val, r, e));
-	if (r->reason > UINT_MAX || ca_reason_name((unsigned)r->reason) == NULL) {
+	if (r->reason > UINT_MAX || !pkix_reason_issued((unsigned)r->reason)) {
 		uint64_t code = r->reason;
 		memset(r, 0, sizeof *r);
 		return pc_rec_fail(e, &ca_revocation_type, "reason", "%" PRIu64 " is not a reason "

@@ -10,16 +10,6 @@
 
 #include "records.h"
 
-void ca_keyid_text(const uint8_t id[CA_KEYID_LEN], char out[17])
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = CA_KEYID_LEN - 1; i >= 0; i--)
-		v = (v << 8) | id[i];
-	snprintf(out, 17, "%016" PRIX64, v);
-}
-
 void ca_station_free(ca_station *s)
 {
 	pc_rec_free(&ca_station_type, s);
@@ -33,7 +23,7 @@ pc_rc ca_station_encode(const ca_station *s, pc_buf *b, pc_err *e)
 pc_rc ca_station_decode(pc_reader val, ca_station *s, pc_err *e)
 {
 	PC_TRY(pc_rec_decode(&ca_station_type, val, s, e));
-	ca_keyid_text(s->keyid, s->keyid_text);
+	tr_keyid_text(s->keyid, s->keyid_text);
 	return PC_OK;
 }
 
@@ -52,18 +42,12 @@ PC_CHECK static pc_rc station_visit(void *ctx, pc_reader key, pc_reader val, boo
 	ca_station_list_t *l = ctx;
 
 	(void)stop;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 8;
-		ca_station *nv = realloc(l->v, nc * sizeof *nv);
-		if (nv == NULL)
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		l->v = nv;
-		l->cap = nc;
-	}
+	if (!pc_grow(&l->v, &l->cap, l->n, sizeof *l->v, 8))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	if (ca_station_decode(val, &l->v[l->n], e) != PC_OK) {
 		char id[17] = "?";
 		if (pc_reader_left(&key) == CA_KEYID_LEN)
-			ca_keyid_text(key.p + key.off, id);
+			tr_keyid_text(key.p + key.off, id);
 		return pc_wrap(e, "station %s", id);
 	}
 	l->n++;

@@ -22,17 +22,18 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 	pc_reader v;
 	pc_rc rc;
 
+	memset(&cr, 0, sizeof cr);
 	ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
 	rc = store_get(t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &v, e);
 	if (rc == PC_E_NOTFOUND)
 		return pc_fail(e, PC_E_NOTFOUND, "serial %s: no such certificate", hex);
-	PC_TRY(rc);
-	PC_TRY(ca_cert_rec_decode(v, &cr, e));
+	PC_TRY_OUT(rc);
+	PC_TRY_OUT(ca_cert_rec_decode(v, &cr, e));
 	rc = ca_revocation_get(t, serial, &rv, e);
 	if (rc == PC_OK) {
 		pc_time_text(rv.when, when);
 		rc = pc_fail(e, PC_E_STATE, "serial %s: already revoked on %s (%s)", hex, when,
-		    ca_reason_name((unsigned)rv.reason));
+		    pkix_reason_name((unsigned)rv.reason));
 		goto out;
 	}
 	if (rc != PC_E_NOTFOUND)
@@ -59,13 +60,19 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 		rc = store_put(t, STORE_REVOCATIONS, serial, PKIX_SERIAL_LEN, scratch->p,
 		    scratch->len, true, e);
 	if (rc == PC_OK) {
-		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", ca_reason_name(reason),
+		snprintf(detail, sizeof detail, "reason %s; %s by CA %s; %s", pkix_reason_name(reason),
 		    cr.kind, cr.ca, cr.subject);
 		rc = audit_append(t, now, "revoke", hex, "ok", detail, e);
 	}
 out:
 	ca_cert_rec_free(&cr);
 	return rc;
+}
+
+pc_rc ca_revoke_serial(store_txn *t, const uint8_t serial[PKIX_SERIAL_LEN], unsigned reason,
+    time_t now, pc_buf *scratch, pc_err *e)
+{
+	return revoke_one(t, serial, reason, now, scratch, e);
 }
 
 /* Serials from a file: one per line, blank lines and '#' comments skipped.
@@ -158,9 +165,9 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 
 	if ((serial_text == NULL) == (from_file == NULL))
 		return pc_fail(e, PC_E_USAGE, "revoke takes one SERIAL or --from-file FILE");
-	PC_TRY(ca_reason_parse(reason_name, &reason, e));
+	PC_TRY_OUT(ca_reason_parse(reason_name, &reason, e));
 	if (from_file)
-		PC_TRY(read_serial_file(from_file, &serials, &lines, &n, e));
+		PC_TRY_OUT(read_serial_file(from_file, &serials, &lines, &n, e));
 	else if (ca_serial_parse(serial_text, one, e) != PC_OK)
 		return e->rc;
 
@@ -182,7 +189,7 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 
 	pc_time_text((uint64_t)now, when);
 	if (c->json) {
-		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", ca_reason_name(reason), when);
+		printf("{\"reason\":\"%s\",\"time\":\"%s\",\"revoked\":[", pkix_reason_name(reason), when);
 		for (i = 0; i < n; i++) {
 			ca_serial_hex(serials + i * PKIX_SERIAL_LEN, PKIX_SERIAL_LEN, hex);
 			printf("%s\"%s\"", i ? "," : "", hex);
@@ -191,10 +198,10 @@ pc_rc ca_revoke(ca_ctx *c, const char *serial_text, const char *from_file,
 	} else if (n == 1) {
 		ca_serial_hex(serials, PKIX_SERIAL_LEN, hex);
 		printf("revoked %s (%s) at %s; publish it with plantca crl\n", hex,
-		    ca_reason_name(reason), when);
+		    pkix_reason_name(reason), when);
 	} else {
 		printf("revoked %zu certificates (%s) at %s; publish them with plantca crl\n", n,
-		    ca_reason_name(reason), when);
+		    pkix_reason_name(reason), when);
 	}
 out:
 	if (serials != one)

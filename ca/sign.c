@@ -76,7 +76,7 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 	memset(&l, 0, sizeof l);
 	l.status = "approved";
 	/* the policy in force now decides, not the one at import */
-	PC_TRY(ca_policy_active(c->home, &pol, e));
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
 	/* Interrupted issuances are completed first (ca_hsm_ready), and only
 	 * then is the list of approved requests read: a request whose intent
 	 * was committed is "signing", not "approved", so it cannot be

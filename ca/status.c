@@ -57,7 +57,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		char key[128], when[32] = "never", next[32] = "none";
 		uint64_t etime = 0, eseq = 0, crl = 0;
 		pc_reader val;
-		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * 86400, 0 };
+		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * PC_DAY, 0 };
 		long days_left = 0;
 		const char *flag = "";
 		size_t open = 0, closed = 0;
@@ -87,7 +87,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		}
 		if (crl) {
 			pc_time_text(crl, next);
-			days_left = ((long)crl - (long)now) / 86400;
+			days_left = ((long)crl - (long)now) / PC_DAY;
 		}
 		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
 		if (rc != PC_OK)
@@ -102,7 +102,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			flag = "NO-CRL-DELIVERED";
 		else if ((time_t)crl <= now)
 			flag = "CRL-EXPIRED";
-		else if ((time_t)crl <= now + (time_t)margin_days * 86400)
+		else if ((time_t)crl <= now + (time_t)margin_days * PC_DAY)
 			flag = "CRL-STALE-SOON";
 		if (c->json) {
 			fprintf(out, "%s{\"segment\":", shown ? "," : "");

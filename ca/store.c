@@ -261,7 +261,8 @@ pc_rc store_open(const char *dir, bool create, store **out, pc_err *e)
 	int rc, dead = 0;
 
 	*out = NULL;
-	PC_TRY(dir_check(dir, create, e));
+	if ((prc = dir_check(dir, create, e)) != PC_OK)
+		return prc;      /* nothing is open yet */
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->dir = strdup(dir)) == NULL) {
 		free(s);
@@ -372,6 +373,18 @@ void store_abort(store_txn *t)
 		return;
 	mdb_txn_abort(t->txn);
 	txn_free(t);
+}
+
+pc_rc store_end(store_txn **t, pc_rc rc, pc_err *e)
+{
+	store_txn *x = *t;
+
+	*t = NULL;
+	if (rc != PC_OK) {
+		store_abort(x);
+		return rc;
+	}
+	return store_commit(x, e);
 }
 
 pc_rc store_put(store_txn *t, store_db db, const void *key, size_t klen,

@@ -54,6 +54,10 @@ pc_rc store_begin(store *s, bool write, store_txn **out, pc_err *e) PC_CHECK;
 pc_rc store_commit(store_txn *t, pc_err *e) PC_CHECK;
 /* Abort and free; NULL is fine. */
 void store_abort(store_txn *t);
+/* End a write transaction with the result of the work done in it: commit
+ * when rc is PC_OK, abort otherwise (then rc is returned as it is).  *t is
+ * NULL afterwards either way. */
+pc_rc store_end(store_txn **t, pc_rc rc, pc_err *e) PC_CHECK;
 
 /* Put; with no_overwrite an existing key gives PC_E_EXISTS (MDB_NOOVERWRITE:
  * the database, not our code, enforces uniqueness). */

@@ -194,3 +194,23 @@ int pc_reader_peek(const pc_reader *r)
 		return -1;
 	return r->p[r->off];
 }
+
+bool pc_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	void *old, *np;
+	size_t nc;
+
+	if (n < *cap)
+		return true;
+	memcpy(&old, arr, sizeof old);   /* arr is a T **: read it as the pointer it holds */
+	nc = *cap ? *cap : first;
+	if (*cap && nc > SIZE_MAX / 2)
+		return false;
+	if (*cap)
+		nc *= 2;
+	if ((np = reallocarray(old, nc, elem)) == NULL)
+		return false;
+	memcpy(arr, &np, sizeof np);
+	*cap = nc;
+	return true;
+}

@@ -29,6 +29,13 @@ void pc_buf_free(pc_buf *b);
 bool pc_buf_ok(const pc_buf *b);
 /* Make room for n more bytes; false (and failed) on overflow/OOM. */
 bool pc_buf_reserve(pc_buf *b, size_t n);
+
+/* Room for element n of the array at *(T **)arr, which holds *cap elements
+ * of elem bytes: when n == *cap it grows to twice the elements (`first` the
+ * first time), with the size checked for overflow.  false when out of
+ * memory; then the array and *cap are as they were.  Arrays in parallel
+ * each take their own copy of the capacity (see ca/records_intent.c). */
+bool pc_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first) PC_CHECK;
 void pc_buf_append(pc_buf *b, const void *data, size_t n);
 void pc_buf_byte(pc_buf *b, uint8_t c);
 void pc_buf_str(pc_buf *b, const char *s);

@@ -4,7 +4,7 @@
  * Writer: containers are opened with pc_der_begin() and closed with
  * pc_der_end(); the length header is inserted when the container closes, so
  * callers never compute lengths.  Errors are sticky in the underlying pc_buf
- * (check pc_der_finish()).  Nesting is limited to PC_DER_MAX_DEPTH.
+ * (check pc_der_ok()).  Nesting is limited to PC_DER_MAX_DEPTH.
  *
  * Reader: single-byte tags only (all that X.509/CMS need here), definite
  * minimal-length encodings only; anything else fails the reader.  Content is

@@ -9,6 +9,8 @@
  *
  * pc_rc is marked warn_unused_result through PC_CHECK: ignoring a result is a
  * compile error under -Werror.
+ *
+ * The map: docs/architecture.md "Errors".
  */
 #ifndef PLANTCA_PC_H
 #define PLANTCA_PC_H
@@ -87,7 +89,16 @@ int pc_rc_exit_status(pc_rc rc);
 const char *pc_rc_name(pc_rc rc);
 
 /* Happy path reads straight down (s2n's GUARD). */
+/* Return the error of expr.  Only before the function owns anything: a
+ * function with a cleanup label uses PC_TRY_OUT (tests/tools/
+ * check_pc_check.py enforces it). */
 #define PC_TRY(expr) do { pc_rc pc_try_rc_ = (expr); \
 	if (pc_try_rc_ != PC_OK) return pc_try_rc_; } while (0)
+/* In a function with a result variable `rc` and a cleanup label `out`:
+ * keep expr's error in rc and go to the cleanup. */
+#define PC_TRY_OUT(expr) do { if ((rc = (expr)) != PC_OK) goto out; } while (0)
+
+/* Time in seconds: plantca counts validity, cadences and lifetimes in days. */
+enum { PC_DAY = 24 * 60 * 60 };
 
 #endif

@@ -53,6 +53,8 @@
  * the decoded bytes and live as long as they do (for the store: until the
  * transaction ends).  On failure decode frees what it allocated and leaves
  * the struct zeroed.
+ *
+ * The map: docs/architecture.md "The store".
  */
 #ifndef PLANTCA_REC_H
 #define PLANTCA_REC_H

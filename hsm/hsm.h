@@ -20,6 +20,8 @@
  * it is returned; a mismatch is PC_E_HSM_BADSIG and nothing is returned.
  *
  * Not thread-safe: one hsm per thread.
+ *
+ * The map: docs/architecture.md "Layers" and "Cryptography".
  */
 #ifndef PLANTCA_HSM_H
 #define PLANTCA_HSM_H

@@ -23,6 +23,11 @@ const char *pkix_reason_name(unsigned r)
 	return "reason outside RFC 5280";
 }
 
+bool pkix_reason_issued(unsigned r)
+{
+	return r <= 5 || r == 9;
+}
+
 int pkix_reason_parse(const char *name)
 {
 	unsigned i;

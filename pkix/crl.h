@@ -52,6 +52,10 @@ bool pkix_crl_lookup(const pkix_crl *c, const uint8_t *serial, size_t serial_len
 /* CRLReason names (RFC 5280 §5.3.1): "keyCompromise", ...; "reason N"
  * for values outside the list.  The one table of them. */
 const char *pkix_reason_name(unsigned reason);
+/* The reasons plantca writes: every RFC 5280 reason but certificateHold
+ * and removeFromCRL (plantca never suspends: a revocation is final) and
+ * aACompromise (it issues no attribute certificates). */
+bool pkix_reason_issued(unsigned reason);
 /* The value of a name, or -1. */
 int pkix_reason_parse(const char *name);
 

@@ -129,7 +129,8 @@ PC_CHECK static pc_rc csr_pop(pkix_csr *c, const struct csr_signed *cs, const ch
 	return PC_OK;
 }
 
-pc_rc pkix_csr_parse(const uint8_t *buf, size_t len, const char *what, pkix_csr *c, pc_err *e)
+PC_CHECK static pc_rc csr_parse(const uint8_t *buf, size_t len, const char *what, bool pop,
+    pkix_csr *c, pc_err *e)
 {
 	static const char *const labels[] = { "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", NULL };
 	pc_rc rc;
@@ -158,12 +159,23 @@ pc_rc pkix_csr_parse(const uint8_t *buf, size_t len, const char *what, pkix_csr 
 	{
 		struct csr_signed cs;
 		rc = csr_structure(c, &cs, what, e);
-		if (rc == PC_OK)
+		if (rc == PC_OK && pop)
 			rc = csr_pop(c, &cs, what, e);
 	}
 	if (rc != PC_OK)
 		pkix_csr_free(c);
 	return rc;
+}
+
+pc_rc pkix_csr_parse(const uint8_t *buf, size_t len, const char *what, pkix_csr *c, pc_err *e)
+{
+	return csr_parse(buf, len, what, true, c, e);
+}
+
+pc_rc pkix_csr_parse_verified(const uint8_t *buf, size_t len, const char *what, pkix_csr *c,
+    pc_err *e)
+{
+	return csr_parse(buf, len, what, false, c, e);
 }
 
 void pkix_csr_free(pkix_csr *c)

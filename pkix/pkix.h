@@ -14,6 +14,8 @@
  *   nc.h      name constraints
  *   crl.h     the CRL reader and the reason table
  *   chain.h   path validation
+ *   crmf.h    CRMF certificate requests (RFC 4211)
+ *   cmp.h     CMP messages (RFC 4210, RFC 9483): reader, protection, writer
  */
 #ifndef PLANTCA_PKIX_H
 #define PLANTCA_PKIX_H
@@ -29,5 +31,7 @@
 #include "crl.h"
 #include "chain.h"
 #include "cms.h"
+#include "crmf.h"
+#include "cmp.h"
 
 #endif

@@ -164,6 +164,9 @@ static const struct named ku_names[] = {
 static const pkix_oid eku_ids[] = {
 	PKIX_OID_KP_SERVER_AUTH, PKIX_OID_KP_CLIENT_AUTH, PKIX_OID_KP_CODE_SIGNING,
 	PKIX_OID_KP_EMAIL, PKIX_OID_KP_TIME_STAMPING, PKIX_OID_KP_OCSP_SIGNING,
+	/* RFC 6402 §2.10: a CMP registration authority (plantca-station's RA
+	 * certificate, RFC 9483 §3.3) */
+	PKIX_OID_KP_CMC_RA,
 };
 
 static const struct named san_names[] = {

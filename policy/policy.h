@@ -15,6 +15,8 @@
  * Ownership: a policy is immutable once parsed and may be shared by threads
  * deciding in parallel.  Strings in a decision point into the policy or into
  * the request; both must outlive the decision.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_POLICY_H
 #define PLANTCA_POLICY_H

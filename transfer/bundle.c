@@ -71,7 +71,7 @@ PC_CHECK static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *t
 	size_t ns = 0, i;
 	pc_rc rc = PC_OK;
 
-	PC_TRY(tr_sums_parse(text, len, what, &sums, &ns, e));
+	PC_TRY_OUT(tr_sums_parse(text, len, what, &sums, &ns, e));
 	if (ns > 1)
 		qsort(sums, ns, sizeof *sums, cmp_sum);
 	for (i = 1; i < ns; i++)
@@ -116,8 +116,9 @@ out:
 	return rc;
 }
 
-/* Requests: every csr line names a .csr member, every .csr member has
- * exactly one csr line; each line learns its member's index.  Sorted
+/* Requests: every csr line names a .csr member (PKCS#10) or a .cmp
+ * member (a device's signed CMP PKIMessage, docs/cmp.md), every such
+ * member has exactly one csr line; each line learns its member's index.  Sorted
  * pointers and binary search: O(n log n) for the up to TR_MEMBERS_MAX
  * members a station may send (a search per member was quadratic). */
 PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
@@ -144,14 +145,14 @@ PC_CHECK static pc_rc check_csrs(tr_meta *m, const tr_member *pl, size_t n,
 			    sorted[i]->member);
 			goto out;
 		}
-		if (!ends_with(sorted[i]->member, ".csr")) {
+		if (!ends_with(sorted[i]->member, ".csr") && !ends_with(sorted[i]->member, ".cmp")) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE csr line names %s, not a .csr "
-			    "member", what, sorted[i]->member);
+			    "or .cmp member", what, sorted[i]->member);
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (!ends_with(pl[i].name, ".csr"))
+		if (!ends_with(pl[i].name, ".csr") && !ends_with(pl[i].name, ".cmp"))
 			continue;
 		memcpy(key.member, pl[i].name, sizeof key.member);
 		hit = m->ncsrs > 0 ? bsearch(&keyp, sorted, m->ncsrs, sizeof *sorted, cmp_csr)
@@ -211,31 +212,31 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, const char *what,
 	out->members = NULL;
 	out->nmembers = 0;
 	memset(&out->meta, 0, sizeof out->meta);
-	PC_TRY(tr_tar_parse(buf, len, what, &ms, &n, e));
+	PC_TRY_OUT(tr_tar_parse(buf, len, what, &ms, &n, e));
 	if (n < 1 || strcmp(ms[0].name, "BUNDLE") != 0) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: first member must be BUNDLE", what);
-		goto fail;
+		goto out;
 	}
 	if (n < 2 || strcmp(ms[1].name, "SHA256SUMS") != 0) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: second member must be SHA256SUMS", what);
-		goto fail;
+		goto out;
 	}
 	if (n < 3) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: no payload members", what);
-		goto fail;
+		goto out;
 	}
 	if ((rc = tr_meta_parse(ms[0].data, ms[0].len, what, &out->meta, e)) != PC_OK)
-		goto fail;
+		goto out;
 	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, what, e)) != PC_OK ||
 	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
 	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
-		goto fail;
+		goto out;
 	/* payload only: drop BUNDLE and SHA256SUMS from the front */
 	memmove(ms, ms + 2, (n - 2) * sizeof *ms);
 	out->members = ms;
 	out->nmembers = n - 2;
 	return PC_OK;
-fail:
+out:
 	tr_meta_free(&out->meta);
 	free(ms);
 	return rc;
@@ -287,20 +288,20 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 		return pc_fail(e, PC_E_USAGE, "%s: path too long", path);
 
 	/* 1. the tar: size cap by fstat, then one read into memory */
-	PC_TRY(pc_file_read(path, TR_BUNDLE_MAX, &out->buf, &out->len, e));
+	PC_TRY_OUT(pc_file_read(path, TR_BUNDLE_MAX, &out->buf, &out->len, e));
 	/* 2. the signature */
 	if (stat(sigpath, &st) != 0 && errno == ENOENT) {
 		rc = pc_fail(e, PC_E_SIGNATURE, "%s: signature file %s is missing", path,
 		    sigpath);
-		goto fail;
+		goto out;
 	}
 	if ((rc = pc_file_read(sigpath, TR_MINISIG_MAX, &sig, &siglen, e)) != PC_OK)
-		goto fail;
+		goto out;
 	rc = tr_minisig_verify(sig, siglen, out->buf, out->len, trusted, ntrusted, path,
 	    &which, tc, e);
 	free(sig);
 	if (rc != PC_OK)
-		goto fail;
+		goto out;
 	out->signer = which;
 
 	/* 3. the trusted comment, now authenticated */
@@ -320,23 +321,23 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 		shown[i] = '\0';
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment is not a plantca bundle "
 		    "comment: \"%s\"", path, shown);
-		goto fail;
+		goto out;
 	}
 	tr_keyid_text(trusted[which].keyid, signer);
 	if (strcmp(sender, signer) != 0) {
 		rc = pc_fail(e, PC_E_SIGNATURE, "%s: sender %s in the trusted comment is not "
 		    "the signing key %s", path, sender, signer);
-		goto fail;
+		goto out;
 	}
 	if (strcmp(file, base) != 0) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment names file %s (renamed "
 		    "bundle?)", path, file);
-		goto fail;
+		goto out;
 	}
 
 	/* 4. only now the tar, from the verified buffer */
 	if ((rc = tr_bundle_parse(out->buf, out->len, path, out, e)) != PC_OK)
-		goto fail;
+		goto out;
 	{
 		char mseq[24];
 		const char *field = NULL;
@@ -353,11 +354,11 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 		if (field != NULL) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: trusted comment does not match BUNDLE "
 			    "(%s)", path, field);
-			goto fail;
+			goto out;
 		}
 	}
 	return PC_OK;
-fail:
+out:
 	tr_bundle_free(out);
 	return rc;
 }

@@ -605,3 +605,32 @@ void fw_blobs_free(fw_blobs *b)
 	free(b->v);
 	memset(b, 0, sizeof *b);
 }
+
+pc_rc fw_verify_files(const char *image_path, const char *sig_path, const fw_blobs *trust,
+    const fw_blobs *crls, const char *min_version, const char *target, fw_cms *cms,
+    fw_result *res, pc_err *e)
+{
+	fw_check_opts co;
+	uint8_t *sig = NULL;
+	size_t len;
+	pc_rc rc;
+
+	if (min_version) {
+		fw_version v;
+		if (fw_version_parse(min_version, &v, e) != PC_OK) {
+			pc_wrap(e, "--min-version");
+			return e->rc = PC_E_USAGE;
+		}
+	}
+	PC_TRY(pc_file_read(sig_path, FW_SIG_MAX, &sig, &len, e));
+	memset(&co, 0, sizeof co);
+	co.trust = trust->v;
+	co.ntrust = trust->n;
+	co.crls = crls->v;
+	co.ncrls = crls->n;
+	co.min_version = min_version;
+	co.target = target;
+	rc = fw_verify_image(image_path, sig, len, sig_path, &co, cms, res, e);
+	free(sig);
+	return rc;
+}

@@ -34,6 +34,8 @@
  *
  * Lifetime: fw_cms.cms points into the signature bytes the caller passed
  * and keeps them borrowed; it owns nothing.  Its strings are copies.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FWVERIFY_H
 #define PLANTCA_FWVERIFY_H
@@ -202,5 +204,14 @@ typedef struct fw_blobs {
 } fw_blobs;
 pc_rc fw_blobs_load(fw_blobs *b, const char *path, bool crl, pc_err *e) PC_CHECK;
 void fw_blobs_free(fw_blobs *b);
+
+/* The verify commands of both programs (plantca firmware verify,
+ * plantca-station verify-firmware): the image at image_path against the
+ * signature file sig_path, with these trusted certificates and CRLs, the
+ * --min-version text (NULL: none; malformed: PC_E_USAGE "--min-version:
+ * ...") and the --target OID (NULL: none).  Errors as fw_verify_image. */
+pc_rc fw_verify_files(const char *image_path, const char *sig_path, const fw_blobs *trust,
+    const fw_blobs *crls, const char *min_version, const char *target, fw_cms *cms,
+    fw_result *res, pc_err *e) PC_CHECK;
 
 #endif

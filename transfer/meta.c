@@ -204,14 +204,8 @@ PC_CHECK static pc_rc parse_csr(tr_meta *m, size_t *cap, const char *v, size_t n
 	if (m->ncsrs >= TR_MEMBERS_MAX)
 		return pc_fail(e, PC_E_LIMIT, "%s: BUNDLE line %zu: more than %d csr lines",
 		    what, line, TR_MEMBERS_MAX);
-	if (m->ncsrs == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		tr_csr_entry *nc = reallocarray(m->csrs, ncap, sizeof *nc);
-		if (nc == NULL)
-			return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-		m->csrs = nc;
-		*cap = ncap;
-	}
+	if (!pc_grow(&m->csrs, cap, m->ncsrs, sizeof *m->csrs, 16))
+		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 	m->csrs[m->ncsrs++] = ce;
 	return PC_OK;
 }
@@ -343,13 +337,13 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: expires is not after created", what);
 		goto fail;
 	}
-	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * TR_DAY) {
+	if (out->expires - out->created > (time_t)TR_LIFETIME_MAX_DAYS * PC_DAY) {
 		char c[PC_TIME_TEXT_MAX], x[PC_TIME_TEXT_MAX];
 		pc_time_text(out->created, c);
 		pc_time_text(out->expires, x);
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: lives %lld days (created %s, expires %s); "
 		    "a bundle may live at most %d days", what,
-		    (long long)((out->expires - out->created + TR_DAY - 1) / TR_DAY), c, x,
+		    (long long)((out->expires - out->created + PC_DAY - 1) / PC_DAY), c, x,
 		    TR_LIFETIME_MAX_DAYS);
 		goto fail;
 	}
@@ -471,15 +465,9 @@ pc_rc tr_sums_parse(const uint8_t *text, size_t len, const char *what,
 			return pc_fail(e, PC_E_LIMIT, "%s: SHA256SUMS: more than %d lines", what,
 			    TR_MEMBERS_MAX);
 		}
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			tr_sum *ns = reallocarray(s, ncap, sizeof *ns);
-			if (ns == NULL) {
-				free(s);
-				return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-			}
-			s = ns;
-			cap = ncap;
+		if (!pc_grow(&s, &cap, count, sizeof *s, 16)) {
+			free(s);
+			return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 		}
 		s[count++] = one;
 	}

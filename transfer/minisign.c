@@ -164,7 +164,7 @@ pc_rc tr_pubkey_parse(const uint8_t *text, size_t len, const char *what,
 	return PC_OK;
 }
 
-void tr_pubkey_format(const tr_pubkey *k, pc_buf *out)
+void tr_pubkey_format(const tr_pubkey *k, const char *note, pc_buf *out)
 {
 	uint8_t raw[PK_STRUCT_LEN];
 	char id[17];
@@ -173,7 +173,8 @@ void tr_pubkey_format(const tr_pubkey *k, pc_buf *out)
 	memcpy(raw + 2, k->keyid, TR_KEYID_LEN);
 	memcpy(raw + 2 + TR_KEYID_LEN, k->pk, TR_PK_LEN);
 	tr_keyid_text(k->keyid, id);
-	pc_buf_printf(out, UNTRUSTED_PREFIX "minisign public key %s\n", id);
+	pc_buf_printf(out, UNTRUSTED_PREFIX "minisign public key %s%s%s%s\n", id,
+	    note ? " (" : "", note ? note : "", note ? ")" : "");
 	tr_b64_append(out, raw, sizeof raw);
 	pc_buf_byte(out, '\n');
 }
@@ -256,12 +257,12 @@ pc_rc tr_seckey_open(const uint8_t *file, size_t len, const char *what,
     const pc_secret *passphrase, tr_seckey *out, pc_err *e)
 {
 	tr_seckey_file f;
-	uint8_t *plain, chk[32];
+	uint8_t *plain = NULL, chk[32];
 	pc_rc rc;
 	size_t i;
 
 	out->sk = NULL;
-	PC_TRY(tr_seckey_parse(file, len, what, &f, e));
+	PC_TRY_OUT(tr_seckey_parse(file, len, what, &f, e));
 	plain = sodium_malloc(KEYNUM_SK_LEN);
 	if (plain == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: cannot allocate secure memory", what);
@@ -361,7 +362,19 @@ pc_rc tr_minisig_make(const uint8_t *data, size_t len, const tr_pubkey *pub,
     const char *trusted_comment, tr_sign_fn sign, void *ctx, pc_buf *out,
     pc_err *e)
 {
-	uint8_t hash[crypto_generichash_BYTES_MAX], raw[SIG_STRUCT_LEN];
+	uint8_t hash[TR_PREHASH_LEN];
+
+	crypto_generichash(hash, sizeof hash, data, len, NULL, 0);
+	return tr_minisig_make_prehashed(hash, pub, NULL, trusted_comment, sign, ctx, out, e);
+}
+
+_Static_assert(TR_PREHASH_LEN == crypto_generichash_BYTES_MAX, "BLAKE2b-512");
+
+pc_rc tr_minisig_make_prehashed(const uint8_t hash[TR_PREHASH_LEN], const tr_pubkey *pub,
+    const char *untrusted, const char *trusted_comment, tr_sign_fn sign, void *ctx,
+    pc_buf *out, pc_err *e)
+{
+	uint8_t raw[SIG_STRUCT_LEN];
 	uint8_t global[TR_SIG_LEN], *m;
 	size_t tlen = strlen(trusted_comment);
 	pc_rc rc;
@@ -369,11 +382,14 @@ pc_rc tr_minisig_make(const uint8_t *data, size_t len, const tr_pubkey *pub,
 	if (!comment_ok(trusted_comment, tlen) || strchr(trusted_comment, '\n') != NULL)
 		return pc_fail(e, PC_E_USAGE, "trusted comment must be one line of at most "
 		    "%d bytes", TR_COMMENT_MAX);
-	crypto_generichash(hash, sizeof hash, data, len, NULL, 0);
+	if (untrusted != NULL && (!comment_ok(untrusted, strlen(untrusted)) ||
+	    strchr(untrusted, '\n') != NULL))
+		return pc_fail(e, PC_E_USAGE, "untrusted comment must be one line of at most "
+		    "%d bytes", TR_COMMENT_MAX);
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, pub->keyid, TR_KEYID_LEN);
-	PC_TRY(sign(ctx, hash, sizeof hash, raw + 2 + TR_KEYID_LEN, e));
-	if (crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, hash, sizeof hash, pub->pk) != 0)
+	PC_TRY(sign(ctx, hash, TR_PREHASH_LEN, raw + 2 + TR_KEYID_LEN, e));
+	if (crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, hash, TR_PREHASH_LEN, pub->pk) != 0)
 		return pc_fail(e, PC_E_SIGNATURE, "signer returned a signature that does not "
 		    "verify with the public key");
 	m = malloc(TR_SIG_LEN + tlen);
@@ -391,7 +407,9 @@ pc_rc tr_minisig_make(const uint8_t *data, size_t len, const tr_pubkey *pub,
 		    "signature that does not verify with the public key");
 	}
 	free(m);
-	pc_buf_str(out, UNTRUSTED_PREFIX "signature from plantca\n");
+	pc_buf_str(out, UNTRUSTED_PREFIX);
+	pc_buf_str(out, untrusted ? untrusted : "signature from plantca");
+	pc_buf_byte(out, '\n');
 	tr_b64_append(out, raw, sizeof raw);
 	pc_buf_str(out, "\n" TRUSTED_PREFIX);
 	pc_buf_str(out, trusted_comment);

@@ -294,15 +294,9 @@ pc_rc tr_tar_parse(const uint8_t *buf, size_t len, const char *what,
 			goto fail;
 		}
 		m.data = m.len > 0 ? data : buf;
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			tr_member *nm = reallocarray(ms, ncap, sizeof *ms);
-			if (nm == NULL) {
-				rc = pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
-				goto fail;
-			}
-			ms = nm;
-			cap = ncap;
+		if (!pc_grow(&ms, &cap, count, sizeof *ms, 16)) {
+			rc = pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
+			goto fail;
 		}
 		ms[count++] = m;
 	}

@@ -12,8 +12,7 @@ enum {
 	TR_SUMS_NAME_MAX = TR_NAME_MAX,
 	TR_HASH_LEN = 32,               /* SHA-256 */
 	TR_REPLY_MAX = 4096,            /* in-reply-to names in one BUNDLE */
-	TR_DAY = 24 * 60 * 60,          /* seconds */
-	TR_FUTURE_SLACK = TR_DAY,       /* created may be this far in the future */
+	TR_FUTURE_SLACK = PC_DAY,       /* created may be this far in the future */
 };
 
 /* ---- ustar (tar.c) ---- */

@@ -1,6 +1,6 @@
 /*
- * transfer.h - signed bundles on removable media (DESIGN.md "Bundles on
- * removable media"; the full format is in docs/bundle-format.md).
+ * transfer.h - signed bundles on removable media (docs/architecture.md
+ * "Layers"; the full format is in docs/bundle-format.md).
  *
  * A bundle is NAME.tar (POSIX ustar: BUNDLE metadata first, SHA256SUMS
  * second, payload after; regular files with flat names only) and
@@ -72,8 +72,10 @@ void tr_keyid_text(const uint8_t keyid[TR_KEYID_LEN], char out[17]);
  * "Ed" || keyid || pk), or the bare base64 line.  PC_E_INPUT names `what`. */
 pc_rc tr_pubkey_parse(const uint8_t *text, size_t len, const char *what,
     tr_pubkey *out, pc_err *e) PC_CHECK;
-/* Append a minisign public key file for k to out. */
-void tr_pubkey_format(const tr_pubkey *k, pc_buf *out);
+/* Append a minisign public key file for k to out; `note` (NULL for none)
+ * follows the key id in the untrusted comment: "minisign public key ID
+ * (NOTE)". */
+void tr_pubkey_format(const tr_pubkey *k, const char *note, pc_buf *out);
 
 /* A station's secret key: keyid and the 64-byte libsodium Ed25519 secret
  * key, in sodium_malloc() memory (tr_seckey_free wipes it). */
@@ -109,6 +111,13 @@ pc_rc tr_seckey_sign(void *ctx, const uint8_t *msg, size_t len,
 pc_rc tr_minisig_make(const uint8_t *data, size_t len, const tr_pubkey *pub,
     const char *trusted_comment, tr_sign_fn sign, void *ctx, pc_buf *out,
     pc_err *e) PC_CHECK;
+/* The same for data hashed already (a firmware image, streamed): hash is
+ * BLAKE2b-512 of the data; `untrusted` the untrusted comment's text (NULL:
+ * "signature from plantca"). */
+enum { TR_PREHASH_LEN = 64 };
+pc_rc tr_minisig_make_prehashed(const uint8_t hash[TR_PREHASH_LEN], const tr_pubkey *pub,
+    const char *untrusted, const char *trusted_comment, tr_sign_fn sign, void *ctx,
+    pc_buf *out, pc_err *e) PC_CHECK;
 
 /* Verify a minisign signature file over data against one of n trusted keys
  * (chosen by key id).  Accepts the prehashed "ED" and legacy "Ed"

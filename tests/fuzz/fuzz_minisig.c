@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pc_buf b = PC_BUF_INIT;
 		tr_pubkey pk2;
 
-		tr_pubkey_format(&pk, &b);
+		tr_pubkey_format(&pk, NULL, &b);
 		CHECK(pc_buf_ok(&b));
 		CHECK(tr_pubkey_parse(b.p, b.len, "again", &pk2, &e) == PC_OK);
 		CHECK(memcmp(&pk, &pk2, sizeof pk) == 0);

@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 
 	/* public key file and bare line */
 	b.len = 0;
-	tr_pubkey_format(&pk, &b);
+	tr_pubkey_format(&pk, NULL, &b);
 	put_buf("fuzz_minisig", "good.pub", &b);
 	{
 		const uint8_t *nl = memchr(b.p, '\n', b.len);

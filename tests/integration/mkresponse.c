@@ -143,7 +143,7 @@ static int genkey_raw(const char *sec, const char *pubpath)
 	pc_buf_str(&file, RAW_MAGIC);
 	pc_hex_encode(&file, raw, sizeof raw, 0);
 	pc_buf_str(&file, "\n");
-	tr_pubkey_format(&pub, &pb);
+	tr_pubkey_format(&pub, NULL, &pb);
 	if (!pc_buf_ok(&file) || !pc_buf_ok(&pb) ||
 	    pc_file_write_atomic(sec, file.p, file.len, 0600, true, &e) != PC_OK ||
 	    pc_file_write_atomic(pubpath, pb.p, pb.len, 0644, true, &e) != PC_OK)
@@ -189,7 +189,7 @@ static int genkey(const char *sec, const char *pubpath, const char *passfile)
 		t_die_err(&e);
 	tr_seckey_free(&sk);
 	pc_secret_free(&pass);
-	tr_pubkey_format(&pub, &pb);
+	tr_pubkey_format(&pub, NULL, &pb);
 	if (pc_file_write_atomic(sec, file.p, file.len, 0600, true, &e) != PC_OK ||
 	    pc_file_write_atomic(pubpath, pb.p, pb.len, 0644, true, &e) != PC_OK)
 		t_die_err(&e);

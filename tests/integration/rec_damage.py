@@ -412,4 +412,5 @@ def main():
     print("%d cases" % n)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -92,6 +92,17 @@ minisign -V -p "$CAHOME/public/fw-fw-ed.pub" -m "$WORK/fw.bin" -x "$WORK/fwed.mi
   || fail "minisign -V"
 ok "minisign -V accepts the Ed25519 signer's .minisig"
 
+# an image whose file name holds a newline: the trusted comment names the
+# file, and a comment of two lines would be a broken .minisig (minisign -V
+# refuses it); nothing is written and nothing is signed
+nl_img="$WORK/two
+lines.bin"
+cp "$WORK/fw.bin" "$nl_img"
+expect 2 pc firmware sign "$nl_img" --signer fw-ed --fw-version 1.3.0 -o "$WORK/nl.p7s" --minisign
+err_has "trusted comment must be one line"
+[ ! -e "$WORK/nl.p7s" ] && [ ! -e "$WORK/nl.minisig" ] || fail "files written for a refused signature"
+ok "an image name with a newline is refused for --minisign, nothing written"
+
 expect 0 pc audit log
 out_has "fw.sign" "fw.signer.new" "firmware fw-a:1.3.0" "targets $T1,$T2"
 grep -q "$(sha256sum "$WORK/fw.bin" | cut -d' ' -f1)" <<<"$OUT" || fail "audit lacks the image hash"

@@ -105,7 +105,7 @@ ok "ldevid (serialNumber, digitalSignature, device lifetime), mqtt-client, RSA K
 
 # ---- the policy verbs
 expect 0 "$PLANTCA" policy check "$SRCDIR/policy/default.policy"
-out_has "ok" "tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing"
+out_has "ok" "tls-server, tls-client, mqtt-client, opcua-app, ldevid, code-signing, cmp-ra"
 printf '[profile p]\nkeys = ec-p256 rsa-1024\n' >"$WORK/bad.policy"
 expect 1 "$PLANTCA" policy check "$WORK/bad.policy"
 err_has "$WORK/bad.policy:2: keys: 'rsa-1024': RSA keys under 2048 bits are never allowed"
@@ -114,7 +114,7 @@ ok "policy check: the default is fine; a bad file is refused naming line 2"
 expect 0 pc policy show
 out_has "(built-in default policy)" "profile opcua-app" "sha256 $(sha256sum "$SRCDIR/policy/default.policy" | cut -d' ' -f1)"
 expect 0 pc --json policy show
-python3 -c 'import json,sys; d=json.load(sys.stdin); assert [p["name"] for p in d["profiles"]]==["tls-server","tls-client","mqtt-client","opcua-app","ldevid","code-signing"], d' <<<"$OUT" \
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert [p["name"] for p in d["profiles"]]==["tls-server","tls-client","mqtt-client","opcua-app","ldevid","code-signing","cmp-ra"], d' <<<"$OUT" \
   || fail "policy show --json"
 ok "policy show (text, --json) shows the built-in default and its hash"
 

@@ -41,14 +41,14 @@ st() { "$STATION" "$@"; }
 # the options of a help text's "Options:" section, one "--name ARG" or
 # "--name" per line (ARG: the metavariable, when it takes one)
 options_of() {
-  sed -n '/^Options:$/,/^$/p' | sed -n 's/^  \(-[a-z], \)\{0,1\}--\([a-z-]*\)\( [A-Z_]*\)\{0,1\} .*/--\2\3/p'
+  sed -n '/^Options:$/,/^$/p' | sed -n 's/^  \(-[a-z], \)\{0,1\}--\([a-z-]*\)\( [A-Z_:]*\)\{0,1\} .*/--\2\3/p'
 }
 
 # ------------------------------------------------------------ the verbs
 expect 0 st --help
 help_all=$OUT
 verbs=$(sed -n '/^Verbs:$/,/^$/p' <<<"$help_all" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
-[ "$(echo $verbs)" = "init request accept scan verify-firmware" ] \
+[ "$(echo $verbs)" = "init request accept scan verify-firmware ra-key serve" ] \
   || fail "--help lists the verbs '$(echo $verbs)'; a new verb needs its cases in this test"
 all_opts=$(options_of <<<"$help_all")
 [ "$(wc -l <<<"$all_opts")" -ge 16 ] || fail "--help lists too few options: $all_opts"
@@ -123,8 +123,9 @@ expect 2 st init
 err_has "usage: plantca-station init DIR"
 expect 2 st init A B
 err_has "usage: plantca-station init DIR"
+# request DIR alone is a command (it carries the CMP requests serve queued)
 expect 2 st request NOSUCH
-err_has "request: no CSR files given (nor --scan REPORT)"
+err_has "-o MEDIA_DIR is required"
 expect 2 st scan NOSUCH
 err_has "usage: plantca-station scan DIR TARGET..."
 

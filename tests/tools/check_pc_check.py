@@ -60,10 +60,29 @@ def main():
                         if re.match(r'^(static\s+)?pc_rc\s+PC_CHECK\b', line):
                             items.append((os.path.relpath(p, src), i, 'PC_CHECK after the type', False,
                                           True, 'def'))
+    # PC_TRY returns at once: in a function with a cleanup label it would
+    # skip the cleanup, so such functions use PC_TRY_OUT
+    body_re = re.compile(r'\n([A-Za-z_][^\n;]*\([^;{]*\)[^;{]*)\{(.*?)\n\}', re.S)
+    for d in DIRS:
+        for root, _, files in os.walk(os.path.join(src, d)):
+            for f in sorted(files):
+                if not f.endswith('.c'):
+                    continue
+                p = os.path.join(root, f)
+                text = open(p, encoding='utf-8').read()
+                for m in body_re.finditer(text):
+                    body = m.group(2)
+                    if not re.search(r'\n(out|fail|done|cleanup):', body):
+                        continue
+                    for t in re.finditer(r'\bPC_TRY\(', body):
+                        line = text.count('\n', 0, m.start(2) + t.start()) + 1
+                        items.append((os.path.relpath(p, src), line,
+                                      'PC_TRY in a function with a cleanup label (use PC_TRY_OUT)',
+                                      False, True, 'def'))
     bad = [(p, l, n) for p, l, n, marked, static, kind in items
            if not marked and n not in CONSTRUCTORS and (static or n not in marked_decl)]
     for p, l, n in bad:
-        print('%s:%d: %s returns pc_rc without PC_CHECK' % (p, l, n))
+        print('%s:%d: %s' % (p, l, n if ' ' in n else n + ' returns pc_rc without PC_CHECK'))
     print('%d pc_rc functions, %d without PC_CHECK' % (len({(i[2], i[4] and i[0]) for i in items}), len(bad)))
     return 1 if bad else 0
 

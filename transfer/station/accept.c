@@ -20,8 +20,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
+#include "file.h"
 #include "fwverify.h"
 #include "json.h"
+#include "pem.h"
 #include "station.h"
 #include "text.h"
 
@@ -31,6 +35,10 @@ typedef struct accept_state {
 	const tr_member **fw;          /* firmware-*.p7s members, nfw of them */
 	char (*fw_names)[TR_NAME_MAX + 1];
 	size_t nfw;
+	const tr_member *mfg_m;        /* manufacturers.pem: the IDevID anchors for serve */
+	st_certs mfg;
+	st_answer *answers;            /* cmp-TXID.answer members */
+	size_t nanswers;
 } accept_state;
 
 static void accept_free(accept_state *a)
@@ -38,6 +46,8 @@ static void accept_free(accept_state *a)
 	st_pki_free(&a->pki);
 	free(a->fw);
 	free(a->fw_names);
+	st_certs_free(&a->mfg);
+	free(a->answers);
 	memset(a, 0, sizeof *a);
 }
 
@@ -96,11 +106,13 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 	k->crls = calloc(b->nmembers ? b->nmembers : 1, sizeof *k->crls);
 	a->fw = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw);
 	a->fw_names = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->fw_names);
-	if (k->crls == NULL || a->fw == NULL || a->fw_names == NULL)
+	a->answers = calloc(b->nmembers ? b->nmembers : 1, sizeof *a->answers);
+	a->mfg.what = "manufacturers.pem";
+	if (k->crls == NULL || a->fw == NULL || a->fw_names == NULL || a->answers == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	for (i = 0; i < b->nmembers; i++) {
 		const tr_member *m = &b->members[i];
-		char stem[ST_FILE_STEM_MAX + 1];
+		char stem[ST_FILE_STEM_MAX + 1], txid[2 * ST_TXID_MAX + 1];
 
 		snprintf(what, sizeof what, "%s: member %s", bundle, m->name);
 		if (serial_member(m->name)) {
@@ -145,13 +157,32 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 			if (m->len == 0)
 				return pc_fail(e, PC_E_BUNDLE, "%s: empty", what);
 			a->fw[a->nfw++] = m;
+		} else if (strcmp(m->name, "manufacturers.pem") == 0) {
+			/* the manufacturers' CA certificates (and CRLs) the officer
+			 * accepted for this segment; empty: none.  Trusted because
+			 * the CA transfer key signed them; each must be a CA. */
+			size_t j;
+			if (m->len > 0 && st_certs_add_pem(&a->mfg, m->data, m->len, e) != PC_OK)
+				return pc_wrap(e, "%s", what);
+			for (j = 0; j < a->mfg.n; j++)
+				if (!a->mfg.v[j].is_ca)
+					return pc_fail(e, PC_E_BUNDLE, "%s: '%s' is not a CA certificate", what,
+					    a->mfg.v[j].cn);
+			a->mfg_m = m;
+		} else if (st_answer_member(m->name, txid)) {
+			st_answer *an = &a->answers[a->nanswers];
+			PC_TRY(st_answer_parse(m->data, m->len, what, an, e));
+			if (strcmp(an->txid, txid) != 0)
+				return pc_fail(e, PC_E_BUNDLE, "%s: answers transaction %s", what, an->txid);
+			a->nanswers++;
 		} else {
 			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
-			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s)",
-			    what);
+			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s, "
+			    "manufacturers.pem, cmp-TXID.answer)", what);
 		}
 	}
-	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw == 0 && a->p7_m == NULL)
+	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw + a->nanswers == 0 &&
+	    a->p7_m == NULL && a->mfg_m == NULL)
 		return pc_fail(e, PC_E_BUNDLE, "%s: response carries nothing to install", bundle);
 	if (a->p7_m != NULL && a->trust_m == NULL)
 		return pc_fail(e, PC_E_BUNDLE, "%s: member trust.p7b without trust.pem (trust.p7b is "
@@ -235,6 +266,72 @@ PC_CHECK static pc_rc out_copy(st_outs *outs, const char *rel, const tr_member *
 	return st_outs_add(outs, rel, &b, e);
 }
 
+/* What serve needs from a response (docs/cmp.md), written into DIR
+ * after every check passed: manufacturers.pem as delivered, plant.pem
+ * (the segment's CA certificates) and crls.pem (its CRLs) for judging
+ * LDevIDs, ra.pem when the response carries this station's RA
+ * certificate (the key of DIR/ra.pub), and the CMP answers. */
+PC_CHECK static pc_rc accept_cmp(const accept_state *a, const char *dir, pc_err *e)
+{
+	const st_pki *k = &a->pki;
+	char path[PATH_MAX];
+	pc_buf b = PC_BUF_INIT;
+	tr_pubkey ra;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	if (a->mfg_m != NULL) {
+		PC_TRY(st_path_join(path, dir, "manufacturers.pem", e));
+		PC_TRY(pc_file_write_atomic(path, a->mfg_m->data, a->mfg_m->len, 0644, false, e));
+	}
+	if (k->cas.n > 0) {
+		for (i = 0; i < k->cas.n; i++)
+			pc_pem_encode(&b, "CERTIFICATE", k->cas.v[i].der, k->cas.v[i].len);
+		if ((rc = st_path_join(path, dir, "plant.pem", e)) == PC_OK)
+			rc = pc_buf_ok(&b) ? pc_file_write_atomic(path, b.p, b.len, 0644, false, e) :
+			    pc_fail(e, PC_E_NOMEM, "out of memory");
+		b.len = 0;
+	}
+	if (rc == PC_OK && k->ncrls > 0) {
+		for (i = 0; i < k->ncrls; i++)
+			pc_pem_encode(&b, "X509 CRL", k->crls[i].der, k->crls[i].len);
+		if ((rc = st_path_join(path, dir, "crls.pem", e)) == PC_OK)
+			rc = pc_buf_ok(&b) ? pc_file_write_atomic(path, b.p, b.len, 0644, false, e) :
+			    pc_fail(e, PC_E_NOMEM, "out of memory");
+		b.len = 0;
+	}
+	if (rc == PC_OK && st_path_join(path, dir, "ra.pub", e) == PC_OK && access(path, F_OK) == 0 &&
+	    (rc = st_pubkey_load(dir, "ra.pub", &ra, e)) == PC_OK) {
+		for (i = 0; i < k->devices.n && rc == PC_OK; i++) {
+			const st_cert *c = &k->devices.v[i], *ca;
+			pkix_pubkey pk;
+			pc_err ign;
+			if (pkix_pubkey_parse(c->pc.spki, c->pc.spki_len, "certificate", PC_E_INPUT, &pk,
+			    &ign) != PC_OK || pk.type != PKIX_KEY_ED25519 ||
+			    memcmp(pk.key, ra.pk, TR_PK_LEN) != 0 ||
+			    !pkix_cert_has_eku(&c->pc, PKIX_OID_KP_CMC_RA))
+				continue;
+			pc_pem_encode(&b, "CERTIFICATE", c->der, c->len);
+			if ((ca = st_certs_find_issuer(&k->cas, c)) != NULL)
+				pc_pem_encode(&b, "CERTIFICATE", ca->der, ca->len);
+			if ((rc = st_path_join(path, dir, "ra.pem", e)) == PC_OK)
+				rc = pc_buf_ok(&b) ? pc_file_write_atomic(path, b.p, b.len, 0644, false, e) :
+				    pc_fail(e, PC_E_NOMEM, "out of memory");
+			if (rc == PC_OK)
+				printf("RA certificate %s installed as %s: serve can start\n", c->serial, path);
+			b.len = 0;
+		}
+	}
+	pc_buf_free(&b);
+	if (rc == PC_OK && a->nanswers > 0) {
+		int fd = -1;
+		PC_TRY(st_tx_lock(dir, &fd, e));
+		rc = st_answers_apply(dir, a->answers, a->nanswers, &k->devices, e);
+		st_tx_lock_close(&fd);
+	}
+	return rc;
+}
+
 static void accept_report(const accept_state *a, const tr_bundle *b, const st_outs *outs,
     const char *bundle_path, const st_conf *conf, const char *keyid, bool opcua,
     const st_opts *o)
@@ -302,10 +399,10 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if (o->layout != NULL && strcmp(o->layout, "flat") != 0 && strcmp(o->layout, "opcua") != 0)
 		return pc_fail(e, PC_E_USAGE, "--layout '%s': expected flat or opcua", o->layout);
 	opcua = o->layout != NULL && strcmp(o->layout, "opcua") == 0;
-	PC_TRY(st_conf_load(dir, &conf, e));
-	PC_TRY(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
-	PC_TRY(st_path_join(path, dir, "root.pem", e));
-	PC_TRY(st_root_load(path, &a.pki.root, e));
+	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
+	PC_TRY_OUT(st_path_join(path, dir, "root.pem", e));
+	PC_TRY_OUT(st_root_load(path, &a.pki.root, e));
 	a.pki.root.from = "DIR/root.pem";
 
 	/* the CA transfer key is the only key trusted for responses */
@@ -334,6 +431,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if ((rc = st_layout_write(o->out, &outs, opcua, e)) != PC_OK) {
 		pc_wrap(e, "%s: accepting into %s stopped part-way; the bundle was not recorded "
 		    "and can be accepted again", bundle_path, o->out);
+		goto out;
+	}
+	if ((rc = accept_cmp(&a, dir, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the CMP state was not updated (accept the "
+		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
 	conf.last_response = b.meta.sequence;

@@ -191,12 +191,12 @@ pc_rc st_init(const st_args *a, pc_err *e)
 	tr_seckey_free(&sk);
 	if ((rc = put_file(dir, "station.key", &keyfile, 0600, e)) != PC_OK)
 		goto out;
-	tr_pubkey_format(&pub, &b);
+	tr_pubkey_format(&pub, NULL, &b);
 	if ((rc = put_file(dir, "station.pub", &b, 0644, e)) != PC_OK)
 		goto out;
 	b.len = 0;
 	/* re-encoded from the parsed key and certificate: canonical files */
-	tr_pubkey_format(&capub, &b);
+	tr_pubkey_format(&capub, NULL, &b);
 	if ((rc = put_file(dir, "ca-transfer.pub", &b, 0644, e)) != PC_OK)
 		goto out;
 	b.len = 0;

@@ -46,15 +46,9 @@ pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e)
 			pc_buf_free(b);
 			return pc_fail(e, PC_E_BUNDLE, "two outputs named %s", rel);
 		}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		st_out *v = realloc(s->v, cap * sizeof *v);
-		if (v == NULL) {
-			pc_buf_free(b);
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		}
-		s->v = v;
-		s->cap = cap;
+	if (!pc_grow(&s->v, &s->cap, s->n, sizeof *s->v, 16)) {
+		pc_buf_free(b);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
 	snprintf(s->v[s->n].rel, sizeof s->v[s->n].rel, "%s", rel);
 	s->v[s->n].cert = NULL;

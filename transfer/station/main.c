@@ -23,7 +23,8 @@
 enum st_opt_id {
 	O_SEGMENT, O_CA_KEY, O_TRUST, O_PASS_FILE, O_PROFILE, O_OUTPUT, O_EXPIRES,
 	O_OUT, O_LAYOUT, O_DER, O_PKI, O_CRL, O_MIN_VERSION, O_TARGET, O_SCAN, O_TIMEOUT,
-	O_CONNECT_TIMEOUT, O_CONCURRENCY, O_EXPIRING, O_JSON, O_HELP,
+	O_CONNECT_TIMEOUT, O_CONCURRENCY, O_EXPIRING, O_LISTEN, O_CHECK_AFTER, O_EXPIRE,
+	O_MAX_CONN, O_MAX_REQUEST, O_JSON, O_HELP,
 	O_COUNT,
 };
 
@@ -63,14 +64,32 @@ static const st_option options[O_COUNT] = {
 		"Refuse firmware older than version V (rollback)." },
 	[O_TARGET] = { "target", NULL, "OID", "A target the firmware must list (once)." },
 	[O_SCAN] = { "scan", NULL, "REPORT", "A scan report (scan -o) to carry to the CA." },
-	[O_TIMEOUT] = { "timeout", NULL, "S", "Seconds one endpoint's whole exchange may take\n"
-		"(default 10, at most 300)." },
+	[O_TIMEOUT] = { "timeout", NULL, "S",
+		"scan: seconds one endpoint's whole exchange may take,\n"
+		"1..300 (default 10); serve: close a connection idle\n"
+		"this long (slow or half-open clients), 1..3600\n"
+		"(default 10)." },
 	[O_CONNECT_TIMEOUT] = { "connect-timeout", NULL, "S",
 		"Seconds a TCP connection may take (default 3)." },
 	[O_CONCURRENCY] = { "concurrency", NULL, "N",
 		"Endpoints probed at once (default 16, 1..256)." },
 	[O_EXPIRING] = { "expiring", NULL, "DAYS",
 		"Flag certificates ending within DAYS (default 30)." },
+	[O_LISTEN] = { "listen", NULL, "ADDR:PORT",
+		"serve: numeric address and TCP port (127.0.0.1:8080,\n"
+		"[::1]:8080, 0.0.0.0:8080; port 0: any free port,\n"
+		"printed when serve starts)." },
+	[O_CHECK_AFTER] = { "check-after", NULL, "SECONDS",
+		"serve: how long a waiting device sleeps between polls\n"
+		"(pollRep checkAfter), 1..86400 (default 60)." },
+	[O_EXPIRE] = { "expire", NULL, "HOURS",
+		"serve: an enrollment the CA has not answered after\n"
+		"HOURS is refused to the device, 1..8784 (default 336)." },
+	[O_MAX_CONN] = { "max-connections", NULL, "N",
+		"serve: connections served at once, 1..1024 (default 64)." },
+	[O_MAX_REQUEST] = { "max-request", NULL, "BYTES",
+		"serve: largest CMP request read, 1024..262144\n"
+		"(default 65536); larger ones get a CMP error." },
 	[O_JSON] = { "json", NULL, NULL, "Machine-readable summary on stdout." },
 	[O_HELP] = { "help", "-h", NULL, "This text; after a verb, that verb's help." },
 };
@@ -103,8 +122,8 @@ static const st_verb verbs[] = {
 	  OPT(O_SEGMENT) | OPT(O_CA_KEY) | OPT(O_TRUST) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
 	  1, 1, false, st_init },
 	{ "request",
-	  "request DIR --profile P CSR... [--profile P2 CSR...]\n"
-	  "[--scan REPORT] -o MEDIA_DIR [--expires DAYS] [--passphrase-file F] [--json]",
+	  "request DIR [--profile P CSR...]... [--scan REPORT]\n"
+	  "-o MEDIA_DIR [--expires DAYS] [--passphrase-file F] [--json]",
 	  "Sign the CSRs (PKCS#10, PEM or DER, at most 64 KiB each) into a\n"
 	  "request bundle MEDIA_DIR/SEGMENT-request-NNNNNN.tar (+ .minisig).\n"
 	  "Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
@@ -114,7 +133,10 @@ static const st_verb verbs[] = {
 	  "bundle may carry a report and no CSR.  The bundle is valid\n"
 	  "for DAYS days (default 30, at most 366).  The sequence number in\n"
 	  "station.conf is advanced after the bundle is written; one request or\n"
-	  "accept runs at a time in DIR (DIR/lock).",
+	  "accept runs at a time in DIR (DIR/lock).  The CMP requests that serve\n"
+	  "queued (DIR/cmp/) go in the same bundle, as the devices signed them\n"
+	  "(members cmp-TXID.cmp); with none of them waiting, at least one CSR is\n"
+	  "needed (or --scan).",
 	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_SCAN) |
 	  OPT_EVERY_VERB,
 	  1, SIZE_MAX, true, st_request },
@@ -220,6 +242,46 @@ static const st_verb verbs[] = {
 	  "V (rollback), target listed.  Exit 0 valid, 1 refused with the reason.",
 	  OPT(O_PKI) | OPT(O_CRL) | OPT(O_MIN_VERSION) | OPT(O_TARGET) | OPT_EVERY_VERB,
 	  3, 3, false, st_verify_firmware },
+	{ "ra-key",
+	  "ra-key DIR [--passphrase-file F] [--json]",
+	  "Make the station's CMP identity: a new Ed25519 key pair, the secret\n"
+	  "key encrypted with the station passphrase (DIR/ra.key, minisign\n"
+	  "format, mode 0600; refused if it exists), and its PKCS#10 request\n"
+	  "DIR/ra.csr, subject O=plantca, OU=SEGMENT, CN=CMP RA KEYID (KEYID: the\n"
+	  "station key's id).  Send it with 'request DIR --profile cmp-ra\n"
+	  "DIR/ra.csr -o MEDIA_DIR': the CA issues a cmp-ra certificate\n"
+	  "(keyUsage digitalSignature, EKU id-kp-cmcRA) only to the enrolled\n"
+	  "station that signed the bundle, only when the officer approves that\n"
+	  "request by its id.  accept installs it as DIR/ra.pem, and serve signs\n"
+	  "every CMP reply with it.",
+	  OPT(O_PASS_FILE) | OPT_EVERY_VERB,
+	  1, 1, true, st_ra_key },
+	{ "serve",
+	  "serve DIR --listen ADDR:PORT [--profile P] [--check-after S]\n"
+	  "[--expire H] [--timeout S] [--max-connections N]\n"
+	  "[--max-request BYTES] [--passphrase-file F]",
+	  "Answer Lightweight CMP (RFC 9483) over HTTP (RFC 6712: POST,\n"
+	  "Content-Type application/pkixcmp, any path) for the devices of this\n"
+	  "segment, signing every reply with the RA certificate (DIR/ra.pem; serve\n"
+	  "refuses to start without it).  Supported: ir (signed with a\n"
+	  "manufacturer IDevID that chains to a manufacturer the CA officer\n"
+	  "accepted for this segment), cr and kur (signed with the device's\n"
+	  "LDevID from this plant), p10cr (either), certConf, pollReq, rr (signed\n"
+	  "by the certificate it revokes), error.  Refused with a CMP error and\n"
+	  "PKIFailureInfo: unprotected or MAC-protected messages, an untrusted,\n"
+	  "expired or revoked signer, a reused transactionID, a wrong recipient,\n"
+	  "malformed or oversize requests.  A certificate request is kept in\n"
+	  "DIR/cmp/ and answered 'waiting'; the next 'request' carries it, signed\n"
+	  "and unchanged, to the CA; 'accept' of the response stores the answer,\n"
+	  "and the device's next pollReq gets its certificate (or the CA's\n"
+	  "reason).  --profile P (default ldevid) is the profile asked for.  An rr\n"
+	  "is queued the same way and answered at once (docs/cmp.md says what the\n"
+	  "rp means).  One log line per message on stderr.  Runs until SIGTERM or\n"
+	  "SIGINT; every open transaction is on disk before its reply is sent, so\n"
+	  "a restart or a crash loses none.",
+	  OPT(O_LISTEN) | OPT(O_PROFILE) | OPT(O_CHECK_AFTER) | OPT(O_EXPIRE) | OPT(O_TIMEOUT) |
+	  OPT(O_MAX_CONN) | OPT(O_MAX_REQUEST) | OPT(O_PASS_FILE) | OPT(O_HELP),
+	  1, 1, false, st_serve },
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
@@ -385,7 +447,7 @@ int main(int argc, char **argv)
 	st_args a;
 	st_operand *pos;
 	st_given *given;
-	const char *profile = NULL, *expires = NULL, *num[O_COUNT] = { NULL };
+	const char *profile = NULL, *expires = NULL, *numeric[O_COUNT] = { NULL };
 	char line[512];
 	size_t npos = 0, ngiven = 0, ntarget = 0, i;
 	pc_err e = { PC_OK, "" };
@@ -455,8 +517,10 @@ int main(int argc, char **argv)
 		case O_MIN_VERSION: a.o.min_version = optarg; break;
 		case O_TARGET: a.o.target = optarg; ntarget++; break;
 		case O_SCAN: a.o.scan = optarg; break;
+		case O_LISTEN: a.o.listen = optarg; break;
 		case O_TIMEOUT: case O_CONNECT_TIMEOUT: case O_CONCURRENCY: case O_EXPIRING:
-			num[id] = optarg;
+		case O_CHECK_AFTER: case O_EXPIRE: case O_MAX_CONN: case O_MAX_REQUEST:
+			numeric[id] = optarg;
 			break;
 		case O_JSON: a.o.json = true; break;
 		case O_HELP: help = true; break;
@@ -502,32 +566,39 @@ int main(int argc, char **argv)
 		a.o.expires_days = (unsigned)days;
 	}
 	{
-		/* the numbers of scan: a decimal in range, else a usage error */
-		static const struct { enum st_opt_id id; uint64_t min, max; } nums[] = {
-			{ O_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S }, { O_CONNECT_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S },
+		/* the numbers of scan and serve: option, range, where it goes
+		 * (--timeout is both verbs', with its own range in each) */
+		const struct { enum st_opt_id id; uint64_t lo, hi; } nums[] = {
+			{ O_TIMEOUT, 1, v->run == st_scan ? ST_SCAN_TIMEOUT_MAX_S : 3600 },
+			{ O_CONNECT_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S },
 			{ O_CONCURRENCY, 1, ST_SCAN_CONCURRENCY_MAX }, { O_EXPIRING, 0, 36500 },
+			{ O_CHECK_AFTER, 1, 86400 }, { O_EXPIRE, 1, 8784 },
+			{ O_MAX_CONN, 1, 1024 }, { O_MAX_REQUEST, 1024, ST_CMP_REQUEST_MAX },
 		};
-		uint64_t val;
 		a.o.expiring = -1;
 		for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-			if (num[nums[i].id] == NULL)
+			uint64_t n;
+			const char *t = numeric[nums[i].id];
+			if (t == NULL)
 				continue;
-			if (!st_u64_parse(num[nums[i].id], &val) || val < nums[i].min || val > nums[i].max) {
+			if (!st_u64_parse(t, &n) || n < nums[i].lo || n > nums[i].hi) {
 				st = usage_error(v, "--%s '%s': expected %llu..%llu", options[nums[i].id].name,
-				    num[nums[i].id], (unsigned long long)nums[i].min,
-				    (unsigned long long)nums[i].max);
+				    t, (unsigned long long)nums[i].lo, (unsigned long long)nums[i].hi);
 				goto done;
 			}
-			if (nums[i].id == O_TIMEOUT)
-				a.o.timeout_s = (unsigned)val;
-			else if (nums[i].id == O_CONNECT_TIMEOUT)
-				a.o.connect_s = (unsigned)val;
-			else if (nums[i].id == O_CONCURRENCY)
-				a.o.concurrency = (unsigned)val;
-			else
-				a.o.expiring = (int)val;
+			switch (nums[i].id) {
+			case O_TIMEOUT: a.o.timeout = (unsigned)n; break;
+			case O_CONNECT_TIMEOUT: a.o.connect_s = (unsigned)n; break;
+			case O_CONCURRENCY: a.o.concurrency = (unsigned)n; break;
+			case O_EXPIRING: a.o.expiring = (int)n; break;
+			case O_CHECK_AFTER: a.o.check_after = (unsigned)n; break;
+			case O_EXPIRE: a.o.expire_hours = (unsigned)n; break;
+			case O_MAX_CONN: a.o.max_conn = (unsigned)n; break;
+			default: a.o.max_request = (size_t)n; break;
+			}
 		}
 	}
+	a.o.cmp_profile = profile;
 	a.dir = pos[1].path;
 	a.ops = pos + 2;
 	a.nops = npos - 2;

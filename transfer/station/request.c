@@ -136,7 +136,7 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 }
 
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
-    const char *keyid, const st_operand *csrs, size_t ncsr)
+    const char *keyid, const st_operand *csrs, size_t ncsr, size_t ncmp)
 {
 	char path[PATH_MAX];
 	size_t i, j;
@@ -153,14 +153,13 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("],\"scan\":%s}\n", meta->scan[0] ? "\"report.scan\"" : "null");
+		printf("],\"cmp\":%zu,\"scan\":%s}\n", ncmp,
+		    meta->scan[0] ? "\"report.scan\"" : "null");
 		return;
 	}
 	printf("%s/%s\n%s/%s.minisig\n", o->media, file, o->media, file);
 	printf("segment %s, sequence %llu, sender %s, expires in %u days\n", meta->segment,
 	    (unsigned long long)meta->sequence, keyid, o->expires_days);
-	if (meta->scan[0])
-		printf("  scan report %s as member %s\n", o->scan, meta->scan);
 	for (i = 0; i < ncsr; i++) {
 		size_t count = 0;
 		bool seen = false;
@@ -173,6 +172,8 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 		printf("  %6zu CSR%s for profile %s\n", count, count == 1 ? "" : "s",
 		    meta->csrs[i].profile);
 	}
+	if (ncmp > 0)
+		printf("  %6zu CMP request%s from devices (serve)\n", ncmp, ncmp == 1 ? "" : "s");
 }
 
 pc_rc st_request(const st_args *a, pc_err *e)
@@ -194,11 +195,12 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
 	time_t now;
+	st_tx *txs = NULL;
+	size_t ntx = 0, nq;
+	int txlock = -1;
 	pc_rc rc;
 
 	memset(&meta, 0, sizeof meta);
-	if (ncsr == 0 && o->scan == NULL)
-		return pc_fail(e, PC_E_USAGE, "request: no CSR files given (nor --scan REPORT)");
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
 	for (i = 0; i < ncsr; i++) {
@@ -209,15 +211,31 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			return pc_fail(e, PC_E_USAGE, "--profile '%s': expected "
 			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", csrs[i].profile);
 	}
-	if (ncsr > TR_MEMBERS_MAX - 2)
-		return pc_fail(e, PC_E_LIMIT, "request: %zu CSRs, more than one bundle holds (%d)",
-		    ncsr, TR_MEMBERS_MAX - 2);
-	PC_TRY(st_conf_load(dir, &conf, e));
-	PC_TRY(st_pubkey_load(dir, "station.pub", &pub, e));
-
-	data = calloc(ncsr + 1, sizeof *data);
-	members = calloc(ncsr + 1, sizeof *members);
-	meta.csrs = calloc(ncsr + 1, sizeof *meta.csrs);
+	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
+	/* the CMP requests serve queued (docs/cmp.md): they travel as the
+	 * device signed them; the lock keeps serve from changing them meanwhile */
+	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
+	if ((rc = st_tx_list(dir, &txs, &ntx, e)) != PC_OK)
+		goto out;
+	for (i = 0, nq = 0; i < ntx; i++)
+		if (txs[i].state == ST_TX_QUEUED)
+			txs[nq++] = txs[i];
+	ntx = nq;
+	if (ncsr + ntx == 0 && o->scan == NULL) {
+		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
+		    "and no --scan REPORT");
+		goto out;
+	}
+	if (ncsr + ntx + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
+		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
+		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
+		goto out;
+	}
+	/* one more slot: the scan report */
+	data = calloc(ncsr + ntx + 1, sizeof *data);
+	members = calloc(ncsr + ntx + 1, sizeof *members);
+	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (data == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -234,12 +252,23 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(members[i].name, sizeof members[i].name, "%s", meta.csrs[i].member);
 		snprintf(meta.csrs[i].profile, sizeof meta.csrs[i].profile, "%s", csrs[i].profile);
 	}
-	meta.ncsrs = ncsr;
+	for (i = 0; i < ntx; i++) {
+		size_t k = ncsr + i;
+		if ((rc = st_tx_file_read(dir, txs[i].txid, "msg", ST_CMP_REQUEST_MAX, &data[k],
+		    &members[k].len, e)) != PC_OK)
+			goto out;
+		members[k].data = data[k];
+		snprintf(meta.csrs[k].member, sizeof meta.csrs[k].member, "cmp-%s.cmp", txs[i].txid);
+		snprintf(members[k].name, sizeof members[k].name, "%s", meta.csrs[k].member);
+		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
+	}
+	meta.ncsrs = ncsr + ntx;
 	if (o->scan != NULL) {
 		/* the report, read as the CA will read it, of this segment */
-		if ((rc = scan_member(o->scan, &conf, &data[ncsr], &members[ncsr], e)) != PC_OK)
+		if ((rc = scan_member(o->scan, &conf, &data[meta.ncsrs], &members[meta.ncsrs], e)) !=
+		    PC_OK)
 			goto out;
-		snprintf(meta.scan, sizeof meta.scan, "%s", members[ncsr].name);
+		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
 	}
 
 	if ((rc = st_path_join(path, dir, "station.key", e)) != PC_OK ||
@@ -272,7 +301,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	if ((rc = tr_bundle_build(&meta, members, ncsr + (o->scan != NULL), &tar, e)) != PC_OK)
+	if ((rc = tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar,
+	    e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
 	if ((rc = tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e)) != PC_OK)
@@ -286,16 +316,28 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		    "(do not send another request before fixing station.conf)", o->media, file);
 		goto out;
 	}
-	request_report(o, file, &meta, keyid, csrs, ncsr);
+	/* the bundle is written: its CMP requests are on their way (a crash
+	 * before this leaves them queued, and the next bundle carries them
+	 * again; the CA refuses a transaction it has seen) */
+	for (i = 0; i < ntx; i++) {
+		txs[i].state = ST_TX_SENT;
+		txs[i].updated = (uint64_t)now;
+		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
+		if ((rc = st_tx_save(dir, &txs[i], e)) != PC_OK)
+			goto out;
+	}
+	request_report(o, file, &meta, keyid, csrs, ncsr, ntx);
 	rc = PC_OK;
 out:
+	st_tx_lock_close(&txlock);
+	free(txs);
 	pc_secret_free(&pass);
 	tr_seckey_free(&sk);
 	if (keytext != NULL) {
 		sodium_memzero(keytext, keylen);
 		free(keytext);
 	}
-	for (i = 0; data != NULL && i <= ncsr; i++)
+	for (i = 0; data != NULL && i <= ncsr + ntx; i++)
 		free(data[i]);
 	free(data);
 	free(members);

@@ -525,7 +525,7 @@ static void print_results(const sr_report *r, const sr_items *items, bool json)
 
 PC_CHECK static pc_rc limits(const st_opts *o, st_scan_cfg *cfg, unsigned *expiring, pc_err *e)
 {
-	unsigned t = o->timeout_s ? o->timeout_s : ST_SCAN_TIMEOUT_S;
+	unsigned t = o->timeout ? o->timeout : ST_SCAN_TIMEOUT_S;
 	unsigned c = o->connect_s ? o->connect_s : ST_SCAN_CONNECT_S;
 
 	if (t > ST_SCAN_TIMEOUT_MAX_S || c > t)

@@ -18,6 +18,11 @@
  *   scan.c             verb scan: targets, the table and --json, the report
  *   scan_net.c         scan's network side: deadlines, TLS handshakes, workers
  *   opcua.c            scan's OPC UA exchange (Hello .. CloseSecureChannel)
+ *   ra.c               verb ra-key: the station's CMP key pair and its CSR
+ *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
+ *   cmp_handle.c       one CMP message judged and answered (no HTTP)
+ *   cmp_state.c        CMP transactions on disk, the answers of responses,
+ *                      the trust serve needs (manufacturers, plant CAs, RA)
  *
  * Station directory (mode 0700):
  *   station.key      minisign secret key, 0600, created with O_EXCL
@@ -26,9 +31,23 @@
  *   root.pem         the plant root certificate
  *   station.conf     segment, next request sequence, last accepted response
  *   lock             held by request and accept (pc_dir_lock)
+ *   ra.key           the CMP RA key (Ed25519, minisign format, encrypted
+ *                    with the station passphrase, 0600; ra-key makes it)
+ *   ra.csr           its PKCS#10 request (profile cmp-ra)
+ *   ra.pem           the RA certificate, then its issuing CA (accept)
+ *   manufacturers.pem  the IDevID trust anchors the officer accepted for
+ *                    this segment (accept; empty: none)
+ *   plant.pem        the plant's CA certificates of the last response
+ *                    (trust.pem), crls.pem its CRLs: LDevIDs chain to them
+ *   cmp/             one file per CMP transaction: TXID.tx (state),
+ *                    TXID.msg (the device's signed request), TXID.crt
+ *                    (the certificate once delivered); never removed, so
+ *                    that a transaction ID is never used twice
  *
  * Errors follow pc.h: every pc_rc function fills a pc_err with "WHAT: WHY"
  * naming the file, member or serial; only main() prints and exits.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_STATION_H
 #define PLANTCA_STATION_H
@@ -77,9 +96,14 @@ typedef struct st_opts {
 	const char *pki, *min_version, *target;             /* verify-firmware */
 	const char **crls;                                  /* verify-firmware: --crl ... */
 	size_t ncrls;
+	const char *listen;                                 /* serve: ADDR:PORT */
+	const char *cmp_profile;                            /* serve: --profile for enrollments */
+	unsigned check_after, expire_hours, max_conn;       /* serve */
+	unsigned timeout;                                   /* serve, scan: --timeout S (0: default) */
+	size_t max_request;                                 /* serve: bytes of one request */
 	bool json;                                          /* every verb */
 	const char *scan;                                   /* request: --scan REPORT */
-	unsigned timeout_s, connect_s, concurrency;         /* scan (0: the default) */
+	unsigned connect_s, concurrency;                    /* scan (0: the default) */
 	int expiring;                                       /* scan: --expiring DAYS, -1: default */
 } st_opts;
 
@@ -103,6 +127,8 @@ pc_rc st_request(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_accept(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_scan(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
 
 /* ------------------------------------------------------------- names.c */
 
@@ -374,5 +400,126 @@ typedef struct st_scan_job {
 /* Probe every job, at most cfg->concurrency at a time. */
 pc_rc st_scan_run(st_scan_job *jobs, size_t n, const st_scan_cfg *cfg, pc_err *e) PC_CHECK;
 void st_scan_job_free(st_scan_job *j);
+/* ----------------------------------------------- CMP (cmp_state.c etc.) */
+
+enum {
+	ST_TXID_MAX = 32,              /* transactionID bytes we accept (RFC 9483: 128 bits) */
+	ST_TX_FILE_MAX = 8192,         /* one TXID.tx */
+	ST_CMP_REQUEST_DEFAULT = 64 * 1024,   /* serve --max-request default */
+	ST_CMP_REQUEST_MAX = 256 * 1024,      /* PKIX_CMP_MSG_MAX */
+	ST_CHECK_AFTER_DEFAULT = 60,   /* seconds a polling device waits */
+	ST_EXPIRE_DEFAULT = 24 * 14,   /* hours an enrollment may stay open */
+	ST_TIMEOUT_DEFAULT = 10,       /* seconds a connection may idle */
+	ST_CONN_DEFAULT = 64,          /* connections at once */
+	ST_TX_TEXT_MAX = 400,          /* a reason or device name as stored */
+	ST_TRUST_MAX = 1024 * 1024,    /* manufacturers.pem, plant.pem, crls.pem */
+};
+
+typedef enum st_tx_state {
+	ST_TX_QUEUED = 1,              /* accepted, waits for the next request bundle */
+	ST_TX_SENT,                    /* in a request bundle (tx.bundle), no answer yet */
+	ST_TX_ANSWERED,                /* the certificate came back (TXID.crt) */
+	ST_TX_DELIVERED,               /* sent to the device, certConf awaited */
+	ST_TX_CONFIRMED,               /* certConf received: done */
+	ST_TX_REJECTED,                /* the CA refused it (tx.reason) */
+	ST_TX_CLOSED,                  /* rejection delivered, device error, or rr answered */
+	ST_TX_EXPIRED,                 /* no answer in time (serve --expire) */
+} st_tx_state;
+
+/* One CMP transaction as kept in DIR/cmp/TXID.tx. */
+typedef struct st_tx {
+	char txid[2 * ST_TXID_MAX + 1];            /* lower-case hex */
+	int body;                                  /* pkix_cmp_body of the request */
+	st_tx_state state;
+	uint64_t created, updated;
+	long cert_req_id;
+	char profile[TR_PROFILE_MAX + 1];
+	char bundle[TR_NAME_MAX + 1];              /* the request bundle it went in; "" */
+	char serial[2 * ST_SERIAL_MAX + 1];        /* issued certificate; "" */
+	char signer[65];                           /* SHA-256 hex of the protection cert */
+	char reason[ST_TX_TEXT_MAX + 1];           /* escaped */
+	char device[ST_TX_TEXT_MAX + 1];           /* escaped: subject, hardware serial */
+} st_tx;
+
+const char *st_tx_state_name(st_tx_state s);
+/* TXID.tx text; parse is strict (fuzz_station_tx): "key: value" lines,
+ * each known key once; PC_E_INPUT "WHAT:LINE: WHY". */
+void st_tx_format(const st_tx *t, pc_buf *b);
+pc_rc st_tx_parse(const uint8_t *p, size_t len, const char *what, st_tx *t, pc_err *e) PC_CHECK;
+/* DIR/cmp/TXID.tx (PC_E_NOTFOUND when there is none) / written atomically. */
+pc_rc st_tx_load(const char *dir, const char *txid, st_tx *t, pc_err *e) PC_CHECK;
+pc_rc st_tx_save(const char *dir, const st_tx *t, pc_err *e) PC_CHECK;
+/* DIR/cmp/TXID.EXT, written atomically (0600) / read (cap bytes). */
+pc_rc st_tx_file_write(const char *dir, const char *txid, const char *ext, const uint8_t *p,
+    size_t len, pc_err *e) PC_CHECK;
+pc_rc st_tx_file_read(const char *dir, const char *txid, const char *ext, size_t cap,
+    uint8_t **p, size_t *len, pc_err *e) PC_CHECK;
+/* Every transaction in DIR/cmp, in txid order (caller frees *v). */
+pc_rc st_tx_list(const char *dir, st_tx **v, size_t *n, pc_err *e) PC_CHECK;
+/* DIR/cmp.lock, held (flock) while transactions change: serve for each
+ * message, request and accept while they move transactions on. */
+pc_rc st_tx_lock_open(const char *dir, int *fd, pc_err *e) PC_CHECK;
+/* st_tx_lock_open, then the lock taken (blocking). */
+pc_rc st_tx_lock(const char *dir, int *fd, pc_err *e) PC_CHECK;
+void st_tx_lock_close(int *fd);
+/* Hex of bytes into out (2n+1 bytes). */
+void st_hex(const uint8_t *p, size_t n, char *out);
+
+/* What a response says about one transaction: member cmp-TXID.answer,
+ * "key: value" lines: transaction, status (issued|rejected|revoked|
+ * refused), serial (issued), reason (rejected, refused).  Strict
+ * (fuzz_station_answer); PC_E_BUNDLE naming the member. */
+typedef struct st_answer {
+	char txid[2 * ST_TXID_MAX + 1];
+	char status[16];
+	char serial[2 * ST_SERIAL_MAX + 1];
+	char reason[ST_TX_TEXT_MAX + 1];
+} st_answer;
+pc_rc st_answer_parse(const uint8_t *p, size_t len, const char *what, st_answer *a,
+    pc_err *e) PC_CHECK;
+/* Is NAME "cmp-TXID.answer"?  txid gets TXID. */
+bool st_answer_member(const char *name, char txid[2 * ST_TXID_MAX + 1]);
+/* What serve (or a test, in-process) answers CMP messages with
+ * (cmp_handle.c).  st_cmp_open loads ra.key (with the passphrase),
+ * ra.pem and station.conf; the trust files are read again for every
+ * message, so that an accept while serve runs takes effect at once. */
+typedef struct st_cmp_ctx {
+	const char *dir;
+	char segment[TR_SEGMENT_MAX + 1];
+	const char *profile;           /* ir/cr/p10cr ask for it (kur: the CA keeps the old one's) */
+	unsigned check_after;          /* pollRep checkAfter, seconds */
+	uint64_t expire;               /* seconds an enrollment may wait for the CA */
+	tr_seckey ra;                  /* the RA key (sodium memory) */
+	st_certs ra_certs;             /* ra.pem: the RA certificate, then its CA(s) */
+	time_t (*clock)(void);         /* time source (tests); NULL: time() */
+} st_cmp_ctx;
+
+/* One line of serve's log (no secrets: names, ids and reasons, escaped). */
+typedef struct st_cmp_log {
+	char body[16];                 /* "ir", "pollReq", "-" when unreadable */
+	char reply[16];
+	char txid[2 * ST_TXID_MAX + 1];
+	char outcome[24];              /* "waiting", "delivered", "refused", ... */
+	char fail[24];                 /* PKIFailureInfo name or "none" */
+	char msg[PC_ERR_MSG_MAX];
+} st_cmp_log;
+
+pc_rc st_cmp_open(st_cmp_ctx *c, const char *dir, const pc_secret *pass, pc_err *e) PC_CHECK;
+void st_cmp_close(st_cmp_ctx *c);
+/* Judge one request and build the reply (a signed PKIMessage: a CMP
+ * error where the request is refused).  PC_OK whenever a reply is in
+ * `out`; an error only when not even an error reply could be made. */
+pc_rc st_cmp_handle(st_cmp_ctx *c, const uint8_t *req, size_t len, pc_buf *out,
+    st_cmp_log *log, pc_err *e) PC_CHECK;
+/* The reply to a request that was not read at all (too large, cut off):
+ * an error message with failInfo `fail` and no transaction. */
+pc_rc st_cmp_refuse(st_cmp_ctx *c, int fail, const char *text, pc_buf *out,
+    pc_err *e) PC_CHECK;
+
+/* Record the answers of an accepted response (after every check passed):
+ * each transaction named moves to answered (its certificate, from
+ * `devices`, written to TXID.crt), rejected or closed. */
+pc_rc st_answers_apply(const char *dir, const st_answer *v, size_t n, const st_certs *devices,
+    pc_err *e) PC_CHECK;
 
 #endif

@@ -178,15 +178,9 @@ void st_certs_free(st_certs *s)
 
 pc_rc st_certs_push(st_certs *s, st_cert *c, pc_err *e)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		st_cert *v = realloc(s->v, cap * sizeof *v);
-		if (v == NULL) {
-			st_cert_free(c);
-			return pc_fail(e, PC_E_NOMEM, "out of memory");
-		}
-		s->v = v;
-		s->cap = cap;
+	if (!pc_grow(&s->v, &s->cap, s->n, sizeof *s->v, 8)) {
+		st_cert_free(c);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
 	s->v[s->n++] = *c;
 	return PC_OK;

@@ -64,11 +64,9 @@ pc_rc st_verify_firmware(const st_args *a, pc_err *e)
 	const st_opts *o = &a->o;
 	const char *image = a->ops[0].path, *sigpath = a->ops[1].path;
 	fw_blobs trust = { 0 }, crls = { 0 };
-	fw_check_opts co;
 	fw_cms cms;
 	fw_result res;
-	uint8_t *sig = NULL;
-	size_t len, i, ncrl = 0, nnames = 0;
+	size_t i, ncrl = 0, nnames = 0;
 	char root[PATH_MAX], **names = NULL;
 	pc_rc rc;
 
@@ -80,24 +78,8 @@ pc_rc st_verify_firmware(const st_args *a, pc_err *e)
 	for (i = 0; i < o->ncrls; i++, ncrl++)
 		if ((rc = fw_blobs_load(&crls, o->crls[i], true, e)) != PC_OK)
 			goto out;
-	if (o->min_version) {
-		fw_version v;
-		if (fw_version_parse(o->min_version, &v, e) != PC_OK) {
-			pc_wrap(e, "--min-version");
-			rc = e->rc = PC_E_USAGE;
-			goto out;
-		}
-	}
-	if ((rc = pc_file_read(sigpath, FW_SIG_MAX, &sig, &len, e)) != PC_OK)
-		goto out;
-	memset(&co, 0, sizeof co);
-	co.trust = trust.v;
-	co.ntrust = trust.n;
-	co.crls = crls.v;
-	co.ncrls = crls.n;
-	co.min_version = o->min_version;
-	co.target = o->target;
-	if ((rc = fw_verify_image(image, sig, len, sigpath, &co, &cms, &res, e)) != PC_OK)
+	if ((rc = fw_verify_files(image, sigpath, &trust, &crls, o->min_version, o->target, &cms,
+	    &res, e)) != PC_OK)
 		goto out;
 	if (o->json) {
 		printf("{\"valid\":true,\"package\":");
@@ -112,7 +94,6 @@ pc_rc st_verify_firmware(const st_args *a, pc_err *e)
 		    ncrl, ncrl ? "" : " (no CRL: revocation not checked; give --pki PKI_DIR)");
 	}
 out:
-	free(sig);
 	fw_blobs_free(&trust);
 	fw_blobs_free(&crls);
 	for (i = 0; i < nnames; i++)

@@ -276,7 +276,7 @@ static void defaults(void)
 	r.station = "0123456789ABCDEF";
 	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);
 	CHECK_MSG("profile code-signing is not allowed in segment line7 (tls-server, tls-client, "
-	    "mqtt-client, opcua-app, ldevid)");
+	    "mqtt-client, opcua-app, ldevid, cmp-ra)");
 	CHECK(policy_covers_segment(p, "line7") && !policy_has_segment(p, "line7"));
 	r.profile = "tls-client";
 	CHECK_OK(policy_decide(p, &r, &d, &t_err));   /* stations: the store's enrollment */

@@ -52,7 +52,7 @@ static void write_pub(const char *name, const tr_pubkey *pk)
 {
 	pc_buf b = PC_BUF_INIT;
 
-	tr_pubkey_format(pk, &b);
+	tr_pubkey_format(pk, NULL, &b);
 	CHECK(pc_buf_ok(&b));
 	t_write(name, b.p, b.len);
 	pc_buf_free(&b);
@@ -128,7 +128,7 @@ static void test_round_trip(void)
 	    "2>/dev/null && ! minisign -V -q -p signer.pub -m bad.tar 2>/dev/null") == 0);
 
 	/* the public key file parses back; a bare key line too */
-	tr_pubkey_format(&pk, &pub);
+	tr_pubkey_format(&pk, NULL, &pub);
 	CHECK(pc_buf_ok(&pub));
 	CHECK_OK(tr_pubkey_parse(pub.p, pub.len, "pub", &keys[0], &t_err));
 	CHECK(memcmp(&keys[0], &pk, sizeof pk) == 0);

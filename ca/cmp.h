@@ -1,0 +1,87 @@
+/*
+ * cmp.h - the CA's side of CMP enrollment (docs/cmp.md): accepted
+ * manufacturers (ca/manufacturer.c) and the device requests that stations
+ * forward in request bundles (ca/cmp.c).
+ *
+ * The CA does not take a station's word for a device: import verifies the
+ * original signed PKIMessage again (pkix/cmp.h: structure, protection,
+ * proof of possession), the IDevID's chain to a manufacturer the officer
+ * accepted for the bundle's segment, or the LDevID's record in the store
+ * (issued by this CA, not revoked, not expired), before the request is
+ * judged as any CSR is (ca_request_prepare).
+ *
+ * Records (STORE_META, codec in ca/cmp.c):
+ *   "mfr." NAME          a manufacturer: its CA certificates (PEM, CRLs may
+ *                        follow), the segments it is accepted for ("": all)
+ *   "cmp.tx." TXID       the request id a transaction became (a
+ *                        transactionID is accepted once, ever)
+ *   "cmp.req." ID        what a CMP request was: body, transaction, the
+ *                        signer (IDevID issuer, serial, fingerprint,
+ *                        hardware serial, manufacturer), the certificate
+ *                        it renews or revokes
+ *   "cmp.dev." FP "." P  the request that gave IDevID FP an LDevID of
+ *                        profile P (a second ir is refused while it is valid)
+ */
+#ifndef PLANTCA_CA_CMP_H
+#define PLANTCA_CA_CMP_H
+
+#include <stdio.h>
+
+#include "policy.h"
+#include "rec.h"
+#include "records.h"
+#include "transfer.h"
+
+enum { CA_CMP_MSG_MAX = 256 * 1024, CA_MFR_PEM_MAX = 256 * 1024 };
+
+typedef struct ca_mfr {
+	char *name, *segments;      /* segments: comma-separated, "" = every segment */
+	uint8_t *pem; size_t pem_len;
+	uint64_t added;
+} ca_mfr;
+
+void ca_mfr_free(ca_mfr *m);
+/* Every manufacturer accepted for `segment` (NULL: all), appended. */
+typedef struct ca_mfr_list { ca_mfr *v; size_t n, cap; } ca_mfr_list;
+pc_rc ca_mfrs_load(store_txn *t, const char *segment, ca_mfr_list *l, pc_err *e) PC_CHECK;
+void ca_mfr_list_free(ca_mfr_list *l);
+
+/* The verbs. */
+pc_rc ca_manufacturer_add(ca_ctx *c, const char *name, const char *pem_path,
+    const char *const *segments, size_t nsegments, pc_err *e) PC_CHECK;
+pc_rc ca_manufacturer_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+pc_rc ca_manufacturer_remove(ca_ctx *c, const char *name, pc_err *e) PC_CHECK;
+
+/* What a CMP request is, as import found it. */
+typedef struct ca_cmp_info {
+	int body;                   /* pkix_cmp_body */
+	char txid[65];
+	char manufacturer[64];      /* "" unless an IDevID signed it */
+	char signer_issuer[256], signer_serial[43], signer_fp[96], hw_serial[128];
+	uint8_t old_serial[PKIX_SERIAL_LEN];   /* kur: renewed, rr: revoked */
+	bool has_old;
+	int rev_reason;
+} ca_cmp_info;
+
+void ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b);
+pc_rc ca_cmp_info_get(store_txn *t, uint64_t request_id, ca_cmp_info *i, pc_err *e) PC_CHECK;
+pc_rc ca_cmp_info_put(store_txn *t, uint64_t request_id, const ca_cmp_info *i, pc_err *e) PC_CHECK;
+
+/* Is this request member a CMP message?  (".cmp") */
+bool ca_cmp_member(const char *member);
+
+/* Import: judge one CMP message of a bundle from `segment`.  Fills *info
+ * and, for an enrollment, *csr (pkix_csr_free it) with the template as a
+ * PKCS#10 would give it (the IDevID's serialNumber carried into the
+ * subject when the template has none); *profile_out: the profile to ask
+ * for (kur: the renewed certificate's).  A refusal is PC_E_* with the
+ * reason, which import records as the rejection. */
+pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t len,
+    const char *what, ca_cmp_info *info, pkix_csr *csr, char **profile_out,
+    pc_err *e) PC_CHECK;
+/* Sign: the same message turned into *csr again (structure, protection,
+ * proof of possession; the chain was judged at import). */
+pc_rc ca_cmp_csr(const uint8_t *der, size_t len, const char *what, pkix_csr *csr,
+    pc_err *e) PC_CHECK;
+
+#endif

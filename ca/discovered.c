@@ -421,14 +421,15 @@ pc_rc ca_discovered(ca_ctx *c, const char *segment, unsigned expiring, FILE *out
 	sr_items items = { NULL, 0, 0 };
 	sr_judge j;
 	trust tr;
-	store_txn *t;
+	store_txn *t = NULL;
 	size_t nv = 0, i;
 	bool json = c->json;
 	pc_rc rc;
 
+	memset(&l, 0, sizeof l);
 	memset(&el, 0, sizeof el);
 	memset(&tr, 0, sizeof tr);
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_scans_load(t, segment, &l, e);
 	if (rc == PC_OK)
 		rc = ca_expects_load(t, segment, &el, e);
@@ -511,7 +512,7 @@ pc_rc ca_discovered_expect(ca_ctx *c, const char *segment, const char *const *en
 	const sr_report *rep;
 	sr_judge j;
 	trust tr;
-	store_txn *t;
+	store_txn *t = NULL;
 	size_t i, k;
 	pc_rc rc;
 
@@ -522,7 +523,7 @@ pc_rc ca_discovered_expect(ca_ctx *c, const char *segment, const char *const *en
 	if (n == 0)
 		return pc_fail(e, PC_E_USAGE, "discovered expect: name the endpoints (as plantca "
 		    "discovered shows them)");
-	PC_TRY(store_begin(c->st, true, &t, e));
+	PC_TRY_OUT(store_begin(c->st, true, &t, e));
 	rc = ca_scans_load(t, segment, &l, e);
 	if (rc == PC_OK && l.n == 0)
 		rc = pc_fail(e, PC_E_NOTFOUND, "segment %s: no scan report imported", segment);

@@ -558,13 +558,14 @@ pc_rc st_scan(const st_args *a, pc_err *e)
 
 	memset(&t, 0, sizeof t);
 	memset(&items, 0, sizeof items);
+	memset(&root, 0, sizeof root);
 	sr_report_init(&rep);
 	if (a->nops == 0)
 		return pc_fail(e, PC_E_USAGE, "scan: no targets given");
-	PC_TRY(limits(&a->o, &cfg, &expiring, e));
-	PC_TRY(st_conf_load(a->dir, &conf, e));
-	PC_TRY(st_path_join(path, a->dir, "root.pem", e));
-	PC_TRY(st_root_load(path, &root, e));
+	PC_TRY_OUT(limits(&a->o, &cfg, &expiring, e));
+	PC_TRY_OUT(st_conf_load(a->dir, &conf, e));
+	PC_TRY_OUT(st_path_join(path, a->dir, "root.pem", e));
+	PC_TRY_OUT(st_root_load(path, &root, e));
 	/* every target understood before anything is contacted */
 	for (i = 0; rc == PC_OK && i < a->nops; i++)
 		rc = parse_target(&t, a->ops[i].path, e);

@@ -11,9 +11,14 @@
 #   A   node-opcua, its own self-signed application certificate, policies
 #       None, Basic256Sha256, Basic256, Basic128Rsa15
 #   B   node-opcua, a certificate whose URI SAN is not its ApplicationUri
+#   S5  openssl s_server, RSA-2048 signed with MD5, SAN DNS:LOCALHOST,
+#       scanned by the name localhost (the SAN matches, case aside)
+#   S6  openssl s_server, SAN DNS:panel.line3.example and IP:127.0.0.1,
+#       scanned by the name localhost (not in its SAN)
 #   H   hostile fakes (tests/tools/uafake.py): random bytes, a 100 MB TLS
 #       certificate, replies trickled a byte at a time, a 100 MB OPC UA
-#       message, GetEndpoints chunks without end
+#       message, GetEndpoints chunks without end; openssl s_server sending
+#       a chain of 200 and of 1000 certificates
 # and a dir: target over A's PKI folder, an address range, the limits.
 # The report's certificates are compared with openssl's view of the files
 # served; request --scan carries the report, checked with tar and minisign.
@@ -119,6 +124,16 @@ openssl x509 -in old.pem -outform DER -out files/old.der
 cp old.key files/old.key
 cp old.key files/private/should-not-be-read.pem
 printf 'not a certificate\n' >files/notes.txt
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec-sha1.key -sha1 \
+  -subj "/CN=ec-sha1" -days 365 -out files/ec-sha1.pem 2>/dev/null
+openssl x509 -in files/ec-sha1.pem -noout -text | grep -q "ecdsa-with-SHA1" || fail "ec-sha1.pem is not SHA-1"
+# S5, S6: reached by the name localhost
+openssl req -x509 -newkey rsa:2048 -nodes -keyout md5.key -md5 -subj "/CN=md5-panel" -days 365 \
+  -addext "subjectAltName=DNS:LOCALHOST" -out md5.pem 2>/dev/null
+openssl x509 -in md5.pem -noout -text | grep -q "md5WithRSAEncryption" || fail "md5.pem is not MD5"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout panel.key \
+  -subj "/CN=panel" -days 365 -addext "subjectAltName=DNS:panel.line3.example,IP:127.0.0.1" \
+  -out panel.pem 2>/dev/null
 expect 0 st init "$WORK/st" --segment line3 --ca-key ca-transfer.pub --trust root.pem \
   --passphrase-file pass
 ok "test PKI: plant root, issuing CA, a plant leaf; an expired RSA-1024 SHA-1 one; a shared vendor key"
@@ -128,6 +143,14 @@ P1=$(free_port); sserver "$P1" old.pem old.key
 P2=$(free_port); sserver "$P2" plc.pem plc.key line3.pem
 P3=$(free_port); sserver "$P3" hmi.pem vendor.key
 P4=$(free_port); sserver "$P4" long.pem vendor.key
+# the scanner connects to the first address the resolver gives for a name
+P5= P6=
+if [ "$(python3 -c 'import socket; print(socket.getaddrinfo("localhost", 1, 0, socket.SOCK_STREAM)[0][4][0])')" = 127.0.0.1 ]; then
+  P5=$(free_port); sserver "$P5" md5.pem md5.key
+  P6=$(free_port); sserver "$P6" panel.pem panel.key
+else
+  skip_part "localhost does not resolve to 127.0.0.1 first: the host-name targets S5, S6"
+fi
 PM=
 if command -v mosquitto >/dev/null; then
   PM=$(free_port)
@@ -174,10 +197,11 @@ if command -v node >/dev/null && command -v npm >/dev/null && [ -n "${OPCUA_NODE
 else
   skip_part "node and npm not installed: the OPC UA servers (scripts/setup installs them)"
 fi
-ok "servers up: s_server x3${PM:+, mosquitto}${PA:+, node-opcua x2}"
+ok "servers up: s_server x$((${P5:+2}+4))${PM:+, mosquitto}${PA:+, node-opcua x2}"
 
 # ---------------------------------------------------------------- the scan
 T=(tls://127.0.0.1:"$P1" 127.0.0.1:"$P2" tls://127.0.0.1:"$P3" tls://127.0.0.1:"$P4" dir:"$WORK/files")
+[ -z "$P5" ] || T+=(tls://localhost:"$P5" tls://localhost:"$P6")
 [ -z "$PM" ] || T+=(mqtts://127.0.0.1:"$PM")
 [ -z "$PA" ] || T+=(opc.tcp://127.0.0.1:"$PA" opc.tcp://127.0.0.1:"$PB" dir:"$WORK/ua/a/pki")
 expect 0 st scan "$WORK/st" "${T[@]}" --timeout 20 -o report.scan --json
@@ -216,9 +240,17 @@ f "has('tls://127.0.0.1:$P4', 'unreadable', 'not-plant')"
 f "c = certs('tls://127.0.0.1:$P4')[0]; assert 'serial number is missing or longer than 20 octets' in c['why'], c"
 f "has('dir:$WORK/files/sub/future.pem', 'not-yet-valid', 'self-signed', no=('name-mismatch', 'expired'))"
 f "has('dir:$WORK/files/old.der', 'expired', 'weak-key', 'weak-signature', no=('name-mismatch',))"
-j "u = [e['endpoint'] for e in d['endpoints'] if e['endpoint'].startswith('dir:$WORK/files')]; assert u == ['dir:$WORK/files/old.der', 'dir:$WORK/files/sub/future.pem'], u"
-ok "S4: a certificate plantca's reader refuses is unreadable, with the reason; dir: finds DER and PEM files, not-yet-valid, skips the key, the notes and private/"
-for p in "$P1" "$P2" "$P3" "$P4"; do
+f "has('dir:$WORK/files/ec-sha1.pem', 'weak-signature', 'self-signed', no=('weak-key', 'expired'))"
+f "assert certs('dir:$WORK/files/ec-sha1.pem')[0]['signature'] == 'ecdsa-with-SHA1'"
+j "u = [e['endpoint'] for e in d['endpoints'] if e['endpoint'].startswith('dir:$WORK/files')]; assert u == ['dir:$WORK/files/ec-sha1.pem', 'dir:$WORK/files/old.der', 'dir:$WORK/files/sub/future.pem'], u"
+ok "S4: a certificate plantca's reader refuses is unreadable, with the reason; dir: finds DER and PEM files in name order, not-yet-valid, ECDSA with SHA-1, skips the key, the notes and private/"
+if [ -n "$P5" ]; then
+  f "has('tls://localhost:$P5', 'weak-signature', 'self-signed', 'not-plant', no=('weak-key', 'name-mismatch', 'shared-key'))"
+  f "c = certs('tls://localhost:$P5')[0]; assert c['signature'] == 'md5WithRSAEncryption' and c['key'] == 'rsa-2048', c"
+  f "has('tls://localhost:$P6', 'name-mismatch', 'self-signed', no=('weak-signature', 'weak-key'))"
+  ok "S5, S6 by host name: MD5 is weak-signature on an RSA-2048 key; DNS:LOCALHOST matches localhost; a SAN with another name and 127.0.0.1 does not"
+fi
+for p in "$P1" "$P2" "$P3" "$P4" $P5 $P6; do
   [ ! -s "s_server.$p.out" ] || fail "s_server on $p received data after the handshake: $(head -c 200 "s_server.$p.out")"
 done
 ok "no s_server received a byte of application data (no data after the handshake)"
@@ -239,7 +271,7 @@ j "s = d['summary']; assert s['plant'] == 1 and s['to_enroll'] >= 2, s"
 ok "table and --json agree: one certificate from the plant CA, the rest to enroll"
 
 # the report holds exactly the certificates served (openssl's view of them)
-for c in old plc hmi; do
+for c in old plc hmi ${P5:+md5 panel}; do
   want=$(openssl x509 -in $c.pem -outform DER | base64 -w0)
   grep -q "^cert: [0-9]* $want\$" report.scan || fail "report.scan lacks $c.pem"
 done
@@ -306,6 +338,25 @@ j "assert all(e['findings'] for e in d['endpoints']), 'an endpoint without its f
 expect 0 st request "$WORK/st" --scan hostile.scan -o usb --passphrase-file pass
 ok "hostile servers: garbage, a 100 MB certificate, trickled replies, a 100 MB OPC UA message, endless chunks: each a timeout or protocol-error finding, a progress line on stderr, the report still valid (scan took $took ms with --timeout 6)"
 
+# an endless chain from a real TLS server: 200 links fit in the 128 KiB
+# Certificate message (the leaf and 15 of them are kept), 1000 do not
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout link.key \
+  -subj "/CN=link" -days 365 -out link.pem 2>/dev/null
+for i in $(seq 200); do cat link.pem; done >chain200.pem
+for i in $(seq 5); do cat chain200.pem; done >chain1000.pem
+PC1=$(free_port); sserver "$PC1" hmi.pem vendor.key chain200.pem
+PC2=$(free_port); sserver "$PC2" hmi.pem vendor.key chain1000.pem
+expect 0 st scan "$WORK/st" tls://127.0.0.1:"$PC1" tls://127.0.0.1:"$PC2" --timeout 10 --json -o chain.scan
+printf '%s\n' "$OUT" >scan.json
+r "tls://127.0.0.1:$PC1" ok ""
+r "tls://127.0.0.1:$PC2" error "TLS handshake failed: excessive message size"
+line=$(grep -n "^endpoint: tls://127.0.0.1:$PC1\$" chain.scan | cut -d: -f1)
+chain=$(sed -n "$((line + 3))p" chain.scan)
+[ "$chain" = "chain: 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1" ] || fail "the 200-link chain recorded as: $chain"
+[ "$(grep -c '^cert: ' chain.scan)" -eq 2 ] || fail "chain.scan: $(grep -c '^cert: ' chain.scan) certificates, want the leaf and the link once"
+expect 0 st request "$WORK/st" --scan chain.scan -o usb --passphrase-file pass
+ok "an endless chain (openssl s_server): 200 links kept as the leaf and 15, each certificate once; 1000 links a protocol-error; the report valid"
+
 # -------------------------------------------------------- ranges and limits
 expect 0 st scan "$WORK/st" 127.0.0.1/30:"$P1" --json
 printf '%s\n' "$OUT" >scan.json
@@ -315,6 +366,16 @@ ok "127.0.0.1/30: its two hosts (network and broadcast left out), the listener a
 expect 0 st scan "$WORK/st" 127.0.0.0/22:"$P1" --concurrency 32 --connect-timeout 1 --timeout 2
 out_has "1022 endpoints: 1 answered, 0 timed out, 0 protocol errors, 1021 refused"
 ok "a /22 of loopback: 1022 endpoints, one answers"
+expect 0 st scan "$WORK/st" 127.0.0.1/30:"$P1,$P2" --json
+printf '%s\n' "$OUT" >scan.json
+j "u = [(e['endpoint'], e['result']) for e in d['endpoints']]; assert u == [('tls://127.0.0.1:$P1', 'ok'), ('tls://127.0.0.1:$P2', 'ok'), ('tls://127.0.0.2:$P1', 'refused'), ('tls://127.0.0.2:$P2', 'refused')], u"
+j "assert len(certs := [c for e in d['endpoints'] for c in e['certificates']]) == 2 and [c['plant'] for c in certs] == [False, True], certs"
+# the kind of a bare port (4840 OPC UA, 8883 MQTT, any other TLS); whatever answers there
+expect 0 st scan "$WORK/st" 127.0.0.3/32:4840,8883,443 127.0.0.1:"$P1,$P3" --connect-timeout 1 --timeout 2 --json
+printf '%s\n' "$OUT" >scan.json
+j "u = [e['endpoint'] for e in d['endpoints']]; assert u == ['opc.tcp://127.0.0.3:4840', 'mqtts://127.0.0.3:8883', 'tls://127.0.0.3:443', 'tls://127.0.0.1:$P1', 'tls://127.0.0.1:$P3'], u"
+j "assert [e['result'] for e in d['endpoints']][3:] == ['ok', 'ok']"
+ok "a range with a port list (10.3.0.0/24:443,4840,8883 style): every address x every port, the kind by port; HOST:PORT,PORT"
 expect 0 st scan "$WORK/st" "tls://[::1]:$P1" "[::1/126]:$P1" --connect-timeout 1 --timeout 2 --json -o v6.scan
 printf '%s\n' "$OUT" >scan.json
 j "u = [e['endpoint'] for e in d['endpoints']]; assert u == ['tls://[::1]:$P1', 'tls://[::]:$P1', 'tls://[::2]:$P1', 'tls://[::3]:$P1'], u"
@@ -325,6 +386,7 @@ err_has "127.0.0.0/19:$P1: /19 holds more than 4096 addresses"
 expect 2 st scan "$WORK/st" "tls://127.0.0.1:$P1" --concurrency 0
 err_has "--concurrency '0': expected 1..256"
 expect 2 st scan "$WORK/st" "tls://127.0.0.1:$P1" --timeout 301
+err_has "--timeout '301': expected 1..300"
 expect 2 st scan "$WORK/st" "tls://127.0.0.1:$P1" --timeout 2 --connect-timeout 3
 err_has "--connect-timeout at most --timeout"
 expect 2 st scan "$WORK/st" "ftp://127.0.0.1:21"

@@ -148,4 +148,59 @@ b=$(mkbundle --sequence 200 -o bad report.scan=r2.scan)
 expect 0 pc import "$b"
 out_has "stored as scan 3"
 ok "a report in a bundle made with tar and minisign by hand (docs/bundle-format.md) is imported"
+# ------------------------------------------------------------ a second segment
+# line4's station scans a device whose key line3's C also uses, and sends
+# a CSR with the report in one bundle
+expect 0 "$STATION" init st4 --segment line4 --ca-key "$CAHOME/public/transfer.pub" \
+  --trust "$CAHOME/public/root.pem" --passphrase-file pass
+expect 0 pc station add line4 st4/station.pub --ca line3
+PD=$(free_port)
+sserver "$PD" a-old.pem a-old.key
+mkcsr p256 valve-2 d.csr
+expect 0 "$STATION" scan st4 "tls://127.0.0.1:$PD" -o r4.scan
+mkdir usb4
+expect 0 "$STATION" request st4 --profile tls-client d.csr --scan r4.scan -o usb4 --passphrase-file pass --json
+jq_ "assert d['scan'] == 'report.scan' and len(d['csrs']) == 1, d"
+expect 0 pc --json import usb4/line4-request-000001.tar
+jq_ "assert len(d['requests']) == 1 and d['requests'][0]['status'] != 'rejected' and d['scan']['endpoints'] == 1, d"
+scan4=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['scan']['id'])" "$OUT")
+expect 0 pc --json discovered
+jq_ "assert [s['segment'] for s in d['segments']] == ['line3', 'line4'], d['segments']"
+jq_ "s = {x['segment']: x for x in d['segments']}; c = s['line4']['endpoints'][0]['certificates'][0]; assert 'shared-key' in c['findings'] and s['line4']['previous'] is None, c"
+jq_ "s = {x['segment']: x for x in d['segments']}; c = [x for x in s['line3']['endpoints'] if x['endpoint'] == 'tls://127.0.0.1:$PC'][0]['certificates'][0]; assert 'shared-key' in c['findings'], c"
+expect 0 pc --json discovered --segment line4
+jq_ "assert [s['segment'] for s in d['segments']] == ['line4'] and d['segments'][0]['scan']['id'] == $scan4, d['segments']"
+ok "line4: a CSR and a scan report in one bundle (the request not rejected, scan $scan4 stored); discovered shows both segments, the key line3's C uses flagged shared-key in both; --segment line4 shows line4 alone"
+
+expect 0 pc discovered expect "tls://127.0.0.1:$PD" --segment line4
+expect 0 "$STATION" scan st4 "tls://127.0.0.1:$PD" -o r5.scan
+expect 0 "$STATION" request st4 --scan r5.scan -o usb4 --passphrase-file pass
+expect 0 pc import usb4/line4-request-000002.tar
+out_has "0 expected enrollments fulfilled"
+expect 0 pc --json status
+jq_ "s = {x['segment']: x for x in d}; assert s['line4']['to_enroll'] == 1 and s['line4']['enrolled'] == 0 and s['line3']['to_enroll'] == 0, d"
+expect 0 pc --json discovered --segment line4
+jq_ "s = d['segments'][0]; assert s['previous'] == $scan4 and s['changes'] == [], s"
+jq_ "x = [x for x in d['expected'] if x['segment'] == 'line4']; assert len(x) == 1 and x[0]['status'] != 'enrolled', x"
+ok "line4: expected, scanned again with the same vendor certificate: nothing changed, the expectation stays open in status"
+
+# ------------------------------------------------------------ host names
+# a hand-made report (docs/discovery.md section 3): one certificate with
+# SAN DNS:*.line3.plant at four host names, judged by the CA (RFC 6125:
+# the wildcard is one left-most label, case does not matter)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout w.key \
+  -subj "/CN=line3 wildcard" -days 365 -addext "subjectAltName=DNS:*.line3.plant" -out w.pem 2>/dev/null
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+{
+  printf 'plantca-scan: 1\nsegment: line3\nstarted: %s\nfinished: %s\n' "$now" "$now"
+  printf 'cert: 0 %s\n' "$(openssl x509 -in w.pem -outform DER | base64 -w0)"
+  for h in plc.line3.plant PLC.Line3.Plant a.b.line3.plant line3.plant; do
+    printf 'endpoint: tls://%s:443\nresult: ok\ntls: TLSv1.2\nchain: 0\n' "$h"
+  done
+} >w.scan
+b=$(mkbundle --sequence 201 -o bad report.scan=w.scan)
+expect 0 pc import "$b"
+expect 0 pc --json discovered --segment line3
+jq_ "m = {x['endpoint']: 'name-mismatch' in x['certificates'][0]['findings'] for x in d['segments'][0]['endpoints']}; assert m == {'tls://plc.line3.plant:443': False, 'tls://PLC.Line3.Plant:443': False, 'tls://a.b.line3.plant:443': True, 'tls://line3.plant:443': True}, m"
+ok "name-mismatch by host name at the CA: *.line3.plant matches plc.line3.plant and PLC.Line3.Plant, not a.b.line3.plant nor line3.plant"
 done_testing

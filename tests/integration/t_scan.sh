@@ -357,6 +357,27 @@ chain=$(sed -n "$((line + 3))p" chain.scan)
 expect 0 st request "$WORK/st" --scan chain.scan -o usb --passphrase-file pass
 ok "an endless chain (openssl s_server): 200 links kept as the leaf and 15, each certificate once; 1000 links a protocol-error; the report valid"
 
+# --concurrency bounds the connections open at once: 8 listeners that
+# accept and never answer, a scan with --concurrency 3 and a deadline
+# far away; no connection ends before it, so a 4th would be a breach
+python3 "$SRCDIR/tests/tools/uafake.py" hold 8 held.count >held.ports 2>held.log &
+PIDS+=($!)
+for i in $(seq 1 100); do [ -s held.ports ] && break; sleep 0.1; done
+read -r -a HP <held.ports
+[ "${#HP[@]}" -eq 8 ] || fail "uafake hold: ports '${HP[*]:-}': $(cat held.log)"
+HT=()
+for p in "${HP[@]}"; do HT+=(tls://127.0.0.1:"$p"); done
+"$STATION" scan "$WORK/st" "${HT[@]}" --concurrency 3 --timeout 120 >held.out 2>&1 &
+scan_pid=$!
+for i in $(seq 1 200); do [ "$(cat held.count)" -ge 3 ] && break; sleep 0.1; done
+[ "$(cat held.count)" -eq 3 ] || fail "with --concurrency 3: $(cat held.count) connections accepted"
+sleep 2
+n=$(cat held.count)
+kill "$scan_pid" 2>/dev/null || true
+wait "$scan_pid" 2>/dev/null || true
+[ "$n" -eq 3 ] || fail "--concurrency 3, none finished: $n connections open at once"
+ok "--concurrency 3: 3 connections open at once of 8 endpoints that never answer, no 4th while none ends"
+
 # -------------------------------------------------------- ranges and limits
 expect 0 st scan "$WORK/st" 127.0.0.1/30:"$P1" --json
 printf '%s\n' "$OUT" >scan.json

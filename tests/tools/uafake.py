@@ -6,6 +6,10 @@ plantca-station scan (transfer/station/opcua.c, scan_net.c).
                                 "ready" when it listens, serves until killed
   uafake.py stream NAME         one server byte stream of the table below,
                                 on stdout (for tests and seeds)
+  uafake.py hold N COUNTFILE    N silent listeners on 127.0.0.1 (their
+                                ports on stdout, one line); each connection
+                                is held open and never answered; COUNTFILE
+                                holds the number of connections accepted
   uafake.py table OUT CORPUS    writes the bad-input table OUT (NAME TAB hex
                                 of the server's bytes TAB expected message)
                                 and one fuzz seed per row into CORPUS
@@ -276,6 +280,35 @@ def serve(mode, port):
         threading.Thread(target=serve_one, args=(conn, mode), daemon=True).start()
 
 
+def hold(n, countfile):
+    lock = threading.Lock()
+    held = []
+    accepted = [0]
+
+    def listen(ls):
+        while True:
+            conn, _ = ls.accept()
+            with lock:
+                held.append(conn)          # kept open, never read or closed
+                accepted[0] += 1
+                with open(countfile + ".tmp", "w") as f:
+                    f.write("%d\n" % accepted[0])
+                os.replace(countfile + ".tmp", countfile)
+
+    socks = []
+    for _ in range(n):
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(64)
+        socks.append(ls)
+    with open(countfile, "w") as f:
+        f.write("0\n")
+    print(" ".join(str(ls.getsockname()[1]) for ls in socks), flush=True)
+    for ls in socks:
+        threading.Thread(target=listen, args=(ls,), daemon=True).start()
+    time.sleep(300)                    # a test server never outlives its test by much
+
+
 def table(out, corpus):
     os.makedirs(corpus, exist_ok=True)
     with open(out, "w") as f:
@@ -300,6 +333,8 @@ def main():
         serve(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 3 and sys.argv[1] == "stream":
         sys.stdout.buffer.write(stream(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "hold":
+        hold(int(sys.argv[2]), sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "table":
         table(sys.argv[2], sys.argv[3])
     else:

@@ -166,4 +166,22 @@ done
 expect 0 pc requests --status approved
 out_has "dev"
 ok "${#SIGNING[@]} signing verbs: wrong PIN exit 1, missing token exit 2, each naming the token; store and output untouched"
+
+# a locked token: SoftHSM2 never locks, so a shim module in front of it
+# (tests/tools/p11_shim.c) answers C_Login with CKR_PIN_LOCKED on demand
+: "${P11_SHIM:?}"
+export P11_SHIM_TARGET=$SOFTHSM_MODULE
+LHOME=$WORK/locked-home
+expect 0 "$PLANTCA" --home "$LHOME" --pin-file "$PIN" init --module "$P11_SHIM" --token "$TOKEN_LABEL" \
+  --subject "/CN=Shim Root"
+before=$(mdb_dump -a "$LHOME/db" | sha256sum)
+for c in "ca new l5 --subject /CN=L5" "crl"; do
+  read -ra args <<<"$c"
+  P11_SHIM_LOCKED=1 expect 1 "$PLANTCA" --home "$LHOME" --pin-file "$PIN" "${args[@]}"
+  [ "$ERR" = "plantca: token \"$TOKEN_LABEL\": the user PIN is locked (CKR_PIN_LOCKED); the security officer must unlock it" ] ||
+    fail "$c with a locked token: $ERR"
+done
+[ "$(mdb_dump -a "$LHOME/db" | sha256sum)" = "$before" ] || fail "a locked token's refusal changed the store"
+expect 0 "$PLANTCA" --home "$LHOME" --pin-file "$PIN" crl
+ok "locked token: exit 1, 'the security officer must unlock it', store unchanged; unlocked, the same command signs"
 done_testing

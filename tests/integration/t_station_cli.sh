@@ -111,10 +111,20 @@ expect 2 st request NOSUCH x.csr
 err_has "request: -o MEDIA_DIR is required"
 expect 2 st accept NOSUCH b.tar
 err_has "accept: --out PKI_DIR is required"
-expect 2 st verify-firmware NOSUCH img sig
-err_has "NOSUCH/root.pem"
+expect 1 st verify-firmware NOSUCH img sig
+err_has "NOSUCH: not a station directory"
 expect 1 st status NOSUCH
 err_has "NOSUCH: not a station directory"
+# every verb but init, with its arguments, in a directory that is no station
+expect 1 st request NOSUCH --profile p x.csr -o media
+err_has "NOSUCH: not a station directory"
+expect 1 st accept NOSUCH b.tar --out pki
+err_has "NOSUCH: not a station directory"
+expect 1 st ra-key NOSUCH
+err_has "NOSUCH: not a station directory"
+expect 1 st serve NOSUCH --listen 127.0.0.1:0
+err_has "NOSUCH: not a station directory"
+[ ! -e NOSUCH ] && [ ! -e media ] && [ ! -e pki ] || fail "a refused command created something"
 ok "init, request, accept, verify-firmware and status each dispatch to their handler"
 
 expect 2 st init

@@ -254,7 +254,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
 		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
 	}
-	if ((rc = tr_bundle_read(path, keys, sl.n, &b, e)) != PC_OK)
+	/* spooled into the CA home and mapped: a bundle of any size is read
+	 * without being held in memory, and what was verified is what is used */
+	if ((rc = tr_bundle_read_spooled(path, c->home, keys, sl.n, &b, e)) != PC_OK)
 		goto out;
 	st = &sl.v[b.signer];
 	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
@@ -309,6 +311,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			goto out;
 		}
 		m = &b.members[i];
+		if (j % 2048 == 2047)
+			tr_bundle_release_pages(&b);
 		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
 		r->created = (uint64_t)time(NULL);
 		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||

@@ -7,8 +7,9 @@ docs/bundle-format.md and docs/policy-format.md are the one text of the
 formats; plantca-bundle(5) and plantca-policy(5) are built from them so
 that the page and the document cannot say different things.  This reads
 only the Markdown those two files use (headings, paragraphs, bulleted and
-numbered lists with indented continuation lines, pipe tables, indented and
-fenced code blocks, `code`, **bold**, [links](x)) and refuses anything it
+numbered lists with indented continuation lines, pipe tables (also under
+a list item), indented and fenced code blocks, `code`, **bold**, *emphasis*,
+[links](x)) and refuses anything it
 does not know rather than guessing.  Input is our own documentation, never
 untrusted bytes.
 """
@@ -32,13 +33,16 @@ def esc(text):
 
 def inline(text):
     out, i = [], 0
-    pat = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*|\[([^\]]+)\]\(([^)]+)\)")
+    pat = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*|\[([^\]]+)\]\(([^)]+)\)"
+                     r"|(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])")
     for m in pat.finditer(text):
         out.append(esc(text[i:m.start()]))
         if m.group(1) is not None:
             out.append("*" + esc(m.group(1)) + "*")
         elif m.group(2) is not None:
             out.append("*" + esc(m.group(2)) + "*")
+        elif m.group(5) is not None:
+            out.append("_" + esc(m.group(5)) + "_")
         else:
             label, target = m.group(3), m.group(4)
             page = PAGES.get(target.split("#")[0])
@@ -121,10 +125,11 @@ def convert(lines, name, section, desc):
             continue
         if line.startswith("#"):
             sys.exit("md2scd: line %d: heading level not used in a page: %s" % (i + 1, line))
-        if line.startswith("|"):
+        # a table, also one indented under a list item (shown after it)
+        if line.lstrip().startswith("|") and len(line) - len(line.lstrip()) < 4:
             rows = []
-            while i < n and lines[i].startswith("|"):
-                rows.append(lines[i])
+            while i < n and lines[i].lstrip().startswith("|"):
+                rows.append(lines[i].strip())
                 i += 1
             table(rows, out)
             continue
@@ -157,7 +162,7 @@ def convert(lines, name, section, desc):
             out.append("")
             continue
         para = []
-        while i < n and lines[i].strip() and not lines[i].startswith(("|", "```", "#")) \
+        while i < n and lines[i].strip() and not lines[i].lstrip().startswith(("|", "```", "#")) \
                 and not re.match(r"(- |\d+\. )", lines[i]):
             para.append(lines[i].strip())
             i += 1

@@ -21,6 +21,7 @@
 #include "crl.h"
 #include "firmware.h"
 #include "pc.h"
+#include "report.h"
 #include "secret.h"
 #include "text.h"
 
@@ -176,6 +177,11 @@ PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_status(c, a->margin_set ? a->margin : 3, a->expiring >= 0 ? (unsigned)a->expiring
 	    : 30, stdout, e);
+}
+
+PC_CHECK static pc_rc run_report(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_report(c, a->out, stdout, e);
 }
 
 PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
@@ -381,6 +387,14 @@ static const struct verb verbs[] = {
 	  "certificates expiring within DAYS (30); flags segments whose delivered CRL expires "
 	  "within the margin (3 days) or never went out.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
+	{ { "report" }, "[-o FILE.html]",
+	  "The plant at a glance as one HTML page (on stdout, or written atomically into FILE): "
+	  "the CA hierarchy with expiry dates, each segment's delivered CRL and its days left (red "
+	  "when stale), certificates expiring per month, pending requests, recent revocations, "
+	  "the last signed audit checkpoint.  Self-contained: no script, and no style, font or "
+	  "image from outside the file, so it opens on a machine without network.  Text from "
+	  "the store is escaped.",
+	  OPT(O_OUTPUT), 0, 0, HOME_READ, run_report },
 	{ { "show" }, "SERIAL [--pem]",
 	  "One certificate in detail (or its PEM).",
 	  OPT(O_PEM), 1, 1, HOME_READ, run_show },

@@ -146,4 +146,9 @@ pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e) PC_CHECK
  * atomically, record "policy.set" with its SHA-256 in the audit trail. */
 pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e) PC_CHECK;
 
+/* Upgrade an older release's store to STORE_SCHEMA_VERSION in one write
+ * transaction (ca/migrate.c); nothing to do if it is current.  Needs the
+ * CA home's lock.  Says what it did on `out` (NULL: nothing). */
+pc_rc ca_migrate(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+
 #endif

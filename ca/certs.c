@@ -49,50 +49,17 @@ static bool cert_cmp(store_txn *t, const ca_cert_rec *r, ca_cmp_info *i)
 	return r->request != 0 && ca_cmp_info_get(t, r->request, i, &e) == PC_OK;
 }
 
-/* Which kur renewed `serial` (RFC 4210 §5.3.5): the certificate of the
- * request whose oldCertID it is, as hex in out; false if none did. */
-struct supersede { const uint8_t *serial; uint64_t request; store_txn *t; };
-
-PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
-{
-	struct supersede *s = ctx;
-	ca_cmp_info i;
-	char k[48];
-	uint64_t id = 0;
-	size_t n = pc_reader_left(&key);
-
-	(void)val;
-	if (n >= sizeof k || n < 9)
-		return PC_OK;
-	memcpy(k, key.p + key.off, n);
-	k[n] = '\0';
-	if (sscanf(k, "cmp.req.%" SCNu64, &id) != 1)
-		return PC_OK;
-	if (ca_cmp_info_get(s->t, id, &i, e) != PC_OK)
-		return PC_OK;
-	if (i.body == PKIX_CMP_KUR && i.has_old && memcmp(i.old_serial, s->serial, PKIX_SERIAL_LEN) == 0) {
-		s->request = id;
-		*stop = true;
-	}
-	return PC_OK;
-}
-
+/* The certificate that renewed `serial` (renew or a CMP kur), as hex in
+ * out; false if none did. */
 static bool superseded_by(store_txn *t, const uint8_t *serial, char out[2 * PKIX_SERIAL_LEN + 1])
 {
-	struct supersede s = { serial, 0, t };
-	ca_request q;
+	uint8_t by[PKIX_SERIAL_LEN];
 	pc_err e;
-	bool ok = false;
 
-	if (store_scan(t, STORE_META, "cmp.req.0", 9, false, supersede_visit, &s, &e) != PC_OK ||
-	    s.request == 0 || ca_request_get(t, s.request, &q, &e) != PC_OK)
+	if (ca_supersede_get(t, serial, by, &e) != PC_OK)
 		return false;
-	if (q.has_serial && strcmp(q.status, "issued") == 0) {
-		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, out);
-		ok = true;
-	}
-	ca_request_free(&q);
-	return ok;
+	ca_serial_hex(by, PKIX_SERIAL_LEN, out);
+	return true;
 }
 
 static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
@@ -299,8 +266,19 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 				fprintf(out, "renews:     %s\n", sup);
 			}
 		}
+		if (r.request != 0) {
+			ca_request q;
+			pc_err qe;
+			if (ca_request_get(t, r.request, &q, &qe) == PC_OK) {
+				if (q.has_renews) {
+					ca_serial_hex(q.renews, PKIX_SERIAL_LEN, sup);
+					fprintf(out, "renews:     %s (plantca renew, same key)\n", sup);
+				}
+				ca_request_free(&q);
+			}
+		}
 		if (superseded_by(t, r.serial, sup))
-			fprintf(out, "superseded by %s (kur)\n", sup);
+			fprintf(out, "superseded by %s\n", sup);
 		if (strcmp(r.profile, "cmp-ra") == 0 && r.request != 0) {
 			ca_request q;
 			pc_err qe;

@@ -251,7 +251,7 @@ static void test_schema(void)
 
 	s = NULL;
 	CHECK_RC(store_open(dir, false, &s, &t_err), PC_E_STORE_SCHEMA);
-	CHECK_MSG("store schema 2 is newer than this plantca (1); "
+	CHECK_MSG("store schema 3 is newer than this plantca (2); "
 	    "upgrade plantca");
 	CHECK_MSG(dir);
 	CHECK(s == NULL);

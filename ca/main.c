@@ -251,6 +251,16 @@ PC_CHECK static pc_rc run_audit_verify(ca_ctx *c, const struct args *a, pc_err *
 	return ca_audit_verify(c, stdout, e);
 }
 
+PC_CHECK static pc_rc run_renew(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_renew_opts o = { a->expiring, a->segment, a->serials, a->nserials };
+
+	if (a->nserials > 0 && a->expiring >= 0)
+		return usage_rc(e, "%s", "renew: --serial names the certificates; --expiring chooses "
+		    "them by date: give one or the other");
+	return ca_renew(c, &o, stdout, e);
+}
+
 PC_CHECK static pc_rc run_migrate(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
@@ -374,6 +384,15 @@ static const struct verb verbs[] = {
 	  "Write the signed response bundle for a segment: new certificates, chain.pem, "
 	  "trust.pem, trust.p7b, signed by the CA transfer key in the token.",
 	  0, 2, 2, HOME_WRITE, run_export },
+	{ { "renew" }, "[--expiring DAYS] [--segment S] [--serial SERIAL]...",
+	  "Queue renewal requests, for the same key and identity, for the valid certificates of "
+	  "the segments that expire within DAYS (30), of segment S only, or exactly the SERIALs "
+	  "(all or nothing).  Only where the profile says renewal = same-key (rekey-only: the "
+	  "device sends a new key, as a CSR or a CMP kur; none: never).  Each request is judged "
+	  "as import judges a CSR: approved (approval = auto), pending, or rejected with the "
+	  "reason; plantca sign issues it, recorded as superseding the old certificate (certs, "
+	  "show), and the next export delivers it.",
+	  OPT(O_EXPIRING) | OPT(O_SEGMENT) | OPT(O_SERIAL), 0, 0, HOME_WRITE, run_renew },
 	{ { "certs" }, "[--segment S] [--expiring DAYS] [--revoked]",
 	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN.",
 	  OPT(O_SEGMENT) | OPT(O_EXPIRING) | OPT(O_REVOKED), 0, 0, HOME_READ, run_certs },

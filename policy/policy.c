@@ -81,6 +81,7 @@ struct profile {
 	struct strlist dns, uri, email;    /* globs, prefixes, globs */
 	struct iplist ip;
 	policy_approval approval;
+	policy_renewal renewal;
 	/* EKU codeSigning or anyExtendedKeyUsage: a certificate that could
 	 * sign firmware, never made from a request (see signs_code_why) */
 	bool signs_code, has_codesign;
@@ -712,6 +713,15 @@ PC_CHECK static pc_rc profile_key(struct parser *ps, const char *key, const char
 			pr->approval = POLICY_APPROVAL_SINGLE;
 		else
 			return perr(ps, "approval: '%s': expected auto, officer or single", v);
+	} else if (strcmp(key, "renewal") == 0) {
+		if (strcmp(v, "same-key") == 0)
+			pr->renewal = POLICY_RENEWAL_SAME_KEY;
+		else if (strcmp(v, "rekey-only") == 0)
+			pr->renewal = POLICY_RENEWAL_REKEY_ONLY;
+		else if (strcmp(v, "none") == 0)
+			pr->renewal = POLICY_RENEWAL_NONE;
+		else
+			return perr(ps, "renewal: '%s': expected same-key, rekey-only or none", v);
 	} else {
 		return perr(ps, "unknown profile key '%s'", key);
 	}
@@ -1517,6 +1527,26 @@ out:
 	return rc;
 }
 
+bool policy_profile_renewal(const policy *p, const char *name, policy_renewal *out)
+{
+	const struct profile *pr = find_profile(p, name);
+
+	if (pr == NULL)
+		return false;
+	*out = pr->renewal;
+	return true;
+}
+
+const char *policy_renewal_name(policy_renewal r)
+{
+	switch (r) {
+	case POLICY_RENEWAL_SAME_KEY: return "same-key";
+	case POLICY_RENEWAL_REKEY_ONLY: return "rekey-only";
+	case POLICY_RENEWAL_NONE: return "none";
+	}
+	return "?";
+}
+
 /* ------------------------------------------------------------ describe */
 
 static const char *approval_name(policy_approval a)
@@ -1668,8 +1698,9 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 				json_s(b, pr->ca);
 			else
 				pc_buf_str(b, "null");
-			pc_buf_printf(b, ",\"approval\":\"%s\",\"signer_only\":%s}",
-			    approval_name(pr->approval), pr->signs_code ? "true" : "false");
+			pc_buf_printf(b, ",\"approval\":\"%s\",\"renewal\":\"%s\",\"signer_only\":%s}",
+			    approval_name(pr->approval), policy_renewal_name(pr->renewal),
+			    pr->signs_code ? "true" : "false");
 		}
 		pc_buf_str(b, "],\"segments\":[");
 		for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
@@ -1724,6 +1755,7 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 		pc_buf_printf(b, "  issuing CA     %s\n  approval       %s\n", pr->ca ? pr->ca : "(any)",
 		    pr->signs_code ? "never from a request: firmware signers only (plantca firmware "
 		    "signer new)" : approval_name(pr->approval));
+		pc_buf_printf(b, "  renewal        %s\n", policy_renewal_name(pr->renewal));
 	}
 	for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
 		const struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;

@@ -399,7 +399,10 @@ static const struct verb verbs[] = {
 	{ { "status" }, "[--margin DAYS] [--expiring DAYS]",
 	  "Per segment: last export, nextUpdate of the CRLs delivered then, days left, "
 	  "certificates expiring within DAYS (30); flags segments whose delivered CRL expires "
-	  "within the margin (3 days) or never went out.",
+	  "within the margin (3 days) or never went out.  Then every coming expiry event, "
+	  "soonest first, with what to do: the root, each CA, the last day each issuing CA "
+	  "issues certificates for their full validity, each CA's CRL, each segment's delivered "
+	  "CRLs, device certificates by month.  --json: {\"segments\": [...], \"events\": [...]}.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
 	{ { "show" }, "SERIAL [--pem]",
 	  "One certificate in detail (or its PEM).",

@@ -1537,6 +1537,21 @@ bool policy_profile_renewal(const policy *p, const char *name, policy_renewal *o
 	return true;
 }
 
+unsigned policy_max_days(const policy *p, unsigned limit, const char **profile)
+{
+	unsigned best = 0;
+	size_t i;
+
+	*profile = NULL;
+	for (i = 0; i < p->nprof; i++) {
+		if (p->prof[i].days > best && p->prof[i].days <= limit) {
+			best = p->prof[i].days;
+			*profile = p->prof[i].name;
+		}
+	}
+	return best;
+}
+
 const char *policy_renewal_name(policy_renewal r)
 {
 	switch (r) {

@@ -175,6 +175,11 @@ bool policy_profile_approval(const policy *p, const char *name, policy_approval 
 /* Profile `name`'s renewal; false if there is no such profile. */
 bool policy_profile_renewal(const policy *p, const char *name, policy_renewal *out);
 const char *policy_renewal_name(policy_renewal r);
+/* The longest default validity (`days`) of any profile that is at most
+ * `limit` days, and that profile's name (NULL when there is none: then 0):
+ * how long before its notAfter an issuing CA starts cutting certificates
+ * short. */
+unsigned policy_max_days(const policy *p, unsigned limit, const char **profile);
 /* Profile names, comma-separated, for usage messages; into p. */
 const char *policy_profile_names(const policy *p);
 

@@ -62,6 +62,22 @@ static bool superseded_by(store_txn *t, const uint8_t *serial, char out[2 * PKIX
 	return true;
 }
 
+/* The certificate a `plantca renew` request renewed, if r answers one. */
+static bool renewed_from(store_txn *t, const ca_cert_rec *r, char out[2 * PKIX_SERIAL_LEN + 1])
+{
+	ca_request q;
+	pc_err e;
+	bool yes;
+
+	if (r->request == 0 || ca_request_get(t, r->request, &q, &e) != PC_OK)
+		return false;
+	yes = q.has_renews;
+	if (yes)
+		ca_serial_hex(q.renews, PKIX_SERIAL_LEN, out);
+	ca_request_free(&q);
+	return yes;
+}
+
 static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
     const struct rev_text *rt)
 {
@@ -112,6 +128,8 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 			fprintf(out, ",\"renews\":\"%s\"", sup);
 		}
 	}
+	if (renewed_from(t, r, sup))
+		fprintf(out, ",\"renews\":\"%s\"", sup);
 	if (superseded_by(t, r->serial, sup))
 		fprintf(out, ",\"superseded_by\":\"%s\"", sup);
 	fputc('}', out);
@@ -168,6 +186,13 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 		}
 		if (rt.revoked)
 			fprintf(x->out, "  [revoked %s %s]", rt.when, rt.reason);
+		{
+			char sup[2 * PKIX_SERIAL_LEN + 1];
+			if (renewed_from(x->t, &r, sup))
+				fprintf(x->out, "  [renews %s]", sup);
+			if (superseded_by(x->t, r.serial, sup))
+				fprintf(x->out, "  [superseded by %s]", sup);
+		}
 		fputc('\n', x->out);
 	}
 	x->n++;

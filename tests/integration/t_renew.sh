@@ -108,11 +108,17 @@ for old in sys.argv[2:]:
     print(new)
 PY
 N1=$(sed -n 1p "$WORK/new"); N2=$(sed -n 2p "$WORK/new")
+expect 0 at "$(d 712)" certs
+grep "^$S1 " <<<"$OUT" | grep -q "\[superseded by $N1\]" || fail "certs does not show $S1 superseded: $OUT"
+grep "^$N1 " <<<"$OUT" | grep -q "\[renews $S1\]" || fail "certs does not show $N1 renewing: $OUT"
+expect 0 at "$(d 712)" --json certs
+python3 -c 'import json,sys; c={x["serial"]: x for x in json.load(sys.stdin)}; assert c[sys.argv[1]]["renews"] == sys.argv[2], c[sys.argv[1]]' "$N1" "$S1" <<<"$OUT" \
+  || fail "certs --json: no renews on $N1"
 expect 0 at "$(d 712)" show "$S1"
 out_has "superseded by $N1"
 expect 0 at "$(d 712)" show "$N1"
 out_has "renews:     $S1"
-ok "sign: two renewed certificates, same subject and SAN, later notAfter; show names the supersession both ways"
+ok "sign: two renewed certificates, same subject and SAN, later notAfter; certs (text, --json) and show name the supersession both ways"
 
 at "$(d 712)" show "$S1" --pem >"$WORK/old1.pem"
 at "$(d 712)" show "$N1" --pem >"$WORK/new1.pem"

@@ -129,7 +129,7 @@ start_serve() {
     --expire 1 --passphrase-file "$WORK/pass" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVE=$!
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 1200); do   # up to 2 minutes: the passphrase KDF takes 10 s on a loaded machine
     PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$WORK/serve.out")
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVE" 2>/dev/null || fail "serve died: $(cat "$WORK/serve.log")"

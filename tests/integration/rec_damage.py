@@ -98,6 +98,13 @@ RECORDS = [
         F(1, "name", "str", hi=PATH), F(2, "sig", "bytes", lo=1, hi=256 * 1024),
         F(3, "created", "u64"), F(4, "package", "str", hi=64),
         F(5, "version", "str", hi=32)]),
+    ("firmware signature", "G", "meta", b"fw.sig.\0", [
+        F(1, "format", "str", lo=1, hi=WORD), F(2, "signer", "str", lo=1, hi=NAME),
+        F(3, "serial", "fixed:20"), F(4, "package", "str", lo=1, hi=64),
+        F(5, "version", "str", lo=1, hi=32), F(6, "hash", "str", lo=1, hi=WORD),
+        F(7, "digest", "str", lo=1, hi=128), F(8, "size", "u64"),
+        F(9, "input", "str", lo=1, hi=PATH), F(10, "output", "str", lo=1, hi=PATH),
+        F(11, "created", "u64")]),
     ("export", "E", "meta", b"export.line3", [
         F(1, "created", "u64"), F(2, "seq", "u64"), F(4, "bundle", "str", hi=100),
         F(3, "crl_next", "u64", "opt", nonzero=True, repeat=2)]),
@@ -114,6 +121,7 @@ META = [
     (b"requests.next", bytes(7) + b"\x09\x00", "META requests.next: 9 bytes, expected 8"),
     (b"export.seq.line3", bytes(8) + b"\x01", "META export.seq.line3: 9 bytes, expected 8"),
     (b"fw.pending.seq", bytes(8) + b"\x01", "META fw.pending.seq: 9 bytes, expected 8"),
+    (b"fw.sig.seq", bytes(8) + b"\x01", "META fw.sig.seq: 9 bytes, expected 8"),
     (b"transfer.keyid", bytes(7), "META transfer.keyid: 7 bytes, expected 8"),
     (b"crl.days.line3", b"7x", "META crl.days.line3: not a decimal number"),
     (b"config.module", b"/usr/lib/x\0.so", "META config.module: contains a NUL byte"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every field of every record type, damaged in a real store, is refused:
 # the store is made by the real programs (init, ca new, station add,
-# import, approve, sign, revoke, crl, firmware signer new / sign /
-# publish, export, and an issue killed with its intents committed); then
+# import, approve, sign, revoke, crl, firmware signer new / sign (a
+# firmware signature record) / publish, export, and an issue killed with its intents committed); then
 # for each record type and each of its fields, rec_damage.py edits one
 # record in an mdb_dump of it (drops the field, makes its length run past
 # the end, repeats it, makes an integer 7 or 9 bytes, a fixed-length field
@@ -98,6 +98,7 @@ reader() {
     CRL) echo "crl --ca line3" ;;
     signer) echo "firmware signer list" ;;
     firmware) echo "export line3 EXPDIR" ;;
+    "firmware signature") echo "firmware list" ;;
     export) echo "status" ;;
     "audit event") echo "audit log" ;;
     META)
@@ -105,6 +106,7 @@ reader() {
         requests.next*) echo "import $bundle2" ;;
         export.seq*|transfer.keyid*) echo "export line3 EXPDIR" ;;
         fw.pending.seq*) echo "firmware publish line3 $WORK/fw.bin.p7s" ;;
+        fw.sig.seq*) echo "firmware sign $WORK/fw.bin --signer fw-a --fw-version 1.3.1 -o EXPDIR/x.p7s" ;;
         crl.days*|config.module*) echo "crl --ca line3" ;;
       esac ;;
   esac
@@ -135,11 +137,11 @@ while IFS=$'\t' read -r n rec what outcome msg; do
   ncase=$((ncase + 1))
   if [ "$rec" = - ]; then
     # the undamaged store: every reader works
-    for r in CA certificate intent station request CRL signer firmware export "audit event"; do
+    for r in CA certificate intent station request CRL signer firmware "firmware signature" export "audit event"; do
       run_case 0 "$r" ""
       [ "$rc" -eq 0 ] || fail "undamaged store: $(reader "$r") exits $rc: $CERR"
     done
-    for k in requests.next export.seq fw.pending.seq crl.days; do
+    for k in requests.next export.seq fw.pending.seq fw.sig.seq crl.days; do
       run_case 0 META "$k"
       [ "$rc" -eq 0 ] || fail "undamaged store: $(reader META "$k") exits $rc: $CERR"
     done

@@ -42,7 +42,8 @@ struct cand {
 	ca_cert_rec rec;           /* der points into der below */
 	uint8_t *der;
 	char station[2 * CA_KEYID_LEN + 1];
-	const char *skip;          /* static text or into why: not renewed */
+	bool skip;                 /* not renewed, because of `why` (a copy: the
+	                            * array of candidates moves as it grows) */
 	char why[PC_ERR_MSG_MAX];
 	ca_request q;              /* the renewal request, once judged */
 };
@@ -144,7 +145,12 @@ PC_CHECK static pc_rc add(struct sel *s, pc_reader val, bool named, bool *added,
 	}
 	memcpy(k->der, k->rec.der, k->rec.der_len);
 	k->rec.der = k->der;
-	k->skip = cannot(s, &k->rec, k);
+	{
+		const char *why = cannot(s, &k->rec, k);
+		if (why != NULL && why != k->why)
+			snprintf(k->why, sizeof k->why, "%s", why);
+		k->skip = why != NULL;
+	}
 	/* the station that asked for it asks for its renewal */
 	if (k->rec.request != 0 && ca_request_get(s->t, k->rec.request, &oq, &qe) == PC_OK) {
 		snprintf(k->station, sizeof k->station, "%s", oq.station);
@@ -270,7 +276,7 @@ PC_CHECK static pc_rc choose(struct sel *s, pc_err *e)
 		PC_TRY(add(s, v, true, &added, e));
 		if (s->v[s->n - 1].skip)
 			return pc_fail(e, PC_E_STATE, "serial %s: not renewed: %s; nothing was queued",
-			    s->v[s->n - 1].hex, s->v[s->n - 1].skip);
+			    s->v[s->n - 1].hex, s->v[s->n - 1].why);
 		if (s->o->segment && strcmp(s->o->segment, s->v[s->n - 1].rec.segment) != 0)
 			return pc_fail(e, PC_E_STATE, "serial %s: of segment %s, not %s; nothing was "
 			    "queued", s->v[s->n - 1].hex, s->v[s->n - 1].rec.segment, s->o->segment);
@@ -298,7 +304,7 @@ static void report(const struct sel *s, FILE *out, bool json)
 			json_str(out, k->rec.subject);
 			if (k->skip) {
 				fprintf(out, ",\"skipped\":");
-				json_str(out, k->skip);
+				json_str(out, k->why);
 			} else {
 				fprintf(out, ",\"request\":%" PRIu64 ",\"status\":\"%s\"", k->q.id, k->q.status);
 				if (k->q.reason[0]) {
@@ -313,7 +319,7 @@ static void report(const struct sel *s, FILE *out, bool json)
 		pc_text_fputs(out, k->rec.subject);
 		if (k->skip) {
 			fputs("  skipped: ", out);
-			pc_text_fputs(out, k->skip);
+			pc_text_fputs(out, k->why);
 		} else {
 			fprintf(out, "  -> request %" PRIu64 " %s", k->q.id, k->q.status);
 			if (k->q.reason[0]) {

@@ -15,6 +15,11 @@
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}"
 need faketime "the years pass with faketime (scripts/setup installs it)"
+# Under the sanitizer build, LeakSanitizer's exit-time scan under
+# libfaketime aborts now and then ("The futex facility returned an
+# unexpected error code"): runs under faketime leave leak checking out
+# (the runs at the real clock at the end keep it)
+ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0 faketime "$@"; }
 need certtool "the chains are also checked with GnuTLS certtool (gnutls-bin)"
 
 T0='2027-01-04 08:00:00'
@@ -147,4 +152,7 @@ for s in "${SEGS[@]}"; do
   done
 done
 ok "audit verify passes; all $total_issued device certificates are in the store, every one a station holds among them"
+expect 0 "$PLANTCA" --home "$CAHOME" status
+expect 0 "$PLANTCA" --home "$CAHOME" --json renew --expiring 36500
+ok "status and renew over the nine years' store at the real clock"
 done_testing

@@ -19,6 +19,8 @@
  *   firmware      'P'  STORE_META         "fw.pending." SEGMENT NUL seq (u64be)
  *   firmware sig. 'G'  STORE_META         "fw.sig." seq (u64be)
  *   export        'E'  STORE_META         "export." SEGMENT
+ *   manufacturer  'W'  STORE_META         "mfr." NAME
+ *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
  *                                         ca/audit.c, beside the hash chain
  *                                         that depends on its field order
@@ -27,7 +29,8 @@
  *   schema (u32be, store.c), config.module, config.token, config.id,
  *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
  *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq (u64be), crl.days.CA (decimal
- *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c).
+ *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
+ *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
  *
  * Each table lists a record's fields in the order they are written: tag
  * (never reused, never renumbered), kind, whether it is required, its
@@ -566,12 +569,64 @@ void ca_export_rec_free(ca_export_rec *r);
 /* The earliest nextUpdate the export delivered, 0: none. */
 uint64_t ca_export_rec_crl_first(const ca_export_rec *r);
 
+/* ----------- CMP (records_cmp.c; the verbs and judgement: ca/cmp.h) */
+
+enum { CA_MFR_PEM_MAX = 256 * 1024 };
+
+/* "mfr." NAME: a manufacturer whose IDevIDs the plant accepts. */
+typedef struct ca_mfr {
+	char *name, *segments;      /* segments: comma-separated, "" = every segment */
+	uint8_t *pem; size_t pem_len;   /* its CA certificates, CRLs may follow */
+	uint64_t added;
+} ca_mfr;
+
+CA_REC_TABLE(ca_mfr_type, "manufacturer", 'W', ca_mfr,
+	PC_REC_STR(1, ca_mfr, name, F_REQ, 1, 63),
+	PC_REC_STR(2, ca_mfr, segments, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_BYTES(3, ca_mfr, pem, pem_len, F_REQ | PC_REC_TEXT, 1, CA_MFR_PEM_MAX),
+	PC_REC_U64(4, ca_mfr, added, F_REQ),
+)
+
+pc_rc ca_mfr_encode(const ca_mfr *m, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_mfr_decode(pc_reader val, ca_mfr *m, pc_err *e) PC_CHECK;
+void ca_mfr_free(ca_mfr *m);
+
+/* "cmp.req." ID (20 decimal digits): what a CMP request was, as import
+ * found it.  The strings were display-escaped when recorded. */
+typedef struct ca_cmp_info {
+	uint64_t body;              /* pkix_cmp_body: ir, cr, p10cr, kur or rr */
+	char txid[65];              /* lowercase hex */
+	char manufacturer[64];      /* "" unless an IDevID signed it */
+	char signer_issuer[256], signer_serial[43], signer_fp[96], hw_serial[128];
+	uint8_t old_serial[PKIX_SERIAL_LEN];   /* kur: renewed, rr: revoked */
+	bool has_old;
+	uint64_t reason_code;       /* CRLReason + 1 as recorded; 0: none */
+	int rev_reason;             /* derived: reason_code - 1 */
+} ca_cmp_info;
+
+CA_REC_TABLE(ca_cmp_info_type, "CMP request", 'M', ca_cmp_info,
+	PC_REC_U64(1, ca_cmp_info, body, F_REQ),
+	PC_REC_CHARS(2, ca_cmp_info, txid, F_REQ, 2),
+	PC_REC_CHARS(3, ca_cmp_info, manufacturer, F_REQ, 0),
+	PC_REC_CHARS(4, ca_cmp_info, signer_issuer, F_REQ, 0),
+	PC_REC_CHARS(5, ca_cmp_info, signer_serial, F_REQ, 1),
+	PC_REC_CHARS(6, ca_cmp_info, signer_fp, F_REQ, 1),
+	PC_REC_CHARS(7, ca_cmp_info, hw_serial, F_REQ, 0),
+	PC_REC_FIXED_HAS(8, ca_cmp_info, old_serial, has_old, F_OPT),
+	PC_REC_U64(9, ca_cmp_info, reason_code, F_REQ),
+)
+
+/* encode writes reason_code from rev_reason; decode checks the body, the
+ * transaction id (hex) and the reason, and derives rev_reason. */
+pc_rc ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
+
 #undef F_REQ
 #undef F_OPT
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 11 };
+enum { CA_REC_NTYPES = 13 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

@@ -126,8 +126,12 @@ PC_CHECK static pc_rc export_cmp_answer(store_txn *t, const ca_request *r, membe
 	if (r->exported || !ca_cmp_member(r->member) ||
 	    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
 		return PC_OK;
-	if (ca_cmp_info_get(t, r->id, &info, e) != PC_OK)
-		return PC_OK;                 /* never judged as far as its transaction */
+	{
+		bool found;
+		PC_TRY(ca_cmp_info_find(t, r->id, &info, &found, e));
+		if (!found)
+			return PC_OK;         /* never judged as far as its transaction */
+	}
 	pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);
 	if (issued && r->has_serial) {
 		ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);

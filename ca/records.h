@@ -21,6 +21,8 @@
  *   export        'E'  STORE_META         "export." SEGMENT
  *   scan          'D'  STORE_META         "scan." SEGMENT NUL id (u64be)
  *   expectation   'N'  STORE_META         "expect." SEGMENT NUL SHA-256(endpoint)
+ *   manufacturer  'W'  STORE_META         "mfr." NAME
+ *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
  *                                         ca/audit.c, beside the hash chain
  *                                         that depends on its field order
@@ -29,7 +31,8 @@
  *   schema (u32be, store.c), config.module, config.token, config.id,
  *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
  *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq, scans.next (u64be),
- *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c).
+ *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
+ *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
  *
  * Each table lists a record's fields in the order they are written: tag
  * (never reused, never renumbered), kind, whether it is required, its
@@ -190,6 +193,15 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 
+/* STORE_SUPERSEDED: certificate `old` was renewed by `by` (renew, or a CMP
+ * kur); a later renewal of the same certificate replaces the entry. */
+pc_rc ca_supersede_put(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    const uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+/* PC_OK with *by, PC_E_NOTFOUND if `old` was not renewed, or an error (a
+ * malformed entry is PC_E_STORE_CORRUPT). */
+pc_rc ca_supersede_get(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+
 /* ---------------- issuance intents (records_intent.c) */
 
 /* An intent as stored: the exact TBS and what the certificate record will
@@ -304,6 +316,8 @@ typedef struct ca_request {
 	uint8_t serial[PKIX_SERIAL_LEN];
 	bool has_serial;
 	uint64_t created, exported;  /* exported: sequence of the response bundle, 0: not yet */
+	uint8_t renews[PKIX_SERIAL_LEN];   /* plantca renew: the certificate this renews */
+	bool has_renews;
 } ca_request;
 
 CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
@@ -325,6 +339,7 @@ CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
 	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, F_OPT),
 	PC_REC_U64(14, ca_request, created, F_REQ),
 	PC_REC_U64(15, ca_request, exported, F_REQ),
+	PC_REC_FIXED_HAS(19, ca_request, renews, has_renews, F_OPT),
 )
 
 typedef struct ca_request_list {
@@ -643,13 +658,64 @@ typedef struct ca_expect_list {
 /* Every segment's (NULL) or one segment's expectations, in t. */
 pc_rc ca_expects_load(store_txn *t, const char *segment, ca_expect_list *l, pc_err *e) PC_CHECK;
 void ca_expect_list_free(ca_expect_list *l);
+/* ----------- CMP (records_cmp.c; the verbs and judgement: ca/cmp.h) */
+
+enum { CA_MFR_PEM_MAX = 256 * 1024 };
+
+/* "mfr." NAME: a manufacturer whose IDevIDs the plant accepts. */
+typedef struct ca_mfr {
+	char *name, *segments;      /* segments: comma-separated, "" = every segment */
+	uint8_t *pem; size_t pem_len;   /* its CA certificates, CRLs may follow */
+	uint64_t added;
+} ca_mfr;
+
+CA_REC_TABLE(ca_mfr_type, "manufacturer", 'W', ca_mfr,
+	PC_REC_STR(1, ca_mfr, name, F_REQ, 1, 63),
+	PC_REC_STR(2, ca_mfr, segments, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_BYTES(3, ca_mfr, pem, pem_len, F_REQ | PC_REC_TEXT, 1, CA_MFR_PEM_MAX),
+	PC_REC_U64(4, ca_mfr, added, F_REQ),
+)
+
+pc_rc ca_mfr_encode(const ca_mfr *m, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_mfr_decode(pc_reader val, ca_mfr *m, pc_err *e) PC_CHECK;
+void ca_mfr_free(ca_mfr *m);
+
+/* "cmp.req." ID (20 decimal digits): what a CMP request was, as import
+ * found it.  The strings were display-escaped when recorded. */
+typedef struct ca_cmp_info {
+	uint64_t body;              /* pkix_cmp_body: ir, cr, p10cr, kur or rr */
+	char txid[65];              /* lowercase hex */
+	char manufacturer[64];      /* "" unless an IDevID signed it */
+	char signer_issuer[256], signer_serial[43], signer_fp[96], hw_serial[128];
+	uint8_t old_serial[PKIX_SERIAL_LEN];   /* kur: renewed, rr: revoked */
+	bool has_old;
+	uint64_t reason_code;       /* CRLReason + 1 as recorded; 0: none */
+	int rev_reason;             /* derived: reason_code - 1 */
+} ca_cmp_info;
+
+CA_REC_TABLE(ca_cmp_info_type, "CMP request", 'M', ca_cmp_info,
+	PC_REC_U64(1, ca_cmp_info, body, F_REQ),
+	PC_REC_CHARS(2, ca_cmp_info, txid, F_REQ, 2),
+	PC_REC_CHARS(3, ca_cmp_info, manufacturer, F_REQ, 0),
+	PC_REC_CHARS(4, ca_cmp_info, signer_issuer, F_REQ, 0),
+	PC_REC_CHARS(5, ca_cmp_info, signer_serial, F_REQ, 1),
+	PC_REC_CHARS(6, ca_cmp_info, signer_fp, F_REQ, 1),
+	PC_REC_CHARS(7, ca_cmp_info, hw_serial, F_REQ, 0),
+	PC_REC_FIXED_HAS(8, ca_cmp_info, old_serial, has_old, F_OPT),
+	PC_REC_U64(9, ca_cmp_info, reason_code, F_REQ),
+)
+
+/* encode writes reason_code from rev_reason; decode checks the body, the
+ * transaction id (hex) and the reason, and derives rev_reason. */
+pc_rc ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
 
 #undef F_REQ
 #undef F_OPT
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 13 };
+enum { CA_REC_NTYPES = 15 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

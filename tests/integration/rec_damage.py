@@ -80,7 +80,8 @@ RECORDS = [
         F(9, "subject", "str", hi=TEXT), F(10, "san", "str", hi=TEXT),
         F(11, "keytype", "str", hi=KEYTYPE), F(12, "reason", "str", hi=TEXT),
         F(16, "ca", "str", hi=NAME), F(13, "serial", "fixed:20", "opt"),
-        F(14, "created", "u64"), F(15, "exported", "u64")]),
+        F(14, "created", "u64"), F(15, "exported", "u64"),
+        F(19, "renews", "fixed:20", "opt")]),
     ("revocation", "R", "revocations", None, [
         F(1, "reason", "u64"), F(2, "when", "u64"), F(3, "ca", "str", lo=1, hi=NAME)]),
     # records of the second format pin a file: sha256 and size are required
@@ -117,6 +118,15 @@ RECORDS = [
         F(3, "note", "str", hi=TEXT), F(4, "found", "fixed:32"), F(5, "created", "u64"),
         F(6, "scan", "u64", nonzero=True), F(7, "done", "u64"), F(8, "done_scan", "u64"),
         F(9, "serial", "fixed:20", "opt")]),
+    ("manufacturer", "W", "meta", b"mfr.", [
+        F(1, "name", "str", lo=1, hi=63), F(2, "segments", "str", hi=TEXT),
+        F(3, "pem", "text", lo=1, hi=256 * 1024), F(4, "added", "u64")]),
+    ("CMP request", "M", "meta", b"cmp.req.", [
+        F(1, "body", "u64"), F(2, "txid", "str", lo=2, hi=64),
+        F(3, "manufacturer", "str", hi=63), F(4, "signer_issuer", "str", hi=255),
+        F(5, "signer_serial", "str", lo=1, hi=42), F(6, "signer_fp", "str", lo=1, hi=95),
+        F(7, "hw_serial", "str", hi=127), F(8, "old_serial", "fixed:20", "opt"),
+        F(9, "reason_code", "u64")]),
     ("audit event", "A", "audit", (3).to_bytes(8, "big"), [
         F(1, "seq", "u64"), F(2, "time", "u64")] +
         [F(t, n, "text", hi=64 * 1024) for t, n in
@@ -358,6 +368,17 @@ def special(rname, fields):
     if rname == "expectation" and 9 not in tags:
         out.append(("serial of an open expectation", fields + [(9, bytes(20))], "corrupt",
                     pre + "done: done, done_scan and serial disagree"))
+    if rname == "CMP request":
+        out.append(("body 5 (popdecc)", [(t, (5).to_bytes(8, "big") if t == 1 else v) for t, v in fields],
+                    "corrupt", pre + "body: 5 is not a request body"))
+        out.append(("txid not hex", [(t, b"ZZ" if t == 2 else v) for t, v in fields],
+                    "corrupt", pre + "txid: not lowercase hex"))
+        out.append(("reason_code 12", [(t, (12).to_bytes(8, "big") if t == 9 else v)
+                                       for t, v in fields],
+                    "corrupt", pre + "reason_code: not a CRLReason"))
+        out.append(("kur without old_serial", [(t, (7).to_bytes(8, "big") if t == 1 else v)
+                                               for t, v in fields if t != 8],
+                    "corrupt", pre + "old_serial: missing"))
     if rname == "CA":
         out.append(("cert not a certificate",
                     [(t, b"\x30\x03\x02\x01\x01" if t == 4 else v) for t, v in fields],

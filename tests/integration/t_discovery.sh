@@ -87,7 +87,7 @@ expect 1 pc discovered expect "tls://127.0.0.1:1" --segment line3
 err_has "not answered in segment line3's latest scan (scan 1)"
 expect 2 pc discovered expect "tls://127.0.0.1:$PA"
 expect 0 pc --json status
-jq_ "assert d[0]['to_enroll'] == 1 and d[0]['enrolled'] == 0, d"
+jq_ "d = d['segments']; assert d[0]['to_enroll'] == 1 and d[0]['enrolled'] == 0, d"
 expect 0 pc status
 out_has "TO ENROLL" " 1/1 "
 ok "discovered expect: A expected; twice, a plant endpoint, an unknown one refused; status shows 1 open of 1"
@@ -110,7 +110,7 @@ jq_ "c = [x for x in d['segments'][0]['endpoints'] if x['endpoint'] == 'tls://12
 serial=$(serial_of a-new.pem)
 jq_ "x = d['expected']; assert len(x) == 1 and x[0]['status'] == 'enrolled' and x[0]['enrolled_scan'] == 2 and x[0]['serial'] == '$serial' and x[0]['note'] == 'replace the vendor default', x"
 expect 0 pc --json status
-jq_ "assert d[0]['to_enroll'] == 0 and d[0]['enrolled'] == 1, d"
+jq_ "d = d['segments']; assert d[0]['to_enroll'] == 0 and d[0]['enrolled'] == 1, d"
 expect 0 pc discovered
 out_has "since scan 1: 1 new, 1 gone, 1 changed" "enrolled: certificate $serial of the plant CA seen in scan 2"
 ok "scan 2: A changed, B gone, C new; the expectation closed by A's new certificate (serial $serial, as openssl reads it); status 0 open"
@@ -178,7 +178,7 @@ expect 0 "$STATION" request st4 --scan r5.scan -o usb4 --passphrase-file pass
 expect 0 pc import usb4/line4-request-000002.tar
 out_has "0 expected enrollments fulfilled"
 expect 0 pc --json status
-jq_ "s = {x['segment']: x for x in d}; assert s['line4']['to_enroll'] == 1 and s['line4']['enrolled'] == 0 and s['line3']['to_enroll'] == 0, d"
+jq_ "s = {x['segment']: x for x in d['segments']}; assert s['line4']['to_enroll'] == 1 and s['line4']['enrolled'] == 0 and s['line3']['to_enroll'] == 0, d"
 expect 0 pc --json discovered --segment line4
 jq_ "s = d['segments'][0]; assert s['previous'] == $scan4 and s['changes'] == [], s"
 jq_ "x = [x for x in d['expected'] if x['segment'] == 'line4']; assert len(x) == 1 and x[0]['status'] != 'enrolled', x"

@@ -9,6 +9,10 @@
 # otherwise, saying which).
 . "$(dirname "$0")/lib.sh" --no-token
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: not root: installing packages needs root" >&2; exit 77; }
+# the packages are built from the committed source, never with this build's
+# sanitizers: the same minutes twice would prove nothing more
+[ "${SANITIZE:-none}" = none ] ||
+  { echo "SKIP: a sanitizer build ($SANITIZE): the packages do not use it; the normal suite runs this test" >&2; exit 77; }
 for t in dpkg apt-get dpkg-buildpackage dh lintian; do
   need "$t" "the packages are built and installed with dpkg-dev, debhelper and lintian (scripts/setup installs them)"
 done

@@ -19,6 +19,7 @@
 #include "ca.h"
 #include "cmp.h"
 #include "crl.h"
+#include "discovery.h"
 #include "firmware.h"
 #include "pc.h"
 #include "report.h"
@@ -177,6 +178,20 @@ PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_status(c, a->margin_set ? a->margin : 3, a->expiring >= 0 ? (unsigned)a->expiring
 	    : 30, stdout, e);
+}
+
+PC_CHECK static pc_rc run_discovered(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_discovered(c, a->segment, a->expiring >= 0 ? (unsigned)a->expiring : 30, stdout, e);
+}
+
+PC_CHECK static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	if (a->segment == NULL)
+		return usage_rc(e, "%s", "usage: plantca discovered expect ENDPOINT... --segment S "
+		    "[--reason TEXT]");
+	return ca_discovered_expect(c, a->segment, (const char *const *)a->arg, (size_t)a->narg,
+	    a->reason, e);
 }
 
 PC_CHECK static pc_rc run_report(ca_ctx *c, const struct args *a, pc_err *e)
@@ -417,6 +432,21 @@ static const struct verb verbs[] = {
 	  "issues certificates for their full validity, each CA's CRL, each segment's delivered "
 	  "CRLs, device certificates by month.  --json: {\"segments\": [...], \"events\": [...]}.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
+	{ { "discovered" }, "[--segment S] [--expiring DAYS]",
+	  "The plant-wide view of what the stations' scans found (plantca-station scan, carried "
+	  "by request --scan; docs/discovery.md): per segment its latest scan report, what "
+	  "changed since the one before (endpoints new, gone, with another certificate), every "
+	  "endpoint that answered with its certificates judged by this CA (to enroll unless "
+	  "this CA issued it; self-signed, expired, expiring within DAYS (30), weak-key, "
+	  "weak-signature, shared-key across the whole plant, name-mismatch, uri-mismatch, "
+	  "policy-none, deprecated-policy, ...), then the expected enrollments.",
+	  OPT(O_SEGMENT) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_discovered },
+	{ { "discovered", "expect" }, "ENDPOINT... --segment S [--reason TEXT]",
+	  "Turn a finding into an expected enrollment: each ENDPOINT (as discovered shows it, "
+	  "e.g. tls://10.3.0.5:443) must have answered in segment S's latest scan with a "
+	  "certificate this CA did not issue.  plantca status counts it open until a later "
+	  "imported scan shows a certificate of this CA there; TEXT is kept as a note.",
+	  OPT(O_SEGMENT) | OPT(O_REASON), 1, ANY, HOME_WRITE, run_discovered_expect },
 	{ { "report" }, "[-o FILE.html]",
 	  "The plant at a glance as one HTML page (on stdout, or written atomically into FILE): "
 	  "the CA hierarchy with expiry dates, each segment's delivered CRL and its days left (red "

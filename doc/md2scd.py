@@ -23,6 +23,7 @@ PAGES = {
     "architecture.md": "docs/architecture.md",
     "firmware.md": "docs/firmware.md",
     "cmp.md": "docs/cmp.md",
+    "discovery.md": "docs/discovery.md",
 }
 
 

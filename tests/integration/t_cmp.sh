@@ -152,7 +152,9 @@ start_serve() {
     --expire 1 --passphrase-file "$WORK/pass" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVE=$!
   local i
-  for i in $(seq 1 600); do
+  # serve opens ra.key first: minisign's scrypt (1 GiB) takes 12 s on a
+  # loaded 2-core machine, so wait up to 120 s (serve dying ends it early)
+  for i in $(seq 1 1200); do
     PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$WORK/serve.out")
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVE" 2>/dev/null || fail "serve died: $(cat "$WORK/serve.log")"

@@ -112,6 +112,29 @@ PC_CHECK static pc_rc csr_member_name(const char *path, const tr_csr_entry *prev
 	return pc_fail(e, PC_E_LIMIT, "%s: too many CSRs named like this", path);
 }
 
+/* The member report.scan from a scan report file, refused here on every
+ * ground the CA would refuse it on, and when it is of another segment. */
+PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t **data,
+    tr_member *m, pc_err *e)
+{
+	sr_report r;
+	size_t len;
+
+	PC_TRY(pc_file_read(path, SR_REPORT_MAX, data, &len, e));
+	PC_TRY(sr_parse(*data, len, path, &r, e));
+	if (strcmp(r.segment, conf->segment) != 0) {
+		pc_rc rc = pc_fail(e, PC_E_INPUT, "%s: a scan of segment %s, this station is %s's", path,
+		    r.segment, conf->segment);
+		sr_report_free(&r);
+		return rc;
+	}
+	sr_report_free(&r);
+	snprintf(m->name, sizeof m->name, "report.scan");
+	m->data = *data;
+	m->len = len;
+	return PC_OK;
+}
+
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
     const char *keyid, const st_operand *csrs, size_t ncsr, size_t ncmp)
 {
@@ -130,7 +153,8 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("],\"cmp\":%zu}\n", ncmp);
+		printf("],\"cmp\":%zu,\"scan\":%s}\n", ncmp,
+		    meta->scan[0] ? "\"report.scan\"" : "null");
 		return;
 	}
 	printf("%s/%s\n%s/%s.minisig\n", o->media, file, o->media, file);
@@ -198,18 +222,20 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		if (txs[i].state == ST_TX_QUEUED)
 			txs[nq++] = txs[i];
 	ntx = nq;
-	if (ncsr + ntx == 0) {
-		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given and no CMP request waiting");
+	if (ncsr + ntx == 0 && o->scan == NULL) {
+		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
+		    "and no --scan REPORT");
 		goto out;
 	}
-	if (ncsr + ntx > TR_MEMBERS_MAX - 2) {
-		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests, more than one bundle holds (%d)",
-		    ncsr + ntx, TR_MEMBERS_MAX - 2);
+	if (ncsr + ntx + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
+		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
+		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
 		goto out;
 	}
-	data = calloc(ncsr + ntx, sizeof *data);
-	members = calloc(ncsr + ntx, sizeof *members);
-	meta.csrs = calloc(ncsr + ntx, sizeof *meta.csrs);
+	/* one more slot: the scan report */
+	data = calloc(ncsr + ntx + 1, sizeof *data);
+	members = calloc(ncsr + ntx + 1, sizeof *members);
+	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (data == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -237,6 +263,13 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
 	}
 	meta.ncsrs = ncsr + ntx;
+	if (o->scan != NULL) {
+		/* the report, read as the CA will read it, of this segment */
+		if ((rc = scan_member(o->scan, &conf, &data[meta.ncsrs], &members[meta.ncsrs], e)) !=
+		    PC_OK)
+			goto out;
+		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
+	}
 
 	if ((rc = st_path_join(path, dir, "station.key", e)) != PC_OK ||
 	    (rc = pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e)) != PC_OK)
@@ -268,7 +301,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	if ((rc = tr_bundle_build(&meta, members, ncsr + ntx, &tar, e)) != PC_OK)
+	if ((rc = tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar,
+	    e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
 	if ((rc = tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e)) != PC_OK)
@@ -303,7 +337,7 @@ out:
 		sodium_memzero(keytext, keylen);
 		free(keytext);
 	}
-	for (i = 0; data != NULL && i < ncsr + ntx; i++)
+	for (i = 0; data != NULL && i <= ncsr + ntx; i++)
 		free(data[i]);
 	free(data);
 	free(members);

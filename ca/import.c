@@ -13,6 +13,7 @@
 #include "cmp.h"
 #include "crl.h"
 #include "capolicy.h"
+#include "discovery.h"
 #include "format.h"
 #include "json.h"
 #include "leaf.h"
@@ -229,8 +230,13 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	struct judge_ca *jca = NULL;
 	ca_cmp_info *infos = NULL;
 	store_txn *rt = NULL;
+	sr_report rep;
+	bool have_scan = false;
+	uint64_t scan_id = 0;
+	size_t scan_closed = 0;
 	pc_rc rc;
 
+	sr_report_init(&rep);
 	memset(&b, 0, sizeof b);
 	memset(&sl, 0, sizeof sl);
 	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
@@ -263,6 +269,21 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	st = &sl.v[b.signer];
 	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
 		goto out;
+	/* the scan report, read strictly before anything is stored: a bad
+	 * one refuses the whole bundle (docs/bundle-format.md) */
+	if (b.meta.scan[0] != '\0') {
+		char what[TR_NAME_MAX * 2 + 8];
+		const tr_member *sm = &b.members[b.meta.scan_index];
+		snprintf(what, sizeof what, "%s/%s", b.name, sm->name);
+		if ((rc = sr_parse(sm->data, sm->len, what, &rep, e)) != PC_OK)
+			goto out;
+		if (strcmp(rep.segment, st->segment) != 0) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: a scan of segment %s from station %s, which "
+			    "serves segment %s", what, rep.segment, st->keyid_text, st->segment);
+			goto out;
+		}
+		have_scan = true;
+	}
 	/* tr_bundle_read matched members and csr lines (every .csr member has
 	 * exactly one line, every line a member) and gave each line its
 	 * member's index: no search here, so a bundle of TR_MEMBERS_MAX
@@ -425,6 +446,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		if (rc == PC_OK)
 			rc = ca_request_put(t, &reqs[j], true, e);
 	}
+	if (rc == PC_OK && have_scan)
+		rc = ca_scan_import(t, st->segment, st->keyid_text, b.name, b.meta.sequence,
+		    &b.members[b.meta.scan_index], &rep, &scan_id, &scan_closed, e);
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "station %s, segment %s, sequence %" PRIu64
 		    ": %zu pending, %zu approved by policy, %zu rejected", st->keyid_text, st->segment,
@@ -447,7 +471,13 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			json_str(stdout, reqs[j].reason);
 			printf("}");
 		}
-		printf("]}\n");
+		printf("]");
+		if (have_scan)
+			printf(",\"scan\":{\"id\":%" PRIu64 ",\"endpoints\":%zu,\"enrolled\":%zu}", scan_id,
+			    rep.neps, scan_closed);
+		else
+			printf(",\"scan\":null");
+		printf("}\n");
 	} else {
 		printf("%s: from station %s (segment %s), sequence %" PRIu64 ": %zu pending, "
 		    "%zu approved by policy, %zu rejected\n", b.name, st->keyid_text, st->segment,
@@ -458,9 +488,15 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 				pc_text_fputs(stdout, reqs[j].reason);
 				putchar('\n');
 			}
-		printf("Review with: plantca requests --status pending\n");
+		if (have_scan)
+			printf("scan report: stored as scan %" PRIu64 " (%zu endpoints); %zu expected "
+			    "enrollment%s fulfilled.  See: plantca discovered --segment %s\n", scan_id,
+			    rep.neps, scan_closed, scan_closed == 1 ? "" : "s", st->segment);
+		if (b.meta.ncsrs > 0)
+			printf("Review with: plantca requests --status pending\n");
 	}
 out:
+	sr_report_free(&rep);
 	if (reqs)
 		for (j = 0; j < b.meta.ncsrs; j++)
 			ca_request_free(&reqs[j]);

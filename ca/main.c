@@ -19,8 +19,10 @@
 #include "ca.h"
 #include "cmp.h"
 #include "crl.h"
+#include "discovery.h"
 #include "firmware.h"
 #include "pc.h"
+#include "report.h"
 #include "secret.h"
 #include "text.h"
 
@@ -178,6 +180,25 @@ PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 	    : 30, stdout, e);
 }
 
+PC_CHECK static pc_rc run_discovered(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_discovered(c, a->segment, a->expiring >= 0 ? (unsigned)a->expiring : 30, stdout, e);
+}
+
+PC_CHECK static pc_rc run_discovered_expect(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	if (a->segment == NULL)
+		return usage_rc(e, "%s", "usage: plantca discovered expect ENDPOINT... --segment S "
+		    "[--reason TEXT]");
+	return ca_discovered_expect(c, a->segment, (const char *const *)a->arg, (size_t)a->narg,
+	    a->reason, e);
+}
+
+PC_CHECK static pc_rc run_report(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_report(c, a->out, stdout, e);
+}
+
 PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_show(c, a->arg[0], a->pem, stdout, e);
@@ -256,6 +277,24 @@ PC_CHECK static pc_rc run_audit_verify(ca_ctx *c, const struct args *a, pc_err *
 {
 	(void)a;
 	return ca_audit_verify(c, stdout, e);
+}
+
+PC_CHECK static pc_rc run_renew(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_renew_opts o = { a->expiring, a->segment, a->serials, a->nserials };
+
+	if (a->nserials > 0 && a->expiring >= 0)
+		return usage_rc(e, "%s", "renew: --serial names the certificates; --expiring chooses "
+		    "them by date: give one or the other");
+	return ca_renew(c, &o, stdout, e);
+}
+
+PC_CHECK static pc_rc run_migrate(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	/* ca_open upgraded the store already, holding the lock */
+	fprintf(stdout, "store schema %u (current)\n", store_schema(c->st));
+	return PC_OK;
 }
 
 /* ----------------------------------------------------------- the verbs */
@@ -373,14 +412,49 @@ static const struct verb verbs[] = {
 	  "Write the signed response bundle for a segment: new certificates, chain.pem, "
 	  "trust.pem, trust.p7b, signed by the CA transfer key in the token.",
 	  0, 2, 2, HOME_WRITE, run_export },
+	{ { "renew" }, "[--expiring DAYS] [--segment S] [--serial SERIAL]...",
+	  "Queue renewal requests, for the same key and identity, for the valid certificates of "
+	  "the segments that expire within DAYS (30), of segment S only, or exactly the SERIALs "
+	  "(all or nothing).  Only where the profile says renewal = same-key (rekey-only: the "
+	  "device sends a new key, as a CSR or a CMP kur; none: never).  Each request is judged "
+	  "as import judges a CSR: approved (approval = auto), pending, or rejected with the "
+	  "reason; plantca sign issues it, recorded as superseding the old certificate (certs, "
+	  "show), and the next export delivers it.",
+	  OPT(O_EXPIRING) | OPT(O_SEGMENT) | OPT(O_SERIAL), 0, 0, HOME_WRITE, run_renew },
 	{ { "certs" }, "[--segment S] [--expiring DAYS] [--revoked]",
 	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN.",
 	  OPT(O_SEGMENT) | OPT(O_EXPIRING) | OPT(O_REVOKED), 0, 0, HOME_READ, run_certs },
 	{ { "status" }, "[--margin DAYS] [--expiring DAYS]",
 	  "Per segment: last export, nextUpdate of the CRLs delivered then, days left, "
 	  "certificates expiring within DAYS (30); flags segments whose delivered CRL expires "
-	  "within the margin (3 days) or never went out.",
+	  "within the margin (3 days) or never went out.  Then every coming expiry event, "
+	  "soonest first, with what to do: the root, each CA, the last day each issuing CA "
+	  "issues certificates for their full validity, each CA's CRL, each segment's delivered "
+	  "CRLs, device certificates by month.  --json: {\"segments\": [...], \"events\": [...]}.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
+	{ { "discovered" }, "[--segment S] [--expiring DAYS]",
+	  "The plant-wide view of what the stations' scans found (plantca-station scan, carried "
+	  "by request --scan; docs/discovery.md): per segment its latest scan report, what "
+	  "changed since the one before (endpoints new, gone, with another certificate), every "
+	  "endpoint that answered with its certificates judged by this CA (to enroll unless "
+	  "this CA issued it; self-signed, expired, expiring within DAYS (30), weak-key, "
+	  "weak-signature, shared-key across the whole plant, name-mismatch, uri-mismatch, "
+	  "policy-none, deprecated-policy, ...), then the expected enrollments.",
+	  OPT(O_SEGMENT) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_discovered },
+	{ { "discovered", "expect" }, "ENDPOINT... --segment S [--reason TEXT]",
+	  "Turn a finding into an expected enrollment: each ENDPOINT (as discovered shows it, "
+	  "e.g. tls://10.3.0.5:443) must have answered in segment S's latest scan with a "
+	  "certificate this CA did not issue.  plantca status counts it open until a later "
+	  "imported scan shows a certificate of this CA there; TEXT is kept as a note.",
+	  OPT(O_SEGMENT) | OPT(O_REASON), 1, ANY, HOME_WRITE, run_discovered_expect },
+	{ { "report" }, "[-o FILE.html]",
+	  "The plant at a glance as one HTML page (on stdout, or written atomically into FILE): "
+	  "the CA hierarchy with expiry dates, each segment's delivered CRL and its days left (red "
+	  "when stale), certificates expiring per month, pending requests, recent revocations, "
+	  "the last signed audit checkpoint.  Self-contained: no script, and no style, font or "
+	  "image from outside the file, so it opens on a machine without network.  Text from "
+	  "the store is escaped.",
+	  OPT(O_OUTPUT), 0, 0, HOME_READ, run_report },
 	{ { "show" }, "SERIAL [--pem]",
 	  "One certificate in detail (or its PEM).",
 	  OPT(O_PEM), 1, 1, HOME_READ, run_show },
@@ -442,6 +516,12 @@ static const struct verb verbs[] = {
 	{ { "audit", "log" }, "",
 	  "The audit trail, oldest first.",
 	  0, 0, ANY, HOME_READ, run_audit_log },
+	{ { "migrate" }, "",
+	  "Upgrade a store written by an older plantca to this release's schema, in one "
+	  "transaction that keeps every record and adds a store.migrate audit event.  Any "
+	  "command that changes the CA home does the same first; read-only ones refuse an older "
+	  "store until it is upgraded.  A store of a newer plantca is refused by every command.",
+	  0, 0, 0, HOME_WRITE, run_migrate },
 	{ { "audit", "verify" }, "",
 	  "Check the hash chain, then the store's invariants (no request with two "
 	  "certificates, no certificate without its request, an intent for every request being "

@@ -19,6 +19,8 @@
  *   firmware      'P'  STORE_META         "fw.pending." SEGMENT NUL seq (u64be)
  *   firmware sig. 'G'  STORE_META         "fw.sig." seq (u64be)
  *   export        'E'  STORE_META         "export." SEGMENT
+ *   scan          'D'  STORE_META         "scan." SEGMENT NUL id (u64be)
+ *   expectation   'N'  STORE_META         "expect." SEGMENT NUL SHA-256(endpoint)
  *   manufacturer  'W'  STORE_META         "mfr." NAME
  *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
@@ -28,8 +30,8 @@
  * META values that are not records (read only through the helpers below):
  *   schema (u32be, store.c), config.module, config.token, config.id,
  *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
- *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq (u64be), crl.days.CA (decimal
- *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
+ *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq, scans.next (u64be),
+ *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
  *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
  *
  * Each table lists a record's fields in the order they are written: tag
@@ -58,6 +60,7 @@
 #include "fwverify.h"
 #include "policy.h"
 #include "rec.h"
+#include "scanreport.h"
 #include "transfer.h"
 
 struct ca_job;   /* pipeline.h: intents and certificates are written from jobs */
@@ -190,6 +193,15 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 
+/* STORE_SUPERSEDED: certificate `old` was renewed by `by` (renew, or a CMP
+ * kur); a later renewal of the same certificate replaces the entry. */
+pc_rc ca_supersede_put(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    const uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+/* PC_OK with *by, PC_E_NOTFOUND if `old` was not renewed, or an error (a
+ * malformed entry is PC_E_STORE_CORRUPT). */
+pc_rc ca_supersede_get(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+
 /* ---------------- issuance intents (records_intent.c) */
 
 /* An intent as stored: the exact TBS and what the certificate record will
@@ -304,6 +316,8 @@ typedef struct ca_request {
 	uint8_t serial[PKIX_SERIAL_LEN];
 	bool has_serial;
 	uint64_t created, exported;  /* exported: sequence of the response bundle, 0: not yet */
+	uint8_t renews[PKIX_SERIAL_LEN];   /* plantca renew: the certificate this renews */
+	bool has_renews;
 } ca_request;
 
 CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
@@ -325,6 +339,7 @@ CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
 	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, F_OPT),
 	PC_REC_U64(14, ca_request, created, F_REQ),
 	PC_REC_U64(15, ca_request, exported, F_REQ),
+	PC_REC_FIXED_HAS(19, ca_request, renews, has_renews, F_OPT),
 )
 
 typedef struct ca_request_list {
@@ -557,6 +572,92 @@ void ca_export_rec_free(ca_export_rec *r);
 /* The earliest nextUpdate the export delivered, 0: none. */
 uint64_t ca_export_rec_crl_first(const ca_export_rec *r);
 
+/* ---------- scan reports and expected enrollments (records_scan.c) */
+
+#define META_SCAN "scan."             /* + SEGMENT NUL id (u64be) */
+#define META_SCAN_NEXT "scans.next"
+#define META_EXPECT "expect."         /* + SEGMENT NUL SHA-256 of the endpoint URL */
+
+/* A scan report as a request bundle brought it (plantca import), kept
+ * whole: it is judged when it is shown, against the CA's certificates
+ * then (scanreport.h sr_judge_reports). */
+typedef struct ca_scan_rec {
+	uint64_t id;                  /* scans.next when it was imported: the order */
+	char *segment, *station, *bundle;
+	uint64_t sequence, imported;  /* the bundle's sequence; unix seconds */
+	const uint8_t *report;        /* the report.scan member, into the store */
+	size_t report_len;
+} ca_scan_rec;
+
+CA_REC_TABLE(ca_scan_rec_type, "scan", 'D', ca_scan_rec,
+	PC_REC_U64(1, ca_scan_rec, id, F_REQ | PC_REC_NONZERO),
+	PC_REC_STR(2, ca_scan_rec, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(3, ca_scan_rec, station, F_REQ, 16, 16),
+	PC_REC_STR(4, ca_scan_rec, bundle, F_REQ, 1, TR_NAME_MAX),
+	PC_REC_U64(5, ca_scan_rec, sequence, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(6, ca_scan_rec, imported, F_REQ),
+	PC_REC_VIEW(7, ca_scan_rec, report, report_len, F_REQ | PC_REC_TEXT, 1, SR_REPORT_MAX),
+)
+
+/* "This device must come back with a plant certificate": an endpoint of
+ * a segment's scan that showed a certificate the plant CA did not issue
+ * (plantca discovered expect).  Open until an imported scan shows a
+ * certificate of ours there (done: when; done_scan: which scan). */
+typedef struct ca_expect_rec {
+	char *segment, *endpoint, *note;
+	uint8_t found[32];            /* SHA-256 of the certificate seen there then */
+	uint64_t created, scan;       /* when the officer asked; the scan it names */
+	uint64_t done, done_scan;     /* 0 while open */
+	uint8_t serial[PKIX_SERIAL_LEN];   /* the plant certificate seen there */
+	bool has_serial;
+} ca_expect_rec;
+
+CA_REC_TABLE(ca_expect_rec_type, "expectation", 'N', ca_expect_rec,
+	PC_REC_STR(1, ca_expect_rec, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_STR(2, ca_expect_rec, endpoint, F_REQ, 1, CA_REC_TEXT_MAX),
+	PC_REC_STR(3, ca_expect_rec, note, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_FIXED(4, ca_expect_rec, found, F_REQ),
+	PC_REC_U64(5, ca_expect_rec, created, F_REQ),
+	PC_REC_U64(6, ca_expect_rec, scan, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(7, ca_expect_rec, done, F_REQ),
+	PC_REC_U64(8, ca_expect_rec, done_scan, F_REQ),
+	PC_REC_FIXED_HAS(9, ca_expect_rec, serial, has_serial, F_OPT),
+)
+
+/* Store a scan in t: its id from scans.next (in *id). */
+pc_rc ca_scan_put(store_txn *t, const char *segment, const char *station, const char *bundle,
+    uint64_t sequence, const uint8_t *report, size_t len, uint64_t *id, pc_err *e) PC_CHECK;
+/* Decodes and parses the report (a report that does not parse is
+ * PC_E_STORE_CORRUPT, field report); rep owned by the caller. */
+pc_rc ca_scan_decode(pc_reader val, ca_scan_rec *r, sr_report *rep, pc_err *e) PC_CHECK;
+void ca_scan_rec_free(ca_scan_rec *r);
+
+/* A segment's scans, oldest first (decoded, reports parsed). */
+typedef struct ca_scan_list {
+	ca_scan_rec *v;
+	sr_report *reps;
+	size_t n, cap;
+} ca_scan_list;
+
+/* Every segment's (segment NULL) or one segment's scans, in t. */
+pc_rc ca_scans_load(store_txn *t, const char *segment, ca_scan_list *l, pc_err *e) PC_CHECK;
+void ca_scan_list_free(ca_scan_list *l);
+
+pc_rc ca_expect_encode(const ca_expect_rec *r, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_expect_decode(pc_reader val, ca_expect_rec *r, pc_err *e) PC_CHECK;
+void ca_expect_rec_free(ca_expect_rec *r);
+/* The META key of segment's expectation for endpoint. */
+void ca_expect_key(pc_buf *k, const char *segment, const char *endpoint);
+pc_rc ca_expect_put(store_txn *t, const ca_expect_rec *r, pc_err *e) PC_CHECK;
+
+typedef struct ca_expect_list {
+	ca_expect_rec *v;
+	size_t n, cap;
+} ca_expect_list;
+
+/* Every segment's (NULL) or one segment's expectations, in t. */
+pc_rc ca_expects_load(store_txn *t, const char *segment, ca_expect_list *l, pc_err *e) PC_CHECK;
+void ca_expect_list_free(ca_expect_list *l);
 /* ----------- CMP (records_cmp.c; the verbs and judgement: ca/cmp.h) */
 
 enum { CA_MFR_PEM_MAX = 256 * 1024 };
@@ -614,7 +715,7 @@ pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 13 };
+enum { CA_REC_NTYPES = 15 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

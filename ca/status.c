@@ -1,16 +1,20 @@
 /*
  * status.c - `plantca status`: per segment, how stale what the plant runs
- * on is (last export, the CRLs delivered then, certificates expiring).
+ * on is (last export, the CRLs delivered then, certificates expiring),
+ * then every coming expiry event with what to do (status_events.c).
+ * --json: {"segments": [...], "events": [...]}.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "discovery.h"
 #include "format.h"
 #include "text.h"
 #include "json.h"
 #include "records.h"
+#include "status_events.h"
 
 struct expiring_ctx {
 	const char *segment;
@@ -37,7 +41,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 	ca_station_list_t sl;
 	store_txn *t;
 	time_t now = time(NULL);
-	size_t i, j, shown = 0;
+	size_t i, j, shown = 0, total_open = 0;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
@@ -47,10 +51,10 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		return rc;
 	}
 	if (c->json)
-		fputc('[', out);
+		fputs("{\"segments\":[", out);
 	else
-		fprintf(out, "%-14s %-19s %-6s %-19s %-9s %-9s %s\n", "SEGMENT", "LAST EXPORT", "SEQ",
-		    "CRL NEXT UPDATE", "DAYS LEFT", "EXPIRING", "FLAG");
+		fprintf(out, "%-14s %-19s %-6s %-19s %-9s %-9s %-9s %s\n", "SEGMENT", "LAST EXPORT", "SEQ",
+		    "CRL NEXT UPDATE", "DAYS LEFT", "EXPIRING", "TO ENROLL", "FLAG");
 	for (i = 0; rc == PC_OK && i < sl.n; i++) {
 		const char *seg = sl.v[i].segment;
 		char key[128], when[32] = "never", next[32] = "none";
@@ -59,6 +63,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * PC_DAY, 0 };
 		long days_left = 0;
 		const char *flag = "";
+		size_t open = 0, closed = 0;
 
 		for (j = 0; j < i; j++)
 			if (strcmp(sl.v[j].segment, seg) == 0)
@@ -90,6 +95,10 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
 		if (rc != PC_OK)
 			break;
+		/* expected enrollments (plantca discovered expect) not seen done yet */
+		if ((rc = ca_expect_counts(t, seg, &open, &closed, e)) != PC_OK)
+			break;
+		total_open += open;
 		if (etime == 0)
 			flag = "NEVER-EXPORTED";
 		else if (crl == 0)
@@ -102,24 +111,33 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			fprintf(out, "%s{\"segment\":", shown ? "," : "");
 			json_str(out, seg);
 			fprintf(out, ",\"last_export\":%s%s%s,\"sequence\":%" PRIu64 ",\"crl_next_update\":%s%s%s,"
-			    "\"days_left\":%ld,\"expiring\":%zu,\"flag\":\"%s\",\"flagged\":%s}",
+			    "\"days_left\":%ld,\"expiring\":%zu,\"to_enroll\":%zu,\"enrolled\":%zu,"
+			    "\"flag\":\"%s\",\"flagged\":%s}",
 			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
-			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, flag,
-			    flag[0] ? "true" : "false");
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, open,
+			    closed, flag, flag[0] ? "true" : "false");
 		} else {
-			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %s\n", seg, when, eseq,
-			    next, days_left, x.n, flag);
+			char te[32];
+			snprintf(te, sizeof te, "%zu/%zu", open, open + closed);
+			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %-9s %s\n", seg, when,
+			    eseq, next, days_left, x.n, te, flag);
 		}
 		shown++;
 	}
-	store_abort(t);
 	if (c->json)
-		fputs("]\n", out);
+		fputs("],\"events\":", out);
 	else if (rc == PC_OK && shown == 0)
 		fprintf(out, "no segments (plantca station add)\n");
 	else if (rc == PC_OK)
 		fprintf(out, "(flagged when the delivered CRL expires within %u days; EXPIRING: "
-		    "certificates ending within %u days)\n", margin_days, expiring_days);
+		    "certificates ending within %u days; TO ENROLL: expected enrollments still open "
+		    "/ all, plantca discovered%s)\n", margin_days, expiring_days,
+		    total_open ? " lists them" : "");
+	if (rc == PC_OK)
+		rc = ca_status_events(c, t, now, c->json, out, e);
+	if (c->json)
+		fputs("}\n", out);
+	store_abort(t);
 	ca_station_list_free(&sl);
 	return rc;
 }

@@ -188,6 +188,10 @@ static void escape(struct sink *k, const uint8_t *s, size_t n, unsigned flags)
 	const char *bs = flags & PC_TEXT_JSON ? "\\\\" : "\\";
 	size_t i = 0, run = 0;
 
+	/* nothing to write; s may be NULL (an OPC UA null String), and NULL +
+	 * 0 is undefined in C */
+	if (n == 0)
+		return;
 	while (i < n) {
 		char e[16];
 		uint32_t cp = 0;

@@ -186,6 +186,28 @@ out:
 	return rc;
 }
 
+/* Requests: the scan line names a .scan member, and every .scan member
+ * is the one it names (a report the CA would not read is refused, not
+ * carried along unseen). */
+PC_CHECK static pc_rc check_scan(tr_meta *m, const tr_member *pl, size_t n, const char *what, pc_err *e)
+{
+	size_t i;
+
+	m->scan_index = SIZE_MAX;
+	for (i = 0; i < n; i++) {
+		if (!ends_with(pl[i].name, ".scan"))
+			continue;
+		if (strcmp(pl[i].name, m->scan) != 0)
+			return pc_fail(e, PC_E_BUNDLE, "%s: member %s has no scan line in BUNDLE", what,
+			    pl[i].name);
+		m->scan_index = i;
+	}
+	if (m->scan[0] != '\0' && m->scan_index == SIZE_MAX)
+		return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has a scan line for %s, which is not in "
+		    "the bundle", what, m->scan);
+	return PC_OK;
+}
+
 pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *what,
     tr_bundle *out, pc_err *e)
 {
@@ -213,7 +235,8 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *w
 		goto out;
 	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, mapped ? buf : NULL, len, what,
 	    e)) != PC_OK ||
-	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
+	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
+	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
 		goto out;
 	/* payload only: drop BUNDLE and SHA256SUMS from the front */
 	memmove(ms, ms + 2, (n - 2) * sizeof *ms);

@@ -136,6 +136,7 @@ void tr_meta_free(tr_meta *m)
 enum {
 	K_FORMAT = 1 << 0, K_KIND = 1 << 1, K_SEGMENT = 1 << 2, K_SENDER = 1 << 3,
 	K_SEQUENCE = 1 << 4, K_CREATED = 1 << 5, K_EXPIRES = 1 << 6, K_REPLY = 1 << 7,
+	K_SCAN = 1 << 8,
 	K_REQUIRED = K_FORMAT | K_KIND | K_SEGMENT | K_SENDER | K_SEQUENCE | K_CREATED |
 	    K_EXPIRES,
 };
@@ -143,7 +144,7 @@ enum {
 static const struct { const char *name; unsigned bit; } keys[] = {
 	{ "format", K_FORMAT }, { "kind", K_KIND }, { "segment", K_SEGMENT },
 	{ "sender", K_SENDER }, { "sequence", K_SEQUENCE }, { "created", K_CREATED },
-	{ "expires", K_EXPIRES }, { "in-reply-to", K_REPLY }, { "csr", 0 },
+	{ "expires", K_EXPIRES }, { "in-reply-to", K_REPLY }, { "scan", K_SCAN }, { "csr", 0 },
 };
 
 /* Copy value [v, v+n) into a NUL-terminated fixed buffer; false if too long. */
@@ -283,6 +284,13 @@ PC_CHECK static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, con
 		return PC_OK;
 	case K_REPLY:
 		return parse_reply(m, v, vlen, what, line, e);
+	case K_SCAN:
+		/* the scan report member (scanreport.h): NAME.scan, once */
+		if (!copy_value(m->scan, sizeof m->scan, v, vlen) || !tr_member_name_ok(m->scan) ||
+		    vlen <= 5 || memcmp(v + vlen - 5, ".scan", 5) != 0)
+			return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE line %zu: scan must name a "
+			    "NAME.scan member", what, line);
+		return PC_OK;
 	default:
 		return parse_csr(m, csrcap, v, vlen, what, line, e);
 	}
@@ -347,6 +355,10 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: csr lines in a response", what);
 		goto fail;
 	}
+	if (out->kind == TR_RESPONSE && out->scan[0] != '\0') {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: a scan line in a response", what);
+		goto fail;
+	}
 	return PC_OK;
 fail:
 	tr_meta_free(out);
@@ -373,6 +385,8 @@ void tr_meta_format(const tr_meta *m, pc_buf *out)
 		}
 		pc_buf_byte(out, '\n');
 	}
+	if (m->scan[0] != '\0')
+		pc_buf_printf(out, "scan: %s\n", m->scan);
 	for (i = 0; i < m->ncsrs; i++)
 		pc_buf_printf(out, "csr: %s %s\n", m->csrs[i].member, m->csrs[i].profile);
 }

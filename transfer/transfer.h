@@ -197,10 +197,12 @@ typedef struct tr_meta {
 	size_t nreply;
 	tr_csr_entry *csrs;             /* requests: one per .csr member */
 	size_t ncsrs;
+	char scan[TR_NAME_MAX + 1];     /* requests: the NAME.scan member ("scan:"), "" if none */
+	size_t scan_index;              /* tr_bundle_read: members[scan_index] is that member */
 } tr_meta;
 
 /* Parse BUNDLE text: "key: value" lines (format, kind, segment, sender,
- * sequence, created, expires, in-reply-to, csr: MEMBER PROFILE), LF line
+ * sequence, created, expires, in-reply-to, scan: MEMBER, csr: MEMBER PROFILE), LF line
  * ends, no duplicates of single-valued keys, unknown keys refused; expires
  * after created by at most TR_LIFETIME_MAX_DAYS. */
 pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *out,
@@ -234,7 +236,8 @@ typedef struct tr_bundle {
  * (kind, segment, sender, sequence) and the sender is the signing key.
  * For requests, every .csr member has exactly one csr line and every csr
  * line names a .csr member; meta.csrs[i].index is that member's index in
- * members (found in O(n log n), so callers need not search).
+ * members (found in O(n log n), so callers need not search).  A scan line
+ * names a .scan member, and the only one (meta.scan_index is its index).
  * Does not judge replay, expiry, kind or segment: tr_bundle_check does. */
 pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
     tr_bundle *out, pc_err *e) PC_CHECK;

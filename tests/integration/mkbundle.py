@@ -11,6 +11,7 @@ what it writes with the reader's rules and so cannot make these.
       [--orphan-line MEMBER] [--unlisted MEMBER=FILE]...
       [MEMBER=FILE[:PROFILE]]...
 
+A NAME.scan member (a scan report) gets a `scan: NAME.scan` line.
 SEC is an unencrypted minisign secret key (minisign -G -W), so signing needs
 no passphrase.  MEMBER=FILE adds a payload member; a .csr member of a
 request gets a `csr: MEMBER PROFILE` line (PROFILE defaults to tls-client).
@@ -80,6 +81,8 @@ def main():
             members.append((name, f.read()))
         if a.kind == "request" and name.endswith(".csr"):
             csr_lines.append("csr: %s %s\n" % (name, profile or "tls-client"))
+        if name.endswith(".scan"):
+            csr_lines.insert(0, "scan: %s\n" % name)
     for k in range(a.many):
         name = "m%06d.csr" % k
         members.append((name, b"not a CSR: member %d\n" % k))

@@ -80,7 +80,8 @@ RECORDS = [
         F(9, "subject", "str", hi=TEXT), F(10, "san", "str", hi=TEXT),
         F(11, "keytype", "str", hi=KEYTYPE), F(12, "reason", "str", hi=TEXT),
         F(16, "ca", "str", hi=NAME), F(13, "serial", "fixed:20", "opt"),
-        F(14, "created", "u64"), F(15, "exported", "u64")]),
+        F(14, "created", "u64"), F(15, "exported", "u64"),
+        F(19, "renews", "fixed:20", "opt")]),
     ("revocation", "R", "revocations", None, [
         F(1, "reason", "u64"), F(2, "when", "u64"), F(3, "ca", "str", lo=1, hi=NAME)]),
     # records of the second format pin a file: sha256 and size are required
@@ -107,6 +108,16 @@ RECORDS = [
     ("export", "E", "meta", b"export.line3", [
         F(1, "created", "u64"), F(2, "seq", "u64"), F(4, "bundle", "str", hi=100),
         F(3, "crl_next", "u64", "opt", nonzero=True, repeat=2)]),
+    ("scan", "D", "meta", b"scan.line3\x00", [
+        F(1, "id", "u64", nonzero=True), F(2, "segment", "str", lo=1, hi=NAME),
+        F(3, "station", "str", lo=16, hi=16), F(4, "bundle", "str", lo=1, hi=100),
+        F(5, "sequence", "u64", nonzero=True), F(6, "imported", "u64"),
+        F(7, "report", "text", lo=1, hi=BIG)]),
+    ("expectation", "N", "meta", b"expect.line3\x00", [
+        F(1, "segment", "str", lo=1, hi=NAME), F(2, "endpoint", "str", lo=1, hi=TEXT),
+        F(3, "note", "str", hi=TEXT), F(4, "found", "fixed:32"), F(5, "created", "u64"),
+        F(6, "scan", "u64", nonzero=True), F(7, "done", "u64"), F(8, "done_scan", "u64"),
+        F(9, "serial", "fixed:20", "opt")]),
     ("manufacturer", "W", "meta", b"mfr.", [
         F(1, "name", "str", lo=1, hi=63), F(2, "segments", "str", hi=TEXT),
         F(3, "pem", "text", lo=1, hi=256 * 1024), F(4, "added", "u64")]),
@@ -350,6 +361,13 @@ def special(rname, fields):
         out.append(("reason 6 (certificateHold)",
                     [(t, (6).to_bytes(8, "big") if t == 1 else v) for t, v in fields],
                     "corrupt", pre + "reason: 6 is not a reason plantca records"))
+    if rname == "scan":
+        out.append(("report that does not parse",
+                    [(t, b"plantca-scan: 1\n" if t == 7 else v) for t, v in fields],
+                    "corrupt", pre + "report: scan "))
+    if rname == "expectation" and 9 not in tags:
+        out.append(("serial of an open expectation", fields + [(9, bytes(20))], "corrupt",
+                    pre + "done: done, done_scan and serial disagree"))
     if rname == "CMP request":
         out.append(("body 5 (popdecc)", [(t, (5).to_bytes(8, "big") if t == 1 else v) for t, v in fields],
                     "corrupt", pre + "body: 5 is not a request body"))

@@ -152,7 +152,9 @@ start_serve() {
     --expire 1 --passphrase-file "$WORK/pass" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVE=$!
   local i
-  for i in $(seq 1 600); do
+  # serve opens ra.key first: minisign's scrypt (1 GiB) takes 12 s on a
+  # loaded 2-core machine, so wait up to 120 s (serve dying ends it early)
+  for i in $(seq 1 1200); do
     PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$WORK/serve.out")
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVE" 2>/dev/null || fail "serve died: $(cat "$WORK/serve.log")"
@@ -368,6 +370,20 @@ ld2=$(serial_of "$WORK/ld2.pem")
 expect 0 pc show "$ld1"
 out_has "superseded by $ld2"
 ok "kur signed with the LDevID renews it with the new key; the old one is recorded as superseded"
+
+# the store upgrade (t_upgrade) indexes kur renewals a schema 1 store holds:
+# a copy of this home, turned back into schema 1, upgraded again
+cp -a "$CAHOME" "$WORK/ca-v1"
+rm -f "$WORK/ca-v1/lock"
+"$STORE_DOWNGRADE" "$WORK/ca-v1/db" || fail "store_downgrade"
+expect 2 "$PLANTCA" --home "$WORK/ca-v1" show "$ld1"
+err_has "store schema 1 is older than this plantca"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" migrate
+err_has "1 renewal(s) by kur indexed"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" show "$ld1"
+out_has "superseded by $ld2"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" audit verify
+ok "a schema 1 copy of this store upgrades with the kur renewal indexed (superseded by $ld2), audit verify passes"
 
 # --- rr: signed by the certificate it revokes; answered at once, queued
 cmp_client "$WORK/rr.log" -cmd rr -cert "$WORK/ld2.pem" -key "$WORK/ld2.key" \

@@ -30,7 +30,7 @@ chmod 600 "$WORK/pass"
 expect 0 "$STATION" init "$WORK/st" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
   --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass"
 expect 0 pc station add line3 "$WORK/st/station.pub" --ca line3
-mkdir "$WORK/dev" "$WORK/usb" "$WORK/usb2" "$WORK/exp"
+mkdir "$WORK/dev" "$WORK/usb" "$WORK/usb2" "$WORK/usb3" "$WORK/exp"
 mkcsr p256 pump-12 "$WORK/dev/pump-12.csr" "DNS:pump-12.line3.plant.local"
 mkcsr p256 pump-13 "$WORK/dev/pump-13.csr" "DNS:pump-13.line3.plant.local"
 mkcsr p256 nosan "$WORK/dev/nosan.csr"     # opcua-app wants a URI SAN: rejected at import
@@ -52,6 +52,15 @@ expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile 
 expect 0 pc import "$WORK"/usb/*.tar
 expect 0 pc approve --all
 expect 0 pc sign
+# a scan report (written by hand in its grammar) and an expected enrollment
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/vd.key" \
+  -subj "/CN=vendor default" -days 30 -out "$WORK/vd.pem" 2>/dev/null
+printf 'plantca-scan: 1\nsegment: line3\nstarted: 2026-12-01T10:00:00Z\nfinished: 2026-12-01T10:00:01Z\ncert: 0 %s\nendpoint: dir:/pki/own/vd.pem\nresult: ok\nchain: 0\n' \
+  "$(openssl x509 -in "$WORK/vd.pem" -outform DER | base64 -w0)" >"$WORK/r.scan"
+expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --scan "$WORK/r.scan" \
+  -o "$WORK/usb3"
+expect 0 pc import "$WORK"/usb3/*.tar
+expect 0 pc discovered expect dir:/pki/own/vd.pem --segment line3 --reason "vendor default"
 serial=$(pc --json certs | python3 -c 'import json, sys
 print([c["serial"] for c in json.load(sys.stdin) if c["kind"] == "leaf"][0])')
 expect 0 pc revoke "$serial" --reason keyCompromise
@@ -114,6 +123,7 @@ reader() {
     firmware) echo "export line3 EXPDIR" ;;
     "firmware signature") echo "firmware list" ;;
     export) echo "status" ;;
+    scan|expectation) echo "discovered" ;;
     "audit event") echo "audit log" ;;
     manufacturer) echo "manufacturer list" ;;
     "CMP request") echo "requests" ;;
@@ -154,7 +164,7 @@ while IFS=$'\t' read -r n rec what outcome msg; do
   if [ "$rec" = - ]; then
     # the undamaged store: every reader works
     for r in CA certificate intent station request CRL signer firmware "firmware signature" export \
-        "audit event" manufacturer "CMP request"; do
+      scan expectation "audit event" manufacturer "CMP request"; do
       run_case 0 "$r" ""
       [ "$rc" -eq 0 ] || fail "undamaged store: $(reader "$r") exits $rc: $CERR"
     done

@@ -22,9 +22,9 @@
 
 enum st_opt_id {
 	O_SEGMENT, O_CA_KEY, O_TRUST, O_PASS_FILE, O_PROFILE, O_OUTPUT, O_EXPIRES,
-	O_OUT, O_LAYOUT, O_DER, O_PKI, O_CRL, O_MIN_VERSION, O_TARGET, O_LISTEN, O_CHECK_AFTER,
-	O_EXPIRE, O_TIMEOUT, O_MAX_CONN, O_MAX_REQUEST, O_KDF_MEMORY, O_KDF_OPS, O_THREADS,
-	O_TIMINGS, O_JSON, O_HELP,
+	O_OUT, O_LAYOUT, O_DER, O_PKI, O_CRL, O_MIN_VERSION, O_TARGET, O_SCAN, O_TIMEOUT,
+	O_CONNECT_TIMEOUT, O_CONCURRENCY, O_EXPIRING, O_LISTEN, O_CHECK_AFTER, O_EXPIRE,
+	O_MAX_CONN, O_MAX_REQUEST, O_KDF_MEMORY, O_KDF_OPS, O_THREADS, O_TIMINGS, O_JSON, O_HELP,
 	O_COUNT,
 };
 
@@ -51,17 +51,33 @@ static const st_option options[O_COUNT] = {
 		"(twice for init).  Never taken from the command line\n"
 		"or the environment." },
 	[O_PROFILE] = { "profile", NULL, "P", "Certificate profile for the CSRs that follow." },
-	[O_OUTPUT] = { "output", "-o", "MEDIA_DIR", "Media directory for the request bundle." },
+	[O_OUTPUT] = { "output", "-o", "PATH", "request: the media directory for the bundle;\n"
+		"scan: the report file to write." },
 	[O_EXPIRES] = { "expires", NULL, "DAYS",
 		"Validity of a request bundle, 1..366 (default 30)." },
 	[O_OUT] = { "out", NULL, "PKI_DIR", "PKI directory that accept writes (created if missing)." },
 	[O_LAYOUT] = { "layout", NULL, "L", "flat (default) or opcua." },
 	[O_DER] = { "der", NULL, NULL, "DER instead of PEM where a file holds one object." },
-	[O_PKI] = { "pki", NULL, "PKI_DIR", "The PKI directory accept wrote: its CRLs are checked." },
+	[O_PKI] = { "pki", NULL, "PKI_DIR",
+		"The PKI directory accept wrote: its CRLs are checked\n"
+		"(verify-firmware); its CRLs and certificates are shown\n"
+		"(status)." },
 	[O_CRL] = { "crl", NULL, "FILE", "A CRL to check the signer against (repeatable)." },
 	[O_MIN_VERSION] = { "min-version", NULL, "V",
 		"Refuse firmware older than version V (rollback)." },
 	[O_TARGET] = { "target", NULL, "OID", "A target the firmware must list (once)." },
+	[O_SCAN] = { "scan", NULL, "REPORT", "A scan report (scan -o) to carry to the CA." },
+	[O_TIMEOUT] = { "timeout", NULL, "S",
+		"scan: seconds one endpoint's whole exchange may take,\n"
+		"1..300 (default 10); serve: close a connection idle\n"
+		"this long (slow or half-open clients), 1..3600\n"
+		"(default 10)." },
+	[O_CONNECT_TIMEOUT] = { "connect-timeout", NULL, "S",
+		"Seconds a TCP connection may take (default 3)." },
+	[O_CONCURRENCY] = { "concurrency", NULL, "N",
+		"Endpoints probed at once (default 16, 1..256)." },
+	[O_EXPIRING] = { "expiring", NULL, "DAYS",
+		"Flag certificates ending within DAYS (default 30)." },
 	[O_LISTEN] = { "listen", NULL, "ADDR:PORT",
 		"serve: numeric address and TCP port (127.0.0.1:8080,\n"
 		"[::1]:8080, 0.0.0.0:8080; port 0: any free port,\n"
@@ -72,9 +88,6 @@ static const st_option options[O_COUNT] = {
 	[O_EXPIRE] = { "expire", NULL, "HOURS",
 		"serve: an enrollment the CA has not answered after\n"
 		"HOURS is refused to the device, 1..8784 (default 336)." },
-	[O_TIMEOUT] = { "timeout", NULL, "SECONDS",
-		"serve: close a connection idle this long (slow or\n"
-		"half-open clients), 1..3600 (default 10)." },
 	[O_MAX_CONN] = { "max-connections", NULL, "N",
 		"serve: connections served at once, 1..1024 (default 64)." },
 	[O_MAX_REQUEST] = { "max-request", NULL, "BYTES",
@@ -132,7 +145,7 @@ static const st_verb verbs[] = {
 	  OPT(O_KDF_OPS) | OPT_EVERY_VERB,
 	  1, 1, false, st_init },
 	{ "request",
-	  "request DIR [--profile P CSR|FOLDER...]...\n"
+	  "request DIR [--profile P CSR|FOLDER...]... [--scan REPORT]\n"
 	  "-o MEDIA_DIR [--expires DAYS] [--threads N] [--timings]\n"
 	  "[--passphrase-file F] [--json]",
 	  "Sign the CSRs (PKCS#10, PEM or DER, at most 64 KiB each) into a\n"
@@ -143,15 +156,18 @@ static const st_verb verbs[] = {
 	  "for; the first bad one in command-line order is named (the CA judges\n"
 	  "the rest: names, keys, extensions).\n"
 	  "Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
-	  "opcua-app, ...); the CA decides what it grants.  The bundle is valid\n"
+	  "opcua-app, ...); the CA decides what it grants.  --scan adds a scan\n"
+	  "report (plantca-station scan -o REPORT, checked here as the CA will\n"
+	  "check it, of this station's segment) as the member report.scan; a\n"
+	  "bundle may carry a report and no CSR.  The bundle is valid\n"
 	  "for DAYS days (default 30, at most 366).  The sequence number in\n"
 	  "station.conf is advanced after the bundle is written; one request or\n"
 	  "accept runs at a time in DIR (DIR/lock).  The CMP requests that serve\n"
 	  "queued (DIR/cmp/) go in the same bundle, as the devices signed them\n"
 	  "(members cmp-TXID.cmp); with none of them waiting, at least one CSR is\n"
-	  "needed.",
-	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_THREADS) |
-	  OPT(O_TIMINGS) | OPT_EVERY_VERB,
+	  "needed (or --scan).",
+	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_SCAN) |
+	  OPT(O_THREADS) | OPT(O_TIMINGS) | OPT_EVERY_VERB,
 	  1, SIZE_MAX, true, st_request },
 	{ "accept",
 	  "accept DIR BUNDLE.tar --out PKI_DIR\n"
@@ -198,6 +214,54 @@ static const st_verb verbs[] = {
 	  OPT(O_OUT) | OPT(O_LAYOUT) | OPT(O_DER) | OPT(O_THREADS) | OPT(O_TIMINGS) |
 	  OPT_EVERY_VERB,
 	  2, 2, true, st_accept },
+	{ "scan",
+	  "scan DIR TARGET... [-o REPORT] [--timeout S] [--connect-timeout S]\n"
+	  "[--concurrency N] [--expiring DAYS] [--json]",
+	  "Inventory the certificates this segment really uses.  Only the\n"
+	  "targets given are contacted, each endpoint once:\n"
+	  "  tls://HOST[:PORT]       TLS handshake (default port 443)\n"
+	  "  mqtts://HOST[:PORT]     the same on an MQTT broker (8883)\n"
+	  "  opc.tcp://HOST[:PORT]   OPC UA Hello, OpenSecureChannel with\n"
+	  "                          SecurityPolicy None, GetEndpoints,\n"
+	  "                          CloseSecureChannel (4840)\n"
+	  "  HOST:PORT[,PORT...]     the kind by port: 4840 opc.tcp, 8883\n"
+	  "                          mqtts, any other tls\n"
+	  "  ADDRESS/PREFIX:PORTS    every address of a range (IPv4 a.b.c.d/20\n"
+	  "                          or smaller, IPv6 [x::/116] or smaller; an\n"
+	  "                          IPv4 range's network and broadcast left\n"
+	  "                          out), e.g. 10.3.0.0/24:443,4840,8883\n"
+	  "  dir:PATH                certificate files (PEM or DER) in a folder\n"
+	  "                          and the folders below it (4 deep; not\n"
+	  "                          private/, no symbolic links), such as an OPC\n"
+	  "                          UA application's PKI store\n"
+	  "What is sent: a TLS handshake and then nothing (no data, no MQTT\n"
+	  "CONNECT, no close_notify); for OPC UA the four messages above,\n"
+	  "nothing that needs a session.  Every endpoint has --connect-timeout\n"
+	  "S to connect (default 3) and --timeout S for everything (default 10);\n"
+	  "every reply is bounded (a TLS certificate message at most 128 KiB, an\n"
+	  "OPC UA message at most 4 MiB in 64 chunks of 64 KiB); --concurrency\n"
+	  "N endpoints at once (default 16).  A range holds at most 4096\n"
+	  "addresses, a scan at most 16384 endpoints.  Progress goes to stderr\n"
+	  "every few seconds on a long scan.\n"
+	  "Each certificate is read by plantca's own X.509 reader and judged\n"
+	  "(docs/discovery.md): self-signed, expired, not-yet-valid, expiring\n"
+	  "(within --expiring DAYS, default 30), weak-key (RSA below 2048),\n"
+	  "weak-signature (SHA-1, MD5), not-plant (does not chain to\n"
+	  "DIR/root.pem through the CA certificates seen in the scan),\n"
+	  "shared-key (the same key at another endpoint), name-mismatch (the\n"
+	  "host or address scanned is not in the subjectAltName), uri-mismatch\n"
+	  "(the OPC UA ApplicationUri is not a URI SAN), unreadable,\n"
+	  "no-certificate; per OPC UA server policy-none (SecurityPolicy or mode\n"
+	  "None offered) and deprecated-policy (Basic128Rsa15, Basic256); per\n"
+	  "endpoint timeout and protocol-error.  The table (or --json) lists\n"
+	  "what answered, with \"to enroll\" for every certificate the plant CA\n"
+	  "did not issue.  -o REPORT writes the scan report (the observations,\n"
+	  "not the findings: the CA judges again) for 'request DIR --scan\n"
+	  "REPORT'.  Nothing secret is read or written: private/ folders and\n"
+	  "key files are skipped.  Exit 0 when the scan ran, whatever it found.",
+	  OPT(O_OUTPUT) | OPT(O_TIMEOUT) | OPT(O_CONNECT_TIMEOUT) | OPT(O_CONCURRENCY) |
+	  OPT(O_EXPIRING) | OPT_EVERY_VERB,
+	  2, SIZE_MAX, false, st_scan },
 	{ "verify-firmware",
 	  "verify-firmware DIR IMAGE SIG [--pki PKI_DIR]\n"
 	  "[--crl FILE]... [--min-version V] [--target OID] [--json]",
@@ -222,6 +286,21 @@ static const st_verb verbs[] = {
 	  "every CMP reply with it.",
 	  OPT(O_PASS_FILE) | OPT_EVERY_VERB,
 	  1, 1, true, st_ra_key },
+	{ "status",
+	  "status DIR [--pki PKI_DIR] [--json]",
+	  "What this station trusts and holds, and what to tell the CA officer:\n"
+	  "the plant root (DIR/root.pem) and the CA transfer key with the\n"
+	  "fingerprints plantca init printed, the next request sequence and the\n"
+	  "last accepted response, the plant CAs (DIR/plant.pem) and the RA\n"
+	  "certificate with their notAfter, each CRL of the last response\n"
+	  "(DIR/crls.pem; with --pki, the CRLs in PKI_DIR that the devices read)\n"
+	  "with its nextUpdate and days left, and with --pki the device\n"
+	  "certificates there.  Then one line per thing to act on: no response\n"
+	  "yet, a CRL within 3 days of its nextUpdate or past it, a certificate\n"
+	  "within 30 days of its notAfter or past it.  Reads only; exit 0 unless\n"
+	  "a file is missing or does not parse.",
+	  OPT(O_PKI) | OPT_EVERY_VERB,
+	  1, 1, false, st_status },
 	{ "serve",
 	  "serve DIR --listen ADDR:PORT [--profile P] [--check-after S]\n"
 	  "[--expire H] [--timeout S] [--max-connections N]\n"
@@ -482,8 +561,10 @@ int main(int argc, char **argv)
 		case O_CRL: a.o.crls[a.o.ncrls++] = optarg; break;
 		case O_MIN_VERSION: a.o.min_version = optarg; break;
 		case O_TARGET: a.o.target = optarg; ntarget++; break;
+		case O_SCAN: a.o.scan = optarg; break;
 		case O_LISTEN: a.o.listen = optarg; break;
-		case O_CHECK_AFTER: case O_EXPIRE: case O_TIMEOUT: case O_MAX_CONN: case O_MAX_REQUEST:
+		case O_TIMEOUT: case O_CONNECT_TIMEOUT: case O_CONCURRENCY: case O_EXPIRING:
+		case O_CHECK_AFTER: case O_EXPIRE: case O_MAX_CONN: case O_MAX_REQUEST:
 		case O_KDF_MEMORY: case O_KDF_OPS: case O_THREADS:
 			numeric[id] = optarg;
 			break;
@@ -532,14 +613,19 @@ int main(int argc, char **argv)
 		a.o.expires_days = (unsigned)days;
 	}
 	{
-		/* the numbers: option, range, where it goes (init --kdf-*: the
+		/* the numbers: option, range, where it goes (--timeout is scan's
+		 * and serve's, with its own range in each; init --kdf-*: the
 		 * combination is judged by tr_kdf_check) */
-		static const struct { enum st_opt_id id; uint64_t lo, hi; } nums[] = {
-			{ O_CHECK_AFTER, 1, 86400 }, { O_EXPIRE, 1, 8784 }, { O_TIMEOUT, 1, 3600 },
+		const struct { enum st_opt_id id; uint64_t lo, hi; } nums[] = {
+			{ O_TIMEOUT, 1, v->run == st_scan ? ST_SCAN_TIMEOUT_MAX_S : 3600 },
+			{ O_CONNECT_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S },
+			{ O_CONCURRENCY, 1, ST_SCAN_CONCURRENCY_MAX }, { O_EXPIRING, 0, 36500 },
+			{ O_CHECK_AFTER, 1, 86400 }, { O_EXPIRE, 1, 8784 },
 			{ O_MAX_CONN, 1, 1024 }, { O_MAX_REQUEST, 1024, ST_CMP_REQUEST_MAX },
 			{ O_KDF_MEMORY, TR_KDF_MEM_MIN / TR_KDF_MIB, TR_KDF_MEM_MAX / TR_KDF_MIB },
 			{ O_KDF_OPS, TR_KDF_OPS_MIN, TR_KDF_OPS_MAX }, { O_THREADS, 1, ST_THREADS_MAX },
 		};
+		a.o.expiring = -1;
 		for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 			uint64_t n;
 			const char *t = numeric[nums[i].id];
@@ -551,9 +637,12 @@ int main(int argc, char **argv)
 				goto done;
 			}
 			switch (nums[i].id) {
+			case O_TIMEOUT: a.o.timeout = (unsigned)n; break;
+			case O_CONNECT_TIMEOUT: a.o.connect_s = (unsigned)n; break;
+			case O_CONCURRENCY: a.o.concurrency = (unsigned)n; break;
+			case O_EXPIRING: a.o.expiring = (int)n; break;
 			case O_CHECK_AFTER: a.o.check_after = (unsigned)n; break;
 			case O_EXPIRE: a.o.expire_hours = (unsigned)n; break;
-			case O_TIMEOUT: a.o.timeout = (unsigned)n; break;
 			case O_MAX_CONN: a.o.max_conn = (unsigned)n; break;
 			case O_KDF_MEMORY: a.o.kdf_memory = n * TR_KDF_MIB; break;
 			case O_KDF_OPS: a.o.kdf_ops = n; break;

@@ -276,6 +276,29 @@ PC_CHECK static pc_rc csr_member_name(const char *path, struct hsearch_data *tak
 	return pc_fail(e, PC_E_LIMIT, "%s: too many CSRs named like this", path);
 }
 
+/* The member report.scan from a scan report file, refused here on every
+ * ground the CA would refuse it on, and when it is of another segment. */
+PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t **data,
+    tr_member *m, pc_err *e)
+{
+	sr_report r;
+	size_t len;
+
+	PC_TRY(pc_file_read(path, SR_REPORT_MAX, data, &len, e));
+	PC_TRY(sr_parse(*data, len, path, &r, e));
+	if (strcmp(r.segment, conf->segment) != 0) {
+		pc_rc rc = pc_fail(e, PC_E_INPUT, "%s: a scan of segment %s, this station is %s's", path,
+		    r.segment, conf->segment);
+		sr_report_free(&r);
+		return rc;
+	}
+	sr_report_free(&r);
+	snprintf(m->name, sizeof m->name, "report.scan");
+	m->data = *data;
+	m->len = len;
+	return PC_OK;
+}
+
 /* The summary; timings (t) when asked for. */
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
     const char *keyid, const req_csr *csrs, size_t ncsr, size_t ncmp, const st_timings *t,
@@ -297,7 +320,7 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("],\"cmp\":%zu", ncmp);
+		printf("],\"cmp\":%zu,\"scan\":%s", ncmp, meta->scan[0] ? "\"report.scan\"" : "null");
 		if (o->timings) {
 			putchar(',');
 			st_timings_json(t, threads, stdout);
@@ -337,7 +360,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_pubkey pub;
 	tr_seckey sk = { { 0 }, NULL };
 	pc_secret pass = { NULL, 0 };
-	uint8_t *keytext = NULL, **cmpdata = NULL;
+	uint8_t *keytext = NULL, **cmpdata = NULL, *scandata = NULL;
 	size_t keylen, i, ncsr = 0;
 	req_csr *csrs = NULL;
 	tr_member *members = NULL;
@@ -377,18 +400,20 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		if (txs[i].state == ST_TX_QUEUED)
 			txs[nq++] = txs[i];
 	ntx = nq;
-	if (ncsr + ntx == 0) {
-		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given and no CMP request waiting");
+	if (ncsr + ntx == 0 && o->scan == NULL) {
+		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
+		    "and no --scan REPORT");
 		goto out;
 	}
-	if (ncsr + ntx > TR_MEMBERS_MAX - 2) {
-		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests, more than one bundle holds (%d)",
-		    ncsr + ntx, TR_MEMBERS_MAX - 2);
+	if (ncsr + ntx + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
+		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
+		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
 		goto out;
 	}
 	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
-	members = calloc(ncsr + ntx, sizeof *members);
-	meta.csrs = calloc(ncsr + ntx, sizeof *meta.csrs);
+	/* one more slot: the scan report */
+	members = calloc(ncsr + ntx + 1, sizeof *members);
+	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -422,6 +447,13 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
 	}
 	meta.ncsrs = ncsr + ntx;
+	if (o->scan != NULL) {
+		/* the report, read as the CA will read it, of this segment */
+		if ((rc = scan_member(o->scan, &conf, &scandata, &members[meta.ncsrs], e)) !=
+		    PC_OK)
+			goto out;
+		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
+	}
 	st_timings_mark(&t, "names");
 
 	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
@@ -455,7 +487,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx, &tar, e));
+	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar, e));
 	/* the members are in the tar now */
 	for (i = 0; i < ncsr; i++) {
 		free(csrs[i].data);
@@ -500,6 +532,7 @@ out:
 	for (i = 0; cmpdata != NULL && i < ntx; i++)
 		free(cmpdata[i]);
 	free(cmpdata);
+	free(scandata);
 	free(members);
 	free(meta.csrs);
 	pc_buf_free(&tar);

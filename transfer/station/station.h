@@ -18,8 +18,13 @@
  *   par.c              work spread over the cores (request's CSRs, accept's
  *                      certificates), errors in the serial order
  *   timings.c          what each phase took (--timings, --json)
+ *   scan.c             verb scan: targets, the table and --json, the report
+ *   scan_net.c         scan's network side: deadlines, TLS handshakes, workers
+ *   opcua.c            scan's OPC UA exchange (Hello .. CloseSecureChannel)
  *   ra.c               verb ra-key: the station's CMP key pair and its CSR
  *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
+ *   status.c           verb status: trust, sequences, what runs out, what to
+ *                      tell the CA officer
  *   cmp_handle.c       one CMP message judged and answered (no HTTP)
  *   cmp_state.c        CMP transactions on disk, the answers of responses,
  *                      the trust serve needs (manufacturers, plant CAs, RA)
@@ -53,6 +58,7 @@
 #define PLANTCA_STATION_H
 
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +67,8 @@
 #include "buf.h"
 #include "pc.h"
 #include "pkix.h"
+#include "scanreport.h"
+#include "text.h"
 #include "transfer.h"
 
 enum {
@@ -99,12 +107,16 @@ typedef struct st_opts {
 	size_t ncrls;
 	const char *listen;                                 /* serve: ADDR:PORT */
 	const char *cmp_profile;                            /* serve: --profile for enrollments */
-	unsigned check_after, expire_hours, timeout, max_conn;   /* serve */
+	unsigned check_after, expire_hours, max_conn;       /* serve */
+	unsigned timeout;                                   /* serve, scan: --timeout S (0: default) */
 	size_t max_request;                                 /* serve: bytes of one request */
 	uint64_t kdf_memory, kdf_ops;                       /* init: --kdf-memory (bytes), --kdf-ops; 0: default */
 	unsigned threads;                                   /* request, accept: --threads; 0: one per core */
 	bool timings;                                       /* request, accept: --timings */
 	bool json;                                          /* every verb */
+	const char *scan;                                   /* request: --scan REPORT */
+	unsigned connect_s, concurrency;                    /* scan (0: the default) */
+	int expiring;                                       /* scan: --expiring DAYS, -1: default */
 } st_opts;
 
 /* An operand after DIR, with the --profile in force before it (request). */
@@ -126,8 +138,10 @@ pc_rc st_init(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_request(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_accept(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_scan(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_status(const st_args *a, pc_err *e) PC_CHECK;
 
 /* ------------------------------------------------------------- names.c */
 
@@ -200,6 +214,9 @@ void st_conf_format(const st_conf *c, pc_buf *b);
 pc_rc st_conf_save(const char *dir, const st_conf *c, bool create, pc_err *e) PC_CHECK;
 /* DIR/NAME, a minisign public key file (station.pub, ca-transfer.pub). */
 pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e) PC_CHECK;
+/* SHA-256 of the Ed25519 SubjectPublicKeyInfo holding the CA transfer key:
+ * what plantca init prints as "transfer SPKI SHA-256". */
+void st_transfer_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX]);
 
 /* ------------------------------------------------------------ verify.c */
 
@@ -338,6 +355,97 @@ void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1]);
  * sanitised, else its serial. */
 void st_cert_stem(const st_cert *c, char out[ST_FILE_STEM_MAX + 1]);
 
+/* ------------------------------------------------------------- opcua.c */
+
+/* Byte I/O for a protocol exchange: read exactly n bytes, write all n.
+ * The scanner's implementation holds the deadline (scan_net.c); the fuzz
+ * target and the bad-input table read from memory. */
+typedef struct st_io {
+	pc_rc (*read)(void *ctx, uint8_t *p, size_t n, pc_err *e);
+	pc_rc (*write)(void *ctx, const uint8_t *p, size_t n, pc_err *e);
+	void *ctx;
+} st_io;
+
+enum {
+	ST_UA_CHUNK_MAX = 65536,               /* our Hello's ReceiveBufferSize */
+	ST_UA_MESSAGE_MAX = 4 * 1024 * 1024,   /* our Hello's MaxMessageSize */
+	ST_UA_CHUNKS_MAX = 64,                 /* our Hello's MaxChunkCount */
+	ST_UA_STRING_MAX = 4096,               /* a String we read or skip */
+	ST_UA_BYTES_MAX = 256 * 1024,          /* a ByteString (a certificate chain) */
+	ST_UA_ARRAY_MAX = 1024,                /* elements of an array */
+	ST_UA_DIAG_DEPTH = 4,                  /* nested DiagnosticInfos */
+};
+
+/* One EndpointDescription as the server sent it; cert points into the
+ * result's msg (the serverCertificate ByteString: DER, maybe a chain). */
+typedef struct st_ua_desc {
+	uint32_t mode;
+	uint8_t policy[SR_TEXT_MAX];
+	size_t policy_len;
+	uint8_t app_uri[SR_TEXT_MAX];
+	size_t app_uri_len;
+	const uint8_t *cert;
+	size_t cert_len;
+} st_ua_desc;
+
+typedef struct st_ua_result {
+	uint8_t *msg;                  /* the GetEndpoints response body, owned */
+	size_t len;
+	st_ua_desc desc[SR_UA_MAX];
+	size_t n;
+	bool more;                     /* the server listed more than SR_UA_MAX */
+} st_ua_result;
+
+/* Hello, OpenSecureChannel (SecurityPolicy None, mode None, no
+ * certificate), GetEndpoints(url), CloseSecureChannel over io; now is
+ * the request timestamp (OPC UA DateTime).  Refusals of the server's
+ * bytes are PC_E_INPUT or PC_E_LIMIT with the reason (the caller names
+ * the endpoint); the io's own errors pass through. */
+pc_rc st_ua_probe(const st_io *io, const char *url, int64_t now, uint32_t timeout_ms,
+    st_ua_result *out, pc_err *e) PC_CHECK;
+/* The body of a GetEndpoints response (type id on): for the probe and
+ * the tests. */
+pc_rc st_ua_parse_endpoints(const uint8_t *msg, size_t len, st_ua_result *out,
+    pc_err *e) PC_CHECK;
+void st_ua_result_free(st_ua_result *r);
+
+/* ---------------------------------------------------------- scan_net.c */
+
+enum {
+	ST_SCAN_CONCURRENCY_MAX = 256,  /* --concurrency */
+	ST_SCAN_CONCURRENCY = 16,       /* its default */
+	ST_SCAN_TIMEOUT_S = 10,         /* --timeout default: one endpoint's whole exchange */
+	ST_SCAN_CONNECT_S = 3,          /* --connect-timeout default */
+	ST_SCAN_TIMEOUT_MAX_S = 300,
+	ST_SCAN_PROGRESS_S = 5,         /* seconds between progress lines on stderr */
+	ST_TLS_CERTS_MAX = 128 * 1024,  /* bytes of a TLS Certificate message libssl accepts */
+};
+
+typedef struct st_scan_cfg {
+	unsigned timeout_ms, connect_ms, concurrency;
+	bool progress;                 /* progress lines on stderr */
+} st_scan_cfg;
+
+/* One network endpoint to probe, and what came back. */
+typedef struct st_scan_job {
+	sr_kind kind;                  /* SR_TLS, SR_MQTTS, SR_OPCUA */
+	char host[SR_HOST_MAX + 1];    /* as given, or the address of a range */
+	uint16_t port;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	bool resolved, sni;            /* sni: host is a name (sent in the ClientHello) */
+	sr_result result;
+	char reason[SR_REASON_MAX + 1];
+	char tls_version[16];
+	uint8_t *certs[SR_CHAIN_MAX];  /* DER, owned (TLS kinds) */
+	size_t cert_len[SR_CHAIN_MAX];
+	size_t ncerts;
+	st_ua_result *ua;              /* opc.tcp, owned */
+} st_scan_job;
+
+/* Probe every job, at most cfg->concurrency at a time. */
+pc_rc st_scan_run(st_scan_job *jobs, size_t n, const st_scan_cfg *cfg, pc_err *e) PC_CHECK;
+void st_scan_job_free(st_scan_job *j);
 /* ----------------------------------------------- CMP (cmp_state.c etc.) */
 
 enum {

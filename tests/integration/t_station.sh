@@ -193,7 +193,9 @@ expect 0 st accept S2 "$resp" --out flat --layout flat
 for f in "certs/$S1.pem" "certs/$S2.pem" chain.pem trust.pem trust.p7b crl/line3.crl crl/root.crl; do
   [ -f "flat/$f" ] || fail "flat: no $f ($(find flat -type f))"
 done
-[ "$(find flat -type f | wc -l)" = 7 ] || fail "flat: extra files: $(find flat -type f)"
+[ "$(find flat -type f | wc -l)" = 8 ] || fail "flat: extra files: $(find flat -type f)"
+[ "$(sort flat/.plantca-layout)" = "$(cd flat && find . -type f ! -name .plantca-layout | cut -c3- | sort)" ] \
+  || fail "flat/.plantca-layout does not list what accept wrote: $(cat flat/.plantca-layout)"
 openssl verify -CAfile flat/trust.pem "flat/certs/$S1.pem" >/dev/null || fail "flat cert does not verify"
 openssl verify -crl_check_all -CRLfile flat/crl/line3.crl -CRLfile flat/crl/root.crl -CAfile flat/trust.pem \
   "flat/certs/$S2.pem" >/dev/null || fail "flat cert with CRLs"
@@ -210,7 +212,7 @@ for f in trusted/certs/Line_3_Issuing_CA.pem trusted/crl/line3.crl issuers/certs
   issuers/crl/root.crl own/certs/pump-12.pem own/certs/opcua-srv.pem; do
   [ -f "pki/$f" ] || fail "opcua: no $f ($(find pki -type f))"
 done
-[ "$(find pki -type f | wc -l)" = 6 ] || fail "opcua: extra files: $(find pki -type f)"
+[ "$(find pki -type f | wc -l)" = 7 ] || fail "opcua: extra files: $(find pki -type f)"   # + .plantca-layout
 [ "$(grep -c 'BEGIN CERTIFICATE' pki/own/certs/pump-12.pem)" = 2 ] || fail "own cert is not cert + issuing CA"
 for f in pki/own/certs/*.pem; do
   openssl verify -x509_strict -CAfile pki/issuers/certs/Acme_Plant_Root_CA.pem \

@@ -22,6 +22,7 @@
 
 #include <unistd.h>
 
+#include "fault.h"
 #include "file.h"
 #include "fwverify.h"
 #include "json.h"
@@ -388,10 +389,12 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	tr_bundle b;
 	accept_state a;
 	st_outs outs = { NULL, 0, 0 };
-	bool opcua, bundle_open = false;
+	bool opcua, bundle_open = false, replaces[ST_KIND_N] = { false };
+	st_install inst;
 	size_t i;
 	pc_rc rc;
 
+	memset(&inst, 0, sizeof inst);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	if (o->out == NULL)
@@ -427,10 +430,20 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if ((rc = st_layout_check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
 		goto out;
 
-	/* verified: write */
-	if ((rc = st_layout_write(o->out, &outs, opcua, e)) != PC_OK) {
-		pc_wrap(e, "%s: accepting into %s stopped part-way; the bundle was not recorded "
-		    "and can be accepted again", bundle_path, o->out);
+	/* verified: the new layout beside the old one, switched in one rename
+	 * (install.c); the sequence recorded after the switch, the old tree
+	 * removed last.  Until station.conf holds the sequence, the bundle can
+	 * be accepted again and gives the same tree. */
+	replaces[ST_KIND_CA] = a.trust_m != NULL;
+	replaces[ST_KIND_CRL] = a.pki.ncrls > 0;
+	if ((rc = st_install_stage(o->out, &outs, opcua, replaces, &inst, e)) != PC_OK) {
+		pc_wrap(e, "%s: nothing changed in %s; the bundle was not recorded and can be "
+		    "accepted again", bundle_path, o->out);
+		goto out;
+	}
+	if ((rc = st_install_switch(&inst, e)) != PC_OK) {
+		pc_wrap(e, "%s: %s holds the %s layout; the bundle was not recorded and can be "
+		    "accepted again", bundle_path, o->out, inst.switched ? "new" : "old");
 		goto out;
 	}
 	if ((rc = accept_cmp(&a, dir, e)) != PC_OK) {
@@ -440,15 +453,20 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	}
 	conf.last_response = b.meta.sequence;
 	snprintf(conf.last_bundle, sizeof conf.last_bundle, "%s", b.name);
-	if ((rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
-		pc_wrap(e, "%s: files written to %s, but the sequence was not recorded", bundle_path,
-		    o->out);
+	if ((rc = PC_FAULT("accept.record", dir, e)) != PC_OK ||
+	    (rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the sequence was not recorded (accept the "
+		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
+	if ((rc = PC_FAULT("accept.cleanup", dir, e)) != PC_OK)
+		goto out;
+	st_install_cleanup(&inst);
 	tr_keyid_text(capub.keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o);
 	rc = PC_OK;
 out:
+	st_install_cleanup(&inst);     /* the stage, or after the switch the old tree */
 	if (bundle_open)
 		tr_bundle_free(&b);
 	accept_free(&a);

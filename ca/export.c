@@ -1,7 +1,8 @@
 /*
  * export.c - `plantca export`: the signed response bundle for a segment
  * (new certificates, chain, trust store, CRLs, queued firmware
- * signatures), signed by the CA transfer key.
+ * signatures, the latest signed audit checkpoint), signed by the CA
+ * transfer key.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "cmp.h"
 #include "text.h"
 #include "der.h"
@@ -315,6 +317,24 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			goto out;
 		}
 		memcpy(tpub.pk, spki + 12, CA_PK_LEN);
+	}
+	/* the chain head signed by the audit key, now: the plant keeps it and
+	 * can later prove the CA's trail still holds what it was shown */
+	{
+		tr_checkpoint cp;
+		bool made, found;
+		if ((rc = ca_checkpoint(c, true, &made, &cp, &found, e)) != PC_OK)
+			goto out;
+		if (found) {
+			b.len = 0;
+			tr_checkpoint_format(&cp, &b);
+			if ((rc = member_add(&ms, TR_CHECKPOINT_MEMBER, &b, e)) != PC_OK)
+				goto out;
+		}
+		for (i = 0; i < ms.n; i++) {
+			ms.v[i].data = ms.bufs[i].p;
+			ms.v[i].len = ms.bufs[i].len;
+		}
 	}
 	meta.version = TR_FORMAT_VERSION;
 	meta.kind = TR_RESPONSE;

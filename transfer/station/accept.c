@@ -40,6 +40,8 @@ typedef struct accept_state {
 	st_certs mfg;
 	st_answer *answers;            /* cmp-TXID.answer members */
 	size_t nanswers;
+	tr_checkpoint checkpoint;      /* audit-checkpoint.txt, checked */
+	bool has_checkpoint;
 } accept_state;
 
 static void accept_free(accept_state *a)
@@ -94,8 +96,8 @@ static bool firmware_member(const char *name, char out[TR_NAME_MAX + 1])
 }
 
 /* Every member parsed into a->pki by its kind; anything else refused. */
-PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const char *bundle,
-    pc_err *e)
+PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const char *dir,
+    const char *bundle, pc_err *e)
 {
 	st_pki *k = &a->pki;
 	char what[PATH_MAX];
@@ -170,6 +172,10 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 					return pc_fail(e, PC_E_BUNDLE, "%s: '%s' is not a CA certificate", what,
 					    a->mfg.v[j].cn);
 			a->mfg_m = m;
+		} else if (strcmp(m->name, TR_CHECKPOINT_MEMBER) == 0) {
+			/* the CA's audit chain head, signed by its audit key (audit.c) */
+			PC_TRY(st_checkpoint_check(dir, m->data, m->len, what, &a->checkpoint, e));
+			a->has_checkpoint = true;
 		} else if (st_answer_member(m->name, txid)) {
 			st_answer *an = &a->answers[a->nanswers];
 			PC_TRY(st_answer_parse(m->data, m->len, what, an, e));
@@ -179,7 +185,7 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 		} else {
 			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
 			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s, "
-			    "manufacturers.pem, cmp-TXID.answer)", what);
+			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt)", what);
 		}
 	}
 	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw + a->nanswers == 0 &&
@@ -415,7 +421,7 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if ((rc = tr_bundle_check(&b, TR_RESPONSE, conf.segment, conf.last_response, time(NULL),
 	    e)) != PC_OK)
 		goto out;
-	if ((rc = accept_classify(&a, &b, bundle_path, e)) != PC_OK ||
+	if ((rc = accept_classify(&a, &b, dir, bundle_path, e)) != PC_OK ||
 	    (rc = st_pki_verify(&a.pki, bundle_path, e)) != PC_OK ||
 	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
 	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
@@ -448,6 +454,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	}
 	if ((rc = accept_cmp(&a, dir, e)) != PC_OK) {
 		pc_wrap(e, "%s: files written to %s, but the CMP state was not updated (accept the "
+		    "bundle again)", bundle_path, o->out);
+		goto out;
+	}
+	if (a.has_checkpoint && (rc = st_checkpoint_keep(dir, &a.checkpoint, bundle_path, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the audit checkpoint was not kept (accept the "
 		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}

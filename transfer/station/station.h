@@ -14,6 +14,7 @@
  *   conf.c             station.conf read and written, the public key files
  *   layout.c           what goes where in PKI_DIR (flat, opcua)
  *   install.c          the new layout built beside PKI_DIR and switched in
+ *   audit.c            the CA's audit checkpoints kept; verb audit-check
  *   verify.c           certificates, CRLs and the chain to the station's root
  *   names.c            the name sanitiser and small grammar helpers
  *   ra.c               verb ra-key: the station's CMP key pair and its CSR
@@ -37,6 +38,8 @@
  *                    this segment (accept; empty: none)
  *   plant.pem        the plant's CA certificates of the last response
  *                    (trust.pem), crls.pem its CRLs: LDevIDs chain to them
+ *   audit/           the CA's signed audit checkpoints, SEQ.checkpoint,
+ *                    one from each accepted response (audit.c)
  *   cmp/             one file per CMP transaction: TXID.tx (state),
  *                    TXID.msg (the device's signed request), TXID.crt
  *                    (the certificate once delivered); never removed, so
@@ -55,6 +58,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auditev.h"
 #include "buf.h"
 #include "pc.h"
 #include "pkix.h"
@@ -118,6 +122,7 @@ pc_rc st_init(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_request(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_accept(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_audit_check(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
 
@@ -342,6 +347,36 @@ pc_rc st_install_switch(st_install *in, pc_err *e) PC_CHECK;
 /* Remove what is left at the stage's name (the old tree); a failure is a
  * warning: the next accept removes it. */
 void st_install_cleanup(st_install *in);
+
+/* ------------------------------------------------------------- audit.c */
+
+enum { ST_TRAIL_MAX = 512 * 1024 * 1024 };   /* bytes of a CA audit trail file */
+
+/* The checkpoints kept in DIR/audit/, sorted by sequence. */
+typedef struct st_kept {
+	tr_checkpoint *v;
+	size_t n, cap;
+} st_kept;
+
+/* Every DIR/audit/ *.checkpoint, parsed and signature-checked (a damaged
+ * one is an error naming it); none: empty. */
+pc_rc st_kept_load(const char *dir, st_kept *k, pc_err *e) PC_CHECK;
+void st_kept_free(st_kept *k);
+/* A bundle's audit-checkpoint.txt: parsed, its signature checked, its key
+ * the one of the checkpoints kept (PC_E_SIGNATURE otherwise). */
+pc_rc st_checkpoint_check(const char *dir, const uint8_t *p, size_t len, const char *what,
+    tr_checkpoint *cp, pc_err *e) PC_CHECK;
+/* Keep cp in DIR/audit/ (after the bundle was installed); an older one or
+ * another head for a kept sequence is kept too, with a warning. */
+pc_rc st_checkpoint_keep(const char *dir, const tr_checkpoint *cp, const char *bundle,
+    pc_err *e) PC_CHECK;
+
+/* Called for each event of a trail, hash recomputed and chained. */
+typedef pc_rc (*st_trail_fn)(void *ctx, const pc_audit_event *ev, pc_err *e);
+/* A CA audit trail (common/auditev.h PC_AUDIT_TRAIL_MAGIC) from p[0..len)
+ * (untrusted): PC_E_INPUT "PATH:LINE: WHY"; fn's error stops it. */
+pc_rc st_trail_parse(const uint8_t *p, size_t len, const char *path, st_trail_fn fn, void *ctx,
+    pc_err *e) PC_CHECK;
 
 /* The SANs of c as one line of text for messages, cut at ST_SAN_TEXT_MAX. */
 void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1]);

@@ -49,7 +49,7 @@ PC_CHECK static pc_rc audit_key(ca_ctx *c, hsm_key **k, uint8_t pk[TR_PK_LEN], p
 	pc_reader probe;
 	pc_rc rc;
 
-	PC_TRY(store_begin(c->st, false, &t, e));
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = store_get(t, STORE_META, META_AUDIT_KEY_URI, strlen(META_AUDIT_KEY_URI), &probe, e);
 	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, META_AUDIT_KEY_URI, &uri, e);
@@ -130,8 +130,8 @@ pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool 
 	pc_rc rc;
 
 	*made = false;
-	PC_TRY(audit_key(c, &k, pk, e));
-	PC_TRY(store_begin(c->st, true, &t, e));
+	if ((rc = audit_key(c, &k, pk, e)) != PC_OK || (rc = store_begin(c->st, true, &t, e)) != PC_OK)
+		return rc;
 	rc = ca_meta_get_u64(t, META_AUDIT_EVERY, &every, &have, e);
 	if (rc == PC_OK && !have)
 		every = CA_CHECKPOINT_EVERY;

@@ -84,7 +84,7 @@ static bool hex_field(const char *s, uint8_t *out, size_t n)
 	return strlen(s) == 2 * n && pc_hex_decode(s, out, n, &got) && got == n;
 }
 
-pc_rc tr_checkpoint_parse(const uint8_t *p, size_t len, const char *what, tr_checkpoint *c,
+PC_CHECK static pc_rc parse(const uint8_t *p, size_t len, const char *what, tr_checkpoint *c,
     pc_err *e)
 {
 	const uint8_t *at = p, *end = p + len;
@@ -123,6 +123,16 @@ pc_rc tr_checkpoint_parse(const uint8_t *p, size_t len, const char *what, tr_che
 		    "without sign or leading zeros)", what);
 	}
 	return PC_OK;
+}
+
+pc_rc tr_checkpoint_parse(const uint8_t *p, size_t len, const char *what, tr_checkpoint *c,
+    pc_err *e)
+{
+	pc_rc rc = parse(p, len, what, c, e);
+
+	if (rc != PC_OK)
+		memset(c, 0, sizeof *c);
+	return rc;
 }
 
 pc_rc tr_checkpoint_verify(const tr_checkpoint *c, const char *what, pc_err *e)

@@ -544,6 +544,30 @@ issue_san flat2 "Line 3 Pump" "URI:urn:acme:line3:pump-evil" "$(sn flat1)"
 orefused "$(mko own12 12 flat2)" oflat flat "certs/$(sn flat1).pem" "uri:urn:acme:line3:pump-evil"
 ok "own/certs: a file that holds no certificate is not overwritten; --der and flat follow the same rule"
 
+# ------------------------------------------------ signed audit checkpoints
+# a checkpoint signed by OpenSSL (any Ed25519 key stands for the CA's audit
+# key here), one with a bad signature, one by a second key
+mkcp() {  # mkcp KEY.pem SEQ OUT
+  local key; key=$(openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | xxd -p -c 64)
+  printf 'plantca audit checkpoint 1\nsequence: %s\nhead: %064x\ntime: 1764590000\nkey: %s\n' "$2" "$2" "$key" >"$3.msg"
+  { cat "$3.msg"; printf 'signature: %s\n' "$(openssl pkeyutl -sign -inkey "$1" -rawin -in "$3.msg" | xxd -p -c 128)"; } >"$3"
+}
+if command -v xxd >/dev/null; then
+  openssl genpkey -algorithm ED25519 -out audit1.pem; openssl genpkey -algorithm ED25519 -out audit2.pem
+  mkcp audit1.pem 7 cp7.txt; mkcp audit2.pem 9 cp9-other.txt
+  sed 's/^time: 1764590000/time: 1764590001/' cp7.txt >cp7-forged.txt
+  pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+  refused "$(mk cpbad 60 audit-checkpoint.txt=cp7-forged.txt | tail -1)" "checkpoint of event 7: signature does not verify"
+  expect 0 st accept S "$(mk cpgood 61 audit-checkpoint.txt=cp7.txt | tail -1)" --out pki --layout opcua
+  cmp cp7.txt S/audit/00000000000000000007.checkpoint || fail "checkpoint not kept: $(ls S/audit)"
+  pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+  refused "$(mk cpother 62 audit-checkpoint.txt=cp9-other.txt | tail -1)" "another audit key"
+  ok "audit-checkpoint.txt: a forged one and one by another audit key refuse the bundle; a good one is kept in DIR/audit/"
+else
+  skip_part "xxd not installed: the audit checkpoint members"
+fi
+
+
 expect 0 st --help
 out_has "init DIR" "request DIR" "accept DIR" "--layout" "Exit status"
 out_has "replaced only by a renewal" "same subjectAltName set" "holding exactly trust.pem's"

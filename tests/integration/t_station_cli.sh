@@ -48,7 +48,7 @@ options_of() {
 expect 0 st --help
 help_all=$OUT
 verbs=$(sed -n '/^Verbs:$/,/^$/p' <<<"$help_all" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
-[ "$(echo $verbs)" = "init request accept verify-firmware ra-key serve" ] \
+[ "$(echo $verbs)" = "init request accept verify-firmware audit-check ra-key serve" ] \
   || fail "--help lists the verbs '$(echo $verbs)'; a new verb needs its cases in this test"
 all_opts=$(options_of <<<"$help_all")
 [ "$(wc -l <<<"$all_opts")" -ge 16 ] || fail "--help lists too few options: $all_opts"
@@ -113,7 +113,9 @@ expect 2 st accept NOSUCH b.tar
 err_has "accept: --out PKI_DIR is required"
 expect 2 st verify-firmware NOSUCH img sig
 err_has "NOSUCH/root.pem"
-ok "init, request, accept and verify-firmware each dispatch to their handler"
+expect 1 st audit-check NOSUCH trail
+err_has "NOSUCH: not a station directory"
+ok "init, request, accept, verify-firmware and audit-check each dispatch to their handler"
 
 expect 2 st init
 err_has "usage: plantca-station init DIR"
@@ -128,6 +130,8 @@ expect 2 st accept NOSUCH a.tar b.tar
 err_has "usage: plantca-station accept DIR BUNDLE.tar"
 expect 2 st verify-firmware NOSUCH img
 err_has "usage: plantca-station verify-firmware DIR IMAGE SIG"
+expect 2 st audit-check NOSUCH
+err_has "usage: plantca-station audit-check DIR TRAIL"
 ok "too few or too many operands: the verb's usage line"
 
 # ------------------------------------------------------------ the lock
@@ -150,6 +154,8 @@ expect 2 st init S --segment line3 --ca-key k --trust r
 [[ "$ERR" != *"in use"* ]] || fail "init took the lock: $ERR"
 expect 2 st verify-firmware S img sig
 [[ "$ERR" != *"in use"* ]] || fail "verify-firmware took the lock: $ERR"
+expect 1 st audit-check S trail
+[[ "$ERR" != *"in use"* ]] || fail "audit-check took the lock: $ERR"
 kill "$LOCKER"; wait "$LOCKER" 2>/dev/null || true; LOCKER=
-ok "request and accept hold DIR/lock; init and verify-firmware do not"
+ok "request and accept hold DIR/lock; init, verify-firmware and audit-check do not"
 echo "$checks checks passed"

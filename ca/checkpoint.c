@@ -41,7 +41,7 @@ PC_CHECK static pc_rc raw_pub(hsm_key *k, uint8_t pk[TR_PK_LEN], pc_err *e)
 
 /* The audit key, made in the token on first need (a home from before
  * checkpoints), with its event. */
-PC_CHECK static pc_rc audit_key(ca_ctx *c, hsm_key **k, uint8_t pk[TR_PK_LEN], pc_err *e)
+pc_rc ca_audit_key(ca_ctx *c, hsm_key **k, uint8_t pk[TR_PK_LEN], pc_err *e)
 {
 	store_txn *t = NULL;
 	char *uri = NULL, *id = NULL;
@@ -130,7 +130,7 @@ pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool 
 	pc_rc rc;
 
 	*made = false;
-	if ((rc = audit_key(c, &k, pk, e)) != PC_OK || (rc = store_begin(c->st, true, &t, e)) != PC_OK)
+	if ((rc = ca_audit_key(c, &k, pk, e)) != PC_OK || (rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		return rc;
 	rc = ca_meta_get_u64(t, META_AUDIT_EVERY, &every, &have, e);
 	if (rc == PC_OK && !have)

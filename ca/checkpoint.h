@@ -34,6 +34,10 @@ enum { CA_CHECKPOINT_EVERY = 100 };
  * records it with META_AUDIT_KEY_URI and META_AUDIT_KEY). */
 pc_rc ca_audit_key_generate(hsm *h, const char *idhex, hsm_key **out, pc_err *e) PC_CHECK;
 
+/* The audit key (needs the token), made on first need; pk its raw public
+ * key.  *k is owned by c's key cache. */
+pc_rc ca_audit_key(ca_ctx *c, hsm_key **k, uint8_t pk[TR_PK_LEN], pc_err *e) PC_CHECK;
+
 /* Sign the head now (force) or when due; needs the token (ca_hsm_ready).
  * *made says whether a new checkpoint was stored; out (may be NULL) gets
  * the latest checkpoint either way (*found false: none exists). */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "backup.h"
 #include "ca.h"
 #include "checkpoint.h"
 #include "cmp.h"
@@ -268,6 +269,17 @@ PC_CHECK static pc_rc run_audit_export(ca_ctx *c, const struct args *a, pc_err *
 	return ca_audit_export(c, a->arg[0], e);
 }
 
+PC_CHECK static pc_rc run_backup(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_backup(c, a->arg[0], e);
+}
+
+PC_CHECK static pc_rc run_restore(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)c;
+	return ca_restore(a->arg[0], a->home, a->pin_file, a->json, e);
+}
+
 /* ----------------------------------------------------------- the verbs */
 
 typedef enum home_use {
@@ -451,6 +463,17 @@ static const struct verb verbs[] = {
 	  "certificates, no certificate without its request, an intent for every request being "
 	  "signed); exit 1 on any finding or if an event was modified, deleted or reordered.",
 	  0, 0, ANY, HOME_READ, run_audit_verify },
+	{ { "backup" }, "DIR",
+	  "Write a signed backup of the CA home to DIR (must not exist, or be empty): the "
+	  "store (LMDB's compacting copy), policy, public files, CRL files and a MANIFEST of "
+	  "their SHA-256, signed by the audit key in the token.  The keys stay in the token: "
+	  "back it up too (docs/operations.md).",
+	  0, 1, 1, HOME_WRITE, run_backup },
+	{ { "restore" }, "DIR --home NEW",
+	  "Make the new CA home NEW from backup DIR: every SHA-256 and the MANIFEST signature "
+	  "checked, every key the store names found in the token; CRL numbers and response "
+	  "sequences are moved past anything issued after the backup (docs/operations.md).",
+	  0, 1, 1, HOME_NONE, run_restore },
 	{ { "audit", "checkpoint" }, "",
 	  "Sign the audit chain's head now with the audit key in the token (export and every "
 	  "state-changing command that uses the token once enough events have passed do so "

@@ -83,7 +83,7 @@ out_has "signed checkpoints verified"
 ok "interval 2: crl signs checkpoints by itself; audit checkpoint on demand; verify: $OUT"
 
 # the second export brings the newer checkpoint to the station
-expect 0 pc revoke "$(pc --json certs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["serial"])')" --reason keyCompromise
+expect 0 pc revoke "$(pc --json certs | python3 -c 'import json,sys; print([c for c in json.load(sys.stdin) if c["profile"] == "tls-client"][0]["serial"])')" --reason keyCompromise
 expect 0 pc crl
 expect 0 pc export line3 "$WORK/media"
 expect 0 "$STATION" accept "$WORK/st" "$WORK/media/line3-response-000002.tar" --out "$WORK/pki" --layout opcua

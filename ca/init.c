@@ -74,6 +74,7 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	char fp[96], tfp[96];
 	hsm_alg alg;
 	hsm_key *root = NULL, *transfer = NULL, *audit = NULL;
+	char ahex[65] = "";
 	uint8_t id[8], keyid[8];
 	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
 	ca_job j;
@@ -193,6 +194,11 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 
 	pc_fingerprint(j.cert.p, j.cert.len, fp);
 	pc_fingerprint(tspki, tspki_len, tfp);
+	{
+		size_t al = 0;
+		const uint8_t *aspki = hsm_key_spki(audit, &al), *apk = pkix_ed25519_raw(aspki, al);
+		pc_hex_str(ahex, sizeof ahex, apk, apk ? 32 : 0, 0);
+	}
 	if (json) {
 		printf("{\"home\":");
 		json_str(stdout, home);
@@ -204,7 +210,7 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		printf("},\"transfer\":{\"sha256_spki\":\"%s\",\"pub\":", tfp);
 		snprintf(path, sizeof path, "%s/transfer.pub", pub);
 		json_str(stdout, path);
-		printf("}}\n");
+		printf("},\"audit_key\":\"%s\"}\n", ahex);
 	} else {
 		printf("CA home:       %s\n", home);
 		printf("root:          %s (%s, %u days)\n", o->subject, hsm_alg_name(alg), days);
@@ -212,6 +218,8 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		printf("               %s/root.pem\n", pub);
 		printf("transfer key:  %s/transfer.pub (Ed25519, in the token)\n", pub);
 		printf("transfer SPKI SHA-256: %s\n", tfp);
+		printf("audit key:     %s (Ed25519, in the token: signs audit checkpoints and "
+		    "backups)\n", ahex);
 		printf("Give root.pem and transfer.pub to each plant station; check the "
 		    "fingerprints on the station.\n");
 	}

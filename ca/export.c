@@ -5,6 +5,7 @@
  * transfer key.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,25 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.in_reply_to = replies;
 	meta.nreply = nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
+	/* an export that died after writing its files but before recording
+	 * them left NAME.tar (and .minisig) under this sequence: they may have
+	 * left the machine, so they stay, and this export takes the next
+	 * sequence that is free in DIR */
+	for (i = 0; i < 1000; i++) {
+		char tp[PATH_MAX + TR_NAME_MAX + 16];
+		struct stat ts;
+		snprintf(tp, sizeof tp, "%s/%s.tar", dir, name);
+		if (lstat(tp, &ts) != 0) {
+			snprintf(tp, sizeof tp, "%s/%s.tar.minisig", dir, name);
+			if (lstat(tp, &ts) != 0)
+				break;
+		}
+		fprintf(stderr, "plantca: export %s: %s/%s.tar is from an export that was interrupted "
+		    "before it was recorded; it stays, this one is sequence %" PRIu64 "\n", segment, dir,
+		    name, meta.sequence + 1);
+		meta.sequence++;
+		tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
+	}
 	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
 		goto out;
 	tr_trusted_comment(&meta, name, comment, sizeof comment);

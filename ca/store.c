@@ -361,6 +361,11 @@ pc_rc store_commit(store_txn *t, pc_err *e)
 	if (t == NULL)
 		return pc_fail(e, PC_E_INTERNAL, "store: no transaction");
 	s = t->s;
+	if (PC_FAULT("store.commit", s->dir, e) != PC_OK) {
+		mdb_txn_abort(t->txn);
+		txn_free(t);
+		return e->rc;
+	}
 	rc = mdb_txn_commit(t->txn);  /* frees the txn, even on failure */
 	txn_free(t);
 	if (rc != 0)

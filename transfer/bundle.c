@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "file.h"
@@ -453,5 +454,10 @@ pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
 	/* the tar first, its signature after: a reader that sees a .minisig
 	 * can rely on the tar being complete */
 	PC_TRY(pc_file_write_atomic(tp, tar->p, tar->len, 0644, true, e));
-	return pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e);
+	/* a tar without its signature is no bundle: gone again on failure */
+	if (pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e) != PC_OK) {
+		(void)unlink(tp);
+		return e->rc;
+	}
+	return PC_OK;
 }

@@ -43,6 +43,9 @@ typedef struct ca_ctx {
 	const char *pin_file;      /* NULL: prompt on the terminal */
 	bool json;
 	bool progress;             /* show progress on stderr */
+	/* a batch issued in several calls of the pipeline (sign's pages):
+	 * progress counts over the whole batch; batch_total 0: no batch */
+	size_t batch_done, batch_total;
 	struct ca_keycache *keys;
 	int lock_fd;               /* HOME/lock, held by commands that change state; -1: none */
 } ca_ctx;

@@ -145,7 +145,10 @@ PC_CHECK static pc_rc sign_jobs(ca_ctx *c, ca_job *jobs, size_t n, size_t done, 
 				break;
 			}
 		}
-		if (c->progress && total > 1)
+		if (c->progress && c->batch_total > 1)
+			fprintf(stderr, "\rplantca: signed %zu/%zu", c->batch_done + done + idx[j - 1] + 1,
+			    c->batch_total);
+		else if (c->progress && total > 1)
 			fprintf(stderr, "\rplantca: signed %zu/%zu", done + idx[j - 1] + 1, total);
 	}
 out:
@@ -307,7 +310,7 @@ pc_rc ca_run_jobs(ca_ctx *c, ca_job *jobs, size_t n, bool recovered, const ca_jo
 		PC_TRY(commit_certs(c, jobs + done, g, recovered, hook, e));
 		done += g;
 	}
-	if (c->progress && n > 1)
+	if (c->progress && n > 1 && c->batch_total == 0)
 		fputc('\n', stderr);
 	return PC_OK;
 }

@@ -328,6 +328,14 @@ typedef struct ca_request_list {
 	size_t n, cap;
 	const char *status;      /* filter, NULL: all */
 	const char *segment;     /* filter, NULL: all */
+	/* Pages: with page > 0 a load appends at most `page` requests, those
+	 * with ids after `after`, sets `after` to the last id it looked at
+	 * and `more` when it stopped before the end.  A batch is read page by
+	 * page, each in a short transaction, so that memory does not grow
+	 * with the number of requests. */
+	size_t page;
+	uint64_t after;
+	bool more;
 } ca_request_list;
 
 void ca_request_free(ca_request *r);
@@ -338,8 +346,11 @@ pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) P
 /* The next request id (META_REQ_NEXT), counted up in t. */
 pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e) PC_CHECK;
 void ca_request_list_free(ca_request_list *l);
-/* Appends the requests that pass l's filters. */
+/* Appends the requests that pass l's filters (a page of them with page). */
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e) PC_CHECK;
+/* How many requests pass the filters (NULL: any), without keeping them. */
+pc_rc ca_requests_count(store_txn *t, const char *status, const char *segment, size_t *n,
+    pc_err *e) PC_CHECK;
 
 /* --------- revocations (records_revocation.c) */
 

@@ -94,7 +94,17 @@ PC_CHECK static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, boo
 	ca_request_list *l = ctx;
 	ca_request r;
 
-	(void)stop;
+	if (l->page > 0) {
+		pc_reader k = key;
+		uint64_t id = 0;
+		if (l->n >= l->page) {
+			l->more = true;
+			*stop = true;
+			return PC_OK;
+		}
+		if (pc_reader_left(&k) == 8 && pc_reader_u64be(&k, &id))
+			l->after = id;
+	}
 	if (ca_request_decode(val, &r, e) != PC_OK) {
 		pc_reader k = key;
 		uint64_t id = 0;
@@ -115,7 +125,49 @@ PC_CHECK static pc_rc request_visit(void *ctx, pc_reader key, pc_reader val, boo
 	return PC_OK;
 }
 
+struct request_count {
+	const char *status, *segment;
+	size_t n;
+};
+
+PC_CHECK static pc_rc count_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct request_count *rc = ctx;
+	ca_request r;
+
+	(void)stop;
+	if (ca_request_decode(val, &r, e) != PC_OK) {
+		uint64_t id = 0;
+		if (pc_reader_left(&key) == 8 && pc_reader_u64be(&key, &id))
+			return pc_wrap(e, "request %" PRIu64, id);
+		return e->rc;
+	}
+	if ((!rc->status || strcmp(rc->status, r.status) == 0) &&
+	    (!rc->segment || strcmp(rc->segment, r.segment) == 0))
+		rc->n++;
+	ca_request_free(&r);
+	return PC_OK;
+}
+
+pc_rc ca_requests_count(store_txn *t, const char *status, const char *segment, size_t *n,
+    pc_err *e)
+{
+	struct request_count rc = { status, segment, 0 };
+	pc_rc r = store_scan(t, STORE_REQUESTS, NULL, 0, false, count_visit, &rc, e);
+
+	*n = rc.n;
+	return r;
+}
+
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e)
 {
-	return store_scan(t, STORE_REQUESTS, NULL, 0, false, request_visit, l, e);
+	uint8_t from[8];
+
+	l->more = false;
+	if (l->page == 0 || l->after == 0)
+		return store_scan(t, STORE_REQUESTS, NULL, 0, false, request_visit, l, e);
+	if (l->after == UINT64_MAX)
+		return PC_OK;
+	ca_id_key(l->after + 1, from);
+	return store_scan_from(t, STORE_REQUESTS, from, sizeof from, request_visit, l, e);
 }

@@ -62,68 +62,61 @@ PC_CHECK static pc_rc reject_at_signing(ca_ctx *c, const ca_request_list *l, cha
 	return store_commit(t, e);
 }
 
-pc_rc ca_sign(ca_ctx *c, pc_err *e)
-{
-	ca_request_list l;
-	store_txn *t;
-	ca_job *jobs = NULL;
-	size_t i, nprep = 0, nok = 0, nbad = 0, nrej = 0;
-	char **sources = NULL, **why = NULL;
-	uint64_t nintents = 0;
-	policy *pol = NULL;
-	pc_rc rc;
+/* What one run has done so far, over its pages. */
+typedef struct sign_run {
+	size_t nok, nbad, nrej, nskip;
+	size_t shown;              /* JSON items printed */
+	size_t total;              /* approved when the run began (progress) */
+} sign_run;
 
-	memset(&l, 0, sizeof l);
-	l.status = "approved";
-	/* the policy in force now decides, not the one at import */
-	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
-	/* Interrupted issuances are completed first (ca_hsm_ready), and only
-	 * then is the list of approved requests read: a request whose intent
-	 * was committed is "signing", not "approved", so it cannot be
-	 * prepared a second time. */
-	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
-		goto out;
-	rc = store_count(t, STORE_INTENTS, &nintents, e);
-	if (rc == PC_OK && nintents == 0)
-		rc = ca_requests_load(t, &l, e);
-	store_abort(t);
-	if (rc != PC_OK)
-		goto out;
-	if (nintents == 0 && l.n == 0) {
-		if (c->json)
-			printf("[]\n");
-		else
-			printf("no approved requests to sign\n");
-		goto out;
+/* One result, printed as soon as its page is committed: a JSON array item,
+ * or a rejection line on stderr (the summary counts the rest). */
+static void sign_report(const ca_ctx *c, sign_run *run, const ca_request *r, const ca_job *j,
+    const char *why)
+{
+	char hex[2 * PKIX_SERIAL_LEN + 1];
+
+	if (!c->json) {
+		if (why)
+			fprintf(stderr, "%splantca: %s (rejected)\n", c->progress ? "\r" : "", why);
+		return;
 	}
-	ca_request_list_free(&l);
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
-		goto out;
-	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
-		goto out;
-	rc = ca_requests_load(t, &l, e);
-	store_abort(t);
-	if (rc != PC_OK)
-		goto out;
-	if (l.n == 0) {
-		if (c->json)
-			printf("[]\n");
-		else
-			printf("no approved requests to sign\n");
-		goto out;
+	printf("%s{\"id\":%" PRIu64 ",\"status\":", run->shown++ ? "," : "", r->id);
+	if (why || j->skip) {
+		printf(why ? "\"rejected\",\"reason\":" : "\"skipped\",\"reason\":");
+		json_str(stdout, why ? why : j->skip_why);
+		printf("}");
+		return;
 	}
-	jobs = calloc(l.n, sizeof *jobs);
-	sources = calloc(l.n, sizeof *sources);
-	why = calloc(l.n, sizeof *why);
-	if (!jobs || !sources || !why) {
+	ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
+	printf("\"issued\",\"serial\":\"%s\",\"subject\":", hex);
+	json_str(stdout, j->subject_text);
+	printf("}");
+}
+
+/* One page of approved requests: each prepared (and checked again under
+ * the policy in force); those that no longer pass are rejected with the
+ * reason, the others issued through the pipeline with the request state
+ * machine as its hook; then every result is reported and the page freed.
+ * A refusal of one request does not stop the others; a system failure
+ * (token, memory, store) stops the run. */
+PC_CHECK static pc_rc sign_page(ca_ctx *c, const policy *pol, const ca_request_list *l,
+    sign_run *run, pc_err *e)
+{
+	ca_job *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
+	ca_job *todo = calloc(l->n ? l->n : 1, sizeof *todo);
+	char **sources = calloc(l->n ? l->n : 1, sizeof *sources);
+	char **why = calloc(l->n ? l->n : 1, sizeof *why);
+	size_t i, k, nprep = 0, nbad = 0, nrej = 0;
+	store_txn *t;
+	pc_rc rc = PC_OK;
+
+	if (!jobs || !todo || !sources || !why) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Every approved request is prepared (and checked again) before any is
-	 * signed.  One that no longer passes does not stop the others: it is
-	 * rejected with the reason and reported. */
-	for (i = 0; i < l.n; i++) {
-		ca_request *r = &l.v[i];
+	for (i = 0; i < l->n; i++) {
+		const ca_request *r = &l->v[i];
 		ca_rec issuer;
 		hsm_key *ik;
 		const uint8_t *sa = NULL;
@@ -158,8 +151,6 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 			nprep++;
 			continue;
 		}
-		/* a system failure (token, memory, store) stops the run; a
-		 * refusal of this one request does not */
 		if (pc_rc_exit_status(prc) != 1) {
 			*e = pe;
 			rc = prc;
@@ -173,88 +164,145 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 		}
 		nbad++;
 	}
-	if (nbad && (rc = reject_at_signing(c, &l, why, &nrej, e)) != PC_OK)
+	if (nbad && (rc = reject_at_signing(c, l, why, &nrej, e)) != PC_OK)
 		goto out;
-	{
-		/* ca_run_jobs sees the prepared jobs only, and the request state
-		 * machine as its hook: each request is claimed with its intent
-		 * and marked issued with its certificate */
+	run->nbad += nbad;
+	run->nrej += nrej;
+	/* ca_run_jobs sees the prepared jobs only, and the request state
+	 * machine as its hook: each request is claimed with its intent and
+	 * marked issued with its certificate */
+	for (i = 0, k = 0; i < l->n; i++)
+		if (!jobs[i].skip)
+			todo[k++] = jobs[i];
+	if (nprep) {
 		ca_request_hook_ctx own = { false };
 		const ca_job_hook hook = { ca_request_hook, &own };
-		ca_job *run = calloc(nprep ? nprep : 1, sizeof *run);
-		size_t k = 0;
-		if (run == NULL) {
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < l.n; i++)
-			if (!jobs[i].skip)
-				run[k++] = jobs[i];
-		rc = nprep ? ca_run_jobs(c, run, nprep, false, &hook, e) : PC_OK;
-		for (i = 0, k = 0; i < l.n; i++)
-			if (!jobs[i].skip)
-				jobs[i] = run[k++];
-		free(run);
-		if (rc != PC_OK)
-			goto out;
+		rc = ca_run_jobs(c, todo, nprep, false, &hook, e);
 	}
-	for (i = 0; i < l.n; i++)
-		nok += !why[i] && !jobs[i].skip;
-	if (c->json) {
-		size_t shown = 0;
-		printf("[");
-		for (i = 0; i < l.n; i++) {
-			char hex[2 * PKIX_SERIAL_LEN + 1];
-			if (why[i]) {
-				printf("%s{\"id\":%" PRIu64 ",\"status\":\"rejected\",\"reason\":",
-				    shown++ ? "," : "", l.v[i].id);
-				json_str(stdout, why[i]);
-				printf("}");
-				continue;
-			}
-			if (jobs[i].skip) {
-				printf("%s{\"id\":%" PRIu64 ",\"status\":\"skipped\",\"reason\":",
-				    shown++ ? "," : "", l.v[i].id);
-				json_str(stdout, jobs[i].skip_why);
-				printf("}");
-				continue;
-			}
-			ca_serial_hex(jobs[i].serial, PKIX_SERIAL_LEN, hex);
-			printf("%s{\"id\":%" PRIu64 ",\"status\":\"issued\",\"serial\":\"%s\","
-			    "\"subject\":", shown++ ? "," : "", l.v[i].id, hex);
-			json_str(stdout, jobs[i].subject_text);
-			printf("}");
-		}
-		printf("]\n");
-	} else {
-		size_t nskip = 0;
-		for (i = 0; i < l.n; i++) {
-			if (why[i])
-				fprintf(stderr, "plantca: %s (rejected)\n", why[i]);
-			else if (jobs[i].skip)
-				nskip++;
-		}
-		if (nskip)
-			fprintf(stderr, "plantca: %zu request(s) not signed by this run: they were no "
-			    "longer approved when it came to them (signed by another run, or rejected)\n",
-			    nskip);
-		printf("signed %zu request(s); plantca export SEGMENT DIR writes the response bundle\n",
-		    nok);
+	for (i = 0, k = 0; i < l->n; i++)
+		if (!jobs[i].skip)
+			jobs[i] = todo[k++];
+	c->batch_done += nprep;
+	if (rc != PC_OK)
+		goto out;
+	for (i = 0; i < l->n; i++) {
+		if (!why[i] && jobs[i].skip)
+			run->nskip++;
+		else if (!why[i])
+			run->nok++;
+		sign_report(c, run, &l->v[i], &jobs[i], why[i]);
 	}
-	if (nbad)
-		rc = pc_fail(e, PC_E_POLICY, "%zu request(s) refused at signing, %zu of them now "
-		    "rejected with the reason (plantca requests --status rejected); %zu signed", nbad,
-		    nrej, nok);
 out:
-	for (i = 0; jobs && i < l.n; i++)
+	for (i = 0; jobs && i < l->n; i++)
 		ca_job_free(&jobs[i]);
-	for (i = 0; sources && i < l.n; i++)
+	for (i = 0; sources && i < l->n; i++)
 		free(sources[i]);
-	for (i = 0; why && i < l.n; i++)
+	for (i = 0; why && i < l->n; i++)
 		free(why[i]);
 	free(sources);
 	free(why);
+	free(todo);
 	free(jobs);
+	return rc;
+}
+
+/* Approved requests in the store, page by page from after *after; 0 when
+ * none is left. */
+PC_CHECK static pc_rc approved_page(ca_ctx *c, ca_request_list *l, pc_err *e)
+{
+	store_txn *t;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_requests_load(t, l, e);
+	store_abort(t);
+	return rc;
+}
+
+pc_rc ca_sign(ca_ctx *c, pc_err *e)
+{
+	ca_request_list l;
+	store_txn *t;
+	sign_run run;
+	uint64_t nintents = 0;
+	policy *pol = NULL;
+	bool open = false;
+	pc_rc rc;
+
+	memset(&l, 0, sizeof l);
+	memset(&run, 0, sizeof run);
+	l.status = "approved";
+	/* the policy in force now decides, not the one at import */
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
+	/* Interrupted issuances are completed first (ca_hsm_ready), and only
+	 * then are the approved requests read: a request whose intent was
+	 * committed is "signing", not "approved", so it cannot be prepared a
+	 * second time. */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	rc = store_count(t, STORE_INTENTS, &nintents, e);
+	if (rc == PC_OK && nintents == 0)
+		rc = ca_requests_count(t, "approved", NULL, &run.total, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (nintents == 0 && run.total == 0) {
+		printf(c->json ? "[]\n" : "no approved requests to sign\n");
+		goto out;
+	}
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	rc = ca_requests_count(t, "approved", NULL, &run.total, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (run.total == 0) {
+		printf(c->json ? "[]\n" : "no approved requests to sign\n");
+		goto out;
+	}
+	/* Page by page, each page prepared, issued, reported and freed before
+	 * the next is read: memory does not grow with the batch.  Requests
+	 * approved while this runs are signed by it if their ids come later. */
+	c->batch_done = 0;
+	c->batch_total = run.total;
+	if (c->json) {
+		printf("[");
+		open = true;
+	}
+	l.page = CA_ISSUE_GROUP;
+	do {
+		if ((rc = approved_page(c, &l, e)) != PC_OK || l.n == 0)
+			break;
+		if (c->batch_done + l.n > c->batch_total)
+			c->batch_total = c->batch_done + l.n;
+		rc = sign_page(c, pol, &l, &run, e);
+		ca_request_list_free(&l);
+		fflush(stdout);
+	} while (rc == PC_OK && l.more);
+	if (c->progress && c->batch_done > 1)
+		fputc('\n', stderr);
+	c->batch_total = 0;
+	if (rc != PC_OK)
+		goto out;
+	if (!c->json) {
+		if (run.nskip)
+			fprintf(stderr, "plantca: %zu request(s) not signed by this run: they were no "
+			    "longer approved when it came to them (signed by another run, or rejected)\n",
+			    run.nskip);
+		printf("signed %zu request(s); plantca export SEGMENT DIR writes the response bundle\n",
+		    run.nok);
+	}
+	if (run.nbad)
+		rc = pc_fail(e, PC_E_POLICY, "%zu request(s) refused at signing, %zu of them now "
+		    "rejected with the reason (plantca requests --status rejected); %zu signed", run.nbad,
+		    run.nrej, run.nok);
+out:
+	/* the JSON array is closed whatever happened: it lists exactly what
+	 * this run committed, and the exit status says whether all went well */
+	if (open)
+		printf("]\n");
 	ca_request_list_free(&l);
 	policy_free(pol);   /* jobs pointed into it (profile, hash) */
 	return rc;

@@ -490,8 +490,11 @@ static int seek_last(MDB_cursor *c, const void *prefix, size_t plen,
 	return mdb_cursor_get(c, k, v, MDB_PREV);
 }
 
-pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
-    bool reverse, store_visit_fn fn, void *ctx, pc_err *e)
+/* The scan of store_scan and store_scan_from: from the first key >= from
+ * (flen 0: the first key; reverse: the last key with the prefix) while
+ * keys carry the prefix. */
+PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t plen,
+    const void *from, size_t flen, bool reverse, store_visit_fn fn, void *ctx, pc_err *e)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -500,15 +503,15 @@ pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
 	int rc;
 
 	PC_TRY(txn_check(t, db, false, e));
-	if (plen > 0 && prefix == NULL)
+	if ((plen > 0 && prefix == NULL) || (flen > 0 && from == NULL))
 		return pc_fail(e, PC_E_INTERNAL, "store: scan without prefix");
 	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)) != 0)
 		return mdb_fail(e, t->s->dir, db_names[db], "cursor", rc);
 	if (reverse) {
 		rc = seek_last(c, prefix, plen, &k, &v);
-	} else if (plen > 0) {
-		k.mv_size = plen;
-		k.mv_data = (void *)prefix;
+	} else if (flen > 0) {
+		k.mv_size = flen;
+		k.mv_data = (void *)from;
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	} else {
 		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
@@ -526,6 +529,18 @@ pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return mdb_fail(e, t->s->dir, db_names[db], "scan", rc);
 	return PC_OK;
+}
+
+pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
+    bool reverse, store_visit_fn fn, void *ctx, pc_err *e)
+{
+	return scan(t, db, prefix, plen, prefix, plen, reverse, fn, ctx, e);
+}
+
+pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
+    store_visit_fn fn, void *ctx, pc_err *e)
+{
+	return scan(t, db, NULL, 0, from, flen, false, fn, ctx, e);
 }
 
 pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e)

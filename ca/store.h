@@ -77,6 +77,11 @@ typedef pc_rc (*store_visit_fn)(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e);
 pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
     bool reverse, store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
+/* Visit every key from `from` (the first key >= from) to the end, in key
+ * order: how a long listing is read page by page, each page in its own
+ * short transaction, from the key after the last one seen. */
+pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
+    store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
 
 /* A consistent, compacted copy of the store (mdb_env_copy2 with
  * MDB_CP_COMPACT) as dir/data.mdb; dir must exist and hold no data.mdb. */

@@ -220,11 +220,16 @@ static void escape(struct sink *k, const uint8_t *s, size_t n, unsigned flags)
 	put(k, s + run, n - run);
 }
 
-void pc_text_escape(pc_buf *out, const void *s, size_t n)
+void pc_text_bwrite(pc_buf *out, const void *s, size_t n, unsigned flags)
 {
 	struct sink k = { .b = out };
 
-	escape(&k, s, n, 0);
+	escape(&k, s, n, flags);
+}
+
+void pc_text_escape(pc_buf *out, const void *s, size_t n)
+{
+	pc_text_bwrite(out, s, n, 0);
 }
 
 void pc_text_fwrite(FILE *f, const void *s, size_t n, unsigned flags)

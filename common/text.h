@@ -59,6 +59,9 @@ bool pc_text_invisible(uint32_t cp);
 /* Append the display-safe form of s[0..n) to out. */
 void pc_text_escape(pc_buf *out, const void *s, size_t n);
 
+/* The same with flags: PC_TEXT_*. */
+void pc_text_bwrite(pc_buf *out, const void *s, size_t n, unsigned flags);
+
 /* Write the display-safe form of s[0..n) to f; flags: PC_TEXT_*. */
 void pc_text_fwrite(FILE *f, const void *s, size_t n, unsigned flags);
 

@@ -16,7 +16,8 @@
  * deciding in parallel.  Strings in a decision point into the policy or into
  * the request; both must outlive the decision.
  *
- * The map: docs/architecture.md "Where each rule lives".
+ * The map: docs/architecture.md "Where each rule lives"; the engine's files,
+ * one job each, are listed in policy_int.h.
  */
 #ifndef PLANTCA_POLICY_H
 #define PLANTCA_POLICY_H

@@ -163,7 +163,13 @@ good_hex=$(od -An -tx1 -v "$WORK/names/swap-good.csr" | tr -d ' \n')
 bad_hex=$(od -An -tx1 -v "$WORK/names/swap-bad.csr" | tr -d ' \n')
 mdb_dump -a "$CAHOME/db" >"$WORK/dump"
 grep -c "$good_hex" "$WORK/dump" >/dev/null || fail "the request's CSR is not in the dump"
-sed "s/$good_hex/$bad_hex/" "$WORK/dump" >"$WORK/dump.t"
+# the record's SHA-256 of its CSR is rewritten too, as an insider would
+# (bytes that differ from the recorded hash are refused as a corrupt store:
+# t_csr_once): the policy check at signing still stands on its own
+good_sha=$(sha256sum "$WORK/names/swap-good.csr" | cut -d' ' -f1)
+bad_sha=$(sha256sum "$WORK/names/swap-bad.csr" | cut -d' ' -f1)
+grep -c "$good_sha" "$WORK/dump" >/dev/null || fail "the request's CSR hash is not in the dump"
+sed "s/$good_hex/$bad_hex/; s/$good_sha/$bad_sha/" "$WORK/dump" >"$WORK/dump.t"
 mv "$CAHOME/db" "$WORK/db.orig"
 mkdir -m 700 "$CAHOME/db"
 (umask 077 && mdb_load -f "$WORK/dump.t" "$CAHOME/db") || fail "mdb_load"

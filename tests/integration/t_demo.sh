@@ -4,6 +4,19 @@
 # store verified against the delivered CRLs.
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}"
+# The README runs scripts/demo on its own: it then takes the programs from
+# scripts/build, which must name the very programs this suite tests (it
+# once named a plantca-station that no build makes, and the README's demo
+# failed while this test, given the programs, passed).
+out=$(cd "$SRCDIR" && BUILD_DIR=$(dirname "$(dirname "$PLANTCA")") scripts/build) \
+  || fail "scripts/build failed: $out"
+named=$(sed 1d <<<"$out")
+for v in PLANTCA STATION; do
+  p=$(bash -c "$named"$'\n'"echo \$$v")
+  [ -x "$p" ] && [ "$(realpath "$p")" = "$(realpath "${!v}")" ] ||
+    fail "scripts/build names $v=$p, but the suite tests ${!v}"
+done
+ok "scripts/build names the programs this suite tests"
 DEMO_PLANTCA=$PLANTCA DEMO_STATION=$STATION "$SRCDIR/scripts/demo" "$WORK/demo" >"$WORK/demo.log" 2>&1 \
   || { tail -30 "$WORK/demo.log"; fail "scripts/demo failed"; }
 grep -q '^Demo finished' "$WORK/demo.log" || fail "demo did not finish"

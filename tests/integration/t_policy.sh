@@ -177,4 +177,15 @@ expect 1 pc issue "$WORK/s4.csr" --ca line4 --profile sensor -o "$WORK/s4.pem"
 err_has "profile sensor issues only from CA 'line3', not 'line4'"
 ok "installed policy: key type, unknown profile, issuing CA enforced"
 
+# policy show --json is JSON whatever the officer's file holds: '"' and '\'
+# JSON-escaped, a bidi control as the visible escape (common/json.h)
+printf '[profile odd]\nsummary = say "hi" \\ back\\slash \342\200\256 RLO\nkeys = ec-p256\ndays = 5\nkey-usage = digitalSignature\nsubject-set.O = a"b\\c\n' \
+  >"$WORK/odd.policy"
+expect 0 pc policy set "$WORK/odd.policy"
+expect 0 pc --json policy show
+python3 -c 'import json,sys; d=json.load(sys.stdin); p=d["profiles"][0]
+assert p["summary"]=="say \"hi\" \\ back\\slash \\u202e RLO", p
+assert p["subject"][0]["set"]=="a\"b\\c", p' <<<"$OUT" || fail "policy show --json: $OUT"
+ok "policy show --json escapes the file's text (quotes, backslashes, a bidi control)"
+
 done_testing

@@ -4,7 +4,9 @@ own folder and of the layers below it (docs/architecture.md "Layers").
 
 Headers are found by name in the product folders; an #include "x.h" that
 names a header of a folder the including folder may not use is reported as
-FILE:LINE: includes FOLDER/x.h.  System headers (<...>) are not checked.
+FILE:LINE: includes FOLDER/x.h.  A folder's internal header (NAME_int.h:
+hsm_int.h, policy_int.h, tr_int.h) is for that folder's own files only.
+System headers (<...>) are not checked.
 """
 import os
 import re
@@ -40,7 +42,8 @@ def main():
             for m in INCLUDE.finditer(text):
                 h = os.path.basename(m.group(1))
                 o = owner.get(h)
-                if o is None or o == d or o in allowed:
+                # a folder's X_int.h is shared by its own files only
+                if o is None or o == d or (o in allowed and not h.endswith('_int.h')):
                     continue
                 line = text.count('\n', 0, m.start()) + 1
                 print('%s/%s:%d: includes %s/%s' % (d, f, line, o, h))

@@ -1,8 +1,9 @@
 /*
- * test_json.c - json_str(): RFC 8259 escapes of '"' and '\', and every
- * untrusted character through the display escaper (text.h) first, so a
- * JSON consumer gets the visible escape (the six characters \u202e), never
- * a control, C1, bidi or invisible character or ill-formed UTF-8.
+ * test_json.c - json_str() and json_buf_str(), which write the same bytes:
+ * RFC 8259 escapes of '"' and '\', and every untrusted character through
+ * the display escaper (text.h) first, so a JSON consumer gets the visible
+ * escape (the six characters \u202e), never a control, C1, bidi or
+ * invisible character or ill-formed UTF-8.
  */
 #include <stdio.h>
 
@@ -23,6 +24,14 @@ static void expect(const char *in, const char *want, int line)
 		    out, want);
 	}
 	free(out);
+
+	pc_buf b = PC_BUF_INIT;
+	json_buf_str(&b, in);
+	CHECK(pc_buf_ok(&b));
+	if (b.len != strlen(want) || memcmp(b.p, want, b.len) != 0)
+		t_fail(__FILE__, line, "json_buf_str gave %.*s, expected %s", (int)b.len,
+		    (const char *)b.p, want);
+	pc_buf_free(&b);
 }
 
 #define EXPECT(in, want) expect(in, want, __LINE__)

@@ -29,7 +29,7 @@ const struct opt_name opts[O_COUNT] = {
 	{ "next-update", "DAYS" }, { "margin", "DAYS" }, { "signer", "NAME" },
 	{ "fw-version", "V" }, { "package", "P" }, { "target", "OID" }, { "trust", "FILE" },
 	{ "crl", "FILE" }, { "min-version", "V" }, { "minisign", NULL },
-	{ "clock-override", NULL },
+	{ "clock-override", NULL }, { "format", "cms|rauc|swupdate" },
 };
 
 void usage_vprint(const char *fmt, va_list ap)
@@ -165,6 +165,7 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_MIN_VERSION: a->min_version = optarg; break;
 		case O_MINISIGN: a->minisign = true; break;
 		case O_CLOCK_OVERRIDE: a->clock_override = true; break;
+		case O_FORMAT: a->format = optarg; break;   /* checked by firmware sign */
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -19,7 +19,7 @@ enum opt_id {
 	O_MODULE, O_TOKEN, O_SUBJECT, O_KEY, O_DAYS, O_PATH_LEN, O_PERMIT, O_CA, O_PROFILE,
 	O_OUTPUT, O_OUT_DIR, O_DER, O_PEM, O_SEGMENT, O_EXPIRING, O_REVOKED, O_STATUS, O_ALL,
 	O_REASON, O_FROM_FILE, O_NEXT_UPDATE, O_MARGIN, O_SIGNER, O_FW_VERSION, O_PACKAGE,
-	O_TARGET, O_TRUST, O_CRL, O_MIN_VERSION, O_MINISIGN, O_CLOCK_OVERRIDE,
+	O_TARGET, O_TRUST, O_CRL, O_MIN_VERSION, O_MINISIGN, O_CLOCK_OVERRIDE, O_FORMAT,
 	O_COUNT
 };
 #define OPT(id) (UINT64_C(1) << (id))
@@ -43,7 +43,7 @@ struct args {
 	const char **segments;    /* every --segment, in order (manufacturer add) */
 	size_t nsegments;
 	/* firmware */
-	const char *signer, *fw_version, *min_version;
+	const char *signer, *fw_version, *min_version, *format;
 	const char **targets, **trust, **crls, **packages;
 	size_t ntargets, ntrust, ncrls, npackages;
 	bool minisign;

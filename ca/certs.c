@@ -41,16 +41,9 @@ PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct
 	return PC_OK;
 }
 
-/* The CMP request a certificate answers, if it answers one. */
-static bool cert_cmp(store_txn *t, const ca_cert_rec *r, ca_cmp_info *i)
-{
-	pc_err e;
-
-	return r->request != 0 && ca_cmp_info_get(t, r->request, i, &e) == PC_OK;
-}
-
-/* Which kur renewed `serial` (RFC 4210 §5.3.5): the certificate of the
- * request whose oldCertID it is, as hex in out; false if none did. */
+/* The CMP request a certificate answers (*have), and the certificate a
+ * kur renewed it with (*sup_have, hex in sup): what `show` and `certs
+ * --json` say of it.  A damaged record is an error, never left out. */
 struct supersede { const uint8_t *serial; uint64_t request; store_txn *t; };
 
 PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
@@ -61,15 +54,14 @@ PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, b
 	uint64_t id = 0;
 	size_t n = pc_reader_left(&key);
 
-	(void)val;
 	if (n >= sizeof k || n < 9)
 		return PC_OK;
 	memcpy(k, key.p + key.off, n);
 	k[n] = '\0';
 	if (sscanf(k, "cmp.req.%" SCNu64, &id) != 1)
 		return PC_OK;
-	if (ca_cmp_info_get(s->t, id, &i, e) != PC_OK)
-		return PC_OK;
+	if (ca_cmp_info_decode(val, &i, e) != PC_OK)
+		return pc_wrap(e, "%s", k);
 	if (i.body == PKIX_CMP_KUR && i.has_old && memcmp(i.old_serial, s->serial, PKIX_SERIAL_LEN) == 0) {
 		s->request = id;
 		*stop = true;
@@ -77,30 +69,36 @@ PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, b
 	return PC_OK;
 }
 
-static bool superseded_by(store_txn *t, const uint8_t *serial, char out[2 * PKIX_SERIAL_LEN + 1])
+PC_CHECK static pc_rc cmp_facts(store_txn *t, const ca_cert_rec *r, ca_cmp_info *ci, bool *have,
+    char sup[2 * PKIX_SERIAL_LEN + 1], bool *sup_have, pc_err *e)
 {
-	struct supersede s = { serial, 0, t };
+	struct supersede s = { r->serial, 0, t };
 	ca_request q;
-	pc_err e;
-	bool ok = false;
 
-	if (store_scan(t, STORE_META, "cmp.req.0", 9, false, supersede_visit, &s, &e) != PC_OK ||
-	    s.request == 0 || ca_request_get(t, s.request, &q, &e) != PC_OK)
-		return false;
+	*have = *sup_have = false;
+	if (r->request != 0)
+		PC_TRY(ca_cmp_info_find(t, r->request, ci, have, e));
+	PC_TRY(store_scan(t, STORE_META, "cmp.req.0", 9, false, supersede_visit, &s, e));
+	if (s.request == 0)
+		return PC_OK;
+	PC_TRY(ca_request_get(t, s.request, &q, e));
 	if (q.has_serial && strcmp(q.status, "issued") == 0) {
-		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, out);
-		ok = true;
+		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, sup);
+		*sup_have = true;
 	}
 	ca_request_free(&q);
-	return ok;
+	return PC_OK;
 }
 
-static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
-    const struct rev_text *rt)
+PC_CHECK static pc_rc cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
+    const struct rev_text *rt, pc_err *e)
 {
 	ca_cmp_info ci;
-	char sup[2 * PKIX_SERIAL_LEN + 1];
+	char sup[2 * PKIX_SERIAL_LEN + 1], renewed[2 * PKIX_SERIAL_LEN + 1];
 	char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32];
+	bool have, sup_have;
+
+	PC_TRY(cmp_facts(t, r, &ci, &have, renewed, &sup_have, e));
 
 	ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
 	pc_time_text(r->nb, nb);
@@ -128,8 +126,9 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 	if (rt->revoked)
 		fprintf(out, ",\"revoked\":{\"reason\":\"%s\",\"date\":\"%s\"}", rt->reason,
 		    rt->when);
-	if (cert_cmp(t, r, &ci)) {
-		fprintf(out, ",\"cmp\":\"%s\"", pkix_cmp_body_name(ci.body, sup, sizeof sup));
+	if (have) {
+		fprintf(out, ",\"cmp\":\"%s\",\"transaction\":\"%s\"",
+		    pkix_cmp_body_name((int)ci.body, sup, sizeof sup), ci.txid);
 		if (ci.manufacturer[0]) {
 			fprintf(out, ",\"idevid\":{\"manufacturer\":");
 			json_str(out, ci.manufacturer);
@@ -145,9 +144,10 @@ static void cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char 
 			fprintf(out, ",\"renews\":\"%s\"", sup);
 		}
 	}
-	if (superseded_by(t, r->serial, sup))
-		fprintf(out, ",\"superseded_by\":\"%s\"", sup);
+	if (sup_have)
+		fprintf(out, ",\"superseded_by\":\"%s\"", renewed);
 	fputc('}', out);
+	return PC_OK;
 }
 
 struct certs_ctx {
@@ -189,7 +189,10 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	if (x->c->json) {
 		if (x->n)
 			fputc(',', x->out);
-		cert_json(x->out, x->t, &r, status, &rt);
+		if (cert_json(x->out, x->t, &r, status, &rt, e) != PC_OK) {
+			ca_cert_rec_free(&r);
+			return e->rc;
+		}
 	} else {
 		ca_serial_hex(r.serial, PKIX_SERIAL_LEN, hex);
 		pc_time_text(r.na, na);
@@ -233,6 +236,9 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	pc_reader val;
 	ca_cert_rec r;
 	struct rev_text rt;
+	ca_cmp_info ci;
+	char renewed[2 * PKIX_SERIAL_LEN + 1];
+	bool have = false, sup_have = false;
 	pc_rc rc;
 
 	PC_TRY(ca_serial_parse(serial_text, serial, e));
@@ -243,6 +249,10 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 	if (rc == PC_OK && (rc = ca_cert_rec_decode(val, &r, e)) != PC_OK)
 		pc_wrap(e, "certificate %s", serial_text);
 	if (rc == PC_OK && (rc = revocation_text(t, &r, &rt, e)) != PC_OK)
+		ca_cert_rec_free(&r);
+	/* everything read before anything is printed: a damaged record is
+	 * an error, not half a screen */
+	if (rc == PC_OK && (rc = cmp_facts(t, &r, &ci, &have, renewed, &sup_have, e)) != PC_OK)
 		ca_cert_rec_free(&r);
 	if (rc != PC_OK) {
 		store_abort(t);
@@ -255,7 +265,11 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 			fwrite(b.p, 1, b.len, out);
 		pc_buf_free(&b);
 	} else if (c->json) {
-		cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)), &rt);
+		if ((rc = cert_json(out, t, &r, ca_cert_status(t, &r, time(NULL)), &rt, e)) != PC_OK) {
+			ca_cert_rec_free(&r);
+			store_abort(t);
+			return rc;
+		}
 		fputc('\n', out);
 	} else {
 		char hex[2 * PKIX_SERIAL_LEN + 1], nb[32], na[32], is[32], fp[96];
@@ -280,11 +294,10 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 		if (rt.revoked)
 			fprintf(out, "revoked:    %s (%s)\n", rt.when, rt.reason);
 		{
-		ca_cmp_info ci;
 		char sup[2 * PKIX_SERIAL_LEN + 1];
-		if (cert_cmp(t, &r, &ci)) {
+		if (have) {
 			fprintf(out, "CMP:        %s, transaction %s\n",
-			    pkix_cmp_body_name(ci.body, sup, sizeof sup), ci.txid);
+			    pkix_cmp_body_name((int)ci.body, sup, sizeof sup), ci.txid);
 			if (ci.manufacturer[0]) {
 				/* escaped when recorded (import) */
 				fprintf(out, "IDevID:     manufacturer %s, issuer ", ci.manufacturer);
@@ -299,8 +312,8 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 				fprintf(out, "renews:     %s\n", sup);
 			}
 		}
-		if (superseded_by(t, r.serial, sup))
-			fprintf(out, "superseded by %s (kur)\n", sup);
+		if (sup_have)
+			fprintf(out, "superseded by %s (kur)\n", renewed);
 		if (strcmp(r.profile, "cmp-ra") == 0 && r.request != 0) {
 			ca_request q;
 			pc_err qe;

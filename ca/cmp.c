@@ -13,9 +13,6 @@
 #include "pem.h"
 #include "text.h"
 
-enum { REC_CMP_INFO = 'M' };
-enum { CI_BODY = 1, CI_TXID, CI_MFR, CI_ISSUER, CI_SERIAL, CI_FP, CI_HW, CI_OLD, CI_REASON };
-
 bool ca_cmp_member(const char *member)
 {
 	size_t n = strlen(member);
@@ -23,64 +20,32 @@ bool ca_cmp_member(const char *member)
 	return n > 4 && strcmp(member + n - 4, ".cmp") == 0;
 }
 
-void ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b)
+pc_rc ca_cmp_info_find(store_txn *t, uint64_t id, ca_cmp_info *i, bool *found, pc_err *e)
 {
-	pc_rec_begin(b, REC_CMP_INFO, 1);
-	pc_rec_u64(b, CI_BODY, (uint64_t)i->body);
-	pc_rec_str(b, CI_TXID, i->txid);
-	pc_rec_str(b, CI_MFR, i->manufacturer);
-	pc_rec_str(b, CI_ISSUER, i->signer_issuer);
-	pc_rec_str(b, CI_SERIAL, i->signer_serial);
-	pc_rec_str(b, CI_FP, i->signer_fp);
-	pc_rec_str(b, CI_HW, i->hw_serial);
-	if (i->has_old)
-		pc_rec_bytes(b, CI_OLD, i->old_serial, PKIX_SERIAL_LEN);
-	pc_rec_u64(b, CI_REASON, (uint64_t)(i->rev_reason + 1));
-}
+	char key[48];
+	pc_reader val;
+	pc_rc rc;
 
-static void field(char *dst, size_t cap, pc_reader v)
-{
-	size_t n = pc_reader_left(&v);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, v.p + v.off, n);
-	dst[n] = '\0';
+	memset(i, 0, sizeof *i);
+	*found = false;
+	snprintf(key, sizeof key, "cmp.req.%020" PRIu64, id);
+	rc = store_get(t, STORE_META, key, strlen(key), &val, e);
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	if (ca_cmp_info_decode(val, i, e) != PC_OK)
+		return pc_wrap(e, "%s", key);
+	*found = true;
+	return PC_OK;
 }
 
 pc_rc ca_cmp_info_get(store_txn *t, uint64_t id, ca_cmp_info *i, pc_err *e)
 {
-	char key[48];
-	pc_reader val, f;
-	uint8_t ver, tag;
-	uint64_t u;
+	bool found;
 
-	memset(i, 0, sizeof *i);
-	snprintf(key, sizeof key, "cmp.req.%020" PRIu64, id);
-	PC_TRY(store_get(t, STORE_META, key, strlen(key), &val, e));
-	if (!pc_rec_open(&val, REC_CMP_INFO, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: unknown record", key);
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case CI_BODY: if (pc_rec_val_u64(f, &u)) i->body = (int)u; break;
-		case CI_TXID: field(i->txid, sizeof i->txid, f); break;
-		case CI_MFR: field(i->manufacturer, sizeof i->manufacturer, f); break;
-		case CI_ISSUER: field(i->signer_issuer, sizeof i->signer_issuer, f); break;
-		case CI_SERIAL: field(i->signer_serial, sizeof i->signer_serial, f); break;
-		case CI_FP: field(i->signer_fp, sizeof i->signer_fp, f); break;
-		case CI_HW: field(i->hw_serial, sizeof i->hw_serial, f); break;
-		case CI_OLD:
-			if (pc_reader_left(&f) == PKIX_SERIAL_LEN) {
-				memcpy(i->old_serial, f.p + f.off, PKIX_SERIAL_LEN);
-				i->has_old = true;
-			}
-			break;
-		case CI_REASON: if (pc_rec_val_u64(f, &u)) i->rev_reason = (int)u - 1; break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: malformed record", key);
+	PC_TRY(ca_cmp_info_find(t, id, i, &found, e));
+	if (!found)
+		return pc_fail(e, PC_E_NOTFOUND, "request %" PRIu64 " is no CMP request", id);
 	return PC_OK;
 }
 
@@ -92,9 +57,9 @@ pc_rc ca_cmp_info_put(store_txn *t, uint64_t id, const ca_cmp_info *i, pc_err *e
 	pc_rc rc;
 
 	snprintf(key, sizeof key, "cmp.req.%020" PRIu64, id);
-	ca_cmp_info_encode(i, &b);
-	rc = pc_buf_ok(&b) ? store_put(t, STORE_META, key, strlen(key), b.p, b.len, false, e) :
-	    pc_fail(e, PC_E_NOMEM, "out of memory");
+	rc = ca_cmp_info_encode(i, &b, e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_META, key, strlen(key), b.p, b.len, false, e);
 	pc_buf_free(&b);
 	PC_TRY(rc);
 	/* a transaction is imported once, ever (no_overwrite) */
@@ -110,14 +75,6 @@ pc_rc ca_cmp_info_put(store_txn *t, uint64_t id, const ca_cmp_info *i, pc_err *e
 
 enum { REC_MFR = 'W' };
 enum { MF_NAME = 1, MF_SEGMENTS, MF_PEM, MF_ADDED };
-
-void ca_mfr_free(ca_mfr *m)
-{
-	free(m->name);
-	free(m->segments);
-	free(m->pem);
-	memset(m, 0, sizeof *m);
-}
 
 void ca_mfr_list_free(ca_mfr_list *l)
 {
@@ -154,33 +111,10 @@ PC_CHECK static pc_rc mfr_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 {
 	struct mfr_scan *s = ctx;
 	ca_mfr m;
-	uint8_t ver, tag;
-	pc_reader f;
 
-	(void)key;
 	(void)stop;
-	memset(&m, 0, sizeof m);
-	if (!pc_rec_open(&val, REC_MFR, &ver) || ver != 1)
-		return pc_fail(e, PC_E_STORE_CORRUPT, "manufacturer record: unknown type");
-	while (pc_rec_next(&val, &tag, &f)) {
-		switch (tag) {
-		case MF_NAME: m.name = pc_rec_val_strdup(f); break;
-		case MF_SEGMENTS: m.segments = pc_rec_val_strdup(f); break;
-		case MF_PEM:
-			m.pem_len = pc_reader_left(&f);
-			if ((m.pem = malloc(m.pem_len + 1)) != NULL) {
-				memcpy(m.pem, f.p + f.off, m.pem_len);
-				m.pem[m.pem_len] = 0;
-			}
-			break;
-		case MF_ADDED: (void)pc_rec_val_u64(f, &m.added); break;
-		default: break;
-		}
-	}
-	if (!pc_reader_done(&val) || !m.name || !m.segments || !m.pem) {
-		ca_mfr_free(&m);
-		return pc_fail(e, PC_E_STORE_CORRUPT, "manufacturer record is malformed");
-	}
+	if (ca_mfr_decode(val, &m, e) != PC_OK)
+		return pc_wrap(e, "%.*s", (int)pc_reader_left(&key), (const char *)key.p + key.off);
 	if (!segment_listed(m.segments, s->segment)) {
 		ca_mfr_free(&m);
 		return PC_OK;

@@ -10,7 +10,7 @@
  * (issued by this CA, not revoked, not expired), before the request is
  * judged as any CSR is (ca_request_prepare).
  *
- * Records (STORE_META, codec in ca/cmp.c):
+ * Records (STORE_META; their fields and codec in records.h, records_cmp.c):
  *   "mfr." NAME          a manufacturer: its CA certificates (PEM, CRLs may
  *                        follow), the segments it is accepted for ("": all)
  *   "cmp.tx." TXID       the request id a transaction became (a
@@ -32,15 +32,8 @@
 #include "records.h"
 #include "transfer.h"
 
-enum { CA_CMP_MSG_MAX = 256 * 1024, CA_MFR_PEM_MAX = 256 * 1024 };
+enum { CA_CMP_MSG_MAX = 256 * 1024 };
 
-typedef struct ca_mfr {
-	char *name, *segments;      /* segments: comma-separated, "" = every segment */
-	uint8_t *pem; size_t pem_len;
-	uint64_t added;
-} ca_mfr;
-
-void ca_mfr_free(ca_mfr *m);
 /* Every manufacturer accepted for `segment` (NULL: all), appended. */
 typedef struct ca_mfr_list { ca_mfr *v; size_t n, cap; } ca_mfr_list;
 pc_rc ca_mfrs_load(store_txn *t, const char *segment, ca_mfr_list *l, pc_err *e) PC_CHECK;
@@ -52,21 +45,13 @@ pc_rc ca_manufacturer_add(ca_ctx *c, const char *name, const char *pem_path,
 pc_rc ca_manufacturer_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_manufacturer_remove(ca_ctx *c, const char *name, pc_err *e) PC_CHECK;
 
-/* What a CMP request is, as import found it. */
-typedef struct ca_cmp_info {
-	int body;                   /* pkix_cmp_body */
-	char txid[65];
-	char manufacturer[64];      /* "" unless an IDevID signed it */
-	char signer_issuer[256], signer_serial[43], signer_fp[96], hw_serial[128];
-	uint8_t old_serial[PKIX_SERIAL_LEN];   /* kur: renewed, rr: revoked */
-	bool has_old;
-	int rev_reason;
-} ca_cmp_info;
-
-void ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b);
+/* What a CMP request was (the record, ca_cmp_info in records.h), by
+ * request id: _find sets *found false when the request is no CMP request;
+ * _get says PC_E_NOTFOUND then.  A damaged record is PC_E_STORE_CORRUPT. */
+pc_rc ca_cmp_info_find(store_txn *t, uint64_t request_id, ca_cmp_info *i, bool *found,
+    pc_err *e) PC_CHECK;
 pc_rc ca_cmp_info_get(store_txn *t, uint64_t request_id, ca_cmp_info *i, pc_err *e) PC_CHECK;
 pc_rc ca_cmp_info_put(store_txn *t, uint64_t request_id, const ca_cmp_info *i, pc_err *e) PC_CHECK;
-
 /* Is this request member a CMP message?  (".cmp") */
 bool ca_cmp_member(const char *member);
 

@@ -40,10 +40,8 @@ enum { REASON_OID_LEN = 3, REASON_EXT_LEN = 2 + 2 + 2 + REASON_OID_LEN + 2 + 2 +
 
 struct entries_ctx {
 	const char *ca;
-	store *st;
 	pc_der *d;
 	uint64_t n;
-	uint64_t scanned;         /* every record visited, this CA's or not */
 	time_t tcache;            /* revocation times repeat: encode each once */
 	uint8_t tenc[24];
 	size_t tlen;
@@ -64,9 +62,6 @@ PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	(void)stop;
 	if (pc_reader_left(&key) != PKIX_SERIAL_LEN)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "revocation key is not a 20-byte serial");
-	/* the scan touches every revocation page once: let go of them as we go */
-	if (++x->scanned % 4096 == 0)
-		store_release_pages(x->st);
 	if (ca_revocation_decode(val, &rv, e) != PC_OK) {
 		char hex[2 * PKIX_SERIAL_LEN + 1];
 		ca_serial_hex(key.p + key.off, PKIX_SERIAL_LEN, hex);
@@ -291,7 +286,6 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	pc_der_begin(&m->d, DER_SEQUENCE);              /* revokedCertificates */
 	memset(&x, 0, sizeof x);
 	x.ca = name;
-	x.st = c->st;
 	x.d = &m->d;
 	/* keys are 20-byte big-endian serials: key order is numeric order, and
 	 * the database keeps them unique */

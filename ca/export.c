@@ -98,15 +98,13 @@ PC_CHECK static pc_rc fw_collect(void *ctx, const char *name, const uint8_t *sig
  * cmp-TXID.answer per CMP request the CA has decided and not yet
  * answered: issued (with the serial, whose SERIAL.crt is in the same
  * bundle), rejected (with the reason), revoked (a device's rr). */
-PC_CHECK static pc_rc export_cmp(store_txn *t, const char *segment, const ca_request_list *all,
-    member_set *ms, size_t *nans, pc_err *e)
+PC_CHECK static pc_rc export_mfrs(store_txn *t, const char *segment, member_set *ms, pc_err *e)
 {
 	ca_mfr_list ml;
 	pc_buf b = PC_BUF_INIT;
 	size_t i;
 	pc_rc rc;
 
-	*nans = 0;
 	memset(&ml, 0, sizeof ml);
 	rc = ca_mfrs_load(t, segment, &ml, e);
 	for (i = 0; rc == PC_OK && i < ml.n; i++)
@@ -114,50 +112,256 @@ PC_CHECK static pc_rc export_cmp(store_txn *t, const char *segment, const ca_req
 	ca_mfr_list_free(&ml);
 	if (rc == PC_OK)
 		rc = member_add(ms, "manufacturers.pem", &b, e);
-	for (i = 0; rc == PC_OK && i < all->n; i++) {
-		const ca_request *r = &all->v[i];
-		ca_cmp_info info;
-		char mname[TR_NAME_MAX + 1], hex[2 * PKIX_SERIAL_LEN + 1];
-		bool issued = strcmp(r->status, "issued") == 0;
-		if (r->exported || !ca_cmp_member(r->member) ||
-		    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
-			continue;
-		if (ca_cmp_info_get(t, r->id, &info, e) != PC_OK)
-			continue;                 /* never judged as far as its transaction */
-		b.len = 0;
-		pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);
-		if (issued && r->has_serial) {
-			ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
-			pc_buf_printf(&b, "serial: %s\n", hex);
-		} else if (!issued && r->reason != NULL && r->reason[0] != '\0') {
-			char *safe = pc_text_escape_str(r->reason);
-			/* one line of printable text: the escaper leaves no control */
-			pc_buf_printf(&b, "reason: %.380s\n", safe ? safe : "rejected");
-			free(safe);
-		}
-		snprintf(mname, sizeof mname, "cmp-%s.answer", info.txid);
-		rc = member_add(ms, mname, &b, e);
-		(*nans)++;
-	}
 	pc_buf_free(&b);
 	return rc;
+}
+
+/* r's CMP answer into ms if it has one to deliver; *added says so. */
+PC_CHECK static pc_rc export_cmp_answer(store_txn *t, const ca_request *r, member_set *ms,
+    bool *added, pc_err *e)
+{
+	ca_cmp_info info;
+	pc_buf b = PC_BUF_INIT;
+	char mname[TR_NAME_MAX + 1], hex[2 * PKIX_SERIAL_LEN + 1];
+	bool issued = strcmp(r->status, "issued") == 0;
+
+	*added = false;
+	if (r->exported || !ca_cmp_member(r->member) ||
+	    (!issued && strcmp(r->status, "rejected") != 0 && strcmp(r->status, "revoked") != 0))
+		return PC_OK;
+	{
+		bool found;
+		PC_TRY(ca_cmp_info_find(t, r->id, &info, &found, e));
+		if (!found)
+			return PC_OK;         /* never judged as far as its transaction */
+	}
+	pc_buf_printf(&b, "transaction: %s\nstatus: %s\n", info.txid, r->status);
+	if (issued && r->has_serial) {
+		ca_serial_hex(r->serial, PKIX_SERIAL_LEN, hex);
+		pc_buf_printf(&b, "serial: %s\n", hex);
+	} else if (!issued && r->reason != NULL && r->reason[0] != '\0') {
+		char *safe = pc_text_escape_str(r->reason);
+		/* one line of printable text: the escaper leaves no control */
+		pc_buf_printf(&b, "reason: %.380s\n", safe ? safe : "rejected");
+		free(safe);
+	}
+	snprintf(mname, sizeof mname, "cmp-%s.answer", info.txid);
+	*added = true;
+	return member_add(ms, mname, &b, e);
+}
+
+/* What an export gathers from the segment's requests, a page at a time:
+ * the serials of the certificates not yet delivered (read from the store
+ * again only when written), the ids to mark delivered, the request
+ * bundles answered, the CMP answers (into `tail`). */
+typedef struct export_plan {
+	uint8_t (*serials)[PKIX_SERIAL_LEN];
+	size_t ncerts, cap_certs;
+	uint64_t *mark;
+	size_t nmark, cap_mark;
+	char **replies;               /* NULL-terminated, each once */
+	size_t nreply, cap_reply;
+	size_t nans;
+} export_plan;
+
+static void export_plan_free(export_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nreply; i++)
+		free(p->replies[i]);
+	free(p->replies);
+	free(p->serials);
+	free(p->mark);
+	memset(p, 0, sizeof *p);
+}
+
+PC_CHECK static pc_rc plan_mark(export_plan *p, uint64_t id, pc_err *e)
+{
+	if (!pc_grow(&p->mark, &p->cap_mark, p->nmark, sizeof *p->mark, 256))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	p->mark[p->nmark++] = id;
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc plan_reply(export_plan *p, const char *bundle, pc_err *e)
+{
+	size_t j;
+
+	/* in-reply-to: each request bundle once (a handful per export) */
+	for (j = 0; j < p->nreply; j++)
+		if (strcmp(p->replies[j], bundle) == 0)
+			return PC_OK;
+	if (!pc_grow(&p->replies, &p->cap_reply, p->nreply + 1, sizeof *p->replies, 8) ||
+	    (p->replies[p->nreply] = strdup(bundle)) == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	p->replies[++p->nreply] = NULL;
+	return PC_OK;
+}
+
+/* The segment's requests, page by page: certificates and CMP answers
+ * still to deliver. */
+PC_CHECK static pc_rc export_gather(ca_ctx *c, const char *segment, export_plan *p, member_set *tail,
+    pc_err *e)
+{
+	ca_request_list l;
+	store_txn *t;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	memset(&l, 0, sizeof l);
+	l.segment = segment;
+	l.page = CA_ISSUE_GROUP;
+	do {
+		PC_TRY(store_begin(c->st, false, &t, e));
+		rc = ca_requests_load(t, &l, e);
+		for (i = 0; rc == PC_OK && i < l.n; i++) {
+			const ca_request *r = &l.v[i];
+			bool answered = false;
+			if (r->exported)
+				continue;
+			if (strcmp(r->status, "issued") == 0 && r->has_serial) {
+				if (!pc_grow(&p->serials, &p->cap_certs, p->ncerts, sizeof *p->serials, 256)) {
+					rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+					break;
+				}
+				memcpy(p->serials[p->ncerts++], r->serial, PKIX_SERIAL_LEN);
+				rc = plan_mark(p, r->id, e);
+				if (rc == PC_OK)
+					rc = plan_reply(p, r->bundle, e);
+				if (rc == PC_OK)
+					rc = export_cmp_answer(t, r, tail, &answered, e);
+				p->nans += answered;
+				continue;
+			}
+			rc = export_cmp_answer(t, r, tail, &answered, e);
+			p->nans += answered;
+			/* answered CMP requests, whatever the answer, are delivered once */
+			if (rc == PC_OK && answered)
+				rc = plan_mark(p, r->id, e);
+		}
+		store_abort(t);
+		ca_request_list_free(&l);
+		store_release_pages(c->st);
+	} while (rc == PC_OK && l.more);
+	return rc;
+}
+
+/* The members of the bundle in order: head (firmware signatures), the
+ * certificates, tail (manufacturers, CMP answers, CRLs, chain, trust
+ * store); a certificate is read from the store when it is asked for. */
+typedef struct export_src {
+	member_set *head, *tail;
+	const export_plan *plan;
+	store *st;
+	store_txn *t;
+	pc_buf scratch;
+	size_t asked;
+} export_src;
+
+PC_CHECK static pc_rc export_member(void *ctx, size_t i, tr_member *m, pc_err *e)
+{
+	export_src *x = ctx;
+	pc_reader val;
+	ca_cert_rec cr;
+	char hex[2 * PKIX_SERIAL_LEN + 1];
+	const uint8_t *serial;
+
+	if (i < x->head->n) {
+		*m = x->head->v[i];
+		return PC_OK;
+	}
+	i -= x->head->n;
+	if (i >= x->plan->ncerts) {
+		*m = x->tail->v[i - x->plan->ncerts];
+		return PC_OK;
+	}
+	serial = x->plan->serials[i];
+	/* Random lookups, and the kernel maps up to 64 KiB of the file around
+	 * each page touched: let go of them often, or a batch of lookups
+	 * would hold a sizeable part of the store in memory. */
+	if (++x->asked % 256 == 0)
+		store_release_pages(x->st);
+	PC_TRY(store_get(x->t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &val, e));
+	PC_TRY(ca_cert_rec_decode(val, &cr, e));
+	x->scratch.len = 0;
+	pc_pem_encode(&x->scratch, "CERTIFICATE", cr.der, cr.der_len);
+	ca_cert_rec_free(&cr);
+	if (!pc_buf_ok(&x->scratch))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
+	snprintf(m->name, sizeof m->name, "%s.crt", hex);
+	m->data = x->scratch.p;
+	m->len = x->scratch.len;
+	return PC_OK;
+}
+
+enum { EXPORT_MARK_CHUNK = 2048 };   /* requests marked delivered per commit */
+
+/* The requests delivered by this export, marked with its sequence, from
+ * plan->mark[from] on, in one write transaction; `first` also records the
+ * export itself (sequence, export record, audit event, firmware queue). */
+PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export_plan *plan,
+    size_t from, size_t to, bool first, const tr_meta *meta, const char *name, const char *dir,
+    const time_t crl_next[2], size_t ncerts, size_t nfw, pc_err *e)
+{
+	store_txn *t;
+	pc_buf b = PC_BUF_INIT;
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(store_begin(c->st, true, &t, e));
+	for (i = from; rc == PC_OK && i < to; i++) {
+		ca_request r;
+		if (i % 256 == 255)
+			store_release_pages(c->st);
+		rc = ca_request_get(t, plan->mark[i], &r, e);
+		if (rc == PC_OK) {
+			r.exported = meta->sequence;
+			rc = ca_request_put(t, &r, false, e);
+			ca_request_free(&r);
+		}
+	}
+	if (first) {
+		char key[128], ek[128], detail[300];
+		uint8_t k8[8];
+		/* the CRLs as delivered: what the plant will run on until next time */
+		const uint64_t crl_as_delivered[2] = { (uint64_t)crl_next[0], (uint64_t)crl_next[1] };
+		if (rc == PC_OK && nfw > 0)
+			rc = ca_firmware_pending_clear(c, t, segment, e);
+		snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
+		ca_id_key(meta->sequence, k8);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_META, key, strlen(key), k8, 8, false, e);
+		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
+		if (rc == PC_OK)
+			rc = ca_export_rec_encode(&b, (uint64_t)meta->created, meta->sequence, name,
+			    crl_as_delivered, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e);
+		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), "
+		    "%zu firmware signature(s), to %s", segment, meta->sequence, ncerts, nfw, dir);
+		if (rc == PC_OK)
+			rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
+	}
+	pc_buf_free(&b);
+	return store_end(&t, rc, e);
 }
 
 pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 {
 	ca_station_list_t sl;
-	ca_request_list rl, all;
-	member_set ms;
-	size_t nans = 0;
+	member_set head, tail;
+	export_plan plan;
+	export_src src;
 	store_txn *t = NULL;
 	ca_rec root, ica;
 	tr_meta meta;
 	tr_pubkey tpub;
 	hsm_key *tk = NULL;
-	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT, b = PC_BUF_INIT;
-	char *turi = NULL, *ca_name = NULL, name[TR_NAME_MAX + 1], key[128], comment[TR_COMMENT_MAX];
-	char **replies = NULL;
-	size_t i, j, nreply = 0, ncerts = 0;
+	pc_buf b = PC_BUF_INIT;
+	char *turi = NULL, *ca_name = NULL, name[TR_NAME_MAX + 1], key[128];
+	size_t i, done;
 	uint64_t seq = 0;
 	time_t crl_next[2] = { 0, 0 };
 	size_t nfw = 0;
@@ -165,9 +369,10 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	pc_rc rc;
 
 	memset(&sl, 0, sizeof sl);
-	memset(&rl, 0, sizeof rl);
-	memset(&all, 0, sizeof all);
-	memset(&ms, 0, sizeof ms);
+	memset(&head, 0, sizeof head);
+	memset(&tail, 0, sizeof tail);
+	memset(&plan, 0, sizeof plan);
+	memset(&src, 0, sizeof src);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
 	memset(&meta, 0, sizeof meta);
@@ -176,6 +381,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return pc_fail(e, PC_E_USAGE, "%s: not a directory", dir);
 
+	/* the token first: it completes interrupted work before anything is read */
 	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	for (i = 0; rc == PC_OK && i < sl.n; i++)
@@ -185,15 +391,16 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		}
 	if (rc == PC_OK && ca_name == NULL)
 		rc = pc_fail(e, PC_E_NOTFOUND, "segment '%s' has no enrolled station", segment);
-	if (rc == PC_OK)
-		rc = ca_rec_get(t, "root", &root, e);
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK || (rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
 		rc = ca_rec_get(t, ca_name, &ica, e);
-	if (rc == PC_OK) {
-		rl.status = "issued";
-		rl.segment = segment;
-		rc = ca_requests_load(t, &rl, e);
-	}
 	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
 	if (rc == PC_OK) {
 		bool found;
@@ -205,53 +412,16 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, tpub.keyid, CA_KEYID_LEN, e);
 	/* firmware signatures queued for this segment */
 	if (rc == PC_OK) {
-		struct fw_collect fc = { &ms, 0 };
+		struct fw_collect fc = { &head, 0 };
 		rc = ca_firmware_pending(c, t, segment, fw_collect, &fc, e);
 		nfw = fc.n;
 	}
-	/* the certificates not yet delivered */
-	for (i = 0; rc == PC_OK && i < rl.n; i++) {
-		pc_reader val;
-		ca_cert_rec cr;
-		char hex[2 * PKIX_SERIAL_LEN + 1], mname[64];
-		if (rl.v[i].exported || !rl.v[i].has_serial)
-			continue;
-		rc = store_get(t, STORE_CERTS, rl.v[i].serial, PKIX_SERIAL_LEN, &val, e);
-		if (rc == PC_OK)
-			rc = ca_cert_rec_decode(val, &cr, e);
-		if (rc != PC_OK)
-			break;
-		ca_serial_hex(rl.v[i].serial, PKIX_SERIAL_LEN, hex);
-		snprintf(mname, sizeof mname, "%s.crt", hex);
-		b.len = 0;
-		pc_pem_encode(&b, "CERTIFICATE", cr.der, cr.der_len);
-		ca_cert_rec_free(&cr);
-		rc = member_add(&ms, mname, &b, e);
-		ncerts++;
-		/* in-reply-to: each ca_request bundle once */
-		for (j = 0; j < nreply; j++)
-			if (strcmp(replies[j], rl.v[i].bundle) == 0)
-				break;
-		if (rc == PC_OK && j == nreply) {
-			char **nr = realloc(replies, (nreply + 2) * sizeof *nr);
-			if (nr == NULL) {
-				rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-				break;
-			}
-			replies = nr;
-			replies[nreply++] = rl.v[i].bundle;
-			replies[nreply] = NULL;
-		}
-	}
-	if (rc == PC_OK) {
-		all.segment = segment;
-		rc = ca_requests_load(t, &all, e);
-	}
 	if (rc == PC_OK)
-		rc = export_cmp(t, segment, &all, &ms, &nans, e);
+		rc = export_mfrs(t, segment, &tail, e);
 	store_abort(t);
 	t = NULL;
-	if (rc != PC_OK)
+	/* the certificates not yet delivered and the CMP answers */
+	if (rc != PC_OK || (rc = export_gather(c, segment, &plan, &tail, e)) != PC_OK)
 		goto out;
 
 	/* the current CRLs of the segment's CA and of the root, as PEM */
@@ -278,7 +448,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			pc_pem_encode(&b, "X509 CRL", der, dl);
 			free(der);
 			snprintf(mname, sizeof mname, "%s.crl", cas[i]);
-			if ((rc = member_add(&ms, mname, &b, e)) != PC_OK)
+			if ((rc = member_add(&tail, mname, &b, e)) != PC_OK)
 				goto out;
 			crl_next[i] = nu;
 		}
@@ -288,27 +458,31 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
-	if ((rc = member_add(&ms, "chain.pem", &b, e)) != PC_OK)
+	if ((rc = member_add(&tail, "chain.pem", &b, e)) != PC_OK)
 		goto out;
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
-	if ((rc = member_add(&ms, "trust.pem", &b, e)) != PC_OK)
+	if ((rc = member_add(&tail, "trust.pem", &b, e)) != PC_OK)
 		goto out;
 	{
 		const uint8_t *certs[2] = { root.cert, ica.cert };
 		size_t lens[2] = { root.cert_len, ica.cert_len };
-		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&ms, "trust.p7b", &b, e)) != PC_OK) {
+		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
 	}
-	for (i = 0; i < ms.n; i++) {
-		ms.v[i].data = ms.bufs[i].p;
-		ms.v[i].len = ms.bufs[i].len;
+	for (i = 0; i < head.n; i++) {
+		head.v[i].data = head.bufs[i].p;
+		head.v[i].len = head.bufs[i].len;
+	}
+	for (i = 0; i < tail.n; i++) {
+		tail.v[i].data = tail.bufs[i].p;
+		tail.v[i].len = tail.bufs[i].len;
 	}
 
 	/* the HSM: transfer key */
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = ca_key_for(c, "#transfer", turi, &tk, e)) != PC_OK)
+	if ((rc = ca_key_for(c, "#transfer", turi, &tk, e)) != PC_OK)
 		goto out;
 	{
 		size_t sl_len;
@@ -329,12 +503,12 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		if (found) {
 			b.len = 0;
 			tr_checkpoint_format(&cp, &b);
-			if ((rc = member_add(&ms, TR_CHECKPOINT_MEMBER, &b, e)) != PC_OK)
+			if ((rc = member_add(&tail, TR_CHECKPOINT_MEMBER, &b, e)) != PC_OK)
 				goto out;
 		}
-		for (i = 0; i < ms.n; i++) {
-			ms.v[i].data = ms.bufs[i].p;
-			ms.v[i].len = ms.bufs[i].len;
+		for (i = 0; i < tail.n; i++) {
+			tail.v[i].data = tail.bufs[i].p;
+			tail.v[i].len = tail.bufs[i].len;
 		}
 	}
 	meta.version = TR_FORMAT_VERSION;
@@ -344,8 +518,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.sequence = seq + 1;
 	meta.created = time(NULL);
 	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
-	meta.in_reply_to = replies;
-	meta.nreply = nreply;
+	meta.in_reply_to = plan.replies;
+	meta.nreply = plan.nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	/* an export that died after writing its files but before recording
 	 * them left NAME.tar (and .minisig) under this sequence: they may have
@@ -366,91 +540,59 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		meta.sequence++;
 		tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	}
-	if ((rc = tr_bundle_build(&meta, ms.v, ms.n, &tar, e)) != PC_OK)
+	/* streamed into DIR: the certificates are read from the store as they
+	 * are written, so memory does not grow with the bundle */
+	src.head = &head;
+	src.tail = &tail;
+	src.plan = &plan;
+	src.st = c->st;
+	if ((rc = store_begin(c->st, false, &src.t, e)) != PC_OK)
 		goto out;
-	tr_trusted_comment(&meta, name, comment, sizeof comment);
-	if ((rc = tr_minisig_make(tar.p, tar.len, &tpub, comment, ca_token_ed25519_sign, tk, &sig, e)) != PC_OK)
-		goto out;
-	if ((rc = tr_bundle_write(dir, name, &tar, &sig, e)) != PC_OK)
+	rc = tr_bundle_stream(dir, name, &meta, head.n + plan.ncerts + tail.n, export_member, &src,
+	    &tpub, ca_token_ed25519_sign, tk, e);
+	store_abort(src.t);
+	src.t = NULL;
+	if (rc != PC_OK)
 		goto out;
 
-	/* recorded after the files exist: a crash in between re-exports the
-	 * same certificates under the next sequence number, never loses them */
-	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
-		goto out;
-	for (i = 0; rc == PC_OK && i < all.n; i++) {
-		ca_request r;
-		/* answered CMP requests, whatever the answer, are delivered once */
-		if (all.v[i].exported || !ca_cmp_member(all.v[i].member) ||
-		    (strcmp(all.v[i].status, "rejected") != 0 && strcmp(all.v[i].status, "revoked") != 0))
-			continue;
-		rc = ca_request_get(t, all.v[i].id, &r, e);
-		if (rc == PC_OK) {
-			r.exported = meta.sequence;
-			rc = ca_request_put(t, &r, false, e);
-			ca_request_free(&r);
-		}
+	/* Recorded after the files exist: a crash in between re-exports the
+	 * same certificates under the next sequence number, never loses them.
+	 * The export itself and the first requests in one transaction, the
+	 * other requests in pieces (a transaction's changed pages stay in
+	 * memory until it commits); a crash between the pieces delivers the
+	 * requests not yet marked once more in the next bundle, which the
+	 * station accepts like any certificate it already holds. */
+	for (done = 0; rc == PC_OK && (done == 0 || done < plan.nmark);) {
+		size_t to = plan.nmark - done > EXPORT_MARK_CHUNK ? done + EXPORT_MARK_CHUNK : plan.nmark;
+		rc = export_record(c, segment, &plan, done, to, done == 0, &meta, name, dir, crl_next,
+		    plan.ncerts, nfw, e);
+		done = to == 0 ? 1 : to;
 	}
-	for (i = 0; rc == PC_OK && i < rl.n; i++) {
-		ca_request r;
-		if (rl.v[i].exported || !rl.v[i].has_serial)
-			continue;
-		rc = ca_request_get(t, rl.v[i].id, &r, e);
-		if (rc == PC_OK) {
-			r.exported = meta.sequence;
-			rc = ca_request_put(t, &r, false, e);
-			ca_request_free(&r);
-		}
-	}
-	if (rc == PC_OK && nfw > 0)
-		rc = ca_firmware_pending_clear(c, t, segment, e);
-	if (rc == PC_OK) {
-		uint8_t k8[8];
-		ca_id_key(meta.sequence, k8);
-		rc = store_put(t, STORE_META, key, strlen(key), k8, 8, false, e);
-	}
-	if (rc == PC_OK) {
-		char ek[128];
-		b.len = 0;
-		/* the CRLs as delivered: what the plant will run on until next time */
-		const uint64_t crl_as_delivered[2] = { (uint64_t)crl_next[0], (uint64_t)crl_next[1] };
-		snprintf(ek, sizeof ek, "%s%s", META_EXPORT, segment);
-		rc = ca_export_rec_encode(&b, (uint64_t)meta.created, meta.sequence, name,
-		    crl_as_delivered, e);
-		if (rc == PC_OK)
-			rc = store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e);
-	}
-	if (rc == PC_OK) {
-		char detail[300];
-		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), "
-		    "%zu firmware signature(s), to %s", segment, meta.sequence, ncerts, nfw, dir);
-		rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
-	}
-	if ((rc = store_end(&t, rc, e)) != PC_OK) {
-		pc_wrap(e, "%s/%s.tar was written but not recorded; the next export repeats it", dir, name);
+	if (rc != PC_OK) {
+		pc_wrap(e, "%s/%s.tar was written but not all of it recorded; the next export repeats "
+		    "what is missing", dir, name);
 		goto out;
 	}
 	if (c->json) {
 		printf("{\"bundle\":\"%s/%s.tar\",\"segment\":", dir, name);
 		json_str(stdout, segment);
-		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, ncerts);
+		printf(",\"sequence\":%" PRIu64 ",\"certificates\":%zu}\n", meta.sequence, plan.ncerts);
 	} else {
 		printf("%s/%s.tar (+ .minisig): segment %s, sequence %" PRIu64 ", %zu certificate(s), "
 		    "%zu firmware signature(s), %zu CMP answer(s), chain, trust.pem, trust.p7b\n", dir,
-		    name, segment, meta.sequence, ncerts, nfw, nans);
+		    name, segment, meta.sequence, plan.ncerts, nfw, plan.nans);
 	}
 out:
 	store_abort(t);
-	free(replies);
+	store_abort(src.t);
+	pc_buf_free(&src.scratch);
 	free(turi);
 	ca_rec_free(&root);
 	ca_rec_free(&ica);
-	member_set_free(&ms);
-	pc_buf_free(&tar);
-	pc_buf_free(&sig);
+	member_set_free(&head);
+	member_set_free(&tail);
+	export_plan_free(&plan);
 	pc_buf_free(&b);
-	ca_request_list_free(&rl);
-	ca_request_list_free(&all);
 	ca_station_list_free(&sl);
 	return rc;
 }

@@ -51,6 +51,7 @@ typedef struct ca_fw_sign_opts {
 	size_t ntargets;
 	const char *out;           /* NULL: IMAGE.p7s */
 	bool minisign;             /* Ed25519 signers: also OUT-without-.p7s.minisig */
+	const char *format;        /* NULL or "cms", "rauc", "swupdate" */
 } ca_fw_sign_opts;
 
 /* Sign an image.  Refuses (PC_E_REVOKED / PC_E_EXPIRED) a revoked or
@@ -60,6 +61,30 @@ typedef struct ca_fw_sign_opts {
  * writes files only after the audit event is committed, never over an
  * existing file (PC_E_EXISTS). */
 pc_rc ca_fw_sign(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;
+
+/* The formats of the device updaters (docs/firmware.md), which
+ * ca_fw_sign() dispatches to; the same signer checks, the same signed
+ * attributes, the same records.  Both refuse Ed25519 signers (PC_E_USAGE):
+ * the updaters verify with OpenSSL 3.0's CMS, which cannot.
+ *
+ * rauc: IMAGE is a bare squashfs image or a signed RAUC plain bundle
+ * (transfer/fwformat.h); -o OUT (required) gets the payload, the new CMS
+ * over it and the CMS's length, any old signature dropped.  PC_E_INPUT for
+ * anything else (a verity or crypt bundle included), PC_E_LIMIT for a
+ * signature over RAUC's 64 KiB.
+ *
+ * swupdate: IMAGE is sw-description (then OUT defaults to IMAGE.sig) or a
+ * .swu newc cpio archive whose first member is sw-description (then -o
+ * OUT.swu is required and gets sw-description, sw-description.sig and the
+ * other members as they were).  PC_E_INPUT for another archive format, a
+ * first member that is not sw-description, a second sw-description. */
+pc_rc ca_fw_sign_rauc(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;
+pc_rc ca_fw_sign_swupdate(ca_ctx *c, const ca_fw_sign_opts *o, pc_err *e) PC_CHECK;
+
+/* Every signature `firmware sign` recorded, oldest first: time, format,
+ * package:version, hash and digest of what was signed, size, signer and
+ * certificate serial, output (--json: an array of objects). */
+pc_rc ca_fw_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 
 /* Queue SIG (a firmware signature, checked to parse) for the segment's next
  * response bundle: see ca_firmware_pending() in records.h. */

@@ -120,96 +120,98 @@ out:
  * LDevID's record here, a transaction never seen before; then, for an
  * enrollment, everything judge_csr runs.  An rr that passes is marked
  * "revoke" and carried out in the import's transaction. */
-static void judge_cmp(store_txn *t, const policy *pol, ca_request *r, const uint8_t *data,
-    size_t len, const struct judge_ca *ca, const char *what, ca_cmp_info *info)
+/* The store's own trouble, which ends the import instead of rejecting
+ * the device's request. */
+static bool store_trouble(pc_rc rc)
+{
+	return rc == PC_E_STORE_CORRUPT || rc == PC_E_NOMEM || rc == PC_E_INTERNAL || rc == PC_E_IO;
+}
+
+PC_CHECK static pc_rc judge_cmp(store_txn *t, const policy *pol, ca_request *r,
+    const uint8_t *data, size_t len, const struct judge_ca *ca, const char *what,
+    ca_cmp_info *info, pc_err *e)
 {
 	pkix_csr csr;
 	ca_job j;
 	policy_approval a = POLICY_APPROVAL_OFFICER;
 	char *profile = NULL, kt[32], key[200];
-	pc_err e;
-	pc_reader v;
+	pc_err why;
+	uint64_t id = 0;
+	bool found = false;
+	pc_rc rc;
 
-	memset(&e, 0, sizeof e);
-	if (ca_cmp_judge(t, r->segment, data, len, what, info, &csr, &profile, &e) != PC_OK) {
-		if (reject(r, e.msg, &e) != PC_OK)
-			return;
-		return;
+	memset(&why, 0, sizeof why);
+	if ((rc = ca_cmp_judge(t, r->segment, data, len, what, info, &csr, &profile, &why)) != PC_OK) {
+		if (store_trouble(rc)) {
+			*e = why;
+			return rc;
+		}
+		return reject(r, why.msg, e);
 	}
+	rc = PC_OK;
 	if (info->body == PKIX_CMP_RR) {
-		if (ca_set_str(&r->status, "revoke", &e) != PC_OK)
-			return;
-		if (ca_set_str(&r->reason, "", &e) != PC_OK)
-			return;
-		if (ca_set_str(&r->profile, "cmp-rr", &e) != PC_OK)
-			return;
-		return;
+		PC_TRY_OUT(ca_set_str(&r->status, "revoke", e));
+		PC_TRY_OUT(ca_set_str(&r->reason, "", e));
+		rc = ca_set_str(&r->profile, "cmp-rr", e);
+		goto out;
 	}
 	if (profile != NULL) {             /* kur: the renewed certificate's profile */
-		pc_rc prc = ca_set_str(&r->profile, profile, &e);
+		rc = ca_set_str(&r->profile, profile, e);
 		free(profile);
-		if (prc != PC_OK)
+		if (rc != PC_OK)
 			goto out;
 	}
-	if (ca_name_text(csr.subject, csr.subject_len, &r->subject, &e) != PC_OK)
-		goto out;
+	PC_TRY_OUT(ca_name_text(csr.subject, csr.subject_len, &r->subject, e));
 	r->san = ca_san_text(csr.san, csr.nsan);
 	pkix_keytype_name(csr.keytype, csr.bits, kt, sizeof kt);
-	if (ca_set_str(&r->keytype, kt, &e) != PC_OK)
-		goto out;
+	PC_TRY_OUT(ca_set_str(&r->keytype, kt, e));
 	/* a second enrollment of a device that holds (or waits for) an LDevID
 	 * of this profile is refused: renewal is kur's, never a duplicate */
 	snprintf(key, sizeof key, "cmp.req.dev.%s.%s", info->signer_fp, r->profile);
-	if (info->body == PKIX_CMP_IR && store_get(t, STORE_META, key, strlen(key), &v, &e) == PC_OK &&
-	    pc_reader_left(&v) == 8) {
+	if (info->body == PKIX_CMP_IR)
+		PC_TRY_OUT(ca_meta_get_u64(t, key, &id, &found, e));
+	if (found) {
 		ca_request old;
-		uint64_t id = 0;
-		size_t i;
-		char why[400];
-		for (i = 0; i < 8; i++)
-			id = (id << 8) | v.p[v.off + i];
-		if (ca_request_get(t, id, &old, &e) == PC_OK) {
-			bool held = strcmp(old.status, "pending") == 0 || strcmp(old.status, "approved") == 0 ||
-			    strcmp(old.status, "signing") == 0;
-			if (strcmp(old.status, "issued") == 0 && old.has_serial) {
-				pc_reader cv;
-				ca_cert_rec cr;
-				if (store_get(t, STORE_CERTS, old.serial, PKIX_SERIAL_LEN, &cv, &e) == PC_OK &&
-				    ca_cert_rec_decode(cv, &cr, &e) == PC_OK) {
-					held = strcmp(ca_cert_status(t, &cr, time(NULL)), "valid") == 0;
-					ca_cert_rec_free(&cr);
-				}
+		bool held;
+		char text[400];
+		PC_TRY_OUT(ca_request_get(t, id, &old, e));
+		held = strcmp(old.status, "pending") == 0 || strcmp(old.status, "approved") == 0 ||
+		    strcmp(old.status, "signing") == 0;
+		if (strcmp(old.status, "issued") == 0 && old.has_serial) {
+			pc_reader cv;
+			ca_cert_rec cr;
+			if ((rc = store_get(t, STORE_CERTS, old.serial, PKIX_SERIAL_LEN, &cv, e)) == PC_OK &&
+			    (rc = ca_cert_rec_decode(cv, &cr, e)) == PC_OK) {
+				held = strcmp(ca_cert_status(t, &cr, time(NULL)), "valid") == 0;
+				ca_cert_rec_free(&cr);
 			}
-			if (held) {
-				snprintf(why, sizeof why, "%s: this IDevID already has request %" PRIu64 " (%s) "
-				    "for an LDevID of profile %s: renew with kur, or revoke it first", what, id,
-				    old.status, r->profile);
-				ca_request_free(&old);
-				if (reject(r, why, &e) != PC_OK)
-					return;
-				pkix_csr_free(&csr);
-				return;
-			}
-			ca_request_free(&old);
+		}
+		if (rc == PC_OK && held)
+			snprintf(text, sizeof text, "%s: this IDevID already has request %" PRIu64
+			    " (%s) for an LDevID of profile %s: renew with kur, or revoke it first",
+			    what, id, old.status, r->profile);
+		ca_request_free(&old);
+		if (rc != PC_OK)
+			goto out;
+		if (held) {
+			rc = reject(r, text, e);
+			goto out;
 		}
 	}
 	if (!ca->have) {
-		if (reject(r, ca->missing, &e) != PC_OK)
-			goto out;
+		rc = reject(r, ca->missing, e);
 	} else if (ca_request_prepare(pol, r, &csr, &ca->rec, ca->sigalg, ca->sigalg_len, what,
-	    what, &j, &e) != PC_OK) {
-		if (reject(r, e.msg, &e) != PC_OK)
-			goto out;
+	    what, &j, &why) != PC_OK) {
+		rc = reject(r, why.msg, e);
 	} else {
 		ca_job_free(&j);
 		(void)policy_profile_approval(pol, r->profile, &a);
-		if (ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", &e) != PC_OK)
-		goto out;
-		if (ca_set_str(&r->reason, "", &e) != PC_OK)
-		goto out;
+		PC_TRY_OUT(ca_set_str(&r->status, a == POLICY_APPROVAL_AUTO ? "approved" : "pending", e));
+		PC_TRY_OUT(ca_set_str(&r->reason, "", e));
 	}
 out:
 	pkix_csr_free(&csr);
+	return rc;
 }
 
 pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
@@ -254,7 +256,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
 		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
 	}
-	if ((rc = tr_bundle_read(path, keys, sl.n, &b, e)) != PC_OK)
+	/* spooled into the CA home and mapped: a bundle of any size is read
+	 * without being held in memory, and what was verified is what is used */
+	if ((rc = tr_bundle_read_spooled(path, c->home, keys, sl.n, &b, e)) != PC_OK)
 		goto out;
 	st = &sl.v[b.signer];
 	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
@@ -309,6 +313,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			goto out;
 		}
 		m = &b.members[i];
+		if (j % 2048 == 2047)
+			tr_bundle_release_pages(&b);
 		snprintf(what, sizeof what, "%s/%s", b.name, m->name);
 		r->created = (uint64_t)time(NULL);
 		if (ca_set_str(&r->segment, st->segment, e) || ca_set_str(&r->station, st->keyid_text, e) ||
@@ -317,9 +323,10 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			rc = PC_E_NOMEM;
 			goto out;
 		}
-		if (ca_cmp_member(m->name))
-			judge_cmp(rt, pol, r, m->data, m->len, jca, what, &infos[j]);
-		else if ((rc = judge_csr(pol, r, m->data, m->len, jca, what, e)) != PC_OK)
+		if (ca_cmp_member(m->name)) {
+			if ((rc = judge_cmp(rt, pol, r, m->data, m->len, jca, what, &infos[j], e)) != PC_OK)
+				goto out;
+		} else if ((rc = judge_csr(pol, r, m->data, m->len, jca, what, e)) != PC_OK)
 			goto out;
 		if (!r->status || !r->reason) {
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");

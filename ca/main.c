@@ -217,11 +217,18 @@ PC_CHECK static pc_rc run_fw_signer_list(ca_ctx *c, const struct args *a, pc_err
 PC_CHECK static pc_rc run_fw_sign(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_fw_sign_opts o = { a->arg[0], a->signer, a->fw_version,
-		a->npackages ? a->packages[0] : NULL, a->targets, a->ntargets, a->out, a->minisign };
+		a->npackages ? a->packages[0] : NULL, a->targets, a->ntargets, a->out, a->minisign,
+		a->format };
 
 	if (a->npackages > 1)
 		return usage_rc(e, "%s", "firmware sign takes one --package");
 	return ca_fw_sign(c, &o, e);
+}
+
+PC_CHECK static pc_rc run_fw_list(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_fw_list(c, stdout, e);
 }
 
 PC_CHECK static pc_rc run_fw_verify(ca_ctx *c, const struct args *a, pc_err *e)
@@ -439,13 +446,19 @@ static const struct verb verbs[] = {
 	  "Signers with certificate serial, status, packages.",
 	  0, 0, 0, HOME_READ, run_fw_signer_list },
 	{ { "firmware", "sign" }, "IMAGE --signer NAME --fw-version V [--package P] "
-	  "[--target OID]... [-o FILE] [--minisign]",
+	  "[--target OID]... [-o FILE] [--minisign] [--format cms|rauc|swupdate]",
 	  "Detached CMS signature (DER, default IMAGE.p7s) with the RFC 4108 firmware package "
 	  "(P:V, P defaults to the signer name) and target hardware attributes.  --minisign "
 	  "(Ed25519 signers) also writes a minisign signature (FILE without .p7s, plus "
-	  ".minisig).",
+	  ".minisig).  --format rauc: IMAGE is a RAUC plain bundle or its squashfs, -o OUT.raucb "
+	  "the signed bundle.  --format swupdate: IMAGE is sw-description (signature "
+	  "IMAGE.sig) or a .swu (-o OUT.swu, rebuilt with sw-description.sig second).",
 	  OPT(O_SIGNER) | OPT(O_FW_VERSION) | OPT(O_PACKAGE) | OPT(O_TARGET) | OPT(O_OUTPUT) |
-	  OPT(O_MINISIGN), 1, 1, HOME_WRITE, run_fw_sign },
+	  OPT(O_MINISIGN) | OPT(O_FORMAT), 1, 1, HOME_WRITE, run_fw_sign },
+	{ { "firmware", "list" }, "",
+	  "Every signature firmware sign made: time, format, package:version, digest of what "
+	  "was signed, size, signer, output.",
+	  0, 0, 0, HOME_READ, run_fw_list },
 	{ { "firmware", "verify" }, "IMAGE SIG --trust FILE [--crl FILE]... [--min-version V] "
 	  "[--target OID]",
 	  "Check a firmware signature: digest, signature, chain to --trust, codeSigning, the "

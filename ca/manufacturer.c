@@ -76,15 +76,21 @@ pc_rc ca_manufacturer_add(ca_ctx *c, const char *name, const char *path,
 		rc = pc_fail(e, PC_E_INPUT, "%s: no CERTIFICATE", path);
 	if (rc != PC_OK)
 		goto out;
+	if (memchr(pem, '\0', len) != NULL) {
+		rc = pc_fail(e, PC_E_INPUT, "%s: holds a NUL byte (not a PEM file)", path);
+		goto out;
+	}
 	snprintf(key, sizeof key, "mfr.%s", name);
-	pc_rec_begin(&rec, 'W', 1);
-	pc_rec_str(&rec, 1, name);
-	pc_rec_str(&rec, 2, (const char *)seg.p);
-	pc_rec_bytes(&rec, 3, pem, len);
-	pc_rec_u64(&rec, 4, (uint64_t)time(NULL));
-	if (!pc_buf_ok(&rec) || !pc_buf_ok(&seg)) {
+	if (!pc_buf_ok(&seg)) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
+	}
+	{
+		/* the record only borrows the strings to write them */
+		ca_mfr m = { .name = (char *)name, .segments = (char *)seg.p, .pem = pem,
+			.pem_len = len, .added = (uint64_t)time(NULL) };
+		if ((rc = ca_mfr_encode(&m, &rec, e)) != PC_OK)
+			goto out;
 	}
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;

@@ -14,6 +14,14 @@
 #include "pipeline.h"
 #include "records.h"
 
+/* Every job's lookups land on random pages of three trees (certificates,
+ * by expiry, by segment), and the kernel maps up to 64 KiB around each
+ * page touched: a group lets go of the store's pages every so many jobs,
+ * or a group of 512 would hold some 100 MiB of the map (measured at
+ * 100,000 certificates).  The map is read-only: safe inside a write
+ * transaction. */
+enum { CA_RELEASE_EVERY = 64 };
+
 /* The hook's answer for job j at `step`, inside t: PC_OK, PC_E_STATE with
  * *why set (static text), or an error in e.  No hook: always PC_OK. */
 PC_CHECK static pc_rc ask_hook(const ca_job_hook *hook, store_txn *t, ca_job_step step, ca_job *j,
@@ -50,6 +58,8 @@ PC_CHECK static pc_rc commit_intents(ca_ctx *c, ca_job *jobs, size_t n, const ca
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = 0; i < n && rc == PC_OK; i++) {
 		pc_reader dummy;
+		if (i % CA_RELEASE_EVERY == CA_RELEASE_EVERY - 1)
+			store_release_pages(c->st);
 		/* a serial already used by a certificate is never reused */
 		rc = store_get(t, STORE_CERTS, jobs[i].serial, PKIX_SERIAL_LEN, &dummy, e);
 		if (rc == PC_OK) {
@@ -244,6 +254,8 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = 0; i < n && rc == PC_OK; i++) {
+		if (i % CA_RELEASE_EVERY == CA_RELEASE_EVERY - 1)
+			store_release_pages(c->st);
 		ca_job *j = &jobs[i];
 		char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
 		uint8_t ek[8 + PKIX_SERIAL_LEN];

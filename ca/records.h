@@ -17,7 +17,10 @@
  *                                         HOME/crl/current/CA.NUMBER.der
  *   signer        'F'  STORE_META         "signer." NAME
  *   firmware      'P'  STORE_META         "fw.pending." SEGMENT NUL seq (u64be)
+ *   firmware sig. 'G'  STORE_META         "fw.sig." seq (u64be)
  *   export        'E'  STORE_META         "export." SEGMENT
+ *   manufacturer  'W'  STORE_META         "mfr." NAME
+ *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
  *                                         ca/audit.c, beside the hash chain
  *                                         that depends on its field order
@@ -25,8 +28,9 @@
  * META values that are not records (read only through the helpers below):
  *   schema (u32be, store.c), config.module, config.token, config.id,
  *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
- *   export.seq.SEGMENT, fw.pending.seq (u64be), crl.days.CA (decimal
- *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c).
+ *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq (u64be), crl.days.CA (decimal
+ *   text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
+ *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
  *
  * Each table lists a record's fields in the order they are written: tag
  * (never reused, never renumbered), kind, whether it is required, its
@@ -453,6 +457,36 @@ CA_REC_TABLE(ca_fw_pending_type, "firmware", 'P', ca_fw_pending_rec,
 	PC_REC_STR(5, ca_fw_pending_rec, version, F_REQ, 0, FW_VERSION_TEXT_MAX),
 )
 
+/* One firmware signature made by `plantca firmware sign`, whatever its
+ * format (META "fw.sig." sequence (u64be)): what `plantca firmware list`
+ * shows.  `digest` is of what the signature covers: the image, the RAUC
+ * bundle's squashfs payload, or SWUpdate's sw-description. */
+typedef struct ca_fw_sig_rec {
+	char *format;             /* "cms", "rauc", "swupdate" */
+	char *signer;
+	uint8_t serial[PKIX_SERIAL_LEN];   /* the signer's certificate */
+	char *package, *version;
+	char *hash;               /* "sha256", "sha384", "sha512" */
+	char *digest;             /* hex */
+	uint64_t size;            /* bytes covered by the digest */
+	char *input, *output;     /* paths as given */
+	uint64_t created;
+} ca_fw_sig_rec;
+
+CA_REC_TABLE(ca_fw_sig_type, "firmware signature", 'G', ca_fw_sig_rec,
+	PC_REC_STR(1, ca_fw_sig_rec, format, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(2, ca_fw_sig_rec, signer, F_REQ, 1, CA_NAME_MAX),
+	PC_REC_FIXED(3, ca_fw_sig_rec, serial, F_REQ),
+	PC_REC_STR(4, ca_fw_sig_rec, package, F_REQ, 1, FW_PKG_MAX),
+	PC_REC_STR(5, ca_fw_sig_rec, version, F_REQ, 1, FW_VERSION_TEXT_MAX),
+	PC_REC_STR(6, ca_fw_sig_rec, hash, F_REQ, 1, CA_REC_WORD_MAX),
+	PC_REC_STR(7, ca_fw_sig_rec, digest, F_REQ, 1, 2 * PKIX_HASH_MAX),
+	PC_REC_U64(8, ca_fw_sig_rec, size, F_REQ),
+	PC_REC_STR(9, ca_fw_sig_rec, input, F_REQ, 1, CA_REC_PATH_MAX),
+	PC_REC_STR(10, ca_fw_sig_rec, output, F_REQ, 1, CA_REC_PATH_MAX),
+	PC_REC_U64(11, ca_fw_sig_rec, created, F_REQ),
+)
+
 #define META_SIGNER_PREFIX "signer."
 
 void ca_signer_rec_free(ca_signer_rec *s);
@@ -473,6 +507,15 @@ void ca_fw_minisign_keyid(const uint8_t pk[32], uint8_t id[8]);
  * version for the record. */
 pc_rc ca_firmware_queue(store_txn *t, const char *segment, const char *name, const uint8_t *sig,
     size_t len, const char *package, const char *version, time_t now, pc_err *e) PC_CHECK;
+/* Record signature r (its strings borrowed) under the next "fw.sig."
+ * sequence, in t. */
+pc_rc ca_fw_sig_put(store_txn *t, const ca_fw_sig_rec *r, pc_err *e) PC_CHECK;
+/* Every recorded firmware signature, oldest first, inside t: fn gets the
+ * decoded record (valid only during the call).  A callback error stops the
+ * scan and is returned. */
+typedef pc_rc (*ca_fw_sig_fn)(void *ctx, const ca_fw_sig_rec *r, pc_err *e);
+pc_rc ca_fw_sig_scan(store_txn *t, ca_fw_sig_fn fn, void *ctx, pc_err *e) PC_CHECK;
+
 /* Firmware signatures queued by `plantca firmware publish` for `segment`,
  * oldest first, inside the caller's transaction: fn gets the file name the
  * officer gave and the signature's DER bytes (valid only during the call).
@@ -514,12 +557,64 @@ void ca_export_rec_free(ca_export_rec *r);
 /* The earliest nextUpdate the export delivered, 0: none. */
 uint64_t ca_export_rec_crl_first(const ca_export_rec *r);
 
+/* ----------- CMP (records_cmp.c; the verbs and judgement: ca/cmp.h) */
+
+enum { CA_MFR_PEM_MAX = 256 * 1024 };
+
+/* "mfr." NAME: a manufacturer whose IDevIDs the plant accepts. */
+typedef struct ca_mfr {
+	char *name, *segments;      /* segments: comma-separated, "" = every segment */
+	uint8_t *pem; size_t pem_len;   /* its CA certificates, CRLs may follow */
+	uint64_t added;
+} ca_mfr;
+
+CA_REC_TABLE(ca_mfr_type, "manufacturer", 'W', ca_mfr,
+	PC_REC_STR(1, ca_mfr, name, F_REQ, 1, 63),
+	PC_REC_STR(2, ca_mfr, segments, F_REQ, 0, CA_REC_TEXT_MAX),
+	PC_REC_BYTES(3, ca_mfr, pem, pem_len, F_REQ | PC_REC_TEXT, 1, CA_MFR_PEM_MAX),
+	PC_REC_U64(4, ca_mfr, added, F_REQ),
+)
+
+pc_rc ca_mfr_encode(const ca_mfr *m, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_mfr_decode(pc_reader val, ca_mfr *m, pc_err *e) PC_CHECK;
+void ca_mfr_free(ca_mfr *m);
+
+/* "cmp.req." ID (20 decimal digits): what a CMP request was, as import
+ * found it.  The strings were display-escaped when recorded. */
+typedef struct ca_cmp_info {
+	uint64_t body;              /* pkix_cmp_body: ir, cr, p10cr, kur or rr */
+	char txid[65];              /* lowercase hex */
+	char manufacturer[64];      /* "" unless an IDevID signed it */
+	char signer_issuer[256], signer_serial[43], signer_fp[96], hw_serial[128];
+	uint8_t old_serial[PKIX_SERIAL_LEN];   /* kur: renewed, rr: revoked */
+	bool has_old;
+	uint64_t reason_code;       /* CRLReason + 1 as recorded; 0: none */
+	int rev_reason;             /* derived: reason_code - 1 */
+} ca_cmp_info;
+
+CA_REC_TABLE(ca_cmp_info_type, "CMP request", 'M', ca_cmp_info,
+	PC_REC_U64(1, ca_cmp_info, body, F_REQ),
+	PC_REC_CHARS(2, ca_cmp_info, txid, F_REQ, 2),
+	PC_REC_CHARS(3, ca_cmp_info, manufacturer, F_REQ, 0),
+	PC_REC_CHARS(4, ca_cmp_info, signer_issuer, F_REQ, 0),
+	PC_REC_CHARS(5, ca_cmp_info, signer_serial, F_REQ, 1),
+	PC_REC_CHARS(6, ca_cmp_info, signer_fp, F_REQ, 1),
+	PC_REC_CHARS(7, ca_cmp_info, hw_serial, F_REQ, 0),
+	PC_REC_FIXED_HAS(8, ca_cmp_info, old_serial, has_old, F_OPT),
+	PC_REC_U64(9, ca_cmp_info, reason_code, F_REQ),
+)
+
+/* encode writes reason_code from rev_reason; decode checks the body, the
+ * transaction id (hex) and the reason, and derives rev_reason. */
+pc_rc ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b, pc_err *e) PC_CHECK;
+pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
+
 #undef F_REQ
 #undef F_OPT
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 10 };
+enum { CA_REC_NTYPES = 13 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

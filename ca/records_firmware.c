@@ -197,3 +197,65 @@ pc_rc ca_firmware_pending_clear(ca_ctx *c, store_txn *t, const char *segment, pc
 	pc_buf_free(&cc.keys);
 	return rc;
 }
+
+/* ------------------------------------------------ signatures made */
+
+#define META_FW_SIG_PREFIX "fw.sig."
+#define META_FW_SIG_SEQ "fw.sig.seq"
+
+pc_rc ca_fw_sig_put(store_txn *t, const ca_fw_sig_rec *r, pc_err *e)
+{
+	uint64_t seq = 0;
+	uint8_t seqbe[8];
+	pc_buf key = PC_BUF_INIT, rec = PC_BUF_INIT;
+	bool found;
+	pc_rc rc;
+
+	rc = ca_meta_get_u64(t, META_FW_SIG_SEQ, &seq, &found, e);
+	if (rc == PC_OK && seq == UINT64_MAX)
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "META %s: exhausted", META_FW_SIG_SEQ);
+	seq++;
+	ca_id_key(seq, seqbe);
+	pc_buf_str(&key, META_FW_SIG_PREFIX);
+	pc_buf_append(&key, seqbe, sizeof seqbe);
+	if (rc == PC_OK)
+		rc = pc_rec_encode(&ca_fw_sig_type, r, &rec, e);
+	if (rc == PC_OK && !pc_buf_ok(&key))
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK)
+		rc = ca_meta_put_u64(t, META_FW_SIG_SEQ, seq, e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_META, key.p, key.len, rec.p, rec.len, true, e);
+	pc_buf_free(&key);
+	pc_buf_free(&rec);
+	return rc;
+}
+
+struct sig_ctx {
+	ca_fw_sig_fn fn;
+	void *ctx;
+};
+
+PC_CHECK static pc_rc sig_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct sig_ctx *p = ctx;
+	ca_fw_sig_rec r;
+	pc_rc rc;
+
+	(void)stop;
+	/* the prefix also matches the counter "fw.sig.seq" */
+	if (pc_reader_left(&key) != strlen(META_FW_SIG_PREFIX) + 8)
+		return PC_OK;
+	PC_TRY(pc_rec_decode(&ca_fw_sig_type, val, &r, e));
+	rc = p->fn(p->ctx, &r, e);
+	pc_rec_free(&ca_fw_sig_type, &r);
+	return rc;
+}
+
+pc_rc ca_fw_sig_scan(store_txn *t, ca_fw_sig_fn fn, void *ctx, pc_err *e)
+{
+	struct sig_ctx p = { fn, ctx };
+
+	return store_scan(t, STORE_META, META_FW_SIG_PREFIX, strlen(META_FW_SIG_PREFIX), false,
+	    sig_visit, &p, e);
+}

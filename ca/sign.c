@@ -279,6 +279,7 @@ pc_rc ca_sign(ca_ctx *c, pc_err *e)
 			c->batch_total = c->batch_done + l.n;
 		rc = sign_page(c, pol, &l, &run, e);
 		ca_request_list_free(&l);
+		store_release_pages(c->st);   /* what this page read of the store */
 		fflush(stdout);
 	} while (rc == PC_OK && l.more);
 	if (c->progress && c->batch_done > 1)

@@ -355,7 +355,8 @@ static void txn_free(store_txn *t)
 
 pc_rc store_commit(store_txn *t, pc_err *e)
 {
-	const store *s;
+	store *s;
+	bool write;
 	int rc;
 
 	if (t == NULL)
@@ -366,10 +367,16 @@ pc_rc store_commit(store_txn *t, pc_err *e)
 		txn_free(t);
 		return e->rc;
 	}
+	write = t->write;
 	rc = mdb_txn_commit(t->txn);  /* frees the txn, even on failure */
 	txn_free(t);
 	if (rc != 0)
 		return mdb_fail(e, s->dir, NULL, "commit", rc);
+	/* A write transaction's lookups fault in pages all over the map (and
+	 * the kernel maps up to 64 KiB around each fault): let go of them, so
+	 * that a long batch of commits keeps resident memory flat. */
+	if (write)
+		store_release_pages(s);
 	return PC_OK;
 }
 
@@ -490,6 +497,8 @@ static int seek_last(MDB_cursor *c, const void *prefix, size_t plen,
 	return mdb_cursor_get(c, k, v, MDB_PREV);
 }
 
+enum { STORE_SCAN_RELEASE = 8 * 1024 * 1024 };   /* bytes visited between releases */
+
 /* The scan of store_scan and store_scan_from: from the first key >= from
  * (flen 0: the first key; reverse: the last key with the prefix) while
  * keys carry the prefix. */
@@ -500,6 +509,7 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 	MDB_val k, v;
 	pc_rc prc = PC_OK;
 	bool stop = false;
+	size_t seen = 0;
 	int rc;
 
 	PC_TRY(txn_check(t, db, false, e));
@@ -517,6 +527,13 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	}
 	while (rc == 0 && has_prefix(&k, prefix, plen)) {
+		/* a long scan touches every page once: they are let go of as it
+		 * goes, so that resident memory does not grow with the store */
+		seen += k.mv_size + v.mv_size;
+		if (seen >= STORE_SCAN_RELEASE) {
+			store_release_pages(t->s);
+			seen = 0;
+		}
 		prc = fn(ctx, pc_reader_make(k.mv_data, k.mv_size),
 		    pc_reader_make(v.mv_data, v.mv_size), &stop, e);
 		if (prc != PC_OK || stop)

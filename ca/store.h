@@ -71,7 +71,8 @@ pc_rc store_del(store_txn *t, store_db db, const void *key, size_t klen,
     pc_err *e) PC_CHECK;
 
 /* Visit every key starting with `prefix` (plen may be 0) in key order
- * (reverse order if `reverse`).  The visitor returns PC_OK to go on; it sets
+ * (reverse order if `reverse`).  Long scans let go of the pages they have
+ * read as they go (store_release_pages): their memory stays flat.  The visitor returns PC_OK to go on; it sets
  * *stop to end early.  A visitor error ends the scan and is returned. */
 typedef pc_rc (*store_visit_fn)(void *ctx, pc_reader key, pc_reader val,
     bool *stop, pc_err *e);

@@ -85,12 +85,16 @@ static long small_uint(pc_reader v)
 }
 
 /* A certReqId: a small non-negative INTEGER, or -1, which p10cr uses
- * (RFC 4210 §5.3.4: "certReqId ... MUST be -1" for a PKCS#10 request). */
+ * (RFC 4210 §5.3.4: "certReqId ... MUST be -1" for a PKCS#10 request);
+ * -2 on anything else (never -1: that is a value). */
 static long req_id(pc_reader v)
 {
+	long x;
+
 	if (pc_reader_left(&v) == 1 && v.p[v.off] == 0xff)
 		return -1;
-	return small_uint(v);
+	x = small_uint(v);
+	return x < 0 ? -2 : x;
 }
 
 /* [n] EXPLICIT OCTET STRING of 1..PKIX_CMP_ID_MAX bytes. */

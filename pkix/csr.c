@@ -184,3 +184,65 @@ void pkix_csr_free(pkix_csr *c)
 	memset(c, 0, sizeof *c);
 }
 
+
+pc_rc pkix_csr_build(const uint8_t *subject, size_t subject_len, const uint8_t *spki,
+    size_t spki_len, const pkix_sigalg *alg, pkix_csr_sign_fn sign, void *ctx, pc_buf *out,
+    pc_err *e)
+{
+	pc_der info, req;
+	pc_buf sig = PC_BUF_INIT;
+	pkix_pubkey k;
+	pkix_csr back;
+	const uint8_t *ad;
+	size_t al;
+	pc_rc rc = PC_OK;
+
+	pc_der_init(&info);
+	pc_der_init(&req);
+	PC_TRY_OUT(pkix_name_check(subject, subject_len, "certification request", PC_E_CSR, e));
+	PC_TRY_OUT(pkix_pubkey_parse(spki, spki_len, "certification request", PC_E_CSR, &k, e));
+	if (!pkix_sigalg_fits(alg, k.type)) {
+		rc = pc_fail(e, PC_E_INTERNAL, "certification request: %s does not fit the key",
+		    alg->name);
+		goto out;
+	}
+	ad = pkix_sigalg_der(alg, &al);
+	/* CertificationRequestInfo ::= SEQUENCE { version 0, subject,
+	 * subjectPKInfo, attributes [0] IMPLICIT SET OF Attribute } */
+	pc_der_begin(&info, DER_SEQUENCE);
+	pc_der_u64(&info, 0);
+	pc_der_raw(&info, subject, subject_len);
+	pc_der_raw(&info, spki, spki_len);
+	pc_der_begin(&info, DER_CTX_CONS | 0);
+	pc_der_end(&info);
+	pc_der_end(&info);
+	if (!pc_der_ok(&info)) {
+		rc = pc_fail(e, PC_E_NOMEM, "certification request: out of memory");
+		goto out;
+	}
+	PC_TRY_OUT(sign(ctx, info.b.p, info.b.len, &sig, e));
+	if (!pc_buf_ok(&sig)) {
+		rc = pc_fail(e, PC_E_NOMEM, "certification request: out of memory");
+		goto out;
+	}
+	pc_der_begin(&req, DER_SEQUENCE);
+	pc_der_raw(&req, info.b.p, info.b.len);
+	pc_der_raw(&req, ad, al);
+	pc_der_bits(&req, sig.p, sig.len, 0);
+	pc_der_end(&req);
+	if (!pc_der_ok(&req)) {
+		rc = pc_fail(e, PC_E_NOMEM, "certification request: out of memory");
+		goto out;
+	}
+	/* read back with the one reader: structure, name rules, signature */
+	PC_TRY_OUT(pkix_csr_parse(req.b.p, req.b.len, "certification request (built)", &back, e));
+	pkix_csr_free(&back);
+	pc_buf_append(out, req.b.p, req.b.len);
+	if (!pc_buf_ok(out))
+		rc = pc_fail(e, PC_E_NOMEM, "certification request: out of memory");
+out:
+	pc_der_free(&info);
+	pc_der_free(&req);
+	pc_buf_free(&sig);
+	return rc;
+}

@@ -50,4 +50,19 @@ pc_rc pkix_csr_parse_verified(const uint8_t *buf, size_t len, const char *what,
     pkix_csr *out, pc_err *e) PC_CHECK;
 void pkix_csr_free(pkix_csr *c);
 
+/* Sign msg[0..len) with the private key of the request; the signature's
+ * bytes (the BIT STRING value, without the unused-bits byte) are appended
+ * to sig. */
+typedef pc_rc (*pkix_csr_sign_fn)(void *ctx, const uint8_t *msg, size_t len, pc_buf *sig,
+    pc_err *e);
+
+/* Build a PKCS#10 request (RFC 2986 §4): version 0, the subject (a Name
+ * TLV), the key (an SPKI TLV), no attributes, signed by sign with alg
+ * (which must fit the key).  The DER is appended to out only after it was
+ * read back by pkix_csr_parse, self-signature included: what we hand to
+ * a CA is what the CA's reader accepts. */
+pc_rc pkix_csr_build(const uint8_t *subject, size_t subject_len, const uint8_t *spki,
+    size_t spki_len, const pkix_sigalg *alg, pkix_csr_sign_fn sign, void *ctx, pc_buf *out,
+    pc_err *e) PC_CHECK;
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * bundle.c - reading, checking, building and writing bundles.
+ * bundle.c - reading and checking bundles (bundle_write.c builds and
+ * writes them).
  *
  * Reading follows transfer.h to the letter: size cap (fstat, in
  * pc_file_read), one read into memory, signature and trusted-comment
@@ -39,7 +40,10 @@ void tr_trusted_comment(const tr_meta *m, const char *name, char *out, size_t n)
 
 void tr_bundle_free(tr_bundle *b)
 {
-	free(b->buf);
+	if (b->mapped)
+		tr_spool_unmap(b->buf, b->len);
+	else
+		free(b->buf);
 	free(b->members);
 	tr_meta_free(&b->meta);
 	memset(b, 0, sizeof *b);
@@ -65,7 +69,7 @@ static bool ends_with(const char *s, const char *suffix)
 /* SHA256SUMS against the payload: each member listed once, each line a
  * member, each hash right. */
 PC_CHECK static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *text, size_t len,
-    const char *what, pc_err *e)
+    const uint8_t *map, size_t maplen, const char *what, pc_err *e)
 {
 	tr_sum *sums = NULL, key;
 	bool *used = NULL;
@@ -99,6 +103,8 @@ PC_CHECK static pc_rc check_sums(const tr_member *pl, size_t n, const uint8_t *t
 		}
 		used[s - sums] = true;
 		crypto_hash_sha256(h, pl[i].data, pl[i].len);
+		if (map != NULL && i % TR_RELEASE_EVERY == TR_RELEASE_EVERY - 1)
+			tr_pages_release(map, maplen);
 		if (sodium_memcmp(h, s->hash, sizeof h) != 0) {
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: member %s: SHA-256 mismatch", what,
 			    pl[i].name);
@@ -181,7 +187,7 @@ out:
 	return rc;
 }
 
-pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, const char *what,
+pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *what,
     tr_bundle *out, pc_err *e)
 {
 	tr_member *ms = NULL;
@@ -191,7 +197,7 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, const char *what,
 	out->members = NULL;
 	out->nmembers = 0;
 	memset(&out->meta, 0, sizeof out->meta);
-	PC_TRY_OUT(tr_tar_parse(buf, len, what, &ms, &n, e));
+	PC_TRY_OUT(tr_tar_parse(buf, len, mapped, what, &ms, &n, e));
 	if (n < 1 || strcmp(ms[0].name, "BUNDLE") != 0) {
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: first member must be BUNDLE", what);
 		goto out;
@@ -206,7 +212,8 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, const char *what,
 	}
 	if ((rc = tr_meta_parse(ms[0].data, ms[0].len, what, &out->meta, e)) != PC_OK)
 		goto out;
-	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, what, e)) != PC_OK ||
+	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, mapped ? buf : NULL, len, what,
+	    e)) != PC_OK ||
 	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
 		goto out;
 	/* payload only: drop BUNDLE and SHA256SUMS from the front */
@@ -245,10 +252,16 @@ static bool tc_field(const char **p, const char *key, char *out, size_t cap)
 pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
     tr_bundle *out, pc_err *e)
 {
+	return tr_bundle_read_spooled(path, NULL, trusted, ntrusted, out, e);
+}
+
+pc_rc tr_bundle_read_spooled(const char *path, const char *spool, const tr_pubkey *trusted,
+    size_t ntrusted, tr_bundle *out, pc_err *e)
+{
 	char sigpath[TR_PATH_MAX], tc[TR_COMMENT_MAX + 1], signer[17];
 	char kind[16], seg[TR_SEGMENT_MAX + 2], sender[18], seq[24], file[TR_NAME_MAX + 8];
 	const char *base = strrchr(path, '/'), *p;
-	uint8_t *sig = NULL;
+	uint8_t *sig = NULL, prehash[TR_PREHASH_LEN];
 	size_t siglen = 0, blen, which = 0;
 	struct stat st;
 	pc_rc rc;
@@ -265,8 +278,15 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 	if ((size_t)snprintf(sigpath, sizeof sigpath, "%s.minisig", path) >= sizeof sigpath)
 		return pc_fail(e, PC_E_USAGE, "%s: path too long", path);
 
-	/* 1. the tar: size cap by fstat, then one read into memory */
-	PC_TRY_OUT(pc_file_read(path, TR_BUNDLE_MAX, &out->buf, &out->len, e));
+	/* 1. the tar: size cap by fstat, then one read into memory, or one
+	 * copy into a private spool file that is mapped (hashed as it is
+	 * copied: the bytes verified are the bytes used) */
+	if (spool == NULL) {
+		PC_TRY_OUT(pc_file_read(path, TR_BUNDLE_MAX, &out->buf, &out->len, e));
+	} else {
+		PC_TRY_OUT(tr_spool_copy(path, spool, TR_BUNDLE_MAX, &out->buf, &out->len, prehash, e));
+		out->mapped = true;
+	}
 	/* 2. the signature */
 	if (stat(sigpath, &st) != 0 && errno == ENOENT) {
 		rc = pc_fail(e, PC_E_SIGNATURE, "%s: signature file %s is missing", path,
@@ -275,8 +295,10 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 	}
 	if ((rc = pc_file_read(sigpath, TR_MINISIG_MAX, &sig, &siglen, e)) != PC_OK)
 		goto out;
-	rc = tr_minisig_verify(sig, siglen, out->buf, out->len, trusted, ntrusted, path,
-	    &which, tc, e);
+	rc = tr_minisig_verify_hashed(sig, siglen, out->buf, out->len, out->mapped ? prehash : NULL,
+	    trusted, ntrusted, path, &which, tc, e);
+	if (out->mapped)
+		tr_pages_release(out->buf, out->len);
 	free(sig);
 	if (rc != PC_OK)
 		goto out;
@@ -314,7 +336,7 @@ pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted
 	}
 
 	/* 4. only now the tar, from the verified buffer */
-	if ((rc = tr_bundle_parse(out->buf, out->len, path, out, e)) != PC_OK)
+	if ((rc = tr_bundle_parse(out->buf, out->len, out->mapped, path, out, e)) != PC_OK)
 		goto out;
 	{
 		char mseq[24];
@@ -370,94 +392,6 @@ pc_rc tr_bundle_check(const tr_bundle *b, tr_kind kind, const char *segment,
 		pc_time_text(b->meta.created, when);
 		return pc_fail(e, PC_E_BUNDLE, "%s.tar: created %s, more than a day in the "
 		    "future (check the clocks)", b->name, when);
-	}
-	return PC_OK;
-}
-
-pc_rc tr_bundle_build(const tr_meta *meta, const tr_member *payload, size_t n,
-    pc_buf *tar, pc_err *e)
-{
-	pc_buf mb = PC_BUF_INIT, sb = PC_BUF_INIT;
-	tr_bundle check;
-	size_t i, start = tar->len;
-	pc_rc rc;
-
-	if (meta->version != TR_FORMAT_VERSION || (meta->kind != TR_REQUEST &&
-	    meta->kind != TR_RESPONSE) || !tr_segment_ok(meta->segment) || meta->sequence == 0)
-		return pc_fail(e, PC_E_USAGE, "new bundle: bad metadata (version, kind, "
-		    "segment or sequence)");
-	if (n == 0)
-		return pc_fail(e, PC_E_USAGE, "new bundle: no payload members");
-	if (n > TR_MEMBERS_MAX - 2)
-		return pc_fail(e, PC_E_LIMIT, "new bundle: more than %d members", TR_MEMBERS_MAX);
-	for (i = 0; i < n; i++) {
-		if (!tr_member_name_ok(payload[i].name) || strcmp(payload[i].name, "BUNDLE") == 0 ||
-		    strcmp(payload[i].name, "SHA256SUMS") == 0)
-			return pc_fail(e, PC_E_USAGE, "new bundle: member name \"%.100s\" not "
-			    "allowed", payload[i].name);
-		if (payload[i].len > TR_MEMBER_MAX)
-			return pc_fail(e, PC_E_LIMIT, "new bundle: member %s is %zu bytes, more "
-			    "than %d", payload[i].name, payload[i].len, TR_MEMBER_MAX);
-	}
-	tr_meta_format(meta, &mb);
-	tr_sums_format(payload, n, &sb);
-	if (!pc_buf_ok(&mb) || !pc_buf_ok(&sb)) {
-		rc = pc_fail(e, PC_E_NOMEM, "new bundle: out of memory");
-		goto out;
-	}
-	if (mb.len > TR_META_MAX || sb.len > TR_MEMBER_MAX) {
-		rc = pc_fail(e, PC_E_LIMIT, "new bundle: BUNDLE or SHA256SUMS too large");
-		goto out;
-	}
-	tr_tar_add(tar, "BUNDLE", mb.p, mb.len, meta->created);
-	tr_tar_add(tar, "SHA256SUMS", sb.p, sb.len, meta->created);
-	for (i = 0; i < n; i++)
-		tr_tar_add(tar, payload[i].name, payload[i].data, payload[i].len, meta->created);
-	tr_tar_end(tar);
-	if (!pc_buf_ok(tar)) {
-		rc = pc_fail(e, PC_E_NOMEM, "new bundle: out of memory");
-		goto out;
-	}
-	if (tar->len - start > TR_BUNDLE_MAX) {
-		rc = pc_fail(e, PC_E_LIMIT, "new bundle: %zu bytes, more than %d", tar->len - start,
-		    TR_BUNDLE_MAX);
-		goto out;
-	}
-	/* read back what we wrote, with the reader's rules: a bundle we
-	 * would refuse is never written (duplicates, csr lines, sums) */
-	memset(&check, 0, sizeof check);
-	rc = tr_bundle_parse(tar->p + start, tar->len - start, "new bundle", &check, e);
-	tr_bundle_free(&check);
-out:
-	if (rc != PC_OK && pc_buf_ok(tar))
-		tar->len = start;
-	pc_buf_free(&mb);
-	pc_buf_free(&sb);
-	return rc;
-}
-
-pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
-    const pc_buf *minisig, pc_err *e)
-{
-	char tp[TR_PATH_MAX], sp[TR_PATH_MAX];
-	struct stat st;
-
-	if (!tr_member_name_ok(name))
-		return pc_fail(e, PC_E_USAGE, "bundle name \"%.100s\" not allowed", name);
-	if ((size_t)snprintf(tp, sizeof tp, "%s/%s.tar", dir, name) >= sizeof tp ||
-	    (size_t)snprintf(sp, sizeof sp, "%s/%s.tar.minisig", dir, name) >= sizeof sp)
-		return pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
-	if (lstat(tp, &st) == 0)
-		return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
-	if (lstat(sp, &st) == 0)
-		return pc_fail(e, PC_E_EXISTS, "%s: already exists", sp);
-	/* the tar first, its signature after: a reader that sees a .minisig
-	 * can rely on the tar being complete */
-	PC_TRY(pc_file_write_atomic(tp, tar->p, tar->len, 0644, true, e));
-	/* a tar without its signature is no bundle: gone again on failure */
-	if (pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e) != PC_OK) {
-		(void)unlink(tp);
-		return e->rc;
 	}
 	return PC_OK;
 }

@@ -379,6 +379,12 @@ void tr_meta_format(const tr_meta *m, pc_buf *out)
 
 /* ---- SHA256SUMS ---- */
 
+void tr_sums_line(pc_buf *out, const char *name, const uint8_t hash[TR_HASH_LEN])
+{
+	pc_hex_encode(out, hash, TR_HASH_LEN, 0);
+	pc_buf_printf(out, "  %s\n", name);
+}
+
 void tr_sums_format(const tr_member *m, size_t n, pc_buf *out)
 {
 	uint8_t h[TR_HASH_LEN];
@@ -386,8 +392,7 @@ void tr_sums_format(const tr_member *m, size_t n, pc_buf *out)
 
 	for (i = 0; i < n; i++) {
 		crypto_hash_sha256(h, m[i].data, m[i].len);
-		pc_hex_encode(out, h, sizeof h, 0);
-		pc_buf_printf(out, "  %s\n", m[i].name);
+		tr_sums_line(out, m[i].name, h);
 	}
 }
 

@@ -423,6 +423,14 @@ pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
     size_t len, const tr_pubkey *trusted, size_t ntrusted, const char *what,
     size_t *which, char *trusted_comment, pc_err *e)
 {
+	return tr_minisig_verify_hashed(sig, siglen, data, len, NULL, trusted, ntrusted, what, which,
+	    trusted_comment, e);
+}
+
+pc_rc tr_minisig_verify_hashed(const uint8_t *sig, size_t siglen, const uint8_t *data,
+    size_t len, const uint8_t *prehash, const tr_pubkey *trusted, size_t ntrusted,
+    const char *what, size_t *which, char *trusted_comment, pc_err *e)
+{
 	pc_reader r = pc_reader_make(sig, siglen);
 	const char *l1, *l2, *l3, *l4, *tc;
 	size_t n1, n2, n3, n4, tclen, i, k;
@@ -471,7 +479,10 @@ pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
 		return pc_fail(e, PC_E_SIGNATURE, "%s: signed by unknown key %s", what, id);
 	}
 	if (hashed) {
-		crypto_generichash(hash, sizeof hash, data, len, NULL, 0);
+		if (prehash != NULL)
+			memcpy(hash, prehash, sizeof hash);
+		else
+			crypto_generichash(hash, sizeof hash, data, len, NULL, 0);
 		bad = crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, hash, sizeof hash,
 		    trusted[k].pk);
 	} else {

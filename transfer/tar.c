@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tr_int.h"
 
@@ -230,7 +231,13 @@ PC_CHECK static pc_rc parse_header(const uint8_t *h, size_t index, const char *w
 	return PC_OK;
 }
 
-pc_rc tr_tar_parse(const uint8_t *buf, size_t len, const char *what,
+void tr_pages_release(const uint8_t *map, size_t len)
+{
+	if (map != NULL && len > 0)
+		(void)madvise((void *)map, len, MADV_DONTNEED);
+}
+
+pc_rc tr_tar_parse(const uint8_t *buf, size_t len, bool mapped, const char *what,
     tr_member **members, size_t *n, pc_err *e)
 {
 	pc_reader r = pc_reader_make(buf, len);
@@ -294,6 +301,8 @@ pc_rc tr_tar_parse(const uint8_t *buf, size_t len, const char *what,
 			goto fail;
 		}
 		m.data = m.len > 0 ? data : buf;
+		if (mapped && count % TR_RELEASE_EVERY == TR_RELEASE_EVERY - 1)
+			tr_pages_release(buf, len);
 		if (!pc_grow(&ms, &cap, count, sizeof *ms, 16)) {
 			rc = pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 			goto fail;

@@ -126,6 +126,11 @@ pc_rc tr_minisig_make_prehashed(const uint8_t hash[TR_PREHASH_LEN], const tr_pub
 pc_rc tr_minisig_verify(const uint8_t *sig, size_t siglen, const uint8_t *data,
     size_t len, const tr_pubkey *trusted, size_t ntrusted, const char *what,
     size_t *which, char *trusted_comment, pc_err *e) PC_CHECK;
+/* The same with the BLAKE2b-512 of data computed already (prehash; NULL:
+ * computed here); data is still read for a legacy "Ed" signature. */
+pc_rc tr_minisig_verify_hashed(const uint8_t *sig, size_t siglen, const uint8_t *data,
+    size_t len, const uint8_t *prehash, const tr_pubkey *trusted, size_t ntrusted,
+    const char *what, size_t *which, char *trusted_comment, pc_err *e) PC_CHECK;
 
 /* ---- metadata ---- */
 
@@ -166,8 +171,9 @@ typedef struct tr_member {
 } tr_member;
 
 typedef struct tr_bundle {
-	uint8_t *buf;                   /* the whole tar, owned */
+	uint8_t *buf;                   /* the whole tar, owned (malloc'ed, or mapped) */
 	size_t len;
+	bool mapped;                    /* buf maps a private spool copy (tr_bundle_read_spooled) */
 	tr_meta meta;
 	tr_member *members;             /* payload only (not BUNDLE/SHA256SUMS), in tar order */
 	size_t nmembers;
@@ -186,6 +192,19 @@ typedef struct tr_bundle {
  * Does not judge replay, expiry, kind or segment: tr_bundle_check does. */
 pc_rc tr_bundle_read(const char *path, const tr_pubkey *trusted, size_t ntrusted,
     tr_bundle *out, pc_err *e) PC_CHECK;
+/* The same for bundles of any size: PATH is first copied into a private,
+ * nameless file in the directory `spool` (O_TMPFILE: it vanishes with the
+ * process, however it ends), hashed as it is copied, and the copy is
+ * mapped; the signature is checked over that hash and the tar parsed from
+ * the mapping, its pages let go of as the parse goes.  What is checked is
+ * what is used: nobody can change the private copy, unlike PATH on a
+ * stick.  Memory does not grow with the bundle (tr_bundle_release_pages
+ * between pieces of work on its members). */
+pc_rc tr_bundle_read_spooled(const char *path, const char *spool, const tr_pubkey *trusted,
+    size_t ntrusted, tr_bundle *out, pc_err *e) PC_CHECK;
+/* Let go of the resident pages of a spooled bundle (no-op otherwise);
+ * members stay valid: their pages are read again when touched. */
+void tr_bundle_release_pages(const tr_bundle *b);
 /* The caller's rules: kind, segment (NULL: any), sequence > last_seq
  * (PC_E_REPLAY) and at most last_seq + TR_SEQ_STEP_MAX (PC_E_BUNDLE),
  * now < expires (PC_E_EXPIRED) and created not absurdly in the future (more
@@ -206,6 +225,21 @@ void tr_trusted_comment(const tr_meta *m, const char *name, char *out, size_t n)
  * file, fsync, rename, fsync of DIR); refuses to overwrite (PC_E_EXISTS). */
 pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
     const pc_buf *minisig, pc_err *e) PC_CHECK;
+/* A payload member on demand, for bundles too large to hold in memory:
+ * fill *m for member i < n (m->data valid until the next call).  Asked
+ * for twice per member (to hash it, then to write it); must give the same
+ * bytes both times. */
+typedef pc_rc (*tr_member_fn)(void *ctx, size_t i, tr_member *m, pc_err *e);
+/* tr_bundle_build, tr_minisig_make and tr_bundle_write in one pass, for
+ * bundles of any size: DIR/NAME.tar is streamed into a temporary file
+ * (hashed as it is written), read back from the file with the reader's
+ * rules, signed (prehash; sign() with pub's key, trusted comment from
+ * tr_trusted_comment) and published by rename, then DIR/NAME.tar.minisig
+ * written.  Memory does not grow with the bundle.  Refuses to overwrite
+ * (PC_E_EXISTS); on failure nothing is left in DIR. */
+pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, size_t n,
+    tr_member_fn get, void *ctx, const tr_pubkey *pub, tr_sign_fn sign, void *sign_ctx,
+    pc_err *e) PC_CHECK;
 /* Conventional bundle name: "SEGMENT-request-000017" / "SEGMENT-response-000017". */
 void tr_bundle_name(tr_kind kind, const char *segment, uint64_t seq, char *out, size_t n);
 

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tr_bundle b;
 
 	memset(&e, 0, sizeof e);
-	rc = tr_tar_parse(data, size, "fuzz.tar", &ms, &n, &e);
+	rc = tr_tar_parse(data, size, false, "fuzz.tar", &ms, &n, &e);
 	if (rc != PC_OK) {
 		check_refusal(rc, &e);
 		CHECK(ms == NULL && n == 0);
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		tr_tar_end(&again);
 		CHECK(pc_buf_ok(&again));
-		CHECK(tr_tar_parse(again.p, again.len, "fuzz.tar", &ms2, &n2, &e) == PC_OK);
+		CHECK(tr_tar_parse(again.p, again.len, false, "fuzz.tar", &ms2, &n2, &e) == PC_OK);
 		CHECK(n2 == n);
 		for (i = 0; i < n; i++)
 			CHECK(strcmp(ms[i].name, ms2[i].name) == 0 && ms[i].len == ms2[i].len &&
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	memset(&b, 0, sizeof b);
-	rc2 = tr_bundle_parse(data, size, "fuzz.tar", &b, &e);
+	rc2 = tr_bundle_parse(data, size, false, "fuzz.tar", &b, &e);
 	if (rc2 == PC_OK) {
 		CHECK(rc == PC_OK && n >= 3 && b.nmembers == n - 2);
 		CHECK(strcmp(ms[0].name, "BUNDLE") == 0 && strcmp(ms[1].name, "SHA256SUMS") == 0);

@@ -97,9 +97,25 @@ RECORDS = [
         F(1, "name", "str", hi=PATH), F(2, "sig", "bytes", lo=1, hi=256 * 1024),
         F(3, "created", "u64"), F(4, "package", "str", hi=64),
         F(5, "version", "str", hi=32)]),
+    ("firmware signature", "G", "meta", b"fw.sig.\0", [
+        F(1, "format", "str", lo=1, hi=WORD), F(2, "signer", "str", lo=1, hi=NAME),
+        F(3, "serial", "fixed:20"), F(4, "package", "str", lo=1, hi=64),
+        F(5, "version", "str", lo=1, hi=32), F(6, "hash", "str", lo=1, hi=WORD),
+        F(7, "digest", "str", lo=1, hi=128), F(8, "size", "u64"),
+        F(9, "input", "str", lo=1, hi=PATH), F(10, "output", "str", lo=1, hi=PATH),
+        F(11, "created", "u64")]),
     ("export", "E", "meta", b"export.line3", [
         F(1, "created", "u64"), F(2, "seq", "u64"), F(4, "bundle", "str", hi=100),
         F(3, "crl_next", "u64", "opt", nonzero=True, repeat=2)]),
+    ("manufacturer", "W", "meta", b"mfr.", [
+        F(1, "name", "str", lo=1, hi=63), F(2, "segments", "str", hi=TEXT),
+        F(3, "pem", "text", lo=1, hi=256 * 1024), F(4, "added", "u64")]),
+    ("CMP request", "M", "meta", b"cmp.req.", [
+        F(1, "body", "u64"), F(2, "txid", "str", lo=2, hi=64),
+        F(3, "manufacturer", "str", hi=63), F(4, "signer_issuer", "str", hi=255),
+        F(5, "signer_serial", "str", lo=1, hi=42), F(6, "signer_fp", "str", lo=1, hi=95),
+        F(7, "hw_serial", "str", hi=127), F(8, "old_serial", "fixed:20", "opt"),
+        F(9, "reason_code", "u64")]),
     ("audit event", "A", "audit", (3).to_bytes(8, "big"), [
         F(1, "seq", "u64"), F(2, "time", "u64")] +
         [F(t, n, "text", hi=64 * 1024) for t, n in
@@ -113,6 +129,7 @@ META = [
     (b"requests.next", bytes(7) + b"\x09\x00", "META requests.next: 9 bytes, expected 8"),
     (b"export.seq.line3", bytes(8) + b"\x01", "META export.seq.line3: 9 bytes, expected 8"),
     (b"fw.pending.seq", bytes(8) + b"\x01", "META fw.pending.seq: 9 bytes, expected 8"),
+    (b"fw.sig.seq", bytes(8) + b"\x01", "META fw.sig.seq: 9 bytes, expected 8"),
     (b"transfer.keyid", bytes(7), "META transfer.keyid: 7 bytes, expected 8"),
     (b"crl.days.line3", b"7x", "META crl.days.line3: not a decimal number"),
     (b"config.module", b"/usr/lib/x\0.so", "META config.module: contains a NUL byte"),
@@ -333,6 +350,17 @@ def special(rname, fields):
         out.append(("reason 6 (certificateHold)",
                     [(t, (6).to_bytes(8, "big") if t == 1 else v) for t, v in fields],
                     "corrupt", pre + "reason: 6 is not a reason plantca records"))
+    if rname == "CMP request":
+        out.append(("body 5 (popdecc)", [(t, (5).to_bytes(8, "big") if t == 1 else v) for t, v in fields],
+                    "corrupt", pre + "body: 5 is not a request body"))
+        out.append(("txid not hex", [(t, b"ZZ" if t == 2 else v) for t, v in fields],
+                    "corrupt", pre + "txid: not lowercase hex"))
+        out.append(("reason_code 12", [(t, (12).to_bytes(8, "big") if t == 9 else v)
+                                       for t, v in fields],
+                    "corrupt", pre + "reason_code: not a CRLReason"))
+        out.append(("kur without old_serial", [(t, (7).to_bytes(8, "big") if t == 1 else v)
+                                               for t, v in fields if t != 8],
+                    "corrupt", pre + "old_serial: missing"))
     if rname == "CA":
         out.append(("cert not a certificate",
                     [(t, b"\x30\x03\x02\x01\x01" if t == 4 else v) for t, v in fields],

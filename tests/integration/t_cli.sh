@@ -20,7 +20,7 @@ mapfile -t VERBS < <(printf '%s\n' "$HELP" | awk '
 for v in init "ca new" "ca list" "ca cert" issue "policy check" "policy show" "policy set" \
     "station add" "station list" import requests approve reject sign export certs status show \
     revoke crl "firmware signer new" "firmware signer list" "firmware sign" "firmware verify" \
-    "firmware publish" "audit log" "audit verify"; do
+    "firmware list" "firmware publish" "audit log" "audit verify"; do
   printf '%s\n' "${VERBS[@]}" | grep -qx "$v" || fail "--help does not list '$v'"
 done
 ok "--help lists ${#VERBS[@]} verbs, the design card's among them"

@@ -7,14 +7,19 @@
 # test carries the request bundle to the CA (import, approve, sign, export)
 # and the response back (accept); the client gets its LDevID, confirms it
 # and exits 0; `openssl verify -x509_strict` and a mosquitto broker accept
-# it.  Then kur renews it and rr revokes it (the next CRL lists it, the
-# broker refuses it).  The refusals of docs/cmp.md each get a CMP error
-# with the right PKIFailureInfo and queue nothing; SIGTERM with open
-# transactions, then a restart, loses none.
+# it.  cr (signed with the LDevID) and p10cr (signed with an IDevID) are
+# enrolled together in one round trip.  Then kur renews it and rr revokes
+# it (the next CRL lists it, the broker refuses it).  The refusals of
+# docs/cmp.md each get a CMP error with the right PKIFailureInfo and queue
+# nothing (bad protection also as a raw curl POST; an IDevID on its
+# manufacturer's CRL: certRevoked); an enrollment past serve --expire gets
+# an ip rejection on its next poll; SIGTERM with open transactions, then a
+# restart, loses none.
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}" "${CMP_DUMP:?}"
 need mosquitto "the broker judges the enrolled certificate (scripts/setup installs it)"
 need mosquitto_pub "the broker's client (scripts/setup installs mosquitto-clients)"
+need curl "raw HTTP POSTs to serve (scripts/setup installs it)"
 
 make_ca
 printf 'correct horse battery staple\n' >"$WORK/pass"
@@ -26,6 +31,7 @@ expect 0 st init "$ST" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
   --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass"
 expect 0 pc station add line3 "$ST/station.pub" --ca line3
 kid=$(head -1 "$ST/station.pub" | awk '{print $NF}')
+newest() { ls "$USB"/line3-"$1"-*.tar | sort | tail -1; }   # the last bundle of a kind
 
 # --- the manufacturer: a CA of its own and IDevIDs, made with OpenSSL
 M=$WORK/mfg
@@ -54,6 +60,7 @@ default_ca = mfg
 dir = .
 database = db/index
 serial = db/serial
+crlnumber = db/crlnumber
 new_certs_dir = db
 default_md = sha256
 policy = any
@@ -85,6 +92,18 @@ idevid "$M" SN-0001 "$WORK/dev1"
 idevid "$M" SN-0002 "$WORK/dev2"
 idevid "$M/other" SN-9999 "$WORK/stranger"
 idevid "$M" SN-0003 "$WORK/expired" 20210101000000Z
+idevid "$M" SN-0004 "$WORK/dev4"
+idevid "$M" SN-0005 "$WORK/dev5"
+# a manufacturer that revoked one of its IDevIDs: its CRL travels with its CA
+mkdir -p "$M/revo/db"
+mfgca "$M/revo" "Revo Corp"
+idevid "$M/revo" SN-0666 "$WORK/revoked"
+(cd "$M/revo" && echo 01 >db/crlnumber &&
+  openssl ca -batch -config "$M/ca.cnf" -cert ca.pem -keyfile ca.key -revoke "$WORK/revoked.pem" \
+    -crl_reason keyCompromise 2>/dev/null &&
+  openssl ca -batch -config "$M/ca.cnf" -cert ca.pem -keyfile ca.key -gencrl -crldays 30 \
+    -out crl.pem 2>/dev/null) || fail "openssl ca: the manufacturer's CRL"
+cat "$M/revo/ca.pem" "$M/revo/crl.pem" >"$M/revo/ca+crl.pem"
 openssl x509 -in "$WORK/dev1.pem" -noout -enddate | grep -q 'Dec 31 23:59:59 9999 GMT' || fail "no 9999 notAfter"
 expect 0 pc manufacturer add acme "$M/ca.pem" --segment line3
 out_has "manufacturer acme"
@@ -100,8 +119,12 @@ err_has "no RA certificate yet"
 expect 0 st ra-key "$ST" --passphrase-file "$WORK/pass"
 [ "$(mode "$ST/ra.key")" = 600 ] || fail "ra.key mode $(mode "$ST/ra.key")"
 grep -q '^untrusted comment' "$ST/ra.key" || fail "ra.key is not a minisign key file"
+# the CSR pkix_csr_build made: OpenSSL checks its self-signature and reads the subject
+openssl req -in "$ST/ra.csr" -verify -noout -subject >"$WORK/racsr.txt" 2>&1 \
+  || fail "openssl req -verify ra.csr: $(cat "$WORK/racsr.txt")"
+grep -q "CN = CMP RA $kid" "$WORK/racsr.txt" || fail "ra.csr subject: $(cat "$WORK/racsr.txt")"
 expect 0 st request "$ST" --profile cmp-ra "$ST/ra.csr" -o "$USB" --passphrase-file "$WORK/pass"
-expect 0 pc import "$USB/line3-request-000001.tar"
+expect 0 pc import "$(newest request)"
 out_has "1 pending"
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve --all
@@ -110,7 +133,7 @@ expect 0 pc approve "$rid"
 expect 0 pc sign
 expect 0 pc crl
 expect 0 pc export line3 "$USB"
-expect 0 st accept "$ST" "$USB/line3-response-000001.tar" --out "$WORK/pki"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 out_has "RA certificate" "serve can start"
 openssl x509 -in "$ST/ra.pem" -noout -ext extendedKeyUsage,keyUsage >"$WORK/ra.ext"
 grep -q 'CMC Registration Authority\|1.3.6.1.5.5.7.3.28' "$WORK/ra.ext" || fail "RA EKU: $(cat "$WORK/ra.ext")"
@@ -129,7 +152,7 @@ start_serve() {
     --expire 1 --passphrase-file "$WORK/pass" >"$WORK/serve.out" 2>>"$WORK/serve.log" &
   SERVE=$!
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 600); do
     PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$WORK/serve.out")
     [ -n "$PORT" ] && return 0
     kill -0 "$SERVE" 2>/dev/null || fail "serve died: $(cat "$WORK/serve.log")"
@@ -155,25 +178,45 @@ cmp_client() {  # LOG ARGS...: openssl cmp against serve, trusting the plant roo
 }
 cmp_client "$WORK/ir.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld1.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
-  -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der" &
+  -certout "$WORK/ld1.pem" -reqout "$WORK/ir.der$(for i in $(seq 2 40); do printf ',%s' "$WORK/irseq-$i.der"; done)" &
 CLIENT=$!
-for i in $(seq 1 100); do ls "$ST"/cmp/*.tx >/dev/null 2>&1 && break; sleep 0.1; done
+# (the log line comes after the .tx is on disk and the reply is built)
+for i in $(seq 1 600); do grep -q 'cmp .* ir txid=.* -> ip waiting' "$WORK/serve.log" && break; sleep 0.1; done
 ls "$ST"/cmp/*.tx >/dev/null 2>&1 || fail "no transaction queued: $(cat "$WORK/serve.log")"
 grep -q 'cmp .* ir txid=.* -> ip waiting' "$WORK/serve.log" || fail "log: $(cat "$WORK/serve.log")"
 # carried across the air gap while the device polls
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 out_has "1 CMP request"
-tar tf "$USB/line3-request-000002.tar" | grep -q '^cmp-[0-9a-f]*\.cmp$' || fail "no cmp member"
-expect 0 pc import "$USB/line3-request-000002.tar"
+tar tf "$(newest request)" | grep -q '^cmp-[0-9a-f]*\.cmp$' || fail "no cmp member"
+expect 0 pc import "$(newest request)"
 out_has "1 pending"
 expect 0 pc requests --status pending
 out_has "pump-1" "ldevid"
+# the officer's review screen: the device facts, exactly (openssl says them too)
+tx1=$(basename "$(ls "$ST"/cmp/*.tx | head -1)" .tx)
+idfp=$(openssl x509 -in "$WORK/dev1.pem" -noout -fingerprint -sha256 | sed 's/.*=//' | tr A-F a-f)
+idser=$(openssl x509 -in "$WORK/dev1.pem" -noout -serial | sed 's/.*=//' | tr A-F a-f)
+printf '%s\n' "  CMP      ir, transaction $tx1" \
+  "  IDevID   manufacturer acme, hardware serial SN-0001" \
+  "           issuer CN=Acme Devices IDevID CA,O=Acme Devices, serial $idser" \
+  "           SHA-256 $idfp" >"$WORK/review.want"
+grep -A3 '^  CMP      ir' <<<"$OUT" >"$WORK/review.got" || true
+diff "$WORK/review.want" "$WORK/review.got" >"$WORK/review.diff" || fail "review screen: $(cat "$WORK/review.diff")"
+expect 0 pc --json requests --status pending
+python3 - "$OUT" "$tx1" "$idfp" "$idser" <<'PY' || fail "requests --json cmp: $OUT"
+import json, sys
+r = json.loads(sys.argv[1])[0]["cmp"]
+assert r["body"] == "ir" and r["transaction"] == sys.argv[2], r
+assert r["signer"] == {"issuer": "CN=Acme Devices IDevID CA,O=Acme Devices", "serial": sys.argv[4],
+                       "sha256": sys.argv[3]}, r
+assert r["idevid"] == {"manufacturer": "acme", "hw_serial": "SN-0001"}, r
+PY
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve "$rid"
 expect 0 pc sign
 expect 0 pc export line3 "$USB"
 out_has "1 CMP answer"
-expect 0 st accept "$ST" "$USB/line3-response-000002.tar" --out "$WORK/pki"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 wait "$CLIENT" || fail "openssl cmp ir: $(cat "$WORK/ir.log")"
 grep -q 'received IP' "$WORK/ir.log" || fail "ir log: $(cat "$WORK/ir.log")"
 grep -q 'received PKICONF' "$WORK/ir.log" || fail "no certConf/pkiConf: $(cat "$WORK/ir.log")"
@@ -236,18 +279,68 @@ publish "$WORK/ld1.pem" "$WORK/ld1.key" 2>"$WORK/pub.err" || fail "broker refuse
 stop_broker
 ok "a mosquitto broker (require_certificate, CRL) accepts the enrolled LDevID"
 
+# --- cr (signed with the LDevID) and p10cr (a PKCS#10 request, signed with an
+# IDevID), both waiting at once and carried in one bundle round trip
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/cr.key" 2>/dev/null
+cmp_client "$WORK/cr.log" -cmd cr -cert "$WORK/ld1.pem" -key "$WORK/ld1.key" \
+  -extracerts "$WORK/line3.pem" -newkey "$WORK/cr.key" \
+  -subject "/O=Acme Plant/CN=pump-1/serialNumber=SN-0001" -san_nodefault \
+  -certout "$WORK/cr.pem" -reqout "$WORK/cr.der" &
+CR=$!
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$WORK/p10.key" \
+  -subj "/O=Acme Plant/CN=pump-4/serialNumber=SN-0004" -out "$WORK/p10.csr" 2>/dev/null
+cmp_client "$WORK/p10cr.log" -cmd p10cr -cert "$WORK/dev4.pem" -key "$WORK/dev4.key" \
+  -extracerts "$M/ca.pem" -csr "$WORK/p10.csr" -certout "$WORK/p10.pem" -implicit_confirm &
+P10=$!
+for i in $(seq 1 600); do
+  grep -q 'cr txid=.* -> cp waiting' "$WORK/serve.log" && grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" && break
+  sleep 0.1
+done
+grep -q ' cr txid=.* -> cp waiting' "$WORK/serve.log" || fail "cr not queued: $(tail -3 "$WORK/serve.log")"
+grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" || fail "p10cr not queued: $(tail -3 "$WORK/serve.log")"
+expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
+out_has "2 CMP request"
+expect 0 pc import "$(newest request)"
+out_has "2 pending"
+for rid in $(pc --json requests --status pending | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))'); do
+  expect 0 pc approve "$rid"
+done
+expect 0 pc sign
+expect 0 pc export line3 "$USB"
+out_has "2 CMP answer"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
+wait "$CR" || fail "openssl cmp cr: $(cat "$WORK/cr.log")"
+wait "$P10" || fail "openssl cmp p10cr: $(cat "$WORK/p10cr.log")"
+grep -q 'received CP' "$WORK/cr.log" || fail "cr log: $(cat "$WORK/cr.log")"
+grep -q 'received CP' "$WORK/p10cr.log" || fail "p10cr log: $(cat "$WORK/p10cr.log")"
+# p10cr asked for implicit confirmation: granted in the cp, so no certConf follows
+grep -q 'sending CERTCONF' "$WORK/p10cr.log" && fail "implicit confirmation not granted: $(cat "$WORK/p10cr.log")"
+grep -q 'p10cr txid=.* -> cp waiting' "$WORK/serve.log" || fail "p10cr"
+for c in cr p10; do
+  openssl verify -x509_strict -CAfile "$WORK/pki/trust.pem" "$WORK/$c.pem" >/dev/null || fail "verify $c.pem"
+done
+[ "$(openssl x509 -in "$WORK/cr.pem" -noout -pubkey)" = "$(openssl pkey -in "$WORK/cr.key" -pubout)" ] \
+  || fail "cr: not the new key"
+[ "$(openssl x509 -in "$WORK/p10.pem" -noout -pubkey)" = "$(openssl pkey -in "$WORK/p10.key" -pubout)" ] \
+  || fail "p10cr: not the CSR's key"
+openssl x509 -in "$WORK/p10.pem" -noout -subject | grep -q 'CN = pump-4, serialNumber = SN-0004' \
+  || fail "p10cr subject: $(openssl x509 -in "$WORK/p10.pem" -noout -subject)"
+expect 0 pc show "$(serial_of "$WORK/p10.pem")"
+out_has "IDevID" "SN-0004" "acme"
+ok "cr signed with the LDevID and p10cr signed with an IDevID: waiting, one round trip, cp, certConf (p10cr: implicit confirmation granted), exit 0; openssl verify -x509_strict; the p10cr's IDevID recorded"
+
 # --- a second ir of the same device is refused (renewal is kur's)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/dup.key" 2>/dev/null
 cmp_client "$WORK/dup.log" -cmd ir -cert "$WORK/dev1.pem" -key "$WORK/dev1.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/dup.key" -subject "/O=Acme Plant/CN=pump-1" -san_nodefault \
   -certout "$WORK/dup.pem" &
 CLIENT=$!
-for i in $(seq 1 100); do [ "$(grep -c 'ir txid=.* -> ip waiting' "$WORK/serve.log")" -ge 2 ] && break; sleep 0.1; done
+for i in $(seq 1 600); do [ "$(grep -c 'ir txid=.* -> ip waiting' "$WORK/serve.log")" -ge 2 ] && break; sleep 0.1; done
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
-expect 0 pc import "$USB/line3-request-000003.tar"
+expect 0 pc import "$(newest request)"
 out_has "1 rejected" "already has request"
 expect 0 pc export line3 "$USB"
-expect 0 st accept "$ST" "$USB/line3-response-000003.tar" --out "$WORK/pki"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 if wait "$CLIENT"; then fail "duplicate ir was granted"; fi
 grep -q 'already has request' "$WORK/dup.log" || fail "reason not delivered: $(cat "$WORK/dup.log")"
 ok "a second ir of the device is rejected at import; the reason reaches the device in its ip (rejection)"
@@ -257,15 +350,17 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld2.k
 cmp_client "$WORK/kur.log" -cmd kur -cert "$WORK/ld1.pem" -key "$WORK/ld1.key" \
   -extracerts "$WORK/line3.pem" -newkey "$WORK/ld2.key" -certout "$WORK/ld2.pem" &
 CLIENT=$!
-for i in $(seq 1 100); do grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" && break; sleep 0.1; done
+for i in $(seq 1 600); do grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" && break; sleep 0.1; done
 grep -q 'kur txid=.* -> kup waiting' "$WORK/serve.log" || fail "kur: $(tail -3 "$WORK/serve.log")"
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
-expect 0 pc import "$USB/line3-request-000004.tar"
+expect 0 pc import "$(newest request)"
+expect 0 pc requests --status pending
+out_has "  CMP      kur, transaction " "  signer   LDevID, issuer " "  renews   $(serial_of "$WORK/ld1.pem")"
 rid=$(pc --json requests --status pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 expect 0 pc approve "$rid"
 expect 0 pc sign
 expect 0 pc export line3 "$USB"
-expect 0 st accept "$ST" "$USB/line3-response-000004.tar" --out "$WORK/pki"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 wait "$CLIENT" || fail "openssl cmp kur: $(cat "$WORK/kur.log")"
 openssl verify -x509_strict -CAfile "$WORK/pki/trust.pem" "$WORK/ld2.pem" >/dev/null || fail "verify ld2"
 [ "$(serial_of "$WORK/ld2.pem")" != "$ld1" ] || fail "kur gave the same serial"
@@ -279,7 +374,7 @@ cmp_client "$WORK/rr.log" -cmd rr -cert "$WORK/ld2.pem" -key "$WORK/ld2.key" \
   -extracerts "$WORK/line3.pem" -oldcert "$WORK/ld2.pem" || fail "openssl cmp rr: $(cat "$WORK/rr.log")"
 grep -q 'rr txid=.* -> rp queued' "$WORK/serve.log" || fail "rr log: $(tail -3 "$WORK/serve.log")"
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
-expect 0 pc import "$USB/line3-request-000005.tar"
+expect 0 pc import "$(newest request)"
 expect 0 pc --json certs --revoked
 [[ "$OUT" == *"$ld2"* ]] || fail "ld2 not revoked: $OUT"
 expect 0 pc crl --ca line3 -o "$WORK/line3.crl"
@@ -339,16 +434,35 @@ timeout 60 openssl cmp -server "$URL" -trusted "$CAHOME/public/root.pem" -recipi
   -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" -extracerts "$M/ca.pem" -newkey "$WORK/u.key" \
   -subject /CN=u -san_nodefault -certout "$WORK/u.pem" -rspout "$WORK/rsp.der" >"$WORK/rcpt.log" 2>&1 && fail "wrong recipient enrolled"
 refused wrongAuthority "recipient"
-# bad protection: one byte of the saved ir's signature changed
-python3 - "$WORK/stranger.der" "$WORK/bad.der" <<'PY'
+# bad protection: the last byte of a saved ir's signature changed, sent with
+# curl as a raw HTTP POST; the protection is checked before anything else
+protflip() {  # IN OUT: the PKIMessage with the last byte of its protection flipped
+  python3 - "$1" "$2" <<'PY'
 import sys
 d = bytearray(open(sys.argv[1], "rb").read())
-# the protection BIT STRING follows the body: flip a byte near the end of it
-i = d.rfind(b"\xa0") if False else None
-d[len(d) // 2] ^= 0x01
+def tlv(i):                      # (start of content, end) of the TLV at i
+    n = d[i + 1]; i += 2
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(d[i:i + k], "big"); i += k
+    return i, i + n
+c, _ = tlv(0)
+_, h = tlv(c)                    # header
+_, b = tlv(h)                    # body
+assert d[b] == 0xa0, "no protection"
+_, p = tlv(b)
+d[p - 1] ^= 0x01
 open(sys.argv[2], "wb").write(d)
 PY
-post "$WORK/bad.der" "$WORK/rsp.der"; "$CMP_DUMP" "$WORK/rsp.der" | grep -q '^body error' || fail "bad.der"
+}
+curl_post() {  # FILE OUT: POST FILE with curl; HTTP 200, application/pkixcmp
+  curl -sS --max-time 20 -o "$2" -w '%{http_code} %{content_type}\n' -H 'Content-Type: application/pkixcmp' \
+    --data-binary "@$1" "http://$URL" >"$WORK/curl.out" || fail "curl: $(cat "$WORK/curl.out")"
+  [ "$(cat "$WORK/curl.out")" = "200 application/pkixcmp" ] || fail "curl: $(cat "$WORK/curl.out")"
+}
+protflip "$WORK/stranger.der" "$WORK/bad.der"
+curl_post "$WORK/bad.der" "$WORK/rsp.der"; refused badMessageCheck "message protection does not verify"
+protflip "$WORK/ir.der" "$WORK/bad2.der"
+curl_post "$WORK/bad2.der" "$WORK/rsp.der"; refused badMessageCheck "message protection does not verify"
 # garbage, truncated DER, oversize
 head -c 300 /dev/urandom >"$WORK/garbage.der"
 post "$WORK/garbage.der" "$WORK/rsp.der"; refused badDataFormat "not a DER PKIMessage"
@@ -356,18 +470,54 @@ head -c 200 "$WORK/ir.der" >"$WORK/trunc.der"
 post "$WORK/trunc.der" "$WORK/rsp.der"; refused badDataFormat "not a DER PKIMessage"
 head -c 30000 /dev/zero >"$WORK/big.der"
 post "$WORK/big.der" "$WORK/rsp.der"; refused badRequest "more than 20000"
+# the station's own checks, with the real client: no proof of possession,
+# an RA-verified one, a kur whose oldCertID is not its signer, an rr signed
+# by another certificate than the one it revokes, genm
+bad_client() {  # NAME ARGS...: a client run that must fail; its last reply in rsp.der
+  rm -f "$WORK/rsp.der"
+  cmp_client "$WORK/$1.log" "${@:2}" -rspout "$WORK/rsp.der" && fail "$1: the client succeeded"
+  true
+}
+bad_client nopop -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" -extracerts "$M/ca.pem" \
+  -newkey "$WORK/u.key" -subject /CN=u -san_nodefault -certout "$WORK/u.pem" -popo -1
+refused badPOP "no proof of possession"
+bad_client rapop -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" -extracerts "$M/ca.pem" \
+  -newkey "$WORK/u.key" -subject /CN=u -san_nodefault -certout "$WORK/u.pem" -popo 0
+refused badPOP "proof of possession of kind \[0\] is not supported"
+bad_client kurother -cmd kur -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem" \
+  -oldcert "$WORK/p10.pem" -newkey "$WORK/u.key" -certout "$WORK/u.pem"
+refused badCertId "oldCertID is not the certificate that signs the request"
+bad_client rrother -cmd rr -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem" \
+  -oldcert "$WORK/p10.pem"
+refused notAuthorized "rr must be signed by the certificate it revokes"
+bad_client genm -cmd genm -cert "$WORK/cr.pem" -key "$WORK/cr.key" -extracerts "$WORK/line3.pem"
+refused badRequest "genm and pkiConf requests are not supported"
+# the first enrollment's own pollReq and certConf, sent again: it is over
+for f in "$WORK"/irseq-*.der; do
+  b=$("$CMP_DUMP" "$f" | sed -n 's/^body //p')
+  case $b in pollReq) pollf=$f ;; certConf) conff=$f ;; esac
+done
+[ -n "${pollf:-}" ] && [ -n "${conff:-}" ] || fail "no pollReq or certConf saved: $(ls "$WORK"/irseq-*.der)"
+post "$pollf" "$WORK/rsp.der"; refused badRequest "the transaction is closed"
+post "$conff" "$WORK/rsp.der"; refused badRequest "certConf without a delivered certificate"
 [ "$(ntx)" = "$before" ] || fail "a refused request was queued"
 grep -c 'failInfo=' "$WORK/serve.log" >/dev/null
-ok "refusals: replayed transactionID, unknown manufacturer, expired IDevID, unprotected, MAC, wrong recipient, bad protection, garbage, truncated, oversize: CMP errors with failInfo, logged, nothing queued"
+ok "refusals: replayed transactionID, unknown manufacturer, expired IDevID, unprotected, MAC, wrong recipient, bad protection, garbage, truncated, oversize, no POP, RA-verified POP, kur oldCertID of another certificate, rr by another certificate, genm, a finished transaction's pollReq and certConf: CMP errors with failInfo, logged, nothing queued"
 
 # --- an IDevID of another segment's manufacturer
 expect 0 pc manufacturer add other "$M/other/ca.pem" --segment line9
+expect 0 pc manufacturer add revo "$M/revo/ca+crl.pem" --segment line3
 expect 0 pc export line3 "$USB"
-expect 0 st accept "$ST" "$USB/line3-response-000005.tar" --out "$WORK/pki"
+expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 grep -q "Other Corp" "$ST/manufacturers.pem" 2>/dev/null && fail "line9's manufacturer delivered to line3"
 try_ir stranger2 "$WORK/stranger.pem" "$WORK/stranger.key" "$M/other/ca.pem"
 refused signerNotTrusted "IDevID not accepted"
-ok "a manufacturer accepted for another segment is not delivered to this station, and its IDevID is refused"
+grep -q "BEGIN X509 CRL" "$ST/manufacturers.pem" || fail "the manufacturer's CRL was not delivered"
+try_ir revoked "$WORK/revoked.pem" "$WORK/revoked.key" "$M/revo/ca.pem"
+refused certRevoked "IDevID not accepted"
+grep -q 'ir txid=.* -> error refused failInfo=certRevoked' "$WORK/serve.log" || fail "certRevoked not logged"
+[ "$(ntx)" = "$before" ] || fail "a refused request was queued"
+ok "a manufacturer accepted for another segment is not delivered to this station, and its IDevID is refused; an IDevID on its manufacturer's CRL is refused with certRevoked"
 
 # --- slow and half-open connections: closed after --timeout, logged, serve goes on
 python3 - "$PORT" <<'PY'
@@ -382,6 +532,38 @@ except socket.timeout:
 PY
 grep -q 'timed out\|closed the connection early' "$WORK/serve.log" || fail "slow client not logged"
 ok "a slow client is cut off after --timeout and logged"
+
+# --- serve --expire: an enrollment the CA has not answered in time.  The
+# transaction's creation time is set back two hours in its file (serve was
+# started with --expire 1, hours); the device's next poll gets an ip with
+# status rejection and the reason, and the client gives up with it.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld5.key" 2>/dev/null
+cmp_client "$WORK/exp.log" -cmd ir -cert "$WORK/dev5.pem" -key "$WORK/dev5.key" \
+  -extracerts "$M/ca.pem" -newkey "$WORK/ld5.key" -subject "/O=Acme Plant/CN=pump-5" -san_nodefault \
+  -certout "$WORK/ld5.pem" &
+CLIENT=$!
+tx5=
+for i in $(seq 1 600); do
+  tx5=$(grep -l 'hwSerialNum SN-0005' "$ST"/cmp/*.tx 2>/dev/null | head -1 || true)
+  [ -n "$tx5" ] && break
+  sleep 0.1
+done
+[ -n "$tx5" ] || fail "SN-0005 not queued: $(tail -3 "$WORK/serve.log")"
+python3 - "$tx5" <<'PY'
+import os, sys, time
+p = sys.argv[1]
+lines = open(p).read().splitlines(True)
+lines = ["created: %d\n" % (int(time.time()) - 7200) if l.startswith("created: ") else l for l in lines]
+open(p + ".new", "w").writelines(lines)
+os.rename(p + ".new", p)
+PY
+if wait "$CLIENT"; then fail "an expired enrollment succeeded"; fi
+grep -q 'expired: no answer from the CA within 1 hours' "$WORK/exp.log" || fail "client: $(cat "$WORK/exp.log")"
+grep -q 'rejection' "$WORK/exp.log" || fail "client: $(cat "$WORK/exp.log")"
+[ ! -e "$WORK/ld5.pem" ] || fail "a certificate was written"
+grep -q 'state: expired' "$tx5" || fail "transaction: $(cat "$tx5")"
+grep -q 'pollReq .* -> ip expired failInfo=none' "$WORK/serve.log" || fail "expiry not logged: $(tail -3 "$WORK/serve.log")"
+ok "serve --expire: a waiting enrollment past its time gets an ip rejection with the reason on its next poll; the client exits non-zero with it"
 
 # --- SIGTERM with an open transaction, then restart: nothing lost
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld3.key" 2>/dev/null

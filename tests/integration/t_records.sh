@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every field of every record type, damaged in a real store, is refused:
 # the store is made by the real programs (init, ca new, station add,
-# import, approve, sign, revoke, crl, firmware signer new / sign /
-# publish, export, and an issue killed with its intents committed); then
+# import, approve, sign, revoke, crl, firmware signer new / sign (a
+# firmware signature record) / publish, export, manufacturer add, the
+# import of a device's CMP request, and an issue killed with its intents
+# committed); then
 # for each record type and each of its fields, rec_damage.py edits one
 # record in an mdb_dump of it (drops the field, makes its length run past
 # the end, repeats it, makes an integer 7 or 9 bytes, a fixed-length field
@@ -32,6 +34,18 @@ mkdir "$WORK/dev" "$WORK/usb" "$WORK/usb2" "$WORK/exp"
 mkcsr p256 pump-12 "$WORK/dev/pump-12.csr" "DNS:pump-12.line3.plant.local"
 mkcsr p256 pump-13 "$WORK/dev/pump-13.csr" "DNS:pump-13.line3.plant.local"
 mkcsr p256 nosan "$WORK/dev/nosan.csr"     # opcua-app wants a URI SAN: rejected at import
+# a device's CMP ir (openssl cmp's, from the fuzz seeds) waiting at the
+# station: imported with the bundle, it leaves a CMP request record (its
+# IDevID chains to no manufacturer of line3: rejected, and recorded)
+: "${CMP_DUMP:?}"
+cmpmsg=$SRCDIR/tests/fuzz/corpus/fuzz_cmp/req-ir-1
+txid=$("$CMP_DUMP" "$cmpmsg" | sed -n 's/^txid //p')
+[ -n "$txid" ] || fail "no transactionID in $cmpmsg"
+mkdir -p "$WORK/st/cmp"
+cp "$cmpmsg" "$WORK/st/cmp/$txid.msg"
+printf 'transaction: %s\nkind: ir\nstate: queued\ncreated: 1\nupdated: 1\ncert-req-id: 0\nprofile: ldevid\nsigner: %s\n' \
+  "$txid" "$(printf '%064d' 0)" >"$WORK/st/cmp/$txid.tx"
+expect 0 pc manufacturer add seed "$CAHOME/public/root.pem" --segment line3
 expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile opcua-app \
   "$WORK/dev/nosan.csr" --profile tls-client "$WORK/dev/pump-12.csr" "$WORK/dev/pump-13.csr" \
   -o "$WORK/usb"
@@ -98,13 +112,17 @@ reader() {
     CRL) echo "crl --ca line3" ;;
     signer) echo "firmware signer list" ;;
     firmware) echo "export line3 EXPDIR" ;;
+    "firmware signature") echo "firmware list" ;;
     export) echo "status" ;;
     "audit event") echo "audit log" ;;
+    manufacturer) echo "manufacturer list" ;;
+    "CMP request") echo "requests" ;;
     META)
       case $2 in
         requests.next*) echo "import $bundle2" ;;
         export.seq*|transfer.keyid*) echo "export line3 EXPDIR" ;;
         fw.pending.seq*) echo "firmware publish line3 $WORK/fw.bin.p7s" ;;
+        fw.sig.seq*) echo "firmware sign $WORK/fw.bin --signer fw-a --fw-version 1.3.1 -o EXPDIR/x.p7s" ;;
         crl.days*|config.module*) echo "crl --ca line3" ;;
       esac ;;
   esac
@@ -135,11 +153,12 @@ while IFS=$'\t' read -r n rec what outcome msg; do
   ncase=$((ncase + 1))
   if [ "$rec" = - ]; then
     # the undamaged store: every reader works
-    for r in CA certificate intent station request CRL signer firmware export "audit event"; do
+    for r in CA certificate intent station request CRL signer firmware "firmware signature" export \
+        "audit event" manufacturer "CMP request"; do
       run_case 0 "$r" ""
       [ "$rc" -eq 0 ] || fail "undamaged store: $(reader "$r") exits $rc: $CERR"
     done
-    for k in requests.next export.seq fw.pending.seq crl.days; do
+    for k in requests.next export.seq fw.pending.seq fw.sig.seq crl.days; do
       run_case 0 META "$k"
       [ "$rc" -eq 0 ] || fail "undamaged store: $(reader META "$k") exits $rc: $CERR"
     done

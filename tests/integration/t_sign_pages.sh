@@ -69,6 +69,16 @@ ok "the store agrees: $NC issued, $NS rejected, nothing left approved"
 
 # every certificate of the response verifies with OpenSSL
 mkdir "$WORK/resp" "$WORK/x"
+# a refused export leaves the directory and the store as they were (the
+# bundle is streamed into a temporary file, published only at the end)
+echo stale >"$WORK/resp/line3-response-000001.tar.minisig"
+before_dir=$(snap "$WORK/resp"); before_db=$(store_dump)
+expect 1 pc export line3 "$WORK/resp"
+err_has "line3-response-000001.tar.minisig: already exists"
+[ "$(snap "$WORK/resp")" = "$before_dir" ] || fail "a refused export changed the directory"
+[ "$(store_dump)" = "$before_db" ] || fail "a refused export changed the store"
+rm "$WORK/resp/line3-response-000001.tar.minisig"
+ok "a refused export leaves the output directory and the store exactly as they were"
 expect 0 pc export line3 "$WORK/resp"
 tar xf "$WORK"/resp/*.tar -C "$WORK/x"
 [ "$(ls "$WORK"/x/*.crt | wc -l)" -eq "$NC" ] || fail "response holds $(ls "$WORK"/x/*.crt | wc -l) certificates"

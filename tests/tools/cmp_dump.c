@@ -2,7 +2,7 @@
  * cmp_dump.c - a CMP message as one line per fact, for the shell tests
  * (t_cmp.sh reads the station's error replies with it):
  *
- *   cmp_dump FILE    ->  "body error", "failInfo NAME", "text TEXT", ...
+ *   cmp_dump FILE    ->  "body error", "txid HEX", "failInfo NAME", "text TEXT", ...
  *
  * Exit 0 when FILE parses as a PKIMessage (pkix_cmp_parse), 1 otherwise.
  */
@@ -31,7 +31,10 @@ int main(int argc, char **argv)
 		free(p);
 		return 1;
 	}
-	printf("body %s\npvno %u\n", pkix_cmp_body_name(m.body, nb, sizeof nb), m.pvno);
+	printf("body %s\npvno %u\ntxid ", pkix_cmp_body_name(m.body, nb, sizeof nb), m.pvno);
+	for (size_t i = 0; i < m.txid_len; i++)
+		printf("%02x", m.txid[i]);
+	putchar('\n');
 	if (m.body == PKIX_CMP_ERROR)
 		printf("status %d\nfailInfo %s\n", m.err_status,
 		    pkix_cmp_fail_name((pkix_cmp_fail)m.err_fail));

@@ -74,6 +74,8 @@ int main(int argc, char **argv)
 		{ STORE_META, &ca_signer_rec_type, META_SIGNER_PREFIX },
 		{ STORE_META, &ca_fw_pending_type, "fw.pending." },
 		{ STORE_META, &ca_export_rec_type, META_EXPORT },
+		{ STORE_META, &ca_mfr_type, "mfr." },
+		{ STORE_META, &ca_cmp_info_type, "cmp.req." },
 	};
 	pc_err e = { PC_OK, "" };
 	store *st;

@@ -145,8 +145,10 @@ PC_CHECK static pc_rc ra_sign(void *ctx, const uint8_t *msg, size_t len, pc_buf 
 }
 
 /* The reply to m (possibly only partly read: txid and nonce when they
- * were), with the body in d. */
-PC_CHECK static pc_rc reply(st_cmp_ctx *c, const pkix_cmp_msg *m, pc_der *d, pc_buf *out, pc_err *e)
+ * were), with the body in d; grant: implicitConfirm granted in its header
+ * (the reply that delivers a certificate the device asked it for). */
+PC_CHECK static pc_rc reply_ic(st_cmp_ctx *c, const pkix_cmp_msg *m, bool grant, pc_der *d,
+    pc_buf *out, pc_err *e)
 {
 	pkix_cmp_reply h;
 	pkix_cmp_signer s;
@@ -161,6 +163,7 @@ PC_CHECK static pc_rc reply(st_cmp_ctx *c, const pkix_cmp_msg *m, pc_der *d, pc_
 	memset(&s, 0, sizeof s);
 	h.pvno = 2;                    /* OpenSSL 3.0 refuses 3 ("unexpected pvno") */
 	h.now = now_of(c);
+	h.implicit_confirm = grant;
 	pc_der_init(&rcpt);
 	if (m != NULL && m->sender_tag == (DER_CTX_CONS | 4) && m->sender != NULL) {
 		pc_der_begin(&rcpt, DER_CTX_CONS | 4);
@@ -192,6 +195,11 @@ PC_CHECK static pc_rc reply(st_cmp_ctx *c, const pkix_cmp_msg *m, pc_der *d, pc_
 	rc = pkix_cmp_write(&h, &s, d->b.p, d->b.len, out, e);
 	pc_der_free(&rcpt);
 	return rc;
+}
+
+PC_CHECK static pc_rc reply(st_cmp_ctx *c, const pkix_cmp_msg *m, pc_der *d, pc_buf *out, pc_err *e)
+{
+	return reply_ic(c, m, false, d, out, e);
 }
 
 /* A CMP error reply for a refusal; log says why. */
@@ -342,6 +350,8 @@ PC_CHECK static pc_rc new_tx(st_cmp_ctx *c, const pkix_cmp_msg *m, const pkix_ce
 	crypto_hash_sha256(fp, signer->der, signer->len);
 	st_hex(fp, sizeof fp, t->signer);
 	snprintf(t->device, sizeof t->device, "%s", device);
+	/* asked in the request; granted (or not) when the certificate goes out */
+	t->implicit_confirm = m->implicit_confirm && m->body != PKIX_CMP_RR;
 	/* the device's message first: a .tx without its .msg never exists */
 	PC_TRY(st_tx_file_write(c->dir, txid, "msg", m->der, m->len, e));
 	return st_tx_save(c->dir, t, e);
@@ -441,6 +451,7 @@ PC_CHECK static pc_rc handle_open(st_cmp_ctx *c, const pkix_cmp_msg *m, const pk
 	uint8_t fp[32];
 	char fph[65], nb[16];
 	time_t now = now_of(c);
+	bool grant = false;
 	pc_der d;
 	pc_rc rc;
 
@@ -485,7 +496,10 @@ PC_CHECK static pc_rc handle_open(st_cmp_ctx *c, const pkix_cmp_msg *m, const pk
 		pkix_cmp_body_certrep(&d, rep_body(t.body), t.cert_req_id, PKIX_CMP_ACCEPTED,
 		    PKIX_CMP_FI_NONE, NULL, cert, clen);
 		free(cert);
-		t.state = m->implicit_confirm ? ST_TX_CONFIRMED : ST_TX_DELIVERED;
+		/* implicitConfirm: asked in the request (a pollReq does not repeat
+		 * it); granted, so no certConf follows (RFC 4210 §5.1.1.1) */
+		grant = t.implicit_confirm || m->implicit_confirm;
+		t.state = grant ? ST_TX_CONFIRMED : ST_TX_DELIVERED;
 		snprintf(log->outcome, sizeof log->outcome, "delivered");
 		snprintf(log->msg, sizeof log->msg, "certificate %s", t.serial);
 	} else if (t.state == ST_TX_REJECTED) {
@@ -520,7 +534,7 @@ PC_CHECK static pc_rc handle_open(st_cmp_ctx *c, const pkix_cmp_msg *m, const pk
 		pc_der_free(&d);
 		return refuse(c, m, PKIX_CMP_FI_SYSTEM_FAILURE, why.msg, out, log, e);
 	}
-	rc = reply(c, m, &d, out, e);
+	rc = reply_ic(c, m, grant, &d, out, e);
 	pc_der_free(&d);
 	return rc;
 }

@@ -92,13 +92,15 @@ void st_tx_format(const st_tx *t, pc_buf *b)
 		pc_buf_printf(b, "device: %s\n", t->device);
 	if (t->reason[0])
 		pc_buf_printf(b, "reason: %s\n", t->reason);
+	if (t->implicit_confirm)
+		pc_buf_printf(b, "implicit-confirm: yes\n");
 }
 
 enum tx_key { T_TXID, T_KIND, T_STATE, T_CREATED, T_UPDATED, T_REQID, T_PROFILE, T_SIGNER,
-	T_BUNDLE, T_SERIAL, T_DEVICE, T_REASON, T_COUNT };
+	T_BUNDLE, T_SERIAL, T_DEVICE, T_REASON, T_IMPLICIT, T_COUNT };
 static const char *const tx_keys[T_COUNT] = {
 	"transaction", "kind", "state", "created", "updated", "cert-req-id", "profile", "signer",
-	"bundle", "serial", "device", "reason",
+	"bundle", "serial", "device", "reason", "implicit-confirm",
 };
 enum { T_REQUIRED = T_SIGNER + 1 };   /* the keys before bundle are required */
 
@@ -167,6 +169,7 @@ PC_CHECK static pc_rc tx_line(char *l, const char *what, unsigned lno, unsigned 
 	case T_BUNDLE: ok = tr_member_name_ok(v) && copy_field(t->bundle, sizeof t->bundle, v); break;
 	case T_SERIAL: ok = hex_ok(v, 2 * ST_SERIAL_MAX) && copy_field(t->serial, sizeof t->serial, v); break;
 	case T_DEVICE: ok = text_ok(v) && copy_field(t->device, sizeof t->device, v); break;
+	case T_IMPLICIT: ok = strcmp(v, "yes") == 0 && (t->implicit_confirm = true); break;
 	default: ok = text_ok(v) && copy_field(t->reason, sizeof t->reason, v); break;
 	}
 	if (!ok)
@@ -281,6 +284,61 @@ pc_rc st_tx_save(const char *dir, const st_tx *t, pc_err *e)
 	rc = pc_buf_ok(&b) ? st_tx_file_write(dir, t->txid, "tx", b.p, b.len, e) :
 	    pc_fail(e, PC_E_NOMEM, "out of memory");
 	pc_buf_free(&b);
+	return rc;
+}
+
+pc_rc st_tx_files_write(const char *dir, const st_tx_file *v, size_t n, pc_err *e)
+{
+	char sub[PATH_MAX], path[PATH_MAX], staged[PATH_MAX + 8];
+	size_t i;
+
+	if (n == 0)
+		return PC_OK;
+	PC_TRY(st_path_join(sub, dir, "cmp", e));
+	PC_TRY(pc_mkdir(sub, 0700, e));
+	/* every new content under a staging name first, then one sync of the
+	 * file system: all of it is on disk before any name changes */
+	for (i = 0; i < n; i++) {
+		PC_TRY(tx_path(path, dir, v[i].txid, v[i].ext, e));
+		snprintf(staged, sizeof staged, "%s.new", path);
+		if (unlink(staged) != 0 && errno != ENOENT)
+			return pc_fail(e, PC_E_IO, "%s: cannot remove: %s", staged, strerror(errno));
+		PC_TRY(pc_file_write_nosync(staged, v[i].p, v[i].len, 0600, e));
+	}
+	PC_TRY(pc_dir_sync(sub, e));
+	/* each rename replaces one file whole; the directory's fsync makes
+	 * the new names durable together */
+	for (i = 0; i < n; i++) {
+		PC_TRY(tx_path(path, dir, v[i].txid, v[i].ext, e));
+		snprintf(staged, sizeof staged, "%s.new", path);
+		if (rename(staged, path) != 0)
+			return pc_fail(e, PC_E_IO, "%s: cannot rename to %s: %s", staged, path,
+			    strerror(errno));
+	}
+	return pc_dir_sync(sub, e);
+}
+
+pc_rc st_tx_save_many(const char *dir, const st_tx *t, size_t n, pc_err *e)
+{
+	pc_buf *b = calloc(n + 1, sizeof *b);
+	st_tx_file *f = calloc(n + 1, sizeof *f);
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	if (b == NULL || f == NULL)
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; rc == PC_OK && i < n; i++) {
+		st_tx_format(&t[i], &b[i]);
+		if (!pc_buf_ok(&b[i]))
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		f[i] = (st_tx_file){ t[i].txid, "tx", b[i].p, b[i].len };
+	}
+	if (rc == PC_OK)
+		rc = st_tx_files_write(dir, f, n, e);
+	for (i = 0; b != NULL && i < n; i++)
+		pc_buf_free(&b[i]);
+	free(b);
+	free(f);
 	return rc;
 }
 
@@ -435,42 +493,71 @@ pc_rc st_answer_parse(const uint8_t *p, size_t len, const char *what, st_answer 
 pc_rc st_answers_apply(const char *dir, const st_answer *v, size_t n, const st_certs *devices,
     pc_err *e)
 {
-	size_t i, j;
+	st_tx *txs = calloc(n + 1, sizeof *txs);
+	st_tx_file *files = calloc(2 * n + 1, sizeof *files);
+	pc_buf *fmt = calloc(n + 1, sizeof *fmt);
+	size_t i, j, nt = 0, nf = 0;
+	pc_rc rc = PC_OK;
 
+	if (txs == NULL || files == NULL || fmt == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* every answer judged first; then all the files written together */
 	for (i = 0; i < n; i++) {
 		const st_answer *a = &v[i];
-		st_tx t;
-		pc_rc rc = st_tx_load(dir, a->txid, &t, e);
+		st_tx *t = &txs[nt];
+		rc = st_tx_load(dir, a->txid, t, e);
 		if (rc == PC_E_NOTFOUND) {
 			/* an answer for a transaction this station does not hold
 			 * (another station's directory restored here?): said, skipped */
 			fprintf(stderr, "plantca-station: accept: warning: the response answers CMP "
 			    "transaction %s, which this station does not hold\n", a->txid);
+			rc = PC_OK;
 			continue;
 		}
-		PC_TRY(rc);
-		if (t.state != ST_TX_QUEUED && t.state != ST_TX_SENT)
+		if (rc != PC_OK)
+			goto out;
+		if (t->state != ST_TX_QUEUED && t->state != ST_TX_SENT)
 			continue;          /* answered before, or expired meanwhile */
 		if (strcmp(a->status, "issued") == 0) {
 			const st_cert *c = NULL;
 			for (j = 0; j < devices->n && c == NULL; j++)
 				if (strcmp(devices->v[j].serial, a->serial) == 0)
 					c = &devices->v[j];
-			if (c == NULL)
-				return pc_fail(e, PC_E_BUNDLE, "cmp-%s.answer: certificate %s is not in "
+			if (c == NULL) {
+				rc = pc_fail(e, PC_E_BUNDLE, "cmp-%s.answer: certificate %s is not in "
 				    "the response", a->txid, a->serial);
-			PC_TRY(st_tx_file_write(dir, a->txid, "crt", c->der, c->len, e));
-			snprintf(t.serial, sizeof t.serial, "%s", a->serial);
-			t.state = ST_TX_ANSWERED;
+				goto out;
+			}
+			files[nf++] = (st_tx_file){ t->txid, "crt", c->der, c->len };
+			snprintf(t->serial, sizeof t->serial, "%s", a->serial);
+			t->state = ST_TX_ANSWERED;
 		} else if (strcmp(a->status, "rejected") == 0 || strcmp(a->status, "refused") == 0) {
-			snprintf(t.reason, sizeof t.reason, "%s", a->reason[0] ? a->reason :
+			snprintf(t->reason, sizeof t->reason, "%s", a->reason[0] ? a->reason :
 			    "rejected by the CA");
-			t.state = t.body == PKIX_CMP_RR ? ST_TX_CLOSED : ST_TX_REJECTED;
+			t->state = t->body == PKIX_CMP_RR ? ST_TX_CLOSED : ST_TX_REJECTED;
 		} else {
-			t.state = ST_TX_CLOSED;   /* revoked: the rr was answered at once */
+			t->state = ST_TX_CLOSED;   /* revoked: the rr was answered at once */
 		}
-		t.updated = (uint64_t)time(NULL);
-		PC_TRY(st_tx_save(dir, &t, e));
+		t->updated = (uint64_t)time(NULL);
+		nt++;
 	}
-	return PC_OK;
+	/* the certificate before the state that points to it, in the same sync */
+	for (i = 0; i < nt; i++) {
+		st_tx_format(&txs[i], &fmt[i]);
+		if (!pc_buf_ok(&fmt[i])) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		files[nf++] = (st_tx_file){ txs[i].txid, "tx", fmt[i].p, fmt[i].len };
+	}
+	rc = st_tx_files_write(dir, files, nf, e);
+out:
+	for (i = 0; fmt != NULL && i < n; i++)
+		pc_buf_free(&fmt[i]);
+	free(fmt);
+	free(files);
+	free(txs);
+	return rc;
 }

@@ -21,59 +21,40 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "der.h"
 #include "file.h"
 #include "json.h"
 #include "pem.h"
 #include "secret.h"
 #include "station.h"
 
-/* PKCS#10 (RFC 2986 §4) of an Ed25519 key (RFC 8410 §3, §4), signed with it. */
-PC_CHECK static pc_rc ra_csr(const tr_seckey *sk, const char *subject_text, pc_buf *pem, pc_err *e)
+/* The RA key signs its own request (Ed25519, RFC 8410 §6). */
+PC_CHECK static pc_rc ra_sign(void *ctx, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
 {
-	pc_der info, req;
-	pc_buf subject = PC_BUF_INIT;
-	uint8_t sig[crypto_sign_BYTES];
-	size_t ol;
-	const uint8_t *oid = pkix_oid_bytes(PKIX_OID_ED25519, &ol);
+	const tr_seckey *sk = ctx;
+	uint8_t s[crypto_sign_BYTES];
+
+	if (crypto_sign_detached(s, NULL, msg, len, sk->sk) != 0)
+		return pc_fail(e, PC_E_INTERNAL, "ra-key: cannot sign the request");
+	pc_buf_append(sig, s, sizeof s);
+	return PC_OK;
+}
+
+/* The PKCS#10 request of the RA key, built and read back by pkix/csr.c. */
+PC_CHECK static pc_rc ra_csr(tr_seckey *sk, const char *subject_text, pc_buf *pem, pc_err *e)
+{
+	pc_buf subject = PC_BUF_INIT, der = PC_BUF_INIT;
+	uint8_t spki[PKIX_ED25519_SPKI_LEN];
 	pc_rc rc = PC_OK;
 
-	pc_der_init(&info);
-	pc_der_init(&req);
 	PC_TRY_OUT(pkix_name_from_text(&subject, subject_text, e));
-	pc_der_begin(&info, DER_SEQUENCE);
-	pc_der_u64(&info, 0);
-	pc_der_raw(&info, subject.p, subject.len);
-	pc_der_begin(&info, DER_SEQUENCE);
-	pc_der_begin(&info, DER_SEQUENCE);
-	pc_der_oid(&info, oid, ol);
-	pc_der_end(&info);
-	pc_der_bits(&info, sk->sk + 32, 32, 0);
-	pc_der_end(&info);
-	pc_der_begin(&info, DER_CTX_CONS | 0);
-	pc_der_end(&info);
-	pc_der_end(&info);
-	if (!pc_der_ok(&info) || crypto_sign_detached(sig, NULL, info.b.p, info.b.len, sk->sk) != 0) {
-		rc = pc_fail(e, PC_E_NOMEM, "ra-key: cannot build the request");
-		goto out;
-	}
-	pc_der_begin(&req, DER_SEQUENCE);
-	pc_der_raw(&req, info.b.p, info.b.len);
-	pc_der_begin(&req, DER_SEQUENCE);
-	pc_der_oid(&req, oid, ol);
-	pc_der_end(&req);
-	pc_der_bits(&req, sig, sizeof sig, 0);
-	pc_der_end(&req);
-	if (!pc_der_ok(&req)) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	pc_pem_encode(pem, "CERTIFICATE REQUEST", req.b.p, req.b.len);
+	pkix_ed25519_spki(sk->sk + 32, spki);
+	PC_TRY_OUT(pkix_csr_build(subject.p, subject.len, spki, sizeof spki,
+	    pkix_sigalg_for_key(PKIX_KEY_ED25519), ra_sign, sk, &der, e));
+	pc_pem_encode(pem, "CERTIFICATE REQUEST", der.p, der.len);
 	if (!pc_buf_ok(pem))
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 out:
-	pc_der_free(&info);
-	pc_der_free(&req);
+	pc_buf_free(&der);
 	pc_buf_free(&subject);
 	return rc;
 }

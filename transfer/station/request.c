@@ -289,9 +289,9 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		txs[i].state = ST_TX_SENT;
 		txs[i].updated = (uint64_t)now;
 		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
-		if ((rc = st_tx_save(dir, &txs[i], e)) != PC_OK)
-			goto out;
 	}
+	if ((rc = st_tx_save_many(dir, txs, ntx, e)) != PC_OK)
+		goto out;
 	request_report(o, file, &meta, keyid, csrs, ncsr, ntx);
 	rc = PC_OK;
 out:

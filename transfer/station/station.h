@@ -423,6 +423,7 @@ typedef struct st_tx {
 	char signer[65];                           /* SHA-256 hex of the protection cert */
 	char reason[ST_TX_TEXT_MAX + 1];           /* escaped */
 	char device[ST_TX_TEXT_MAX + 1];           /* escaped: subject, hardware serial */
+	bool implicit_confirm;                     /* the request asked for it (RFC 4210 §5.1.1.1) */
 } st_tx;
 
 const char *st_tx_state_name(st_tx_state s);
@@ -438,6 +439,18 @@ pc_rc st_tx_file_write(const char *dir, const char *txid, const char *ext, const
     size_t len, pc_err *e) PC_CHECK;
 pc_rc st_tx_file_read(const char *dir, const char *txid, const char *ext, size_t cap,
     uint8_t **p, size_t *len, pc_err *e) PC_CHECK;
+/* Many files of DIR/cmp at once, durably, for request and accept: each
+ * written under TXID.EXT.new, one sync of the file system, then each
+ * renamed over TXID.EXT and one fsync of DIR/cmp (two syncs in all, not
+ * two per file).  A failure part-way leaves every file either as it was
+ * or as new, each whole. */
+typedef struct st_tx_file {
+	const char *txid, *ext;
+	const uint8_t *p; size_t len;
+} st_tx_file;
+pc_rc st_tx_files_write(const char *dir, const st_tx_file *v, size_t n, pc_err *e) PC_CHECK;
+/* st_tx_save for n transactions, through st_tx_files_write. */
+pc_rc st_tx_save_many(const char *dir, const st_tx *t, size_t n, pc_err *e) PC_CHECK;
 /* Every transaction in DIR/cmp, in txid order (caller frees *v). */
 pc_rc st_tx_list(const char *dir, st_tx **v, size_t *n, pc_err *e) PC_CHECK;
 /* DIR/cmp.lock, held (flock) while transactions change: serve for each
@@ -452,7 +465,7 @@ void st_hex(const uint8_t *p, size_t n, char *out);
 /* What a response says about one transaction: member cmp-TXID.answer,
  * "key: value" lines: transaction, status (issued|rejected|revoked|
  * refused), serial (issued), reason (rejected, refused).  Strict
- * (fuzz_station_answer); PC_E_BUNDLE naming the member. */
+ * (fuzz_station_tx); PC_E_BUNDLE naming the member. */
 typedef struct st_answer {
 	char txid[2 * ST_TXID_MAX + 1];
 	char status[16];

@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "pkix.h"
 #include "file.h"
 #include "check.h"
@@ -209,6 +211,65 @@ static void test_in_memory(void)
 	CHECK(e.rc == PC_E_CSR && strncmp(e.msg, "in.pem: ", 8) == 0);
 }
 
+/* pkix_csr_build: an Ed25519 request (what plantca-station ra-key makes)
+ * built, read back by the one reader with the same subject and key; a
+ * signer that signs something else is caught before anything is handed
+ * out; a key the algorithm does not fit is refused. */
+static uint8_t build_sk[crypto_sign_SECRETKEYBYTES];
+
+PC_CHECK static pc_rc build_sign(void *ctx, const uint8_t *msg, size_t len, pc_buf *sig, pc_err *e)
+{
+	uint8_t s[crypto_sign_BYTES];
+	bool bad = ctx != NULL;
+
+	(void)e;
+	crypto_sign_detached(s, NULL, msg, len, build_sk);
+	if (bad)
+		s[5] ^= 1;
+	pc_buf_append(sig, s, sizeof s);
+	return PC_OK;
+}
+
+static void test_build(void)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], spki[PKIX_ED25519_SPKI_LEN];
+	pc_buf name = PC_BUF_INIT, out = PC_BUF_INIT, txt = PC_BUF_INIT;
+	pkix_csr c;
+	static const uint8_t p256_spki_prefix[] = { 0x30, 0x59 };
+
+	CHECK(sodium_init() >= 0);
+	crypto_sign_keypair(pk, build_sk);
+	pkix_ed25519_spki(pk, spki);
+	CHECK(pkix_name_from_text(&name, "/O=plantca/OU=line3/CN=CMP RA 0123456789ABCDEF",
+	    &t_err) == PC_OK);
+	CHECK_RC(pkix_csr_build(name.p, name.len, spki, sizeof spki,
+	    pkix_sigalg_for_key(PKIX_KEY_ED25519), build_sign, NULL, &out, &t_err), PC_OK);
+	CHECK_RC(pkix_csr_parse(out.p, out.len, "built", &c, &t_err), PC_OK);
+	CHECK(c.keytype == PKIX_KEY_ED25519 && c.nsan == 0);
+	CHECK(c.subject_len == name.len && memcmp(c.subject, name.p, name.len) == 0);
+	CHECK(c.spki_len == sizeof spki && memcmp(c.spki, spki, sizeof spki) == 0);
+	CHECK(pkix_name_to_text(c.subject, c.subject_len, &txt) == PC_OK);
+	pkix_csr_free(&c);
+	/* a wrong signature never leaves the builder */
+	out.len = 0;
+	CHECK_RC(pkix_csr_build(name.p, name.len, spki, sizeof spki,
+	    pkix_sigalg_for_key(PKIX_KEY_ED25519), build_sign, (void *)1, &out, &t_err),
+	    PC_E_CSR);
+	CHECK_MSG("built");
+	CHECK(out.len == 0);
+	/* an algorithm that does not fit the key */
+	CHECK_RC(pkix_csr_build(name.p, name.len, spki, sizeof spki,
+	    pkix_sigalg_for_key(PKIX_KEY_EC_P256), build_sign, NULL, &out, &t_err), PC_E_INTERNAL);
+	CHECK_MSG("does not fit the key");
+	/* a key that is not one */
+	CHECK(pkix_csr_build(name.p, name.len, p256_spki_prefix, sizeof p256_spki_prefix,
+	    pkix_sigalg_for_key(PKIX_KEY_ED25519), build_sign, NULL, &out, &t_err) == PC_E_CSR);
+	CHECK(out.len == 0);
+	pc_buf_free(&name);
+	pc_buf_free(&out);
+	pc_buf_free(&txt);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -218,6 +279,7 @@ int main(int argc, char **argv)
 	run_table(argv[1], argv[2]);
 	check_complete(argv[2]);
 	test_in_memory();
+	test_build();
 	CHECK_ROWS(ncases);
 	printf("%zu cases passed\n", ncases);
 	return 0;

@@ -288,7 +288,10 @@ static void defaults(void)
 	r.fw_signer = true;
 	CHECK_OK(policy_decide(p, &r, &d, &t_err));
 	CHECK(d.key_usage == POLICY_KU_DIGITAL_SIGNATURE && d.days == 1095);
-	CHECK(strcmp(d.eku[0], "1.3.6.1.5.5.7.3.3") == 0 && d.eku[1] == NULL);
+	/* codeSigning, and emailProtection for the updaters' S/MIME purpose
+	 * (docs/firmware.md, device updaters) */
+	CHECK(strcmp(d.eku[0], "1.3.6.1.5.5.7.3.3") == 0 && d.eku[1] != NULL &&
+	    strcmp(d.eku[1], "1.3.6.1.5.5.7.3.4") == 0 && d.eku[2] == NULL);
 	r.key = POLICY_KEY_RSA;
 	r.bits = 3072;
 	CHECK_RC(policy_decide(p, &r, &d, &t_err), PC_E_POLICY);

@@ -464,6 +464,25 @@ static void run_case(const char *c, const char *want_rc, const char *frag)
 		FAIL("case %s: got %s, want %s\n  message: %s", c, pc_rc_name(rc),
 		    want_rc, rc == PC_OK ? "" : t_err.msg);
 	}
+	/* read through a spool copy (what plantca import does): the same
+	 * verdict and the same message, and no spool file left behind */
+	{
+		pc_err se;
+		pc_rc src;
+		char cmd[1200];
+		memset(&se, 0, sizeof se);
+		src = tr_bundle_read_spooled(path, t_dir, &pk, 1, &b, &se);
+		if (src == PC_OK) {
+			src = tr_bundle_check(&b, s.kind, s.segment, s.last, s.now, &se);
+			tr_bundle_free(&b);
+		}
+		if (src != rc || (rc != PC_OK && strcmp(se.msg, t_err.msg) != 0))
+			FAIL("case %s: spooled read gives %s \"%s\", in memory %s \"%s\"", c,
+			    pc_rc_name(src), se.msg, pc_rc_name(rc), t_err.msg);
+		snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s' | grep spool)\"", t_dir);
+		if (system(cmd) != 0)
+			FAIL("case %s: a spool file was left in %s", c, t_dir);
+	}
 	if (rc != PC_OK && (strstr(t_err.msg, file) == NULL || strstr(t_err.msg, frag) == NULL)) {
 		FAIL("case %s: message lacks \"%s\" or \"%s\"\n  message: %s", c,
 		    file, frag, t_err.msg);

@@ -116,8 +116,28 @@ PC_CHECK static pc_rc latest(store_txn *t, struct last_ctx *l, pc_err *e)
 	    e);
 }
 
-pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool *found,
-    pc_err *e)
+pc_rc ca_checkpoint_store(store_txn *t, const tr_checkpoint *cp, pc_err *e)
+{
+	char key[64], hex[2 * TR_AUDIT_HASH_LEN + 1], obj[32], detail[200];
+	pc_buf text = PC_BUF_INIT;
+	pc_rc rc;
+
+	tr_checkpoint_format(cp, &text);
+	snprintf(key, sizeof key, "%s%020" PRIu64, META_AUDIT_CP, cp->seq);
+	rc = pc_buf_ok(&text) ? store_put(t, STORE_META, key, strlen(key), text.p, text.len, true, e) :
+	    pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&text);
+	if (rc == PC_E_EXISTS)
+		return PC_OK;                  /* this head is signed already */
+	PC_TRY(rc);
+	pc_hex_str(hex, sizeof hex, cp->head, sizeof cp->head, 0);
+	snprintf(obj, sizeof obj, "event %" PRIu64, cp->seq);
+	snprintf(detail, sizeof detail, "head %s signed by the audit key", hex);
+	return audit_append(t, time(NULL), "audit.checkpoint", obj, "ok", detail, e);
+}
+
+pc_rc ca_checkpoint(ca_ctx *c, bool force, bool keep, bool *made, tr_checkpoint *out,
+    bool *found, pc_err *e)
 {
 	struct last_ctx l;
 	store_txn *t = NULL;
@@ -125,7 +145,6 @@ pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool 
 	uint8_t pk[TR_PK_LEN], headhash[TR_AUDIT_HASH_LEN];
 	hsm_key *k = NULL;
 	pc_buf msg = PC_BUF_INIT, sig = PC_BUF_INIT;
-	char key[64];
 	bool have;
 	pc_rc rc;
 
@@ -164,18 +183,8 @@ pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool 
 		memcpy(cp.sig, sig.p, TR_SIG_LEN);
 		if ((rc = tr_checkpoint_verify(&cp, "new audit checkpoint", e)) != PC_OK)
 			goto done;
-		msg.len = 0;
-		tr_checkpoint_format(&cp, &msg);
-		snprintf(key, sizeof key, "%s%020" PRIu64, META_AUDIT_CP, cp.seq);
-		rc = pc_buf_ok(&msg) ? store_put(t, STORE_META, key, strlen(key), msg.p, msg.len, true, e) :
-		    pc_fail(e, PC_E_NOMEM, "out of memory");
-		if (rc == PC_OK) {
-			char hex[2 * TR_AUDIT_HASH_LEN + 1], obj[32], detail[200];
-			pc_hex_str(hex, sizeof hex, cp.head, sizeof cp.head, 0);
-			snprintf(obj, sizeof obj, "event %" PRIu64, cp.seq);
-			snprintf(detail, sizeof detail, "head %s signed by the audit key", hex);
-			rc = audit_append(t, time(NULL), "audit.checkpoint", obj, "ok", detail, e);
-		}
+		if (keep)
+			rc = ca_checkpoint_store(t, &cp, e);
 		if (rc == PC_OK) {
 			l.cp = cp;
 			l.found = true;
@@ -183,7 +192,10 @@ pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool 
 		}
 	}
 done:
-	rc = store_end(&t, rc, e);
+	if (keep)
+		rc = store_end(&t, rc, e);
+	else
+		store_abort(t);                /* the caller stores it (export_record) */
 	pc_buf_free(&msg);
 	pc_buf_free(&sig);
 	if (rc == PC_OK && out != NULL)
@@ -264,7 +276,7 @@ pc_rc ca_audit_checkpoint_verb(ca_ctx *c, pc_err *e)
 	char hex[2 * TR_AUDIT_HASH_LEN + 1];
 
 	PC_TRY(ca_hsm_ready(c, e));
-	PC_TRY(ca_checkpoint(c, true, &made, &cp, &found, e));
+	PC_TRY(ca_checkpoint(c, true, true, &made, &cp, &found, e));
 	if (!found)
 		return pc_fail(e, PC_E_STATE, "the audit trail is empty: nothing to sign");
 	pc_hex_str(hex, sizeof hex, cp.head, sizeof cp.head, 0);

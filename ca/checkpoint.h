@@ -39,10 +39,16 @@ pc_rc ca_audit_key_generate(hsm *h, const char *idhex, hsm_key **out, pc_err *e)
 pc_rc ca_audit_key(ca_ctx *c, hsm_key **k, uint8_t pk[TR_PK_LEN], pc_err *e) PC_CHECK;
 
 /* Sign the head now (force) or when due; needs the token (ca_hsm_ready).
- * *made says whether a new checkpoint was stored; out (may be NULL) gets
- * the latest checkpoint either way (*found false: none exists). */
-pc_rc ca_checkpoint(ca_ctx *c, bool force, bool *made, tr_checkpoint *out, bool *found,
-    pc_err *e) PC_CHECK;
+ * *made says whether a new checkpoint was signed; with keep it is stored
+ * (and recorded) at once, else the caller stores it with
+ * ca_checkpoint_store in the transaction that records its own work
+ * (export: a refused export changes nothing).  out (may be NULL) gets the
+ * latest checkpoint either way (*found false: none exists). */
+pc_rc ca_checkpoint(ca_ctx *c, bool force, bool keep, bool *made, tr_checkpoint *out,
+    bool *found, pc_err *e) PC_CHECK;
+/* Store cp and its event "audit.checkpoint" in t; a head already stored
+ * is left as it is. */
+pc_rc ca_checkpoint_store(store_txn *t, const tr_checkpoint *cp, pc_err *e) PC_CHECK;
 
 /* Every stored checkpoint: its signature (pkix verifier), its key (the
  * recorded audit key) and the hash of the event it names; PC_E_AUDIT

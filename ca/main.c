@@ -816,7 +816,7 @@ int main(int argc, char **argv)
 	 * first state-changing command that holds the token */
 	if (rc == PC_OK && cp != NULL && cp->h != NULL && v->home == HOME_WRITE) {
 		bool made;
-		if ((rc = ca_checkpoint(cp, false, &made, NULL, NULL, &e)) != PC_OK)
+		if ((rc = ca_checkpoint(cp, false, true, &made, NULL, NULL, &e)) != PC_OK)
 			pc_wrap(&e, "%s done, but the audit checkpoint that was due failed", v->words[0]);
 	}
 	if (cp)

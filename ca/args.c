@@ -29,7 +29,7 @@ const struct opt_name opts[O_COUNT] = {
 	{ "next-update", "DAYS" }, { "margin", "DAYS" }, { "signer", "NAME" },
 	{ "fw-version", "V" }, { "package", "P" }, { "target", "OID" }, { "trust", "FILE" },
 	{ "crl", "FILE" }, { "min-version", "V" }, { "minisign", NULL },
-	{ "clock-override", NULL }, { "format", "cms|rauc|swupdate" },
+	{ "clock-override", NULL }, { "format", "cms|rauc|swupdate" }, { "serial", "SERIAL" },
 };
 
 void usage_vprint(const char *fmt, va_list ap)
@@ -91,7 +91,9 @@ int parse_args(int argc, char **argv, struct args *a)
 	a->trust = calloc((size_t)argc + 1, sizeof *a->trust);
 	a->crls = calloc((size_t)argc + 1, sizeof *a->crls);
 	a->packages = calloc((size_t)argc + 1, sizeof *a->packages);
-	if (!a->permit || !a->segments || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages)
+	a->serials = calloc((size_t)argc + 1, sizeof *a->serials);
+	if (!a->permit || !a->segments || !a->pos || !a->targets || !a->trust || !a->crls || !a->packages ||
+	    !a->serials)
 		return usage_error("%s", "out of memory");
 	opterr = 0;
 	while (li = -1, (c = getopt_long(argc, argv, "ho:", longopts, &li)) != -1) {
@@ -166,6 +168,7 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_MINISIGN: a->minisign = true; break;
 		case O_CLOCK_OVERRIDE: a->clock_override = true; break;
 		case O_FORMAT: a->format = optarg; break;   /* checked by firmware sign */
+		case O_SERIAL: a->serials[a->nserials++] = optarg; break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -187,6 +190,8 @@ void args_free(struct args *a)
 	free(a->trust);
 	free(a->crls);
 	free(a->packages);
+	free(a->serials);
+	a->serials = NULL;
 	a->targets = a->trust = a->crls = a->packages = NULL;
 	a->permit = NULL;
 	a->pos = NULL;

@@ -20,6 +20,7 @@ enum opt_id {
 	O_OUTPUT, O_OUT_DIR, O_DER, O_PEM, O_SEGMENT, O_EXPIRING, O_REVOKED, O_STATUS, O_ALL,
 	O_REASON, O_FROM_FILE, O_NEXT_UPDATE, O_MARGIN, O_SIGNER, O_FW_VERSION, O_PACKAGE,
 	O_TARGET, O_TRUST, O_CRL, O_MIN_VERSION, O_MINISIGN, O_CLOCK_OVERRIDE, O_FORMAT,
+	O_SERIAL,
 	O_COUNT
 };
 #define OPT(id) (UINT64_C(1) << (id))
@@ -47,6 +48,8 @@ struct args {
 	const char **targets, **trust, **crls, **packages;
 	size_t ntargets, ntrust, ncrls, npackages;
 	bool minisign;
+	const char **serials;      /* every --serial (renew) */
+	size_t nserials;
 	char **pos;       /* positional arguments, verb first */
 	int npos;
 	/* which options were given, and where: the first one a verb does not

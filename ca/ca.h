@@ -149,4 +149,19 @@ pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e) PC_CHECK
  * atomically, record "policy.set" with its SHA-256 in the audit trail. */
 pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e) PC_CHECK;
 
+/* plantca renew (ca/renew.c): renewal requests, same key and identity. */
+typedef struct ca_renew_opts {
+	int expiring_days;             /* <0: 30 */
+	const char *segment;           /* NULL: every segment */
+	const char *const *serials;    /* exactly these (all or nothing) */
+	size_t nserials;
+} ca_renew_opts;
+
+pc_rc ca_renew(ca_ctx *c, const ca_renew_opts *o, FILE *out, pc_err *e) PC_CHECK;
+
+/* Upgrade an older release's store to STORE_SCHEMA_VERSION in one write
+ * transaction (ca/migrate.c); nothing to do if it is current.  Needs the
+ * CA home's lock.  Says what it did on `out` (NULL: nothing). */
+pc_rc ca_migrate(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+
 #endif

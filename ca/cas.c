@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capolicy.h"
 #include "format.h"
 #include "text.h"
 #include "home.h"
@@ -16,6 +17,33 @@
 #include "pem.h"
 #include "pipeline.h"
 #include "records.h"
+
+/* ca new and ca roll: a CA that would expire before the certificates it
+ * is meant to issue is made (the officer may want exactly that), but said
+ * so on stderr: cut short by the root, or outlived by a profile. */
+static void lifetime_warn(ca_ctx *c, const char *name, unsigned days, const pkix_tbs_params *p,
+    time_t now)
+{
+	policy *pol = NULL;
+	const char *prof;
+	unsigned life = (unsigned)((p->not_after - now) / PC_DAY), longest;
+	char na[32];
+	pc_err pe;
+
+	pc_time_text(p->not_after, na);
+	if (p->not_after < now + (time_t)days * PC_DAY)
+		fprintf(stderr, "plantca: warning: CA %s expires %.10s with the root, %u days from "
+		    "now, not the %u asked for: roll the root first (docs/lifecycle.md)\n", name, na,
+		    life, days);
+	if (ca_policy_active(c->home, &pol, &pe) != PC_OK)
+		return;
+	longest = policy_max_days(pol, UINT32_MAX, &prof);
+	if (prof && longest > life)
+		fprintf(stderr, "plantca: warning: CA %s expires %.10s, before the certificates it is "
+		    "meant to issue: profile %s gives %u days, so its certificates end with the CA "
+		    "(plantca status lists when to renew or roll)\n", name, na, prof, longest);
+	policy_free(pol);
+}
 
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 {
@@ -136,6 +164,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
 		goto out;
+	lifetime_warn(c, o->name, days, &p, now);
 	if (c->json) {
 		char fp[96];
 		pc_fingerprint(j.cert.p, j.cert.len, fp);

@@ -41,53 +41,42 @@ PC_CHECK static pc_rc revocation_text(store_txn *t, const ca_cert_rec *r, struct
 	return PC_OK;
 }
 
-/* The CMP request a certificate answers (*have), and the certificate a
- * kur renewed it with (*sup_have, hex in sup): what `show` and `certs
- * --json` say of it.  A damaged record is an error, never left out. */
-struct supersede { const uint8_t *serial; uint64_t request; store_txn *t; };
-
-PC_CHECK static pc_rc supersede_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
-{
-	struct supersede *s = ctx;
-	ca_cmp_info i;
-	char k[48];
-	uint64_t id = 0;
-	size_t n = pc_reader_left(&key);
-
-	if (n >= sizeof k || n < 9)
-		return PC_OK;
-	memcpy(k, key.p + key.off, n);
-	k[n] = '\0';
-	if (sscanf(k, "cmp.req.%" SCNu64, &id) != 1)
-		return PC_OK;
-	if (ca_cmp_info_decode(val, &i, e) != PC_OK)
-		return pc_wrap(e, "%s", k);
-	if (i.body == PKIX_CMP_KUR && i.has_old && memcmp(i.old_serial, s->serial, PKIX_SERIAL_LEN) == 0) {
-		s->request = id;
-		*stop = true;
-	}
-	return PC_OK;
-}
-
+/* The CMP request a certificate answers (*have), and the certificate that
+ * renewed it, by a kur or plantca renew (*sup_have, hex in sup; the
+ * supersession index, STORE_SUPERSEDED): what `show` and `certs --json`
+ * say of it.  A damaged record is an error, never left out. */
 PC_CHECK static pc_rc cmp_facts(store_txn *t, const ca_cert_rec *r, ca_cmp_info *ci, bool *have,
     char sup[2 * PKIX_SERIAL_LEN + 1], bool *sup_have, pc_err *e)
 {
-	struct supersede s = { r->serial, 0, t };
-	ca_request q;
+	uint8_t by[PKIX_SERIAL_LEN];
+	pc_rc rc;
 
 	*have = *sup_have = false;
 	if (r->request != 0)
 		PC_TRY(ca_cmp_info_find(t, r->request, ci, have, e));
-	PC_TRY(store_scan(t, STORE_META, "cmp.req.0", 9, false, supersede_visit, &s, e));
-	if (s.request == 0)
+	rc = ca_supersede_get(t, r->serial, by, e);
+	if (rc == PC_E_NOTFOUND)
 		return PC_OK;
-	PC_TRY(ca_request_get(t, s.request, &q, e));
-	if (q.has_serial && strcmp(q.status, "issued") == 0) {
-		ca_serial_hex(q.serial, PKIX_SERIAL_LEN, sup);
-		*sup_have = true;
-	}
-	ca_request_free(&q);
+	PC_TRY(rc);
+	ca_serial_hex(by, PKIX_SERIAL_LEN, sup);
+	*sup_have = true;
 	return PC_OK;
+}
+
+/* The certificate a `plantca renew` request renewed, if r answers one. */
+static bool renewed_from(store_txn *t, const ca_cert_rec *r, char out[2 * PKIX_SERIAL_LEN + 1])
+{
+	ca_request q;
+	pc_err e;
+	bool yes;
+
+	if (r->request == 0 || ca_request_get(t, r->request, &q, &e) != PC_OK)
+		return false;
+	yes = q.has_renews;
+	if (yes)
+		ca_serial_hex(q.renews, PKIX_SERIAL_LEN, out);
+	ca_request_free(&q);
+	return yes;
 }
 
 PC_CHECK static pc_rc cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, const char *status,
@@ -144,6 +133,8 @@ PC_CHECK static pc_rc cert_json(FILE *out, store_txn *t, const ca_cert_rec *r, c
 			fprintf(out, ",\"renews\":\"%s\"", sup);
 		}
 	}
+	if (renewed_from(t, r, sup))
+		fprintf(out, ",\"renews\":\"%s\"", sup);
 	if (sup_have)
 		fprintf(out, ",\"superseded_by\":\"%s\"", renewed);
 	fputc('}', out);
@@ -204,6 +195,17 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 		}
 		if (rt.revoked)
 			fprintf(x->out, "  [revoked %s %s]", rt.when, rt.reason);
+		{
+			char sup[2 * PKIX_SERIAL_LEN + 1];
+			uint8_t by[PKIX_SERIAL_LEN];
+			pc_err se;
+			if (renewed_from(x->t, &r, sup))
+				fprintf(x->out, "  [renews %s]", sup);
+			if (ca_supersede_get(x->t, r.serial, by, &se) == PC_OK) {
+				ca_serial_hex(by, PKIX_SERIAL_LEN, sup);
+				fprintf(x->out, "  [superseded by %s]", sup);
+			}
+		}
 		fputc('\n', x->out);
 	}
 	x->n++;
@@ -312,8 +314,10 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
 				fprintf(out, "renews:     %s\n", sup);
 			}
 		}
+		if (renewed_from(t, &r, sup))
+			fprintf(out, "renews:     %s (plantca renew, same key)\n", sup);
 		if (sup_have)
-			fprintf(out, "superseded by %s (kur)\n", renewed);
+			fprintf(out, "superseded by %s\n", renewed);
 		if (strcmp(r.profile, "cmp-ra") == 0 && r.request != 0) {
 			ca_request q;
 			pc_err qe;

@@ -221,6 +221,19 @@ PC_CHECK static pc_rc export_gather(ca_ctx *c, const char *segment, export_plan 
 			if (r->exported)
 				continue;
 			if (strcmp(r->status, "issued") == 0 && r->has_serial) {
+				pc_reader rv;
+				pc_rc gr = store_get(t, STORE_REVOCATIONS, r->serial, PKIX_SERIAL_LEN, &rv, e);
+				/* revoked before it was ever delivered: never sent (the
+				 * station would refuse the whole bundle for it), marked
+				 * handled so that no later export carries it */
+				if (gr == PC_OK) {
+					rc = plan_mark(p, r->id, e);
+					continue;
+				}
+				if (gr != PC_E_NOTFOUND) {
+					rc = gr;
+					break;
+				}
 				if (!pc_grow(&p->serials, &p->cap_certs, p->ncerts, sizeof *p->serials, 256)) {
 					rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 					break;

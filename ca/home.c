@@ -124,6 +124,21 @@ pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e)
 	rc = store_open(db, false, &c->st, e);
 	if (rc == PC_E_NOTFOUND)
 		rc = pc_fail(e, PC_E_USAGE, "%s: not a CA home (run plantca init)", home);
+	if (rc == PC_OK && store_schema(c->st) < STORE_SCHEMA_VERSION) {
+		/* an older release's store: the first command that holds the
+		 * lock upgrades it (ca/migrate.c); read-only ones cannot */
+		if (lock)
+			rc = ca_migrate(c, stderr, e);
+		else
+			rc = pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u is older than this "
+			    "plantca (%d): run plantca migrate (or any command that changes the CA "
+			    "home) once to upgrade it", home, store_schema(c->st),
+			    STORE_SCHEMA_VERSION);
+		if (rc != PC_OK) {
+			store_close(c->st);
+			c->st = NULL;
+		}
+	}
 	if (rc != PC_OK) {
 		pc_dir_unlock(&c->lock_fd);
 		return rc;

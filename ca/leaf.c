@@ -131,6 +131,46 @@ out:
 	return rc;
 }
 
+pc_rc ca_renewal_csr(const uint8_t *der, size_t len, const char *what, pkix_csr *csr,
+    pc_err *e)
+{
+	pkix_cert c;
+	pkix_pubkey k;
+	pc_reader san;
+	pc_buf b = PC_BUF_INIT;
+
+	memset(csr, 0, sizeof *csr);
+	PC_TRY(pkix_cert_parse(der, len, what, &c, e));
+	PC_TRY(pkix_pubkey_parse(c.spki, c.spki_len, what, PC_E_CSR, &k, e));
+	san = c.san;
+	while (pc_reader_left(&san) > 0) {
+		pc_reader gv;
+		uint8_t tag;
+		if (!pc_der_read_any(&san, &tag, &gv, NULL, NULL))
+			return pc_fail(e, PC_E_CSR, "%s: malformed subjectAltName", what);
+		if (csr->nsan >= PKIX_SAN_MAX)
+			return pc_fail(e, PC_E_CSR, "%s: more than %d SAN entries", what, PKIX_SAN_MAX);
+		PC_TRY(pkix_gn_from_der(tag, gv, &csr->san[csr->nsan], what, e));
+		csr->nsan++;
+	}
+	pc_buf_append(&b, c.subject, c.subject_len);
+	pc_buf_append(&b, c.spki, c.spki_len);
+	if (!pc_buf_ok(&b)) {
+		pc_buf_free(&b);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	csr->subject_len = c.subject_len;
+	csr->der_len = b.len;
+	csr->der = pc_buf_steal(&b, &csr->der_len);
+	csr->subject = csr->der;
+	csr->spki = csr->der + c.subject_len;
+	csr->spki_len = c.spki_len;
+	csr->keytype = k.type;
+	csr->bits = k.bits;
+	csr->sigalg = c.sigalg;
+	return PC_OK;
+}
+
 pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr *csr,
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
     const char *what, ca_job *j, pc_err *e)
@@ -145,6 +185,23 @@ pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr 
 	if (csr != NULL)
 		return ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
 		    csr, source, what, r->segment, r->station, 0, j, e);
+	if (r->has_renews) {
+		/* plantca renew: the stored bytes are the certificate renewed,
+		 * pinned by the SHA-256 recorded when renew queued it */
+		pkix_csr c2;
+		uint8_t h[32];
+		pc_rc rc;
+		crypto_hash_sha256(h, r->csr, r->csr_len);
+		if (!r->has_csr_sha256 || sodium_memcmp(h, r->csr_sha256, sizeof h) != 0)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "%s: the stored certificate is not the one "
+			    "renew queued (its SHA-256 differs from the request record's)",
+			    what ? what : source);
+		PC_TRY(ca_renewal_csr(r->csr, r->csr_len, what ? what : source, &c2, e));
+		rc = ca_prepare_leaf_parsed(r->ca, pol, r->profile, issuer, sigalg, sigalg_len, ikid,
+		    &c2, source, what, r->segment, r->station, 0, j, e);
+		pkix_csr_free(&c2);
+		return rc;
+	}
 	if (ca_cmp_member(r->member)) {
 		/* a device's CMP request: its template, from the signed message */
 		pkix_csr c2;

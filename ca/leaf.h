@@ -47,4 +47,13 @@ pc_rc ca_request_prepare(const policy *pol, const ca_request *r, const pkix_csr 
     const ca_rec *issuer, const uint8_t *sigalg, size_t sigalg_len, const char *source,
     const char *what, ca_job *j, pc_err *e) PC_CHECK;
 
+/* A renewal (plantca renew): the certificate being renewed (DER, its
+ * issuer's own) as the request a CSR would make for it: its subject, its
+ * key, its SANs; nothing else is carried over (the profile decides every
+ * extension again).  Proof of possession is the old certificate: the CA
+ * issued it for this key after checking the key holder's CSR, and it is
+ * valid and unrevoked when renew queues the renewal. */
+pc_rc ca_renewal_csr(const uint8_t *cert, size_t len, const char *what, pkix_csr *csr,
+    pc_err *e) PC_CHECK;
+
 #endif

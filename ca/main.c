@@ -23,6 +23,7 @@
 #include "crl.h"
 #include "firmware.h"
 #include "pc.h"
+#include "report.h"
 #include "secret.h"
 #include "text.h"
 
@@ -180,6 +181,11 @@ PC_CHECK static pc_rc run_status(ca_ctx *c, const struct args *a, pc_err *e)
 	    : 30, stdout, e);
 }
 
+PC_CHECK static pc_rc run_report(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_report(c, a->out, stdout, e);
+}
+
 PC_CHECK static pc_rc run_show(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_show(c, a->arg[0], a->pem, stdout, e);
@@ -285,6 +291,24 @@ PC_CHECK static pc_rc run_restore(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)c;
 	return ca_restore(a->arg[0], a->home, a->pin_file, a->json, e);
+}
+
+PC_CHECK static pc_rc run_renew(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_renew_opts o = { a->expiring, a->segment, a->serials, a->nserials };
+
+	if (a->nserials > 0 && a->expiring >= 0)
+		return usage_rc(e, "%s", "renew: --serial names the certificates; --expiring chooses "
+		    "them by date: give one or the other");
+	return ca_renew(c, &o, stdout, e);
+}
+
+PC_CHECK static pc_rc run_migrate(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	/* ca_open upgraded the store already, holding the lock */
+	fprintf(stdout, "store schema %u (current)\n", store_schema(c->st));
+	return PC_OK;
 }
 
 /* ----------------------------------------------------------- the verbs */
@@ -402,14 +426,34 @@ static const struct verb verbs[] = {
 	  "Write the signed response bundle for a segment: new certificates, chain.pem, "
 	  "trust.pem, trust.p7b, signed by the CA transfer key in the token.",
 	  0, 2, 2, HOME_WRITE, run_export },
+	{ { "renew" }, "[--expiring DAYS] [--segment S] [--serial SERIAL]...",
+	  "Queue renewal requests, for the same key and identity, for the valid certificates of "
+	  "the segments that expire within DAYS (30), of segment S only, or exactly the SERIALs "
+	  "(all or nothing).  Only where the profile says renewal = same-key (rekey-only: the "
+	  "device sends a new key, as a CSR or a CMP kur; none: never).  Each request is judged "
+	  "as import judges a CSR: approved (approval = auto), pending, or rejected with the "
+	  "reason; plantca sign issues it, recorded as superseding the old certificate (certs, "
+	  "show), and the next export delivers it.",
+	  OPT(O_EXPIRING) | OPT(O_SEGMENT) | OPT(O_SERIAL), 0, 0, HOME_WRITE, run_renew },
 	{ { "certs" }, "[--segment S] [--expiring DAYS] [--revoked]",
 	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN.",
 	  OPT(O_SEGMENT) | OPT(O_EXPIRING) | OPT(O_REVOKED), 0, 0, HOME_READ, run_certs },
 	{ { "status" }, "[--margin DAYS] [--expiring DAYS]",
 	  "Per segment: last export, nextUpdate of the CRLs delivered then, days left, "
 	  "certificates expiring within DAYS (30); flags segments whose delivered CRL expires "
-	  "within the margin (3 days) or never went out.",
+	  "within the margin (3 days) or never went out.  Then every coming expiry event, "
+	  "soonest first, with what to do: the root, each CA, the last day each issuing CA "
+	  "issues certificates for their full validity, each CA's CRL, each segment's delivered "
+	  "CRLs, device certificates by month.  --json: {\"segments\": [...], \"events\": [...]}.",
 	  OPT(O_MARGIN) | OPT(O_EXPIRING), 0, 0, HOME_READ, run_status },
+	{ { "report" }, "[-o FILE.html]",
+	  "The plant at a glance as one HTML page (on stdout, or written atomically into FILE): "
+	  "the CA hierarchy with expiry dates, each segment's delivered CRL and its days left (red "
+	  "when stale), certificates expiring per month, pending requests, recent revocations, "
+	  "the last signed audit checkpoint.  Self-contained: no script, and no style, font or "
+	  "image from outside the file, so it opens on a machine without network.  Text from "
+	  "the store is escaped.",
+	  OPT(O_OUTPUT), 0, 0, HOME_READ, run_report },
 	{ { "show" }, "SERIAL [--pem]",
 	  "One certificate in detail (or its PEM).",
 	  OPT(O_PEM), 1, 1, HOME_READ, run_show },
@@ -471,6 +515,12 @@ static const struct verb verbs[] = {
 	{ { "audit", "log" }, "",
 	  "The audit trail, oldest first.",
 	  0, 0, ANY, HOME_READ, run_audit_log },
+	{ { "migrate" }, "",
+	  "Upgrade a store written by an older plantca to this release's schema, in one "
+	  "transaction that keeps every record and adds a store.migrate audit event.  Any "
+	  "command that changes the CA home does the same first; read-only ones refuse an older "
+	  "store until it is upgraded.  A store of a newer plantca is refused by every command.",
+	  0, 0, 0, HOME_WRITE, run_migrate },
 	{ { "audit", "verify" }, "",
 	  "Check the hash chain, then the store's invariants (no request with two "
 	  "certificates, no certificate without its request, an intent for every request being "

@@ -190,6 +190,15 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 
+/* STORE_SUPERSEDED: certificate `old` was renewed by `by` (renew, or a CMP
+ * kur); a later renewal of the same certificate replaces the entry. */
+pc_rc ca_supersede_put(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    const uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+/* PC_OK with *by, PC_E_NOTFOUND if `old` was not renewed, or an error (a
+ * malformed entry is PC_E_STORE_CORRUPT). */
+pc_rc ca_supersede_get(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    uint8_t by[PKIX_SERIAL_LEN], pc_err *e) PC_CHECK;
+
 /* ---------------- issuance intents (records_intent.c) */
 
 /* An intent as stored: the exact TBS and what the certificate record will
@@ -304,6 +313,8 @@ typedef struct ca_request {
 	uint8_t serial[PKIX_SERIAL_LEN];
 	bool has_serial;
 	uint64_t created, exported;  /* exported: sequence of the response bundle, 0: not yet */
+	uint8_t renews[PKIX_SERIAL_LEN];   /* plantca renew: the certificate this renews */
+	bool has_renews;
 } ca_request;
 
 CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
@@ -325,6 +336,7 @@ CA_REC_TABLE(ca_request_type, "request", 'Q', ca_request,
 	PC_REC_FIXED_HAS(13, ca_request, serial, has_serial, F_OPT),
 	PC_REC_U64(14, ca_request, created, F_REQ),
 	PC_REC_U64(15, ca_request, exported, F_REQ),
+	PC_REC_FIXED_HAS(19, ca_request, renews, has_renews, F_OPT),
 )
 
 typedef struct ca_request_list {

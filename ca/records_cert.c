@@ -64,3 +64,22 @@ void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *ser
 	}
 	memcpy(k + 8, serial, PKIX_SERIAL_LEN);
 }
+
+pc_rc ca_supersede_put(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    const uint8_t by[PKIX_SERIAL_LEN], pc_err *e)
+{
+	return store_put(t, STORE_SUPERSEDED, old, PKIX_SERIAL_LEN, by, PKIX_SERIAL_LEN, false, e);
+}
+
+pc_rc ca_supersede_get(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
+    uint8_t by[PKIX_SERIAL_LEN], pc_err *e)
+{
+	pc_reader v;
+
+	PC_TRY(store_get(t, STORE_SUPERSEDED, old, PKIX_SERIAL_LEN, &v, e));
+	if (pc_reader_left(&v) != PKIX_SERIAL_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "superseded entry: %zu bytes, expected %d",
+		    pc_reader_left(&v), PKIX_SERIAL_LEN);
+	memcpy(by, v.p + v.off, PKIX_SERIAL_LEN);
+	return PC_OK;
+}

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmp.h"
 #include "records.h"
 #include "request_state.h"
+
+PC_CHECK static pc_rc renewal_record(store_txn *t, const ca_request *r, const uint8_t *serial,
+    pc_err *e);
 
 pc_rc ca_request_claim(store_txn *t, uint64_t id, const uint8_t *serial, pc_err *e)
 {
@@ -50,8 +54,30 @@ pc_rc ca_request_mark_issued(store_txn *t, uint64_t id, const uint8_t *serial, b
 		r.has_serial = true;
 		rc = ca_request_put(t, &r, false, e);
 	}
+	if (rc == PC_OK)
+		rc = renewal_record(t, &r, serial, e);
 	ca_request_free(&r);
 	return rc;
+}
+
+/* The certificate a request renews (plantca renew, or a CMP kur's
+ * oldCertID) is superseded by the one it got: indexed in the transaction
+ * that records the new certificate. */
+PC_CHECK static pc_rc renewal_record(store_txn *t, const ca_request *r, const uint8_t *serial,
+    pc_err *e)
+{
+	ca_cmp_info i;
+	pc_rc rc;
+
+	if (r->has_renews)
+		return ca_supersede_put(t, r->renews, serial, e);
+	rc = ca_cmp_info_get(t, r->id, &i, e);
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	if (i.body == PKIX_CMP_KUR && i.has_old)
+		return ca_supersede_put(t, i.old_serial, serial, e);
+	return PC_OK;
 }
 
 /* The rule of ca_request_mark_issued, read only: may request r still take

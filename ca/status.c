@@ -1,6 +1,8 @@
 /*
  * status.c - `plantca status`: per segment, how stale what the plant runs
- * on is (last export, the CRLs delivered then, certificates expiring).
+ * on is (last export, the CRLs delivered then, certificates expiring),
+ * then every coming expiry event with what to do (status_events.c).
+ * --json: {"segments": [...], "events": [...]}.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "text.h"
 #include "json.h"
 #include "records.h"
+#include "status_events.h"
 
 struct expiring_ctx {
 	const char *segment;
@@ -47,7 +50,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		return rc;
 	}
 	if (c->json)
-		fputc('[', out);
+		fputs("{\"segments\":[", out);
 	else
 		fprintf(out, "%-14s %-19s %-6s %-19s %-9s %-9s %s\n", "SEGMENT", "LAST EXPORT", "SEQ",
 		    "CRL NEXT UPDATE", "DAYS LEFT", "EXPIRING", "FLAG");
@@ -112,14 +115,18 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		}
 		shown++;
 	}
-	store_abort(t);
 	if (c->json)
-		fputs("]\n", out);
+		fputs("],\"events\":", out);
 	else if (rc == PC_OK && shown == 0)
 		fprintf(out, "no segments (plantca station add)\n");
 	else if (rc == PC_OK)
 		fprintf(out, "(flagged when the delivered CRL expires within %u days; EXPIRING: "
 		    "certificates ending within %u days)\n", margin_days, expiring_days);
+	if (rc == PC_OK)
+		rc = ca_status_events(c, t, now, c->json, out, e);
+	if (c->json)
+		fputs("}\n", out);
+	store_abort(t);
 	ca_station_list_free(&sl);
 	return rc;
 }

@@ -43,6 +43,13 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_REVOCATIONS] = "revocations",
 	[STORE_CRLS] = "crls",
 	[STORE_AUDIT] = "audit",
+	[STORE_SUPERSEDED] = "superseded",
+};
+
+/* The schema that added each database (0: the first).  A store of an
+ * older schema opens without them; ca/migrate.c adds them. */
+static const unsigned db_since[STORE_DB_COUNT] = {
+	[STORE_SUPERSEDED] = 2,
 };
 
 static const char SCHEMA_KEY[] = "schema";
@@ -52,6 +59,8 @@ struct store {
 	MDB_dbi dbi[STORE_DB_COUNT];
 	char *dir;
 	store_txn *writer;  /* the open write txn, if any (one per env) */
+	unsigned schema;    /* the version read at open (or last committed) */
+	bool have[STORE_DB_COUNT];  /* opened: false only in an older schema */
 	void *map_addr;     /* the read-only map of data.mdb (store_release_pages) */
 	size_t map_len;
 };
@@ -60,6 +69,9 @@ struct store_txn {
 	store *s;
 	MDB_txn *txn;
 	bool write;
+	bool migrate;       /* store_migrate_begin: may create databases */
+	unsigned schema;    /* store_schema_set: committed with the txn (0: none) */
+	bool made[STORE_DB_COUNT];  /* databases created in this txn */
 };
 
 /* Translate an LMDB (or errno) code at the module boundary. */
@@ -119,6 +131,10 @@ PC_CHECK static pc_rc txn_check(const store_txn *t, store_db db, bool write,
 	if ((unsigned)db >= STORE_DB_COUNT)
 		return pc_fail(e, PC_E_INTERNAL, "store: bad database %d",
 		    (int)db);
+	if (!t->s->have[db] && !t->made[db])
+		return pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u has no "
+		    "database '%s' (schema %u): run plantca migrate", t->s->dir,
+		    t->s->schema, db_names[db], db_since[db]);
 	if (write && !t->write)
 		return pc_fail(e, PC_E_INTERNAL, "%s: %s: write in a "
 		    "read-only transaction", t->s->dir, db_names[db]);
@@ -149,6 +165,7 @@ PC_CHECK static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e
 		v.mv_data = be;
 		if ((rc = mdb_put(txn, meta, &k, &v, MDB_NOOVERWRITE)) != 0)
 			return mdb_fail(e, s->dir, "meta", "write schema", rc);
+		s->schema = ver;
 		return PC_OK;
 	}
 	if (rc != 0)
@@ -166,10 +183,8 @@ PC_CHECK static pc_rc schema_check(store *s, MDB_txn *txn, bool fresh, pc_err *e
 	if (ver == 0)
 		return pc_fail(e, PC_E_STORE_CORRUPT, "%s: schema version 0",
 		    s->dir);
-	if (ver < STORE_SCHEMA_VERSION)
-		return pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u is "
-		    "older than this plantca (%d) and has no migration",
-		    s->dir, (unsigned)ver, STORE_SCHEMA_VERSION);
+	/* older: opened without the databases it lacks, for ca/migrate.c */
+	s->schema = ver;
 	return PC_OK;
 }
 
@@ -205,6 +220,10 @@ PC_CHECK static pc_rc dbs_open(store *s, bool create, pc_err *e)
 			return pc_fail(e, PC_E_INTERNAL, "store: database %zu "
 			    "has no name", i);
 		}
+		/* a database newer than the store's schema: absent, and
+		 * not created except by a migration */
+		if (i != STORE_META && db_since[i] > s->schema)
+			continue;
 		rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
@@ -216,6 +235,7 @@ PC_CHECK static pc_rc dbs_open(store *s, bool create, pc_err *e)
 			mdb_txn_abort(txn);
 			return mdb_fail(e, s->dir, db_names[i], "open", rc);
 		}
+		s->have[i] = true;
 		if (i == STORE_META &&
 		    (prc = schema_check(s, txn, fresh, e)) != PC_OK) {
 			mdb_txn_abort(txn);
@@ -356,6 +376,9 @@ static void txn_free(store_txn *t)
 pc_rc store_commit(store_txn *t, pc_err *e)
 {
 	store *s;
+	unsigned schema;
+	bool made[STORE_DB_COUNT];
+	size_t i;
 	bool write;
 	int rc;
 
@@ -367,11 +390,20 @@ pc_rc store_commit(store_txn *t, pc_err *e)
 		txn_free(t);
 		return e->rc;
 	}
+	schema = t->schema;
+	memcpy(made, t->made, sizeof made);
 	write = t->write;
 	rc = mdb_txn_commit(t->txn);  /* frees the txn, even on failure */
 	txn_free(t);
 	if (rc != 0)
 		return mdb_fail(e, s->dir, NULL, "commit", rc);
+	/* databases created in the txn live in the environment now (an abort
+	 * would have closed their handles) */
+	for (i = 0; i < STORE_DB_COUNT; i++)
+		if (made[i])
+			s->have[i] = true;
+	if (schema != 0)
+		s->schema = schema;
 	/* A write transaction's lookups fault in pages all over the map (and
 	 * the kernel maps up to 64 KiB around each fault): let go of them, so
 	 * that a long batch of commits keeps resident memory flat. */
@@ -398,6 +430,52 @@ pc_rc store_end(store_txn **t, pc_rc rc, pc_err *e)
 		return rc;
 	}
 	return store_commit(x, e);
+}
+
+unsigned store_schema(const store *s)
+{
+	return s->schema;
+}
+
+pc_rc store_migrate_begin(store *s, store_txn **out, pc_err *e)
+{
+	store_txn *t;
+	size_t i;
+	int rc;
+
+	PC_TRY(store_begin(s, true, &t, e));
+	t->migrate = true;
+	for (i = 0; i < STORE_DB_COUNT; i++) {
+		if (s->have[i])
+			continue;
+		if ((rc = mdb_dbi_open(t->txn, db_names[i], MDB_CREATE, &s->dbi[i])) != 0) {
+			store_abort(t);
+			return mdb_fail(e, s->dir, db_names[i], "create", rc);
+		}
+		t->made[i] = true;
+	}
+	*out = t;
+	return PC_OK;
+}
+
+pc_rc store_schema_set(store_txn *t, unsigned ver, pc_err *e)
+{
+	MDB_val k = { sizeof SCHEMA_KEY - 1, (void *)SCHEMA_KEY }, v;
+	uint8_t be[4] = { (uint8_t)(ver >> 24), (uint8_t)(ver >> 16), (uint8_t)(ver >> 8),
+		(uint8_t)ver };
+	int rc;
+
+	if (t == NULL || !t->migrate)
+		return pc_fail(e, PC_E_INTERNAL, "store: schema set outside a migration");
+	if (ver <= t->s->schema || ver > STORE_SCHEMA_VERSION)
+		return pc_fail(e, PC_E_INTERNAL, "%s: schema %u cannot follow %u", t->s->dir, ver,
+		    t->s->schema);
+	v.mv_size = sizeof be;
+	v.mv_data = be;
+	if ((rc = mdb_put(t->txn, t->s->dbi[STORE_META], &k, &v, 0)) != 0)
+		return mdb_fail(e, t->s->dir, "meta", "write schema", rc);
+	t->schema = ver;
+	return PC_OK;
 }
 
 pc_rc store_put(store_txn *t, store_db db, const void *key, size_t klen,

@@ -15,7 +15,12 @@
  * store_abort() always free the txn.
  *
  * Schema: META "schema" holds the schema version (u32 big-endian).  A store
- * written by a newer plantca is refused (PC_E_STORE_SCHEMA).
+ * written by a newer plantca is refused (PC_E_STORE_SCHEMA).  An older one
+ * opens without the databases its schema lacks (using one of them is
+ * PC_E_STORE_SCHEMA "run plantca migrate"); ca/migrate.c upgrades it in
+ * one write transaction (store_migrate_begin, store_schema_set).
+ *
+ * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED.
  */
 #ifndef PLANTCA_STORE_H
 #define PLANTCA_STORE_H
@@ -23,7 +28,7 @@
 #include "pc.h"
 #include "buf.h"
 
-enum { STORE_SCHEMA_VERSION = 1 };
+enum { STORE_SCHEMA_VERSION = 2 };
 
 typedef struct store store;
 typedef struct store_txn store_txn;
@@ -40,6 +45,7 @@ typedef enum store_db {
 	STORE_REVOCATIONS,  /* serial -> revocation record */
 	STORE_CRLS,         /* CA name -> current CRL + CRL number */
 	STORE_AUDIT,        /* event sequence u64be -> audit event */
+	STORE_SUPERSEDED,   /* old serial -> the serial that renewed it (schema 2) */
 	STORE_DB_COUNT
 } store_db;
 
@@ -48,6 +54,16 @@ typedef enum store_db {
  * PC_E_NOTFOUND (no store and !create), PC_E_STORE, PC_E_STORE_SCHEMA. */
 pc_rc store_open(const char *dir, bool create, store **out, pc_err *e) PC_CHECK;
 void store_close(store *s);
+
+/* The schema version of the open store (STORE_SCHEMA_VERSION, or older). */
+unsigned store_schema(const store *s);
+/* A write transaction that also creates every database the store's schema
+ * lacks; they exist only if it commits.  Only a migration uses it. */
+pc_rc store_migrate_begin(store *s, store_txn **out, pc_err *e) PC_CHECK;
+/* Record schema version `ver` (newer than the store's, at most
+ * STORE_SCHEMA_VERSION) in a migration transaction; store_schema() says
+ * it once the transaction commits. */
+pc_rc store_schema_set(store_txn *t, unsigned ver, pc_err *e) PC_CHECK;
 
 pc_rc store_begin(store *s, bool write, store_txn **out, pc_err *e) PC_CHECK;
 /* Commit and free.  On failure the changes are gone (PC_E_STORE). */

@@ -142,8 +142,9 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 				json_buf_str(b, pr->ca);
 			else
 				pc_buf_str(b, "null");
-			pc_buf_printf(b, ",\"approval\":\"%s\",\"signer_only\":%s}",
-			    approval_name(pr->approval), pr->signs_code ? "true" : "false");
+			pc_buf_printf(b, ",\"approval\":\"%s\",\"renewal\":\"%s\",\"signer_only\":%s}",
+			    approval_name(pr->approval), policy_renewal_name(pr->renewal),
+			    pr->signs_code ? "true" : "false");
 		}
 		pc_buf_str(b, "],\"segments\":[");
 		for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
@@ -198,6 +199,7 @@ void policy_describe(const policy *p, bool json, pc_buf *b)
 		pc_buf_printf(b, "  issuing CA     %s\n  approval       %s\n", pr->ca ? pr->ca : "(any)",
 		    pr->signs_code ? "never from a request: firmware signers only (plantca firmware "
 		    "signer new)" : approval_name(pr->approval));
+		pc_buf_printf(b, "  renewal        %s\n", policy_renewal_name(pr->renewal));
 	}
 	for (i = 0; i < p->nseg + (p->has_defseg ? 1 : 0); i++) {
 		const struct segment *sg = i < p->nseg ? &p->seg[i] : &p->defseg;

@@ -135,6 +135,15 @@ pc_rc pol_profile_key(struct parser *ps, const char *key, const char *v)
 			pr->approval = POLICY_APPROVAL_SINGLE;
 		else
 			return pol_perr(ps, "approval: '%s': expected auto, officer or single", v);
+	} else if (strcmp(key, "renewal") == 0) {
+		if (strcmp(v, "same-key") == 0)
+			pr->renewal = POLICY_RENEWAL_SAME_KEY;
+		else if (strcmp(v, "rekey-only") == 0)
+			pr->renewal = POLICY_RENEWAL_REKEY_ONLY;
+		else if (strcmp(v, "none") == 0)
+			pr->renewal = POLICY_RENEWAL_NONE;
+		else
+			return pol_perr(ps, "renewal: '%s': expected same-key, rekey-only or none", v);
 	} else {
 		return pol_perr(ps, "unknown profile key '%s'", key);
 	}

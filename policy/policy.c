@@ -187,6 +187,41 @@ bool policy_profile_approval(const policy *p, const char *name, policy_approval 
 	return true;
 }
 
+bool policy_profile_renewal(const policy *p, const char *name, policy_renewal *out)
+{
+	const struct profile *pr = pol_find_profile(p, name);
+
+	if (pr == NULL)
+		return false;
+	*out = pr->renewal;
+	return true;
+}
+
+const char *policy_renewal_name(policy_renewal r)
+{
+	switch (r) {
+	case POLICY_RENEWAL_SAME_KEY: return "same-key";
+	case POLICY_RENEWAL_REKEY_ONLY: return "rekey-only";
+	case POLICY_RENEWAL_NONE: return "none";
+	}
+	return "?";
+}
+
+unsigned policy_max_days(const policy *p, unsigned limit, const char **profile)
+{
+	unsigned best = 0;
+	size_t i;
+
+	*profile = NULL;
+	for (i = 0; i < p->nprof; i++) {
+		if (p->prof[i].days > best && p->prof[i].days <= limit) {
+			best = p->prof[i].days;
+			*profile = p->prof[i].name;
+		}
+	}
+	return best;
+}
+
 void pol_list_text(const struct strlist *l, char *out, size_t n)
 {
 	size_t i, off = 0;

@@ -87,6 +87,16 @@ typedef enum policy_approval {
 	POLICY_APPROVAL_SINGLE,     /* waits for plantca approve ID, that ID alone */
 } policy_approval;
 
+/* How a certificate under a profile is renewed (`renewal =`): plantca
+ * renew queues a same-key renewal only under same-key; under rekey-only the
+ * device must send a new key (a new CSR or a CMP kur); under none the
+ * certificate is not renewed at all (a new request is a new identity). */
+typedef enum policy_renewal {
+	POLICY_RENEWAL_SAME_KEY = 0,
+	POLICY_RENEWAL_REKEY_ONLY,
+	POLICY_RENEWAL_NONE,
+} policy_renewal;
+
 /* What is asked for. */
 typedef struct policy_request {
 	const char *what;          /* message prefix: "request 17 (b.tar/x.csr)" or the file name */
@@ -163,6 +173,14 @@ bool policy_has_segment(const policy *p, const char *name);
 bool policy_covers_segment(const policy *p, const char *name);
 /* Profile `name`'s approval; false if there is no such profile. */
 bool policy_profile_approval(const policy *p, const char *name, policy_approval *out);
+/* Profile `name`'s renewal; false if there is no such profile. */
+bool policy_profile_renewal(const policy *p, const char *name, policy_renewal *out);
+const char *policy_renewal_name(policy_renewal r);
+/* The longest default validity (`days`) of any profile that is at most
+ * `limit` days, and that profile's name (NULL when there is none: then 0):
+ * how long before its notAfter an issuing CA starts cutting certificates
+ * short. */
+unsigned policy_max_days(const policy *p, unsigned limit, const char **profile);
 /* Profile names, comma-separated, for usage messages; into p. */
 const char *policy_profile_names(const policy *p);
 

@@ -79,6 +79,7 @@ struct profile {
 	struct strlist dns, uri, email;    /* globs, prefixes, globs */
 	struct iplist ip;
 	policy_approval approval;
+	policy_renewal renewal;
 	/* EKU codeSigning or anyExtendedKeyUsage: a certificate that could
 	 * sign firmware, never made from a request (see signs_code_why) */
 	bool signs_code, has_codesign;

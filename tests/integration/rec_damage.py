@@ -80,7 +80,8 @@ RECORDS = [
         F(9, "subject", "str", hi=TEXT), F(10, "san", "str", hi=TEXT),
         F(11, "keytype", "str", hi=KEYTYPE), F(12, "reason", "str", hi=TEXT),
         F(16, "ca", "str", hi=NAME), F(13, "serial", "fixed:20", "opt"),
-        F(14, "created", "u64"), F(15, "exported", "u64")]),
+        F(14, "created", "u64"), F(15, "exported", "u64"),
+        F(19, "renews", "fixed:20", "opt")]),
     ("revocation", "R", "revocations", None, [
         F(1, "reason", "u64"), F(2, "when", "u64"), F(3, "ca", "str", lo=1, hi=NAME)]),
     # records of the second format pin a file: sha256 and size are required

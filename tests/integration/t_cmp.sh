@@ -369,6 +369,20 @@ expect 0 pc show "$ld1"
 out_has "superseded by $ld2"
 ok "kur signed with the LDevID renews it with the new key; the old one is recorded as superseded"
 
+# the store upgrade (t_upgrade) indexes kur renewals a schema 1 store holds:
+# a copy of this home, turned back into schema 1, upgraded again
+cp -a "$CAHOME" "$WORK/ca-v1"
+rm -f "$WORK/ca-v1/lock"
+"$STORE_DOWNGRADE" "$WORK/ca-v1/db" || fail "store_downgrade"
+expect 2 "$PLANTCA" --home "$WORK/ca-v1" show "$ld1"
+err_has "store schema 1 is older than this plantca"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" migrate
+err_has "1 renewal(s) by kur indexed"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" show "$ld1"
+out_has "superseded by $ld2"
+expect 0 "$PLANTCA" --home "$WORK/ca-v1" audit verify
+ok "a schema 1 copy of this store upgrades with the kur renewal indexed (superseded by $ld2), audit verify passes"
+
 # --- rr: signed by the certificate it revokes; answered at once, queued
 cmp_client "$WORK/rr.log" -cmd rr -cert "$WORK/ld2.pem" -key "$WORK/ld2.key" \
   -extracerts "$WORK/line3.pem" -oldcert "$WORK/ld2.pem" || fail "openssl cmp rr: $(cat "$WORK/rr.log")"

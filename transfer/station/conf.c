@@ -190,3 +190,11 @@ pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e)
 	free(text);
 	return rc;
 }
+
+void st_transfer_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX])
+{
+	uint8_t spki[PKIX_ED25519_SPKI_LEN];
+
+	pkix_ed25519_spki(k->pk, spki);
+	pc_fingerprint(spki, sizeof spki, out);
+}

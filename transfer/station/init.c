@@ -25,16 +25,6 @@ static const char *const station_files[] = {
 	"station.key", "station.pub", "ca-transfer.pub", "root.pem", "station.conf", NULL,
 };
 
-/* SHA-256 of the Ed25519 SubjectPublicKeyInfo holding the CA transfer key:
- * what plantca init prints as "transfer SPKI SHA-256". */
-static void transfer_spki_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX])
-{
-	uint8_t spki[PKIX_ED25519_SPKI_LEN];
-
-	pkix_ed25519_spki(k->pk, spki);
-	pc_fingerprint(spki, sizeof spki, out);
-}
-
 PC_CHECK static pc_rc passphrase_new(const char *file, pc_secret *out, pc_err *e)
 {
 	pc_secret again = { NULL, 0 };
@@ -122,7 +112,7 @@ static void init_report(const char *dir, const st_opts *o, const tr_pubkey *pub,
 	tr_keyid_text(pub->keyid, keyid);
 	tr_keyid_text(capub->keyid, cakeyid);
 	pc_fingerprint(root->der, root->len, fp);
-	transfer_spki_fingerprint(capub, tfp);
+	st_transfer_fingerprint(capub, tfp);
 	if (o->json) {
 		printf("{\"dir\":");
 		json_str(stdout, dir);

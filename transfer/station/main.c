@@ -56,7 +56,10 @@ static const st_option options[O_COUNT] = {
 	[O_OUT] = { "out", NULL, "PKI_DIR", "PKI directory that accept writes (created if missing)." },
 	[O_LAYOUT] = { "layout", NULL, "L", "flat (default) or opcua." },
 	[O_DER] = { "der", NULL, NULL, "DER instead of PEM where a file holds one object." },
-	[O_PKI] = { "pki", NULL, "PKI_DIR", "The PKI directory accept wrote: its CRLs are checked." },
+	[O_PKI] = { "pki", NULL, "PKI_DIR",
+		"The PKI directory accept wrote: its CRLs are checked\n"
+		"(verify-firmware); its CRLs and certificates are shown\n"
+		"(status)." },
 	[O_CRL] = { "crl", NULL, "FILE", "A CRL to check the signer against (repeatable)." },
 	[O_MIN_VERSION] = { "min-version", NULL, "V",
 		"Refuse firmware older than version V (rollback)." },
@@ -204,6 +207,21 @@ static const st_verb verbs[] = {
 	  "every CMP reply with it.",
 	  OPT(O_PASS_FILE) | OPT_EVERY_VERB,
 	  1, 1, true, st_ra_key },
+	{ "status",
+	  "status DIR [--pki PKI_DIR] [--json]",
+	  "What this station trusts and holds, and what to tell the CA officer:\n"
+	  "the plant root (DIR/root.pem) and the CA transfer key with the\n"
+	  "fingerprints plantca init printed, the next request sequence and the\n"
+	  "last accepted response, the plant CAs (DIR/plant.pem) and the RA\n"
+	  "certificate with their notAfter, each CRL of the last response\n"
+	  "(DIR/crls.pem; with --pki, the CRLs in PKI_DIR that the devices read)\n"
+	  "with its nextUpdate and days left, and with --pki the device\n"
+	  "certificates there.  Then one line per thing to act on: no response\n"
+	  "yet, a CRL within 3 days of its nextUpdate or past it, a certificate\n"
+	  "within 30 days of its notAfter or past it.  Reads only; exit 0 unless\n"
+	  "a file is missing or does not parse.",
+	  OPT(O_PKI) | OPT_EVERY_VERB,
+	  1, 1, false, st_status },
 	{ "serve",
 	  "serve DIR --listen ADDR:PORT [--profile P] [--check-after S]\n"
 	  "[--expire H] [--timeout S] [--max-connections N]\n"

@@ -295,6 +295,7 @@ pc_rc st_serve(const st_args *a, pc_err *e)
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *di;
 	pc_secret pass = { NULL, 0 };
+	st_conf conf;
 	char path[PATH_MAX], prompt[PATH_MAX + 32];
 	sigset_t set;
 	int sig = 0;
@@ -312,6 +313,8 @@ pc_rc st_serve(const st_args *a, pc_err *e)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s.max_request = o->max_request ? o->max_request : ST_CMP_REQUEST_DEFAULT;
+	/* a directory that is no station says so before a passphrase is asked */
+	PC_TRY_OUT(st_conf_load(a->dir, &conf, e));
 	PC_TRY_OUT(st_path_join(path, a->dir, "ra.key", e));
 	snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
 	PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));

@@ -19,6 +19,8 @@
  *   names.c            the name sanitiser and small grammar helpers
  *   ra.c               verb ra-key: the station's CMP key pair and its CSR
  *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
+ *   status.c           verb status: trust, sequences, what runs out, what to
+ *                      tell the CA officer
  *   cmp_handle.c       one CMP message judged and answered (no HTTP)
  *   cmp_state.c        CMP transactions on disk, the answers of responses,
  *                      the trust serve needs (manufacturers, plant CAs, RA)
@@ -62,6 +64,7 @@
 #include "buf.h"
 #include "pc.h"
 #include "pkix.h"
+#include "text.h"
 #include "transfer.h"
 
 enum {
@@ -125,6 +128,7 @@ pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_audit_check(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_status(const st_args *a, pc_err *e) PC_CHECK;
 
 /* ------------------------------------------------------------- names.c */
 
@@ -170,6 +174,9 @@ void st_conf_format(const st_conf *c, pc_buf *b);
 pc_rc st_conf_save(const char *dir, const st_conf *c, bool create, pc_err *e) PC_CHECK;
 /* DIR/NAME, a minisign public key file (station.pub, ca-transfer.pub). */
 pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e) PC_CHECK;
+/* SHA-256 of the Ed25519 SubjectPublicKeyInfo holding the CA transfer key:
+ * what plantca init prints as "transfer SPKI SHA-256". */
+void st_transfer_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX]);
 
 /* ------------------------------------------------------------ verify.c */
 

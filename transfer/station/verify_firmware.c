@@ -68,8 +68,12 @@ pc_rc st_verify_firmware(const st_args *a, pc_err *e)
 	fw_result res;
 	size_t i, ncrl = 0, nnames = 0;
 	char root[PATH_MAX], **names = NULL;
+	st_conf conf;
 	pc_rc rc;
 
+	/* a directory that is no station says so, not "root.pem: cannot open" */
+	if ((rc = st_conf_load(a->dir, &conf, e)) != PC_OK)
+		goto out;
 	snprintf(root, sizeof root, "%s/root.pem", a->dir);
 	if ((rc = fw_blobs_load(&trust, root, false, e)) != PC_OK)
 		goto out;

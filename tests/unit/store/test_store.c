@@ -1,8 +1,12 @@
 /*
  * test_store.c - store.h: create/open/reopen, put/get/del, NOOVERWRITE,
  * aborted transactions, prefix scans (forward, reverse, early stop),
- * schema refusal.
+ * schema refusal, and the migration path of an older schema (ca/migrate.c
+ * drives it): an old store opens without the databases it lacks, a
+ * migration transaction that aborts (a crash) leaves it exactly old, one
+ * that commits makes it current.
  */
+#include <lmdb.h>
 #include <sys/stat.h>
 
 #include "store.h"
@@ -251,7 +255,7 @@ static void test_schema(void)
 
 	s = NULL;
 	CHECK_RC(store_open(dir, false, &s, &t_err), PC_E_STORE_SCHEMA);
-	CHECK_MSG("store schema 2 is newer than this plantca (1); "
+	CHECK_MSG("store schema 3 is newer than this plantca (2); "
 	    "upgrade plantca");
 	CHECK_MSG(dir);
 	CHECK(s == NULL);
@@ -274,6 +278,91 @@ static void test_schema(void)
 	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
+/* LMDB directly: a schema 2 store turned into the schema 1 store it would
+ * have been (no "superseded" database, schema 1) */
+static void downgrade(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, sup;
+	uint8_t one[4] = { 0, 0, 0, 1 };
+	MDB_val k = { 6, (void *)"schema" }, v = { 4, one };
+
+	CHECK(mdb_env_create(&env) == 0);
+	CHECK(mdb_env_set_maxdbs(env, 32) == 0);
+	CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	CHECK(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+	CHECK(mdb_dbi_open(txn, "superseded", 0, &sup) == 0);
+	CHECK(mdb_drop(txn, sup, 1) == 0);
+	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0);
+	CHECK(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+}
+
+static void test_migrate(void)
+{
+	char dir[4096];
+	store *s;
+	store_txn *t;
+	pc_reader v;
+
+	path_in(dir, sizeof dir, "migrate");
+	CHECK_OK(store_open(dir, true, &s, &t_err));
+	CHECK(store_schema(s) == STORE_SCHEMA_VERSION);
+	CHECK_OK(store_begin(s, true, &t, &t_err));
+	put_str(t, STORE_CERTS, "c1", "cert");
+	put_str(t, STORE_SUPERSEDED, "old", "new");
+	CHECK_RC(store_schema_set(t, 2, &t_err), PC_E_INTERNAL);   /* not a migration */
+	CHECK_OK(store_commit(t, &t_err));
+	store_close(s);
+	downgrade(dir);
+
+	/* schema 1: opens; the old databases work, the new one is absent */
+	CHECK_OK(store_open(dir, false, &s, &t_err));
+	CHECK(store_schema(s) == 1);
+	CHECK_OK(store_begin(s, false, &t, &t_err));
+	get_str(t, STORE_CERTS, "c1", "cert");
+	CHECK_RC(store_get(t, STORE_SUPERSEDED, "old", 3, &v, &t_err), PC_E_STORE_SCHEMA);
+	CHECK_MSG("store schema 1 has no database 'superseded' (schema 2): run plantca migrate");
+	store_abort(t);
+
+	/* a migration that aborts (a crash before the commit) leaves schema 1
+	 * and no new database, in this process and on disk */
+	CHECK_OK(store_migrate_begin(s, &t, &t_err));
+	put_str(t, STORE_SUPERSEDED, "x", "y");
+	CHECK_RC(store_schema_set(t, STORE_SCHEMA_VERSION + 1, &t_err), PC_E_INTERNAL);
+	CHECK_OK(store_schema_set(t, 2, &t_err));
+	store_abort(t);
+	CHECK(store_schema(s) == 1);
+	CHECK_OK(store_begin(s, false, &t, &t_err));
+	CHECK_RC(store_get(t, STORE_SUPERSEDED, "x", 1, &v, &t_err), PC_E_STORE_SCHEMA);
+	store_abort(t);
+	store_close(s);
+	CHECK_OK(store_open(dir, false, &s, &t_err));
+	CHECK(store_schema(s) == 1);
+
+	/* one that commits: schema 2, the database and its entries there */
+	CHECK_OK(store_migrate_begin(s, &t, &t_err));
+	put_str(t, STORE_SUPERSEDED, "old", "new");
+	CHECK_OK(store_schema_set(t, 2, &t_err));
+	CHECK_OK(store_commit(t, &t_err));
+	CHECK(store_schema(s) == 2);
+	CHECK_OK(store_begin(s, false, &t, &t_err));
+	get_str(t, STORE_SUPERSEDED, "old", "new");
+	get_str(t, STORE_CERTS, "c1", "cert");
+	store_abort(t);
+	store_close(s);
+	CHECK_OK(store_open(dir, false, &s, &t_err));
+	CHECK(store_schema(s) == 2);
+	CHECK_OK(store_begin(s, false, &t, &t_err));
+	get_str(t, STORE_SUPERSEDED, "old", "new");
+	CHECK_RC(store_get(t, STORE_SUPERSEDED, "x", 1, &v, &t_err), PC_E_NOTFOUND);
+	store_abort(t);
+	store_close(s);
+	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
+}
+
 int main(void)
 {
 	t_tmpdir(root, sizeof root, "store");
@@ -281,6 +370,7 @@ int main(void)
 	test_basic();
 	test_scan();
 	test_schema();
+	test_migrate();
 	CHECK(rmdir(root) == 0);
 	printf("store: ok\n");
 	return 0;

@@ -1,0 +1,146 @@
+/*
+ * migrate.c - store upgrades: a store written by an older plantca is
+ * brought to STORE_SCHEMA_VERSION once, in one write transaction, by the
+ * first command that holds the CA home's lock (or `plantca migrate`).
+ *
+ * Each step takes schema N to N+1 and may only add: new databases (made by
+ * store_migrate_begin), index entries derived from what is there, new
+ * META values.  Nothing is rewritten or removed, so every record of every
+ * database that existed before is still there afterwards; the migration
+ * counts them before and after and aborts if any count changed.  The audit
+ * trail gets one "store.migrate" event in the same transaction.  A crash
+ * leaves the old schema, untouched, and the next command tries again.
+ *
+ * Steps:
+ *   1 -> 2  STORE_SUPERSEDED: old serial -> new serial, filled from the
+ *           CMP key update requests (kur) already issued.
+ *
+ * The map: docs/architecture.md "The store", docs/lifecycle.md.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "ca.h"
+#include "cmp.h"
+#include "records.h"
+
+struct kur_ctx {
+	store_txn *t;
+	uint64_t n;
+};
+
+PC_CHECK static pc_rc kur_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct kur_ctx *x = ctx;
+	ca_cmp_info i;
+	ca_request q;
+	char k[48];
+	uint64_t id = 0;
+	size_t n = pc_reader_left(&key);
+	pc_rc rc;
+
+	(void)val;
+	(void)stop;
+	if (n >= sizeof k)
+		return PC_OK;
+	memcpy(k, key.p + key.off, n);
+	k[n] = '\0';
+	/* "cmp.req." then 20 digits; "cmp.req.dev." keys are something else */
+	if (n != 28 || sscanf(k, "cmp.req.%" SCNu64, &id) != 1)
+		return PC_OK;
+	PC_TRY(ca_cmp_info_get(x->t, id, &i, e));
+	if (i.body != PKIX_CMP_KUR || !i.has_old)
+		return PC_OK;
+	PC_TRY(ca_request_get(x->t, id, &q, e));
+	rc = PC_OK;
+	if (strcmp(q.status, "issued") == 0 && q.has_serial) {
+		rc = ca_supersede_put(x->t, i.old_serial, q.serial, e);
+		if (rc == PC_OK)
+			x->n++;
+	}
+	ca_request_free(&q);
+	return rc;
+}
+
+PC_CHECK static pc_rc step_1_2(store_txn *t, char *what, size_t n, pc_err *e)
+{
+	struct kur_ctx x = { t, 0 };
+
+	PC_TRY(store_scan(t, STORE_META, "cmp.req.", 8, false, kur_visit, &x, e));
+	snprintf(what, n, "database superseded, %" PRIu64 " renewal(s) by kur indexed", x.n);
+	return PC_OK;
+}
+
+typedef pc_rc (*step_fn)(store_txn *t, char *what, size_t n, pc_err *e);
+static const step_fn steps[STORE_SCHEMA_VERSION] = {
+	[1] = step_1_2,    /* steps[N]: N -> N+1 */
+};
+
+/* Entries of every database that exists at schema `ver`. */
+PC_CHECK static pc_rc counts(store_txn *t, unsigned n, uint64_t c[STORE_DB_COUNT], pc_err *e)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		PC_TRY(store_count(t, (store_db)i, &c[i], e));
+	return PC_OK;
+}
+
+pc_rc ca_migrate(ca_ctx *c, FILE *out, pc_err *e)
+{
+	uint64_t before[STORE_DB_COUNT], after[STORE_DB_COUNT], total = 0;
+	char what[512], detail[1024];
+	unsigned from = store_schema(c->st), v, ndb, i;
+	store_txn *t = NULL;
+	pc_rc rc = PC_OK;
+
+	if (from >= STORE_SCHEMA_VERSION)
+		return PC_OK;
+	if (c->lock_fd < 0)
+		return pc_fail(e, PC_E_INTERNAL, "%s: migration without the CA home's lock", c->home);
+	/* the databases of the old schema: all that come before the first
+	 * one a later schema added (store.h keeps them in that order) */
+	ndb = STORE_SUPERSEDED;
+	PC_TRY_OUT(store_migrate_begin(c->st, &t, e));
+	PC_TRY_OUT(counts(t, ndb, before, e));
+	detail[0] = '\0';
+	for (v = from; v < STORE_SCHEMA_VERSION; v++) {
+		if (steps[v] == NULL) {
+			rc = pc_fail(e, PC_E_STORE_SCHEMA, "%s: store schema %u has no migration to %u",
+			    c->home, v, v + 1);
+			goto out;
+		}
+		PC_TRY_OUT(steps[v](t, what, sizeof what, e));
+		snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%u -> %u: %s",
+		    detail[0] ? "; " : "", v, v + 1, what);
+	}
+	PC_TRY_OUT(counts(t, ndb, after, e));
+	for (i = 0; i < ndb; i++) {
+		if (before[i] != after[i]) {
+			rc = pc_fail(e, PC_E_INTERNAL, "%s: migration changed the number of records "
+			    "in database %u (%" PRIu64 " -> %" PRIu64 "); nothing was changed", c->home,
+			    i, before[i], after[i]);
+			goto out;
+		}
+		total += before[i];
+	}
+	snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+	    "; %" PRIu64 " entries in %u databases kept", total, ndb);
+	PC_TRY_OUT(store_schema_set(t, STORE_SCHEMA_VERSION, e));
+	{
+		char obj[32];
+		snprintf(obj, sizeof obj, "schema %u -> %d", from, STORE_SCHEMA_VERSION);
+		PC_TRY_OUT(audit_append(t, time(NULL), "store.migrate", obj, "ok", detail, e));
+	}
+	rc = store_end(&t, PC_OK, e);
+	if (rc == PC_OK && out)
+		fprintf(out, "plantca: %s: store upgraded from schema %u to %d (%s)\n", c->home, from,
+		    STORE_SCHEMA_VERSION, detail);
+out:
+	if (t)
+		store_abort(t);
+	return rc;
+}

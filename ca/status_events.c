@@ -1,0 +1,353 @@
+/*
+ * status_events.c - what comes next, for `plantca status`: every coming
+ * expiry event of the plant's PKI, soonest first, each with what to do
+ * about it (docs/lifecycle.md has the procedures):
+ *
+ *   root, ca         a CA certificate's notAfter
+ *   ca-short         a profile longer than an issuing CA's whole life:
+ *                    its certificates always end with the CA (shown now)
+ *   ca-window        the last day an issuing CA issues certificates of the
+ *                    longest profile for their full validity (notAfter
+ *                    minus that profile's days; later ones are cut short)
+ *   crl              the nextUpdate of a CA's current CRL
+ *   segment-crl      the nextUpdate of the CRLs a segment was last given
+ *   certificates     valid, unrevoked, not yet renewed device certificates
+ *                    ending in one month, with the count per segment
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capolicy.h"
+#include "format.h"
+#include "json.h"
+#include "records.h"
+#include "status_events.h"
+#include "text.h"
+
+enum { EV_TEXT_MAX = 512, EV_SEGS_MAX = 8 };
+
+struct ev {
+	time_t when;
+	const char *kind;
+	char object[96];
+	char what[EV_TEXT_MAX];
+	char action[EV_TEXT_MAX];
+	/* certificates: the month, counts per segment */
+	int month;                  /* year * 12 + month - 1 */
+	size_t n;
+	char seg[EV_SEGS_MAX][TR_SEGMENT_MAX + 1];
+	size_t segn[EV_SEGS_MAX], nseg, other;
+};
+
+struct evs {
+	struct ev *v;
+	size_t n, cap;
+	store_txn *t;
+	time_t now;
+};
+
+PC_CHECK static pc_rc ev_add(struct evs *x, time_t when, const char *kind, struct ev **out,
+    pc_err *e)
+{
+	if (!pc_grow(&x->v, &x->cap, x->n, sizeof *x->v, 16))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	*out = &x->v[x->n++];
+	memset(*out, 0, sizeof **out);
+	(*out)->when = when;
+	(*out)->kind = kind;
+	return PC_OK;
+}
+
+static bool ca_revoked(store_txn *t, const ca_rec *r)
+{
+	uint8_t serial[PKIX_SERIAL_LEN];
+	ca_revocation rv;
+	pc_err e;
+
+	if (ca_serial_parse(r->v.serial_hex, serial, &e) != PC_OK)
+		return false;
+	return ca_revocation_get(t, serial, &rv, &e) == PC_OK;
+}
+
+struct ca_visit_ctx {
+	struct evs *x;
+	const policy *pol;
+};
+
+PC_CHECK static pc_rc ca_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct ca_visit_ctx *cx = ctx;
+	struct evs *x = cx->x;
+	struct ev *v;
+	ca_rec r;
+	char na[32];
+	bool root;
+	pc_rc rc = PC_OK;
+
+	(void)key;
+	(void)stop;
+	unsigned life, max_days, over_days;
+	const char *max_profile, *over_profile;
+
+	PC_TRY(ca_rec_decode(val, &r, e));
+	root = r.parent[0] == '\0';
+	/* the profiles a CA's whole lifetime can hold, and the longest one it
+	 * cannot (always cut to its notAfter) */
+	life = (unsigned)((r.v.not_after - r.v.not_before) / PC_DAY);
+	max_days = policy_max_days(cx->pol, life, &max_profile);
+	over_days = policy_max_days(cx->pol, UINT32_MAX, &over_profile);
+	pc_time_text(r.v.not_after, na);
+	if (r.v.not_after > x->now && !(!root && ca_revoked(x->t, &r))) {
+		rc = ev_add(x, r.v.not_after, root ? "root" : "ca", &v, e);
+		if (rc == PC_OK) {
+			snprintf(v->object, sizeof v->object, "%s", r.name);
+			snprintf(v->what, sizeof v->what, "%s%s expires", root ? "the root CA" :
+			    "issuing CA ", root ? "" : r.name);
+			snprintf(v->action, sizeof v->action, root ? "every chain ends here: a new root "
+			    "and its cross-certificates must reach every station long before (the root "
+			    "rollover in docs/lifecycle.md)" : "its certificates stop working with it: "
+			    "replace CA %s well before (docs/lifecycle.md, issuing CA rollover)", r.name);
+		}
+		if (rc == PC_OK && !root && over_days > life) {
+			rc = ev_add(x, x->now, "ca-short", &v, e);
+			if (rc == PC_OK) {
+				snprintf(v->object, sizeof v->object, "%s", r.name);
+				snprintf(v->what, sizeof v->what, "issuing CA %s lives %u days: %s "
+				    "certificates (%u days) it issues always end with it (%.10s)", r.name,
+				    life, over_profile, over_days, na);
+				snprintf(v->action, sizeof v->action, "renew them before the CA expires "
+				    "(plantca renew), or give the profile fewer days");
+			}
+		}
+		if (rc == PC_OK && !root && max_days > 0 &&
+		    r.v.not_after - (time_t)max_days * PC_DAY > x->now) {
+			rc = ev_add(x, r.v.not_after - (time_t)max_days * PC_DAY, "ca-window", &v, e);
+			if (rc == PC_OK) {
+				snprintf(v->object, sizeof v->object, "%s", r.name);
+				snprintf(v->what, sizeof v->what, "issuing CA %s: last day it issues %s "
+				    "certificates for their full %u days (it expires %.10s)", r.name,
+				    max_profile, max_days, na);
+				snprintf(v->action, sizeof v->action, "replace CA %s before this day "
+				    "(docs/lifecycle.md), or later certificates end with the CA", r.name);
+			}
+		} else if (rc == PC_OK && !root && max_days > 0) {
+			/* already inside the window: now */
+			rc = ev_add(x, x->now, "ca-window", &v, e);
+			if (rc == PC_OK) {
+				snprintf(v->object, sizeof v->object, "%s", r.name);
+				snprintf(v->what, sizeof v->what, "issuing CA %s expires %.10s, sooner than "
+				    "%s certificates (%u days) issued now would: they are cut short", r.name,
+				    na, max_profile, max_days);
+				snprintf(v->action, sizeof v->action, "replace CA %s now (docs/lifecycle.md)",
+				    r.name);
+			}
+		}
+	}
+	ca_rec_free(&r);
+	return rc;
+}
+
+PC_CHECK static pc_rc crl_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct evs *x = ctx;
+	struct ev *v;
+	ca_crl_rec r;
+	size_t n = pc_reader_left(&key);
+
+	(void)stop;
+	PC_TRY(ca_crl_rec_decode(val, &r, e));
+	if (n > CA_NAME_MAX)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "CRL record: CA name of %zu bytes", n);
+	PC_TRY(ev_add(x, (time_t)r.next_update, "crl", &v, e));
+	snprintf(v->object, sizeof v->object, "%.*s", (int)n, (const char *)key.p + key.off);
+	snprintf(v->what, sizeof v->what, "CRL %" PRIu64 " of CA %s reaches its nextUpdate%s",
+	    r.number, v->object, (time_t)r.next_update <= x->now ? " (passed)" : "");
+	if (strcmp(v->object, "root") == 0)
+		snprintf(v->action, sizeof v->action, "plantca crl, then plantca export to every "
+		    "segment");
+	else
+		snprintf(v->action, sizeof v->action, "plantca crl, then plantca export to every "
+		    "segment of CA %s", v->object);
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc export_visit(void *ctx, pc_reader key, pc_reader val, bool *stop,
+    pc_err *e)
+{
+	struct evs *x = ctx;
+	struct ev *v;
+	ca_export_rec r;
+	size_t n = pc_reader_left(&key), pl = strlen(META_EXPORT);
+	uint64_t first;
+
+	(void)stop;
+	/* "export." SEGMENT only: "export.seq." keys are counters */
+	if (n <= pl || (n > pl + 4 && memcmp(key.p + key.off + pl, "seq.", 4) == 0))
+		return PC_OK;
+	PC_TRY(ca_export_rec_decode(val, &r, e));
+	first = ca_export_rec_crl_first(&r);
+	ca_export_rec_free(&r);
+	if (first == 0)
+		return PC_OK;            /* the segment table flags it */
+	PC_TRY(ev_add(x, (time_t)first, "segment-crl", &v, e));
+	snprintf(v->object, sizeof v->object, "%.*s", (int)(n - pl), (const char *)key.p + key.off + pl);
+	snprintf(v->what, sizeof v->what, "segment %s: the CRLs it was last given expire%s",
+	    v->object, (time_t)first <= x->now ? "d" : "");
+	snprintf(v->action, sizeof v->action, "plantca crl; plantca export %s DIR; plantca-station "
+	    "accept at the segment before this time", v->object);
+	return PC_OK;
+}
+
+static int month_of(time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+PC_CHECK static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct evs *x = ctx;
+	uint8_t by[PKIX_SERIAL_LEN];
+	ca_cert_rec r;
+	struct ev *v = NULL;
+	pc_err ignored;
+	size_t i;
+	int m;
+	pc_rc rc = PC_OK;
+
+	(void)key;
+	(void)stop;
+	/* a record that does not decode owns nothing */
+	if ((rc = ca_cert_rec_decode(val, &r, e)) != PC_OK)
+		return rc;
+	if (strcmp(r.kind, "leaf") != 0 || strcmp(ca_cert_status(x->t, &r, x->now), "valid") != 0 ||
+	    ca_supersede_get(x->t, r.serial, by, &ignored) == PC_OK)
+		goto done;
+	m = month_of((time_t)r.na);
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].kind, "certificates") == 0 && x->v[i].month == m)
+			v = &x->v[i];
+	if (v == NULL) {
+		rc = ev_add(x, (time_t)r.na, "certificates", &v, e);
+		if (rc != PC_OK)
+			goto done;
+		v->month = m;
+	}
+	if ((time_t)r.na < v->when)
+		v->when = (time_t)r.na;
+	v->n++;
+	for (i = 0; i < v->nseg && strcmp(v->seg[i], r.segment) != 0; i++)
+		;
+	if (i < v->nseg) {
+		v->segn[i]++;
+	} else if (v->nseg < EV_SEGS_MAX) {
+		snprintf(v->seg[v->nseg], sizeof v->seg[v->nseg], "%s", r.segment);
+		v->segn[v->nseg++] = 1;
+	} else {
+		v->other++;
+	}
+done:
+	ca_cert_rec_free(&r);
+	return rc;
+}
+
+static void cert_texts(struct ev *v, time_t now)
+{
+	char segs[EV_TEXT_MAX] = "";
+	size_t i, l;
+	long days;
+	struct tm tm;
+	time_t end;
+
+	for (i = 0; i < v->nseg; i++) {
+		l = strlen(segs);
+		snprintf(segs + l, sizeof segs - l, "%s%s: %zu", i ? ", " : "",
+		    v->seg[i][0] ? v->seg[i] : "(direct)", v->segn[i]);
+	}
+	if (v->other) {
+		l = strlen(segs);
+		snprintf(segs + l, sizeof segs - l, ", other segments: %zu", v->other);
+	}
+	snprintf(v->object, sizeof v->object, "%04d-%02d", v->month / 12, v->month % 12 + 1);
+	snprintf(v->what, sizeof v->what, "%zu certificate(s) expire in %s (%s)", v->n, v->object,
+	    segs);
+	/* renew through the end of that month */
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = (v->month + 1) / 12 - 1900;
+	tm.tm_mon = (v->month + 1) % 12;
+	tm.tm_mday = 1;
+	end = timegm(&tm);
+	days = (long)((end - now + PC_DAY - 1) / PC_DAY);
+	snprintf(v->action, sizeof v->action, "plantca renew --expiring %ld (same-key profiles; "
+	    "rekey-only ones need new CSRs or a CMP kur), plantca sign, plantca export",
+	    days < 0 ? 0 : days);
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+	const struct ev *x = a, *y = b;
+
+	return x->when < y->when ? -1 : x->when > y->when;
+}
+
+pc_rc ca_status_events(ca_ctx *c, store_txn *t, time_t now, bool json, FILE *out, pc_err *e)
+{
+	struct evs x = { NULL, 0, 0, t, now };
+	struct ca_visit_ctx cx = { &x, NULL };
+	policy *pol = NULL;
+	size_t i;
+	pc_rc rc;
+
+	PC_TRY_OUT(ca_policy_active(c->home, &pol, e));
+	cx.pol = pol;
+	PC_TRY_OUT(store_scan(t, STORE_CAS, NULL, 0, false, ca_visit, &cx, e));
+	PC_TRY_OUT(store_scan(t, STORE_CRLS, NULL, 0, false, crl_visit, &x, e));
+	PC_TRY_OUT(store_scan(t, STORE_META, META_EXPORT, strlen(META_EXPORT), false, export_visit,
+	    &x, e));
+	PC_TRY_OUT(store_scan(t, STORE_CERTS, NULL, 0, false, cert_visit, &x, e));
+	for (i = 0; i < x.n; i++)
+		if (strcmp(x.v[i].kind, "certificates") == 0)
+			cert_texts(&x.v[i], now);
+	if (x.n > 1)
+		qsort(x.v, x.n, sizeof *x.v, ev_cmp);
+	if (json)
+		fputc('[', out);
+	else
+		fprintf(out, "\n%-10s %6s  %-12s %s\n", "DATE", "DAYS", "EVENT", "WHAT / WHAT TO DO");
+	for (i = 0; i < x.n; i++) {
+		const struct ev *v = &x.v[i];
+		char when[32];
+		long days = (long)((v->when - now) / PC_DAY);
+		pc_time_text(v->when, when);
+		if (json) {
+			fprintf(out, "%s{\"date\":\"%s\",\"days\":%ld,\"kind\":\"%s\",\"object\":", i ? "," : "",
+			    when, days, v->kind);
+			json_str(out, v->object);
+			fprintf(out, ",\"what\":");
+			json_str(out, v->what);
+			fprintf(out, ",\"action\":");
+			json_str(out, v->action);
+			fputc('}', out);
+		} else {
+			fprintf(out, "%.10s %6ld  %-12s ", when, days, v->kind);
+			pc_text_fputs(out, v->what);
+			fputs("\n                             -> ", out);
+			pc_text_fputs(out, v->action);
+			fputc('\n', out);
+		}
+	}
+	if (json)
+		fputc(']', out);
+	else if (x.n == 0)
+		fputs("(no coming expiry events)\n", out);
+	rc = PC_OK;
+out:
+	free(x.v);
+	policy_free(pol);
+	return rc;
+}

@@ -1,8 +1,8 @@
 /*
  * layout.c - what accept writes where in PKI_DIR: the flat and OPC UA
  * layouts planned from a verified response (st_pki), the rule that a
- * device certificate file is replaced only by the same identity, and the
- * atomic writing of the planned files.
+ * device certificate file is replaced only by the same identity (install.c
+ * writes the plan).
  *
  * Output file names come from fixed names, parsed serials and sanitised
  * common names, never from a member name as given.  Certificates and CRLs
@@ -393,31 +393,4 @@ pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, 
     pc_err *e)
 {
 	return opcua ? plan_opcua(p, der, bundle, outs, e) : plan_flat(p, der, outs, e);
-}
-
-pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *e)
-{
-	static const char *const flat_dirs[] = { "certs", "crl", NULL };
-	static const char *const opcua_dirs[] = {
-		"own", "own/certs", "trusted", "trusted/certs", "trusted/crl",
-		"issuers", "issuers/certs", "issuers/crl", NULL,
-	};
-	const char *const *dirs = opcua ? opcua_dirs : flat_dirs;
-	char path[PATH_MAX];
-	size_t i;
-
-	PC_TRY(pc_mkdir(pki, 0755, e));
-	for (i = 0; dirs[i] != NULL; i++) {
-		PC_TRY(st_path_join(path, pki, dirs[i], e));
-		PC_TRY(pc_mkdir(path, 0755, e));
-	}
-	for (i = 0; i < outs->n; i++) {
-		if (strncmp(outs->v[i].rel, "firmware/", 9) == 0) {
-			PC_TRY(st_path_join(path, pki, "firmware", e));
-			PC_TRY(pc_mkdir(path, 0755, e));
-		}
-		PC_TRY(st_path_join(path, pki, outs->v[i].rel, e));
-		PC_TRY(pc_file_write_atomic(path, outs->v[i].data, outs->v[i].len, 0644, false, e));
-	}
-	return PC_OK;
 }

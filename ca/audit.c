@@ -1,29 +1,9 @@
 /*
  * audit.c - the hash-chained audit trail (audit.h).
  *
- * Event record (common/rec.h): type 'A', version 1, fields
- *   1 seq (u64)   2 time (u64, unix seconds)   3 action   4 object
- *   5 result      6 detail                     7 prev (32 bytes)
- *   8 hash (32 bytes)
- * stored in STORE_AUDIT under the key seq (u64 big-endian), and described
- * by the table event_fields below (the other records are in ca/records.h;
- * this one is here, below the CA engine, beside the hash that depends on
- * its field order).  Every field is required, text fields are at most
- * AUDIT_FIELD_MAX bytes without NUL, and no other field is allowed (an
- * unhashed extra field would be an undetectable insertion).
- *
- * The hash of an event is exactly
- *
- *   hash = BLAKE2b-256(prev || F(1, seq) || F(2, time) || F(3, action) ||
- *                      F(4, object) || F(5, result) || F(6, detail))
- *
- * unkeyed, 32-byte output (libsodium crypto_generichash), where
- * F(tag, v) = tag (u8) || length of v (u32 big-endian) || v, i.e. the rec.h
- * field encoding; seq and time are 8-byte big-endian integers and the text
- * fields their bytes without a terminator.  Every field carries its length,
- * so bytes cannot move across a field boundary without changing the hash.
- * Verification recomputes it from the stored field bytes, not from the
- * record as a whole, so the hashed form does not depend on field order.
+ * The event record and its hash are common/auditev.h (plantca-station
+ * recomputes them); events are stored in STORE_AUDIT under the key seq
+ * (u64 big-endian).
  *
  * META "audit.head" = last seq (u64 big-endian) || last hash (32 bytes).
  *
@@ -38,80 +18,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auditev.h"
 #include "json.h"
 #include "rec.h"
 #include "pem.h"
 #include "text.h"
 
 enum {
-	AUDIT_HASH_LEN = 32,
+	AUDIT_HASH_LEN = PC_AUDIT_HASH_LEN,
 	AUDIT_HEAD_LEN = 8 + AUDIT_HASH_LEN,
-	AUDIT_FIELD_MAX = 64 * 1024,   /* per text field, a bug if larger */
+	AUDIT_FIELD_MAX = PC_AUDIT_FIELD_MAX,
 	AUDIT_TIME_MAX = 32,
 };
 
-_Static_assert(AUDIT_HASH_LEN <= crypto_generichash_BYTES_MAX &&
-    AUDIT_HASH_LEN >= crypto_generichash_BYTES_MIN, "BLAKE2b-256");
-
 static const char HEAD_KEY[] = "audit.head";
 
-/* A decoded event; the text fields are windows into the store's map
- * (valid until the transaction ends) or into the caller's strings. */
-struct event {
-	uint64_t seq;
-	uint64_t time;
-	const uint8_t *action, *object, *result, *detail;
-	size_t action_len, object_len, result_len, detail_len;
-	uint8_t prev[AUDIT_HASH_LEN];
-	uint8_t hash[AUDIT_HASH_LEN];
-};
-
-#define REQ PC_REC_REQUIRED
-#define TEXT_FIELD(tag, m) \
-	PC_REC_VIEW(tag, struct event, m, m##_len, REQ | PC_REC_TEXT, 0, AUDIT_FIELD_MAX)
-/* In tag order; the first AUDIT_HASHED_FIELDS are the hashed part. */
-static const pc_rec_field event_fields[] = {
-	PC_REC_U64(1, struct event, seq, REQ),
-	PC_REC_U64(2, struct event, time, REQ),
-	TEXT_FIELD(3, action),
-	TEXT_FIELD(4, object),
-	TEXT_FIELD(5, result),
-	TEXT_FIELD(6, detail),
-	PC_REC_FIXED(7, struct event, prev, REQ),
-	PC_REC_FIXED(8, struct event, hash, REQ),
-};
-#undef TEXT_FIELD
-#undef REQ
-enum { AUDIT_HASHED_FIELDS = 6 };
-static const pc_rec_type event_type = PC_REC_TYPE("audit event", 'A', 1, struct event,
-    event_fields);
-
-PC_CHECK static pc_rc event_hash(uint8_t out[AUDIT_HASH_LEN], const struct event *ev,
-    pc_err *e)
-{
-	crypto_generichash_state st;
-	pc_buf b = PC_BUF_INIT;
-	pc_rc rc = pc_rec_encode_fields(&event_type, ev, AUDIT_HASHED_FIELDS, &b, e);
-
-	if (rc != PC_OK) {
-		pc_buf_free(&b);
-		return pc_wrap(e, "audit");
-	}
-	if (crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_LEN) != 0 ||
-	    crypto_generichash_update(&st, ev->prev, AUDIT_HASH_LEN) != 0 ||
-	    crypto_generichash_update(&st, b.p, b.len) != 0 ||
-	    crypto_generichash_final(&st, out, AUDIT_HASH_LEN) != 0) {
-		pc_buf_free(&b);
-		return pc_fail(e, PC_E_INTERNAL, "audit: BLAKE2b failed");
-	}
-	pc_buf_free(&b);
-	return PC_OK;
-}
-
 /* Strict decode (see event_fields); views into r's bytes. */
-PC_CHECK static pc_rc event_decode(pc_reader r, struct event *ev, pc_err *e)
+PC_CHECK static pc_rc event_decode(pc_reader r, pc_audit_event *ev, pc_err *e)
 {
-	return pc_rec_decode(&event_type, r, ev, e);
+	return pc_rec_decode(&pc_audit_event_type, r, ev, e);
 }
 
 static uint64_t load_u64be(const uint8_t *p)
@@ -166,7 +91,7 @@ pc_rc audit_append(store_txn *t, time_t when, const char *action,
 {
 	uint8_t key[8], head[AUDIT_HEAD_LEN];
 	pc_buf rec = PC_BUF_INIT;
-	struct event ev;
+	pc_audit_event ev;
 	uint64_t last;
 	bool found;
 	pc_rc rc;
@@ -189,9 +114,9 @@ pc_rc audit_append(store_txn *t, time_t when, const char *action,
 		return pc_fail(e, PC_E_STORE_CORRUPT, "audit: sequence "
 		    "exhausted");
 	ev.seq = last + 1;
-	PC_TRY(event_hash(ev.hash, &ev, e));
+	PC_TRY(pc_audit_event_hash(ev.hash, &ev, e));
 
-	if ((rc = pc_rec_encode(&event_type, &ev, &rec, e)) != PC_OK) {
+	if ((rc = pc_rec_encode(&pc_audit_event_type, &ev, &rec, e)) != PC_OK) {
 		pc_buf_free(&rec);
 		return pc_wrap(e, "audit");
 	}
@@ -223,7 +148,7 @@ PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
 {
 	struct verify_ctx *vc = ctx;
 	uint8_t h[AUDIT_HASH_LEN];
-	struct event ev;
+	pc_audit_event ev;
 	uint64_t seq;
 	pc_err de;
 
@@ -244,7 +169,7 @@ PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val,
 	if (ev.seq != seq)
 		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": holds event "
 		    "%" PRIu64 " (reordered)", seq, ev.seq);
-	PC_TRY(event_hash(h, &ev, e));
+	PC_TRY(pc_audit_event_hash(h, &ev, e));
 	if (sodium_memcmp(h, ev.hash, AUDIT_HASH_LEN) != 0)
 		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": hash does "
 		    "not match its contents (modified)", seq);
@@ -345,7 +270,7 @@ PC_CHECK static pc_rc print_visit(void *ctx, pc_reader key, pc_reader val,
 {
 	struct print_ctx *pc = ctx;
 	char when[AUDIT_TIME_MAX];
-	struct event ev;
+	pc_audit_event ev;
 	pc_err de;
 
 	if (pc_reader_left(&key) != 8)
@@ -395,5 +320,74 @@ pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e)
 		fputs(pc.first ? "]\n" : "\n]\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return pc_fail(e, PC_E_IO, "audit output: write failed");
+	return PC_OK;
+}
+
+pc_rc audit_head(store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
+{
+	bool found;
+
+	return head_read(t, &found, seq, hash, e);
+}
+
+pc_rc audit_hash_at(store_txn *t, uint64_t seq, uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
+{
+	uint8_t key[8];
+	pc_audit_event ev;
+	pc_reader v;
+	pc_err de;
+	pc_rc rc;
+
+	store_u64be(key, seq);
+	rc = store_get(t, STORE_AUDIT, key, sizeof key, &v, e);
+	if (rc == PC_E_NOTFOUND)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": missing", seq);
+	PC_TRY(rc);
+	if (event_decode(v, &ev, &de) != PC_OK)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 ": record does not decode "
+		    "(modified): %s", seq, de.msg);
+	memcpy(hash, ev.hash, AUDIT_HASH_LEN);
+	return PC_OK;
+}
+
+/* The trail as plantca-station audit-check reads it: each event's hashed
+ * fields, text fields in hex ("-" when empty). */
+static void trail_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	putc(' ', f);
+	if (n == 0)
+		putc('-', f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+PC_CHECK static pc_rc trail_visit(void *ctx, pc_reader key, pc_reader val, bool *stop,
+    pc_err *e)
+{
+	FILE *f = ctx;
+	pc_audit_event ev;
+	pc_err de;
+
+	(void)key;
+	if (event_decode(val, &ev, &de) != PC_OK)
+		return pc_fail(e, PC_E_AUDIT, "audit: a record does not decode (run plantca audit "
+		    "verify): %s", de.msg);
+	fprintf(f, "%" PRIu64 " %" PRIu64, ev.seq, ev.time);
+	trail_hex(f, ev.action, ev.action_len);
+	trail_hex(f, ev.object, ev.object_len);
+	trail_hex(f, ev.result, ev.result_len);
+	trail_hex(f, ev.detail, ev.detail_len);
+	putc('\n', f);
+	return PC_OK;
+}
+
+pc_rc audit_trail_write(store_txn *t, FILE *f, pc_err *e)
+{
+	fputs(PC_AUDIT_TRAIL_MAGIC, f);
+	PC_TRY(store_scan(t, STORE_AUDIT, NULL, 0, false, trail_visit, f, e));
+	if (fflush(f) != 0 || ferror(f))
+		return pc_fail(e, PC_E_IO, "audit trail: write failed");
 	return PC_OK;
 }

@@ -33,4 +33,13 @@ pc_rc audit_verify(store_txn *t, uint64_t *checked, pc_err *e) PC_CHECK;
 /* Print events, oldest first: text lines, or a JSON array with `json`. */
 pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e) PC_CHECK;
 
+/* The head: last sequence (0 when there are no events) and its hash. */
+pc_rc audit_head(store_txn *t, uint64_t *seq, uint8_t hash[32], pc_err *e) PC_CHECK;
+/* The stored hash of event seq; PC_E_AUDIT when it is missing or does not
+ * decode. */
+pc_rc audit_hash_at(store_txn *t, uint64_t seq, uint8_t hash[32], pc_err *e) PC_CHECK;
+/* The whole trail in the form plantca-station audit-check reads
+ * (common/auditev.h PC_AUDIT_TRAIL_MAGIC). */
+pc_rc audit_trail_write(store_txn *t, FILE *f, pc_err *e) PC_CHECK;
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "backup.h"
 #include "der.h"
 #include "file.h"
 #include "format.h"
@@ -254,7 +255,15 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 		goto out;
 	}
 	alg = hsm_key_sigalg(k, &alg_len);
-	m->r.number = last.number + 1;
+	/* after a restore (ca/backup.c) the number starts above the time in
+	 * microseconds: above every number made before, even after the backup */
+	{
+		uint64_t floor = 0;
+		bool found;
+		if ((rc = ca_meta_get_u64(t, META_CRL_FLOOR, &floor, &found, e)) != PC_OK)
+			goto out;
+		m->r.number = last.number + 1 > floor ? last.number + 1 : floor;
+	}
 	m->r.this_update = (uint64_t)now;
 	m->r.next_update = (uint64_t)now + (uint64_t)days * PC_DAY;
 

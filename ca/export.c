@@ -1,9 +1,11 @@
 /*
  * export.c - `plantca export`: the signed response bundle for a segment
  * (new certificates, chain, trust store, CRLs, queued firmware
- * signatures), signed by the CA transfer key.
+ * signatures, the latest signed audit checkpoint), signed by the CA
+ * transfer key.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "cmp.h"
 #include "text.h"
 #include "der.h"
@@ -313,7 +316,7 @@ enum { EXPORT_MARK_CHUNK = 2048 };   /* requests marked delivered per commit */
  * export itself (sequence, export record, audit event, firmware queue). */
 PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export_plan *plan,
     size_t from, size_t to, bool first, const tr_meta *meta, const char *name, const char *dir,
-    const time_t crl_next[2], size_t ncerts, size_t nfw, pc_err *e)
+    const time_t crl_next[2], size_t ncerts, size_t nfw, const tr_checkpoint *cp, pc_err *e)
 {
 	store_txn *t;
 	pc_buf b = PC_BUF_INIT;
@@ -351,6 +354,9 @@ PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export
 			rc = store_put(t, STORE_META, ek, strlen(ek), b.p, b.len, false, e);
 		snprintf(detail, sizeof detail, "segment %s, sequence %" PRIu64 ", %zu certificate(s), "
 		    "%zu firmware signature(s), to %s", segment, meta->sequence, ncerts, nfw, dir);
+		/* the checkpoint the bundle carries, recorded with the export */
+		if (rc == PC_OK && cp != NULL)
+			rc = ca_checkpoint_store(t, cp, e);
 		if (rc == PC_OK)
 			rc = audit_append(t, time(NULL), "export", name, "ok", detail, e);
 	}
@@ -367,6 +373,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	store_txn *t = NULL;
 	ca_rec root, ica;
 	tr_meta meta;
+	tr_checkpoint cp_new;
 	tr_pubkey tpub;
 	hsm_key *tk = NULL;
 	pc_buf b = PC_BUF_INIT;
@@ -385,6 +392,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	memset(&src, 0, sizeof src);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
+	memset(&cp_new, 0, sizeof cp_new);
 	memset(&meta, 0, sizeof meta);
 	if (!segment || !dir)
 		return pc_fail(e, PC_E_USAGE, "usage: plantca export SEGMENT DIR");
@@ -503,6 +511,26 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		}
 		memcpy(tpub.pk, spki + 12, CA_PK_LEN);
 	}
+	/* the chain head signed by the audit key, now: the plant keeps it and
+	 * can later prove the CA's trail still holds what it was shown */
+	{
+		tr_checkpoint cp;
+		bool made, found;
+		if ((rc = ca_checkpoint(c, true, false, &made, &cp, &found, e)) != PC_OK)
+			goto out;
+		if (made)
+			cp_new = cp;          /* stored by export_record, with the export */
+		if (found) {
+			b.len = 0;
+			tr_checkpoint_format(&cp, &b);
+			if ((rc = member_add(&tail, TR_CHECKPOINT_MEMBER, &b, e)) != PC_OK)
+				goto out;
+		}
+		for (i = 0; i < tail.n; i++) {
+			tail.v[i].data = tail.bufs[i].p;
+			tail.v[i].len = tail.bufs[i].len;
+		}
+	}
 	meta.version = TR_FORMAT_VERSION;
 	meta.kind = TR_RESPONSE;
 	snprintf(meta.segment, sizeof meta.segment, "%s", segment);
@@ -513,6 +541,24 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.in_reply_to = plan.replies;
 	meta.nreply = plan.nreply;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
+	/* an export that died after writing its files but before recording
+	 * them left NAME.tar (and .minisig) under this sequence: they may have
+	 * left the machine, so they stay, and this export takes the next
+	 * sequence that is free in DIR */
+	for (i = 0; i < 1000; i++) {
+		char tp[PATH_MAX + TR_NAME_MAX + 16];
+		struct stat ts;
+		snprintf(tp, sizeof tp, "%s/%s.tar", dir, name);
+		/* NAME.tar is written first: it is there when the export got as
+		 * far as writing (a lone NAME.tar.minisig is not ours: refused) */
+		if (lstat(tp, &ts) != 0)
+			break;
+		fprintf(stderr, "plantca: export %s: %s/%s.tar is from an export that was interrupted "
+		    "before it was recorded; it stays, this one is sequence %" PRIu64 "\n", segment, dir,
+		    name, meta.sequence + 1);
+		meta.sequence++;
+		tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
+	}
 	/* streamed into DIR: the certificates are read from the store as they
 	 * are written, so memory does not grow with the bundle */
 	src.head = &head;
@@ -538,7 +584,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	for (done = 0; rc == PC_OK && (done == 0 || done < plan.nmark);) {
 		size_t to = plan.nmark - done > EXPORT_MARK_CHUNK ? done + EXPORT_MARK_CHUNK : plan.nmark;
 		rc = export_record(c, segment, &plan, done, to, done == 0, &meta, name, dir, crl_next,
-		    plan.ncerts, nfw, e);
+		    plan.ncerts, nfw, cp_new.seq ? &cp_new : NULL, e);
 		done = to == 0 ? 1 : to;
 	}
 	if (rc != PC_OK) {

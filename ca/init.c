@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "file.h"
 #include "format.h"
 #include "text.h"
@@ -72,7 +73,8 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	char db[PATH_MAX], pub[PATH_MAX], path[PATH_MAX + 32], idhex[17], label[128];
 	char fp[96], tfp[96];
 	hsm_alg alg;
-	hsm_key *root = NULL, *transfer = NULL;
+	hsm_key *root = NULL, *transfer = NULL, *audit = NULL;
+	char ahex[65] = "";
 	uint8_t id[8], keyid[8];
 	pc_buf subject = PC_BUF_INIT, b = PC_BUF_INIT;
 	ca_job j;
@@ -108,6 +110,8 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		goto out;
 	snprintf(label, sizeof label, "plantca-%s-transfer", idhex);
 	if ((rc = hsm_key_generate(*hp, HSM_ED25519, label, &transfer, e)) != PC_OK)
+		goto out;
+	if ((rc = ca_audit_key_generate(*hp, idhex, &audit, e)) != PC_OK)
 		goto out;
 
 	spki = hsm_key_spki(root, &spki_len);
@@ -148,10 +152,19 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 	if (rc == PC_OK)
 		rc = store_put(t, STORE_META, META_TRANSFER_KEYID, strlen(META_TRANSFER_KEYID),
 		    keyid, sizeof keyid, false, e);
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_AUDIT_KEY_URI, hsm_key_uri(audit), e);
+	if (rc == PC_OK) {
+		size_t al = 0;
+		const uint8_t *aspki = hsm_key_spki(audit, &al);
+		const uint8_t *apk = pkix_ed25519_raw(aspki, al);
+		rc = apk == NULL ? pc_fail(e, PC_E_HSM_KEY, "the audit key is not Ed25519") :
+		    store_put(t, STORE_META, META_AUDIT_KEY, strlen(META_AUDIT_KEY), apk, 32, false, e);
+	}
 	if (rc == PC_OK) {
 		char detail[600];
-		snprintf(detail, sizeof detail, "root %s, key %s in token %s", o->subject,
-		    hsm_alg_name(alg), hsm_token_label(*hp));
+		snprintf(detail, sizeof detail, "root %s, key %s in token %s; CA transfer key and "
+		    "audit key Ed25519", o->subject, hsm_alg_name(alg), hsm_token_label(*hp));
 		ca_serial_hex(j.serial, PKIX_SERIAL_LEN, path);
 		rc = audit_append(t, now, "init", path, "ok", detail, e);
 	}
@@ -181,6 +194,11 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 
 	pc_fingerprint(j.cert.p, j.cert.len, fp);
 	pc_fingerprint(tspki, tspki_len, tfp);
+	{
+		size_t al = 0;
+		const uint8_t *aspki = hsm_key_spki(audit, &al), *apk = pkix_ed25519_raw(aspki, al);
+		pc_hex_str(ahex, sizeof ahex, apk, apk ? 32 : 0, 0);
+	}
 	if (json) {
 		printf("{\"home\":");
 		json_str(stdout, home);
@@ -192,7 +210,7 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		printf("},\"transfer\":{\"sha256_spki\":\"%s\",\"pub\":", tfp);
 		snprintf(path, sizeof path, "%s/transfer.pub", pub);
 		json_str(stdout, path);
-		printf("}}\n");
+		printf("},\"audit_key\":\"%s\"}\n", ahex);
 	} else {
 		printf("CA home:       %s\n", home);
 		printf("root:          %s (%s, %u days)\n", o->subject, hsm_alg_name(alg), days);
@@ -200,12 +218,15 @@ PC_CHECK static pc_rc init_inner(const char *home, const ca_init_opts *o, const 
 		printf("               %s/root.pem\n", pub);
 		printf("transfer key:  %s/transfer.pub (Ed25519, in the token)\n", pub);
 		printf("transfer SPKI SHA-256: %s\n", tfp);
+		printf("audit key:     %s (Ed25519, in the token: signs audit checkpoints and "
+		    "backups)\n", ahex);
 		printf("Give root.pem and transfer.pub to each plant station; check the "
 		    "fingerprints on the station.\n");
 	}
 out:
 	hsm_key_free(root);
 	hsm_key_free(transfer);
+	hsm_key_free(audit);
 	ca_job_free(&j);
 	pc_buf_free(&subject);
 	pc_buf_free(&b);

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "backup.h"
 #include "ca.h"
+#include "checkpoint.h"
 #include "cmp.h"
 #include "crl.h"
 #include "discovery.h"
@@ -279,6 +281,33 @@ PC_CHECK static pc_rc run_audit_verify(ca_ctx *c, const struct args *a, pc_err *
 	return ca_audit_verify(c, stdout, e);
 }
 
+PC_CHECK static pc_rc run_audit_checkpoint(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_audit_checkpoint_verb(c, e);
+}
+
+PC_CHECK static pc_rc run_audit_interval(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_audit_interval(c, a->arg[0], e);
+}
+
+PC_CHECK static pc_rc run_audit_export(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_audit_export(c, a->arg[0], e);
+}
+
+PC_CHECK static pc_rc run_backup(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_backup(c, a->arg[0], e);
+}
+
+PC_CHECK static pc_rc run_restore(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)c;
+	return ca_restore(a->arg[0], a->home, a->pin_file, a->json, e);
+}
+
 PC_CHECK static pc_rc run_renew(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	ca_renew_opts o = { a->expiring, a->segment, a->serials, a->nserials };
@@ -527,6 +556,29 @@ static const struct verb verbs[] = {
 	  "certificates, no certificate without its request, an intent for every request being "
 	  "signed); exit 1 on any finding or if an event was modified, deleted or reordered.",
 	  0, 0, ANY, HOME_READ, run_audit_verify },
+	{ { "backup" }, "DIR",
+	  "Write a signed backup of the CA home to DIR (must not exist, or be empty): the "
+	  "store (LMDB's compacting copy), policy, public files, CRL files and a MANIFEST of "
+	  "their SHA-256, signed by the audit key in the token.  The keys stay in the token: "
+	  "back it up too (docs/operations.md).",
+	  0, 1, 1, HOME_WRITE, run_backup },
+	{ { "restore" }, "DIR --home NEW",
+	  "Make the new CA home NEW from backup DIR: every SHA-256 and the MANIFEST signature "
+	  "checked, every key the store names found in the token; CRL numbers and response "
+	  "sequences are moved past anything issued after the backup (docs/operations.md).",
+	  0, 1, 1, HOME_NONE, run_restore },
+	{ { "audit", "checkpoint" }, "",
+	  "Sign the audit chain's head now with the audit key in the token (export and every "
+	  "state-changing command that uses the token once enough events have passed do so "
+	  "anyway); `audit verify` checks every checkpoint.",
+	  0, 0, 0, HOME_WRITE, run_audit_checkpoint },
+	{ { "audit", "interval" }, "N",
+	  "Sign a checkpoint every N events (default 100), at the next command that uses the token.",
+	  0, 1, 1, HOME_WRITE, run_audit_interval },
+	{ { "audit", "export" }, "FILE",
+	  "Write the audit trail to FILE for plantca-station audit-check, which proves against "
+	  "the checkpoints a station kept that the trail still holds what the plant was shown.",
+	  0, 1, 1, HOME_READ, run_audit_export },
 };
 enum { NVERBS = sizeof verbs / sizeof verbs[0] };
 
@@ -840,6 +892,13 @@ int main(int argc, char **argv)
 		cp = &c;
 	}
 	rc = v->run(cp, &a, &e);
+	/* every CA_CHECKPOINT_EVERY events a signed checkpoint, made by the
+	 * first state-changing command that holds the token */
+	if (rc == PC_OK && cp != NULL && cp->h != NULL && v->home == HOME_WRITE) {
+		bool made;
+		if ((rc = ca_checkpoint(cp, false, true, &made, NULL, NULL, &e)) != PC_OK)
+			pc_wrap(&e, "%s done, but the audit checkpoint that was due failed", v->words[0]);
+	}
 	if (cp)
 		ca_close(cp);
 	args_free(&a);

@@ -10,6 +10,7 @@
  */
 #include "pem.h"
 #include "store.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -384,6 +385,11 @@ pc_rc store_commit(store_txn *t, pc_err *e)
 	if (t == NULL)
 		return pc_fail(e, PC_E_INTERNAL, "store: no transaction");
 	s = t->s;
+	if (PC_FAULT("store.commit", s->dir, e) != PC_OK) {
+		mdb_txn_abort(t->txn);
+		txn_free(t);
+		return e->rc;
+	}
 	schema = t->schema;
 	memcpy(made, t->made, sizeof made);
 	write = t->write;
@@ -682,4 +688,15 @@ void store_release_pages(store *s)
 {
 	if (map_range(s))
 		(void)madvise(s->map_addr, s->map_len, MADV_DONTNEED);
+}
+
+pc_rc store_copy_compact(store *s, const char *dir, pc_err *e)
+{
+	int rc;
+
+	PC_TRY(PC_FAULT("store.copy", dir, e));
+	/* a consistent snapshot (one read transaction) without free pages */
+	if ((rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT)) != 0)
+		return mdb_fail(e, dir, NULL, "compacting copy", rc);
+	return PC_OK;
 }

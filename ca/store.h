@@ -100,6 +100,10 @@ pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
 pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
     store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
 
+/* A consistent, compacted copy of the store (mdb_env_copy2 with
+ * MDB_CP_COMPACT) as dir/data.mdb; dir must exist and hold no data.mdb. */
+pc_rc store_copy_compact(store *s, const char *dir, pc_err *e) PC_CHECK;
+
 /* Drop this process's mapping of the store's pages; they stay in the page
  * cache and are mapped again on the next access.  The map is read-only (no
  * MDB_WRITEMAP), so this is safe at any time, inside transactions too.

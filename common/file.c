@@ -1,3 +1,4 @@
+#include "fault.h"
 #include "file.h"
 
 #include <errno.h>
@@ -130,6 +131,7 @@ pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
 	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	PC_TRY(PC_FAULT("file.write", path, e));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
@@ -143,6 +145,10 @@ pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
 		err = errno;
 		unlink(tmp);
 		return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
+	}
+	if (PC_FAULT("file.rename", path, e) != PC_OK) {
+		unlink(tmp);
+		return e->rc;
 	}
 	if (no_clobber) {
 		/* link() refuses to replace an existing name: no race with access() */
@@ -159,6 +165,7 @@ pc_rc pc_file_write_atomic(const char *path, const void *data, size_t len,
 		unlink(tmp);
 		return pc_fail(e, PC_E_IO, "%s: rename failed: %s", path, strerror(err));
 	}
+	PC_TRY(PC_FAULT("file.dirsync", path, e));
 	return fsync_dir_of(path, e);
 }
 
@@ -215,6 +222,7 @@ pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
 	/* Write under no name (O_TMPFILE) or a temporary one, then link() it
 	 * in: a reader, or a crash, never sees a partial file under the final
 	 * name, and an existing file is never replaced (link fails EEXIST). */
+	PC_TRY(PC_FAULT("file.write", path, e));
 	fd = open_unnamed(path, mode);
 	unnamed = fd >= 0;
 	if (unnamed) {
@@ -265,6 +273,10 @@ pc_rc pc_dir_sync(const char *dir, pc_err *e)
 
 	if (fd < 0)
 		return pc_fail(e, PC_E_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+	if (PC_FAULT("dir.sync", dir, e) != PC_OK) {
+		close(fd);
+		return e->rc;
+	}
 	if (syncfs(fd) != 0 || fsync(fd) != 0) {
 		err = errno;
 		close(fd);
@@ -322,6 +334,10 @@ pc_rc pc_afile_commit(pc_afile *f, pc_err *e)
 		return pc_fail(e, PC_E_IO, "%s: write failed: %s", f->path, strerror(err));
 	}
 	f->fd = -1;
+	if (PC_FAULT("file.rename", f->path, e) != PC_OK) {
+		unlink(f->tmp);
+		return e->rc;
+	}
 	if (rename(f->tmp, f->path) != 0) {
 		err = errno;
 		unlink(f->tmp);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "tr_int.h"
@@ -204,7 +205,15 @@ pc_rc tr_bundle_write(const char *dir, const char *name, const pc_buf *tar,
 	/* the tar first, its signature after: a reader that sees a .minisig
 	 * can rely on the tar being complete */
 	PC_TRY(pc_file_write_atomic(tp, tar->p, tar->len, 0644, true, e));
-	return pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e);
+	/* a tar without its signature is no bundle: both gone again on a
+	 * failure (a signature that was there before is not ours: kept) */
+	if (pc_file_write_atomic(sp, minisig->p, minisig->len, 0644, true, e) != PC_OK) {
+		if (e->rc != PC_E_EXISTS)
+			(void)unlink(sp);
+		(void)unlink(tp);
+		return e->rc;
+	}
+	return PC_OK;
 }
 
 pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, size_t n,
@@ -243,7 +252,13 @@ pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, s
 	open = false;
 	if ((rc = pc_afile_commit(&f, e)) != PC_OK)
 		goto out;
-	rc = pc_file_write_atomic(sp, sig.p, sig.len, 0644, true, e);
+	/* a tar without its signature is no bundle: both gone again on a
+	 * failure (a signature that was there before is not ours: kept) */
+	if ((rc = pc_file_write_atomic(sp, sig.p, sig.len, 0644, true, e)) != PC_OK) {
+		if (rc != PC_E_EXISTS)
+			(void)unlink(sp);
+		(void)unlink(tp);
+	}
 out:
 	if (open)
 		pc_afile_abort(&f);

@@ -292,6 +292,38 @@ pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, s
 /* Conventional bundle name: "SEGMENT-request-000017" / "SEGMENT-response-000017". */
 void tr_bundle_name(tr_kind kind, const char *segment, uint64_t seq, char *out, size_t n);
 
+/* ---- checkpoint.c: a signed audit checkpoint (docs/bundle-format.md) */
+
+enum {
+	TR_CHECKPOINT_MAX = 1024,      /* bytes of audit-checkpoint.txt */
+	TR_AUDIT_HASH_LEN = 32,
+};
+#define TR_CHECKPOINT_MEMBER "audit-checkpoint.txt"
+
+/* The CA's audit chain head (event seq, its hash) at `time`, signed by the
+ * audit key (raw Ed25519 public key) in the CA's token. */
+typedef struct tr_checkpoint {
+	uint64_t seq;
+	uint8_t head[TR_AUDIT_HASH_LEN];
+	uint64_t time;
+	uint8_t key[TR_PK_LEN];
+	uint8_t sig[TR_SIG_LEN];
+} tr_checkpoint;
+
+/* The signed text (the five lines before the signature); check pc_buf_ok. */
+void tr_checkpoint_message(const tr_checkpoint *c, pc_buf *b);
+/* The whole checkpoint text, signature line included. */
+void tr_checkpoint_format(const tr_checkpoint *c, pc_buf *b);
+/* Strict: exactly what tr_checkpoint_format writes; PC_E_INPUT "WHAT:
+ * line N: ..." or PC_E_LIMIT; *c zeroed on failure.  The signature is not
+ * checked here. */
+pc_rc tr_checkpoint_parse(const uint8_t *p, size_t len, const char *what, tr_checkpoint *c,
+    pc_err *e) PC_CHECK;
+/* The signature over the message, with the key the checkpoint names
+ * (pkix_verify); PC_E_SIGNATURE "WHAT: checkpoint signature does not
+ * verify". */
+pc_rc tr_checkpoint_verify(const tr_checkpoint *c, const char *what, pc_err *e) PC_CHECK;
+
 /* Name checks shared by reader, writer and callers. */
 bool tr_member_name_ok(const char *name);
 bool tr_segment_ok(const char *segment);

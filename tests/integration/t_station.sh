@@ -193,7 +193,9 @@ expect 0 st accept S2 "$resp" --out flat --layout flat
 for f in "certs/$S1.pem" "certs/$S2.pem" chain.pem trust.pem trust.p7b crl/line3.crl crl/root.crl; do
   [ -f "flat/$f" ] || fail "flat: no $f ($(find flat -type f))"
 done
-[ "$(find flat -type f | wc -l)" = 7 ] || fail "flat: extra files: $(find flat -type f)"
+[ "$(find flat -type f | wc -l)" = 8 ] || fail "flat: extra files: $(find flat -type f)"
+[ "$(sort flat/.plantca-layout)" = "$(cd flat && find . -type f ! -name .plantca-layout | cut -c3- | sort)" ] \
+  || fail "flat/.plantca-layout does not list what accept wrote: $(cat flat/.plantca-layout)"
 openssl verify -CAfile flat/trust.pem "flat/certs/$S1.pem" >/dev/null || fail "flat cert does not verify"
 openssl verify -crl_check_all -CRLfile flat/crl/line3.crl -CRLfile flat/crl/root.crl -CAfile flat/trust.pem \
   "flat/certs/$S2.pem" >/dev/null || fail "flat cert with CRLs"
@@ -210,7 +212,7 @@ for f in trusted/certs/Line_3_Issuing_CA.pem trusted/crl/line3.crl issuers/certs
   issuers/crl/root.crl own/certs/pump-12.pem own/certs/opcua-srv.pem; do
   [ -f "pki/$f" ] || fail "opcua: no $f ($(find pki -type f))"
 done
-[ "$(find pki -type f | wc -l)" = 6 ] || fail "opcua: extra files: $(find pki -type f)"
+[ "$(find pki -type f | wc -l)" = 7 ] || fail "opcua: extra files: $(find pki -type f)"   # + .plantca-layout
 [ "$(grep -c 'BEGIN CERTIFICATE' pki/own/certs/pump-12.pem)" = 2 ] || fail "own cert is not cert + issuing CA"
 for f in pki/own/certs/*.pem; do
   openssl verify -x509_strict -CAfile pki/issuers/certs/Acme_Plant_Root_CA.pem \
@@ -541,6 +543,30 @@ expect 0 st accept O "$(mko own11 11 flat1)" --out oflat --layout flat
 issue_san flat2 "Line 3 Pump" "URI:urn:acme:line3:pump-evil" "$(sn flat1)"
 orefused "$(mko own12 12 flat2)" oflat flat "certs/$(sn flat1).pem" "uri:urn:acme:line3:pump-evil"
 ok "own/certs: a file that holds no certificate is not overwritten; --der and flat follow the same rule"
+
+# ------------------------------------------------ signed audit checkpoints
+# a checkpoint signed by OpenSSL (any Ed25519 key stands for the CA's audit
+# key here), one with a bad signature, one by a second key
+mkcp() {  # mkcp KEY.pem SEQ OUT
+  local key; key=$(openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | xxd -p -c 64)
+  printf 'plantca audit checkpoint 1\nsequence: %s\nhead: %064x\ntime: 1764590000\nkey: %s\n' "$2" "$2" "$key" >"$3.msg"
+  { cat "$3.msg"; printf 'signature: %s\n' "$(openssl pkeyutl -sign -inkey "$1" -rawin -in "$3.msg" | xxd -p -c 128)"; } >"$3"
+}
+if command -v xxd >/dev/null; then
+  openssl genpkey -algorithm ED25519 -out audit1.pem; openssl genpkey -algorithm ED25519 -out audit2.pem
+  mkcp audit1.pem 7 cp7.txt; mkcp audit2.pem 9 cp9-other.txt
+  sed 's/^time: 1764590000/time: 1764590001/' cp7.txt >cp7-forged.txt
+  pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+  refused "$(mk cpbad 60 audit-checkpoint.txt=cp7-forged.txt | tail -1)" "checkpoint of event 7: signature does not verify"
+  expect 0 st accept S "$(mk cpgood 61 audit-checkpoint.txt=cp7.txt | tail -1)" --out pki --layout opcua
+  cmp cp7.txt S/audit/00000000000000000007.checkpoint || fail "checkpoint not kept: $(ls S/audit)"
+  pki_before=$(snap pki); conf_before=$(sha256sum S/station.conf)
+  refused "$(mk cpother 62 audit-checkpoint.txt=cp9-other.txt | tail -1)" "another audit key"
+  ok "audit-checkpoint.txt: a forged one and one by another audit key refuse the bundle; a good one is kept in DIR/audit/"
+else
+  skip_part "xxd not installed: the audit checkpoint members"
+fi
+
 
 expect 0 st --help
 out_has "init DIR" "request DIR" "accept DIR" "--layout" "Exit status"

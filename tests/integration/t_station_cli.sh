@@ -48,7 +48,7 @@ options_of() {
 expect 0 st --help
 help_all=$OUT
 verbs=$(sed -n '/^Verbs:$/,/^$/p' <<<"$help_all" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
-[ "$(echo $verbs)" = "init request accept scan verify-firmware ra-key status serve" ] \
+[ "$(echo $verbs)" = "init request accept scan verify-firmware audit-check ra-key status serve" ] \
   || fail "--help lists the verbs '$(echo $verbs)'; a new verb needs its cases in this test"
 all_opts=$(options_of <<<"$help_all")
 [ "$(wc -l <<<"$all_opts")" -ge 16 ] || fail "--help lists too few options: $all_opts"
@@ -117,6 +117,8 @@ expect 2 st scan NOSUCH ftp://127.0.0.1:1 --timeout 0
 err_has "--timeout '0': expected 1..300"
 expect 1 st verify-firmware NOSUCH img sig
 err_has "NOSUCH: not a station directory"
+expect 1 st audit-check NOSUCH trail
+err_has "NOSUCH: not a station directory"
 expect 1 st status NOSUCH
 err_has "NOSUCH: not a station directory"
 # every verb but init, with its arguments, in a directory that is no station
@@ -129,7 +131,7 @@ err_has "NOSUCH: not a station directory"
 expect 1 st serve NOSUCH --listen 127.0.0.1:0
 err_has "NOSUCH: not a station directory"
 [ ! -e NOSUCH ] && [ ! -e media ] && [ ! -e pki ] || fail "a refused command created something"
-ok "init, request, accept, scan, verify-firmware and status each dispatch to their handler"
+ok "init, request, accept, scan, verify-firmware, audit-check and status each dispatch to their handler"
 
 expect 2 st init
 err_has "usage: plantca-station init DIR"
@@ -147,6 +149,8 @@ expect 2 st accept NOSUCH a.tar b.tar
 err_has "usage: plantca-station accept DIR BUNDLE.tar"
 expect 2 st verify-firmware NOSUCH img
 err_has "usage: plantca-station verify-firmware DIR IMAGE SIG"
+expect 2 st audit-check NOSUCH
+err_has "usage: plantca-station audit-check DIR TRAIL"
 expect 2 st status
 err_has "usage: plantca-station status DIR"
 expect 2 st status A B
@@ -175,8 +179,10 @@ expect 2 st verify-firmware S img sig
 [[ "$ERR" != *"in use"* ]] || fail "verify-firmware took the lock: $ERR"
 expect 2 st scan S ftp://127.0.0.1:1
 [[ "$ERR" != *"in use"* ]] || fail "scan took the lock: $ERR"
+expect 1 st audit-check S trail
+[[ "$ERR" != *"in use"* ]] || fail "audit-check took the lock: $ERR"
 expect 2 st status S
 err_has "S/station.pub: cannot open"
 kill "$LOCKER"; wait "$LOCKER" 2>/dev/null || true; LOCKER=
-ok "request and accept hold DIR/lock; init, scan, verify-firmware and status do not"
+ok "request and accept hold DIR/lock; init, scan, verify-firmware, audit-check and status do not"
 echo "$checks checks passed"

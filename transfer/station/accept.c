@@ -22,6 +22,7 @@
 
 #include <unistd.h>
 
+#include "fault.h"
 #include "file.h"
 #include "fwverify.h"
 #include "json.h"
@@ -39,6 +40,8 @@ typedef struct accept_state {
 	st_certs mfg;
 	st_answer *answers;            /* cmp-TXID.answer members */
 	size_t nanswers;
+	tr_checkpoint checkpoint;      /* audit-checkpoint.txt, checked */
+	bool has_checkpoint;
 } accept_state;
 
 static void accept_free(accept_state *a)
@@ -93,8 +96,8 @@ static bool firmware_member(const char *name, char out[TR_NAME_MAX + 1])
 }
 
 /* Every member parsed into a->pki by its kind; anything else refused. */
-PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const char *bundle,
-    pc_err *e)
+PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const char *dir,
+    const char *bundle, pc_err *e)
 {
 	st_pki *k = &a->pki;
 	char what[PATH_MAX];
@@ -169,6 +172,10 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 					return pc_fail(e, PC_E_BUNDLE, "%s: '%s' is not a CA certificate", what,
 					    a->mfg.v[j].cn);
 			a->mfg_m = m;
+		} else if (strcmp(m->name, TR_CHECKPOINT_MEMBER) == 0) {
+			/* the CA's audit chain head, signed by its audit key (audit.c) */
+			PC_TRY(st_checkpoint_check(dir, m->data, m->len, what, &a->checkpoint, e));
+			a->has_checkpoint = true;
 		} else if (st_answer_member(m->name, txid)) {
 			st_answer *an = &a->answers[a->nanswers];
 			PC_TRY(st_answer_parse(m->data, m->len, what, an, e));
@@ -178,7 +185,7 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 		} else {
 			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
 			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s, "
-			    "manufacturers.pem, cmp-TXID.answer)", what);
+			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt)", what);
 		}
 	}
 	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw + a->nanswers == 0 &&
@@ -395,12 +402,14 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	tr_bundle b;
 	accept_state a;
 	st_outs outs = { NULL, 0, 0 };
-	bool opcua, bundle_open = false;
+	bool opcua, bundle_open = false, replaces[ST_KIND_N] = { false };
+	st_install inst;
 	st_timings t;
 	size_t i;
 	pc_rc rc;
 
 	st_timings_start(&t);
+	memset(&inst, 0, sizeof inst);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	if (o->out == NULL)
@@ -422,7 +431,7 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	    e)) != PC_OK)
 		goto out;
 	st_timings_mark(&t, "read");
-	if ((rc = accept_classify(&a, &b, bundle_path, e)) != PC_OK)
+	if ((rc = accept_classify(&a, &b, dir, bundle_path, e)) != PC_OK)
 		goto out;
 	st_timings_mark(&t, "parse");
 	/* the device certificates' chains on all cores (par.c) */
@@ -444,10 +453,20 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		goto out;
 	st_timings_mark(&t, "plan");
 
-	/* verified: write */
-	if ((rc = st_layout_write(o->out, &outs, opcua, e)) != PC_OK) {
-		pc_wrap(e, "%s: accepting into %s stopped part-way; the bundle was not recorded "
-		    "and can be accepted again", bundle_path, o->out);
+	/* verified: the new layout beside the old one, switched in one rename
+	 * (install.c); the sequence recorded after the switch, the old tree
+	 * removed last.  Until station.conf holds the sequence, the bundle can
+	 * be accepted again and gives the same tree. */
+	replaces[ST_KIND_CA] = a.trust_m != NULL;
+	replaces[ST_KIND_CRL] = a.pki.ncrls > 0;
+	if ((rc = st_install_stage(o->out, &outs, opcua, replaces, &inst, e)) != PC_OK) {
+		pc_wrap(e, "%s: nothing changed in %s; the bundle was not recorded and can be "
+		    "accepted again", bundle_path, o->out);
+		goto out;
+	}
+	if ((rc = st_install_switch(&inst, e)) != PC_OK) {
+		pc_wrap(e, "%s: %s holds the %s layout; the bundle was not recorded and can be "
+		    "accepted again", bundle_path, o->out, inst.switched ? "new" : "old");
 		goto out;
 	}
 	if ((rc = accept_cmp(&a, dir, e)) != PC_OK) {
@@ -455,18 +474,28 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
-	conf.last_response = b.meta.sequence;
-	snprintf(conf.last_bundle, sizeof conf.last_bundle, "%s", b.name);
-	if ((rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
-		pc_wrap(e, "%s: files written to %s, but the sequence was not recorded", bundle_path,
-		    o->out);
+	if (a.has_checkpoint && (rc = st_checkpoint_keep(dir, &a.checkpoint, bundle_path, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the audit checkpoint was not kept (accept the "
+		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
+	conf.last_response = b.meta.sequence;
+	snprintf(conf.last_bundle, sizeof conf.last_bundle, "%s", b.name);
+	if ((rc = PC_FAULT("accept.record", dir, e)) != PC_OK ||
+	    (rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the sequence was not recorded (accept the "
+		    "bundle again)", bundle_path, o->out);
+		goto out;
+	}
+	if ((rc = PC_FAULT("accept.cleanup", dir, e)) != PC_OK)
+		goto out;
+	st_install_cleanup(&inst);
 	st_timings_mark(&t, "write");
 	tr_keyid_text(capub.keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
 	rc = PC_OK;
 out:
+	st_install_cleanup(&inst);     /* the stage, or after the switch the old tree */
 	if (bundle_open)
 		tr_bundle_free(&b);
 	accept_free(&a);

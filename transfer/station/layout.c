@@ -1,8 +1,8 @@
 /*
  * layout.c - what accept writes where in PKI_DIR: the flat and OPC UA
  * layouts planned from a verified response (st_pki), the rule that a
- * device certificate file is replaced only by the same identity, and the
- * atomic writing of the planned files.
+ * device certificate file is replaced only by the same identity (install.c
+ * writes the plan).
  *
  * Output file names come from fixed names, parsed serials and sanitised
  * common names, never from a member name as given.  Certificates and CRLs
@@ -469,75 +469,4 @@ pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, 
     pc_err *e)
 {
 	return opcua ? plan_opcua(p, der, bundle, outs, e) : plan_flat(p, der, outs, e);
-}
-
-pc_rc st_layout_write(const char *pki, const st_outs *outs, bool opcua, pc_err *e)
-{
-	static const char *const flat_dirs[] = { "certs", "crl", NULL };
-	static const char *const opcua_dirs[] = {
-		"own", "own/certs", "trusted", "trusted/certs", "trusted/crl",
-		"issuers", "issuers/certs", "issuers/crl", NULL,
-	};
-	const char *const *dirs = opcua ? opcua_dirs : flat_dirs;
-	char path[PATH_MAX], staged_name[PATH_MAX], **tmp = NULL;
-	size_t i, staged = 0;
-	bool firmware = false;
-	pc_rc rc = PC_OK;
-
-	PC_TRY_OUT(pc_mkdir(pki, 0755, e));
-	for (i = 0; dirs[i] != NULL; i++) {
-		PC_TRY_OUT(st_path_join(path, pki, dirs[i], e));
-		PC_TRY_OUT(pc_mkdir(path, 0755, e));
-	}
-	for (i = 0; i < outs->n; i++)
-		firmware = firmware || strncmp(outs->v[i].rel, "firmware/", 9) == 0;
-	if (firmware) {
-		PC_TRY_OUT(st_path_join(path, pki, "firmware", e));
-		PC_TRY_OUT(pc_mkdir(path, 0755, e));
-	}
-	if ((tmp = calloc(outs->n ? outs->n : 1, sizeof *tmp)) == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	/* every file staged beside its name, then one flush for all of them
-	 * (two fsyncs per file made 20,000 certificates take minutes); a
-	 * failure here replaces nothing */
-	for (staged = 0; staged < outs->n; staged++) {
-		if ((rc = st_path_join(path, pki, outs->v[staged].rel, e)) != PC_OK ||
-		    (rc = pc_file_stage(path, outs->v[staged].data, outs->v[staged].len, 0644,
-		    staged_name, e)) != PC_OK)
-			goto out;
-		if ((tmp[staged] = strdup(staged_name)) == NULL) {
-			(void)unlink(staged_name);
-			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if ((rc = pc_dir_sync(pki, e)) != PC_OK)
-		goto out;
-	/* each file replaced atomically, then the names made durable */
-	for (i = 0; i < outs->n; i++) {
-		if ((rc = st_path_join(path, pki, outs->v[i].rel, e)) != PC_OK)
-			goto out;
-		rc = pc_file_publish(tmp[i], path, e);
-		free(tmp[i]);
-		tmp[i] = NULL;
-		if (rc != PC_OK)
-			goto out;
-	}
-	for (i = 0; rc == PC_OK && dirs[i] != NULL; i++)
-		if ((rc = st_path_join(path, pki, dirs[i], e)) == PC_OK)
-			rc = pc_dir_fsync(path, e);
-	if (rc == PC_OK && firmware && (rc = st_path_join(path, pki, "firmware", e)) == PC_OK)
-		rc = pc_dir_fsync(path, e);
-	if (rc == PC_OK)
-		rc = pc_dir_fsync(pki, e);
-out:
-	for (i = 0; tmp != NULL && i < staged && i < outs->n; i++)
-		if (tmp[i] != NULL) {
-			(void)unlink(tmp[i]);
-			free(tmp[i]);
-		}
-	free(tmp);
-	return rc;
 }

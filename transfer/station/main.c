@@ -272,6 +272,17 @@ static const st_verb verbs[] = {
 	  "V (rollback), target listed.  Exit 0 valid, 1 refused with the reason.",
 	  OPT(O_PKI) | OPT(O_CRL) | OPT(O_MIN_VERSION) | OPT(O_TARGET) | OPT_EVERY_VERB,
 	  3, 3, false, st_verify_firmware },
+	{ "audit-check",
+	  "audit-check DIR TRAIL [--json]",
+	  "Prove that a CA audit trail (TRAIL, written by 'plantca audit export')\n"
+	  "still holds every head the plant was shown: each accepted response\n"
+	  "carries the CA's chain head signed by its audit key, kept in\n"
+	  "DIR/audit/.  The trail's hashes are recomputed from its events; every\n"
+	  "kept checkpoint must name an event of the trail with exactly the\n"
+	  "signed hash.  Exit 0 when all do, 1 naming the first event that\n"
+	  "differs or is missing (the trail was rewritten or cut).",
+	  OPT_EVERY_VERB,
+	  2, 2, false, st_audit_check },
 	{ "ra-key",
 	  "ra-key DIR [--passphrase-file F] [--json]",
 	  "Make the station's CMP identity: a new Ed25519 key pair, the secret\n"

@@ -12,7 +12,9 @@
  *   accept.c           verb accept: a response bundle checked, then installed
  *   verify_firmware.c  verb verify-firmware: a firmware signature checked
  *   conf.c             station.conf read and written, the public key files
- *   layout.c           what goes where in PKI_DIR (flat, opcua) and writing it
+ *   layout.c           what goes where in PKI_DIR (flat, opcua)
+ *   install.c          the new layout built beside PKI_DIR and switched in
+ *   audit.c            the CA's audit checkpoints kept; verb audit-check
  *   verify.c           certificates, CRLs and the chain to the station's root
  *   names.c            the name sanitiser and small grammar helpers
  *   par.c              work spread over the cores (request's CSRs, accept's
@@ -44,6 +46,8 @@
  *                    this segment (accept; empty: none)
  *   plant.pem        the plant's CA certificates of the last response
  *                    (trust.pem), crls.pem its CRLs: LDevIDs chain to them
+ *   audit/           the CA's signed audit checkpoints, SEQ.checkpoint,
+ *                    one from each accepted response (audit.c)
  *   cmp/             one file per CMP transaction: TXID.tx (state),
  *                    TXID.msg (the device's signed request), TXID.crt
  *                    (the certificate once delivered); never removed, so
@@ -64,6 +68,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "auditev.h"
 #include "buf.h"
 #include "pc.h"
 #include "pkix.h"
@@ -139,6 +144,7 @@ pc_rc st_request(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_accept(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_verify_firmware(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_scan(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_audit_check(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_status(const st_args *a, pc_err *e) PC_CHECK;
@@ -347,8 +353,87 @@ pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, 
  * replaced by a certificate of another identity (subjectAltName set). */
 pc_rc st_layout_check_replacements(const char *pki_dir, const st_outs *outs, const char *bundle,
     pc_err *e) PC_CHECK;
-/* Create the layout's folders and write every output atomically. */
-pc_rc st_layout_write(const char *pki_dir, const st_outs *outs, bool opcua, pc_err *e) PC_CHECK;
+/* ----------------------------------------------------------- install.c */
+
+enum {
+	ST_LAYOUT_FILES_MAX = 100000,              /* files listed in PKI_DIR/.plantca-layout */
+	ST_LAYOUT_LIST_MAX = 16 * 1024 * 1024,     /* its bytes */
+};
+
+/* What a file of the layout is: which bundles supersede it. */
+typedef enum st_layout_kind {
+	ST_KIND_CA,                    /* chain/trust files, trusted/ and issuers/ certs */
+	ST_KIND_CRL,
+	ST_KIND_DEVICE,
+	ST_KIND_FIRMWARE,
+	ST_KIND_N
+} st_layout_kind;
+
+/* The paths of PKI_DIR/.plantca-layout, sorted. */
+typedef struct st_layout_list {
+	char **v;
+	size_t n, cap;
+} st_layout_list;
+
+/* Is rel a path a layout writes?  Then *kind says what it holds. */
+bool st_layout_kind_of(const char *rel, st_layout_kind *kind);
+/* PKI_DIR/.plantca-layout from p[0..len) (untrusted: PKI_DIR is shared
+ * with the applications): one path of the layout per line, each once;
+ * PC_E_INPUT "PATH:LINE: WHY", PC_E_LIMIT over the caps. */
+pc_rc st_layout_list_parse(const uint8_t *p, size_t len, const char *path, st_layout_list *l,
+    pc_err *e) PC_CHECK;
+void st_layout_list_free(st_layout_list *l);
+
+typedef struct st_install {
+	char pki[PATH_MAX], parent[PATH_MAX], stage[PATH_MAX];
+	bool existed;                  /* PKI_DIR was there before */
+	bool staged;                   /* a tree sits at stage that cleanup removes */
+	bool switched;
+	size_t nremoved;               /* superseded files not carried over */
+} st_install;
+
+/* Build the new layout beside pki: the old tree carried over (less the
+ * listed files of a kind that replaces[] says this bundle supersedes),
+ * outs written, everything synced.  On failure the stage is gone and
+ * pki untouched. */
+pc_rc st_install_stage(const char *pki, const st_outs *outs, bool opcua,
+    const bool replaces[ST_KIND_N], st_install *in, pc_err *e) PC_CHECK;
+/* Exchange the stage with pki in one rename, then sync the parent. */
+pc_rc st_install_switch(st_install *in, pc_err *e) PC_CHECK;
+/* Remove what is left at the stage's name (the old tree); a failure is a
+ * warning: the next accept removes it. */
+void st_install_cleanup(st_install *in);
+
+/* ------------------------------------------------------------- audit.c */
+
+enum { ST_TRAIL_MAX = 512 * 1024 * 1024 };   /* bytes of a CA audit trail file */
+
+/* The checkpoints kept in DIR/audit/, sorted by sequence. */
+typedef struct st_kept {
+	tr_checkpoint *v;
+	size_t n, cap;
+} st_kept;
+
+/* Every DIR/audit/ *.checkpoint, parsed and signature-checked (a damaged
+ * one is an error naming it); none: empty. */
+pc_rc st_kept_load(const char *dir, st_kept *k, pc_err *e) PC_CHECK;
+void st_kept_free(st_kept *k);
+/* A bundle's audit-checkpoint.txt: parsed, its signature checked, its key
+ * the one of the checkpoints kept (PC_E_SIGNATURE otherwise). */
+pc_rc st_checkpoint_check(const char *dir, const uint8_t *p, size_t len, const char *what,
+    tr_checkpoint *cp, pc_err *e) PC_CHECK;
+/* Keep cp in DIR/audit/ (after the bundle was installed); an older one or
+ * another head for a kept sequence is kept too, with a warning. */
+pc_rc st_checkpoint_keep(const char *dir, const tr_checkpoint *cp, const char *bundle,
+    pc_err *e) PC_CHECK;
+
+/* Called for each event of a trail, hash recomputed and chained. */
+typedef pc_rc (*st_trail_fn)(void *ctx, const pc_audit_event *ev, pc_err *e);
+/* A CA audit trail (common/auditev.h PC_AUDIT_TRAIL_MAGIC) from p[0..len)
+ * (untrusted): PC_E_INPUT "PATH:LINE: WHY"; fn's error stops it. */
+pc_rc st_trail_parse(const uint8_t *p, size_t len, const char *path, st_trail_fn fn, void *ctx,
+    pc_err *e) PC_CHECK;
+
 /* The SANs of c as one line of text for messages, cut at ST_SAN_TEXT_MAX. */
 void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1]);
 /* The file name a certificate gets in own/ and the CA folders: its CN

@@ -409,3 +409,56 @@ void pc_dir_unlock(int *fd)
 		close(*fd);
 	*fd = -1;
 }
+
+pc_rc pc_file_stage(const char *path, const void *data, size_t len, unsigned mode,
+    char tmp[PATH_MAX], pc_err *e)
+{
+	int fd, n, err;
+
+	PC_TRY(target_ok(path, e));
+	n = snprintf(tmp, PATH_MAX, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || n >= PATH_MAX)
+		return pc_fail(e, PC_E_IO, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) != 0 || !pc_write_all(fd, data, len)) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: write failed: %s", path, strerror(err));
+	}
+	if (close(fd) != 0) {
+		err = errno;
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: close failed: %s", path, strerror(err));
+	}
+	return PC_OK;
+}
+
+pc_rc pc_file_publish(const char *tmp, const char *path, pc_err *e)
+{
+	int err;
+
+	if (rename(tmp, path) != 0) {
+		err = errno;
+		unlink(tmp);
+		return pc_fail(e, PC_E_IO, "%s: rename failed: %s", path, strerror(err));
+	}
+	return PC_OK;
+}
+
+pc_rc pc_dir_fsync(const char *dir, pc_err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+	if (fsync(fd) != 0) {
+		err = errno;
+		close(fd);
+		return pc_fail(e, PC_E_IO, "%s: fsync of directory failed: %s", dir, strerror(err));
+	}
+	close(fd);
+	return PC_OK;
+}

@@ -34,11 +34,17 @@ enum {
 #define UNTRUSTED_PREFIX "untrusted comment: "
 #define TRUSTED_PREFIX "trusted comment: "
 
-/* minisign's defaults (minisign.c generate()): scrypt "sensitive" limits.
- * Files asking for more are refused, so a hostile key file cannot make us
- * spend more than minisign itself would. */
-#define TR_KDF_OPSLIMIT crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE
-#define TR_KDF_MEMLIMIT crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE
+/* The cost bounds are libsodium's levels (transfer.h): minisign's own
+ * default is the "sensitive" one, and files asking for more are refused,
+ * so a hostile key file cannot make us spend more than minisign would. */
+_Static_assert(TR_KDF_OPS_MIN == crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_INTERACTIVE,
+    "floor: libsodium's interactive opslimit");
+_Static_assert(TR_KDF_MEM_MIN == crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_INTERACTIVE,
+    "floor: libsodium's interactive memlimit");
+_Static_assert(TR_KDF_OPS_MAX == crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE,
+    "ceiling: libsodium's sensitive opslimit, minisign's default");
+_Static_assert(TR_KDF_MEM_MAX == crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE,
+    "ceiling: libsodium's sensitive memlimit, minisign's default");
 
 static void le64_store(uint8_t *p, uint64_t v)
 {
@@ -215,7 +221,7 @@ pc_rc tr_seckey_parse(const uint8_t *file, size_t len, const char *what,
 	sodium_memzero(raw, sizeof raw);
 	if (!pc_reader_done(&s))
 		return pc_fail(e, PC_E_INTERNAL, "%s: secret key layout", what);
-	if (out->opslimit > TR_KDF_OPSLIMIT || out->memlimit > TR_KDF_MEMLIMIT)
+	if (out->opslimit > TR_KDF_OPS_MAX || out->memlimit > TR_KDF_MEM_MAX)
 		return pc_fail(e, PC_E_LIMIT, "%s: key derivation limits above minisign's "
 		    "defaults", what);
 	if (out->opslimit < crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_MIN ||
@@ -241,7 +247,88 @@ PC_CHECK static pc_rc kdf_stream(uint8_t *stream, const pc_secret *pw, const uin
 {
 	if (crypto_pwhash_scryptsalsa208sha256(stream, KEYNUM_SK_LEN, pw->s, pw->len, salt,
 	    (unsigned long long)ops, (size_t)mem) != 0)
-		return pc_fail(e, PC_E_NOMEM, "%s: key derivation failed (out of memory?)", what);
+		return pc_fail(e, PC_E_NOMEM, "%s: key derivation failed: scrypt needs up to %llu MiB "
+		    "of memory here (out of memory?)", what,
+		    (unsigned long long)((mem + TR_KDF_MIB - 1) / TR_KDF_MIB));
+	return PC_OK;
+}
+
+/* ---- the key derivation's cost ---- */
+
+tr_kdf tr_kdf_default(void)
+{
+	tr_kdf k = { TR_KDF_OPS_DEFAULT, TR_KDF_MEM_DEFAULT };
+
+	return k;
+}
+
+tr_kdf tr_kdf_for_memory(uint64_t memlimit)
+{
+	tr_kdf k = { memlimit / 32 * 4, memlimit };
+
+	if (k.opslimit < TR_KDF_OPS_MIN)
+		k.opslimit = TR_KDF_OPS_MIN;
+	if (k.opslimit > TR_KDF_OPS_MAX)
+		k.opslimit = TR_KDF_OPS_MAX;
+	return k;
+}
+
+pc_rc tr_kdf_check(const tr_kdf *k, pc_err *e)
+{
+	uint64_t mib = k->memlimit / TR_KDF_MIB;
+
+	if (k->memlimit < TR_KDF_MEM_MIN)
+		return pc_fail(e, PC_E_USAGE, "key derivation memory %llu MiB is below libsodium's "
+		    "interactive level (%d MiB), the least a station key may cost",
+		    (unsigned long long)mib, TR_KDF_MEM_MIN / TR_KDF_MIB);
+	if (k->memlimit > TR_KDF_MEM_MAX)
+		return pc_fail(e, PC_E_USAGE, "key derivation memory %llu MiB is above minisign's "
+		    "default (%d MiB), the most a minisign key file may ask for",
+		    (unsigned long long)mib, TR_KDF_MEM_MAX / TR_KDF_MIB);
+	if (k->memlimit % TR_KDF_MIB != 0 || (mib & (mib - 1)) != 0)
+		return pc_fail(e, PC_E_USAGE, "key derivation memory %llu bytes: scrypt uses a power "
+		    "of two (16, 32, 64, ... 1024 MiB)", (unsigned long long)k->memlimit);
+	if (k->opslimit < TR_KDF_OPS_MIN)
+		return pc_fail(e, PC_E_USAGE, "key derivation operations %llu are below libsodium's "
+		    "interactive level (%d), the least a station key may cost",
+		    (unsigned long long)k->opslimit, TR_KDF_OPS_MIN);
+	if (k->opslimit > TR_KDF_OPS_MAX)
+		return pc_fail(e, PC_E_USAGE, "key derivation operations %llu are above minisign's "
+		    "default (%d), the most a minisign key file may ask for",
+		    (unsigned long long)k->opslimit, TR_KDF_OPS_MAX);
+	if (k->opslimit < k->memlimit / 32)
+		return pc_fail(e, PC_E_USAGE, "key derivation operations %llu are too few for %llu "
+		    "MiB: scrypt needs at least %llu (memory / 32), or it would use less memory "
+		    "than asked", (unsigned long long)k->opslimit, (unsigned long long)mib,
+		    (unsigned long long)(k->memlimit / 32));
+	return PC_OK;
+}
+
+void tr_kdf_scrypt(const tr_kdf *k, unsigned *log2n, unsigned *r, unsigned *p)
+{
+	/* libsodium's pickparams() for opslimit >= memlimit / 32: r = 8, N the
+	 * largest power of two with 128 r N <= memlimit, p = (opslimit / 4) /
+	 * N / r */
+	uint64_t n = k->memlimit / 1024;
+
+	*r = 8;
+	*log2n = 0;
+	while (n > 1) {
+		n >>= 1;
+		(*log2n)++;
+	}
+	*p = (unsigned)(k->opslimit / 4 / ((uint64_t)1 << *log2n) / 8);
+}
+
+pc_rc tr_seckey_kdf(const uint8_t *file, size_t len, const char *what, tr_kdf *out,
+    pc_err *e)
+{
+	tr_seckey_file f;
+
+	PC_TRY(tr_seckey_parse(file, len, what, &f, e));
+	out->opslimit = f.opslimit;
+	out->memlimit = f.memlimit;
+	sodium_memzero(&f, sizeof f);
 	return PC_OK;
 }
 
@@ -290,9 +377,10 @@ out:
 	return rc;
 }
 
-pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *pub,
-    tr_seckey *out, pc_err *e)
+pc_rc tr_seckey_generate(const pc_secret *passphrase, const tr_kdf *kdf, pc_buf *file,
+    tr_pubkey *pub, tr_seckey *out, pc_err *e)
 {
+	const tr_kdf cost = kdf != NULL ? *kdf : tr_kdf_default();
 	/* raw = the whole SeckeyStruct; the plaintext part is secret until it
 	 * has been XOR-encrypted, so all of it lives in sodium_malloc memory */
 	uint8_t *raw = sodium_malloc(SK_STRUCT_LEN), *stream = sodium_malloc(KEYNUM_SK_LEN);
@@ -301,6 +389,8 @@ pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *p
 	size_t i;
 
 	out->sk = NULL;
+	if ((rc = tr_kdf_check(&cost, e)) != PC_OK)
+		goto out;
 	if (raw == NULL || stream == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "cannot allocate secure memory");
 		goto out;
@@ -308,8 +398,8 @@ pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *p
 	memcpy(raw, "EdScB2", 6);
 	salt = raw + 6;
 	randombytes_buf(salt, 32);
-	le64_store(raw + 38, TR_KDF_OPSLIMIT);
-	le64_store(raw + 46, TR_KDF_MEMLIMIT);
+	le64_store(raw + 38, cost.opslimit);
+	le64_store(raw + 46, cost.memlimit);
 	keynum_sk = raw + 54;
 	randombytes_buf(keynum_sk, TR_KEYID_LEN);
 	if (crypto_sign_keypair(pub->pk, keynum_sk + TR_KEYID_LEN) != 0) {
@@ -325,7 +415,7 @@ pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *p
 	}
 	memcpy(out->keyid, keynum_sk, TR_KEYID_LEN);
 	memcpy(out->sk, keynum_sk + TR_KEYID_LEN, 64);
-	if ((rc = kdf_stream(stream, passphrase, salt, TR_KDF_OPSLIMIT, TR_KDF_MEMLIMIT,
+	if ((rc = kdf_stream(stream, passphrase, salt, cost.opslimit, cost.memlimit,
 	    "new secret key", e)) != PC_OK)
 		goto out;
 	for (i = 0; i < KEYNUM_SK_LEN; i++)

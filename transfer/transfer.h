@@ -84,11 +84,57 @@ typedef struct tr_seckey {
 	uint8_t *sk;                   /* 64 bytes, sodium_malloc */
 } tr_seckey;
 
+/* The scrypt cost of a minisign secret key: libsodium's opslimit and
+ * memlimit (crypto_pwhash_scryptsalsa208sha256), both stored in the key
+ * file, from which minisign and tr_seckey_open read them.  Opening the key
+ * costs memlimit bytes of memory and time in proportion to opslimit.
+ *
+ * libsodium turns the two into scrypt's N, r, p; tr_kdf_check keeps to the
+ * costs where that is exact: memlimit a power of two and opslimit at least
+ * memlimit / 32 give N = memlimit / 1024, r = 8, p = opslimit * 32 /
+ * memlimit (rounded down), and scrypt then uses exactly memlimit bytes
+ * (fewer operations would make it use less memory than asked). */
+typedef struct tr_kdf {
+	uint64_t opslimit, memlimit;
+} tr_kdf;
+
+enum {
+	TR_KDF_MIB = 1024 * 1024,
+	/* libsodium's INTERACTIVE level, the floor */
+	TR_KDF_OPS_MIN = 524288,
+	TR_KDF_MEM_MIN = 16 * TR_KDF_MIB,
+	/* its SENSITIVE level (minisign's own default), the ceiling: key files
+	 * asking for more are refused when read */
+	TR_KDF_OPS_MAX = 33554432,
+	TR_KDF_MEM_MAX = 1024 * TR_KDF_MIB,
+	/* the default: 64 MiB, which a 512 MiB plant gateway can spare, and 16
+	 * times the floor's operations (scrypt p = 4): 4x the floor's memory and
+	 * about 16x its time, 1/16 of minisign's memory and 1/4 of its time */
+	TR_KDF_OPS_DEFAULT = 8388608,
+	TR_KDF_MEM_DEFAULT = 64 * TR_KDF_MIB,
+};
+
+/* The default cost (TR_KDF_*_DEFAULT). */
+tr_kdf tr_kdf_default(void);
+/* The cost for memlimit bytes when only the memory is chosen: the
+ * default's scrypt p = 4, i.e. opslimit = 4 * memlimit / 32, kept within
+ * TR_KDF_OPS_MIN..MAX (1 GiB gets minisign's own cost, p = 1). */
+tr_kdf tr_kdf_for_memory(uint64_t memlimit);
+/* Refuse a cost outside TR_KDF_*_MIN..MAX or where scrypt would not use
+ * memlimit exactly (above); PC_E_USAGE saying which and what to give. */
+pc_rc tr_kdf_check(const tr_kdf *k, pc_err *e) PC_CHECK;
+/* scrypt's parameters for a cost tr_kdf_check accepts: N = 2^log2n, r, p. */
+void tr_kdf_scrypt(const tr_kdf *k, unsigned *log2n, unsigned *r, unsigned *p);
+/* The cost stored in a minisign secret key file (the file is parsed and
+ * checked, the passphrase not needed). */
+pc_rc tr_seckey_kdf(const uint8_t *file, size_t len, const char *what, tr_kdf *out,
+    pc_err *e) PC_CHECK;
+
 /* New key pair; `file` receives a minisign secret key file (scrypt-encrypted
- * with the passphrase exactly as minisign does, so `minisign -S -s FILE`
- * can use it) and `pub` the public key. */
-pc_rc tr_seckey_generate(const pc_secret *passphrase, pc_buf *file, tr_pubkey *pub,
-    tr_seckey *out, pc_err *e) PC_CHECK;
+ * with the passphrase exactly as minisign does, at cost kdf (NULL: the
+ * default), so `minisign -S -s FILE` can use it) and `pub` the public key. */
+pc_rc tr_seckey_generate(const pc_secret *passphrase, const tr_kdf *kdf, pc_buf *file,
+    tr_pubkey *pub, tr_seckey *out, pc_err *e) PC_CHECK;
 /* Decrypt a minisign secret key file.  Wrong passphrase: PC_E_SIGNATURE
  * ("wrong passphrase (checksum mismatch)"). */
 pc_rc tr_seckey_open(const uint8_t *file, size_t len, const char *what,

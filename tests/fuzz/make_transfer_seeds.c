@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		strcpy(pw.s, "fuzz");
 		pw.len = 4;
 		b.len = 0;
-		ok(tr_seckey_generate(&pw, &b, &fpk, &fresh, &e), &e);
+		ok(tr_seckey_generate(&pw, NULL, &b, &fpk, &fresh, &e), &e);
 		put_buf("fuzz_minisig", "good.key", &b);
 		tr_seckey_free(&fresh);
 		pc_secret_free(&pw);

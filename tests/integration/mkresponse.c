@@ -185,7 +185,7 @@ static int genkey(const char *sec, const char *pubpath, const char *passfile)
 	pc_err e = { PC_OK, "" };
 
 	if (pc_secret_read(&pass, passfile, "passphrase", &e) != PC_OK ||
-	    tr_seckey_generate(&pass, &file, &pub, &sk, &e) != PC_OK)
+	    tr_seckey_generate(&pass, NULL, &file, &pub, &sk, &e) != PC_OK)
 		t_die_err(&e);
 	tr_seckey_free(&sk);
 	pc_secret_free(&pass);

@@ -165,7 +165,7 @@ err_has "station.key" "passphrase"
 expect 2 st request S --passphrase-file pass dev/pump-12.csr -o usb
 err_has "--profile"
 expect 1 st request S --passphrase-file pass --profile tls-client root.pem -o usb
-err_has "root.pem" "PKCS#10"
+err_has "root.pem" "is not CERTIFICATE REQUEST"
 head -c 70000 /dev/urandom >big.csr
 expect 1 st request S --passphrase-file pass --profile tls-client big.csr -o usb
 err_has "big.csr" "limit"

@@ -341,7 +341,7 @@ PC_CHECK static pc_rc accept_cmp(const accept_state *a, const char *dir, pc_err 
 
 static void accept_report(const accept_state *a, const tr_bundle *b, const st_outs *outs,
     const char *bundle_path, const st_conf *conf, const char *keyid, bool opcua,
-    const st_opts *o)
+    const st_opts *o, const st_timings *t)
 {
 	const st_pki *k = &a->pki;
 	size_t i;
@@ -365,7 +365,12 @@ static void accept_report(const accept_state *a, const tr_bundle *b, const st_ou
 			json_str_body(stdout, outs->v[i].rel);
 			fputc('"', stdout);
 		}
-		printf("]}\n");
+		printf("]");
+		if (o->timings) {
+			putchar(',');
+			st_timings_json(t, k->threads, stdout);
+		}
+		printf("}\n");
 		return;
 	}
 	printf("accepted %s: segment %s, sequence %llu, signed by CA transfer key %s\n",
@@ -383,6 +388,8 @@ static void accept_report(const accept_state *a, const tr_bundle *b, const st_ou
 	    opcua ? "opcua" : "flat");
 	for (i = 0; i < outs->n; i++)
 		printf("  %s/%s\n", o->out, outs->v[i].rel);
+	if (o->timings)
+		st_timings_text(t, k->threads, stderr);
 }
 
 pc_rc st_accept(const st_args *args, pc_err *e)
@@ -397,9 +404,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	st_outs outs = { NULL, 0, 0 };
 	bool opcua, bundle_open = false, replaces[ST_KIND_N] = { false };
 	st_install inst;
+	st_timings t;
 	size_t i;
 	pc_rc rc;
 
+	st_timings_start(&t);
 	memset(&inst, 0, sizeof inst);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
@@ -421,11 +430,17 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if ((rc = tr_bundle_check(&b, TR_RESPONSE, conf.segment, conf.last_response, time(NULL),
 	    e)) != PC_OK)
 		goto out;
-	if ((rc = accept_classify(&a, &b, dir, bundle_path, e)) != PC_OK ||
-	    (rc = st_pki_verify(&a.pki, bundle_path, e)) != PC_OK ||
+	st_timings_mark(&t, "read");
+	if ((rc = accept_classify(&a, &b, dir, bundle_path, e)) != PC_OK)
+		goto out;
+	st_timings_mark(&t, "parse");
+	/* the device certificates' chains on all cores (par.c) */
+	a.pki.threads = st_threads(o->threads, a.pki.devices.n);
+	if ((rc = st_pki_verify(&a.pki, bundle_path, e)) != PC_OK ||
 	    (rc = accept_p7b_matches(&a, bundle_path, e)) != PC_OK ||
 	    (rc = accept_firmware(&a, bundle_path, e)) != PC_OK)
 		goto out;
+	st_timings_mark(&t, "verify");
 	if ((rc = st_layout_plan(&a.pki, opcua, o->der, bundle_path, &outs, e)) != PC_OK)
 		goto out;
 	for (i = 0; i < a.nfw; i++) {
@@ -433,8 +448,10 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		if ((rc = out_copy(&outs, rel, a.fw[i], e)) != PC_OK)
 			goto out;
 	}
-	if ((rc = st_layout_check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
+	if ((rc = st_outs_unique(&outs, bundle_path, e)) != PC_OK ||
+	    (rc = st_layout_check_replacements(o->out, &outs, bundle_path, e)) != PC_OK)
 		goto out;
+	st_timings_mark(&t, "plan");
 
 	/* verified: the new layout beside the old one, switched in one rename
 	 * (install.c); the sequence recorded after the switch, the old tree
@@ -473,8 +490,9 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	if ((rc = PC_FAULT("accept.cleanup", dir, e)) != PC_OK)
 		goto out;
 	st_install_cleanup(&inst);
+	st_timings_mark(&t, "write");
 	tr_keyid_text(capub.keyid, keyid);
-	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o);
+	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
 	rc = PC_OK;
 out:
 	st_install_cleanup(&inst);     /* the stage, or after the switch the old tree */

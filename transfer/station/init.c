@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -104,11 +105,33 @@ PC_CHECK static pc_rc put_file(const char *dir, const char *name, const pc_buf *
 	return pc_file_write_atomic(path, b->p, b->len, mode, true, e);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The cost chosen (--kdf-memory, --kdf-ops, else the default), checked
+ * before anything is written. */
+PC_CHECK static pc_rc init_kdf(const st_opts *o, tr_kdf *k, pc_err *e)
+{
+	*k = o->kdf_memory != 0 ? tr_kdf_for_memory(o->kdf_memory) : tr_kdf_default();
+	if (o->kdf_ops != 0)
+		k->opslimit = o->kdf_ops;
+	if (tr_kdf_check(k, e) != PC_OK)
+		return pc_wrap(e, "init --kdf-memory/--kdf-ops");
+	return PC_OK;
+}
+
 static void init_report(const char *dir, const st_opts *o, const tr_pubkey *pub,
-    const tr_pubkey *capub, const st_cert *root)
+    const tr_pubkey *capub, const st_cert *root, const tr_kdf *kdf, double kdf_seconds)
 {
 	char path[PATH_MAX], keyid[17], cakeyid[17], fp[PC_FINGERPRINT_MAX], tfp[PC_FINGERPRINT_MAX];
+	unsigned log2n, r, p;
 
+	tr_kdf_scrypt(kdf, &log2n, &r, &p);
 	tr_keyid_text(pub->keyid, keyid);
 	tr_keyid_text(capub->keyid, cakeyid);
 	pc_fingerprint(root->der, root->len, fp);
@@ -122,7 +145,10 @@ static void init_report(const char *dir, const st_opts *o, const tr_pubkey *pub,
 		printf(",\"ca_transfer_key_id\":\"%s\",\"ca_transfer_spki_sha256\":\"%s\","
 		    "\"root_sha256\":\"%s\",\"root_subject_cn\":", cakeyid, tfp, fp);
 		json_str(stdout, root->cn);
-		printf("}\n");
+		printf(",\"kdf\":{\"memory_mib\":%llu,\"opslimit\":%llu,\"scrypt_n_log2\":%u,"
+		    "\"scrypt_r\":%u,\"scrypt_p\":%u,\"seconds\":%.3f}}\n",
+		    (unsigned long long)(kdf->memlimit / TR_KDF_MIB), (unsigned long long)kdf->opslimit,
+		    log2n, r, p, kdf_seconds);
 		return;
 	}
 	printf("station:               %s (segment %s)\n", dir, o->segment);
@@ -134,6 +160,10 @@ static void init_report(const char *dir, const st_opts *o, const tr_pubkey *pub,
 	pc_text_fputs(stdout, root->cn[0] ? root->cn : "(no CN)");
 	putchar('\n');
 	printf("root SHA-256:          %s\n", fp);
+	printf("station key cost:      scrypt N=2^%u r=%u p=%u (%llu MiB, opslimit %llu); "
+	    "%.2f s here, paid by every request\n", log2n, r, p,
+	    (unsigned long long)(kdf->memlimit / TR_KDF_MIB), (unsigned long long)kdf->opslimit,
+	    kdf_seconds);
 	printf("Compare the two SHA-256 fingerprints with what 'plantca init' printed.\n");
 	printf("Next, on the CA workstation:\n"
 	    "  plantca station add %s %s/station.pub --ca NAME\n"
@@ -152,6 +182,9 @@ pc_rc st_init(const st_args *a, pc_err *e)
 	pc_secret pass = { NULL, 0 };
 	pc_buf keyfile = PC_BUF_INIT, b = PC_BUF_INIT;
 	st_conf conf;
+	tr_kdf kdf;
+	struct timespec t0;
+	double kdf_seconds;
 	bool created = false, started = false;
 	pc_rc rc;
 
@@ -162,6 +195,7 @@ pc_rc st_init(const st_args *a, pc_err *e)
 		    o->segment);
 
 	/* everything that can be refused is checked before DIR is touched */
+	PC_TRY_OUT(init_kdf(o, &kdf, e));
 	if ((rc = pc_file_read(o->ca_key, ST_KEYFILE_MAX, &catext, &calen, e)) != PC_OK)
 		goto out;
 	if ((rc = tr_pubkey_parse(catext, calen, o->ca_key, &capub, e)) != PC_OK)
@@ -174,7 +208,11 @@ pc_rc st_init(const st_args *a, pc_err *e)
 		goto out;
 	started = true;
 
-	rc = tr_seckey_generate(&pass, &keyfile, &pub, &sk, e);
+	/* the key derivation is nearly all of the time generate takes, and
+	 * opening the key costs the same: what every request will pay */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = tr_seckey_generate(&pass, &kdf, &keyfile, &pub, &sk, e);
+	kdf_seconds = seconds_since(&t0);
 	pc_secret_free(&pass);
 	if (rc != PC_OK)
 		goto out;
@@ -200,7 +238,7 @@ pc_rc st_init(const st_args *a, pc_err *e)
 	/* station.conf last: its presence marks a complete station */
 	if ((rc = st_conf_save(dir, &conf, true, e)) != PC_OK)
 		goto out;
-	init_report(dir, o, &pub, &capub, &root);
+	init_report(dir, o, &pub, &capub, &root, &kdf, kdf_seconds);
 out:
 	if (rc != PC_OK && started)
 		init_cleanup(dir, created);

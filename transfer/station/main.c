@@ -24,7 +24,7 @@ enum st_opt_id {
 	O_SEGMENT, O_CA_KEY, O_TRUST, O_PASS_FILE, O_PROFILE, O_OUTPUT, O_EXPIRES,
 	O_OUT, O_LAYOUT, O_DER, O_PKI, O_CRL, O_MIN_VERSION, O_TARGET, O_SCAN, O_TIMEOUT,
 	O_CONNECT_TIMEOUT, O_CONCURRENCY, O_EXPIRING, O_LISTEN, O_CHECK_AFTER, O_EXPIRE,
-	O_MAX_CONN, O_MAX_REQUEST, O_JSON, O_HELP,
+	O_MAX_CONN, O_MAX_REQUEST, O_KDF_MEMORY, O_KDF_OPS, O_THREADS, O_TIMINGS, O_JSON, O_HELP,
 	O_COUNT,
 };
 
@@ -93,6 +93,21 @@ static const st_option options[O_COUNT] = {
 	[O_MAX_REQUEST] = { "max-request", NULL, "BYTES",
 		"serve: largest CMP request read, 1024..262144\n"
 		"(default 65536); larger ones get a CMP error." },
+	[O_KDF_MEMORY] = { "kdf-memory", NULL, "MIB",
+		"init: memory the station key's scrypt costs each time the\n"
+		"key is opened (every request), 16, 32, 64 ... 1024 MiB\n"
+		"(default 64: a 512 MiB gateway can spare it; minisign's\n"
+		"own default is 1024).  Stored in station.key." },
+	[O_KDF_OPS] = { "kdf-ops", NULL, "N",
+		"init: scrypt operations (libsodium opslimit), 524288 ..\n"
+		"33554432, at least MIB * 32768 (default: 4 times that,\n"
+		"at most 33554432).  Time grows with N." },
+	[O_THREADS] = { "threads", NULL, "N",
+		"Threads for checking CSRs (request) or certificates\n"
+		"(accept), 1..64 (default: one per core)." },
+	[O_TIMINGS] = { "timings", NULL, NULL,
+		"What each phase took and the peak memory, on stderr\n"
+		"(with --json: a \"timings\" object in the summary)." },
 	[O_JSON] = { "json", NULL, NULL, "Machine-readable summary on stdout." },
 	[O_HELP] = { "help", "-h", NULL, "This text; after a verb, that verb's help." },
 };
@@ -112,7 +127,8 @@ typedef struct st_verb {
 static const st_verb verbs[] = {
 	{ "init",
 	  "init DIR --segment S --ca-key TRANSFER.pub\n"
-	  "--trust ROOT.pem [--passphrase-file F] [--json]",
+	  "--trust ROOT.pem [--kdf-memory MIB] [--kdf-ops N]\n"
+	  "[--passphrase-file F] [--json]",
 	  "Create the station directory DIR (must not exist, or be empty; mode\n"
 	  "0700): a new Ed25519 station key pair in minisign format\n"
 	  "(DIR/station.key, encrypted with the passphrase, mode 0600;\n"
@@ -121,14 +137,24 @@ static const st_verb verbs[] = {
 	  "the CA home's public/ folder, and DIR/station.conf.  Prints the\n"
 	  "station key id and the fingerprints to compare with the ones plantca\n"
 	  "init printed.  The CA officer then enrolls DIR/station.pub with\n"
-	  "'plantca station add S station.pub --ca NAME'.",
-	  OPT(O_SEGMENT) | OPT(O_CA_KEY) | OPT(O_TRUST) | OPT(O_PASS_FILE) | OPT_EVERY_VERB,
+	  "'plantca station add S station.pub --ca NAME'.  Every request opens\n"
+	  "the key: its scrypt cost (--kdf-memory, --kdf-ops) is paid each time;\n"
+	  "init says what it chose and what opening the key took here.  The cost\n"
+	  "is in station.key, where minisign reads it too.",
+	  OPT(O_SEGMENT) | OPT(O_CA_KEY) | OPT(O_TRUST) | OPT(O_PASS_FILE) | OPT(O_KDF_MEMORY) |
+	  OPT(O_KDF_OPS) | OPT_EVERY_VERB,
 	  1, 1, false, st_init },
 	{ "request",
-	  "request DIR [--profile P CSR...]... [--scan REPORT]\n"
-	  "-o MEDIA_DIR [--expires DAYS] [--passphrase-file F] [--json]",
+	  "request DIR [--profile P CSR|FOLDER...]... [--scan REPORT]\n"
+	  "-o MEDIA_DIR [--expires DAYS] [--threads N] [--timings]\n"
+	  "[--passphrase-file F] [--json]",
 	  "Sign the CSRs (PKCS#10, PEM or DER, at most 64 KiB each) into a\n"
 	  "request bundle MEDIA_DIR/SEGMENT-request-NNNNNN.tar (+ .minisig).\n"
+	  "A FOLDER stands for its files named *.csr, *.pem or *.der, in byte\n"
+	  "order of their names.  Each CSR's shape and self-signature (proof of\n"
+	  "possession) are checked on all cores before the passphrase is asked\n"
+	  "for; the first bad one in command-line order is named (the CA judges\n"
+	  "the rest: names, keys, extensions).\n"
 	  "Each --profile applies to the CSRs after it (tls-server, tls-client,\n"
 	  "opcua-app, ...); the CA decides what it grants.  --scan adds a scan\n"
 	  "report (plantca-station scan -o REPORT, checked here as the CA will\n"
@@ -141,11 +167,11 @@ static const st_verb verbs[] = {
 	  "(members cmp-TXID.cmp); with none of them waiting, at least one CSR is\n"
 	  "needed (or --scan).",
 	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_SCAN) |
-	  OPT_EVERY_VERB,
+	  OPT(O_THREADS) | OPT(O_TIMINGS) | OPT_EVERY_VERB,
 	  1, SIZE_MAX, true, st_request },
 	{ "accept",
 	  "accept DIR BUNDLE.tar --out PKI_DIR\n"
-	  "[--layout flat|opcua] [--der] [--json]",
+	  "[--layout flat|opcua] [--der] [--threads N] [--timings] [--json]",
 	  "Verify a response bundle (BUNDLE.tar and BUNDLE.tar.minisig): signed\n"
 	  "by the CA transfer key, addressed to this segment, sequence newer than\n"
 	  "the last accepted one, not expired, every SHA-256 right; every\n"
@@ -185,7 +211,8 @@ static const st_verb verbs[] = {
 	  "trust.pem stay PEM).  PEM is the default because some OPC UA stacks\n"
 	  "misread short DER files.  One request or accept runs at a time in\n"
 	  "DIR (DIR/lock).",
-	  OPT(O_OUT) | OPT(O_LAYOUT) | OPT(O_DER) | OPT_EVERY_VERB,
+	  OPT(O_OUT) | OPT(O_LAYOUT) | OPT(O_DER) | OPT(O_THREADS) | OPT(O_TIMINGS) |
+	  OPT_EVERY_VERB,
 	  2, 2, true, st_accept },
 	{ "scan",
 	  "scan DIR TARGET... [-o REPORT] [--timeout S] [--connect-timeout S]\n"
@@ -549,8 +576,10 @@ int main(int argc, char **argv)
 		case O_LISTEN: a.o.listen = optarg; break;
 		case O_TIMEOUT: case O_CONNECT_TIMEOUT: case O_CONCURRENCY: case O_EXPIRING:
 		case O_CHECK_AFTER: case O_EXPIRE: case O_MAX_CONN: case O_MAX_REQUEST:
+		case O_KDF_MEMORY: case O_KDF_OPS: case O_THREADS:
 			numeric[id] = optarg;
 			break;
+		case O_TIMINGS: a.o.timings = true; break;
 		case O_JSON: a.o.json = true; break;
 		case O_HELP: help = true; break;
 		case O_COUNT: break;
@@ -595,14 +624,17 @@ int main(int argc, char **argv)
 		a.o.expires_days = (unsigned)days;
 	}
 	{
-		/* the numbers of scan and serve: option, range, where it goes
-		 * (--timeout is both verbs', with its own range in each) */
+		/* the numbers: option, range, where it goes (--timeout is scan's
+		 * and serve's, with its own range in each; init --kdf-*: the
+		 * combination is judged by tr_kdf_check) */
 		const struct { enum st_opt_id id; uint64_t lo, hi; } nums[] = {
 			{ O_TIMEOUT, 1, v->run == st_scan ? ST_SCAN_TIMEOUT_MAX_S : 3600 },
 			{ O_CONNECT_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S },
 			{ O_CONCURRENCY, 1, ST_SCAN_CONCURRENCY_MAX }, { O_EXPIRING, 0, 36500 },
 			{ O_CHECK_AFTER, 1, 86400 }, { O_EXPIRE, 1, 8784 },
 			{ O_MAX_CONN, 1, 1024 }, { O_MAX_REQUEST, 1024, ST_CMP_REQUEST_MAX },
+			{ O_KDF_MEMORY, TR_KDF_MEM_MIN / TR_KDF_MIB, TR_KDF_MEM_MAX / TR_KDF_MIB },
+			{ O_KDF_OPS, TR_KDF_OPS_MIN, TR_KDF_OPS_MAX }, { O_THREADS, 1, ST_THREADS_MAX },
 		};
 		a.o.expiring = -1;
 		for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -623,6 +655,9 @@ int main(int argc, char **argv)
 			case O_CHECK_AFTER: a.o.check_after = (unsigned)n; break;
 			case O_EXPIRE: a.o.expire_hours = (unsigned)n; break;
 			case O_MAX_CONN: a.o.max_conn = (unsigned)n; break;
+			case O_KDF_MEMORY: a.o.kdf_memory = n * TR_KDF_MIB; break;
+			case O_KDF_OPS: a.o.kdf_ops = n; break;
+			case O_THREADS: a.o.threads = (unsigned)n; break;
 			default: a.o.max_request = (size_t)n; break;
 			}
 		}

@@ -59,6 +59,23 @@ out:
 	return rc;
 }
 
+/* ra.key is opened with the station passphrase whenever serve starts:
+ * it costs what the officer chose for station.key at init. */
+PC_CHECK static pc_rc ra_station_kdf(const char *dir, tr_kdf *k, pc_err *e)
+{
+	char path[PATH_MAX];
+	uint8_t *text;
+	size_t len;
+	pc_rc rc;
+
+	PC_TRY(st_path_join(path, dir, "station.key", e));
+	PC_TRY(pc_file_read(path, ST_KEYFILE_MAX, &text, &len, e));
+	rc = tr_seckey_kdf(text, len, path, k, e);
+	sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
 pc_rc st_ra_key(const st_args *a, pc_err *e)
 {
 	char path[PATH_MAX], csr_path[PATH_MAX], subject[TR_SEGMENT_MAX + 64], keyid[17];
@@ -66,6 +83,7 @@ pc_rc st_ra_key(const st_args *a, pc_err *e)
 	st_conf conf;
 	tr_pubkey station, pub;
 	tr_seckey sk = { { 0 }, NULL };
+	tr_kdf kdf;
 	pc_secret pass = { NULL, 0 };
 	pc_buf file = PC_BUF_INIT, pem = PC_BUF_INIT;
 	pc_rc rc;
@@ -80,8 +98,9 @@ pc_rc st_ra_key(const st_args *a, pc_err *e)
 	tr_keyid_text(station.keyid, keyid);
 	snprintf(subject, sizeof subject, "/O=plantca/OU=%s/CN=CMP RA %s", conf.segment, keyid);
 	snprintf(prompt, sizeof prompt, "Passphrase (the station key's) for %s", path);
+	PC_TRY(ra_station_kdf(a->dir, &kdf, e));
 	PC_TRY(pc_secret_read(&pass, a->o.pass_file, prompt, e));
-	rc = tr_seckey_generate(&pass, &file, &pub, &sk, e);
+	rc = tr_seckey_generate(&pass, &kdf, &file, &pub, &sk, e);
 	pc_secret_free(&pass);
 	if (rc == PC_OK)
 		rc = ra_csr(&sk, subject, &pem, e);

@@ -2,18 +2,25 @@
  * request.c - verb request: device CSRs -> a request bundle signed with the
  * station key, each CSR with the profile it asks for; the sequence number
  * in station.conf is advanced after the bundle is written.  Every CSR is
- * read and checked before the passphrase is asked for.
+ * read and its shape and self-signature checked before the passphrase is
+ * asked for, on all cores (par.c); a refusal names the first bad file in
+ * operand order, whatever the threads did.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <search.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "der.h"
 #include "file.h"
 #include "json.h"
 #include "pem.h"
+#include "verify.h"
 #include "secret.h"
 #include "station.h"
 
@@ -29,59 +36,213 @@ static bool profile_ok(const char *p)
 	return true;
 }
 
-/* A light RFC 2986 shape check: CertificationRequest ::= SEQUENCE {
- * certificationRequestInfo SEQUENCE { version INTEGER (0), subject Name,
- * subjectPKInfo, attributes [0] }, signatureAlgorithm, signature BIT STRING }.
- * The CA parses it fully and checks proof of possession. */
-static bool csr_der_ok(const uint8_t *p, size_t len)
-{
-	pc_reader r = pc_reader_make(p, len), req, info, x;
+/* One CSR to send: where it came from and its bytes. */
+typedef struct req_csr {
+	const char *path;              /* argv, or into `owned` (a folder's file) */
+	char *owned;
+	const char *profile;
+	uint8_t *data;
+	size_t len;
+} req_csr;
 
-	if (!pc_der_read(&r, DER_SEQUENCE, &req) || !pc_reader_done(&r) ||
-	    !pc_der_read(&req, DER_SEQUENCE, &info) ||
-	    !pc_der_read(&req, DER_SEQUENCE, &x) || !pc_der_read(&req, DER_BIT_STRING, &x) ||
-	    !pc_reader_done(&req) ||
-	    !pc_der_read(&info, DER_INTEGER, &x))
-		return false;
-	if (pc_reader_left(&x) != 1 || st_reader_at(&x)[0] != 0)
-		return false;
-	return pc_der_read(&info, DER_SEQUENCE, &x) && pc_der_read(&info, DER_SEQUENCE, &x) &&
-	    pc_der_read(&info, DER_CTX_CONS | 0, &x) && pc_reader_done(&info);
+static void csrs_free(req_csr *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		free(v[i].owned);
+		free(v[i].data);
+	}
+	free(v);
 }
 
-PC_CHECK static pc_rc csr_check(const uint8_t *p, size_t len, const char *path, pc_err *e)
+static bool csr_file_name(const char *name)
+{
+	return name[0] != '.' && (st_has_suffix(name, ".csr") || st_has_suffix(name, ".pem") ||
+	    st_has_suffix(name, ".der"));
+}
+
+static int name_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Append one CSR (path borrowed, or owned when `own`). */
+PC_CHECK static pc_rc csrs_add(req_csr **v, size_t *n, size_t *cap, const char *path, char *own,
+    const char *profile, pc_err *e)
+{
+	if (*n >= TR_MEMBERS_MAX - 2) {
+		free(own);
+		return pc_fail(e, PC_E_LIMIT, "request: more CSRs than one bundle holds (%d)",
+		    TR_MEMBERS_MAX - 2);
+	}
+	if (!pc_grow(v, cap, *n, sizeof **v, 64)) {
+		free(own);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
+	memset(&(*v)[*n], 0, sizeof **v);
+	(*v)[*n].path = own != NULL ? own : path;
+	(*v)[*n].owned = own;
+	(*v)[*n].profile = profile;
+	(*n)++;
+	return PC_OK;
+}
+
+/* A FOLDER operand: its *.csr, *.pem and *.der files (not hidden, not in
+ * subfolders), in byte order of the names, so that the same folder always
+ * gives the same bundle. */
+PC_CHECK static pc_rc csrs_add_folder(req_csr **v, size_t *n, size_t *cap, const char *dir,
+    const char *profile, pc_err *e)
+{
+	struct dirent **names = NULL;
+	int k, count;
+	size_t found = 0;
+	pc_rc rc = PC_OK;
+
+	count = scandir(dir, &names, NULL, name_order);
+	if (count < 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot read folder: %s", dir, strerror(errno));
+	for (k = 0; k < count; k++) {
+		char path[PATH_MAX], *own;
+		struct stat st;
+		if (rc != PC_OK || !csr_file_name(names[k]->d_name))
+			goto next;
+		if ((rc = st_path_join(path, dir, names[k]->d_name, e)) != PC_OK)
+			goto next;
+		if (stat(path, &st) != 0) {
+			rc = pc_fail(e, PC_E_IO, "%s: %s", path, strerror(errno));
+			goto next;
+		}
+		if (!S_ISREG(st.st_mode))
+			goto next;
+		if ((own = strdup(path)) == NULL) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto next;
+		}
+		rc = csrs_add(v, n, cap, NULL, own, profile, e);
+		found++;
+next:
+		free(names[k]);
+	}
+	free(names);
+	if (rc == PC_OK && found == 0)
+		rc = pc_fail(e, PC_E_USAGE, "%s: folder holds no *.csr, *.pem or *.der file", dir);
+	return rc;
+}
+
+/* The operands as CSR files, folders expanded in place. */
+PC_CHECK static pc_rc csrs_list(const st_operand *ops, size_t nops, req_csr **v, size_t *n,
+    pc_err *e)
+{
+	size_t i, cap = 0;
+	struct stat st;
+
+	*v = NULL;
+	*n = 0;
+	for (i = 0; i < nops; i++) {
+		if (stat(ops[i].path, &st) == 0 && S_ISDIR(st.st_mode))
+			PC_TRY(csrs_add_folder(v, n, &cap, ops[i].path, ops[i].profile, e));
+		else
+			PC_TRY(csrs_add(v, n, &cap, ops[i].path, NULL, ops[i].profile, e));
+	}
+	return PC_OK;
+}
+
+/* The parts of a CertificationRequest (RFC 2986 §4) a proof of
+ * possession needs, as whole TLVs: certificationRequestInfo, its
+ * subjectPKInfo, signatureAlgorithm; and the signature's bytes.  False
+ * when the shape is not that of a v1 request. */
+typedef struct csr_parts {
+	const uint8_t *info, *spki, *alg, *sig;
+	size_t info_len, spki_len, alg_len, sig_len;
+} csr_parts;
+
+static bool csr_split(const uint8_t *p, size_t len, csr_parts *c)
+{
+	pc_reader r = pc_reader_make(p, len), req, info, x;
+	const uint8_t *at;
+
+	if (!pc_der_read(&r, DER_SEQUENCE, &req) || !pc_reader_done(&r))
+		return false;
+	at = st_reader_at(&req);
+	if (!pc_der_read(&req, DER_SEQUENCE, &info))
+		return false;
+	c->info = at;
+	c->info_len = (size_t)(st_reader_at(&req) - at);
+	at = st_reader_at(&req);
+	if (!pc_der_read(&req, DER_SEQUENCE, &x))
+		return false;
+	c->alg = at;
+	c->alg_len = (size_t)(st_reader_at(&req) - at);
+	if (!pc_der_read(&req, DER_BIT_STRING, &x) || !pc_reader_done(&req) ||
+	    pc_reader_left(&x) < 1 || st_reader_at(&x)[0] != 0)
+		return false;
+	c->sig = st_reader_at(&x) + 1;
+	c->sig_len = pc_reader_left(&x) - 1;
+	if (!pc_der_read(&info, DER_INTEGER, &x) || pc_reader_left(&x) != 1 ||
+	    st_reader_at(&x)[0] != 0 || !pc_der_read(&info, DER_SEQUENCE, &x))
+		return false;
+	at = st_reader_at(&info);
+	if (!pc_der_read(&info, DER_SEQUENCE, &x))
+		return false;
+	c->spki = at;
+	c->spki_len = (size_t)(st_reader_at(&info) - at);
+	return pc_der_read(&info, DER_CTX_CONS | 0, &x) && pc_reader_done(&info);
+}
+
+/* One CSR read and checked: a PKCS#10 request (PEM or DER) whose
+ * self-signature verifies with the one verifier (proof of possession,
+ * RFC 2986 §3), so that a broken or tampered CSR is found here, at the
+ * plant, naming its file, not after a round trip on removable media.
+ * Everything else (names, key sizes, algorithms the CA does not take,
+ * extensions) is the CA's to judge at import, request by request, with a
+ * reason the officer sees; a key or algorithm this check cannot read is
+ * left to it too.  Runs on several threads at once (st_par_run), each on
+ * its own item. */
+PC_CHECK static pc_rc csr_check(void *ctx, size_t i, pc_err *e)
 {
 	static const char *const labels[] = {
 		"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", NULL,
 	};
-	uint8_t *der;
+	req_csr *c = (req_csr *)ctx + i;
+	uint8_t *der = NULL;
 	size_t dlen;
-	bool ok;
+	csr_parts parts;
+	const pkix_sigalg *alg;
+	pkix_pubkey key;
+	pc_err ign;
+	pc_rc rc = PC_OK;
 
-	if (!pc_pem_looks_like(p, len)) {
-		if (!csr_der_ok(p, len))
-			return pc_fail(e, PC_E_INPUT, "%s: not a PKCS#10 certificate request "
-			    "(neither PEM nor DER CertificationRequest)", path);
-		return PC_OK;
+	PC_TRY(pc_file_read(c->path, ST_CSR_MAX, &c->data, &c->len, e));
+	if (pc_pem_looks_like(c->data, c->len)) {
+		if (pc_pem_decode(c->data, c->len, labels, &der, &dlen, NULL, e) != PC_OK)
+			return pc_wrap(e, "%s: not a PKCS#10 certificate request", c->path);
 	}
-	if (pc_pem_decode(p, len, labels, &der, &dlen, NULL, e) != PC_OK)
-		return pc_wrap(e, "%s: not a PKCS#10 certificate request", path);
-	ok = csr_der_ok(der, dlen);
+	if (!csr_split(der != NULL ? der : c->data, der != NULL ? dlen : c->len, &parts)) {
+		rc = pc_fail(e, PC_E_INPUT, "%s: not a PKCS#10 certificate request (neither PEM "
+		    "nor DER CertificationRequest)", c->path);
+	} else if (pkix_sigalg_read(parts.alg, parts.alg_len, c->path, &alg, &ign) == PC_OK &&
+	    pkix_pubkey_parse_any(parts.spki, parts.spki_len, c->path, &key, &ign) == PC_OK &&
+	    pkix_sigalg_fits(alg, key.type) &&
+	    pkix_verify(&key, alg, parts.info, parts.info_len, parts.sig, parts.sig_len, c->path,
+	    &ign) != PC_OK) {
+		rc = pc_fail(e, PC_E_CSR, "%s: the request's self-signature does not verify (proof "
+		    "of possession failed)", c->path);
+	}
 	free(der);
-	if (!ok)
-		return pc_fail(e, PC_E_INPUT, "%s: PEM block is not a DER PKCS#10 "
-		    "CertificationRequest", path);
-	return PC_OK;
+	return rc;
 }
 
 /* Member name from the file's basename: extension dropped, sanitised,
- * ".csr" appended, "-2", "-3"... on duplicates. */
-PC_CHECK static pc_rc csr_member_name(const char *path, const tr_csr_entry *prev, size_t nprev,
+ * ".csr" appended, "-2", "-3"... on duplicates.  `taken` holds the names
+ * given so far (a hash table: a folder of 20,000 CSRs is 20,000 names);
+ * out is entered into it and must stay valid while it is used. */
+PC_CHECK static pc_rc csr_member_name(const char *path, struct hsearch_data *taken,
     char out[TR_NAME_MAX + 1], pc_err *e)
 {
 	const char *base = strrchr(path, '/'), *dot;
 	char stem[TR_NAME_MAX + 1];
-	size_t blen, i, k;
+	size_t blen, k;
 
 	base = base ? base + 1 : path;
 	blen = strlen(base);
@@ -92,22 +253,25 @@ PC_CHECK static pc_rc csr_member_name(const char *path, const tr_csr_entry *prev
 	if (!st_sanitise(base, blen, stem, TR_NAME_MAX - 12))
 		snprintf(stem, sizeof stem, "request");
 	for (k = 1; k < 1000000; k++) {
-		bool dup = false;
 		char cand[TR_NAME_MAX + 32];
+		ENTRY q, *hit;
 		if (k == 1)
 			snprintf(cand, sizeof cand, "%s.csr", stem);
 		else
 			snprintf(cand, sizeof cand, "%s-%zu.csr", stem, k);
 		if (strlen(cand) > TR_NAME_MAX)
 			break;
+		q.key = cand;
+		q.data = NULL;
+		if (hsearch_r(q, FIND, &hit, taken) != 0)
+			continue;
 		memcpy(out, cand, strlen(cand) + 1);
-		for (i = 0; i < nprev && !dup; i++)
-			dup = strcmp(prev[i].member, out) == 0;
-		if (!dup) {
-			if (!tr_member_name_ok(out))
-				return pc_fail(e, PC_E_INTERNAL, "%s: member name '%s' refused", path, out);
-			return PC_OK;
-		}
+		if (!tr_member_name_ok(out))
+			return pc_fail(e, PC_E_INTERNAL, "%s: member name '%s' refused", path, out);
+		q.key = out;
+		if (hsearch_r(q, ENTER, &hit, taken) == 0)
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		return PC_OK;
 	}
 	return pc_fail(e, PC_E_LIMIT, "%s: too many CSRs named like this", path);
 }
@@ -135,11 +299,14 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 	return PC_OK;
 }
 
+/* The summary; timings (t) when asked for. */
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
-    const char *keyid, const st_operand *csrs, size_t ncsr, size_t ncmp)
+    const char *keyid, const req_csr *csrs, size_t ncsr, size_t ncmp, const st_timings *t,
+    unsigned threads)
 {
 	char path[PATH_MAX];
-	size_t i, j;
+	size_t i, j, nprof = 0;
+	struct { const char *name; size_t count; } *prof;
 
 	if (o->json) {
 		printf("{\"bundle\":");
@@ -153,71 +320,82 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			printf(",\"member\":\"%s\",\"profile\":\"%s\"}", meta->csrs[i].member,
 			    meta->csrs[i].profile);
 		}
-		printf("],\"cmp\":%zu,\"scan\":%s}\n", ncmp,
-		    meta->scan[0] ? "\"report.scan\"" : "null");
+		printf("],\"cmp\":%zu,\"scan\":%s", ncmp, meta->scan[0] ? "\"report.scan\"" : "null");
+		if (o->timings) {
+			putchar(',');
+			st_timings_json(t, threads, stdout);
+		}
+		printf("}\n");
 		return;
 	}
 	printf("%s/%s\n%s/%s.minisig\n", o->media, file, o->media, file);
 	printf("segment %s, sequence %llu, sender %s, expires in %u days\n", meta->segment,
 	    (unsigned long long)meta->sequence, keyid, o->expires_days);
-	for (i = 0; i < ncsr; i++) {
-		size_t count = 0;
-		bool seen = false;
-		for (j = 0; j < i && !seen; j++)
-			seen = strcmp(meta->csrs[j].profile, meta->csrs[i].profile) == 0;
-		if (seen)
-			continue;
-		for (j = i; j < ncsr; j++)
-			count += strcmp(meta->csrs[j].profile, meta->csrs[i].profile) == 0;
-		printf("  %6zu CSR%s for profile %s\n", count, count == 1 ? "" : "s",
-		    meta->csrs[i].profile);
+	/* CSRs per profile, in order of first appearance (few profiles, many CSRs) */
+	prof = calloc(ncsr ? ncsr : 1, sizeof *prof);
+	for (i = 0; prof != NULL && i < ncsr; i++) {
+		for (j = 0; j < nprof && strcmp(prof[j].name, meta->csrs[i].profile) != 0; j++)
+			;
+		if (j == nprof)
+			prof[nprof++].name = meta->csrs[i].profile;
+		prof[j].count++;
 	}
+	for (j = 0; j < nprof; j++)
+		printf("  %6zu CSR%s for profile %s\n", prof[j].count, prof[j].count == 1 ? "" : "s",
+		    prof[j].name);
+	free(prof);
 	if (ncmp > 0)
 		printf("  %6zu CMP request%s from devices (serve)\n", ncmp, ncmp == 1 ? "" : "s");
+	if (o->timings)
+		st_timings_text(t, threads, stderr);
 }
 
 pc_rc st_request(const st_args *a, pc_err *e)
 {
 	const st_opts *o = &a->o;
-	const st_operand *csrs = a->ops;
 	const char *dir = a->dir;
-	size_t ncsr = a->nops;
 	char path[PATH_MAX], name[TR_NAME_MAX + 1], file[TR_NAME_MAX + 8];
 	char comment[TR_COMMENT_MAX + 1], keyid[17];
 	st_conf conf;
 	tr_pubkey pub;
 	tr_seckey sk = { { 0 }, NULL };
 	pc_secret pass = { NULL, 0 };
-	uint8_t *keytext = NULL;
-	size_t keylen, i;
-	uint8_t **data = NULL;
+	uint8_t *keytext = NULL, **cmpdata = NULL, *scandata = NULL;
+	size_t keylen, i, ncsr = 0;
+	req_csr *csrs = NULL;
 	tr_member *members = NULL;
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
+	struct hsearch_data taken;
+	bool have_taken = false;
 	time_t now;
 	st_tx *txs = NULL;
 	size_t ntx = 0, nq;
 	int txlock = -1;
+	unsigned threads = 1;
+	st_timings t;
 	pc_rc rc;
 
+	st_timings_start(&t);
 	memset(&meta, 0, sizeof meta);
+	memset(&taken, 0, sizeof taken);
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
-	for (i = 0; i < ncsr; i++) {
-		if (csrs[i].profile == NULL)
+	for (i = 0; i < a->nops; i++) {
+		if (a->ops[i].profile == NULL)
 			return pc_fail(e, PC_E_USAGE, "%s: no --profile before this CSR (each CSR "
-			    "names the profile it asks for)", csrs[i].path);
-		if (!profile_ok(csrs[i].profile))
+			    "names the profile it asks for)", a->ops[i].path);
+		if (!profile_ok(a->ops[i].profile))
 			return pc_fail(e, PC_E_USAGE, "--profile '%s': expected "
-			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", csrs[i].profile);
+			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", a->ops[i].profile);
 	}
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
+	PC_TRY_OUT(csrs_list(a->ops, a->nops, &csrs, &ncsr, e));
 	/* the CMP requests serve queued (docs/cmp.md): they travel as the
 	 * device signed them; the lock keeps serve from changing them meanwhile */
 	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
-	if ((rc = st_tx_list(dir, &txs, &ntx, e)) != PC_OK)
-		goto out;
+	PC_TRY_OUT(st_tx_list(dir, &txs, &ntx, e));
 	for (i = 0, nq = 0; i < ntx; i++)
 		if (txs[i].state == ST_TX_QUEUED)
 			txs[nq++] = txs[i];
@@ -232,32 +410,38 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
 		goto out;
 	}
+	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
 	/* one more slot: the scan report */
-	data = calloc(ncsr + ntx + 1, sizeof *data);
 	members = calloc(ncsr + ntx + 1, sizeof *members);
 	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
-	if (data == NULL || members == NULL || meta.csrs == NULL) {
+	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* every CSR checked before the passphrase is asked for */
+	st_timings_mark(&t, "list");
+	/* every CSR read and checked before the passphrase is asked for, on
+	 * all cores; a refusal names the first bad file in operand order */
+	threads = st_threads(o->threads, ncsr);
+	if (ncsr > 0)
+		PC_TRY_OUT(st_par_run(ncsr, threads, csr_check, csrs, e));
+	st_timings_mark(&t, "check");
+	if (hcreate_r(2 * (ncsr + ntx) + 16, &taken) == 0) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	have_taken = true;
 	for (i = 0; i < ncsr; i++) {
-		if ((rc = pc_file_read(csrs[i].path, ST_CSR_MAX, &data[i], &members[i].len, e)) != PC_OK)
-			goto out;
-		members[i].data = data[i];
-		if ((rc = csr_check(data[i], members[i].len, csrs[i].path, e)) != PC_OK)
-			goto out;
-		if ((rc = csr_member_name(csrs[i].path, meta.csrs, i, meta.csrs[i].member, e)) != PC_OK)
-			goto out;
+		members[i].data = csrs[i].data;
+		members[i].len = csrs[i].len;
+		PC_TRY_OUT(csr_member_name(csrs[i].path, &taken, meta.csrs[i].member, e));
 		snprintf(members[i].name, sizeof members[i].name, "%s", meta.csrs[i].member);
 		snprintf(meta.csrs[i].profile, sizeof meta.csrs[i].profile, "%s", csrs[i].profile);
 	}
 	for (i = 0; i < ntx; i++) {
 		size_t k = ncsr + i;
-		if ((rc = st_tx_file_read(dir, txs[i].txid, "msg", ST_CMP_REQUEST_MAX, &data[k],
-		    &members[k].len, e)) != PC_OK)
-			goto out;
-		members[k].data = data[k];
+		PC_TRY_OUT(st_tx_file_read(dir, txs[i].txid, "msg", ST_CMP_REQUEST_MAX, &cmpdata[i],
+		    &members[k].len, e));
+		members[k].data = cmpdata[i];
 		snprintf(meta.csrs[k].member, sizeof meta.csrs[k].member, "cmp-%s.cmp", txs[i].txid);
 		snprintf(members[k].name, sizeof members[k].name, "%s", meta.csrs[k].member);
 		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
@@ -265,21 +449,22 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	meta.ncsrs = ncsr + ntx;
 	if (o->scan != NULL) {
 		/* the report, read as the CA will read it, of this segment */
-		if ((rc = scan_member(o->scan, &conf, &data[meta.ncsrs], &members[meta.ncsrs], e)) !=
+		if ((rc = scan_member(o->scan, &conf, &scandata, &members[meta.ncsrs], e)) !=
 		    PC_OK)
 			goto out;
 		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
 	}
+	st_timings_mark(&t, "names");
 
-	if ((rc = st_path_join(path, dir, "station.key", e)) != PC_OK ||
-	    (rc = pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e)) != PC_OK)
-		goto out;
+	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
+	PC_TRY_OUT(pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e));
 	{
 		char prompt[PATH_MAX + 32];
 		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
-		if ((rc = pc_secret_read(&pass, o->pass_file, prompt, e)) != PC_OK)
-			goto out;
+		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
 	}
+	/* not timed as a phase of its own: a prompt waits for a person */
+	st_timings_mark(&t, "passphrase");
 	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
 	pc_secret_free(&pass);
 	if (rc != PC_OK)
@@ -288,6 +473,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
 		goto out;
 	}
+	st_timings_mark(&t, "key");
 
 	now = time(NULL);
 	tr_keyid_text(pub.keyid, keyid);
@@ -301,15 +487,18 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	if ((rc = tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar,
-	    e)) != PC_OK)
-		goto out;
+	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar, e));
+	/* the members are in the tar now */
+	for (i = 0; i < ncsr; i++) {
+		free(csrs[i].data);
+		csrs[i].data = NULL;
+	}
+	st_timings_mark(&t, "build");
 	tr_trusted_comment(&meta, name, comment, sizeof comment);
-	if ((rc = tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e)) != PC_OK)
-		goto out;
+	PC_TRY_OUT(tr_minisig_make(tar.p, tar.len, &pub, comment, tr_seckey_sign, &sk, &sig, e));
 	tr_seckey_free(&sk);
-	if ((rc = tr_bundle_write(o->media, name, &tar, &sig, e)) != PC_OK)
-		goto out;
+	st_timings_mark(&t, "sign");
+	PC_TRY_OUT(tr_bundle_write(o->media, name, &tar, &sig, e));
 	conf.next_request++;
 	if ((rc = st_conf_save(dir, &conf, false, e)) != PC_OK) {
 		pc_wrap(e, "request bundle %s/%s written, but the sequence was not advanced "
@@ -324,9 +513,9 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		txs[i].updated = (uint64_t)now;
 		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
 	}
-	if ((rc = st_tx_save_many(dir, txs, ntx, e)) != PC_OK)
-		goto out;
-	request_report(o, file, &meta, keyid, csrs, ncsr, ntx);
+	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx, e));
+	st_timings_mark(&t, "write");
+	request_report(o, file, &meta, keyid, csrs, ncsr, ntx, &t, threads);
 	rc = PC_OK;
 out:
 	st_tx_lock_close(&txlock);
@@ -337,9 +526,13 @@ out:
 		sodium_memzero(keytext, keylen);
 		free(keytext);
 	}
-	for (i = 0; data != NULL && i <= ncsr + ntx; i++)
-		free(data[i]);
-	free(data);
+	if (have_taken)
+		hdestroy_r(&taken);
+	csrs_free(csrs, ncsr);
+	for (i = 0; cmpdata != NULL && i < ntx; i++)
+		free(cmpdata[i]);
+	free(cmpdata);
+	free(scandata);
 	free(members);
 	free(meta.csrs);
 	pc_buf_free(&tar);

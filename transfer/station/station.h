@@ -17,6 +17,9 @@
  *   audit.c            the CA's audit checkpoints kept; verb audit-check
  *   verify.c           certificates, CRLs and the chain to the station's root
  *   names.c            the name sanitiser and small grammar helpers
+ *   par.c              work spread over the cores (request's CSRs, accept's
+ *                      certificates), errors in the serial order
+ *   timings.c          what each phase took (--timings, --json)
  *   scan.c             verb scan: targets, the table and --json, the report
  *   scan_net.c         scan's network side: deadlines, TLS handshakes, workers
  *   opcua.c            scan's OPC UA exchange (Hello .. CloseSecureChannel)
@@ -62,6 +65,7 @@
 #include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "auditev.h"
@@ -89,6 +93,8 @@ enum {
 	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
 	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
 	ST_SECONDS_PER_DAY = 86400,
+	ST_THREADS_MAX = 64,           /* --threads, and the most st_threads picks */
+	ST_PHASES_MAX = 16,            /* phases one verb times */
 };
 
 /* ------------------------------------------------------ the command line */
@@ -109,6 +115,9 @@ typedef struct st_opts {
 	unsigned check_after, expire_hours, max_conn;       /* serve */
 	unsigned timeout;                                   /* serve, scan: --timeout S (0: default) */
 	size_t max_request;                                 /* serve: bytes of one request */
+	uint64_t kdf_memory, kdf_ops;                       /* init: --kdf-memory (bytes), --kdf-ops; 0: default */
+	unsigned threads;                                   /* request, accept: --threads; 0: one per core */
+	bool timings;                                       /* request, accept: --timings */
 	bool json;                                          /* every verb */
 	const char *scan;                                   /* request: --scan REPORT */
 	unsigned connect_s, concurrency;                    /* scan (0: the default) */
@@ -158,6 +167,33 @@ static inline const uint8_t *st_reader_at(const pc_reader *r)
 }
 /* out = DIR/NAME; PC_E_USAGE when longer than PATH_MAX. */
 pc_rc st_path_join(char out[PATH_MAX], const char *dir, const char *name, pc_err *e) PC_CHECK;
+
+/* ---------------------------------------------------- par.c, timings.c */
+
+/* Threads for `items` items: `asked` (--threads) or one per online core,
+ * at most ST_THREADS_MAX and at most `items`, at least 1. */
+unsigned st_threads(unsigned asked, size_t items);
+/* One item of a parallel run; must be safe to call from several threads
+ * at once for different i.  e is the item's own. */
+typedef pc_rc (*st_par_fn)(void *ctx, size_t i, pc_err *e);
+/* fn(ctx, i) for i in 0..n-1 on `threads` threads (the caller's among
+ * them).  On failure the error of the lowest failing i, exactly what a
+ * serial loop would return; items above it may not have run. */
+pc_rc st_par_run(size_t n, unsigned threads, st_par_fn fn, void *ctx, pc_err *e) PC_CHECK;
+
+typedef struct st_timings {
+	struct { const char *name; double ms; } phase[ST_PHASES_MAX];
+	size_t n;
+	double start, last;            /* ms, CLOCK_MONOTONIC */
+} st_timings;
+
+void st_timings_start(st_timings *t);
+/* The phase that ends now (since the last mark or the start); name static. */
+void st_timings_mark(st_timings *t, const char *phase);
+/* "timings":{"threads":T,"NAME_ms":...,"total_ms":...,"peak_rss_kib":...} */
+void st_timings_json(const st_timings *t, unsigned threads, FILE *f);
+/* One line: "timings (T threads): NAME X ms, ... total X ms, peak RSS N KiB". */
+void st_timings_text(const st_timings *t, unsigned threads, FILE *f);
 
 /* -------------------------------------------------------------- conf.c */
 
@@ -271,6 +307,7 @@ typedef struct st_pki {
 	/* set by st_pki_verify: the root, then the CAs of chain, trust and p7
 	 * without duplicates; borrowed entries, only the array is owned */
 	st_certs cas;
+	unsigned threads;              /* for the device certificates' chains; 0: 1 */
 } st_pki;
 
 void st_pki_free(st_pki *p);
@@ -291,7 +328,7 @@ bool st_pki_ca_issues_cas(const st_pki *p, const st_cert *c);
 
 /* One file accept will write, relative to PKI_DIR. */
 typedef struct st_out {
-	char rel[PATH_MAX];
+	char *rel;                     /* owned; a name, not PATH_MAX bytes: 20,000 of them */
 	uint8_t *data;                 /* owned */
 	size_t len;
 	const st_cert *cert;           /* a device certificate file: whose; else NULL */
@@ -303,9 +340,11 @@ typedef struct st_outs {
 } st_outs;
 
 void st_outs_free(st_outs *s);
-/* Queue one output file; takes b's bytes (b is reset).  A second output
- * of the same name is refused (PC_E_BUNDLE). */
+/* Queue one output file; takes b's bytes (b is reset). */
 pc_rc st_outs_add(st_outs *s, const char *rel, pc_buf *b, pc_err *e) PC_CHECK;
+/* After the last st_outs_add: two outputs of one name are refused
+ * (PC_E_BUNDLE "BUNDLE: two outputs named REL"), one would be lost. */
+pc_rc st_outs_unique(const st_outs *s, const char *bundle, pc_err *e) PC_CHECK;
 /* The files of the flat or OPC UA layout (README, DESIGN "The OPC UA
  * layout") for a verified p; der: DER where a file holds one object. */
 pc_rc st_layout_plan(const st_pki *p, bool opcua, bool der, const char *bundle, st_outs *outs,

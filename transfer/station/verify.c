@@ -342,26 +342,68 @@ PC_CHECK static pc_rc pki_cas(st_pki *a, const char *bundle, pc_err *e)
 /* Nothing is written before every certificate and CRL has been matched to
  * the station's root: this turns a signed-but-inconsistent response (a CA
  * bug, a mix-up between plants) into a refusal instead of a broken store. */
+static int serial_order(const void *x, const void *y)
+{
+	const st_cert *a = *(const st_cert *const *)x, *b = *(const st_cert *const *)y;
+	int c = strcmp(a->serial, b->serial);
+
+	return c != 0 ? c : a < b ? -1 : a > b;
+}
+
+/* twice[i]: device i has the serial of an earlier one.  Sorted, not
+ * compared pairwise (a response of 20,000 would be 2 * 10^8 compares). */
+PC_CHECK static pc_rc pki_repeats(const st_certs *d, bool *twice, pc_err *e)
+{
+	const st_cert **v;
+	size_t i;
+
+	if (d->n == 0)
+		return PC_OK;
+	if ((v = calloc(d->n, sizeof *v)) == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	for (i = 0; i < d->n; i++)
+		v[i] = &d->v[i];
+	qsort(v, d->n, sizeof *v, serial_order);
+	for (i = 1; i < d->n; i++)
+		if (strcmp(v[i - 1]->serial, v[i]->serial) == 0)
+			twice[v[i] - d->v] = true;     /* the later of the two (serial_order) */
+	free(v);
+	return PC_OK;
+}
+
 PC_CHECK static pc_rc pki_names(const st_pki *a, const char *bundle, pc_err *e)
 {
-	size_t i, k;
+	bool *twice;
+	size_t i;
+	pc_rc rc = PC_OK;
 
+	if ((twice = calloc(a->devices.n ? a->devices.n : 1, sizeof *twice)) == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	if ((rc = pki_repeats(&a->devices, twice, e)) != PC_OK)
+		goto out;
 	for (i = 0; i < a->devices.n; i++) {
 		const st_cert *c = &a->devices.v[i];
 		const st_cert *p = st_certs_find_issuer(&a->cas, c);
-		if (c->self_signed || p == NULL)
-			return pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): issuer is not a CA "
+		if (c->self_signed || p == NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): issuer is not a CA "
 			    "in chain.pem or trust.pem", bundle, c->serial, c->cn);
-		for (k = 0; k < i; k++)
-			if (strcmp(a->devices.v[k].serial, c->serial) == 0)
-				return pc_fail(e, PC_E_BUNDLE, "%s: certificate %s delivered twice",
-				    bundle, c->serial);
+			goto out;
+		}
+		if (twice[i]) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: certificate %s delivered twice", bundle,
+			    c->serial);
+			goto out;
+		}
 	}
 	for (i = 0; i < a->ncrls; i++)
-		if (st_pki_crl_issuer(a, &a->crls[i]) == NULL)
-			return pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: issuer is not a CA of this "
+		if (st_pki_crl_issuer(a, &a->crls[i]) == NULL) {
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: issuer is not a CA of this "
 			    "station's PKI", bundle, a->crls[i].stem);
-	return PC_OK;
+			goto out;
+		}
+out:
+	free(twice);
+	return rc;
 }
 
 /* The message of a pkix refusal without its leading "WHAT: ". */
@@ -371,6 +413,27 @@ static const char *reason_of(const pc_err *x, const char *what)
 
 	return strncmp(x->msg, what, n) == 0 && x->msg[n] == ':' && x->msg[n + 1] == ' ' ?
 	    x->msg + n + 2 : x->msg;
+}
+
+/* One device certificate's chain, on one of several threads (par.c):
+ * pkix_chain_verify only reads the options and certificates. */
+typedef struct dev_job {
+	const st_pki *a;
+	const pkix_chain_opts *o;
+	const char *bundle;
+} dev_job;
+
+PC_CHECK static pc_rc dev_verify(void *ctx, size_t i, pc_err *e)
+{
+	const dev_job *j = ctx;
+	const st_cert *c = &j->a->devices.v[i];
+	pkix_chain ch;
+	pc_err why;
+
+	if (pkix_chain_verify(&c->pc, j->o, &ch, &why) != PC_OK)
+		return pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): %s", j->bundle, c->serial,
+		    c->cn, why.msg);
+	return PC_OK;
 }
 
 /* The chains (RFC 5280 §6.1), by the one path validator: every CA from the
@@ -447,11 +510,9 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 	o.ncrls = a->ncrls;
 	o.role = "certificate";
 	o.skip_target_dates = true;       /* see above */
-	for (i = 0; i < a->devices.n && rc == PC_OK; i++) {
-		const st_cert *c = &a->devices.v[i];
-		if (pkix_chain_verify(&c->pc, &o, &ch, &why) != PC_OK)
-			rc = pc_fail(e, PC_E_BUNDLE, "%s: certificate %s ('%s'): %s", bundle, c->serial,
-			    c->cn, why.msg);
+	if (rc == PC_OK && a->devices.n > 0) {
+		dev_job j = { a, &o, bundle };
+		rc = st_par_run(a->devices.n, a->threads ? a->threads : 1, dev_verify, &j, e);
 	}
 out:
 	free(pool);

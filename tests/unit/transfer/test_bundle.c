@@ -200,7 +200,7 @@ static void test_minisign_keys(void)
 	strcpy(wrong.s, "correct horse battery stapler");
 	wrong.len = strlen(wrong.s);
 
-	CHECK_OK(tr_seckey_generate(&pw, &file, &pk, &sk, &t_err));
+	CHECK_OK(tr_seckey_generate(&pw, NULL, &file, &pk, &sk, &t_err));
 	CHECK(memcmp(sk.keyid, pk.keyid, TR_KEYID_LEN) == 0);
 	t_write("station.key", file.p, file.len);
 	CHECK_OK(tr_seckey_open(file.p, file.len, "station.key", &pw, &again, &t_err));

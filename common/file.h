@@ -46,21 +46,6 @@ pc_rc pc_file_write_nosync(const char *path, const void *data, size_t len,
 /* Flush the file system holding `dir` (syncfs) and fsync `dir` itself. */
 pc_rc pc_dir_sync(const char *dir, pc_err *e) PC_CHECK;
 
-/* pc_file_write_atomic (replacing) for many files at once, with one flush
- * instead of two fsyncs per file: pc_file_stage writes the bytes to a
- * temporary file beside `path` (named in tmp; O_EXCL|O_NOFOLLOW, no
- * fsync; a device, FIFO or symlink at `path` is refused as there); once
- * every file is staged, one pc_dir_sync makes their bytes durable, then
- * pc_file_publish renames each over its path, and one pc_dir_fsync per
- * directory makes the names durable.  A staged file that is not published
- * is the caller's to unlink (pc_file_publish removes it if the rename
- * fails). */
-pc_rc pc_file_stage(const char *path, const void *data, size_t len, unsigned mode,
-    char tmp[PATH_MAX], pc_err *e) PC_CHECK;
-pc_rc pc_file_publish(const char *tmp, const char *path, pc_err *e) PC_CHECK;
-/* fsync one directory (its entries durable), without pc_dir_sync's flush
- * of the whole file system. */
-pc_rc pc_dir_fsync(const char *dir, pc_err *e) PC_CHECK;
 
 /* A file written in pieces but published atomically: a temporary file in
  * the target directory (O_EXCL|O_NOFOLLOW), pc_afile_write() as often as

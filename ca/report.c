@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "checkpoint.h"
 #include "file.h"
 #include "format.h"
+#include "pem.h"
 #include "records.h"
 #include "report.h"
 #include "text.h"
@@ -44,6 +46,9 @@ typedef struct rep {
 	rep_revoked revs[REPORT_REVOCATIONS];
 	size_t nrevs, revocations;
 	ca_request_list pending;
+	bool have_cp, cp_ok;         /* the last signed audit checkpoint, checked */
+	tr_checkpoint cp;
+	char cp_why[1024];
 } rep;
 
 /* ----------------------------------------------------------- gathering */
@@ -199,6 +204,26 @@ static void months_init(rep *r)
 }
 
 /* Opens r->t, which rep_free ends. */
+/* The last signed audit checkpoint (META audit.checkpoint.SEQ, keys in
+ * numeric order: the last key is the latest), with its signature checked
+ * here: the page says whether it verifies. */
+PC_CHECK static pc_rc cp_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	rep *r = ctx;
+	pc_err ce;
+
+	(void)key;
+	(void)e;
+	*stop = true;
+	r->have_cp = true;
+	if (tr_checkpoint_parse(val.p + val.off, pc_reader_left(&val), "checkpoint", &r->cp,
+	    &ce) != PC_OK || tr_checkpoint_verify(&r->cp, "checkpoint", &ce) != PC_OK)
+		snprintf(r->cp_why, sizeof r->cp_why, "%s", ce.msg);
+	else
+		r->cp_ok = true;
+	return PC_OK;
+}
+
 PC_CHECK static pc_rc gather(ca_ctx *c, rep *r, pc_err *e)
 {
 	store_txn *t;
@@ -223,6 +248,8 @@ PC_CHECK static pc_rc gather(ca_ctx *c, rep *r, pc_err *e)
 		r->pending.status = "pending";
 		rc = ca_requests_load(t, &r->pending, e);
 	}
+	if (rc == PC_OK)
+		rc = store_scan(t, STORE_META, META_AUDIT_CP, strlen(META_AUDIT_CP), true, cp_visit, r, e);
 	return rc;
 }
 
@@ -429,13 +456,35 @@ static void section_revocations(pc_buf *b, rep *r)
 	pc_buf_str(b, "</table>\n</section>\n");
 }
 
-static void section_checkpoint(pc_buf *b)
+static void section_checkpoint(pc_buf *b, const rep *r)
 {
-	/* the store has no signed audit checkpoints yet: the section says so
-	 * rather than being left out, so that its absence is visible */
-	pc_buf_str(b, "<section id=\"checkpoint\" data-count=\"0\">\n<h2>Last signed audit "
-	    "checkpoint</h2>\n<p class=\"empty\">No signed audit checkpoint in this store. plantca "
-	    "audit verify checks the whole hash chain.</p>\n</section>\n");
+	char when[PC_TIME_TEXT_MAX];
+
+	if (!r->have_cp) {
+		/* none yet: the section says so rather than being left out, so
+		 * that its absence is visible */
+		pc_buf_str(b, "<section id=\"checkpoint\" data-count=\"0\">\n<h2>Last signed audit "
+		    "checkpoint</h2>\n<p class=\"empty\">No signed audit checkpoint in this store. "
+		    "plantca audit checkpoint signs one; plantca audit verify checks the whole hash "
+		    "chain.</p>\n</section>\n");
+		return;
+	}
+	pc_time_text((time_t)r->cp.time, when);
+	pc_buf_printf(b, "<section id=\"checkpoint\" data-count=\"1\" data-seq=\"%" PRIu64
+	    "\" data-verified=\"%s\">\n<h2>Last signed audit checkpoint</h2>\n<p>Event %" PRIu64
+	    ", signed %s by the audit key in the token. Head <span class=\"mono\">", r->cp.seq,
+	    r->cp_ok ? "yes" : "no", r->cp.seq, when);
+	pc_hex_encode(b, r->cp.head, sizeof r->cp.head, 0);
+	pc_buf_str(b, "</span>.</p>\n");
+	if (r->cp_ok) {
+		pc_buf_str(b, "<p>Its signature verifies. Stations keep every checkpoint they "
+		    "receive; plantca-station audit-check proves a trail still holds them.</p>\n");
+	} else {
+		pc_buf_str(b, "<p class=\"stale\">Its signature does not verify: ");
+		report_esc(b, r->cp_why);
+		pc_buf_str(b, ". Run plantca audit verify.</p>\n");
+	}
+	pc_buf_str(b, "</section>\n");
 }
 
 pc_rc ca_report(ca_ctx *c, const char *path, FILE *out, pc_err *e)
@@ -462,7 +511,7 @@ pc_rc ca_report(ca_ctx *c, const char *path, FILE *out, pc_err *e)
 		section_expiry(&b, r);
 		section_pending(&b, r);
 		section_revocations(&b, r);
-		section_checkpoint(&b);
+		section_checkpoint(&b, r);
 		pc_buf_str(&b, "</body>\n</html>\n");
 		if (!pc_buf_ok(&b))
 			rc = pc_fail(e, PC_E_NOMEM, "report: out of memory");

@@ -138,7 +138,10 @@ r=$(requests "$WORK/b2/net.json" "$WORK/nocsp.html")
 [ -z "$r" ] || fail "the report without its CSP made requests: $r"
 ok "chromium's net log: no request but the file, with and without the page's CSP"
 
-python3 - "$WORK/b1/stdout" "$hostile" <<'PY' || fail "the DOM chromium built is not the expected one"
+# the checkpoint the export carried to the plant (its sequence line)
+cp_seq=$(tar xOf "$(ls "$WORK"/usb/line3-response-*.tar | tail -1)" audit-checkpoint.txt | sed -n 's/^sequence: //p')
+[ -n "$cp_seq" ] || fail "the response bundle carries no audit checkpoint"
+python3 - "$WORK/b1/stdout" "$hostile" "$cp_seq" <<'PY' || fail "the DOM chromium built is not the expected one"
 import sys
 from html.parser import HTMLParser
 
@@ -220,11 +223,14 @@ assert not find(tag="title") or all(e.get("_text") == "plantca report" for e in 
 # revocations: the one revoked certificate
 rv = one("revocation", find("tr", "revocation"))
 assert "keyCompromise" in rv["_text"] and "dev100" in rv["_text"], rv["_text"]
-# the checkpoint section says there is none
+# the export signed a checkpoint: the section shows it, its signature
+# checked, at the sequence the store holds (sys.argv[3])
 cp = one("checkpoint", find("section", id="checkpoint"))
-assert cp["data-count"] == "0" and "No signed audit checkpoint" in cp["_text"], cp
+assert cp["data-count"] == "1" and cp["data-verified"] == "yes", cp
+assert cp["data-seq"] == sys.argv[3], (cp["data-seq"], sys.argv[3])
+assert "Its signature verifies" in cp["_text"], cp["_text"]
 PY
-ok "DOM: sections, 3 CAs and 2 edges, line3 fresh and line4 red, 13 bars counting 4 valid, 1 pending (its markup subject is text), 1 revocation, no checkpoint"
+ok "DOM: sections, 3 CAs and 2 edges, line3 fresh and line4 red, 13 bars counting 4 valid, 1 pending (its markup subject is text), 1 revocation, the last checkpoint verified"
 
 browse "$WORK/b3" "$WORK/report.html" --screenshot="$WORK/shot.png" --window-size=1200,1800 \
   --hide-scrollbars

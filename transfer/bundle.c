@@ -209,6 +209,37 @@ PC_CHECK static pc_rc check_scan(tr_meta *m, const tr_member *pl, size_t n, cons
 	return PC_OK;
 }
 
+/* The members of a key endorsement (keyroll.c) travel only with the
+ * BUNDLE line that announces them, and the line only with both: a new key
+ * is never carried along unseen, nor announced without its proof. */
+PC_CHECK static pc_rc check_keyroll(const tr_meta *m, const tr_member *pl, size_t n,
+    const char *what, pc_err *e)
+{
+	static const char *const names[2][2] = {
+		{ TR_TRANSFER_KEY_MEMBER, TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX },
+		{ TR_STATION_KEY_MEMBER, TR_STATION_KEY_MEMBER TR_ENDORSEMENT_SUFFIX },
+	};
+	const char *line[2] = { m->transfer_key, m->rekey };
+	const char *key[2] = { "transfer-key", "rekey" };
+	size_t i, r, k, found[2][2] = { { 0, 0 }, { 0, 0 } };
+
+	for (i = 0; i < n; i++)
+		for (r = 0; r < 2; r++)
+			for (k = 0; k < 2; k++)
+				if (strcmp(pl[i].name, names[r][k]) == 0)
+					found[r][k]++;
+	for (r = 0; r < 2; r++)
+		for (k = 0; k < 2; k++) {
+			if (found[r][k] > 0 && line[r][0] == '\0')
+				return pc_fail(e, PC_E_BUNDLE, "%s: member %s has no %s line in BUNDLE", what,
+				    names[r][k], key[r]);
+			if (found[r][k] == 0 && line[r][0] != '\0')
+				return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has a %s line, but member %s is "
+				    "not in the bundle", what, key[r], names[r][k]);
+		}
+	return PC_OK;
+}
+
 pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *what,
     tr_bundle *out, pc_err *e)
 {
@@ -237,7 +268,8 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *w
 	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, mapped ? buf : NULL, len, what,
 	    e)) != PC_OK ||
 	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
-	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
+	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
+	    (rc = check_keyroll(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
 		goto out;
 	/* payload only: drop BUNDLE and SHA256SUMS from the front */
 	memmove(ms, ms + 2, (n - 2) * sizeof *ms);

@@ -321,6 +321,10 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			    meta->csrs[i].profile);
 		}
 		printf("],\"cmp\":%zu,\"scan\":%s", ncmp, meta->scan[0] ? "\"report.scan\"" : "null");
+		if (meta->rekey[0] != '\0')
+			printf(",\"rekey\":\"%s\"", meta->rekey);
+		if (meta->holds_transfer_key[0] != '\0')
+			printf(",\"holds_transfer_key\":\"%s\"", meta->holds_transfer_key);
 		if (o->timings) {
 			putchar(',');
 			st_timings_json(t, threads, stdout);
@@ -346,11 +350,48 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 	free(prof);
 	if (ncmp > 0)
 		printf("  %6zu CMP request%s from devices (serve)\n", ncmp, ncmp == 1 ? "" : "s");
+	if (meta->rekey[0] != '\0')
+		printf("  new station key %s, endorsed by %s (the CA records it at import)\n",
+		    meta->rekey, keyid);
+	if (meta->holds_transfer_key[0] != '\0')
+		printf("  tells the CA this station holds its new transfer key %s\n",
+		    meta->holds_transfer_key);
 	if (o->timings)
 		st_timings_text(t, threads, stderr);
 }
 
 pc_rc st_request(const st_args *a, pc_err *e)
+{
+	return st_request_with(a, NULL, e);
+}
+
+/* The station's new key, endorsed by its current one (keyroll.c), while
+ * station.conf says a rekey waits for the CA: every request carries it
+ * until a response confirms it, so that a rekey bundle lost on the way is
+ * made good by the next request. */
+PC_CHECK static pc_rc rekey_members(const char *dir, const st_conf *conf, const tr_pubkey *pub,
+    tr_seckey *sk, tr_member *m, pc_buf bufs[2], tr_meta *meta, pc_err *e)
+{
+	tr_pubkey np;
+	char id[17];
+
+	PC_TRY(st_pubkey_load(dir, "station.next.pub", &np, e));
+	tr_keyid_text(np.keyid, id);
+	if (strcmp(id, conf->station_next) != 0)
+		return pc_fail(e, PC_E_STATE, "%s/station.next.pub holds key %s, station.conf names %s",
+		    dir, id, conf->station_next);
+	PC_TRY(tr_keyroll_make("station", pub, &np, tr_seckey_sign, sk, &bufs[0], &bufs[1], e));
+	snprintf(m[0].name, sizeof m[0].name, "%s", TR_STATION_KEY_MEMBER);
+	m[0].data = bufs[0].p;
+	m[0].len = bufs[0].len;
+	snprintf(m[1].name, sizeof m[1].name, "%s%s", TR_STATION_KEY_MEMBER, TR_ENDORSEMENT_SUFFIX);
+	m[1].data = bufs[1].p;
+	m[1].len = bufs[1].len;
+	snprintf(meta->rekey, sizeof meta->rekey, "%s", id);
+	return PC_OK;
+}
+
+pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 {
 	const st_opts *o = &a->o;
 	const char *dir = a->dir;
@@ -365,7 +406,9 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	req_csr *csrs = NULL;
 	tr_member *members = NULL;
 	tr_meta meta;
-	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
+	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT, rk[2] = { PC_BUF_INIT, PC_BUF_INIT };
+	size_t nmem;
+	bool keys_only;
 	struct hsearch_data taken;
 	bool have_taken = false;
 	time_t now;
@@ -390,7 +433,10 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", a->ops[i].profile);
 	}
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_keys_settle(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
+	/* a key change to tell the CA is enough to send a bundle */
+	keys_only = conf.station_next[0] != '\0' || conf.has_transfer_next;
 	PC_TRY_OUT(csrs_list(a->ops, a->nops, &csrs, &ncsr, e));
 	/* the CMP requests serve queued (docs/cmp.md): they travel as the
 	 * device signed them; the lock keeps serve from changing them meanwhile */
@@ -400,7 +446,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		if (txs[i].state == ST_TX_QUEUED)
 			txs[nq++] = txs[i];
 	ntx = nq;
-	if (ncsr + ntx == 0 && o->scan == NULL) {
+	if (ncsr + ntx == 0 && o->scan == NULL && !keys_only) {
 		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
 		    "and no --scan REPORT");
 		goto out;
@@ -411,8 +457,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		goto out;
 	}
 	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
-	/* one more slot: the scan report */
-	members = calloc(ncsr + ntx + 1, sizeof *members);
+	/* three more slots: the scan report, a new station key and its endorsement */
+	members = calloc(ncsr + ntx + 3, sizeof *members);
 	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -454,6 +500,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			goto out;
 		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
 	}
+	nmem = meta.ncsrs + (o->scan != NULL);
 	st_timings_mark(&t, "names");
 
 	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
@@ -461,17 +508,22 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	{
 		char prompt[PATH_MAX + 32];
 		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
-		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
+		if (given == NULL)
+			PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
 	}
 	/* not timed as a phase of its own: a prompt waits for a person */
 	st_timings_mark(&t, "passphrase");
-	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
+	rc = tr_seckey_open(keytext, keylen, path, given != NULL ? given : &pass, &sk, e);
 	pc_secret_free(&pass);
 	if (rc != PC_OK)
 		goto out;
 	if (sodium_memcmp(sk.keyid, pub.keyid, TR_KEYID_LEN) != 0) {
 		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
 		goto out;
+	}
+	if (conf.station_next[0] != '\0') {
+		PC_TRY_OUT(rekey_members(dir, &conf, &pub, &sk, &members[nmem], rk, &meta, e));
+		nmem += 2;
 	}
 	st_timings_mark(&t, "key");
 
@@ -484,10 +536,12 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	meta.sequence = conf.next_request;
 	meta.created = now;
 	meta.expires = now + (time_t)o->expires_days * ST_SECONDS_PER_DAY;
+	if (conf.has_transfer_next)
+		tr_keyid_text(conf.transfer_next.keyid, meta.holds_transfer_key);
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar, e));
+	PC_TRY_OUT(tr_bundle_build(&meta, members, nmem, &tar, e));
 	/* the members are in the tar now */
 	for (i = 0; i < ncsr; i++) {
 		free(csrs[i].data);
@@ -537,5 +591,7 @@ out:
 	free(meta.csrs);
 	pc_buf_free(&tar);
 	pc_buf_free(&sig);
+	pc_buf_free(&rk[0]);
+	pc_buf_free(&rk[1]);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "text.h"
 #include "home.h"
 #include "json.h"
+#include "keyroll.h"
 #include "records.h"
 #include "transfer.h"
 
@@ -139,6 +140,9 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		rc = ca_station_encode(&s, &b, e);
 		if (rc == PC_OK)
 			rc = store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e);
+		/* it was given the current transfer key (keyroll.c) */
+		if (rc == PC_OK)
+			rc = ca_transfer_held_init(t, s.keyid, e);
 	}
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "segment %s, CA %s, from %s", segment, ca_name, pubkey_path);

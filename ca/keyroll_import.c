@@ -106,6 +106,40 @@ pc_rc ca_import_signer_check(ca_ctx *c, const tr_bundle *b, const tr_pubkey *key
 	    "station (it switches to the new key), then send the request again", path, old, nw, when);
 }
 
+/* The member transfer-key.pub of a request is the key the CA announced,
+ * byte for byte in its key: the station holds the right one. */
+PC_CHECK static pc_rc holds_same_key(ca_ctx *c, const tr_bundle *b, pc_err *e)
+{
+	char what[TR_NAME_MAX + 64], *roll = NULL;
+	const tr_member *m = NULL;
+	tr_pubkey held, cur;
+	store_txn *t;
+	size_t i;
+	pc_rc rc;
+
+	for (i = 0; i < b->nmembers && m == NULL; i++)
+		if (strcmp(b->members[i].name, TR_TRANSFER_KEY_MEMBER) == 0)
+			m = &b->members[i];
+	snprintf(what, sizeof what, "%s.tar: member %s", b->name, TR_TRANSFER_KEY_MEMBER);
+	if (m == NULL)
+		return pc_fail(e, PC_E_BUNDLE, "%s: missing", what);
+	PC_TRY(tr_pubkey_parse(m->data, m->len, what, &held, e));
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_meta_get_str(t, META_TRANSFER_ROLL_PUB, &roll, e);
+	store_abort(t);
+	if (rc == PC_E_STORE_CORRUPT)
+		return pc_fail(e, PC_E_BUNDLE, "%s: this CA's transfer key was never rolled", what);
+	PC_TRY(rc);
+	rc = tr_pubkey_parse((const uint8_t *)roll, strlen(roll), META_TRANSFER_ROLL_PUB, &cur, e);
+	free(roll);
+	if (rc != PC_OK)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s: %s", META_TRANSFER_ROLL_PUB, e->msg);
+	if (memcmp(held.keyid, cur.keyid, CA_KEYID_LEN) != 0 ||
+	    sodium_memcmp(held.pk, cur.pk, CA_PK_LEN) != 0)
+		return pc_fail(e, PC_E_BUNDLE, "%s: not the CA transfer key this CA announced", what);
+	return PC_OK;
+}
+
 pc_rc ca_import_keys_check(ca_ctx *c, const ca_station *st, const tr_bundle *b,
     ca_import_keys *k, pc_err *e)
 {
@@ -155,6 +189,7 @@ pc_rc ca_import_keys_check(ca_ctx *c, const ca_station *st, const tr_bundle *b,
 			return pc_fail(e, PC_E_BUNDLE, "%s.tar: station %s says it holds CA transfer key "
 			    "%s, which is not this CA's transfer key %s", b->name, st->keyid_text,
 			    b->meta.holds_transfer_key, cid);
+		PC_TRY(holds_same_key(c, b, e));
 		k->holds = true;
 	}
 	if (b->meta.rekey[0] == '\0')

@@ -176,6 +176,10 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 			/* the CA's audit chain head, signed by its audit key (audit.c) */
 			PC_TRY(st_checkpoint_check(dir, m->data, m->len, what, &a->checkpoint, e));
 			a->has_checkpoint = true;
+		} else if (strcmp(m->name, TR_TRANSFER_KEY_MEMBER) == 0 ||
+		    strcmp(m->name, TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX) == 0) {
+			/* the CA's next transfer key, checked before this (keys.c) */
+			continue;
 		} else if (st_answer_member(m->name, txid)) {
 			st_answer *an = &a->answers[a->nanswers];
 			PC_TRY(st_answer_parse(m->data, m->len, what, an, e));
@@ -185,7 +189,8 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 		} else {
 			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
 			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s, "
-			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt)", what);
+			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt, transfer-key.pub)",
+			    what);
 		}
 	}
 	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw + a->nanswers == 0 &&

@@ -407,6 +407,7 @@ pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 	tr_member *members = NULL;
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT, rk[2] = { PC_BUF_INIT, PC_BUF_INIT };
+	pc_buf held = PC_BUF_INIT;
 	size_t nmem;
 	bool keys_only;
 	struct hsearch_data taken;
@@ -457,8 +458,9 @@ pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 		goto out;
 	}
 	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
-	/* three more slots: the scan report, a new station key and its endorsement */
-	members = calloc(ncsr + ntx + 3, sizeof *members);
+	/* four more slots: the scan report, a new station key and its
+	 * endorsement, the CA transfer key the station holds */
+	members = calloc(ncsr + ntx + 4, sizeof *members);
 	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -536,8 +538,19 @@ pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 	meta.sequence = conf.next_request;
 	meta.created = now;
 	meta.expires = now + (time_t)o->expires_days * ST_SECONDS_PER_DAY;
-	if (conf.has_transfer_next)
+	if (conf.has_transfer_next) {
+		/* the announced key as this station holds it: the CA compares it */
 		tr_keyid_text(conf.transfer_next.keyid, meta.holds_transfer_key);
+		tr_pubkey_format(&conf.transfer_next, "transfer", &held);
+		if (!pc_buf_ok(&held)) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(members[nmem].name, sizeof members[nmem].name, "%s", TR_TRANSFER_KEY_MEMBER);
+		members[nmem].data = held.p;
+		members[nmem].len = held.len;
+		nmem++;
+	}
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
@@ -593,5 +606,6 @@ out:
 	pc_buf_free(&sig);
 	pc_buf_free(&rk[0]);
 	pc_buf_free(&rk[1]);
+	pc_buf_free(&held);
 	return rc;
 }

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Key rotation through the real programs (docs/lifecycle.md "Transfer and
+# station keys"): plantca transfer roll, the announcement signed by the old
+# transfer key, the station's word that it holds the new one, the switch at
+# the first response the new key signs, and the old key refused after it;
+# plantca-station rekey, the CA recording the new station key at import,
+# the switch at the response that confirms it, and the old station key
+# refused after it.  minisign checks every signature with the right public
+# key; bad inputs leave the store and the station exactly as they were.
+. "$(dirname "$0")/lib.sh"
+: "${STATION:?}" "${MKRESPONSE:?}"
+need minisign "the signatures are checked with stock minisign"
+
+make_ca
+expect 0 pc crl
+printf 'correct horse battery staple\n' >"$WORK/pass"
+chmod 600 "$WORK/pass"
+ST=$WORK/st PKI=$WORK/pki
+expect 0 st init "$ST" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
+  --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass" --kdf-memory 16
+expect 0 pc station add line3 "$ST/station.pub" --ca line3
+keyid() { head -1 "$1" | awk '{print $6}'; }
+SOLD=$(keyid "$ST/station.pub")
+TOLD=$(keyid "$CAHOME/public/transfer.pub")
+cp "$CAHOME/public/transfer.pub" "$WORK/transfer-old.pub"
+mkdir "$WORK/dev"
+n=0
+csr() { n=$((n + 1)); mkcsr p256 "dev$n" "$WORK/dev/dev$n.csr" "DNS:dev$n.line3.plant.local"; echo "$WORK/dev/dev$n.csr"; }
+media() { local d; d=$(mktemp -d "$WORK/usb.XXXX"); echo "$d"; }
+one() { ls "$1"/*.tar; }
+meta() { tar -xOf "$1" BUNDLE; }
+# a station directory as a picture, without DIR/lock (it holds the pid of its last holder)
+ssnap() { snap "$1" | grep -v '\./lock\b'; }
+
+# a first round trip; a second response is exported and kept, not accepted
+U=$(media); expect 0 st request "$ST" --passphrase-file "$WORK/pass" --profile tls-server "$(csr)" -o "$U"
+expect 0 pc import "$(one "$U")"
+expect 0 pc sign
+U=$(media); expect 0 pc export line3 "$U"; expect 0 st accept "$ST" "$(one "$U")" --out "$PKI"
+KEEP=$(media); expect 0 pc export line3 "$KEEP"
+OLDRESP=$(one "$KEEP")
+minisign -Vq -p "$WORK/transfer-old.pub" -m "$OLDRESP" || fail "the kept response does not verify with the old key"
+ok "round trip; a response signed by transfer key $TOLD kept aside"
+
+# --- transfer roll
+expect 0 pc transfer roll
+TNEW=$(keyid "$CAHOME/public/transfer.pub")
+[ "$TNEW" != "$TOLD" ] || fail "transfer.pub still holds $TOLD"
+out_has "CA transfer key $TNEW (generation 2" "replaces $TOLD"
+cmp -s "$WORK/transfer-old.pub" "$CAHOME/public/transfer-$TOLD.pub" || fail "public/transfer-$TOLD.pub is not the old key"
+# a second roll waits until every station holds the new key
+before=$(store_dump)
+expect 1 pc transfer roll
+err_has "station $SOLD (segment line3) holds CA transfer key $TOLD, not yet the current one $TNEW"
+[ "$(store_dump)" = "$before" ] || fail "a refused roll changed the store"
+ok "transfer roll: new key $TNEW in the token; a second roll refused while the station holds $TOLD, store unchanged"
+
+# --- the announcement: signed by the old key, the new key endorsed by it
+U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
+minisign -Vq -p "$WORK/transfer-old.pub" -m "$R" || fail "the announcing response does not verify with the old key"
+if minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" 2>/dev/null; then fail "verifies with the new key"; fi
+meta "$R" | grep -qx "transfer-key: $TNEW" || fail "BUNDLE: $(meta "$R")"
+mkdir "$WORK/x1" && tar -xf "$R" -C "$WORK/x1"
+minisign -Vq -p "$WORK/transfer-old.pub" -m "$WORK/x1/transfer-key.pub" -x "$WORK/x1/transfer-key.pub.minisig" \
+  || fail "the endorsement does not verify with the old key"
+minisign -V -p "$WORK/transfer-old.pub" -m "$WORK/x1/transfer-key.pub" -x "$WORK/x1/transfer-key.pub.minisig" \
+  | grep -q "plantca-key-roll role=transfer old=$TOLD new=$TNEW" || fail "endorsement trusted comment"
+[ "$(tail -1 "$WORK/x1/transfer-key.pub")" = "$(tail -1 "$CAHOME/public/transfer.pub")" ] || fail "announced key is not transfer.pub"
+expect 0 st accept "$ST" "$R" --out "$PKI"
+out_has "CA transfer key $TNEW announced and kept"
+grep -q "^transfer-key-next: $(tail -1 "$CAHOME/public/transfer.pub")\$" "$ST/station.conf" || fail "station.conf: $(cat "$ST/station.conf")"
+cmp -s "$ST/ca-transfer.pub" "$WORK/transfer-old.pub" || fail "ca-transfer.pub changed before the switch"
+ok "export signed by $TOLD announces $TNEW (minisign verifies bundle and endorsement); the station keeps it beside the old key"
+
+# --- the station says it holds it; the CA switches the segment
+U=$(media); expect 0 st request "$ST" --passphrase-file "$WORK/pass" -o "$U"; Q=$(one "$U")
+out_has "tells the CA this station holds its new transfer key $TNEW"
+meta "$Q" | grep -qx "holds-transfer-key: $TNEW" || fail "request BUNDLE: $(meta "$Q")"
+expect 0 pc import "$Q"
+expect 0 pc audit log
+out_has "station.transfer-key"
+U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
+minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" || fail "the response after the confirmation does not verify with the new key"
+if meta "$R" | grep -q '^transfer-key:'; then fail "still announces"; fi
+expect 0 st accept "$ST" "$R" --out "$PKI"
+out_has "CA transfer key is now $TNEW; bundles signed by $TOLD are refused from now on"
+[ "$(tail -1 "$ST/ca-transfer.pub")" = "$(tail -1 "$CAHOME/public/transfer.pub")" ] || fail "ca-transfer.pub is not the new key"
+grep -q '^transfer-key-next:' "$ST/station.conf" && fail "transfer-key-next left in station.conf"
+grep -q "^transfer-key-replaced: $(tail -1 "$WORK/transfer-old.pub")\$" "$ST/station.conf" || fail "no transfer-key-replaced"
+ok "the station's request says it holds $TNEW; the next response is signed by $TNEW and the station switches to it"
+
+# --- the old key is refused after the switch, by name
+sbefore=$(ssnap "$ST"); pbefore=$(snap "$PKI")
+expect 1 st accept "$ST" "$OLDRESP" --out "$PKI"
+err_has "$(basename "$OLDRESP"): signed by CA transfer key $TOLD, which this station replaced by $TNEW (plantca transfer roll): refused"
+[ "$(ssnap "$ST")" = "$sbefore" ] && [ "$(snap "$PKI")" = "$pbefore" ] || fail "a refused bundle changed the station"
+ok "a response signed by the old transfer key (kept from before the roll) is refused after the switch; nothing changed"
+
+# --- a new transfer key that its predecessor did not endorse (mkresponse,
+# a station that trusts a test key)
+"$MKRESPONSE" genkey "$WORK/mk.sec" "$WORK/mk.pub" --raw
+"$MKRESPONSE" genkey "$WORK/k2.sec" "$WORK/k2.pub" --raw
+minisign -G -W -p "$WORK/k3.pub" -s "$WORK/k3.key" >/dev/null
+K2=$(keyid "$WORK/k2.pub")
+minisign -S -s "$WORK/k3.key" -m "$WORK/k2.pub" -x "$WORK/k2.pub.minisig" \
+  -t "plantca-key-roll role=transfer old=$(keyid "$WORK/mk.pub") new=$K2" >/dev/null
+expect 0 st init "$WORK/st2" --segment line3 --ca-key "$WORK/mk.pub" --trust "$CAHOME/public/root.pem" \
+  --passphrase-file "$WORK/pass" --kdf-memory 16
+U=$(media)
+"$MKRESPONSE" build --key "$WORK/mk.sec" --pub "$WORK/mk.pub" --segment line3 --sequence 1 -o "$U" \
+  --transfer-key "$K2" transfer-key.pub="$WORK/k2.pub" transfer-key.pub.minisig="$WORK/k2.pub.minisig" \
+  chain.pem="$WORK/line3.pem"
+sbefore=$(ssnap "$WORK/st2")
+expect 1 st accept "$WORK/st2" "$(one "$U")" --out "$WORK/pki2"
+err_has "line3-response-000001.tar: key $K2 is not endorsed by key $(keyid "$WORK/mk.pub"), which it is to replace: " \
+  "transfer-key.pub.minisig: signed by unknown key $(keyid "$WORK/k3.pub")"
+[ "$(ssnap "$WORK/st2")" = "$sbefore" ] && [ ! -e "$WORK/pki2" ] || fail "a refused announcement changed the station"
+ok "an announced transfer key not endorsed by the station's key is refused, nothing written"
+
+# --- station rekey
+U=$(media); expect 0 st rekey "$ST" --passphrase-file "$WORK/pass" -o "$U"; RK1=$(one "$U")
+SNEW=$(keyid "$ST/station.next.pub")
+out_has "new station key $SNEW" "$SOLD stays in use until the CA confirms it" "new station key $SNEW, endorsed by $SOLD"
+[ "$(mode "$ST/station.next.key")" = 600 ] || fail "station.next.key mode $(mode "$ST/station.next.key")"
+[ "$(keyid "$ST/station.pub")" = "$SOLD" ] || fail "station.pub changed before the CA confirmed"
+grep -qx "station-key-next: $SNEW" "$ST/station.conf" || fail "station.conf: $(cat "$ST/station.conf")"
+meta "$RK1" | grep -qx "rekey: $SNEW" || fail "rekey BUNDLE: $(meta "$RK1")"
+minisign -Vq -p "$ST/station.pub" -m "$RK1" || fail "the rekey bundle does not verify with the old station key"
+mkdir "$WORK/x2" && tar -xf "$RK1" -C "$WORK/x2"
+minisign -V -p "$ST/station.pub" -m "$WORK/x2/station-key.pub" -x "$WORK/x2/station-key.pub.minisig" \
+  | grep -q "plantca-key-roll role=station old=$SOLD new=$SNEW" || fail "station endorsement"
+ok "rekey: new key $SNEW kept beside $SOLD; the bundle is signed by the old key and endorses the new one (minisign)"
+
+# bad inputs at the CA: a rekey bundle whose signature is broken, and one
+# whose new key the station key did not endorse
+before=$(store_dump)
+mkdir "$WORK/bad1" && cp "$RK1" "$RK1.minisig" "$WORK/bad1/"
+B1=$WORK/bad1/$(basename "$RK1")
+python3 - "$B1.minisig" <<'PY'
+import base64, sys
+p = sys.argv[1]; l = open(p).read().split("\n")
+raw = bytearray(base64.b64decode(l[1])); raw[20] ^= 1
+l[1] = base64.b64encode(bytes(raw)).decode(); open(p, "w").write("\n".join(l))
+PY
+expect 1 pc import "$B1"
+err_has "$B1: bad signature (data altered or signed by another key)"
+minisign -G -W -p "$WORK/k4.pub" -s "$WORK/k4.key" >/dev/null
+K4=$(keyid "$WORK/k4.pub")
+minisign -S -s "$WORK/k4.key" -m "$WORK/k4.pub" -x "$WORK/k4.pub.minisig" \
+  -t "plantca-key-roll role=station old=$SOLD new=$K4" >/dev/null
+U=$(media)
+"$MKRESPONSE" build --kind request --key "$ST/station.key" --pub "$ST/station.pub" --passphrase-file "$WORK/pass" \
+  --segment line3 --sequence 90 -o "$U" --rekey "$K4" station-key.pub="$WORK/k4.pub" \
+  station-key.pub.minisig="$WORK/k4.pub.minisig"
+expect 1 pc import "$(one "$U")"
+err_has "line3-request-000090.tar: key $K4 is not endorsed by key $SOLD, which it is to replace: " \
+  "station-key.pub.minisig: signed by unknown key $K4"
+[ "$(store_dump)" = "$before" ] || fail "a refused rekey changed the store"
+ok "a rekey bundle with a broken signature, and one whose new key is not endorsed, are refused; store unchanged"
+
+# the rekey bundle is lost on the way: the next request carries the new key again
+cp -a "$ST" "$WORK/st-old"
+U=$(media); expect 0 st request "$ST" --passphrase-file "$WORK/pass" --profile tls-server "$(csr)" -o "$U"
+RK2=$(one "$U")
+meta "$RK2" | grep -qx "rekey: $SNEW" || fail "the next request does not carry the rekey again"
+expect 0 pc import "$RK2"
+expect 0 pc --json station list
+python3 - "$OUT" "$SNEW" <<'PY' || fail "station list: $OUT"
+import json, sys
+d = json.loads(sys.argv[1]); assert [s["key_id"] for s in d] == [sys.argv[2]], d
+PY
+expect 0 pc audit log
+out_has "station.rekey"
+# the first rekey bundle, signed by the old key, now refused by name
+before=$(store_dump)
+expect 1 pc import "$RK1"
+err_has "signed by station key $SOLD, which was replaced by $SNEW (plantca-station rekey, imported "
+[ "$(store_dump)" = "$before" ] || fail "changed the store"
+ok "rekey bundle lost: the next request (old key) carries the new key again, the CA records $SNEW; the old key is refused after"
+
+# the CA's response confirms; the station switches; the new key is accepted
+expect 0 pc sign
+U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
+meta "$R" | grep -qx "station-keys: $SNEW" || fail "response BUNDLE: $(meta "$R")"
+minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" || fail "response does not verify with the new transfer key"
+expect 0 st accept "$ST" "$R" --out "$PKI"
+out_has "station key change confirmed by the CA"
+[ "$(keyid "$ST/station.pub")" = "$SNEW" ] || fail "station.pub is not the new key"
+[ ! -e "$ST/station.next.key" ] && [ ! -e "$ST/station.next.pub" ] || fail "station.next.* left"
+grep -q '^station-key-next:' "$ST/station.conf" && fail "station-key-next left in station.conf"
+U=$(media); expect 0 st request "$ST" --passphrase-file "$WORK/pass" --profile tls-server "$(csr)" -o "$U"
+Q=$(one "$U")
+minisign -Vq -p "$ST/station.pub" -m "$Q" || fail "request does not verify with the new station key"
+if minisign -Vq -p "$WORK/st-old/station.pub" -m "$Q" 2>/dev/null; then fail "verifies with the old station key"; fi
+expect 0 pc import "$Q"
+out_has "from station $SNEW"
+expect 0 pc audit log
+out_has "station.rekey.confirmed"
+U=$(media); expect 0 pc export line3 "$U"
+if meta "$(one "$U")" | grep -q '^station-keys:'; then fail "station-keys still sent after the confirmation"; fi
+ok "the response confirms $SNEW, the station switches; its next request (new key) is imported"
+
+# a request signed by the old station key (a copy of the station from before)
+U=$(media); expect 0 st request "$WORK/st-old" --passphrase-file "$WORK/pass" --profile tls-server "$(csr)" -o "$U"
+before=$(store_dump)
+expect 1 pc import "$(one "$U")"
+err_has "signed by station key $SOLD, which was replaced by $SNEW (plantca-station rekey, imported "
+[ "$(store_dump)" = "$before" ] || fail "changed the store"
+expect 0 pc audit verify
+ok "a request signed by the old station key is refused by name; audit verify passes"
+done_testing

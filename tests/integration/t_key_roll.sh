@@ -32,6 +32,34 @@ meta() { tar -xOf "$1" BUNDLE; }
 # a station directory as a picture, without DIR/lock (it holds the pid of its last holder)
 ssnap() { snap "$1" | grep -v '\./lock\b'; }
 
+# sweep_accept NAME BUNDLE CHECK: accept BUNDLE in a copy of the station,
+# killed at every fault point it reaches, every time it reaches it; then
+# accepted again (or found recorded already), after which CHECK DIR holds
+sweep_accept() {
+  local name=$1 b=$2 check=$3 point count i rc runs=0
+  if [ "${FAULT_POINTS:-false}" != true ]; then
+    skip_part "built without -Dfault_points=true: $name, killed at every fault point"; return 0
+  fi
+  rm -rf "$WORK/sw.st" "$WORK/sw.pki"; cp -a "$ST" "$WORK/sw.st"; cp -a "$PKI" "$WORK/sw.pki"
+  : >"$WORK/points"
+  PLANTCA_FAULT_LOG=$WORK/points expect 0 st accept "$WORK/sw.st" "$b" --out "$WORK/sw.pki"
+  sort "$WORK/points" | uniq -c | awk '{print $2, $1}' >"$WORK/points.n"
+  grep -q '^keys\.\|^file\.write' "$WORK/points.n" || fail "$name: no key fault point reached: $(cat "$WORK/points.n")"
+  while read -r point count; do
+    for ((i = 1; i <= count; i++)); do
+      rm -rf "$WORK/sw.st" "$WORK/sw.pki"; cp -a "$ST" "$WORK/sw.st"; cp -a "$PKI" "$WORK/sw.pki"
+      rc=0; PLANTCA_FAULT=$point:$i:kill "$STATION" accept "$WORK/sw.st" "$b" --out "$WORK/sw.pki" \
+        >/dev/null 2>&1 </dev/null || rc=$?
+      [ "$rc" -ne 0 ] || [ "$point" = accept.cleanup ] || fail "$name: $point:$i: not killed"
+      rc=0; "$STATION" accept "$WORK/sw.st" "$b" --out "$WORK/sw.pki" >"$WORK/o" 2>"$WORK/e" </dev/null || rc=$?
+      [ "$rc" = 0 ] || grep -q "is not newer than" "$WORK/e" || fail "$name: $point:$i: accepting again: $(cat "$WORK/e")"
+      "$check" "$WORK/sw.st" || fail "$name: killed at $point:$i, then accepted again: $check fails"
+      runs=$((runs + 1))
+    done
+  done <"$WORK/points.n"
+  ok "$name: $runs accepts killed at every fault point, each accepted again: always ends switched"
+}
+
 # a first round trip; a second response is exported and kept, not accepted
 U=$(media); expect 0 st request "$ST" --passphrase-file "$WORK/pass" --profile tls-server "$(csr)" -o "$U"
 expect 0 pc import "$(one "$U")"
@@ -82,6 +110,14 @@ out_has "station.transfer-key"
 U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
 minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" || fail "the response after the confirmation does not verify with the new key"
 if meta "$R" | grep -q '^transfer-key:'; then fail "still announces"; fi
+transfer_switched() {
+  [ "$(tail -1 "$1/ca-transfer.pub")" = "$(tail -1 "$CAHOME/public/transfer.pub")" ] || return 1
+  ! grep -q '^transfer-key-next:' "$1/station.conf" || return 1
+  grep -q "^transfer-key-replaced: $(tail -1 "$WORK/transfer-old.pub")\$" "$1/station.conf" || return 1
+  if "$STATION" accept "$1" "$OLDRESP" --out "$WORK/sw.pki" >/dev/null 2>"$WORK/e2" </dev/null; then return 1; fi
+  grep -q "signed by CA transfer key $TOLD, which this station replaced by $TNEW" "$WORK/e2"
+}
+sweep_accept "the transfer key switch" "$R" transfer_switched
 expect 0 st accept "$ST" "$R" --out "$PKI"
 out_has "CA transfer key is now $TNEW; bundles signed by $TOLD are refused from now on"
 [ "$(tail -1 "$ST/ca-transfer.pub")" = "$(tail -1 "$CAHOME/public/transfer.pub")" ] || fail "ca-transfer.pub is not the new key"
@@ -117,7 +153,34 @@ err_has "line3-response-000001.tar: key $K2 is not endorsed by key $(keyid "$WOR
 [ "$(ssnap "$WORK/st2")" = "$sbefore" ] && [ ! -e "$WORK/pki2" ] || fail "a refused announcement changed the station"
 ok "an announced transfer key not endorsed by the station's key is refused, nothing written"
 
-# --- station rekey
+# --- station rekey: first killed at every fault point, in a copy; run
+# again, it sends a new key and the old one still signs
+if [ "${FAULT_POINTS:-false}" = true ]; then
+  rm -rf "$WORK/rk.st"; cp -a "$ST" "$WORK/rk.st"; : >"$WORK/points"
+  U=$(media); PLANTCA_FAULT_LOG=$WORK/points expect 0 st rekey "$WORK/rk.st" --passphrase-file "$WORK/pass" -o "$U"
+  sort "$WORK/points" | uniq -c | awk '{print $2, $1}' >"$WORK/points.n"
+  runs=0
+  while read -r point count; do
+    for ((i = 1; i <= count; i++)); do
+      rm -rf "$WORK/rk.st"; cp -a "$ST" "$WORK/rk.st"
+      U=$(media); rc=0
+      PLANTCA_FAULT=$point:$i:kill "$STATION" rekey "$WORK/rk.st" --passphrase-file "$WORK/pass" -o "$U" \
+        >/dev/null 2>&1 </dev/null || rc=$?
+      [ "$rc" -ne 0 ] || fail "rekey $point:$i: not killed"
+      U=$(media)
+      expect 0 st rekey "$WORK/rk.st" --passphrase-file "$WORK/pass" -o "$U"
+      nk=$(keyid "$WORK/rk.st/station.next.pub")
+      grep -qx "station-key-next: $nk" "$WORK/rk.st/station.conf" || fail "rekey $point:$i: station.conf"
+      meta "$(one "$U")" | grep -qx "rekey: $nk" || fail "rekey $point:$i: the bundle does not carry $nk"
+      [ "$(keyid "$WORK/rk.st/station.pub")" = "$SOLD" ] || fail "rekey $point:$i: station.pub changed"
+      minisign -Vq -p "$ST/station.pub" -m "$(one "$U")" || fail "rekey $point:$i: not signed by the old key"
+      runs=$((runs + 1))
+    done
+  done <"$WORK/points.n"
+  ok "rekey killed at every fault point ($runs runs): run again, it sends a new key, signed by the old one, which stays"
+else
+  skip_part "built without -Dfault_points=true: rekey killed at every fault point"
+fi
 U=$(media); expect 0 st rekey "$ST" --passphrase-file "$WORK/pass" -o "$U"; RK1=$(one "$U")
 SNEW=$(keyid "$ST/station.next.pub")
 out_has "new station key $SNEW" "$SOLD stays in use until the CA confirms it" "new station key $SNEW, endorsed by $SOLD"
@@ -183,6 +246,15 @@ expect 0 pc sign
 U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
 meta "$R" | grep -qx "station-keys: $SNEW" || fail "response BUNDLE: $(meta "$R")"
 minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" || fail "response does not verify with the new transfer key"
+station_switched() {
+  [ "$(keyid "$1/station.pub")" = "$SNEW" ] && [ ! -e "$1/station.next.key" ] && [ ! -e "$1/station.next.pub" ] || return 1
+  # the settled directory signs with the new key
+  local u; u=$(media)
+  "$STATION" request "$1" --passphrase-file "$WORK/pass" --profile tls-server "$WORK/dev/dev1.csr" -o "$u" \
+    >/dev/null 2>&1 </dev/null || return 1
+  ! grep -q '^station-key-next:' "$1/station.conf" && minisign -Vq -p "$1/station.pub" -m "$(one "$u")"
+}
+sweep_accept "the station key switch" "$R" station_switched
 expect 0 st accept "$ST" "$R" --out "$PKI"
 out_has "station key change confirmed by the CA"
 [ "$(keyid "$ST/station.pub")" = "$SNEW" ] || fail "station.pub is not the new key"

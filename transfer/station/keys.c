@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "file.h"
 #include "station.h"
 
@@ -83,7 +84,10 @@ pc_rc st_keys_check(const st_transfer_keys *k, const tr_bundle *b, const st_conf
 
 PC_CHECK static pc_rc dir_sync(const char *dir, pc_err *e)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+
+	PC_TRY(PC_FAULT("dir.sync", dir, e));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || fsync(fd) != 0) {
 		int err = errno;
@@ -106,6 +110,7 @@ PC_CHECK static pc_rc next_into_place(const char *dir, const char *name, pc_err 
 	PC_TRY(st_path_join(to, dir, t, e));
 	if (access(from, F_OK) != 0)
 		return PC_OK;
+	PC_TRY(PC_FAULT("keys.rename", to, e));
 	if (rename(from, to) != 0)
 		return pc_fail(e, PC_E_IO, "%s -> %s: %s", from, to, strerror(errno));
 	return PC_OK;
@@ -142,6 +147,9 @@ pc_rc st_keys_apply(const char *dir, const st_transfer_keys *k, const st_keys_pl
 		PC_TRY(rc);
 		c->has_transfer_next = false;
 	}
+	/* a switch a crash interrupted after ca-transfer.pub was written */
+	if (k->next >= 0 && k->next == k->current)
+		c->has_transfer_next = false;
 	if (p->transfer_announce) {
 		const tr_pubkey *now = &k->v[p->transfer_switch ? k->next :
 		    k->current >= 0 ? k->current : k->next];

@@ -27,6 +27,9 @@
  *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
  *   status.c           verb status: trust, sequences, what runs out, what to
  *                      tell the CA officer
+ *   keys.c             key rotation: the CA transfer keys accept trusts, the
+ *                      switches a response makes (docs/lifecycle.md)
+ *   rekey.c            verb rekey: a new station key, sent to the CA
  *   cmp_handle.c       one CMP message judged and answered (no HTTP)
  *   cmp_state.c        CMP transactions on disk, the answers of responses,
  *                      the trust serve needs (manufacturers, plant CAs, RA)
@@ -36,7 +39,10 @@
  *   station.pub      minisign public key: the CA officer enrolls it
  *   ca-transfer.pub  the CA transfer key: the only key `accept` trusts
  *   root.pem         the plant root certificate
- *   station.conf     segment, next request sequence, last accepted response
+ *   station.conf     segment, next request sequence, last accepted response,
+ *                    the key rotation state (keys.c)
+ *   station.next.key, station.next.pub  a new station key (rekey) until the
+ *                    CA confirms it
  *   lock             held by request and accept (pc_dir_lock)
  *   ra.key           the CMP RA key (Ed25519, minisign format, encrypted
  *                    with the station passphrase, 0600; ra-key makes it)

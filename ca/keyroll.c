@@ -69,6 +69,20 @@ PC_CHECK static pc_rc held_get(store_txn *t, const uint8_t *station, const uint8
 	return PC_OK;
 }
 
+pc_rc ca_station_key_state(store_txn *t, const uint8_t station[CA_KEYID_LEN], char held[17],
+    bool *unconfirmed, pc_err *e)
+{
+	uint8_t cur[CA_KEYID_LEN], h[CA_KEYID_LEN], old[CA_KEYID_LEN];
+	char key[64], id[17];
+
+	PC_TRY(ca_meta_get_fixed(t, META_TRANSFER_KEYID, cur, CA_KEYID_LEN, e));
+	PC_TRY(held_get(t, station, cur, h, e));
+	tr_keyid_text(h, held);
+	tr_keyid_text(station, id);
+	snprintf(key, sizeof key, "%s%s", META_STATION_REKEYED, id);
+	return meta_fixed_opt(t, key, old, CA_KEYID_LEN, unconfirmed, e);
+}
+
 pc_rc ca_transfer_held_init(store_txn *t, const uint8_t keyid[CA_KEYID_LEN], pc_err *e)
 {
 	uint8_t cur[CA_KEYID_LEN];

@@ -56,6 +56,11 @@ pc_rc ca_transfer_plan_get(store_txn *t, const char *segment, const ca_station_l
     ca_transfer_plan *p, pc_err *e) PC_CHECK;
 void ca_transfer_plan_free(ca_transfer_plan *p);
 
+/* For station list: the transfer key id station holds, and whether the
+ * CA recorded it from a rekey and has not seen it sign a bundle yet. */
+pc_rc ca_station_key_state(store_txn *t, const uint8_t station[CA_KEYID_LEN], char held[17],
+    bool *unconfirmed, pc_err *e) PC_CHECK;
+
 /* At station add: the station holds the current transfer key. */
 pc_rc ca_transfer_held_init(store_txn *t, const uint8_t keyid[CA_KEYID_LEN], pc_err *e) PC_CHECK;
 

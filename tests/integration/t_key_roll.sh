@@ -107,6 +107,8 @@ meta "$Q" | grep -qx "holds-transfer-key: $TNEW" || fail "request BUNDLE: $(meta
 expect 0 pc import "$Q"
 expect 0 pc audit log
 out_has "station.transfer-key"
+expect 0 pc station list
+out_has "$SOLD  segment line3" "holds transfer key $TNEW"
 U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
 minisign -Vq -p "$CAHOME/public/transfer.pub" -m "$R" || fail "the response after the confirmation does not verify with the new key"
 if meta "$R" | grep -q '^transfer-key:'; then fail "still announces"; fi
@@ -228,9 +230,10 @@ RK2=$(one "$U")
 meta "$RK2" | grep -qx "rekey: $SNEW" || fail "the next request does not carry the rekey again"
 expect 0 pc import "$RK2"
 expect 0 pc --json station list
-python3 - "$OUT" "$SNEW" <<'PY' || fail "station list: $OUT"
+python3 - "$OUT" "$SNEW" "$TNEW" <<'PY' || fail "station list: $OUT"
 import json, sys
 d = json.loads(sys.argv[1]); assert [s["key_id"] for s in d] == [sys.argv[2]], d
+assert d[0]["transfer_key"] == sys.argv[3] and d[0]["key_unconfirmed"] is True, d
 PY
 expect 0 pc audit log
 out_has "station.rekey"
@@ -266,6 +269,9 @@ minisign -Vq -p "$ST/station.pub" -m "$Q" || fail "request does not verify with 
 if minisign -Vq -p "$WORK/st-old/station.pub" -m "$Q" 2>/dev/null; then fail "verifies with the old station key"; fi
 expect 0 pc import "$Q"
 out_has "from station $SNEW"
+expect 0 pc --json station list
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["key_unconfirmed"] is False, d' "$OUT" \
+  || fail "station list after the confirmation: $OUT"
 expect 0 pc audit log
 out_has "station.rekey.confirmed"
 U=$(media); expect 0 pc export line3 "$U"

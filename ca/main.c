@@ -424,7 +424,8 @@ static const struct verb verbs[] = {
 	  "yet (docs/lifecycle.md).",
 	  0, 0, 0, HOME_WRITE, run_transfer_roll },
 	{ { "station", "list" }, "",
-	  "Enrolled stations, segments and last sequences.",
+	  "Enrolled stations, segments, last sequences, the CA transfer key each holds, and a new "
+	  "station key (rekey) the CA has not yet seen sign.",
 	  0, 0, ANY, HOME_READ, run_station_list },
 	{ { "import" }, "BUNDLE.tar",
 	  "Verify a request bundle (signature by an enrolled station, segment, sequence, "

@@ -19,6 +19,11 @@ ST=$WORK/st PKI=$WORK/pki
 expect 0 st init "$ST" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
   --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass" --kdf-memory 16
 expect 0 pc station add line3 "$ST/station.pub" --ca line3
+# a second segment, whose station confirms late
+ST4=$WORK/st4
+expect 0 st init "$ST4" --segment line4 --ca-key "$CAHOME/public/transfer.pub" \
+  --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass" --kdf-memory 16
+expect 0 pc station add line4 "$ST4/station.pub" --ca line3
 keyid() { head -1 "$1" | awk '{print $6}'; }
 SOLD=$(keyid "$ST/station.pub")
 TOLD=$(keyid "$CAHOME/public/transfer.pub")
@@ -79,7 +84,7 @@ cmp -s "$WORK/transfer-old.pub" "$CAHOME/public/transfer-$TOLD.pub" || fail "pub
 # a second roll waits until every station holds the new key
 before=$(store_dump)
 expect 1 pc transfer roll
-err_has "station $SOLD (segment line3) holds CA transfer key $TOLD, not yet the current one $TNEW"
+err_has "holds CA transfer key $TOLD, not yet the current one $TNEW"
 [ "$(store_dump)" = "$before" ] || fail "a refused roll changed the store"
 ok "transfer roll: new key $TNEW in the token; a second roll refused while the station holds $TOLD, store unchanged"
 
@@ -133,6 +138,16 @@ expect 1 st accept "$ST" "$OLDRESP" --out "$PKI"
 err_has "$(basename "$OLDRESP"): signed by CA transfer key $TOLD, which this station replaced by $TNEW (plantca transfer roll): refused"
 [ "$(ssnap "$ST")" = "$sbefore" ] && [ "$(snap "$PKI")" = "$pbefore" ] || fail "a refused bundle changed the station"
 ok "a response signed by the old transfer key (kept from before the roll) is refused after the switch; nothing changed"
+
+# --- meanwhile segment line4, whose station has not said so yet: the old key
+for round in 1 2; do
+  U=$(media); expect 0 pc export line4 "$U"; R=$(one "$U")
+  minisign -Vq -p "$WORK/transfer-old.pub" -m "$R" || fail "line4's response $round is not signed by the old key"
+  meta "$R" | grep -qx "transfer-key: $TNEW" || fail "line4's response $round does not announce $TNEW"
+  expect 0 st accept "$ST4" "$R" --out "$WORK/pki4"
+  out_has "CA transfer key $TNEW announced and kept"
+done
+ok "segment line4, whose station has not confirmed: its responses are still signed by $TOLD and announce $TNEW, while line3's are signed by $TNEW"
 
 # --- a new transfer key that its predecessor did not endorse (mkresponse,
 # a station that trusts a test key)
@@ -232,7 +247,8 @@ expect 0 pc import "$RK2"
 expect 0 pc --json station list
 python3 - "$OUT" "$SNEW" "$TNEW" <<'PY' || fail "station list: $OUT"
 import json, sys
-d = json.loads(sys.argv[1]); assert [s["key_id"] for s in d] == [sys.argv[2]], d
+d = [s for s in json.loads(sys.argv[1]) if s["segment"] == "line3"]
+assert [s["key_id"] for s in d] == [sys.argv[2]], d
 assert d[0]["transfer_key"] == sys.argv[3] and d[0]["key_unconfirmed"] is True, d
 PY
 expect 0 pc audit log
@@ -270,7 +286,7 @@ if minisign -Vq -p "$WORK/st-old/station.pub" -m "$Q" 2>/dev/null; then fail "ve
 expect 0 pc import "$Q"
 out_has "from station $SNEW"
 expect 0 pc --json station list
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["key_unconfirmed"] is False, d' "$OUT" \
+python3 -c 'import json,sys; d=[s for s in json.loads(sys.argv[1]) if s["segment"] == "line3"]; assert d[0]["key_unconfirmed"] is False, d' "$OUT" \
   || fail "station list after the confirmation: $OUT"
 expect 0 pc audit log
 out_has "station.rekey.confirmed"
@@ -284,6 +300,23 @@ before=$(store_dump)
 expect 1 pc import "$(one "$U")"
 err_has "signed by station key $SOLD, which was replaced by $SNEW (plantca-station rekey, imported "
 [ "$(store_dump)" = "$before" ] || fail "changed the store"
+ok "a request signed by the old station key is refused by name"
+
+# --- the next roll: refused until line4's station says it holds the key,
+# then generation 3, announced with the signature of generation 2
+before=$(store_dump)
+expect 1 pc transfer roll
+err_has "segment line4) holds CA transfer key $TOLD, not yet the current one $TNEW"
+[ "$(store_dump)" = "$before" ] || fail "a refused roll changed the store"
+U=$(media); expect 0 st request "$ST4" --passphrase-file "$WORK/pass" -o "$U"
+expect 0 pc import "$(one "$U")"
+expect 0 pc transfer roll
+out_has "(generation 3" "replaces $TNEW"
+T3=$(keyid "$CAHOME/public/transfer.pub")
+U=$(media); expect 0 pc export line3 "$U"; R=$(one "$U")
+minisign -Vq -p "$CAHOME/public/transfer-$TNEW.pub" -m "$R" || fail "not signed by generation 2"
+expect 0 st accept "$ST" "$R" --out "$PKI"
+out_has "CA transfer key $T3 announced and kept"
 expect 0 pc audit verify
-ok "a request signed by the old station key is refused by name; audit verify passes"
+ok "a second roll once every station holds the current key: $T3 announced under $TNEW's signature; audit verify passes"
 done_testing

@@ -300,6 +300,17 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 }
 
 /* The summary; timings (t) when asked for. */
+static void tx_swap(st_tx *a, st_tx *b)
+{
+	st_tx x;
+
+	if (a == b)
+		return;
+	x = *a;
+	*a = *b;
+	*b = x;
+}
+
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
     const char *keyid, const req_csr *csrs, size_t ncsr, size_t ncmp, const st_timings *t,
     unsigned threads)
@@ -370,7 +381,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	bool have_taken = false;
 	time_t now;
 	st_tx *txs = NULL;
-	size_t ntx = 0, nq;
+	size_t ntx = 0, nq, nrep = 0;
 	int txlock = -1;
 	unsigned threads = 1;
 	st_timings t;
@@ -396,23 +407,28 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	 * device signed them; the lock keeps serve from changing them meanwhile */
 	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
 	PC_TRY_OUT(st_tx_list(dir, &txs, &ntx, e));
+	/* the queued requests first, then the certificates devices refused
+	 * in their certConf (TXID.conf), reported so the CA revokes them */
 	for (i = 0, nq = 0; i < ntx; i++)
 		if (txs[i].state == ST_TX_QUEUED)
-			txs[nq++] = txs[i];
+			tx_swap(&txs[nq++], &txs[i]);
+	for (i = nq; i < ntx; i++)
+		if (txs[i].state == ST_TX_CERT_REJECTED)
+			tx_swap(&txs[nq + nrep++], &txs[i]);
 	ntx = nq;
-	if (ncsr + ntx == 0 && o->scan == NULL) {
+	if (ncsr + ntx + nrep == 0 && o->scan == NULL) {
 		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
 		    "and no --scan REPORT");
 		goto out;
 	}
-	if (ncsr + ntx + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
+	if (ncsr + ntx + nrep + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
 		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
-		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
+		    ncsr + ntx + nrep, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
 		goto out;
 	}
-	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
+	cmpdata = calloc(ntx + nrep + 1, sizeof *cmpdata);
 	/* one more slot: the scan report */
-	members = calloc(ncsr + ntx + 1, sizeof *members);
+	members = calloc(ncsr + ntx + nrep + 1, sizeof *members);
 	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -447,12 +463,21 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
 	}
 	meta.ncsrs = ncsr + ntx;
+	/* a refusal is no request: a member without a csr line (the CA's
+	 * import reads cmp-TXID.certconf members, docs/cmp.md) */
+	for (i = ntx; i < ntx + nrep; i++) {
+		size_t k = ncsr + i;
+		PC_TRY_OUT(st_tx_file_read(dir, txs[i].txid, "conf", ST_CMP_REQUEST_MAX, &cmpdata[i],
+		    &members[k].len, e));
+		members[k].data = cmpdata[i];
+		snprintf(members[k].name, sizeof members[k].name, "cmp-%s.certconf", txs[i].txid);
+	}
 	if (o->scan != NULL) {
 		/* the report, read as the CA will read it, of this segment */
-		if ((rc = scan_member(o->scan, &conf, &scandata, &members[meta.ncsrs], e)) !=
+		if ((rc = scan_member(o->scan, &conf, &scandata, &members[ncsr + ntx + nrep], e)) !=
 		    PC_OK)
 			goto out;
-		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
+		snprintf(meta.scan, sizeof meta.scan, "%s", members[ncsr + ntx + nrep].name);
 	}
 	st_timings_mark(&t, "names");
 
@@ -487,7 +512,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar, e));
+	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + nrep + (o->scan != NULL), &tar, e));
 	/* the members are in the tar now */
 	for (i = 0; i < ncsr; i++) {
 		free(csrs[i].data);
@@ -508,14 +533,17 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	/* the bundle is written: its CMP requests are on their way (a crash
 	 * before this leaves them queued, and the next bundle carries them
 	 * again; the CA refuses a transaction it has seen) */
-	for (i = 0; i < ntx; i++) {
-		txs[i].state = ST_TX_SENT;
+	for (i = 0; i < ntx + nrep; i++) {
+		txs[i].state = i < ntx ? ST_TX_SENT : ST_TX_REPORTED;
 		txs[i].updated = (uint64_t)now;
 		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
 	}
-	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx, e));
+	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx + nrep, e));
 	st_timings_mark(&t, "write");
 	request_report(o, file, &meta, keyid, csrs, ncsr, ntx, &t, threads);
+	if (nrep > 0 && !o->json)
+		printf("  %6zu certificate%s refused by %s device%s (certConf), reported to the CA\n",
+		    nrep, nrep == 1 ? "" : "s", nrep == 1 ? "its" : "their", nrep == 1 ? "" : "s");
 	rc = PC_OK;
 out:
 	st_tx_lock_close(&txlock);
@@ -529,7 +557,7 @@ out:
 	if (have_taken)
 		hdestroy_r(&taken);
 	csrs_free(csrs, ncsr);
-	for (i = 0; cmpdata != NULL && i < ntx; i++)
+	for (i = 0; cmpdata != NULL && i < ntx + nrep; i++)
 		free(cmpdata[i]);
 	free(cmpdata);
 	free(scandata);

@@ -31,8 +31,11 @@ kill -0 "$DEVS" 2>/dev/null || fail "cmp_devices ended early: $(cat "$WORK/devic
 round_trip
 wait "$DEVS" || fail "cmp_devices: $(cat "$WORK/devices.err") $(cat "$WORK/devices.out")"
 grep -q "^devices $N enrolled $N failed 0$" "$WORK/devices.out" || fail "$(cat "$WORK/devices.out")"
-for k in 'ir -> ip waiting' 'pollReq -> pollRep/ip' 'certConf -> pkiConf'; do
+for k in 'ir -> ip waiting' 'pollReq -> pollRep' 'pollReq -> ip' 'certConf -> pkiConf'; do
   grep -q "^$k .* messages  median" "$WORK/devices.out" || fail "no '$k' row: $(cat "$WORK/devices.out")"
+done
+for k in 'ir -> ip waiting' 'pollReq -> ip' 'certConf -> pkiConf'; do
+  grep -q "^$k  *$N messages" "$WORK/devices.out" || fail "'$k': not $N messages: $(cat "$WORK/devices.out")"
 done
 [ "$(grep -c 'certConf txid=.* -> pkiconf confirmed' "$WORK/serve.log")" -eq $N ] \
   || fail "serve confirmed $(grep -c 'certConf txid=.* -> pkiconf confirmed' "$WORK/serve.log") of $N"

@@ -126,7 +126,21 @@ after=$(pc --json certs --revoked | python3 -c 'import json,sys; print(len(json.
 [ "$before" = "$after" ] || fail "a refused report revoked something ($before -> $after)"
 expect 0 pc audit log
 out_has "its transactionID is not the member's"
-ok "a certConf report that is not its transaction's is audited as refused and revokes nothing"
+# garbage in its place, and the genuine report of transaction 2 a second time
+head -c 300 /dev/urandom >"$ST/cmp/$t1.conf"
+sed -i 's/^state: reported$/state: cert-rejected/' "$tx1" "$tx2"
+expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
+out_has "2 certificates refused by their devices"
+revs=$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)
+expect 0 pc import "$(newest request)"
+out_has "certConf: 0 certificates refused by their devices, revoked; 1 report refused"
+[ "$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)" = "$revs" ] || fail "a repeated report was recorded again"
+after=$(pc --json certs --revoked | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$before" = "$after" ] || fail "a refused or repeated report revoked something ($before -> $after)"
+expect 0 pc audit log
+out_has "not a DER PKIMessage"
+expect 0 pc audit verify
+ok "a certConf report that is not its transaction's, or not a PKIMessage, is audited as refused and revokes nothing; a report repeated changes nothing"
 
 stop_serve
 done_testing

@@ -300,6 +300,18 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 }
 
 /* The summary; timings (t) when asked for. */
+/* Something to send, and not more than one bundle holds. */
+PC_CHECK static pc_rc request_count_ok(size_t ncsr, size_t ncmp, bool scan, pc_err *e)
+{
+	if (ncsr + ncmp == 0 && !scan)
+		return pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
+		    "and no --scan REPORT");
+	if (ncsr + ncmp + scan > TR_MEMBERS_MAX - 2)
+		return pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
+		    ncsr + ncmp, scan ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
+	return PC_OK;
+}
+
 static void tx_swap(st_tx *a, st_tx *b)
 {
 	st_tx x;
@@ -374,7 +386,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	uint8_t *keytext = NULL, **cmpdata = NULL, *scandata = NULL;
 	size_t keylen, i, ncsr = 0;
 	req_csr *csrs = NULL;
-	tr_member *members = NULL;
+	tr_member *members = NULL, scanm;
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
 	struct hsearch_data taken;
@@ -389,6 +401,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 
 	st_timings_start(&t);
 	memset(&meta, 0, sizeof meta);
+	memset(&scanm, 0, sizeof scanm);
 	memset(&taken, 0, sizeof taken);
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
@@ -403,6 +416,47 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
 	PC_TRY_OUT(csrs_list(a->ops, a->nops, &csrs, &ncsr, e));
+	/* a first look at the CMP transactions, without the lock, for the
+	 * checks made before the passphrase; they are listed again under the
+	 * lock, which is not held while the key is opened (its scrypt takes
+	 * seconds, and serve waits for the lock) */
+	PC_TRY_OUT(st_tx_list(dir, &txs, &ntx, e));
+	for (i = 0, nq = 0; i < ntx; i++)
+		nq += txs[i].state == ST_TX_QUEUED || txs[i].state == ST_TX_CERT_REJECTED;
+	free(txs);
+	txs = NULL;
+	ntx = 0;
+	PC_TRY_OUT(request_count_ok(ncsr, nq, o->scan != NULL, e));
+	st_timings_mark(&t, "list");
+	/* every CSR read and checked before the passphrase is asked for, on
+	 * all cores; a refusal names the first bad file in operand order */
+	threads = st_threads(o->threads, ncsr);
+	if (ncsr > 0)
+		PC_TRY_OUT(st_par_run(ncsr, threads, csr_check, csrs, e));
+	st_timings_mark(&t, "check");
+	/* the report, read as the CA will read it, of this segment */
+	if (o->scan != NULL)
+		PC_TRY_OUT(scan_member(o->scan, &conf, &scandata, &scanm, e));
+
+	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
+	PC_TRY_OUT(pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e));
+	{
+		char prompt[PATH_MAX + 32];
+		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
+		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
+	}
+	/* not timed as a phase of its own: a prompt waits for a person */
+	st_timings_mark(&t, "passphrase");
+	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
+	pc_secret_free(&pass);
+	if (rc != PC_OK)
+		goto out;
+	if (sodium_memcmp(sk.keyid, pub.keyid, TR_KEYID_LEN) != 0) {
+		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
+		goto out;
+	}
+	st_timings_mark(&t, "key");
+
 	/* the CMP requests serve queued (docs/cmp.md): they travel as the
 	 * device signed them; the lock keeps serve from changing them meanwhile */
 	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
@@ -416,16 +470,8 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		if (txs[i].state == ST_TX_CERT_REJECTED)
 			tx_swap(&txs[nq + nrep++], &txs[i]);
 	ntx = nq;
-	if (ncsr + ntx + nrep == 0 && o->scan == NULL) {
-		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
-		    "and no --scan REPORT");
-		goto out;
-	}
-	if (ncsr + ntx + nrep + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
-		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
-		    ncsr + ntx + nrep, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
-		goto out;
-	}
+	/* (serve may have changed them since the first look) */
+	PC_TRY_OUT(request_count_ok(ncsr, ntx + nrep, o->scan != NULL, e));
 	cmpdata = calloc(ntx + nrep + 1, sizeof *cmpdata);
 	/* one more slot: the scan report */
 	members = calloc(ncsr + ntx + nrep + 1, sizeof *members);
@@ -434,13 +480,6 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
 	}
-	st_timings_mark(&t, "list");
-	/* every CSR read and checked before the passphrase is asked for, on
-	 * all cores; a refusal names the first bad file in operand order */
-	threads = st_threads(o->threads, ncsr);
-	if (ncsr > 0)
-		PC_TRY_OUT(st_par_run(ncsr, threads, csr_check, csrs, e));
-	st_timings_mark(&t, "check");
 	if (hcreate_r(2 * (ncsr + ntx) + 16, &taken) == 0) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -473,32 +512,10 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(members[k].name, sizeof members[k].name, "cmp-%s.certconf", txs[i].txid);
 	}
 	if (o->scan != NULL) {
-		/* the report, read as the CA will read it, of this segment */
-		if ((rc = scan_member(o->scan, &conf, &scandata, &members[ncsr + ntx + nrep], e)) !=
-		    PC_OK)
-			goto out;
-		snprintf(meta.scan, sizeof meta.scan, "%s", members[ncsr + ntx + nrep].name);
+		members[ncsr + ntx + nrep] = scanm;
+		snprintf(meta.scan, sizeof meta.scan, "%s", scanm.name);
 	}
 	st_timings_mark(&t, "names");
-
-	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
-	PC_TRY_OUT(pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e));
-	{
-		char prompt[PATH_MAX + 32];
-		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
-		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
-	}
-	/* not timed as a phase of its own: a prompt waits for a person */
-	st_timings_mark(&t, "passphrase");
-	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
-	pc_secret_free(&pass);
-	if (rc != PC_OK)
-		goto out;
-	if (sodium_memcmp(sk.keyid, pub.keyid, TR_KEYID_LEN) != 0) {
-		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
-		goto out;
-	}
-	st_timings_mark(&t, "key");
 
 	now = time(NULL);
 	tr_keyid_text(pub.keyid, keyid);

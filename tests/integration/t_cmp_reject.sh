@@ -61,7 +61,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld2.k
 # manufacturer's CA, which did not issue it, and rejects it in its certConf
 cmp_client "$WORK/conf.log" -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld2.key" -subject "/O=Acme Plant/CN=pump-2" -san_nodefault \
-  -certout "$WORK/ld2.pem" -out_trusted "$M/ca.pem" -reqout "$WORK/c1.der,$WORK/c2.der,$WORK/c3.der,$WORK/c4.der,$WORK/c5.der,$WORK/c6.der,$WORK/c7.der,$WORK/c8.der" &
+  -certout "$WORK/ld2.pem" -out_trusted "$M/ca.pem" &
 CLIENT=$!
 wait_log 2 ' ir txid=.* -> ip waiting'
 tx2=$(grep -l 'serialNumber SN-0002' "$ST"/cmp/*.tx | head -1)
@@ -72,16 +72,12 @@ grep -q 'sending CERTCONF' "$WORK/conf.log" || fail "no certConf sent: $(cat "$W
 grep -q 'received PKICONF' "$WORK/conf.log" || fail "no pkiConf received: $(cat "$WORK/conf.log")"
 grep -q 'certConf txid=.* -> pkiconf cert-rejected failInfo=none: .*device rejected the certificate' \
   "$WORK/serve.log" || fail "serve log: $(tail -3 "$WORK/serve.log")"
-# the client's own certConf says rejection (read back with our reader)
-for f in "$WORK"/c*.der; do
-  [ -e "$f" ] || continue
-  "$CMP_DUMP" "$f" >"$WORK/dump.txt" 2>&1 || true
-  grep -q '^body certConf' "$WORK/dump.txt" && cp "$f" "$WORK/certconf.der"
-done
-[ -s "$WORK/certconf.der" ] || fail "the client's certConf was not saved"
 grep -q 'state: cert-rejected' "$tx2" || fail "transaction: $(cat "$tx2")"
 t2=$(basename "$tx2" .tx)
-cmp -s "$ST/cmp/$t2.conf" "$WORK/certconf.der" || fail "$t2.conf is not the device's certConf"
+# what serve kept is the client's own certConf, protected, with its text
+"$CMP_DUMP" "$ST/cmp/$t2.conf" >"$WORK/dump.txt" 2>&1 || fail "$t2.conf: $(cat "$WORK/dump.txt")"
+printf '%s\n' "body certConf" "pvno 2" "txid $t2" "text CMP client did not accept it" "protected yes" \
+  "extraCerts 2" | diff - "$WORK/dump.txt" >"$WORK/dump.diff" || fail "$t2.conf: $(cat "$WORK/dump.diff")"
 serial2=$(sed -n 's/^serial: //p' "$tx2")
 [ -n "$serial2" ] || fail "no serial in $(cat "$tx2")"
 # durable: a restart of serve keeps it

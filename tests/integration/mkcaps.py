@@ -28,10 +28,6 @@ t_caps_load.sh and scripts/bench-caps.
       is sparse) until the file is BYTES long, as GNU tar pads records.
       Prints the path of the tar.
 
-  mkcaps.py sign --key SEC --pub PUB --segment S --sequence N TAR
-      Sign TAR again (after the caller changed it), trusted comment as
-      a station writes it.
-
 Headers are tarfile's own (USTAR_FORMAT), as mkbundle.py writes them.
 """
 import argparse
@@ -175,18 +171,13 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "csrs":
         make_csrs(int(sys.argv[2]), sys.argv[3])
         return 0
-    if len(sys.argv) < 2 or sys.argv[1] not in ("bundle", "sign"):
+    if len(sys.argv) < 2 or sys.argv[1] != "bundle":
         sys.exit(__doc__)
-    ap = argparse.ArgumentParser(prog="mkcaps.py " + sys.argv[1])
+    ap = argparse.ArgumentParser(prog="mkcaps.py bundle")
     ap.add_argument("--key", required=True)
     ap.add_argument("--pub", required=True)
     ap.add_argument("--segment", required=True)
     ap.add_argument("--sequence", required=True, type=int)
-    if sys.argv[1] == "sign":
-        ap.add_argument("tar")
-        a = ap.parse_args(sys.argv[2:])
-        sign(a, a.tar)
-        return 0
     ap.add_argument("-o", dest="out", required=True)
     ap.add_argument("--name", required=True)
     ap.add_argument("--csrs")

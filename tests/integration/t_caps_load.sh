@@ -21,7 +21,9 @@
 # mkcaps.py): a caps test needs valid CSRs, not distinct keys, and one key
 # makes 200,000 of them in seconds.  Memory is not asserted here (tests
 # never assert resource figures): scripts/bench-caps measures the peak of
-# this import against the bound stated in docs/architecture.md.
+# this import against the bound stated in docs/architecture.md.  In a
+# sanitizer build that import outlasts any sensible timeout on the test VM;
+# there it is skipped (the test then ends as skipped) and the refusals run.
 #
 # "Before it is read": the file's own size is refused from fstat before one
 # byte of it is read (strace shows no read of its descriptor), and so is an
@@ -57,9 +59,19 @@ expect 0 pc policy set "$WORK/caps.policy"
 USB=$WORK/usb
 mkdir "$USB"
 mk() { $MKCAPS bundle --key "$WORK/st.key" --pub "$WORK/st.pub" --segment line3 -o "$USB" "$@"; }
-resign() { $MKCAPS sign --key "$WORK/st.key" --pub "$WORK/st.pub" --segment line3 "$@"; }
 # the CA home as a refusal must leave it: the store's contents and the files
-home_state() { store_dump; (cd "$CAHOME" && find . -path ./db -prune -o -type f -printf '%p %s %m\n' | sort); }
+# (but ./lock, ca/home.c's one-process lock, which the first import makes)
+home_state() {
+  store_dump
+  (cd "$CAHOME" && find . -path ./db -prune -o -path ./lock -prune -o -type f -printf '%p %s %m\n' | sort)
+}
+# plantca under strace (LeakSanitizer cannot run under ptrace; the other
+# runs keep it)
+traced() {
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -o "$WORK/trace" -e trace=openat,read,pread64,readv,mmap,close \
+    "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" "$@" >"$WORK/out" 2>"$WORK/err"
+}
 # no read, pread or mmap of FILE's descriptor between its open and close (strace -f output)
 not_read() {
   python3 - "$1" "$2" <<'PY'
@@ -88,34 +100,37 @@ PY
 $MKCAPS csrs $((CSRS_MAX + 1)) "$WORK/csrs.pem"
 
 # ---------------------------------------------------------------- at every cap
-full=$(mk --name full --sequence 1 --csrs "$WORK/csrs.pem" --count $CSRS_MAX --profile c \
-  --meta-size $META_MAX --pad-to $BUNDLE_MAX)
-[ "$(stat -c %s "$full")" -eq $BUNDLE_MAX ] || fail "full.tar is not $BUNDLE_MAX bytes"
-# GNU tar, not our reader, counts the members and measures BUNDLE
-[ "$(tar -tf "$full" | wc -l)" -eq $MEMBERS_MAX ] || fail "full.tar does not hold $MEMBERS_MAX members"
-[ "$(tar -xOf "$full" BUNDLE | wc -c)" -eq $META_MAX ] || fail "BUNDLE is not $META_MAX bytes"
-expect 0 pc import "$full"
-out_has "0 pending, $CSRS_MAX approved by policy, 0 rejected"
-pc --json requests >"$WORK/requests.json" || fail "requests --json"
-python3 - "$WORK/requests.json" $CSRS_MAX <<'PY' || fail "the requests are not the bundle's CSRs"
+if [ "${SANITIZE:-none}" = none ]; then
+  full=$(mk --name full --sequence 1 --csrs "$WORK/csrs.pem" --count $CSRS_MAX --profile c \
+    --meta-size $META_MAX --pad-to $BUNDLE_MAX)
+  [ "$(stat -c %s "$full")" -eq $BUNDLE_MAX ] || fail "full.tar is not $BUNDLE_MAX bytes"
+  # GNU tar, not our reader, counts the members and measures BUNDLE
+  [ "$(tar -tf "$full" | wc -l)" -eq $MEMBERS_MAX ] || fail "full.tar does not hold $MEMBERS_MAX members"
+  [ "$(tar -xOf "$full" BUNDLE | wc -c)" -eq $META_MAX ] || fail "BUNDLE is not $META_MAX bytes"
+  expect 0 pc import "$full"
+  out_has "0 pending, $CSRS_MAX approved by policy, 0 rejected"
+  pc --json requests >"$WORK/requests.json" || fail "requests --json"
+  python3 - "$WORK/requests.json" $CSRS_MAX <<'PY' || fail "the requests are not the bundle's CSRs"
 import json, sys
 reqs, n = json.load(open(sys.argv[1])), int(sys.argv[2])
 assert len(reqs) == n, len(reqs)
 assert all(r["status"] == "approved" and r["profile"] == "c" for r in reqs)
 assert len({r["member"] for r in reqs}) == n, "members twice"
 PY
-ok "a bundle at every cap at once imports: $CSRS_MAX CSRs ($MEMBERS_MAX members), BUNDLE of $META_MAX bytes, $BUNDLE_MAX bytes in all"
+  ok "a bundle at every cap at once imports: $CSRS_MAX CSRs ($MEMBERS_MAX members), BUNDLE of $META_MAX bytes, $BUNDLE_MAX bytes in all"
+  rm -f "$full" "$full.minisig"
+else
+  # measured: well over the 1,200 s timeout under ASan on the 2-core VM
+  skip_part "importing $CSRS_MAX CSRs in a $SANITIZE build (it outlasts the timeout there; the normal suite runs it, the caps below run here too)"
+fi
 
 # ---------------------------------------------------------------- just over
 before=$(home_state)
 
-# the whole file: one byte more (a hole), signed again
-cp --sparse=always "$full" "$USB/over.tar"
-truncate -s +1 "$USB/over.tar"
-resign --sequence 2 "$USB/over.tar"
-strace -f -o "$WORK/trace" -e trace=openat,read,pread64,readv,mmap,close \
-  "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" import "$USB/over.tar" >"$WORK/out" 2>"$WORK/err" \
-  && fail "a bundle of $((BUNDLE_MAX + 1)) bytes was imported"
+# the whole file: one byte more than the cap (the zeros after the archive
+# are a hole, so the file costs no disk)
+mk --name over --sequence 2 --csrs "$WORK/csrs.pem" --count 1 --pad-to $((BUNDLE_MAX + 1)) >/dev/null
+traced import "$USB/over.tar" && fail "a bundle of $((BUNDLE_MAX + 1)) bytes was imported"
 ERR=$(cat "$WORK/err")
 err_has "over.tar: file is $((BUNDLE_MAX + 1)) bytes, larger than the $BUNDLE_MAX-byte limit"
 not_read "$WORK/trace" over.tar || fail "over.tar was read before it was refused"
@@ -148,9 +163,7 @@ ok "a BUNDLE of $META_MAX + 1 bytes of garbage refused by its size, not parsed: 
 # the signature file: one byte over; the .tar itself is fine
 b=$(mk --name sig --sequence 2 --csrs "$WORK/csrs.pem" --count 1)
 head -c $((MINISIG_MAX + 1 - $(stat -c %s "$b.minisig"))) /dev/zero | tr '\0' 'x' >>"$b.minisig"
-strace -f -o "$WORK/trace" -e trace=openat,read,pread64,readv,mmap,close \
-  "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" import "$b" >"$WORK/out" 2>"$WORK/err" \
-  && fail "a .minisig of $((MINISIG_MAX + 1)) bytes was accepted"
+traced import "$b" && fail "a .minisig of $((MINISIG_MAX + 1)) bytes was accepted"
 ERR=$(cat "$WORK/err")
 err_has "sig.tar.minisig: file is $((MINISIG_MAX + 1)) bytes, larger than the $MINISIG_MAX-byte limit"
 not_read "$WORK/trace" sig.tar.minisig || fail "sig.tar.minisig was read before it was refused"

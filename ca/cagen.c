@@ -231,7 +231,8 @@ pc_rc ca_gen_roll(ca_ctx *c, store_txn *t, const ca_job *j, time_t now, pc_err *
 	uint64_t gen;
 	pc_rc rc;
 
-	PC_TRY(ca_rec_get(t, j->newca, &cur, e));
+	memset(&cur, 0, sizeof cur);
+	PC_TRY_OUT(ca_rec_get(t, j->newca, &cur, e));
 	gen = ca_gen_no(&cur);
 	if ((rc = pkix_cert_parse(j->cert.p, j->cert.len, "new CA certificate", &nc, e)) != PC_OK)
 		goto out;

@@ -111,6 +111,35 @@ pc_rc ca_gen_put(store_txn *t, const ca_rec *r, pc_err *e)
 	return rc;
 }
 
+pc_rc ca_rec_for_kid(store_txn *t, const char *name, const uint8_t *kid, size_t kid_len,
+    ca_rec *r, pc_err *e)
+{
+	uint8_t k[PKIX_KEYID_LEN];
+	ca_gen_list gl;
+	size_t i;
+
+	PC_TRY(ca_rec_get(t, name, r, e));
+	if (kid_len != PKIX_KEYID_LEN || (pkix_keyid(r->v.spki, r->v.spki_len, k) == PC_OK &&
+	    memcmp(k, kid, PKIX_KEYID_LEN) == 0))
+		return PC_OK;
+	if (ca_gens_load(t, name, &gl, e) != PC_OK) {
+		ca_rec_free(r);
+		return e->rc;
+	}
+	for (i = 0; i < gl.n; i++)
+		if (pkix_keyid(gl.v[i].v.spki, gl.v[i].v.spki_len, k) == PC_OK &&
+		    memcmp(k, kid, PKIX_KEYID_LEN) == 0) {
+			ca_rec_free(r);
+			*r = gl.v[i];
+			/* the list no longer owns it */
+			memmove(&gl.v[i], &gl.v[i + 1], (gl.n - i - 1) * sizeof gl.v[0]);
+			gl.n--;
+			break;
+		}
+	ca_gen_list_free(&gl);
+	return PC_OK;
+}
+
 struct crlmax {
 	uint64_t max;
 };

@@ -138,6 +138,7 @@ expect 0 ca sign
 S_SRV2=$(sn srv2); S_CLI2=$(sn cli2); S_REV2=$(sn rev2)
 expect 0 ca crl
 exp_and_accept
+NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S')
 expect 0 ca revoke "$S_REV1" --reason keyCompromise
 expect 0 ca revoke "$S_REV2" --reason keyCompromise
 expect 0 ca crl
@@ -240,6 +241,8 @@ cat "$WORK/pki/crl"/*.crl >"$WORK/crls.pem"
 for s in "$S_SRV2" "$S_CLI2" "$S_CLI1B"; do
   r=$(vfy "$s") || fail "after retirement openssl verify $s: $r"
 done
+# (faketime starts each command at NOW: a minute on, after the last CRL)
+NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S')
 expect 0 ca crl
 [[ "$OUT" != *"generation 1"* ]] || fail "a retired generation signed again: $OUT"
 expect 0 ca --json status

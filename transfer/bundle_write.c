@@ -178,7 +178,13 @@ pc_rc tr_bundle_build(const tr_meta *meta, const tr_member *payload, size_t n,
 	return rc;
 }
 
-/* DIR/NAME.tar and DIR/NAME.tar.minisig, neither there yet. */
+/* DIR/NAME.tar and DIR/NAME.tar.minisig, neither there yet.  A NAME.tar
+ * without its NAME.tar.minisig is no bundle (every reader refuses it): the
+ * tar of a write of this very bundle that stopped before its signature
+ * (killed, or the signature could not be written); it is removed, so that
+ * the next run completes the interrupted one.  Both names are published
+ * with link() all the same: a file that appears after this check is never
+ * replaced. */
 PC_CHECK static pc_rc bundle_paths(const char *dir, const char *name, char *tp, char *sp,
     pc_err *e)
 {
@@ -189,10 +195,15 @@ PC_CHECK static pc_rc bundle_paths(const char *dir, const char *name, char *tp, 
 	if ((size_t)snprintf(tp, PATH_CAP, "%s/%s.tar", dir, name) >= PATH_CAP ||
 	    (size_t)snprintf(sp, PATH_CAP, "%s/%s.tar.minisig", dir, name) >= PATH_CAP)
 		return pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
-	if (lstat(tp, &st) == 0)
-		return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
 	if (lstat(sp, &st) == 0)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists", sp);
+	if (lstat(tp, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
+		if (unlink(tp) != 0 && errno != ENOENT)
+			return pc_fail(e, PC_E_IO, "%s: an interrupted bundle without its signature; "
+			    "cannot remove it: %s", tp, strerror(errno));
+	}
 	return PC_OK;
 }
 
@@ -250,7 +261,7 @@ pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, s
 	if ((rc = tr_minisig_make_prehashed(hash, pub, NULL, comment, sign, sign_ctx, &sig, e)) != PC_OK)
 		goto out;
 	open = false;
-	if ((rc = pc_afile_commit(&f, e)) != PC_OK)
+	if ((rc = pc_afile_commit_new(&f, e)) != PC_OK)
 		goto out;
 	/* a tar without its signature is no bundle: both gone again on a
 	 * failure (a signature that was there before is not ours: kept) */

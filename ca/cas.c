@@ -110,7 +110,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
 		goto out;
-	snprintf(label, sizeof label, "plantca-%s-ca-%s", idhex, o->name);
+	ca_key_label(label, sizeof label, idhex, "ca", o->name);
 	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
 		goto out;
 	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {

@@ -619,16 +619,19 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.nstation_keys = tplan.nkeys;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	/* an export that died after writing its files but before recording
-	 * them left NAME.tar (and .minisig) under this sequence: they may have
-	 * left the machine, so they stay, and this export takes the next
-	 * sequence that is free in DIR */
+	 * them left NAME.tar and NAME.tar.minisig under this sequence: they
+	 * may have left the machine, so they stay, and this export takes the
+	 * next sequence that is free in DIR.  A NAME.tar alone (the export
+	 * died before the signature) is no bundle, accepted nowhere: the
+	 * writer replaces it under the same sequence (tr_bundle_stream). */
 	for (i = 0; i < 1000; i++) {
-		char tp[PATH_MAX + TR_NAME_MAX + 16];
+		char tp[PATH_MAX + TR_NAME_MAX + 16], sp[PATH_MAX + TR_NAME_MAX + 24];
 		struct stat ts;
 		snprintf(tp, sizeof tp, "%s/%s.tar", dir, name);
-		/* NAME.tar is written first: it is there when the export got as
-		 * far as writing (a lone NAME.tar.minisig is not ours: refused) */
-		if (lstat(tp, &ts) != 0)
+		snprintf(sp, sizeof sp, "%s/%s.tar.minisig", dir, name);
+		/* NAME.tar is written first (a lone NAME.tar.minisig is not
+		 * ours: the writer refuses it) */
+		if (lstat(tp, &ts) != 0 || lstat(sp, &ts) != 0)
 			break;
 		fprintf(stderr, "plantca: export %s: %s/%s.tar is from an export that was interrupted "
 		    "before it was recorded; it stays, this one is sequence %" PRIu64 "\n", segment, dir,

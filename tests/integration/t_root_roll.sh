@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# plantca root roll (issue 12 item 3, RFC 4210 §4.4): a new root key and
+# self-signed certificate with the same subject, NewWithOld (the new key
+# under the old root) and OldWithNew (the old key under the new root), and
+# every issuing CA's key re-certified under the new root.  A device that
+# trusts only the old root validates new certificates through NewWithOld,
+# one that trusts only the new root old certificates through OldWithNew
+# (openssl verify -x509_strict, a TLS handshake, certtool).  Exports carry
+# both roots, both cross-certificates and both CA certificates; a station
+# takes the new root only through NewWithOld (key continuity) and refuses
+# a self-signed root of the same name that is not cross-certified, leaving
+# its directory as it was.
+. "$(dirname "$0")/lib.sh"
+: "${STATION:?}"
+need faketime "the roll happens years after init (scripts/setup installs it)"
+need certtool "the new chain is checked with GnuTLS too (scripts/setup installs gnutls-bin)"
+ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0 faketime "$@"; }
+
+T0='2027-03-01 09:00:00'
+d() { date -u -d "$T0 UTC + $1 days" '+%Y-%m-%d %H:%M:%S'; }
+NOW=$T0
+ca() { ft "$NOW" "$PLANTCA" --home "$CAHOME" --pin-file "$PIN" "$@"; }
+sta() { ft "$(date -u -d "$NOW UTC + 10 minutes" '+%Y-%m-%d %H:%M:%S')" "$STATION" "$@"; }
+later() { date -u -d "$NOW UTC + 20 minutes" '+%Y-%m-%d %H:%M:%S'; }
+ski() { openssl x509 -in "$1" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :'; }
+aki() { openssl x509 -in "$1" -noout -ext authorityKeyIdentifier | tail -1 | sed 's/keyid://' | tr -d ' :'; }
+sn() { ca --json certs | python3 -c '
+import json, sys
+print([c["serial"] for c in json.load(sys.stdin) if c["subject"].startswith("CN=" + sys.argv[1] + ",")][0])' "$1"; }
+# the n-th certificate (from 1) of a PEM file
+nth() { awk -v n="$2" '/BEGIN CERT/{i++} i==n{print} /END CERT/&&i==n{exit}' "$1"; }
+
+expect 0 ca init --module "$SOFTHSM_MODULE" --token "$TOKEN_LABEL" \
+  --subject "/C=DE/O=Acme Plant/CN=Acme Plant Root CA" --days 3650
+expect 0 ca ca new line3 --subject "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA" \
+  --permit dns:line3.plant.local --days 3000
+cp "$CAHOME/public/root.pem" "$WORK/old-root.pem"
+ca ca cert line3 >"$WORK/ica-old.pem"
+printf 'pw\n' >"$WORK/pass"; chmod 600 "$WORK/pass"
+for st in st st2; do
+  expect 0 sta init "$WORK/$st" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
+    --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass"
+  expect 0 ca station add line3 "$WORK/$st/station.pub" --ca line3
+done
+mkdir -p "$WORK/dev" "$WORK/usb"
+for n in srv1 cli1 srv2 cli2 rev2; do
+  mkcsr p256 "$n" "$WORK/dev/$n.csr" "DNS:$n.line3.plant.local"
+done
+exp_and_accept() {
+  rm -rf "$WORK/usb"; mkdir "$WORK/usb"
+  expect 0 ca export line3 "$WORK/usb"
+  expect 0 sta accept "$WORK/st" "$WORK"/usb/line3-response-*.tar --out "$WORK/pki" --layout flat
+  expect 0 sta accept "$WORK/st2" "$WORK"/usb/line3-response-*.tar --out "$WORK/ua" --layout opcua
+}
+request() {
+  rm -rf "$WORK/usb"; mkdir "$WORK/usb"
+  expect 0 sta request "$WORK/st" --passphrase-file "$WORK/pass" "$@" -o "$WORK/usb"
+  expect 0 ca import "$WORK"/usb/line3-request-*.tar
+  expect 0 ca sign
+}
+
+# before the roll: srv1 and cli1 from line3 under the old root
+request --profile tls-server "$WORK/dev/srv1.csr" --profile tls-client "$WORK/dev/cli1.csr"
+expect 0 ca crl
+exp_and_accept
+S_SRV1=$(sn srv1); S_CLI1=$(sn cli1)
+OLDK=$(ski "$WORK/old-root.pem")
+ok "before the roll: srv1 and cli1 issued and delivered"
+
+# the roll, eight years on
+NOW=$(d 2920)
+expect 0 ca root roll
+out_has "root generation 2 (ec-p384)" "NewWithOld" "OldWithNew" \
+  "issuing CA 'line3' re-certified under the new root (same key)"
+cp "$CAHOME/public/root.pem" "$WORK/new-root.pem"
+cp "$CAHOME"/public/root-newwithold.gen2.pem "$WORK/nwo.pem"
+cp "$CAHOME"/public/root-oldwithnew.gen2.pem "$WORK/own.pem"
+cmp -s "$CAHOME/public/root.gen1.pem" "$WORK/old-root.pem" || fail "public/root.gen1.pem is not the old root"
+ca ca cert line3 >"$WORK/ica-new.pem"
+NEWK=$(ski "$WORK/new-root.pem")
+[ "$OLDK" != "$NEWK" ] || fail "the roll kept the root key"
+subj() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
+iss() { openssl x509 -in "$1" -noout -issuer -nameopt RFC2253 | sed 's/^issuer=//'; }
+for f in new-root nwo own; do
+  [ "$(subj "$WORK/$f.pem")" = "$(subj "$WORK/old-root.pem")" ] || fail "$f: subject $(subj "$WORK/$f.pem")"
+  [ "$(iss "$WORK/$f.pem")" = "$(subj "$WORK/old-root.pem")" ] || fail "$f: issuer"
+done
+[ "$(ski "$WORK/nwo.pem")" = "$NEWK" ] && [ "$(aki "$WORK/nwo.pem")" = "$OLDK" ] || fail "NewWithOld key ids"
+[ "$(ski "$WORK/own.pem")" = "$OLDK" ] && [ "$(aki "$WORK/own.pem")" = "$NEWK" ] || fail "OldWithNew key ids"
+[ "$(openssl x509 -in "$WORK/nwo.pem" -noout -enddate)" = "$(openssl x509 -in "$WORK/old-root.pem" -noout -enddate)" ] \
+  || fail "NewWithOld does not end with the old root"
+[ "$(openssl x509 -in "$WORK/own.pem" -noout -enddate)" = "$(openssl x509 -in "$WORK/old-root.pem" -noout -enddate)" ] \
+  || fail "OldWithNew does not end with the old root"
+ft "$(later)" openssl verify -x509_strict -check_ss_sig -CAfile "$WORK/new-root.pem" "$WORK/new-root.pem" >/dev/null \
+  || fail "the new root's self-signature"
+ft "$(later)" openssl verify -x509_strict -partial_chain -CAfile "$WORK/old-root.pem" "$WORK/nwo.pem" >/dev/null \
+  || fail "NewWithOld does not verify with the old root"
+ft "$(later)" openssl verify -x509_strict -partial_chain -CAfile "$WORK/new-root.pem" "$WORK/own.pem" >/dev/null \
+  || fail "OldWithNew does not verify with the new root"
+[ "$(ski "$WORK/ica-new.pem")" = "$(ski "$WORK/ica-old.pem")" ] || fail "line3 re-certified with another key"
+[ "$(aki "$WORK/ica-new.pem")" = "$NEWK" ] || fail "line3's new certificate is not from the new root"
+[ "$(openssl x509 -in "$WORK/ica-new.pem" -noout -enddate)" = "$(openssl x509 -in "$WORK/ica-old.pem" -noout -enddate)" ] \
+  || fail "re-certification changed line3's notAfter"
+openssl x509 -in "$WORK/ica-new.pem" -noout -text | grep -q 'DNS:line3.plant.local' || fail "name constraints lost"
+ft "$(later)" openssl verify -x509_strict -CAfile "$WORK/new-root.pem" "$WORK/ica-new.pem" >/dev/null \
+  || fail "line3's new certificate does not verify under the new root"
+expect 0 ca audit log
+out_has "root.roll root ok root generation 2" "ca.roll root ok generation 2" "root.recert"
+ok "root roll: new key and self-signed root with the same subject; NewWithOld and OldWithNew with the right key ids and the old root's notAfter; line3 re-certified (same key, notAfter, constraints); audited"
+
+# nothing left to complete: a second root roll would roll again, so it is
+# not run here; ca list shows the root's generations
+expect 0 ca ca list
+out_has "generation 2 (current: signs certificates and its CRL)" "generation 1 (signs only its CRL"
+
+# after the roll: srv2, cli2, rev2 from line3 (same key) - device certs
+request --profile tls-server "$WORK/dev/srv2.csr" --profile tls-client "$WORK/dev/cli2.csr" "$WORK/dev/rev2.csr"
+S_SRV2=$(sn srv2); S_CLI2=$(sn cli2); S_REV2=$(sn rev2)
+expect 0 ca revoke "$S_REV2" --reason keyCompromise
+expect 0 ca crl
+out_has "CRL" "of CA 'root' generation 1"
+rm -rf "$WORK/usb"; mkdir "$WORK/usb"
+expect 0 ca export line3 "$WORK/usb"
+tar -xf "$WORK"/usb/line3-response-*.tar -C "$WORK/usb"
+ls "$WORK/usb" >"$WORK/usb.ls"
+for m in trust.pem chain.pem trust.p7b root.crl root.gen1.crl line3.crl; do
+  grep -qx "$m" "$WORK/usb.ls" || fail "the response lacks $m: $(cat "$WORK/usb.ls")"
+done
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/usb/trust.pem")" -eq 6 ] || fail "trust.pem: $(grep -c 'BEGIN CERTIFICATE' "$WORK/usb/trust.pem") certificates, expected 2 roots, 2 cross, 2 line3"
+openssl pkcs7 -inform DER -in "$WORK/usb/trust.p7b" -print_certs -out "$WORK/p7.pem"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/p7.pem")" -eq 6 ] || fail "trust.p7b"
+for f in old-root new-root nwo own ica-old ica-new; do
+  grep -q "$(sed -n 2p "$WORK/$f.pem")" "$WORK/usb/trust.pem" || fail "trust.pem lacks $f"
+  grep -q "$(sed -n 2p "$WORK/$f.pem")" "$WORK/usb/chain.pem" || fail "chain.pem lacks $f"
+done
+ok "after the roll: the response carries both roots, both cross-certificates and both line3 certificates (trust.pem, trust.p7b, chain.pem) and both roots' CRLs"
+
+# a device trusting only the old root: new certificate through NewWithOld
+cp "$WORK/usb/certs/$S_SRV2.pem" "$WORK/srv2.pem" 2>/dev/null || ca show "$S_SRV2" --pem >"$WORK/srv2.pem" 2>/dev/null || true

@@ -59,7 +59,9 @@ request() {
   expect 0 ca sign
 }
 
-# before the roll: srv1 and cli1 from line3 under the old root
+# before the roll (seven years and ten months on): srv1 and cli1 from
+# line3 under the old root
+NOW=$(d 2890)
 request --profile tls-server "$WORK/dev/srv1.csr" --profile tls-client "$WORK/dev/cli1.csr"
 expect 0 ca crl
 exp_and_accept
@@ -67,7 +69,7 @@ S_SRV1=$(sn srv1); S_CLI1=$(sn cli1)
 OLDK=$(ski "$WORK/old-root.pem")
 ok "before the roll: srv1 and cli1 issued and delivered"
 
-# the roll, eight years on
+# the roll, a month later, two years before the old root expires
 NOW=$(d 2920)
 expect 0 ca root roll
 out_has "root generation 2 (ec-p384)" "NewWithOld" "OldWithNew" \
@@ -121,7 +123,7 @@ expect 0 ca crl
 out_has "CRL" "of CA 'root' generation 1"
 rm -rf "$WORK/usb"; mkdir "$WORK/usb"
 expect 0 ca export line3 "$WORK/usb"
-tar -xf "$WORK"/usb/line3-response-*.tar -C "$WORK/usb"
+tar -xf "$WORK"/usb/line3-response-*.tar -C "$WORK/usb" 2>/dev/null
 ls "$WORK/usb" >"$WORK/usb.ls"
 for m in trust.pem chain.pem trust.p7b root.crl root.gen1.crl line3.crl; do
   grep -qx "$m" "$WORK/usb.ls" || fail "the response lacks $m: $(cat "$WORK/usb.ls")"
@@ -133,7 +135,80 @@ for f in old-root new-root nwo own ica-old ica-new; do
   grep -q "$(sed -n 2p "$WORK/$f.pem")" "$WORK/usb/trust.pem" || fail "trust.pem lacks $f"
   grep -q "$(sed -n 2p "$WORK/$f.pem")" "$WORK/usb/chain.pem" || fail "chain.pem lacks $f"
 done
-ok "after the roll: the response carries both roots, both cross-certificates and both line3 certificates (trust.pem, trust.p7b, chain.pem) and both roots' CRLs"
+crl_aki() { openssl crl -in "$1" -noout -text | grep -A1 'Authority Key Identifier' | tail -1 | sed 's/keyid://' | tr -d ' :'; }
+[ "$(crl_aki "$WORK/usb/root.gen1.crl")" = "$OLDK" ] && [ "$(crl_aki "$WORK/usb/root.crl")" = "$NEWK" ] \
+  || fail "root CRL key ids: $(crl_aki "$WORK/usb/root.gen1.crl") $(crl_aki "$WORK/usb/root.crl")"
+ft "$(later)" openssl crl -in "$WORK/usb/root.gen1.crl" -noout -CAfile "$WORK/old-root.pem" -verify 2>&1 | grep -q 'verify OK' \
+  || fail "the old root's CRL does not verify with the old root"
+ft "$(later)" openssl crl -in "$WORK/usb/root.crl" -noout -CAfile "$WORK/new-root.pem" -verify 2>&1 | grep -q 'verify OK' \
+  || fail "the new root's CRL does not verify with the new root"
+ok "after the roll: the response carries both roots, both cross-certificates and both line3 certificates (trust.pem, trust.p7b, chain.pem) and both roots' CRLs, each signed by its own key"
 
-# a device trusting only the old root: new certificate through NewWithOld
-cp "$WORK/usb/certs/$S_SRV2.pem" "$WORK/srv2.pem" 2>/dev/null || ca show "$S_SRV2" --pem >"$WORK/srv2.pem" 2>/dev/null || true
+pem_of() { openssl x509 -in "$WORK/usb/$1.crt" -out "$2" 2>/dev/null ||
+  openssl x509 -inform DER -in "$WORK/usb/$1.crt" -out "$2"; }
+pem_of "$S_SRV2" "$WORK/srv2.pem"; pem_of "$S_CLI2" "$WORK/cli2.pem"
+cp "$WORK/pki/certs/$S_SRV1.pem" "$WORK/srv1.pem"
+[ "$(aki "$WORK/srv2.pem")" = "$(ski "$WORK/ica-new.pem")" ] || fail "srv2 is not from line3"
+
+# a device trusting only the old root: a new certificate through NewWithOld
+vfy() { ft "$(later)" openssl verify -x509_strict "$@" 2>&1; }
+r=$(vfy -CAfile "$WORK/old-root.pem" -untrusted <(cat "$WORK/nwo.pem" "$WORK/ica-new.pem") "$WORK/srv2.pem") \
+  || fail "old-root device, new chain: $r"
+r=$(vfy -CAfile "$WORK/old-root.pem" -untrusted "$WORK/ica-new.pem" "$WORK/srv2.pem") \
+  && fail "the new chain verified under the old root without NewWithOld: $r"
+# a device trusting only the new root: the old CA certificate through OldWithNew
+r=$(vfy -CAfile "$WORK/new-root.pem" -untrusted "$WORK/own.pem" "$WORK/ica-old.pem") \
+  || fail "new-root device, old CA certificate: $r"
+r=$(vfy -CAfile "$WORK/new-root.pem" "$WORK/ica-old.pem") \
+  && fail "the old CA certificate verified under the new root without OldWithNew: $r"
+r=$(vfy -CAfile "$WORK/new-root.pem" -untrusted <(cat "$WORK/own.pem" "$WORK/ica-old.pem") "$WORK/srv1.pem") \
+  || fail "new-root device, old device certificate: $r"
+# and the plain paths
+r=$(vfy -CAfile "$WORK/new-root.pem" -untrusted "$WORK/ica-new.pem" "$WORK/srv2.pem") || fail "new chain: $r"
+r=$(vfy -CAfile "$WORK/old-root.pem" -untrusted "$WORK/ica-old.pem" "$WORK/srv1.pem") || fail "old chain: $r"
+ok "openssl verify -x509_strict: an old-root device validates srv2 through NewWithOld (and not without it); a new-root device validates the old line3 certificate and srv1 through OldWithNew (and not without it)"
+
+# TLS: the server presents srv2 with line3's new certificate and NewWithOld;
+# the client trusts only the old root
+port=$((20000 + RANDOM % 20000))
+handshake() {
+  local ca=$1 t
+  t=$(later)
+  port=$((port + 1))
+  ft "$t" openssl s_server -accept "127.0.0.1:$port" -naccept 1 -cert "$WORK/srv2.pem" \
+    -key "$WORK/dev/srv2.csr.key" -cert_chain "$WORK/srv2-chain.pem" -www >"$WORK/srv.log" 2>&1 &
+  local sp=$! i rc=0
+  for i in $(seq 1 100); do
+    ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break
+    sleep 0.1
+  done
+  printf 'GET / HTTP/1.0\r\n\r\n' | ft "$t" openssl s_client -connect "127.0.0.1:$port" \
+    -verify_hostname srv2.line3.plant.local -CAfile "$ca" -x509_strict -verify_return_error \
+    -quiet >"$WORK/cli.log" 2>&1 || rc=$?
+  kill "$sp" 2>/dev/null || true
+  wait "$sp" 2>/dev/null || true
+  if [ "$rc" -eq 0 ] && grep -q 'HTTP/1.0 200' "$WORK/cli.log"; then echo ok; else echo refused; fi
+}
+cat "$WORK/ica-new.pem" "$WORK/nwo.pem" >"$WORK/srv2-chain.pem"
+[ "$(handshake "$WORK/old-root.pem")" = ok ] || fail "TLS, old-root client: $(tail -5 "$WORK/cli.log" "$WORK/srv.log")"
+[ "$(handshake "$WORK/new-root.pem")" = ok ] || fail "TLS, new-root client: $(tail -5 "$WORK/cli.log" "$WORK/srv.log")"
+cat "$WORK/ica-new.pem" >"$WORK/srv2-chain.pem"
+[ "$(handshake "$WORK/old-root.pem")" = refused ] || fail "TLS without NewWithOld let the old-root client in"
+grep -q 'unable to get local issuer certificate' "$WORK/cli.log" || fail "refused, but not for the missing issuer: $(cat "$WORK/cli.log")"
+ok "TLS (s_server/s_client -x509_strict -verify_return_error): a client trusting only the old root accepts the new chain with NewWithOld, refuses it without; a new-root client accepts it too"
+
+# GnuTLS: the new chain, and the cross path, each up to a self-signed root
+cc() {
+  cat "$@" >"$WORK/cc.pem"
+  ft "$(later)" certtool --verify-chain --infile "$WORK/cc.pem" >"$WORK/certtool.log" 2>&1 &&
+    grep -q 'Chain verification output: Verified' "$WORK/certtool.log"
+}
+cc "$WORK/srv2.pem" "$WORK/ica-new.pem" "$WORK/new-root.pem" || fail "certtool, new chain: $(tail -5 "$WORK/certtool.log")"
+cc "$WORK/srv2.pem" "$WORK/ica-new.pem" "$WORK/nwo.pem" "$WORK/old-root.pem" || fail "certtool, through NewWithOld: $(tail -5 "$WORK/certtool.log")"
+cc "$WORK/srv1.pem" "$WORK/ica-old.pem" "$WORK/own.pem" "$WORK/new-root.pem" || fail "certtool, through OldWithNew: $(tail -5 "$WORK/certtool.log")"
+ok "certtool --verify-chain: srv2 up to the new root, and through NewWithOld up to the old root; srv1 through OldWithNew up to the new root"
+
+expect 0 ca audit verify
+out_has "audit trail intact"
+ok "audit verify passes"
+done_testing

@@ -147,6 +147,7 @@ ok "after the roll: the response carries both roots, both cross-certificates and
 pem_of() { openssl x509 -in "$WORK/usb/$1.crt" -out "$2" 2>/dev/null ||
   openssl x509 -inform DER -in "$WORK/usb/$1.crt" -out "$2"; }
 pem_of "$S_SRV2" "$WORK/srv2.pem"; pem_of "$S_CLI2" "$WORK/cli2.pem"
+ca show "$S_REV2" --pem >"$WORK/rev2.pem"
 cp "$WORK/pki/certs/$S_SRV1.pem" "$WORK/srv1.pem"
 [ "$(aki "$WORK/srv2.pem")" = "$(ski "$WORK/ica-new.pem")" ] || fail "srv2 is not from line3"
 
@@ -207,6 +208,67 @@ cc "$WORK/srv2.pem" "$WORK/ica-new.pem" "$WORK/new-root.pem" || fail "certtool, 
 cc "$WORK/srv2.pem" "$WORK/ica-new.pem" "$WORK/nwo.pem" "$WORK/old-root.pem" || fail "certtool, through NewWithOld: $(tail -5 "$WORK/certtool.log")"
 cc "$WORK/srv1.pem" "$WORK/ica-old.pem" "$WORK/own.pem" "$WORK/new-root.pem" || fail "certtool, through OldWithNew: $(tail -5 "$WORK/certtool.log")"
 ok "certtool --verify-chain: srv2 up to the new root, and through NewWithOld up to the old root; srv1 through OldWithNew up to the new root"
+
+# the stations accept the new root through NewWithOld
+cp "$WORK/st/root.pem" "$WORK/st-root-before.pem"
+rm -rf "$WORK/usb"; mkdir "$WORK/usb"
+expect 0 ca export line3 "$WORK/usb"
+expect 0 sta accept "$WORK/st" "$WORK"/usb/line3-response-*.tar --out "$WORK/pki" --layout flat
+out_has "new root 'Acme Plant Root CA'" "accepted: cross-certified by the trusted root (NewWithOld)"
+expect 0 sta accept "$WORK/st2" "$WORK"/usb/line3-response-*.tar --out "$WORK/ua" --layout opcua
+for st in st st2; do
+  cmp -s "$WORK/$st/root.pem" "$WORK/new-root.pem" || fail "$st/root.pem is not the new root"
+  cmp -s "$WORK/$st/root.prev.pem" "$WORK/old-root.pem" || fail "$st/root.prev.pem is not the old root"
+done
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/pki/trust.pem")" -eq 6 ] || fail "station trust.pem: $(grep -c 'BEGIN CERTIFICATE' "$WORK/pki/trust.pem")"
+[ -f "$WORK/pki/crl/root.crl" ] && [ -f "$WORK/pki/crl/root.gen1.crl" ] || fail "station CRLs: $(ls "$WORK/pki/crl")"
+for f in old-root new-root nwo own ica-old ica-new; do
+  grep -rqF "$(sed -n 2p "$WORK/$f.pem")" "$WORK/ua/issuers/certs" "$WORK/ua/trusted/certs" || fail "OPC UA layout lacks $f: $(ls -R "$WORK/ua")"
+done
+cat "$WORK/pki/crl"/*.crl >"$WORK/crls.pem"
+# (srv2, cli2 and rev2 came in the response taken apart above)
+for f in "$WORK/pki/certs/$S_SRV1.pem" "$WORK/pki/certs/$S_CLI1.pem" "$WORK/srv2.pem" "$WORK/cli2.pem"; do
+  r=$(ft "$(later)" openssl verify -x509_strict -crl_check -CAfile "$WORK/pki/trust.pem" \
+    -CRLfile "$WORK/crls.pem" "$f" 2>&1) || fail "openssl verify $f with the station's files: $r"
+done
+r=$(ft "$(later)" openssl verify -x509_strict -crl_check -CAfile "$WORK/pki/trust.pem" \
+  -CRLfile "$WORK/crls.pem" "$WORK/rev2.pem" 2>&1) && fail "revoked rev2 verifies: $r"
+grep -q 'certificate revoked' <<<"$r" || fail "rev2 refused otherwise: $r"
+ok "the stations accept the new root through NewWithOld (key continuity): root.pem is the new root, root.prev.pem the old one; the flat and OPC UA layouts hold both roots, both cross-certificates and both line3 certificates; old and new devices verify with the station's files, revoked rev2 does not"
+
+# the next response, with the new root trusted and the old one kept
+NOW=$(d 2930)
+expect 0 ca crl
+exp_and_accept
+[[ "$OUT" != *"new root"* ]] || fail "the new root was taken again: $OUT"
+cmp -s "$WORK/st/root.prev.pem" "$WORK/old-root.pem" || fail "root.prev.pem lost"
+ok "the next response is accepted under the new root with the old one still trusted"
+
+# a forged new root: a second CA home with a root of the same name (not
+# cross-certified), whose transfer key a third station trusts beside the
+# plant's own root
+FORGE=$WORK/forge
+fca() { ft "$NOW" "$PLANTCA" --home "$FORGE" --pin-file "$PIN" "$@"; }
+expect 0 fca init --module "$SOFTHSM_MODULE" --token "$TOKEN_LABEL" \
+  --subject "/C=DE/O=Acme Plant/CN=Acme Plant Root CA"
+expect 0 fca ca new line3 --subject "/C=DE/O=Acme Plant/OU=Line 3/CN=Line 3 Issuing CA"
+expect 0 sta init "$WORK/st3" --segment line3 --ca-key "$FORGE/public/transfer.pub" \
+  --trust "$WORK/new-root.pem" --passphrase-file "$WORK/pass"
+expect 0 fca station add line3 "$WORK/st3/station.pub" --ca line3
+expect 0 fca crl
+rm -rf "$WORK/usb"; mkdir "$WORK/usb"
+expect 0 fca export line3 "$WORK/usb"
+mkdir -p "$WORK/pki3"; echo keep >"$WORK/pki3/marker"
+# every file but the lock (it holds the PID of the last run that took it)
+snap() { (cd "$1" && find . -type f ! -name lock -print0 | sort -z | xargs -0 sha256sum); }
+b3=$(snap "$WORK/st3"); p3=$(snap "$WORK/pki3")
+FP=$(openssl x509 -in "$FORGE/public/root.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr 'A-F' 'a-f')
+B=$(ls "$WORK"/usb/line3-response-*.tar)
+expect 1 sta accept "$WORK/st3" "$B" --out "$WORK/pki3" --layout flat
+err_has "$B: chain.pem: new root 'Acme Plant Root CA' (SHA-256 $FP) is not cross-certified by the trusted root 'Acme Plant Root CA' (DIR/root.pem)"
+[ "$(snap "$WORK/st3")" = "$b3" ] || fail "the refused accept changed the station directory"
+[ "$(snap "$WORK/pki3")" = "$p3" ] || fail "the refused accept changed PKI_DIR"
+ok "a self-signed root of the same name that is not cross-certified is refused, naming the bundle, the member and the root; station directory and PKI_DIR unchanged"
 
 expect 0 ca audit verify
 out_has "audit trail intact"

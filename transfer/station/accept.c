@@ -422,6 +422,7 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	PC_TRY_OUT(st_path_join(path, dir, "root.pem", e));
 	PC_TRY_OUT(st_root_load(path, &a.pki.root, e));
 	a.pki.root.from = "DIR/root.pem";
+	PC_TRY_OUT(st_root_prev_load(dir, &a.pki, e));
 
 	/* the CA transfer key is the only key trusted for responses */
 	if ((rc = tr_bundle_read(bundle_path, &capub, 1, &b, e)) != PC_OK)
@@ -474,6 +475,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
+	if ((rc = st_root_rotate(dir, &a.pki, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the new root was not kept in the station "
+		    "directory (accept the bundle again)", bundle_path, o->out);
+		goto out;
+	}
 	if (a.has_checkpoint && (rc = st_checkpoint_keep(dir, &a.checkpoint, bundle_path, e)) != PC_OK) {
 		pc_wrap(e, "%s: files written to %s, but the audit checkpoint was not kept (accept the "
 		    "bundle again)", bundle_path, o->out);
@@ -493,6 +499,13 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	st_timings_mark(&t, "write");
 	tr_keyid_text(capub.keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
+	if (a.pki.next_i > 0 && !o->json) {
+		char fp[PC_FINGERPRINT_MAX];
+		pc_fingerprint(a.pki.cas.v[a.pki.next_i].der, a.pki.cas.v[a.pki.next_i].len, fp);
+		printf("new root '%s' (SHA-256 %s) accepted: cross-certified by the trusted root "
+		    "(NewWithOld); DIR/root.pem is the new root, DIR/" ST_ROOT_PREV " the previous one "
+		    "until it expires\n", a.pki.cas.v[a.pki.next_i].cn, fp);
+	}
 	rc = PC_OK;
 out:
 	st_install_cleanup(&inst);     /* the stage, or after the switch the old tree */

@@ -111,6 +111,35 @@ pc_rc ca_gen_put(store_txn *t, const ca_rec *r, pc_err *e)
 	return rc;
 }
 
+pc_rc ca_rec_for_kid(store_txn *t, const char *name, const uint8_t *kid, size_t kid_len,
+    ca_rec *r, pc_err *e)
+{
+	uint8_t k[PKIX_KEYID_LEN];
+	ca_gen_list gl;
+	size_t i;
+
+	PC_TRY(ca_rec_get(t, name, r, e));
+	if (kid_len != PKIX_KEYID_LEN || (pkix_keyid(r->v.spki, r->v.spki_len, k) == PC_OK &&
+	    memcmp(k, kid, PKIX_KEYID_LEN) == 0))
+		return PC_OK;
+	if (ca_gens_load(t, name, &gl, e) != PC_OK) {
+		ca_rec_free(r);
+		return e->rc;
+	}
+	for (i = 0; i < gl.n; i++)
+		if (pkix_keyid(gl.v[i].v.spki, gl.v[i].v.spki_len, k) == PC_OK &&
+		    memcmp(k, kid, PKIX_KEYID_LEN) == 0) {
+			ca_rec_free(r);
+			*r = gl.v[i];
+			/* the list no longer owns it */
+			memmove(&gl.v[i], &gl.v[i + 1], (gl.n - i - 1) * sizeof gl.v[0]);
+			gl.n--;
+			break;
+		}
+	ca_gen_list_free(&gl);
+	return PC_OK;
+}
+
 struct crlmax {
 	uint64_t max;
 };
@@ -231,7 +260,8 @@ pc_rc ca_gen_roll(ca_ctx *c, store_txn *t, const ca_job *j, time_t now, pc_err *
 	uint64_t gen;
 	pc_rc rc;
 
-	PC_TRY(ca_rec_get(t, j->newca, &cur, e));
+	memset(&cur, 0, sizeof cur);
+	PC_TRY_OUT(ca_rec_get(t, j->newca, &cur, e));
 	gen = ca_gen_no(&cur);
 	if ((rc = pkix_cert_parse(j->cert.p, j->cert.len, "new CA certificate", &nc, e)) != PC_OK)
 		goto out;

@@ -54,6 +54,12 @@ pc_rc ca_gen_put(store_txn *t, const ca_rec *r, pc_err *e) PC_CHECK;
 /* The highest CRL number any generation of `name` has signed (0: none). */
 pc_rc ca_gen_crl_max(store_txn *t, const char *name, uint64_t *max, pc_err *e) PC_CHECK;
 
+/* The generation of CA `name` whose key has identifier kid (the
+ * authorityKeyIdentifier of a certificate it issued): the current one, or
+ * a replaced one; the current one when kid is empty or nothing matches. */
+pc_rc ca_rec_for_kid(store_txn *t, const char *name, const uint8_t *kid, size_t kid_len,
+    ca_rec *r, pc_err *e) PC_CHECK;
+
 /* In the pipeline's write transaction t, with the new generation's job j
  * (signed): the current generation of j->newca and its CRL move to META,
  * the new one becomes current, an audit event says so.  Refuses a job

@@ -108,7 +108,13 @@ assert l["root"]["generations"] == [], l["root"]
 PY
 expect 0 ca audit log
 out_has "ca.roll line3 ok generation 2"
-ok "ca roll: new key, same subject, name constraints and path length, under the root; ca list shows both generations; audited"
+expect 0 ca --json status
+python3 - "$OUT" <<'PY' || fail "status --json after the roll: $OUT"
+import json, sys
+ev = [x for x in json.loads(sys.argv[1])["events"] if x["kind"] == "ca-retire"]
+assert len(ev) == 1 and ev[0]["object"] == "line3~1" and "plantca crl" in ev[0]["action"], ev
+PY
+ok "ca roll: new key, same subject, name constraints and path length, under the root; ca list and status show both generations; audited"
 
 # generation 2 issues the next three
 rm -rf "$WORK/usb"; mkdir "$WORK/usb"
@@ -223,6 +229,8 @@ for s in "$S_SRV2" "$S_CLI2" "$S_CLI1B"; do
 done
 expect 0 ca crl
 [[ "$OUT" != *"generation 1"* ]] || fail "a retired generation signed again: $OUT"
+expect 0 ca --json status
+[[ "$OUT" != *'"ca-retire"'* ]] || fail "status still lists the retired generation: $OUT"
 ok "day 745: generation 1 signs its final CRL (number 9) and retires; the station drops its certificate and CRL; generation 2's certificates verify"
 
 expect 0 ca audit verify

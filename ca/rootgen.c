@@ -68,7 +68,8 @@ pc_rc ca_root_recert(store_txn *t, const ca_job *j, bool *done, pc_err *e)
 	pc_rc rc;
 
 	*done = false;
-	PC_TRY(ca_rec_get(t, j->newca, &cur, e));
+	memset(&cur, 0, sizeof cur);
+	PC_TRY_OUT(ca_rec_get(t, j->newca, &cur, e));
 	rc = pkix_cert_parse(j->cert.p, j->cert.len, "re-certified CA certificate", &nc, e);
 	if (rc != PC_OK || nc.spki_len != cur.v.spki_len ||
 	    memcmp(nc.spki, cur.v.spki, nc.spki_len) != 0)

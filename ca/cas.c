@@ -237,7 +237,7 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	memset(&cur, 0, sizeof cur);
 	if (strcmp(o->name, "root") == 0)
 		return pc_fail(e, PC_E_USAGE, "ca roll root: the root is rolled with its "
-		    "cross-certificates (docs/lifecycle.md), not as an issuing CA");
+		    "cross-certificates (docs/lifecycle.md), not as an issuing CA: plantca root roll");
 	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_rec_get(t, o->name, &cur, e);
 	if (rc == PC_OK)

@@ -270,6 +270,37 @@ err_has "$B: chain.pem: new root 'Acme Plant Root CA' (SHA-256 $FP) is not cross
 [ "$(snap "$WORK/pki3")" = "$p3" ] || fail "the refused accept changed PKI_DIR"
 ok "a self-signed root of the same name that is not cross-certified is refused, naming the bundle, the member and the root; station directory and PKI_DIR unchanged"
 
+# line3 gets a key generation under the new root (its first ends at day
+# 3000, before the old root); then, past the old root's end, the old root
+# signs its final CRL and leaves the exports and the stations
+NOW=$(d 2940)
+expect 0 ca ca roll line3
+ca ca cert line3 >"$WORK/ica-g2.pem"
+[ "$(aki "$WORK/ica-g2.pem")" = "$NEWK" ] || fail "line3 generation 2 is not from the new root"
+expect 0 ca crl
+exp_and_accept
+NOW=$(d 3651)
+expect 0 ca crl
+out_has "of CA 'root' generation 1" "its final CRL"
+expect 0 ca ca list
+out_has "generation 1 (retired"
+exp_and_accept
+[ ! -e "$WORK/st/root.prev.pem" ] && [ ! -e "$WORK/st2/root.prev.pem" ] || fail "a station kept the expired old root"
+cmp -s "$WORK/st/root.pem" "$WORK/new-root.pem" || fail "st/root.pem changed"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/pki/trust.pem")" -eq 2 ] || fail "trust.pem after the overlap: $(grep -c 'BEGIN CERTIFICATE' "$WORK/pki/trust.pem") certificates, expected the new root and line3 generation 2"
+for f in old-root nwo own ica-old ica-new; do
+  ! grep -rqF "$(sed -n 2p "$WORK/$f.pem")" "$WORK/pki/trust.pem" "$WORK/pki/chain.pem" "$WORK/ua/issuers" "$WORK/ua/trusted" || fail "$f still in the station's trust"
+done
+[ ! -e "$WORK/pki/crl/root.gen1.crl" ] || fail "the station kept the old root's CRL"
+mkcsr p256 srv3 "$WORK/dev/srv3.csr" "DNS:srv3.line3.plant.local"
+request --profile tls-server "$WORK/dev/srv3.csr"
+S_SRV3=$(sn srv3)
+exp_and_accept
+cat "$WORK/pki/crl"/*.crl >"$WORK/crls.pem"
+r=$(ft "$(later)" openssl verify -x509_strict -crl_check -CAfile "$WORK/pki/trust.pem" \
+  -CRLfile "$WORK/crls.pem" "$WORK/pki/certs/$S_SRV3.pem" 2>&1) || fail "srv3 after the overlap: $r"
+ok "past the old root's notAfter: its final CRL, retired; exports and stations drop the old root, the cross-certificates and the old CA certificates (root.prev.pem removed); a new certificate verifies with the station's files"
+
 expect 0 ca audit verify
 out_has "audit trail intact"
 ok "audit verify passes"

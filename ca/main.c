@@ -393,7 +393,8 @@ static const struct verb verbs[] = {
 	  "from the new root for the key of every issuing CA.  New CA certificates come from the "
 	  "new root; the old one signs only its CRL until it expires.  Exports carry both roots, "
 	  "both cross-certificates and both CA certificates until then; stations take the new "
-	  "root only through NewWithOld.  Run again after an interruption, it completes the roll.",
+	  "root only through NewWithOld.  Run again after an interruption, it completes the roll; "
+	  "while the previous root is valid it makes no second one.",
 	  OPT(O_KEY) | OPT(O_DAYS),
 	  0, 0, HOME_WRITE, run_root_roll },
 	{ { "ca", "list" }, "",

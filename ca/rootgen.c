@@ -80,12 +80,17 @@ pc_rc ca_root_recert(store_txn *t, const ca_job *j, bool *done, pc_err *e)
 		    "subject", j->newca);
 		goto out;
 	}
-	/* the record's certificate becomes the previous root's (xcert) */
-	prev = cur.cert;
-	prev_len = cur.cert_len;
-	free(cur.xcert);
-	cur.xcert = prev;
-	cur.xcert_len = prev_len;
+	/* the record's certificate becomes the previous root's (xcert);
+	 * one from the same root (a repeated re-certification) is replaced */
+	if (cur.v.aki_len == nc.aki_len && memcmp(cur.v.aki, nc.aki, nc.aki_len) == 0) {
+		free(cur.cert);
+	} else {
+		prev = cur.cert;
+		prev_len = cur.cert_len;
+		free(cur.xcert);
+		cur.xcert = prev;
+		cur.xcert_len = prev_len;
+	}
 	cur.cert = (uint8_t *)j->cert.p;
 	cur.cert_len = j->cert.len;
 	rc = ca_rec_encode_rec(&b, &cur, e);

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "cagen.h"
 #include "file.h"
@@ -99,8 +101,8 @@ PC_CHECK static pc_rc roll_key(ca_ctx *c, const ca_new_opts *o, const ca_rec *ol
 	unsigned days = o->days ? o->days : CA_ROOT_DAYS_DEFAULT;
 	uint64_t gen = ca_gen_no(old);
 	char label[160], detail[900], hex[2 * PKIX_SERIAL_LEN + 1], fo[PC_FINGERPRINT_MAX],
-	    fn[PC_FINGERPRINT_MAX], path[PATH_MAX + 64], na[PC_TIME_TEXT_MAX];
-	pc_buf sig = PC_BUF_INIT, pem = PC_BUF_INIT;
+	    fn[PC_FINGERPRINT_MAX], na[PC_TIME_TEXT_MAX];
+	pc_buf sig = PC_BUF_INIT;
 	pc_rc rc = PC_OK;
 
 	memset(&self, 0, sizeof self);
@@ -117,7 +119,10 @@ PC_CHECK static pc_rc roll_key(ca_ctx *c, const ca_new_opts *o, const ca_rec *ol
 	PC_TRY_OUT(pkix_keyid(old->v.spki, old->v.spki_len, oldkid));
 	PC_TRY_OUT(ca_hsm_ready(c, e));
 	PC_TRY_OUT(ca_key_for(c, "root", old->key_uri, &ok, e));
-	snprintf(label, sizeof label, "plantca-%s-root-g%" PRIu64, idhex, gen + 1);
+	/* a random tail: a roll interrupted before its switch leaves its key
+	 * in the token, and the next run must not trip over that label */
+	snprintf(label, sizeof label, "plantca-%s-root-g%" PRIu64 "-%08" PRIx32, idhex, gen + 1,
+	    randombytes_random());
 	PC_TRY_OUT(hsm_key_generate(c->h, alg, label, &key, e));
 	spki = hsm_key_spki(key, &spki_len);
 
@@ -178,18 +183,6 @@ PC_CHECK static pc_rc roll_key(ca_ctx *c, const ca_new_opts *o, const ca_rec *ol
 	if (rc != PC_OK)
 		goto out;
 
-	/* the public files: root.pem is the new root, the old one beside it */
-	snprintf(path, sizeof path, "%s/public/root.gen%" PRIu64 ".pem", c->home, gen);
-	pc_pem_encode(&pem, "CERTIFICATE", old->cert, old->cert_len);
-	PC_TRY_OUT(pc_file_write_atomic(path, pem.p, pem.len, 0644, false, e));
-	pem.len = 0;
-	pc_pem_encode(&pem, "CERTIFICATE", self.cert.p, self.cert.len);
-	snprintf(path, sizeof path, "%s/public/root.pem", c->home);
-	PC_TRY_OUT(pc_file_write_atomic(path, pem.p, pem.len, 0644, false, e));
-	pem.len = 0;
-	pc_pem_encode(&pem, "CERTIFICATE", nwo.cert.p, nwo.cert.len);
-	snprintf(path, sizeof path, "%s/public/root-newwithold.gen%" PRIu64 ".pem", c->home, gen + 1);
-	PC_TRY_OUT(pc_file_write_atomic(path, pem.p, pem.len, 0644, false, e));
 	if (!c->json)
 		printf("root generation %" PRIu64 " (%s), SHA-256 %s, replaces generation %" PRIu64
 		    "\nNewWithOld %s (the new key under the old root, until %.10s)\n", gen + 1,
@@ -199,7 +192,6 @@ out:
 		store_abort(t);
 	hsm_key_free(key);
 	pc_buf_free(&sig);
-	pc_buf_free(&pem);
 	ca_job_free(&self);
 	ca_job_free(&nwo);
 	return rc;
@@ -244,7 +236,6 @@ PC_CHECK static pc_rc complete(ca_ctx *c, const ca_rec *root, time_t now, size_t
 	const uint8_t *sa;
 	size_t sal, npermit, i, nj = 0, ncas = 0;
 	bool have_own = false;
-	char path[PATH_MAX + 64];
 	pc_rc rc;
 
 	*done = 0;
@@ -302,11 +293,6 @@ PC_CHECK static pc_rc complete(ca_ctx *c, const ca_rec *root, time_t now, size_t
 		rc = store_commit(t, e);
 		t = NULL;
 		PC_TRY_OUT(rc);
-		d.len = 0;
-		pc_pem_encode(&d, "CERTIFICATE", own.cert.p, own.cert.len);
-		snprintf(path, sizeof path, "%s/public/root-oldwithnew.gen%" PRIu64 ".pem", c->home,
-		    gen);
-		PC_TRY_OUT(pc_file_write_atomic(path, d.p, d.len, 0644, false, e));
 		if (!c->json) {
 			char hex[2 * PKIX_SERIAL_LEN + 1];
 			ca_serial_hex(own.serial, PKIX_SERIAL_LEN, hex);
@@ -359,6 +345,84 @@ out:
 	return rc;
 }
 
+PC_CHECK static pc_rc put_pem(const char *home, const char *name, uint64_t gen,
+    const uint8_t *der, size_t len, pc_err *e)
+{
+	char path[PATH_MAX + 64];
+	pc_buf b = PC_BUF_INIT;
+	pc_rc rc;
+
+	if (gen)
+		snprintf(path, sizeof path, "%s/public/%s.gen%" PRIu64 ".pem", home, name, gen);
+	else
+		snprintf(path, sizeof path, "%s/public/%s.pem", home, name);
+	pc_pem_encode(&b, "CERTIFICATE", der, len);
+	rc = pc_buf_ok(&b) ? pc_file_write_atomic(path, b.p, b.len, 0644, false, e) :
+	    pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&b);
+	return rc;
+}
+
+/* HOME/public from the store, after every step (so that a roll completed
+ * after an interruption writes them too): root.pem the current root,
+ * root.genN.pem the one it replaced, root-newwithold.genN+1.pem and
+ * root-oldwithnew.genN+1.pem the cross-certificates. */
+PC_CHECK static pc_rc write_public(ca_ctx *c, pc_err *e)
+{
+	ca_rec root, old;
+	pc_buf nwo = PC_BUF_INIT, own = PC_BUF_INIT;
+	store_txn *t;
+	uint64_t gen;
+	pc_rc rc;
+
+	memset(&root, 0, sizeof root);
+	memset(&old, 0, sizeof old);
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
+	rc = ca_rec_get(t, "root", &root, e);
+	gen = rc == PC_OK ? ca_gen_no(&root) : 0;
+	if (rc == PC_OK)
+		rc = ca_gen_get(t, "root", gen - 1, &old, e);
+	if (rc == PC_OK)
+		rc = ca_rootx_get(t, META_ROOTX_NWO, gen, &nwo, e);
+	if (rc == PC_OK)
+		rc = ca_rootx_get(t, META_ROOTX_OWN, gen, &own, e);
+	store_abort(t);
+	if (rc == PC_OK)
+		rc = put_pem(c->home, "root", gen - 1, old.cert, old.cert_len, e);
+	if (rc == PC_OK)
+		rc = put_pem(c->home, "root-newwithold", gen, nwo.p, nwo.len, e);
+	if (rc == PC_OK)
+		rc = put_pem(c->home, "root-oldwithnew", gen, own.p, own.len, e);
+	if (rc == PC_OK)
+		rc = put_pem(c->home, "root", 0, root.cert, root.cert_len, e);
+out:
+	ca_rec_free(&root);
+	ca_rec_free(&old);
+	pc_buf_free(&nwo);
+	pc_buf_free(&own);
+	return rc;
+}
+
+/* Does HOME/public/root.pem hold root r?  (No: a roll was interrupted
+ * after its last step, before the public files were written.) */
+static bool public_current(ca_ctx *c, const ca_rec *r)
+{
+	char path[PATH_MAX + 64];
+	pc_buf b = PC_BUF_INIT;
+	uint8_t *text = NULL;
+	size_t len = 0;
+	pc_err ign;
+	bool same;
+
+	snprintf(path, sizeof path, "%s/public/root.pem", c->home);
+	pc_pem_encode(&b, "CERTIFICATE", r->cert, r->cert_len);
+	same = pc_buf_ok(&b) && pc_file_read(path, 64 * 1024, &text, &len, &ign) == PC_OK &&
+	    len == b.len && memcmp(text, b.p, len) == 0;
+	free(text);
+	pc_buf_free(&b);
+	return same;
+}
+
 pc_rc ca_root_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 {
 	ca_rec root, again;
@@ -371,6 +435,9 @@ pc_rc ca_root_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 
 	memset(&root, 0, sizeof root);
 	memset(&again, 0, sizeof again);
+	/* the token first: interrupted issuances (a cross-certificate, a
+	 * re-certification) are completed before anything is read */
+	PC_TRY_OUT(ca_hsm_ready(c, e));
 	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
@@ -383,7 +450,35 @@ pc_rc ca_root_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		rc = complete(c, &root, now, &done, e);
 		if (rc != PC_OK)
 			goto out;
-		resumed = done > 0;
+		resumed = done > 0 || !public_current(c, &root);
+	}
+	/* the previous root still valid: this roll is done (run again after
+	 * it was interrupted at its very end, or by mistake); a second roll
+	 * inside the overlap is refused below */
+	if (!resumed && ca_gen_no(&root) > 1) {
+		ca_rec prev;
+		bool overlap;
+		memset(&prev, 0, sizeof prev);
+		PC_TRY_OUT(store_begin(c->st, false, &t, e));
+		rc = ca_gen_get(t, "root", ca_gen_no(&root) - 1, &prev, e);
+		store_abort(t);
+		PC_TRY_OUT(rc);
+		overlap = !prev.retired && prev.v.not_after > now;
+		if (overlap) {
+			char na[PC_TIME_TEXT_MAX];
+			pc_time_text(prev.v.not_after, na);
+			if (c->json)
+				printf("{\"generation\":%" PRIu64 ",\"complete\":true,\"next_roll_after\":"
+				    "\"%s\"}\n", ca_gen_no(&root), na);
+			else
+				printf("the root roll to generation %" PRIu64 " is complete: nothing to do.  "
+				    "The next one is possible once generation %" PRIu64 " has expired (%s): "
+				    "stations keep one previous root\n", ca_gen_no(&root),
+				    ca_gen_no(&root) - 1, na);
+		}
+		ca_rec_free(&prev);
+		if (overlap)
+			goto out;
 	}
 	if (!resumed) {
 		PC_TRY_OUT(roll_key(c, o, &root, idhex, now, e));
@@ -396,6 +491,7 @@ pc_rc ca_root_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		printf("completed the interrupted root roll to generation %" PRIu64 "\n",
 		    ca_gen_no(&root));
 	}
+	PC_TRY_OUT(write_public(c, e));
 	{
 		const ca_rec *r = resumed ? &root : &again;
 		pc_fingerprint(r->cert, r->cert_len, fp);

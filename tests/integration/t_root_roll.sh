@@ -110,10 +110,17 @@ expect 0 ca audit log
 out_has "root.roll root ok root generation 2" "ca.roll root ok generation 2" "root.recert"
 ok "root roll: new key and self-signed root with the same subject; NewWithOld and OldWithNew with the right key ids and the old root's notAfter; line3 re-certified (same key, notAfter, constraints); audited"
 
-# nothing left to complete: a second root roll would roll again, so it is
-# not run here; ca list shows the root's generations
+# run again, the roll is complete: nothing changes (a second roll inside
+# the overlap is not made: stations keep one previous root)
+before=$(store_dump)
+expect 0 ca root roll
+out_has "the root roll to generation 2 is complete: nothing to do" \
+  "once generation 1 has expired ($(date -u -d "$T0 UTC + 3650 days" +%Y-%m-%d)"
+[ "$(store_dump)" = "$before" ] || fail "a second root roll changed the store"
+cmp -s "$CAHOME/public/root.pem" "$WORK/new-root.pem" || fail "a second root roll changed public/root.pem"
 expect 0 ca ca list
 out_has "generation 2 (current: signs certificates and its CRL)" "generation 1 (signs only its CRL"
+ok "root roll run again inside the overlap changes nothing and says when the next one is possible; ca list shows both root generations"
 
 # after the roll: srv2, cli2, rev2 from line3 (same key) - device certs
 request --profile tls-server "$WORK/dev/srv2.csr" --profile tls-client "$WORK/dev/cli2.csr" "$WORK/dev/rev2.csr"

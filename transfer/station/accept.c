@@ -229,7 +229,7 @@ PC_CHECK static pc_rc accept_p7b_matches(const accept_state *a, const char *bund
 PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle, pc_err *e)
 {
 	const st_pki *k = &a->pki;
-	fw_blob anchor, *crls;
+	fw_blob anchor[3], *crls;
 	fw_check_opts o;
 	fw_result res;
 	fw_cms cms;
@@ -246,12 +246,24 @@ PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle,
 		crls[i].len = k->crls[i].len;
 		crls[i].name = k->crls[i].member;
 	}
-	anchor.der = k->root.der;
-	anchor.len = k->root.len;
-	anchor.name = "DIR/root.pem";
+	/* the station's roots: during a root roll's overlap the previous one
+	 * and the new one too (rootnext.c) */
 	memset(&o, 0, sizeof o);
-	o.trust = &anchor;
+	anchor[0].der = k->root.der;
+	anchor[0].len = k->root.len;
+	anchor[0].name = "DIR/root.pem";
 	o.ntrust = 1;
+	if (k->prev.der != NULL) {
+		anchor[o.ntrust].der = k->prev.der;
+		anchor[o.ntrust].len = k->prev.len;
+		anchor[o.ntrust++].name = "DIR/" ST_ROOT_PREV;
+	}
+	if (k->next_i > 0) {
+		anchor[o.ntrust].der = k->cas.v[k->next_i].der;
+		anchor[o.ntrust].len = k->cas.v[k->next_i].len;
+		anchor[o.ntrust++].name = "the new root";
+	}
+	o.trust = anchor;
 	o.crls = crls;
 	o.ncrls = k->ncrls;
 	for (i = 0; i < a->nfw && rc == PC_OK; i++) {

@@ -92,9 +92,9 @@ pc_rc st_root_continuity(const st_pki *a, const st_cert *c, const char *bundle,
 			return PC_OK;
 		}
 	return pc_fail(e, PC_E_BUNDLE, "%s is not cross-certified by the trusted root '%s' "
-	    "(DIR/root.pem): the response has no certificate for the new root's name and key "
-	    "signed by the trusted root's key (NewWithOld); refused, nothing written", what,
-	    a->root.cn);
+	    "(DIR/root.pem), so it is not the root this station trusts: the response has no "
+	    "certificate for the new root's name and key signed by the trusted root's key "
+	    "(NewWithOld); refused, nothing written", what, a->root.cn);
 }
 
 PC_CHECK static pc_rc write_pem(const char *dir, const char *name, const st_cert *c, pc_err *e)

@@ -65,7 +65,8 @@ exp_and_accept
 S_SRV1=$(sn srv1); S_CLI1=$(sn cli1); S_REV1=$(sn rev1)
 G1=$(ski "$WORK/gen1.pem")
 [ "$(aki "$WORK/pki/certs/$S_SRV1.pem")" = "$G1" ] || fail "srv1 not issued by generation 1"
-ok "generation 1 issued srv1, cli1, rev1 and the station holds them"
+expect 0 ca firmware signer new fw-a --ca line3 --subject "/O=Acme Plant/CN=Firmware Signer A" --days 700
+ok "generation 1 issued srv1, cli1, rev1 and the station holds them, and firmware signer fw-a"
 
 # refusals leave the store as it was
 before=$(store_dump)
@@ -114,6 +115,18 @@ import json, sys
 ev = [x for x in json.loads(sys.argv[1])["events"] if x["kind"] == "ca-retire"]
 assert len(ev) == 1 and ev[0]["object"] == "line3~1" and "plantca crl" in ev[0]["action"], ev
 PY
+# a signer of generation 1 still signs firmware with its own chain; a new
+# signer comes from generation 2
+head -c 100000 /dev/urandom >"$WORK/fw.bin"
+expect 0 ca firmware signer new fw-b --ca line3 --subject "/O=Acme Plant/CN=Firmware Signer B" --days 600
+for sg in fw-a fw-b; do
+  expect 0 ca firmware sign "$WORK/fw.bin" --signer "$sg" --fw-version 1.0.0 -o "$WORK/$sg.p7s"
+  ft "$(later)" openssl cms -verify -binary -inform DER -in "$WORK/$sg.p7s" -content "$WORK/fw.bin" \
+    -CAfile "$CAHOME/public/root.pem" -purpose any -out /dev/null 2>"$WORK/err" \
+    || fail "openssl cms -verify $sg: $(cat "$WORK/err")"
+done
+# the root is the only anchor: the CMS itself must carry the signer's own CA generation
+ok "after the roll a generation-1 firmware signer and a generation-2 one both sign firmware that openssl cms -verify accepts under the root"
 ok "ca roll: new key, same subject, name constraints and path length, under the root; ca list and status show both generations; audited"
 
 # generation 2 issues the next three
@@ -125,6 +138,7 @@ expect 0 ca sign
 S_SRV2=$(sn srv2); S_CLI2=$(sn cli2); S_REV2=$(sn rev2)
 expect 0 ca crl
 exp_and_accept
+NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S')
 expect 0 ca revoke "$S_REV1" --reason keyCompromise
 expect 0 ca revoke "$S_REV2" --reason keyCompromise
 expect 0 ca crl
@@ -227,6 +241,8 @@ cat "$WORK/pki/crl"/*.crl >"$WORK/crls.pem"
 for s in "$S_SRV2" "$S_CLI2" "$S_CLI1B"; do
   r=$(vfy "$s") || fail "after retirement openssl verify $s: $r"
 done
+# (faketime starts each command at NOW: a minute on, after the last CRL)
+NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S')
 expect 0 ca crl
 [[ "$OUT" != *"generation 1"* ]] || fail "a retired generation signed again: $OUT"
 expect 0 ca --json status

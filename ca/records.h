@@ -33,6 +33,8 @@
  *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq, scans.next (u64be),
  *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
  *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
+ * CA records and CRL records in META (ca/cagen.h): cagen.ca.NAME NUL gen and
+ * cagen.crl.NAME NUL gen, the key generations a ca roll replaced.
  *
  * Each table lists a record's fields in the order they are written: tag
  * (never reused, never renumbered), kind, whether it is required, its

@@ -102,6 +102,34 @@ PC_CHECK static pc_rc gen_events(struct evs *x, const ca_rec *r, pc_err *e)
 		snprintf(v->action, sizeof v->action, "keep signing CRLs (plantca crl) and exporting; "
 		    "the first plantca crl from this day on signs its final CRL and retires it, and "
 		    "the next export lets the stations drop its certificate");
+		/* its CRL runs out like any other */
+		{
+			pc_buf k = PC_BUF_INIT;
+			pc_reader cv;
+			ca_crl_rec cr;
+			char obj[sizeof v->object];
+			snprintf(obj, sizeof obj, "%s", v->object);
+			ca_gen_key(&k, META_CAGEN_CRL, r->name, ca_gen_no(g));
+			rc = pc_buf_ok(&k) ? store_get(x->t, STORE_META, k.p, k.len, &cv, e) :
+			    pc_fail(e, PC_E_NOMEM, "out of memory");
+			pc_buf_free(&k);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				continue;
+			}
+			if (rc == PC_OK)
+				rc = ca_crl_rec_decode(cv, &cr, e);
+			if (rc == PC_OK)
+				rc = ev_add(x, (time_t)cr.next_update, "crl", &v, e);
+			if (rc != PC_OK)
+				break;
+			snprintf(v->object, sizeof v->object, "%s", obj);
+			snprintf(v->what, sizeof v->what, "CRL %" PRIu64 " of CA %s generation %" PRIu64
+			    " reaches its nextUpdate%s", cr.number, r->name, ca_gen_no(g),
+			    (time_t)cr.next_update <= x->now ? " (passed)" : "");
+			snprintf(v->action, sizeof v->action, "plantca crl, then plantca export to every "
+			    "segment of CA %s", r->name);
+		}
 	}
 	ca_gen_list_free(&gl);
 	return rc;

@@ -114,6 +114,8 @@ python3 - "$OUT" <<'PY' || fail "status --json after the roll: $OUT"
 import json, sys
 ev = [x for x in json.loads(sys.argv[1])["events"] if x["kind"] == "ca-retire"]
 assert len(ev) == 1 and ev[0]["object"] == "line3~1" and "plantca crl" in ev[0]["action"], ev
+crl = [x for x in json.loads(sys.argv[1])["events"] if x["kind"] == "crl" and x["object"] == "line3~1"]
+assert len(crl) == 1 and "generation 1" in crl[0]["what"], crl
 PY
 # a signer of generation 1 still signs firmware with its own chain; a new
 # signer comes from generation 2

@@ -24,7 +24,11 @@ ST4=$WORK/st4
 expect 0 st init "$ST4" --segment line4 --ca-key "$CAHOME/public/transfer.pub" \
   --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass" --kdf-memory 16
 expect 0 pc station add line4 "$ST4/station.pub" --ca line3
-keyid() { head -1 "$1" | awk '{print $6}'; }
+# keyid PUBFILE: the key id as plantca prints it (16 hex digits), from the
+# key itself: minisign -G writes it in the comment without leading zeros
+keyid() { python3 -c 'import base64,sys
+k=base64.b64decode(open(sys.argv[1]).read().splitlines()[1])
+print("%016X" % int.from_bytes(k[2:10], "little"))' "$1"; }
 SOLD=$(keyid "$ST/station.pub")
 TOLD=$(keyid "$CAHOME/public/transfer.pub")
 cp "$CAHOME/public/transfer.pub" "$WORK/transfer-old.pub"

@@ -11,7 +11,10 @@
  *                                         u64be serial)
  *   intent        'I'  STORE_INTENTS      serial (20 bytes), until recorded
  *   station       'S'  STORE_STATIONS     minisign key id (8 bytes)
- *   request       'Q'  STORE_REQUESTS     request id (u64be)
+ *   request       'Q'  STORE_REQUESTS     request id (u64be); indexes with empty
+ *                                         values (schema 3): STORE_REQ_BY_STATUS
+ *                                         (status NUL id), STORE_REQ_UNEXPORTED
+ *                                         (segment NUL id, while exported == 0)
  *   revocation    'R'  STORE_REVOCATIONS  serial (20 bytes)
  *   CRL           'L'  STORE_CRLS         CA name; the DER is in
  *                                         HOME/crl/current/CA.NUMBER.der
@@ -347,6 +350,8 @@ typedef struct ca_request_list {
 	size_t n, cap;
 	const char *status;      /* filter, NULL: all */
 	const char *segment;     /* filter, NULL: all */
+	bool unexported;         /* only segment's requests not yet delivered
+	                          * (STORE_REQ_UNEXPORTED; segment required) */
 	/* Pages: with page > 0 a load appends at most `page` requests, those
 	 * with ids after `after`, sets `after` to the last id it looked at
 	 * and `more` when it stopped before the end.  A batch is read page by
@@ -361,11 +366,18 @@ void ca_request_free(ca_request *r);
 pc_rc ca_request_encode(const ca_request *r, pc_buf *b, pc_err *e) PC_CHECK;
 pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e) PC_CHECK;
 pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e) PC_CHECK;
+/* Writes the record and its index entries (STORE_REQ_BY_STATUS,
+ * STORE_REQ_UNEXPORTED), in t. */
 pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) PC_CHECK;
+/* The index entries of a record already in the store (the migration). */
+pc_rc ca_request_index_add(store_txn *t, const ca_request *r, pc_err *e) PC_CHECK;
+/* An index key: WORD (status or segment) NUL id (u64be), into b. */
+void ca_request_index_key(pc_buf *b, const char *word, uint64_t id);
 /* The next request id (META_REQ_NEXT), counted up in t. */
 pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e) PC_CHECK;
 void ca_request_list_free(ca_request_list *l);
-/* Appends the requests that pass l's filters (a page of them with page). */
+/* Appends the requests that pass l's filters (a page of them with page);
+ * with a status (or unexported) through its index, in id order. */
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e) PC_CHECK;
 /* How many requests pass the filters (NULL: any), without keeping them. */
 pc_rc ca_requests_count(store_txn *t, const char *status, const char *segment, size_t *n,

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,22 +17,44 @@
 #include "records.h"
 #include "status_events.h"
 
+/* Certificates ending within the window, per segment, in one walk of
+ * the expiry index over the window (not of every certificate). */
 struct expiring_ctx {
-	const char *segment;
+	store_txn *t;
+	store *st;
+	const ca_station_list_t *sl;
+	size_t *n;                /* per station row; the first row of a segment counts */
 	time_t now, until;
-	size_t n;
+	size_t got;
 };
 
 PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct expiring_ctx *x = ctx;
+	pc_reader k = key, rec;
+	uint64_t na = 0;
 	ca_cert_rec r;
+	size_t i;
 
-	(void)key;
-	(void)stop;
-	PC_TRY(ca_cert_rec_decode(val, &r, e));
-	if (strcmp(r.segment, x->segment) == 0 && (time_t)r.na > x->now && (time_t)r.na <= x->until)
-		x->n++;
+	(void)val;
+	if (pc_reader_left(&k) != 8 + PKIX_SERIAL_LEN || !pc_reader_u64be(&k, &na))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "expiry index entry of %zu bytes",
+		    pc_reader_left(&key));
+	if ((time_t)na > x->until) {
+		*stop = true;
+		return PC_OK;
+	}
+	if ((time_t)na <= x->now)
+		return PC_OK;
+	if (++x->got % 256 == 0)
+		store_release_pages(x->st);
+	PC_TRY(store_get(x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
+	PC_TRY(ca_cert_rec_decode(rec, &r, e));
+	for (i = 0; i < x->sl->n; i++)
+		if (strcmp(r.segment, x->sl->v[i].segment) == 0) {
+			x->n[i]++;
+			break;
+		}
 	ca_cert_rec_free(&r);
 	return PC_OK;
 }
@@ -41,13 +64,28 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 	ca_station_list_t sl;
 	store_txn *t;
 	time_t now = time(NULL);
-	size_t i, j, shown = 0, total_open = 0;
+	size_t i, j, shown = 0, total_open = 0, *nexp = NULL;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	if (rc != PC_OK) {
 		store_abort(t);
+		return rc;
+	}
+	if ((nexp = calloc(sl.n + 1, sizeof *nexp)) == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	} else {
+		struct expiring_ctx x = { t, c->st, &sl, nexp, now,
+			now + (time_t)expiring_days * PC_DAY, 0 };
+		uint8_t from[8 + PKIX_SERIAL_LEN], zero[PKIX_SERIAL_LEN] = { 0 };
+		ca_expiry_key(from, now, zero);
+		rc = store_scan_from(t, STORE_BY_EXPIRY, from, sizeof from, expiring_visit, &x, e);
+	}
+	if (rc != PC_OK) {
+		free(nexp);
+		store_abort(t);
+		ca_station_list_free(&sl);
 		return rc;
 	}
 	if (c->json)
@@ -60,7 +98,6 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		char key[128], when[32] = "never", next[32] = "none";
 		uint64_t etime = 0, eseq = 0, crl = 0;
 		pc_reader val;
-		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * PC_DAY, 0 };
 		long days_left = 0;
 		const char *flag = "";
 		size_t open = 0, closed = 0;
@@ -92,9 +129,6 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			pc_time_text(crl, next);
 			days_left = ((long)crl - (long)now) / PC_DAY;
 		}
-		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
-		if (rc != PC_OK)
-			break;
 		/* expected enrollments (plantca discovered expect) not seen done yet */
 		if ((rc = ca_expect_counts(t, seg, &open, &closed, e)) != PC_OK)
 			break;
@@ -114,13 +148,13 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			    "\"days_left\":%ld,\"expiring\":%zu,\"to_enroll\":%zu,\"enrolled\":%zu,"
 			    "\"flag\":\"%s\",\"flagged\":%s}",
 			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
-			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, open,
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, nexp[i], open,
 			    closed, flag, flag[0] ? "true" : "false");
 		} else {
 			char te[32];
 			snprintf(te, sizeof te, "%zu/%zu", open, open + closed);
 			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %-9s %s\n", seg, when,
-			    eseq, next, days_left, x.n, te, flag);
+			    eseq, next, days_left, nexp[i], te, flag);
 		}
 		shown++;
 	}
@@ -139,5 +173,6 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		fputs("}\n", out);
 	store_abort(t);
 	ca_station_list_free(&sl);
+	free(nexp);
 	return rc;
 }

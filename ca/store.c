@@ -44,12 +44,16 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_CRLS] = "crls",
 	[STORE_AUDIT] = "audit",
 	[STORE_SUPERSEDED] = "superseded",
+	[STORE_REQ_BY_STATUS] = "req-by-status",
+	[STORE_REQ_UNEXPORTED] = "req-unexported",
 };
 
 /* The schema that added each database (0: the first).  A store of an
  * older schema opens without them; ca/migrate.c adds them. */
 static const unsigned db_since[STORE_DB_COUNT] = {
 	[STORE_SUPERSEDED] = 2,
+	[STORE_REQ_BY_STATUS] = 3,
+	[STORE_REQ_UNEXPORTED] = 3,
 };
 
 static const char SCHEMA_KEY[] = "schema";
@@ -636,6 +640,19 @@ pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
     store_visit_fn fn, void *ctx, pc_err *e)
 {
 	return scan(t, db, NULL, 0, from, flen, false, fn, ctx, e);
+}
+
+pc_rc store_scan_range(store_txn *t, store_db db, const void *prefix, size_t plen,
+    const void *from, size_t flen, store_visit_fn fn, void *ctx, pc_err *e)
+{
+	if (flen < plen || (plen > 0 && memcmp(from, prefix, plen) != 0))
+		return pc_fail(e, PC_E_INTERNAL, "store: range start outside its prefix");
+	return scan(t, db, prefix, plen, from, flen, false, fn, ctx, e);
+}
+
+unsigned store_db_since(store_db db)
+{
+	return (unsigned)db < STORE_DB_COUNT ? db_since[db] : 0;
 }
 
 pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e)

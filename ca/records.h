@@ -189,6 +189,10 @@ CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
 
 /* The certificate record of a signed job (issued: now). */
 pc_rc ca_cert_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
+/* The certificate record of signed job j and its index entries
+ * (STORE_BY_EXPIRY, and STORE_BY_SEGMENT with a segment), in t; scratch
+ * is reused between calls.  PC_E_EXISTS if the serial is taken. */
+pc_rc ca_cert_put(store_txn *t, const struct ca_job *j, pc_buf *scratch, pc_err *e) PC_CHECK;
 void ca_cert_rec_free(ca_cert_rec *r);
 pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e) PC_CHECK;
 /* "revoked", "expired" or "valid" at `now`. */

@@ -1,6 +1,7 @@
 /*
  * records_cert.c - the certificate record (STORE_CERTS, by serial): its
- * encoder from a signed job, its decoder, and its expiry index key.  The
+ * encoder from a signed job, its put with its index entries, its decoder,
+ * and its expiry index key.  The
  * fields are in records.h.
  */
 #include <stdlib.h>
@@ -23,6 +24,28 @@ pc_rc ca_cert_encode(const ca_job *j, pc_buf *b, pc_err *e)
 
 	memcpy(r.serial, j->serial, PKIX_SERIAL_LEN);
 	return pc_rec_encode(&ca_cert_rec_type, &r, b, e);
+}
+
+pc_rc ca_cert_put(store_txn *t, const ca_job *j, pc_buf *b, pc_err *e)
+{
+	uint8_t ek[8 + PKIX_SERIAL_LEN];
+	pc_buf sk = PC_BUF_INIT;
+	pc_rc rc;
+
+	b->len = 0;
+	PC_TRY(ca_cert_encode(j, b, e));
+	PC_TRY(store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b->p, b->len, true, e));
+	ca_expiry_key(ek, j->na, j->serial);
+	PC_TRY(store_put(t, STORE_BY_EXPIRY, ek, sizeof ek, "", 0, true, e));
+	if (j->segment == NULL || j->segment[0] == '\0')
+		return PC_OK;
+	pc_buf_str(&sk, j->segment);
+	pc_buf_byte(&sk, 0);
+	pc_buf_append(&sk, j->serial, PKIX_SERIAL_LEN);
+	rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT, sk.p, sk.len, "", 0, true, e)
+	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&sk);
+	return rc;
 }
 
 void ca_cert_rec_free(ca_cert_rec *r)

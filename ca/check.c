@@ -40,6 +40,10 @@ struct check {
 	bool json;
 	uint64_t certs, requests, intents, findings;
 	uint64_t with_segment, unexported;   /* index entries expected */
+	struct month_n { int month; char seg[TR_SEGMENT_MAX + 1]; uint64_t n, have; } *mn;
+	size_t nmn, capmn;                   /* the expiry counts recounted */
+	size_t got;
+	store *st;
 };
 
 static void finding(struct check *k, const char *fmt, ...) PC_PRINTF(2, 3);
@@ -58,6 +62,61 @@ PC_CHECK static pc_rc index_has(struct check *k, store_db db, const void *key, s
 	return rc;
 }
 
+/* The expiry count (month, segment) the records imply, one more. */
+PC_CHECK static pc_rc month_recount(struct check *k, const ca_cert_rec *r, pc_err *e)
+{
+	int m = ca_month_of((time_t)r->na);
+	bool counted;
+	size_t i;
+
+	PC_TRY(ca_cert_counted(k->t, r, &counted, e));
+	if (!counted)
+		return PC_OK;
+	for (i = 0; i < k->nmn; i++)
+		if (k->mn[i].month == m && strcmp(k->mn[i].seg, r->segment) == 0)
+			break;
+	if (i == k->nmn) {
+		/* months x segments: a few hundred entries, not the store */
+		if (!pc_grow(&k->mn, &k->capmn, k->nmn, sizeof *k->mn, 64))
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		memset(&k->mn[i], 0, sizeof k->mn[i]);
+		k->mn[i].month = m;
+		snprintf(k->mn[i].seg, sizeof k->mn[i].seg, "%s", r->segment);
+		k->nmn++;
+	}
+	k->mn[i].n++;
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc month_have(void *ctx, int month, const char *segment, uint64_t n, pc_err *e)
+{
+	struct check *k = ctx;
+	size_t i;
+
+	(void)e;
+	for (i = 0; i < k->nmn; i++)
+		if (k->mn[i].month == month && strcmp(k->mn[i].seg, segment) == 0) {
+			k->mn[i].have = n;
+			return PC_OK;
+		}
+	finding(k, "expiry count %04d-%02d segment '%s' is %" PRIu64 ", the records imply 0",
+	    month / 12, month % 12 + 1, segment, n);
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc months_check(struct check *k, pc_err *e)
+{
+	size_t i;
+
+	PC_TRY(ca_expiry_months(k->t, 0, month_have, k, e));
+	for (i = 0; i < k->nmn; i++)
+		if (k->mn[i].have != k->mn[i].n)
+			finding(k, "expiry count %04d-%02d segment '%s' is %" PRIu64 ", the records "
+			    "imply %" PRIu64, k->mn[i].month / 12, k->mn[i].month % 12 + 1, k->mn[i].seg,
+			    k->mn[i].have, k->mn[i].n);
+	return PC_OK;
+}
+
 PC_CHECK static pc_rc cert_index_check(struct check *k, const ca_cert_rec *r, const char *hex,
     pc_err *e)
 {
@@ -65,6 +124,11 @@ PC_CHECK static pc_rc cert_index_check(struct check *k, const ca_cert_rec *r, co
 	char what[160];
 	pc_buf sk = PC_BUF_INIT;
 	pc_rc rc;
+
+	/* random lookups map pages around each: let go of them as it goes */
+	if (++k->got % 256 == 0)
+		store_release_pages(k->st);
+	PC_TRY(month_recount(k, r, e));
 
 	ca_expiry_key(ek, (time_t)r->na, r->serial);
 	snprintf(what, sizeof what, "certificate %s is missing from the expiry index", hex);
@@ -88,6 +152,8 @@ PC_CHECK static pc_rc request_index_check(struct check *k, const ca_request *q, 
 	pc_buf ik = PC_BUF_INIT;
 	pc_rc rc;
 
+	if (++k->got % 256 == 0)
+		store_release_pages(k->st);
 	ca_request_index_key(&ik, q->status, q->id);
 	snprintf(what, sizeof what, "request %" PRIu64 " is missing from the status index (%.20s)",
 	    q->id, q->status);
@@ -300,6 +366,7 @@ pc_rc ca_check_store(ca_ctx *c, FILE *out, bool json, uint64_t *findings, pc_err
 	memset(&k, 0, sizeof k);
 	k.out = out;
 	k.json = json;
+	k.st = c->st;
 	PC_TRY(store_begin(c->st, false, &k.t, e));
 	if (json)
 		fprintf(out, "\"findings\":[");
@@ -310,7 +377,10 @@ pc_rc ca_check_store(ca_ctx *c, FILE *out, bool json, uint64_t *findings, pc_err
 		rc = store_scan(k.t, STORE_INTENTS, NULL, 0, false, intent_visit, &k, e);
 	if (rc == PC_OK)
 		rc = index_counts(&k, e);
+	if (rc == PC_OK)
+		rc = months_check(&k, e);
 	store_abort(k.t);
+	free(k.mn);
 	if (json)
 		fprintf(out, "],\"certificates\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"intents\":%"
 		    PRIu64, k.certs, k.requests, k.intents);

@@ -15,7 +15,9 @@
  *   1 -> 2  STORE_SUPERSEDED: old serial -> new serial, filled from the
  *           CMP key update requests (kur) already issued.
  *   2 -> 3  STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED: every request's
- *           index entries, as ca_request_put keeps them from then on.
+ *           index entries, as ca_request_put keeps them from then on;
+ *           STORE_EXPIRY_MONTHS: every leaf certificate neither revoked
+ *           nor renewed counted (records_expiry.c).
  *
  * The map: docs/architecture.md "The store", docs/lifecycle.md.
  */
@@ -59,7 +61,10 @@ PC_CHECK static pc_rc kur_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 	PC_TRY(ca_request_get(x->t, id, &q, e));
 	rc = PC_OK;
 	if (strcmp(q.status, "issued") == 0 && q.has_serial) {
-		rc = ca_supersede_put(x->t, i.old_serial, q.serial, e);
+		/* the entry alone: the expiry counts do not exist yet at
+		 * schema 2; step 2 -> 3 counts with this entry in place */
+		rc = store_put(x->t, STORE_SUPERSEDED, i.old_serial, PKIX_SERIAL_LEN, q.serial,
+		    PKIX_SERIAL_LEN, false, e);
 		if (rc == PC_OK)
 			x->n++;
 	}
@@ -107,13 +112,36 @@ PC_CHECK static pc_rc req_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 	return rc;
 }
 
+PC_CHECK static pc_rc count_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct req_ctx *x = ctx;
+	ca_cert_rec r;
+	bool counted;
+	pc_rc rc;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	rc = ca_cert_counted(x->t, &r, &counted, e);
+	if (rc == PC_OK && counted) {
+		rc = ca_expiry_count_add(x->t, (time_t)r.na, r.segment, 1, e);
+		x->open++;
+	}
+	ca_cert_rec_free(&r);
+	if (++x->n % 4096 == 0)
+		store_release_pages(x->st);
+	return rc;
+}
+
 PC_CHECK static pc_rc step_2_3(store_txn *t, store *st, char *what, size_t n, pc_err *e)
 {
-	struct req_ctx x = { t, st, 0, 0 };
+	struct req_ctx x = { t, st, 0, 0 }, y = { t, st, 0, 0 };
 
 	PC_TRY(store_scan(t, STORE_REQUESTS, NULL, 0, false, req_visit, &x, e));
+	PC_TRY(store_scan(t, STORE_CERTS, NULL, 0, false, count_visit, &y, e));
 	snprintf(what, n, "request indexes by status and not yet exported, %" PRIu64 " request(s), "
-	    "%" PRIu64 " not yet exported", x.n, x.open);
+	    "%" PRIu64 " not yet exported; expiry counts of %" PRIu64 " of %" PRIu64
+	    " certificate(s)", x.n, x.open, y.open, y.n);
 	return PC_OK;
 }
 

@@ -189,8 +189,28 @@ CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
 
 /* The certificate record of a signed job (issued: now). */
 pc_rc ca_cert_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
+/* ------ expiry counts (records_expiry.c, STORE_EXPIRY_MONTHS) */
+
+/* year * 12 + month - 1 of t (UTC), and the first second of such a month. */
+int ca_month_of(time_t t);
+time_t ca_month_start(int month);
+/* The STORE_EXPIRY_MONTHS key of (month, segment) into k. */
+void ca_month_key(pc_buf *k, int month, const char *segment);
+/* Count of (month of na, segment) changed by delta, in t; below zero is
+ * PC_E_STORE_CORRUPT. */
+pc_rc ca_expiry_count_add(store_txn *t, time_t na, const char *segment, int delta,
+    pc_err *e) PC_CHECK;
+/* Whether r is counted: a leaf certificate neither revoked nor renewed. */
+pc_rc ca_cert_counted(store_txn *t, const ca_cert_rec *r, bool *counted, pc_err *e) PC_CHECK;
+/* Every non-zero count from month from_month on, in key order (month,
+ * then segment). */
+typedef pc_rc (*ca_month_fn)(void *ctx, int month, const char *segment, uint64_t n, pc_err *e);
+pc_rc ca_expiry_months(store_txn *t, int from_month, ca_month_fn fn, void *ctx,
+    pc_err *e) PC_CHECK;
+
 /* The certificate record of signed job j and its index entries
- * (STORE_BY_EXPIRY, and STORE_BY_SEGMENT with a segment), in t; scratch
+ * (STORE_BY_EXPIRY, STORE_BY_SEGMENT with a segment, the expiry count of a
+ * leaf), in t; scratch
  * is reused between calls.  PC_E_EXISTS if the serial is taken. */
 pc_rc ca_cert_put(store_txn *t, const struct ca_job *j, pc_buf *scratch, pc_err *e) PC_CHECK;
 void ca_cert_rec_free(ca_cert_rec *r);

@@ -37,6 +37,8 @@ pc_rc ca_cert_put(store_txn *t, const ca_job *j, pc_buf *b, pc_err *e)
 	PC_TRY(store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b->p, b->len, true, e));
 	ca_expiry_key(ek, j->na, j->serial);
 	PC_TRY(store_put(t, STORE_BY_EXPIRY, ek, sizeof ek, "", 0, true, e));
+	if (strcmp(j->kind, "leaf") == 0)
+		PC_TRY(ca_expiry_count_add(t, j->na, j->segment, 1, e));
 	if (j->segment == NULL || j->segment[0] == '\0')
 		return PC_OK;
 	pc_buf_str(&sk, j->segment);
@@ -91,6 +93,23 @@ void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *ser
 pc_rc ca_supersede_put(store_txn *t, const uint8_t old[PKIX_SERIAL_LEN],
     const uint8_t by[PKIX_SERIAL_LEN], pc_err *e)
 {
+	ca_cert_rec r;
+	pc_reader v;
+	bool counted = false;
+	pc_rc rc;
+
+	/* the old certificate leaves the expiry counts if it was in them */
+	rc = store_get(t, STORE_CERTS, old, PKIX_SERIAL_LEN, &v, e);
+	if (rc == PC_OK) {
+		PC_TRY(ca_cert_rec_decode(v, &r, e));
+		rc = ca_cert_counted(t, &r, &counted, e);
+		if (rc == PC_OK && counted)
+			rc = ca_expiry_count_add(t, (time_t)r.na, r.segment, -1, e);
+		ca_cert_rec_free(&r);
+	} else if (rc == PC_E_NOTFOUND) {
+		rc = PC_OK;
+	}
+	PC_TRY(rc);
 	return store_put(t, STORE_SUPERSEDED, old, PKIX_SERIAL_LEN, by, PKIX_SERIAL_LEN, false, e);
 }
 

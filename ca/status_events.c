@@ -201,59 +201,143 @@ PC_CHECK static pc_rc export_visit(void *ctx, pc_reader key, pc_reader val, bool
 	return PC_OK;
 }
 
-static int month_of(time_t t)
+/* The "certificates" event of month m, made on first use. */
+PC_CHECK static pc_rc month_ev(struct evs *x, int m, time_t when, struct ev **out, pc_err *e)
 {
-	struct tm tm;
+	size_t i;
 
-	gmtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].kind, "certificates") == 0 && x->v[i].month == m) {
+			*out = &x->v[i];
+			return PC_OK;
+		}
+	PC_TRY(ev_add(x, when, "certificates", out, e));
+	(*out)->month = m;
+	return PC_OK;
 }
 
-PC_CHECK static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static void month_count(struct ev *v, const char *segment, uint64_t n)
 {
-	struct evs *x = ctx;
-	uint8_t by[PKIX_SERIAL_LEN];
-	ca_cert_rec r;
-	struct ev *v = NULL;
-	pc_err ignored;
 	size_t i;
-	int m;
-	pc_rc rc = PC_OK;
 
-	(void)key;
-	(void)stop;
-	/* a record that does not decode owns nothing */
-	if ((rc = ca_cert_rec_decode(val, &r, e)) != PC_OK)
-		return rc;
-	if (strcmp(r.kind, "leaf") != 0 || strcmp(ca_cert_status(x->t, &r, x->now), "valid") != 0 ||
-	    ca_supersede_get(x->t, r.serial, by, &ignored) == PC_OK)
-		goto done;
-	m = month_of((time_t)r.na);
-	for (i = 0; i < x->n; i++)
-		if (strcmp(x->v[i].kind, "certificates") == 0 && x->v[i].month == m)
-			v = &x->v[i];
-	if (v == NULL) {
-		rc = ev_add(x, (time_t)r.na, "certificates", &v, e);
-		if (rc != PC_OK)
-			goto done;
-		v->month = m;
-	}
-	if ((time_t)r.na < v->when)
-		v->when = (time_t)r.na;
-	v->n++;
-	for (i = 0; i < v->nseg && strcmp(v->seg[i], r.segment) != 0; i++)
+	v->n += (size_t)n;
+	for (i = 0; i < v->nseg && strcmp(v->seg[i], segment) != 0; i++)
 		;
 	if (i < v->nseg) {
-		v->segn[i]++;
+		v->segn[i] += (size_t)n;
 	} else if (v->nseg < EV_SEGS_MAX) {
-		snprintf(v->seg[v->nseg], sizeof v->seg[v->nseg], "%s", r.segment);
-		v->segn[v->nseg++] = 1;
+		snprintf(v->seg[v->nseg], sizeof v->seg[v->nseg], "%s", segment);
+		v->segn[v->nseg++] = (size_t)n;
 	} else {
-		v->other++;
+		v->other += (size_t)n;
 	}
-done:
+}
+
+/* A walk of the expiry index over [from, until): the counted certificates
+ * (records_expiry.c: leaf, not revoked, not renewed).  `first` stops at
+ * the first one (the date of a month's event); otherwise each is added to
+ * its month's event. */
+struct window {
+	struct evs *x;
+	store *st;
+	time_t until;
+	bool first;
+	time_t found;
+	size_t got;
+};
+
+PC_CHECK static pc_rc window_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct window *w = ctx;
+	pc_reader k = key, rec;
+	uint64_t na = 0;
+	ca_cert_rec r;
+	struct ev *v;
+	bool counted;
+	pc_rc rc;
+
+	(void)val;
+	if (pc_reader_left(&k) != 8 + PKIX_SERIAL_LEN || !pc_reader_u64be(&k, &na))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "expiry index entry of %zu bytes",
+		    pc_reader_left(&key));
+	if ((time_t)na >= w->until) {
+		*stop = true;
+		return PC_OK;
+	}
+	if (++w->got % 256 == 0)
+		store_release_pages(w->st);
+	PC_TRY(store_get(w->x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
+	PC_TRY(ca_cert_rec_decode(rec, &r, e));
+	rc = ca_cert_counted(w->x->t, &r, &counted, e);
+	if (rc == PC_OK && counted && w->first) {
+		w->found = (time_t)na;
+		*stop = true;
+	} else if (rc == PC_OK && counted) {
+		rc = month_ev(w->x, ca_month_of((time_t)na), (time_t)na, &v, e);
+		if (rc == PC_OK) {
+			if ((time_t)na < v->when)
+				v->when = (time_t)na;
+			month_count(v, r.segment, 1);
+		}
+	}
 	ca_cert_rec_free(&r);
 	return rc;
+}
+
+PC_CHECK static pc_rc walk(struct window *w, time_t from, pc_err *e)
+{
+	uint8_t k[8 + PKIX_SERIAL_LEN], zero[PKIX_SERIAL_LEN] = { 0 };
+
+	ca_expiry_key(k, from, zero);
+	return store_scan_from(w->x->t, STORE_BY_EXPIRY, k, sizeof k, window_visit, w, e);
+}
+
+struct later {
+	struct evs *x;
+	int month;            /* the month under way: counted by the walk */
+};
+
+PC_CHECK static pc_rc later_visit(void *ctx, int month, const char *segment, uint64_t n,
+    pc_err *e)
+{
+	struct later *l = ctx;
+	struct ev *v;
+
+	if (month <= l->month)
+		return PC_OK;
+	PC_TRY(month_ev(l->x, month, 0, &v, e));
+	month_count(v, segment, n);
+	return PC_OK;
+}
+
+/* The certificates events: the month under way from the expiry index
+ * (now to the month's end: the ones still valid), the later months from
+ * the expiry counts, each dated by its first counted certificate.  What
+ * is read grows with the months and segments shown and this month's
+ * expiries, not with the store. */
+PC_CHECK static pc_rc cert_events(struct evs *x, store *st, pc_err *e)
+{
+	int m0 = ca_month_of(x->now);
+	struct window w = { x, st, ca_month_start(m0 + 1), false, 0, 0 };
+	struct later l = { x, m0 };
+	size_t i;
+
+	PC_TRY(walk(&w, x->now, e));
+	PC_TRY(ca_expiry_months(x->t, m0 + 1, later_visit, &l, e));
+	for (i = 0; i < x->n; i++) {
+		struct ev *v = &x->v[i];
+		struct window f = { x, st, 0, true, 0, 0 };
+		if (strcmp(v->kind, "certificates") != 0 || v->month <= m0)
+			continue;
+		f.until = ca_month_start(v->month + 1);
+		PC_TRY(walk(&f, ca_month_start(v->month), e));
+		if (f.found == 0)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "expiry counts: %zu certificate(s) in "
+			    "%04d-%02d, none in the expiry index (run plantca audit verify)", v->n,
+			    v->month / 12, v->month % 12 + 1);
+		v->when = f.found;
+	}
+	return PC_OK;
 }
 
 static void cert_texts(struct ev *v, time_t now)
@@ -309,7 +393,7 @@ pc_rc ca_status_events(ca_ctx *c, store_txn *t, time_t now, bool json, FILE *out
 	PC_TRY_OUT(store_scan(t, STORE_CRLS, NULL, 0, false, crl_visit, &x, e));
 	PC_TRY_OUT(store_scan(t, STORE_META, META_EXPORT, strlen(META_EXPORT), false, export_visit,
 	    &x, e));
-	PC_TRY_OUT(store_scan(t, STORE_CERTS, NULL, 0, false, cert_visit, &x, e));
+	PC_TRY_OUT(cert_events(&x, c->st, e));
 	for (i = 0; i < x.n; i++)
 		if (strcmp(x.v[i].kind, "certificates") == 0)
 			cert_texts(&x.v[i], now);

@@ -46,6 +46,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_SUPERSEDED] = "superseded",
 	[STORE_REQ_BY_STATUS] = "req-by-status",
 	[STORE_REQ_UNEXPORTED] = "req-unexported",
+	[STORE_EXPIRY_MONTHS] = "expiry-months",
 };
 
 /* The schema that added each database (0: the first).  A store of an
@@ -54,6 +55,7 @@ static const unsigned db_since[STORE_DB_COUNT] = {
 	[STORE_SUPERSEDED] = 2,
 	[STORE_REQ_BY_STATUS] = 3,
 	[STORE_REQ_UNEXPORTED] = 3,
+	[STORE_EXPIRY_MONTHS] = 3,
 };
 
 static const char SCHEMA_KEY[] = "schema";

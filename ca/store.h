@@ -21,7 +21,8 @@
  * one write transaction (store_migrate_begin, store_schema_set).
  *
  * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED; 3 adds the request
- * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED.
+ * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED and the expiry
+ * counts STORE_EXPIRY_MONTHS.
  */
 #ifndef PLANTCA_STORE_H
 #define PLANTCA_STORE_H
@@ -49,6 +50,8 @@ typedef enum store_db {
 	STORE_SUPERSEDED,   /* old serial -> the serial that renewed it (schema 2) */
 	STORE_REQ_BY_STATUS,   /* status NUL request id u64be -> "" (schema 3) */
 	STORE_REQ_UNEXPORTED,  /* segment NUL id u64be -> "": exported == 0 (schema 3) */
+	STORE_EXPIRY_MONTHS,   /* month u32be | segment -> u64be count of leaf
+	                        * certificates neither revoked nor renewed (schema 3) */
 	STORE_DB_COUNT
 } store_db;
 

@@ -1,7 +1,8 @@
 /*
  * store_downgrade - TEST ONLY: turn a CA store back into the older schema
  * it would have been before later indexes existed: schema 2 drops the
- * request indexes of schema 3 ("req-by-status", "req-unexported"); schema
+ * request indexes and expiry counts of schema 3 ("req-by-status",
+ * "req-unexported", "expiry-months"); schema
  * 1 also drops the supersession index ("superseded"); META schema is set
  * to the target.  The upgrade tests then run the migrations on stores that
  * hold what the committed fixtures do not (CMP key updates, a big store).
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0 ||
 	    (rc = drop(txn, "req-by-status")) != 0 ||
 	    (rc = drop(txn, "req-unexported")) != 0 ||
+	    (rc = drop(txn, "expiry-months")) != 0 ||
 	    (ver[3] == 1 && (rc = drop(txn, "superseded")) != 0) ||
 	    (rc = mdb_put(txn, meta, &k, &v, 0)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0) {

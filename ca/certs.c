@@ -246,7 +246,7 @@ PC_CHECK static pc_rc index_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	serial = key.p + key.off + w->at;
 	/* random lookups map the pages around each: let go of them often, so
 	 * that memory does not grow with the listing */
-	if (++w->got % 256 == 0)
+	if (++w->got % CA_RELEASE_LOOKUPS == 0)
 		store_release_pages(w->x->c->st);
 	rc = store_get(w->x->t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &rec, e);
 	if (rc == PC_E_NOTFOUND) {

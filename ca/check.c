@@ -126,7 +126,7 @@ PC_CHECK static pc_rc cert_index_check(struct check *k, const ca_cert_rec *r, co
 	pc_rc rc;
 
 	/* random lookups map pages around each: let go of them as it goes */
-	if (++k->got % 256 == 0)
+	if (++k->got % CA_RELEASE_LOOKUPS == 0)
 		store_release_pages(k->st);
 	PC_TRY(month_recount(k, r, e));
 
@@ -152,7 +152,7 @@ PC_CHECK static pc_rc request_index_check(struct check *k, const ca_request *q, 
 	pc_buf ik = PC_BUF_INIT;
 	pc_rc rc;
 
-	if (++k->got % 256 == 0)
+	if (++k->got % CA_RELEASE_LOOKUPS == 0)
 		store_release_pages(k->st);
 	ca_request_index_key(&ik, q->status, q->id);
 	snprintf(what, sizeof what, "request %" PRIu64 " is missing from the status index (%.20s)",

@@ -189,6 +189,12 @@ CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
 
 /* The certificate record of a signed job (issued: now). */
 pc_rc ca_cert_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
+/* A walk that looks up records by key (an index's, or a record's
+ * request) lets go of the store's pages every CA_RELEASE_LOOKUPS lookups
+ * (store_release_pages): each random lookup maps the pages around it, and
+ * memory would grow with the listing. */
+enum { CA_RELEASE_LOOKUPS = 32 };
+
 /* ------ expiry counts (records_expiry.c, STORE_EXPIRY_MONTHS) */
 
 /* year * 12 + month - 1 of t (UTC), and the first second of such a month. */

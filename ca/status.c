@@ -46,7 +46,7 @@ PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bo
 	}
 	if ((time_t)na <= x->now)
 		return PC_OK;
-	if (++x->got % 256 == 0)
+	if (++x->got % CA_RELEASE_LOOKUPS == 0)
 		store_release_pages(x->st);
 	PC_TRY(store_get(x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
 	PC_TRY(ca_cert_rec_decode(rec, &r, e));

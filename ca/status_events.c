@@ -264,7 +264,7 @@ PC_CHECK static pc_rc window_visit(void *ctx, pc_reader key, pc_reader val, bool
 		*stop = true;
 		return PC_OK;
 	}
-	if (++w->got % 256 == 0)
+	if (++w->got % CA_RELEASE_LOOKUPS == 0)
 		store_release_pages(w->st);
 	PC_TRY(store_get(w->x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
 	PC_TRY(ca_cert_rec_decode(rec, &r, e));

@@ -142,6 +142,13 @@ PC_CHECK static pc_rc cert_index_check(struct check *k, const ca_cert_rec *r, co
 	snprintf(what, sizeof what, "certificate %s is missing from the segment index", hex);
 	rc = pc_buf_ok(&sk) ? index_has(k, STORE_BY_SEGMENT, sk.p, sk.len, what, e)
 	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK) {
+		ca_segment_expiry_key(&sk, r->segment, (time_t)r->na, r->serial);
+		snprintf(what, sizeof what, "certificate %s is missing from the segment expiry "
+		    "index", hex);
+		rc = pc_buf_ok(&sk) ? index_has(k, STORE_BY_SEGMENT_EXPIRY, sk.p, sk.len, what, e)
+		    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
 	pc_buf_free(&sk);
 	return rc;
 }
@@ -179,8 +186,10 @@ PC_CHECK static pc_rc index_counts(struct check *k, pc_err *e)
 		{ STORE_BY_EXPIRY, "expiry index" }, { STORE_BY_SEGMENT, "segment index" },
 		{ STORE_REQ_BY_STATUS, "request status index" },
 		{ STORE_REQ_UNEXPORTED, "export index" },
+		{ STORE_BY_SEGMENT_EXPIRY, "segment expiry index" },
 	};
-	const uint64_t want[] = { k->certs, k->with_segment, k->requests, k->unexported };
+	const uint64_t want[] = { k->certs, k->with_segment, k->requests, k->unexported,
+		k->with_segment };
 	uint64_t n;
 	size_t i;
 

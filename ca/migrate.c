@@ -17,7 +17,8 @@
  *   2 -> 3  STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED: every request's
  *           index entries, as ca_request_put keeps them from then on;
  *           STORE_EXPIRY_MONTHS: every leaf certificate neither revoked
- *           nor renewed counted (records_expiry.c).
+ *           nor renewed counted (records_expiry.c); STORE_BY_SEGMENT_EXPIRY
+ *           for every certificate with a segment.
  *
  * The map: docs/architecture.md "The store", docs/lifecycle.md.
  */
@@ -122,7 +123,9 @@ PC_CHECK static pc_rc count_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	(void)key;
 	(void)stop;
 	PC_TRY(ca_cert_rec_decode(val, &r, e));
-	rc = ca_cert_counted(x->t, &r, &counted, e);
+	rc = ca_segment_expiry_add(x->t, &r, e);
+	if (rc == PC_OK)
+		rc = ca_cert_counted(x->t, &r, &counted, e);
 	if (rc == PC_OK && counted) {
 		rc = ca_expiry_count_add(x->t, (time_t)r.na, r.segment, 1, e);
 		x->open++;

@@ -215,14 +215,20 @@ pc_rc ca_expiry_months(store_txn *t, int from_month, ca_month_fn fn, void *ctx,
     pc_err *e) PC_CHECK;
 
 /* The certificate record of signed job j and its index entries
- * (STORE_BY_EXPIRY, STORE_BY_SEGMENT with a segment, the expiry count of a
- * leaf), in t; scratch
+ * (STORE_BY_EXPIRY; STORE_BY_SEGMENT and STORE_BY_SEGMENT_EXPIRY with a
+ * segment; the expiry count of a leaf), in t; scratch
  * is reused between calls.  PC_E_EXISTS if the serial is taken. */
 pc_rc ca_cert_put(store_txn *t, const struct ca_job *j, pc_buf *scratch, pc_err *e) PC_CHECK;
+/* The STORE_BY_SEGMENT_EXPIRY entry of a record already stored (the
+ * migration); nothing without a segment. */
+pc_rc ca_segment_expiry_add(store_txn *t, const ca_cert_rec *r, pc_err *e) PC_CHECK;
 void ca_cert_rec_free(ca_cert_rec *r);
 pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e) PC_CHECK;
 /* "revoked", "expired" or "valid" at `now`. */
 const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
+/* STORE_BY_SEGMENT_EXPIRY key: segment NUL, notAfter (u64 big-endian),
+ * the serial (NULL: zeros, the start of that second), into k. */
+void ca_segment_expiry_key(pc_buf *k, const char *segment, time_t na, const uint8_t *serial);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 

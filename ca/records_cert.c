@@ -46,7 +46,26 @@ pc_rc ca_cert_put(store_txn *t, const ca_job *j, pc_buf *b, pc_err *e)
 	pc_buf_append(&sk, j->serial, PKIX_SERIAL_LEN);
 	rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT, sk.p, sk.len, "", 0, true, e)
 	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (rc == PC_OK) {
+		ca_segment_expiry_key(&sk, j->segment, j->na, j->serial);
+		rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT_EXPIRY, sk.p, sk.len, "", 0, true,
+		    e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
 	pc_buf_free(&sk);
+	return rc;
+}
+
+pc_rc ca_segment_expiry_add(store_txn *t, const ca_cert_rec *r, pc_err *e)
+{
+	pc_buf k = PC_BUF_INIT;
+	pc_rc rc;
+
+	if (r->segment[0] == '\0')
+		return PC_OK;
+	ca_segment_expiry_key(&k, r->segment, (time_t)r->na, r->serial);
+	rc = pc_buf_ok(&k) ? store_put(t, STORE_BY_SEGMENT_EXPIRY, k.p, k.len, "", 0, true, e)
+	    : pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&k);
 	return rc;
 }
 
@@ -76,6 +95,18 @@ const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now)
 	if ((time_t)r->na < now)
 		return "expired";
 	return "valid";
+}
+
+void ca_segment_expiry_key(pc_buf *k, const char *segment, time_t na, const uint8_t *serial)
+{
+	static const uint8_t zero[PKIX_SERIAL_LEN];
+	uint8_t ek[8 + PKIX_SERIAL_LEN];
+
+	ca_expiry_key(ek, na, serial ? serial : zero);
+	k->len = 0;
+	pc_buf_str(k, segment);
+	pc_buf_byte(k, 0);
+	pc_buf_append(k, ek, sizeof ek);
 }
 
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial)

@@ -17,46 +17,46 @@
 #include "records.h"
 #include "status_events.h"
 
-/* Certificates ending within the window, per segment, in one walk of
- * the expiry index over the window (not of every certificate). */
+/* A segment's certificates ending within (now, until]: the keys of the
+ * segment expiry index in that range, counted without reading a record. */
 struct expiring_ctx {
-	store_txn *t;
-	store *st;
-	const ca_station_list_t *sl;
-	size_t *n;                /* per station row; the first row of a segment counts */
-	time_t now, until;
-	size_t got;
+	size_t plen;
+	uint64_t until;
+	size_t n;
 };
 
 PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct expiring_ctx *x = ctx;
-	pc_reader k = key, rec;
+	pc_reader k = key;
 	uint64_t na = 0;
-	ca_cert_rec r;
-	size_t i;
 
 	(void)val;
-	if (pc_reader_left(&k) != 8 + PKIX_SERIAL_LEN || !pc_reader_u64be(&k, &na))
-		return pc_fail(e, PC_E_STORE_CORRUPT, "expiry index entry of %zu bytes",
+	if (pc_reader_left(&k) != x->plen + 8 + PKIX_SERIAL_LEN ||
+	    (k.off += x->plen, !pc_reader_u64be(&k, &na)))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "segment expiry index entry of %zu bytes",
 		    pc_reader_left(&key));
-	if ((time_t)na > x->until) {
+	if (na > x->until) {
 		*stop = true;
 		return PC_OK;
 	}
-	if ((time_t)na <= x->now)
-		return PC_OK;
-	if (++x->got % CA_RELEASE_LOOKUPS == 0)
-		store_release_pages(x->st);
-	PC_TRY(store_get(x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
-	PC_TRY(ca_cert_rec_decode(rec, &r, e));
-	for (i = 0; i < x->sl->n; i++)
-		if (strcmp(r.segment, x->sl->v[i].segment) == 0) {
-			x->n[i]++;
-			break;
-		}
-	ca_cert_rec_free(&r);
+	x->n++;
 	return PC_OK;
+}
+
+PC_CHECK static pc_rc expiring_count(store_txn *t, const char *seg, time_t now, time_t until,
+    size_t *n, pc_err *e)
+{
+	struct expiring_ctx x = { strlen(seg) + 1, (uint64_t)until, 0 };
+	pc_buf k = PC_BUF_INIT;
+	pc_rc rc;
+
+	ca_segment_expiry_key(&k, seg, now + 1, NULL);
+	rc = pc_buf_ok(&k) ? store_scan_range(t, STORE_BY_SEGMENT_EXPIRY, k.p, x.plen, k.p, k.len,
+	    expiring_visit, &x, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&k);
+	*n = x.n;
+	return rc;
 }
 
 pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out, pc_err *e)
@@ -64,28 +64,13 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 	ca_station_list_t sl;
 	store_txn *t;
 	time_t now = time(NULL);
-	size_t i, j, shown = 0, total_open = 0, *nexp = NULL;
+	size_t i, j, shown = 0, total_open = 0;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &sl, e);
 	if (rc != PC_OK) {
 		store_abort(t);
-		return rc;
-	}
-	if ((nexp = calloc(sl.n + 1, sizeof *nexp)) == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-	} else {
-		struct expiring_ctx x = { t, c->st, &sl, nexp, now,
-			now + (time_t)expiring_days * PC_DAY, 0 };
-		uint8_t from[8 + PKIX_SERIAL_LEN], zero[PKIX_SERIAL_LEN] = { 0 };
-		ca_expiry_key(from, now, zero);
-		rc = store_scan_from(t, STORE_BY_EXPIRY, from, sizeof from, expiring_visit, &x, e);
-	}
-	if (rc != PC_OK) {
-		free(nexp);
-		store_abort(t);
-		ca_station_list_free(&sl);
 		return rc;
 	}
 	if (c->json)
@@ -99,6 +84,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		uint64_t etime = 0, eseq = 0, crl = 0;
 		pc_reader val;
 		long days_left = 0;
+		size_t nexp = 0;
 		const char *flag = "";
 		size_t open = 0, closed = 0;
 
@@ -129,6 +115,9 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			pc_time_text(crl, next);
 			days_left = ((long)crl - (long)now) / PC_DAY;
 		}
+		rc = expiring_count(t, seg, now, now + (time_t)expiring_days * PC_DAY, &nexp, e);
+		if (rc != PC_OK)
+			break;
 		/* expected enrollments (plantca discovered expect) not seen done yet */
 		if ((rc = ca_expect_counts(t, seg, &open, &closed, e)) != PC_OK)
 			break;
@@ -148,13 +137,13 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			    "\"days_left\":%ld,\"expiring\":%zu,\"to_enroll\":%zu,\"enrolled\":%zu,"
 			    "\"flag\":\"%s\",\"flagged\":%s}",
 			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
-			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, nexp[i], open,
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, nexp, open,
 			    closed, flag, flag[0] ? "true" : "false");
 		} else {
 			char te[32];
 			snprintf(te, sizeof te, "%zu/%zu", open, open + closed);
 			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %-9s %s\n", seg, when,
-			    eseq, next, days_left, nexp[i], te, flag);
+			    eseq, next, days_left, nexp, te, flag);
 		}
 		shown++;
 	}
@@ -173,6 +162,5 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		fputs("}\n", out);
 	store_abort(t);
 	ca_station_list_free(&sl);
-	free(nexp);
 	return rc;
 }

@@ -233,18 +233,47 @@ static void month_count(struct ev *v, const char *segment, uint64_t n)
 	}
 }
 
-/* A walk of the expiry index over [from, until): the counted certificates
- * (records_expiry.c: leaf, not revoked, not renewed).  `first` stops at
- * the first one (the date of a month's event); otherwise each is added to
- * its month's event. */
+/* Per segment, the counted certificates of the month under way that have
+ * already ended (before now): what the month's count holds that is no
+ * longer valid. */
+struct gone {
+	struct gone_seg { char seg[TR_SEGMENT_MAX + 1]; uint64_t n; } *v;
+	size_t n, cap;
+};
+
+/* A walk of the expiry index over [from, until) through the counted
+ * certificates (records_expiry.c: leaf, not revoked, not renewed): ADD
+ * adds each to its month's event, FIRST stops at the first one (the date
+ * of a month's event), GONE counts them per segment. */
+enum walk_mode { WALK_ADD, WALK_FIRST, WALK_GONE };
+
 struct window {
 	struct evs *x;
 	store *st;
 	time_t until;
-	bool first;
+	enum walk_mode mode;
 	time_t found;
 	size_t got;
+	struct gone *gone;
 };
+
+PC_CHECK static pc_rc gone_add(struct gone *g, const char *seg, pc_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < g->n && strcmp(g->v[i].seg, seg) != 0; i++)
+		;
+	if (i == g->n) {
+		/* one entry per segment: the table is as small as the plant */
+		if (!pc_grow(&g->v, &g->cap, g->n, sizeof *g->v, 16))
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		snprintf(g->v[i].seg, sizeof g->v[i].seg, "%s", seg);
+		g->v[i].n = 0;
+		g->n++;
+	}
+	g->v[i].n++;
+	return PC_OK;
+}
 
 PC_CHECK static pc_rc window_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
@@ -269,10 +298,14 @@ PC_CHECK static pc_rc window_visit(void *ctx, pc_reader key, pc_reader val, bool
 	PC_TRY(store_get(w->x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
 	PC_TRY(ca_cert_rec_decode(rec, &r, e));
 	rc = ca_cert_counted(w->x->t, &r, &counted, e);
-	if (rc == PC_OK && counted && w->first) {
+	if (rc != PC_OK || !counted) {
+		/* not one of them */
+	} else if (w->mode == WALK_FIRST) {
 		w->found = (time_t)na;
 		*stop = true;
-	} else if (rc == PC_OK && counted) {
+	} else if (w->mode == WALK_GONE) {
+		rc = gone_add(w->gone, r.segment, e);
+	} else {
 		rc = month_ev(w->x, ca_month_of((time_t)na), (time_t)na, &v, e);
 		if (rc == PC_OK) {
 			if ((time_t)na < v->when)
@@ -294,7 +327,9 @@ PC_CHECK static pc_rc walk(struct window *w, time_t from, pc_err *e)
 
 struct later {
 	struct evs *x;
-	int month;            /* the month under way: counted by the walk */
+	int from;             /* the first month read from the counts */
+	int now_month;        /* its ended certificates in gone */
+	const struct gone *gone;
 };
 
 PC_CHECK static pc_rc later_visit(void *ctx, int month, const char *segment, uint64_t n,
@@ -302,42 +337,69 @@ PC_CHECK static pc_rc later_visit(void *ctx, int month, const char *segment, uin
 {
 	struct later *l = ctx;
 	struct ev *v;
+	size_t i;
 
-	if (month <= l->month)
+	if (month < l->from)
+		return PC_OK;
+	if (month == l->now_month && l->gone)
+		for (i = 0; i < l->gone->n; i++)
+			if (strcmp(l->gone->v[i].seg, segment) == 0) {
+				if (l->gone->v[i].n > n)
+					return pc_fail(e, PC_E_STORE_CORRUPT, "expiry count of "
+					    "segment '%s' below what has ended this month (run plantca "
+					    "audit verify)", segment);
+				n -= l->gone->v[i].n;
+			}
+	if (n == 0)
 		return PC_OK;
 	PC_TRY(month_ev(l->x, month, 0, &v, e));
 	month_count(v, segment, n);
 	return PC_OK;
 }
 
-/* The certificates events: the month under way from the expiry index
- * (now to the month's end: the ones still valid), the later months from
- * the expiry counts, each dated by its first counted certificate.  What
- * is read grows with the months and segments shown and this month's
- * expiries, not with the store. */
+/* The certificates events.  Later months come from the expiry counts.
+ * The month under way holds certificates that have already ended: in its
+ * first half the ones ended since it began are walked (from the expiry
+ * index) and taken off its counts, in its second half the ones still to
+ * come are walked instead, whichever is fewer.  Each event is dated by its
+ * first counted certificate from now on.  What is read grows with the
+ * months and segments shown and at most half a month's expiries, not with
+ * the store. */
 PC_CHECK static pc_rc cert_events(struct evs *x, store *st, pc_err *e)
 {
 	int m0 = ca_month_of(x->now);
-	struct window w = { x, st, ca_month_start(m0 + 1), false, 0, 0 };
-	struct later l = { x, m0 };
+	time_t start = ca_month_start(m0), end = ca_month_start(m0 + 1);
+	bool first_half = x->now - start < end - x->now;
+	struct gone g = { NULL, 0, 0 };
+	struct window w = { x, st, first_half ? x->now : end, first_half ? WALK_GONE : WALK_ADD, 0,
+		0, &g };
+	struct later l = { x, first_half ? m0 : m0 + 1, m0, first_half ? &g : NULL };
 	size_t i;
+	pc_rc rc;
 
-	PC_TRY(walk(&w, x->now, e));
-	PC_TRY(ca_expiry_months(x->t, m0 + 1, later_visit, &l, e));
+	PC_TRY_OUT(walk(&w, first_half ? start : x->now, e));
+	PC_TRY_OUT(ca_expiry_months(x->t, m0, later_visit, &l, e));
 	for (i = 0; i < x->n; i++) {
 		struct ev *v = &x->v[i];
-		struct window f = { x, st, 0, true, 0, 0 };
-		if (strcmp(v->kind, "certificates") != 0 || v->month <= m0)
+		struct window f = { x, st, 0, WALK_FIRST, 0, 0, NULL };
+		time_t from;
+		if (strcmp(v->kind, "certificates") != 0 || (v->month == m0 && !first_half))
 			continue;
 		f.until = ca_month_start(v->month + 1);
-		PC_TRY(walk(&f, ca_month_start(v->month), e));
-		if (f.found == 0)
-			return pc_fail(e, PC_E_STORE_CORRUPT, "expiry counts: %zu certificate(s) in "
+		from = ca_month_start(v->month);
+		PC_TRY_OUT(walk(&f, from < x->now ? x->now : from, e));
+		if (f.found == 0) {
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "expiry counts: %zu certificate(s) in "
 			    "%04d-%02d, none in the expiry index (run plantca audit verify)", v->n,
 			    v->month / 12, v->month % 12 + 1);
+			goto out;
+		}
 		v->when = f.found;
 	}
-	return PC_OK;
+	rc = PC_OK;
+out:
+	free(g.v);
+	return rc;
 }
 
 static void cert_texts(struct ev *v, time_t now)

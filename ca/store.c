@@ -47,6 +47,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_REQ_BY_STATUS] = "req-by-status",
 	[STORE_REQ_UNEXPORTED] = "req-unexported",
 	[STORE_EXPIRY_MONTHS] = "expiry-months",
+	[STORE_BY_SEGMENT_EXPIRY] = "by-segment-expiry",
 };
 
 /* The schema that added each database (0: the first).  A store of an
@@ -56,6 +57,7 @@ static const unsigned db_since[STORE_DB_COUNT] = {
 	[STORE_REQ_BY_STATUS] = 3,
 	[STORE_REQ_UNEXPORTED] = 3,
 	[STORE_EXPIRY_MONTHS] = 3,
+	[STORE_BY_SEGMENT_EXPIRY] = 3,
 };
 
 static const char SCHEMA_KEY[] = "schema";

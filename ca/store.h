@@ -21,8 +21,8 @@
  * one write transaction (store_migrate_begin, store_schema_set).
  *
  * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED; 3 adds the request
- * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED and the expiry
- * counts STORE_EXPIRY_MONTHS.
+ * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED, the expiry
+ * counts STORE_EXPIRY_MONTHS and STORE_BY_SEGMENT_EXPIRY.
  */
 #ifndef PLANTCA_STORE_H
 #define PLANTCA_STORE_H
@@ -52,6 +52,7 @@ typedef enum store_db {
 	STORE_REQ_UNEXPORTED,  /* segment NUL id u64be -> "": exported == 0 (schema 3) */
 	STORE_EXPIRY_MONTHS,   /* month u32be | segment -> u64be count of leaf
 	                        * certificates neither revoked nor renewed (schema 3) */
+	STORE_BY_SEGMENT_EXPIRY,  /* segment NUL notAfter u64be | serial -> "" (schema 3) */
 	STORE_DB_COUNT
 } store_db;
 

@@ -177,7 +177,7 @@ ok "certs --segment/--expiring/--revoked, requests --status, status (expiring, c
 
 # --- 3. kept record by record == built from scratch; a stale entry is found
 idx() {   # the index databases, expiry counts of zero left out
-  for d in req-by-status req-unexported expiry-months by-segment by-expiry; do
+  for d in req-by-status req-unexported expiry-months by-segment by-expiry by-segment-expiry; do
     echo "== $d"
     mdb_dump -s $d "$CAHOME/db" | sed '1,/^HEADER=END$/d' | paste - - | grep -v $'\t 0000000000000000$' || true
   done

@@ -2,7 +2,7 @@
  * store_downgrade - TEST ONLY: turn a CA store back into the older schema
  * it would have been before later indexes existed: schema 2 drops the
  * request indexes and expiry counts of schema 3 ("req-by-status",
- * "req-unexported", "expiry-months"); schema
+ * "req-unexported", "expiry-months", "by-segment-expiry"); schema
  * 1 also drops the supersession index ("superseded"); META schema is set
  * to the target.  The upgrade tests then run the migrations on stores that
  * hold what the committed fixtures do not (CMP key updates, a big store).
@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 	    (rc = drop(txn, "req-by-status")) != 0 ||
 	    (rc = drop(txn, "req-unexported")) != 0 ||
 	    (rc = drop(txn, "expiry-months")) != 0 ||
+	    (rc = drop(txn, "by-segment-expiry")) != 0 ||
 	    (ver[3] == 1 && (rc = drop(txn, "superseded")) != 0) ||
 	    (rc = mdb_put(txn, meta, &k, &v, 0)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0) {

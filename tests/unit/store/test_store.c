@@ -286,7 +286,7 @@ static void downgrade(const char *dir)
 	MDB_txn *txn;
 	MDB_dbi meta, sup;
 	static const char *const later[] = { "superseded", "req-by-status", "req-unexported",
-		"expiry-months" };
+		"expiry-months", "by-segment-expiry" };
 	size_t i;
 	uint8_t one[4] = { 0, 0, 0, 1 };
 	MDB_val k = { 6, (void *)"schema" }, v = { 4, one };

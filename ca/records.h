@@ -8,7 +8,9 @@
  *   certificate   'X'  STORE_CERTS        serial (20 bytes); indexes with empty
  *                                         values: STORE_BY_SEGMENT (segment NUL
  *                                         serial), STORE_BY_EXPIRY (notAfter
- *                                         u64be serial)
+ *                                         u64be serial), STORE_BY_SEGMENT_EXPIRY
+ *                                         (schema 3: segment NUL notAfter
+ *                                         serial); counts: STORE_EXPIRY_MONTHS
  *   intent        'I'  STORE_INTENTS      serial (20 bytes), until recorded
  *   station       'S'  STORE_STATIONS     minisign key id (8 bytes)
  *   request       'Q'  STORE_REQUESTS     request id (u64be); indexes with empty

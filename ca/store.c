@@ -583,7 +583,10 @@ static int seek_last(MDB_cursor *c, const void *prefix, size_t plen,
 	return mdb_cursor_get(c, k, v, MDB_PREV);
 }
 
-enum { STORE_SCAN_RELEASE = 8 * 1024 * 1024 };   /* bytes visited between releases */
+/* Bytes or entries visited between releases: small records (revocations,
+ * index keys) written in many commits lie on pages all over the file, and
+ * each page fault maps up to 64 KiB around it, so entries count too. */
+enum { STORE_SCAN_RELEASE = 8 * 1024 * 1024, STORE_SCAN_RELEASE_ENTRIES = 4096 };
 
 /* The scan of store_scan and store_scan_from: from the first key >= from
  * (flen 0: the first key; reverse: the last key with the prefix) while
@@ -595,7 +598,7 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 	MDB_val k, v;
 	pc_rc prc = PC_OK;
 	bool stop = false;
-	size_t seen = 0;
+	size_t seen = 0, entries = 0;
 	int rc;
 
 	PC_TRY(txn_check(t, db, false, e));
@@ -616,7 +619,7 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 		/* a long scan touches every page once: they are let go of as it
 		 * goes, so that resident memory does not grow with the store */
 		seen += k.mv_size + v.mv_size;
-		if (seen >= STORE_SCAN_RELEASE) {
+		if (seen >= STORE_SCAN_RELEASE || ++entries % STORE_SCAN_RELEASE_ENTRIES == 0) {
 			store_release_pages(t->s);
 			seen = 0;
 		}

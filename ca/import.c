@@ -233,7 +233,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	sr_report rep;
 	bool have_scan = false;
 	uint64_t scan_id = 0;
-	size_t scan_closed = 0;
+	size_t scan_closed = 0, nconf = 0, nconf_bad = 0;
 	pc_rc rc;
 
 	sr_report_init(&rep);
@@ -446,6 +446,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		if (rc == PC_OK)
 			rc = ca_request_put(t, &reqs[j], true, e);
 	}
+	/* the certificates devices refused in their certConf (ca/cmp_conf.c) */
+	if (rc == PC_OK)
+		rc = ca_cmp_conf_import(t, &b, st->segment, time(NULL), &nconf, &nconf_bad, e);
 	if (rc == PC_OK && have_scan)
 		rc = ca_scan_import(t, st->segment, st->keyid_text, b.name, b.meta.sequence,
 		    &b.members[b.meta.scan_index], &rep, &scan_id, &scan_closed, e);
@@ -488,6 +491,11 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 				pc_text_fputs(stdout, reqs[j].reason);
 				putchar('\n');
 			}
+		if (nconf + nconf_bad > 0)
+			printf("certConf: %zu certificate%s refused by %s device%s, revoked; %zu report%s "
+			    "refused (plantca audit log)\n", nconf, nconf == 1 ? "" : "s",
+			    nconf == 1 ? "its" : "their", nconf == 1 ? "" : "s", nconf_bad,
+			    nconf_bad == 1 ? "" : "s");
 		if (have_scan)
 			printf("scan report: stored as scan %" PRIu64 " (%zu endpoints); %zu expected "
 			    "enrollment%s fulfilled.  See: plantca discovered --segment %s\n", scan_id,

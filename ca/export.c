@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cagen.h"
 #include "checkpoint.h"
 #include "cmp.h"
 #include "text.h"
@@ -20,12 +21,16 @@
 #include "format.h"
 #include "home.h"
 #include "json.h"
+#include "keyroll.h"
 #include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
 #include "transfer.h"
 
-enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
+enum {
+	RESPONSE_DAYS = 30,        /* a response bundle expires after this */
+	CA_EXPORT_GENS_MAX = 8,    /* replaced generations of one CA still signing CRLs */
+};
 
 typedef struct member_set {
 	tr_member *v;
@@ -373,12 +378,14 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	export_src src;
 	store_txn *t = NULL;
 	ca_rec root, ica;
+	ca_gen_list gens;             /* the segment CA's replaced generations still signing CRLs */
 	tr_meta meta;
 	tr_checkpoint cp_new;
 	tr_pubkey tpub;
 	hsm_key *tk = NULL;
 	pc_buf b = PC_BUF_INIT;
-	char *turi = NULL, *ca_name = NULL, name[TR_NAME_MAX + 1], key[128];
+	ca_transfer_plan tplan;
+	char *ca_name = NULL, name[TR_NAME_MAX + 1], key[128];
 	size_t i, done;
 	uint64_t seq = 0;
 	time_t crl_next[2] = { 0, 0 };
@@ -393,8 +400,10 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	memset(&src, 0, sizeof src);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
+	memset(&gens, 0, sizeof gens);
 	memset(&cp_new, 0, sizeof cp_new);
 	memset(&meta, 0, sizeof meta);
+	memset(&tplan, 0, sizeof tplan);
 	if (!segment || !dir)
 		return pc_fail(e, PC_E_USAGE, "usage: plantca export SEGMENT DIR");
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -420,15 +429,30 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
 		rc = ca_rec_get(t, ca_name, &ica, e);
+	if (rc == PC_OK)
+		rc = ca_gens_load(t, ca_name, &gens, e);
+	/* a retired generation is left out: nothing it issued is valid */
+	for (i = 0; rc == PC_OK && i < gens.n;) {
+		if (gens.v[i].retired) {
+			ca_rec_free(&gens.v[i]);
+			memmove(&gens.v[i], &gens.v[i + 1], (gens.n - i - 1) * sizeof gens.v[0]);
+			gens.n--;
+		} else {
+			i++;
+		}
+	}
+	if (rc == PC_OK && gens.n > CA_EXPORT_GENS_MAX)
+		rc = pc_fail(e, PC_E_STATE, "CA '%s' has %zu replaced key generations still signing "
+		    "CRLs, more than the %d a response carries; run plantca crl once their "
+		    "certificates have expired", ca_name, gens.n, CA_EXPORT_GENS_MAX);
 	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
 	if (rc == PC_OK) {
 		bool found;
 		rc = ca_meta_get_u64(t, key, &seq, &found, e);
 	}
-	if (rc == PC_OK)
-		rc = ca_meta_get_str(t, "transfer.key_uri", &turi, e);
-	if (rc == PC_OK)
-		rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, tpub.keyid, CA_KEYID_LEN, e);
+	/* the transfer key the segment's stations hold (keyroll.c) */
+	if (rc == PC_OK && (rc = ca_transfer_plan_get(t, segment, &sl, &tplan, e)) == PC_OK)
+		memcpy(tpub.keyid, tplan.keyid, CA_KEYID_LEN);
 	/* firmware signatures queued for this segment */
 	if (rc == PC_OK) {
 		struct fw_collect fc = { &head, 0 };
@@ -471,22 +495,56 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 				goto out;
 			crl_next[i] = nu;
 		}
+		/* each replaced generation's own CRL, NAME.genGEN.crl */
+		for (i = 0; i < gens.n; i++) {
+			uint8_t *der = NULL;
+			size_t dl = 0;
+			time_t tu, nu;
+			uint64_t g = ca_gen_no(&gens.v[i]);
+			char mname[CA_NAME_MAX + 32];
+			rc = ca_crl_current_gen(c, ca_name, g, &der, &dl, &tu, &nu, e);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				fprintf(stderr, "plantca: export %s: CA %s generation %" PRIu64 " has no CRL "
+				    "yet (plantca crl); the bundle carries none for it\n", segment, ca_name, g);
+				continue;
+			}
+			if (rc != PC_OK)
+				goto out;
+			b.len = 0;
+			pc_pem_encode(&b, "X509 CRL", der, dl);
+			free(der);
+			snprintf(mname, sizeof mname, "%s.gen%" PRIu64 ".crl", ca_name, g);
+			if ((rc = member_add(&tail, mname, &b, e)) != PC_OK)
+				goto out;
+			if (crl_next[0] == 0 || nu < crl_next[0])
+				crl_next[0] = nu;
+		}
 	}
 
-	/* chain.pem: issuing CA then root; trust.pem: root then issuing CA */
+	/* chain.pem: issuing CA (its generations, newest first) then root;
+	 * trust.pem: root then issuing CA (the same) */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	for (i = gens.n; i-- > 0;)
+		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	if ((rc = member_add(&tail, "chain.pem", &b, e)) != PC_OK)
 		goto out;
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	for (i = gens.n; i-- > 0;)
+		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
 	if ((rc = member_add(&tail, "trust.pem", &b, e)) != PC_OK)
 		goto out;
 	{
-		const uint8_t *certs[2] = { root.cert, ica.cert };
-		size_t lens[2] = { root.cert_len, ica.cert_len };
-		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
+		const uint8_t *certs[2 + CA_EXPORT_GENS_MAX] = { root.cert, ica.cert };
+		size_t lens[2 + CA_EXPORT_GENS_MAX] = { root.cert_len, ica.cert_len }, nc = 2;
+		for (i = gens.n; i-- > 0 && nc < 2 + CA_EXPORT_GENS_MAX;) {
+			certs[nc] = gens.v[i].cert;
+			lens[nc++] = gens.v[i].cert_len;
+		}
+		if (pkix_p7b_build(certs, lens, nc, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
@@ -500,8 +558,22 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		tail.v[i].len = tail.bufs[i].len;
 	}
 
+	/* the CA's new transfer key announced, endorsed by the one signing */
+	if (tplan.announce) {
+		b.len = 0;
+		pc_buf_str(&b, tplan.pub);
+		if ((rc = member_add(&tail, TR_TRANSFER_KEY_MEMBER, &b, e)) != PC_OK)
+			goto out;
+		pc_buf_str(&b, tplan.sig);
+		if ((rc = member_add(&tail, TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX, &b, e)) != PC_OK)
+			goto out;
+		for (i = 0; i < tail.n; i++) {
+			tail.v[i].data = tail.bufs[i].p;
+			tail.v[i].len = tail.bufs[i].len;
+		}
+	}
 	/* the HSM: transfer key */
-	if ((rc = ca_key_for(c, "#transfer", turi, &tk, e)) != PC_OK)
+	if ((rc = ca_key_for(c, tplan.cache, tplan.uri, &tk, e)) != PC_OK)
 		goto out;
 	{
 		size_t sl_len;
@@ -541,18 +613,26 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
 	meta.in_reply_to = plan.replies;
 	meta.nreply = plan.nreply;
+	if (tplan.announce)
+		snprintf(meta.transfer_key, sizeof meta.transfer_key, "%s", tplan.newid);
+	for (i = 0; i < tplan.nkeys; i++)
+		memcpy(meta.station_keys[i], tplan.station_keys[i], sizeof meta.station_keys[i]);
+	meta.nstation_keys = tplan.nkeys;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	/* an export that died after writing its files but before recording
-	 * them left NAME.tar (and .minisig) under this sequence: they may have
-	 * left the machine, so they stay, and this export takes the next
-	 * sequence that is free in DIR */
+	 * them left NAME.tar and NAME.tar.minisig under this sequence: they
+	 * may have left the machine, so they stay, and this export takes the
+	 * next sequence that is free in DIR.  A NAME.tar alone (the export
+	 * died before the signature) is no bundle, accepted nowhere: the
+	 * writer replaces it under the same sequence (tr_bundle_stream). */
 	for (i = 0; i < 1000; i++) {
-		char tp[PATH_MAX + TR_NAME_MAX + 16];
+		char tp[PATH_MAX + TR_NAME_MAX + 16], sp[PATH_MAX + TR_NAME_MAX + 24];
 		struct stat ts;
 		snprintf(tp, sizeof tp, "%s/%s.tar", dir, name);
-		/* NAME.tar is written first: it is there when the export got as
-		 * far as writing (a lone NAME.tar.minisig is not ours: refused) */
-		if (lstat(tp, &ts) != 0)
+		snprintf(sp, sizeof sp, "%s/%s.tar.minisig", dir, name);
+		/* NAME.tar is written first (a lone NAME.tar.minisig is not
+		 * ours: the writer refuses it) */
+		if (lstat(tp, &ts) != 0 || lstat(sp, &ts) != 0)
 			break;
 		fprintf(stderr, "plantca: export %s: %s/%s.tar is from an export that was interrupted "
 		    "before it was recorded; it stays, this one is sequence %" PRIu64 "\n", segment, dir,
@@ -606,9 +686,10 @@ out:
 	store_abort(t);
 	store_abort(src.t);
 	pc_buf_free(&src.scratch);
-	free(turi);
+	ca_transfer_plan_free(&tplan);
 	ca_rec_free(&root);
 	ca_rec_free(&ica);
+	ca_gen_list_free(&gens);
 	member_set_free(&head);
 	member_set_free(&tail);
 	export_plan_free(&plan);

@@ -16,6 +16,7 @@
 #include "discovery.h"
 #include "format.h"
 #include "json.h"
+#include "keyroll.h"
 #include "leaf.h"
 #include "records.h"
 #include "text.h"
@@ -219,6 +220,8 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 {
 	ca_station_list_t sl;
 	tr_pubkey *keys = NULL;
+	size_t nkeys = 0;
+	ca_import_keys ik;
 	tr_bundle b;
 	ca_station *st;
 	store_txn *t = NULL;
@@ -253,21 +256,17 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "%s: no station is enrolled (plantca station add)", path);
 		goto out;
 	}
-	keys = calloc(sl.n, sizeof *keys);
-	if (keys == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	/* the enrolled keys, and those a rekey replaced (refused by name) */
+	if ((rc = ca_import_trusted(c, &sl, &keys, &nkeys, e)) != PC_OK)
 		goto out;
-	}
-	for (i = 0; i < sl.n; i++) {
-		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
-		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
-	}
 	/* spooled into the CA home and mapped: a bundle of any size is read
 	 * without being held in memory, and what was verified is what is used */
-	if ((rc = tr_bundle_read_spooled(path, c->home, keys, sl.n, &b, e)) != PC_OK)
+	if ((rc = tr_bundle_read_spooled(path, c->home, keys, nkeys, &b, e)) != PC_OK ||
+	    (rc = ca_import_signer_check(c, &b, keys, sl.n, path, e)) != PC_OK)
 		goto out;
 	st = &sl.v[b.signer];
-	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
+	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK ||
+	    (rc = ca_import_keys_check(c, st, &b, &ik, e)) != PC_OK)
 		goto out;
 	/* the scan report, read strictly before anything is stored: a bad
 	 * one refuses the whole bundle (docs/bundle-format.md) */
@@ -405,6 +404,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 				    false, e);
 			ca_station_free(&cur);
 		}
+		/* a new station key, the transfer key it holds (keyroll_import.c) */
+		if (rc == PC_OK)
+			rc = ca_import_keys_apply(t, st, &b, &ik, e);
 	}
 	for (j = 0; j < b.meta.ncsrs && rc == PC_OK; j++) {
 		rc = ca_next_request_id(t, &reqs[j].id, e);

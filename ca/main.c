@@ -23,6 +23,7 @@
 #include "crl.h"
 #include "discovery.h"
 #include "firmware.h"
+#include "keyroll.h"
 #include "pc.h"
 #include "report.h"
 #include "secret.h"
@@ -73,6 +74,13 @@ PC_CHECK static pc_rc run_ca_new(ca_ctx *c, const struct args *a, pc_err *e)
 	ca_new_opts o = { a->arg[0], a->subject, a->key, a->days, a->path_len, a->permit };
 
 	return ca_new(c, &o, e);
+}
+
+PC_CHECK static pc_rc run_ca_roll(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_new_opts o = { a->arg[0], NULL, a->key, a->days, -1, NULL };
+
+	return ca_roll(c, &o, e);
 }
 
 PC_CHECK static pc_rc run_ca_list(ca_ctx *c, const struct args *a, pc_err *e)
@@ -130,6 +138,12 @@ PC_CHECK static pc_rc run_manufacturer_remove(ca_ctx *c, const struct args *a, p
 PC_CHECK static pc_rc run_station_add(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_station_add(c, a->arg[0], a->arg[1], a->ca, e);
+}
+
+PC_CHECK static pc_rc run_transfer_roll(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_transfer_roll(c, e);
 }
 
 PC_CHECK static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
@@ -362,8 +376,18 @@ static const struct verb verbs[] = {
 	  "ip:10.3.0.0/16, uri:HOST, email:DOMAIN).",
 	  OPT(O_SUBJECT) | OPT(O_KEY) | OPT(O_DAYS) | OPT(O_PATH_LEN) | OPT(O_PERMIT),
 	  1, 1, HOME_WRITE, run_ca_new },
+	{ { "ca", "roll" }, "NAME [--key ALG] [--days N]",
+	  "A new key generation of an issuing CA: a new key in the token and a new certificate "
+	  "from the root with the same subject, path length and name constraints (key type: the "
+	  "old one's unless --key; 3650 days).  The new key signs every certificate from now "
+	  "on; the old one signs only its own CRL until the last certificate it issued has "
+	  "expired, then plantca crl signs its final CRL and retires it.  Until then exports "
+	  "carry both CA certificates and both CRLs.",
+	  OPT(O_KEY) | OPT(O_DAYS),
+	  1, 1, HOME_WRITE, run_ca_roll },
 	{ { "ca", "list" }, "",
-	  "CAs with key type, validity and SHA-256 fingerprints.",
+	  "CAs with key type, validity and SHA-256 fingerprints, and the key generations "
+	  "a ca roll replaced (signing CRLs until a date, or retired).",
 	  0, 0, ANY, HOME_READ, run_ca_list },
 	{ { "ca", "cert" }, "NAME",
 	  "One CA's certificate as PEM on stdout ('root' too).",
@@ -408,8 +432,17 @@ static const struct verb verbs[] = {
 	  "Enroll a plant station's minisign public key (station.pub) for a segment served by "
 	  "issuing CA NAME.  Shows the key id to compare.",
 	  OPT(O_CA), 2, 2, HOME_WRITE, run_station_add },
+	{ { "transfer", "roll" }, "",
+	  "Make a new CA transfer key in the token, endorsed by the current one.  Each "
+	  "segment's next response is signed by the current key and announces the new one; "
+	  "once every station of a segment has said in a request bundle that it holds it, the "
+	  "segment's responses are signed by the new key, and the stations refuse the old key "
+	  "from the first of them on.  Refused while a station does not hold the current key "
+	  "yet (docs/lifecycle.md).",
+	  0, 0, 0, HOME_WRITE, run_transfer_roll },
 	{ { "station", "list" }, "",
-	  "Enrolled stations, segments and last sequences.",
+	  "Enrolled stations, segments, last sequences, the CA transfer key each holds, and a new "
+	  "station key (rekey) the CA has not yet seen sign.",
 	  0, 0, ANY, HOME_READ, run_station_list },
 	{ { "import" }, "BUNDLE.tar",
 	  "Verify a request bundle (signature by an enrolled station, segment, sequence, "

@@ -21,7 +21,9 @@ need mdb_load "a stale index entry is written (lmdb-utils)"
 # normalize KIND: a JSON answer in a form both releases share (listings
 # sorted by serial or id; --expiring lists soonest first now, by serial
 # before; the segments of a month's event are named in key order now; a
-# ca-short event is dated when the command runs)
+# ca-short event is dated when the command runs; what to do about a CA,
+# the advice of an event that is not the certificates', changes between
+# releases (plantca ca roll came after the fixture))
 norm() {
   python3 -c '
 import json, re, sys
@@ -37,6 +39,8 @@ else:
             ev["what"] = re.sub(r"\(([^()]*)\)$", segs, ev["what"])
         if ev["kind"] == "ca-short":     # dated "now": the second the command ran
             del ev["date"], ev["days"]
+        if ev["kind"] != "certificates":  # advice about CAs changes with releases
+            ev.pop("action", None)
 print(json.dumps(d, sort_keys=True))'
 }
 

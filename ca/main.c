@@ -503,7 +503,9 @@ static const struct verb verbs[] = {
 	  "show), and the next export delivers it.",
 	  OPT(O_EXPIRING) | OPT(O_SEGMENT) | OPT(O_SERIAL), 0, 0, HOME_WRITE, run_renew },
 	{ { "certs" }, "[--segment S] [--expiring DAYS] [--revoked]",
-	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN.",
+	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN; in serial "
+	  "order, with --expiring soonest first.  Each filter is answered from an index, not by "
+	  "reading every certificate.",
 	  OPT(O_SEGMENT) | OPT(O_EXPIRING) | OPT(O_REVOKED), 0, 0, HOME_READ, run_certs },
 	{ { "status" }, "[--margin DAYS] [--expiring DAYS]",
 	  "Per segment: last export, nextUpdate of the CRLs delivered then, days left, "

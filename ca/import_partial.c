@@ -145,6 +145,11 @@ pc_rc ca_import_recover(ca_ctx *c, bool locked, pc_err *e)
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = ca_import_mark_get(t, &m, &found, e);
 	store_abort(t);
+	if (rc != PC_OK && !locked) {
+		/* a read-only command shows the store as it is, and says so */
+		fprintf(stderr, "plantca: warning: %s\n", e->msg);
+		return PC_OK;
+	}
 	if (rc != PC_OK || !found)
 		return rc;
 	if (!locked) {

@@ -141,6 +141,26 @@ err_has "the import of line3-request-000001" "was interrupted with 8192 of its r
   "the next command that changes the CA home removes them"
 [ "$(nreq)" = 8192 ] || fail "a read-only command changed the partial import"
 ok "a read-only command leaves a partial import alone and says so"
+# its record damaged (a trailing byte): a changing command refuses the
+# store (exit 2), a read-only one warns and goes on
+mdb_dump -a "$CAHOME/db" >"$WORK/partial.dump" || fail "mdb_dump"
+python3 - "$WORK/partial.dump" >"$WORK/bad.dump" <<'PY' || fail "no import.partial key in the dump"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = lines.index(" " + b"import.partial".hex())
+lines[i + 1] += "00"
+print("\n".join(lines), end="")
+PY
+mkdir "$WORK/bad"
+(cd "$CAHOME" && tar --exclude=./db -cf - .) | (cd "$WORK/bad" && tar -xf -)
+mkdir -m 700 "$WORK/bad/db"
+mdb_load -f "$WORK/bad.dump" "$WORK/bad/db" || fail "mdb_load"
+chmod 600 "$WORK/bad/db/data.mdb" "$WORK/bad/db/lock.mdb"
+expect 2 "$PLANTCA" --home "$WORK/bad" --pin-file "$PIN" crl
+err_has "META import.partial: import in progress record"
+expect 0 "$PLANTCA" --home "$WORK/bad" status
+err_has "warning: META import.partial: import in progress record"
+ok "a damaged import-in-progress record: refused by a changing command, a warning for a read-only one"
 # the rollback goes in chunks too: killed after its first, the next
 # command finishes it
 rc=0

@@ -15,24 +15,60 @@ static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return al == bl && memcmp(a, b, al) == 0;
 }
 
-/* Does issuer's key verify c's signature? */
-PC_CHECK static pc_rc signed_by(const pkix_cert *c, const pkix_cert *issuer, const char *what, pc_err *e)
+/* The memo (chain.h): was this exact signature over these exact bytes
+ * already verified with this exact key? */
+static bool memo_has(const pkix_chain_memo *m, const struct pkix_memo_entry *q)
 {
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->n; i++) {
+		const struct pkix_memo_entry *x = &m->v[i];
+		if (x->sigalg == q->sigalg && same(x->tbs, x->tbs_len, q->tbs, q->tbs_len) &&
+		    same(x->sig, x->sig_len, q->sig, q->sig_len) &&
+		    same(x->spki, x->spki_len, q->spki, q->spki_len))
+			return true;
+	}
+	return false;
+}
+
+static void memo_add(pkix_chain_memo *m, const struct pkix_memo_entry *q)
+{
+	if (m != NULL && !m->frozen && m->n < PKIX_CHAIN_MEMO_MAX && !memo_has(m, q))
+		m->v[m->n++] = *q;
+}
+
+/* Does the key in spki verify sig over tbs?  Remembered in the memo. */
+PC_CHECK static pc_rc verify_signed(const uint8_t *tbs, size_t tbs_len, const pkix_sigalg *alg,
+    const uint8_t *sig, size_t sig_len, const pkix_cert *issuer, pkix_chain_memo *memo,
+    const char *what, pc_err *e)
+{
+	const struct pkix_memo_entry q = { tbs, sig, issuer->spki, tbs_len, sig_len,
+		issuer->spki_len, alg };
 	pkix_pubkey k;
 	char label[200];
 
-	if (c->sigalg == NULL || c->sig == NULL)
-		return pc_fail(e, PC_E_SIGNATURE, "%s: signature algorithm not accepted", what);
+	if (memo_has(memo, &q))
+		return PC_OK;
 	pkix_cert_label(issuer, label, sizeof label);
 	if (pkix_pubkey_parse(issuer->spki, issuer->spki_len, label, PC_E_SIGNATURE, &k, e) != PC_OK)
 		return e->rc;
-	return pkix_verify(&k, c->sigalg, c->tbs, c->tbs_len, c->sig, c->sig_len, what, e);
+	PC_TRY(pkix_verify(&k, alg, tbs, tbs_len, sig, sig_len, what, e));
+	memo_add(memo, &q);
+	return PC_OK;
 }
 
-pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
+/* Does issuer's key verify c's signature? */
+PC_CHECK static pc_rc signed_by(const pkix_cert *c, const pkix_cert *issuer, pkix_chain_memo *memo,
     const char *what, pc_err *e)
 {
-	pkix_pubkey k;
+	if (c->sigalg == NULL || c->sig == NULL)
+		return pc_fail(e, PC_E_SIGNATURE, "%s: signature algorithm not accepted", what);
+	return verify_signed(c->tbs, c->tbs_len, c->sigalg, c->sig, c->sig_len, issuer, memo, what, e);
+}
+
+PC_CHECK static pc_rc crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
+    pkix_chain_memo *memo, const char *what, pc_err *e)
+{
 	char label[200];
 
 	pkix_cert_label(issuer, label, sizeof label);
@@ -44,10 +80,8 @@ pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
 		    label);
 	if (crl->sigalg == NULL)
 		return pc_fail(e, PC_E_SIGNATURE, "%s: signature algorithm not accepted", what);
-	if (pkix_pubkey_parse(issuer->spki, issuer->spki_len, label, PC_E_SIGNATURE, &k, e) != PC_OK)
-		return e->rc;
-	if (pkix_verify(&k, crl->sigalg, crl->tbs, crl->tbs_len, crl->sig, crl->sig_len, what, e) !=
-	    PC_OK)
+	if (verify_signed(crl->tbs, crl->tbs_len, crl->sigalg, crl->sig, crl->sig_len, issuer, memo,
+	    what, e) != PC_OK)
 		return pc_wrap(e, "not signed by %s", label);
 	if (now != 0) {
 		if (crl->this_update > now)
@@ -57,6 +91,12 @@ pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
 			    "get a current CRL from the CA", what);
 	}
 	return PC_OK;
+}
+
+pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
+    pkix_chain_memo *memo, const char *what, pc_err *e)
+{
+	return crl_verify(crl, issuer, now, memo, what, e);
 }
 
 PC_CHECK static pc_rc dates(const pkix_cert *c, time_t now, const char *role, pc_err *e)
@@ -91,7 +131,7 @@ static const pkix_cert *find_issuer(const pkix_cert *cur, const pkix_chain_opts 
 			continue;
 		if (*named == NULL)
 			*named = cand;
-		if (signed_by(cur, cand, "candidate", &ignored) != PC_OK)
+		if (signed_by(cur, cand, o->memo, "candidate", &ignored) != PC_OK)
 			continue;
 		*anchored = k < o->nanchors;
 		return cand;
@@ -115,7 +155,7 @@ PC_CHECK static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, co
 		if (!same(crl->issuer, crl->issuer_len, issuer->subject, issuer->subject_len))
 			continue;           /* another CA's CRL: not ours to judge */
 		snprintf(what, sizeof what, "CRL %.200s", crl->name[0] ? crl->name : issuer->serial_hex);
-		PC_TRY(pkix_crl_verify(crl, issuer, o->now, what, e));
+		PC_TRY(crl_verify(crl, issuer, o->now, o->memo, what, e));
 		found = true;
 		if (pkix_crl_lookup(crl, c->serial, c->serial_len, &reason, &when))
 			return pc_fail(e, PC_E_REVOKED, "%s %s is revoked (%s) by %s", role, c->serial_hex,

@@ -41,6 +41,27 @@
 
 enum { PKIX_CHAIN_MAX = 8 };     /* certificates from the target to the anchor */
 
+/* Signatures already verified, so that a batch of targets under the same
+ * CAs checks each CA certificate and CRL signature once, not once per
+ * target.  An entry is the signed bytes, the signature, its algorithm and
+ * the issuer's key, compared by content, so a hit is exactly a repeat of
+ * a check that passed; only passes are kept.  While `frozen` is false a
+ * pkix_chain_verify records what it verifies (one thread only); once
+ * frozen it is only read, and may be shared by threads.  The entries
+ * point into the certificates and CRLs verified: the memo must not
+ * outlive them.  Full: nothing more is recorded. */
+enum { PKIX_CHAIN_MEMO_MAX = 64 };
+
+typedef struct pkix_chain_memo {
+	struct pkix_memo_entry {
+		const uint8_t *tbs, *sig, *spki;
+		size_t tbs_len, sig_len, spki_len;
+		const void *sigalg;
+	} v[PKIX_CHAIN_MEMO_MAX];
+	size_t n;
+	bool frozen;
+} pkix_chain_memo;
+
 typedef struct pkix_chain_opts {
 	const pkix_cert *anchors; size_t nanchors;   /* trusted certificates */
 	const pkix_cert *pool; size_t npool;         /* untrusted certificates to build with */
@@ -52,6 +73,7 @@ typedef struct pkix_chain_opts {
 	                             * behind the issuer's */
 	unsigned nc_flags;          /* PKIX_NC_* for the target (e.g. CN as DNS for servers) */
 	const char *role;           /* "device certificate", "signer", ... for messages */
+	pkix_chain_memo *memo;      /* NULL: every signature is checked every time */
 } pkix_chain_opts;
 
 typedef struct pkix_chain {
@@ -64,8 +86,9 @@ pc_rc pkix_chain_verify(const pkix_cert *target, const pkix_chain_opts *o, pkix_
 
 /* Is `crl` issued by `issuer` and signed by its key (cRLSign allowed)?
  * PC_E_SIGNATURE otherwise; PC_E_EXPIRED when it is out of date at now
- * (now 0: not checked).  For callers that pick CRLs to install. */
+ * (now 0: not checked).  For callers that pick CRLs to install; memo as
+ * in pkix_chain_opts (NULL: none). */
 pc_rc pkix_crl_verify(const pkix_crl *crl, const pkix_cert *issuer, time_t now,
-    const char *what, pc_err *e) PC_CHECK;
+    pkix_chain_memo *memo, const char *what, pc_err *e) PC_CHECK;
 
 #endif

@@ -238,18 +238,26 @@ mkdir -p "$S"
 head -c 200000 /dev/urandom >"$S/rootfs.img"
 mkdesc "$S"
 # swu_check SWU [PURPOSE] [CAFILE]: swupdate checks (-c) without installing.
-# A run that ends before it judged the image (neither "Valid image found"
-# nor an "[ERROR]" line: seen under load, its processes racing at exit) is
-# run again, up to 5 times; SWU_RUNS counts the runs of the last check.
+# Every run gets a TMPDIR of its own: swupdate keeps its control sockets and
+# the files it extracts there, and a process of the run before that is still
+# exiting would otherwise answer on those sockets or remove this run's files
+# (seen in CI: "swtmp/sw-description.sig cannot be opened").  A run that
+# ends before it judged the image (neither "Valid image found" nor an
+# "[ERROR]" line, or its own extracted file gone) is run again, up to 5
+# times; SWU_RUNS counts the runs of the last check.
+SWU_SEQ=0
 swu_check() {
-  local ca=${3:-$WORK/trust.pem}
-  mkdir -p "$WORK/swtmp"
+  local ca=${3:-$WORK/trust.pem} t
   SWU_RUNS=0
   while [ "$SWU_RUNS" -lt 5 ]; do
-    SWU_RUNS=$((SWU_RUNS + 1))
+    SWU_RUNS=$((SWU_RUNS + 1)); SWU_SEQ=$((SWU_SEQ + 1))
+    t=$WORK/swtmp.$SWU_SEQ; mkdir -p "$t"
     RC=0
-    TMPDIR=$WORK/swtmp timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
+    TMPDIR=$t timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
       ${2:+--cert-purpose "$2"} >"$WORK/swu.out" 2>&1 || RC=$?
+    if grep -q "$t/.* cannot be opened" "$WORK/swu.out"; then
+      continue
+    fi
     if grep -q "Valid image found" "$WORK/swu.out" || grep -q '^\[ERROR\]' "$WORK/swu.out"; then
       return 0
     fi

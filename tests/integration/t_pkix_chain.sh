@@ -166,6 +166,32 @@ cert under_nocrl "/O=Acme Plant/CN=pump15" nocrl leaf "DNS:pump15.plant.local"
 openssl ca -config ca.cnf -gencrl -keyfile nocrl.key -cert nocrl.pem -out nocrl.crl 2>/dev/null || fail "gencrl"
 refuse "CRL issuer without cRLSign" "may not sign CRLs (keyUsage)" under_nocrl.pem --anchor root.pem --pool nocrl.pem --crl nocrl.crl
 
+# The memo (pkix/chain.h): a station checks the CA certificates and CRLs
+# once per bundle and then each device's chain against what passed.  A
+# hit must only ever repeat a check that passed: the same bytes, the same
+# signature, the same key.  flip FILE OUT: the last byte of the DER (in
+# the signature value) changed, so the signed bytes are the same and the
+# signature is not.
+flip() { python3 -c 'import sys,ssl
+d=open(sys.argv[1],"rb").read()
+if d.startswith(b"-----"):
+    t=d.decode(); i=t.index("-----BEGIN ")+11; lab=t[i:t.index("-----",i)]
+    d=ssl.PEM_cert_to_DER_cert(t.replace(lab,"CERTIFICATE"))
+d=bytearray(d); d[-1]^=1; open(sys.argv[2],"wb").write(bytes(d))' "$1" "$2"; }
+openssl crl -in empty.crl -outform DER -out empty.der 2>/dev/null || fail "openssl crl -outform DER"
+cert good2 "/O=Acme Plant/CN=pump21" ca leaf "DNS:pump21.line3.plant.local"
+flip good.pem good_badsig.der
+flip ca.pem ca_badsig.der
+flip empty.der empty_badsig.der
+accept "memo: a second device under the CA and CRL that passed" good.pem --anchor root.pem --pool ca.pem --crl empty.crl --then good2.pem --anchor root.pem --pool ca.pem --crl empty.crl
+out_has "(memo)"
+refuse "memo: the device that passed, its signature changed" "does not chain to a trusted root" good.pem --anchor root.pem --pool ca.pem --then good_badsig.der --anchor root.pem --pool ca.pem
+refuse "memo: the CA that passed, its signature changed" "does not chain to a trusted root" good.pem --anchor root.pem --pool ca.pem --then good2.pem --anchor root.pem --pool ca_badsig.der
+refuse "memo: the CRL that passed, its signature changed" "not signed by" good.pem --anchor root.pem --pool ca.pem --crl empty.crl --then good2.pem --anchor root.pem --pool ca.pem --crl empty_badsig.der
+refuse "memo: the CRL that passed, now out of date (dates are judged every time)" "is out of date" good.pem --anchor root.pem --pool ca.pem --crl empty.crl --then good2.pem --anchor root.pem --pool ca.pem --crl empty.crl --now $(( $(date +%s) + 8 * 86400 ))
+cert root2 "/O=Acme Plant/CN=Test Root" self root "" 365
+refuse "memo: the CA that passed, under another root of the same name" "its signature does not verify with the key of 'Test Root'" good.pem --anchor root.pem --pool ca.pem --then good2.pem --anchor root2.pem --pool ca.pem
+
 # a v1 root (no extensions), as old plant equipment has: trusted as given
 key v1root
 openssl req -new -key v1root.key -subj "/O=Acme Plant/CN=Old Root" -out v1root.csr 2>/dev/null

@@ -449,6 +449,7 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 	pkix_cert *pool;
 	pkix_crl *crls = NULL;
 	pkix_chain_opts o;
+	pkix_chain_memo memo;
 	pkix_chain ch;
 	pc_err why;
 	time_t now = time(NULL);
@@ -474,6 +475,10 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 	o.npool = a->cas.n - 1;
 	o.now = now;
 	o.role = "CA";
+	/* the CAs' certificates and CRLs, once: each device's chain below
+	 * then checks only its own certificate's signature (chain.h) */
+	memset(&memo, 0, sizeof memo);
+	o.memo = &memo;
 	if (pkix_chain_verify(&a->root.pc, &o, &ch, &why) != PC_OK) {
 		rc = pc_fail(e, PC_E_CRYPTO, "station root (DIR/root.pem) cannot be used as a trust "
 		    "anchor: %s", why.msg);
@@ -498,7 +503,7 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 			break;
 		}
 		snprintf(what, sizeof what, "%s.crl", a->crls[i].stem);
-		if (ca == NULL || pkix_crl_verify(&crls[i], &ca->pc, 0, what, &why) != PC_OK)
+		if (ca == NULL || pkix_crl_verify(&crls[i], &ca->pc, 0, &memo, what, &why) != PC_OK)
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: its signature does not verify with its "
 			    "CA%s%s", bundle, a->crls[i].stem, ca ? ": " : "", ca ? reason_of(&why, what) : "");
 		else if (a->crls[i].pc.this_update > now + ST_CLOCK_SKEW)
@@ -508,6 +513,7 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 	/* the device certificates, with the delivered CRLs */
 	o.crls = crls;
 	o.ncrls = a->ncrls;
+	memo.frozen = true;
 	o.role = "certificate";
 	o.skip_target_dates = true;       /* see above */
 	if (rc == PC_OK && a->devices.n > 0) {

@@ -21,6 +21,8 @@
  *                        it renews or revokes
  *   "cmp.dev." FP "." P  the request that gave IDevID FP an LDevID of
  *                        profile P (a second ir is refused while it is valid)
+ *   "cmp.conf." TXID     the request whose certificate its device refused
+ *                        in certConf (ca/cmp_conf.c; recorded once)
  */
 #ifndef PLANTCA_CA_CMP_H
 #define PLANTCA_CA_CMP_H
@@ -64,6 +66,14 @@ bool ca_cmp_member(const char *member);
 pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t len,
     const char *what, ca_cmp_info *info, pkix_csr *csr, char **profile_out,
     pc_err *e) PC_CHECK;
+/* Import: every cmp-TXID.certconf member of request bundle b from
+ * `segment` (a device refused its certificate, ca/cmp_conf.c): judged
+ * from the device's signed certConf, recorded once, the certificate
+ * revoked (cessationOfOperation), an audit event each; one that fails a
+ * check is audited as refused.  Counts into *revoked and *refused.  Only
+ * the store's own trouble is an error. */
+pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, time_t now,
+    size_t *revoked, size_t *refused, pc_err *e) PC_CHECK;
 /* Sign: the same message turned into *csr again (structure, protection,
  * proof of possession; the chain was judged at import). */
 pc_rc ca_cmp_csr(const uint8_t *der, size_t len, const char *what, pkix_csr *csr,

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(hex(t.txid) && strlen(t.txid) <= 2 * ST_TXID_MAX);
 		CHECK(t.body == PKIX_CMP_IR || t.body == PKIX_CMP_CR || t.body == PKIX_CMP_P10CR ||
 		    t.body == PKIX_CMP_KUR || t.body == PKIX_CMP_RR);
-		CHECK(t.state >= ST_TX_QUEUED && t.state <= ST_TX_EXPIRED);
+		CHECK(t.state >= ST_TX_QUEUED && t.state <= ST_TX_REPORTED);
 		CHECK(strlen(t.signer) == 64 && hex(t.signer));
 		CHECK(t.profile[0] != '\0' && t.cert_req_id >= -1);
 		st_tx_format(&t, &b);

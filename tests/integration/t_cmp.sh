@@ -583,10 +583,22 @@ ok "serve --expire: a waiting enrollment past its time gets an ip rejection with
 
 # --- SIGTERM with an open transaction, then restart: nothing lost
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ld3.key" 2>/dev/null
-cmp_client "$WORK/ir3.log" -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" \
+# (the device is stopped once its transaction is on disk: no fixed wait;
+# timeout passes the TERM on to openssl)
+timeout 120 openssl cmp -server "$URL" -trusted "$CAHOME/public/root.pem" \
+  -recipient "/O=plantca/OU=line3/CN=CMP RA $kid" -cmd ir -cert "$WORK/dev2.pem" -key "$WORK/dev2.key" \
   -extracerts "$M/ca.pem" -newkey "$WORK/ld3.key" -subject "/O=Acme Plant/CN=pump-2" -san_nodefault \
-  -certout "$WORK/ld3.pem" -total_timeout 6 && fail "enrolled without the CA"
-tx3=$(grep -l 'hwSerialNum SN-0002' "$ST"/cmp/*.tx | xargs grep -l 'state: queued' | head -1)
+  -certout "$WORK/ld3.pem" >"$WORK/ir3.log" 2>&1 &
+CLIENT=$!
+tx3=
+for i in $(seq 1 600); do
+  tx3=$(grep -l 'hwSerialNum SN-0002' "$ST"/cmp/*.tx 2>/dev/null | xargs -r grep -l 'state: queued' | head -1 || true)
+  [ -n "$tx3" ] && break
+  sleep 0.1
+done
+kill "$CLIENT" 2>/dev/null || true
+wait "$CLIENT" 2>/dev/null || true
+[ ! -e "$WORK/ld3.pem" ] || fail "enrolled without the CA"
 [ -n "$tx3" ] && grep -q 'state: queued' "$tx3" || fail "open transaction not on disk"
 stop_serve
 grep -q 'stopped by signal 15' "$WORK/serve.log" || fail "no clean stop"

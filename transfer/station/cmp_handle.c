@@ -481,8 +481,18 @@ PC_CHECK static pc_rc handle_open(st_cmp_ctx *c, const pkix_cmp_msg *m, const pk
 			    "certificate", out, log, e);
 		}
 		t.state = ST_TX_CONFIRMED;
-		if (m->conf_rejected)
+		if (m->conf_rejected) {
+			/* the device refused the certificate: its signed certConf
+			 * goes to the CA in the next request bundle, which revokes
+			 * it (docs/cmp.md); on disk before the pkiConf leaves */
+			t.state = ST_TX_CERT_REJECTED;
 			snprintf(t.reason, sizeof t.reason, "device rejected the certificate: %.300s", m->text);
+			if ((rc = st_tx_file_write(c->dir, txid, "conf", m->der, m->len, &why)) != PC_OK) {
+				pc_der_free(&d);
+				return refuse(c, m, PKIX_CMP_FI_SYSTEM_FAILURE, why.msg, out, log, e);
+			}
+			pc_text_quote(log->msg, sizeof log->msg, t.reason, strlen(t.reason));
+		}
 		snprintf(log->outcome, sizeof log->outcome, m->conf_rejected ? "cert-rejected" : "confirmed");
 		snprintf(log->reply, sizeof log->reply, "pkiconf");
 		pkix_cmp_body_pkiconf(&d);

@@ -31,11 +31,12 @@ static const char *const state_names[] = {
 	[ST_TX_QUEUED] = "queued", [ST_TX_SENT] = "sent", [ST_TX_ANSWERED] = "answered",
 	[ST_TX_DELIVERED] = "delivered", [ST_TX_CONFIRMED] = "confirmed",
 	[ST_TX_REJECTED] = "rejected", [ST_TX_CLOSED] = "closed", [ST_TX_EXPIRED] = "expired",
+	[ST_TX_CERT_REJECTED] = "cert-rejected", [ST_TX_REPORTED] = "reported",
 };
 
 const char *st_tx_state_name(st_tx_state s)
 {
-	if ((int)s < ST_TX_QUEUED || (int)s > ST_TX_EXPIRED)
+	if ((int)s < ST_TX_QUEUED || (int)s > ST_TX_REPORTED)
 		return "?";
 	return state_names[s];
 }
@@ -151,10 +152,10 @@ PC_CHECK static pc_rc tx_line(char *l, const char *what, unsigned lno, unsigned 
 	case T_TXID: ok = hex_ok(v, 2 * ST_TXID_MAX) && copy_field(t->txid, sizeof t->txid, v); break;
 	case T_KIND: ok = (t->body = body_from_name(v)) >= 0; break;
 	case T_STATE:
-		for (t->state = ST_TX_QUEUED; t->state <= ST_TX_EXPIRED; t->state++)
+		for (t->state = ST_TX_QUEUED; t->state <= ST_TX_REPORTED; t->state++)
 			if (strcmp(v, state_names[t->state]) == 0)
 				break;
-		ok = t->state <= ST_TX_EXPIRED;
+		ok = t->state <= ST_TX_REPORTED;
 		break;
 	case T_CREATED: ok = st_u64_parse(v, &t->created); break;
 	case T_UPDATED: ok = st_u64_parse(v, &t->updated); break;

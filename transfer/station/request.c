@@ -300,6 +300,29 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 }
 
 /* The summary; timings (t) when asked for. */
+/* Something to send, and not more than one bundle holds. */
+PC_CHECK static pc_rc request_count_ok(size_t ncsr, size_t ncmp, bool scan, pc_err *e)
+{
+	if (ncsr + ncmp == 0 && !scan)
+		return pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
+		    "and no --scan REPORT");
+	if (ncsr + ncmp + scan > TR_MEMBERS_MAX - 2)
+		return pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
+		    ncsr + ncmp, scan ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
+	return PC_OK;
+}
+
+static void tx_swap(st_tx *a, st_tx *b)
+{
+	st_tx x;
+
+	if (a == b)
+		return;
+	x = *a;
+	*a = *b;
+	*b = x;
+}
+
 static void request_report(const st_opts *o, const char *file, const tr_meta *meta,
     const char *keyid, const req_csr *csrs, size_t ncsr, size_t ncmp, const st_timings *t,
     unsigned threads)
@@ -363,14 +386,14 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	uint8_t *keytext = NULL, **cmpdata = NULL, *scandata = NULL;
 	size_t keylen, i, ncsr = 0;
 	req_csr *csrs = NULL;
-	tr_member *members = NULL;
+	tr_member *members = NULL, scanm;
 	tr_meta meta;
 	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
 	struct hsearch_data taken;
 	bool have_taken = false;
 	time_t now;
 	st_tx *txs = NULL;
-	size_t ntx = 0, nq;
+	size_t ntx = 0, nq, nrep = 0;
 	int txlock = -1;
 	unsigned threads = 1;
 	st_timings t;
@@ -378,6 +401,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 
 	st_timings_start(&t);
 	memset(&meta, 0, sizeof meta);
+	memset(&scanm, 0, sizeof scanm);
 	memset(&taken, 0, sizeof taken);
 	if (o->media == NULL)
 		return pc_fail(e, PC_E_USAGE, "request: -o MEDIA_DIR is required");
@@ -392,32 +416,17 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
 	PC_TRY_OUT(csrs_list(a->ops, a->nops, &csrs, &ncsr, e));
-	/* the CMP requests serve queued (docs/cmp.md): they travel as the
-	 * device signed them; the lock keeps serve from changing them meanwhile */
-	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
+	/* a first look at the CMP transactions, without the lock, for the
+	 * checks made before the passphrase; they are listed again under the
+	 * lock, which is not held while the key is opened (its scrypt takes
+	 * seconds, and serve waits for the lock) */
 	PC_TRY_OUT(st_tx_list(dir, &txs, &ntx, e));
 	for (i = 0, nq = 0; i < ntx; i++)
-		if (txs[i].state == ST_TX_QUEUED)
-			txs[nq++] = txs[i];
-	ntx = nq;
-	if (ncsr + ntx == 0 && o->scan == NULL) {
-		rc = pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
-		    "and no --scan REPORT");
-		goto out;
-	}
-	if (ncsr + ntx + (o->scan != NULL) > TR_MEMBERS_MAX - 2) {
-		rc = pc_fail(e, PC_E_LIMIT, "request: %zu requests%s, more than one bundle holds (%d)",
-		    ncsr + ntx, o->scan != NULL ? " and a scan report" : "", TR_MEMBERS_MAX - 2);
-		goto out;
-	}
-	cmpdata = calloc(ntx ? ntx : 1, sizeof *cmpdata);
-	/* one more slot: the scan report */
-	members = calloc(ncsr + ntx + 1, sizeof *members);
-	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
-	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		goto out;
-	}
+		nq += txs[i].state == ST_TX_QUEUED || txs[i].state == ST_TX_CERT_REJECTED;
+	free(txs);
+	txs = NULL;
+	ntx = 0;
+	PC_TRY_OUT(request_count_ok(ncsr, nq, o->scan != NULL, e));
 	st_timings_mark(&t, "list");
 	/* every CSR read and checked before the passphrase is asked for, on
 	 * all cores; a refusal names the first bad file in operand order */
@@ -425,6 +434,52 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	if (ncsr > 0)
 		PC_TRY_OUT(st_par_run(ncsr, threads, csr_check, csrs, e));
 	st_timings_mark(&t, "check");
+	/* the report, read as the CA will read it, of this segment */
+	if (o->scan != NULL)
+		PC_TRY_OUT(scan_member(o->scan, &conf, &scandata, &scanm, e));
+
+	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
+	PC_TRY_OUT(pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e));
+	{
+		char prompt[PATH_MAX + 32];
+		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
+		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
+	}
+	/* not timed as a phase of its own: a prompt waits for a person */
+	st_timings_mark(&t, "passphrase");
+	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
+	pc_secret_free(&pass);
+	if (rc != PC_OK)
+		goto out;
+	if (sodium_memcmp(sk.keyid, pub.keyid, TR_KEYID_LEN) != 0) {
+		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
+		goto out;
+	}
+	st_timings_mark(&t, "key");
+
+	/* the CMP requests serve queued (docs/cmp.md): they travel as the
+	 * device signed them; the lock keeps serve from changing them meanwhile */
+	PC_TRY_OUT(st_tx_lock(dir, &txlock, e));
+	PC_TRY_OUT(st_tx_list(dir, &txs, &ntx, e));
+	/* the queued requests first, then the certificates devices refused
+	 * in their certConf (TXID.conf), reported so the CA revokes them */
+	for (i = 0, nq = 0; i < ntx; i++)
+		if (txs[i].state == ST_TX_QUEUED)
+			tx_swap(&txs[nq++], &txs[i]);
+	for (i = nq; i < ntx; i++)
+		if (txs[i].state == ST_TX_CERT_REJECTED)
+			tx_swap(&txs[nq + nrep++], &txs[i]);
+	ntx = nq;
+	/* (serve may have changed them since the first look) */
+	PC_TRY_OUT(request_count_ok(ncsr, ntx + nrep, o->scan != NULL, e));
+	cmpdata = calloc(ntx + nrep + 1, sizeof *cmpdata);
+	/* one more slot: the scan report */
+	members = calloc(ncsr + ntx + nrep + 1, sizeof *members);
+	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
+	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if (hcreate_r(2 * (ncsr + ntx) + 16, &taken) == 0) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
@@ -447,33 +502,20 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		snprintf(meta.csrs[k].profile, sizeof meta.csrs[k].profile, "%s", txs[i].profile);
 	}
 	meta.ncsrs = ncsr + ntx;
+	/* a refusal is no request: a member without a csr line (the CA's
+	 * import reads cmp-TXID.certconf members, docs/cmp.md) */
+	for (i = ntx; i < ntx + nrep; i++) {
+		size_t k = ncsr + i;
+		PC_TRY_OUT(st_tx_file_read(dir, txs[i].txid, "conf", ST_CMP_REQUEST_MAX, &cmpdata[i],
+		    &members[k].len, e));
+		members[k].data = cmpdata[i];
+		snprintf(members[k].name, sizeof members[k].name, "cmp-%s.certconf", txs[i].txid);
+	}
 	if (o->scan != NULL) {
-		/* the report, read as the CA will read it, of this segment */
-		if ((rc = scan_member(o->scan, &conf, &scandata, &members[meta.ncsrs], e)) !=
-		    PC_OK)
-			goto out;
-		snprintf(meta.scan, sizeof meta.scan, "%s", members[meta.ncsrs].name);
+		members[ncsr + ntx + nrep] = scanm;
+		snprintf(meta.scan, sizeof meta.scan, "%s", scanm.name);
 	}
 	st_timings_mark(&t, "names");
-
-	PC_TRY_OUT(st_path_join(path, dir, "station.key", e));
-	PC_TRY_OUT(pc_file_read(path, ST_KEYFILE_MAX, &keytext, &keylen, e));
-	{
-		char prompt[PATH_MAX + 32];
-		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
-		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
-	}
-	/* not timed as a phase of its own: a prompt waits for a person */
-	st_timings_mark(&t, "passphrase");
-	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
-	pc_secret_free(&pass);
-	if (rc != PC_OK)
-		goto out;
-	if (sodium_memcmp(sk.keyid, pub.keyid, TR_KEYID_LEN) != 0) {
-		rc = pc_fail(e, PC_E_STATE, "%s: key id differs from station.pub's", path);
-		goto out;
-	}
-	st_timings_mark(&t, "key");
 
 	now = time(NULL);
 	tr_keyid_text(pub.keyid, keyid);
@@ -487,7 +529,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + (o->scan != NULL), &tar, e));
+	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + nrep + (o->scan != NULL), &tar, e));
 	/* the members are in the tar now */
 	for (i = 0; i < ncsr; i++) {
 		free(csrs[i].data);
@@ -508,14 +550,17 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	/* the bundle is written: its CMP requests are on their way (a crash
 	 * before this leaves them queued, and the next bundle carries them
 	 * again; the CA refuses a transaction it has seen) */
-	for (i = 0; i < ntx; i++) {
-		txs[i].state = ST_TX_SENT;
+	for (i = 0; i < ntx + nrep; i++) {
+		txs[i].state = i < ntx ? ST_TX_SENT : ST_TX_REPORTED;
 		txs[i].updated = (uint64_t)now;
 		snprintf(txs[i].bundle, sizeof txs[i].bundle, "%s", name);
 	}
-	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx, e));
+	PC_TRY_OUT(st_tx_save_many(dir, txs, ntx + nrep, e));
 	st_timings_mark(&t, "write");
 	request_report(o, file, &meta, keyid, csrs, ncsr, ntx, &t, threads);
+	if (nrep > 0 && !o->json)
+		printf("  %6zu certificate%s refused by %s device%s (certConf), reported to the CA\n",
+		    nrep, nrep == 1 ? "" : "s", nrep == 1 ? "its" : "their", nrep == 1 ? "" : "s");
 	rc = PC_OK;
 out:
 	st_tx_lock_close(&txlock);
@@ -529,7 +574,7 @@ out:
 	if (have_taken)
 		hdestroy_r(&taken);
 	csrs_free(csrs, ncsr);
-	for (i = 0; cmpdata != NULL && i < ntx; i++)
+	for (i = 0; cmpdata != NULL && i < ntx + nrep; i++)
 		free(cmpdata[i]);
 	free(cmpdata);
 	free(scandata);

@@ -555,6 +555,9 @@ typedef enum st_tx_state {
 	ST_TX_REJECTED,                /* the CA refused it (tx.reason) */
 	ST_TX_CLOSED,                  /* rejection delivered, device error, or rr answered */
 	ST_TX_EXPIRED,                 /* no answer in time (serve --expire) */
+	ST_TX_CERT_REJECTED,           /* the device refused the certificate in its certConf
+	                                * (TXID.conf): reported in the next request bundle */
+	ST_TX_REPORTED,                /* that refusal is in request bundle tx.bundle: done */
 } st_tx_state;
 
 /* One CMP transaction as kept in DIR/cmp/TXID.tx. */

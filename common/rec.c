@@ -110,8 +110,8 @@ static size_t get_size(const void *s, size_t off)
 	return v;
 }
 
-PC_CHECK static pc_rc vfail(pc_err *e, pc_rc rc, const pc_rec_type *t, const char *field,
-    const char *fmt, va_list ap)
+PC_CHECK PC_PRINTF(5, 0) static pc_rc vfail(pc_err *e, pc_rc rc, const pc_rec_type *t,
+    const char *field, const char *fmt, va_list ap)
 {
 	char why[PC_ERR_MSG_MAX / 2];
 

@@ -48,3 +48,6 @@ printf 'plantca audit trail 1\n1 1 ABCD - - -\n' >"$t/bad-upper-hex.trail"
 printf 'plantca audit trail 1\n1 1 abc - - -\n' >"$t/bad-odd-hex.trail"
 printf 'plantca audit trail 1\n1 1 - - - -' >"$t/bad-no-newline.trail"
 printf 'plantca audit trail 1\n1 x - - - -\n' >"$t/bad-time.trail"
+# found by scripts/fuzz: a NUL inside a hex field made the event hash fail
+# as an internal error with no file or line
+printf 'plantca audit trail 1\n1 1 - - - 41004200\n' >"$t/crash-nul-in-field.trail"

@@ -242,6 +242,12 @@ pc_rc st_trail_parse(const uint8_t *p, size_t len, const char *path, st_trail_fn
 			if (!trail_field(tok[2 + j], tl[2 + j], fields[j], &flen[j]))
 				rc = pc_fail(e, PC_E_INPUT, "%s:%zu: field %zu is neither '-' nor lowercase "
 				    "hex of at most %d bytes", path, line, j + 3, PC_AUDIT_FIELD_MAX);
+		/* the CA's record codec never writes a NUL into these text
+		 * fields (and refuses to hash one): such a line is no event */
+		for (j = 0; j < 4 && rc == PC_OK; j++)
+			if (memchr(fields[j], '\0', flen[j]) != NULL)
+				rc = pc_fail(e, PC_E_INPUT, "%s:%zu: field %zu holds a NUL byte, which no "
+				    "audit event has", path, line, j + 3);
 		if (rc != PC_OK)
 			break;
 		ev.action = fields[0]; ev.action_len = flen[0];

@@ -43,6 +43,7 @@
 #include "fault.h"
 #include "file.h"
 #include "home.h"
+#include "keyroll.h"
 #include "pem.h"
 #include "records.h"
 
@@ -454,6 +455,18 @@ PC_CHECK static pc_rc keys_present(ca_ctx *c, pc_err *e)
 		char *uri = NULL;
 		if ((rc = ca_meta_get_str(t, meta[i][0], &uri, e)) == PC_OK)
 			rc = key_check(c, uri, meta[i][1], e);
+		free(uri);
+	}
+	/* after a transfer roll, the old key signs until every station holds
+	 * the new one (keyroll.c) */
+	if (rc == PC_OK) {
+		pc_reader v;
+		char *uri = NULL;
+		rc = store_get(t, STORE_META, META_TRANSFER_PREV_URI, strlen(META_TRANSFER_PREV_URI), &v, e);
+		if (rc == PC_OK && (rc = ca_meta_get_str(t, META_TRANSFER_PREV_URI, &uri, e)) == PC_OK)
+			rc = key_check(c, uri, "the previous CA transfer key", e);
+		else if (rc == PC_E_NOTFOUND)
+			rc = PC_OK;
 		free(uri);
 	}
 	store_abort(t);

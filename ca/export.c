@@ -20,6 +20,7 @@
 #include "format.h"
 #include "home.h"
 #include "json.h"
+#include "keyroll.h"
 #include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
@@ -377,7 +378,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	tr_pubkey tpub;
 	hsm_key *tk = NULL;
 	pc_buf b = PC_BUF_INIT;
-	char *turi = NULL, *ca_name = NULL, name[TR_NAME_MAX + 1], key[128];
+	ca_transfer_plan tplan;
+	char *ca_name = NULL, name[TR_NAME_MAX + 1], key[128];
 	size_t i, done;
 	uint64_t seq = 0;
 	time_t crl_next[2] = { 0, 0 };
@@ -394,6 +396,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	memset(&ica, 0, sizeof ica);
 	memset(&cp_new, 0, sizeof cp_new);
 	memset(&meta, 0, sizeof meta);
+	memset(&tplan, 0, sizeof tplan);
 	if (!segment || !dir)
 		return pc_fail(e, PC_E_USAGE, "usage: plantca export SEGMENT DIR");
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -424,10 +427,9 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		bool found;
 		rc = ca_meta_get_u64(t, key, &seq, &found, e);
 	}
-	if (rc == PC_OK)
-		rc = ca_meta_get_str(t, "transfer.key_uri", &turi, e);
-	if (rc == PC_OK)
-		rc = ca_meta_get_fixed(t, META_TRANSFER_KEYID, tpub.keyid, CA_KEYID_LEN, e);
+	/* the transfer key the segment's stations hold (keyroll.c) */
+	if (rc == PC_OK && (rc = ca_transfer_plan_get(t, segment, &sl, &tplan, e)) == PC_OK)
+		memcpy(tpub.keyid, tplan.keyid, CA_KEYID_LEN);
 	/* firmware signatures queued for this segment */
 	if (rc == PC_OK) {
 		struct fw_collect fc = { &head, 0 };
@@ -499,8 +501,22 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 		tail.v[i].len = tail.bufs[i].len;
 	}
 
+	/* the CA's new transfer key announced, endorsed by the one signing */
+	if (tplan.announce) {
+		b.len = 0;
+		pc_buf_str(&b, tplan.pub);
+		if ((rc = member_add(&tail, TR_TRANSFER_KEY_MEMBER, &b, e)) != PC_OK)
+			goto out;
+		pc_buf_str(&b, tplan.sig);
+		if ((rc = member_add(&tail, TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX, &b, e)) != PC_OK)
+			goto out;
+		for (i = 0; i < tail.n; i++) {
+			tail.v[i].data = tail.bufs[i].p;
+			tail.v[i].len = tail.bufs[i].len;
+		}
+	}
 	/* the HSM: transfer key */
-	if ((rc = ca_key_for(c, "#transfer", turi, &tk, e)) != PC_OK)
+	if ((rc = ca_key_for(c, tplan.cache, tplan.uri, &tk, e)) != PC_OK)
 		goto out;
 	{
 		size_t sl_len;
@@ -540,6 +556,11 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.expires = meta.created + (time_t)RESPONSE_DAYS * PC_DAY;
 	meta.in_reply_to = plan.replies;
 	meta.nreply = plan.nreply;
+	if (tplan.announce)
+		snprintf(meta.transfer_key, sizeof meta.transfer_key, "%s", tplan.newid);
+	for (i = 0; i < tplan.nkeys; i++)
+		memcpy(meta.station_keys[i], tplan.station_keys[i], sizeof meta.station_keys[i]);
+	meta.nstation_keys = tplan.nkeys;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	/* an export that died after writing its files but before recording
 	 * them left NAME.tar (and .minisig) under this sequence: they may have
@@ -605,7 +626,7 @@ out:
 	store_abort(t);
 	store_abort(src.t);
 	pc_buf_free(&src.scratch);
-	free(turi);
+	ca_transfer_plan_free(&tplan);
 	ca_rec_free(&root);
 	ca_rec_free(&ica);
 	member_set_free(&head);

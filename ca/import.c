@@ -18,6 +18,7 @@
 #include "format.h"
 #include "import.h"
 #include "json.h"
+#include "keyroll.h"
 #include "leaf.h"
 #include "records.h"
 #include "text.h"
@@ -233,6 +234,7 @@ struct import_run {
 	const ca_station *st;
 	const policy *pol;
 	const struct judge_ca *jca;
+	const ca_import_keys *ik;    /* the bundle's key lines (keyroll_import.c) */
 	ca_import_mark mark;         /* bundle, station, segment: into b and st */
 	bool marked;                 /* the mark is committed: a failure rolls back */
 	uint64_t first, next;        /* the bundle's request ids: first .. next-1 */
@@ -401,6 +403,9 @@ PC_CHECK static pc_rc finish(struct import_run *x, store_txn *t, const sr_report
 		ca_station_free(&cur);
 	}
 	pc_buf_free(&sb);
+	/* a new station key, the transfer key it holds (keyroll_import.c) */
+	if (rc == PC_OK)
+		rc = ca_import_keys_apply(t, st, b, x->ik, e);
 	for (k = 0; k < x->dn && rc == PC_OK; k++)
 		rc = finish_cmp(x, t, &x->dv[k], e);
 	/* the certificates devices refused in their certConf (ca/cmp_conf.c) */
@@ -459,12 +464,14 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 {
 	ca_station_list_t sl;
 	tr_pubkey *keys = NULL;
+	size_t nkeys = 0;
+	ca_import_keys ik;
 	tr_bundle b;
 	ca_station *st;
 	store_txn *t = NULL;
 	ca_request *reqs = NULL;
 	ca_cmp_info *infos = NULL;
-	size_t i, j, k, n = 0;
+	size_t j, k, n = 0;
 	policy *pol = NULL;
 	struct judge_ca *jca = NULL;
 	struct import_run x;
@@ -493,21 +500,17 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "%s: no station is enrolled (plantca station add)", path);
 		goto out;
 	}
-	keys = calloc(sl.n, sizeof *keys);
-	if (keys == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	/* the enrolled keys, and those a rekey replaced (refused by name) */
+	if ((rc = ca_import_trusted(c, &sl, &keys, &nkeys, e)) != PC_OK)
 		goto out;
-	}
-	for (i = 0; i < sl.n; i++) {
-		memcpy(keys[i].keyid, sl.v[i].keyid, CA_KEYID_LEN);
-		memcpy(keys[i].pk, sl.v[i].pk, CA_PK_LEN);
-	}
 	/* spooled into the CA home and mapped: a bundle of any size is read
 	 * without being held in memory, and what was verified is what is used */
-	if ((rc = tr_bundle_read_spooled(path, c->home, keys, sl.n, &b, e)) != PC_OK)
+	if ((rc = tr_bundle_read_spooled(path, c->home, keys, nkeys, &b, e)) != PC_OK ||
+	    (rc = ca_import_signer_check(c, &b, keys, sl.n, path, e)) != PC_OK)
 		goto out;
 	st = &sl.v[b.signer];
-	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK)
+	if ((rc = tr_bundle_check(&b, TR_REQUEST, st->segment, st->last_seq, time(NULL), e)) != PC_OK ||
+	    (rc = ca_import_keys_check(c, st, &b, &ik, e)) != PC_OK)
 		goto out;
 	/* the scan report, read strictly before anything is stored: a bad
 	 * one refuses the whole bundle (docs/bundle-format.md) */
@@ -566,6 +569,7 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 	x.st = st;
 	x.pol = pol;
 	x.jca = jca;
+	x.ik = &ik;
 	for (j = 0;;) {
 		size_t bytes = 0;
 		bool last;

@@ -23,6 +23,7 @@
 #include "crl.h"
 #include "discovery.h"
 #include "firmware.h"
+#include "keyroll.h"
 #include "pc.h"
 #include "report.h"
 #include "secret.h"
@@ -130,6 +131,12 @@ PC_CHECK static pc_rc run_manufacturer_remove(ca_ctx *c, const struct args *a, p
 PC_CHECK static pc_rc run_station_add(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	return ca_station_add(c, a->arg[0], a->arg[1], a->ca, e);
+}
+
+PC_CHECK static pc_rc run_transfer_roll(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_transfer_roll(c, e);
 }
 
 PC_CHECK static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
@@ -408,8 +415,17 @@ static const struct verb verbs[] = {
 	  "Enroll a plant station's minisign public key (station.pub) for a segment served by "
 	  "issuing CA NAME.  Shows the key id to compare.",
 	  OPT(O_CA), 2, 2, HOME_WRITE, run_station_add },
+	{ { "transfer", "roll" }, "",
+	  "Make a new CA transfer key in the token, endorsed by the current one.  Each "
+	  "segment's next response is signed by the current key and announces the new one; "
+	  "once every station of a segment has said in a request bundle that it holds it, the "
+	  "segment's responses are signed by the new key, and the stations refuse the old key "
+	  "from the first of them on.  Refused while a station does not hold the current key "
+	  "yet (docs/lifecycle.md).",
+	  0, 0, 0, HOME_WRITE, run_transfer_roll },
 	{ { "station", "list" }, "",
-	  "Enrolled stations, segments and last sequences.",
+	  "Enrolled stations, segments, last sequences, the CA transfer key each holds, and a new "
+	  "station key (rekey) the CA has not yet seen sign.",
 	  0, 0, ANY, HOME_READ, run_station_list },
 	{ { "import" }, "BUNDLE.tar",
 	  "Verify a request bundle (signature by an enrolled station, segment, sequence, "

@@ -15,6 +15,7 @@
 #include "text.h"
 #include "home.h"
 #include "json.h"
+#include "keyroll.h"
 #include "records.h"
 #include "transfer.h"
 
@@ -139,6 +140,9 @@ pc_rc ca_station_add(ca_ctx *c, const char *segment, const char *pubkey_path, co
 		rc = ca_station_encode(&s, &b, e);
 		if (rc == PC_OK)
 			rc = store_put(t, STORE_STATIONS, s.keyid, CA_KEYID_LEN, b.p, b.len, true, e);
+		/* it was given the current transfer key (keyroll.c) */
+		if (rc == PC_OK)
+			rc = ca_transfer_held_init(t, s.keyid, e);
 	}
 	if (rc == PC_OK) {
 		snprintf(detail, sizeof detail, "segment %s, CA %s, from %s", segment, ca_name, pubkey_path);
@@ -171,10 +175,21 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 	size_t i;
 	pc_rc rc;
 
+	char (*held)[17] = NULL;
+	bool *unconf = NULL;
+
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = ca_stations_load(t, &l, e);
+	if (rc == PC_OK && ((held = calloc(l.n + 1, sizeof *held)) == NULL ||
+	    (unconf = calloc(l.n + 1, sizeof *unconf)) == NULL))
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+	/* the key rotation state of each (keyroll.c) */
+	for (i = 0; rc == PC_OK && i < l.n; i++)
+		rc = ca_station_key_state(t, l.v[i].keyid, held[i], &unconf[i], e);
 	store_abort(t);
 	if (rc != PC_OK) {
+		free(held);
+		free(unconf);
 		ca_station_list_free(&l);
 		return rc;
 	}
@@ -190,12 +205,17 @@ pc_rc ca_station_list(ca_ctx *c, FILE *out, pc_err *e)
 			json_str(out, l.v[i].segment);
 			fprintf(out, ",\"ca\":");
 			json_str(out, l.v[i].ca);
-			fprintf(out, ",\"last_sequence\":%" PRIu64 ",\"added\":\"%s\"}", l.v[i].last_seq, added);
+			fprintf(out, ",\"last_sequence\":%" PRIu64 ",\"added\":\"%s\",\"transfer_key\":\"%s\","
+			    "\"key_unconfirmed\":%s}", l.v[i].last_seq, added, held[i],
+			    unconf[i] ? "true" : "false");
 		} else {
-			fprintf(out, "%s  segment %-12s CA %-12s last sequence %-6" PRIu64 " added %s\n",
-			    l.v[i].keyid_text, l.v[i].segment, l.v[i].ca, l.v[i].last_seq, added);
+			fprintf(out, "%s  segment %-12s CA %-12s last sequence %-6" PRIu64 " added %s  "
+			    "holds transfer key %s%s\n", l.v[i].keyid_text, l.v[i].segment, l.v[i].ca,
+			    l.v[i].last_seq, added, held[i], unconf[i] ? "  (new key, not yet used)" : "");
 		}
 	}
+	free(held);
+	free(unconf);
 	if (c->json)
 		fputs("]\n", out);
 	ca_station_list_free(&l);

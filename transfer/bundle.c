@@ -209,6 +209,52 @@ PC_CHECK static pc_rc check_scan(tr_meta *m, const tr_member *pl, size_t n, cons
 	return PC_OK;
 }
 
+/* The key rotation members (keyroll.c) travel only with the BUNDLE line
+ * that names their key, and the line only with them: a new key is never
+ * carried along unseen, nor announced without its proof.  A response
+ * announces the CA's next transfer key with its endorsement; a request
+ * carries a new station key with its endorsement, and the transfer key
+ * the station holds (the key file it was given, no endorsement). */
+PC_CHECK static pc_rc check_keyroll(const tr_meta *m, const tr_member *pl, size_t n,
+    const char *what, pc_err *e)
+{
+	static const struct { const char *name; tr_kind kind; const char *key; int line; } rows[] = {
+		{ TR_TRANSFER_KEY_MEMBER, TR_RESPONSE, "transfer-key", 0 },
+		{ TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX, TR_RESPONSE, "transfer-key", 0 },
+		{ TR_STATION_KEY_MEMBER, TR_REQUEST, "rekey", 1 },
+		{ TR_STATION_KEY_MEMBER TR_ENDORSEMENT_SUFFIX, TR_REQUEST, "rekey", 1 },
+		{ TR_TRANSFER_KEY_MEMBER, TR_REQUEST, "holds-transfer-key", 2 },
+	};
+	const char *line[3] = { m->transfer_key, m->rekey, m->holds_transfer_key };
+	size_t i, r, found[sizeof rows / sizeof rows[0]] = { 0 };
+
+	for (i = 0; i < n; i++) {
+		bool named = false, here = false;
+		for (r = 0; r < sizeof rows / sizeof rows[0]; r++)
+			if (strcmp(pl[i].name, rows[r].name) == 0) {
+				named = true;
+				if (rows[r].kind == m->kind) {
+					here = true;
+					found[r]++;
+				}
+			}
+		if (named && !here)
+			return pc_fail(e, PC_E_BUNDLE, "%s: member %s does not belong in a %s", what,
+			    pl[i].name, m->kind == TR_REQUEST ? "request" : "response");
+	}
+	for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		if (rows[r].kind != m->kind)
+			continue;
+		if (found[r] > 0 && line[rows[r].line][0] == '\0')
+			return pc_fail(e, PC_E_BUNDLE, "%s: member %s has no %s line in BUNDLE", what,
+			    rows[r].name, rows[r].key);
+		if (found[r] == 0 && line[rows[r].line][0] != '\0')
+			return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE has a %s line, but member %s is not in "
+			    "the bundle", what, rows[r].key, rows[r].name);
+	}
+	return PC_OK;
+}
+
 pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *what,
     tr_bundle *out, pc_err *e)
 {
@@ -237,7 +283,8 @@ pc_rc tr_bundle_parse(const uint8_t *buf, size_t len, bool mapped, const char *w
 	if ((rc = check_sums(ms + 2, n - 2, ms[1].data, ms[1].len, mapped ? buf : NULL, len, what,
 	    e)) != PC_OK ||
 	    (rc = check_csrs(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
-	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
+	    (rc = check_scan(&out->meta, ms + 2, n - 2, what, e)) != PC_OK ||
+	    (rc = check_keyroll(&out->meta, ms + 2, n - 2, what, e)) != PC_OK)
 		goto out;
 	/* payload only: drop BUNDLE and SHA256SUMS from the front */
 	memmove(ms, ms + 2, (n - 2) * sizeof *ms);

@@ -136,7 +136,7 @@ void tr_meta_free(tr_meta *m)
 enum {
 	K_FORMAT = 1 << 0, K_KIND = 1 << 1, K_SEGMENT = 1 << 2, K_SENDER = 1 << 3,
 	K_SEQUENCE = 1 << 4, K_CREATED = 1 << 5, K_EXPIRES = 1 << 6, K_REPLY = 1 << 7,
-	K_SCAN = 1 << 8,
+	K_SCAN = 1 << 8, K_TKEY = 1 << 9, K_SKEYS = 1 << 10, K_REKEY = 1 << 11, K_HOLDS = 1 << 12,
 	K_REQUIRED = K_FORMAT | K_KIND | K_SEGMENT | K_SENDER | K_SEQUENCE | K_CREATED |
 	    K_EXPIRES,
 };
@@ -144,7 +144,9 @@ enum {
 static const struct { const char *name; unsigned bit; } keys[] = {
 	{ "format", K_FORMAT }, { "kind", K_KIND }, { "segment", K_SEGMENT },
 	{ "sender", K_SENDER }, { "sequence", K_SEQUENCE }, { "created", K_CREATED },
-	{ "expires", K_EXPIRES }, { "in-reply-to", K_REPLY }, { "scan", K_SCAN }, { "csr", 0 },
+	{ "expires", K_EXPIRES }, { "in-reply-to", K_REPLY }, { "scan", K_SCAN },
+	{ "transfer-key", K_TKEY }, { "station-keys", K_SKEYS }, { "rekey", K_REKEY },
+	{ "holds-transfer-key", K_HOLDS }, { "csr", 0 },
 };
 
 /* Copy value [v, v+n) into a NUL-terminated fixed buffer; false if too long. */
@@ -155,6 +157,32 @@ static bool copy_value(char *dst, size_t cap, const char *v, size_t n)
 	memcpy(dst, v, n);
 	dst[n] = '\0';
 	return true;
+}
+
+/* "station-keys: ID,ID,...": key ids, each once */
+PC_CHECK static pc_rc parse_station_keys(tr_meta *m, const char *v, size_t n, const char *what,
+    size_t line, pc_err *e)
+{
+	size_t start = 0, i, j;
+
+	for (i = 0; i <= n; i++) {
+		char id[17];
+		if (i < n && v[i] != ',')
+			continue;
+		if (!copy_value(id, sizeof id, v + start, i - start) || !keyid_text_ok(id))
+			return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE line %zu: station-keys must be key "
+			    "ids (16 uppercase hex digits) separated by commas", what, line);
+		if (m->nstation_keys >= TR_STATION_KEYS_MAX)
+			return pc_fail(e, PC_E_LIMIT, "%s: BUNDLE line %zu: more than %d station-keys",
+			    what, line, TR_STATION_KEYS_MAX);
+		for (j = 0; j < m->nstation_keys; j++)
+			if (strcmp(m->station_keys[j], id) == 0)
+				return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE line %zu: station-keys names %s "
+				    "twice", what, line, id);
+		memcpy(m->station_keys[m->nstation_keys++], id, sizeof id);
+		start = i + 1;
+	}
+	return PC_OK;
 }
 
 PC_CHECK static pc_rc parse_reply(tr_meta *m, const char *v, size_t n, const char *what,
@@ -291,6 +319,18 @@ PC_CHECK static pc_rc parse_line(tr_meta *m, unsigned *seen, size_t *csrcap, con
 			return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE line %zu: scan must name a "
 			    "NAME.scan member", what, line);
 		return PC_OK;
+	case K_TKEY:
+	case K_REKEY:
+	case K_HOLDS: {
+		char *dst = keys[k].bit == K_TKEY ? m->transfer_key : keys[k].bit == K_REKEY ?
+		    m->rekey : m->holds_transfer_key;
+		if (!copy_value(dst, 17, v, vlen) || !keyid_text_ok(dst))
+			return pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE line %zu: %s must be a key id (16 "
+			    "uppercase hex digits)", what, line, keys[k].name);
+		return PC_OK;
+	}
+	case K_SKEYS:
+		return parse_station_keys(m, v, vlen, what, line, e);
 	default:
 		return parse_csr(m, csrcap, v, vlen, what, line, e);
 	}
@@ -359,6 +399,17 @@ pc_rc tr_meta_parse(const uint8_t *text, size_t len, const char *what, tr_meta *
 		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: a scan line in a response", what);
 		goto fail;
 	}
+	/* key rotation: each key in the direction it travels */
+	if (out->kind == TR_RESPONSE && (out->rekey[0] != '\0' || out->holds_transfer_key[0] != '\0')) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: %s in a response", what,
+		    out->rekey[0] != '\0' ? "rekey" : "holds-transfer-key");
+		goto fail;
+	}
+	if (out->kind == TR_REQUEST && (out->transfer_key[0] != '\0' || out->nstation_keys > 0)) {
+		rc = pc_fail(e, PC_E_BUNDLE, "%s: BUNDLE: %s in a request", what,
+		    out->transfer_key[0] != '\0' ? "transfer-key" : "station-keys");
+		goto fail;
+	}
 	return PC_OK;
 fail:
 	tr_meta_free(out);
@@ -387,6 +438,16 @@ void tr_meta_format(const tr_meta *m, pc_buf *out)
 	}
 	if (m->scan[0] != '\0')
 		pc_buf_printf(out, "scan: %s\n", m->scan);
+	if (m->transfer_key[0] != '\0')
+		pc_buf_printf(out, "transfer-key: %s\n", m->transfer_key);
+	for (i = 0; i < m->nstation_keys; i++)
+		pc_buf_printf(out, "%s%s", i == 0 ? "station-keys: " : ",", m->station_keys[i]);
+	if (m->nstation_keys > 0)
+		pc_buf_byte(out, '\n');
+	if (m->rekey[0] != '\0')
+		pc_buf_printf(out, "rekey: %s\n", m->rekey);
+	if (m->holds_transfer_key[0] != '\0')
+		pc_buf_printf(out, "holds-transfer-key: %s\n", m->holds_transfer_key);
 	for (i = 0; i < m->ncsrs; i++)
 		pc_buf_printf(out, "csr: %s %s\n", m->csrs[i].member, m->csrs[i].profile);
 }

@@ -53,6 +53,8 @@ enum {
 	 * sender out for ever; with it that takes 2^64 / 10^6 bundles, while a
 	 * million request bundles lost or never taken to the CA still pass. */
 	TR_SEQ_STEP_MAX = 1000000,
+	/* station key ids one response may name in "station-keys:" */
+	TR_STATION_KEYS_MAX = 64,
 };
 
 typedef enum tr_kind { TR_REQUEST = 1, TR_RESPONSE = 2 } tr_kind;
@@ -199,6 +201,16 @@ typedef struct tr_meta {
 	size_t ncsrs;
 	char scan[TR_NAME_MAX + 1];     /* requests: the NAME.scan member ("scan:"), "" if none */
 	size_t scan_index;              /* tr_bundle_read: members[scan_index] is that member */
+	/* key rotation (keyroll.c, docs/lifecycle.md); each "" when absent */
+	char transfer_key[17];          /* responses: the CA's next transfer key, announced
+	                                 * (members transfer-key.pub, transfer-key.pub.minisig) */
+	char station_keys[TR_STATION_KEYS_MAX][17];   /* responses: new station keys the CA
+	                                 * has recorded for this segment ("station-keys:") */
+	size_t nstation_keys;
+	char rekey[17];                 /* requests: the station's new key (members
+	                                 * station-key.pub, station-key.pub.minisig) */
+	char holds_transfer_key[17];    /* requests: the announced CA transfer key the station
+	                                 * holds ("holds-transfer-key:") */
 } tr_meta;
 
 /* Parse BUNDLE text: "key: value" lines (format, kind, segment, sender,
@@ -323,6 +335,29 @@ pc_rc tr_checkpoint_parse(const uint8_t *p, size_t len, const char *what, tr_che
  * (pkix_verify); PC_E_SIGNATURE "WHAT: checkpoint signature does not
  * verify". */
 pc_rc tr_checkpoint_verify(const tr_checkpoint *c, const char *what, pc_err *e) PC_CHECK;
+
+/* ---- keyroll.c: a key endorsed by the key it replaces (docs/lifecycle.md) */
+
+/* The members that carry a new key: NAME.pub (minisign public key file)
+ * and NAME.pub.minisig, a minisign signature over NAME.pub by the old key
+ * with the trusted comment "plantca-key-roll role=ROLE old=OLDID new=NEWID".
+ * A response carries the CA's next transfer key (role transfer), a request
+ * the station's next key (role station). */
+#define TR_TRANSFER_KEY_MEMBER "transfer-key.pub"
+#define TR_STATION_KEY_MEMBER "station-key.pub"
+#define TR_ENDORSEMENT_SUFFIX ".minisig"
+
+/* The endorsement of newk by oldk: *pubfile the public key file, *sigfile
+ * its minisign signature made by sign() (oldk's key). */
+pc_rc tr_keyroll_make(const char *role, const tr_pubkey *oldk, const tr_pubkey *newk,
+    tr_sign_fn sign, void *ctx, pc_buf *pubfile, pc_buf *sigfile, pc_err *e) PC_CHECK;
+/* The endorsement members `member` and `member`.minisig of bundle b: the
+ * key file parses, its key id is newid (as BUNDLE announces it), it is not
+ * oldk, and the signature verifies with oldk with exactly the trusted
+ * comment above.  *newk the endorsed key.  PC_E_BUNDLE or PC_E_SIGNATURE
+ * "BUNDLE.tar: member M: WHY". */
+pc_rc tr_keyroll_verify(const tr_bundle *b, const char *role, const char *member,
+    const char *newid, const tr_pubkey *oldk, tr_pubkey *newk, pc_err *e) PC_CHECK;
 
 /* Name checks shared by reader, writer and callers. */
 bool tr_member_name_ok(const char *name);

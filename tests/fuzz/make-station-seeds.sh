@@ -103,6 +103,13 @@ c bad-key-leading-space.conf ' segment: line3\nnext-request-sequence: 1\nlast-re
 c bad-bundle-path.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\nlast-response-bundle: ../x\n'
 c bad-bundle-dotdot.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\nlast-response-bundle: a..b\n'
 c bad-bundle-empty.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\nlast-response-bundle: \n'
+# key rotation (keys.c): the announced and the replaced transfer key, the station's next key
+c valid-keys.conf "${head}segment: line3\nnext-request-sequence: 3\nlast-response-sequence: 2\ntransfer-key-next: RWQBAgMEBQYHCCAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/\ntransfer-key-replaced: RWQJCgsMDQ4PEEBBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5f\nstation-key-next: 0123456789ABCDEF\n"
+c bad-transfer-next-b64.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\ntransfer-key-next: RWQ=\n'
+c bad-transfer-replaced-file.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\ntransfer-key-replaced: untrusted comment: x\n'
+c bad-dup-transfer-next.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\ntransfer-key-next: RWQBAgMEBQYHCCAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/\ntransfer-key-next: RWQBAgMEBQYHCCAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/\n'
+c bad-station-next-lower.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\nstation-key-next: 0123456789abcdef\n'
+c bad-station-next-short.conf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\nstation-key-next: 0123\n'
 c bad-nul.conf 'segment: line3\nnext-request-sequence: 1\000\nlast-response-sequence: 0\n'
 # one byte over the cap of 4096 (ST_CONF_MAX)
 { printf 'segment: line3\nnext-request-sequence: 1\nlast-response-sequence: 0\n'

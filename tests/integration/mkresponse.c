@@ -10,6 +10,7 @@
  *       --segment S --sequence N -o DIR [--kind response|request]
  *       [--name NAME] [--created-offset SECS] [--expires-offset SECS]
  *       [--reply NAME]... [--patch-type MEMBER=C] [--patch-name MEMBER=NEW]
+ *       [--transfer-key ID] [--rekey ID]
  *       [--garbage] [--tamper] MEMBER=FILE...
  *
  * The bundle is built with the library (tr_bundle_build); --patch-type and
@@ -398,10 +399,12 @@ int main(int argc, char **argv)
 		{ "garbage", no_argument, NULL, 'g' },
 		{ "tamper", no_argument, NULL, 't' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "transfer-key", required_argument, NULL, 'X' },
+		{ "rekey", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key = NULL, *pubpath = NULL, *passfile = NULL, *segment = NULL, *out = NULL;
-	const char *name = NULL, *ptype = NULL, *pname = NULL;
+	const char *name = NULL, *ptype = NULL, *pname = NULL, *tkey = NULL, *rekey = NULL;
 	char *reply[MK_REPLY_MAX + 1] = { NULL };
 	unsigned long long seq = 0;
 	long long coff = 0, xoff = 30LL * 86400;
@@ -451,6 +454,8 @@ int main(int argc, char **argv)
 		case 'g': garbage = true; break;
 		case 't': tamper = true; break;
 		case 'R': raw = true; break;
+		case 'X': tkey = optarg; break;
+		case 'Y': rekey = optarg; break;
 		case 'o': out = optarg; break;
 		default: return usage();
 		}
@@ -508,6 +513,10 @@ int main(int argc, char **argv)
 	meta.expires = now + (time_t)xoff;
 	meta.in_reply_to = reply;
 	meta.nreply = nreply;
+	if (tkey != NULL)
+		snprintf(meta.transfer_key, sizeof meta.transfer_key, "%s", tkey);
+	if (rekey != NULL)
+		snprintf(meta.rekey, sizeof meta.rekey, "%s", rekey);
 	if (name != NULL)
 		snprintf(bname, sizeof bname, "%s", name);
 	else

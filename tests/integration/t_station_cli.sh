@@ -48,7 +48,7 @@ options_of() {
 expect 0 st --help
 help_all=$OUT
 verbs=$(sed -n '/^Verbs:$/,/^$/p' <<<"$help_all" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
-[ "$(echo $verbs)" = "init request accept scan verify-firmware audit-check ra-key status serve" ] \
+[ "$(echo $verbs)" = "init request rekey accept scan verify-firmware audit-check ra-key status serve" ] \
   || fail "--help lists the verbs '$(echo $verbs)'; a new verb needs its cases in this test"
 all_opts=$(options_of <<<"$help_all")
 [ "$(wc -l <<<"$all_opts")" -ge 16 ] || fail "--help lists too few options: $all_opts"
@@ -128,6 +128,10 @@ expect 1 st accept NOSUCH b.tar --out pki
 err_has "NOSUCH: not a station directory"
 expect 1 st ra-key NOSUCH
 err_has "NOSUCH: not a station directory"
+expect 2 st rekey NOSUCH
+err_has "rekey: -o MEDIA_DIR is required"
+expect 1 st rekey NOSUCH -o media
+err_has "NOSUCH: not a station directory"
 expect 1 st serve NOSUCH --listen 127.0.0.1:0
 err_has "NOSUCH: not a station directory"
 [ ! -e NOSUCH ] && [ ! -e media ] && [ ! -e pki ] || fail "a refused command created something"
@@ -173,6 +177,8 @@ expect 1 st request S --profile p x.csr -o media
 err_has "S is in use by pid $LOCKER"
 expect 1 st accept S b.tar --out pki
 err_has "S is in use by pid $LOCKER"
+expect 1 st rekey S -o media
+err_has "S is in use by pid $LOCKER"
 expect 2 st init S --segment line3 --ca-key k --trust r
 [[ "$ERR" != *"in use"* ]] || fail "init took the lock: $ERR"
 expect 2 st verify-firmware S img sig
@@ -184,5 +190,5 @@ expect 1 st audit-check S trail
 expect 2 st status S
 err_has "S/station.pub: cannot open"
 kill "$LOCKER"; wait "$LOCKER" 2>/dev/null || true; LOCKER=
-ok "request and accept hold DIR/lock; init, scan, verify-firmware, audit-check and status do not"
+ok "request, rekey and accept hold DIR/lock; init, scan, verify-firmware, audit-check and status do not"
 echo "$checks checks passed"

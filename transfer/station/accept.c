@@ -176,6 +176,10 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 			/* the CA's audit chain head, signed by its audit key (audit.c) */
 			PC_TRY(st_checkpoint_check(dir, m->data, m->len, what, &a->checkpoint, e));
 			a->has_checkpoint = true;
+		} else if (strcmp(m->name, TR_TRANSFER_KEY_MEMBER) == 0 ||
+		    strcmp(m->name, TR_TRANSFER_KEY_MEMBER TR_ENDORSEMENT_SUFFIX) == 0) {
+			/* the CA's next transfer key, checked before this (keys.c) */
+			continue;
 		} else if (st_answer_member(m->name, txid)) {
 			st_answer *an = &a->answers[a->nanswers];
 			PC_TRY(st_answer_parse(m->data, m->len, what, an, e));
@@ -185,7 +189,8 @@ PC_CHECK static pc_rc accept_classify(accept_state *a, const tr_bundle *b, const
 		} else {
 			return pc_fail(e, PC_E_BUNDLE, "%s: unexpected member (a response holds "
 			    "SERIAL.crt, chain.pem, trust.pem, trust.p7b, NAME.crl, firmware-*.p7s, "
-			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt)", what);
+			    "manufacturers.pem, cmp-TXID.answer, audit-checkpoint.txt, transfer-key.pub)",
+			    what);
 		}
 	}
 	if (k->devices.n == 0 && k->chain.n + k->trust.n + k->ncrls + a->nfw + a->nanswers == 0 &&
@@ -392,13 +397,38 @@ static void accept_report(const accept_state *a, const tr_bundle *b, const st_ou
 		st_timings_text(t, k->threads, stderr);
 }
 
+/* What the bundle did to the keys (text only: --json callers read
+ * station status) */
+static void accept_keys_report(const st_transfer_keys *k, const st_keys_plan *p,
+    const st_conf *c, const st_opts *o)
+{
+	char id[17], old[17];
+
+	if (o->json)
+		return;
+	if (p->transfer_switch) {
+		tr_keyid_text(k->v[k->next].keyid, id);
+		tr_keyid_text(c->transfer_replaced.keyid, old);
+		printf("CA transfer key is now %s; bundles signed by %s are refused from now on\n", id,
+		    old);
+	}
+	if (c->has_transfer_next) {
+		tr_keyid_text(c->transfer_next.keyid, id);
+		printf("CA transfer key %s announced and kept; send a request bundle (it tells the CA) "
+		    "and accept the next response\n", id);
+	}
+	if (p->station_switch)
+		printf("station key change confirmed by the CA: station.key is the new key\n");
+}
+
 pc_rc st_accept(const st_args *args, pc_err *e)
 {
 	const st_opts *o = &args->o;
 	const char *dir = args->dir, *bundle_path = args->ops[0].path;
 	char path[PATH_MAX], rel[PATH_MAX], keyid[17];
 	st_conf conf;
-	tr_pubkey capub;
+	st_transfer_keys tkeys;
+	st_keys_plan kplan;
 	tr_bundle b;
 	accept_state a;
 	st_outs outs = { NULL, 0, 0 };
@@ -418,15 +448,19 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "--layout '%s': expected flat or opcua", o->layout);
 	opcua = o->layout != NULL && strcmp(o->layout, "opcua") == 0;
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
-	PC_TRY_OUT(st_pubkey_load(dir, "ca-transfer.pub", &capub, e));
+	PC_TRY_OUT(st_keys_settle(dir, &conf, e));
+	PC_TRY_OUT(st_transfer_keys_load(dir, &conf, &tkeys, e));
 	PC_TRY_OUT(st_path_join(path, dir, "root.pem", e));
 	PC_TRY_OUT(st_root_load(path, &a.pki.root, e));
 	a.pki.root.from = "DIR/root.pem";
 
-	/* the CA transfer key is the only key trusted for responses */
-	if ((rc = tr_bundle_read(bundle_path, &capub, 1, &b, e)) != PC_OK)
+	/* the CA transfer key is the only key trusted for responses, and the
+	 * next one it announced (keys.c); the one it replaced is refused by name */
+	if ((rc = tr_bundle_read(bundle_path, tkeys.v, tkeys.n, &b, e)) != PC_OK)
 		goto out;
 	bundle_open = true;
+	if ((rc = st_keys_check(&tkeys, &b, &conf, &kplan, e)) != PC_OK)
+		goto out;
 	if ((rc = tr_bundle_check(&b, TR_RESPONSE, conf.segment, conf.last_response, time(NULL),
 	    e)) != PC_OK)
 		goto out;
@@ -479,6 +513,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
+	if ((rc = st_keys_apply(dir, &tkeys, &kplan, &conf, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the key change was not completed (accept the "
+		    "bundle again)", bundle_path, o->out);
+		goto out;
+	}
 	conf.last_response = b.meta.sequence;
 	snprintf(conf.last_bundle, sizeof conf.last_bundle, "%s", b.name);
 	if ((rc = PC_FAULT("accept.record", dir, e)) != PC_OK ||
@@ -491,8 +530,9 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		goto out;
 	st_install_cleanup(&inst);
 	st_timings_mark(&t, "write");
-	tr_keyid_text(capub.keyid, keyid);
+	tr_keyid_text(tkeys.v[b.signer].keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
+	accept_keys_report(&tkeys, &kplan, &conf, o);
 	rc = PC_OK;
 out:
 	st_install_cleanup(&inst);     /* the stage, or after the switch the old tree */

@@ -16,7 +16,8 @@
 #include "station.h"
 
 enum conf_key {
-	K_SEGMENT, K_NEXT_REQUEST, K_LAST_RESPONSE, K_LAST_BUNDLE, K_COUNT,
+	K_SEGMENT, K_NEXT_REQUEST, K_LAST_RESPONSE, K_LAST_BUNDLE, K_TRANSFER_NEXT,
+	K_TRANSFER_REPLACED, K_STATION_NEXT, K_COUNT,
 };
 
 static const char *const conf_keys[K_COUNT] = {
@@ -24,6 +25,9 @@ static const char *const conf_keys[K_COUNT] = {
 	[K_NEXT_REQUEST] = "next-request-sequence",
 	[K_LAST_RESPONSE] = "last-response-sequence",
 	[K_LAST_BUNDLE] = "last-response-bundle",
+	[K_TRANSFER_NEXT] = "transfer-key-next",
+	[K_TRANSFER_REPLACED] = "transfer-key-replaced",
+	[K_STATION_NEXT] = "station-key-next",
 };
 
 /* One "key: value" line (NUL-terminated, without its LF) into c. */
@@ -41,8 +45,8 @@ PC_CHECK static pc_rc conf_line(char *line, const char *path, unsigned lno, unsi
 		;
 	if (k == K_COUNT)
 		return pc_fail(e, PC_E_INPUT, "%s:%u: unknown key '%.40s' (station.conf has segment, "
-		    "next-request-sequence, last-response-sequence, last-response-bundle)", path, lno,
-		    line);
+		    "next-request-sequence, last-response-sequence, last-response-bundle, "
+		    "transfer-key-next, transfer-key-replaced, station-key-next)", path, lno, line);
 	if (seen[k] != 0)
 		return pc_fail(e, PC_E_INPUT, "%s:%u: %s given twice (first at line %u)", path, lno,
 		    conf_keys[k], seen[k]);
@@ -66,6 +70,31 @@ PC_CHECK static pc_rc conf_line(char *line, const char *path, unsigned lno, unsi
 			return pc_fail(e, PC_E_INPUT, "%s:%u: last-response-sequence '%.24s': expected a "
 			    "decimal from 0 to %llu", path, lno, v, (unsigned long long)UINT64_MAX);
 		break;
+	case K_TRANSFER_NEXT:
+	case K_TRANSFER_REPLACED: {
+		/* the bare base64 line of a minisign public key */
+		pc_err ign;
+		tr_pubkey *kp = k == K_TRANSFER_NEXT ? &c->transfer_next : &c->transfer_replaced;
+		if (tr_pubkey_parse((const uint8_t *)v, strlen(v), "key", kp, &ign) != PC_OK)
+			return pc_fail(e, PC_E_INPUT, "%s:%u: %s: expected the base64 line of a minisign "
+			    "public key", path, lno, conf_keys[k]);
+		if (k == K_TRANSFER_NEXT)
+			c->has_transfer_next = true;
+		else
+			c->has_transfer_replaced = true;
+		break;
+	}
+	case K_STATION_NEXT: {
+		size_t i, n = strlen(v);
+		bool okid = n == 16;
+		for (i = 0; okid && i < n; i++)
+			okid = (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'A' && v[i] <= 'F');
+		if (!okid)
+			return pc_fail(e, PC_E_INPUT, "%s:%u: station-key-next '%.24s': expected a key id "
+			    "(16 uppercase hex digits)", path, lno, v);
+		snprintf(c->station_next, sizeof c->station_next, "%s", v);
+		break;
+	}
 	default:
 		if (!tr_member_name_ok(v))
 			return pc_fail(e, PC_E_INPUT, "%s:%u: last-response-bundle '%.64s': expected a "
@@ -150,6 +179,22 @@ pc_rc st_conf_load(const char *dir, st_conf *c, pc_err *e)
 	return st_conf_read(path, c, e);
 }
 
+/* "NAME: BASE64" with the key line of k's public key file */
+static void conf_key_line(pc_buf *b, const char *name, const tr_pubkey *k)
+{
+	pc_buf f = PC_BUF_INIT;
+	const char *nl;
+
+	tr_pubkey_format(k, NULL, &f);
+	pc_buf_byte(&f, '\0');
+	nl = pc_buf_ok(&f) ? strchr((const char *)f.p, '\n') : NULL;
+	if (nl != NULL)
+		pc_buf_printf(b, "%s: %s", name, nl + 1);
+	else
+		b->failed = true;      /* the caller checks pc_buf_ok */
+	pc_buf_free(&f);
+}
+
 void st_conf_format(const st_conf *c, pc_buf *b)
 {
 	pc_buf_str(b, "# plantca-station state; rewritten atomically by plantca-station\n");
@@ -158,6 +203,12 @@ void st_conf_format(const st_conf *c, pc_buf *b)
 	pc_buf_printf(b, "last-response-sequence: %llu\n", (unsigned long long)c->last_response);
 	if (c->last_bundle[0] != '\0')
 		pc_buf_printf(b, "last-response-bundle: %s\n", c->last_bundle);
+	if (c->has_transfer_next)
+		conf_key_line(b, conf_keys[K_TRANSFER_NEXT], &c->transfer_next);
+	if (c->has_transfer_replaced)
+		conf_key_line(b, conf_keys[K_TRANSFER_REPLACED], &c->transfer_replaced);
+	if (c->station_next[0] != '\0')
+		pc_buf_printf(b, "station-key-next: %s\n", c->station_next);
 }
 
 pc_rc st_conf_save(const char *dir, const st_conf *c, bool create, pc_err *e)

@@ -169,6 +169,21 @@ static const st_verb verbs[] = {
 	  OPT(O_PROFILE) | OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_SCAN) |
 	  OPT(O_THREADS) | OPT(O_TIMINGS) | OPT_EVERY_VERB,
 	  1, SIZE_MAX, true, st_request },
+	{ "rekey",
+	  "rekey DIR -o MEDIA_DIR [--kdf-memory MIB] [--kdf-ops N]\n"
+	  "[--expires DAYS] [--passphrase-file F] [--json]",
+	  "Make a new station key (DIR/station.next.key, encrypted with the\n"
+	  "passphrase of the current key, at the current key's scrypt cost unless\n"
+	  "--kdf-memory/--kdf-ops choose another, as init does) and send its\n"
+	  "public key to the CA in a request bundle signed by the current key\n"
+	  "(members station-key.pub and station-key.pub.minisig, the\n"
+	  "endorsement).  Both keys are kept: requests are signed with the\n"
+	  "current key and carry the new one again until a response of the CA\n"
+	  "confirms it, when accept makes it DIR/station.key.  Run again before\n"
+	  "that, rekey sends the same new key once more.",
+	  OPT(O_OUTPUT) | OPT(O_EXPIRES) | OPT(O_PASS_FILE) | OPT(O_KDF_MEMORY) | OPT(O_KDF_OPS) |
+	  OPT_EVERY_VERB,
+	  1, 1, true, st_rekey },
 	{ "accept",
 	  "accept DIR BUNDLE.tar --out PKI_DIR\n"
 	  "[--layout flat|opcua] [--der] [--threads N] [--timings] [--json]",

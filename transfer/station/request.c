@@ -301,9 +301,10 @@ PC_CHECK static pc_rc scan_member(const char *path, const st_conf *conf, uint8_t
 
 /* The summary; timings (t) when asked for. */
 /* Something to send, and not more than one bundle holds. */
-PC_CHECK static pc_rc request_count_ok(size_t ncsr, size_t ncmp, bool scan, pc_err *e)
+PC_CHECK static pc_rc request_count_ok(size_t ncsr, size_t ncmp, bool scan, bool keys_only,
+    pc_err *e)
 {
-	if (ncsr + ncmp == 0 && !scan)
+	if (ncsr + ncmp == 0 && !scan && !keys_only)
 		return pc_fail(e, PC_E_USAGE, "request: no CSR files given, no CMP request waiting "
 		    "and no --scan REPORT");
 	if (ncsr + ncmp + scan > TR_MEMBERS_MAX - 2)
@@ -344,6 +345,10 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 			    meta->csrs[i].profile);
 		}
 		printf("],\"cmp\":%zu,\"scan\":%s", ncmp, meta->scan[0] ? "\"report.scan\"" : "null");
+		if (meta->rekey[0] != '\0')
+			printf(",\"rekey\":\"%s\"", meta->rekey);
+		if (meta->holds_transfer_key[0] != '\0')
+			printf(",\"holds_transfer_key\":\"%s\"", meta->holds_transfer_key);
 		if (o->timings) {
 			putchar(',');
 			st_timings_json(t, threads, stdout);
@@ -369,11 +374,48 @@ static void request_report(const st_opts *o, const char *file, const tr_meta *me
 	free(prof);
 	if (ncmp > 0)
 		printf("  %6zu CMP request%s from devices (serve)\n", ncmp, ncmp == 1 ? "" : "s");
+	if (meta->rekey[0] != '\0')
+		printf("  new station key %s, endorsed by %s (the CA records it at import)\n",
+		    meta->rekey, keyid);
+	if (meta->holds_transfer_key[0] != '\0')
+		printf("  tells the CA this station holds its new transfer key %s\n",
+		    meta->holds_transfer_key);
 	if (o->timings)
 		st_timings_text(t, threads, stderr);
 }
 
 pc_rc st_request(const st_args *a, pc_err *e)
+{
+	return st_request_with(a, NULL, e);
+}
+
+/* The station's new key, endorsed by its current one (keyroll.c), while
+ * station.conf says a rekey waits for the CA: every request carries it
+ * until a response confirms it, so that a rekey bundle lost on the way is
+ * made good by the next request. */
+PC_CHECK static pc_rc rekey_members(const char *dir, const st_conf *conf, const tr_pubkey *pub,
+    tr_seckey *sk, tr_member *m, pc_buf bufs[2], tr_meta *meta, pc_err *e)
+{
+	tr_pubkey np;
+	char id[17];
+
+	PC_TRY(st_pubkey_load(dir, "station.next.pub", &np, e));
+	tr_keyid_text(np.keyid, id);
+	if (strcmp(id, conf->station_next) != 0)
+		return pc_fail(e, PC_E_STATE, "%s/station.next.pub holds key %s, station.conf names %s",
+		    dir, id, conf->station_next);
+	PC_TRY(tr_keyroll_make("station", pub, &np, tr_seckey_sign, sk, &bufs[0], &bufs[1], e));
+	snprintf(m[0].name, sizeof m[0].name, "%s", TR_STATION_KEY_MEMBER);
+	m[0].data = bufs[0].p;
+	m[0].len = bufs[0].len;
+	snprintf(m[1].name, sizeof m[1].name, "%s%s", TR_STATION_KEY_MEMBER, TR_ENDORSEMENT_SUFFIX);
+	m[1].data = bufs[1].p;
+	m[1].len = bufs[1].len;
+	snprintf(meta->rekey, sizeof meta->rekey, "%s", id);
+	return PC_OK;
+}
+
+pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 {
 	const st_opts *o = &a->o;
 	const char *dir = a->dir;
@@ -388,7 +430,10 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	req_csr *csrs = NULL;
 	tr_member *members = NULL, scanm;
 	tr_meta meta;
-	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT;
+	pc_buf tar = PC_BUF_INIT, sig = PC_BUF_INIT, rk[2] = { PC_BUF_INIT, PC_BUF_INIT };
+	pc_buf held = PC_BUF_INIT;
+	size_t nmem;
+	bool keys_only;
 	struct hsearch_data taken;
 	bool have_taken = false;
 	time_t now;
@@ -414,7 +459,10 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			    "[A-Za-z0-9][A-Za-z0-9._-]{0,62}", a->ops[i].profile);
 	}
 	PC_TRY_OUT(st_conf_load(dir, &conf, e));
+	PC_TRY_OUT(st_keys_settle(dir, &conf, e));
 	PC_TRY_OUT(st_pubkey_load(dir, "station.pub", &pub, e));
+	/* a key change to tell the CA is enough to send a bundle */
+	keys_only = conf.station_next[0] != '\0' || conf.has_transfer_next;
 	PC_TRY_OUT(csrs_list(a->ops, a->nops, &csrs, &ncsr, e));
 	/* a first look at the CMP transactions, without the lock, for the
 	 * checks made before the passphrase; they are listed again under the
@@ -426,7 +474,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	free(txs);
 	txs = NULL;
 	ntx = 0;
-	PC_TRY_OUT(request_count_ok(ncsr, nq, o->scan != NULL, e));
+	PC_TRY_OUT(request_count_ok(ncsr, nq, o->scan != NULL, keys_only, e));
 	st_timings_mark(&t, "list");
 	/* every CSR read and checked before the passphrase is asked for, on
 	 * all cores; a refusal names the first bad file in operand order */
@@ -443,11 +491,12 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	{
 		char prompt[PATH_MAX + 32];
 		snprintf(prompt, sizeof prompt, "Passphrase for %s", path);
-		PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
+		if (given == NULL)
+			PC_TRY_OUT(pc_secret_read(&pass, o->pass_file, prompt, e));
 	}
 	/* not timed as a phase of its own: a prompt waits for a person */
 	st_timings_mark(&t, "passphrase");
-	rc = tr_seckey_open(keytext, keylen, path, &pass, &sk, e);
+	rc = tr_seckey_open(keytext, keylen, path, given != NULL ? given : &pass, &sk, e);
 	pc_secret_free(&pass);
 	if (rc != PC_OK)
 		goto out;
@@ -471,10 +520,11 @@ pc_rc st_request(const st_args *a, pc_err *e)
 			tx_swap(&txs[nq + nrep++], &txs[i]);
 	ntx = nq;
 	/* (serve may have changed them since the first look) */
-	PC_TRY_OUT(request_count_ok(ncsr, ntx + nrep, o->scan != NULL, e));
+	PC_TRY_OUT(request_count_ok(ncsr, ntx + nrep, o->scan != NULL, keys_only, e));
 	cmpdata = calloc(ntx + nrep + 1, sizeof *cmpdata);
-	/* one more slot: the scan report */
-	members = calloc(ncsr + ntx + nrep + 1, sizeof *members);
+	/* four more slots: the scan report, a new station key and its
+	 * endorsement, the CA transfer key the station holds */
+	members = calloc(ncsr + ntx + nrep + 4, sizeof *members);
 	meta.csrs = calloc(ncsr + ntx + 1, sizeof *meta.csrs);
 	if (cmpdata == NULL || members == NULL || meta.csrs == NULL) {
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -515,6 +565,24 @@ pc_rc st_request(const st_args *a, pc_err *e)
 		members[ncsr + ntx + nrep] = scanm;
 		snprintf(meta.scan, sizeof meta.scan, "%s", scanm.name);
 	}
+	nmem = ncsr + ntx + nrep + (o->scan != NULL);
+	if (conf.station_next[0] != '\0') {
+		PC_TRY_OUT(rekey_members(dir, &conf, &pub, &sk, &members[nmem], rk, &meta, e));
+		nmem += 2;
+	}
+	if (conf.has_transfer_next) {
+		/* the announced key as this station holds it: the CA compares it */
+		tr_keyid_text(conf.transfer_next.keyid, meta.holds_transfer_key);
+		tr_pubkey_format(&conf.transfer_next, "transfer", &held);
+		if (!pc_buf_ok(&held)) {
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(members[nmem].name, sizeof members[nmem].name, "%s", TR_TRANSFER_KEY_MEMBER);
+		members[nmem].data = held.p;
+		members[nmem].len = held.len;
+		nmem++;
+	}
 	st_timings_mark(&t, "names");
 
 	now = time(NULL);
@@ -529,7 +597,7 @@ pc_rc st_request(const st_args *a, pc_err *e)
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 
-	PC_TRY_OUT(tr_bundle_build(&meta, members, ncsr + ntx + nrep + (o->scan != NULL), &tar, e));
+	PC_TRY_OUT(tr_bundle_build(&meta, members, nmem, &tar, e));
 	/* the members are in the tar now */
 	for (i = 0; i < ncsr; i++) {
 		free(csrs[i].data);
@@ -582,5 +650,8 @@ out:
 	free(meta.csrs);
 	pc_buf_free(&tar);
 	pc_buf_free(&sig);
+	pc_buf_free(&rk[0]);
+	pc_buf_free(&rk[1]);
+	pc_buf_free(&held);
 	return rc;
 }

@@ -27,6 +27,9 @@
  *   serve.c            verb serve: Lightweight CMP over HTTP (libmicrohttpd)
  *   status.c           verb status: trust, sequences, what runs out, what to
  *                      tell the CA officer
+ *   keys.c             key rotation: the CA transfer keys accept trusts, the
+ *                      switches a response makes (docs/lifecycle.md)
+ *   rekey.c            verb rekey: a new station key, sent to the CA
  *   cmp_handle.c       one CMP message judged and answered (no HTTP)
  *   cmp_state.c        CMP transactions on disk, the answers of responses,
  *                      the trust serve needs (manufacturers, plant CAs, RA)
@@ -36,7 +39,10 @@
  *   station.pub      minisign public key: the CA officer enrolls it
  *   ca-transfer.pub  the CA transfer key: the only key `accept` trusts
  *   root.pem         the plant root certificate
- *   station.conf     segment, next request sequence, last accepted response
+ *   station.conf     segment, next request sequence, last accepted response,
+ *                    the key rotation state (keys.c)
+ *   station.next.key, station.next.pub  a new station key (rekey) until the
+ *                    CA confirms it
  *   lock             held by request and accept (pc_dir_lock)
  *   ra.key           the CMP RA key (Ed25519, minisign format, encrypted
  *                    with the station passphrase, 0600; ra-key makes it)
@@ -148,6 +154,9 @@ pc_rc st_audit_check(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_ra_key(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_serve(const st_args *a, pc_err *e) PC_CHECK;
 pc_rc st_status(const st_args *a, pc_err *e) PC_CHECK;
+pc_rc st_rekey(const st_args *a, pc_err *e) PC_CHECK;
+/* request.c's work with the passphrase read already (rekey), or NULL: asked for. */
+pc_rc st_request_with(const st_args *a, const pc_secret *pass, pc_err *e) PC_CHECK;
 
 /* ------------------------------------------------------------- names.c */
 
@@ -202,6 +211,13 @@ typedef struct st_conf {
 	uint64_t next_request;         /* sequence of the next request bundle, 1 .. 2^64-2 */
 	uint64_t last_response;        /* last accepted response sequence, 0: none */
 	char last_bundle[TR_NAME_MAX + 1];   /* informational, "" if none */
+	/* key rotation (docs/lifecycle.md): the CA transfer key announced and
+	 * held beside ca-transfer.pub until a response signed by it arrives;
+	 * the one it replaced, refused by name from then on; the station's own
+	 * new key (station.next.key) until a response confirms it */
+	bool has_transfer_next, has_transfer_replaced;
+	tr_pubkey transfer_next, transfer_replaced;
+	char station_next[17];         /* key id, "" if none */
 } st_conf;
 
 /* Parse station.conf from p[0..len) (untrusted: the file lives on a plant
@@ -218,6 +234,41 @@ pc_rc st_conf_load(const char *dir, st_conf *c, pc_err *e) PC_CHECK;
 void st_conf_format(const st_conf *c, pc_buf *b);
 /* Write DIR/station.conf atomically; create: it must not exist yet. */
 pc_rc st_conf_save(const char *dir, const st_conf *c, bool create, pc_err *e) PC_CHECK;
+/* ---------------------------------------------------------- keys.c */
+
+/* The keys accept trusts for a response: ca-transfer.pub and the
+ * announced next key, never the replaced one (which is given so that a
+ * bundle it signed is refused by name). */
+typedef struct st_transfer_keys {
+	tr_pubkey v[3];
+	size_t n;
+	int current, next, replaced;   /* index into v, -1: none */
+} st_transfer_keys;
+pc_rc st_transfer_keys_load(const char *dir, const st_conf *c, st_transfer_keys *k,
+    pc_err *e) PC_CHECK;
+/* What a response does to the keys, judged right after its signature
+ * and before anything else: a bundle signed by the replaced key is
+ * refused by name (PC_E_SIGNATURE); an announced transfer key must be
+ * endorsed by the key that signed the bundle; a bundle signed by the next
+ * key switches to it; station-keys naming station_next confirms the
+ * station's rekey. */
+typedef struct st_keys_plan {
+	bool transfer_announce;        /* the bundle endorses transfer_new */
+	tr_pubkey transfer_new;
+	bool transfer_switch;          /* signed by the next key: it becomes ca-transfer.pub */
+	bool station_switch;           /* station.next.key becomes station.key */
+} st_keys_plan;
+pc_rc st_keys_check(const st_transfer_keys *k, const tr_bundle *b, const st_conf *c,
+    st_keys_plan *p, pc_err *e) PC_CHECK;
+/* After accept's layout switch: for a transfer switch the replaced key
+ * recorded in station.conf first, then ca-transfer.pub rewritten; the
+ * station key files renamed; *c updated for the caller's save with the
+ * sequence. */
+pc_rc st_keys_apply(const char *dir, const st_transfer_keys *k, const st_keys_plan *p,
+    st_conf *c, pc_err *e) PC_CHECK;
+/* Finish a station key switch a crash interrupted (request, rekey, accept). */
+pc_rc st_keys_settle(const char *dir, st_conf *c, pc_err *e) PC_CHECK;
+
 /* DIR/NAME, a minisign public key file (station.pub, ca-transfer.pub). */
 pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e) PC_CHECK;
 /* SHA-256 of the Ed25519 SubjectPublicKeyInfo holding the CA transfer key:

@@ -267,6 +267,52 @@ static bool make_case(const char *c, struct spec *s, char *meta, size_t metacap)
 		s->meta = "format: 2\n";
 	} else if (IS("meta-crlf")) {
 		s->meta = "format: 1\r\n";
+	} else if (IS("rekey-without-members")) {
+		csrs = "csr: a.csr tls-server\nrekey: 0123456789ABCDEF\n";
+	} else if (IS("rekey-without-endorsement")) {
+		EXTRA(.name = "station-key.pub", .data = "x", .len = 1);
+		csrs = "csr: a.csr tls-server\nrekey: 0123456789ABCDEF\n";
+	} else if (IS("station-key-without-line")) {
+		EXTRA(.name = "station-key.pub", .data = "x", .len = 1);
+	} else if (IS("holds-without-member")) {
+		csrs = "csr: a.csr tls-server\nholds-transfer-key: 0123456789ABCDEF\n";
+	} else if (IS("held-key-without-line")) {
+		EXTRA(.name = "transfer-key.pub", .data = "x", .len = 1);
+	} else if (IS("endorsement-in-request")) {
+		EXTRA(.name = "transfer-key.pub.minisig", .data = "x", .len = 1);
+	} else if (IS("transfer-key-in-request")) {
+		csrs = "csr: a.csr tls-server\ntransfer-key: 0123456789ABCDEF\n";
+	} else if (IS("station-keys-in-request")) {
+		csrs = "csr: a.csr tls-server\nstation-keys: 0123456789ABCDEF\n";
+	} else if (IS("rekey-bad-id")) {
+		csrs = "csr: a.csr tls-server\nrekey: 0123456789abcdef\n";
+	} else if (IS("rekey-twice")) {
+		csrs = "csr: a.csr tls-server\nrekey: 0123456789ABCDEF\nrekey: 0123456789ABCDEF\n";
+	} else if (IS("station-keys-twice") || IS("station-keys-bad") || IS("rekey-in-response") ||
+	    IS("announce-without-members") || IS("station-keys-ok")) {
+		s->meta = IS("station-keys-twice") ?
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "station-keys: 0123456789ABCDEF,0123456789ABCDEF\n" : IS("station-keys-bad") ?
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "station-keys: 0123456789ABCDEF,\n" : IS("rekey-in-response") ?
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "rekey: 0123456789ABCDEF\n" : IS("announce-without-members") ?
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "transfer-key: 0123456789ABCDEF\n" :
+		    "format: 1\nkind: response\nsegment: line3\nsender: %s\nsequence: 17\n"
+		    "created: 2026-11-27T09:00:00Z\nexpires: 2026-12-27T09:00:00Z\n"
+		    "station-keys: 0123456789ABCDEF,FEDCBA9876543210\n";
+		s->kind = TR_RESPONSE;
+		if (IS("station-keys-ok")) {
+			static char tc[300];
+			snprintf(tc, sizeof tc, "plantca-bundle kind=response segment=line3 sender=%s "
+			    "sequence=17 file=%s.tar", sender, c);
+			s->tc = tc;
+		}
 	} else if (IS("tc-mismatch-sequence") || IS("tc-mismatch-segment") ||
 	    IS("tc-mismatch-kind")) {
 		static char tc[300];

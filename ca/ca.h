@@ -97,6 +97,9 @@ void ca_close(ca_ctx *c);
 pc_rc ca_hsm_ready(ca_ctx *c, pc_err *e) PC_CHECK;
 
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
+/* ca roll NAME [--key ALG] [--days N]: a new key generation of an issuing
+ * CA (same subject, path length and name constraints), cagen.h. */
+pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
 pc_rc ca_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e) PC_CHECK;
 

@@ -2,11 +2,13 @@
  * cas.c - `plantca ca new`, `ca list`, `ca cert`: the issuing CAs under
  * the root.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cagen.h"
 #include "capolicy.h"
 #include "format.h"
 #include "text.h"
@@ -108,7 +110,7 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
 		goto out;
-	snprintf(label, sizeof label, "plantca-%s-ca-%s", idhex, o->name);
+	ca_key_label(label, sizeof label, idhex, "ca", o->name);
 	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
 		goto out;
 	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
@@ -188,18 +190,233 @@ out:
 	return rc;
 }
 
+/* The permitted subtrees of a CA certificate (the only kind plantca
+ * writes) as the builder's names: a roll keeps them. */
+PC_CHECK static pc_rc permits_of(const pkix_cert *v, pkix_gn *permit, size_t *n, pc_err *e)
+{
+	pc_reader p = v->nc_permit, st;
+	pkix_gn_view g;
+
+	*n = 0;
+	if (pc_reader_left(&v->nc_exclude) > 0)
+		return pc_fail(e, PC_E_STATE, "the CA certificate has excluded name constraints, "
+		    "which plantca does not write; it cannot be rolled");
+	while (pc_reader_left(&p) > 0) {
+		if (!pc_der_read(&p, DER_SEQUENCE, &st) || !pkix_gn_read(&st, true, &g) ||
+		    g.len >= PKIX_GN_VALUE_MAX || *n >= PKIX_PERMIT_MAX)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "the CA certificate's name constraints "
+			    "cannot be carried over");
+		memset(&permit[*n], 0, sizeof permit[*n]);
+		permit[*n].type = g.type;
+		memcpy(permit[*n].val, g.val, g.len);
+		permit[*n].len = g.len;
+		(*n)++;
+	}
+	return PC_OK;
+}
+
+pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
+{
+	pkix_gn permit[PKIX_PERMIT_MAX];
+	size_t npermit = 0;
+	hsm_alg alg;
+	hsm_key *key = NULL;
+	ca_rec root, cur;
+	store_txn *t;
+	pkix_tbs_params p;
+	ca_job j;
+	char *idhex = NULL, label[200], na[PC_TIME_TEXT_MAX], fp[PC_FINGERPRINT_MAX];
+	uint8_t rootkid[PKIX_KEYID_LEN];
+	time_t now = time(NULL);
+	unsigned days = o->days ? o->days : CA_ISSUING_DAYS_DEFAULT;
+	uint64_t gen;
+	pc_rc rc;
+
+	memset(&j, 0, sizeof j);
+	memset(&root, 0, sizeof root);
+	memset(&cur, 0, sizeof cur);
+	if (strcmp(o->name, "root") == 0)
+		return pc_fail(e, PC_E_USAGE, "ca roll root: the root is rolled with its "
+		    "cross-certificates (docs/lifecycle.md), not as an issuing CA");
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
+	rc = ca_rec_get(t, o->name, &cur, e);
+	if (rc == PC_OK)
+		rc = ca_rec_get(t, "root", &root, e);
+	if (rc == PC_OK)
+		rc = ca_meta_get_str(t, META_ID, &idhex, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	if (strcmp(cur.parent, "root") != 0) {
+		rc = pc_fail(e, PC_E_STATE, "CA '%s' is not issued by the root", o->name);
+		goto out;
+	}
+	gen = ca_gen_no(&cur);
+	if (o->key)
+		rc = hsm_alg_parse(o->key, &alg, e);
+	else
+		alg = (hsm_alg)cur.alg;
+	if (rc == PC_OK && alg == HSM_ED25519)
+		rc = pc_fail(e, PC_E_USAGE, "--key ed25519: issuing CAs must be EC or RSA");
+	if (rc == PC_OK)
+		rc = permits_of(&cur.v, permit, &npermit, e);
+	if (rc != PC_OK)
+		goto out;
+	if (root.v.not_after <= now + PC_DAY) {
+		rc = pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
+		goto out;
+	}
+	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
+		goto out;
+	snprintf(label, sizeof label, "plantca-%s-ca-%s-g%" PRIu64, idhex, o->name, gen + 1);
+	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
+		goto out;
+	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
+		rc = pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
+		goto out;
+	}
+	{
+		hsm_key *rk;
+		const uint8_t *sa;
+		size_t sal;
+
+		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
+			goto out;
+		sa = hsm_key_sigalg(rk, &sal);
+		memset(&p, 0, sizeof p);
+		ca_tbs_issued_by(&p, &root, sa, sal, rootkid, days, now);
+	}
+	p.subject = cur.v.subject;            /* the same name, byte for byte */
+	p.subject_len = cur.v.subject_len;
+	p.spki = hsm_key_spki(key, &p.spki_len);
+	p.is_ca = true;
+	p.path_len = cur.v.path_len < 0 ? 0 : cur.v.path_len;
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
+	p.permit = permit;
+	p.npermit = npermit;
+
+	memcpy(j.serial, p.serial, PKIX_SERIAL_LEN);
+	j.issuer = "root";
+	j.kind = "ca";
+	j.profile = "issuing-ca";
+	j.source = "plantca ca roll";
+	j.segment = "";
+	j.newca = o->name;
+	j.newca_uri = hsm_key_uri(key);
+	j.newca_alg = alg;
+	j.roll = true;
+	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
+	j.nb = p.not_before;
+	j.na = p.not_after;
+	if ((rc = ca_name_text(cur.v.subject, cur.v.subject_len, &j.subject_text, e)) != PC_OK)
+		goto out;
+	if ((j.san_text = strdup("")) == NULL) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK)
+		goto out;
+	{
+		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
+		if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, root.cert, root.cert_len, &lx, o->name,
+		    e)) != PC_OK)
+			goto out;
+	}
+	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
+		goto out;
+	lifetime_warn(c, o->name, days, &p, now);
+	/* what the roll recorded about the generation it replaced */
+	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
+		goto out;
+	ca_rec_free(&cur);
+	memset(&cur, 0, sizeof cur);
+	rc = ca_gen_get(t, o->name, gen, &cur, e);
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	pc_fingerprint(j.cert.p, j.cert.len, fp);
+	if (cur.last_na)
+		pc_time_text(cur.last_na, na);
+	if (c->json) {
+		printf("{\"name\":");
+		json_str(stdout, o->name);
+		printf(",\"generation\":%" PRIu64 ",\"key\":\"%s\",\"sha256\":\"%s\","
+		    "\"previous\":{\"generation\":%" PRIu64 ",\"signs_crls_until\":\"%s\"}}\n", gen + 1,
+		    hsm_alg_name(alg), fp, gen, cur.last_na ? na : "");
+	} else {
+		printf("issuing CA '%s' generation %" PRIu64 " (%s), SHA-256 %s, signs new "
+		    "certificates from now on\n", o->name, gen + 1, hsm_alg_name(alg), fp);
+		if (cur.last_na)
+			printf("generation %" PRIu64 " signs only CRLs now, until its last certificate "
+			    "expires (%s); then plantca crl signs its final CRL and retires it\n", gen, na);
+		else
+			printf("generation %" PRIu64 " issued no certificate: the next plantca crl signs "
+			    "its final CRL and retires it\n", gen);
+	}
+out:
+	hsm_key_free(key);
+	ca_rec_free(&root);
+	ca_rec_free(&cur);
+	free(idhex);
+	ca_job_free(&j);
+	return rc;
+}
+
 
 struct list_ctx {
 	FILE *out;
 	bool json;
 	int n;
+	store_txn *t;
 };
+
+/* The generations a ca roll replaced (cagen.h), after the current one. */
+PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
+{
+	ca_gen_list gl;
+	char fp[PC_FINGERPRINT_MAX], na[PC_TIME_TEXT_MAX], until[PC_TIME_TEXT_MAX],
+	    ret[PC_TIME_TEXT_MAX];
+	size_t i;
+
+	PC_TRY(ca_gens_load(l->t, r->name, &gl, e));
+	if (l->json)
+		fprintf(l->out, ",\"generation\":%" PRIu64 ",\"generations\":[", ca_gen_no(r));
+	else if (gl.n > 0)
+		fprintf(l->out, "  generation %" PRIu64 " (current: signs certificates and its CRL)\n",
+		    ca_gen_no(r));
+	for (i = gl.n; i-- > 0;) {
+		const ca_rec *g = &gl.v[i];
+		pc_fingerprint(g->cert, g->cert_len, fp);
+		pc_time_text(g->v.not_after, na);
+		pc_time_text(g->last_na, until);
+		pc_time_text(g->retired, ret);
+		if (l->json) {
+			fprintf(l->out, "%s{\"generation\":%" PRIu64 ",\"not_after\":\"%s\","
+			    "\"sha256\":\"%s\",\"state\":\"%s\",\"signs_crls_until\":\"%s\","
+			    "\"retired\":\"%s\"}", i + 1 == gl.n ? "" : ",", ca_gen_no(g), na, fp,
+			    g->retired ? "retired" : "crl-only", g->last_na ? until : "",
+			    g->retired ? ret : "");
+		} else if (g->retired) {
+			fprintf(l->out, "  generation %" PRIu64 " (retired %.10s: final CRL signed), until "
+			    "%s\n    SHA-256 %s\n", ca_gen_no(g), ret, na, fp);
+		} else {
+			fprintf(l->out, "  generation %" PRIu64 " (signs only its CRL, until its last "
+			    "certificate expires %s), until %s\n    SHA-256 %s\n", ca_gen_no(g),
+			    g->last_na ? until : "(it issued none: retires at the next plantca crl)", na, fp);
+		}
+	}
+	if (l->json)
+		fputc(']', l->out);
+	ca_gen_list_free(&gl);
+	return PC_OK;
+}
 
 PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct list_ctx *l = ctx;
 	ca_rec r;
 	char *subj = NULL, fp[PC_FINGERPRINT_MAX], nb[PC_TIME_TEXT_MAX], na[PC_TIME_TEXT_MAX];
+	pc_rc rc;
 
 	(void)key;
 	(void)stop;
@@ -221,24 +438,27 @@ PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, boo
 		fprintf(l->out, ",\"key\":\"%s\",\"not_before\":\"%s\",\"not_after\":\"%s\","
 		    "\"sha256\":\"%s\",\"key_uri\":", hsm_alg_name((hsm_alg)r.alg), nb, na, fp);
 		json_str(l->out, r.key_uri);
-		fputc('}', l->out);
 	} else {
 		fprintf(l->out, "%-16s %-8s %s  until %s\n  %s\n  SHA-256 %s\n", r.name,
 		    hsm_alg_name((hsm_alg)r.alg), subj, na, r.parent[0] ? r.parent : "(self-signed)", fp);
 	}
+	rc = list_gens(l, &r, e);
+	if (l->json)
+		fputc('}', l->out);
 	l->n++;
 	free(subj);
 	ca_rec_free(&r);
-	return PC_OK;
+	return rc;
 }
 
 pc_rc ca_list(ca_ctx *c, FILE *out, pc_err *e)
 {
-	struct list_ctx l = { out, c->json, 0 };
+	struct list_ctx l = { out, c->json, 0, NULL };
 	store_txn *t;
 	pc_rc rc;
 
 	PC_TRY(store_begin(c->st, false, &t, e));
+	l.t = t;
 	if (c->json)
 		fputc('[', out);
 	rc = store_scan(t, STORE_CAS, NULL, 0, false, ca_list_visit, &l, e);

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "backup.h"
+#include "cagen.h"
 #include "der.h"
 #include "file.h"
 #include "format.h"
@@ -40,6 +41,11 @@ enum { REASON_OID_LEN = 3, REASON_EXT_LEN = 2 + 2 + 2 + REASON_OID_LEN + 2 + 2 +
 
 struct entries_ctx {
 	const char *ca;
+	store_txn *t;
+	const uint8_t *kid;       /* a CA with key generations: only the certificates
+	                           * whose authorityKeyIdentifier is this key's */
+	bool current;             /* this is the current generation: a revocation whose
+	                           * certificate is not in the store is its */
 	pc_der *d;
 	uint64_t n;
 	time_t tcache;            /* revocation times repeat: encode each once */
@@ -69,6 +75,26 @@ PC_CHECK static pc_rc entry_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	}
 	if (strcmp(rv.ca, x->ca) != 0)
 		return PC_OK;
+	if (x->kid != NULL) {
+		pc_reader cv;
+		ca_cert_rec cr;
+		pkix_cert pc;
+		pc_err ign;
+		bool mine;
+		pc_rc rc = store_get(x->t, STORE_CERTS, key.p + key.off, PKIX_SERIAL_LEN, &cv, e);
+		if (rc == PC_E_NOTFOUND) {
+			if (!x->current)
+				return PC_OK;
+		} else {
+			PC_TRY(rc);
+			PC_TRY(ca_cert_rec_decode(cv, &cr, e));
+			mine = pkix_cert_parse(cr.der, cr.der_len, "certificate", &pc, &ign) == PC_OK &&
+			    pc.aki_len == PKIX_KEYID_LEN && memcmp(pc.aki, x->kid, PKIX_KEYID_LEN) == 0;
+			ca_cert_rec_free(&cr);
+			if (!mine)
+				return PC_OK;
+		}
+	}
 	if (x->tlen == 0 || x->tcache != (time_t)rv.when) {
 		pc_der t;
 		pc_der_init(&t);
@@ -169,10 +195,13 @@ typedef struct crl_made {
 	pc_der d;                 /* the whole CertificateList */
 	ca_crl_rec r;
 	uint64_t overrode;        /* clock override: thisUpdate of the CRL before, else 0 */
+	uint64_t gen;             /* a replaced key generation (cagen.h), 0: the current */
+	bool final;               /* that generation's final CRL: it is retired now */
 } crl_made;
 
-/* Build, sign, check and store the next CRL of one CA, in one write
- * transaction (the CRL number and the CRL commit together). */
+/* Build, sign, check and store the next CRL of one CA (of its replaced
+ * key generation m->gen if that is not 0), in one write transaction (the
+ * CRL number and the CRL commit together). */
 PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, const char *override_reason,
     crl_made *m, pc_err *e)
 {
@@ -188,19 +217,34 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	unsigned days = 0;
 	uint64_t nrev = 0;
 	time_t now = time(NULL);
-	char thisu[32], nextu[32], detail[300], cpath[PATH_MAX], cdir[PATH_MAX];
+	char thisu[32], nextu[32], detail[400], cpath[PATH_MAX], cdir[PATH_MAX];
+	char stem[CA_NAME_MAX + 24];
+	pc_buf gkey = PC_BUF_INIT;
 	struct entries_ctx x;
+	uint64_t shared = 0;
 	pc_rc rc;
 
 	memset(&ca, 0, sizeof ca);
 	memset(&last, 0, sizeof last);
 	pc_der_init(&m->d);
-	PC_TRY_OUT(store_begin(c->st, true, &t, e));
-	if ((rc = ca_rec_get(t, name, &ca, e)) != PC_OK)
+	ca_gen_stem(name, m->gen, stem, sizeof stem);
+	ca_gen_key(&gkey, META_CAGEN_CRL, name, m->gen);
+	if (!pc_buf_ok(&gkey)) {
+		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 		goto out;
-	rc = store_get(t, STORE_CRLS, name, strlen(name), &v, e);
+	}
+	PC_TRY_OUT(store_begin(c->st, true, &t, e));
+	if ((rc = m->gen ? ca_gen_get(t, name, m->gen, &ca, e) : ca_rec_get(t, name, &ca, e)) != PC_OK)
+		goto out;
+	if (m->gen && ca.retired) {
+		rc = pc_fail(e, PC_E_STATE, "CA '%s' generation %" PRIu64 " is retired: it signed its "
+		    "final CRL", name, m->gen);
+		goto out;
+	}
+	rc = m->gen ? store_get(t, STORE_META, gkey.p, gkey.len, &v, e) :
+	    store_get(t, STORE_CRLS, name, strlen(name), &v, e);
 	if (rc == PC_OK && (rc = ca_crl_rec_decode(v, &last, e)) != PC_OK)
-		pc_wrap(e, "CA '%s'", name);
+		pc_wrap(e, "CA '%s'", stem);
 	else if (rc == PC_E_NOTFOUND)
 		rc = PC_OK;
 	if (rc != PC_OK)
@@ -248,7 +292,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	} else if ((rc = crl_days_get(t, name, &days, e)) != PC_OK) {
 		goto out;
 	}
-	if ((rc = ca_key_for(c, name, ca.key_uri, &k, e)) != PC_OK)
+	if ((rc = ca_key_for(c, stem, ca.key_uri, &k, e)) != PC_OK)
 		goto out;
 	if (pkix_keyid(ca.v.spki, ca.v.spki_len, kid) != PC_OK) {
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': certificate has a malformed key", name);
@@ -263,6 +307,11 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 		if ((rc = ca_meta_get_u64(t, META_CRL_FLOOR, &floor, &found, e)) != PC_OK)
 			goto out;
 		m->r.number = last.number + 1 > floor ? last.number + 1 : floor;
+		/* the generations of one name share one sequence (cagen.h) */
+		if ((rc = ca_gen_crl_max(t, name, &shared, e)) != PC_OK)
+			goto out;
+		if (shared + 1 > m->r.number)
+			m->r.number = shared + 1;
 	}
 	m->r.this_update = (uint64_t)now;
 	m->r.next_update = (uint64_t)now + (uint64_t)days * PC_DAY;
@@ -287,6 +336,10 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	memset(&x, 0, sizeof x);
 	x.ca = name;
 	x.d = &m->d;
+	x.t = t;
+	x.current = m->gen == 0;
+	if (m->gen || ca_gen_no(&ca) > 1)
+		x.kid = kid;
 	/* keys are 20-byte big-endian serials: key order is numeric order, and
 	 * the database keeps them unique */
 	if ((rc = store_scan(t, STORE_REVOCATIONS, NULL, 0, false, entry_visit, &x, e)) != PC_OK)
@@ -345,7 +398,7 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 	crypto_hash_sha256(m->r.sha256, m->d.b.p, m->d.b.len);
 	m->r.has_sha256 = true;
 	m->r.size = m->d.b.len;
-	if ((rc = ca_crl_file_path(c->home, name, m->r.number, cpath, sizeof cpath, e)) != PC_OK)
+	if ((rc = ca_crl_file_path(c->home, stem, m->r.number, cpath, sizeof cpath, e)) != PC_OK)
 		goto out;
 	if (snprintf(cdir, sizeof cdir, "%s/crl", c->home) >= (int)sizeof cdir ||
 	    (rc = pc_mkdir(cdir, 0755, e)) != PC_OK ||
@@ -358,22 +411,38 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 		goto out;
 	if ((rc = ca_crl_rec_encode(&rb, &m->r, e)) != PC_OK)
 		goto out;
-	if ((rc = store_put(t, STORE_CRLS, name, strlen(name), rb.p, rb.len, false, e)) != PC_OK)
+	if ((rc = m->gen ? store_put(t, STORE_META, gkey.p, gkey.len, rb.p, rb.len, false, e) :
+	    store_put(t, STORE_CRLS, name, strlen(name), rb.p, rb.len, false, e)) != PC_OK)
 		goto out;
 	pc_buf_free(&rb);   /* the store holds its own copy now */
 	pc_time_text(m->r.this_update, thisu);
 	pc_time_text(m->r.next_update, nextu);
 	snprintf(detail, sizeof detail, "CRL number %" PRIu64 "; %" PRIu64 " entries; "
 	    "thisUpdate %s; nextUpdate %s (%u days)", m->r.number, m->r.entries, thisu, nextu, days);
-	if ((rc = audit_append(t, now, "crl", name, "ok", detail, e)) != PC_OK)
+	if ((rc = audit_append(t, now, "crl", stem, "ok", detail, e)) != PC_OK)
 		goto out;
+	/* a replaced generation whose certificates have all expired: this is
+	 * its final CRL, and it is retired with it */
+	if (m->gen && (time_t)ca.last_na <= now) {
+		char fp[PC_FINGERPRINT_MAX];
+		ca.retired = (uint64_t)now;
+		m->final = true;
+		pc_fingerprint(ca.cert, ca.cert_len, fp);
+		snprintf(detail, sizeof detail, "generation %" PRIu64 " (SHA-256 %s): every certificate "
+		    "it issued has expired; final CRL number %" PRIu64 "; exports no longer carry it",
+		    m->gen, fp, m->r.number);
+		if ((rc = ca_gen_put(t, &ca, e)) != PC_OK ||
+		    (rc = audit_append(t, now, "ca.retire", name, "ok", detail, e)) != PC_OK)
+			goto out;
+	}
 	rc = store_commit(t, e);
 	t = NULL;
 	if (rc == PC_OK && last.number > 0 &&
-	    ca_crl_file_path(c->home, name, last.number, cpath, sizeof cpath, NULL) == PC_OK)
+	    ca_crl_file_path(c->home, stem, last.number, cpath, sizeof cpath, NULL) == PC_OK)
 		(void)unlink(cpath);     /* the previous CRL's file: superseded now */
 out:
 	store_abort(t);
+	pc_buf_free(&gkey);
 	ca_rec_free(&ca);
 	pc_buf_free(&sig);
 	pc_buf_free(&rb);
@@ -424,10 +493,17 @@ static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const cha
 	if (c->json && path) {
 		printf("%s{\"ca\":", first ? "" : ",");
 		json_str(stdout, name);
+		if (m->gen)
+			printf(",\"generation\":%" PRIu64 ",\"final\":%s", m->gen, m->final ? "true" : "false");
 		printf(",\"number\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"this_update\":\"%s\","
 		    "\"next_update\":\"%s\",\"file\":", m->r.number, m->r.entries, th, nx);
 		json_str(stdout, path);
 		printf("}");
+	} else if (!c->json && m->gen) {
+		fprintf(out, "CRL %" PRIu64 " of CA '%s' generation %" PRIu64 ": %" PRIu64 " revoked, "
+		    "next update %s%s%s%s\n", m->r.number, name, m->gen, m->r.entries, nx,
+		    path ? ", " : "", path ? path : "", m->final ? "; its final CRL: every "
+		    "certificate it issued has expired, the generation is retired" : "");
 	} else if (!c->json) {
 		fprintf(out, "CRL %" PRIu64 " of CA '%s': %" PRIu64 " revoked, next update %s%s%s\n",
 		    m->r.number, name, m->r.entries, nx, path ? ", " : "", path ? path : "");
@@ -452,6 +528,42 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	l->n++;
 	return PC_OK;
+}
+
+/* The CRLs of the replaced key generations of `name` that are not
+ * retired yet, into DIR/NAME~GEN.crl. */
+PC_CHECK static pc_rc crl_gens(ca_ctx *c, const char *name, const char *dir, bool der, pc_err *e)
+{
+	ca_gen_list gl;
+	store_txn *t;
+	char path[PATH_MAX], stem[CA_NAME_MAX + 24];
+	size_t i;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = ca_gens_load(t, name, &gl, e);
+	store_abort(t);
+	PC_TRY(rc);
+	for (i = 0; i < gl.n && rc == PC_OK; i++) {
+		crl_made m;
+		if (gl.v[i].retired)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.gen = ca_gen_no(&gl.v[i]);
+		ca_gen_stem(name, m.gen, stem, sizeof stem);
+		if (snprintf(path, sizeof path, "%s/%s.crl", dir, stem) >= (int)sizeof path) {
+			rc = pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
+			break;
+		}
+		rc = crl_make(c, name, 0, NULL, &m, e);
+		if (rc == PC_OK)
+			rc = crl_output(&m, path, der, e);
+		if (rc == PC_OK)
+			crl_report(c, name, &m, path, false);
+		pc_der_free(&m.d);
+	}
+	ca_gen_list_free(&gl);
+	return rc;
 }
 
 pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
@@ -526,6 +638,8 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 		if (rc == PC_OK)
 			crl_report(c, l.v[i], &m, path, i == 0);
 		pc_der_free(&m.d);
+		if (rc == PC_OK)
+			rc = crl_gens(c, l.v[i], dir, o->der, e);
 	}
 	if (rc == PC_OK && c->json)
 		printf("]\n");

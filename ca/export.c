@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cagen.h"
 #include "checkpoint.h"
 #include "cmp.h"
 #include "text.h"
@@ -26,7 +27,10 @@
 #include "records.h"
 #include "transfer.h"
 
-enum { RESPONSE_DAYS = 30 };   /* a response bundle expires after this */
+enum {
+	RESPONSE_DAYS = 30,        /* a response bundle expires after this */
+	CA_EXPORT_GENS_MAX = 8,    /* replaced generations of one CA still signing CRLs */
+};
 
 typedef struct member_set {
 	tr_member *v;
@@ -373,6 +377,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	export_src src;
 	store_txn *t = NULL;
 	ca_rec root, ica;
+	ca_gen_list gens;             /* the segment CA's replaced generations still signing CRLs */
 	tr_meta meta;
 	tr_checkpoint cp_new;
 	tr_pubkey tpub;
@@ -394,6 +399,7 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	memset(&src, 0, sizeof src);
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
+	memset(&gens, 0, sizeof gens);
 	memset(&cp_new, 0, sizeof cp_new);
 	memset(&meta, 0, sizeof meta);
 	memset(&tplan, 0, sizeof tplan);
@@ -422,6 +428,22 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
 		rc = ca_rec_get(t, ca_name, &ica, e);
+	if (rc == PC_OK)
+		rc = ca_gens_load(t, ca_name, &gens, e);
+	/* a retired generation is left out: nothing it issued is valid */
+	for (i = 0; rc == PC_OK && i < gens.n;) {
+		if (gens.v[i].retired) {
+			ca_rec_free(&gens.v[i]);
+			memmove(&gens.v[i], &gens.v[i + 1], (gens.n - i - 1) * sizeof gens.v[0]);
+			gens.n--;
+		} else {
+			i++;
+		}
+	}
+	if (rc == PC_OK && gens.n > CA_EXPORT_GENS_MAX)
+		rc = pc_fail(e, PC_E_STATE, "CA '%s' has %zu replaced key generations still signing "
+		    "CRLs, more than the %d a response carries; run plantca crl once their "
+		    "certificates have expired", ca_name, gens.n, CA_EXPORT_GENS_MAX);
 	snprintf(key, sizeof key, "%s%s", META_EXPORT_SEQ, segment);
 	if (rc == PC_OK) {
 		bool found;
@@ -472,22 +494,56 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 				goto out;
 			crl_next[i] = nu;
 		}
+		/* each replaced generation's own CRL, NAME.genGEN.crl */
+		for (i = 0; i < gens.n; i++) {
+			uint8_t *der = NULL;
+			size_t dl = 0;
+			time_t tu, nu;
+			uint64_t g = ca_gen_no(&gens.v[i]);
+			char mname[CA_NAME_MAX + 32];
+			rc = ca_crl_current_gen(c, ca_name, g, &der, &dl, &tu, &nu, e);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				fprintf(stderr, "plantca: export %s: CA %s generation %" PRIu64 " has no CRL "
+				    "yet (plantca crl); the bundle carries none for it\n", segment, ca_name, g);
+				continue;
+			}
+			if (rc != PC_OK)
+				goto out;
+			b.len = 0;
+			pc_pem_encode(&b, "X509 CRL", der, dl);
+			free(der);
+			snprintf(mname, sizeof mname, "%s.gen%" PRIu64 ".crl", ca_name, g);
+			if ((rc = member_add(&tail, mname, &b, e)) != PC_OK)
+				goto out;
+			if (crl_next[0] == 0 || nu < crl_next[0])
+				crl_next[0] = nu;
+		}
 	}
 
-	/* chain.pem: issuing CA then root; trust.pem: root then issuing CA */
+	/* chain.pem: issuing CA (its generations, newest first) then root;
+	 * trust.pem: root then issuing CA (the same) */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	for (i = gens.n; i-- > 0;)
+		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	if ((rc = member_add(&tail, "chain.pem", &b, e)) != PC_OK)
 		goto out;
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
+	for (i = gens.n; i-- > 0;)
+		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
 	if ((rc = member_add(&tail, "trust.pem", &b, e)) != PC_OK)
 		goto out;
 	{
-		const uint8_t *certs[2] = { root.cert, ica.cert };
-		size_t lens[2] = { root.cert_len, ica.cert_len };
-		if (pkix_p7b_build(certs, lens, 2, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
+		const uint8_t *certs[2 + CA_EXPORT_GENS_MAX] = { root.cert, ica.cert };
+		size_t lens[2 + CA_EXPORT_GENS_MAX] = { root.cert_len, ica.cert_len }, nc = 2;
+		for (i = gens.n; i-- > 0 && nc < 2 + CA_EXPORT_GENS_MAX;) {
+			certs[nc] = gens.v[i].cert;
+			lens[nc++] = gens.v[i].cert_len;
+		}
+		if (pkix_p7b_build(certs, lens, nc, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
 			goto out;
 		}
@@ -563,16 +619,19 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	meta.nstation_keys = tplan.nkeys;
 	tr_bundle_name(TR_RESPONSE, segment, meta.sequence, name, sizeof name);
 	/* an export that died after writing its files but before recording
-	 * them left NAME.tar (and .minisig) under this sequence: they may have
-	 * left the machine, so they stay, and this export takes the next
-	 * sequence that is free in DIR */
+	 * them left NAME.tar and NAME.tar.minisig under this sequence: they
+	 * may have left the machine, so they stay, and this export takes the
+	 * next sequence that is free in DIR.  A NAME.tar alone (the export
+	 * died before the signature) is no bundle, accepted nowhere: the
+	 * writer replaces it under the same sequence (tr_bundle_stream). */
 	for (i = 0; i < 1000; i++) {
-		char tp[PATH_MAX + TR_NAME_MAX + 16];
+		char tp[PATH_MAX + TR_NAME_MAX + 16], sp[PATH_MAX + TR_NAME_MAX + 24];
 		struct stat ts;
 		snprintf(tp, sizeof tp, "%s/%s.tar", dir, name);
-		/* NAME.tar is written first: it is there when the export got as
-		 * far as writing (a lone NAME.tar.minisig is not ours: refused) */
-		if (lstat(tp, &ts) != 0)
+		snprintf(sp, sizeof sp, "%s/%s.tar.minisig", dir, name);
+		/* NAME.tar is written first (a lone NAME.tar.minisig is not
+		 * ours: the writer refuses it) */
+		if (lstat(tp, &ts) != 0 || lstat(sp, &ts) != 0)
 			break;
 		fprintf(stderr, "plantca: export %s: %s/%s.tar is from an export that was interrupted "
 		    "before it was recorded; it stays, this one is sequence %" PRIu64 "\n", segment, dir,
@@ -629,6 +688,7 @@ out:
 	ca_transfer_plan_free(&tplan);
 	ca_rec_free(&root);
 	ca_rec_free(&ica);
+	ca_gen_list_free(&gens);
 	member_set_free(&head);
 	member_set_free(&tail);
 	export_plan_free(&plan);

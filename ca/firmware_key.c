@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "cagen.h"
 #include "der.h"
 #include "format.h"
 #include "json.h"
@@ -90,7 +91,15 @@ PC_CHECK static pc_rc load_chain(ca_ctx *c, const char *name, time_t now, ca_fw_
 		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
 	while (rc == PC_OK && ca && ca[0] && fk->ncerts < FW_CHAIN_MAX) {
 		ca_rec r;
-		if ((rc = ca_rec_get(t, ca, &r, e)) != PC_OK)
+		pkix_cert sc;
+		pc_err ign;
+		/* the signer's issuer by key: a rolled CA has more than one (cagen.h) */
+		if (fk->ncerts == 1 && pkix_cert_parse(fk->certs[0], fk->cert_len[0], "certificate",
+		    &sc, &ign) == PC_OK)
+			rc = ca_rec_for_kid(t, ca, sc.aki, sc.aki_len, &r, e);
+		else
+			rc = ca_rec_get(t, ca, &r, e);
+		if (rc != PC_OK)
 			break;
 		fk->certs[fk->ncerts] = r.cert;
 		fk->cert_len[fk->ncerts++] = r.cert_len;

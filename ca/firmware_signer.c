@@ -155,7 +155,7 @@ pc_rc ca_fw_signer_new(ca_ctx *c, const ca_fw_signer_opts *o, pc_err *e)
 	if ((rc = ca_hsm_ready(c, e)) != PC_OK ||
 	    (rc = ca_key_for(c, o->ca, issuer.key_uri, &ik, e)) != PC_OK)
 		goto out;
-	snprintf(label, sizeof label, "plantca-%s-fw-%s", idhex, o->name);
+	ca_key_label(label, sizeof label, idhex, "fw", o->name);
 	if ((rc = hsm_key_generate(c->h, alg, label, &sk, e)) != PC_OK)
 		goto out;
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "capolicy.h"
 #include "file.h"
 #include "home.h"
@@ -195,4 +197,14 @@ pc_rc ca_hsm_login(ca_ctx *c, pc_err *e)
 	free(module);
 	free(token);
 	return rc;
+}
+
+void ca_key_label(char *out, size_t n, const char *idhex, const char *kind, const char *name)
+{
+	uint8_t r[4];
+	char rh[2 * sizeof r + 1];
+
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(rh, sizeof rh, r, sizeof r);
+	snprintf(out, n, "plantca-%s-%s-%s-%s", idhex, kind, name, rh);
 }

@@ -27,4 +27,12 @@ pc_rc ca_hsm_login(ca_ctx *c, pc_err *e) PC_CHECK;
  * run and kept in c's cache; *out is owned by c until ca_close. */
 pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc_err *e) PC_CHECK;
 
+/* The token label of a new key of CA or signer `name` of this home:
+ * "plantca-ID-KIND-NAME-R", R eight random hex digits.  A run killed after
+ * the token made the key but before the store recorded it leaves a key no
+ * record names; hsm_key_generate refuses a label twice, so a fixed label
+ * would refuse every later attempt at that name.  The record keeps the
+ * key's URI (label and CKA_ID); nothing looks a key up by its name. */
+void ca_key_label(char *out, size_t n, const char *idhex, const char *kind, const char *name);
+
 #endif

@@ -76,6 +76,13 @@ PC_CHECK static pc_rc run_ca_new(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_new(c, &o, e);
 }
 
+PC_CHECK static pc_rc run_ca_roll(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_new_opts o = { a->arg[0], NULL, a->key, a->days, -1, NULL };
+
+	return ca_roll(c, &o, e);
+}
+
 PC_CHECK static pc_rc run_ca_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
@@ -369,8 +376,18 @@ static const struct verb verbs[] = {
 	  "ip:10.3.0.0/16, uri:HOST, email:DOMAIN).",
 	  OPT(O_SUBJECT) | OPT(O_KEY) | OPT(O_DAYS) | OPT(O_PATH_LEN) | OPT(O_PERMIT),
 	  1, 1, HOME_WRITE, run_ca_new },
+	{ { "ca", "roll" }, "NAME [--key ALG] [--days N]",
+	  "A new key generation of an issuing CA: a new key in the token and a new certificate "
+	  "from the root with the same subject, path length and name constraints (key type: the "
+	  "old one's unless --key; 3650 days).  The new key signs every certificate from now "
+	  "on; the old one signs only its own CRL until the last certificate it issued has "
+	  "expired, then plantca crl signs its final CRL and retires it.  Until then exports "
+	  "carry both CA certificates and both CRLs.",
+	  OPT(O_KEY) | OPT(O_DAYS),
+	  1, 1, HOME_WRITE, run_ca_roll },
 	{ { "ca", "list" }, "",
-	  "CAs with key type, validity and SHA-256 fingerprints.",
+	  "CAs with key type, validity and SHA-256 fingerprints, and the key generations "
+	  "a ca roll replaced (signing CRLs until a date, or retired).",
 	  0, 0, ANY, HOME_READ, run_ca_list },
 	{ { "ca", "cert" }, "NAME",
 	  "One CA's certificate as PEM on stdout ('root' too).",

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cagen.h"
 #include "format.h"
 #include "home.h"
 #include "pipeline.h"
@@ -289,7 +290,11 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 			    j->issuer, e);
 			if (rc == PC_OK)
 				rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, true, e);
-			if (rc == PC_E_EXISTS)
+			/* a roll (or its interrupted intent: ca new refuses a taken
+			 * name before it writes one) replaces the current generation */
+			if (rc == PC_E_EXISTS && (j->roll || recovered))
+				rc = ca_gen_roll(c, t, j, now, e);
+			else if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
 		if (rc == PC_OK)
@@ -297,7 +302,8 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 		if (rc == PC_OK) {
 			snprintf(detail, sizeof detail, "%s; profile %s; by CA %s; from %s",
 			    j->subject_text, j->profile, j->issuer, j->source);
-			rc = audit_append(t, now, j->newca ? (recovered ? "ca.new.recovered" : "ca.new")
+			rc = audit_append(t, now, j->newca ? (recovered ? "ca.new.recovered" :
+			    j->roll ? "ca.roll.cert" : "ca.new")
 			    : (recovered ? "issue.recovered" : "issue"), hex, "ok", detail, e);
 		}
 	}

@@ -35,6 +35,8 @@
  *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq, scans.next (u64be),
  *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
  *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
+ * CA records and CRL records in META (ca/cagen.h): cagen.ca.NAME NUL gen and
+ * cagen.crl.NAME NUL gen, the key generations a ca roll replaced.
  *
  * Each table lists a record's fields in the order they are written: tag
  * (never reused, never renumbered), kind, whether it is required, its
@@ -91,6 +93,8 @@ enum {
 #define META_REQ_NEXT "requests.next"
 #define META_EXPORT_SEQ "export.seq."   /* + segment */
 #define META_EXPORT "export."           /* + segment: last export record */
+#define META_CAGEN "cagen.ca."          /* + CA NUL gen: a replaced key generation (cagen.h) */
+#define META_CAGEN_CRL "cagen.crl."     /* + CA NUL gen: its current CRL record */
 
 /* (records_meta.c) Replace *field with a copy of v. */
 pc_rc ca_set_str(char **field, const char *v, pc_err *e) PC_CHECK;
@@ -124,12 +128,20 @@ pc_rc ca_meta_get_fixed(store_txn *t, const char *key, uint8_t *out, size_t n,
 
 /* ------------------------------------------------- CAs (records_ca.c) */
 
-/* A CA as stored; owns its strings and certificate. */
+/* A CA as stored; owns its strings and certificate.  STORE_CAS holds each
+ * CA's current key generation; the generations a `ca roll` replaced are
+ * kept in META (cagen.c) with the same fields. */
 typedef struct ca_rec {
 	char *name, *key_uri, *parent;   /* parent: "" for the root */
 	uint64_t alg, created;           /* hsm_alg of the key; unix seconds */
 	uint8_t *cert;
 	size_t cert_len;
+	uint64_t gen;                    /* key generation, 0: the first (records
+	                                  * before ca roll have none) */
+	uint64_t rolled;                 /* replaced generations: when ca roll replaced it */
+	uint64_t last_na;                /* replaced: notAfter of the last certificate it
+	                                  * issued, 0: it issued none */
+	uint64_t retired;                /* replaced: when it signed its final CRL, 0: not yet */
 	pkix_cert v;                     /* derived: cert parsed (points into cert) */
 } ca_rec;
 
@@ -140,12 +152,18 @@ CA_REC_TABLE(ca_rec_type, "CA", 'C', ca_rec,
 	PC_REC_BYTES(4, ca_rec, cert, cert_len, F_REQ, 1, PKIX_CERT_MAX),
 	PC_REC_STR(5, ca_rec, parent, F_REQ, 0, CA_NAME_MAX),
 	PC_REC_U64(6, ca_rec, created, F_REQ),
+	PC_REC_U64(7, ca_rec, gen, F_OPT | PC_REC_NONZERO),
+	PC_REC_U64(8, ca_rec, rolled, F_OPT | PC_REC_NONZERO),
+	PC_REC_U64(9, ca_rec, last_na, F_OPT | PC_REC_NONZERO),
+	PC_REC_U64(10, ca_rec, retired, F_OPT | PC_REC_NONZERO),
 )
 
 void ca_rec_free(ca_rec *r);
 /* created is now. */
 pc_rc ca_rec_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
     const uint8_t *cert, size_t cert_len, const char *parent, pc_err *e) PC_CHECK;
+/* The whole record as it is (cagen.c: generations). */
+pc_rc ca_rec_encode_rec(pc_buf *b, const ca_rec *r, pc_err *e) PC_CHECK;
 /* Also parses the certificate (a CA record whose cert does not parse is
  * PC_E_STORE_CORRUPT, field cert). */
 pc_rc ca_rec_decode(pc_reader val, ca_rec *r, pc_err *e) PC_CHECK;
@@ -435,6 +453,10 @@ pc_rc ca_crl_file_path(const char *home, const char *ca, uint64_t number, char *
  * malloc'ed copy of its DER in *der (caller frees), its thisUpdate and
  * nextUpdate.  PC_E_NOTFOUND if that CA has no CRL yet. */
 pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
+    time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
+/* The same for key generation `gen` of CA `name` that a ca roll replaced
+ * (ca/cagen.h); gen 0: the current one, as ca_crl_current. */
+pc_rc ca_crl_current_gen(ca_ctx *c, const char *name, uint64_t gen, uint8_t **der, size_t *len,
     time_t *this_update, time_t *next_update, pc_err *e) PC_CHECK;
 
 /* ------ firmware signers and queued signatures (records_firmware.c) */

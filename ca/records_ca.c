@@ -51,3 +51,8 @@ pc_rc ca_rec_encode(pc_buf *b, const char *name, const char *uri, uint64_t alg,
 
 	return pc_rec_encode(&ca_rec_type, &r, b, e);
 }
+
+pc_rc ca_rec_encode_rec(pc_buf *b, const ca_rec *r, pc_err *e)
+{
+	return pc_rec_encode(&ca_rec_type, r, b, e);
+}

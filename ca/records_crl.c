@@ -48,15 +48,42 @@ pc_rc ca_crl_rec_decode(pc_reader val, ca_crl_rec *r, pc_err *e)
 pc_rc ca_crl_current(ca_ctx *c, const char *ca_name, uint8_t **der, size_t *len,
     time_t *this_update, time_t *next_update, pc_err *e)
 {
+	return ca_crl_current_gen(c, ca_name, 0, der, len, this_update, next_update, e);
+}
+
+pc_rc ca_crl_current_gen(ca_ctx *c, const char *name, uint64_t gen, uint8_t **der, size_t *len,
+    time_t *this_update, time_t *next_update, pc_err *e)
+{
 	store_txn *t;
 	pc_reader v;
 	ca_crl_rec r;
+	pc_buf k = PC_BUF_INIT;
+	char ca_name[CA_NAME_MAX + 24];
 	pc_rc rc;
 
 	*der = NULL;
 	*len = 0;
-	PC_TRY(store_begin(c->st, false, &t, e));
-	rc = store_get(t, STORE_CRLS, ca_name, strlen(ca_name), &v, e);
+	/* a replaced key generation (ca/cagen.h): its record in META, its
+	 * file under NAME~GEN */
+	if (gen) {
+		snprintf(ca_name, sizeof ca_name, "%s~%" PRIu64, name, gen);
+		pc_buf_str(&k, META_CAGEN_CRL);
+		pc_buf_str(&k, name);
+		pc_buf_byte(&k, 0);
+		pc_buf_u64be(&k, gen);
+		if (!pc_buf_ok(&k))
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+	} else {
+		snprintf(ca_name, sizeof ca_name, "%s", name);
+	}
+	rc = store_begin(c->st, false, &t, e);
+	if (rc != PC_OK) {
+		pc_buf_free(&k);
+		return rc;
+	}
+	rc = gen ? store_get(t, STORE_META, k.p, k.len, &v, e) :
+	    store_get(t, STORE_CRLS, ca_name, strlen(ca_name), &v, e);
+	pc_buf_free(&k);
 	if (rc == PC_E_NOTFOUND)
 		rc = pc_fail(e, PC_E_NOTFOUND, "CA '%s' has no CRL yet (run plantca crl)", ca_name);
 	if (rc == PC_OK && (rc = ca_crl_rec_decode(v, &r, e)) != PC_OK)

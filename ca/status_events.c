@@ -9,6 +9,8 @@
  *   ca-window        the last day an issuing CA issues certificates of the
  *                    longest profile for their full validity (notAfter
  *                    minus that profile's days; later ones are cut short)
+ *   ca-retire        the last certificate of a key generation a ca roll
+ *                    replaced expires: the next plantca crl retires it
  *   crl              the nextUpdate of a CA's current CRL
  *   segment-crl      the nextUpdate of the CRLs a segment was last given
  *   certificates     valid, unrevoked, not yet renewed device certificates
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cagen.h"
 #include "capolicy.h"
 #include "format.h"
 #include "json.h"
@@ -72,6 +75,66 @@ static bool ca_revoked(store_txn *t, const ca_rec *r)
 	return ca_revocation_get(t, serial, &rv, &e) == PC_OK;
 }
 
+/* The key generations of CA r that a roll replaced and that still sign
+ * their CRL: each retires at the first plantca crl after its last
+ * certificate has expired. */
+PC_CHECK static pc_rc gen_events(struct evs *x, const ca_rec *r, pc_err *e)
+{
+	ca_gen_list gl;
+	struct ev *v;
+	char rolled[32];
+	size_t i;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(ca_gens_load(x->t, r->name, &gl, e));
+	for (i = 0; i < gl.n && rc == PC_OK; i++) {
+		const ca_rec *g = &gl.v[i];
+		time_t when = (time_t)g->last_na > x->now ? (time_t)g->last_na : x->now;
+		if (g->retired)
+			continue;
+		pc_time_text(g->rolled, rolled);
+		if ((rc = ev_add(x, when, "ca-retire", &v, e)) != PC_OK)
+			break;
+		snprintf(v->object, sizeof v->object, "%s~%" PRIu64, r->name, ca_gen_no(g));
+		snprintf(v->what, sizeof v->what, "issuing CA %s generation %" PRIu64 " (replaced %.10s) "
+		    "signs only its CRL; %s", r->name, ca_gen_no(g), rolled, (time_t)g->last_na > x->now ?
+		    "its last certificate expires" : "every certificate it issued has expired");
+		snprintf(v->action, sizeof v->action, "keep signing CRLs (plantca crl) and exporting; "
+		    "the first plantca crl from this day on signs its final CRL and retires it, and "
+		    "the next export lets the stations drop its certificate");
+		/* its CRL runs out like any other */
+		{
+			pc_buf k = PC_BUF_INIT;
+			pc_reader cv;
+			ca_crl_rec cr;
+			char obj[sizeof v->object];
+			snprintf(obj, sizeof obj, "%s", v->object);
+			ca_gen_key(&k, META_CAGEN_CRL, r->name, ca_gen_no(g));
+			rc = pc_buf_ok(&k) ? store_get(x->t, STORE_META, k.p, k.len, &cv, e) :
+			    pc_fail(e, PC_E_NOMEM, "out of memory");
+			pc_buf_free(&k);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;
+				continue;
+			}
+			if (rc == PC_OK)
+				rc = ca_crl_rec_decode(cv, &cr, e);
+			if (rc == PC_OK)
+				rc = ev_add(x, (time_t)cr.next_update, "crl", &v, e);
+			if (rc != PC_OK)
+				break;
+			snprintf(v->object, sizeof v->object, "%s", obj);
+			snprintf(v->what, sizeof v->what, "CRL %" PRIu64 " of CA %s generation %" PRIu64
+			    " reaches its nextUpdate%s", cr.number, r->name, ca_gen_no(g),
+			    (time_t)cr.next_update <= x->now ? " (passed)" : "");
+			snprintf(v->action, sizeof v->action, "plantca crl, then plantca export to every "
+			    "segment of CA %s", r->name);
+		}
+	}
+	ca_gen_list_free(&gl);
+	return rc;
+}
+
 struct ca_visit_ctx {
 	struct evs *x;
 	const policy *pol;
@@ -109,7 +172,8 @@ PC_CHECK static pc_rc ca_visit(void *ctx, pc_reader key, pc_reader val, bool *st
 			snprintf(v->action, sizeof v->action, root ? "every chain ends here: a new root "
 			    "and its cross-certificates must reach every station long before (the root "
 			    "rollover in docs/lifecycle.md)" : "its certificates stop working with it: "
-			    "replace CA %s well before (docs/lifecycle.md, issuing CA rollover)", r.name);
+			    "replace CA %s well before (plantca ca roll %s, docs/lifecycle.md)", r.name,
+			    r.name);
 		}
 		if (rc == PC_OK && !root && over_days > life) {
 			rc = ev_add(x, x->now, "ca-short", &v, e);
@@ -131,7 +195,8 @@ PC_CHECK static pc_rc ca_visit(void *ctx, pc_reader key, pc_reader val, bool *st
 				    "certificates for their full %u days (it expires %.10s)", r.name,
 				    max_profile, max_days, na);
 				snprintf(v->action, sizeof v->action, "replace CA %s before this day "
-				    "(docs/lifecycle.md), or later certificates end with the CA", r.name);
+				    "(plantca ca roll %s), or later certificates end with the CA", r.name,
+				    r.name);
 			}
 		} else if (rc == PC_OK && !root && max_days > 0) {
 			/* already inside the window: now */
@@ -141,11 +206,13 @@ PC_CHECK static pc_rc ca_visit(void *ctx, pc_reader key, pc_reader val, bool *st
 				snprintf(v->what, sizeof v->what, "issuing CA %s expires %.10s, sooner than "
 				    "%s certificates (%u days) issued now would: they are cut short", r.name,
 				    na, max_profile, max_days);
-				snprintf(v->action, sizeof v->action, "replace CA %s now (docs/lifecycle.md)",
-				    r.name);
+				snprintf(v->action, sizeof v->action, "replace CA %s now (plantca ca roll %s)",
+				    r.name, r.name);
 			}
 		}
 	}
+	if (rc == PC_OK && !root)
+		rc = gen_events(x, &r, e);
 	ca_rec_free(&r);
 	return rc;
 }

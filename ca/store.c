@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* LMDB maps are virtual address space, not disk: the file grows only as
  * pages are used.  32 GiB holds millions of certificates; a full map is a
@@ -80,8 +81,18 @@ PC_CHECK static pc_rc mdb_fail(pc_err *e, const char *dir, const char *db,
 {
 	pc_rc code = PC_E_STORE;
 	const char *hint = "";
+	struct statvfs fs;
 
 	switch (rc) {
+	case ENOSPC:
+		hint = "no space left for data.mdb; ";
+		break;
+	case EIO:
+		/* LMDB reports a short write as EIO: that is a full disk when
+		 * the file system has (next to) nothing left */
+		if (statvfs(dir, &fs) == 0 && (unsigned long long)fs.f_bavail * fs.f_frsize < 1024 * 1024)
+			hint = "the file system is full: no space left on device for data.mdb; ";
+		break;
 	case MDB_MAP_FULL:
 		hint = "the store is full (map size reached); ";
 		break;

@@ -38,6 +38,13 @@ pc_rc pc_fault(const char *name, const char *what, pc_err *e)
 		fflush(NULL);
 		raise(SIGKILL);
 	}
+	if (strcmp(how, "stop") == 0) {
+		/* a test acts while we wait here (creates the file about to be
+		 * published, say), then sends SIGCONT; the step then goes on */
+		fflush(NULL);
+		raise(SIGSTOP);
+		return PC_OK;
+	}
 	err = strcmp(how, "enospc") == 0 ? ENOSPC : EIO;
 	return pc_fail(e, PC_E_IO, "%s: %s (injected at fault point %s)", what, strerror(err), name);
 }

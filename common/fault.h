@@ -8,6 +8,10 @@
  *     PLANTCA_FAULT=NAME:N:kill     the Nth time NAME is reached, SIGKILL self
  *     PLANTCA_FAULT=NAME:N:eio      ... fail as if the call gave EIO
  *     PLANTCA_FAULT=NAME:N:enospc   ... fail as if the call gave ENOSPC
+ *     PLANTCA_FAULT=NAME:N:stop     ... stop (SIGSTOP self), then go on as
+ *                                   usual after SIGCONT (a test changes
+ *                                   the world in between: a race, made
+ *                                   deterministic)
  *
  * picks one point, and PLANTCA_FAULT_LOG=FILE appends the name of every
  * point reached, one per line (a test lists the points of a command, then

@@ -321,7 +321,10 @@ pc_rc pc_afile_write(pc_afile *f, const void *p, size_t n, pc_err *e)
 	return PC_OK;
 }
 
-pc_rc pc_afile_commit(pc_afile *f, pc_err *e)
+/* fsync and close f, then publish it: rename over the name, or (no_clobber)
+ * link() beside it, which fails if the name exists, whatever was checked
+ * before (another writer may create it in between). */
+PC_CHECK static pc_rc afile_publish(pc_afile *f, bool no_clobber, pc_err *e)
 {
 	int err;
 
@@ -334,16 +337,35 @@ pc_rc pc_afile_commit(pc_afile *f, pc_err *e)
 		return pc_fail(e, PC_E_IO, "%s: write failed: %s", f->path, strerror(err));
 	}
 	f->fd = -1;
-	if (PC_FAULT("file.rename", f->path, e) != PC_OK) {
+	if (PC_FAULT(no_clobber ? "file.link" : "file.rename", f->path, e) != PC_OK) {
 		unlink(f->tmp);
 		return e->rc;
 	}
-	if (rename(f->tmp, f->path) != 0) {
+	if (no_clobber) {
+		if (link(f->tmp, f->path) != 0) {
+			err = errno;
+			unlink(f->tmp);
+			if (err == EEXIST)
+				return pc_fail(e, PC_E_EXISTS, "%s: already exists; not overwriting", f->path);
+			return pc_fail(e, PC_E_IO, "%s: cannot create: %s", f->path, strerror(err));
+		}
+		unlink(f->tmp);
+	} else if (rename(f->tmp, f->path) != 0) {
 		err = errno;
 		unlink(f->tmp);
 		return pc_fail(e, PC_E_IO, "%s: rename failed: %s", f->path, strerror(err));
 	}
 	return fsync_dir_of(f->path, e);
+}
+
+pc_rc pc_afile_commit(pc_afile *f, pc_err *e)
+{
+	return afile_publish(f, false, e);
+}
+
+pc_rc pc_afile_commit_new(pc_afile *f, pc_err *e)
+{
+	return afile_publish(f, true, e);
 }
 
 void pc_afile_abort(pc_afile *f)

@@ -62,6 +62,10 @@ typedef struct pc_afile {
 pc_rc pc_afile_open(pc_afile *f, const char *path, unsigned mode, pc_err *e) PC_CHECK;
 pc_rc pc_afile_write(pc_afile *f, const void *p, size_t n, pc_err *e) PC_CHECK;
 pc_rc pc_afile_commit(pc_afile *f, pc_err *e) PC_CHECK;
+/* The same, but never replacing: published with link(), which fails
+ * (PC_E_EXISTS "PATH: already exists; not overwriting", the temporary file
+ * removed) if `path` exists by then, however recently it appeared. */
+pc_rc pc_afile_commit_new(pc_afile *f, pc_err *e) PC_CHECK;
 void pc_afile_abort(pc_afile *f);
 
 /* An exclusive lock on a directory that one process at a time may change

@@ -15,6 +15,7 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "der.h"
+#include "fault.h"
 
 bool hsm_alg_is_ec(hsm_alg alg)
 {
@@ -560,6 +561,8 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 		return pc_fail(e, PC_E_USAGE, "key \"%s\": unknown algorithm %d", label, (int)alg);
 	}
 
+	/* a key the token keeps: a durable step (common/fault.h) */
+	PC_TRY(PC_FAULT("hsm.keygen", what, e));
 	rv = h->f->C_GenerateKeyPair(h->session, &mech, pubt, npub, privt, npriv, &pub, &priv);
 	if (rv != CKR_OK)
 		return hsm_ck_fail(e, PC_E_HSM_FAIL, rv, "C_GenerateKeyPair", "%s", what);

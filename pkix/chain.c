@@ -154,6 +154,12 @@ PC_CHECK static pc_rc revocation(const pkix_cert *c, const pkix_cert *issuer, co
 		char what[240];
 		if (!same(crl->issuer, crl->issuer_len, issuer->subject, issuer->subject_len))
 			continue;           /* another CA's CRL: not ours to judge */
+		/* the CRL of another key of the same name (a rolled CA's other
+		 * generation, §6.3.3 (f): the CRL must be signed by the key
+		 * that issued the certificate) */
+		if (crl->aki_len > 0 && issuer->ski_len > 0 &&
+		    !same(crl->aki, crl->aki_len, issuer->ski, issuer->ski_len))
+			continue;
 		snprintf(what, sizeof what, "CRL %.200s", crl->name[0] ? crl->name : issuer->serial_hex);
 		PC_TRY(crl_verify(crl, issuer, o->now, o->memo, what, e));
 		found = true;

@@ -178,7 +178,38 @@ pc_rc tr_bundle_build(const tr_meta *meta, const tr_member *payload, size_t n,
 	return rc;
 }
 
-/* DIR/NAME.tar and DIR/NAME.tar.minisig, neither there yet. */
+/* Is PATH (NAME.tar, no .minisig beside it) the tar of an earlier write
+ * of this very bundle that stopped before its signature: a whole bundle by
+ * the reader's rules whose BUNDLE names NAME?  (Such a tar is published
+ * complete, from a temporary file, or not at all.) */
+static bool lone_tar_ours(const char *path, const char *name)
+{
+	uint8_t *map = NULL;
+	size_t len = 0;
+	tr_bundle b;
+	char want[TR_NAME_MAX + 1];
+	bool ours = false;
+	pc_err e;
+
+	if (tr_spool_map(path, TR_BUNDLE_MAX, &map, &len, &e) != PC_OK)
+		return false;
+	memset(&b, 0, sizeof b);
+	if (tr_bundle_parse(map, len, true, path, &b, &e) == PC_OK) {
+		tr_bundle_name(b.meta.kind, b.meta.segment, b.meta.sequence, want, sizeof want);
+		ours = strcmp(want, name) == 0;
+	}
+	tr_bundle_free(&b);
+	tr_spool_unmap(map, len);
+	return ours;
+}
+
+/* DIR/NAME.tar and DIR/NAME.tar.minisig, neither there yet.  A NAME.tar
+ * without its NAME.tar.minisig that is this bundle's own tar (a write that
+ * stopped before the signature: killed, or the signature could not be
+ * written) is no bundle, refused by every reader: it is removed, so that
+ * the next run completes the interrupted one.  Anything else there is
+ * refused, and both names are published with link() all the same: a file
+ * that appears after this check is never replaced. */
 PC_CHECK static pc_rc bundle_paths(const char *dir, const char *name, char *tp, char *sp,
     pc_err *e)
 {
@@ -189,10 +220,15 @@ PC_CHECK static pc_rc bundle_paths(const char *dir, const char *name, char *tp, 
 	if ((size_t)snprintf(tp, PATH_CAP, "%s/%s.tar", dir, name) >= PATH_CAP ||
 	    (size_t)snprintf(sp, PATH_CAP, "%s/%s.tar.minisig", dir, name) >= PATH_CAP)
 		return pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
-	if (lstat(tp, &st) == 0)
-		return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
 	if (lstat(sp, &st) == 0)
 		return pc_fail(e, PC_E_EXISTS, "%s: already exists", sp);
+	if (lstat(tp, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || !lone_tar_ours(tp, name))
+			return pc_fail(e, PC_E_EXISTS, "%s: already exists", tp);
+		if (unlink(tp) != 0 && errno != ENOENT)
+			return pc_fail(e, PC_E_IO, "%s: an interrupted bundle without its signature; "
+			    "cannot remove it: %s", tp, strerror(errno));
+	}
 	return PC_OK;
 }
 
@@ -250,7 +286,7 @@ pc_rc tr_bundle_stream(const char *dir, const char *name, const tr_meta *meta, s
 	if ((rc = tr_minisig_make_prehashed(hash, pub, NULL, comment, sign, sign_ctx, &sig, e)) != PC_OK)
 		goto out;
 	open = false;
-	if ((rc = pc_afile_commit(&f, e)) != PC_OK)
+	if ((rc = pc_afile_commit_new(&f, e)) != PC_OK)
 		goto out;
 	/* a tar without its signature is no bundle: both gone again on a
 	 * failure (a signature that was there before is not ours: kept) */

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# A plant run for nine years with faketime, renewal only (issue 12 item 7,
-# the part plantca can do today: it cannot roll a CA or the root yet, so the
-# run ends before the issuing CAs' tenth year).  Root 20 years, issuing CAs
-# 10 (one per segment, line3 and line4), device certificates 3 years
-# (tls-server and tls-client set to 1095 days).  Every year: renew what
-# expires within 400 days, sign, new CRLs, export to both segments, accept
-# at both stations; then in each segment the server and the client
-# device complete a real TLS handshake with the station's current files
-# (openssl s_server/s_client -verify_return_error -crl_check_all, both under
-# the year's clock), the chain passes certtool --verify-chain, and a
-# device revoked in year 1 is refused.  No file is edited by hand.  At the
-# end audit verify passes and every certificate the stations were ever
-# given is in the store.  Prints the year-by-year table.
+# A plant run for eleven years with faketime (issue 12 item 7, the part
+# plantca can do today: renewal and the issuing CA rollover; it cannot roll
+# the root yet).  Root 20 years, issuing CAs 10 (one per segment, line3 and
+# line4), device certificates 3 years (tls-server and tls-client set to
+# 1095 days).  Every year: renew what expires within 400 days, sign, new
+# CRLs, export to both segments, accept at both stations; then in each
+# segment the server and the client device complete a real TLS handshake
+# with the station's current files (openssl s_server/s_client
+# -verify_return_error -crl_check_all, both under the year's clock), the
+# chain passes certtool --verify-chain, and a device revoked in year 1 is
+# refused.  In year 7 line3's issuing CA is rolled (plantca ca roll): its
+# devices run on, across the two key generations, past the old CA's tenth
+# year, when the old generation retires; line4, not rolled, stops with its
+# CA in year 10.  No file is edited by hand.  At the end audit verify
+# passes and every certificate the stations were ever given is in the
+# store.  Prints the year-by-year table.
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}"
 need faketime "the years pass with faketime (scripts/setup installs it)"
@@ -88,11 +91,44 @@ handshake() {
   if [ "$rc" -eq 0 ] && grep -q 'HTTP/1.0 200' "$WORK/cli.log"; then echo ok; else echo refused; fi
 }
 
-printf '%-4s %-10s %-8s %-7s %-10s %-10s %-10s %s\n' YEAR DATE RENEWED ISSUED "line3 TLS" "line4 TLS" CERTTOOL "REVOKED DEVICE" >"$WORK/table"
+# certtool --verify-chain wants the chain in order: the certificate, the
+# CA generation that issued it (chain.pem holds every generation still in
+# use), the root
+chain_for() {
+  local cert=$1 pki=$2 out=$3 aki f
+  aki=$(openssl x509 -in "$cert" -noout -ext authorityKeyIdentifier | tail -1 | sed 's/keyid://' | tr -d ' :')
+  rm -f "$WORK"/cas-*.pem
+  awk -v d="$WORK" '/BEGIN CERT/{n++} {print > (d "/cas-" n ".pem")}' "$pki/chain.pem"
+  cp "$cert" "$out"
+  for f in "$WORK"/cas-*.pem; do
+    [ "$(openssl x509 -in "$f" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :')" = "$aki" ] && cat "$f" >>"$out"
+  done
+  for f in "$WORK"/cas-*.pem; do
+    openssl x509 -in "$f" -noout -text | grep -q 'Subject: .*Acme Root' && cat "$f" >>"$out"
+  done
+}
+
+# line3's key generations as this year's table shows them
+gens() {
+  ca --json ca list | python3 -c '
+import json, sys
+c = [x for x in json.load(sys.stdin) if x["name"] == "line3"][0]
+old = ", ".join("%d %s" % (g["generation"], "retired" if g["state"] == "retired" else "CRL only")
+                for g in c["generations"])
+print("%d%s" % (c["generation"], " (" + old + ")" if old else ""))'
+}
+
+printf '%-4s %-10s %-8s %-7s %-10s %-10s %-10s %-18s %s\n' YEAR DATE RENEWED ISSUED "line3 TLS" "line4 TLS" CERTTOOL "REVOKED DEVICE" "LINE3 CA GEN" >"$WORK/table"
 total_issued=6
-for year in $(seq 0 9); do
+for year in $(seq 0 11); do
   NOW=$(when $((year * 365)))
   renewed=0
+  # line4's CA is not rolled: it expires in year 10, and its segment with it
+  if [ "$year" -ge 10 ]; then SEGS=(line3); fi
+  if [ "$year" -eq 7 ]; then
+    expect 0 ca ca roll line3 --days 3650
+    out_has "issuing CA 'line3' generation 2"
+  fi
   if [ "$year" -gt 0 ]; then
     expect 0 ca renew --expiring 400
     renewed=$(sed -n 's/^\([0-9]*\) renewal request(s) queued.*/\1/p' <<<"$OUT")
@@ -118,7 +154,7 @@ for year in $(seq 0 9); do
     [ "$r" = ok ] || fail "year $year $s: TLS handshake refused: $(cat "$WORK/cli.log" "$WORK/srv.log" | tail -5)"
     res+=("$r")
     for c in "$srv" "$cli"; do
-      cat "$WORK/pki-$s/certs/$c.pem" "$WORK/pki-$s/chain.pem" >"$WORK/chain-check.pem"
+      chain_for "$WORK/pki-$s/certs/$c.pem" "$WORK/pki-$s" "$WORK/chain-check.pem"
       ft "$(date -u -d "$NOW UTC + 30 minutes" '+%Y-%m-%d %H:%M:%S')" certtool --verify-chain \
         --infile "$WORK/chain-check.pem" >"$WORK/certtool.log" 2>&1 || ct=FAILED
       grep -q 'Chain verification output: Verified' "$WORK/certtool.log" || ct=FAILED
@@ -135,11 +171,20 @@ for year in $(seq 0 9); do
     grep -qi 'revoked' "$WORK/srv.log" || fail "year $year: refused, but not as revoked: $(cat "$WORK/srv.log")"
     rev="refused (revoked)"
   fi
-  printf '%-4s %-10s %-8s %-7s %-10s %-10s %-10s %s\n' "$year" "${NOW%% *}" "$renewed" "$total_issued" \
-    "${res[0]}" "${res[1]}" "$ct" "$rev" >>"$WORK/table"
+  printf '%-4s %-10s %-8s %-7s %-10s %-10s %-10s %-18s %s\n' "$year" "${NOW%% *}" "$renewed" "$total_issued" \
+    "${res[0]}" "${res[1]:-CA expired}" "$ct" "$rev" "$(gens)" >>"$WORK/table"
 done
 cat "$WORK/table"
-ok "nine years: every year both segments' devices handshake with the station's current files (s_server/s_client -verify_return_error -crl_check_all), certtool --verify-chain passes, the revoked device is refused"
+ok "eleven years: every year the segments' devices handshake with the station's current files (s_server/s_client -verify_return_error -crl_check_all), certtool --verify-chain passes, the revoked device is refused"
+# the roll in year 7 carried line3 past its first CA's end
+grep -q '^7 .* 2 (1 CRL only)' "$WORK/table" || fail "year 7: line3 not rolled: $(cat "$WORK/table")"
+# the old generation retires once the last certificate it issued has
+# expired: renewals from year 7 on come from generation 2
+retired=$(awk '/2 \(1 retired\)/ { print $1; exit }' "$WORK/table")
+[ -n "$retired" ] && [ "$retired" -gt 7 ] && [ "$retired" -le 10 ] || fail "line3's first generation not retired between years 8 and 10: $(cat "$WORK/table")"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/pki-line3/trust.pem")" -eq 2 ] || fail "line3's station still trusts the retired generation"
+ok "line3's CA rolled in year 7; its first generation retired in year $retired and left the station's trust; line3 ran on past its first CA's end (year 10) to year 11, line4 stopped with its CA"
+SEGS=(line3 line4)
 
 expect 0 ca audit verify
 out_has "audit trail intact"
@@ -154,5 +199,5 @@ done
 ok "audit verify passes; all $total_issued device certificates are in the store, every one a station holds among them"
 expect 0 "$PLANTCA" --home "$CAHOME" status
 expect 0 "$PLANTCA" --home "$CAHOME" --json renew --expiring 36500
-ok "status and renew over the nine years' store at the real clock"
+ok "status and renew over the eleven years' store at the real clock"
 done_testing

@@ -423,6 +423,29 @@ out:
 	return rc;
 }
 
+/* A CA's file name in the OPC UA layout: its CN, and where two CAs share
+ * one (the key generations of a rolled CA keep their subject) each gets
+ * its serial after it, so that both stay in the store. */
+static void ca_stem(const st_pki *a, const st_cert *c, char stem[ST_FILE_STEM_MAX + 1])
+{
+	char other[ST_FILE_STEM_MAX + 1];
+	size_t i;
+
+	st_cert_stem(c, stem);
+	for (i = 1; i < a->cas.n; i++) {
+		if (a->cas.v[i].len == c->len && memcmp(a->cas.v[i].der, c->der, c->len) == 0)
+			continue;
+		st_cert_stem(&a->cas.v[i], other);
+		if (strcmp(other, stem) == 0) {
+			size_t n = strlen(stem);
+			if (n > ST_FILE_STEM_MAX - 17)
+				n = ST_FILE_STEM_MAX - 17;
+			snprintf(stem + n, ST_FILE_STEM_MAX + 1 - n, "_%.16s", c->serial);
+			return;
+		}
+	}
+}
+
 PC_CHECK static pc_rc plan_opcua(const st_pki *a, bool der, const char *bundle, st_outs *outs,
     pc_err *e)
 {
@@ -435,7 +458,7 @@ PC_CHECK static pc_rc plan_opcua(const st_pki *a, bool der, const char *bundle, 
 	for (i = 1; i < a->cas.n; i++) {
 		const st_cert *c = &a->cas.v[i];
 		pc_buf b = PC_BUF_INIT;
-		st_cert_stem(c, stem);
+		ca_stem(a, c, stem);
 		snprintf(rel, sizeof rel, "%s/certs/%s.%s",
 		    st_pki_ca_issues_cas(a, c) ? "issuers" : "trusted", stem, ext);
 		put_cert(&b, c, der);

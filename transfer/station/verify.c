@@ -215,19 +215,30 @@ const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c)
 	return NULL;
 }
 
-static const st_cert *certs_find_subject(const st_certs *s, const uint8_t *name, size_t len)
+/* The CA of that subject; of two with the same subject (the key
+ * generations of a rolled CA) the one whose subjectKeyIdentifier is kid,
+ * the authorityKeyIdentifier of what it issued (RFC 5280 §4.2.1.1). */
+static const st_cert *certs_find_subject(const st_certs *s, const uint8_t *name, size_t len,
+    const uint8_t *kid, size_t kid_len)
 {
+	const st_cert *first = NULL;
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].subject_len == len && memcmp(s->v[i].subject, name, len) == 0)
+	for (i = 0; i < s->n; i++) {
+		const pkix_cert *p = &s->v[i].pc;
+		if (s->v[i].subject_len != len || memcmp(s->v[i].subject, name, len) != 0)
+			continue;
+		if (kid_len == 0 || (p->ski_len == kid_len && memcmp(p->ski, kid, kid_len) == 0))
 			return &s->v[i];
-	return NULL;
+		if (first == NULL)
+			first = &s->v[i];
+	}
+	return first;
 }
 
 const st_cert *st_certs_find_issuer(const st_certs *s, const st_cert *c)
 {
-	return certs_find_subject(s, c->issuer, c->issuer_len);
+	return certs_find_subject(s, c->issuer, c->issuer_len, c->pc.aki, c->pc.aki_len);
 }
 
 /* ------------------------------------------------------------------- CRLs */
@@ -535,7 +546,7 @@ pc_rc st_pki_verify(st_pki *p, const char *bundle, pc_err *e)
 
 const st_cert *st_pki_crl_issuer(const st_pki *p, const st_crl *c)
 {
-	return certs_find_subject(&p->cas, c->issuer, c->issuer_len);
+	return certs_find_subject(&p->cas, c->issuer, c->issuer_len, c->pc.aki, c->pc.aki_len);
 }
 
 bool st_pki_ca_issues_cas(const st_pki *p, const st_cert *c)

@@ -181,6 +181,27 @@ int main(void)
 		pc_afile_abort(&f);                       /* the old content stays */
 		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 6 && memcmp(got, "abcdef", 6) == 0);
 		free(got);
+		/* commit_new never replaces: not a file that was there at open,
+		 * nor one that appeared after it (the name free at open) */
+		CHECK(pc_afile_open(&f, path, 0644, &e) == PC_OK);
+		CHECK(pc_afile_write(&f, "new", 3, &e) == PC_OK);
+		CHECK(pc_afile_commit_new(&f, &e) == PC_E_EXISTS);
+		CHECK(strstr(e.msg, "already exists; not overwriting") != NULL);
+		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 6 && memcmp(got, "abcdef", 6) == 0);
+		free(got);
+		CHECK(unlink(path) == 0);
+		CHECK(pc_afile_open(&f, path, 0644, &e) == PC_OK);
+		CHECK(pc_afile_write(&f, "new", 3, &e) == PC_OK);
+		put(path, "theirs", 6);                   /* another writer, in between */
+		CHECK(pc_afile_commit_new(&f, &e) == PC_E_EXISTS);
+		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 6 && memcmp(got, "theirs", 6) == 0);
+		free(got);
+		CHECK(unlink(path) == 0);
+		CHECK(pc_afile_open(&f, path, 0644, &e) == PC_OK);
+		CHECK(pc_afile_write(&f, "new", 3, &e) == PC_OK);
+		CHECK(pc_afile_commit_new(&f, &e) == PC_OK);
+		CHECK(pc_file_read(path, 100, &got, &len, &e) == PC_OK && len == 3 && memcmp(got, "new", 3) == 0);
+		free(got);
 		CHECK(unlink(path) == 0);
 	}
 	CHECK(rmdir(dir) == 0);

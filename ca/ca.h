@@ -100,6 +100,13 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
 /* ca roll NAME [--key ALG] [--days N]: a new key generation of an issuing
  * CA (same subject, path length and name constraints), cagen.h. */
 pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
+/* root roll [--key ALG] [--days N]: a new root key and self-signed
+ * certificate, both cross-certificates, every issuing CA re-certified
+ * (RFC 4210 §4.4; rootroll.c, rootgen.h). */
+pc_rc ca_root_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e) PC_CHECK;
+/* The permitted subtrees of CA certificate v as builder names (cas.c):
+ * ca roll and root roll keep them. */
+pc_rc ca_permits_of(const pkix_cert *v, pkix_gn *permit, size_t *n, pc_err *e) PC_CHECK;
 pc_rc ca_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_cert(ca_ctx *c, const char *name, FILE *out, pc_err *e) PC_CHECK;
 

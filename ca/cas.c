@@ -191,8 +191,8 @@ out:
 }
 
 /* The permitted subtrees of a CA certificate (the only kind plantca
- * writes) as the builder's names: a roll keeps them. */
-PC_CHECK static pc_rc permits_of(const pkix_cert *v, pkix_gn *permit, size_t *n, pc_err *e)
+ * writes) as the builder's names: a roll keeps them (ca.h). */
+pc_rc ca_permits_of(const pkix_cert *v, pkix_gn *permit, size_t *n, pc_err *e)
 {
 	pc_reader p = v->nc_permit, st;
 	pkix_gn_view g;
@@ -237,7 +237,7 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	memset(&cur, 0, sizeof cur);
 	if (strcmp(o->name, "root") == 0)
 		return pc_fail(e, PC_E_USAGE, "ca roll root: the root is rolled with its "
-		    "cross-certificates (docs/lifecycle.md), not as an issuing CA");
+		    "cross-certificates (docs/lifecycle.md), not as an issuing CA: plantca root roll");
 	PC_TRY_OUT(store_begin(c->st, false, &t, e));
 	rc = ca_rec_get(t, o->name, &cur, e);
 	if (rc == PC_OK)
@@ -259,7 +259,7 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	if (rc == PC_OK && alg == HSM_ED25519)
 		rc = pc_fail(e, PC_E_USAGE, "--key ed25519: issuing CAs must be EC or RSA");
 	if (rc == PC_OK)
-		rc = permits_of(&cur.v, permit, &npermit, e);
+		rc = ca_permits_of(&cur.v, permit, &npermit, e);
 	if (rc != PC_OK)
 		goto out;
 	if (root.v.not_after <= now + PC_DAY) {

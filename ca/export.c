@@ -25,6 +25,7 @@
 #include "minisign_key.h"
 #include "pem.h"
 #include "records.h"
+#include "rootgen.h"
 #include "transfer.h"
 
 enum {
@@ -378,6 +379,11 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	store_txn *t = NULL;
 	ca_rec root, ica;
 	ca_gen_list gens;             /* the segment CA's replaced generations still signing CRLs */
+	ca_gen_list rgens;            /* the root's (rootgen.h) */
+	ca_root_extra rx;             /* old roots, cross-certificates, the CA's previous
+	                               * certificate: during a root roll's overlap */
+	const uint8_t **xc = NULL;
+	size_t *xl = NULL, nx = 0;
 	tr_meta meta;
 	tr_checkpoint cp_new;
 	tr_pubkey tpub;
@@ -400,6 +406,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	memset(&root, 0, sizeof root);
 	memset(&ica, 0, sizeof ica);
 	memset(&gens, 0, sizeof gens);
+	memset(&rgens, 0, sizeof rgens);
+	memset(&rx, 0, sizeof rx);
 	memset(&cp_new, 0, sizeof cp_new);
 	memset(&meta, 0, sizeof meta);
 	memset(&tplan, 0, sizeof tplan);
@@ -438,6 +446,28 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			gens.n--;
 		} else {
 			i++;
+		}
+	}
+	if (rc == PC_OK)
+		rc = ca_gens_load(t, "root", &rgens, e);
+	if (rc == PC_OK)
+		rc = ca_root_extras(t, time(NULL), &rx, e);
+	if (rc == PC_OK) {
+		pkix_cert xv;
+		pc_err xe;
+		xc = calloc(rx.n + 1, sizeof *xc);
+		xl = calloc(rx.n + 1, sizeof *xl);
+		if (xc == NULL || xl == NULL)
+			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
+		/* the CA's certificate from the previous root, while it is valid */
+		if (rc == PC_OK && ica.xcert && pkix_cert_parse(ica.xcert, ica.xcert_len, "xcert", &xv,
+		    &xe) == PC_OK && xv.not_after > time(NULL)) {
+			xc[nx] = ica.xcert;
+			xl[nx++] = ica.xcert_len;
+		}
+		for (i = 0; rc == PC_OK && i < rx.n; i++) {
+			xc[nx] = rx.v[i].p;
+			xl[nx++] = rx.v[i].len;
 		}
 	}
 	if (rc == PC_OK && gens.n > CA_EXPORT_GENS_MAX)
@@ -494,18 +524,23 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 				goto out;
 			crl_next[i] = nu;
 		}
-		/* each replaced generation's own CRL, NAME.genGEN.crl */
-		for (i = 0; i < gens.n; i++) {
+		/* each replaced generation's own CRL, NAME.genGEN.crl; the
+		 * root's after the CA's */
+		for (i = 0; i < gens.n + rgens.n; i++) {
 			uint8_t *der = NULL;
 			size_t dl = 0;
 			time_t tu, nu;
-			uint64_t g = ca_gen_no(&gens.v[i]);
+			const ca_rec *gr = i < gens.n ? &gens.v[i] : &rgens.v[i - gens.n];
+			const char *gname = i < gens.n ? ca_name : "root";
+			uint64_t g = ca_gen_no(gr);
 			char mname[CA_NAME_MAX + 32];
-			rc = ca_crl_current_gen(c, ca_name, g, &der, &dl, &tu, &nu, e);
+			if (gr->retired)
+				continue;
+			rc = ca_crl_current_gen(c, gname, g, &der, &dl, &tu, &nu, e);
 			if (rc == PC_E_NOTFOUND) {
 				rc = PC_OK;
 				fprintf(stderr, "plantca: export %s: CA %s generation %" PRIu64 " has no CRL "
-				    "yet (plantca crl); the bundle carries none for it\n", segment, ca_name, g);
+				    "yet (plantca crl); the bundle carries none for it\n", segment, gname, g);
 				continue;
 			}
 			if (rc != PC_OK)
@@ -513,35 +548,46 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 			b.len = 0;
 			pc_pem_encode(&b, "X509 CRL", der, dl);
 			free(der);
-			snprintf(mname, sizeof mname, "%s.gen%" PRIu64 ".crl", ca_name, g);
+			snprintf(mname, sizeof mname, "%s.gen%" PRIu64 ".crl", gname, g);
 			if ((rc = member_add(&tail, mname, &b, e)) != PC_OK)
 				goto out;
-			if (crl_next[0] == 0 || nu < crl_next[0])
-				crl_next[0] = nu;
+			if (crl_next[i < gens.n ? 0 : 1] == 0 || nu < crl_next[i < gens.n ? 0 : 1])
+				crl_next[i < gens.n ? 0 : 1] = nu;
 		}
 	}
 
 	/* chain.pem: issuing CA (its generations, newest first) then root;
-	 * trust.pem: root then issuing CA (the same) */
+	 * trust.pem: root then issuing CA (the same); each followed, during
+	 * a root roll's overlap, by the CA's certificate from the old root,
+	 * then each old root with NewWithOld and OldWithNew (rootgen.h) */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
 	for (i = gens.n; i-- > 0;)
 		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
+	for (i = 0; i < nx; i++)
+		pc_pem_encode(&b, "CERTIFICATE", xc[i], xl[i]);
 	if ((rc = member_add(&tail, "chain.pem", &b, e)) != PC_OK)
 		goto out;
 	pc_pem_encode(&b, "CERTIFICATE", root.cert, root.cert_len);
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);
 	for (i = gens.n; i-- > 0;)
 		pc_pem_encode(&b, "CERTIFICATE", gens.v[i].cert, gens.v[i].cert_len);
+	for (i = 0; i < nx; i++)
+		pc_pem_encode(&b, "CERTIFICATE", xc[i], xl[i]);
 	if ((rc = member_add(&tail, "trust.pem", &b, e)) != PC_OK)
 		goto out;
 	{
-		const uint8_t *certs[2 + CA_EXPORT_GENS_MAX] = { root.cert, ica.cert };
-		size_t lens[2 + CA_EXPORT_GENS_MAX] = { root.cert_len, ica.cert_len }, nc = 2;
-		for (i = gens.n; i-- > 0 && nc < 2 + CA_EXPORT_GENS_MAX;) {
+		enum { NC_MAX = 2 + CA_EXPORT_GENS_MAX + 64 };
+		const uint8_t *certs[NC_MAX] = { root.cert, ica.cert };
+		size_t lens[NC_MAX] = { root.cert_len, ica.cert_len }, nc = 2;
+		for (i = gens.n; i-- > 0 && nc < NC_MAX;) {
 			certs[nc] = gens.v[i].cert;
 			lens[nc++] = gens.v[i].cert_len;
+		}
+		for (i = 0; i < nx && nc < NC_MAX; i++) {
+			certs[nc] = xc[i];
+			lens[nc++] = xl[i];
 		}
 		if (pkix_p7b_build(certs, lens, nc, &b, e) != PC_OK || (rc = member_add(&tail, "trust.p7b", &b, e)) != PC_OK) {
 			rc = rc ? rc : pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -689,6 +735,10 @@ out:
 	ca_rec_free(&root);
 	ca_rec_free(&ica);
 	ca_gen_list_free(&gens);
+	ca_gen_list_free(&rgens);
+	ca_root_extra_free(&rx);
+	free(xc);
+	free(xl);
 	member_set_free(&head);
 	member_set_free(&tail);
 	export_plan_free(&plan);

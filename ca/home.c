@@ -20,9 +20,11 @@
 #include "records.h"
 #include "secret.h"
 
-/* the token keys one run has opened, by CA name */
+/* the token keys one run has opened, by CA name and key URI (a root roll
+ * gives "root" a new key within one run) */
 struct ca_keycache {
 	char name[CA_NAME_MAX + 1];
+	char *uri;
 	hsm_key *key;
 	struct ca_keycache *next;
 };
@@ -32,7 +34,7 @@ pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc
 	struct ca_keycache *k;
 
 	for (k = c->keys; k; k = k->next)
-		if (strcmp(k->name, name) == 0) {
+		if (strcmp(k->name, name) == 0 && strcmp(k->uri, uri) == 0) {
 			*out = k->key;
 			return PC_OK;
 		}
@@ -40,7 +42,12 @@ pc_rc ca_key_for(ca_ctx *c, const char *name, const char *uri, hsm_key **out, pc
 	if (k == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	snprintf(k->name, sizeof k->name, "%s", name);
+	if ((k->uri = strdup(uri)) == NULL) {
+		free(k);
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	}
 	if (hsm_key_open(c->h, uri, &k->key, e) != PC_OK) {
+		free(k->uri);
 		free(k);
 		return pc_wrap(e, "CA '%s'", name);
 	}
@@ -165,6 +172,7 @@ void ca_close(ca_ctx *c)
 	for (; k; k = n) {
 		n = k->next;
 		hsm_key_free(k->key);
+		free(k->uri);
 		free(k);
 	}
 	c->keys = NULL;

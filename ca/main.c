@@ -83,6 +83,13 @@ PC_CHECK static pc_rc run_ca_roll(ca_ctx *c, const struct args *a, pc_err *e)
 	return ca_roll(c, &o, e);
 }
 
+PC_CHECK static pc_rc run_root_roll(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	ca_new_opts o = { "root", NULL, a->key, a->days, -1, NULL };
+
+	return ca_root_roll(c, &o, e);
+}
+
 PC_CHECK static pc_rc run_ca_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
@@ -385,6 +392,18 @@ static const struct verb verbs[] = {
 	  "carry both CA certificates and both CRLs.",
 	  OPT(O_KEY) | OPT(O_DAYS),
 	  1, 1, HOME_WRITE, run_ca_roll },
+	{ { "root", "roll" }, "[--key ALG] [--days N]",
+	  "A new root key generation (RFC 4210 4.4): a new key in the token and a self-signed "
+	  "certificate with the same subject (key type: the old one's unless --key; 7300 days), "
+	  "the cross-certificates NewWithOld (new key, signed by the old root) and OldWithNew "
+	  "(old key, signed by the new root), both until the old root expires, and a certificate "
+	  "from the new root for the key of every issuing CA.  New CA certificates come from the "
+	  "new root; the old one signs only its CRL until it expires.  Exports carry both roots, "
+	  "both cross-certificates and both CA certificates until then; stations take the new "
+	  "root only through NewWithOld.  Run again after an interruption, it completes the roll; "
+	  "while the previous root is valid it makes no second one.",
+	  OPT(O_KEY) | OPT(O_DAYS),
+	  0, 0, HOME_WRITE, run_root_roll },
 	{ { "ca", "list" }, "",
 	  "CAs with key type, validity and SHA-256 fingerprints, and the key generations "
 	  "a ca roll replaced (signing CRLs until a date, or retired).",

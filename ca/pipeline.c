@@ -14,6 +14,7 @@
 #include "home.h"
 #include "pipeline.h"
 #include "records.h"
+#include "rootgen.h"
 
 /* Every job's lookups land on random pages of three trees (certificates,
  * by expiry, by segment), and the kernel maps up to 64 KiB around each
@@ -292,9 +293,16 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 				rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, true, e);
 			/* a roll (or its interrupted intent: ca new refuses a taken
 			 * name before it writes one) replaces the current generation */
-			if (rc == PC_E_EXISTS && (j->roll || recovered))
-				rc = ca_gen_roll(c, t, j, now, e);
-			else if (rc == PC_E_EXISTS)
+			if (rc == PC_E_EXISTS && (j->roll || j->recert || recovered)) {
+				/* a root roll's re-certification keeps the CA's key */
+				bool same_key = false;
+				rc = ca_root_recert(t, j, &same_key, e);
+				if (rc == PC_OK && !same_key && j->recert)
+					rc = pc_fail(e, PC_E_STATE, "CA '%s': re-certification for another key",
+					    j->newca);
+				else if (rc == PC_OK && !same_key)
+					rc = ca_gen_roll(c, t, j, now, e);
+			} else if (rc == PC_E_EXISTS)
 				pc_fail(e, rc, "CA '%s' already exists", j->newca);
 		}
 		if (rc == PC_OK)
@@ -303,7 +311,7 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 			snprintf(detail, sizeof detail, "%s; profile %s; by CA %s; from %s",
 			    j->subject_text, j->profile, j->issuer, j->source);
 			rc = audit_append(t, now, j->newca ? (recovered ? "ca.new.recovered" :
-			    j->roll ? "ca.roll.cert" : "ca.new")
+			    j->roll ? "ca.roll.cert" : j->recert ? "root.recert" : "ca.new")
 			    : (recovered ? "issue.recovered" : "issue"), hex, "ok", detail, e);
 		}
 	}

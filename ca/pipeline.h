@@ -32,6 +32,8 @@ typedef struct ca_job {
 	const char *newca_uri;
 	uint64_t newca_alg;
 	bool roll;                 /* ca roll: newca exists, this is its next key generation */
+	bool recert;               /* root roll: newca exists, the same key under the new root
+	                            * (rootgen.h ca_root_recert) */
 	uint64_t request_id;       /* queued request this answers, 0: none (recorded in
 	                            * the intent and the certificate; the hook acts on it) */
 	char keytype[32];

@@ -95,6 +95,8 @@ enum {
 #define META_EXPORT "export."           /* + segment: last export record */
 #define META_CAGEN "cagen.ca."          /* + CA NUL gen: a replaced key generation (cagen.h) */
 #define META_CAGEN_CRL "cagen.crl."     /* + CA NUL gen: its current CRL record */
+#define META_ROOTX_NWO "rootx.nwo."     /* + gen (u64be): NewWithOld into root generation gen */
+#define META_ROOTX_OWN "rootx.own."     /* + gen: OldWithNew, generation gen-1's key under gen */
 
 /* (records_meta.c) Replace *field with a copy of v. */
 pc_rc ca_set_str(char **field, const char *v, pc_err *e) PC_CHECK;
@@ -142,6 +144,10 @@ typedef struct ca_rec {
 	uint64_t last_na;                /* replaced: notAfter of the last certificate it
 	                                  * issued, 0: it issued none */
 	uint64_t retired;                /* replaced: when it signed its final CRL, 0: not yet */
+	uint8_t *xcert;                  /* an issuing CA a root roll re-certified: its
+	                                  * certificate from the previous root (same key),
+	                                  * carried in exports until that expires (rootgen.h) */
+	size_t xcert_len;
 	pkix_cert v;                     /* derived: cert parsed (points into cert) */
 } ca_rec;
 
@@ -156,6 +162,7 @@ CA_REC_TABLE(ca_rec_type, "CA", 'C', ca_rec,
 	PC_REC_U64(8, ca_rec, rolled, F_OPT | PC_REC_NONZERO),
 	PC_REC_U64(9, ca_rec, last_na, F_OPT | PC_REC_NONZERO),
 	PC_REC_U64(10, ca_rec, retired, F_OPT | PC_REC_NONZERO),
+	PC_REC_BYTES(11, ca_rec, xcert, xcert_len, F_OPT, 1, PKIX_CERT_MAX),
 )
 
 void ca_rec_free(ca_rec *r);

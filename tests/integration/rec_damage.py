@@ -49,7 +49,8 @@ RECORDS = [
         F(5, "parent", "str", hi=NAME), F(6, "created", "u64"),
         F(7, "gen", "u64", "opt", nonzero=True), F(8, "rolled", "u64", "opt", nonzero=True),
         F(9, "last_na", "u64", "opt", nonzero=True),
-        F(10, "retired", "u64", "opt", nonzero=True)]),
+        F(10, "retired", "u64", "opt", nonzero=True),
+        F(11, "xcert", "bytes", "opt", lo=1, hi=CERT)]),
     ("certificate", "X", "certs", None, [
         F(1, "serial", "fixed:20"), F(2, "ca", "str", lo=1, hi=NAME),
         F(3, "profile", "str", hi=NAME), F(4, "subject", "str", hi=TEXT),

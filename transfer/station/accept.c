@@ -234,7 +234,7 @@ PC_CHECK static pc_rc accept_p7b_matches(const accept_state *a, const char *bund
 PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle, pc_err *e)
 {
 	const st_pki *k = &a->pki;
-	fw_blob anchor, *crls;
+	fw_blob anchor[3], *crls;
 	fw_check_opts o;
 	fw_result res;
 	fw_cms cms;
@@ -251,12 +251,24 @@ PC_CHECK static pc_rc accept_firmware(const accept_state *a, const char *bundle,
 		crls[i].len = k->crls[i].len;
 		crls[i].name = k->crls[i].member;
 	}
-	anchor.der = k->root.der;
-	anchor.len = k->root.len;
-	anchor.name = "DIR/root.pem";
+	/* the station's roots: during a root roll's overlap the previous one
+	 * and the new one too (rootnext.c) */
 	memset(&o, 0, sizeof o);
-	o.trust = &anchor;
+	anchor[0].der = k->root.der;
+	anchor[0].len = k->root.len;
+	anchor[0].name = "DIR/root.pem";
 	o.ntrust = 1;
+	if (k->prev.der != NULL) {
+		anchor[o.ntrust].der = k->prev.der;
+		anchor[o.ntrust].len = k->prev.len;
+		anchor[o.ntrust++].name = "DIR/" ST_ROOT_PREV;
+	}
+	if (k->next_i > 0) {
+		anchor[o.ntrust].der = k->cas.v[k->next_i].der;
+		anchor[o.ntrust].len = k->cas.v[k->next_i].len;
+		anchor[o.ntrust++].name = "the new root";
+	}
+	o.trust = anchor;
 	o.crls = crls;
 	o.ncrls = k->ncrls;
 	for (i = 0; i < a->nfw && rc == PC_OK; i++) {
@@ -453,6 +465,7 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	PC_TRY_OUT(st_path_join(path, dir, "root.pem", e));
 	PC_TRY_OUT(st_root_load(path, &a.pki.root, e));
 	a.pki.root.from = "DIR/root.pem";
+	PC_TRY_OUT(st_root_prev_load(dir, &a.pki, e));
 
 	/* the CA transfer key is the only key trusted for responses, and the
 	 * next one it announced (keys.c); the one it replaced is refused by name */
@@ -508,6 +521,11 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 		    "bundle again)", bundle_path, o->out);
 		goto out;
 	}
+	if ((rc = st_root_rotate(dir, &a.pki, e)) != PC_OK) {
+		pc_wrap(e, "%s: files written to %s, but the new root was not kept in the station "
+		    "directory (accept the bundle again)", bundle_path, o->out);
+		goto out;
+	}
 	if (a.has_checkpoint && (rc = st_checkpoint_keep(dir, &a.checkpoint, bundle_path, e)) != PC_OK) {
 		pc_wrap(e, "%s: files written to %s, but the audit checkpoint was not kept (accept the "
 		    "bundle again)", bundle_path, o->out);
@@ -532,6 +550,13 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	st_timings_mark(&t, "write");
 	tr_keyid_text(tkeys.v[b.signer].keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
+	if (a.pki.next_i > 0 && !o->json) {
+		char fp[PC_FINGERPRINT_MAX];
+		pc_fingerprint(a.pki.cas.v[a.pki.next_i].der, a.pki.cas.v[a.pki.next_i].len, fp);
+		printf("new root '%s' (SHA-256 %s) accepted: cross-certified by the trusted root "
+		    "(NewWithOld); DIR/root.pem is the new root, DIR/" ST_ROOT_PREV " the previous one "
+		    "until it expires\n", a.pki.cas.v[a.pki.next_i].cn, fp);
+	}
 	accept_keys_report(&tkeys, &kplan, &conf, o);
 	rc = PC_OK;
 out:

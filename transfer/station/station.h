@@ -16,6 +16,8 @@
  *   install.c          the new layout built beside PKI_DIR and switched in
  *   audit.c            the CA's audit checkpoints kept; verb audit-check
  *   verify.c           certificates, CRLs and the chain to the station's root
+ *   rootnext.c         a root roll: a new root only through NewWithOld, the
+ *                      previous root kept until it expires
  *   names.c            the name sanitiser and small grammar helpers
  *   par.c              work spread over the cores (request's CSRs, accept's
  *                      certificates), errors in the serial order
@@ -39,6 +41,8 @@
  *   station.pub      minisign public key: the CA officer enrolls it
  *   ca-transfer.pub  the CA transfer key: the only key `accept` trusts
  *   root.pem         the plant root certificate
+ *   root.prev.pem    after a root roll: the root it replaced, trusted until
+ *                    it expires (rootnext.c)
  *   station.conf     segment, next request sequence, last accepted response,
  *                    the key rotation state (keys.c)
  *   station.next.key, station.next.pub  a new station key (rekey) until the
@@ -350,6 +354,13 @@ void st_crl_free(st_crl *c);
 /* What a response delivers, as parsed, before anything is written. */
 typedef struct st_pki {
 	st_cert root;                  /* the station's own root (DIR/root.pem) */
+	st_cert prev;                  /* DIR/root.prev.pem, trusted until it expires (der
+	                                * NULL: none, or expired: prev_expired) */
+	bool prev_expired;
+	size_t nroots;                 /* set by st_pki_verify: cas[0..nroots) are the
+	                                * station's roots (root, prev) */
+	size_t next_i;                 /* set by st_pki_verify: the index in cas of a new
+	                                * root reached through NewWithOld, 0: none */
 	st_certs chain, trust, p7;     /* chain.pem, trust.pem, trust.p7b */
 	bool have_p7b;                 /* trust.p7b was in the bundle */
 	st_certs devices;              /* SERIAL.crt members */
@@ -369,6 +380,24 @@ void st_pki_free(st_pki *p);
  * issued by one of them, not past its nextUpdate, signed by it.
  * Refusals name the bundle (PC_E_BUNDLE, PC_E_EXPIRED, PC_E_CRYPTO). */
 pc_rc st_pki_verify(st_pki *p, const char *bundle, pc_err *e) PC_CHECK;
+
+/* ---------------------------------------------------------- rootnext.c */
+
+#define ST_ROOT_PREV "root.prev.pem"
+/* DIR/root.prev.pem into p->prev if it exists and has not expired. */
+pc_rc st_root_prev_load(const char *dir, st_pki *p, pc_err *e) PC_CHECK;
+/* Is self-signed c (member `member` of `bundle`, not the station's root)
+ * a new root reached by key continuity: the response holds a CA
+ * certificate of c's name and key signed by the station's root itself
+ * (NewWithOld), and c is a valid CA whose self-signature verifies?
+ * PC_E_BUNDLE "...: new root '...' (SHA-256 ...) is not cross-certified by
+ * the trusted root '...' (DIR/root.pem)..." otherwise. */
+pc_rc st_root_continuity(const st_pki *a, const st_cert *c, const char *bundle,
+    const char *member, pc_err *e) PC_CHECK;
+/* After a response is installed: a new root becomes DIR/root.pem and the
+ * old one DIR/root.prev.pem; an expired root.prev.pem is removed. */
+pc_rc st_root_rotate(const char *dir, const st_pki *a, pc_err *e) PC_CHECK;
+
 /* After st_pki_verify: the CA (of p->cas) that issued CRL c, or NULL. */
 const st_cert *st_pki_crl_issuer(const st_pki *p, const st_crl *c);
 /* After st_pki_verify: does CA c issue other CAs of the set (or is it the

@@ -66,7 +66,11 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 	c->subject_len = c->pc.subject_len;
 	c->not_before = c->pc.not_before;
 	c->is_ca = c->pc.is_ca;
-	c->self_signed = pkix_cert_self_issued(&c->pc);
+	/* self-issued with its own key: a root.  A root roll's cross-
+	 * certificates are self-issued too (same name), but their
+	 * authorityKeyIdentifier is the other root's key */
+	c->self_signed = pkix_cert_self_issued(&c->pc) && (c->pc.aki_len == 0 ||
+	    (c->pc.aki_len == c->pc.ski_len && memcmp(c->pc.aki, c->pc.ski, c->pc.ski_len) == 0));
 	/* printed in messages and used for file names: display-safe */
 	if (pkix_name_find(c->subject, c->subject_len, PKIX_OID_AT_CN, &cn, &cnl) &&
 	    cnl > 0 && cnl <= ST_CN_MAX) {
@@ -293,6 +297,7 @@ void st_pki_free(st_pki *p)
 	size_t i;
 
 	st_cert_free(&p->root);
+	st_cert_free(&p->prev);
 	st_certs_free(&p->chain);
 	st_certs_free(&p->trust);
 	st_certs_free(&p->p7);
@@ -305,9 +310,11 @@ void st_pki_free(st_pki *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* The set of CA certificates: the station root, then chain.pem, trust.pem
- * and trust.p7b, duplicates removed.  Every one must be a CA, and the only
- * self-signed one allowed is the station's own root; pki_signatures then
+/* The set of CA certificates: the station root (and the previous one,
+ * rootnext.c), then chain.pem, trust.pem and trust.p7b, duplicates
+ * removed.  Every one must be a CA, and the only self-signed ones allowed
+ * are the station's own roots and one new root reached through NewWithOld
+ * (st_root_continuity); pki_signatures then
  * verifies each from the root down.  Whatever the container, a certificate
  * the station writes as a CA goes through this one gate. */
 PC_CHECK static pc_rc pki_cas(st_pki *a, const char *bundle, pc_err *e)
@@ -317,22 +324,30 @@ PC_CHECK static pc_rc pki_cas(st_pki *a, const char *bundle, pc_err *e)
 
 	free(a->cas.v);
 	memset(&a->cas, 0, sizeof a->cas);
-	a->cas.v = calloc(1 + a->chain.n + a->trust.n + a->p7.n, sizeof *a->cas.v);
+	a->next_i = 0;
+	a->cas.v = calloc(2 + a->chain.n + a->trust.n + a->p7.n, sizeof *a->cas.v);
 	if (a->cas.v == NULL)
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	a->cas.v[a->cas.n++] = a->root;
+	if (a->prev.der != NULL && st_certs_find_der(&a->cas, &a->prev) == NULL)
+		a->cas.v[a->cas.n++] = a->prev;
+	a->nroots = a->cas.n;
 	for (k = 0; k < 3; k++) {
 		for (i = 0; i < src[k]->n; i++) {
 			const st_cert *c = &src[k]->v[i];
 			if (!c->is_ca)
 				return pc_fail(e, PC_E_BUNDLE, "%s: %s: certificate '%s' is not a CA",
 				    bundle, src[k]->what, c->cn);
-			if (c->self_signed && (c->len != a->root.len ||
-			    memcmp(c->der, a->root.der, c->len) != 0))
-				return pc_fail(e, PC_E_BUNDLE, "%s: %s: root '%s' is not the root this "
-				    "station trusts (DIR/root.pem)", bundle, src[k]->what, c->cn);
-			if (st_certs_find_der(&a->cas, c) == NULL)
-				a->cas.v[a->cas.n++] = *c;
+			if (st_certs_find_der(&a->cas, c) != NULL)
+				continue;
+			if (c->self_signed && a->next_i > 0)
+				return pc_fail(e, PC_E_BUNDLE, "%s: %s: root '%s': a second new root in one "
+				    "response", bundle, src[k]->what, c->cn);
+			if (c->self_signed) {
+				PC_TRY(st_root_continuity(a, c, bundle, src[k]->what, e));
+				a->next_i = a->cas.n;
+			}
+			a->cas.v[a->cas.n++] = *c;
 		}
 	}
 	/* every CA must chain by name to the station's root */
@@ -475,15 +490,22 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 		free(crls);
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
 	}
-	for (i = 0; i < a->cas.n; i++)
-		pool[i] = a->cas.v[i].pc;
 	for (i = 0; i < a->ncrls; i++)
 		crls[i] = a->crls[i].pc;
-	memset(&o, 0, sizeof o);
-	o.anchors = &a->root.pc;          /* cas.v[0] is the station's root (pki_cas) */
-	o.nanchors = 1;
-	o.pool = pool + 1;
-	o.npool = a->cas.n - 1;
+	/* the anchors first: the station's root, the previous one and a new
+	 * one reached through NewWithOld (pki_cas); the pool after them */
+	{
+		size_t na = 0, np = a->cas.n;
+		for (i = 0; i < a->cas.n; i++) {
+			bool anchor = i < a->nroots || (a->next_i && i == a->next_i);
+			pool[anchor ? na++ : --np] = a->cas.v[i].pc;
+		}
+		memset(&o, 0, sizeof o);
+		o.anchors = pool;
+		o.nanchors = na;
+		o.pool = pool + na;
+		o.npool = a->cas.n - na;
+	}
 	o.now = now;
 	o.role = "CA";
 	/* the CAs' certificates and CRLs, once: each device's chain below

@@ -28,6 +28,8 @@
  *   expectation   'N'  STORE_META         "expect." SEGMENT NUL SHA-256(endpoint)
  *   manufacturer  'W'  STORE_META         "mfr." NAME
  *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
+ *   import in     'J'  STORE_META         "import.partial", while a bundle is
+ *   progress                              imported in chunks (ca/import.h)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
  *                                         ca/audit.c, beside the hash chain
  *                                         that depends on its field order
@@ -432,6 +434,9 @@ pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e) PC_CHE
 /* Writes the record and its index entries (STORE_REQ_BY_STATUS,
  * STORE_REQ_UNEXPORTED), in t. */
 pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) PC_CHECK;
+/* Deletes request id's record and its index entries, in t (an import
+ * rolled back, ca/import_partial.c); PC_E_NOTFOUND if there is none. */
+pc_rc ca_request_del(store_txn *t, uint64_t id, pc_err *e) PC_CHECK;
 /* The index entries of a record already in the store (the migration). */
 pc_rc ca_request_index_add(store_txn *t, const ca_request *r, pc_err *e) PC_CHECK;
 /* An index key: WORD (status or segment) NUL id (u64be), into b. */
@@ -789,12 +794,35 @@ CA_REC_TABLE(ca_cmp_info_type, "CMP request", 'M', ca_cmp_info,
 pc_rc ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b, pc_err *e) PC_CHECK;
 pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
 
+/* ---- an import committed in chunks (ca/import_partial.c, ca/import.h) */
+
+/* META "import.partial": a bundle whose requests are being written in
+ * chunks.  Requests first .. next-1 are in the store; the bundle is not
+ * (its sequence is unused, no event names it).  requests.next equals
+ * next while the record exists. */
+#define META_IMPORT_PARTIAL "import.partial"
+
+typedef struct ca_import_mark {
+	char *bundle, *station, *segment;   /* station: key id, tr_keyid_text */
+	uint64_t sequence, first, next, started;
+} ca_import_mark;
+
+CA_REC_TABLE(ca_import_mark_type, "import in progress", 'J', ca_import_mark,
+	PC_REC_STR(1, ca_import_mark, bundle, F_REQ, 1, TR_NAME_MAX),
+	PC_REC_STR(2, ca_import_mark, station, F_REQ, 1, 2 * CA_KEYID_LEN),
+	PC_REC_STR(3, ca_import_mark, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_U64(4, ca_import_mark, sequence, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(5, ca_import_mark, first, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(6, ca_import_mark, next, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(7, ca_import_mark, started, F_REQ),
+)
+
 #undef F_REQ
 #undef F_OPT
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 15 };
+enum { CA_REC_NTYPES = 16 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

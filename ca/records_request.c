@@ -111,6 +111,26 @@ pc_rc ca_request_index_add(store_txn *t, const ca_request *r, pc_err *e)
 	return index_update(t, NULL, r, e);
 }
 
+pc_rc ca_request_del(store_txn *t, uint64_t id, pc_err *e)
+{
+	uint8_t k[8];
+	ca_request r;
+	pc_reader val;
+	pc_rc rc;
+
+	ca_id_key(id, k);
+	PC_TRY(store_get(t, STORE_REQUESTS, k, sizeof k, &val, e));
+	if (ca_request_decode(val, &r, e) != PC_OK)
+		return pc_wrap(e, "request %" PRIu64, id);
+	rc = index_set(t, STORE_REQ_BY_STATUS, r.status, id, false, e);
+	if (rc == PC_OK && r.exported == 0)
+		rc = index_set(t, STORE_REQ_UNEXPORTED, r.segment, id, false, e);
+	ca_request_free(&r);
+	if (rc == PC_OK)
+		rc = store_del(t, STORE_REQUESTS, k, sizeof k, e);
+	return rc;
+}
+
 pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e)
 {
 	uint8_t k[8];

@@ -213,6 +213,89 @@ PC_CHECK static pc_rc certs_visit(void *ctx, pc_reader key, pc_reader val, bool 
 	return PC_OK;
 }
 
+/* An index entry that ends in a serial (by-segment: SEGMENT NUL serial,
+ * by-expiry: notAfter serial, revocations: serial): the certificate it
+ * names, through certs_visit.  by-expiry ends the walk past the window. */
+struct index_walk {
+	struct certs_ctx *x;
+	size_t at;              /* where the serial starts in the key */
+	bool expiry;
+	uint64_t until;
+	size_t got;
+};
+
+PC_CHECK static pc_rc index_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct index_walk *w = ctx;
+	const uint8_t *serial;
+	char hex[2 * PKIX_SERIAL_LEN + 1];
+	pc_reader k = key, rec;
+	pc_rc rc;
+
+	(void)val;
+	if (pc_reader_left(&k) != w->at + PKIX_SERIAL_LEN)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate index entry of %zu bytes",
+		    pc_reader_left(&k));
+	if (w->expiry) {
+		uint64_t na = 0;
+		if (pc_reader_u64be(&k, &na) && na > w->until) {
+			*stop = true;
+			return PC_OK;
+		}
+	}
+	serial = key.p + key.off + w->at;
+	/* random lookups map the pages around each: let go of them often, so
+	 * that memory does not grow with the listing */
+	if (++w->got % CA_RELEASE_LOOKUPS == 0)
+		store_release_pages(w->x->c->st);
+	rc = store_get(w->x->t, STORE_CERTS, serial, PKIX_SERIAL_LEN, &rec, e);
+	if (rc == PC_E_NOTFOUND) {
+		/* a revocation of a serial we never issued (restored or
+		 * synthetic): not a certificate to list */
+		if (w->at == 0 && !w->expiry)
+			return PC_OK;
+		ca_serial_hex(serial, PKIX_SERIAL_LEN, hex);
+		return pc_fail(e, PC_E_STORE_CORRUPT, "certificate %s: in an index but not in the "
+		    "store", hex);
+	}
+	PC_TRY(rc);
+	return certs_visit(w->x, pc_reader_make(serial, PKIX_SERIAL_LEN), rec, stop, e);
+}
+
+/* The filters an index answers: a segment (by-segment, serial order),
+ * --expiring (by-expiry, soonest first), --revoked (the revocations,
+ * serial order); certs_visit still applies every filter.  Without one,
+ * every certificate. */
+PC_CHECK static pc_rc certs_walk(struct certs_ctx *x, pc_err *e)
+{
+	const ca_certs_filter *f = x->f;
+	struct index_walk w = { x, 0, false, 0, 0 };
+	pc_buf k = PC_BUF_INIT;
+	pc_rc rc;
+
+	if (f->expiring_days >= 0) {
+		uint8_t from[8 + PKIX_SERIAL_LEN], zero[PKIX_SERIAL_LEN] = { 0 };
+		/* valid: notAfter not before now (ca_cert_status) */
+		ca_expiry_key(from, x->now, zero);
+		w.at = 8;
+		w.expiry = true;
+		w.until = (uint64_t)x->now + (uint64_t)f->expiring_days * PC_DAY;
+		return store_scan_from(x->t, STORE_BY_EXPIRY, from, sizeof from, index_visit, &w, e);
+	}
+	if (f->segment && f->segment[0]) {
+		pc_buf_str(&k, f->segment);
+		pc_buf_byte(&k, 0);
+		w.at = k.len;
+		rc = pc_buf_ok(&k) ? store_scan(x->t, STORE_BY_SEGMENT, k.p, k.len, false, index_visit,
+		    &w, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+		pc_buf_free(&k);
+		return rc;
+	}
+	if (f->revoked)
+		return store_scan(x->t, STORE_REVOCATIONS, NULL, 0, false, index_visit, &w, e);
+	return store_scan(x->t, STORE_CERTS, NULL, 0, false, certs_visit, x, e);
+}
+
 pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e)
 {
 	struct certs_ctx x = { c, f, NULL, out, time(NULL), 0 };
@@ -224,7 +307,7 @@ pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e)
 	else
 		fprintf(out, "%-40s  %-7s  %-10s  %-10s  %-10s  %s\n", "SERIAL", "STATUS", "NOT AFTER",
 		    "PROFILE", "CA", "SUBJECT  SAN");
-	rc = store_scan(x.t, STORE_CERTS, NULL, 0, false, certs_visit, &x, e);
+	rc = certs_walk(&x, e);
 	if (c->json)
 		fputs("]\n", out);
 	store_abort(x.t);

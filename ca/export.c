@@ -217,6 +217,7 @@ PC_CHECK static pc_rc export_gather(ca_ctx *c, const char *segment, export_plan 
 
 	memset(&l, 0, sizeof l);
 	l.segment = segment;
+	l.unexported = true;        /* the index: not every request of the store */
 	l.page = CA_ISSUE_GROUP;
 	do {
 		PC_TRY(store_begin(c->st, false, &t, e));

@@ -16,6 +16,7 @@
 #include "capolicy.h"
 #include "file.h"
 #include "home.h"
+#include "import.h"
 #include "records.h"
 #include "secret.h"
 
@@ -147,6 +148,12 @@ pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e)
 			store_close(c->st);
 			c->st = NULL;
 		}
+	}
+	/* a crash in the middle of a chunked import: undone before the
+	 * command does anything (ca/import.h) */
+	if (rc == PC_OK && (rc = ca_import_recover(c, lock, e)) != PC_OK) {
+		store_close(c->st);
+		c->st = NULL;
 	}
 	if (rc != PC_OK) {
 		pc_dir_unlock(&c->lock_fd);

@@ -467,7 +467,9 @@ static const struct verb verbs[] = {
 	  "Verify a request bundle (signature by an enrolled station, segment, sequence, "
 	  "expiry, every hash) and check each request as sign will (policy, segment, the TBS, "
 	  "the pre-issuance check with the CA's name constraints; no HSM): rejected with why, "
-	  "else approved (approval = auto) or pending.",
+	  "else approved (approval = auto) or pending.  The bundle goes in whole or not at all: "
+	  "an import cut short after a large bundle's first chunk is removed by the next "
+	  "command that changes the CA home; then import the bundle again.",
 	  0, 1, 1, HOME_WRITE, run_import },
 	{ { "requests" }, "[--status pending|approved|rejected|signing|issued]",
 	  "The review screen: subject, SAN, key type, profile, station and any reason, per "
@@ -503,7 +505,9 @@ static const struct verb verbs[] = {
 	  "show), and the next export delivers it.",
 	  OPT(O_EXPIRING) | OPT(O_SEGMENT) | OPT(O_SERIAL), 0, 0, HOME_WRITE, run_renew },
 	{ { "certs" }, "[--segment S] [--expiring DAYS] [--revoked]",
-	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN.",
+	  "Issued certificates: serial, status, expiry, profile, CA, subject, SAN; in serial "
+	  "order, with --expiring soonest first.  Each filter is answered from an index, not by "
+	  "reading every certificate.",
 	  OPT(O_SEGMENT) | OPT(O_EXPIRING) | OPT(O_REVOKED), 0, 0, HOME_READ, run_certs },
 	{ { "status" }, "[--margin DAYS] [--expiring DAYS]",
 	  "Per segment: last export, nextUpdate of the CRLs delivered then, days left, "

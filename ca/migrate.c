@@ -14,6 +14,11 @@
  * Steps:
  *   1 -> 2  STORE_SUPERSEDED: old serial -> new serial, filled from the
  *           CMP key update requests (kur) already issued.
+ *   2 -> 3  STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED: every request's
+ *           index entries, as ca_request_put keeps them from then on;
+ *           STORE_EXPIRY_MONTHS: every leaf certificate neither revoked
+ *           nor renewed counted (records_expiry.c); STORE_BY_SEGMENT_EXPIRY
+ *           for every certificate with a segment.
  *
  * The map: docs/architecture.md "The store", docs/lifecycle.md.
  */
@@ -57,7 +62,10 @@ PC_CHECK static pc_rc kur_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 	PC_TRY(ca_request_get(x->t, id, &q, e));
 	rc = PC_OK;
 	if (strcmp(q.status, "issued") == 0 && q.has_serial) {
-		rc = ca_supersede_put(x->t, i.old_serial, q.serial, e);
+		/* the entry alone: the expiry counts do not exist yet at
+		 * schema 2; step 2 -> 3 counts with this entry in place */
+		rc = store_put(x->t, STORE_SUPERSEDED, i.old_serial, PKIX_SERIAL_LEN, q.serial,
+		    PKIX_SERIAL_LEN, false, e);
 		if (rc == PC_OK)
 			x->n++;
 	}
@@ -65,18 +73,85 @@ PC_CHECK static pc_rc kur_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 	return rc;
 }
 
-PC_CHECK static pc_rc step_1_2(store_txn *t, char *what, size_t n, pc_err *e)
+PC_CHECK static pc_rc step_1_2(store_txn *t, store *st, char *what, size_t n, pc_err *e)
 {
 	struct kur_ctx x = { t, 0 };
+
+	(void)st;
 
 	PC_TRY(store_scan(t, STORE_META, "cmp.req.", 8, false, kur_visit, &x, e));
 	snprintf(what, n, "database superseded, %" PRIu64 " renewal(s) by kur indexed", x.n);
 	return PC_OK;
 }
 
-typedef pc_rc (*step_fn)(store_txn *t, char *what, size_t n, pc_err *e);
+struct req_ctx {
+	store_txn *t;
+	store *st;
+	uint64_t n, open;
+};
+
+PC_CHECK static pc_rc req_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct req_ctx *x = ctx;
+	ca_request q;
+	uint64_t id = 0;
+	pc_rc rc;
+
+	(void)stop;
+	if (ca_request_decode(val, &q, e) != PC_OK) {
+		if (pc_reader_left(&key) == 8 && pc_reader_u64be(&key, &id))
+			return pc_wrap(e, "request %" PRIu64, id);
+		return e->rc;
+	}
+	rc = ca_request_index_add(x->t, &q, e);
+	x->n++;
+	x->open += q.exported == 0;
+	ca_request_free(&q);
+	/* the read pages of a big store: let go of them as it goes */
+	if (x->n % 4096 == 0)
+		store_release_pages(x->st);
+	return rc;
+}
+
+PC_CHECK static pc_rc count_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct req_ctx *x = ctx;
+	ca_cert_rec r;
+	bool counted;
+	pc_rc rc;
+
+	(void)key;
+	(void)stop;
+	PC_TRY(ca_cert_rec_decode(val, &r, e));
+	rc = ca_segment_expiry_add(x->t, &r, e);
+	if (rc == PC_OK)
+		rc = ca_cert_counted(x->t, &r, &counted, e);
+	if (rc == PC_OK && counted) {
+		rc = ca_expiry_count_add(x->t, (time_t)r.na, r.segment, 1, e);
+		x->open++;
+	}
+	ca_cert_rec_free(&r);
+	if (++x->n % 4096 == 0)
+		store_release_pages(x->st);
+	return rc;
+}
+
+PC_CHECK static pc_rc step_2_3(store_txn *t, store *st, char *what, size_t n, pc_err *e)
+{
+	struct req_ctx x = { t, st, 0, 0 }, y = { t, st, 0, 0 };
+
+	PC_TRY(store_scan(t, STORE_REQUESTS, NULL, 0, false, req_visit, &x, e));
+	PC_TRY(store_scan(t, STORE_CERTS, NULL, 0, false, count_visit, &y, e));
+	snprintf(what, n, "request indexes by status and not yet exported, %" PRIu64 " request(s), "
+	    "%" PRIu64 " not yet exported; expiry counts of %" PRIu64 " of %" PRIu64
+	    " certificate(s)", x.n, x.open, y.open, y.n);
+	return PC_OK;
+}
+
+typedef pc_rc (*step_fn)(store_txn *t, store *st, char *what, size_t n, pc_err *e);
 static const step_fn steps[STORE_SCHEMA_VERSION] = {
 	[1] = step_1_2,    /* steps[N]: N -> N+1 */
+	[2] = step_2_3,
 };
 
 /* Entries of every database that exists at schema `ver`. */
@@ -103,7 +178,8 @@ pc_rc ca_migrate(ca_ctx *c, FILE *out, pc_err *e)
 		return pc_fail(e, PC_E_INTERNAL, "%s: migration without the CA home's lock", c->home);
 	/* the databases of the old schema: all that come before the first
 	 * one a later schema added (store.h keeps them in that order) */
-	ndb = STORE_SUPERSEDED;
+	for (ndb = 0; ndb < STORE_DB_COUNT && store_db_since((store_db)ndb) <= from; ndb++)
+		;
 	PC_TRY_OUT(store_migrate_begin(c->st, &t, e));
 	PC_TRY_OUT(counts(t, ndb, before, e));
 	detail[0] = '\0';
@@ -113,7 +189,7 @@ pc_rc ca_migrate(ca_ctx *c, FILE *out, pc_err *e)
 			    c->home, v, v + 1);
 			goto out;
 		}
-		PC_TRY_OUT(steps[v](t, what, sizeof what, e));
+		PC_TRY_OUT(steps[v](t, c->st, what, sizeof what, e));
 		snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%u -> %u: %s",
 		    detail[0] ? "; " : "", v, v + 1, what);
 	}

@@ -260,7 +260,6 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 			store_release_pages(c->st);
 		ca_job *j = &jobs[i];
 		char hex[2 * PKIX_SERIAL_LEN + 1], detail[1200];
-		uint8_t ek[8 + PKIX_SERIAL_LEN];
 		bool go;
 
 		if (j->skip)
@@ -268,23 +267,8 @@ PC_CHECK static pc_rc commit_certs(ca_ctx *c, ca_job *jobs, size_t n, bool recov
 		if ((rc = intent_still_good(t, j, hook, CA_STEP_ISSUED, now, &go, e)) != PC_OK || !go)
 			continue;
 		ca_serial_hex(j->serial, PKIX_SERIAL_LEN, hex);
-		b.len = 0;
-		if ((rc = ca_cert_encode(j, &b, e)) != PC_OK)
+		if ((rc = ca_cert_put(t, j, &b, e)) != PC_OK)
 			break;
-		rc = store_put(t, STORE_CERTS, j->serial, PKIX_SERIAL_LEN, b.p, b.len, true, e);
-		if (rc == PC_OK) {
-			ca_expiry_key(ek, j->na, j->serial);
-			rc = store_put(t, STORE_BY_EXPIRY, ek, sizeof ek, "", 0, true, e);
-		}
-		if (rc == PC_OK && j->segment && j->segment[0]) {
-			pc_buf sk = PC_BUF_INIT;
-			pc_buf_str(&sk, j->segment);
-			pc_buf_byte(&sk, 0);
-			pc_buf_append(&sk, j->serial, PKIX_SERIAL_LEN);
-			rc = pc_buf_ok(&sk) ? store_put(t, STORE_BY_SEGMENT, sk.p, sk.len, "", 0, true, e)
-			    : pc_fail(e, PC_E_NOMEM, "out of memory");
-			pc_buf_free(&sk);
-		}
 		if (rc == PC_OK && j->newca) {
 			b.len = 0;
 			rc = ca_rec_encode(&b, j->newca, j->newca_uri, j->newca_alg, j->cert.p, j->cert.len,

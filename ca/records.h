@@ -8,10 +8,15 @@
  *   certificate   'X'  STORE_CERTS        serial (20 bytes); indexes with empty
  *                                         values: STORE_BY_SEGMENT (segment NUL
  *                                         serial), STORE_BY_EXPIRY (notAfter
- *                                         u64be serial)
+ *                                         u64be serial), STORE_BY_SEGMENT_EXPIRY
+ *                                         (schema 3: segment NUL notAfter
+ *                                         serial); counts: STORE_EXPIRY_MONTHS
  *   intent        'I'  STORE_INTENTS      serial (20 bytes), until recorded
  *   station       'S'  STORE_STATIONS     minisign key id (8 bytes)
- *   request       'Q'  STORE_REQUESTS     request id (u64be)
+ *   request       'Q'  STORE_REQUESTS     request id (u64be); indexes with empty
+ *                                         values (schema 3): STORE_REQ_BY_STATUS
+ *                                         (status NUL id), STORE_REQ_UNEXPORTED
+ *                                         (segment NUL id, while exported == 0)
  *   revocation    'R'  STORE_REVOCATIONS  serial (20 bytes)
  *   CRL           'L'  STORE_CRLS         CA name; the DER is in
  *                                         HOME/crl/current/CA.NUMBER.der
@@ -23,6 +28,8 @@
  *   expectation   'N'  STORE_META         "expect." SEGMENT NUL SHA-256(endpoint)
  *   manufacturer  'W'  STORE_META         "mfr." NAME
  *   CMP request   'M'  STORE_META         "cmp.req." ID (20 decimal digits)
+ *   import in     'J'  STORE_META         "import.partial", while a bundle is
+ *   progress                              imported in chunks (ca/import.h)
  *   audit event   'A'  STORE_AUDIT        sequence (u64be); its table is in
  *                                         ca/audit.c, beside the hash chain
  *                                         that depends on its field order
@@ -211,10 +218,46 @@ CA_REC_TABLE(ca_cert_rec_type, "certificate", 'X', ca_cert_rec,
 
 /* The certificate record of a signed job (issued: now). */
 pc_rc ca_cert_encode(const struct ca_job *j, pc_buf *b, pc_err *e) PC_CHECK;
+/* A walk that looks up records by key (an index's, or a record's
+ * request) lets go of the store's pages every CA_RELEASE_LOOKUPS lookups
+ * (store_release_pages): each random lookup maps the pages around it, and
+ * memory would grow with the listing. */
+enum { CA_RELEASE_LOOKUPS = 32 };
+
+/* ------ expiry counts (records_expiry.c, STORE_EXPIRY_MONTHS) */
+
+/* year * 12 + month - 1 of t (UTC), and the first second of such a month. */
+int ca_month_of(time_t t);
+time_t ca_month_start(int month);
+/* The STORE_EXPIRY_MONTHS key of (month, segment) into k. */
+void ca_month_key(pc_buf *k, int month, const char *segment);
+/* Count of (month of na, segment) changed by delta, in t; below zero is
+ * PC_E_STORE_CORRUPT. */
+pc_rc ca_expiry_count_add(store_txn *t, time_t na, const char *segment, int delta,
+    pc_err *e) PC_CHECK;
+/* Whether r is counted: a leaf certificate neither revoked nor renewed. */
+pc_rc ca_cert_counted(store_txn *t, const ca_cert_rec *r, bool *counted, pc_err *e) PC_CHECK;
+/* Every non-zero count from month from_month on, in key order (month,
+ * then segment). */
+typedef pc_rc (*ca_month_fn)(void *ctx, int month, const char *segment, uint64_t n, pc_err *e);
+pc_rc ca_expiry_months(store_txn *t, int from_month, ca_month_fn fn, void *ctx,
+    pc_err *e) PC_CHECK;
+
+/* The certificate record of signed job j and its index entries
+ * (STORE_BY_EXPIRY; STORE_BY_SEGMENT and STORE_BY_SEGMENT_EXPIRY with a
+ * segment; the expiry count of a leaf), in t; scratch
+ * is reused between calls.  PC_E_EXISTS if the serial is taken. */
+pc_rc ca_cert_put(store_txn *t, const struct ca_job *j, pc_buf *scratch, pc_err *e) PC_CHECK;
+/* The STORE_BY_SEGMENT_EXPIRY entry of a record already stored (the
+ * migration); nothing without a segment. */
+pc_rc ca_segment_expiry_add(store_txn *t, const ca_cert_rec *r, pc_err *e) PC_CHECK;
 void ca_cert_rec_free(ca_cert_rec *r);
 pc_rc ca_cert_rec_decode(pc_reader val, ca_cert_rec *r, pc_err *e) PC_CHECK;
 /* "revoked", "expired" or "valid" at `now`. */
 const char *ca_cert_status(store_txn *t, const ca_cert_rec *r, time_t now);
+/* STORE_BY_SEGMENT_EXPIRY key: segment NUL, notAfter (u64 big-endian),
+ * the serial (NULL: zeros, the start of that second), into k. */
+void ca_segment_expiry_key(pc_buf *k, const char *segment, time_t na, const uint8_t *serial);
 /* STORE_BY_EXPIRY key: notAfter (u64 big-endian) then the serial. */
 void ca_expiry_key(uint8_t k[8 + PKIX_SERIAL_LEN], time_t na, const uint8_t *serial);
 
@@ -372,6 +415,8 @@ typedef struct ca_request_list {
 	size_t n, cap;
 	const char *status;      /* filter, NULL: all */
 	const char *segment;     /* filter, NULL: all */
+	bool unexported;         /* only segment's requests not yet delivered
+	                          * (STORE_REQ_UNEXPORTED; segment required) */
 	/* Pages: with page > 0 a load appends at most `page` requests, those
 	 * with ids after `after`, sets `after` to the last id it looked at
 	 * and `more` when it stopped before the end.  A batch is read page by
@@ -386,11 +431,21 @@ void ca_request_free(ca_request *r);
 pc_rc ca_request_encode(const ca_request *r, pc_buf *b, pc_err *e) PC_CHECK;
 pc_rc ca_request_decode(pc_reader val, ca_request *r, pc_err *e) PC_CHECK;
 pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e) PC_CHECK;
+/* Writes the record and its index entries (STORE_REQ_BY_STATUS,
+ * STORE_REQ_UNEXPORTED), in t. */
 pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) PC_CHECK;
+/* Deletes request id's record and its index entries, in t (an import
+ * rolled back, ca/import_partial.c); PC_E_NOTFOUND if there is none. */
+pc_rc ca_request_del(store_txn *t, uint64_t id, pc_err *e) PC_CHECK;
+/* The index entries of a record already in the store (the migration). */
+pc_rc ca_request_index_add(store_txn *t, const ca_request *r, pc_err *e) PC_CHECK;
+/* An index key: WORD (status or segment) NUL id (u64be), into b. */
+void ca_request_index_key(pc_buf *b, const char *word, uint64_t id);
 /* The next request id (META_REQ_NEXT), counted up in t. */
 pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e) PC_CHECK;
 void ca_request_list_free(ca_request_list *l);
-/* Appends the requests that pass l's filters (a page of them with page). */
+/* Appends the requests that pass l's filters (a page of them with page);
+ * with a status (or unexported) through its index, in id order. */
 pc_rc ca_requests_load(store_txn *t, ca_request_list *l, pc_err *e) PC_CHECK;
 /* How many requests pass the filters (NULL: any), without keeping them. */
 pc_rc ca_requests_count(store_txn *t, const char *status, const char *segment, size_t *n,
@@ -739,12 +794,35 @@ CA_REC_TABLE(ca_cmp_info_type, "CMP request", 'M', ca_cmp_info,
 pc_rc ca_cmp_info_encode(const ca_cmp_info *i, pc_buf *b, pc_err *e) PC_CHECK;
 pc_rc ca_cmp_info_decode(pc_reader val, ca_cmp_info *i, pc_err *e) PC_CHECK;
 
+/* ---- an import committed in chunks (ca/import_partial.c, ca/import.h) */
+
+/* META "import.partial": a bundle whose requests are being written in
+ * chunks.  Requests first .. next-1 are in the store; the bundle is not
+ * (its sequence is unused, no event names it).  requests.next equals
+ * next while the record exists. */
+#define META_IMPORT_PARTIAL "import.partial"
+
+typedef struct ca_import_mark {
+	char *bundle, *station, *segment;   /* station: key id, tr_keyid_text */
+	uint64_t sequence, first, next, started;
+} ca_import_mark;
+
+CA_REC_TABLE(ca_import_mark_type, "import in progress", 'J', ca_import_mark,
+	PC_REC_STR(1, ca_import_mark, bundle, F_REQ, 1, TR_NAME_MAX),
+	PC_REC_STR(2, ca_import_mark, station, F_REQ, 1, 2 * CA_KEYID_LEN),
+	PC_REC_STR(3, ca_import_mark, segment, F_REQ, 1, TR_SEGMENT_MAX),
+	PC_REC_U64(4, ca_import_mark, sequence, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(5, ca_import_mark, first, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(6, ca_import_mark, next, F_REQ | PC_REC_NONZERO),
+	PC_REC_U64(7, ca_import_mark, started, F_REQ),
+)
+
 #undef F_REQ
 #undef F_OPT
 #undef F_OLD
 
 /* Every table above (records.c), for the tests that check them all. */
-enum { CA_REC_NTYPES = 15 };
+enum { CA_REC_NTYPES = 16 };
 extern const pc_rec_type *const ca_rec_types[CA_REC_NTYPES];
 
 #endif

@@ -50,6 +50,13 @@ PC_CHECK static pc_rc revoke_one(store_txn *t, const uint8_t serial[PKIX_SERIAL_
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "serial %s: issuing CA name too long", hex);
 		goto out;
 	}
+	/* counted until now: it leaves the expiry counts (records_expiry.c) */
+	{
+		bool counted;
+		PC_TRY_OUT(ca_cert_counted(t, &cr, &counted, e));
+		if (counted)
+			PC_TRY_OUT(ca_expiry_count_add(t, (time_t)cr.na, cr.segment, -1, e));
+	}
 	memset(&rv, 0, sizeof rv);
 	rv.reason = reason;
 	rv.when = (uint64_t)now;

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,24 +17,46 @@
 #include "records.h"
 #include "status_events.h"
 
+/* A segment's certificates ending within (now, until]: the keys of the
+ * segment expiry index in that range, counted without reading a record. */
 struct expiring_ctx {
-	const char *segment;
-	time_t now, until;
+	size_t plen;
+	uint64_t until;
 	size_t n;
 };
 
 PC_CHECK static pc_rc expiring_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
 {
 	struct expiring_ctx *x = ctx;
-	ca_cert_rec r;
+	pc_reader k = key;
+	uint64_t na = 0;
 
-	(void)key;
-	(void)stop;
-	PC_TRY(ca_cert_rec_decode(val, &r, e));
-	if (strcmp(r.segment, x->segment) == 0 && (time_t)r.na > x->now && (time_t)r.na <= x->until)
-		x->n++;
-	ca_cert_rec_free(&r);
+	(void)val;
+	if (pc_reader_left(&k) != x->plen + 8 + PKIX_SERIAL_LEN ||
+	    (k.off += x->plen, !pc_reader_u64be(&k, &na)))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "segment expiry index entry of %zu bytes",
+		    pc_reader_left(&key));
+	if (na > x->until) {
+		*stop = true;
+		return PC_OK;
+	}
+	x->n++;
 	return PC_OK;
+}
+
+PC_CHECK static pc_rc expiring_count(store_txn *t, const char *seg, time_t now, time_t until,
+    size_t *n, pc_err *e)
+{
+	struct expiring_ctx x = { strlen(seg) + 1, (uint64_t)until, 0 };
+	pc_buf k = PC_BUF_INIT;
+	pc_rc rc;
+
+	ca_segment_expiry_key(&k, seg, now + 1, NULL);
+	rc = pc_buf_ok(&k) ? store_scan_range(t, STORE_BY_SEGMENT_EXPIRY, k.p, x.plen, k.p, k.len,
+	    expiring_visit, &x, e) : pc_fail(e, PC_E_NOMEM, "out of memory");
+	pc_buf_free(&k);
+	*n = x.n;
+	return rc;
 }
 
 pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *out, pc_err *e)
@@ -60,8 +83,8 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 		char key[128], when[32] = "never", next[32] = "none";
 		uint64_t etime = 0, eseq = 0, crl = 0;
 		pc_reader val;
-		struct expiring_ctx x = { seg, now, now + (time_t)expiring_days * PC_DAY, 0 };
 		long days_left = 0;
+		size_t nexp = 0;
 		const char *flag = "";
 		size_t open = 0, closed = 0;
 
@@ -92,7 +115,7 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			pc_time_text(crl, next);
 			days_left = ((long)crl - (long)now) / PC_DAY;
 		}
-		rc = store_scan(t, STORE_CERTS, NULL, 0, false, expiring_visit, &x, e);
+		rc = expiring_count(t, seg, now, now + (time_t)expiring_days * PC_DAY, &nexp, e);
 		if (rc != PC_OK)
 			break;
 		/* expected enrollments (plantca discovered expect) not seen done yet */
@@ -114,13 +137,13 @@ pc_rc ca_status(ca_ctx *c, unsigned margin_days, unsigned expiring_days, FILE *o
 			    "\"days_left\":%ld,\"expiring\":%zu,\"to_enroll\":%zu,\"enrolled\":%zu,"
 			    "\"flag\":\"%s\",\"flagged\":%s}",
 			    etime ? "\"" : "", etime ? when : "null", etime ? "\"" : "", eseq,
-			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, x.n, open,
+			    crl ? "\"" : "", crl ? next : "null", crl ? "\"" : "", days_left, nexp, open,
 			    closed, flag, flag[0] ? "true" : "false");
 		} else {
 			char te[32];
 			snprintf(te, sizeof te, "%zu/%zu", open, open + closed);
 			fprintf(out, "%-14s %-19.19s %-6" PRIu64 " %-19.19s %-9ld %-9zu %-9s %s\n", seg, when,
-			    eseq, next, days_left, x.n, te, flag);
+			    eseq, next, days_left, nexp, te, flag);
 		}
 		shown++;
 	}

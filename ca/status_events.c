@@ -268,58 +268,204 @@ PC_CHECK static pc_rc export_visit(void *ctx, pc_reader key, pc_reader val, bool
 	return PC_OK;
 }
 
-static int month_of(time_t t)
+/* The "certificates" event of month m, made on first use. */
+PC_CHECK static pc_rc month_ev(struct evs *x, int m, time_t when, struct ev **out, pc_err *e)
 {
-	struct tm tm;
+	size_t i;
 
-	gmtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].kind, "certificates") == 0 && x->v[i].month == m) {
+			*out = &x->v[i];
+			return PC_OK;
+		}
+	PC_TRY(ev_add(x, when, "certificates", out, e));
+	(*out)->month = m;
+	return PC_OK;
 }
 
-PC_CHECK static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+static void month_count(struct ev *v, const char *segment, uint64_t n)
 {
-	struct evs *x = ctx;
-	uint8_t by[PKIX_SERIAL_LEN];
-	ca_cert_rec r;
-	struct ev *v = NULL;
-	pc_err ignored;
 	size_t i;
-	int m;
-	pc_rc rc = PC_OK;
 
-	(void)key;
-	(void)stop;
-	/* a record that does not decode owns nothing */
-	if ((rc = ca_cert_rec_decode(val, &r, e)) != PC_OK)
-		return rc;
-	if (strcmp(r.kind, "leaf") != 0 || strcmp(ca_cert_status(x->t, &r, x->now), "valid") != 0 ||
-	    ca_supersede_get(x->t, r.serial, by, &ignored) == PC_OK)
-		goto done;
-	m = month_of((time_t)r.na);
-	for (i = 0; i < x->n; i++)
-		if (strcmp(x->v[i].kind, "certificates") == 0 && x->v[i].month == m)
-			v = &x->v[i];
-	if (v == NULL) {
-		rc = ev_add(x, (time_t)r.na, "certificates", &v, e);
-		if (rc != PC_OK)
-			goto done;
-		v->month = m;
-	}
-	if ((time_t)r.na < v->when)
-		v->when = (time_t)r.na;
-	v->n++;
-	for (i = 0; i < v->nseg && strcmp(v->seg[i], r.segment) != 0; i++)
+	v->n += (size_t)n;
+	for (i = 0; i < v->nseg && strcmp(v->seg[i], segment) != 0; i++)
 		;
 	if (i < v->nseg) {
-		v->segn[i]++;
+		v->segn[i] += (size_t)n;
 	} else if (v->nseg < EV_SEGS_MAX) {
-		snprintf(v->seg[v->nseg], sizeof v->seg[v->nseg], "%s", r.segment);
-		v->segn[v->nseg++] = 1;
+		snprintf(v->seg[v->nseg], sizeof v->seg[v->nseg], "%s", segment);
+		v->segn[v->nseg++] = (size_t)n;
 	} else {
-		v->other++;
+		v->other += (size_t)n;
 	}
-done:
+}
+
+/* Per segment, the counted certificates of the month under way that have
+ * already ended (before now): what the month's count holds that is no
+ * longer valid. */
+struct gone {
+	struct gone_seg { char seg[TR_SEGMENT_MAX + 1]; uint64_t n; } *v;
+	size_t n, cap;
+};
+
+/* A walk of the expiry index over [from, until) through the counted
+ * certificates (records_expiry.c: leaf, not revoked, not renewed): ADD
+ * adds each to its month's event, FIRST stops at the first one (the date
+ * of a month's event), GONE counts them per segment. */
+enum walk_mode { WALK_ADD, WALK_FIRST, WALK_GONE };
+
+struct window {
+	struct evs *x;
+	store *st;
+	time_t until;
+	enum walk_mode mode;
+	time_t found;
+	size_t got;
+	struct gone *gone;
+};
+
+PC_CHECK static pc_rc gone_add(struct gone *g, const char *seg, pc_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < g->n && strcmp(g->v[i].seg, seg) != 0; i++)
+		;
+	if (i == g->n) {
+		/* one entry per segment: the table is as small as the plant */
+		if (!pc_grow(&g->v, &g->cap, g->n, sizeof *g->v, 16))
+			return pc_fail(e, PC_E_NOMEM, "out of memory");
+		snprintf(g->v[i].seg, sizeof g->v[i].seg, "%s", seg);
+		g->v[i].n = 0;
+		g->n++;
+	}
+	g->v[i].n++;
+	return PC_OK;
+}
+
+PC_CHECK static pc_rc window_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct window *w = ctx;
+	pc_reader k = key, rec;
+	uint64_t na = 0;
+	ca_cert_rec r;
+	struct ev *v;
+	bool counted;
+	pc_rc rc;
+
+	(void)val;
+	if (pc_reader_left(&k) != 8 + PKIX_SERIAL_LEN || !pc_reader_u64be(&k, &na))
+		return pc_fail(e, PC_E_STORE_CORRUPT, "expiry index entry of %zu bytes",
+		    pc_reader_left(&key));
+	if ((time_t)na >= w->until) {
+		*stop = true;
+		return PC_OK;
+	}
+	if (++w->got % CA_RELEASE_LOOKUPS == 0)
+		store_release_pages(w->st);
+	PC_TRY(store_get(w->x->t, STORE_CERTS, key.p + key.off + 8, PKIX_SERIAL_LEN, &rec, e));
+	PC_TRY(ca_cert_rec_decode(rec, &r, e));
+	rc = ca_cert_counted(w->x->t, &r, &counted, e);
+	if (rc != PC_OK || !counted) {
+		/* not one of them */
+	} else if (w->mode == WALK_FIRST) {
+		w->found = (time_t)na;
+		*stop = true;
+	} else if (w->mode == WALK_GONE) {
+		rc = gone_add(w->gone, r.segment, e);
+	} else {
+		rc = month_ev(w->x, ca_month_of((time_t)na), (time_t)na, &v, e);
+		if (rc == PC_OK) {
+			if ((time_t)na < v->when)
+				v->when = (time_t)na;
+			month_count(v, r.segment, 1);
+		}
+	}
 	ca_cert_rec_free(&r);
+	return rc;
+}
+
+PC_CHECK static pc_rc walk(struct window *w, time_t from, pc_err *e)
+{
+	uint8_t k[8 + PKIX_SERIAL_LEN], zero[PKIX_SERIAL_LEN] = { 0 };
+
+	ca_expiry_key(k, from, zero);
+	return store_scan_from(w->x->t, STORE_BY_EXPIRY, k, sizeof k, window_visit, w, e);
+}
+
+struct later {
+	struct evs *x;
+	int from;             /* the first month read from the counts */
+	int now_month;        /* its ended certificates in gone */
+	const struct gone *gone;
+};
+
+PC_CHECK static pc_rc later_visit(void *ctx, int month, const char *segment, uint64_t n,
+    pc_err *e)
+{
+	struct later *l = ctx;
+	struct ev *v;
+	size_t i;
+
+	if (month < l->from)
+		return PC_OK;
+	if (month == l->now_month && l->gone)
+		for (i = 0; i < l->gone->n; i++)
+			if (strcmp(l->gone->v[i].seg, segment) == 0) {
+				if (l->gone->v[i].n > n)
+					return pc_fail(e, PC_E_STORE_CORRUPT, "expiry count of "
+					    "segment '%s' below what has ended this month (run plantca "
+					    "audit verify)", segment);
+				n -= l->gone->v[i].n;
+			}
+	if (n == 0)
+		return PC_OK;
+	PC_TRY(month_ev(l->x, month, 0, &v, e));
+	month_count(v, segment, n);
+	return PC_OK;
+}
+
+/* The certificates events.  Later months come from the expiry counts.
+ * The month under way holds certificates that have already ended: in its
+ * first half the ones ended since it began are walked (from the expiry
+ * index) and taken off its counts, in its second half the ones still to
+ * come are walked instead, whichever is fewer.  Each event is dated by its
+ * first counted certificate from now on.  What is read grows with the
+ * months and segments shown and at most half a month's expiries, not with
+ * the store. */
+PC_CHECK static pc_rc cert_events(struct evs *x, store *st, pc_err *e)
+{
+	int m0 = ca_month_of(x->now);
+	time_t start = ca_month_start(m0), end = ca_month_start(m0 + 1);
+	bool first_half = x->now - start < end - x->now;
+	struct gone g = { NULL, 0, 0 };
+	struct window w = { x, st, first_half ? x->now : end, first_half ? WALK_GONE : WALK_ADD, 0,
+		0, &g };
+	struct later l = { x, first_half ? m0 : m0 + 1, m0, first_half ? &g : NULL };
+	size_t i;
+	pc_rc rc;
+
+	PC_TRY_OUT(walk(&w, first_half ? start : x->now, e));
+	PC_TRY_OUT(ca_expiry_months(x->t, m0, later_visit, &l, e));
+	for (i = 0; i < x->n; i++) {
+		struct ev *v = &x->v[i];
+		struct window f = { x, st, 0, WALK_FIRST, 0, 0, NULL };
+		time_t from;
+		if (strcmp(v->kind, "certificates") != 0 || (v->month == m0 && !first_half))
+			continue;
+		f.until = ca_month_start(v->month + 1);
+		from = ca_month_start(v->month);
+		PC_TRY_OUT(walk(&f, from < x->now ? x->now : from, e));
+		if (f.found == 0) {
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "expiry counts: %zu certificate(s) in "
+			    "%04d-%02d, none in the expiry index (run plantca audit verify)", v->n,
+			    v->month / 12, v->month % 12 + 1);
+			goto out;
+		}
+		v->when = f.found;
+	}
+	rc = PC_OK;
+out:
+	free(g.v);
 	return rc;
 }
 
@@ -376,7 +522,7 @@ pc_rc ca_status_events(ca_ctx *c, store_txn *t, time_t now, bool json, FILE *out
 	PC_TRY_OUT(store_scan(t, STORE_CRLS, NULL, 0, false, crl_visit, &x, e));
 	PC_TRY_OUT(store_scan(t, STORE_META, META_EXPORT, strlen(META_EXPORT), false, export_visit,
 	    &x, e));
-	PC_TRY_OUT(store_scan(t, STORE_CERTS, NULL, 0, false, cert_visit, &x, e));
+	PC_TRY_OUT(cert_events(&x, c->st, e));
 	for (i = 0; i < x.n; i++)
 		if (strcmp(x.v[i].kind, "certificates") == 0)
 			cert_texts(&x.v[i], now);

@@ -45,12 +45,20 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_CRLS] = "crls",
 	[STORE_AUDIT] = "audit",
 	[STORE_SUPERSEDED] = "superseded",
+	[STORE_REQ_BY_STATUS] = "req-by-status",
+	[STORE_REQ_UNEXPORTED] = "req-unexported",
+	[STORE_EXPIRY_MONTHS] = "expiry-months",
+	[STORE_BY_SEGMENT_EXPIRY] = "by-segment-expiry",
 };
 
 /* The schema that added each database (0: the first).  A store of an
  * older schema opens without them; ca/migrate.c adds them. */
 static const unsigned db_since[STORE_DB_COUNT] = {
 	[STORE_SUPERSEDED] = 2,
+	[STORE_REQ_BY_STATUS] = 3,
+	[STORE_REQ_UNEXPORTED] = 3,
+	[STORE_EXPIRY_MONTHS] = 3,
+	[STORE_BY_SEGMENT_EXPIRY] = 3,
 };
 
 static const char SCHEMA_KEY[] = "schema";
@@ -586,7 +594,10 @@ static int seek_last(MDB_cursor *c, const void *prefix, size_t plen,
 	return mdb_cursor_get(c, k, v, MDB_PREV);
 }
 
-enum { STORE_SCAN_RELEASE = 8 * 1024 * 1024 };   /* bytes visited between releases */
+/* Bytes or entries visited between releases: small records (revocations,
+ * index keys) written in many commits lie on pages all over the file, and
+ * each page fault maps up to 64 KiB around it, so entries count too. */
+enum { STORE_SCAN_RELEASE = 8 * 1024 * 1024, STORE_SCAN_RELEASE_ENTRIES = 4096 };
 
 /* The scan of store_scan and store_scan_from: from the first key >= from
  * (flen 0: the first key; reverse: the last key with the prefix) while
@@ -598,7 +609,7 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 	MDB_val k, v;
 	pc_rc prc = PC_OK;
 	bool stop = false;
-	size_t seen = 0;
+	size_t seen = 0, entries = 0;
 	int rc;
 
 	PC_TRY(txn_check(t, db, false, e));
@@ -619,7 +630,7 @@ PC_CHECK static pc_rc scan(store_txn *t, store_db db, const void *prefix, size_t
 		/* a long scan touches every page once: they are let go of as it
 		 * goes, so that resident memory does not grow with the store */
 		seen += k.mv_size + v.mv_size;
-		if (seen >= STORE_SCAN_RELEASE) {
+		if (seen >= STORE_SCAN_RELEASE || ++entries % STORE_SCAN_RELEASE_ENTRIES == 0) {
 			store_release_pages(t->s);
 			seen = 0;
 		}
@@ -647,6 +658,19 @@ pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
     store_visit_fn fn, void *ctx, pc_err *e)
 {
 	return scan(t, db, NULL, 0, from, flen, false, fn, ctx, e);
+}
+
+pc_rc store_scan_range(store_txn *t, store_db db, const void *prefix, size_t plen,
+    const void *from, size_t flen, store_visit_fn fn, void *ctx, pc_err *e)
+{
+	if (flen < plen || (plen > 0 && memcmp(from, prefix, plen) != 0))
+		return pc_fail(e, PC_E_INTERNAL, "store: range start outside its prefix");
+	return scan(t, db, prefix, plen, from, flen, false, fn, ctx, e);
+}
+
+unsigned store_db_since(store_db db)
+{
+	return (unsigned)db < STORE_DB_COUNT ? db_since[db] : 0;
 }
 
 pc_rc store_count(store_txn *t, store_db db, uint64_t *n, pc_err *e)

@@ -20,7 +20,9 @@
  * PC_E_STORE_SCHEMA "run plantca migrate"); ca/migrate.c upgrades it in
  * one write transaction (store_migrate_begin, store_schema_set).
  *
- * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED.
+ * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED; 3 adds the request
+ * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED, the expiry
+ * counts STORE_EXPIRY_MONTHS and STORE_BY_SEGMENT_EXPIRY.
  */
 #ifndef PLANTCA_STORE_H
 #define PLANTCA_STORE_H
@@ -28,7 +30,7 @@
 #include "pc.h"
 #include "buf.h"
 
-enum { STORE_SCHEMA_VERSION = 2 };
+enum { STORE_SCHEMA_VERSION = 3 };
 
 typedef struct store store;
 typedef struct store_txn store_txn;
@@ -46,6 +48,11 @@ typedef enum store_db {
 	STORE_CRLS,         /* CA name -> current CRL + CRL number */
 	STORE_AUDIT,        /* event sequence u64be -> audit event */
 	STORE_SUPERSEDED,   /* old serial -> the serial that renewed it (schema 2) */
+	STORE_REQ_BY_STATUS,   /* status NUL request id u64be -> "" (schema 3) */
+	STORE_REQ_UNEXPORTED,  /* segment NUL id u64be -> "": exported == 0 (schema 3) */
+	STORE_EXPIRY_MONTHS,   /* month u32be | segment -> u64be count of leaf
+	                        * certificates neither revoked nor renewed (schema 3) */
+	STORE_BY_SEGMENT_EXPIRY,  /* segment NUL notAfter u64be | serial -> "" (schema 3) */
 	STORE_DB_COUNT
 } store_db;
 
@@ -100,6 +107,13 @@ pc_rc store_scan(store_txn *t, store_db db, const void *prefix, size_t plen,
 pc_rc store_scan_from(store_txn *t, store_db db, const void *from, size_t flen,
     store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
 
+/* Visit the keys that start with `prefix`, from the first key >= from
+ * (from starts with the prefix): a page of an index from where the last
+ * page ended. */
+pc_rc store_scan_range(store_txn *t, store_db db, const void *prefix, size_t plen,
+    const void *from, size_t flen, store_visit_fn fn, void *ctx, pc_err *e) PC_CHECK;
+/* The schema that added database db (0: the first). */
+unsigned store_db_since(store_db db);
 /* A consistent, compacted copy of the store (mdb_env_copy2 with
  * MDB_CP_COMPACT) as dir/data.mdb; dir must exist and hold no data.mdb. */
 pc_rc store_copy_compact(store *s, const char *dir, pc_err *e) PC_CHECK;

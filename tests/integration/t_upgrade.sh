@@ -32,20 +32,22 @@ ok "the fixture is a schema 1 store"
 for v in certs requests "audit verify" "audit log" status "ca list"; do
   # shellcheck disable=SC2086
   expect 2 p $v
-  err_has "store schema 1 is older than this plantca (2): run plantca migrate"
+  err_has "store schema 1 is older than this plantca (3): run plantca migrate"
 done
 mdb_dump -a "$H/db" | sha256sum | cmp -s - "$WORK/before.all" || fail "a refused read changed the store"
 ok "read-only verbs refuse the old store (${ERR#plantca: }) and leave it as it was"
 
 expect 0 pt migrate
-err_has "store upgraded from schema 1 to 2" "45 entries in 11 databases kept"
-out_has "store schema 2 (current)"
-[ "$(schema)" = '\00\00\00\02' ] || fail "schema after migrate: $(schema)"
+err_has "store upgraded from schema 1 to 3" "45 entries in 11 databases kept" "2 -> 3: request indexes"
+out_has "store schema 3 (current)"
+[ "$(schema)" = '\00\00\00\03' ] || fail "schema after migrate: $(schema)"
 for d in "${OLD_DBS[@]}"; do
   dbdump "$d" | cmp -s - "$WORK/before.$d" || fail "database $d changed in the migration"
 done
-mdb_dump -s superseded -p "$H/db" >/dev/null || fail "no database superseded after the migration"
-ok "migrate: schema 2, the new database, every record of the nine record databases byte for byte as before"
+for d in superseded req-by-status req-unexported; do
+  mdb_dump -s $d -p "$H/db" >/dev/null || fail "no database $d after the migration"
+done
+ok "migrate: schema 3, the new databases, every record of the nine record databases byte for byte as before"
 
 # audit: the old events unchanged, one store.migrate event added
 dbdump audit >"$WORK/after.audit"
@@ -58,7 +60,7 @@ b, a = recs(sys.argv[1]), recs(sys.argv[2])
 assert a[:len(b)] == b and len(a) == len(b) + 1, (len(b), len(a))
 PY
 expect 0 pt audit log
-tail -1 <<<"$OUT" | grep -q 'store.migrate schema 1 -> 2 ok' || fail "no store.migrate event: $(tail -1 <<<"$OUT")"
+tail -1 <<<"$OUT" | grep -q 'store.migrate schema 1 -> 3 ok' || fail "no store.migrate event: $(tail -1 <<<"$OUT")"
 expect 0 pt audit verify
 out_has "audit trail intact: 13 events" "store consistent: 5 certificates, 4 requests"
 ok "audit verify passes: the 12 old events untouched, one store.migrate event"
@@ -95,23 +97,23 @@ ok "after the upgrade revoke works and audit verify still passes"
 rm -rf "$WORK/ca2"; mkdir "$WORK/x2"; tar -C "$WORK/x2" -xzf "$FX/store-v1.tar.gz"; mv "$WORK/x2/ca" "$WORK/ca2"
 chmod 700 "$WORK/ca2" "$WORK/ca2/db"
 expect 0 ft "$T" "$PLANTCA" --home "$WORK/ca2" revoke "$s" --reason superseded
-err_has "store upgraded from schema 1 to 2"
+err_has "store upgraded from schema 1 to 3"
 expect 0 ft "$T" "$PLANTCA" --home "$WORK/ca2" audit verify
 out_has "audit trail intact: 14 events"
 ok "the first changing command upgrades the store before it does its work"
 
 # a store of a newer schema (what an older plantca sees after an upgrade)
 # is refused by every command and left as it was
-mdb_dump -s meta "$H/db" | sed 's/^ 00000002$/ 00000003/' >"$WORK/meta3"
-grep -qx ' 00000003' "$WORK/meta3" || fail "could not write schema 3"
-mdb_load -s meta -f "$WORK/meta3" "$H/db" 2>/dev/null
-[ "$(schema)" = '\00\00\00\03' ] || fail "schema 3 not written"
+mdb_dump -s meta "$H/db" | sed 's/^ 00000003$/ 00000004/' >"$WORK/meta4"
+grep -qx ' 00000004' "$WORK/meta4" || fail "could not write schema 4"
+mdb_load -s meta -f "$WORK/meta4" "$H/db" 2>/dev/null
+[ "$(schema)" = '\00\00\00\04' ] || fail "schema 4 not written"
 mdb_dump -a "$H/db" | sha256sum >"$WORK/new.all"
 for v in certs migrate "revoke $s --reason superseded" "audit verify"; do
   # shellcheck disable=SC2086
   expect 2 p $v
-  err_has "store schema 3 is newer than this plantca (2); upgrade plantca"
+  err_has "store schema 4 is newer than this plantca (3); upgrade plantca"
 done
 mdb_dump -a "$H/db" | sha256sum | cmp -s - "$WORK/new.all" || fail "a refused command changed the newer store"
-ok "a schema 3 store is refused by reading and changing verbs alike (${ERR#plantca: }), unchanged"
+ok "a schema 4 store is refused by reading and changing verbs alike (${ERR#plantca: }), unchanged"
 done_testing

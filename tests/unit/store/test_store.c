@@ -255,7 +255,7 @@ static void test_schema(void)
 
 	s = NULL;
 	CHECK_RC(store_open(dir, false, &s, &t_err), PC_E_STORE_SCHEMA);
-	CHECK_MSG("store schema 3 is newer than this plantca (2); "
+	CHECK_MSG("store schema 4 is newer than this plantca (3); "
 	    "upgrade plantca");
 	CHECK_MSG(dir);
 	CHECK(s == NULL);
@@ -278,13 +278,16 @@ static void test_schema(void)
 	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);
 }
 
-/* LMDB directly: a schema 2 store turned into the schema 1 store it would
- * have been (no "superseded" database, schema 1) */
+/* LMDB directly: a schema 3 store turned into the schema 1 store it would
+ * have been (no "superseded" database nor those of schema 3, schema 1) */
 static void downgrade(const char *dir)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, sup;
+	static const char *const later[] = { "superseded", "req-by-status", "req-unexported",
+		"expiry-months", "by-segment-expiry" };
+	size_t i;
 	uint8_t one[4] = { 0, 0, 0, 1 };
 	MDB_val k = { 6, (void *)"schema" }, v = { 4, one };
 
@@ -293,8 +296,10 @@ static void downgrade(const char *dir)
 	CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
 	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
 	CHECK(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-	CHECK(mdb_dbi_open(txn, "superseded", 0, &sup) == 0);
-	CHECK(mdb_drop(txn, sup, 1) == 0);
+	for (i = 0; i < sizeof later / sizeof later[0]; i++) {
+		CHECK(mdb_dbi_open(txn, later[i], 0, &sup) == 0);
+		CHECK(mdb_drop(txn, sup, 1) == 0);
+	}
 	CHECK(mdb_put(txn, meta, &k, &v, 0) == 0);
 	CHECK(mdb_txn_commit(txn) == 0);
 	mdb_env_close(env);
@@ -358,6 +363,29 @@ static void test_migrate(void)
 	CHECK_OK(store_begin(s, false, &t, &t_err));
 	get_str(t, STORE_SUPERSEDED, "old", "new");
 	CHECK_RC(store_get(t, STORE_SUPERSEDED, "x", 1, &v, &t_err), PC_E_NOTFOUND);
+	/* schema 2 has no request index yet (schema 3) */
+	CHECK_RC(store_get(t, STORE_REQ_BY_STATUS, "x", 1, &v, &t_err), PC_E_STORE_SCHEMA);
+	CHECK_MSG("store schema 2 has no database 'req-by-status' (schema 3): run plantca migrate");
+	store_abort(t);
+
+	/* 2 -> 3: the schema 3 databases, a range of one index */
+	CHECK_OK(store_migrate_begin(s, &t, &t_err));
+	put_str(t, STORE_REQ_BY_STATUS, "issued-1", "");
+	put_str(t, STORE_REQ_BY_STATUS, "issued-2", "");
+	put_str(t, STORE_REQ_BY_STATUS, "pending-3", "");
+	CHECK_OK(store_schema_set(t, 3, &t_err));
+	CHECK_OK(store_commit(t, &t_err));
+	CHECK(store_schema(s) == 3);
+	CHECK_OK(store_begin(s, false, &t, &t_err));
+	{
+		struct seen sn;
+		memset(&sn, 0, sizeof sn);
+		CHECK_OK(store_scan_range(t, STORE_REQ_BY_STATUS, "issued-", 7, "issued-2", 8, visit,
+		    &sn, &t_err));
+		CHECK(strcmp(sn.keys, "issued-2,") == 0);
+		CHECK_RC(store_scan_range(t, STORE_REQ_BY_STATUS, "issued-", 7, "pending", 7, visit,
+		    &sn, &t_err), PC_E_INTERNAL);
+	}
 	store_abort(t);
 	store_close(s);
 	t_rmdir(dir, "data.mdb", "lock.mdb", (char *)NULL);

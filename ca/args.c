@@ -30,6 +30,7 @@ const struct opt_name opts[O_COUNT] = {
 	{ "fw-version", "V" }, { "package", "P" }, { "target", "OID" }, { "trust", "FILE" },
 	{ "crl", "FILE" }, { "min-version", "V" }, { "minisign", NULL },
 	{ "clock-override", NULL }, { "format", "cms|rauc|swupdate" }, { "serial", "SERIAL" },
+	{ "again", NULL },
 };
 
 void usage_vprint(const char *fmt, va_list ap)
@@ -144,6 +145,7 @@ int parse_args(int argc, char **argv, struct args *a)
 		case O_REVOKED: a->revoked = true; break;
 		case O_STATUS: a->status = optarg; break;
 		case O_ALL: a->all = true; break;
+		case O_AGAIN: a->again = true; break;
 		case O_REASON: a->reason = optarg; break;
 		case O_FROM_FILE: a->from_file = optarg; break;
 		case O_MARGIN:

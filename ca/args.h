@@ -20,7 +20,7 @@ enum opt_id {
 	O_OUTPUT, O_OUT_DIR, O_DER, O_PEM, O_SEGMENT, O_EXPIRING, O_REVOKED, O_STATUS, O_ALL,
 	O_REASON, O_FROM_FILE, O_NEXT_UPDATE, O_MARGIN, O_SIGNER, O_FW_VERSION, O_PACKAGE,
 	O_TARGET, O_TRUST, O_CRL, O_MIN_VERSION, O_MINISIGN, O_CLOCK_OVERRIDE, O_FORMAT,
-	O_SERIAL,
+	O_SERIAL, O_AGAIN,
 	O_COUNT
 };
 #define OPT(id) (UINT64_C(1) << (id))
@@ -38,7 +38,7 @@ struct args {
 	const char *reason, *from_file;
 	unsigned days, next_update, margin;
 	int path_len, expiring;
-	bool json, der, pem, revoked, all, margin_set, clock_override, help;
+	bool json, der, pem, revoked, all, margin_set, clock_override, help, again;
 	const char **permit;
 	size_t npermit;
 	const char **segments;    /* every --segment, in order (manufacturer add) */

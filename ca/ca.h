@@ -65,6 +65,7 @@ typedef struct ca_new_opts {
 	unsigned days;             /* 0: 3650 */
 	int path_len;              /* <0: 0 */
 	const char *const *permit; /* "dns:x" ..., NULL-terminated or NULL */
+	bool again;                /* ca roll: also a generation that has issued nothing */
 } ca_new_opts;
 
 typedef struct ca_issue_opts {

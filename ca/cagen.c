@@ -214,6 +214,20 @@ PC_CHECK static pc_rc last_visit(void *ctx, pc_reader key, pc_reader val, bool *
 	return PC_OK;
 }
 
+pc_rc ca_gen_last_na(store_txn *t, const char *name, const uint8_t *kid, uint64_t *na,
+    pc_err *e)
+{
+	struct last_ctx x;
+
+	memset(&x, 0, sizeof x);
+	x.t = t;
+	x.name = name;
+	x.kid = kid;
+	PC_TRY(store_scan(t, STORE_BY_EXPIRY, NULL, 0, true, last_visit, &x, e));
+	*na = x.na;
+	return PC_OK;
+}
+
 /* The current CRL of `name` moves with its generation: the record to META,
  * its DER to the generation's file name (the old file stays until the next
  * CRL of the name would have removed it; it is never read again). */
@@ -275,11 +289,7 @@ pc_rc ca_gen_roll(ca_ctx *c, store_txn *t, const ca_job *j, time_t now, pc_err *
 		rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': certificate has a malformed key", j->newca);
 		goto out;
 	}
-	memset(&x, 0, sizeof x);
-	x.t = t;
-	x.name = j->newca;
-	x.kid = kid;
-	if ((rc = store_scan(t, STORE_BY_EXPIRY, NULL, 0, true, last_visit, &x, e)) != PC_OK)
+	if ((rc = ca_gen_last_na(t, j->newca, kid, &x.na, e)) != PC_OK)
 		goto out;
 	cur.gen = gen;
 	cur.rolled = (uint64_t)now;

@@ -51,6 +51,10 @@ void ca_gen_list_free(ca_gen_list *l);
 pc_rc ca_gen_get(store_txn *t, const char *name, uint64_t gen, ca_rec *r, pc_err *e) PC_CHECK;
 /* Write a replaced generation's record (overwrite). */
 pc_rc ca_gen_put(store_txn *t, const ca_rec *r, pc_err *e) PC_CHECK;
+/* The notAfter of the last-expiring certificate CA name issued with the
+ * key of identifier kid (the expiry index, from the end); 0: none. */
+pc_rc ca_gen_last_na(store_txn *t, const char *name, const uint8_t *kid, uint64_t *na,
+    pc_err *e) PC_CHECK;
 /* The highest CRL number any generation of `name` has signed (0: none). */
 pc_rc ca_gen_crl_max(store_txn *t, const char *name, uint64_t *max, pc_err *e) PC_CHECK;
 

@@ -215,6 +215,23 @@ pc_rc ca_permits_of(const pkix_cert *v, pkix_gn *permit, size_t *n, pc_err *e)
 	return PC_OK;
 }
 
+/* Is there an interrupted issuance of a new key of CA name (a roll)? */
+PC_CHECK static pc_rc roll_pending(store_txn *t, const char *name, bool *pending, pc_err *e)
+{
+	ca_intent_list l;
+	size_t i;
+	pc_rc rc;
+
+	memset(&l, 0, sizeof l);
+	*pending = false;
+	rc = ca_intents_load(t, &l, e);
+	for (i = 0; rc == PC_OK && i < l.n; i++)
+		if (l.jobs[i].newca != NULL && strcmp(l.jobs[i].newca, name) == 0)
+			*pending = true;
+	ca_intent_list_free(&l);
+	return rc;
+}
+
 pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 {
 	pkix_gn permit[PKIX_PERMIT_MAX];
@@ -230,6 +247,7 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	time_t now = time(NULL);
 	unsigned days = o->days ? o->days : CA_ISSUING_DAYS_DEFAULT;
 	uint64_t gen;
+	bool pending;
 	pc_rc rc;
 
 	memset(&j, 0, sizeof j);
@@ -239,14 +257,44 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		return pc_fail(e, PC_E_USAGE, "ca roll root: the root is rolled with its "
 		    "cross-certificates (docs/lifecycle.md), not as an issuing CA: plantca root roll");
 	PC_TRY_OUT(store_begin(c->st, false, &t, e));
-	rc = ca_rec_get(t, o->name, &cur, e);
+	rc = roll_pending(t, o->name, &pending, e);
+	if (rc == PC_OK)
+		rc = ca_rec_get(t, o->name, &cur, e);
 	if (rc == PC_OK)
 		rc = ca_rec_get(t, "root", &root, e);
 	if (rc == PC_OK)
 		rc = ca_meta_get_str(t, META_ID, &idhex, e);
+	/* a generation a roll made that has issued nothing yet: rolling it
+	 * again is what a repeat after a crash would do */
+	if (rc == PC_OK && !pending && !o->again && ca_gen_no(&cur) > 1) {
+		uint8_t kid[PKIX_KEYID_LEN];
+		uint64_t last = 0;
+		if (pkix_keyid(cur.v.spki, cur.v.spki_len, kid) != PC_OK)
+			rc = pc_fail(e, PC_E_STORE_CORRUPT, "CA '%s': certificate has a malformed key",
+			    o->name);
+		else
+			rc = ca_gen_last_na(t, o->name, kid, &last, e);
+		if (rc == PC_OK && last == 0) {
+			char when[PC_TIME_TEXT_MAX];
+			pc_time_text((time_t)cur.created, when);
+			rc = pc_fail(e, PC_E_STATE, "CA '%s' was already rolled to generation %" PRIu64
+			    " (%s), which has not issued a certificate yet: not rolled again (a repeat "
+			    "would leave a generation that never issues); plantca ca roll %s --again if "
+			    "its key is lost or compromised", o->name, ca_gen_no(&cur), when, o->name);
+		}
+	}
 	store_abort(t);
 	if (rc != PC_OK)
 		goto out;
+	/* a roll of this CA killed after its intent: the token's login
+	 * completes it (recovery.c), and that is the roll asked for; rolling
+	 * again would make a generation that never issues */
+	if (pending) {
+		if ((rc = ca_hsm_ready(c, e)) == PC_OK)
+			printf("issuing CA '%s': the interrupted roll is complete (plantca ca list "
+			    "shows the generations); not rolled again\n", o->name);
+		goto out;
+	}
 	if (strcmp(cur.parent, "root") != 0) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s' is not issued by the root", o->name);
 		goto out;
@@ -268,7 +316,14 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	}
 	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
 		goto out;
-	snprintf(label, sizeof label, "plantca-%s-ca-%s-g%" PRIu64, idhex, o->name, gen + 1);
+	/* a random tail, as for ca new: a roll killed between the token's key
+	 * and the store's record leaves that key, and the next run must not
+	 * trip over its label */
+	{
+		char nm[CA_NAME_MAX + 24];
+		snprintf(nm, sizeof nm, "%s-g%" PRIu64, o->name, gen + 1);
+		ca_key_label(label, sizeof label, idhex, "ca", nm);
+	}
 	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
 		goto out;
 	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {

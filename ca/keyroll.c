@@ -184,6 +184,70 @@ PC_CHECK static pc_rc write_pub(const char *home, const char *name, const tr_pub
 	return rc;
 }
 
+/* HOME/public/NAME holds key (cache, uri, keyid) of the token; rewritten
+ * if it does not.  *fixed says so. */
+PC_CHECK static pc_rc pub_sync(ca_ctx *c, const char *cache, const char *uri,
+    const uint8_t *keyid, const char *name, bool *fixed, pc_err *e)
+{
+	char path[PATH_MAX + 64];
+	hsm_key *k;
+	tr_pubkey pk;
+	pc_buf b = PC_BUF_INIT;
+	uint8_t *have = NULL;
+	size_t hl = 0;
+	pc_rc rc;
+
+	PC_TRY(ca_key_for(c, cache, uri, &k, e));
+	PC_TRY(ca_token_minisign_pub(k, keyid, &pk, e));
+	snprintf(path, sizeof path, "%s/public/%s", c->home, name);
+	tr_pubkey_format(&pk, NULL, &b);
+	if (!pc_buf_ok(&b))
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	if (pc_file_read(path, 4096, &have, &hl, e) == PC_OK && hl == b.len &&
+	    memcmp(have, b.p, hl) == 0) {
+		rc = PC_OK;
+	} else {
+		rc = write_pub(c->home, name, &pk, e);
+		*fixed = rc == PC_OK;
+	}
+	free(have);
+	pc_buf_free(&b);
+	return rc;
+}
+
+/* A roll killed between its commit and HOME/public: the files the store
+ * says (transfer.pub the current key, transfer-PREV.pub the one it
+ * replaced), put right before anything else is decided. */
+PC_CHECK static pc_rc public_sync(ca_ctx *c, const uint8_t *cur, const char *uri, pc_err *e)
+{
+	store_txn *t;
+	uint8_t prev[CA_KEYID_LEN];
+	char *puri = NULL, name[64], id[17];
+	bool have_prev = false, fixed = false;
+	pc_rc rc;
+
+	PC_TRY(store_begin(c->st, false, &t, e));
+	rc = meta_fixed_opt(t, META_TRANSFER_PREV_KEYID, prev, CA_KEYID_LEN, &have_prev, e);
+	if (rc == PC_OK && have_prev)
+		rc = ca_meta_get_str(t, META_TRANSFER_PREV_URI, &puri, e);
+	store_abort(t);
+	if (rc == PC_OK && have_prev) {
+		tr_keyid_text(prev, id);
+		snprintf(name, sizeof name, "transfer-%s.pub", id);
+		rc = pub_sync(c, "#transfer-prev", puri, prev, name, &fixed, e);
+	}
+	if (rc == PC_OK)
+		rc = pub_sync(c, "#transfer", uri, cur, "transfer.pub", &fixed, e);
+	free(puri);
+	if (rc == PC_OK && fixed) {
+		tr_keyid_text(cur, id);
+		fprintf(stderr, "plantca: %s/public did not hold the transfer keys the store names "
+		    "(a roll interrupted after it was recorded): rewritten, transfer.pub is %s\n",
+		    c->home, id);
+	}
+	return rc;
+}
+
 pc_rc ca_transfer_roll(ca_ctx *c, pc_err *e)
 {
 	ca_station_list_t sl;
@@ -211,16 +275,28 @@ pc_rc ca_transfer_roll(ca_ctx *c, pc_err *e)
 		gen = 1;
 	if (rc == PC_OK)
 		rc = ca_stations_load(t, &sl, e);
-	if (rc == PC_OK)
-		rc = roll_ready(t, cur, &sl, e);
+	store_abort(t);
+	t = NULL;
+	if (rc != PC_OK || (rc = ca_hsm_ready(c, e)) != PC_OK ||
+	    (rc = public_sync(c, cur, uri, e)) != PC_OK)
+		goto out;
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
+	rc = roll_ready(t, cur, &sl, e);
 	store_abort(t);
 	t = NULL;
 	if (rc != PC_OK)
 		goto out;
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK || (rc = ca_key_for(c, "#transfer", uri, &ok, e)) !=
-	    PC_OK || (rc = ca_token_minisign_pub(ok, cur, &op, e)) != PC_OK)
+	if ((rc = ca_key_for(c, "#transfer", uri, &ok, e)) != PC_OK ||
+	    (rc = ca_token_minisign_pub(ok, cur, &op, e)) != PC_OK)
 		goto out;
-	snprintf(label, sizeof label, "plantca-%s-transfer-%" PRIu64, home_id, gen + 1);
+	/* a random tail: a roll killed between the token's key and the
+	 * store's record leaves that key, and the next run must not trip
+	 * over its label */
+	{
+		char nm[32];
+		snprintf(nm, sizeof nm, "g%" PRIu64, gen + 1);
+		ca_key_label(label, sizeof label, home_id, "transfer", nm);
+	}
 	if ((rc = hsm_key_generate(c->h, HSM_ED25519, label, &nk, e)) != PC_OK)
 		goto out;
 	randombytes_buf(nid, sizeof nid);

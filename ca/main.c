@@ -71,21 +71,21 @@ PC_CHECK static pc_rc run_init(ca_ctx *c, const struct args *a, pc_err *e)
 
 PC_CHECK static pc_rc run_ca_new(ca_ctx *c, const struct args *a, pc_err *e)
 {
-	ca_new_opts o = { a->arg[0], a->subject, a->key, a->days, a->path_len, a->permit };
+	ca_new_opts o = { a->arg[0], a->subject, a->key, a->days, a->path_len, a->permit, false };
 
 	return ca_new(c, &o, e);
 }
 
 PC_CHECK static pc_rc run_ca_roll(ca_ctx *c, const struct args *a, pc_err *e)
 {
-	ca_new_opts o = { a->arg[0], NULL, a->key, a->days, -1, NULL };
+	ca_new_opts o = { a->arg[0], NULL, a->key, a->days, -1, NULL, a->again };
 
 	return ca_roll(c, &o, e);
 }
 
 PC_CHECK static pc_rc run_root_roll(ca_ctx *c, const struct args *a, pc_err *e)
 {
-	ca_new_opts o = { "root", NULL, a->key, a->days, -1, NULL };
+	ca_new_opts o = { "root", NULL, a->key, a->days, -1, NULL, false };
 
 	return ca_root_roll(c, &o, e);
 }
@@ -383,14 +383,16 @@ static const struct verb verbs[] = {
 	  "ip:10.3.0.0/16, uri:HOST, email:DOMAIN).",
 	  OPT(O_SUBJECT) | OPT(O_KEY) | OPT(O_DAYS) | OPT(O_PATH_LEN) | OPT(O_PERMIT),
 	  1, 1, HOME_WRITE, run_ca_new },
-	{ { "ca", "roll" }, "NAME [--key ALG] [--days N]",
+	{ { "ca", "roll" }, "NAME [--key ALG] [--days N] [--again]",
 	  "A new key generation of an issuing CA: a new key in the token and a new certificate "
 	  "from the root with the same subject, path length and name constraints (key type: the "
 	  "old one's unless --key; 3650 days).  The new key signs every certificate from now "
 	  "on; the old one signs only its own CRL until the last certificate it issued has "
 	  "expired, then plantca crl signs its final CRL and retires it.  Until then exports "
-	  "carry both CA certificates and both CRLs.",
-	  OPT(O_KEY) | OPT(O_DAYS),
+	  "carry both CA certificates and both CRLs.  A generation made by a roll that has not "
+	  "issued a certificate yet is not rolled again (a repeat after a crash would leave one "
+	  "that never issues) unless --again says so (its key is lost or compromised).",
+	  OPT(O_KEY) | OPT(O_DAYS) | OPT(O_AGAIN),
 	  1, 1, HOME_WRITE, run_ca_roll },
 	{ { "root", "roll" }, "[--key ALG] [--days N]",
 	  "A new root key generation (RFC 4210 4.4): a new key in the token and a self-signed "

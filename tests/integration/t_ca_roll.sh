@@ -95,6 +95,13 @@ grep -q 'Permitted:' "$WORK/gen2.txt" && grep -q 'DNS:line3.plant.local' "$WORK/
 grep -q 'CA:TRUE, pathlen:0' "$WORK/gen2.txt" || fail "path length not kept"
 ft "$(later)" openssl verify -x509_strict -CAfile "$CAHOME/public/root.pem" "$WORK/gen2.pem" >/dev/null \
   || fail "generation 2 does not verify under the root"
+# run again (as after a crash whose output was lost): generation 2 has
+# issued nothing, so a second roll is refused; --again is the officer's say
+before=$(store_dump)
+expect 1 ca ca roll line3
+err_has "CA 'line3' was already rolled to generation 2" "which has not issued a certificate yet: not rolled again" "plantca ca roll line3 --again"
+[ "$(store_dump)" = "$before" ] || fail "a refused repeat of ca roll changed the store"
+ok "ca roll repeated before the new generation issued anything: refused, the store unchanged"
 expect 0 ca ca list
 out_has "generation 2 (current: signs certificates and its CRL)" "generation 1 (signs only its CRL"
 expect 0 ca --json ca list

@@ -98,6 +98,8 @@ prepare export
 expect 0 pc export cell7 "$B/usbB"
 prepare accept
 prepare ca_new
+prepare ca_roll
+prepare transfer_roll
 prepare fw_signer
 expect 0 pc firmware signer new pumpfw --ca line3 --subject "/O=Acme Plant/CN=Pump firmware signer"
 prepare fw_sign
@@ -120,6 +122,8 @@ CMD[crl_o]='pc crl --ca line3 -o @W/out/line3.crl'
 CMD[export]='pc export cell7 @W/usbB'
 CMD[accept]='st accept @W/stB @W/usbB/cell7-response-000001.tar --out @W/pki'
 CMD[ca_new]='pc ca new line4 --subject /C=DE/O=Acme~Plant/CN=Line~4~CA'
+CMD[ca_roll]='pc ca roll line3'
+CMD[transfer_roll]='pc transfer roll'
 CMD[fw_signer]='pc firmware signer new pumpfw --ca line3 --subject /O=Acme~Plant/CN=Pump~firmware~signer'
 CMD[fw_sign]="pc firmware sign $IN/img --signer pumpfw --fw-version 1.2.3 -o @W/out/img.p7s"
 CMD[policy_set]="pc policy set $IN/plant.policy"
@@ -170,8 +174,14 @@ bundles_whole() {  # CONTEXT DIR PUB [lone]: every bundle in DIR complete and si
     local id
     id=$(find "$f" "$f.minisig" -printf '%s:%T@ ' 2>/dev/null)
     [ "${VERIFIED[$f]:-}" != "$id" ] || continue
-    minisign -V -q -p "$3" -m "$f" >/dev/null 2>&1 || minisign -V -q -p "$W/ca/public/transfer.pub" -m "$f" >/dev/null 2>&1 \
-      || fail "$1: $f does not verify"
+    # by the station's key, the CA's current one, or one a transfer roll
+    # replaced (public/transfer-ID.pub)
+    local k okk=no
+    for k in "$3" "$W/ca/public/transfer.pub" "$W"/ca/public/transfer-*.pub; do
+      [ -f "$k" ] || continue
+      if minisign -V -q -p "$k" -m "$f" >/dev/null 2>&1; then okk=yes; break; fi
+    done
+    [ "$okk" = yes ] || fail "$1: $f does not verify"
     VERIFIED[$f]=$id
   done
   for f in "$2"/*.minisig; do [ -e "$f" ] || continue; [ -f "${f%.minisig}" ] || fail "$1: $f alone"; done
@@ -221,6 +231,19 @@ done_accept() { [ "$(snap "$W/pki")" = "$(cat "$J/pki.new")" ] || fail "$1: PKI_
 done_ca_new() {
   pc ca cert line4 >"$J/line4.pem" || fail "$1: no CA line4"
   openssl verify -x509_strict -CAfile "$W/ca/public/root.pem" "$J/line4.pem" >/dev/null || fail "$1: line4 does not verify"
+}
+done_ca_roll() {
+  pc --json ca list | python3 -c 'import json,sys
+d=json.load(sys.stdin); d=d if isinstance(d,list) else d.get("cas",d)
+assert any(c.get("name")=="line3" and c.get("generation")==2 for c in d), d' >/dev/null 2>"$J/calist.err" \
+    || fail "$1: line3 is not at generation 2: $(cat "$J/calist.err")"
+}
+# the roll recorded and HOME/public saying so: transfer.pub a new key, the
+# old one kept as transfer-OLDID.pub
+done_transfer_roll() {
+  local old=$P/ca/public/transfer.pub   # the prepared world (sweep's P)
+  ! cmp -s "$old" "$W/ca/public/transfer.pub" || fail "$1: public/transfer.pub is still the old key"
+  cmp -s "$old" "$W"/ca/public/transfer-*.pub || fail "$1: public/transfer-OLDID.pub is not the old key"
 }
 done_fw_signer() { expect 0 pc firmware signer list; out_has pumpfw; }
 done_fw_sign() { [ -f "$W/out/img.p7s" ] || fail "$1: no signature"; }
@@ -285,7 +308,7 @@ sweep() {  # sweep NAME: in a background job; results in $WORK/res.NAME
         rc=0
         "${cmd[@]}" >"$J/r.out" 2>"$J/r.err" </dev/null || rc=$?
         if [ "$rc" -ne 0 ]; then
-          grep -qE 'already|not newer than the last accepted' "$J/r.err" || fail "$ctx, run again: exit $rc: $(cat "$J/r.err")"
+          grep -qE 'already|not newer than the last accepted|not yet the current one' "$J/r.err" || fail "$ctx, run again: exit $rc: $(cat "$J/r.err")"
         fi
         ! grep -q 'completed [0-9]* interrupted issuance' "$J/r.err" || echo "$ctx" >>"$J/recovered"
         consistent "$ctx, run again"
@@ -303,7 +326,7 @@ sweep() {  # sweep NAME: in a background job; results in $WORK/res.NAME
 # the same CI run makes all of them.  FAULT_SAMPLE=no|yes overrides.
 SAMPLED=${FAULT_SAMPLE:-$([ "${SANITIZE:-none}" = none ] && echo no || echo yes)}
 [ "$SAMPLED" = no ] || echo "# sampled: one mode per (point, N) (SANITIZE=${SANITIZE:-none}); the normal build runs every mode"
-names=(sign accept import request station_add issue revoke_file revoke crl crl_o export ca_new fw_signer fw_sign policy_set backup)
+names=(sign accept import request station_add issue revoke_file revoke crl crl_o export ca_new ca_roll transfer_roll fw_signer fw_sign policy_set backup)
 if [ -n "${FAULT_SWEEPS:-}" ]; then read -ra names <<<"$FAULT_SWEEPS"; fi
 pids=()
 for name in "${names[@]}"; do

@@ -598,6 +598,7 @@ int main(int argc, char **argv)
 			t_die("pthread_create");
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+	free(th);
 	for (i = 0; i < ndev; i++) {
 		device *d = &devs[i];
 		if (d->done) {

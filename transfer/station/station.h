@@ -689,8 +689,6 @@ pc_rc st_tx_lock_open(const char *dir, int *fd, pc_err *e) PC_CHECK;
 /* st_tx_lock_open, then the lock taken (blocking). */
 pc_rc st_tx_lock(const char *dir, int *fd, pc_err *e) PC_CHECK;
 void st_tx_lock_close(int *fd);
-/* Hex of bytes into out (2n+1 bytes). */
-void st_hex(const uint8_t *p, size_t n, char *out);
 
 /* What a response says about one transaction: member cmp-TXID.answer,
  * "key: value" lines: transaction, status (issued|rejected|revoked|

@@ -53,12 +53,9 @@ static const char mime[] = "application/pkixcmp";
 
 static void log_line(const char *peer, const st_cmp_log *l)
 {
-	char when[32] = "?";
-	time_t now = time(NULL);
-	struct tm tm;
+	char when[PC_TIME_TEXT_MAX];
 
-	if (gmtime_r(&now, &tm) != NULL)
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pc_time_text(time(NULL), when);
 	/* everything quoted from a request went through the escaper */
 	flockfile(stderr);
 	fprintf(stderr, "%s cmp %s %s txid=%s -> %s %s failInfo=%s: ", when, peer, l->body, l->txid,

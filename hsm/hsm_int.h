@@ -94,9 +94,9 @@ struct hsm_key {
 	const pkix_sigalg *sigalg;
 };
 
-/* The pkix key type of an hsm_alg. */
+/* The pkix key type of an hsm_alg (alg.c). */
 pkix_keytype hsm_alg_keytype(hsm_alg alg);
-/* Make k->verifier once its SPKI is built (key.c). */
+/* Make k->verifier once its SPKI is built (sign.c; key.c calls it). */
 pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 
 
@@ -106,14 +106,15 @@ pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 pc_rc hsm_uri_check(P11KitUri *uri, const char *what, const char *text, pc_err *e) PC_CHECK;
 /* Do the URI's module, slot and token attributes match h's? */
 bool hsm_uri_matches(hsm *h, P11KitUri *uri);
+
+/* alg.c */
 const char *ck_rv_name(CK_RV rv);
 /* "WHAT: FN failed: CKR_NAME (0x..)" with code PC_E_HSM_FAIL. */
 pc_rc hsm_ck_fail(pc_err *e, pc_rc rc, CK_RV rv, const char *fn,
     const char *fmt, ...) PC_PRINTF(5, 6);
-
-/* key.c */
 bool hsm_alg_is_ec(hsm_alg alg);
 bool hsm_alg_is_rsa(hsm_alg alg);
+
 
 /* sign.c */
 int hsm_cryptocb(int devId, wc_CryptoInfo *info, void *ctx);

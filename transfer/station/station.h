@@ -15,7 +15,9 @@
  *   layout.c           what goes where in PKI_DIR (flat, opcua)
  *   install.c          the new layout built beside PKI_DIR and switched in
  *   audit.c            the CA's audit checkpoints kept; verb audit-check
- *   verify.c           certificates, CRLs and the chain to the station's root
+ *   certs.c            certificates and CRLs as the station holds them, sets
+ *                      of certificates and their look-ups
+ *   verify.c           a response's PKI checked: the chain to the station's root
  *   rootnext.c         a root roll: a new root only through NewWithOld, the
  *                      previous root kept until it expires
  *   names.c            the name sanitiser and small grammar helpers
@@ -279,7 +281,7 @@ pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e)
  * what plantca init prints as "transfer SPKI SHA-256". */
 void st_transfer_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX]);
 
-/* ------------------------------------------------------------ verify.c */
+/* ------------------------------------------------------------- certs.c */
 
 /* One certificate as the station sees it.  The pointers into der stay valid
  * until st_cert_free(). */
@@ -333,6 +335,10 @@ pc_rc st_certs_add_der(st_certs *s, const uint8_t *der, size_t len, pc_err *e) P
 const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c);
 /* The CA of s whose subject is c's issuer (RFC 5280 §6.1 name chaining). */
 const st_cert *st_certs_find_issuer(const st_certs *s, const st_cert *c);
+/* The certificate of s with subject name[0..len), the one whose subject key
+ * identifier is kid when several have that name (a CA's key generations). */
+const st_cert *st_certs_find_subject(const st_certs *s, const uint8_t *name, size_t len,
+    const uint8_t *kid, size_t kid_len);
 
 typedef struct st_crl {
 	char stem[ST_FILE_STEM_MAX + 1];   /* NAME of NAME.crl (set by accept) */
@@ -350,6 +356,8 @@ typedef struct st_crl {
  * reader's error); c->der is then NULL. */
 pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc_err *e) PC_CHECK;
 void st_crl_free(st_crl *c);
+
+/* ------------------------------------------------------------ verify.c */
 
 /* What a response delivers, as parsed, before anything is written. */
 typedef struct st_pki {

@@ -16,6 +16,8 @@
  * `plantca audit interval N`) events have passed since the last one.
  * Commands that never log into the token (import, approve) cannot sign;
  * their events are covered by the next checkpoint.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_CHECKPOINT_H
 #define PLANTCA_CHECKPOINT_H

@@ -9,6 +9,8 @@
  * Reader: single-byte tags only (all that X.509/CMS need here), definite
  * minimal-length encodings only; anything else fails the reader.  Content is
  * returned as a sub-reader over the caller's bytes (no copies, no ownership).
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_DER_H
 #define PLANTCA_DER_H

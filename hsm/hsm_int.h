@@ -1,6 +1,8 @@
 /*
  * hsm_int.h - what the files of hsm/ share.  Not for use outside hsm/: the rest of
  * plantca sees only hsm.h and never a CK_* type.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_HSM_INT_H
 #define PLANTCA_HSM_INT_H

@@ -24,6 +24,8 @@
  * caller keeps it alive) and owns nothing.  GeneralNames are read on
  * demand from the windows it keeps (pkix_gn_next), already validated by
  * the parse, so iterating cannot fail on a parsed certificate.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CERT_H
 #define PLANTCA_PKIX_CERT_H

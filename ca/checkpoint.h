@@ -25,7 +25,7 @@
 #include "ca.h"
 #include "transfer.h"
 
-enum { CA_CHECKPOINT_EVERY = 100 };
+enum { CA_CHECKPOINT_EVERY = 100, CA_CHECKPOINT_EVERY_MAX = 1000000 };
 
 #define META_AUDIT_KEY_URI "audit.key_uri"
 #define META_AUDIT_KEY "audit.key"

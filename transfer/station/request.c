@@ -547,7 +547,7 @@ pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 	snprintf(meta.sender, sizeof meta.sender, "%s", keyid);
 	meta.sequence = conf.next_request;
 	meta.created = now;
-	meta.expires = now + (time_t)o->expires_days * ST_SECONDS_PER_DAY;
+	meta.expires = now + (time_t)o->expires_days * PC_DAY;
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 

@@ -101,10 +101,10 @@ enum {
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
 	ST_SERIAL_MAX = 21,            /* octets of a serial's magnitude the station reads */
 	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
-	ST_CLOCK_SKEW = 86400,         /* a CRL's thisUpdate may be this far ahead of our clock */
+	ST_CLOCK_SKEW = PC_DAY,        /* a CRL's thisUpdate may be this far ahead of our clock */
+	ST_EXPIRING_DAYS_MAX = 36500,  /* --expiring DAYS (scan, status): 100 years */
 	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
 	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
-	ST_SECONDS_PER_DAY = 86400,
 	ST_THREADS_MAX = 64,           /* --threads, and the most st_threads picks */
 	ST_PHASES_MAX = 16,            /* phases one verb times */
 };
@@ -630,6 +630,11 @@ enum {
 	ST_EXPIRE_DEFAULT = 24 * 14,   /* hours an enrollment may stay open */
 	ST_TIMEOUT_DEFAULT = 10,       /* seconds a connection may idle */
 	ST_CONN_DEFAULT = 64,          /* connections at once */
+	ST_CONN_MAX = 1024,            /* serve --max-connections */
+	ST_CMP_REQUEST_MIN = 1024,     /* serve --max-request, smallest */
+	ST_SERVE_TIMEOUT_MAX_S = 3600, /* serve --timeout */
+	ST_CHECK_AFTER_MAX = PC_DAY,   /* serve --check-after, seconds */
+	ST_EXPIRE_MAX = 24 * 366,      /* serve --expire, hours */
 	ST_TX_TEXT_MAX = 400,          /* a reason or device name as stored */
 	ST_TRUST_MAX = 1024 * 1024,    /* manufacturers.pem, plant.pem, crls.pem */
 };

@@ -10,7 +10,9 @@
 # revoked one is refused.  Past the old root's end nothing of that
 # generation is valid any more (its certificates never outlive the root
 # that certified it): the station drops the old root and OldWithNew, and
-# what the replaced generation issued has expired with it.
+# what the replaced generation issued has expired with it.  On the way,
+# crl --ca line3 --clock-override (after CRLs signed with the clock ahead)
+# signs the replaced generation's CRL too.
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}"
 need faketime "the roll happens months after init (scripts/setup installs it)"
@@ -72,6 +74,24 @@ request --profile tls-server "$WORK/dev/srv2.csr"
 S_SRV2=$(sn srv2)
 expect 0 ca revoke "$S_REV1" --reason keyCompromise
 expect 0 ca crl
+# CRLs signed with the clock 40 days ahead: with the clock right again,
+# crl --ca line3 is refused, and --clock-override signs both generations
+NOW=$(d 150)
+expect 0 ca crl --ca line3 -o "$WORK/ahead.crl"
+out_has "CA 'line3' generation 1"
+NOW=$(d 110)
+expect 1 ca crl --ca line3 -o "$WORK/now.crl"
+err_has "earlier than the last CRL's thisUpdate"
+expect 0 ca crl --ca line3 --clock-override --reason "clock was 40 days ahead" -o "$WORK/now.crl"
+out_has "CRL" "of CA 'line3' generation 1"
+err_has "CA 'line3': clock override" "CA 'line3~1': clock override"
+for f in "$WORK/now.crl" "$CAHOME/crl/line3~1.crl"; do
+  [ "$(date -u -d "$(openssl crl -in "$f" -noout -lastupdate | cut -d= -f2)" +%F)" = "$(date -u -d "$NOW" +%F)" ] \
+    || fail "$f: lastUpdate $(openssl crl -in "$f" -noout -lastupdate) after the override"
+done
+expect 0 ca audit log
+[ "$(grep -c 'crl.clock-override' <<<"$OUT")" -eq 2 ] || fail "audit: $(grep 'clock-override' <<<"$OUT")"
+ok "after CRLs signed with the clock ahead, crl --ca line3 --clock-override signs generation 1's CRL too, dated now, both overrides audited"
 exp_and_accept
 cp "$WORK/pki/certs/$S_SRV1.pem" "$WORK/srv1.pem"
 ca show "$S_REV1" --pem >"$WORK/rev1.pem"

@@ -241,6 +241,9 @@ expect 0 ca crl --ca line3 -o "$WORK/l3-a.crl"
 out_has "CRL 8 of CA 'line3'" "CRL 9 of CA 'line3' generation 1" "$CAHOME/crl/line3~1.crl"
 [ "$(crl_no "$WORK/l3-a.crl")" -eq 8 ] && [ "$(crl_no "$CAHOME/crl/line3~1.crl")" -eq 9 ] \
   || fail "crl --ca line3: numbers $(crl_no "$WORK/l3-a.crl") and $(crl_no "$CAHOME/crl/line3~1.crl")"
+# (faketime starts each command at NOW: a minute on, after the last CRL)
+tick() { NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S'); }
+tick
 expect 0 ca --json crl --ca line3 -o "$WORK/l3-b.crl"
 python3 - "$OUT" "$CAHOME/crl/line3~1.crl" "$WORK/l3-b.crl" <<'PY' || fail "crl --ca line3 --json: $OUT"
 import json, sys
@@ -249,6 +252,7 @@ assert [(x["ca"], x.get("generation"), x["number"]) for x in l] == [("line3", No
 assert l[1]["final"] is False and l[1]["file"] == sys.argv[2] and l[0]["file"] == sys.argv[3], l
 PY
 # on stdout: the current CRL alone, each generation said on stderr
+tick
 ca crl --ca line3 >"$WORK/l3-c.crl" 2>"$WORK/err" || fail "crl --ca line3 onto stdout: $(cat "$WORK/err")"
 grep -q "CRL 13 of CA 'line3' generation 1" "$WORK/err" || fail "crl --ca line3 onto stdout: $(cat "$WORK/err")"
 [ "$(crl_no "$WORK/l3-c.crl")" -eq 12 ] && [ "$(grep -c 'BEGIN X509 CRL' "$WORK/l3-c.crl")" -eq 1 ] \

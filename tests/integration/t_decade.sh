@@ -100,27 +100,17 @@ enroll() {
 for s in "${SEGS[@]}"; do enroll "$s" srv cli bad; done
 expect 0 ca sign
 
-# the year's certificates (plantca certs --json), read once a year
-certs_now() { ca --json certs >"$WORK/certs.json"; }
-# the current certificate of device DEV of segment S: the one of that
-# subject that is valid and not superseded
-current() {
-  python3 -c '
-import json, sys
-c = [x for x in json.load(open(sys.argv[1])) if x["segment"] == sys.argv[2]
-     and x["subject"].startswith("CN=" + sys.argv[3] + ",") and x["status"] == "valid"
-     and "superseded_by" not in x]
-assert len(c) == 1, c
-print(c[0]["serial"])' "$WORK/certs.json" "$1" "$2"
-}
-# the revoked certificate of DEV in S and its notAfter, "SERIAL NOTAFTER"
-revoked_of() {
-  python3 -c '
-import json, sys
-c = [x for x in json.load(open(sys.argv[1])) if x["segment"] == sys.argv[2]
-     and x["subject"].startswith("CN=" + sys.argv[3] + ",") and "revoked" in x]
-assert len(c) == 1, c
-print(c[0]["serial"], c[0]["not_after"])' "$WORK/certs.json" "$1" "$2"
+# the year's facts from the store (decade.py facts): CUR[SEG/DEV] the
+# current certificate of each device, REV[SEG/DEV] a revoked one that has
+# not expired by the handshakes, GEN[CA] the key generations
+declare -A CUR REV GEN
+facts() {
+  ca --json certs >"$WORK/certs.json"
+  ca --json ca list >"$WORK/calist.json"
+  CUR=() REV=() GEN=()
+  python3 "$SRCDIR/tests/integration/decade.py" facts "$WORK/certs.json" "$WORK/calist.json" "$(plus 30)" \
+    >"$WORK/facts" || fail "year $year: $(cat "$WORK/facts")"
+  . "$WORK/facts"
 }
 
 # one TLS handshake under the year's clock in segment S: server SRV (the
@@ -139,7 +129,7 @@ handshake() {
   local sp=$! i
   for i in $(seq 1 100); do
     ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break
-    sleep 0.1
+    sleep 0.05
   done
   local rc=0
   printf 'GET / HTTP/1.0\r\n\r\n' | ft "$t" openssl s_client -connect "127.0.0.1:$port" \
@@ -151,21 +141,11 @@ handshake() {
   if [ "$rc" -eq 0 ] && grep -q 'HTTP/1.0 200' "$WORK/cli.log"; then echo ok; else echo refused; fi
 }
 
-# the key generations of CA NAME: "3 (2 CRL only, 1 retired)"
-gens() {
-  python3 -c '
-import json, sys
-c = [x for x in json.load(open(sys.argv[1])) if x["name"] == sys.argv[2]][0]
-old = ",".join("%d%s" % (g["generation"], "r" if g["state"] == "retired" else "c")
-               for g in c["generations"])
-print("%d%s" % (c["generation"], "(" + old + ")" if old else ""))' "$WORK/calist.json" "$1"
-}
-
 printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-22s %-10s %-10s %-7s %s\n' YEAR DATE REN ISS "line3" "line4" CERTTOOL \
   "REVOKED REFUSED" "LINE3 GEN" "LINE4 GEN" ROOT EVENTS >"$WORK/table"
 total_issued=6
 n_refused=0
-declare -A rev_serial rev_na refused_years
+declare -A refused_years
 for year in $(seq 0 "$YEARS"); do
   NOW=$(when "$year")
   renewed=0 enrolled=0 ev=()
@@ -197,12 +177,11 @@ for year in $(seq 0 "$YEARS"); do
     ev+=("rekey $REKEY_SEG $STATION0>$STATION1")
   fi
   # revocations first: a revoked certificate is not renewed
-  certs_now
+  for r in "${REVOKE[@]}"; do [ "${r##* }" -ne "$year" ] || { facts; break; }; done
   for r in "${REVOKE[@]}"; do
     read -r s d ye yr <<<"$r"
     [ "$yr" -eq "$year" ] || continue
-    sn=$(current "$s" "$d")
-    expect 0 ca revoke "$sn" --reason keyCompromise
+    expect 0 ca revoke "${CUR[$s/$d]:?year $year: $s/$d has no current certificate}" --reason keyCompromise
     ev+=("revoke $s/$d")
   done
   for r in "${REVOKE[@]}"; do
@@ -265,28 +244,32 @@ for year in $(seq 0 "$YEARS"); do
     fi
   done
 
-  certs_now
-  ca --json ca list >"$WORK/calist.json"
+  facts
   res=()
   ct=ok
+  chain_args=()
   for s in "${SEGS[@]}"; do
-    srv=$(current "$s" srv); cli=$(current "$s" cli)
+    srv=${CUR[$s/srv]:?year $year: $s/srv has no current certificate}
+    cli=${CUR[$s/cli]:?year $year: $s/cli has no current certificate}
     [ -f "$WORK/pki-$s/certs/$srv.pem" ] && [ -f "$WORK/pki-$s/certs/$cli.pem" ] \
       || fail "year $year: the station of $s lacks the current certificates"
     r=$(handshake "$s" "$srv" "$WORK/pki-$s/certs/$cli.pem" cli)
     [ "$r" = ok ] || fail "year $year $s: TLS handshake refused: $(cat "$WORK/cli.log" "$WORK/srv.log" | tail -5)"
     res+=("$r")
-    cat "$WORK/pki-$s/chain.pem" "$WORK/pki-$s/trust.pem" >"$WORK/pool.pem"
-    python3 "$SRCDIR/tests/integration/decade_chain.py" "$(plus 30)" "$WORK/st-$s/root.pem" "$WORK/pool.pem" \
-      "$WORK/pki-$s/certs/$srv.pem" "$WORK/cc-srv.pem" "$WORK/pki-$s/certs/$cli.pem" "$WORK/cc-cli.pem" \
-      >"$WORK/paths" || fail "year $year $s: $(cat "$WORK/paths")"
+    cat "$WORK/pki-$s/chain.pem" "$WORK/pki-$s/trust.pem" >"$WORK/pool-$s.pem"
+    chain_args+=(-- "$WORK/st-$s/root.pem" "$WORK/pool-$s.pem" "$WORK/pki-$s/certs/$srv.pem" "$WORK/cc-$s-srv.pem"
+      "$WORK/pki-$s/certs/$cli.pem" "$WORK/cc-$s-cli.pem")
+  done
+  python3 "$SRCDIR/tests/integration/decade.py" chain "$(plus 30)" "${chain_args[@]:1}" >"$WORK/paths" \
+    || fail "year $year: $(cat "$WORK/paths")"
+  for s in "${SEGS[@]}"; do
     for c in srv cli; do
-      ft "$(plus 30)" certtool --verify-chain --infile "$WORK/cc-$c.pem" >"$WORK/certtool.log" 2>&1 || ct=FAILED
+      ft "$(plus 30)" certtool --verify-chain --infile "$WORK/cc-$s-$c.pem" >"$WORK/certtool.log" 2>&1 || ct=FAILED
       grep -q 'Chain verification output: Verified' "$WORK/certtool.log" || ct=FAILED
       [ "$ct" = ok ] || fail "year $year $s $c: certtool --verify-chain: $(cat "$WORK/paths" "$WORK/certtool.log")"
       # after the overlap only the new root carries the devices
       if [ "$year" -ge 20 ]; then
-        awk '/BEGIN CERT/{b=""} {b=b $0 "\n"} END{printf "%s", b}' "$WORK/cc-$c.pem" >"$WORK/cc-top.pem"
+        awk '/BEGIN CERT/{b=""} {b=b $0 "\n"} END{printf "%s", b}' "$WORK/cc-$s-$c.pem" >"$WORK/cc-top.pem"
         [ "$(fpr "$WORK/cc-top.pem")" = "$(fpr "$CAHOME/public/root.pem")" ] \
           || fail "year $year $s $c: the chain does not end at the new root: $(cat "$WORK/paths")"
       fi
@@ -295,12 +278,10 @@ for year in $(seq 0 "$YEARS"); do
   rv=()
   for r in "${REVOKE[@]}"; do
     read -r s d ye yr <<<"$r"
-    [ "$yr" -le "$year" ] || continue
-    read -r sn na < <(revoked_of "$s" "$d")
     # only while its certificate would still be valid
-    [ "$(date -u -d "$na" +%s)" -gt "$(date -u -d "$(plus 30) UTC" +%s)" ] || continue
-    ca show "$sn" --pem >"$WORK/revoked.pem"
-    h=$(handshake "$s" "$(current "$s" srv)" "$WORK/revoked.pem" "$d")
+    [ "$yr" -le "$year" ] && [ -n "${REV[$s/$d]:-}" ] || continue
+    ca show "${REV[$s/$d]}" --pem >"$WORK/revoked.pem"
+    h=$(handshake "$s" "${CUR[$s/srv]}" "$WORK/revoked.pem" "$d")
     [ "$h" = refused ] || fail "year $year: revoked $s/$d completed a handshake"
     grep -qi 'certificate revoked' "$WORK/srv.log" || fail "year $year: $s/$d refused, but not as revoked: $(cat "$WORK/srv.log")"
     rv+=("$s/$d")
@@ -310,7 +291,7 @@ for year in $(seq 0 "$YEARS"); do
   rvs=$(IFS=,; echo "${rv[*]:--}")
   evs=$(IFS=';'; echo "${ev[*]:--}")
   printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-22s %-10s %-10s %-7s %s\n' "$year" "${NOW%% *}" "$renewed" "$total_issued" \
-    "${res[0]}" "${res[1]}" "$ct" "$rvs" "$(gens line3)" "$(gens line4)" "$(gens root)" "$evs" >>"$WORK/table"
+    "${res[0]}" "${res[1]}" "$ct" "$rvs" "${GEN[line3]}" "${GEN[line4]}" "${GEN[root]}" "$evs" >>"$WORK/table"
 done
 cat "$WORK/table"
 ok "thirty years: every year both segments' devices handshake with the station's current files (s_server/s_client -verify_return_error -crl_check_all) and certtool --verify-chain passes; both segments alive all thirty years"

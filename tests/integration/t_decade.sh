@@ -27,8 +27,9 @@
 #                    rv24 (23, 24: refused in year 25 through the CRL of
 #                    the generation rolled that year), line3 rv28 (27, 28)
 # Both segments stay alive all thirty years.  No file is edited by hand.
-# At the end audit verify passes and every device certificate issued (counted
-# as the years go) is in the store, every one a station holds among them.
+# At the end audit verify passes and every certificate issued (counted as
+# the years go: device certificates, and the CA certificates the root
+# signed) is in the store, every one a station holds among them.
 . "$(dirname "$0")/lib.sh"
 : "${STATION:?}"
 need faketime "the years pass with faketime (scripts/setup installs it)"
@@ -141,9 +142,10 @@ handshake() {
   if [ "$rc" -eq 0 ] && grep -q 'HTTP/1.0 200' "$WORK/cli.log"; then echo ok; else echo refused; fi
 }
 
-printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-22s %-10s %-10s %-7s %s\n' YEAR DATE REN ISS "line3" "line4" CERTTOOL \
+printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-20s %-12s %-15s %-7s %s\n' YEAR DATE REN ISS "line3" "line4" CERTTOOL \
   "REVOKED REFUSED" "LINE3 GEN" "LINE4 GEN" ROOT EVENTS >"$WORK/table"
 total_issued=6
+ca_issued=${#SEGS[@]}
 n_refused=0
 declare -A refused_years
 for year in $(seq 0 "$YEARS"); do
@@ -152,12 +154,17 @@ for year in $(seq 0 "$YEARS"); do
   if [ "$year" -eq "$ROOT_ROLL" ]; then
     expect 0 ca root roll
     out_has "root generation 2" "NewWithOld" "OldWithNew"
+    # the two cross-certificates and each current issuing CA re-certified
+    n=$(grep -c "re-certified under the new root" <<<"$OUT" || true)
+    [ "$n" -eq "${#SEGS[@]}" ] || fail "root roll re-certified $n issuing CAs: $OUT"
+    ca_issued=$((ca_issued + 2 + n))
     ev+=("root roll")
   fi
   for s in "${SEGS[@]}"; do
     v=ROLL_$s
     if [[ "${!v}" == *" $year "* ]]; then
       expect 0 ca ca roll "$s" --days 3650
+      ca_issued=$((ca_issued + 1))
       g=$(sed -n "s/.*issuing CA '$s' generation \([0-9]*\).*/\1/p" <<<"$OUT" | head -1)
       [ -n "$g" ] || fail "year $year: ca roll $s: $OUT"
       ev+=("$s roll g$g")
@@ -290,7 +297,7 @@ for year in $(seq 0 "$YEARS"); do
   done
   rvs=$(IFS=,; echo "${rv[*]:--}")
   evs=$(IFS=';'; echo "${ev[*]:--}")
-  printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-22s %-10s %-10s %-7s %s\n' "$year" "${NOW%% *}" "$renewed" "$total_issued" \
+  printf '%-4s %-10s %-3s %-4s %-8s %-8s %-8s %-20s %-12s %-15s %-7s %s\n' "$year" "${NOW%% *}" "$renewed" "$total_issued" \
     "${res[0]}" "${res[1]}" "$ct" "$rvs" "${GEN[line3]}" "${GEN[line4]}" "${GEN[root]}" "$evs" >>"$WORK/table"
 done
 cat "$WORK/table"
@@ -325,7 +332,9 @@ for s in "${SEGS[@]}"; do
     grep -q "\"$(basename "$f" .pem)\"" <<<"$OUT" || fail "$f is not in the store"
   done
 done
-ok "audit verify passes; all $total_issued device certificates are in the store, every one a station holds among them"
+n_store=$(python3 -c 'import json,sys; print(len([c for c in json.load(sys.stdin) if c["kind"] == "ca"]))' <<<"$OUT")
+[ "$n_store" -eq "$ca_issued" ] || fail "the store holds $n_store CA certificates, $ca_issued were issued by the root"
+ok "audit verify passes; all $total_issued device certificates are in the store, every one a station holds among them, and all $ca_issued CA certificates the root issued (ca new, ca roll, the root roll's cross-certificates and re-certifications)"
 expect 0 "$PLANTCA" --home "$CAHOME" status
 expect 0 "$PLANTCA" --home "$CAHOME" --json renew --expiring 36500
 ok "status and renew over the thirty years' store at the real clock"

@@ -221,6 +221,9 @@ for year in $(seq 0 "$YEARS"); do
     fi
   done
   if [ "$year" -eq "$TRANSFER_ROLL" ]; then
+    # a response still signed by the old key, kept aside
+    mkdir "$WORK/old-key"
+    expect 0 ca export line3 "$WORK/old-key"
     # each station says it holds the new key; the next export, signed by
     # it, switches them
     for s in "${SEGS[@]}"; do
@@ -234,6 +237,8 @@ for year in $(seq 0 "$YEARS"); do
       out_has "CA transfer key is now $TRANSFER1"
       [ "$(keyid "$WORK/st-$s/ca-transfer.pub")" = "$TRANSFER1" ] || fail "$s's station does not hold $TRANSFER1"
     done
+    expect 1 sta accept "$WORK/st-line3" "$WORK"/old-key/line3-response-*.tar --out "$WORK/pki-line3" --layout flat
+    err_has "signed by CA transfer key $TRANSFER0, which this station replaced by $TRANSFER1"
     ev+=("both stations switched")
   fi
   # the stations' roots: the new one from the roll on, the old one kept

@@ -9,7 +9,7 @@
 # device complete a real TLS handshake with the station's current files
 # (openssl s_server/s_client -verify_return_error -crl_check_all, under the
 # year's clock), both chains pass certtool --verify-chain (the path built
-# from the station's files by decade_chain.py), and every revoked device
+# from the station's files by decade.py chain), and every revoked device
 # whose certificate has not expired yet is refused as revoked.
 #
 # The schedule (printed in the table):

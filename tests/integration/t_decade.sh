@@ -39,7 +39,7 @@ need faketime "the years pass with faketime (scripts/setup installs it)"
 # (the runs at the real clock at the end keep it)
 ft() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0 faketime "$@"; }
 need certtool "the chains are also checked with GnuTLS certtool (gnutls-bin)"
-python3 -c 'import cryptography' 2>/dev/null || { echo "SKIP: python3-cryptography not installed: decade_chain.py builds the chains for certtool (scripts/setup installs it)" >&2; exit 77; }
+python3 -c 'import cryptography' 2>/dev/null || { echo "SKIP: python3-cryptography not installed: decade.py reads the store and builds the chains for certtool (scripts/setup installs it)" >&2; exit 77; }
 
 YEARS=30
 ROLL_line3=" 7 15 22 "

@@ -28,29 +28,11 @@ cuts N bytes off its end.  --garbage N writes N random bytes instead.
 import argparse
 import os
 import subprocess
+import sys
 import tempfile
 
-
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        ln = bytes([n])
-    else:
-        b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-        ln = bytes([0x80 | len(b)]) + b
-    return bytes([tag]) + ln + body
-
-
-def read_tlv(d, i):
-    """(tag, start of content, end) of the TLV at d[i] (definite lengths:
-    the genuine message is DER)."""
-    tag, n = d[i], d[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(d[i:i + k], 'big')
-        i += k
-    return tag, i, i + n
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))
+from der import read_tlv, tlv  # noqa: E402  (tests/tools/der.py)
 
 
 def children(d):

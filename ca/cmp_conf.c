@@ -122,11 +122,11 @@ PC_CHECK static pc_rc judge(store_txn *t, const char *segment, const tr_member *
 }
 
 pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, time_t now,
-    size_t *revoked, size_t *refused, pc_err *e)
+    size_t *revoked, size_t *recorded, size_t *refused, pc_err *e)
 {
 	size_t i;
 
-	*revoked = *refused = 0;
+	*revoked = *recorded = *refused = 0;
 	for (i = 0; i < b->nmembers; i++) {
 		const tr_member *m = &b->members[i];
 		char txid[65], what[TR_NAME_MAX * 2 + 8], detail[900], obj[40], text[PKIX_CMP_TEXT_MAX];
@@ -180,6 +180,8 @@ pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, 
 		    "revoked, reason cessationOfOperation" : why.msg);
 		if (rc == PC_OK)
 			(*revoked)++;
+		else
+			(*recorded)++;
 		PC_TRY(audit_append(t, now, "cmp.certconf", obj, rc == PC_OK ? "revoked" : "recorded",
 		    detail, e));
 	}

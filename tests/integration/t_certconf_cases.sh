@@ -7,7 +7,9 @@
 # message in an audit event cmp.certconf "refused", revoke nothing, and
 # change nothing in the store but the audit trail and the station's
 # sequence (store_diff.py); the one good row revokes the certificate
-# (cessationOfOperation) and is audited; its repetition is refused.
+# (cessationOfOperation) and is audited; its repetition is refused; a good
+# one whose certificate the officer revoked before is recorded, not revoked
+# again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cmp_setup.sh"
 : "${STATION:?}"
@@ -61,9 +63,12 @@ grep -q 'state: cert-rejected' "$ST/cmp/$tx_a.tx" || fail "transaction a: $(cat 
 grep -q 'state: cert-rejected' "$ST/cmp/$tx_b.tx" || fail "transaction b: $(cat "$ST/cmp/$tx_b.tx")"
 tx_c=$(tx_of 'serialNumber SN-0003')
 grep -q 'state: sent' "$ST/cmp/$tx_c.tx" || fail "transaction c: $(cat "$ST/cmp/$tx_c.tx")"
-serial_b=$(sed -n 's/^serial: //p' "$ST/cmp/$tx_b.tx")
+serial_a=$(sed -n 's/^serial: //p' "$ST/cmp/$tx_a.tx") serial_b=$(sed -n 's/^serial: //p' "$ST/cmp/$tx_b.tx")
 stop_serve
-ok "transactions a, b issued and refused by their devices in certConfs (openssl cmp -out_trusted), c pending"
+# a's certificate the officer revokes before the report comes
+expect 0 pc revoke "$serial_a" --reason keyCompromise
+revoked_on=$(pc --json show "$serial_a" | python3 -c 'import json, sys; print(json.load(sys.stdin)["revoked"]["date"])')
+ok "transactions a, b issued and refused by their devices in certConfs (openssl cmp -out_trusted), c pending; a's certificate revoked by the officer"
 
 seq=100 rows=0
 while IFS= read -r line; do
@@ -89,7 +94,8 @@ while IFS= read -r line; do
   req=
   case $tx in a) req=$(req_id pump-a) ;; b) req=$(req_id pump-b) ;; c) req=$(req_id pump-c) ;; esac
   want=${want//\{what\}/$(basename "$b" .tar)/cmp-$txid.certconf} want=${want//\{tx\}/$txid}
-  want=${want//\{req\}/$req} want=${want//\{serial\}/$serial_b}
+  want=${want//\{req\}/$req} want=${want//\{serial_a\}/$serial_a} want=${want//\{serial_b\}/$serial_b}
+  want=${want//\{revoked_on\}/$revoked_on}
   revoked=$(revoked_count)
   mdb_dump -a "$CAHOME/db" >"$WORK/before.dump"
   expect 0 pc import "$b"
@@ -106,6 +112,12 @@ print(e["result"]); print(e["detail"])' >"$WORK/event"
     [ "$(revoked_count)" = "$revoked" ] || fail "$name: a refused report revoked something"
     printf 'audit + X\nmeta ~ audit.head\nstations ~ X\n' | diff - "$WORK/diff" >/dev/null ||
       fail "$name: the store changed more than the audit trail and the sequence: $(cat "$WORK/diff")"
+  elif [ "$result" = recorded ]; then
+    out_has "certConf: 0 certificates refused by their devices, revoked; 1 recorded, already revoked; 0 reports refused"
+    [ "$got_result" = recorded ] || fail "$name: audited '$got_result': $got"
+    [ "$(revoked_count)" = "$revoked" ] || fail "$name: revoked something"
+    printf 'audit + X\nmeta + cmp.conf.%s\nmeta ~ audit.head\nstations ~ X\n' "$txid" | diff - "$WORK/diff" >/dev/null ||
+      fail "$name: the store changed more than the audit trail, the sequence and the report's record: $(cat "$WORK/diff")"
   else
     out_has "certConf: 1 certificate refused by its device, revoked; 0 reports refused"
     [ "$got_result" = revoked ] || fail "$name: audited '$got_result': $got"

@@ -236,12 +236,32 @@ expect 1 pc keys remove "$LP"
 err_has "plantca: key $LP is issuing CA line3 generation 2 (current) (the store uses it): not removed"
 ok "the pending key is line3's generation 2 once the interrupted roll is completed"
 
+# root roll killed after its key (its first signature, the new root's own
+# certificate), then run to its end: root generations 1 and 2, and the
+# killed run's key unused
+rm -f "$WORK/log.rr"
+PLANTCA_FAULT_LOG=$WORK/log.rr killed hsm.sign:1 pc root roll
+[ "$(grep -n . "$WORK/log.rr" | grep -E ':hsm\.(keygen|sign)$' | tail -2 | cut -d: -f2 | tr '\n' ' ')" = "hsm.keygen hsm.sign " ] ||
+  fail "root roll was not killed at its first signature after its key: $(cat "$WORK/log.rr")"
+LRR=$(label_of "k['label'].startswith('${HID}root-g2-') and k['role'] == 'unused'")
+expect 0 pc root roll
+keysj "
+r = sorted((x['generation'], x['state'], k['label']) for k in j['keys'] for x in k['roles'] if x['kind'] == 'root')
+assert [(g, s) for g, s, _ in r] == [(1, 'replaced'), (2, 'current')], r
+assert r[0][2] == '${HID}root' and r[1][2].startswith('${HID}root-g2-') and r[1][2] != '$LRR', r
+assert [k['role'] for k in j['keys'] if k['label'] == '$LRR'] == ['unused']
+assert j['unused'] == 1, j['unused']"
+expect 0 pc keys remove "$LRR"
+expect 1 pc keys remove "${HID}root"
+err_has "plantca: key ${HID}root is root generation 1 (replaced: signs only its CRL) (the store uses it): not removed"
+ok "root roll killed after its key leaves it unused; the completed roll's roots are generations 2 (current) and 1 (replaced)"
+
 # ------------------------------------------------------------- other objects
 p11 --generate-privkey=ECDSA --curve=secp256r1 --label=other-key "pkcs11:token=$TOKEN_LABEL" >/dev/null ||
   fail "p11tool could not make a key"
 p11 --generate-privkey=ECDSA --curve=secp256r1 --label=plantca-0000-root "pkcs11:token=$TOKEN_LABEL" >/dev/null
 expect 0 pc keys
-out_has "9 key pairs of this CA home, 0 unused" "4 other objects on the token are not this CA home's"
+out_has "10 key pairs of this CA home, 0 unused" "4 other objects on the token are not this CA home's"
 [[ "$OUT" != *"other-key"* && "$OUT" != *"plantca-0000-root"* ]] || fail "keys lists another's key: $OUT"
 expect 1 pc keys remove other-key
 on_token other-key private || fail "other-key touched"

@@ -165,7 +165,7 @@ expect 2 pc keys remove "$L4" "$LR"
 ok "bad LABELs refused with exact messages; store and token unchanged by every refusal"
 
 # ------------------------------------------------------------- removal
-expect 0 pc keys remove "$L4"
+PLANTCA_FAULT_LOG=$WORK/log.rm expect 0 pc keys remove "$L4"
 out_has "removed key $L4 (CKA_ID "
 ! on_token "$L4" private && ! on_token "$L4" public || fail "p11tool still lists $L4"
 expect 0 pc keys
@@ -235,6 +235,61 @@ out_has "issuing CA line3 generation 2 (current)" "issuing CA line3 generation 1
 expect 1 pc keys remove "$LP"
 err_has "plantca: key $LP is issuing CA line3 generation 2 (current) (the store uses it): not removed"
 ok "the pending key is line3's generation 2 once the interrupted roll is completed"
+
+# every fault point keys remove reaches, each time it is reached, killed
+# and failed (fault_sweep's way): the state left is the old key, or its
+# public half, still listed unused, the audit trail verifies, and the same
+# command run again removes it; two events when the first one committed
+# (a fault in the commit after the destroys, the audit checkpoint's, finds
+# the key removed)
+n_new=$(nth "$WORK/log.new" store.commit)
+runs=0
+while read -r cnt point; do
+  modes="kill eio"; [[ "$point" == hsm.* ]] || modes="kill eio enospc"
+  for i in $(seq 1 "$cnt"); do
+    for how in $modes; do
+      killed "store.commit:$n_new" pc ca new "sweep$runs" --subject "/C=DE/O=Acme Plant/CN=Sweep $runs"
+      L=$(label_of "k['label'].startswith('${HID}ca-sweep$runs-')")
+      ev0=$(pc --json audit log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+      rc=0; PLANTCA_FAULT=$point:$i:$how pc keys remove "$L" >/dev/null 2>"$WORK/e" </dev/null || rc=$?
+      ctx="keys remove at $point:$i:$how"
+      case $how in kill) [ "$rc" -eq 137 ] || fail "$ctx: exit $rc" ;;
+                   *) [ "$rc" -eq 2 ] || fail "$ctx: exit $rc: $(cat "$WORK/e")" ;; esac
+      expect 0 pc audit verify
+      # the event is committed unless the fault hit its own commit (the
+      # first); a commit after the destroys (the audit checkpoint) finds
+      # the key gone already
+      first=yes; [ "$point:$i" != store.commit:1 ] || first=no
+      if on_token "$L" private || on_token "$L" public; then
+        keysj "k = [k for k in j['keys'] if k['label'] == '$L']
+assert len(k) == 1 and k[0]['role'] == 'unused', ('$ctx', k)"
+        expect 0 pc keys remove "$L"
+        want=$([ $first = yes ] && echo 2 || echo 1)
+      else
+        [ $first = yes ] || fail "$ctx: key destroyed without its event"
+        expect 1 pc keys remove "$L"
+        err_has "no such key on token"
+        want=1
+      fi
+      ! on_token "$L" private && ! on_token "$L" public || fail "$ctx: the rerun left $L"
+      pc --json audit log >"$WORK/audit.json" </dev/null
+      python3 - "$WORK/audit.json" "$L" "$ev0" "$want" <<'PY' || fail "$ctx: audit events"
+import json, sys
+ev = json.load(open(sys.argv[1]))
+new = [e for e in ev[int(sys.argv[3]):] if e['action'] == 'key.remove']
+assert all(e['object'] == sys.argv[2] for e in new), new
+want = int(sys.argv[4])
+assert len(new) == want, (want, new)
+if want == 2:
+    assert 'completes the key.remove of audit event %d' % new[0]['seq'] in new[1]['detail'], new
+PY
+      runs=$((runs + 1))
+    done
+  done
+done < <(sort "$WORK/log.rm" | uniq -c)
+[ "$runs" -ge 10 ] || fail "only $runs fault runs: $(sort "$WORK/log.rm" | uniq -c)"
+expect 0 pc audit verify
+ok "keys remove killed or failed at each of its $runs fault points and modes: the rerun completes it"
 
 # root roll killed after its key (its first signature, the new root's own
 # certificate), then run to its end: root generations 1 and 2, and the

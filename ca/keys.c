@@ -13,8 +13,15 @@
  *   META transfer.key_uri, transfer.prev.key_uri   the transfer keys
  *   META audit.key_uri                  the audit checkpoint key
  *   META signer.NAME                    firmware signers
- *   intents (newca_uri)                 a ca new / ca roll / root roll the
- *                                       next command completes: pending
+ *   intents (newca_uri)                 the new key of a ca new or ca roll
+ *                                       (or a root roll's re-certified CA
+ *                                       key) the next command completes:
+ *                                       pending
+ *
+ * transfer roll records its key in the transaction that makes it current,
+ * and root roll its new key in the switch (step 3, rootroll.c): until
+ * then no record names it, and an interrupted roll starts afresh, so
+ * their leftovers are unused, not pending.
  *
  * A key none of them names is unused.  `keys remove` destroys only such a
  * key, audit event first (key.remove): if the event cannot be written
@@ -218,7 +225,7 @@ PC_CHECK static pc_rc roles_intents(store_txn *t, key_roles *r, pc_err *e)
 		if (l.recs[i].newca_uri == NULL)
 			continue;
 		ca_serial_hex(l.jobs[i].serial, PKIX_SERIAL_LEN, hex);
-		snprintf(text, sizeof text, "pending: the new key of CA %s in the intent of "
+		snprintf(text, sizeof text, "pending: the key of CA %s in the intent of "
 		    "certificate %s, which the next command that uses the token completes",
 		    l.recs[i].newca ? l.recs[i].newca : "?", hex);
 		rc = role_add(r, l.recs[i].newca_uri, "pending", l.recs[i].newca ? l.recs[i].newca : "",

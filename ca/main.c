@@ -476,7 +476,7 @@ static const struct verb verbs[] = {
 	  "Every key pair in the token that belongs to this CA home (label plantca-ID-...): "
 	  "label, algorithm, CKA_ID, SHA-256 of the public key, and its role from the store "
 	  "(root or issuing CA generation, transfer key, audit key, firmware signer), pending "
-	  "(the new key of an interrupted ca new, ca roll or root roll, which the next command "
+	  "(the new key of an interrupted ca new or ca roll, which the next command "
 	  "that uses the token completes) or unused (a command killed after the token made the "
 	  "key but before the store recorded it).  Keys are matched by the URI the store holds "
 	  "(CKA_ID and label).  The token's other objects are counted, never touched.",

@@ -117,7 +117,7 @@ ok "ca roll killed after its intent (hsm.sign:$n): its key $LP is pending"
 expect 0 pc keys
 out_has "$L4  ec-p256" "$LP  ec-p256" "unused: no record of the store and no intent names it" \
   "issuing CA line9 generation 2 (current)" "issuing CA line9 generation 1 (replaced: signs only its CRL)" \
-  "pending: the new key of CA line3 in the intent of certificate" "firmware signer fw-z" \
+  "pending: the key of CA line3 in the intent of certificate" "firmware signer fw-z" \
   "transfer key generation 2 (current)" "transfer key generation 1 (previous)" \
   "13 key pairs of this CA home, 4 unused" "0 other objects on the token are not this CA home's"
 ok "keys: 13 pairs, the 4 leftovers unused beside the used ones with their roles"
@@ -139,7 +139,7 @@ for row in "${HID}root|root generation 1 (current)" \
 done
 ok "remove of root, a CA, the transfer and the audit key is refused with the role; the token keeps them"
 expect 1 pc keys remove "$LP"
-err_has "plantca: key $LP is pending: the new key of CA line3 in the intent of certificate " \
+err_has "plantca: key $LP is pending: the key of CA line3 in the intent of certificate " \
   "which the next command that uses the token completes: not removed"
 on_token "$LP" private || fail "pending key gone"
 ok "remove of the key a pending intent names is refused"

@@ -332,15 +332,9 @@ PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export
 
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = from; rc == PC_OK && i < to; i++) {
-		ca_request r;
 		if (i % 256 == 255)
 			store_release_pages(c->st);
-		rc = ca_request_get(t, plan->mark[i], &r, e);
-		if (rc == PC_OK) {
-			r.exported = meta->sequence;
-			rc = ca_request_put(t, &r, false, e);
-			ca_request_free(&r);
-		}
+		rc = ca_request_mark_exported(t, plan->mark[i], meta->sequence, e);
 	}
 	if (first) {
 		char key[128], ek[128], detail[300];

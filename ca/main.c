@@ -153,6 +153,17 @@ PC_CHECK static pc_rc run_transfer_roll(ca_ctx *c, const struct args *a, pc_err 
 	return ca_transfer_roll(c, e);
 }
 
+PC_CHECK static pc_rc run_keys(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_keys_list(c, stdout, e);
+}
+
+PC_CHECK static pc_rc run_keys_remove(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_keys_remove(c, a->arg[0], e);
+}
+
 PC_CHECK static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
@@ -461,6 +472,21 @@ static const struct verb verbs[] = {
 	  "from the first of them on.  Refused while a station does not hold the current key "
 	  "yet (docs/lifecycle.md).",
 	  0, 0, 0, HOME_WRITE, run_transfer_roll },
+	{ { "keys" }, "",
+	  "Every key pair in the token that belongs to this CA home (label plantca-ID-...): "
+	  "label, algorithm, CKA_ID, SHA-256 of the public key, and its role from the store "
+	  "(root or issuing CA generation, transfer key, audit key, firmware signer), pending "
+	  "(the new key of an interrupted ca new or ca roll, which the next command "
+	  "that uses the token completes) or unused (a command killed after the token made the "
+	  "key but before the store recorded it).  Keys are matched by the URI the store holds "
+	  "(CKA_ID and label).  The token's other objects are counted, never touched.",
+	  0, 0, 0, HOME_WRITE, run_keys },
+	{ { "keys", "remove" }, "LABEL",
+	  "Destroy one key that plantca keys shows as unused (private and public object), after "
+	  "its key.remove audit event.  A key the store uses, one an intent names, one not this "
+	  "CA home's, and a label not on the token are refused.  If the token fails after the "
+	  "event, the key is still shown unused and the same command completes the removal.",
+	  0, 1, 1, HOME_WRITE, run_keys_remove },
 	{ { "station", "list" }, "",
 	  "Enrolled stations, segments, last sequences, the CA transfer key each holds, and a new "
 	  "station key (rekey) the CA has not yet seen sign.",

@@ -367,6 +367,31 @@ struct list_ctx {
 	store_txn *t;
 };
 
+/* A CA (or a replaced generation of one) that a root roll re-certified
+ * keeps its certificate from the previous root (xcert, rootgen.h): said
+ * as text indented by `ind`, or as the JSON member previous_root_cert
+ * (null when there is none). */
+static void list_xcert(struct list_ctx *l, const ca_rec *r, const char *ind)
+{
+	char fp[PC_FINGERPRINT_MAX], na[PC_TIME_TEXT_MAX];
+	pkix_cert xv;
+	pc_err ign;
+	bool have = r->xcert && pkix_cert_parse(r->xcert, r->xcert_len, "xcert", &xv, &ign) == PC_OK;
+
+	if (have) {
+		pc_fingerprint(r->xcert, r->xcert_len, fp);
+		pc_time_text(xv.not_after, na);
+	}
+	if (l->json && have)
+		fprintf(l->out, ",\"previous_root_cert\":{\"sha256\":\"%s\",\"not_after\":\"%s\"}", fp,
+		    na);
+	else if (l->json)
+		fprintf(l->out, ",\"previous_root_cert\":null");
+	else if (have)
+		fprintf(l->out, "%sre-certified under the current root (same key); its certificate from "
+		    "the previous root runs until %s\n%s  SHA-256 %s\n", ind, na, ind, fp);
+}
+
 /* The generations a ca roll replaced (cagen.h), after the current one. */
 PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 {
@@ -390,9 +415,11 @@ PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 		if (l->json) {
 			fprintf(l->out, "%s{\"generation\":%" PRIu64 ",\"not_after\":\"%s\","
 			    "\"sha256\":\"%s\",\"state\":\"%s\",\"signs_crls_until\":\"%s\","
-			    "\"retired\":\"%s\"}", i + 1 == gl.n ? "" : ",", ca_gen_no(g), na, fp,
+			    "\"retired\":\"%s\"", i + 1 == gl.n ? "" : ",", ca_gen_no(g), na, fp,
 			    g->retired ? "retired" : "crl-only", g->last_na ? until : "",
 			    g->retired ? ret : "");
+			list_xcert(l, g, "");
+			fputc('}', l->out);
 		} else if (g->retired) {
 			fprintf(l->out, "  generation %" PRIu64 " (retired %.10s: final CRL signed), until "
 			    "%s\n    SHA-256 %s\n", ca_gen_no(g), ret, na, fp);
@@ -400,6 +427,7 @@ PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 			fprintf(l->out, "  generation %" PRIu64 " (signs only its CRL, until its last "
 			    "certificate expires %s), until %s\n    SHA-256 %s\n", ca_gen_no(g),
 			    g->last_na ? until : "(it issued none: retires at the next plantca crl)", na, fp);
+			list_xcert(l, g, "    ");
 		}
 	}
 	if (l->json)
@@ -439,6 +467,7 @@ PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, boo
 		fprintf(l->out, "%-16s %-8s %s  until %s\n  %s\n  SHA-256 %s\n", r.name,
 		    hsm_alg_name((hsm_alg)r.alg), subj, na, r.parent[0] ? r.parent : "(self-signed)", fp);
 	}
+	list_xcert(l, &r, "  ");
 	rc = list_gens(l, &r, e);
 	if (l->json)
 		fputc('}', l->out);

@@ -450,15 +450,20 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (rc == PC_OK) {
 		pkix_cert xv;
 		pc_err xe;
-		xc = calloc(rx.n + 1, sizeof *xc);
-		xl = calloc(rx.n + 1, sizeof *xl);
+		xc = calloc(rx.n + 1 + gens.n, sizeof *xc);
+		xl = calloc(rx.n + 1 + gens.n, sizeof *xl);
 		if (xc == NULL || xl == NULL)
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		/* the CA's certificate from the previous root, while it is valid */
-		if (rc == PC_OK && ica.xcert && pkix_cert_parse(ica.xcert, ica.xcert_len, "xcert", &xv,
-		    &xe) == PC_OK && xv.not_after > time(NULL)) {
-			xc[nx] = ica.xcert;
-			xl[nx++] = ica.xcert_len;
+		/* the CA's certificate from the previous root, while it is valid,
+		 * and the same for each replaced generation (newest first) that
+		 * a root roll re-certified */
+		for (i = 0; rc == PC_OK && i <= gens.n; i++) {
+			const ca_rec *g = i == 0 ? &ica : &gens.v[gens.n - i];
+			if (g->xcert && pkix_cert_parse(g->xcert, g->xcert_len, "xcert", &xv, &xe) == PC_OK &&
+			    xv.not_after > time(NULL)) {
+				xc[nx] = g->xcert;
+				xl[nx++] = g->xcert_len;
+			}
 		}
 		for (i = 0; rc == PC_OK && i < rx.n; i++) {
 			xc[nx] = rx.v[i].p;
@@ -553,7 +558,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 
 	/* chain.pem: issuing CA (its generations, newest first) then root;
 	 * trust.pem: root then issuing CA (the same); each followed, during
-	 * a root roll's overlap, by the CA's certificate from the old root,
+	 * a root roll's overlap, by the CA's certificates from the old root (its
+	 * replaced generations' too),
 	 * then each old root with NewWithOld and OldWithNew (rootgen.h) */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);

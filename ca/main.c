@@ -582,7 +582,10 @@ static const struct verb verbs[] = {
 	{ { "crl" }, "[--ca NAME] [-o FILE] [--der] [--next-update DAYS] "
 	  "[--clock-override --reason TEXT]",
 	  "Sign a new v2 CRL (PEM, or DER with --der) for CA NAME ('root' for the root's), on "
-	  "stdout or into FILE; without --ca, one for every CA into HOME/crl/NAME.crl.  The "
+	  "stdout or into FILE; without --ca, one for every CA into HOME/crl/NAME.crl.  Each "
+	  "key generation of a CA that a roll replaced and that still signs CRLs gets its own, "
+	  "into HOME/crl/NAME~GEN.crl, with --ca too; each CRL is reported (on stderr when the "
+	  "CRL goes to stdout; --json: an array).  The "
 	  "current CRLs are kept in the store for export.  nextUpdate = thisUpdate + the CA's "
 	  "cadence: 7 days for issuing CAs, 180 for the root; --next-update DAYS (with --ca) "
 	  "sets that CA's cadence from now on.  Refused when the clock is earlier than the "

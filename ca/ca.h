@@ -123,6 +123,14 @@ typedef struct ca_certs_filter {
 pc_rc ca_certs(ca_ctx *c, const ca_certs_filter *f, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e) PC_CHECK;
 
+/* `plantca keys` (ca/keys.c): the CA home's key pairs on the token, each
+ * with its role from the store (or unused), and a count of the token's
+ * other objects.  Holds the lock (a key being made is not shown unused). */
+pc_rc ca_keys_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
+/* `plantca keys remove LABEL`: destroy one key ca_keys_list shows as
+ * unused, audit event key.remove first; refuses any other. */
+pc_rc ca_keys_remove(ca_ctx *c, const char *label, pc_err *e) PC_CHECK;
+
 pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 pc_rc ca_audit_verify(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 

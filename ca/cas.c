@@ -47,6 +47,66 @@ static void lifetime_warn(ca_ctx *c, const char *name, unsigned days, const pkix
 	policy_free(pol);
 }
 
+/* ca new and ca roll: the key and certificate of an issuing CA under the
+ * root.  A key made on the token under label, a certificate for it signed
+ * by the root (subject, pathLen, the permitted names; for days, cut short
+ * by the root), linted against the root and issued through the pipeline's
+ * intents as job j (the caller has set its source and roll; on return it
+ * holds the certificate).  *key is the caller's to free, also on failure. */
+PC_CHECK static pc_rc issue_under_root(ca_ctx *c, const ca_rec *root, const char *name,
+    const char *label, hsm_alg alg, const uint8_t *subject, size_t subject_len, int path_len,
+    const pkix_gn *permit, size_t npermit, unsigned days, time_t now, hsm_key **key, ca_job *j,
+    pc_err *e)
+{
+	pkix_tbs_params p;
+	uint8_t rootkid[PKIX_KEYID_LEN];
+	hsm_key *rk;
+	const uint8_t *sa;
+	size_t sal;
+
+	if (root->v.not_after <= now + PC_DAY)
+		return pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
+	PC_TRY(ca_hsm_ready(c, e));
+	PC_TRY(hsm_key_generate(c->h, alg, label, key, e));
+	if (pkix_keyid(root->v.spki, root->v.spki_len, rootkid) != PC_OK)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
+	PC_TRY(ca_key_for(c, "root", root->key_uri, &rk, e));
+	sa = hsm_key_sigalg(rk, &sal);
+	memset(&p, 0, sizeof p);
+	ca_tbs_issued_by(&p, root, sa, sal, rootkid, days, now);
+	p.subject = subject;
+	p.subject_len = subject_len;
+	p.spki = hsm_key_spki(*key, &p.spki_len);
+	p.is_ca = true;
+	p.path_len = path_len < 0 ? 0 : path_len;
+	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
+	p.permit = permit;
+	p.npermit = npermit;
+
+	memcpy(j->serial, p.serial, PKIX_SERIAL_LEN);
+	j->issuer = "root";
+	j->kind = "ca";
+	j->profile = "issuing-ca";
+	j->segment = "";
+	j->newca = name;
+	j->newca_uri = hsm_key_uri(*key);
+	j->newca_alg = alg;
+	snprintf(j->keytype, sizeof j->keytype, "%s", hsm_alg_name(alg));
+	j->nb = p.not_before;
+	j->na = p.not_after;
+	PC_TRY(ca_name_text(subject, subject_len, &j->subject_text, e));
+	if ((j->san_text = strdup("")) == NULL)
+		return pc_fail(e, PC_E_NOMEM, "out of memory");
+	PC_TRY(pkix_tbs_build(&p, &j->tbs, e));
+	{
+		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
+		PC_TRY(ca_lint_tbs(j->tbs.p, j->tbs.len, root->cert, root->cert_len, &lx, name, e));
+	}
+	PC_TRY(ca_run_jobs(c, j, 1, false, NULL, e));
+	lifetime_warn(c, name, days, &p, now);
+	return PC_OK;
+}
+
 pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 {
 	pkix_gn permit[PKIX_PERMIT_MAX];
@@ -56,10 +116,8 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	ca_rec root;
 	store_txn *t;
 	pc_buf subject = PC_BUF_INIT;
-	pkix_tbs_params p;
 	ca_job j;
 	char *idhex = NULL, label[160];
-	uint8_t rootkid[PKIX_KEYID_LEN];
 	time_t now = time(NULL);
 	unsigned days = o->days ? o->days : CA_ISSUING_DAYS_DEFAULT;
 	pc_rc rc;
@@ -104,69 +162,11 @@ pc_rc ca_new(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	store_abort(t);
 	if (rc != PC_OK)
 		goto out;
-	if (root.v.not_after <= now + PC_DAY) {
-		rc = pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
-		goto out;
-	}
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
-		goto out;
 	ca_key_label(label, sizeof label, idhex, "ca", o->name);
-	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
-		goto out;
-	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
-		goto out;
-	}
-	{
-		hsm_key *rk;
-		const uint8_t *sa;
-		size_t sal;
-
-		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
-			goto out;
-		sa = hsm_key_sigalg(rk, &sal);
-		memset(&p, 0, sizeof p);
-		ca_tbs_issued_by(&p, &root, sa, sal, rootkid, days, now);
-	}
-	p.subject = subject.p;
-	p.subject_len = subject.len;
-	p.spki = hsm_key_spki(key, &p.spki_len);
-	p.is_ca = true;
-	p.path_len = o->path_len < 0 ? 0 : o->path_len;
-	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
-	p.permit = permit;
-	p.npermit = npermit;
-
-	memcpy(j.serial, p.serial, PKIX_SERIAL_LEN);
-	j.issuer = "root";
-	j.kind = "ca";
-	j.profile = "issuing-ca";
 	j.source = "plantca ca new";
-	j.segment = "";
-	j.newca = o->name;
-	j.newca_uri = hsm_key_uri(key);
-	j.newca_alg = alg;
-	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
-	j.nb = p.not_before;
-	j.na = p.not_after;
-	if ((rc = ca_name_text(subject.p, subject.len, &j.subject_text, e)) != PC_OK)
+	if ((rc = issue_under_root(c, &root, o->name, label, alg, subject.p, subject.len, o->path_len,
+	    permit, npermit, days, now, &key, &j, e)) != PC_OK)
 		goto out;
-	j.san_text = strdup("");
-	if (!j.san_text) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK)
-		goto out;
-	{
-		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
-		if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, root.cert, root.cert_len, &lx, o->name,
-		    e)) != PC_OK)
-			goto out;
-	}
-	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
-		goto out;
-	lifetime_warn(c, o->name, days, &p, now);
 	if (c->json) {
 		char fp[96];
 		pc_fingerprint(j.cert.p, j.cert.len, fp);
@@ -240,10 +240,8 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 	hsm_key *key = NULL;
 	ca_rec root, cur;
 	store_txn *t;
-	pkix_tbs_params p;
 	ca_job j;
 	char *idhex = NULL, label[200], na[PC_TIME_TEXT_MAX], fp[PC_FINGERPRINT_MAX];
-	uint8_t rootkid[PKIX_KEYID_LEN];
 	time_t now = time(NULL);
 	unsigned days = o->days ? o->days : CA_ISSUING_DAYS_DEFAULT;
 	uint64_t gen;
@@ -310,12 +308,6 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		rc = ca_permits_of(&cur.v, permit, &npermit, e);
 	if (rc != PC_OK)
 		goto out;
-	if (root.v.not_after <= now + PC_DAY) {
-		rc = pc_fail(e, PC_E_STATE, "the root certificate expires within a day");
-		goto out;
-	}
-	if ((rc = ca_hsm_ready(c, e)) != PC_OK)
-		goto out;
 	/* a random tail, as for ca new: a roll killed between the token's key
 	 * and the store's record leaves that key, and the next run must not
 	 * trip over its label */
@@ -324,62 +316,12 @@ pc_rc ca_roll(ca_ctx *c, const ca_new_opts *o, pc_err *e)
 		snprintf(nm, sizeof nm, "%s-g%" PRIu64, o->name, gen + 1);
 		ca_key_label(label, sizeof label, idhex, "ca", nm);
 	}
-	if ((rc = hsm_key_generate(c->h, alg, label, &key, e)) != PC_OK)
-		goto out;
-	if (pkix_keyid(root.v.spki, root.v.spki_len, rootkid) != PC_OK) {
-		rc = pc_fail(e, PC_E_STORE_CORRUPT, "root certificate has a malformed key");
-		goto out;
-	}
-	{
-		hsm_key *rk;
-		const uint8_t *sa;
-		size_t sal;
-
-		if ((rc = ca_key_for(c, "root", root.key_uri, &rk, e)) != PC_OK)
-			goto out;
-		sa = hsm_key_sigalg(rk, &sal);
-		memset(&p, 0, sizeof p);
-		ca_tbs_issued_by(&p, &root, sa, sal, rootkid, days, now);
-	}
-	p.subject = cur.v.subject;            /* the same name, byte for byte */
-	p.subject_len = cur.v.subject_len;
-	p.spki = hsm_key_spki(key, &p.spki_len);
-	p.is_ca = true;
-	p.path_len = cur.v.path_len < 0 ? 0 : cur.v.path_len;
-	p.key_usage = PKIX_KU_KEY_CERT_SIGN | PKIX_KU_CRL_SIGN;
-	p.permit = permit;
-	p.npermit = npermit;
-
-	memcpy(j.serial, p.serial, PKIX_SERIAL_LEN);
-	j.issuer = "root";
-	j.kind = "ca";
-	j.profile = "issuing-ca";
 	j.source = "plantca ca roll";
-	j.segment = "";
-	j.newca = o->name;
-	j.newca_uri = hsm_key_uri(key);
-	j.newca_alg = alg;
 	j.roll = true;
-	snprintf(j.keytype, sizeof j.keytype, "%s", hsm_alg_name(alg));
-	j.nb = p.not_before;
-	j.na = p.not_after;
-	if ((rc = ca_name_text(cur.v.subject, cur.v.subject_len, &j.subject_text, e)) != PC_OK)
+	/* the same name, byte for byte */
+	if ((rc = issue_under_root(c, &root, o->name, label, alg, cur.v.subject, cur.v.subject_len,
+	    cur.v.path_len, permit, npermit, days, now, &key, &j, e)) != PC_OK)
 		goto out;
-	if ((j.san_text = strdup("")) == NULL) {
-		rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pkix_tbs_build(&p, &j.tbs, e)) != PC_OK)
-		goto out;
-	{
-		ca_lint_expect lx = { true, p.key_usage, NULL, 0, NULL };
-		if ((rc = ca_lint_tbs(j.tbs.p, j.tbs.len, root.cert, root.cert_len, &lx, o->name,
-		    e)) != PC_OK)
-			goto out;
-	}
-	if ((rc = ca_run_jobs(c, &j, 1, false, NULL, e)) != PC_OK)
-		goto out;
-	lifetime_warn(c, o->name, days, &p, now);
 	/* what the roll recorded about the generation it replaced */
 	if ((rc = store_begin(c->st, false, &t, e)) != PC_OK)
 		goto out;
@@ -425,6 +367,31 @@ struct list_ctx {
 	store_txn *t;
 };
 
+/* A CA (or a replaced generation of one) that a root roll re-certified
+ * keeps its certificate from the previous root (xcert, rootgen.h): said
+ * as text indented by `ind`, or as the JSON member previous_root_cert
+ * (null when there is none). */
+static void list_xcert(struct list_ctx *l, const ca_rec *r, const char *ind)
+{
+	char fp[PC_FINGERPRINT_MAX], na[PC_TIME_TEXT_MAX];
+	pkix_cert xv;
+	pc_err ign;
+	bool have = r->xcert && pkix_cert_parse(r->xcert, r->xcert_len, "xcert", &xv, &ign) == PC_OK;
+
+	if (have) {
+		pc_fingerprint(r->xcert, r->xcert_len, fp);
+		pc_time_text(xv.not_after, na);
+	}
+	if (l->json && have)
+		fprintf(l->out, ",\"previous_root_cert\":{\"sha256\":\"%s\",\"not_after\":\"%s\"}", fp,
+		    na);
+	else if (l->json)
+		fprintf(l->out, ",\"previous_root_cert\":null");
+	else if (have)
+		fprintf(l->out, "%sre-certified under the current root (same key); its certificate from "
+		    "the previous root runs until %s\n%s  SHA-256 %s\n", ind, na, ind, fp);
+}
+
 /* The generations a ca roll replaced (cagen.h), after the current one. */
 PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 {
@@ -448,9 +415,11 @@ PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 		if (l->json) {
 			fprintf(l->out, "%s{\"generation\":%" PRIu64 ",\"not_after\":\"%s\","
 			    "\"sha256\":\"%s\",\"state\":\"%s\",\"signs_crls_until\":\"%s\","
-			    "\"retired\":\"%s\"}", i + 1 == gl.n ? "" : ",", ca_gen_no(g), na, fp,
+			    "\"retired\":\"%s\"", i + 1 == gl.n ? "" : ",", ca_gen_no(g), na, fp,
 			    g->retired ? "retired" : "crl-only", g->last_na ? until : "",
 			    g->retired ? ret : "");
+			list_xcert(l, g, "");
+			fputc('}', l->out);
 		} else if (g->retired) {
 			fprintf(l->out, "  generation %" PRIu64 " (retired %.10s: final CRL signed), until "
 			    "%s\n    SHA-256 %s\n", ca_gen_no(g), ret, na, fp);
@@ -458,6 +427,7 @@ PC_CHECK static pc_rc list_gens(struct list_ctx *l, const ca_rec *r, pc_err *e)
 			fprintf(l->out, "  generation %" PRIu64 " (signs only its CRL, until its last "
 			    "certificate expires %s), until %s\n    SHA-256 %s\n", ca_gen_no(g),
 			    g->last_na ? until : "(it issued none: retires at the next plantca crl)", na, fp);
+			list_xcert(l, g, "    ");
 		}
 	}
 	if (l->json)
@@ -497,6 +467,7 @@ PC_CHECK static pc_rc ca_list_visit(void *ctx, pc_reader key, pc_reader val, boo
 		fprintf(l->out, "%-16s %-8s %s  until %s\n  %s\n  SHA-256 %s\n", r.name,
 		    hsm_alg_name((hsm_alg)r.alg), subj, na, r.parent[0] ? r.parent : "(self-signed)", fp);
 	}
+	list_xcert(l, &r, "  ");
 	rc = list_gens(l, &r, e);
 	if (l->json)
 		fputc('}', l->out);

@@ -72,10 +72,11 @@ pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t
  * `segment` (a device refused its certificate, ca/cmp_conf.c): judged
  * from the device's signed certConf, recorded once, the certificate
  * revoked (cessationOfOperation), an audit event each; one that fails a
- * check is audited as refused.  Counts into *revoked and *refused.  Only
- * the store's own trouble is an error. */
+ * check is audited as refused.  Counts into *revoked, *recorded (a good
+ * report whose certificate was revoked already: recorded and audited, not
+ * revoked again) and *refused.  Only the store's own trouble is an error. */
 pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, time_t now,
-    size_t *revoked, size_t *refused, pc_err *e) PC_CHECK;
+    size_t *revoked, size_t *recorded, size_t *refused, pc_err *e) PC_CHECK;
 /* Sign: the same message turned into *csr again (structure, protection,
  * proof of possession; the chain was judged at import). */
 pc_rc ca_cmp_csr(const uint8_t *der, size_t len, const char *what, pkix_csr *csr,

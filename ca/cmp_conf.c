@@ -10,7 +10,8 @@
  * (recorded at the import of the request: "cmp.tx." TXID, "cmp.req." ID),
  * the transaction must have been issued a certificate, and certHash must
  * be that certificate's.  Then the refusal is recorded ("cmp.conf." TXID:
- * once, ever; an audit event cmp.certconf) and the certificate revoked
+ * once, ever; an audit event cmp.certconf; a report of it again is
+ * refused, and audited) and the certificate revoked
  * with reason cessationOfOperation, so that a certificate its device
  * refused is not left valid and unknown.  A report that fails a check is
  * recorded as refused in the audit trail with the reason and changes
@@ -119,11 +120,11 @@ PC_CHECK static pc_rc judge(store_txn *t, const char *segment, const tr_member *
 }
 
 pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, time_t now,
-    size_t *revoked, size_t *refused, pc_err *e)
+    size_t *revoked, size_t *recorded, size_t *refused, pc_err *e)
 {
 	size_t i;
 
-	*revoked = *refused = 0;
+	*revoked = *recorded = *refused = 0;
 	for (i = 0; i < b->nmembers; i++) {
 		const tr_member *m = &b->members[i];
 		char txid[65], what[TR_NAME_MAX * 2 + 8], detail[900], obj[40], text[PKIX_CMP_TEXT_MAX];
@@ -156,8 +157,15 @@ pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, 
 			ca_id_key(id, idk);
 			rc = store_put(t, STORE_META, key, strlen(key), idk, sizeof idk, true, e);
 		}
-		if (rc == PC_E_EXISTS)
+		if (rc == PC_E_EXISTS) {
+			/* refused, and audited as such: the report is not lost
+			 * from sight, and the count says it did nothing */
+			(*refused)++;
+			snprintf(detail, sizeof detail, "%s: the refusal of transaction %s (request %"
+			    PRIu64 ") was recorded before; nothing changed", what, txid, id);
+			PC_TRY(audit_append(t, now, "cmp.certconf", m->name, "refused", detail, e));
 			continue;
+		}
 		PC_TRY(rc);
 		rc = ca_revoke_serial(t, serial, CRL_REASON_CESSATION_OF_OPERATION, now, &sc, &why);
 		pc_buf_free(&sc);
@@ -170,6 +178,8 @@ pc_rc ca_cmp_conf_import(store_txn *t, const tr_bundle *b, const char *segment, 
 		    "revoked, reason cessationOfOperation" : why.msg);
 		if (rc == PC_OK)
 			(*revoked)++;
+		else
+			(*recorded)++;
 		PC_TRY(audit_append(t, now, "cmp.certconf", obj, rc == PC_OK ? "revoked" : "recorded",
 		    detail, e));
 	}

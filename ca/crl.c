@@ -197,6 +197,8 @@ typedef struct crl_made {
 	uint64_t overrode;        /* clock override: thisUpdate of the CRL before, else 0 */
 	uint64_t gen;             /* a replaced key generation (cagen.h), 0: the current */
 	bool final;               /* that generation's final CRL: it is retired now */
+	bool override_if_needed;  /* a generation of `crl --ca NAME --clock-override`: the
+	                           * override applies only if its last CRL is ahead */
 } crl_made;
 
 /* Build, sign, check and store the next CRL of one CA (of its replaced
@@ -249,6 +251,11 @@ PC_CHECK static pc_rc crl_make(ca_ctx *c, const char *name, unsigned set_days, c
 		rc = PC_OK;
 	if (rc != PC_OK)
 		goto out;
+	/* the generations of `crl --ca NAME --clock-override`: only those whose
+	 * last CRL is dated ahead of the clock need it */
+	if (override_reason != NULL && m->override_if_needed &&
+	    (last.number == 0 || now >= (time_t)last.this_update))
+		override_reason = NULL;
 	/* air-gapped workstations have no time service: a clock set back would
 	 * publish a CRL older than one already out there */
 	pc_time_text(last.this_update, thisu);
@@ -482,15 +489,16 @@ PC_CHECK static pc_rc crl_output(const crl_made *m, const char *path, bool der, 
 	return pc_afile_commit(&f, e);
 }
 
-static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const char *path,
-    bool first)
+/* What one CRL was, per CA and generation: text on `out`, or with json
+ * one object of the array on stdout. */
+static void crl_report(const char *name, const crl_made *m, const char *path, bool first,
+    bool json, FILE *out)
 {
 	char th[32], nx[32];
-	FILE *out = path ? stdout : stderr;   /* the CRL itself may be on stdout */
 
 	pc_time_text(m->r.this_update, th);
 	pc_time_text(m->r.next_update, nx);
-	if (c->json && path) {
+	if (json) {
 		printf("%s{\"ca\":", first ? "" : ",");
 		json_str(stdout, name);
 		if (m->gen)
@@ -499,15 +507,28 @@ static void crl_report(ca_ctx *c, const char *name, const crl_made *m, const cha
 		    "\"next_update\":\"%s\",\"file\":", m->r.number, m->r.entries, th, nx);
 		json_str(stdout, path);
 		printf("}");
-	} else if (!c->json && m->gen) {
+	} else if (m->gen) {
 		fprintf(out, "CRL %" PRIu64 " of CA '%s' generation %" PRIu64 ": %" PRIu64 " revoked, "
 		    "next update %s%s%s%s\n", m->r.number, name, m->gen, m->r.entries, nx,
 		    path ? ", " : "", path ? path : "", m->final ? "; its final CRL: every "
 		    "certificate it issued has expired, the generation is retired" : "");
-	} else if (!c->json) {
+	} else {
 		fprintf(out, "CRL %" PRIu64 " of CA '%s': %" PRIu64 " revoked, next update %s%s%s\n",
 		    m->r.number, name, m->r.entries, nx, path ? ", " : "", path ? path : "");
 	}
+}
+
+static void crl_override_note(const char *stem, const crl_made *m)
+{
+	char was[32], now[32];
+
+	if (!m->overrode)
+		return;
+	pc_time_text(m->overrode, was);
+	pc_time_text(m->r.this_update, now);
+	fprintf(stderr, "plantca: CA '%s': clock override: CRL %" PRIu64 " has thisUpdate %s, "
+	    "before the %s of the CRL before it (recorded in the audit trail)\n", stem,
+	    m->r.number, now, was);
 }
 
 struct names {
@@ -531,8 +552,13 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 }
 
 /* The CRLs of the replaced key generations of `name` that are not
- * retired yet, into DIR/NAME~GEN.crl. */
-PC_CHECK static pc_rc crl_gens(ca_ctx *c, const char *name, const char *dir, bool der, pc_err *e)
+ * retired yet, into DIR/NAME~GEN.crl (what both `crl` and `crl --ca NAME`
+ * sign: a replaced generation signs its CRL until its last certificate
+ * has expired).  Reported as JSON objects after the current one, or as
+ * text on `out`; override_reason: `--clock-override`, applied to the
+ * generations whose last CRL is ahead of the clock. */
+PC_CHECK static pc_rc crl_gens(ca_ctx *c, const char *name, const char *dir, bool der,
+    const char *override_reason, bool json, FILE *out, pc_err *e)
 {
 	ca_gen_list gl;
 	store_txn *t;
@@ -550,20 +576,30 @@ PC_CHECK static pc_rc crl_gens(ca_ctx *c, const char *name, const char *dir, boo
 			continue;
 		memset(&m, 0, sizeof m);
 		m.gen = ca_gen_no(&gl.v[i]);
+		m.override_if_needed = true;
 		ca_gen_stem(name, m.gen, stem, sizeof stem);
 		if (snprintf(path, sizeof path, "%s/%s.crl", dir, stem) >= (int)sizeof path) {
 			rc = pc_fail(e, PC_E_USAGE, "%s: path too long", dir);
 			break;
 		}
-		rc = crl_make(c, name, 0, NULL, &m, e);
+		rc = crl_make(c, name, 0, override_reason, &m, e);
 		if (rc == PC_OK)
 			rc = crl_output(&m, path, der, e);
-		if (rc == PC_OK)
-			crl_report(c, name, &m, path, false);
+		if (rc == PC_OK) {
+			crl_override_note(stem, &m);
+			crl_report(name, &m, path, false, json, out);
+		}
 		pc_der_free(&m.d);
 	}
 	ca_gen_list_free(&gl);
 	return rc;
+}
+
+PC_CHECK static pc_rc crl_dir(ca_ctx *c, char *dir, size_t n, pc_err *e)
+{
+	if (snprintf(dir, n, "%s/crl", c->home) >= (int)n)
+		return pc_fail(e, PC_E_USAGE, "%s: path too long", c->home);
+	return pc_mkdir(dir, 0755, e);
 }
 
 pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
@@ -593,35 +629,37 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 	if (!o->clock_override && o->override_reason != NULL)
 		return pc_fail(e, PC_E_USAGE, "crl --reason goes with --clock-override");
 	if (o->ca) {
+		/* the CA's current generation into FILE or onto stdout, then each
+		 * replaced generation still signing CRLs, as plain crl does */
+		bool json = c->json && o->out_file;
+		FILE *out = o->out_file ? stdout : stderr;   /* the CRL itself may be on stdout */
 		memset(&m, 0, sizeof m);
 		PC_TRY(ca_hsm_ready(c, e));
+		PC_TRY(crl_dir(c, dir, sizeof dir, e));
 		PC_TRY(crl_make(c, o->ca, o->next_update_days,
 		    o->clock_override ? o->override_reason : NULL, &m, e));
 		rc = crl_output(&m, o->out_file, o->der, e);
-		if (rc == PC_OK && m.overrode) {
-			char was[32], now[32];
-			pc_time_text(m.overrode, was);
-			pc_time_text(m.r.this_update, now);
-			fprintf(stderr, "plantca: CA '%s': clock override: CRL %" PRIu64 " has thisUpdate "
-			    "%s, before the %s of CRL %" PRIu64 " (recorded in the audit trail)\n", o->ca,
-			    m.r.number, now, was, m.r.number - 1);
-		}
 		if (rc == PC_OK) {
-			crl_report(c, o->ca, &m, o->out_file, true);
-			if (c->json && o->out_file)
-				printf("\n");
+			crl_override_note(o->ca, &m);
+			if (json)
+				printf("[");
+			if (json || !c->json)
+				crl_report(o->ca, &m, o->out_file, true, json, out);
 		}
 		pc_der_free(&m.d);
+		if (rc == PC_OK)
+			rc = crl_gens(c, o->ca, dir, o->der, o->clock_override ? o->override_reason : NULL,
+			    json, out, e);
+		if (json)
+			printf("]\n");
 		return rc;
 	}
 
 	PC_TRY(store_begin(c->st, false, &t, e));
 	rc = store_scan(t, STORE_CAS, NULL, 0, false, name_visit, &l, e);
 	store_abort(t);
-	if (rc == PC_OK && snprintf(dir, sizeof dir, "%s/crl", c->home) >= (int)sizeof dir)
-		rc = pc_fail(e, PC_E_USAGE, "%s: path too long", c->home);
 	if (rc == PC_OK)
-		rc = pc_mkdir(dir, 0755, e);
+		rc = crl_dir(c, dir, sizeof dir, e);
 	if (rc == PC_OK)
 		rc = ca_hsm_ready(c, e);
 	if (rc == PC_OK && c->json)
@@ -636,10 +674,10 @@ pc_rc ca_crl(ca_ctx *c, const ca_crl_opts *o, pc_err *e)
 		if (rc == PC_OK)
 			rc = crl_output(&m, path, o->der, e);
 		if (rc == PC_OK)
-			crl_report(c, l.v[i], &m, path, i == 0);
+			crl_report(l.v[i], &m, path, i == 0, c->json, stdout);
 		pc_der_free(&m.d);
 		if (rc == PC_OK)
-			rc = crl_gens(c, l.v[i], dir, o->der, e);
+			rc = crl_gens(c, l.v[i], dir, o->der, NULL, c->json, stdout, e);
 	}
 	if (rc == PC_OK && c->json)
 		printf("]\n");

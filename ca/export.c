@@ -332,15 +332,9 @@ PC_CHECK static pc_rc export_record(ca_ctx *c, const char *segment, const export
 
 	PC_TRY(store_begin(c->st, true, &t, e));
 	for (i = from; rc == PC_OK && i < to; i++) {
-		ca_request r;
 		if (i % 256 == 255)
 			store_release_pages(c->st);
-		rc = ca_request_get(t, plan->mark[i], &r, e);
-		if (rc == PC_OK) {
-			r.exported = meta->sequence;
-			rc = ca_request_put(t, &r, false, e);
-			ca_request_free(&r);
-		}
+		rc = ca_request_mark_exported(t, plan->mark[i], meta->sequence, e);
 	}
 	if (first) {
 		char key[128], ek[128], detail[300];
@@ -456,15 +450,20 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 	if (rc == PC_OK) {
 		pkix_cert xv;
 		pc_err xe;
-		xc = calloc(rx.n + 1, sizeof *xc);
-		xl = calloc(rx.n + 1, sizeof *xl);
+		xc = calloc(rx.n + 1 + gens.n, sizeof *xc);
+		xl = calloc(rx.n + 1 + gens.n, sizeof *xl);
 		if (xc == NULL || xl == NULL)
 			rc = pc_fail(e, PC_E_NOMEM, "out of memory");
-		/* the CA's certificate from the previous root, while it is valid */
-		if (rc == PC_OK && ica.xcert && pkix_cert_parse(ica.xcert, ica.xcert_len, "xcert", &xv,
-		    &xe) == PC_OK && xv.not_after > time(NULL)) {
-			xc[nx] = ica.xcert;
-			xl[nx++] = ica.xcert_len;
+		/* the CA's certificate from the previous root, while it is valid,
+		 * and the same for each replaced generation (newest first) that
+		 * a root roll re-certified */
+		for (i = 0; rc == PC_OK && i <= gens.n; i++) {
+			const ca_rec *g = i == 0 ? &ica : &gens.v[gens.n - i];
+			if (g->xcert && pkix_cert_parse(g->xcert, g->xcert_len, "xcert", &xv, &xe) == PC_OK &&
+			    xv.not_after > time(NULL)) {
+				xc[nx] = g->xcert;
+				xl[nx++] = g->xcert_len;
+			}
 		}
 		for (i = 0; rc == PC_OK && i < rx.n; i++) {
 			xc[nx] = rx.v[i].p;
@@ -559,7 +558,8 @@ pc_rc ca_export(ca_ctx *c, const char *segment, const char *dir, pc_err *e)
 
 	/* chain.pem: issuing CA (its generations, newest first) then root;
 	 * trust.pem: root then issuing CA (the same); each followed, during
-	 * a root roll's overlap, by the CA's certificate from the old root,
+	 * a root roll's overlap, by the CA's certificates from the old root (its
+	 * replaced generations' too),
 	 * then each old root with NewWithOld and OldWithNew (rootgen.h) */
 	b.len = 0;
 	pc_pem_encode(&b, "CERTIFICATE", ica.cert, ica.cert_len);

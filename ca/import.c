@@ -239,7 +239,7 @@ struct import_run {
 	bool marked;                 /* the mark is committed: a failure rolls back */
 	uint64_t first, next;        /* the bundle's request ids: first .. next-1 */
 	size_t npend, nauto, nrej;
-	size_t nconf, nconf_bad;     /* certConf reports: revoked, refused */
+	size_t nconf, nconf_rec, nconf_bad;  /* certConf reports: revoked, recorded, refused */
 	struct deferred *dv;
 	size_t dn, dcap;
 };
@@ -410,7 +410,8 @@ PC_CHECK static pc_rc finish(struct import_run *x, store_txn *t, const sr_report
 		rc = finish_cmp(x, t, &x->dv[k], e);
 	/* the certificates devices refused in their certConf (ca/cmp_conf.c) */
 	if (rc == PC_OK)
-		rc = ca_cmp_conf_import(t, b, st->segment, time(NULL), &x->nconf, &x->nconf_bad, e);
+		rc = ca_cmp_conf_import(t, b, st->segment, time(NULL), &x->nconf, &x->nconf_rec,
+		    &x->nconf_bad, e);
 	if (rc == PC_OK && have_scan)
 		rc = ca_scan_import(t, st->segment, st->keyid_text, b->name, b->meta.sequence,
 		    &b->members[b->meta.scan_index], rep, scan_id, scan_closed, e);
@@ -639,11 +640,14 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 		    "%zu approved by policy, %zu rejected\n", b.name, st->keyid_text, st->segment,
 		    b.meta.sequence, x.npend, x.nauto, x.nrej);
 		PC_TRY_OUT(print_requests(&x, false, e));
-		if (x.nconf + x.nconf_bad > 0)
-			printf("certConf: %zu certificate%s refused by %s device%s, revoked; %zu report%s "
-			    "refused (plantca audit log)\n", x.nconf, x.nconf == 1 ? "" : "s",
-			    x.nconf == 1 ? "its" : "their", x.nconf == 1 ? "" : "s", x.nconf_bad,
+		if (x.nconf + x.nconf_rec + x.nconf_bad > 0) {
+			printf("certConf: %zu certificate%s refused by %s device%s, revoked; ", x.nconf,
+			    x.nconf == 1 ? "" : "s", x.nconf == 1 ? "its" : "their", x.nconf == 1 ? "" : "s");
+			if (x.nconf_rec > 0)
+				printf("%zu recorded, already revoked; ", x.nconf_rec);
+			printf("%zu report%s refused (plantca audit log)\n", x.nconf_bad,
 			    x.nconf_bad == 1 ? "" : "s");
+		}
 		if (have_scan)
 			printf("scan report: stored as scan %" PRIu64 " (%zu endpoints); %zu expected "
 			    "enrollment%s fulfilled.  See: plantca discovered --segment %s\n", scan_id,

@@ -154,6 +154,17 @@ PC_CHECK static pc_rc run_transfer_roll(ca_ctx *c, const struct args *a, pc_err 
 	return ca_transfer_roll(c, e);
 }
 
+PC_CHECK static pc_rc run_keys(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	(void)a;
+	return ca_keys_list(c, stdout, e);
+}
+
+PC_CHECK static pc_rc run_keys_remove(ca_ctx *c, const struct args *a, pc_err *e)
+{
+	return ca_keys_remove(c, a->arg[0], e);
+}
+
 PC_CHECK static pc_rc run_station_list(ca_ctx *c, const struct args *a, pc_err *e)
 {
 	(void)a;
@@ -443,6 +454,21 @@ const struct verb ca_verbs[] = {
 	  "from the first of them on.  Refused while a station does not hold the current key "
 	  "yet (docs/lifecycle.md).",
 	  0, 0, 0, HOME_WRITE, run_transfer_roll },
+	{ { "keys" }, "",
+	  "Every key pair in the token that belongs to this CA home (label plantca-ID-...): "
+	  "label, algorithm, CKA_ID, SHA-256 of the public key, and its role from the store "
+	  "(root or issuing CA generation, transfer key, audit key, firmware signer), pending "
+	  "(the new key of an interrupted ca new or ca roll, which the next command "
+	  "that uses the token completes) or unused (a command killed after the token made the "
+	  "key but before the store recorded it).  Keys are matched by the URI the store holds "
+	  "(CKA_ID and label).  The token's other objects are counted, never touched.",
+	  0, 0, 0, HOME_WRITE, run_keys },
+	{ { "keys", "remove" }, "LABEL",
+	  "Destroy one key that plantca keys shows as unused (private and public object), after "
+	  "its key.remove audit event.  A key the store uses, one an intent names, one not this "
+	  "CA home's, and a label not on the token are refused.  If the token fails after the "
+	  "event, the key is still shown unused and the same command completes the removal.",
+	  0, 1, 1, HOME_WRITE, run_keys_remove },
 	{ { "station", "list" }, "",
 	  "Enrolled stations, segments, last sequences, the CA transfer key each holds, and a new "
 	  "station key (rekey) the CA has not yet seen sign.",
@@ -538,7 +564,10 @@ const struct verb ca_verbs[] = {
 	{ { "crl" }, "[--ca NAME] [-o FILE] [--der] [--next-update DAYS] "
 	  "[--clock-override --reason TEXT]",
 	  "Sign a new v2 CRL (PEM, or DER with --der) for CA NAME ('root' for the root's), on "
-	  "stdout or into FILE; without --ca, one for every CA into HOME/crl/NAME.crl.  The "
+	  "stdout or into FILE; without --ca, one for every CA into HOME/crl/NAME.crl.  Each "
+	  "key generation of a CA that a roll replaced and that still signs CRLs gets its own, "
+	  "into HOME/crl/NAME~GEN.crl, with --ca too; each CRL is reported (on stderr when the "
+	  "CRL goes to stdout; --json: an array).  The "
 	  "current CRLs are kept in the store for export.  nextUpdate = thisUpdate + the CA's "
 	  "cadence: 7 days for issuing CAs, 180 for the root; --next-update DAYS (with --ca) "
 	  "sets that CA's cadence from now on.  Refused when the clock is earlier than the "

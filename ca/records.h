@@ -398,6 +398,10 @@ pc_rc ca_request_get(store_txn *t, uint64_t id, ca_request *r, pc_err *e) PC_CHE
 /* Writes the record and its index entries (STORE_REQ_BY_STATUS,
  * STORE_REQ_UNEXPORTED), in t. */
 pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e) PC_CHECK;
+/* Request id delivered by the export of that sequence (exported = sequence,
+ * its STORE_REQ_UNEXPORTED entry gone), in t: the record read and decoded
+ * once (ca_request_put would decode it again to learn its old entries). */
+pc_rc ca_request_mark_exported(store_txn *t, uint64_t id, uint64_t sequence, pc_err *e) PC_CHECK;
 /* Deletes request id's record and its index entries, in t (an import
  * rolled back, ca/import_partial.c); PC_E_NOTFOUND if there is none. */
 pc_rc ca_request_del(store_txn *t, uint64_t id, pc_err *e) PC_CHECK;

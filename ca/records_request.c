@@ -163,6 +163,29 @@ pc_rc ca_request_put(store_txn *t, const ca_request *r, bool fresh, pc_err *e)
 	return rc;
 }
 
+pc_rc ca_request_mark_exported(store_txn *t, uint64_t id, uint64_t sequence, pc_err *e)
+{
+	uint8_t k[8];
+	pc_buf b = PC_BUF_INIT;
+	ca_request r, before;
+	pc_rc rc;
+
+	PC_TRY(ca_request_get(t, id, &r, e));
+	/* a shallow copy: what index_update compares (status, segment,
+	 * exported), as the record was; r owns the memory */
+	before = r;
+	r.exported = sequence;
+	ca_id_key(id, k);
+	rc = ca_request_encode(&r, &b, e);
+	if (rc == PC_OK)
+		rc = store_put(t, STORE_REQUESTS, k, 8, b.p, b.len, false, e);
+	if (rc == PC_OK)
+		rc = index_update(t, &before, &r, e);
+	pc_buf_free(&b);
+	ca_request_free(&r);
+	return rc;
+}
+
 pc_rc ca_next_request_id(store_txn *t, uint64_t *id, pc_err *e)
 {
 	uint64_t v;

@@ -58,51 +58,77 @@ pc_rc ca_rootx_get(store_txn *t, const char *prefix, uint64_t gen, pc_buf *der, 
 	return pc_buf_ok(der) ? PC_OK : pc_fail(e, PC_E_NOMEM, "out of memory");
 }
 
+/* Record r's new certificate j->cert (same key): the one it had becomes
+ * its xcert; one from the same root (a repeated re-certification) is
+ * replaced.  r borrows j's bytes: the caller encodes r before the job
+ * goes. */
+static void recert_swap(ca_rec *r, const pkix_cert *nc, const ca_job *j)
+{
+	if (r->v.aki_len == nc->aki_len && memcmp(r->v.aki, nc->aki, nc->aki_len) == 0) {
+		free(r->cert);
+	} else {
+		free(r->xcert);
+		r->xcert = r->cert;
+		r->xcert_len = r->cert_len;
+	}
+	r->cert = (uint8_t *)j->cert.p;
+	r->cert_len = j->cert.len;
+}
+
+static bool same_key(const pkix_cert *nc, const ca_rec *r)
+{
+	return nc->spki_len == r->v.spki_len && memcmp(nc->spki, r->v.spki, nc->spki_len) == 0;
+}
+
 pc_rc ca_root_recert(store_txn *t, const ca_job *j, bool *done, pc_err *e)
 {
 	ca_rec cur;
+	ca_gen_list gl;
 	pkix_cert nc;
 	pc_buf b = PC_BUF_INIT;
-	uint8_t *prev;
-	size_t prev_len;
+	ca_rec *r = &cur;
+	size_t i;
 	pc_rc rc;
 
 	*done = false;
 	memset(&cur, 0, sizeof cur);
+	memset(&gl, 0, sizeof gl);
 	PC_TRY_OUT(ca_rec_get(t, j->newca, &cur, e));
 	rc = pkix_cert_parse(j->cert.p, j->cert.len, "re-certified CA certificate", &nc, e);
-	if (rc != PC_OK || nc.spki_len != cur.v.spki_len ||
-	    memcmp(nc.spki, cur.v.spki, nc.spki_len) != 0)
-		goto out;                  /* another key: a ca roll, not ours */
-	if (nc.subject_len != cur.v.subject_len ||
-	    memcmp(nc.subject, cur.v.subject, nc.subject_len) != 0) {
+	if (rc != PC_OK)
+		goto out;
+	if (!same_key(&nc, &cur)) {
+		/* a replaced key generation that still signs CRLs (cagen.h):
+		 * its record in META takes the certificate */
+		PC_TRY_OUT(ca_gens_load(t, j->newca, &gl, e));
+		for (r = NULL, i = 0; i < gl.n && r == NULL; i++)
+			if (same_key(&nc, &gl.v[i]))
+				r = &gl.v[i];
+		if (r == NULL)
+			goto out;          /* another key: a ca roll, not ours */
+	}
+	if (nc.subject_len != r->v.subject_len ||
+	    memcmp(nc.subject, r->v.subject, nc.subject_len) != 0) {
 		rc = pc_fail(e, PC_E_STATE, "CA '%s': the re-certified certificate has another "
 		    "subject", j->newca);
 		goto out;
 	}
-	/* the record's certificate becomes the previous root's (xcert);
-	 * one from the same root (a repeated re-certification) is replaced */
-	if (cur.v.aki_len == nc.aki_len && memcmp(cur.v.aki, nc.aki, nc.aki_len) == 0) {
-		free(cur.cert);
+	recert_swap(r, &nc, j);
+	if (r == &cur) {
+		rc = ca_rec_encode_rec(&b, &cur, e);
+		if (rc == PC_OK)
+			rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, false, e);
 	} else {
-		prev = cur.cert;
-		prev_len = cur.cert_len;
-		free(cur.xcert);
-		cur.xcert = prev;
-		cur.xcert_len = prev_len;
+		rc = ca_gen_put(t, r, e);
 	}
-	cur.cert = (uint8_t *)j->cert.p;
-	cur.cert_len = j->cert.len;
-	rc = ca_rec_encode_rec(&b, &cur, e);
-	cur.cert = NULL;               /* borrowed from the job */
-	cur.cert_len = 0;
-	if (rc == PC_OK)
-		rc = store_put(t, STORE_CAS, j->newca, strlen(j->newca), b.p, b.len, false, e);
+	r->cert = NULL;                /* borrowed from the job */
+	r->cert_len = 0;
 	if (rc == PC_OK)
 		*done = true;
 out:
 	pc_buf_free(&b);
 	ca_rec_free(&cur);
+	ca_gen_list_free(&gl);
 	return rc;
 }
 

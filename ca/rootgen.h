@@ -18,7 +18,10 @@
  * Both are also certificate records issued by "root" (STORE_CERTS) and run
  * until generation gen-1's notAfter.  Every issuing CA the roll
  * re-certified keeps its previous certificate (from gen-1, same key) in
- * its record's xcert, carried in exports until that expires.
+ * its record's xcert, carried in exports until that expires; so does each
+ * replaced key generation of an issuing CA (cagen.h) that still had valid
+ * certificates out, whose record in META the roll re-certified the same
+ * way.
  *
  * The map: docs/architecture.md "The store", docs/lifecycle.md.
  */
@@ -40,9 +43,11 @@ pc_rc ca_rootx_get(store_txn *t, const char *prefix, uint64_t gen, pc_buf *der,
     pc_err *e) PC_CHECK;
 
 /* In the pipeline's write transaction: if job j's certificate is for the
- * key CA j->newca already has (a root roll's re-certification, or its
- * interrupted intent), that certificate becomes the CA's, the previous one
- * its xcert, and *done is true; else nothing is written and *done false. */
+ * key CA j->newca already has, or the key of one of its replaced
+ * generations (a root roll's re-certification, or its interrupted
+ * intent), that certificate becomes the CA's (or that generation's), the
+ * previous one its xcert, and *done is true; else nothing is written and
+ * *done false. */
 pc_rc ca_root_recert(store_txn *t, const struct ca_job *j, bool *done, pc_err *e) PC_CHECK;
 
 /* What an export's trust files carry beside the current root and the

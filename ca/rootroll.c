@@ -10,8 +10,10 @@
  *      (cagen.h: it signs only its CRL from now on), the new one the
  *      current "root", NewWithOld kept beside it (rootgen.h), audited;
  *   4. OldWithNew: the old key, signed by the new root (the pipeline);
- *   5. every issuing CA that is current and valid: a certificate for its
- *      key from the new root, the old one kept as the record's xcert.
+ *   5. every issuing CA that is current and valid, and every key
+ *      generation a ca roll replaced that still has valid certificates
+ *      out: a certificate for its key from the new root, the old one kept
+ *      as the record's xcert.
  *
  * Interrupted after step 3, the next `root roll` completes steps 4 and 5
  * instead of rolling again (what is missing is seen in the store);
@@ -218,7 +220,8 @@ PC_CHECK static pc_rc name_visit(void *ctx, pc_reader key, pc_reader val, bool *
 
 /* Steps 4 and 5, each only if it is missing: OldWithNew into root
  * generation rootgen, and every current, valid issuing CA under the
- * root whose certificate is not from the current root yet. */
+ * root, and every replaced generation of one still signing CRLs, whose
+ * certificate is not from the current root yet. */
 PC_CHECK static pc_rc complete(ca_ctx *c, const ca_rec *root, time_t now, size_t *done,
     pc_err *e)
 {
@@ -255,21 +258,37 @@ PC_CHECK static pc_rc complete(ca_ctx *c, const ca_rec *root, time_t now, size_t
 		goto out;
 	PC_TRY_OUT(store_scan(t, STORE_CAS, NULL, 0, false, name_visit, &x, e));
 	for (i = 0; i < x.n; i++) {
+		ca_gen_list gl;
 		ca_rec r;
+		size_t k;
 		if (strcmp(x.names[i], "root") == 0)
 			continue;
 		PC_TRY_OUT(ca_rec_get(t, x.names[i], &r, e));
-		if (strcmp(r.parent, "root") != 0 || r.v.not_after <= now ||
-		    (r.v.aki_len == PKIX_KEYID_LEN && memcmp(r.v.aki, kid, PKIX_KEYID_LEN) == 0)) {
+		if ((rc = ca_gens_load(t, x.names[i], &gl, e)) != PC_OK) {
 			ca_rec_free(&r);
-			continue;
-		}
-		if (ncas == CAS_MAX) {
-			ca_rec_free(&r);
-			rc = pc_fail(e, PC_E_LIMIT, "more than %d issuing CAs to re-certify", CAS_MAX);
 			goto out;
 		}
-		cas[ncas++] = r;
+		/* the current generation, then each one a ca roll replaced that
+		 * still has valid certificates out (it signs their CRL): a device
+		 * it issued keeps a chain to the new root without OldWithNew */
+		for (k = 0; k <= gl.n && rc == PC_OK; k++) {
+			ca_rec *g = k == 0 ? &r : &gl.v[k - 1];
+			if (strcmp(g->parent, "root") != 0 || g->v.not_after <= now ||
+			    (k > 0 && (g->retired || g->last_na <= (uint64_t)now)) ||
+			    (g->v.aki_len == PKIX_KEYID_LEN && memcmp(g->v.aki, kid, PKIX_KEYID_LEN) == 0))
+				continue;
+			if (ncas == CAS_MAX) {
+				rc = pc_fail(e, PC_E_LIMIT, "more than %d issuing CA generations to re-certify",
+				    CAS_MAX);
+				break;
+			}
+			cas[ncas++] = *g;
+			memset(g, 0, sizeof *g);   /* cas owns it now */
+		}
+		ca_rec_free(&r);
+		ca_gen_list_free(&gl);
+		if (rc != PC_OK)
+			goto out;
 	}
 	store_abort(t);
 	t = NULL;
@@ -321,10 +340,17 @@ PC_CHECK static pc_rc complete(ca_ctx *c, const ca_rec *root, time_t now, size_t
 	if (nj > 0)
 		PC_TRY_OUT(ca_run_jobs(c, jobs, nj, false, NULL, e));
 	for (i = 0; i < nj && !c->json; i++) {
-		char fp[PC_FINGERPRINT_MAX];
+		char fp[PC_FINGERPRINT_MAX], until[PC_TIME_TEXT_MAX];
 		pc_fingerprint(jobs[i].cert.p, jobs[i].cert.len, fp);
-		printf("issuing CA '%s' re-certified under the new root (same key), SHA-256 %s\n",
-		    jobs[i].newca, fp);
+		if (cas[i].rolled) {
+			pc_time_text(cas[i].last_na, until);
+			printf("issuing CA '%s' generation %" PRIu64 " re-certified under the new root (same "
+			    "key; it signs only its CRL, until %.10s), SHA-256 %s\n", jobs[i].newca,
+			    ca_gen_no(&cas[i]), until, fp);
+		} else {
+			printf("issuing CA '%s' re-certified under the new root (same key), SHA-256 %s\n",
+			    jobs[i].newca, fp);
+		}
 	}
 	*done = nj + (have_own ? 0 : 1);
 out:

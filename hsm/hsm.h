@@ -132,4 +132,45 @@ pc_rc hsm_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg,
 void hsm_key_free(hsm_key *k);
 void hsm_close(hsm *h);
 
+/* ---- the token's key pairs as a whole (hsm/keys.c) ---- */
+
+/* A key pair on the token: the private and the public key object with the
+ * same CKA_ID and CKA_LABEL; either may be missing (npriv or npub 0). */
+typedef struct hsm_pair {
+	char *label;                 /* CKA_LABEL */
+	uint8_t *id;                 /* CKA_ID */
+	size_t id_len;
+	char *uri;                   /* as hsm_key_uri() would name it */
+	unsigned npriv, npub;        /* objects of each kind */
+	hsm_alg alg;                 /* 0 when spki is NULL */
+	uint8_t *spki;               /* DER SubjectPublicKeyInfo, as hsm_key_spki() */
+	size_t spki_len;
+	char *note;                  /* why there is no spki (a half pair, a key
+	                              * hsm_key_open refuses); NULL when there is */
+} hsm_pair;
+
+typedef struct hsm_pairs {
+	hsm_pair *v;
+	size_t n;
+	size_t others;               /* objects on the token that are in none of v */
+} hsm_pairs;
+
+/* Every key pair on the token whose CKA_LABEL starts with `prefix`, in the
+ * token's order, each opened as hsm_key_open() opens a key (a pair that
+ * does not open is listed with a note, never an error); every other object
+ * the logged-in user sees (other keys, certificates, data) is counted in
+ * others.  Needs a login (PC_E_STATE); token errors are PC_E_HSM_FAIL or
+ * PC_E_HSM_KEY.  Free with hsm_pairs_free (done on error). */
+pc_rc hsm_pairs_list(hsm *h, const char *prefix, hsm_pairs *out, pc_err *e) PC_CHECK;
+void hsm_pairs_free(hsm_pairs *l);
+/* Does key URI `uri` (a store's record: hsm_key_uri()) name pair p: a URI
+ * of this token whose id= and object= attributes, those it has (at least
+ * one), equal p's CKA_ID and CKA_LABEL.  An unparsable URI names nothing. */
+bool hsm_pair_named_by(hsm *h, const hsm_pair *p, const char *uri);
+/* Destroy p's private key object, then its public one (fault point
+ * hsm.destroy before each C_DestroyObject).  Stopped in between, the
+ * public object is left, listed as a half pair; run again, it destroys
+ * what is left.  PC_E_HSM_FAIL when the token refuses. */
+pc_rc hsm_pair_destroy(hsm *h, const hsm_pair *p, pc_err *e) PC_CHECK;
+
 #endif

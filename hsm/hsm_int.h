@@ -116,6 +116,23 @@ pc_rc hsm_ck_fail(pc_err *e, pc_rc rc, CK_RV rv, const char *fn,
     const char *fmt, ...) PC_PRINTF(5, 6);
 bool hsm_alg_is_ec(hsm_alg alg);
 bool hsm_alg_is_rsa(hsm_alg alg);
+/* Read a variable-length attribute of object o into malloc'ed memory (*val
+ * may be NULL for an empty value), at most HSM_ATTR_MAX bytes; `what`
+ * names the object in the message. */
+pc_rc hsm_attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, const char *tname,
+    const char *what, uint8_t **val, size_t *len, pc_err *e) PC_CHECK;
+/* Read a fixed-size attribute (CK_BBOOL, CK_ULONG): the size must match. */
+pc_rc hsm_attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, const char *tname,
+    const char *what, void *val, size_t len, pc_err *e) PC_CHECK;
+/* Up to `max` objects matching the template; their number in *count. */
+pc_rc hsm_find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *found,
+    CK_ULONG max, CK_ULONG *count, const char *what, pc_err *e) PC_CHECK;
+
+/* keys.c */
+/* The RFC 7512 URI of the key with CKA_ID id and CKA_LABEL label on h's
+ * token ("pkcs11:token=T;id=%..;object=L", no object= for an empty
+ * label); malloc'ed, NULL when out of memory. */
+char *hsm_uri_text(const hsm *h, const uint8_t *id, size_t id_len, const char *label);
 
 
 /* sign.c */

@@ -55,7 +55,7 @@ static size_t ec_field_len(hsm_alg alg)
 
 /* Read a variable-length attribute into malloc'ed memory (*val may be NULL
  * for an empty value).  Capped at HSM_ATTR_MAX. */
-PC_CHECK static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+pc_rc hsm_attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, uint8_t **val, size_t *len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, NULL, 0 };
@@ -87,7 +87,7 @@ PC_CHECK static pc_rc attr_get(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
 }
 
 /* Read a fixed-size attribute (CK_BBOOL, CK_ULONG): the size must match. */
-PC_CHECK static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+pc_rc hsm_attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
     const char *tname, const char *what, void *val, size_t len, pc_err *e)
 {
 	CK_ATTRIBUTE a = { t, val, len };
@@ -104,7 +104,7 @@ PC_CHECK static pc_rc attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
 }
 
 /* Up to `max` objects matching the template; their number in *count. */
-PC_CHECK static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+pc_rc hsm_find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
     CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count, const char *what,
     pc_err *e)
 {
@@ -125,39 +125,9 @@ PC_CHECK static pc_rc find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 
 /* ---- building the descriptions ---- */
 
-/* RFC 3986 §2.3 unreserved characters stay; everything else is %XX
- * (RFC 7512 §2.3 allows more, but this is always safe to parse).  With
- * `all`, every byte is encoded (the id= attribute). */
-static void pct_encode(pc_buf *b, const uint8_t *s, size_t n, bool all)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-		if (keep && !all)
-			pc_buf_byte(b, c);
-		else
-			pc_buf_printf(b, "%%%02X", c);
-	}
-}
-
 PC_CHECK static pc_rc build_uri(hsm_key *k, pc_err *e)
 {
-	pc_buf b = PC_BUF_INIT;
-	size_t n;
-
-	pc_buf_str(&b, "pkcs11:token=");
-	pct_encode(&b, (const uint8_t *)k->h->label, strlen(k->h->label), false);
-	pc_buf_str(&b, ";id=");
-	pct_encode(&b, k->id, k->id_len, true);
-	if (k->label[0] != '\0') {
-		pc_buf_str(&b, ";object=");
-		pct_encode(&b, (const uint8_t *)k->label, strlen(k->label), false);
-	}
-	pc_buf_byte(&b, 0);
-	k->uri = (char *)pc_buf_steal(&b, &n);
+	k->uri = hsm_uri_text(k->h, k->id, k->id_len, k->label);
 	if (k->uri == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", k->what);
 	return PC_OK;
@@ -278,7 +248,7 @@ PC_CHECK static pc_rc load_public(hsm_key *k, pc_err *e)
 	case HSM_EC_P256:
 	case HSM_EC_P384:
 	case HSM_ED25519:
-		rc = attr_get(h, k->pub, CKA_EC_POINT, "CKA_EC_POINT", k->what, &v1, &l1, e);
+		rc = hsm_attr_get(h, k->pub, CKA_EC_POINT, "CKA_EC_POINT", k->what, &v1, &l1, e);
 		if (rc != PC_OK)
 			break;
 		want = k->alg == HSM_ED25519 ? 32 : 1 + 2 * ec_field_len(k->alg);
@@ -312,9 +282,9 @@ PC_CHECK static pc_rc load_public(hsm_key *k, pc_err *e)
 		break;
 	case HSM_RSA_3072:
 	case HSM_RSA_4096:
-		rc = attr_get(h, k->pub, CKA_MODULUS, "CKA_MODULUS", k->what, &v1, &l1, e);
+		rc = hsm_attr_get(h, k->pub, CKA_MODULUS, "CKA_MODULUS", k->what, &v1, &l1, e);
 		if (rc == PC_OK)
-			rc = attr_get(h, k->pub, CKA_PUBLIC_EXPONENT, "CKA_PUBLIC_EXPONENT",
+			rc = hsm_attr_get(h, k->pub, CKA_PUBLIC_EXPONENT, "CKA_PUBLIC_EXPONENT",
 			    k->what, &v2, &l2, e);
 		if (rc != PC_OK)
 			break;
@@ -368,15 +338,15 @@ PC_CHECK static pc_rc check_private(hsm_key *k, bool fresh, pc_err *e)
 {
 	CK_BBOOL sign = CK_FALSE, sens = CK_FALSE, extr = CK_TRUE;
 
-	PC_TRY(attr_fixed(k->h, k->priv, CKA_SIGN, "CKA_SIGN", k->what, &sign, sizeof sign, e));
+	PC_TRY(hsm_attr_fixed(k->h, k->priv, CKA_SIGN, "CKA_SIGN", k->what, &sign, sizeof sign, e));
 	if (!sign)
 		return pc_fail(e, PC_E_HSM_KEY, "%s: the private key may not sign (CKA_SIGN is false)",
 		    k->what);
 	if (!fresh)
 		return PC_OK;
-	PC_TRY(attr_fixed(k->h, k->priv, CKA_SENSITIVE, "CKA_SENSITIVE", k->what,
+	PC_TRY(hsm_attr_fixed(k->h, k->priv, CKA_SENSITIVE, "CKA_SENSITIVE", k->what,
 	    &sens, sizeof sens, e));
-	PC_TRY(attr_fixed(k->h, k->priv, CKA_EXTRACTABLE, "CKA_EXTRACTABLE", k->what,
+	PC_TRY(hsm_attr_fixed(k->h, k->priv, CKA_EXTRACTABLE, "CKA_EXTRACTABLE", k->what,
 	    &extr, sizeof extr, e));
 	if (!sens || extr)
 		return pc_fail(e, PC_E_HSM_KEY,
@@ -487,7 +457,7 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 	 * and wolfSSL-style lookups take the first match. */
 	{
 		CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, ll } };
-		PC_TRY(find_objects(h, t, 1, &seen, 1, &count, what, e));
+		PC_TRY(hsm_find_objects(h, t, 1, &seen, 1, &count, what, e));
 		if (count > 0)
 			return pc_fail(e, PC_E_EXISTS,
 			    "%s: an object with this label already exists", what);
@@ -591,15 +561,15 @@ PC_CHECK static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE
 	unsigned bits;
 	pc_rc rc = PC_OK;
 
-	PC_TRY(attr_fixed(h, priv, CKA_KEY_TYPE, "CKA_KEY_TYPE", what, &kpriv, sizeof kpriv, e));
-	PC_TRY(attr_fixed(h, pub, CKA_KEY_TYPE, "CKA_KEY_TYPE", what, &kpub, sizeof kpub, e));
+	PC_TRY(hsm_attr_fixed(h, priv, CKA_KEY_TYPE, "CKA_KEY_TYPE", what, &kpriv, sizeof kpriv, e));
+	PC_TRY(hsm_attr_fixed(h, pub, CKA_KEY_TYPE, "CKA_KEY_TYPE", what, &kpub, sizeof kpub, e));
 	if (kpriv != kpub)
 		return pc_fail(e, PC_E_HSM_KEY,
 		    "%s: the public and private key objects have different key types", what);
 	switch (kpriv) {
 	case CKK_EC:
 	case CKK_EC_EDWARDS:
-		PC_TRY(attr_get(h, pub, CKA_EC_PARAMS, "CKA_EC_PARAMS", what, &v, &l, e));
+		PC_TRY(hsm_attr_get(h, pub, CKA_EC_PARAMS, "CKA_EC_PARAMS", what, &v, &l, e));
 		if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P256))
 			*alg = HSM_EC_P256;
 		else if (kpriv == CKK_EC && ecparams_is(v, l, PKIX_OID_P384))
@@ -613,7 +583,7 @@ PC_CHECK static pc_rc detect_alg(hsm *h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE
 			    "%s: unsupported curve (P-256, P-384 and Ed25519 are supported)", what);
 		break;
 	case CKK_RSA:
-		PC_TRY(attr_get(h, pub, CKA_MODULUS, "CKA_MODULUS", what, &v, &l, e));
+		PC_TRY(hsm_attr_get(h, pub, CKA_MODULUS, "CKA_MODULUS", what, &v, &l, e));
 		n = v;
 		be_strip(&n, &l);
 		bits = be_bits(n, l);
@@ -686,7 +656,7 @@ pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e)
 		t[n++] = *aid;
 	if (alabel != NULL)
 		t[n++] = *alabel;
-	rc = find_objects(h, t, n, found, 2, &count, what, e);
+	rc = hsm_find_objects(h, t, n, found, 2, &count, what, e);
 	if (rc != PC_OK)
 		goto out;
 	if (count != 1) {
@@ -697,7 +667,7 @@ pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e)
 	priv = found[0];
 
 	/* The pair is tied by the private key's own CKA_ID. */
-	rc = attr_get(h, priv, CKA_ID, "CKA_ID", what, &id, &id_len, e);
+	rc = hsm_attr_get(h, priv, CKA_ID, "CKA_ID", what, &id, &id_len, e);
 	if (rc != PC_OK)
 		goto out;
 	if (id_len == 0 || id_len > HSM_ID_MAX) {
@@ -705,7 +675,7 @@ pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e)
 		    what, id_len, HSM_ID_MAX);
 		goto out;
 	}
-	rc = attr_get(h, priv, CKA_LABEL, "CKA_LABEL", what, &lab, &lab_len, e);
+	rc = hsm_attr_get(h, priv, CKA_LABEL, "CKA_LABEL", what, &lab, &lab_len, e);
 	if (rc != PC_OK)
 		goto out;
 	if (lab_len > HSM_LABEL_MAX || (lab_len > 0 && memchr(lab, 0, lab_len) != NULL)) {
@@ -719,7 +689,7 @@ pc_rc hsm_key_open(hsm *h, const char *uri, hsm_key **out, pc_err *e)
 	}
 	t[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cpub, sizeof cpub };
 	t[1] = (CK_ATTRIBUTE){ CKA_ID, id, id_len };
-	rc = find_objects(h, t, 2, found, 2, &count, what, e);
+	rc = hsm_find_objects(h, t, 2, found, 2, &count, what, e);
 	if (rc != PC_OK)
 		goto out;
 	if (count != 1) {

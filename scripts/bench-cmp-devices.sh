@@ -6,53 +6,24 @@ TOOL=$B/tests/tools/cmp_devices
 [ -x "$TOOL" ] || { echo "bench: $TOOL not built (libcurl4-openssl-dev: scripts/setup)" >&2; exit 2; }
 n=$CMP_N
 
+# the manufacturer and the station's enrollment: the CMP tests' own
+# (tests/integration/cmp_common.sh)
+. tests/integration/cmp_common.sh
+
 # the IDevIDs, made once by OpenSSL and cached: a manufacturer CA, and for
 # each device a P-256 key and an IDevID (serialNumber SN-i, AKI, 9999 notAfter)
 I=$B/bench-idevids-$n
-if [ ! -f "$I/done" ]; then
+if [ ! -f "$I/done" ] || [ ! -f "$I/ca.pem" ]; then
   echo "bench: making $n IDevIDs with OpenSSL (once; cached in $I)" >&2
-  rm -rf "$I"; mkdir -p "$I/db" "$I/csr"
-  : >"$I/db/index"; echo 1000 >"$I/db/serial"
-  cat >"$I/ca.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[idevid]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ca]
-default_ca = mfg
-[mfg]
-dir = .
-database = db/index
-serial = db/serial
-new_certs_dir = db
-default_md = sha256
-policy = any
-unique_subject = no
-[any]
-O = optional
-CN = optional
-serialNumber = optional
-EOF
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$I/ca.key" \
-    -subj "/O=Bench Devices/CN=Bench IDevID CA" -days 3650 -config "$I/ca.cnf" -extensions v3_ca \
-    -out "$I/mfg.pem" 2>/dev/null
+  rm -rf "$I"; mkdir -p "$I/csr"
+  mfg_conf "$I/ca.cnf"
+  mfg_ca "$I" "/O=Bench Devices/CN=Bench IDevID CA"
   mk() { local i; for i in $(seq "$1" 2 "$n"); do
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$I/$i.idkey" \
-      -subj "/O=Bench Devices/CN=dev/serialNumber=SN-$i" -config "$I/ca.cnf" -out "$I/csr/$i.csr" 2>/dev/null
+    mfg_csr "/O=Bench Devices/CN=dev/serialNumber=SN-$i" "$I/csr/$i"
+    mv "$I/csr/$i.key" "$I/$i.idkey"
   done; }
   mk 1 & mk 2 & wait
-  for i in $(seq 1 "$n"); do
-    (cd "$I" && openssl ca -batch -config ca.cnf -cert mfg.pem -keyfile ca.key -extensions idevid \
-      -in "csr/$i.csr" -out "$i.idevid" -notext -enddate 99991231235959Z 2>/dev/null)
-  done
+  for i in $(seq 1 "$n"); do mfg_sign "$I" "csr/$i.csr" "$i.idevid"; done
   touch "$I/done"
 fi
 
@@ -66,24 +37,14 @@ pc ca new line3 --subject "/O=Acme Plant/CN=Bench Line 3 CA" >/dev/null
 awk '/^\[/ { sec = $0 } sec == "[profile ldevid]" && /^approval = / { $0 = "approval = auto" } { print }' \
   policy/default.policy >"$W/cmp.policy"
 pc policy set "$W/cmp.policy" >/dev/null
-"$STATION" init "$W/cst" --segment line3 --ca-key "$W/ca/public/transfer.pub" \
-  --trust "$W/ca/public/root.pem" --passphrase-file "$W/st-pass" >/dev/null
-pc station add line3 "$W/cst/station.pub" --ca line3 >/dev/null
-pc manufacturer add bench "$I/mfg.pem" --segment line3 >/dev/null
+quiet() { "$@" >/dev/null || { echo "bench: $1 ${2:-}: failed" >&2; exit 1; }; }
+ST=$W/cst USB=$W/cusb PASS=$W/st-pass CAHOME=$W/ca PKI=$W/cpki MFG_NAME=bench MFG_PEM=$I/ca.pem \
+  cmp_ra_setup quiet
 cnewest() { ls "$W"/cusb/line3-"$1"-*.tar | sort | tail -1; }
 cst() { "$STATION" "$1" "$W/cst" "${@:2}" --passphrase-file "$W/st-pass"; }
-cst ra-key >/dev/null
-cst request --profile cmp-ra "$W/cst/ra.csr" -o "$W/cusb" >/dev/null
-pc import "$(cnewest request)" >/dev/null
-pc approve "$(pc --json requests --status pending | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')" >/dev/null
-pc sign >/dev/null
-pc crl >/dev/null 2>&1
-pc crl --ca line3 >/dev/null 2>&1
-pc export line3 "$W/cusb" >/dev/null
-"$STATION" accept "$W/cst" "$(cnewest response)" --out "$W/cpki" >/dev/null
 
 mkdir "$W/cdev"
-cp "$I/mfg.pem" "$W/cdev/"
+cp "$I/ca.pem" "$W/cdev/mfg.pem"
 for i in $(seq 1 "$n"); do cp "$I/$i.idevid" "$I/$i.idkey" "$W/cdev/"; done
 "$STATION" serve "$W/cst" --listen 127.0.0.1:0 --check-after 1 --max-connections 256 \
   --passphrase-file "$W/st-pass" >"$W/serve.out" 2>"$W/serve.log" &

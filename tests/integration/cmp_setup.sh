@@ -2,7 +2,8 @@
 # ready to serve (t_cmp_devices, t_cmp_reject): a CA with line3, a station
 # enrolled for it, a test manufacturer CA made with OpenSSL and accepted
 # for line3, the station's RA certificate through the normal round trip.
-# (t_cmp.sh tests each of these steps itself.)
+# (t_cmp.sh tests each of these steps itself.)  The manufacturer and the
+# station's enrollment: cmp_common.sh, shared with t_cmp.sh and the bench.
 #
 #   cmp_setup            the above; sets ST, USB, M, kid, RA
 #   idevid SN OUT        an IDevID for hardware serial SN: OUT.pem, OUT.key
@@ -11,70 +12,28 @@
 #   pending_ids          ids of the pending requests
 #   round_trip           request, import, approve each pending, sign, export, accept
 
+. "$(dirname "${BASH_SOURCE[0]}")/cmp_common.sh"
+
 newest() { ls "$USB"/line3-"$1"-*.tar | sort | tail -1; }
 pending_ids() { pc --json requests --status pending | python3 -c 'import json, sys
 print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))'; }
 
 idevid() {
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2.key" \
-    -subj "/O=Acme Devices/CN=pump/serialNumber=$1" -config "$M/ca.cnf" -out "$2.csr" 2>/dev/null
-  (cd "$M" && openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -extensions idevid \
-    -in "$2.csr" -out "$2.pem" -notext -enddate 99991231235959Z 2>/dev/null) || fail "openssl ca: IDevID $1"
+  mfg_csr "/O=Acme Devices/CN=pump/serialNumber=$1" "$2" &&
+    mfg_sign "$M" "$2.csr" "$2.pem" || fail "openssl ca: IDevID $1"
 }
 
 cmp_setup() {
   make_ca
   printf 'correct horse battery staple\n' >"$WORK/pass"
   chmod 600 "$WORK/pass"
-  ST=$WORK/st USB=$WORK/usb M=$WORK/mfg
-  mkdir -p "$USB" "$M/db"
-  expect 0 st init "$ST" --segment line3 --ca-key "$CAHOME/public/transfer.pub" \
-    --trust "$CAHOME/public/root.pem" --passphrase-file "$WORK/pass"
-  expect 0 pc station add line3 "$ST/station.pub" --ca line3
+  ST=$WORK/st USB=$WORK/usb M=$WORK/mfg PASS=$WORK/pass PKI=$WORK/pki
+  mkdir -p "$USB" "$M"
+  mfg_conf "$M/ca.cnf"
+  mfg_ca "$M" "/O=Acme Devices/CN=Acme Devices IDevID CA" || fail "openssl: manufacturer CA"
+  MFG_NAME=acme MFG_PEM=$M/ca.pem cmp_ra_setup "expect 0"
   kid=$(head -1 "$ST/station.pub" | awk '{print $NF}')
   RA="/O=plantca/OU=line3/CN=CMP RA $kid"
-  : >"$M/db/index"; echo 1000 >"$M/db/serial"
-  cat >"$M/ca.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[idevid]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[ca]
-default_ca = mfg
-[mfg]
-dir = .
-database = db/index
-serial = db/serial
-new_certs_dir = db
-default_md = sha256
-policy = any
-unique_subject = no
-[any]
-O = optional
-CN = optional
-serialNumber = optional
-EOF
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$M/ca.key" \
-    -subj "/O=Acme Devices/CN=Acme Devices IDevID CA" -days 3650 -config "$M/ca.cnf" \
-    -extensions v3_ca -out "$M/ca.pem" 2>/dev/null || fail "openssl: manufacturer CA"
-  expect 0 pc manufacturer add acme "$M/ca.pem" --segment line3
-  expect 0 st ra-key "$ST" --passphrase-file "$WORK/pass"
-  expect 0 st request "$ST" --profile cmp-ra "$ST/ra.csr" -o "$USB" --passphrase-file "$WORK/pass"
-  expect 0 pc import "$(newest request)"
-  expect 0 pc approve "$(pending_ids)"
-  expect 0 pc sign
-  expect 0 pc crl
-  expect 0 pc crl --ca line3
-  expect 0 pc export line3 "$USB"
-  expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
   [ -s "$ST/ra.pem" ] || fail "no RA certificate installed"
 }
 

@@ -230,11 +230,53 @@ S_CLI1B=$(ca show "$S_CLI1" | sed -n 's/.*superseded by \([0-9a-f]*\).*/\1/p')
 [ "$(aki "$WORK/pki/certs/$S_CLI1B.pem")" = "$G2" ] || fail "the renewal of cli1 is not from generation 2"
 ok "day 700: generation 1 still signs its CRL (not final); cli1's renewal is issued by generation 2"
 
+# crl --ca NAME signs every generation of NAME that still signs CRLs, as
+# plain crl does for it: the current one into FILE, generation 1 into
+# HOME/crl/line3~1.crl, each said (text and --json).  Six days on, only
+# crl --ca (as an officer who renews one CA's CRL does): four days later
+# generation 1's CRL from day 700 has passed its nextUpdate, and only the
+# one crl --ca signed keeps its devices verifiable
+NOW=$(d 706)
+expect 0 ca crl --ca line3 -o "$WORK/l3-a.crl"
+out_has "CRL 8 of CA 'line3'" "CRL 9 of CA 'line3' generation 1" "$CAHOME/crl/line3~1.crl"
+[ "$(crl_no "$WORK/l3-a.crl")" -eq 8 ] && [ "$(crl_no "$CAHOME/crl/line3~1.crl")" -eq 9 ] \
+  || fail "crl --ca line3: numbers $(crl_no "$WORK/l3-a.crl") and $(crl_no "$CAHOME/crl/line3~1.crl")"
+# (faketime starts each command at NOW: a minute on, after the last CRL)
+tick() { NOW=$(date -u -d "$NOW UTC + 1 minute" '+%Y-%m-%d %H:%M:%S'); }
+tick
+expect 0 ca --json crl --ca line3 -o "$WORK/l3-b.crl"
+python3 - "$OUT" "$CAHOME/crl/line3~1.crl" "$WORK/l3-b.crl" <<'PY' || fail "crl --ca line3 --json: $OUT"
+import json, sys
+l = json.loads(sys.argv[1])
+assert [(x["ca"], x.get("generation"), x["number"]) for x in l] == [("line3", None, 10), ("line3", 1, 11)], l
+assert l[1]["final"] is False and l[1]["file"] == sys.argv[2] and l[0]["file"] == sys.argv[3], l
+PY
+# on stdout: the current CRL alone, each generation said on stderr
+tick
+ca crl --ca line3 >"$WORK/l3-c.crl" 2>"$WORK/err" || fail "crl --ca line3 onto stdout: $(cat "$WORK/err")"
+grep -q "CRL 13 of CA 'line3' generation 1" "$WORK/err" || fail "crl --ca line3 onto stdout: $(cat "$WORK/err")"
+[ "$(crl_no "$WORK/l3-c.crl")" -eq 12 ] && [ "$(grep -c 'BEGIN X509 CRL' "$WORK/l3-c.crl")" -eq 1 ] \
+  || fail "crl --ca line3 onto stdout: $(cat "$WORK/l3-c.crl")"
+G1CRL=$CAHOME/crl/line3~1.crl
+r=$(ft "$(later)" openssl crl -in "$G1CRL" -noout -CAfile "$WORK/gen1.pem" -verify 2>&1) && grep -q 'verify OK' <<<"$r" \
+  || fail "crl --ca line3: generation 1's CRL does not verify with generation 1: $r"
+[ "$(crl_aki "$G1CRL")" = "$G1" ] && [ "$(crl_aki "$WORK/l3-c.crl")" = "$G2" ] || fail "crl --ca line3: CRL AKIs"
+ft "$(later)" openssl crl -in "$G1CRL" -noout -text | grep -qi "$S_REV1" || fail "crl --ca line3: rev1 not on generation 1's CRL"
+expect 0 ca crl --ca root -o "$WORK/root-706.crl"
+cat "$WORK/root-706.crl" "$G1CRL" >"$WORK/crls-g1.pem"
+d710=$(date -u -d "$T0 UTC + 710 days" '+%Y-%m-%d %H:%M:%S')
+g1v() { ft "$d710" openssl verify -x509_strict -crl_check -CAfile <(cat "$CAHOME/public/root.pem" "$WORK/gen1.pem") \
+  -CRLfile "$WORK/crls-g1.pem" "$WORK/pki/certs/$1.pem" 2>&1; }
+r=$(g1v "$S_SRV1") || fail "day 710: srv1 against generation 1's CRL from crl --ca: $r"
+r=$(g1v "$S_REV1") && fail "day 710: rev1 verifies: $r"
+grep -q 'certificate revoked' <<<"$r" || fail "day 710: rev1 refused otherwise: $r"
+ok "crl --ca line3 signs generation 1's CRL too (text, --json and onto stdout, each generation said; numbers 8 to 13, one sequence); openssl crl -verify with generation 1; on day 710 openssl verify -x509_strict -crl_check passes srv1 and refuses rev1 as revoked with it"
+
 # past the last generation-1 certificate: final CRL, retired, dropped
 NOW=$(d 745)
 expect 0 ca crl
-out_has "CRL 8 of CA 'line3'" "CRL 9 of CA 'line3' generation 1" "its final CRL" "the generation is retired"
-[ "$(crl_no "$CAHOME/crl/line3~1.crl")" -eq 9 ] || fail "final CRL number"
+out_has "CRL 14 of CA 'line3'" "CRL 15 of CA 'line3' generation 1" "its final CRL" "the generation is retired"
+[ "$(crl_no "$CAHOME/crl/line3~1.crl")" -eq 15 ] || fail "final CRL number"
 ft "$(later)" openssl crl -in "$CAHOME/crl/line3~1.crl" -noout -CAfile "$WORK/gen1.pem" -verify 2>&1 | grep -q 'verify OK' || fail "final CRL"
 expect 0 ca ca list
 out_has "generation 1 (retired $(date -u -d "$NOW UTC" +%Y-%m-%d): final CRL signed)"
@@ -256,9 +298,29 @@ expect 0 ca crl
 [[ "$OUT" != *"generation 1"* ]] || fail "a retired generation signed again: $OUT"
 expect 0 ca --json status
 [[ "$OUT" != *'"ca-retire"'* ]] || fail "status still lists the retired generation: $OUT"
-ok "day 745: generation 1 signs its final CRL (number 9) and retires; the station drops its certificate and CRL; generation 2's certificates verify"
+ok "day 745: generation 1 signs its final CRL (number 15) and retires; the station drops its certificate and CRL; generation 2's certificates verify"
 
 expect 0 ca audit verify
 out_has "audit trail intact"
 ok "audit verify passes"
+
+# a store that holds key generations at schema 2 (as main wrote them
+# between the ca roll and the schema 3 merge) is upgraded like any other,
+# and then says schema 3, which every plantca that does not know key
+# generations refuses by its number (docs/architecture.md)
+if [ -n "${STORE_DOWNGRADE:-}" ]; then
+  "$STORE_DOWNGRADE" "$CAHOME/db" 2 || fail "store_downgrade"
+  expect 2 ca ca list
+  err_has "store schema 2 is older than this plantca (3): run plantca migrate"
+  expect 0 ca migrate
+  err_has "store upgraded from schema 2 to 3"
+  expect 0 ca --json ca list
+  python3 -c 'import json,sys; c={x["name"]: x for x in json.loads(sys.argv[1])}["line3"]; assert c["generation"] == 2 and c["generations"][0]["state"] == "retired", c' "$OUT" \
+    || fail "ca list after the upgrade: $OUT"
+  [ "$(mdb_dump -s meta "$CAHOME/db" | grep -A1 '^ 736368656d61$' | tail -1)" = ' 00000003' ] || fail "the upgraded store's schema number"
+  expect 0 ca audit verify
+  ok "a rolled store at schema 2 refuses read-only commands until plantca migrate, which upgrades it to schema 3 with its generations kept; audit verify passes"
+else
+  skip_part "STORE_DOWNGRADE not set: the schema 2 rolled store is not upgraded"
+fi
 done_testing

@@ -16,6 +16,7 @@
 # an ip rejection on its next poll; SIGTERM with open transactions, then a
 # restart, loses none.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cmp_common.sh"
 : "${STATION:?}" "${CMP_DUMP:?}"
 need mosquitto "the broker judges the enrolled certificate (scripts/setup installs it)"
 need mosquitto_pub "the broker's client (scripts/setup installs mosquitto-clients)"
@@ -34,57 +35,18 @@ kid=$(head -1 "$ST/station.pub" | awk '{print $NF}')
 newest() { ls "$USB"/line3-"$1"-*.tar | sort | tail -1; }   # the last bundle of a kind
 
 # --- the manufacturer: a CA of its own and IDevIDs, made with OpenSSL
+# (cmp_common.sh: the same manufacturer as the other CMP tests and the bench)
 M=$WORK/mfg
-export HWSN=none     # the config names it; idevid sets it per device
-mkdir -p "$M/db" "$M/other/db"
-cat >"$M/ca.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[idevid]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = critical,otherName:1.3.6.1.5.5.7.8.4;SEQUENCE:hwmod
-[hwmod]
-hwType = OID:1.3.6.1.4.1.99999.1.1
-hwSerialNum = FORMAT:ASCII,OCT:$ENV::HWSN
-[ca]
-default_ca = mfg
-[mfg]
-dir = .
-database = db/index
-serial = db/serial
-crlnumber = db/crlnumber
-new_certs_dir = db
-default_md = sha256
-policy = any
-unique_subject = no
-copy_extensions = none
-[any]
-O = optional
-CN = optional
-serialNumber = optional
-EOF
+export HWSN=none     # the configuration names it; idevid sets it per device
+mkdir -p "$M" "$M/other"
+mfg_conf "$M/ca.cnf"
 # mfgca DIR NAME: a manufacturer CA in DIR
-mfgca() {
-  : >"$1/db/index"; echo 1000 >"$1/db/serial"
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/ca.key" \
-    -subj "/O=$2/CN=$2 IDevID CA" -days 3650 -config "$M/ca.cnf" -extensions v3_ca \
-    -out "$1/ca.pem" 2>/dev/null
-}
-# idevid DIR SN OUT [ENDDATE]: an IDevID of manufacturer DIR for hardware serial SN
+mfgca() { mfg_ca "$1" "/O=$2/CN=$2 IDevID CA"; }
+# idevid DIR SN OUT [ENDDATE]: an IDevID of manufacturer DIR for hardware
+# serial SN, with its HardwareModuleName
 idevid() {
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$3.key" \
-    -subj "/O=Acme Devices/CN=pump/serialNumber=$2" -config "$M/ca.cnf" -out "$3.csr" 2>/dev/null
-  (cd "$1" && HWSN=$2 openssl ca -batch -config "$M/ca.cnf" -cert ca.pem -keyfile ca.key \
-    -extensions idevid -in "$3.csr" -out "$3.pem" -notext ${4:+-startdate 20200101000000Z} \
-    -enddate "${4:-99991231235959Z}" 2>/dev/null) || fail "openssl ca: IDevID $2"
+  mfg_csr "/O=Acme Devices/CN=pump/serialNumber=$2" "$3" &&
+    HWSN=$2 mfg_sign "$1" "$3.csr" "$3.pem" idevid_hw "${4:-}" || fail "openssl ca: IDevID $2"
 }
 mfgca "$M" "Acme Devices"
 mfgca "$M/other" "Other Corp"

@@ -129,14 +129,14 @@ expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 out_has "2 certificates refused by their devices"
 revs=$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)
 expect 0 pc import "$(newest request)"
-out_has "certConf: 0 certificates refused by their devices, revoked; 1 report refused"
+out_has "certConf: 0 certificates refused by their devices, revoked; 2 reports refused"
 [ "$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)" = "$revs" ] || fail "a repeated report was recorded again"
 after=$(pc --json certs --revoked | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$before" = "$after" ] || fail "a refused or repeated report revoked something ($before -> $after)"
 expect 0 pc audit log
-out_has "not a DER PKIMessage"
+out_has "not a DER PKIMessage" "cmp-$t2.certconf: the refusal of transaction $t2 (request"
 expect 0 pc audit verify
-ok "a certConf report that is not its transaction's, or not a PKIMessage, is audited as refused and revokes nothing; a report repeated changes nothing"
+ok "a certConf report that is not its transaction's, or not a PKIMessage, is audited as refused and revokes nothing; a report repeated changes nothing and is audited as refused"
 
 stop_serve
 done_testing

@@ -245,16 +245,41 @@ mkdesc "$S"
 # ends before it judged the image (neither "Valid image found" nor an
 # "[ERROR]" line, or its own extracted file gone) is run again, up to 5
 # times; SWU_RUNS counts the runs of the last check.
+# `swupdate -c` forks helper processes that outlive it (seen: one still
+# there, reparented, after swupdate exited).  Each run is a session of its
+# own (setsid: a background job of this non-interactive shell is no group
+# leader, so setsid makes $! the session and process group leader without
+# a fork); when the run ends its whole session is killed and waited for
+# (swu_reap), and the test ends by checking that no process of any of
+# these sessions, and no swupdate of this test's files, is left.
 SWU_SEQ=0
+SWU_SIDS=()
+# the live processes of session SID (a killed one whose parent is gone is a
+# zombie until init reaps it, about a second here: dead, so not counted)
+swu_live() { ps -o pid=,stat= -s "$1" | awk '$2 !~ /^Z/ { print $1 }'; }
+swu_reap() {  # SID: kill every process of session SID; wait until none is alive
+  local i
+  for i in $(seq 1 100); do
+    [ -n "$(swu_live "$1")" ] || return 0
+    pkill -KILL -s "$1" 2>/dev/null || true
+    sleep 0.1
+  done
+  fail "swupdate session $1 still has processes: $(ps -o pid,stat,args -s "$1")"
+}
+at_exit 'for s in "${SWU_SIDS[@]}"; do pkill -KILL -s "$s" 2>/dev/null; done'
 swu_check() {
-  local ca=${3:-$WORK/trust.pem} t
+  local ca=${3:-$WORK/trust.pem} t sid
   SWU_RUNS=0
   while [ "$SWU_RUNS" -lt 5 ]; do
     SWU_RUNS=$((SWU_RUNS + 1)); SWU_SEQ=$((SWU_SEQ + 1))
     t=$WORK/swtmp.$SWU_SEQ; mkdir -p "$t"
     RC=0
-    TMPDIR=$t timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
-      ${2:+--cert-purpose "$2"} >"$WORK/swu.out" 2>&1 || RC=$?
+    TMPDIR=$t setsid timeout 120 swupdate -c -i "$1" -k "$ca" -H acme-pump:1.0 -l 4 \
+      ${2:+--cert-purpose "$2"} >"$WORK/swu.out" 2>&1 &
+    sid=$!
+    SWU_SIDS+=("$sid")
+    wait "$sid" || RC=$?
+    swu_reap "$sid"
     if grep -q "$t/.* cannot be opened" "$WORK/swu.out"; then
       continue
     fi
@@ -403,5 +428,12 @@ n=$(grep -c 'fw.sign ' <<<"$OUT" || true)
 out_has "format rauc; output $P/good.raucb" "format swupdate; output $P/good.swu"
 expect 0 pc audit verify
 ok "firmware list (--json and text) shows format, package:version, digest and size of what was signed; 7 fw.sign audit events; audit verify passes"
+
+# no process of any swupdate run is left: none in the runs' sessions, and
+# no swupdate reading this test's files (one that left its session)
+[ "${#SWU_SIDS[@]}" -gt 0 ] || fail "no swupdate run recorded"
+left=$(for s in "${SWU_SIDS[@]}"; do swu_live "$s"; done; pgrep -f "swupdate .*-i $WORK/" || true)
+[ -z "$left" ] || fail "swupdate processes outlived the test: $(ps -o pid,sid,stat,args -p "$(echo $left | tr ' ' ,)")"
+ok "no process of the ${#SWU_SIDS[@]} swupdate runs outlives the test (each run its own session, killed when it ended)"
 
 done_testing

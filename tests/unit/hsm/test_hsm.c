@@ -339,6 +339,90 @@ static void test_key_errors(hsm *h)
 	expect(hsm_key_generate(h, (hsm_alg)99, "x", &k, &t_err), PC_E_USAGE, NULL, "bad alg");
 }
 
+/* ---- the token's key pairs as a whole (hsm/keys.c) ---- */
+
+static const hsm_pair *pair_named(const hsm_pairs *l, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].label, label) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static void test_pairs(hsm *h)
+{
+	hsm_key *a = NULL, *b = NULL, *o = NULL;
+	hsm_pairs l, all;
+	const hsm_pair *pa, *pb;
+	char uri[512], bad[512];
+	size_t n;
+
+	printf("key pairs: list, match, destroy\n");
+	CHECK_OK(hsm_key_generate(h, HSM_EC_P256, "pfx-a", &a, &t_err));
+	CHECK_OK(hsm_key_generate(h, HSM_ED25519, "pfx-b", &b, &t_err));
+	CHECK_OK(hsm_key_generate(h, HSM_EC_P256, "other-pfx-c", &o, &t_err));
+	CHECK_OK(hsm_pairs_list(h, "", &all, &t_err));
+	CHECK_OK(hsm_pairs_list(h, "pfx-", &l, &t_err));
+	CHECKF(l.n == 2, "two pairs with the prefix, got %zu", l.n);
+	CHECKF(l.others + 2 * l.n == all.others + 2 * all.n, "every object counted once: %zu+%zu vs %zu+%zu",
+	    l.others, l.n, all.others, all.n);
+	CHECKF(pair_named(&l, "other-pfx-c") == NULL, "a label with the prefix inside is not listed");
+	pa = pair_named(&l, "pfx-a");
+	pb = pair_named(&l, "pfx-b");
+	CHECKF(pa != NULL && pb != NULL, "both pairs listed");
+	if (pa == NULL || pb == NULL)
+		return;
+	CHECKF(pa->npriv == 1 && pa->npub == 1 && pa->note == NULL && pa->alg == HSM_EC_P256,
+	    "pfx-a whole, P-256");
+	CHECKF(pb->alg == HSM_ED25519, "pfx-b Ed25519");
+	CHECKF(strcmp(pa->uri, hsm_key_uri(a)) == 0, "the pair's URI is the key's: %s", pa->uri);
+	n = 0;
+	CHECKF(pa->spki_len == (hsm_key_spki(a, &n), n) && memcmp(pa->spki, hsm_key_spki(a, &n), n) == 0,
+	    "the pair's SPKI is the key's");
+	CHECKF(hsm_pair_named_by(h, pa, hsm_key_uri(a)), "named by its URI");
+	CHECKF(!hsm_pair_named_by(h, pb, hsm_key_uri(a)), "not by another key's URI");
+	CHECKF(hsm_pair_named_by(h, pa, "pkcs11:object=pfx-a"), "a label-only URI names it");
+	snprintf(bad, sizeof bad, "pkcs11:token=plantca%%20test;id=%%01%%02;object=pfx-a");
+	CHECKF(!hsm_pair_named_by(h, pa, bad), "the label with another CKA_ID does not name it");
+	snprintf(uri, sizeof uri, "%s", hsm_key_uri(a));
+	*strstr(uri, "object=pfx-a") = '\0';
+	strncat(uri, "object=pfx-b", sizeof uri - strlen(uri) - 1);
+	CHECKF(!hsm_pair_named_by(h, pa, uri), "its CKA_ID with another label does not name it");
+	CHECKF(!hsm_pair_named_by(h, pa, "pkcs11:token=other;object=pfx-a"), "another token's");
+	CHECKF(!hsm_pair_named_by(h, pa, "pkcs11:object=%zz"), "an unparsable URI names nothing");
+	CHECKF(!hsm_pair_named_by(h, pa, "pkcs11:token=plantca%20test"), "a URI naming no key");
+	CHECKF(!hsm_pair_named_by(h, pa, NULL), "no URI");
+	hsm_key_free(a);
+	hsm_key_free(b);
+	hsm_key_free(o);
+#ifdef PC_FAULT_POINTS
+	/* stopped between the two destroys: the public half is listed */
+	setenv("PLANTCA_FAULT", "hsm.destroy:2:eio", 1);
+	expect(hsm_pair_destroy(h, pa, &t_err), PC_E_IO, "hsm.destroy", "destroy cut after the private key");
+	unsetenv("PLANTCA_FAULT");
+	{
+		hsm_pairs half;
+		const hsm_pair *ph;
+		CHECK_OK(hsm_pairs_list(h, "pfx-", &half, &t_err));
+		ph = pair_named(&half, "pfx-a");
+		CHECKF(ph != NULL && ph->npriv == 0 && ph->npub == 1 && ph->spki == NULL &&
+		    ph->note != NULL && strstr(ph->note, "no private key") != NULL,
+		    "the public half of pfx-a is listed with a note");
+		hsm_pairs_free(&half);
+	}
+#endif
+	CHECK_OK(hsm_pair_destroy(h, pa, &t_err));
+	CHECK_OK(hsm_pair_destroy(h, pb, &t_err));
+	hsm_pairs_free(&l);
+	CHECK_OK(hsm_pairs_list(h, "pfx-", &l, &t_err));
+	CHECKF(l.n == 0, "destroyed pairs are gone, %zu left", l.n);
+	CHECKF(l.others == all.others + 2 * all.n - 4, "the other objects stay: %zu", l.others);
+	hsm_pairs_free(&l);
+	hsm_pairs_free(&all);
+}
+
 /* Two hsm objects on one token at once (one per thread in real use): they
  * share the module's initialisation and the login; closing one leaves the
  * other working.  Also other spellings of a key URI. */
@@ -636,6 +720,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NCASES; i++)
 		test_key_case(h, &cases[i]);
 	test_key_errors(h);
+	test_pairs(h);
 	test_two_sessions(h, cases[0].uri);
 	for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++)
 		test_sign_many(h, cases[i].uri);

@@ -20,6 +20,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+from der import read_tlv, tlv  # noqa: E402  (tests/tools/der.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEY = os.path.join(HERE, '..', '..', 'fuzz', 'keys', 'ed25519.pem')
 TMP = tempfile.mkdtemp(prefix='plantca-bad-cmp-', dir=os.environ.get('TMPDIR'))
@@ -29,16 +32,6 @@ def run(*args, data=None):
     env = dict(os.environ, OPENSSL_CONF='/dev/null')
     return subprocess.run(args, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=env, check=True).stdout
-
-
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        ln = bytes([n])
-    else:
-        b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-        ln = bytes([0x80 | len(b)]) + b
-    return bytes([tag]) + ln + body
 
 
 def seq(*xs): return tlv(0x30, b''.join(xs))
@@ -91,17 +84,6 @@ def sign(data):
     with open(path, 'wb') as f:
         f.write(data)
     return run('openssl', 'pkeyutl', '-sign', '-inkey', KEY, '-rawin', '-in', path)
-
-
-def read_tlv(d, i):
-    """(tag, start of content, end) of the TLV at d[i]."""
-    tag, n = d[i], d[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(d[i:i + k], 'big')
-        i += k
-    return tag, i, i + n
 
 
 def cert(ku):

@@ -8,17 +8,11 @@ signature with one thing changed; the certificates are tiny stand-ins
 (30 03 02 01 0N), as the reader looks at the shape only.  Run it again
 after changing a case: python3 make-bad-cms.py > bad-cms.txt
 """
+import os
 import sys
 
-
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        ln = bytes([n])
-    else:
-        b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-        ln = bytes([0x80 | len(b)]) + b
-    return bytes([tag]) + ln + body
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+from der import tlv  # noqa: E402  (tests/tools/der.py)
 
 
 def seq(*xs): return tlv(0x30, b''.join(xs))

@@ -1,13 +1,15 @@
 /*
- * alg.c - what hsm.c, key.c and sign.c all need and none of them owns: the
+ * alg.c - what hsm.c, key.c, keys.c and sign.c need and none of them owns: the
  * token's key algorithms (names, the pkix key type, the AlgorithmIdentifier
- * of their signatures) and the names of PKCS#11 return values in errors.
- * It calls none of them, so the three call one way (the callgraph test).
+ * of their signatures), the names of PKCS#11 return values in errors and
+ * the RFC 7512 URI of a key.
+ * It calls none of them, so they call one way (the callgraph-hsm test).
  */
 #include "hsm_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- CK_RV names ---- */
@@ -152,4 +154,41 @@ bool hsm_alg_is_ec(hsm_alg alg)
 bool hsm_alg_is_rsa(hsm_alg alg)
 {
 	return alg == HSM_RSA_3072 || alg == HSM_RSA_4096;
+}
+
+/* ---- URIs ---- */
+
+/* RFC 3986 §2.3 unreserved characters stay; everything else is %XX
+ * (RFC 7512 §2.3 allows more, but this is always safe to parse).  With
+ * `all`, every byte is encoded (the id= attribute). */
+static void pct_encode(pc_buf *b, const uint8_t *s, size_t n, bool all)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+		if (keep && !all)
+			pc_buf_byte(b, c);
+		else
+			pc_buf_printf(b, "%%%02X", c);
+	}
+}
+
+char *hsm_uri_text(const hsm *h, const uint8_t *id, size_t id_len, const char *label)
+{
+	pc_buf b = PC_BUF_INIT;
+	size_t n;
+
+	pc_buf_str(&b, "pkcs11:token=");
+	pct_encode(&b, (const uint8_t *)h->label, strlen(h->label), false);
+	pc_buf_str(&b, ";id=");
+	pct_encode(&b, id, id_len, true);
+	if (label[0] != '\0') {
+		pc_buf_str(&b, ";object=");
+		pct_encode(&b, (const uint8_t *)label, strlen(label), false);
+	}
+	pc_buf_byte(&b, 0);
+	return (char *)pc_buf_steal(&b, &n);
 }

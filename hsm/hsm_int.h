@@ -128,7 +128,7 @@ pc_rc hsm_attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, const char
 pc_rc hsm_find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *found,
     CK_ULONG max, CK_ULONG *count, const char *what, pc_err *e) PC_CHECK;
 
-/* keys.c */
+/* alg.c (key.c and keys.c both name keys by it) */
 /* The RFC 7512 URI of the key with CKA_ID id and CKA_LABEL label on h's
  * token ("pkcs11:token=T;id=%..;object=L", no object= for an empty
  * label); malloc'ed, NULL when out of memory. */

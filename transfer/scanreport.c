@@ -2,6 +2,7 @@
  * scanreport.c - the scan report's model, writer and strict reader
  * (scanreport.h has the grammar; docs/discovery.md the whole story).
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -407,6 +408,7 @@ PC_CHECK static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr
 	uint8_t *path;
 	size_t i, k, plen;
 	uint64_t port;
+	struct in6_addr a6;
 	const char *h, *end = s + n, *colon;
 	pc_rc rc;
 
@@ -442,6 +444,11 @@ PC_CHECK static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr
 				return bad(d, "endpoint: malformed [address]:port");
 		memcpy(host, h + 1, (size_t)(rb - h - 1));
 		host[rb - h - 1] = '\0';
+		/* only an IPv6 address goes in brackets: the writer brackets a
+		   host exactly when it holds a ':' (fuzz_scanreport found
+		   "[5555]" read as a host the writer then wrote bare) */
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return bad(d, "endpoint: malformed [address]:port");
 		colon = rb + 1;
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));

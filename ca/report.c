@@ -16,12 +16,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "cagen.h"
 #include "checkpoint.h"
 #include "file.h"
 #include "format.h"
 #include "pem.h"
 #include "records.h"
 #include "report.h"
+#include "rootgen.h"
 #include "text.h"
 
 typedef struct rep_revoked {
@@ -34,10 +36,13 @@ typedef struct rep {
 	store_txn *t;                /* one read transaction for the whole page */
 	time_t now;
 	ca_rec cas[REPORT_CA_MAX];
-	char *subjects[REPORT_CA_MAX];
-	report_ca view[REPORT_CA_MAX];
-	size_t ncas;
+	char *subjects[REPORT_CA_MAX];   /* one per view entry */
+	report_ca view[REPORT_CA_MAX];   /* cas[i] is view[i]; then the replaced roots */
+	size_t ncas, nview;
 	bool more_cas;
+	ca_gen_list rootgens;            /* the replaced root generations, oldest first */
+	report_cross cross[REPORT_CROSS_MAX];
+	size_t ncross;
 	ca_station_list_t stations;
 	char months[REPORT_MONTHS][8];
 	time_t month_end[REPORT_MONTHS];
@@ -96,6 +101,10 @@ static void cas_view(rep *r, store_txn *t)
 		v->not_after = c->v.not_after;
 		v->revoked = serial_revoked(t, c->v.serial, c->v.serial_len);
 		v->cross = false;
+		v->gen = ca_gen_no(c);
+		v->replaced = false;
+		v->ski = c->v.ski;
+		v->ski_len = c->v.ski_len;
 		/* a CA whose certificate its recorded parent did not issue (a
 		 * cross-certificate): drawn dashed */
 		for (j = 0; j < r->ncas && c->parent[0]; j++)
@@ -103,6 +112,100 @@ static void cas_view(rep *r, store_txn *t)
 				v->cross = c->v.issuer_len != r->cas[j].v.subject_len ||
 				    memcmp(c->v.issuer, r->cas[j].v.subject, c->v.issuer_len) != 0;
 	}
+	r->nview = r->ncas;
+}
+
+/* the box of root key generation gen, or of the root generation whose key
+ * has identifier kid (kid != NULL); SIZE_MAX: not drawn */
+static size_t root_box(const rep *r, uint64_t gen, const uint8_t *kid, size_t kid_len)
+{
+	size_t i;
+
+	for (i = 0; i < r->nview; i++) {
+		const report_ca *v = &r->view[i];
+		if (v->parent[0] || strcmp(v->name, "root") != 0)
+			continue;
+		if (kid ? v->ski_len == kid_len && kid_len && memcmp(v->ski, kid, kid_len) == 0 :
+		    v->gen == gen)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+static void cross_add(rep *r, size_t issuer, size_t subject, const char *kind, time_t na)
+{
+	if (issuer == SIZE_MAX || subject == SIZE_MAX || r->ncross == REPORT_CROSS_MAX)
+		return;
+	r->cross[r->ncross++] = (report_cross){ issuer, subject, kind, na };
+}
+
+/* After `plantca root roll` (rootgen.h): the replaced root generations as
+ * boxes of their own, NewWithOld and OldWithNew between each and the next,
+ * and every issuing CA's certificate from a replaced root. */
+PC_CHECK static pc_rc root_gens(rep *r, store_txn *t, pc_err *e)
+{
+	static const char *const pfx[2] = { META_ROOTX_NWO, META_ROOTX_OWN };
+	pc_buf d = PC_BUF_INIT;
+	size_t i, k;
+	pc_rc rc = PC_OK;
+
+	PC_TRY(ca_gens_load(t, "root", &r->rootgens, e));
+	for (i = 0; i < r->rootgens.n; i++) {
+		const ca_rec *g = &r->rootgens.v[i];
+		report_ca *v;
+		if (r->nview == REPORT_CA_MAX) {
+			r->more_cas = true;
+			break;
+		}
+		v = &r->view[r->nview];
+		PC_TRY(ca_name_text(g->v.subject, g->v.subject_len, &r->subjects[r->nview], e));
+		*v = (report_ca){ .name = g->name, .parent = "", .subject = r->subjects[r->nview],
+			.not_after = g->v.not_after, .gen = ca_gen_no(g), .replaced = true,
+			.ski = g->v.ski, .ski_len = g->v.ski_len };
+		r->nview++;
+	}
+	/* NewWithOld into generation g+1: issued by g for g+1; OldWithNew: by
+	 * g+1 for g */
+	for (i = 0; i < r->rootgens.n && rc == PC_OK; i++) {
+		uint64_t g = ca_gen_no(&r->rootgens.v[i]);
+		for (k = 0; k < 2 && rc == PC_OK; k++) {
+			pkix_cert x;
+			pc_err pe;
+			rc = ca_rootx_get(t, pfx[k], g + 1, &d, e);
+			if (rc == PC_E_NOTFOUND) {
+				rc = PC_OK;        /* an interrupted root roll: plantca root roll completes it */
+				continue;
+			}
+			if (rc != PC_OK)
+				break;
+			if (pkix_cert_parse(d.p, d.len, "cross-certificate", &x, &pe) != PC_OK) {
+				rc = pc_fail(e, PC_E_STORE_CORRUPT, "root generation %" PRIu64 ": %s",
+				    g + 1, pe.msg);
+				break;
+			}
+			if (k == 0)
+				cross_add(r, root_box(r, g, NULL, 0), root_box(r, g + 1, NULL, 0),
+				    "NewWithOld", x.not_after);
+			else
+				cross_add(r, root_box(r, g + 1, NULL, 0), root_box(r, g, NULL, 0),
+				    "OldWithNew", x.not_after);
+		}
+	}
+	pc_buf_free(&d);
+	/* an issuing CA a root roll re-certified: its certificate from the
+	 * replaced root, by that root's key identifier */
+	for (i = 0; i < r->ncas && rc == PC_OK; i++) {
+		pkix_cert x;
+		pc_err pe;
+		if (r->cas[i].xcert == NULL)
+			continue;
+		if (pkix_cert_parse(r->cas[i].xcert, r->cas[i].xcert_len, "certificate", &x, &pe) !=
+		    PC_OK)
+			return pc_fail(e, PC_E_STORE_CORRUPT, "CA %s: its previous certificate: %s",
+			    r->cas[i].name, pe.msg);
+		cross_add(r, root_box(r, 0, x.aki, x.aki_len), i, "previous-root", x.not_after);
+	}
+	return rc;
 }
 
 PC_CHECK static pc_rc cert_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
@@ -237,6 +340,8 @@ PC_CHECK static pc_rc gather(ca_ctx *c, rep *r, pc_err *e)
 	if (rc == PC_OK)
 		cas_view(r, t);
 	if (rc == PC_OK)
+		rc = root_gens(r, t, e);
+	if (rc == PC_OK)
 		rc = ca_stations_load(t, &r->stations, e);
 	if (rc == PC_OK)
 		rc = store_scan(t, STORE_CERTS, NULL, 0, false, cert_visit, r, e);
@@ -257,10 +362,11 @@ static void rep_free(rep *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->ncas; i++) {
+	for (i = 0; i < r->ncas; i++)
 		ca_rec_free(&r->cas[i]);
+	for (i = 0; i < REPORT_CA_MAX; i++)
 		free(r->subjects[i]);
-	}
+	ca_gen_list_free(&r->rootgens);
 	for (i = 0; i < r->nrevs; i++)
 		free(r->revs[i].subject);
 	ca_station_list_free(&r->stations);
@@ -304,14 +410,48 @@ static void date_td(pc_buf *b, uint64_t t)
 	td(b, "mono", s);
 }
 
+/* The cross-certificates the diagram draws, with their dates, as a table. */
+static void cross_table(pc_buf *b, const rep *r)
+{
+	size_t i;
+
+	if (r->ncross == 0)
+		return;
+	pc_buf_str(b, "<table>\n<tr><th>cross-certificate</th><th>issuer</th><th>subject</th>"
+	    "<th>until</th></tr>\n");
+	for (i = 0; i < r->ncross; i++) {
+		const report_cross *x = &r->cross[i];
+		const report_ca *is = &r->view[x->issuer], *su = &r->view[x->subject];
+		char gi[48], gs[48];
+		snprintf(gi, sizeof gi, "root generation %" PRIu64, is->gen);
+		snprintf(gs, sizeof gs, "root generation %" PRIu64, su->gen);
+		pc_buf_printf(b, "<tr class=\"cross\" data-kind=\"%s\" data-issuer-gen=\"%" PRIu64
+		    "\" data-subject=\"", x->kind, is->gen);
+		report_esc(b, su->name);
+		pc_buf_printf(b, "\" data-subject-gen=\"%" PRIu64 "\">", su->gen);
+		td(b, NULL, strcmp(x->kind, "NewWithOld") == 0 ? "NewWithOld (the new root key "
+		    "signed by the old)" : strcmp(x->kind, "OldWithNew") == 0 ? "OldWithNew (the old "
+		    "root key signed by the new)" : "previous certificate (the same key, from the "
+		    "replaced root)");
+		td(b, NULL, gi);
+		td(b, NULL, su->parent[0] ? su->name : gs);
+		date_td(b, (uint64_t)x->not_after);
+		pc_buf_str(b, "</tr>\n");
+	}
+	pc_buf_str(b, "</table>\n");
+}
+
 static void section_hierarchy(pc_buf *b, rep *r)
 {
-	pc_buf_printf(b, "<section id=\"hierarchy\" data-count=\"%zu\">\n<h2>CA hierarchy</h2>\n",
-	    r->ncas);
-	svg_hierarchy(b, r->view, r->ncas, r->now);
+	pc_buf_printf(b, "<section id=\"hierarchy\" data-count=\"%zu\" data-cross=\"%zu\">\n"
+	    "<h2>CA hierarchy</h2>\n", r->nview, r->ncross);
+	svg_hierarchy(b, r->view, r->nview, r->cross, r->ncross, r->now);
 	pc_buf_str(b, "<p>Boxes: red expired or revoked, amber within 90 days of the end of its "
-	    "validity; a dashed line is a cross-certificate (a CA certificate its recorded parent "
-	    "did not issue).</p>\n");
+	    "validity; a box with a dotted border is a replaced root key generation (plantca root "
+	    "roll).  A dashed line is a cross-certificate: NewWithOld and OldWithNew between two "
+	    "root generations, an issuing CA's certificate from the replaced root, or a CA "
+	    "certificate its recorded parent did not issue.</p>\n");
+	cross_table(b, r);
 	if (r->more_cas)
 		pc_buf_printf(b, "<p class=\"stale\">Only the first %d CAs are drawn.</p>\n",
 		    REPORT_CA_MAX);

@@ -2,6 +2,7 @@
  * svg.c - the pictures of `plantca report` as inline SVG, and the one
  * HTML/SVG text escaper of the page (report.h says why twice over).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static size_t depth_of(const report_ca *cas, size_t n, size_t i)
 
 	for (steps = 0; steps < n && cas[i].parent[0]; steps++) {
 		for (j = 0; j < n; j++)
-			if (strcmp(cas[j].name, cas[i].parent) == 0)
+			if (!cas[j].replaced && strcmp(cas[j].name, cas[i].parent) == 0)
 				break;
 		if (j == n)
 			break;
@@ -86,20 +87,55 @@ static void short_subject(const char *subject, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-void svg_hierarchy(pc_buf *b, const report_ca *cas, size_t n, time_t now)
+/* One cross-certificate as a dashed line: between two boxes of one row
+ * (root generations) from side to side, NewWithOld above the middle and
+ * OldWithNew below it; else from the issuer's bottom to the subject's top. */
+static void cross_line(pc_buf *b, const report_cross *x, int ix, int iy, int sx, int sy,
+    bool same_row)
+{
+	char until[PC_TIME_TEXT_MAX];
+	int x1, y1, x2, y2;
+
+	pc_time_text(x->not_after, until);
+	until[10] = '\0';
+	if (same_row) {
+		int dy = strcmp(x->kind, "NewWithOld") == 0 ? -10 : 10;
+		x1 = ix < sx ? ix + BOX_W : ix;
+		x2 = ix < sx ? sx : sx + BOX_W;
+		y1 = y2 = iy + BOX_H / 2 + dy;
+	} else {
+		x1 = ix + BOX_W / 2;
+		y1 = iy + BOX_H;
+		x2 = sx + BOX_W / 2;
+		y2 = sy;
+	}
+	pc_buf_printf(b, "<line class=\"edge cross\" data-kind=\"%s\" data-until=\"%s\" "
+	    "x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\" stroke-width=\"2\" "
+	    "stroke-dasharray=\"6 4\"><title>%s until %s</title></line>\n", x->kind, until, x1, y1,
+	    x2, y2, x->kind, until);
+}
+
+void svg_hierarchy(pc_buf *b, const report_ca *cas, size_t n, const report_cross *x, size_t nx,
+    time_t now)
 {
 	size_t depth[REPORT_CA_MAX], col[REPORT_CA_MAX], per[REPORT_CA_MAX] = { 0 };
-	size_t i, j, rows = 0, widest = 1;
+	size_t i, j, k, rows = 0, widest = 1;
 	int w, h;
 
 	if (n > REPORT_CA_MAX)
 		n = REPORT_CA_MAX;
 	for (i = 0; i < n; i++) {
 		depth[i] = depth_of(cas, n, i);
-		col[i] = per[depth[i]]++;
 		if (depth[i] + 1 > rows)
 			rows = depth[i] + 1;
 	}
+	/* replaced root generations first (oldest first), then the rest: the
+	 * generations of the root stand side by side, each next to the one
+	 * its cross-certificates join it to */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			if (cas[i].replaced == (k == 0))
+				col[i] = per[depth[i]]++;
 	for (i = 0; i < rows; i++)
 		if (per[i] > widest)
 			widest = per[i];
@@ -116,7 +152,7 @@ void svg_hierarchy(pc_buf *b, const report_ca *cas, size_t n, time_t now)
 	/* the lines first, under the boxes */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n && cas[i].parent[0]; j++) {
-			if (strcmp(cas[j].name, cas[i].parent) != 0)
+			if (cas[j].replaced || strcmp(cas[j].name, cas[i].parent) != 0)
 				continue;
 			pc_buf_printf(b, "<line class=\"edge%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 			    "stroke=\"#555\" stroke-width=\"2\"%s/>\n", cas[i].cross ? " cross" : "",
@@ -124,6 +160,10 @@ void svg_hierarchy(pc_buf *b, const report_ca *cas, size_t n, time_t now)
 			    cas[i].cross ? " stroke-dasharray=\"6 4\"" : "");
 		}
 	}
+	for (k = 0; k < nx; k++)
+		if (x[k].issuer < n && x[k].subject < n)
+			cross_line(b, &x[k], BOX_X(x[k].issuer), BOX_Y(x[k].issuer), BOX_X(x[k].subject),
+			    BOX_Y(x[k].subject), depth[x[k].issuer] == depth[x[k].subject]);
 	for (i = 0; i < n; i++) {
 		char until[PC_TIME_TEXT_MAX], cn[4 * CN_SHOWN + 1];
 		const char *fill = "#e8f0fe", *state = "valid";
@@ -142,15 +182,20 @@ void svg_hierarchy(pc_buf *b, const report_ca *cas, size_t n, time_t now)
 		pc_time_text(cas[i].not_after, until);
 		until[10] = '\0';
 		short_subject(cas[i].subject, cn, sizeof cn);
-		pc_buf_printf(b, "<g class=\"ca %s%s%s\" data-ca=\"", cas[i].parent[0] ? "issuing" :
-		    "root", cas[i].cross ? " cross" : "", strcmp(state, "valid") ? " alert" : "");
+		pc_buf_printf(b, "<g class=\"ca %s%s%s%s\" data-ca=\"", cas[i].parent[0] ? "issuing" :
+		    "root", cas[i].cross ? " cross" : "", cas[i].replaced ? " replaced" : "",
+		    strcmp(state, "valid") ? " alert" : "");
 		report_esc(b, cas[i].name);
-		pc_buf_printf(b, "\" data-state=\"%s\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
-		    "height=\"%d\" rx=\"6\" fill=\"%s\" stroke=\"#335\" stroke-width=\"1.5\"/>\n", state,
-		    BOX_X(i), BOX_Y(i), BOX_W, BOX_H, fill);
+		pc_buf_printf(b, "\" data-gen=\"%" PRIu64 "\" data-state=\"%s\">\n<rect x=\"%d\" y=\"%d\" "
+		    "width=\"%d\" height=\"%d\" rx=\"6\" fill=\"%s\" stroke=\"#335\" "
+		    "stroke-width=\"1.5\"%s/>\n", cas[i].gen, state, BOX_X(i),
+		    BOX_Y(i), BOX_W, BOX_H, fill, cas[i].replaced ? " stroke-dasharray=\"3 3\"" : "");
 		pc_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">",
 		    BOX_X(i) + 8, BOX_Y(i) + 18);
 		report_esc(b, cas[i].name);
+		if (cas[i].replaced || cas[i].gen > 1)
+			pc_buf_printf(b, " gen %" PRIu64 "%s", cas[i].gen,
+			    cas[i].replaced ? " (replaced)" : "");
 		pc_buf_printf(b, "%s</text>\n<text x=\"%d\" y=\"%d\" font-size=\"12\">",
 		    cas[i].parent[0] ? (cas[i].cross ? " (cross)" : "") :
 		    strcmp(cas[i].name, "root") ? " (root)" : "", BOX_X(i) + 8,

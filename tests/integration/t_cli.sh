@@ -97,4 +97,25 @@ out_has "firmware signer new" "firmware sign IMAGE" "firmware verify IMAGE" "fir
 expect 2 "$PLANTCA" --home "$NOHOME" frobnicate
 err_has "unknown verb 'frobnicate'"
 ok "a group's --help lists its verbs; a half verb shows the group's usage"
+
+# bash completion (completion/plantca, which the packages install for both
+# programs): what bash offers after TAB, from the programs' own --help
+: "${STATION:?}"
+comp() {   # PROGRAM WORDS... (the last is the word being completed): COMPREPLY, sorted
+  PATH="$(dirname "$PLANTCA"):$(dirname "$STATION"):$PATH" bash -c '
+    . "$1/completion/plantca"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _plantca "$1"
+    printf "%s\n" "${COMPREPLY[@]}" | sort' comp "$SRCDIR" "$@"
+}
+[ "$(comp plantca '')" = "$(printf '%s\n' "${VERBS[@]}" | awk '{print $1}' | sort -u)" ] \
+  || fail "completion of the first word: $(comp plantca '' | tr '\n' ' ')"
+[ "$(comp plantca ca '' | tr '\n' ' ')" = "cert list new roll " ] || fail "plantca ca TAB: $(comp plantca ca '')"
+[ "$(comp plantca firmware sign --f | tr '\n' ' ')" = "--format --fw-version " ] \
+  || fail "plantca firmware sign --f TAB: $(comp plantca firmware sign --f)"
+[ "$(comp plantca-station sc)" = scan ] || fail "plantca-station sc TAB: $(comp plantca-station sc)"
+[ "$(comp plantca-station scan DIR --con | tr '\n' ' ')" = "--concurrency --connect-timeout " ] \
+  || fail "plantca-station scan DIR --con TAB: $(comp plantca-station scan DIR --con)"
+mkdir -p "$WORK/compdir.d"
+[ "$(cd "$WORK" && comp plantca --home compd)" = compdir.d ] || fail "--home TAB does not offer directories"
+ok "bash completion: the verbs of --help, a group's verbs, a verb's options, plantca-station's verbs and options, directories after --home"
 done_testing

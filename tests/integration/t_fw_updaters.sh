@@ -93,9 +93,18 @@ PY
 openssl cms -verify -binary -inform DER -in "$WORK/good.p7s" -content "$WORK/bare.sqfs" \
   -CAfile "$WORK/root.pem" -purpose smimesign -out /dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "openssl cms: bundle signature"; }
 [ "$(openssl cms -cmsout -print -inform DER -in "$WORK/good.p7s" | grep -c 'signerInfos\|d.issuerAndSerialNumber')" -ge 1 ] || fail "cms print"
+# exactly one signer, fw-a; the issuing CA among the certificates carried
+openssl cms -verify -binary -inform DER -in "$WORK/good.p7s" -content "$WORK/bare.sqfs" \
+  -CAfile "$WORK/root.pem" -purpose smimesign -out /dev/null -signer "$WORK/signers.pem" 2>/dev/null \
+  || fail "openssl cms -verify -signer"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/signers.pem")" -eq 1 ] || fail "not exactly one signer: $(cat "$WORK/signers.pem")"
+cmp -s <(openssl x509 -in "$WORK/signers.pem" -outform DER) <(openssl x509 -in "$WORK/fw-a.pem" -outform DER) \
+  || fail "the signer is not fw-a"
+openssl pkcs7 -inform DER -in "$WORK/good.p7s" -print_certs -noout | grep -q '^subject=.*CN = Line 3 Issuing CA$' \
+  || fail "the issuing CA is not in the signature: $(openssl pkcs7 -inform DER -in "$WORK/good.p7s" -print_certs -noout)"
 expect 0 pc firmware verify "$WORK/bare.sqfs" "$WORK/good.p7s" --trust "$WORK/root.pem"
 out_has "valid signature: firmware pumps version 1.2.3"
-ok "rauc bundle: bare squashfs + DER CMS + length; openssl cms -verify -purpose smimesign and plantca firmware verify accept it"
+ok "rauc bundle: bare squashfs + DER CMS + length; exactly one signer (fw-a), the issuing CA carried; openssl cms -verify -purpose smimesign and plantca firmware verify accept it"
 
 # rauc_info KEYRING BUNDLE [check-purpose] [check-crl]: rauc info under a
 # system.conf with that keyring; RC and the messages in $WORK/rauc.out

@@ -77,6 +77,41 @@ else
   expect 2 "$SRCDIR/scripts/offline-media" "$WORK/media"
   err_has "exists and is not empty"
   ok "offline media: $(ls "$WORK"/media/*.deb | wc -l) packages, SHA256SUMS checks, README has the install command; a non-empty DIR is refused"
+
+  # the folder is enough for a minimal Debian 12 without network: apt's
+  # own resolver, on a dpkg status that holds only the minimal system
+  # (what apt installs for the Priority: required packages and apt, as
+  # debootstrap --variant=minbase does) and with no package sources, must
+  # install every .deb of the folder; without libwolfssl35 it must refuse
+  media_sim() {   # MEDIA W: apt-get -s install MEDIA/*.deb there; output in W/sim
+    local m=$1 w=$2 required
+    mkdir -p "$w/lists/partial" "$w/cache/archives/partial" "$w/c0/archives/partial" "$w/parts" "$w/prefs"
+    : >"$w/empty"
+    required=$(apt-cache dumpavail | awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' | sort -u)
+    # shellcheck disable=SC2086
+    apt-get -s -o Dir::State::status="$w/empty" -o Dir::Cache="$w/c0" -o Debug::NoLocking=1 \
+      install --no-install-recommends $required apt | awk '/^Inst / { print $2 }' | sort -u >"$w/minbase"
+    [ "$(wc -l <"$w/minbase")" -ge 50 ] || fail "the minimal system has $(wc -l <"$w/minbase") packages"
+    # shellcheck disable=SC2046
+    apt-cache show --no-all-versions $(cat "$w/minbase") |
+      awk '/^Package:/ { print; print "Status: install ok installed"; next } { print }' >"$w/status"
+    apt-get -s -o Dir::State::status="$w/status" -o Dir::State::Lists="$w/lists" \
+      -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$w/parts" \
+      -o Dir::Etc::PreferencesParts="$w/prefs" -o Dir::Cache="$w/cache" \
+      -o Dir::State::extended_states="$w/ext" -o Debug::NoLocking=1 \
+      install --no-install-recommends "$m"/*.deb >"$w/sim" 2>&1
+  }
+  media_sim "$WORK/media" "$WORK/sim1" || fail "the media do not install on a minimal Debian 12: $(tail -5 "$WORK/sim1/sim")"
+  for d in "$WORK"/media/*.deb; do
+    p=$(dpkg-deb -f "$d" Package)
+    grep -q "^Conf $p " "$WORK/sim1/sim" || fail "apt would not install $p from the media: $(tail -5 "$WORK/sim1/sim")"
+  done
+  mkdir "$WORK/media-short"
+  cp "$WORK"/media/*.deb "$WORK/media-short/"
+  rm "$WORK"/media-short/libwolfssl35_*.deb
+  ! media_sim "$WORK/media-short" "$WORK/sim2" || fail "apt installed the media without libwolfssl35"
+  grep -q "plantca : Depends: libwolfssl35" "$WORK/sim2/sim" || fail "media without libwolfssl35: $(tail -5 "$WORK/sim2/sim")"
+  ok "offline media install on a minimal Debian 12 ($(wc -l <"$WORK/sim1/minbase") packages) with no sources, by apt's resolver (simulated); without libwolfssl35 apt refuses"
 fi
 
 # ------------------------------------------------------------ install, demo

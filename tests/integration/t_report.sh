@@ -3,7 +3,8 @@
 # Debian's headless chromium renders it: the DOM it built (--dump-dom) has
 # the segments, counts and sections the store holds, a CSR subject with
 # markup stays text, the screenshot is not blank and shows the stale
-# segment in red, and the browser's own network log (--log-net-log) has no
+# segment in red, after a root roll the cross-certificates are drawn with
+# their dates, and the browser's own network log (--log-net-log) has no
 # request for anything but the file itself, also with the page's
 # Content-Security-Policy removed (a control page with one remote image
 # shows that the log would have caught one).
@@ -254,6 +255,73 @@ print("stddev %.1f, %d colours, %d red, %d blue pixels" % (st.stddev[0], len(col
 PY
 ) || fail "the screenshot is blank or lacks the red segment and the bars"
 ok "screenshot 1200x1800 not blank: $info"
+
+# ---------------------------------------------------------------- root roll
+# after plantca root roll the diagram has both root key generations and the
+# cross-certificates: NewWithOld and OldWithNew between them, and from the
+# replaced root to each issuing CA it re-certified, each dated as openssl
+# reads the certificate itself
+pc ca cert line4 >"$WORK/line4.pem"
+expect 0 pc root roll
+expect 0 "$PLANTCA" --home "$CAHOME" report -o "$WORK/roll.html"
+browse "$WORK/b4" "$WORK/roll.html" --dump-dom
+[ -s "$WORK/b4/stdout" ] || fail "no DOM from chromium: $(cat "$WORK/b4/stderr")"
+r=$(requests "$WORK/b4/net.json" "$WORK/roll.html")
+[ -z "$r" ] || fail "the report after the roll made requests: $r"
+enddate() { date -u -d "$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ; }
+openssl verify -x509_strict -CAfile "$WORK/root.pem" "$CAHOME/public/root-newwithold.gen2.pem" >/dev/null \
+  || fail "NewWithOld does not verify under the old root"
+python3 - "$WORK/b1/stdout" "$WORK/b4/stdout" "$(enddate "$CAHOME/public/root-newwithold.gen2.pem")" \
+  "$(enddate "$CAHOME/public/root-oldwithnew.gen2.pem")" "$(enddate "$WORK/line3.pem")" \
+  "$(enddate "$WORK/line4.pem")" <<'PY' || fail "the DOM after the root roll is not the expected one"
+import sys
+from html.parser import HTMLParser
+
+class Dom(HTMLParser):
+    """elements with their attributes and the text inside them"""
+    def __init__(self):
+        super().__init__()
+        self.els, self.open = [], []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs, _tag=tag, _text="")
+        self.els.append(a)
+        self.open.append(a)
+    def handle_endtag(self, tag):
+        while self.open:
+            if self.open.pop()["_tag"] == tag:
+                break
+    def handle_data(self, data):
+        for x in self.open:
+            x["_text"] += data
+    def find(self, tag, cls):
+        return [e for e in self.els if e["_tag"] == tag and cls in (e.get("class") or "").split()]
+
+def dom(path):
+    d = Dom()
+    d.feed(open(path, encoding="utf-8").read())
+    return d
+
+before, after = dom(sys.argv[1]), dom(sys.argv[2])
+nwo, own, l3, l4 = sys.argv[3:7]
+assert not before.find("line", "cross") and not before.find("tr", "cross"), "a cross-certificate before any roll"
+roots = after.find("g", "root")
+assert sorted((e["data-gen"], "replaced" in e["class"].split()) for e in roots) == [("1", True), ("2", False)], roots
+assert "gen 1 (replaced)" in [e for e in roots if e["data-gen"] == "1"][0]["_text"]
+lines = sorted((e["data-kind"], e.get("stroke-dasharray")) for e in after.find("line", "cross"))
+assert lines == [("NewWithOld", "6 4"), ("OldWithNew", "6 4"), ("previous-root", "6 4"), ("previous-root", "6 4")], lines
+rows = {(e["data-kind"], e["data-subject"]): e for e in after.find("tr", "cross")}
+assert len(rows) == 4, rows
+want = {("NewWithOld", "root"): ("1", "2", nwo), ("OldWithNew", "root"): ("2", "1", own),
+        ("previous-root", "line3"): ("1", "1", l3), ("previous-root", "line4"): ("1", "1", l4)}
+for k, (ig, sg, until) in want.items():
+    e = rows[k]
+    assert e["data-issuer-gen"] == ig and e["data-subject-gen"] == sg, (k, e)
+    assert until in e["_text"], (k, until, e["_text"])
+# the current root's edges to its issuing CAs stay solid
+solid = [e for e in after.find("line", "edge") if "cross" not in e["class"].split()]
+assert len(solid) == 2 and not any(e.get("stroke-dasharray") for e in solid), solid
+PY
+ok "after root roll: root generations 1 (replaced) and 2, NewWithOld, OldWithNew and line3's and line4's certificates from the old root drawn dashed, each with openssl's notAfter; no cross-certificate before the roll"
 
 # refused: a directory that does not exist; the store and that path untouched
 expect 2 "$PLANTCA" --home "$CAHOME" report -o "$WORK/nodir/r.html"

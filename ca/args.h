@@ -2,6 +2,8 @@
  * args.h - plantca's command line (ca/args.c): one getopt_long table for
  * every option, values checked as they are read, the positional arguments.
  * Which verb takes which option is main.c's verb table.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_ARGS_H
 #define PLANTCA_ARGS_H

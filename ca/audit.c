@@ -237,17 +237,22 @@ static void text_field(FILE *f, const uint8_t *p, size_t n)
 	pc_text_fwrite(f, p, n, 0);
 }
 
-static void hex(FILE *f, const uint8_t *p, size_t n)
+/* p[0..n) as lowercase hex (the one hex codec, pem.h), in pieces */
+static void hex_body(FILE *f, const uint8_t *p, size_t n)
 {
+	char h[2 * 64 + 1];
 	size_t i;
 
-	char h[2 * 64 + 1];
-
-	putc('"', f);
 	for (i = 0; i < n; i += 64) {
 		pc_hex_str(h, sizeof h, p + i, n - i < 64 ? n - i : 64, 0);
 		fputs(h, f);
 	}
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+	putc('"', f);
+	hex_body(f, p, n);
 	putc('"', f);
 }
 
@@ -354,13 +359,10 @@ pc_rc audit_hash_at(store_txn *t, uint64_t seq, uint8_t hash[AUDIT_HASH_LEN], pc
  * fields, text fields in hex ("-" when empty). */
 static void trail_hex(FILE *f, const uint8_t *p, size_t n)
 {
-	size_t i;
-
 	putc(' ', f);
 	if (n == 0)
 		putc('-', f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
+	hex_body(f, p, n);
 }
 
 PC_CHECK static pc_rc trail_visit(void *ctx, pc_reader key, pc_reader val, bool *stop,

@@ -11,6 +11,8 @@
  *
  * audit_append() writes into the caller's write transaction: the event
  * commits with the change it records, or neither does.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_AUDIT_H
 #define PLANTCA_AUDIT_H

@@ -47,7 +47,11 @@
 #include "pem.h"
 #include "records.h"
 
-enum { COPY_CHUNK = 1 << 20, BACKUP_FILES_MAX = 10000 };
+enum {
+	COPY_CHUNK = 1 << 20,
+	BACKUP_FILES_MAX = 10000,
+	BACKUP_MANIFEST_MAX = 16 * 1024 * 1024,   /* a backup's MANIFEST, read whole */
+};
 
 typedef struct manifest {
 	char (*path)[PATH_MAX];
@@ -541,9 +545,9 @@ pc_rc ca_restore(const char *dir, const char *home, const char *pin_file, bool j
 	PC_TRY_OUT(target_free(home, e));
 	PC_TRY_OUT(stage_name(home, "restore", stage, e));
 	snprintf(p, sizeof p, "%s/MANIFEST", dir);
-	PC_TRY_OUT(pc_file_read(p, 16 * 1024 * 1024, &mf, &mlen, e));
+	PC_TRY_OUT(pc_file_read(p, BACKUP_MANIFEST_MAX, &mf, &mlen, e));
 	snprintf(p, sizeof p, "%s/MANIFEST.sig", dir);
-	PC_TRY_OUT(pc_file_read(p, 4096, &sig, &slen, e));
+	PC_TRY_OUT(pc_file_read(p, CA_PUBKEY_FILE_MAX, &sig, &slen, e));
 	rm_tree(stage);
 	if (mkdir(stage, 0700) != 0) {
 		rc = pc_fail(e, PC_E_IO, "%s: cannot create: %s", stage, strerror(errno));

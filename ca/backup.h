@@ -1,6 +1,8 @@
 /*
  * backup.h - `plantca backup` and `plantca restore` (ca/backup.c); what a
  * restore moves forward is explained in docs/operations.md.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_BACKUP_H
 #define PLANTCA_BACKUP_H

@@ -34,6 +34,7 @@ enum {
 	CA_PREP_WORKERS_MAX = 8,   /* threads parsing/checking CSRs */
 	CA_ROOT_DAYS_DEFAULT = 7300,     /* init without --days */
 	CA_ISSUING_DAYS_DEFAULT = 3650,  /* ca new without --days */
+	CA_PUBKEY_FILE_MAX = 4096, /* a minisign public key or signature file */
 };
 
 typedef struct ca_ctx {

@@ -2,6 +2,8 @@
  * capolicy.h - the CA side of the policy engine (ca/capolicy.c): which
  * policy is in force, and turning its decision for one CSR into TBS
  * parameters.  The `plantca policy` verbs are declared in ca.h.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_CAPOLICY_H
 #define PLANTCA_CAPOLICY_H

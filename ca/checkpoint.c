@@ -297,9 +297,9 @@ pc_rc ca_audit_interval(ca_ctx *c, const char *text, pc_err *e)
 	pc_rc rc;
 
 	n = strtoull(text, &end, 10);
-	if (text[0] < '1' || text[0] > '9' || *end != '\0' || n > 1000000)
+	if (text[0] < '1' || text[0] > '9' || *end != '\0' || n > CA_CHECKPOINT_EVERY_MAX)
 		return pc_fail(e, PC_E_USAGE, "audit interval '%s': expected a number of events from 1 "
-		    "to 1000000", text);
+		    "to %d", text, CA_CHECKPOINT_EVERY_MAX);
 	PC_TRY(store_begin(c->st, true, &t, e));
 	rc = ca_meta_put_u64(t, META_AUDIT_EVERY, n, e);
 	snprintf(detail, sizeof detail, "a signed checkpoint every %llu events", n);

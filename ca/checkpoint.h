@@ -16,6 +16,8 @@
  * `plantca audit interval N`) events have passed since the last one.
  * Commands that never log into the token (import, approve) cannot sign;
  * their events are covered by the next checkpoint.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_CHECKPOINT_H
 #define PLANTCA_CHECKPOINT_H
@@ -23,7 +25,7 @@
 #include "ca.h"
 #include "transfer.h"
 
-enum { CA_CHECKPOINT_EVERY = 100 };
+enum { CA_CHECKPOINT_EVERY = 100, CA_CHECKPOINT_EVERY_MAX = 1000000 };
 
 #define META_AUDIT_KEY_URI "audit.key_uri"
 #define META_AUDIT_KEY "audit.key"

@@ -228,13 +228,8 @@ static void hw_serial(const pkix_cert *c, char *out, size_t cap)
 
 	out[0] = '\0';
 	while (pkix_gn_next(&san, &g)) {
-		pc_reader oid = pc_reader_make(g.oid, g.oid_len), seq, hw, type, sn;
-		if (g.type != PKIX_GN_OTHER || !pkix_oid_is(oid, PKIX_OID_ON_HW_MODULE_NAME))
-			continue;
-		seq = pc_reader_make(g.val, g.len);
-		if (pc_der_read(&seq, DER_SEQUENCE, &hw) && pc_der_read(&hw, DER_OID, &type) &&
-		    pc_der_read(&hw, DER_OCTET_STRING, &sn)) {
-			pc_text_quote(out, cap, sn.p + sn.off, pc_reader_left(&sn));
+		if (pkix_gn_hw_serial(&g, &v, &n)) {
+			pc_text_quote(out, cap, v, n);
 			return;
 		}
 	}
@@ -448,7 +443,6 @@ pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t
 	pc_reader v;
 	pc_err ign;
 	bool idevid = false;
-	size_t i;
 
 	memset(info, 0, sizeof *info);
 	memset(csr, 0, sizeof *csr);
@@ -458,8 +452,7 @@ pc_rc ca_cmp_judge(store_txn *t, const char *segment, const uint8_t *der, size_t
 	info->body = m.body;
 	if (m.txid_len > 32)
 		return pc_fail(e, PC_E_INPUT, "%s: transactionID longer than 32 bytes", what);
-	for (i = 0; i < m.txid_len; i++)
-		snprintf(info->txid + 2 * i, 3, "%02x", m.txid[i]);
+	pc_hex_str(info->txid, sizeof info->txid, m.txid, m.txid_len, 0);
 	snprintf(key, sizeof key, "cmp.tx.%s", info->txid);
 	if (store_get(t, STORE_META, key, strlen(key), &v, &ign) == PC_OK)
 		return pc_fail(e, PC_E_REPLAY, "%s: CMP transaction %s was imported before (replayed)",

@@ -23,6 +23,8 @@
  *                        profile P (a second ir is refused while it is valid)
  *   "cmp.conf." TXID     the request whose certificate its device refused
  *                        in certConf (ca/cmp_conf.c; recorded once)
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_CA_CMP_H
 #define PLANTCA_CA_CMP_H

@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "cmp.h"
 #include "crl.h"
+#include "pem.h"
 #include "text.h"
 
 enum { CRL_REASON_CESSATION_OF_OPERATION = 5 };   /* RFC 5280 §5.3.1 */
@@ -67,16 +68,13 @@ PC_CHECK static pc_rc judge(store_txn *t, const char *segment, const tr_member *
 	pc_reader cv;
 	char key[96], hex[65], fp[PC_FINGERPRINT_MAX];
 	uint8_t h[64];
-	size_t k;
 	bool found;
 	pc_rc rc;
 
 	PC_TRY(pkix_cmp_parse(m->data, m->len, what, &msg, &f, e));
 	if (msg.body != PKIX_CMP_CERTCONF || !msg.conf_rejected)
 		return pc_fail(e, PC_E_INPUT, "%s: not a certConf that rejects a certificate", what);
-	for (k = 0; k < msg.txid_len && k < 32; k++)
-		snprintf(hex + 2 * k, 3, "%02x", msg.txid[k]);
-	hex[2 * k] = '\0';
+	pc_hex_str(hex, sizeof hex, msg.txid, msg.txid_len, 0);
 	if (msg.txid_len > 32 || strcmp(hex, txid) != 0)
 		return pc_fail(e, PC_E_INPUT, "%s: its transactionID is not the member's", what);
 	PC_TRY(pkix_cmp_verify(&msg, what, &signer, &f, e));

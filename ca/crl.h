@@ -14,6 +14,8 @@
  * written.  STORE_CRLS holds, per CA, the current CRL and its number; the
  * number and the CRL are committed in the same transaction, and a CRL is
  * written out only after that commit, so a number is never published twice.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_CRL_H
 #define PLANTCA_CRL_H

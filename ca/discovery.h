@@ -8,6 +8,8 @@
  * the plant's when the CA issued exactly it (its DER is the one recorded
  * under its serial) or it is one of the CA certificates, or it chains to
  * the root through them (scanreport.h sr_judge).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_DISCOVERY_H
 #define PLANTCA_DISCOVERY_H

@@ -15,6 +15,8 @@
  * A signature is a detached CMS SignedData in DER (see transfer/fwverify.h
  * for its exact shape), made with the signer's key in the HSM over the
  * image's digest, streamed; each one is an audit event ("fw.sign").
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FIRMWARE_H
 #define PLANTCA_FIRMWARE_H

@@ -6,6 +6,8 @@
  * audit trail.  The formats (firmware_sign.c: a detached .p7s beside the
  * image; firmware_rauc.c: a RAUC plain bundle; firmware_swu.c: SWUpdate's
  * sw-description.sig) only differ in what they hash and what they write.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FIRMWARE_KEY_H
 #define PLANTCA_FIRMWARE_KEY_H

@@ -5,6 +5,8 @@
  *
  * Text made from a CSR (names, SANs) is returned as is: whoever shows it
  * on a terminal or in a log passes it through common/text.h.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FORMAT_H
 #define PLANTCA_FORMAT_H

@@ -2,6 +2,8 @@
  * home.h - what the engine's files share about the CA home and the token
  * (ca/home.c): the key cache and the login.  Opening and closing a home is
  * in ca.h; ca_hsm_ready (login, then recovery) is in ca/recovery.c.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_HOME_H
 #define PLANTCA_HOME_H

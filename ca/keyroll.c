@@ -203,7 +203,7 @@ PC_CHECK static pc_rc pub_sync(ca_ctx *c, const char *cache, const char *uri,
 	tr_pubkey_format(&pk, NULL, &b);
 	if (!pc_buf_ok(&b))
 		return pc_fail(e, PC_E_NOMEM, "out of memory");
-	if (pc_file_read(path, 4096, &have, &hl, e) == PC_OK && hl == b.len &&
+	if (pc_file_read(path, CA_PUBKEY_FILE_MAX, &have, &hl, e) == PC_OK && hl == b.len &&
 	    memcmp(have, b.p, hl) == 0) {
 		rc = PC_OK;
 	} else {

@@ -18,6 +18,8 @@
  *                           rekey replaced
  *   station.rekeyed.NEW     old key id (8): a rekey the station has not yet
  *                           confirmed by signing with the new key
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_KEYROLL_H
 #define PLANTCA_KEYROLL_H

@@ -212,7 +212,7 @@ pc_rc ca_import_keys_check(ca_ctx *c, const ca_station *st, const tr_bundle *b,
 		tr_pubkey tk;
 		bool same;
 		snprintf(path, sizeof path, "%s/public/transfer.pub", c->home);
-		same = pc_file_read(path, 4096, &buf, &len, NULL) == PC_OK &&
+		same = pc_file_read(path, CA_PUBKEY_FILE_MAX, &buf, &len, NULL) == PC_OK &&
 		    tr_pubkey_parse(buf, len, path, &tk, NULL) == PC_OK &&
 		    sodium_memcmp(tk.pk, k->newk.pk, CA_PK_LEN) == 0;
 		free(buf);

@@ -4,6 +4,8 @@
  * issuer would sign it, the pre-issuance check.  Needs no HSM: direct
  * issue, import and sign all judge a CSR here, so import refuses exactly
  * what sign would refuse.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_LEAF_H
 #define PLANTCA_LEAF_H

@@ -2,6 +2,8 @@
  * lint.h - the pre-issuance check (ca/lint.c): an independent parse of the
  * TBSCertificate about to be signed.  Includes ca.h for the engine's limits
  * the check allows for (CA_SKEW_SECONDS).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_LINT_H
 #define PLANTCA_LINT_H

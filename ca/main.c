@@ -28,6 +28,7 @@
 #include "report.h"
 #include "secret.h"
 #include "text.h"
+#include "verbs.h"
 
 /* ------------------------------------------------------------ messages */
 
@@ -360,26 +361,7 @@ PC_CHECK static pc_rc run_migrate(ca_ctx *c, const struct args *a, pc_err *e)
 
 /* ----------------------------------------------------------- the verbs */
 
-typedef enum home_use {
-	HOME_NONE,      /* no CA home (init makes one; checks that need none) */
-	HOME_IF_GIVEN,  /* read-only, if --home or PLANTCA_HOME names one */
-	HOME_READ,      /* read-only: never waits for, nor blocks, a changing command */
-	HOME_WRITE,     /* changes the CA home: holds HOME/lock while it runs */
-} home_use;
-
-enum { ANY = -1, WORDS_MAX = 3 };
-
-struct verb {
-	const char *words[WORDS_MAX];   /* "ca", "new" */
-	const char *synopsis;           /* what follows the words */
-	const char *help;               /* one paragraph */
-	uint64_t opts;                  /* options beyond the global ones */
-	int args_min, args_max;         /* arguments after the words; ANY: no limit */
-	home_use home;
-	pc_rc (*run)(ca_ctx *c, const struct args *a, pc_err *e);
-};
-
-static const struct verb verbs[] = {
+const struct verb ca_verbs[] = {
 	{ { "init" }, "--module SO --token LABEL|URI --subject DN [--key ALG] [--days N]",
 	  "Create the CA home: store, root key and CA transfer key in the token, the "
 	  "self-signed root.  Writes HOME/public/root.pem and HOME/public/transfer.pub (minisign "
@@ -667,238 +649,7 @@ static const struct verb verbs[] = {
 	  "the checkpoints a station kept that the trail still holds what the plant was shown.",
 	  0, 1, 1, HOME_READ, run_audit_export },
 };
-enum { NVERBS = sizeof verbs / sizeof verbs[0] };
-
-static int nwords(const struct verb *v)
-{
-	int n = 0;
-
-	while (n < WORDS_MAX && v->words[n])
-		n++;
-	return n;
-}
-
-/* The entry whose words begin the positional arguments (the longest such),
- * or NULL. */
-static const struct verb *verb_find(char *const *pos, int npos)
-{
-	const struct verb *best = NULL;
-	size_t i;
-	int k, n;
-
-	for (i = 0; i < NVERBS; i++) {
-		n = nwords(&verbs[i]);
-		if (n > npos || (best && n <= nwords(best)))
-			continue;
-		for (k = 0; k < n && strcmp(verbs[i].words[k], pos[k]) == 0; k++)
-			;
-		if (k == n)
-			best = &verbs[i];
-	}
-	return best;
-}
-
-/* Whether entry v begins with the first n positional arguments: the
- * entries `plantca firmware --help` or a half verb names. */
-static bool verb_in_group(const struct verb *v, char *const *pos, int n)
-{
-	int k;
-
-	if (n > nwords(v))
-		return false;
-	for (k = 0; k < n; k++)
-		if (strcmp(v->words[k], pos[k]) != 0)
-			return false;
-	return true;
-}
-
-static void words_text(const struct verb *v, char *out, size_t n)
-{
-	int k;
-
-	out[0] = '\0';
-	for (k = 0; k < nwords(v); k++)
-		snprintf(out + strlen(out), n - strlen(out), "%s%s", k ? " " : "", v->words[k]);
-}
-
-/* -------------------------------------------------------------- --help */
-
-enum { HELP_WIDTH = 78 };
-
-/* The length of the word at w: up to a space, or with `groups` up to the
- * space after a bracketed group ("[--permit TYPE:VALUE]..."), which a
- * synopsis never breaks. */
-static int word_len(const char *w, bool groups)
-{
-	int len = 0, depth = 0;
-
-	for (; w[len] && (w[len] != ' ' || depth > 0); len++) {
-		if (groups && w[len] == '[')
-			depth++;
-		else if (groups && w[len] == ']' && depth > 0)
-			depth--;
-	}
-	return len;
-}
-
-/* Words of `text` from column `col` on, wrapped at HELP_WIDTH with
- * continuation lines indented by `indent`; runs of spaces (two after a
- * sentence) are kept within a line. */
-static void wrap(FILE *out, const char *text, int col, int indent, bool groups)
-{
-	const char *p = text;
-
-	while (*p) {
-		const char *w = p;
-		int gap, len;
-
-		while (*w == ' ')
-			w++;
-		gap = (int)(w - p);
-		len = word_len(w, groups);
-		if (len == 0)
-			break;
-		if (col > indent && col + gap + len > HELP_WIDTH) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-			gap = 0;
-		}
-		fprintf(out, "%*s%.*s", gap, "", len, w);
-		col += gap + len;
-		p = w + len;
-	}
-	fputc('\n', out);
-}
-
-/* lead, the words and the synopsis (continued at column 6), then the help
- * at column `indent` (after a blank line when it is 2). */
-static void verb_help(FILE *out, const struct verb *v, const char *lead, int indent)
-{
-	char words[64];
-	int col;
-
-	words_text(v, words, sizeof words);
-	fprintf(out, "%s%s%s", lead, words, v->synopsis[0] ? " " : "");
-	col = (int)(strlen(lead) + strlen(words)) + (v->synopsis[0] ? 1 : 0);
-	wrap(out, v->synopsis, col, 6, true);
-	fprintf(out, "%s%*s", indent == 2 ? "\n" : "", indent, "");
-	wrap(out, v->help, indent, indent, false);
-}
-
-/* "Options: --ca NAME, -o/--output FILE, ..." for a set of options,
- * wrapped between options */
-static void opts_text(FILE *out, uint64_t set)
-{
-	int id, n = 0, col = 9;
-
-	fputs("Options:", out);
-	for (id = 0; id < O_COUNT; id++) {
-		char item[64];
-		int len;
-		if (!(set & OPT(id)))
-			continue;
-		len = snprintf(item, sizeof item, "%s--%s%s%s", id == O_OUTPUT ? "-o/" : "",
-		    opts[id].name, opts[id].arg ? " " : "", opts[id].arg ? opts[id].arg : "");
-		if (n && col + 2 + len > HELP_WIDTH) {
-			fputs(",\n        ", out);
-			col = 8;
-		} else if (n) {
-			fputc(',', out);
-			col++;
-		}
-		fprintf(out, " %s", item);
-		col += 1 + len;
-		n++;
-	}
-	fputs(n ? "\n" : " none\n", out);
-}
-
-static const char help_head[] =
-"usage: plantca [--home DIR] [--json] [--pin-file FILE] VERB [ARGS]\n"
-"\n"
-"plantca is an offline certificate authority for air-gapped plants.  Its keys\n"
-"live in a PKCS#11 token and never leave it; every state change is recorded in\n"
-"the CA home's store and in a hash-chained audit trail.\n"
-"\n"
-"Verbs (plantca VERB --help shows one; an option a verb does not take is\n"
-"refused):\n";
-
-static const char help_tail[] =
-"\n"
-"Global options:\n"
-"  --home DIR        CA home (else $PLANTCA_HOME).\n"
-"  --json            Machine-readable output on stdout.\n"
-"  --pin-file FILE   Token user PIN, first line of FILE.  Without it plantca\n"
-"                    prompts on the terminal with echo off.  A PIN is never\n"
-"                    taken from the command line or the environment.\n"
-"  -h, --help        This text, or with a verb that verb's.\n"
-"\n"
-"DN syntax: \"/C=DE/O=Acme/CN=Line 3 CA\" (OpenSSL order) or RFC 4514\n"
-"\"CN=Line 3 CA,O=Acme,C=DE\".  Attributes: C ST L O OU CN serialNumber DC UID\n"
-"emailAddress.\n"
-"\n"
-"Commands that change the CA home hold HOME/lock while they run; a second\n"
-"one is refused (\"HOME is in use by pid N\"); read-only verbs never wait.\n"
-"\n"
-"Exit status: 0 done; 1 refused (bad input, policy, signature, state);\n"
-"2 usage, environment or system error.  Messages go to stderr as\n"
-"\"plantca: WHAT: WHY\".\n";
-
-static void help_all(void)
-{
-	size_t i;
-
-	fputs(help_head, stdout);
-	for (i = 0; i < NVERBS; i++)
-		verb_help(stdout, &verbs[i], "  ", 8);
-	fputs(help_tail, stdout);
-}
-
-static void help_one(const struct verb *v)
-{
-	verb_help(stdout, v, "usage: plantca ", 2);
-	fputc('\n', stdout);
-	opts_text(stdout, v->opts);
-	fputs("Global options: --home DIR, --json, --pin-file FILE (plantca --help).\n", stdout);
-	fprintf(stdout, "%s\n", v->home == HOME_WRITE ? "Changes the CA home: holds HOME/lock."
-	    : v->home == HOME_NONE ? "Needs no CA home." : "Read-only: takes no lock.");
-}
-
-/* No verb entry matches: with --help, the entries of a group ("plantca
- * firmware --help"); else a half verb gets its group's usage, anything
- * else is unknown. */
-static int no_verb(const struct args *a)
-{
-	char msg[PC_ERR_MSG_MAX];
-	size_t i, n = 0;
-	int depth;
-
-	for (depth = a->npos < WORDS_MAX ? a->npos : WORDS_MAX; depth > 0; depth--) {
-		for (i = 0; i < NVERBS; i++)
-			n += verb_in_group(&verbs[i], a->pos, depth);
-		if (n)
-			break;
-	}
-	if (n == 0)
-		return usage_error("unknown verb '%s'", a->pos[0]);
-	if (a->help) {
-		for (i = 0; i < NVERBS; i++)
-			if (verb_in_group(&verbs[i], a->pos, depth))
-				verb_help(stdout, &verbs[i], "  ", 8);
-		return 0;
-	}
-	msg[0] = '\0';
-	for (i = 0; i < NVERBS; i++) {
-		char words[64];
-		size_t l = strlen(msg);
-		if (!verb_in_group(&verbs[i], a->pos, depth))
-			continue;
-		words_text(&verbs[i], words, sizeof words);
-		snprintf(msg + l, sizeof msg - l, "%splantca %s%s%s", l ? " | " : "usage: ", words,
-		    verbs[i].synopsis[0] ? " " : "", verbs[i].synopsis);
-	}
-	return usage_error("%s", msg);
-}
+const size_t ca_nverbs = sizeof ca_verbs / sizeof ca_verbs[0];
 
 /* The first option given (in command-line order) that verb v does not
  * take, or -1. */
@@ -937,11 +688,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if ((v = verb_find(a.pos, a.npos)) == NULL) {
-		st = no_verb(&a);
+		st = verb_none(&a);
 		args_free(&a);
 		return st;
 	}
-	words_text(v, words, sizeof words);
+	verb_words(v, words, sizeof words);
 	if (a.help) {
 		help_one(v);
 		args_free(&a);
@@ -956,8 +707,8 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 2;
 	}
-	a.arg = a.pos + nwords(v);
-	a.narg = a.npos - nwords(v);
+	a.arg = a.pos + verb_nwords(v);
+	a.narg = a.npos - verb_nwords(v);
 	if (a.narg < v->args_min || (v->args_max != ANY && a.narg > v->args_max)) {
 		st = usage_error("usage: plantca %s%s%s", words, v->synopsis[0] ? " " : "",
 		    v->synopsis);

@@ -1,6 +1,8 @@
 /*
  * manifest.h - a backup's MANIFEST read back (ca/manifest.c); needs
  * nothing but common/, so that its fuzz target links it alone.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_MANIFEST_H
 #define PLANTCA_MANIFEST_H

@@ -32,6 +32,9 @@
 #include "cmp.h"
 #include "records.h"
 
+/* a migration lets go of the pages it has read every this many records */
+enum { CA_MIGRATE_RELEASE = 4096 };
+
 struct kur_ctx {
 	store_txn *t;
 	uint64_t n;
@@ -108,7 +111,7 @@ PC_CHECK static pc_rc req_visit(void *ctx, pc_reader key, pc_reader val, bool *s
 	x->open += q.exported == 0;
 	ca_request_free(&q);
 	/* the read pages of a big store: let go of them as it goes */
-	if (x->n % 4096 == 0)
+	if (x->n % CA_MIGRATE_RELEASE == 0)
 		store_release_pages(x->st);
 	return rc;
 }
@@ -131,7 +134,7 @@ PC_CHECK static pc_rc count_visit(void *ctx, pc_reader key, pc_reader val, bool 
 		x->open++;
 	}
 	ca_cert_rec_free(&r);
-	if (++x->n % 4096 == 0)
+	if (++x->n % CA_MIGRATE_RELEASE == 0)
 		store_release_pages(x->st);
 	return rc;
 }

@@ -3,6 +3,8 @@
  * signs bundles and the Ed25519 firmware signers sign .minisig files with
  * transfer/'s minisign writers (transfer.h), the token making each
  * signature (ca/minisign_key.c).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_MINISIGN_KEY_H
 #define PLANTCA_MINISIGN_KEY_H

@@ -10,6 +10,8 @@
  * request) is the caller's business: the pipeline reports each step to the
  * caller's hook inside the transaction that records it, and the hook may
  * hold a job back.  Nothing here knows about requests.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PIPELINE_H
 #define PLANTCA_PIPELINE_H

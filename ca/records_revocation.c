@@ -11,23 +11,36 @@
 #include "format.h"
 #include "records.h"
 
+/* "keyCompromise, cACompromise, ... or unspecified": the reasons plantca
+ * writes, from the one table (pkix/crl.c) */
+static void reason_list(char *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned r;
+
+	out[0] = '\0';
+	for (r = 1; r < 32 && n < cap; r++)
+		if (pkix_reason_issued(r))
+			n += (size_t)snprintf(out + n, cap - n, "%s, ", pkix_reason_name(r));
+	if (n < cap)
+		snprintf(out + n, cap - n, "or %s", pkix_reason_name(0));
+}
+
 pc_rc ca_reason_parse(const char *name, unsigned *code, pc_err *e)
 {
+	char list[256];
 	int r;
 
-	if (name == NULL)
-		return pc_fail(e, PC_E_USAGE, "revoke needs --reason (keyCompromise, cACompromise, "
-		    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn or "
-		    "unspecified)");
-	if ((r = pkix_reason_parse(name)) >= 0 && pkix_reason_issued((unsigned)r)) {
+	if (name != NULL && (r = pkix_reason_parse(name)) >= 0 && pkix_reason_issued((unsigned)r)) {
 		*code = (unsigned)r;
 		return PC_OK;
 	}
-	return pc_fail(e, PC_E_USAGE, "--reason '%s': not one of keyCompromise, cACompromise, "
-	    "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, "
-	    "unspecified (RFC 5280 §5.3.1 names)", name);
+	reason_list(list, sizeof list);
+	if (name == NULL)
+		return pc_fail(e, PC_E_USAGE, "revoke needs --reason (%s)", list);
+	return pc_fail(e, PC_E_USAGE, "--reason '%s': not one of %s (RFC 5280 §5.3.1 names)", name,
+	    list);
 }
-
 
 pc_rc ca_revocation_encode(pc_buf *b, const ca_revocation *r, pc_err *e)
 {

@@ -10,6 +10,8 @@
  * invisible characters become visible \x and \u escapes), then for HTML
  * (& < > " ' as character references), so a CSR subject cannot add markup
  * to the page.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_REPORT_H
 #define PLANTCA_REPORT_H

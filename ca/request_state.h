@@ -7,6 +7,8 @@
  *   signing  --issued-> issued  (committed with the certificate)
  * The pipeline knows nothing of requests: sign and recovery hand it
  * ca_request_hook, which takes these steps when the pipeline reports them.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_REQUEST_STATE_H
 #define PLANTCA_REQUEST_STATE_H

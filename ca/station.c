@@ -25,7 +25,6 @@ _Static_assert((int)CA_KEYID_LEN == (int)TR_KEYID_LEN && (int)CA_PK_LEN == (int)
 /* an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): 12 bytes, then the key */
 enum { CA_ED25519_SPKI_LEN = 12 + CA_PK_LEN };
 /* a minisign public key file: a comment line and one base64 line */
-enum { CA_PUBKEY_FILE_MAX = 4096 };
 
 /* The CA transfer key's id (from the store) and public key: from
  * HOME/public/transfer.pub when that file still holds this key id, else

@@ -1,6 +1,8 @@
 /*
  * status_events.h - the coming expiry events of `plantca status`
  * (ca/status_events.c).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_STATUS_EVENTS_H
 #define PLANTCA_STATUS_EVENTS_H

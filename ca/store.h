@@ -23,6 +23,8 @@
  * Schemas: 1 the first release; 2 adds STORE_SUPERSEDED; 3 adds the request
  * indexes STORE_REQ_BY_STATUS and STORE_REQ_UNEXPORTED, the expiry
  * counts STORE_EXPIRY_MONTHS and STORE_BY_SEGMENT_EXPIRY.
+ *
+ * The map: docs/architecture.md "The store".
  */
 #ifndef PLANTCA_STORE_H
 #define PLANTCA_STORE_H

@@ -1,6 +1,8 @@
 /*
  * store_check.h - the store's invariants (ca/check.c), the second half of
  * `plantca audit verify`.
+ *
+ * The map: docs/architecture.md "The store".
  */
 #ifndef PLANTCA_STORE_CHECK_H
 #define PLANTCA_STORE_CHECK_H

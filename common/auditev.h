@@ -23,6 +23,8 @@
  * field encoding; seq and time are 8-byte big-endian integers and the text
  * fields their bytes without a terminator.  Every field carries its length,
  * so bytes cannot move across a field boundary without changing the hash.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_AUDITEV_H
 #define PLANTCA_AUDITEV_H

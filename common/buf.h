@@ -10,6 +10,8 @@
  * past the end sets a sticky error and returns zeroes/empty.  Sub-readers
  * (pc_reader_sub) take exactly n bytes; pc_reader_done() is true only when a
  * reader was consumed exactly and never failed: trailing bytes are an error.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_BUF_H
 #define PLANTCA_BUF_H

@@ -236,7 +236,7 @@ void pc_der_bits(pc_der *d, const uint8_t *bytes, size_t len, unsigned unused)
 	pc_der_end(d);
 }
 
-void pc_der_time(pc_der *d, time_t t)
+static void der_time(pc_der *d, time_t t, bool general)
 {
 	struct tm tm;
 	char s[32];
@@ -248,7 +248,7 @@ void pc_der_time(pc_der *d, time_t t)
 		d->failed = true;
 		return;
 	}
-	if (tm.tm_year + 1900 >= 1950 && tm.tm_year + 1900 < 2050) {
+	if (tm.tm_year + 1900 >= 1950 && tm.tm_year + 1900 < 2050 && !general) {
 		n = snprintf(s, sizeof s, "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		pc_der_tlv(d, DER_UTCTIME, s, (size_t)n);
@@ -257,6 +257,16 @@ void pc_der_time(pc_der *d, time_t t)
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		pc_der_tlv(d, DER_GENERALIZEDTIME, s, (size_t)n);
 	}
+}
+
+void pc_der_time(pc_der *d, time_t t)
+{
+	der_time(d, t, false);
+}
+
+void pc_der_gentime(pc_der *d, time_t t)
+{
+	der_time(d, t, true);
 }
 
 bool pc_der_ok(const pc_der *d)

@@ -9,6 +9,8 @@
  * Reader: single-byte tags only (all that X.509/CMS need here), definite
  * minimal-length encodings only; anything else fails the reader.  Content is
  * returned as a sub-reader over the caller's bytes (no copies, no ownership).
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_DER_H
 #define PLANTCA_DER_H
@@ -68,6 +70,9 @@ void pc_der_oid_text(pc_der *d, const char *dotted);
 void pc_der_bits(pc_der *d, const uint8_t *bytes, size_t len, unsigned unused);
 /* RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 void pc_der_time(pc_der *d, time_t t);
+/* GeneralizedTime whatever the year (the RFC 5280 §4.1.2.5.2 form, Z), for
+ * fields that are always one (RFC 4210 §5.1.1 messageTime). */
+void pc_der_gentime(pc_der *d, time_t t);
 /* Encode dotted OID text into content bytes; false on bad text. */
 bool pc_oid_from_text(pc_buf *out, const char *dotted);
 /* Dotted text from OID content; false if malformed. */

@@ -17,6 +17,8 @@
  * point reached, one per line (a test lists the points of a command, then
  * hits each in turn).  In the product build (the default) PC_FAULT is the
  * constant PC_OK and no code or environment lookup exists.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_FAULT_H
 #define PLANTCA_FAULT_H

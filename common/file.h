@@ -1,5 +1,7 @@
 /*
  * file.h - reading untrusted files with a cap, writing outputs atomically.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_FILE_H
 #define PLANTCA_FILE_H

@@ -1,6 +1,8 @@
 /*
  * json.h - the one JSON string writer of plantca (--json output of plantca
  * and plantca-station), to a FILE or into a pc_buf.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_JSON_H
 #define PLANTCA_JSON_H

@@ -5,6 +5,8 @@
  * optional whitespace around it, lines of base64 (CR/LF tolerated), and
  * nothing but whitespace after the END line.  Explanatory text before BEGIN
  * is allowed (OpenSSL -text output puts it there).
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_PEM_H
 #define PLANTCA_PEM_H

@@ -6,6 +6,8 @@
  * no-echo prompt on the controlling terminal, never from argv or the
  * environment.  pc_secure_process() disables core dumps and ptrace
  * attachment; call it first thing in main().
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_SECRET_H
 #define PLANTCA_SECRET_H

@@ -27,6 +27,8 @@
  *
  * Nothing here fails: writing to a pc_buf follows its sticky-failure rule;
  * writing to a FILE leaves errors in ferror(f).
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_TEXT_H
 #define PLANTCA_TEXT_H

@@ -1,6 +1,8 @@
 /*
  * hsm_int.h - what the files of hsm/ share.  Not for use outside hsm/: the rest of
  * plantca sees only hsm.h and never a CK_* type.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_HSM_INT_H
 #define PLANTCA_HSM_INT_H
@@ -94,9 +96,9 @@ struct hsm_key {
 	const pkix_sigalg *sigalg;
 };
 
-/* The pkix key type of an hsm_alg. */
+/* The pkix key type of an hsm_alg (alg.c). */
 pkix_keytype hsm_alg_keytype(hsm_alg alg);
-/* Make k->verifier once its SPKI is built (key.c). */
+/* Make k->verifier once its SPKI is built (sign.c; key.c calls it). */
 pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 
 
@@ -106,12 +108,12 @@ pc_rc hsm_key_verifier(hsm_key *k, pc_err *e) PC_CHECK;
 pc_rc hsm_uri_check(P11KitUri *uri, const char *what, const char *text, pc_err *e) PC_CHECK;
 /* Do the URI's module, slot and token attributes match h's? */
 bool hsm_uri_matches(hsm *h, P11KitUri *uri);
+
+/* alg.c */
 const char *ck_rv_name(CK_RV rv);
 /* "WHAT: FN failed: CKR_NAME (0x..)" with code PC_E_HSM_FAIL. */
 pc_rc hsm_ck_fail(pc_err *e, pc_rc rc, CK_RV rv, const char *fn,
     const char *fmt, ...) PC_PRINTF(5, 6);
-
-/* key.c */
 bool hsm_alg_is_ec(hsm_alg alg);
 bool hsm_alg_is_rsa(hsm_alg alg);
 /* Read a variable-length attribute of object o into malloc'ed memory (*val
@@ -126,11 +128,12 @@ pc_rc hsm_attr_fixed(hsm *h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, const char
 pc_rc hsm_find_objects(hsm *h, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *found,
     CK_ULONG max, CK_ULONG *count, const char *what, pc_err *e) PC_CHECK;
 
-/* keys.c */
+/* alg.c (key.c and keys.c both name keys by it) */
 /* The RFC 7512 URI of the key with CKA_ID id and CKA_LABEL label on h's
  * token ("pkcs11:token=T;id=%..;object=L", no object= for an empty
  * label); malloc'ed, NULL when out of memory. */
 char *hsm_uri_text(const hsm *h, const uint8_t *id, size_t id_len, const char *label);
+
 
 /* sign.c */
 int hsm_cryptocb(int devId, wc_CryptoInfo *info, void *ctx);

@@ -17,17 +17,6 @@
 #include "der.h"
 #include "fault.h"
 
-bool hsm_alg_is_ec(hsm_alg alg)
-{
-	return alg == HSM_EC_P256 || alg == HSM_EC_P384;
-}
-
-bool hsm_alg_is_rsa(hsm_alg alg)
-{
-	return alg == HSM_RSA_3072 || alg == HSM_RSA_4096;
-}
-
-
 /* CKA_EC_PARAMS values: DER of the namedCurve OID (RFC 5480 §2.1.1);
  * PKCS#11 3.0 also allows the PrintableString "edwards25519". */
 enum { ECPARAMS_MAX = 2 + 16 };   /* OID tag, length, content of our curves */

@@ -22,43 +22,6 @@ enum {
 	HSM_FIND_BATCH = 256,
 };
 
-/* ---- URIs ---- */
-
-/* RFC 3986 §2.3 unreserved characters stay; everything else is %XX
- * (RFC 7512 §2.3 allows more, but this is always safe to parse).  With
- * `all`, every byte is encoded (the id= attribute). */
-static void pct_encode(pc_buf *b, const uint8_t *s, size_t n, bool all)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-		if (keep && !all)
-			pc_buf_byte(b, c);
-		else
-			pc_buf_printf(b, "%%%02X", c);
-	}
-}
-
-char *hsm_uri_text(const hsm *h, const uint8_t *id, size_t id_len, const char *label)
-{
-	pc_buf b = PC_BUF_INIT;
-	size_t n;
-
-	pc_buf_str(&b, "pkcs11:token=");
-	pct_encode(&b, (const uint8_t *)h->label, strlen(h->label), false);
-	pc_buf_str(&b, ";id=");
-	pct_encode(&b, id, id_len, true);
-	if (label[0] != '\0') {
-		pc_buf_str(&b, ";object=");
-		pct_encode(&b, (const uint8_t *)label, strlen(label), false);
-	}
-	pc_buf_byte(&b, 0);
-	return (char *)pc_buf_steal(&b, &n);
-}
-
 bool hsm_pair_named_by(hsm *h, const hsm_pair *p, const char *uri)
 {
 	P11KitUri *u = p11_kit_uri_new();

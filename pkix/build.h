@@ -8,6 +8,8 @@
  * intent must hold the exact to-be-signed bytes before the HSM signs them.
  * What is written is read back by the independent reader (cert.h) in the
  * pre-issuance check before anything is signed.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_BUILD_H
 #define PLANTCA_PKIX_BUILD_H

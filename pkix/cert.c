@@ -93,6 +93,21 @@ bool pkix_gn_next(pc_reader *names, pkix_gn_view *g)
 	return pc_reader_left(names) > 0 && pkix_gn_read(names, false, g);
 }
 
+bool pkix_gn_hw_serial(const pkix_gn_view *g, const uint8_t **sn, size_t *n)
+{
+	pc_reader oid = pc_reader_make(g->oid, g->oid_len), seq, hw, type, num;
+
+	if (g->type != PKIX_GN_OTHER || !pkix_oid_is(oid, PKIX_OID_ON_HW_MODULE_NAME))
+		return false;
+	seq = pc_reader_make(g->val, g->len);
+	if (!pc_der_read(&seq, DER_SEQUENCE, &hw) || !pc_der_read(&hw, DER_OID, &type) ||
+	    !pc_der_read(&hw, DER_OCTET_STRING, &num))
+		return false;
+	*sn = num.p + num.off;
+	*n = pc_reader_left(&num);
+	return true;
+}
+
 /* GeneralNames / GeneralSubtrees, validated whole. */
 static bool gns_ok(pc_reader names, bool constraint, bool subtrees)
 {

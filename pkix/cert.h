@@ -24,6 +24,8 @@
  * caller keeps it alive) and owns nothing.  GeneralNames are read on
  * demand from the windows it keeps (pkix_gn_next), already validated by
  * the parse, so iterating cannot fail on a parsed certificate.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CERT_H
 #define PLANTCA_PKIX_CERT_H
@@ -56,6 +58,10 @@ typedef struct pkix_gn_view {
 bool pkix_gn_read(pc_reader *r, bool constraint, pkix_gn_view *g);
 /* Next name from a window kept by a parsed certificate; false at the end. */
 bool pkix_gn_next(pc_reader *names, pkix_gn_view *g);
+/* When g is an otherName HardwareModuleName (RFC 4108 §5: SEQUENCE { hwType
+ * OID, hwSerialNum OCTET STRING }), its hwSerialNum into *sn and *n (a view
+ * into g's bytes) and true; else false. */
+bool pkix_gn_hw_serial(const pkix_gn_view *g, const uint8_t **sn, size_t *n);
 
 /* keyUsage bits (RFC 5280 §4.2.1.3; bit n is 1 << n). */
 enum {

@@ -30,6 +30,8 @@
  * Refusals: PC_E_SIGNATURE (no path, a bad signature, a rule above),
  * PC_E_EXPIRED (a certificate or CRL outside its dates), PC_E_REVOKED,
  * PC_E_POLICY (name constraints), each naming the certificate.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CHAIN_H
 #define PLANTCA_PKIX_CHAIN_H

@@ -25,6 +25,8 @@
  * Lifetime: a pkix_cmp_msg points into the DER it was parsed from (the
  * caller keeps it alive); it owns nothing (the CRMF request's SPKI is
  * copied into it).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CMP_H
 #define PLANTCA_PKIX_CMP_H

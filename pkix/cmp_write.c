@@ -143,8 +143,6 @@ pc_rc pkix_cmp_write_as(const pkix_cmp_reply *h, const uint8_t *sender, size_t s
 	pc_buf sig = PC_BUF_INIT;
 	const uint8_t *alg;
 	size_t alg_len, i;
-	char when[32];
-	struct tm tm;
 	time_t now = h->now;
 	pc_rc rc = PC_OK;
 
@@ -166,13 +164,9 @@ pc_rc pkix_cmp_write_as(const pkix_cmp_reply *h, const uint8_t *sender, size_t s
 		pc_der_end(&hd);
 		pc_der_end(&hd);
 	}
-	if (gmtime_r(&now, &tm) == NULL || strftime(when, sizeof when, "%Y%m%d%H%M%SZ", &tm) == 0)
-		hd.failed = true;
-	else {
-		pc_der_begin(&hd, DER_CTX_CONS | 0);
-		pc_der_tlv(&hd, DER_GENERALIZEDTIME, when, strlen(when));
-		pc_der_end(&hd);
-	}
+	pc_der_begin(&hd, DER_CTX_CONS | 0);
+	pc_der_gentime(&hd, now);
+	pc_der_end(&hd);
 	pc_der_begin(&hd, DER_CTX_CONS | 1);
 	pc_der_raw(&hd, alg, alg_len);
 	pc_der_end(&hd);

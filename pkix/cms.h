@@ -1,6 +1,6 @@
 /*
  * cms.h - the two CMS shapes plantca reads and writes (RFC 5652),
- * read strictly and written in DER.  docs/architecture.md "pkix/".
+ * read strictly and written in DER.  docs/architecture.md "Layers".
  *
  * 1. Certs-only ("degenerate") SignedData, §5.1: the trust.p7b of a
  *    response bundle, what `openssl crl2pkcs7 -nocrl` writes and OT

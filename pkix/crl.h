@@ -10,6 +10,8 @@
  * (a CRL of a million entries is 50 MB: no index is built).
  *
  * Lifetime: a pkix_crl points into the DER it was parsed from.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CRL_H
 #define PLANTCA_PKIX_CRL_H

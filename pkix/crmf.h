@@ -21,6 +21,8 @@
  *
  * Lifetime: every pointer points into the bytes parsed, which the caller
  * keeps alive, except spki, which is a copy.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_CRMF_H
 #define PLANTCA_PKIX_CRMF_H

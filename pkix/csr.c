@@ -246,3 +246,35 @@ out:
 	pc_buf_free(&sig);
 	return rc;
 }
+
+/* The station's check (csr.h); the parts as whole TLVs. */
+pkix_csr_shape pkix_csr_check_shape(const uint8_t *der, size_t len)
+{
+	pc_reader r = pc_reader_make(der, len), req, info, x;
+	const uint8_t *info_p, *alg_p, *spki_p, *sig_p;
+	size_t info_len, alg_len, spki_len, sig_len;
+	const pkix_sigalg *alg;
+	pkix_pubkey key;
+	uint8_t tag;
+	pc_err ign;
+
+	if (!pc_der_read(&r, DER_SEQUENCE, &req) || !pc_reader_done(&r) ||
+	    !pc_der_read_any(&req, &tag, &info, &info_p, &info_len) || tag != DER_SEQUENCE ||
+	    !pc_der_read_any(&req, &tag, &x, &alg_p, &alg_len) || tag != DER_SEQUENCE ||
+	    !pc_der_read(&req, DER_BIT_STRING, &x) || !pc_reader_done(&req) ||
+	    pc_reader_left(&x) < 1 || x.p[x.off] != 0)
+		return PKIX_CSR_NOT_A_REQUEST;
+	sig_p = x.p + x.off + 1;
+	sig_len = pc_reader_left(&x) - 1;
+	if (!pc_der_read(&info, DER_INTEGER, &x) || pc_reader_left(&x) != 1 || x.p[x.off] != 0 ||
+	    !pc_der_read(&info, DER_SEQUENCE, &x) ||
+	    !pc_der_read_any(&info, &tag, &x, &spki_p, &spki_len) || tag != DER_SEQUENCE ||
+	    !pc_der_read(&info, DER_CTX_CONS | 0, &x) || !pc_reader_done(&info))
+		return PKIX_CSR_NOT_A_REQUEST;
+	if (pkix_sigalg_read(alg_p, alg_len, "CSR", &alg, &ign) == PC_OK &&
+	    pkix_pubkey_parse_any(spki_p, spki_len, "CSR", &key, &ign) == PC_OK &&
+	    pkix_sigalg_fits(alg, key.type) &&
+	    pkix_verify(&key, alg, info_p, info_len, sig_p, sig_len, "CSR", &ign) != PC_OK)
+		return PKIX_CSR_POP_FAILED;
+	return PKIX_CSR_SHAPE_OK;
+}

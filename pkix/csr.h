@@ -50,6 +50,22 @@ pc_rc pkix_csr_parse_verified(const uint8_t *buf, size_t len, const char *what,
     pkix_csr *out, pc_err *e) PC_CHECK;
 void pkix_csr_free(pkix_csr *c);
 
+/* What plantca-station request checks in a CSR before it bundles it: only
+ * the shape of a v1 CertificationRequest (RFC 2986 §4: the request,
+ * certificationRequestInfo with version 0, subject, subjectPKInfo and
+ * attributes, signatureAlgorithm, a signature BIT STRING without unused
+ * bits) and, when its algorithm and key are ones the verifier reads and
+ * they fit, the self-signature with pkix_verify.  Names, keys, algorithms
+ * and extensions are the CA's to judge (pkix_csr_parse at import), so a key
+ * or algorithm this cannot read is PKIX_CSR_SHAPE_OK.  der is the DER (the
+ * caller decodes PEM). */
+typedef enum {
+	PKIX_CSR_SHAPE_OK,        /* the shape holds; the signature verifies or was not judged */
+	PKIX_CSR_NOT_A_REQUEST,   /* not a DER v1 CertificationRequest */
+	PKIX_CSR_POP_FAILED,      /* the self-signature was checked and does not verify */
+} pkix_csr_shape;
+pkix_csr_shape pkix_csr_check_shape(const uint8_t *der, size_t len);
+
 /* Sign msg[0..len) with the private key of the request; the signature's
  * bytes (the BIT STRING value, without the unused-bits byte) are appended
  * to sig. */

@@ -7,6 +7,8 @@
  * pkix_attr_check.  Certificates of others (a scanned device, a trust
  * anchor) are only required to be well formed (pkix_name_valid): the
  * rules are for what plantca issues.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_NAME_H
 #define PLANTCA_PKIX_NAME_H

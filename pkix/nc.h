@@ -21,6 +21,8 @@
  * (§4.2.1.10: "legacy implementations"), and with PKIX_NC_CN_AS_DNS a
  * certificate without a dNSName SAN has its subject CN checked as a
  * dNSName (what GnuTLS and browsers do for server certificates).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_NC_H
 #define PLANTCA_PKIX_NC_H

@@ -5,6 +5,8 @@
  * pkix_oid_is() compares a DER OID's content with an entry,
  * pkix_oid_bytes() gives the content for writing (common/der.h
  * pc_der_oid), pkix_oid_name() the name for messages.
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_PKIX_OID_H
 #define PLANTCA_PKIX_OID_H

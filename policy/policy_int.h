@@ -12,6 +12,8 @@
  *
  * They call one way (tests/tools/callgraph.py): parse -> keys -> values ->
  * policy; decide -> match, policy; describe -> policy.
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_POLICY_INT_H
 #define PLANTCA_POLICY_INT_H

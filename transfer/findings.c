@@ -194,7 +194,7 @@ PC_CHECK static pc_rc judge_cert(const ctx *x, size_t ri, size_t ei, size_t ci, 
 		it->flags |= SR_F_SELF_SIGNED;
 	if (j->now > c->not_after)
 		it->flags |= SR_F_EXPIRED;
-	else if (c->not_after - j->now <= (time_t)j->expiring_days * 86400)
+	else if (c->not_after - j->now <= (time_t)j->expiring_days * PC_DAY)
 		it->flags |= SR_F_EXPIRING;
 	if (j->now < c->not_before)
 		it->flags |= SR_F_NOT_YET_VALID;

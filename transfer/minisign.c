@@ -22,6 +22,20 @@
 #include <string.h>
 
 #include "tr_int.h"
+#include "verify.h"
+
+/* An Ed25519 signature of a minisign key (a raw 32-byte key, not an SPKI)
+ * through the one software verifier (pkix/verify.h), like every other
+ * signature plantca checks. */
+static bool ed25519_ok(const uint8_t pk[32], const uint8_t *msg, size_t len,
+    const uint8_t sig[TR_SIG_LEN])
+{
+	pkix_pubkey k = { .type = PKIX_KEY_ED25519, .bits = 256, .key = pk, .key_len = 32 };
+	pc_err ign;
+
+	return pkix_verify(&k, pkix_sigalg_for_key(PKIX_KEY_ED25519), msg, len, sig, TR_SIG_LEN,
+	    "minisign signature", &ign) == PC_OK;
+}
 
 enum {
 	PK_STRUCT_LEN = 2 + TR_KEYID_LEN + TR_PK_LEN,                 /* 42 */
@@ -479,7 +493,7 @@ pc_rc tr_minisig_make_prehashed(const uint8_t hash[TR_PREHASH_LEN], const tr_pub
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, pub->keyid, TR_KEYID_LEN);
 	PC_TRY(sign(ctx, hash, TR_PREHASH_LEN, raw + 2 + TR_KEYID_LEN, e));
-	if (crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, hash, TR_PREHASH_LEN, pub->pk) != 0)
+	if (!ed25519_ok(pub->pk, hash, TR_PREHASH_LEN, raw + 2 + TR_KEYID_LEN))
 		return pc_fail(e, PC_E_SIGNATURE, "signer returned a signature that does not "
 		    "verify with the public key");
 	m = malloc(TR_SIG_LEN + tlen);
@@ -491,7 +505,7 @@ pc_rc tr_minisig_make_prehashed(const uint8_t hash[TR_PREHASH_LEN], const tr_pub
 		free(m);
 		return rc;
 	}
-	if (crypto_sign_verify_detached(global, m, TR_SIG_LEN + tlen, pub->pk) != 0) {
+	if (!ed25519_ok(pub->pk, m, TR_SIG_LEN + tlen, global)) {
 		free(m);
 		return pc_fail(e, PC_E_SIGNATURE, "signer returned a trusted-comment "
 		    "signature that does not verify with the public key");
@@ -573,11 +587,9 @@ pc_rc tr_minisig_verify_hashed(const uint8_t *sig, size_t siglen, const uint8_t 
 			memcpy(hash, prehash, sizeof hash);
 		else
 			crypto_generichash(hash, sizeof hash, data, len, NULL, 0);
-		bad = crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, hash, sizeof hash,
-		    trusted[k].pk);
+		bad = !ed25519_ok(trusted[k].pk, hash, sizeof hash, raw + 2 + TR_KEYID_LEN);
 	} else {
-		bad = crypto_sign_verify_detached(raw + 2 + TR_KEYID_LEN, data, len,
-		    trusted[k].pk);
+		bad = !ed25519_ok(trusted[k].pk, data, len, raw + 2 + TR_KEYID_LEN);
 	}
 	if (bad != 0)
 		return pc_fail(e, PC_E_SIGNATURE, "%s: bad signature (data altered or signed "
@@ -587,7 +599,7 @@ pc_rc tr_minisig_verify_hashed(const uint8_t *sig, size_t siglen, const uint8_t 
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
 	memcpy(m, raw + 2 + TR_KEYID_LEN, TR_SIG_LEN);
 	memcpy(m + TR_SIG_LEN, tc, tclen);
-	bad = crypto_sign_verify_detached(global, m, TR_SIG_LEN + tclen, trusted[k].pk);
+	bad = !ed25519_ok(trusted[k].pk, m, TR_SIG_LEN + tclen, global);
 	free(m);
 	if (bad != 0)
 		return pc_fail(e, PC_E_SIGNATURE, "%s: bad trusted comment signature", what);

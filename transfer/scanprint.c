@@ -12,13 +12,18 @@
 
 #include "json.h"
 #include "scanreport.h"
+#include "text.h"
 
+/* the date part of the one time formatter's text (text.h) */
 static void day_text(time_t t, char out[11])
 {
-	struct tm tm;
+	char full[PC_TIME_TEXT_MAX];
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+	pc_time_text(t, full);
+	if (full[0] == '@' || strlen(full) < 10)
 		snprintf(out, 11, "?");
+	else
+		snprintf(out, 11, "%.10s", full);
 }
 
 void sr_print_flags(FILE *f, unsigned flags, bool json)

@@ -444,9 +444,8 @@ PC_CHECK static pc_rc url_parse(rd *d, const char *s, size_t n, sr_report *r, sr
 				return bad(d, "endpoint: malformed [address]:port");
 		memcpy(host, h + 1, (size_t)(rb - h - 1));
 		host[rb - h - 1] = '\0';
-		/* only an IPv6 address goes in brackets: the writer brackets a
-		   host exactly when it holds a ':' (fuzz_scanreport found
-		   "[5555]" read as a host the writer then wrote bare) */
+		/* only IPv6 goes in brackets: the writer brackets a host that holds
+		 * a ':' (fuzz_scanreport: "[5555]" read, then written bare) */
 		if (inet_pton(AF_INET6, host, &a6) != 1)
 			return bad(d, "endpoint: malformed [address]:port");
 		colon = rb + 1;

@@ -41,6 +41,8 @@
  *
  * Errors: PC_E_INPUT "WHAT:LINE: WHY", PC_E_LIMIT over the caps below.
  * Ownership: an sr_report owns everything it points to (sr_report_free).
+ *
+ * The map: docs/architecture.md "Where each rule lives".
  */
 #ifndef PLANTCA_SCANREPORT_H
 #define PLANTCA_SCANREPORT_H

@@ -1,6 +1,8 @@
 /*
  * tr_int.h - internals of transfer/ shared by its sources, the unit tests
  * and the fuzz targets.  Not part of the public API (transfer.h).
+ *
+ * The map: docs/architecture.md "Layers".
  */
 #ifndef PLANTCA_TR_INT_H
 #define PLANTCA_TR_INT_H

@@ -1,5 +1,6 @@
 /*
- * fuzz_csr.c - pkix_csr_parse() on arbitrary bytes.
+ * fuzz_csr.c - pkix_csr_parse() and pkix_csr_check_shape() (the station's
+ * check) on arbitrary bytes.
  *
  * Properties checked for every input:
  *  - a refusal carries the same code in the error record, a message that
@@ -11,7 +12,9 @@
  *    back with pkix_cert_parse;
  *  - input that is not PEM gives the same verdict wrapped in a PEM block
  *    ("CERTIFICATE REQUEST") as it does raw: the two paths to the DER parser
- *    agree.
+ *    agree;
+ *  - the station's check never says a DER request the CA's reader accepted
+ *    fails its proof of possession.
  */
 #include <string.h>
 
@@ -119,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc_err e, e2;
 	pc_rc rc, rc2;
 	pc_buf pem = PC_BUF_INIT;
+	pkix_csr_shape sh;
 
 	memset(&e, 0, sizeof e);
 	rc = pkix_csr_parse(data, size, "fuzz.csr", &c, &e);
@@ -126,6 +130,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_refusal(rc, &c, &e);
 	else
 		check_accepted(&c, size);
+	/* plantca-station request's check of the same bytes: a DER request
+	 * whose self-signature the CA's reader verified is never refused as
+	 * one that does not verify (the same verifier, the same bytes) */
+	sh = pkix_csr_check_shape(data, size);
+	CHECK(sh == PKIX_CSR_SHAPE_OK || sh == PKIX_CSR_NOT_A_REQUEST || sh == PKIX_CSR_POP_FAILED);
+	if (rc == PC_OK && !pc_pem_looks_like(data, size))
+		CHECK(sh != PKIX_CSR_POP_FAILED);
 
 	if (!pc_pem_looks_like(data, size)) {
 		pc_pem_encode(&pem, "CERTIFICATE REQUEST", data, size);

@@ -551,11 +551,12 @@ pc_rc st_accept(const st_args *args, pc_err *e)
 	tr_keyid_text(tkeys.v[b.signer].keyid, keyid);
 	accept_report(&a, &b, &outs, bundle_path, &conf, keyid, opcua, o, &t);
 	if (a.pki.next_i > 0 && !o->json) {
-		char fp[PC_FINGERPRINT_MAX];
-		pc_fingerprint(a.pki.cas.v[a.pki.next_i].der, a.pki.cas.v[a.pki.next_i].len, fp);
+		char fp[PC_FINGERPRINT_MAX], cn[4 * ST_CN_MAX + 4];
+		const st_cert *nr = &a.pki.cas.v[a.pki.next_i];
+		pc_fingerprint(nr->der, nr->len, fp);
 		printf("new root '%s' (SHA-256 %s) accepted: cross-certified by the trusted root "
 		    "(NewWithOld); DIR/root.pem is the new root, DIR/" ST_ROOT_PREV " the previous one "
-		    "until it expires\n", a.pki.cas.v[a.pki.next_i].cn, fp);
+		    "until it expires\n", pc_text_quote(cn, sizeof cn, nr->cn, strlen(nr->cn)), fp);
 	}
 	accept_keys_report(&tkeys, &kplan, &conf, o);
 	rc = PC_OK;

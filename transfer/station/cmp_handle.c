@@ -256,17 +256,9 @@ static void idevid_text(const pkix_cert *c, char *out, size_t cap)
 		pc_text_escape(&b, v, n);
 	}
 	while (pkix_gn_next(&san, &g)) {
-		pc_reader hw, seq, type, sn;
-		if (g.type != PKIX_GN_OTHER)
-			continue;
-		hw = pc_reader_make(g.oid, g.oid_len);
-		if (!pkix_oid_is(hw, PKIX_OID_ON_HW_MODULE_NAME))
-			continue;
-		seq = pc_reader_make(g.val, g.len);
-		if (pc_der_read(&seq, DER_SEQUENCE, &hw) && pc_der_read(&hw, DER_OID, &type) &&
-		    pc_der_read(&hw, DER_OCTET_STRING, &sn)) {
+		if (pkix_gn_hw_serial(&g, &v, &n)) {
 			pc_buf_str(&b, ", hwSerialNum ");
-			pc_text_escape(&b, sn.p + sn.off, pc_reader_left(&sn));
+			pc_text_escape(&b, v, n);
 		}
 	}
 	pc_buf_printf(&b, ", serial %s", c->serial_hex);
@@ -348,7 +340,7 @@ PC_CHECK static pc_rc new_tx(st_cmp_ctx *c, const pkix_cmp_msg *m, const pkix_ce
 	t->cert_req_id = m->body == PKIX_CMP_P10CR ? -1 : m->req.cert_req_id;
 	snprintf(t->profile, sizeof t->profile, "%s", profile);
 	crypto_hash_sha256(fp, signer->der, signer->len);
-	st_hex(fp, sizeof fp, t->signer);
+	pc_hex_str(t->signer, sizeof t->signer, fp, sizeof fp, 0);
 	snprintf(t->device, sizeof t->device, "%s", device);
 	/* asked in the request; granted (or not) when the certificate goes out */
 	t->implicit_confirm = m->implicit_confirm && m->body != PKIX_CMP_RR;
@@ -461,7 +453,7 @@ PC_CHECK static pc_rc handle_open(st_cmp_ctx *c, const pkix_cmp_msg *m, const pk
 	if (rc != PC_OK)
 		return refuse(c, m, PKIX_CMP_FI_SYSTEM_FAILURE, why.msg, out, log, e);
 	crypto_hash_sha256(fp, signer->der, signer->len);
-	st_hex(fp, sizeof fp, fph);
+	pc_hex_str(fph, sizeof fph, fp, sizeof fp, 0);
 	if (strcmp(fph, t.signer) != 0)
 		return refuse(c, m, PKIX_CMP_FI_NOT_AUTHORIZED, "the transaction was opened by another "
 		    "certificate", out, log, e);
@@ -577,7 +569,7 @@ pc_rc st_cmp_handle(st_cmp_ctx *c, const uint8_t *req, size_t len, pc_buf *out, 
 	if (m.txid_len > ST_TXID_MAX)
 		return refuse(c, &m, PKIX_CMP_FI_BAD_DATA_FORMAT, "transactionID longer than 32 bytes",
 		    out, log, e);
-	st_hex(m.txid, m.txid_len, txid);
+	pc_hex_str(txid, sizeof txid, m.txid, m.txid_len, 0);
 	snprintf(log->txid, sizeof log->txid, "%s", txid);
 	/* recipient: the RA, its CA, or the NULL-DN (RFC 9483 §3.1) */
 	if (m.recipient_tag != (DER_CTX_CONS | 4) ||

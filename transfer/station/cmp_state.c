@@ -41,18 +41,6 @@ const char *st_tx_state_name(st_tx_state s)
 	return state_names[s];
 }
 
-void st_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static bool hex_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s), i;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "der.h"
+#include "pkix.h"
 #include "file.h"
 #include "pem.h"
 #include "station.h"
@@ -149,53 +149,25 @@ static bool same_identity(const st_cert *x, const st_cert *y)
 	return true;
 }
 
-/* "uri:urn:acme:line3:srv, dns:srv.local, ip:10.3.0.5"; bytes outside
- * printable ASCII as \xHH (they come from a certificate); cut with "..." */
+/* "uri:urn:acme:line3:srv, dns:srv.local, ip:10.3.0.5": each entry as
+ * pkix_gn_view_text writes it (display-safe: they come from a
+ * certificate); cut with "..." */
 void st_san_text(const st_cert *c, char out[ST_SAN_TEXT_MAX + 1])
 {
 	pc_buf b = PC_BUF_INIT;
-	size_t i, k;
+	size_t i;
 
 	if (c->nsan == 0)
 		pc_buf_str(&b, "no subjectAltName");
 	for (i = 0; i < c->nsan; i++) {
-		pc_reader r = pc_reader_make(c->san[i], c->san_len[i]), v;
-		uint8_t tag = 0;
-		const uint8_t *p;
-		size_t n;
+		pc_reader r = pc_reader_make(c->san[i], c->san_len[i]);
+		pkix_gn_view g;
 
-		if (!pc_der_read_any(&r, &tag, &v, NULL, NULL))
-			continue;   /* cannot happen: st_cert_parse read it */
-		p = st_reader_at(&v);
-		n = pc_reader_left(&v);
 		pc_buf_str(&b, i ? ", " : "");
-		if (tag == (DER_CTX | 7) && n == 4) {
-			pc_buf_printf(&b, "ip:%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-			continue;
-		}
-		if (tag == (DER_CTX | 7) && n == 16) {
-			pc_buf_str(&b, "ip:");
-			for (k = 0; k < 16; k += 2)
-				pc_buf_printf(&b, "%s%x", k ? ":" : "", (unsigned)(p[k] << 8 | p[k + 1]));
-			continue;
-		}
-		switch (tag) {
-		case DER_CTX | 1: pc_buf_str(&b, "email:"); break;
-		case DER_CTX | 2: pc_buf_str(&b, "dns:"); break;
-		case DER_CTX | 6: pc_buf_str(&b, "uri:"); break;
-		case DER_CTX_CONS | 0: pc_buf_str(&b, "othername:"); break;
-		case DER_CTX_CONS | 4: pc_buf_str(&b, "dirname:"); break;
-		default: pc_buf_printf(&b, "[%u]:", (unsigned)(tag & 0x1f)); break;
-		}
-		if (tag == (DER_CTX | 1) || tag == (DER_CTX | 2) || tag == (DER_CTX | 6)) {
-			for (k = 0; k < n; k++)
-				if (p[k] > 0x20 && p[k] < 0x7f && p[k] != '\\')
-					pc_buf_byte(&b, p[k]);
-				else
-					pc_buf_printf(&b, "\\x%02x", p[k]);
-		} else {
-			pc_hex_encode(&b, p, n, 0);
-		}
+		if (pkix_gn_read(&r, false, &g))
+			pkix_gn_view_text(&g, &b);
+		else
+			pc_buf_str(&b, "?");   /* cannot happen: st_cert_parse read it */
 	}
 	if (!pc_buf_ok(&b)) {
 		snprintf(out, ST_SAN_TEXT_MAX + 1, "?");

@@ -643,11 +643,13 @@ int main(int argc, char **argv)
 		 * and serve's, with its own range in each; init --kdf-*: the
 		 * combination is judged by tr_kdf_check) */
 		const struct { enum st_opt_id id; uint64_t lo, hi; } nums[] = {
-			{ O_TIMEOUT, 1, v->run == st_scan ? ST_SCAN_TIMEOUT_MAX_S : 3600 },
+			{ O_TIMEOUT, 1, v->run == st_scan ? ST_SCAN_TIMEOUT_MAX_S : ST_SERVE_TIMEOUT_MAX_S },
 			{ O_CONNECT_TIMEOUT, 1, ST_SCAN_TIMEOUT_MAX_S },
-			{ O_CONCURRENCY, 1, ST_SCAN_CONCURRENCY_MAX }, { O_EXPIRING, 0, 36500 },
-			{ O_CHECK_AFTER, 1, 86400 }, { O_EXPIRE, 1, 8784 },
-			{ O_MAX_CONN, 1, 1024 }, { O_MAX_REQUEST, 1024, ST_CMP_REQUEST_MAX },
+			{ O_CONCURRENCY, 1, ST_SCAN_CONCURRENCY_MAX },
+			{ O_EXPIRING, 0, ST_EXPIRING_DAYS_MAX },
+			{ O_CHECK_AFTER, 1, ST_CHECK_AFTER_MAX }, { O_EXPIRE, 1, ST_EXPIRE_MAX },
+			{ O_MAX_CONN, 1, ST_CONN_MAX },
+			{ O_MAX_REQUEST, ST_CMP_REQUEST_MIN, ST_CMP_REQUEST_MAX },
 			{ O_KDF_MEMORY, TR_KDF_MEM_MIN / TR_KDF_MIB, TR_KDF_MEM_MAX / TR_KDF_MIB },
 			{ O_KDF_OPS, TR_KDF_OPS_MIN, TR_KDF_OPS_MAX }, { O_THREADS, 1, ST_THREADS_MAX },
 		};

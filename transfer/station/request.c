@@ -16,11 +16,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "der.h"
 #include "file.h"
 #include "json.h"
 #include "pem.h"
-#include "verify.h"
+#include "csr.h"
 #include "secret.h"
 #include "station.h"
 
@@ -148,48 +147,6 @@ PC_CHECK static pc_rc csrs_list(const st_operand *ops, size_t nops, req_csr **v,
 	return PC_OK;
 }
 
-/* The parts of a CertificationRequest (RFC 2986 §4) a proof of
- * possession needs, as whole TLVs: certificationRequestInfo, its
- * subjectPKInfo, signatureAlgorithm; and the signature's bytes.  False
- * when the shape is not that of a v1 request. */
-typedef struct csr_parts {
-	const uint8_t *info, *spki, *alg, *sig;
-	size_t info_len, spki_len, alg_len, sig_len;
-} csr_parts;
-
-static bool csr_split(const uint8_t *p, size_t len, csr_parts *c)
-{
-	pc_reader r = pc_reader_make(p, len), req, info, x;
-	const uint8_t *at;
-
-	if (!pc_der_read(&r, DER_SEQUENCE, &req) || !pc_reader_done(&r))
-		return false;
-	at = st_reader_at(&req);
-	if (!pc_der_read(&req, DER_SEQUENCE, &info))
-		return false;
-	c->info = at;
-	c->info_len = (size_t)(st_reader_at(&req) - at);
-	at = st_reader_at(&req);
-	if (!pc_der_read(&req, DER_SEQUENCE, &x))
-		return false;
-	c->alg = at;
-	c->alg_len = (size_t)(st_reader_at(&req) - at);
-	if (!pc_der_read(&req, DER_BIT_STRING, &x) || !pc_reader_done(&req) ||
-	    pc_reader_left(&x) < 1 || st_reader_at(&x)[0] != 0)
-		return false;
-	c->sig = st_reader_at(&x) + 1;
-	c->sig_len = pc_reader_left(&x) - 1;
-	if (!pc_der_read(&info, DER_INTEGER, &x) || pc_reader_left(&x) != 1 ||
-	    st_reader_at(&x)[0] != 0 || !pc_der_read(&info, DER_SEQUENCE, &x))
-		return false;
-	at = st_reader_at(&info);
-	if (!pc_der_read(&info, DER_SEQUENCE, &x))
-		return false;
-	c->spki = at;
-	c->spki_len = (size_t)(st_reader_at(&info) - at);
-	return pc_der_read(&info, DER_CTX_CONS | 0, &x) && pc_reader_done(&info);
-}
-
 /* One CSR read and checked: a PKCS#10 request (PEM or DER) whose
  * self-signature verifies with the one verifier (proof of possession,
  * RFC 2986 §3), so that a broken or tampered CSR is found here, at the
@@ -207,10 +164,6 @@ PC_CHECK static pc_rc csr_check(void *ctx, size_t i, pc_err *e)
 	req_csr *c = (req_csr *)ctx + i;
 	uint8_t *der = NULL;
 	size_t dlen;
-	csr_parts parts;
-	const pkix_sigalg *alg;
-	pkix_pubkey key;
-	pc_err ign;
 	pc_rc rc = PC_OK;
 
 	PC_TRY(pc_file_read(c->path, ST_CSR_MAX, &c->data, &c->len, e));
@@ -218,16 +171,17 @@ PC_CHECK static pc_rc csr_check(void *ctx, size_t i, pc_err *e)
 		if (pc_pem_decode(c->data, c->len, labels, &der, &dlen, NULL, e) != PC_OK)
 			return pc_wrap(e, "%s: not a PKCS#10 certificate request", c->path);
 	}
-	if (!csr_split(der != NULL ? der : c->data, der != NULL ? dlen : c->len, &parts)) {
+	switch (pkix_csr_check_shape(der != NULL ? der : c->data, der != NULL ? dlen : c->len)) {
+	case PKIX_CSR_NOT_A_REQUEST:
 		rc = pc_fail(e, PC_E_INPUT, "%s: not a PKCS#10 certificate request (neither PEM "
 		    "nor DER CertificationRequest)", c->path);
-	} else if (pkix_sigalg_read(parts.alg, parts.alg_len, c->path, &alg, &ign) == PC_OK &&
-	    pkix_pubkey_parse_any(parts.spki, parts.spki_len, c->path, &key, &ign) == PC_OK &&
-	    pkix_sigalg_fits(alg, key.type) &&
-	    pkix_verify(&key, alg, parts.info, parts.info_len, parts.sig, parts.sig_len, c->path,
-	    &ign) != PC_OK) {
+		break;
+	case PKIX_CSR_POP_FAILED:
 		rc = pc_fail(e, PC_E_CSR, "%s: the request's self-signature does not verify (proof "
 		    "of possession failed)", c->path);
+		break;
+	case PKIX_CSR_SHAPE_OK:
+		break;
 	}
 	free(der);
 	return rc;
@@ -593,7 +547,7 @@ pc_rc st_request_with(const st_args *a, const pc_secret *given, pc_err *e)
 	snprintf(meta.sender, sizeof meta.sender, "%s", keyid);
 	meta.sequence = conf.next_request;
 	meta.created = now;
-	meta.expires = now + (time_t)o->expires_days * ST_SECONDS_PER_DAY;
+	meta.expires = now + (time_t)o->expires_days * PC_DAY;
 	tr_bundle_name(TR_REQUEST, conf.segment, meta.sequence, name, sizeof name);
 	snprintf(file, sizeof file, "%s.tar", name);
 

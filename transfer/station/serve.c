@@ -53,12 +53,9 @@ static const char mime[] = "application/pkixcmp";
 
 static void log_line(const char *peer, const st_cmp_log *l)
 {
-	char when[32] = "?";
-	time_t now = time(NULL);
-	struct tm tm;
+	char when[PC_TIME_TEXT_MAX];
 
-	if (gmtime_r(&now, &tm) != NULL)
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pc_time_text(time(NULL), when);
 	/* everything quoted from a request went through the escaper */
 	flockfile(stderr);
 	fprintf(stderr, "%s cmp %s %s txid=%s -> %s %s failInfo=%s: ", when, peer, l->body, l->txid,
@@ -298,7 +295,7 @@ pc_rc st_serve(const st_args *a, pc_err *e)
 	const union MHD_DaemonInfo *di;
 	pc_secret pass = { NULL, 0 };
 	st_conf conf;
-	char path[PATH_MAX], prompt[PATH_MAX + 32];
+	char path[PATH_MAX], prompt[PATH_MAX + 32], ra_cn[4 * ST_CN_MAX + 4];
 	sigset_t set;
 	int sig = 0;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
@@ -350,7 +347,8 @@ pc_rc st_serve(const st_args *a, pc_err *e)
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("plantca-station serve: segment %s, listening on %s (port %u), RA '%s', profile %s, "
 	    "checkAfter %us\n", s.cmp.segment, o->listen, di ? (unsigned)di->port : 0,
-	    s.cmp.ra_certs.v[0].cn, s.cmp.profile, s.cmp.check_after);
+	    pc_text_quote(ra_cn, sizeof ra_cn, s.cmp.ra_certs.v[0].cn,
+	    strlen(s.cmp.ra_certs.v[0].cn)), s.cmp.profile, s.cmp.check_after);
 	fflush(stdout);
 	(void)sigwait(&set, &sig);
 	MHD_stop_daemon(d);

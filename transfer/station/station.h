@@ -15,7 +15,9 @@
  *   layout.c           what goes where in PKI_DIR (flat, opcua)
  *   install.c          the new layout built beside PKI_DIR and switched in
  *   audit.c            the CA's audit checkpoints kept; verb audit-check
- *   verify.c           certificates, CRLs and the chain to the station's root
+ *   certs.c            certificates and CRLs as the station holds them, sets
+ *                      of certificates and their look-ups
+ *   verify.c           a response's PKI checked: the chain to the station's root
  *   rootnext.c         a root roll: a new root only through NewWithOld, the
  *                      previous root kept until it expires
  *   names.c            the name sanitiser and small grammar helpers
@@ -99,10 +101,10 @@ enum {
 	ST_SERIAL_HEX = 40,            /* member SERIAL.crt: 20-octet serials (RFC 5280 §4.1.2.2) */
 	ST_SERIAL_MAX = 21,            /* octets of a serial's magnitude the station reads */
 	ST_SAN_MAX = 64,               /* SAN entries in one certificate (the CA's POLICY_SANS_MAX) */
-	ST_CLOCK_SKEW = 86400,         /* a CRL's thisUpdate may be this far ahead of our clock */
+	ST_CLOCK_SKEW = PC_DAY,        /* a CRL's thisUpdate may be this far ahead of our clock */
+	ST_EXPIRING_DAYS_MAX = 36500,  /* --expiring DAYS (scan, status): 100 years */
 	ST_SAN_TEXT_MAX = 240,         /* SANs as shown in one message */
 	ST_OWN_FILE_MAX = 1024 * 1024, /* an existing certificate file that accept would replace */
-	ST_SECONDS_PER_DAY = 86400,
 	ST_THREADS_MAX = 64,           /* --threads, and the most st_threads picks */
 	ST_PHASES_MAX = 16,            /* phases one verb times */
 };
@@ -279,7 +281,7 @@ pc_rc st_pubkey_load(const char *dir, const char *name, tr_pubkey *k, pc_err *e)
  * what plantca init prints as "transfer SPKI SHA-256". */
 void st_transfer_fingerprint(const tr_pubkey *k, char out[PC_FINGERPRINT_MAX]);
 
-/* ------------------------------------------------------------ verify.c */
+/* ------------------------------------------------------------- certs.c */
 
 /* One certificate as the station sees it.  The pointers into der stay valid
  * until st_cert_free(). */
@@ -333,6 +335,10 @@ pc_rc st_certs_add_der(st_certs *s, const uint8_t *der, size_t len, pc_err *e) P
 const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c);
 /* The CA of s whose subject is c's issuer (RFC 5280 §6.1 name chaining). */
 const st_cert *st_certs_find_issuer(const st_certs *s, const st_cert *c);
+/* The certificate of s with subject name[0..len), the one whose subject key
+ * identifier is kid when several have that name (a CA's key generations). */
+const st_cert *st_certs_find_subject(const st_certs *s, const uint8_t *name, size_t len,
+    const uint8_t *kid, size_t kid_len);
 
 typedef struct st_crl {
 	char stem[ST_FILE_STEM_MAX + 1];   /* NAME of NAME.crl (set by accept) */
@@ -350,6 +356,8 @@ typedef struct st_crl {
  * reader's error); c->der is then NULL. */
 pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc_err *e) PC_CHECK;
 void st_crl_free(st_crl *c);
+
+/* ------------------------------------------------------------ verify.c */
 
 /* What a response delivers, as parsed, before anything is written. */
 typedef struct st_pki {
@@ -622,6 +630,11 @@ enum {
 	ST_EXPIRE_DEFAULT = 24 * 14,   /* hours an enrollment may stay open */
 	ST_TIMEOUT_DEFAULT = 10,       /* seconds a connection may idle */
 	ST_CONN_DEFAULT = 64,          /* connections at once */
+	ST_CONN_MAX = 1024,            /* serve --max-connections */
+	ST_CMP_REQUEST_MIN = 1024,     /* serve --max-request, smallest */
+	ST_SERVE_TIMEOUT_MAX_S = 3600, /* serve --timeout */
+	ST_CHECK_AFTER_MAX = PC_DAY,   /* serve --check-after, seconds */
+	ST_EXPIRE_MAX = 24 * 366,      /* serve --expire, hours */
 	ST_TX_TEXT_MAX = 400,          /* a reason or device name as stored */
 	ST_TRUST_MAX = 1024 * 1024,    /* manufacturers.pem, plant.pem, crls.pem */
 };
@@ -689,8 +702,6 @@ pc_rc st_tx_lock_open(const char *dir, int *fd, pc_err *e) PC_CHECK;
 /* st_tx_lock_open, then the lock taken (blocking). */
 pc_rc st_tx_lock(const char *dir, int *fd, pc_err *e) PC_CHECK;
 void st_tx_lock_close(int *fd);
-/* Hex of bytes into out (2n+1 bytes). */
-void st_hex(const uint8_t *p, size_t n, char *out);
 
 /* What a response says about one transaction: member cmp-TXID.answer,
  * "key: value" lines: transaction, status (issued|rejected|revoked|

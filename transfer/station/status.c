@@ -60,7 +60,7 @@ static long days_left(time_t when, time_t now)
 {
 	long d = (long)(when - now);
 
-	return d >= 0 ? d / ST_SECONDS_PER_DAY : -((-d + ST_SECONDS_PER_DAY - 1) / ST_SECONDS_PER_DAY);
+	return d >= 0 ? d / PC_DAY : -((-d + PC_DAY - 1) / PC_DAY);
 }
 
 PC_CHECK static pc_rc note(st_status_s *s, pc_err *e, const char *fmt, ...) PC_PRINTF(3, 4);

@@ -90,6 +90,7 @@ static void run_case(const char *dir, const char *file, const char *rc_name,
 	pkix_csr c;
 	pc_err e;
 	pc_rc rc;
+	bool der;
 
 	snprintf(path, sizeof path, "%s/%s", dir, file);
 	memset(&e, 0, sizeof e);
@@ -100,6 +101,17 @@ static void run_case(const char *dir, const char *file, const char *rc_name,
 		return;
 	}
 	rc = pkix_csr_parse(buf, len, file, &c, &e);
+	/* plantca-station request's check (pkix_csr_check_shape) of the DER
+	 * files: a good request passes it, one whose signature was changed
+	 * fails its proof of possession there too */
+	der = strlen(file) > 4 && strcmp(file + strlen(file) - 4, ".der") == 0;
+	if (der && rc == PC_OK && pkix_csr_check_shape(buf, len) != PKIX_CSR_SHAPE_OK)
+		FAIL_ROW("line %d: %s: the station's shape check refuses a good request", lineno,
+		    file);
+	if (der && strstr(frag, "proof of possession failed") != NULL &&
+	    pkix_csr_check_shape(buf, len) != PKIX_CSR_POP_FAILED)
+		FAIL_ROW("line %d: %s: the station's shape check misses a bad self-signature",
+		    lineno, file);
 	free(buf);
 	if (strcmp(pc_rc_name(rc), rc_name) != 0) {
 		FAIL_ROW("line %d: %s: got %s (%s), expected %s", lineno, file, pc_rc_name(rc),

@@ -54,7 +54,6 @@
 
 enum {
 	KEY_ROLE_TEXT_MAX = 200,
-	KEY_LABEL_MAX = 128,          /* = the token's (hsm/hsm_int.h HSM_LABEL_MAX) */
 };
 
 /* One record of the store that names a key. */
@@ -409,31 +408,12 @@ pc_rc ca_keys_list(ca_ctx *c, FILE *out, pc_err *e)
 	return PC_OK;
 }
 
-/* LABEL as typed: what a token label may be (hsm/key.c check_label). */
-PC_CHECK static pc_rc label_check(const char *label, pc_err *e)
-{
-	size_t i, n;
-
-	if (label == NULL || label[0] == '\0')
-		return pc_fail(e, PC_E_USAGE, "keys remove: empty LABEL");
-	n = strlen(label);
-	if (n > KEY_LABEL_MAX)
-		return pc_fail(e, PC_E_USAGE, "keys remove: LABEL longer than %d bytes", KEY_LABEL_MAX);
-	for (i = 0; i < n; i++) {
-		uint8_t ch = (uint8_t)label[i];
-		if (ch < 0x20 || ch == 0x7f)
-			return pc_fail(e, PC_E_USAGE, "keys remove: LABEL has a control character at "
-			    "byte %zu", i);
-	}
-	return PC_OK;
-}
-
 /* In t: the key.remove event of pair p (sequence into *seq), and the
  * first one's record if this is the first. */
 PC_CHECK static pc_rc remove_record(store_txn *t, const hsm_pair *p, char *detail, size_t dn,
     uint64_t *seq, uint64_t *earlier, pc_err *e)
 {
-	char key[sizeof META_KEY_REMOVED + KEY_LABEL_MAX];
+	char key[sizeof META_KEY_REMOVED + HSM_KEY_LABEL_MAX];
 	uint8_t hash[32];
 	bool found;
 	size_t n = strlen(detail);
@@ -465,7 +445,7 @@ pc_rc ca_keys_remove(ca_ctx *c, const char *label, pc_err *e)
 
 	memset(&l, 0, sizeof l);
 	memset(&r, 0, sizeof r);
-	PC_TRY_OUT(label_check(label, e));
+	PC_TRY_OUT(hsm_key_label_check(label, "keys remove: LABEL", e));
 	PC_TRY_OUT(roles_load(c, &r, prefix, sizeof prefix, e));
 	if (strncmp(label, prefix, strlen(prefix)) != 0) {
 		rc = pc_fail(e, PC_E_INPUT, "key %s: not this CA home's (its keys' labels start with "

@@ -128,7 +128,8 @@ pc_rc ca_show(ca_ctx *c, const char *serial_text, bool pem, FILE *out, pc_err *e
  * other objects.  Holds the lock (a key being made is not shown unused). */
 pc_rc ca_keys_list(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;
 /* `plantca keys remove LABEL`: destroy one key ca_keys_list shows as
- * unused, audit event key.remove first; refuses any other. */
+ * unused or as a retired transfer key, audit event key.remove first;
+ * refuses any other. */
 pc_rc ca_keys_remove(ca_ctx *c, const char *label, pc_err *e) PC_CHECK;
 
 pc_rc ca_audit_log(ca_ctx *c, FILE *out, pc_err *e) PC_CHECK;

@@ -632,7 +632,9 @@ pc_rc ca_import(ca_ctx *c, const char *path, pc_err *e)
 			    rep.neps, scan_closed);
 		else
 			printf(",\"scan\":null");
-		printf("}\n");
+		/* the certConf reports of devices that refused their certificate */
+		printf(",\"certconf\":{\"revoked\":%zu,\"already_revoked\":%zu,\"refused\":%zu}}\n",
+		    x.nconf, x.nconf_rec, x.nconf_bad);
 		if (rc != PC_OK)
 			goto out;
 	} else {

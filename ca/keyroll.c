@@ -146,6 +146,28 @@ pc_rc ca_transfer_plan_get(store_txn *t, const char *segment, const ca_station_l
 
 /* ------------------------------------------------------- transfer roll */
 
+/* In t, before a roll from generation gen: the previous key (generation
+ * gen - 1), if any, recorded as retired. */
+PC_CHECK static pc_rc retire_prev(store_txn *t, uint64_t gen, pc_err *e)
+{
+	char key[sizeof META_TRANSFER_RETIRED + 20], *puri = NULL;
+	pc_reader v;
+	pc_rc rc;
+
+	rc = store_get(t, STORE_META, META_TRANSFER_PREV_URI, strlen(META_TRANSFER_PREV_URI), &v, e);
+	if (rc == PC_E_NOTFOUND)
+		return PC_OK;
+	PC_TRY(rc);
+	if (gen < 2)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s is set, but %s is %" PRIu64,
+		    META_TRANSFER_PREV_URI, META_TRANSFER_GEN, gen);
+	PC_TRY(ca_meta_get_str(t, META_TRANSFER_PREV_URI, &puri, e));
+	snprintf(key, sizeof key, "%s%020" PRIu64, META_TRANSFER_RETIRED, gen - 1);
+	rc = ca_meta_put_str(t, key, puri, e);
+	free(puri);
+	return rc;
+}
+
 /* Every station holds the current key (a second roll would leave a
  * station two keys behind, with no bundle it could accept). */
 PC_CHECK static pc_rc roll_ready(store_txn *t, const uint8_t *cur, const ca_station_list_t *sl,
@@ -316,7 +338,10 @@ pc_rc ca_transfer_roll(ca_ctx *c, pc_err *e)
 	tr_keyid_text(nid, newt);
 	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
 		goto out;
-	rc = ca_meta_put_str(t, META_TRANSFER_PREV_URI, uri, e);
+	/* the key this roll pushes out of "previous" stays named: retired */
+	rc = retire_prev(t, gen, e);
+	if (rc == PC_OK)
+		rc = ca_meta_put_str(t, META_TRANSFER_PREV_URI, uri, e);
 	if (rc == PC_OK)
 		rc = store_put(t, STORE_META, META_TRANSFER_PREV_KEYID, strlen(META_TRANSFER_PREV_KEYID),
 		    cur, CA_KEYID_LEN, false, e);

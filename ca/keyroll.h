@@ -8,6 +8,9 @@
  * META keys (values through the strict getters):
  *   transfer.prev.key_uri, transfer.prev.keyid  the key the last roll replaced
  *   transfer.generation     u64, 1 before any roll
+ *   transfer.retired.GEN    the key URI of generation GEN (20 decimal
+ *                           digits) once a second roll retired it: it signs
+ *                           nothing, and `plantca keys` names it
  *   transfer.roll.pub, transfer.roll.minisig  the current key's public key
  *                           file and its endorsement by the previous key
  *   transfer.held.STATION   8 bytes: the transfer key id that station holds
@@ -31,6 +34,7 @@
 #define META_TRANSFER_PREV_URI "transfer.prev.key_uri"
 #define META_TRANSFER_PREV_KEYID "transfer.prev.keyid"
 #define META_TRANSFER_GEN "transfer.generation"
+#define META_TRANSFER_RETIRED "transfer.retired."
 #define META_TRANSFER_ROLL_PUB "transfer.roll.pub"
 #define META_TRANSFER_ROLL_SIG "transfer.roll.minisig"
 #define META_TRANSFER_HELD "transfer.held."

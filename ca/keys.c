@@ -10,7 +10,8 @@
  * (CKA_ID and label: hsm_pair_named_by), never by the label alone:
  *
  *   cas NAME, META cagen.ca.NAME\0GEN   root / issuing CA generations
- *   META transfer.key_uri, transfer.prev.key_uri   the transfer keys
+ *   META transfer.key_uri, transfer.prev.key_uri, transfer.retired.GEN
+ *                                       the transfer keys
  *   META audit.key_uri                  the audit checkpoint key
  *   META signer.NAME                    firmware signers
  *   intents (newca_uri)                 the new key of a ca new or ca roll
@@ -24,7 +25,8 @@
  * their leftovers are unused, not pending.
  *
  * A key none of them names is unused.  `keys remove` destroys only such a
- * key, audit event first (key.remove): if the event cannot be written
+ * key, or a retired transfer key (two rolls old: it signs nothing and no
+ * station accepts it), audit event first (key.remove): if the event cannot be written
  * nothing is destroyed; if the destroy fails after it, the key is still
  * listed as unused and the next remove completes it, saying so (META
  * keys.removed.LABEL holds the sequence of the first event).
@@ -54,7 +56,6 @@
 
 enum {
 	KEY_ROLE_TEXT_MAX = 200,
-	KEY_LABEL_MAX = 128,          /* = the token's (hsm/hsm_int.h HSM_LABEL_MAX) */
 };
 
 /* One record of the store that names a key. */
@@ -176,8 +177,40 @@ PC_CHECK static pc_rc meta_opt(store_txn *t, const char *k, char **out, pc_err *
 	return ca_meta_get_str(t, k, out, e);
 }
 
+/* META transfer.retired.GEN: a transfer key two or more rolls ago */
+PC_CHECK static pc_rc retired_visit(void *ctx, pc_reader key, pc_reader val, bool *stop,
+    pc_err *e)
+{
+	struct roles_ctx *x = ctx;
+	size_t pl = strlen(META_TRANSFER_RETIRED), n = pc_reader_left(&key), i;
+	char k[sizeof META_TRANSFER_RETIRED + 20], text[KEY_ROLE_TEXT_MAX], *uri = NULL;
+	uint64_t gen = 0;
+	pc_rc rc;
+
+	(void)val;
+	(void)stop;
+	for (i = pl; n == pl + 20 && i < n; i++) {
+		uint8_t d = key.p[key.off + i];
+		if (d < '0' || d > '9')
+			break;
+		gen = gen * 10 + (uint64_t)(d - '0');
+	}
+	if (n != pl + 20 || i != n || gen == 0)
+		return pc_fail(e, PC_E_STORE_CORRUPT, "META %s...: not a generation of 20 digits",
+		    META_TRANSFER_RETIRED);
+	memcpy(k, key.p + key.off, n);
+	k[n] = '\0';
+	PC_TRY(ca_meta_get_str(x->t, k, &uri, e));
+	snprintf(text, sizeof text, "transfer key generation %" PRIu64 " (retired: signs nothing; "
+	    "plantca keys remove LABEL may destroy it)", gen);
+	rc = role_add(x->r, uri, "transfer", "", gen, "retired", text, e);
+	free(uri);
+	return rc;
+}
+
 PC_CHECK static pc_rc roles_meta(store_txn *t, key_roles *r, pc_err *e)
 {
+	struct roles_ctx x = { t, r };
 	char *uri = NULL, text[KEY_ROLE_TEXT_MAX];
 	uint64_t gen = 1;
 	bool found;
@@ -201,6 +234,9 @@ PC_CHECK static pc_rc roles_meta(store_txn *t, key_roles *r, pc_err *e)
 		rc = role_add(r, uri, "transfer", "", gen > 1 ? gen - 1 : 1, "previous", text, e);
 		free(uri);
 	}
+	if (rc == PC_OK)
+		rc = store_scan(t, STORE_META, META_TRANSFER_RETIRED, strlen(META_TRANSFER_RETIRED),
+		    false, retired_visit, &x, e);
 	if (rc == PC_OK)
 		rc = meta_opt(t, META_AUDIT_KEY_URI, &uri, e);
 	if (rc == PC_OK && uri != NULL) {
@@ -364,6 +400,19 @@ static void print_key_text(FILE *out, hsm *h, const key_roles *r, const hsm_pair
 		}
 }
 
+/* Every record naming p is a retired transfer key: one that signs
+ * nothing any more, which keys remove may destroy like an unused one. */
+static bool only_retired(hsm *h, const key_roles *r, const hsm_pair *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (hsm_pair_named_by(h, p, r->v[i].uri) && (strcmp(r->v[i].kind, "transfer") != 0 ||
+		    strcmp(r->v[i].state, "retired") != 0))
+			return false;
+	return true;
+}
+
 /* ---- the verbs ---- */
 
 pc_rc ca_keys_list(ca_ctx *c, FILE *out, pc_err *e)
@@ -409,31 +458,12 @@ pc_rc ca_keys_list(ca_ctx *c, FILE *out, pc_err *e)
 	return PC_OK;
 }
 
-/* LABEL as typed: what a token label may be (hsm/key.c check_label). */
-PC_CHECK static pc_rc label_check(const char *label, pc_err *e)
-{
-	size_t i, n;
-
-	if (label == NULL || label[0] == '\0')
-		return pc_fail(e, PC_E_USAGE, "keys remove: empty LABEL");
-	n = strlen(label);
-	if (n > KEY_LABEL_MAX)
-		return pc_fail(e, PC_E_USAGE, "keys remove: LABEL longer than %d bytes", KEY_LABEL_MAX);
-	for (i = 0; i < n; i++) {
-		uint8_t ch = (uint8_t)label[i];
-		if (ch < 0x20 || ch == 0x7f)
-			return pc_fail(e, PC_E_USAGE, "keys remove: LABEL has a control character at "
-			    "byte %zu", i);
-	}
-	return PC_OK;
-}
-
 /* In t: the key.remove event of pair p (sequence into *seq), and the
  * first one's record if this is the first. */
 PC_CHECK static pc_rc remove_record(store_txn *t, const hsm_pair *p, char *detail, size_t dn,
     uint64_t *seq, uint64_t *earlier, pc_err *e)
 {
-	char key[sizeof META_KEY_REMOVED + KEY_LABEL_MAX];
+	char key[sizeof META_KEY_REMOVED + HSM_KEY_LABEL_MAX];
 	uint8_t hash[32];
 	bool found;
 	size_t n = strlen(detail);
@@ -465,7 +495,7 @@ pc_rc ca_keys_remove(ca_ctx *c, const char *label, pc_err *e)
 
 	memset(&l, 0, sizeof l);
 	memset(&r, 0, sizeof r);
-	PC_TRY_OUT(label_check(label, e));
+	PC_TRY_OUT(hsm_key_label_check(label, "keys remove: LABEL", e));
 	PC_TRY_OUT(roles_load(c, &r, prefix, sizeof prefix, e));
 	if (strncmp(label, prefix, strlen(prefix)) != 0) {
 		rc = pc_fail(e, PC_E_INPUT, "key %s: not this CA home's (its keys' labels start with "
@@ -494,16 +524,16 @@ pc_rc ca_keys_remove(ca_ctx *c, const char *label, pc_err *e)
 		rc = pc_fail(e, PC_E_STATE, "key %s is %s: not removed", label, first->text);
 		goto out;
 	}
-	if (nroles > 0) {
+	if (nroles > 0 && !only_retired(c->h, &r, p)) {
 		rc = pc_fail(e, PC_E_STATE, "key %s is %s (the store uses it): not removed", label,
 		    first->text);
 		goto out;
 	}
 	key_facts(p, idhex, sizeof idhex, sha, sizeof sha);
-	snprintf(detail, sizeof detail, "unused key of token \"%s\": CKA_ID %s, SPKI SHA-256 %s, "
-	    "%s%s%s; destroying its private and public key objects", hsm_token_label(c->h), idhex,
-	    sha, p->spki ? hsm_alg_name(p->alg) : "algorithm unknown", p->note ? ": " : "",
-	    p->note ? p->note : "");
+	snprintf(detail, sizeof detail, "%s key of token \"%s\": CKA_ID %s, SPKI SHA-256 %s, "
+	    "%s%s%s; destroying its private and public key objects", nroles ? first->text : "unused",
+	    hsm_token_label(c->h), idhex, sha, p->spki ? hsm_alg_name(p->alg) : "algorithm unknown",
+	    p->note ? ": " : "", p->note ? p->note : "");
 	/* the event first: no key leaves the token without it */
 	PC_TRY_OUT(store_begin(c->st, true, &t, e));
 	rc = remove_record(t, p, detail, sizeof detail, &seq, &earlier, e);

@@ -457,14 +457,16 @@ const struct verb ca_verbs[] = {
 	{ { "keys" }, "",
 	  "Every key pair in the token that belongs to this CA home (label plantca-ID-...): "
 	  "label, algorithm, CKA_ID, SHA-256 of the public key, and its role from the store "
-	  "(root or issuing CA generation, transfer key, audit key, firmware signer), pending "
+	  "(root or issuing CA generation, transfer key generation: current, previous or retired, "
+	  "audit key, firmware signer), pending "
 	  "(the new key of an interrupted ca new or ca roll, which the next command "
 	  "that uses the token completes) or unused (a command killed after the token made the "
 	  "key but before the store recorded it).  Keys are matched by the URI the store holds "
 	  "(CKA_ID and label).  The token's other objects are counted, never touched.",
 	  0, 0, 0, HOME_WRITE, run_keys },
 	{ { "keys", "remove" }, "LABEL",
-	  "Destroy one key that plantca keys shows as unused (private and public object), after "
+	  "Destroy one key that plantca keys shows as unused, or a retired transfer key (two "
+	  "rolls old: it signs nothing), private and public object, after "
 	  "its key.remove audit event.  A key the store uses, one an intent names, one not this "
 	  "CA home's, and a label not on the token are refused.  If the token fails after the "
 	  "event, the key is still shown unused and the same command completes the removal.",

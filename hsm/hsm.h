@@ -84,6 +84,13 @@ const char *hsm_token_label(const hsm *h);
 pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
     pc_err *e) PC_CHECK;
 
+/* A key label plantca may create or name: not empty, at most
+ * HSM_KEY_LABEL_MAX bytes, no control characters.  PC_E_USAGE otherwise,
+ * the message starting with what ("key label", "keys remove: LABEL"); the
+ * label itself is not echoed (it may hold the control characters). */
+enum { HSM_KEY_LABEL_MAX = 128 };
+pc_rc hsm_key_label_check(const char *label, const char *what, pc_err *e) PC_CHECK;
+
 /* Open an existing key pair by the URI that hsm_key_uri() gave.  The
  * private key must be found exactly once (PC_E_HSM_KEY otherwise); the
  * public part is read from the public key object (CKA_EC_POINT, or

@@ -36,7 +36,7 @@ enum {
 	HSM_ID_LEN = 16,          /* CKA_ID of the keys we generate */
 	HSM_ID_MAX = 32,          /* longest CKA_ID we accept (= wolfSSL's
 	                           * ECC_MAX_ID_LEN and RSA_MAX_ID_LEN) */
-	HSM_LABEL_MAX = 128,      /* longest key label we create or accept */
+	HSM_LABEL_MAX = HSM_KEY_LABEL_MAX, /* longest key label we create or accept */
 	HSM_TOKEN_LABEL_LEN = 32, /* CK_TOKEN_INFO.label, blank padded */
 	HSM_SLOTS_MAX = 4096,     /* more slots than this: refuse the module */
 	HSM_ATTR_MAX = 4096,      /* largest attribute value we read */

@@ -412,20 +412,21 @@ void hsm_key_free(hsm_key *k)
 
 /* ---- generate ---- */
 
-PC_CHECK static pc_rc check_label(const char *label, pc_err *e)
+pc_rc hsm_key_label_check(const char *label, const char *what, pc_err *e)
 {
 	size_t i, n;
 
 	if (label == NULL || label[0] == '\0')
-		return pc_fail(e, PC_E_USAGE, "key label: empty");
+		return pc_fail(e, PC_E_USAGE, "%s is empty", what);
 	n = strlen(label);
 	if (n > HSM_LABEL_MAX)
-		return pc_fail(e, PC_E_USAGE, "key label \"%.40s...\": longer than %d bytes",
-		    label, HSM_LABEL_MAX);
+		return pc_fail(e, PC_E_USAGE, "%s is longer than %d bytes", what,
+		    HSM_LABEL_MAX);
 	for (i = 0; i < n; i++) {
 		uint8_t c = (uint8_t)label[i];
 		if (c < 0x20 || c == 0x7f)
-			return pc_fail(e, PC_E_USAGE, "key label: control character at byte %zu", i);
+			return pc_fail(e, PC_E_USAGE, "%s has a control character at byte %zu",
+			    what, i);
 	}
 	return PC_OK;
 }
@@ -446,7 +447,7 @@ pc_rc hsm_key_generate(hsm *h, hsm_alg alg, const char *label, hsm_key **out,
 	size_t ll;
 
 	*out = NULL;
-	PC_TRY(check_label(label, e));
+	PC_TRY(hsm_key_label_check(label, "key label", e));
 	ll = strlen(label);
 	snprintf(what, sizeof what, "key \"%s\" (%s) on token \"%s\"", label,
 	    hsm_alg_name(alg), h->label);

@@ -92,8 +92,9 @@ tar tf "$(newest request)" | grep -qx "cmp-$t2.certconf" || fail "no certconf me
 grep -q 'state: reported' "$tx2" || fail "transaction: $(cat "$tx2")"
 expect 0 pc show "$serial2"
 out_has "valid"
-expect 0 pc import "$(newest request)"
-out_has "certConf: 1 certificate refused by its device, revoked; 0 reports refused"
+expect 0 pc --json import "$(newest request)"
+python3 -c 'import json, sys; c = json.loads(sys.argv[1])["certconf"]
+assert c == {"revoked": 1, "already_revoked": 0, "refused": 0}, c' "$OUT" || fail "import --json: $OUT"
 expect 0 pc show "$serial2"
 out_has "revoked" "cessationOfOperation"
 expect 0 pc audit log
@@ -128,8 +129,9 @@ sed -i 's/^state: reported$/state: cert-rejected/' "$tx1" "$tx2"
 expect 0 st request "$ST" -o "$USB" --passphrase-file "$WORK/pass"
 out_has "2 certificates refused by their devices"
 revs=$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)
-expect 0 pc import "$(newest request)"
-out_has "certConf: 0 certificates refused by their devices, revoked; 2 reports refused"
+expect 0 pc --json import "$(newest request)"
+python3 -c 'import json, sys; c = json.loads(sys.argv[1])["certconf"]
+assert c == {"revoked": 0, "already_revoked": 0, "refused": 2}, c' "$OUT" || fail "import --json: $OUT"
 [ "$(pc audit log | grep -c 'cmp.certconf.*revoked' || true)" = "$revs" ] || fail "a repeated report was recorded again"
 after=$(pc --json certs --revoked | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$before" = "$after" ] || fail "a refused or repeated report revoked something ($before -> $after)"

@@ -323,4 +323,47 @@ expect 0 st accept "$ST" "$R" --out "$PKI"
 out_has "CA transfer key $T3 announced and kept"
 expect 0 pc audit verify
 ok "a second roll once every station holds the current key: $T3 announced under $TNEW's signature; audit verify passes"
+
+# the first key, pushed out of "previous" by the second roll, is still
+# named by the store (retired), never shown as unused debris
+pc --json keys >"$WORK/k.json" || fail "keys --json failed"
+read -r RET NUNUSED < <(python3 - "$WORK/k.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+t = {r['state']: (k['label'], r) for k in j['keys'] for r in k['roles'] if r['kind'] == 'transfer'}
+assert sorted(t) == ['current', 'previous', 'retired'], t
+assert [r['generation'] for _, r in (t['retired'], t['previous'], t['current'])] == [1, 2, 3], t
+print(t['retired'][0], j['unused'])
+PY
+) || fail "keys --json: transfer generations: $(cat "$WORK/k.json")"
+[ "$NUNUSED" = 0 ] || fail "keys: $NUNUSED unused key(s) after two rolls"
+expect 0 pc keys
+out_has "transfer key generation 1 (retired: signs nothing; plantca keys remove LABEL may destroy it)" \
+  "transfer key generation 2 (previous)" "transfer key generation 3 (current)" ", 0 unused"
+PREV=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print([k["label"] for k in j["keys"] for r in k["roles"] if r["kind"] == "transfer" and r["state"] == "previous"][0])' "$WORK/k.json")
+before=$(store_dump)
+expect 1 pc keys remove "$PREV"
+err_has "key $PREV is transfer key generation 2 (previous) (the store uses it): not removed"
+[ "$(store_dump)" = "$before" ] || fail "a refused remove changed the store"
+expect 0 pc keys remove "$RET"
+out_has "removed key $RET"
+expect 0 pc audit verify
+pc --json audit log >"$WORK/audit.json" || fail "audit log"
+python3 - "$RET" "$WORK/audit.json" <<'PY' || fail "no key.remove event naming the retired key $RET"
+import json, sys
+ev = [e for e in json.load(open(sys.argv[2])) if e['action'] == 'key.remove']
+assert len(ev) == 1 and ev[0]['object'] == sys.argv[1], ev
+assert ev[0]['detail'].startswith('transfer key generation 1 (retired'), ev[0]['detail']
+PY
+# p11tool (GnuTLS) as the witness: the previous key is there, the retired one gone
+objs=$(p11tool --provider "$SOFTHSM_MODULE" --login --set-pin="$(cat "$PIN")" --list-all \
+  "pkcs11:token=$TOKEN_LABEL" 2>/dev/null) || fail "p11tool --list-all failed"
+[[ "$objs" == *"object=$PREV;"* ]] || fail "p11tool does not list the previous key $PREV"
+[[ "$objs" != *"object=$RET;"* ]] || fail "p11tool still lists the removed key $RET"
+expect 0 pc keys
+out_has "transfer key generation 2 (previous)" "transfer key generation 3 (current)" ", 0 unused"
+[[ "$OUT" != *"generation 1 (retired"* ]] || fail "keys still lists the removed generation 1"
+U=$(media); expect 0 pc export line3 "$U"
+expect 0 st accept "$ST" "$(one "$U")" --out "$PKI"
+ok "after two rolls: keys names generations 1 (retired), 2 (previous), 3 (current), none unused; the previous key is kept, the retired one removed, and the segment still accepts the next response"
 done_testing

@@ -151,9 +151,9 @@ while IFS='|' read -r arg rc msg; do
   expect "$rc" pc keys remove "$arg"
   [ "$(tail -n1 <<<"$ERR")" = "$msg" ] || fail "keys remove '$arg': $ERR (expected $msg)"
 done <<EOF
-|2|plantca: keys remove: empty LABEL
+|2|plantca: keys remove: LABEL is empty
 a\tb|2|plantca: keys remove: LABEL has a control character at byte 1
-$long|2|plantca: keys remove: LABEL longer than 128 bytes
+$long|2|plantca: keys remove: LABEL is longer than 128 bytes
 other-key|1|plantca: key other-key: not this CA home's (its keys' labels start with $HID); plantca removes no other key
 plantca-0000-root|1|plantca: key plantca-0000-root: not this CA home's (its keys' labels start with $HID); plantca removes no other key
 ${HID}ca-nosuch-00000000|1|plantca: key ${HID}ca-nosuch-00000000: no such key on token "$TOKEN_LABEL" (plantca keys lists them)

@@ -69,6 +69,27 @@ kept=$(printf '%s/st/audit/%020d.checkpoint' "$WORK" "$seq1")
 cmp "$kept" "$cp_file" || fail "the station did not keep the checkpoint: $(ls "$WORK/st/audit" 2>&1)"
 ok "the station keeps the checkpoint in DIR/audit/"
 
+# every 100 events by default: 120 requests imported and signed (an event
+# each, and more), then sign, which holds the token, signs the head itself
+mkdir "$WORK/many"
+for i in $(seq 1 120); do cp "$WORK/dev/pump-12.csr" "$WORK/many/$i.csr"; done
+expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile tls-client \
+  "$WORK/many" -o "$WORK/usb"
+expect 0 pc import "$WORK"/usb/line3-request-000002.tar
+expect 0 pc sign
+expect 0 pc --json audit log
+python3 - "$OUT" "$seq1" <<'PY' || fail "no checkpoint after 100 events: $(pc audit log | tail -3)"
+import json, sys
+d = json.loads(sys.argv[1]); seq1 = int(sys.argv[2])
+cps = [e for e in d if e["action"] == "audit.checkpoint" and e["seq"] > seq1 + 1]
+assert len(cps) == 1, [e["object"] for e in cps]
+signed = int(cps[0]["object"].split()[1])
+assert signed - seq1 >= 100, (signed, seq1)
+assert not any(e["action"] == "export" for e in d if e["seq"] > seq1 + 2), "an export in between"
+assert d[-1]["action"] == "audit.checkpoint", d[-1]
+PY
+ok "default interval: sign signed a checkpoint by itself once 100 events had passed"
+
 # every N events: with N = 2, the next command using the token signs
 expect 0 pc audit interval 2
 expect 0 pc crl

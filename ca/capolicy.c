@@ -258,11 +258,13 @@ PC_CHECK static pc_rc policy_paths(const char *home, char dst[PATH_MAX], char st
 /* HOME/policy.conf.new becomes HOME/policy.conf: one rename, then the
  * home's directory synced */
 PC_CHECK static pc_rc policy_switch(const char *home, const char *staged, const char *dst,
-    pc_err *e)
+    bool *renamed, pc_err *e)
 {
+	*renamed = false;
 	PC_TRY(PC_FAULT("policy.switch", dst, e));
 	if (rename(staged, dst) != 0)
 		return pc_fail(e, PC_E_IO, "%s: cannot rename to %s: %s", staged, dst, strerror(errno));
+	*renamed = true;
 	return pc_dir_sync(home, e);
 }
 
@@ -300,7 +302,8 @@ pc_rc ca_policy_recover(ca_ctx *c, bool locked, pc_err *e)
 	 * policy.set event, kept in META with it */
 	if (rec != NULL && pc_file_read(staged, POLICY_FILE_MAX, &buf, &len, &ign) == PC_OK &&
 	    policy_parse(buf, len, staged, &p, &ign) == PC_OK && strcmp(policy_hash(p), rec) == 0) {
-		if ((rc = policy_switch(c->home, staged, dst, e)) == PC_OK)
+		bool renamed;
+		if ((rc = policy_switch(c->home, staged, dst, &renamed, e)) == PC_OK)
 			fprintf(stderr, "plantca: completed an interrupted policy set: %s is in force "
 			    "(sha256 %s, audit event policy.set)\n", dst, rec);
 		else
@@ -328,6 +331,7 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 	policy *p = NULL;
 	store_txn *t;
 	char dst[PATH_MAX], staged[PATH_MAX], detail[600];
+	bool renamed;
 	pc_rc rc;
 
 	PC_TRY_OUT(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
@@ -356,9 +360,13 @@ pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 		(void)unlink(staged);
 		goto out;
 	}
-	if ((rc = policy_switch(c->home, staged, dst, e)) != PC_OK) {
-		pc_wrap(e, "policy %s recorded (audit event policy.set) but not yet in force: the next "
-		    "command that changes the CA home puts it in force", policy_hash(p));
+	if ((rc = policy_switch(c->home, staged, dst, &renamed, e)) != PC_OK) {
+		if (renamed)
+			pc_wrap(e, "policy %s recorded (audit event policy.set) and in force, but %s may "
+			    "not be on disk yet", policy_hash(p), dst);
+		else
+			pc_wrap(e, "policy %s recorded (audit event policy.set) but not yet in force: the "
+			    "next command that changes the CA home puts it in force", policy_hash(p));
 		goto out;
 	}
 	if (c->json) {

@@ -20,9 +20,10 @@
 # records).  Its CSRs are all signed by one key (tests/integration/
 # mkcaps.py): a caps test needs valid CSRs, not distinct keys, and one key
 # makes 200,000 of them in seconds.  The import's peak resident memory
-# (/usr/bin/time %M) must be within the bound docs/architecture.md states
-# for the caps (1 GiB; measured 413 MiB); scripts/bench-caps measures the
-# 50,000-CSR bound (256 MiB) and this one with distinct files.  In a
+# (/usr/bin/time %M) is shown beside the bound docs/architecture.md states
+# for the caps (1 GiB; measured 413 MiB), not asserted: tests never assert
+# resource figures, so scripts/bench-caps is where both bounds (256 MiB up
+# to 50,000 CSRs, 1 GiB at the caps) are checked and fail.  In a
 # sanitizer build that import outlasts any sensible timeout on the test VM;
 # there it is skipped (the test then ends as skipped) and the refusals run.
 #
@@ -116,8 +117,8 @@ if [ "${SANITIZE:-none}" = none ]; then
   out_has "0 pending, $CSRS_MAX approved by policy, 0 rejected"
   rss_kib=$(tail -1 "$WORK/rss")
   [[ "$rss_kib" =~ ^[0-9]+$ ]] || fail "GNU time gave no peak memory: $(cat "$WORK/rss")"
-  [ "$rss_kib" -le $((RSS_BOUND_MIB * 1024)) ] \
-    || fail "the import at the caps peaked at $((rss_kib / 1024)) MiB, above the $RSS_BOUND_MIB MiB bound"
+  # shown, not asserted (scripts/bench-caps asserts it)
+  echo "# peak resident memory of the import at the caps: $((rss_kib / 1024)) MiB (stated bound $RSS_BOUND_MIB MiB; scripts/bench-caps checks it)"
   pc --json requests >"$WORK/requests.json" || fail "requests --json"
   python3 - "$WORK/requests.json" $CSRS_MAX <<'PY' || fail "the requests are not the bundle's CSRs"
 import json, sys
@@ -126,7 +127,7 @@ assert len(reqs) == n, len(reqs)
 assert all(r["status"] == "approved" and r["profile"] == "c" for r in reqs)
 assert len({r["member"] for r in reqs}) == n, "members twice"
 PY
-  ok "a bundle at every cap at once imports: $CSRS_MAX CSRs ($MEMBERS_MAX members), BUNDLE of $META_MAX bytes, $BUNDLE_MAX bytes in all; peak memory $((rss_kib / 1024)) MiB, within the $RSS_BOUND_MIB MiB bound"
+  ok "a bundle at every cap at once imports: $CSRS_MAX CSRs ($MEMBERS_MAX members), BUNDLE of $META_MAX bytes, $BUNDLE_MAX bytes in all; peak memory $((rss_kib / 1024)) MiB shown (bound $RSS_BOUND_MIB MiB, checked by scripts/bench-caps)"
   rm -f "$full" "$full.minisig"
 else
   # measured: well over the 1,200 s timeout under ASan on the 2-core VM

@@ -328,6 +328,34 @@ pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e)
 	return PC_OK;
 }
 
+struct each_ctx {
+	const char *action;
+	audit_event_fn fn;
+	void *ctx;
+};
+
+PC_CHECK static pc_rc each_visit(void *ctx, pc_reader key, pc_reader val, bool *stop, pc_err *e)
+{
+	struct each_ctx *c = ctx;
+	pc_audit_event ev;
+	pc_err de;
+
+	(void)key;
+	(void)stop;
+	if (event_decode(val, &ev, &de) != PC_OK)
+		return pc_fail(e, PC_E_AUDIT, "audit: a record does not decode (modified): %s", de.msg);
+	if (ev.action_len != strlen(c->action) || memcmp(ev.action, c->action, ev.action_len) != 0)
+		return PC_OK;
+	return c->fn(c->ctx, ev.seq, ev.object, ev.object_len, e);
+}
+
+pc_rc audit_each(store_txn *t, const char *action, audit_event_fn fn, void *ctx, pc_err *e)
+{
+	struct each_ctx c = { action, fn, ctx };
+
+	return store_scan(t, STORE_AUDIT, NULL, 0, false, each_visit, &c, e);
+}
+
 pc_rc audit_head(store_txn *t, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN], pc_err *e)
 {
 	bool found;

@@ -35,6 +35,13 @@ pc_rc audit_verify(store_txn *t, uint64_t *checked, pc_err *e) PC_CHECK;
 /* Print events, oldest first: text lines, or a JSON array with `json`. */
 pc_rc audit_print(store_txn *t, FILE *out, bool json, pc_err *e) PC_CHECK;
 
+/* Call fn for every event whose action is `action`, oldest first, with its
+ * sequence and object (not NUL-terminated); fn's error stops the walk. */
+typedef pc_rc (*audit_event_fn)(void *ctx, uint64_t seq, const uint8_t *object, size_t object_len,
+    pc_err *e);
+pc_rc audit_each(store_txn *t, const char *action, audit_event_fn fn, void *ctx,
+    pc_err *e) PC_CHECK;
+
 /* The head: last sequence (0 when there are no events) and its hash. */
 pc_rc audit_head(store_txn *t, uint64_t *seq, uint8_t hash[32], pc_err *e) PC_CHECK;
 /* The stored hash of event seq; PC_E_AUDIT when it is missing or does not

@@ -9,7 +9,9 @@
  * request), SANs are rebuilt from their parsed values (pkix_tbs_build), and
  * KU/EKU/validity come from the profile.
  */
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,8 +19,10 @@
 
 #include "audit.h"
 #include "capolicy.h"
+#include "fault.h"
 #include "file.h"
 #include "json.h"
+#include "meta.h"
 
 _Static_assert((int)PKIX_KU_DIGITAL_SIGNATURE == (int)POLICY_KU_DIGITAL_SIGNATURE &&
     (int)PKIX_KU_KEY_ENCIPHERMENT == (int)POLICY_KU_KEY_ENCIPHERMENT &&
@@ -242,43 +246,135 @@ pc_rc ca_policy_show(const char *home, bool json, FILE *out, pc_err *e)
 	return rc;
 }
 
+PC_CHECK static pc_rc policy_paths(const char *home, char dst[PATH_MAX], char staged[PATH_MAX],
+    pc_err *e)
+{
+	if ((size_t)snprintf(dst, PATH_MAX, "%s/" CA_POLICY_FILE, home) >= PATH_MAX ||
+	    (size_t)snprintf(staged, PATH_MAX, "%s/" CA_POLICY_STAGED, home) >= PATH_MAX)
+		return pc_fail(e, PC_E_USAGE, "%s: CA home path too long", home);
+	return PC_OK;
+}
+
+/* HOME/policy.conf.new becomes HOME/policy.conf: one rename, then the
+ * home's directory synced */
+PC_CHECK static pc_rc policy_switch(const char *home, const char *staged, const char *dst,
+    bool *renamed, pc_err *e)
+{
+	*renamed = false;
+	PC_TRY(PC_FAULT("policy.switch", dst, e));
+	if (rename(staged, dst) != 0)
+		return pc_fail(e, PC_E_IO, "%s: cannot rename to %s: %s", staged, dst, strerror(errno));
+	*renamed = true;
+	return pc_dir_sync(home, e);
+}
+
+pc_rc ca_policy_recover(ca_ctx *c, bool locked, pc_err *e)
+{
+	char dst[PATH_MAX], staged[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *rec = NULL;
+	policy *p = NULL;
+	store_txn *t = NULL;
+	pc_reader probe;
+	pc_err ign;
+	pc_rc rc;
+
+	PC_TRY_OUT(policy_paths(c->home, dst, staged, e));
+	if (access(staged, F_OK) != 0)
+		goto out;
+	if (!locked) {
+		fprintf(stderr, "plantca: %s: a policy set was interrupted; the next command that "
+		    "changes the CA home completes it (if its audit event was recorded) or drops it\n",
+		    staged);
+		goto out;
+	}
+	PC_TRY_OUT(store_begin(c->st, false, &t, e));
+	rc = store_get(t, STORE_META, META_POLICY_SHA256, strlen(META_POLICY_SHA256), &probe, e);
+	if (rc == PC_OK)
+		rc = ca_meta_get_str(t, META_POLICY_SHA256, &rec, e);
+	else if (rc == PC_E_NOTFOUND)
+		rc = PC_OK;
+	store_abort(t);
+	if (rc != PC_OK)
+		goto out;
+	/* in force only what the audit trail recorded: the hash of the last
+	 * policy.set event, kept in META with it */
+	if (rec != NULL && pc_file_read(staged, POLICY_FILE_MAX, &buf, &len, &ign) == PC_OK &&
+	    policy_parse(buf, len, staged, &p, &ign) == PC_OK && strcmp(policy_hash(p), rec) == 0) {
+		bool renamed;
+		if ((rc = policy_switch(c->home, staged, dst, &renamed, e)) == PC_OK)
+			fprintf(stderr, "plantca: completed an interrupted policy set: %s is in force "
+			    "(sha256 %s, audit event policy.set)\n", dst, rec);
+		else
+			pc_wrap(e, "completing an interrupted policy set");
+		goto out;
+	}
+	if (unlink(staged) != 0 && errno != ENOENT) {
+		rc = pc_fail(e, PC_E_IO, "%s: cannot remove: %s", staged, strerror(errno));
+		goto out;
+	}
+	fprintf(stderr, "plantca: removed %s: a policy set interrupted before its audit event (the "
+	    "policy in force is unchanged)\n", staged);
+	rc = PC_OK;
+out:
+	policy_free(p);
+	free(buf);
+	free(rec);
+	return rc;
+}
+
 pc_rc ca_policy_set(ca_ctx *c, const char *path, pc_err *e)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	policy *p = NULL;
 	store_txn *t;
-	char dst[PATH_MAX], detail[600];
+	char dst[PATH_MAX], staged[PATH_MAX], detail[600];
+	bool renamed;
 	pc_rc rc;
 
 	PC_TRY_OUT(pc_file_read(path, POLICY_FILE_MAX, &buf, &len, e));
 	rc = policy_parse(buf, len, path, &p, e);
 	if (rc != PC_OK)
 		goto out;
-	if ((size_t)snprintf(dst, sizeof dst, "%s/" CA_POLICY_FILE, c->home) >= sizeof dst) {
-		rc = pc_fail(e, PC_E_USAGE, "%s: CA home path too long", c->home);
+	if ((rc = policy_paths(c->home, dst, staged, e)) != PC_OK)
 		goto out;
-	}
-	/* the file goes in first (atomically), then the audit event: a crash
-	 * in between leaves the new policy unrecorded, never a recorded policy
-	 * that is not in force */
-	rc = pc_file_write_atomic(dst, buf, len, 0644, false, e);
+	/* No policy in force without its audit event: the file is staged
+	 * beside policy.conf, the event (and the hash, META policy.sha256)
+	 * committed, then the file switched in by a rename.  A failed commit
+	 * removes the staged file; a crash before the commit leaves one that
+	 * ca_policy_recover removes, after it one that it switches in. */
+	rc = pc_file_write_atomic(staged, buf, len, 0644, false, e);
 	if (rc != PC_OK)
 		goto out;
 	snprintf(detail, sizeof detail, "sha256 %s; profiles %s; from %.300s", policy_hash(p),
 	    policy_profile_names(p), path);
-	if ((rc = store_begin(c->st, true, &t, e)) != PC_OK)
-		goto out;
-	rc = audit_append(t, time(NULL), "policy.set", CA_POLICY_FILE, "ok", detail, e);
-	rc = store_end(&t, rc, e);
-	if (rc == PC_OK) {
-		if (c->json) {
-			printf("{\"policy\":");
-			json_str(stdout, dst);
-			printf(",\"sha256\":\"%s\"}\n", policy_hash(p));
-		} else
-			printf("policy installed: %s (sha256 %s)\n", dst, policy_hash(p));
+	if ((rc = store_begin(c->st, true, &t, e)) == PC_OK) {
+		rc = audit_append(t, time(NULL), "policy.set", CA_POLICY_FILE, "ok", detail, e);
+		if (rc == PC_OK)
+			rc = ca_meta_put_str(t, META_POLICY_SHA256, policy_hash(p), e);
+		rc = store_end(&t, rc, e);
 	}
+	if (rc != PC_OK) {
+		(void)unlink(staged);
+		goto out;
+	}
+	if ((rc = policy_switch(c->home, staged, dst, &renamed, e)) != PC_OK) {
+		if (renamed)
+			pc_wrap(e, "policy %s recorded (audit event policy.set) and in force, but %s may "
+			    "not be on disk yet", policy_hash(p), dst);
+		else
+			pc_wrap(e, "policy %s recorded (audit event policy.set) but not yet in force: the "
+			    "next command that changes the CA home puts it in force", policy_hash(p));
+		goto out;
+	}
+	if (c->json) {
+		printf("{\"policy\":");
+		json_str(stdout, dst);
+		printf(",\"sha256\":\"%s\"}\n", policy_hash(p));
+	} else
+		printf("policy installed: %s (sha256 %s)\n", dst, policy_hash(p));
 out:
 	policy_free(p);
 	free(buf);

@@ -13,9 +13,17 @@
 
 /* the active policy of a CA home, when present: HOME/policy.conf */
 #define CA_POLICY_FILE "policy.conf"
+/* a policy set between its file and its audit event (ca_policy_set) */
+#define CA_POLICY_STAGED "policy.conf.new"
 
 /* The active policy: HOME/policy.conf, else the built-in default. */
 pc_rc ca_policy_active(const char *home, policy **out, pc_err *e) PC_CHECK;
+
+/* A policy set cut short (HOME/policy.conf.new left): with the lock,
+ * switched in when its hash is the one the last policy.set event recorded
+ * (META policy.sha256), else removed; without it, only said.  Run by
+ * ca_open. */
+pc_rc ca_policy_recover(ca_ctx *c, bool locked, pc_err *e) PC_CHECK;
 
 /* Describe a parsed CSR to the policy, decide, and fill the TBS fields the
  * decision governs (subject rebuilt into `subject`, which must outlive t;

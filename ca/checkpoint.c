@@ -245,6 +245,37 @@ PC_CHECK static pc_rc verify_visit(void *ctx, pc_reader key, pc_reader val, bool
 	return PC_OK;
 }
 
+/* An audit.checkpoint event (object "event N") says the audit key signed
+ * the head at N: that checkpoint must still be stored (verify_visit then
+ * checks it).  Without this, deleting the stored checkpoints made a
+ * rewritten chain verify with "0 signed checkpoints". */
+PC_CHECK static pc_rc cp_event_visit(void *ctx, uint64_t seq, const uint8_t *object,
+    size_t object_len, pc_err *e)
+{
+	store_txn *t = ctx;
+	char obj[32], key[64], *end = NULL;
+	unsigned long long n;
+	pc_reader probe;
+	pc_rc rc;
+
+	if (object_len < 7 || object_len >= sizeof obj || memcmp(object, "event ", 6) != 0)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 " (audit.checkpoint): object is not "
+		    "'event N' (modified)", seq);
+	memcpy(obj, object, object_len);
+	obj[object_len] = '\0';
+	n = strtoull(obj + 6, &end, 10);
+	if (obj[6] < '1' || obj[6] > '9' || *end != '\0' || n >= seq)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 " (audit.checkpoint): object '%s' "
+		    "names no earlier event (modified)", seq, obj);
+	snprintf(key, sizeof key, "%s%020llu", META_AUDIT_CP, n);
+	rc = store_get(t, STORE_META, key, strlen(key), &probe, e);
+	if (rc == PC_E_NOTFOUND)
+		return pc_fail(e, PC_E_AUDIT, "event %" PRIu64 " records a signed checkpoint of "
+		    "event %llu, which is not in the store: the checkpoints were deleted (the chain "
+		    "may have been rewritten; the stations' audit-check shows it)", seq, n);
+	return rc;
+}
+
 pc_rc ca_checkpoints_verify(store_txn *t, uint64_t *n, pc_err *e)
 {
 	struct verify_ctx v;
@@ -266,6 +297,8 @@ pc_rc ca_checkpoints_verify(store_txn *t, uint64_t *n, pc_err *e)
 	rc = store_scan(t, STORE_META, META_AUDIT_CP, strlen(META_AUDIT_CP), false, verify_visit, &v,
 	    e);
 	*n = v.n;
+	if (rc == PC_OK)
+		rc = audit_each(t, "audit.checkpoint", cp_event_visit, t, e);
 	return rc;
 }
 

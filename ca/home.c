@@ -85,7 +85,8 @@ pc_rc ca_home_paths(const char *home, char *db, char *pub, pc_err *e)
  * one who can write the store could rewrite it. */
 PC_CHECK static pc_rc home_check(const char *home, pc_err *e)
 {
-	static const char *const parts[] = { "db", "db/data.mdb", "db/lock.mdb", CA_POLICY_FILE };
+	static const char *const parts[] = { "db", "db/data.mdb", "db/lock.mdb", CA_POLICY_FILE,
+	    CA_POLICY_STAGED };
 	char p[PATH_MAX];
 	size_t i;
 
@@ -150,8 +151,10 @@ pc_rc ca_open(ca_ctx *c, const char *home, bool lock, pc_err *e)
 		}
 	}
 	/* a crash in the middle of a chunked import: undone before the
-	 * command does anything (ca/import.h) */
-	if (rc == PC_OK && (rc = ca_import_recover(c, lock, e)) != PC_OK) {
+	 * command does anything (ca/import.h); so is a policy set cut short
+	 * between its file and its audit event (ca/capolicy.c) */
+	if (rc == PC_OK && ((rc = ca_import_recover(c, lock, e)) != PC_OK ||
+	    (rc = ca_policy_recover(c, lock, e)) != PC_OK)) {
 		store_close(c->st);
 		c->st = NULL;
 	}

@@ -8,7 +8,8 @@
  *   transfer.key_uri (strings), transfer.keyid (8 bytes), requests.next,
  *   export.seq.SEGMENT, fw.pending.seq, fw.sig.seq, scans.next (u64be),
  *   crl.days.CA (decimal text), audit.head (u64be sequence || 32-byte hash, ca/audit.c),
- *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h).
+ *   cmp.tx.TXID and cmp.req.dev.FP.PROFILE (u64be request ids, ca/cmp.h),
+ *   policy.sha256 (the hash the last policy.set event recorded, ca/capolicy.c).
  *
  * The map: docs/architecture.md "The store".
  */
@@ -32,6 +33,7 @@
 #define META_CAGEN "cagen.ca."          /* + CA NUL gen: a replaced key generation (cagen.h) */
 #define META_CAGEN_CRL "cagen.crl."     /* + CA NUL gen: its current CRL record */
 #define META_ROOTX_NWO "rootx.nwo."     /* + gen (u64be): NewWithOld into root generation gen */
+#define META_POLICY_SHA256 "policy.sha256"  /* the policy the last policy.set event put in force */
 #define META_ROOTX_OWN "rootx.own."     /* + gen: OldWithNew, generation gen-1's key under gen */
 
 /* (records_meta.c) Replace *field with a copy of v. */

@@ -69,6 +69,27 @@ kept=$(printf '%s/st/audit/%020d.checkpoint' "$WORK" "$seq1")
 cmp "$kept" "$cp_file" || fail "the station did not keep the checkpoint: $(ls "$WORK/st/audit" 2>&1)"
 ok "the station keeps the checkpoint in DIR/audit/"
 
+# every 100 events by default: 120 requests imported and signed (an event
+# each, and more), then sign, which holds the token, signs the head itself
+mkdir "$WORK/many"
+for i in $(seq 1 120); do cp "$WORK/dev/pump-12.csr" "$WORK/many/$i.csr"; done
+expect 0 "$STATION" request "$WORK/st" --passphrase-file "$WORK/pass" --profile tls-client \
+  "$WORK/many" -o "$WORK/usb"
+expect 0 pc import "$WORK"/usb/line3-request-000002.tar
+expect 0 pc sign
+expect 0 pc --json audit log
+python3 - "$OUT" "$seq1" <<'PY' || fail "no checkpoint after 100 events: $(pc audit log | tail -3)"
+import json, sys
+d = json.loads(sys.argv[1]); seq1 = int(sys.argv[2])
+cps = [e for e in d if e["action"] == "audit.checkpoint" and e["seq"] > seq1 + 1]
+assert len(cps) == 1, [e["object"] for e in cps]
+signed = int(cps[0]["object"].split()[1])
+assert signed - seq1 >= 100, (signed, seq1)
+assert not any(e["action"] == "export" for e in d if e["seq"] > seq1 + 2), "an export in between"
+assert d[-1]["action"] == "audit.checkpoint", d[-1]
+PY
+ok "default interval: sign signed a checkpoint by itself once 100 events had passed"
+
 # every N events: with N = 2, the next command using the token signs
 expect 0 pc audit interval 2
 expect 0 pc crl
@@ -108,11 +129,15 @@ ph() { "$PLANTCA" --home "$1" --pin-file "$PIN" "${@:2}"; }
 # the edit tool is sound: with no change its output verifies
 insider "$WORK/same" 999999 2>/dev/null && fail "audit_rewrite.py accepted an event that does not exist"
 insider "$WORK/ins" 3 || fail "the insider's edit failed"
-# the chain alone is consistent again: without the checkpoints it verifies
+# the chain alone is consistent again: with the stored checkpoints deleted
+# too, the hash chain passes (the refusal comes from the checkpoint step,
+# which runs only on an intact chain): the audit.checkpoint events still
+# name checkpoints the store no longer holds
 insider "$WORK/nocp" 3 --drop-checkpoints || fail "the insider's edit failed"
-expect 0 ph "$WORK/nocp" audit verify
-out_has "0 signed checkpoints"
-ok "the insider's edit (event 3, hashes and head recomputed) passes the hash chain: only checkpoints can catch it"
+expect 1 ph "$WORK/nocp" audit verify
+err_has "records a signed checkpoint of event $seq1, which is not in the store: the checkpoints were deleted"
+[[ "$ERR" != *"(modified)"* && "$ERR" != *"link broken"* ]] || fail "the edit broke the hash chain: $ERR"
+ok "the insider's edit (event 3, hashes and head recomputed) passes the hash chain; with the checkpoints deleted too, verify names the missing checkpoints"
 
 expect 1 ph "$WORK/ins" audit verify
 err_has "checkpoint signature mismatch" "event $seq1" "rewritten"

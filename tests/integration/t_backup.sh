@@ -39,13 +39,20 @@ accept_last
 cp -a "$WORK/hsm/tokens" "$WORK/tokens.before-fw"    # a token backup older than the signer
 expect 0 pc firmware signer new fw-a --ca line3 --subject "/O=Acme Plant/CN=Firmware Signer A"
 
+# the active policy is part of the CA home a backup holds
+sed 's/^days = 730$/days = 700/' "$SRCDIR/policy/default.policy" >"$WORK/plant.policy"
+cmp -s "$WORK/plant.policy" "$SRCDIR/policy/default.policy" && fail "test bug: the policy equals the default"
+expect 0 pc policy set "$WORK/plant.policy"
+phash=$(sha256sum "$WORK/plant.policy" | cut -d' ' -f1)
+
 # --------------------------------------------------------------- backup
 expect 0 pc backup "$WORK/bk"
 akey=$(sed -n 's/.*signed by audit key \([0-9a-f]\{64\}\).*/\1/p' <<<"$OUT")
 [ -n "$akey" ] || fail "backup did not name the audit key: $OUT"
 (cd "$WORK/bk" && sha256sum -c --quiet MANIFEST) || fail "sha256sum -c MANIFEST"
 grep -q '  db/data.mdb$' "$WORK/bk/MANIFEST" && grep -q '  public/root.pem$' "$WORK/bk/MANIFEST" \
-  && grep -q '  crl/current/line3\.' "$WORK/bk/MANIFEST" || fail "MANIFEST: $(cat "$WORK/bk/MANIFEST")"
+  && grep -q '  crl/current/line3\.' "$WORK/bk/MANIFEST" && grep -qx "$phash  policy.conf" "$WORK/bk/MANIFEST" \
+  || fail "MANIFEST: $(cat "$WORK/bk/MANIFEST")"
 { printf '302a300506032b6570032100%s' "$akey" | xxd -r -p; } >"$WORK/akey.der"
 openssl pkey -pubin -inform DER -in "$WORK/akey.der" -out "$WORK/akey.pem"
 openssl pkeyutl -verify -pubin -inkey "$WORK/akey.pem" -rawin -in "$WORK/bk/MANIFEST" \
@@ -99,6 +106,9 @@ expect 0 pc audit verify
 expect 0 pc --json audit log
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[-1]["action"]=="restore", d[-1]' <<<"$OUT" \
   || fail "the last event is not the restore"
+cmp -s "$CAHOME/policy.conf" "$WORK/plant.policy" || fail "the restored home's policy.conf is not the policy set before the backup"
+expect 0 pc policy show
+out_has "$phash"
 ok "restored into a new home: audit verify passes, the restore is the last event"
 
 # ------------------------------------------------------------ continue
@@ -136,6 +146,23 @@ for f in "$WORK"/pki/own/certs/*.pem; do
   fi
 done
 ok "after the restore: $(echo "$new_after" | wc -l) new serials, none seen before; CRL number $crl_now > $crl_lost (openssl); the station accepted response $seq_now > $seq_lost"
+
+# every certificate that left the CA in a response bundle, before the loss
+# and after the restore, read by OpenSSL: no serial names two certificates
+: >"$WORK/delivered"
+for t in "$WORK"/media/*-response-*.tar; do
+  d=$(mktemp -d "$WORK/resp.XXXX"); tar xf "$t" -C "$d"
+  for c in "$d"/*.crt; do
+    [ -e "$c" ] || continue
+    printf '%s %s %s\n' "$(openssl x509 -in "$c" -noout -serial | cut -d= -f2)" \
+      "$(openssl x509 -in "$c" -noout -fingerprint -sha256 | cut -d= -f2)" "$(basename "$t")" >>"$WORK/delivered"
+  done
+done
+[ "$(cut -d' ' -f3 "$WORK/delivered" | sort -u | wc -l)" -ge 3 ] || fail "test bug: certificates from fewer than 3 responses: $(cat "$WORK/delivered")"
+grep -q "response-0*10002.tar$" "$WORK/delivered" || fail "test bug: the response after the restore delivered no certificate"
+dup=$(cut -d' ' -f1,2 "$WORK/delivered" | sort -u | cut -d' ' -f1 | uniq -d)
+[ -z "$dup" ] || fail "serial $dup names two different certificates (openssl): $(grep "^$dup" "$WORK/delivered")"
+ok "openssl: $(cut -d' ' -f2 "$WORK/delivered" | sort -u | wc -l) certificates delivered in $(cut -d' ' -f3 "$WORK/delivered" | sort -u | wc -l) responses, before the loss and after the restore, no serial twice"
 
 # the plant notices the lost events: its checkpoints from response $seq_lost are not in the restored trail
 expect 0 pc audit export "$WORK/trail"

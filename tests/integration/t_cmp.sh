@@ -180,6 +180,42 @@ expect 0 pc approve "$rid"
 expect 0 pc sign
 expect 0 pc export line3 "$USB"
 out_has "1 CMP answer"
+# The CMP answer's durable steps (the .tx files it rewrites: cmp.rename,
+# file.write, dir.sync), on copies of the station: killed or failed at
+# each, the station is the one before (the transaction still waiting) or
+# after, and accepting the bundle again applies the answer.
+if [ "${FAULT_POINTS:-false}" = true ]; then
+  resp=$(newest response)
+  txstate() { for f in "$1"/cmp/*.tx; do printf '%s %s\n' "$(basename "$f")" "$(grep -a '^state:' "$f")"; done; }
+  fresh() { rm -rf "$WORK/fst" "$WORK/fpki"; cp -a "$ST" "$WORK/fst"; cp -a "$WORK/pki" "$WORK/fpki"; }
+  fresh; before=$(txstate "$WORK/fst")
+  PLANTCA_FAULT_LOG=$WORK/cmp.points expect 0 st accept "$WORK/fst" "$resp" --out "$WORK/fpki"
+  after=$(txstate "$WORK/fst")
+  [ "$before" != "$after" ] || fail "test bug: the answer changed no transaction state"
+  grep -qx cmp.rename "$WORK/cmp.points" || fail "accept of a CMP answer never reached cmp.rename: $(sort -u "$WORK/cmp.points" | tr '\n' ' ')"
+  runs=0
+  while read -r point count; do
+    for ((n = 1; n <= count; n++)); do
+      for how in kill eio; do
+        fresh
+        rc=0; PLANTCA_FAULT=$point:$n:$how "$STATION" accept "$WORK/fst" "$resp" --out "$WORK/fpki" \
+          >/dev/null 2>"$WORK/ferr" </dev/null || rc=$?
+        [ "$rc" -ne 0 ] || [ "$point" = accept.cleanup ] || fail "$point:$n:$how: accept exited 0"
+        now=$(txstate "$WORK/fst")
+        [ "$now" = "$before" ] || [ "$now" = "$after" ] || fail "$point:$n:$how: the transactions are neither before nor after: $now"
+        rc=0; "$STATION" accept "$WORK/fst" "$resp" --out "$WORK/fpki" >/dev/null 2>"$WORK/rerr" </dev/null || rc=$?
+        [ "$rc" -eq 0 ] || grep -q 'not newer than the last accepted' "$WORK/rerr" \
+          || fail "$point:$n:$how, accepted again: exit $rc: $(cat "$WORK/rerr")"
+        [ "$(txstate "$WORK/fst")" = "$after" ] || fail "$point:$n:$how: after accepting again, the answer is not applied: $(txstate "$WORK/fst")"
+        runs=$((runs + 1))
+      done
+    done
+  done < <(grep -E '^(cmp\.rename|file\.write|dir\.sync|accept\.)' "$WORK/cmp.points" | sort | uniq -c | awk '{print $2, $1}')
+  rm -rf "$WORK/fst" "$WORK/fpki"
+  ok "accept of a CMP answer killed or failed at each of its fault points ($runs runs): transactions before or after, and accepting again applies the answer"
+else
+  skip_part "built without -Dfault_points=true: accept of a CMP answer under faults"
+fi
 expect 0 st accept "$ST" "$(newest response)" --out "$WORK/pki"
 wait "$CLIENT" || fail "openssl cmp ir: $(cat "$WORK/ir.log")"
 grep -q 'received IP' "$WORK/ir.log" || fail "ir log: $(cat "$WORK/ir.log")"

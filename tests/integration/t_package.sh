@@ -131,6 +131,17 @@ if command -v man >/dev/null; then
 fi
 ok "installed: /usr/bin programs, default policy (checks), completion, man pages"
 
+# The product build has no fault points (common/fault.h, issue 13 item 1):
+# no trace of PLANTCA_FAULT, the variable that selects one, which the test
+# build's programs read
+if [ "${FAULT_POINTS:-false}" = true ]; then
+  grep -qa PLANTCA_FAULT "$PLANTCA" || fail "test bug: the test build's plantca does not hold PLANTCA_FAULT"
+fi
+for f in /usr/bin/plantca /usr/bin/plantca-station; do
+  ! grep -qa PLANTCA_FAULT "$f" || fail "$f holds fault-point code (PLANTCA_FAULT): the product build must not"
+done
+ok "the packaged programs have no fault points"
+
 DEMO_PLANTCA=/usr/bin/plantca DEMO_STATION=/usr/bin/plantca-station "$SRCDIR/scripts/demo" "$WORK/demo" \
   >"$WORK/demo.log" 2>&1 || { tail -30 "$WORK/demo.log"; fail "the demo against /usr/bin failed"; }
 grep -q '^Demo finished' "$WORK/demo.log" || fail "demo did not finish"

@@ -82,16 +82,24 @@ cp -a "$CAHOME" "$WORK/crash"
 mkdir "$WORK/many"
 for i in $(seq 1 600); do cp "$WORK/dev/pump-13.csr" "$WORK/many/$i.csr"; done
 intents() { mdb_stat -s intents "$WORK/crash/db" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
-"$PLANTCA" --home "$WORK/crash" --pin-file "$PIN" issue "$WORK"/many/*.csr --ca line3 \
-  --profile tls-client -o "$WORK/many.pem" >/dev/null 2>"$WORK/crash.err" &
-pid=$!
-for _ in $(seq 1 3000); do
-  n=$(intents); [ "${n:-0}" -gt 0 ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.01
-done
-kill -9 "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
+# killed at its first signature (fault point hsm.sign), the first group's
+# intents committed; without fault points, a kill timed by watching the store
+if [ "${FAULT_POINTS:-false}" = true ]; then
+  PLANTCA_FAULT=hsm.sign:1:kill "$PLANTCA" --home "$WORK/crash" --pin-file "$PIN" issue \
+    "$WORK"/many/*.csr --ca line3 --profile tls-client -o "$WORK/many.pem" >/dev/null \
+    2>"$WORK/crash.err" </dev/null && fail "issue was not killed at fault point hsm.sign"
+else
+  "$PLANTCA" --home "$WORK/crash" --pin-file "$PIN" issue "$WORK"/many/*.csr --ca line3 \
+    --profile tls-client -o "$WORK/many.pem" >/dev/null 2>"$WORK/crash.err" &
+  pid=$!
+  for _ in $(seq 1 3000); do
+    n=$(intents); [ "${n:-0}" -gt 0 ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+fi
 [ "$(intents)" -gt 0 ] || fail "issue ended before its intents could be seen: $(cat "$WORK/crash.err")"
 mdb_dump -a "$WORK/crash/db" >"$WORK/crash.dump"
 damage graft "$WORK/base.dump" "$WORK/crash.dump" || fail "graft an intent"

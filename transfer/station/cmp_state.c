@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmp.h"
+#include "fault.h"
 #include "file.h"
 #include "station.h"
 #include "text.h"
@@ -300,6 +301,7 @@ pc_rc st_tx_files_write(const char *dir, const st_tx_file *v, size_t n, pc_err *
 	for (i = 0; i < n; i++) {
 		PC_TRY(tx_path(path, dir, v[i].txid, v[i].ext, e));
 		snprintf(staged, sizeof staged, "%s.new", path);
+		PC_TRY(PC_FAULT("cmp.rename", path, e));
 		if (rename(staged, path) != 0)
 			return pc_fail(e, PC_E_IO, "%s: cannot rename to %s: %s", staged, path,
 			    strerror(errno));

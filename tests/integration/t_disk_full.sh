@@ -5,7 +5,9 @@
 # state-changing command (station add, the station's request and accept,
 # import, sign, issue, revoke and revoke --from-file, crl and crl -o,
 # export, ca new, ca roll, transfer roll, root roll, firmware signer new,
-# firmware sign, policy set, audit checkpoint, backup, restore) runs with the file system filled to leave 0, 4, 8, 16 ... KiB
+# firmware sign, policy set, audit checkpoint, backup, restore, approve,
+# reject, renew, the station's rekey) runs with the file system filled to
+# leave 0, 4, 8, 16 ... KiB
 # free until it succeeds.  Each run that fails must say "no space left"
 # and name the file; the store must open and `audit verify` pass; a failed
 # command changed the store only together with its audit events (the dump
@@ -81,6 +83,23 @@ prepare audit_checkpoint
 prepare backup
 expect 0 pc backup "$M/out/bk"
 prepare restore
+# the officer's verbs on requests, and the station's rekey: an LDevID
+# request (approval = single) to approve and one to reject, a renewal
+mkdir "$IN/l"
+for i in 1 2; do
+  openssl req -new -key "$IN/k.pem" -subj "/O=Acme Plant/serialNumber=PUMP-000$i/CN=pump$i" \
+    -addext "subjectAltName=DNS:pump$i.line3.plant.local" -out "$IN/l/l$i.csr" 2>/dev/null
+done
+expect 0 "$STATION" request "$M/st" --passphrase-file "$IN/pass" --profile ldevid "$IN/l" -o "$M/usb"
+expect 0 pc import "$M/usb/line3-request-000002.tar"
+out_has "2 pending"
+pending=($(pc --json requests | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin) if r["status"] == "pending"))'))
+[ "${#pending[@]}" = 2 ] || fail "pending requests: ${pending[*]}"
+renewee=$(pc --json certs | python3 -c 'import json,sys; print([c for c in json.load(sys.stdin) if c["profile"]=="tls-client" and c["status"]=="valid"][-1]["serial"])')
+prepare approve
+prepare reject
+prepare renew
+prepare rekey
 ok "story run once with space to spare; each command's starting point kept"
 
 declare -A CMD
@@ -105,6 +124,10 @@ CMD[transfer_roll]='pc transfer roll'
 CMD[root_roll]='pc root roll'
 CMD[audit_checkpoint]='pc audit checkpoint'
 CMD[restore]="pr restore $M/out/bk --home $M/new"
+CMD[approve]="pc approve ${pending[0]}"
+CMD[reject]="pc reject ${pending[1]} --reason not~this~pump"
+CMD[renew]="pc renew --serial $renewee"
+CMD[rekey]="st rekey $M/st -o $M/usb --passphrase-file $IN/pass"
 
 restore() { find "$M" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; cp -a "$WORK/p.$1/." "$M/"; }
 fill() {  # fill KIB: leave about KIB KiB free on $M
@@ -121,7 +144,8 @@ events() { pc audit log 2>/dev/null | wc -l; }
 
 failures=0
 for name in station_add request import sign issue revoke revoke_file crl crl_o export accept ca_new \
-    ca_roll transfer_roll root_roll fw_signer fw_sign policy_set audit_checkpoint backup restore; do
+    ca_roll transfer_roll root_roll fw_signer fw_sign policy_set audit_checkpoint backup restore \
+    approve reject renew rekey; do
   cmd=()
   for word in ${CMD[$name]}; do cmd+=("${word//\~/ }"); done
   [ "${cmd[0]}" = st ] && cmd[0]=$STATION

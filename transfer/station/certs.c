@@ -37,8 +37,11 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 	pc_reader sans;
 
 	memset(c, 0, sizeof *c);
-	if (len == 0 || len > ST_CERT_FILE_MAX)
-		return pc_fail(e, PC_E_INPUT, "%s: certificate of %zu bytes", what, len);
+	if (len == 0)
+		return pc_fail(e, PC_E_INPUT, "%s: empty (0 bytes), not a certificate", what);
+	if (len > ST_CERT_FILE_MAX)
+		return pc_fail(e, PC_E_LIMIT, "%s: certificate of %zu bytes, more than the %d-byte "
+		    "limit", what, len, ST_CERT_FILE_MAX);
 	c->der = malloc(len);
 	if (c->der == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
@@ -46,7 +49,7 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 	c->len = len;
 	if (pkix_cert_parse(c->der, c->len, what, &c->pc, e) != PC_OK) {
 		st_cert_free(c);
-		return PC_E_INPUT;
+		return e->rc == PC_E_LIMIT ? PC_E_LIMIT : PC_E_INPUT;
 	}
 	sp = c->pc.serial;
 	sl = c->pc.serial_len;
@@ -262,6 +265,10 @@ pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc
 		if (pc_pem_decode(p, len, labels, &c->der, &c->len, NULL, e) != PC_OK)
 			return pc_wrap(e, "%s", what);
 	} else {
+		/* refused before the copy: the member may be as large as a bundle */
+		if (len > PKIX_CRL_MAX)
+			return pc_fail(e, PC_E_LIMIT, "%s: CRL of %zu bytes, more than the %d-byte "
+			    "limit", what, len, PKIX_CRL_MAX);
 		c->der = malloc(len ? len : 1);
 		if (c->der == NULL)
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -270,7 +277,8 @@ pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc
 	}
 	if (pkix_crl_parse(c->der, c->len, what, &c->pc, &why) != PC_OK) {
 		st_crl_free(c);
-		return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL (%s)", what,
+		return pc_fail(e, why.rc == PC_E_LIMIT ? PC_E_LIMIT : PC_E_BUNDLE,
+		    "%s: not an X.509 CRL (%s)", what,
 		    strncmp(why.msg, what, strlen(what)) == 0 && why.msg[strlen(what)] == ':' ?
 		    why.msg + strlen(what) + 2 : why.msg);
 	}

@@ -201,14 +201,29 @@ pc_rc st_certs_add_der(st_certs *s, const uint8_t *der, size_t len, pc_err *e)
 	return st_certs_push(s, &c, e);
 }
 
+typedef struct certs_add {
+	st_certs *s;
+	bool cert_failed;       /* the refusal is a certificate's, named already */
+} certs_add;
+
 PC_CHECK static pc_rc certs_add_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
-	return st_certs_add_der(ctx, der, len, e);
+	certs_add *a = ctx;
+	pc_rc rc = st_certs_add_der(a->s, der, len, e);
+
+	a->cert_failed = rc != PC_OK;
+	return rc;
 }
 
 pc_rc st_certs_add_pem(st_certs *s, const uint8_t *p, size_t len, pc_err *e)
 {
-	return pc_pem_decode_all(p, len, "CERTIFICATE", certs_add_cb, s, e);
+	certs_add a = { s, false };
+	pc_rc rc = pc_pem_decode_all(p, len, "CERTIFICATE", certs_add_cb, &a, e);
+
+	/* the PEM reader's own refusals say which file too */
+	if (rc != PC_OK && !a.cert_failed && s->what != NULL)
+		return pc_wrap(e, "%s", s->what);
+	return rc;
 }
 
 const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c)

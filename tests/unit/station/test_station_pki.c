@@ -11,7 +11,9 @@
  *    reader (st_cert_load, st_crl_parse), which then holds no DER; at
  *    STAGE 'verify' the reader accepts it and the check of a response
  *    against the fuzz targets' station root (tests/fuzz/station_root.h)
- *    refuses it, as the fuzz targets run it, with the bundle named PATH.
+ *    refuses it, as the fuzz targets run it, with the bundle named PATH;
+ *    at STAGE 'pem' (certificates) the reader of chain.pem, trust.pem and
+ *    the station's PEM files (st_certs_add_pem, the set named PATH).
  *    Every bad-* file of a corpus has a row, so every seed has an expected
  *    outcome (the files: make-station-seeds.sh and make-bad-station-pki.py).
  * 2. Every valid-* file is read: a certificate file by st_cert_load_first
@@ -36,7 +38,7 @@ enum { TABLE_MAX = 128 };
 typedef struct table {
 	const char *corpus, *kind;
 	char *listed[TABLE_MAX];
-	size_t n;
+	size_t n, rows;            /* files listed, rows */
 } table;
 
 static size_t nwrong;
@@ -121,6 +123,12 @@ static void row(const char *fp, bool is_crl, const char *stage, pc_rc want_rc, c
 			st_crl_free(&crl);
 		else
 			CHECK(crl.der == NULL && crl.issuer == NULL);
+	} else if (strcmp(stage, "pem") == 0) {
+		st_certs s;
+		memset(&s, 0, sizeof s);
+		s.what = fp;
+		rc = st_certs_add_pem(&s, bytes, len, &t_err);
+		st_certs_free(&s);
 	} else {
 		st_cert c;
 		rc = st_cert_load(bytes, len, fp, &c, &t_err);
@@ -140,6 +148,16 @@ static void row(const char *fp, bool is_crl, const char *stage, pc_rc want_rc, c
 	}
 }
 
+static bool is_listed(const table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->listed[i], name) == 0)
+			return true;
+	return false;
+}
+
 static void bad_table(table *t, bool is_crl, const char *path, size_t min_rows)
 {
 	FILE *f = fopen(path, "r");
@@ -157,25 +175,19 @@ static void bad_table(table *t, bool is_crl, const char *path, size_t min_rows)
 		rc = strtok(NULL, "\t");
 		frag = strtok(NULL, "");
 		CHECK(file && stage && rc && frag);
-		CHECK(strcmp(stage, "load") == 0 || strcmp(stage, "verify") == 0);
+		CHECK(strcmp(stage, "load") == 0 || strcmp(stage, "verify") == 0 ||
+		    (!is_crl && strcmp(stage, "pem") == 0));
 		CHECK(t->n < TABLE_MAX);
-		CHECK((t->listed[t->n++] = strdup(file)) != NULL);
+		if (!is_listed(t, file))   /* a file may have a row for each reader */
+			CHECK((t->listed[t->n++] = strdup(file)) != NULL);
+		t->rows++;
 		snprintf(fp, sizeof fp, "%s/%s", t->corpus, file);
 		row(fp, is_crl, stage, rc_of(rc), frag);
 	}
 	fclose(f);
-	CHECK(nwrong == 0 && t->n >= min_rows);
-	printf("ok - %zu bad %s files refused with the file and the reason\n", t->n, t->kind);
-}
-
-static bool is_listed(const table *t, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->listed[i], name) == 0)
-			return true;
-	return false;
+	CHECK(nwrong == 0 && t->rows >= min_rows);
+	printf("ok - %zu bad %s files refused with the file and the reason (%zu rows)\n", t->n,
+	    t->kind, t->rows);
 }
 
 static size_t pem_blocks(const uint8_t *p, size_t len)

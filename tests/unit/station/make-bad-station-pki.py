@@ -12,18 +12,23 @@ valid-v1.crl; writes bad-*.der / bad-*.pem / bad-*.crl next to them, one
 for each refusal of the station's certificate reader (st_cert_load,
 transfer/station/certs.c over pkix_cert_parse) and CRL reader
 (st_crl_parse over pkix_crl_parse).  The edits are deterministic: the same
-seeds give the same files.  make-station-seeds.sh runs this after it
-regenerates the seeds (it empties the corpora first).
+seeds give the same files, except the bad-signed-* ones: those are signed
+again with the station root's key (tests/fuzz/keys/p256.pem, by the openssl
+CLI; ECDSA nonces are random), so that what refuses them is the check of
+the rule they break, not of the signature.  make-station-seeds.sh runs this
+after it regenerates the seeds (it empties the corpora first).
 
 Every file written here needs its row in the table; the table test fails on
 a bad-* file without one.
 """
 import base64
 import os
+import subprocess
 import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "fuzz", "corpus")
+root_key = os.path.join(root, "..", "keys", "p256.pem")
 cert_dir = os.path.join(root, "fuzz_station_cert")
 crl_dir = os.path.join(root, "fuzz_station_crl")
 
@@ -75,7 +80,15 @@ def ext(oid, value, critical=False):
     return enc(0x30, oid + (b"\x01\x01\xff" if critical else b"") + enc(0x04, value))
 
 
+def sign(tbs):
+    """An ECDSA-with-SHA256 signature by the station root's key, as a BIT STRING."""
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", root_key], input=tbs,
+                         stdout=subprocess.PIPE, check=True).stdout
+    return enc(0x03, b"\0" + sig)
+
+
 OID_UNKNOWN = bytes.fromhex("06032a0304")            # 1.2.3.4
+OID_SAN = bytes.fromhex("0603551d11")
 OID_BC = bytes.fromhex("0603551d13")                 # basicConstraints
 OID_CRL_NUMBER = bytes.fromhex("0603551d14")
 OID_DELTA = bytes.fromhex("0603551d1b")              # deltaCRLIndicator
@@ -127,6 +140,17 @@ c["bad-extension-no-oid.der"] = cert(tbs_with(EXTS, enc(0xA3, enc(0x30, enc(0x30
 many = b"".join(ext(OID_UNKNOWN, bytes([0x04, 0x01, i])) for i in range(33))
 c["bad-extensions-33.der"] = cert(tbs_with(EXTS, enc(0xA3, enc(0x30, many))))
 c["bad-bc-int.der"] = cert(tbs_with(EXTS, enc(0xA3, enc(0x30, ext(OID_BC, b"\x02\x01\x01", True)))))
+# signed again by the root: two subjectAltName extensions (RFC 5280 §4.2);
+# a critical extension nobody knows
+ext_items = items(content(content(tbs[EXTS])))
+twin = ext_items + [ext(OID_SAN, enc(0x30, enc(0x82, b"b.plant.local")))]
+t = tbs_with(EXTS, enc(0xA3, enc(0x30, b"".join(twin))))
+c["bad-signed-twin-san.der"] = enc(0x30, enc(0x30, b"".join(t)) + cert_items[1] +
+                                   sign(enc(0x30, b"".join(t))))
+crit = ext_items + [ext(OID_UNKNOWN, b"\x05\x00", True)]
+t = tbs_with(EXTS, enc(0xA3, enc(0x30, b"".join(crit))))
+c["bad-signed-unknown-critical.der"] = enc(0x30, enc(0x30, b"".join(t)) + cert_items[1] +
+                                           sign(enc(0x30, b"".join(t))))
 # the station's own size cap: 64 KiB + 1 byte, whatever the bytes
 c["bad-too-big.der"] = leaf + b"\0" * (64 * 1024 + 1 - len(leaf))
 # PEM text around one certificate
@@ -189,6 +213,9 @@ iss = bytearray(et[2])
 k = bytes(iss).rindex(b"Root")
 iss[k + 3] = ord("X")
 r["bad-sig-other-issuer.crl"] = crl(et[:2] + [bytes(iss)] + et[3:], ealg, esig)
+# signed again by the root, without nextUpdate (RFC 5280 §5.1.2.5: MUST be there)
+t = et[:4] + et[5:]
+r["bad-signed-no-next-update.crl"] = enc(0x30, enc(0x30, b"".join(t)) + ealg + sign(enc(0x30, b"".join(t))))
 r["bad-pem-base64.crl"] = pem("X509 CRL", crl_empty).replace(b"\n", b"\n*", 1)
 for name, data in r.items():
     write(crl_dir, name, data)

@@ -121,6 +121,7 @@ pc_rc st_cert_load(const uint8_t *p, size_t len, const char *what, st_cert *c, p
 typedef struct first_cert {
 	st_cert *c;
 	const char *what;
+	bool cert_failed;       /* the refusal is the certificate's, named already */
 } first_cert;
 
 PC_CHECK static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
@@ -130,19 +131,24 @@ PC_CHECK static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, p
 	/* the device certificate comes first; its chain after it is ours */
 	if (f->c->der != NULL)
 		return PC_OK;
-	return st_cert_parse(der, len, f->what, f->c, e);
+	f->cert_failed = st_cert_parse(der, len, f->what, f->c, e) != PC_OK;
+	return f->cert_failed ? e->rc : PC_OK;
 }
 
 pc_rc st_cert_load_first(const uint8_t *p, size_t len, const char *what, st_cert *c, pc_err *e)
 {
-	first_cert f = { c, what };
+	first_cert f = { c, what, false };
 	pc_rc rc;
 
 	memset(c, 0, sizeof *c);
 	if (!pc_pem_looks_like(p, len))
 		return st_cert_parse(p, len, what, c, e);
-	if ((rc = pc_pem_decode_all(p, len, "CERTIFICATE", first_cert_cb, &f, e)) != PC_OK)
+	if ((rc = pc_pem_decode_all(p, len, "CERTIFICATE", first_cert_cb, &f, e)) != PC_OK) {
 		st_cert_free(c);
+		/* the PEM reader's own refusals say which file too */
+		if (!f.cert_failed)
+			return pc_wrap(e, "%s", what);
+	}
 	return rc;
 }
 

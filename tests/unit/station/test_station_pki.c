@@ -13,7 +13,9 @@
  *    against the fuzz targets' station root (tests/fuzz/station_root.h)
  *    refuses it, as the fuzz targets run it, with the bundle named PATH;
  *    at STAGE 'pem' (certificates) the reader of chain.pem, trust.pem and
- *    the station's PEM files (st_certs_add_pem, the set named PATH).
+ *    the station's PEM files (st_certs_add_pem, the set named PATH), at
+ *    'first' the reader of a device certificate file in PKI_DIR (the first
+ *    certificate of own/certs/CN.pem: st_cert_load_first).
  *    Every bad-* file of a corpus has a row, so every seed has an expected
  *    outcome (the files: make-station-seeds.sh and make-bad-station-pki.py).
  * 2. Every valid-* file is read: a certificate file by st_cert_load_first
@@ -123,6 +125,13 @@ static void row(const char *fp, bool is_crl, const char *stage, pc_rc want_rc, c
 			st_crl_free(&crl);
 		else
 			CHECK(crl.der == NULL && crl.issuer == NULL);
+	} else if (strcmp(stage, "first") == 0) {
+		st_cert c;
+		rc = st_cert_load_first(bytes, len, fp, &c, &t_err);
+		if (rc == PC_OK)
+			st_cert_free(&c);
+		else
+			CHECK(c.der == NULL);
 	} else if (strcmp(stage, "pem") == 0) {
 		st_certs s;
 		memset(&s, 0, sizeof s);
@@ -176,7 +185,7 @@ static void bad_table(table *t, bool is_crl, const char *path, size_t min_rows)
 		frag = strtok(NULL, "");
 		CHECK(file && stage && rc && frag);
 		CHECK(strcmp(stage, "load") == 0 || strcmp(stage, "verify") == 0 ||
-		    (!is_crl && strcmp(stage, "pem") == 0));
+		    (!is_crl && (strcmp(stage, "pem") == 0 || strcmp(stage, "first") == 0)));
 		CHECK(t->n < TABLE_MAX);
 		if (!is_listed(t, file))   /* a file may have a row for each reader */
 			CHECK((t->listed[t->n++] = strdup(file)) != NULL);

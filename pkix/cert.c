@@ -229,8 +229,20 @@ PC_CHECK static pc_rc parse_ext(pkix_cert *c, pkix_oid id, bool critical, pc_rea
 	case PKIX_OID_EXT_SAN:
 		/* SubjectAltName ::= GeneralNames: SIZE (1..MAX) */
 		if (!pc_der_read(&v, DER_SEQUENCE, &c->san) || !pc_reader_done(&v) ||
-		    pc_reader_left(&c->san) == 0 || !gns_ok(c->san, false, false))
+		    pc_reader_left(&c->san) == 0)
 			return ext_fail(e, what, "subjectAltName");
+		if (!gns_ok(c->san, false, false)) {
+			/* too many names is a limit, not a malformed extension */
+			pc_reader w = c->san, x;
+			size_t n = 0;
+			uint8_t tag;
+			while (n <= PKIX_GN_MAX && pc_der_read_any(&w, &tag, &x, NULL, NULL))
+				n++;
+			if (n > PKIX_GN_MAX)
+				return pc_fail(e, PC_E_LIMIT, "%s: more than %d names in subjectAltName",
+				    what, PKIX_GN_MAX);
+			return ext_fail(e, what, "subjectAltName");
+		}
 		c->flags |= PKIX_CERT_F_SAN | (critical ? PKIX_CERT_F_SAN_CRITICAL : 0);
 		return PC_OK;
 	case PKIX_OID_EXT_NC: {

@@ -34,7 +34,9 @@
 # files (reproducers kept from fuzzing runs), which are left alone.  A new
 # bad-* file of fuzz_station_conf needs its line in bad-station-conf.txt: the
 # table test fails on unlisted files, so that every seed has an expected
-# outcome.
+# outcome; so do the bad-* certificates and CRLs (bad-station-cert.txt,
+# bad-station-crl.txt there), most of them written by
+# tests/unit/station/make-bad-station-pki.py, which this runs last.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -293,6 +295,10 @@ PY
 sed 's/X509 CRL/CERTIFICATE/' "$work/empty.pem" >"$crl/bad-pem-label.crl"
 cat "$work/empty.pem" "$work/revoked.pem" >"$crl/bad-pem-two.crl"
 cp "$work/root.pem" "$crl/bad-certificate.crl"
+
+# the broken copies of tests/unit/station/bad-station-cert.txt and
+# bad-station-crl.txt, edited from the seeds above
+python3 "$here/../unit/station/make-bad-station-pki.py" "$here/corpus"
 
 echo "$(ls "$conf" | wc -l) station.conf seeds in $conf"
 echo "$(ls "$cert" | wc -l) certificate seeds in $cert"

@@ -330,7 +330,53 @@ sleep 2
 mkdir -p oldcrl && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
   --sequence 31 -o oldcrl chain.pem=resp/chain.pem line3.crl=old.crl >/dev/null
 refused oldcrl/line3-response-000031.tar "line3.crl" "expired" "nextUpdate"
-ok "refused: a CRL from a CA outside the station's PKI, a look-alike CRL with a bad signature, an expired CRL"
+# a CRL without nextUpdate, signed by the line 3 CA (RFC 5280 §5.1.2.5: MUST
+# be there; without it an old CRL would never expire): the CA's CRL with
+# that field cut out and the TBS signed again with the CA's key
+python3 - resp/line3.crl nonext.tbs <<'PY'
+import subprocess, sys
+d = subprocess.run(["openssl", "crl", "-in", sys.argv[1], "-outform", "DER"], stdout=subprocess.PIPE, check=True).stdout
+def tlv(b, i):
+    n = b[i + 1]
+    if n < 0x80: return 2, n
+    k = n & 0x7f
+    return 2 + k, int.from_bytes(b[i + 2:i + 2 + k], "big")
+def enc(tag, c):
+    n = len(c)
+    if n < 0x80: return bytes([tag, n]) + c
+    l = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(l)]) + l + c
+h, n = tlv(d, 0); body = d[h:h + n]
+th, tn = tlv(body, 0); tbs = body[th:th + tn]; alg = body[th + tn:]
+h, n = tlv(alg, 0); alg = alg[:h + n]
+items, i = [], 0
+while i < len(tbs):
+    h, n = tlv(tbs, i); items.append(tbs[i:i + h + n]); i += h + n
+times = [k for k, x in enumerate(items) if x[0] in (0x17, 0x18)]
+assert len(times) == 2
+del items[times[1]]
+open(sys.argv[2], "wb").write(enc(0x30, b"".join(items)))
+open(sys.argv[2] + ".alg", "wb").write(alg)
+PY
+openssl dgst -sha256 -sign line3.key -out nonext.sig nonext.tbs
+python3 - nonext.tbs nonext.crl <<'PY'
+import sys
+def enc(tag, c):
+    n = len(c)
+    if n < 0x80: return bytes([tag, n]) + c
+    l = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(l)]) + l + c
+t = open(sys.argv[1], "rb").read(); a = open(sys.argv[1] + ".alg", "rb").read()
+s = open("nonext.sig", "rb").read()
+open(sys.argv[2], "wb").write(enc(0x30, t + a + enc(0x03, b"\0" + s)))
+PY
+openssl crl -inform DER -in nonext.crl -CAfile line3.pem -noout 2>&1 | grep -q 'verify OK' \
+  || fail "test bug: the CRL without nextUpdate does not verify with openssl"
+openssl crl -inform DER -in nonext.crl -noout -nextupdate | grep -q 'NONE' || fail "test bug: nonext.crl has a nextUpdate"
+mkdir -p nonext && "$MKRESPONSE" build --key catr.key --pub catr.pub --passphrase-file pass --segment line3 \
+  --sequence 33 -o nonext chain.pem=resp/chain.pem line3.crl=nonext.crl >/dev/null
+refused nonext/line3-response-000033.tar "line3.crl: has no nextUpdate"
+ok "refused: a CRL from a CA outside the station's PKI, a look-alike CRL with a bad signature, an expired CRL, a CRL without nextUpdate"
 
 # firmware signatures made without an HSM: mkresponse writes the signed
 # attributes and the CMS around them, OpenSSL signs (ECDSA P-256, SHA-256)

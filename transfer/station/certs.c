@@ -37,8 +37,11 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 	pc_reader sans;
 
 	memset(c, 0, sizeof *c);
-	if (len == 0 || len > ST_CERT_FILE_MAX)
-		return pc_fail(e, PC_E_INPUT, "%s: certificate of %zu bytes", what, len);
+	if (len == 0)
+		return pc_fail(e, PC_E_INPUT, "%s: empty (0 bytes), not a certificate", what);
+	if (len > ST_CERT_FILE_MAX)
+		return pc_fail(e, PC_E_LIMIT, "%s: certificate of %zu bytes, more than the %d-byte "
+		    "limit", what, len, ST_CERT_FILE_MAX);
 	c->der = malloc(len);
 	if (c->der == NULL)
 		return pc_fail(e, PC_E_NOMEM, "%s: out of memory", what);
@@ -46,7 +49,7 @@ pc_rc st_cert_parse(const uint8_t *der, size_t len, const char *what, st_cert *c
 	c->len = len;
 	if (pkix_cert_parse(c->der, c->len, what, &c->pc, e) != PC_OK) {
 		st_cert_free(c);
-		return PC_E_INPUT;
+		return e->rc == PC_E_LIMIT ? PC_E_LIMIT : PC_E_INPUT;
 	}
 	sp = c->pc.serial;
 	sl = c->pc.serial_len;
@@ -118,6 +121,7 @@ pc_rc st_cert_load(const uint8_t *p, size_t len, const char *what, st_cert *c, p
 typedef struct first_cert {
 	st_cert *c;
 	const char *what;
+	bool cert_failed;       /* the refusal is the certificate's, named already */
 } first_cert;
 
 PC_CHECK static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
@@ -127,19 +131,24 @@ PC_CHECK static pc_rc first_cert_cb(void *ctx, const uint8_t *der, size_t len, p
 	/* the device certificate comes first; its chain after it is ours */
 	if (f->c->der != NULL)
 		return PC_OK;
-	return st_cert_parse(der, len, f->what, f->c, e);
+	f->cert_failed = st_cert_parse(der, len, f->what, f->c, e) != PC_OK;
+	return f->cert_failed ? e->rc : PC_OK;
 }
 
 pc_rc st_cert_load_first(const uint8_t *p, size_t len, const char *what, st_cert *c, pc_err *e)
 {
-	first_cert f = { c, what };
+	first_cert f = { c, what, false };
 	pc_rc rc;
 
 	memset(c, 0, sizeof *c);
 	if (!pc_pem_looks_like(p, len))
 		return st_cert_parse(p, len, what, c, e);
-	if ((rc = pc_pem_decode_all(p, len, "CERTIFICATE", first_cert_cb, &f, e)) != PC_OK)
+	if ((rc = pc_pem_decode_all(p, len, "CERTIFICATE", first_cert_cb, &f, e)) != PC_OK) {
 		st_cert_free(c);
+		/* the PEM reader's own refusals say which file too */
+		if (!f.cert_failed)
+			return pc_wrap(e, "%s", what);
+	}
 	return rc;
 }
 
@@ -198,14 +207,29 @@ pc_rc st_certs_add_der(st_certs *s, const uint8_t *der, size_t len, pc_err *e)
 	return st_certs_push(s, &c, e);
 }
 
+typedef struct certs_add {
+	st_certs *s;
+	bool cert_failed;       /* the refusal is a certificate's, named already */
+} certs_add;
+
 PC_CHECK static pc_rc certs_add_cb(void *ctx, const uint8_t *der, size_t len, pc_err *e)
 {
-	return st_certs_add_der(ctx, der, len, e);
+	certs_add *a = ctx;
+	pc_rc rc = st_certs_add_der(a->s, der, len, e);
+
+	a->cert_failed = rc != PC_OK;
+	return rc;
 }
 
 pc_rc st_certs_add_pem(st_certs *s, const uint8_t *p, size_t len, pc_err *e)
 {
-	return pc_pem_decode_all(p, len, "CERTIFICATE", certs_add_cb, s, e);
+	certs_add a = { s, false };
+	pc_rc rc = pc_pem_decode_all(p, len, "CERTIFICATE", certs_add_cb, &a, e);
+
+	/* the PEM reader's own refusals say which file too */
+	if (rc != PC_OK && !a.cert_failed && s->what != NULL)
+		return pc_wrap(e, "%s", s->what);
+	return rc;
 }
 
 const st_cert *st_certs_find_der(const st_certs *s, const st_cert *c)
@@ -262,6 +286,10 @@ pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc
 		if (pc_pem_decode(p, len, labels, &c->der, &c->len, NULL, e) != PC_OK)
 			return pc_wrap(e, "%s", what);
 	} else {
+		/* refused before the copy: the member may be as large as a bundle */
+		if (len > PKIX_CRL_MAX)
+			return pc_fail(e, PC_E_LIMIT, "%s: CRL of %zu bytes, more than the %d-byte "
+			    "limit", what, len, PKIX_CRL_MAX);
 		c->der = malloc(len ? len : 1);
 		if (c->der == NULL)
 			return pc_fail(e, PC_E_NOMEM, "out of memory");
@@ -270,7 +298,8 @@ pc_rc st_crl_parse(const uint8_t *p, size_t len, const char *what, st_crl *c, pc
 	}
 	if (pkix_crl_parse(c->der, c->len, what, &c->pc, &why) != PC_OK) {
 		st_crl_free(c);
-		return pc_fail(e, PC_E_BUNDLE, "%s: not an X.509 CRL (%s)", what,
+		return pc_fail(e, why.rc == PC_E_LIMIT ? PC_E_LIMIT : PC_E_BUNDLE,
+		    "%s: not an X.509 CRL (%s)", what,
 		    strncmp(why.msg, what, strlen(what)) == 0 && why.msg[strlen(what)] == ':' ?
 		    why.msg + strlen(what) + 2 : why.msg);
 	}

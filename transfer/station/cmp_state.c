@@ -92,6 +92,23 @@ static const char *const tx_keys[T_COUNT] = {
 	"transaction", "kind", "state", "created", "updated", "cert-req-id", "profile", "signer",
 	"bundle", "serial", "device", "reason", "implicit-confirm",
 };
+/* what each value must be, for the refusal */
+static const char *const tx_wants[T_COUNT] = {
+	"expected 2 to 64 lowercase hex digits",
+	"expected ir, cr, p10cr, kur or rr",
+	"expected queued, sent, answered, delivered, confirmed, rejected, closed, expired, "
+	    "cert-rejected or reported",
+	"expected a decimal of at most 20 digits",
+	"expected a decimal of at most 20 digits",
+	"expected -1 or a decimal from 0 to 2147483647",
+	"expected a profile name ([A-Za-z0-9][A-Za-z0-9._-]{0,62})",
+	"expected 64 lowercase hex digits",
+	"expected a bundle name ([A-Za-z0-9][A-Za-z0-9._-]{0,99}, no '..')",
+	"expected 2 to 42 lowercase hex digits",
+	"expected up to 400 bytes of UTF-8 without control characters",
+	"expected up to 400 bytes of UTF-8 without control characters",
+	"expected yes",
+};
 enum { T_REQUIRED = T_SIGNER + 1 };   /* the keys before bundle are required */
 
 static int body_from_name(const char *v)
@@ -154,7 +171,10 @@ PC_CHECK static pc_rc tx_line(char *l, const char *what, unsigned lno, unsigned 
 		else if ((ok = st_u64_parse(v, &u) && u <= 0x7fffffff))
 			t->cert_req_id = (long)u;
 		break;
-	case T_PROFILE: ok = copy_field(t->profile, sizeof t->profile, v) && v[0] != '\0'; break;
+	case T_PROFILE:
+		/* as the request's meta.json must name it (written into it later) */
+		ok = tr_member_name_ok(v) && copy_field(t->profile, sizeof t->profile, v);
+		break;
 	case T_SIGNER: ok = hex_ok(v, 64) && strlen(v) == 64 && copy_field(t->signer, sizeof t->signer, v); break;
 	case T_BUNDLE: ok = tr_member_name_ok(v) && copy_field(t->bundle, sizeof t->bundle, v); break;
 	case T_SERIAL: ok = hex_ok(v, 2 * ST_SERIAL_MAX) && copy_field(t->serial, sizeof t->serial, v); break;
@@ -163,7 +183,7 @@ PC_CHECK static pc_rc tx_line(char *l, const char *what, unsigned lno, unsigned 
 	default: ok = text_ok(v) && copy_field(t->reason, sizeof t->reason, v); break;
 	}
 	if (!ok)
-		return pc_fail(e, PC_E_INPUT, "%s:%u: bad %s", what, lno, tx_keys[k]);
+		return pc_fail(e, PC_E_INPUT, "%s:%u: bad %s: %s", what, lno, tx_keys[k], tx_wants[k]);
 	return PC_OK;
 }
 
@@ -428,6 +448,11 @@ bool st_answer_member(const char *name, char txid[2 * ST_TXID_MAX + 1])
 
 enum ans_key { A_TXID, A_STATUS, A_SERIAL, A_REASON, A_COUNT };
 static const char *const ans_keys[A_COUNT] = { "transaction", "status", "serial", "reason" };
+static const char *const ans_wants[A_COUNT] = {
+	"expected 2 to 64 lowercase hex digits", "expected issued, rejected, revoked or refused",
+	"expected 2 to 42 lowercase hex digits",
+	"expected up to 400 bytes of UTF-8 without control characters",
+};
 
 PC_CHECK static pc_rc ans_line_cb(char *l, const char *what, unsigned lno, unsigned *seen, void *obj,
     pc_err *e)
@@ -459,7 +484,7 @@ PC_CHECK static pc_rc ans_line_cb(char *l, const char *what, unsigned lno, unsig
 	default: ok = text_ok(v) && copy_field(a->reason, sizeof a->reason, v); break;
 	}
 	if (!ok)
-		return pc_fail(e, PC_E_BUNDLE, "%s:%u: bad %s", what, lno, ans_keys[k]);
+		return pc_fail(e, PC_E_BUNDLE, "%s:%u: bad %s: %s", what, lno, ans_keys[k], ans_wants[k]);
 	return PC_OK;
 }
 

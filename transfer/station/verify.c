@@ -268,6 +268,11 @@ PC_CHECK static pc_rc pki_signatures(const st_pki *a, const char *bundle, pc_err
 		if (ca == NULL || pkix_crl_verify(&crls[i], &ca->pc, 0, &memo, what, &why) != PC_OK)
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: its signature does not verify with its "
 			    "CA%s%s", bundle, a->crls[i].stem, ca ? ": " : "", ca ? reason_of(&why, what) : "");
+		else if (a->crls[i].next_update == 0)
+			/* it would never expire: an old one could be brought back
+			 * for ever (conforming issuers MUST include it) */
+			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: has no nextUpdate (RFC 5280 §5.1.2.5: "
+			    "a CRL must say when the next one is due)", bundle, a->crls[i].stem);
 		else if (a->crls[i].pc.this_update > now + ST_CLOCK_SKEW)
 			rc = pc_fail(e, PC_E_BUNDLE, "%s: %s.crl: CRL dates not valid now (thisUpdate in "
 			    "the future: check this station's clock)", bundle, a->crls[i].stem);

@@ -96,8 +96,8 @@ static const char *const tx_keys[T_COUNT] = {
 static const char *const tx_wants[T_COUNT] = {
 	"expected 2 to 64 lowercase hex digits",
 	"expected ir, cr, p10cr, kur or rr",
-	"expected queued, sent, answered, delivered, confirmed, rejected, closed, expired, "
-	    "cert-rejected or reported",
+	("expected queued, sent, answered, delivered, confirmed, rejected, closed, expired, "
+	    "cert-rejected or reported"),
 	"expected a decimal of at most 20 digits",
 	"expected a decimal of at most 20 digits",
 	"expected -1 or a decimal from 0 to 2147483647",
